@@ -1,0 +1,9 @@
+//! # ikou-cleanse
+//!
+//! Legacy bytes in, clean values out: encoding detection, record framing, byte slicing,
+//! decoding with a character profile (外字 → table or flag), the cleansing rules per domain
+//! type, 和暦 and check digits. Every change to a value is returned as data; nothing is
+//! printed and nothing is silently replaced.
+#![deny(missing_docs)]
+
+pub mod mask;

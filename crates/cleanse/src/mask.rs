@@ -1,0 +1,63 @@
+//! Masking personal values for logs, errors and reports.
+//!
+//! A masked value keeps its shape — its length, its spaces and punctuation, the width of
+//! each character and any 外字 (private-use) character — so a reader can recognise what a
+//! rule did (half-width → full-width, a dash variant unified) without seeing the resident's
+//! name, number or address.
+
+/// Masks one value: letters, digits, kana and ideographs become `*` (half-width) or `＊`
+/// (full-width); spaces, punctuation, symbols and private-use (外字) characters stay.
+///
+/// # Example
+/// ```
+/// use ikou_cleanse::mask::mask;
+/// assert_eq!(mask("山田　太郎"), "＊＊　＊＊");
+/// assert_eq!(mask("ﾔﾏﾀﾞ ﾀﾛｳ"), "**** ***");
+/// assert_eq!(mask("123-4567"), "***-****");
+/// assert_eq!(mask("1丁目2〜3"), "*＊＊*〜*");
+/// ```
+pub fn mask(value: &str) -> String {
+    value.chars().map(mask_char).collect()
+}
+
+fn mask_char(c: char) -> char {
+    let u = c as u32;
+    if c.is_ascii_alphanumeric() || (0xFF66..=0xFF9D).contains(&u) {
+        // ASCII letters and digits, half-width katakana (not the voiced marks ﾞ ﾟ).
+        '*'
+    } else if is_private_use(c) || c.is_whitespace() || !c.is_alphanumeric() && !is_kana(c) {
+        c
+    } else if is_halfwidth(c) {
+        '*'
+    } else {
+        '＊'
+    }
+}
+
+fn is_kana(c: char) -> bool {
+    matches!(c as u32, 0x3041..=0x30FF | 0x31F0..=0x31FF)
+}
+
+fn is_halfwidth(c: char) -> bool {
+    (c as u32) < 0x1100 || matches!(c as u32, 0xFF61..=0xFF9F)
+}
+
+/// Whether `c` is in a Unicode private-use area (where CP932 外字 decode to).
+pub fn is_private_use(c: char) -> bool {
+    matches!(c as u32, 0xE000..=0xF8FF | 0xF0000..=0xFFFFD | 0x100000..=0x10FFFD)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keeps_shape_and_gaiji() {
+        assert_eq!(mask("髙橋\u{E000}子"), "＊＊\u{E000}＊");
+        assert_eq!(mask("ｶﾞ"), "*ﾞ");
+        assert_eq!(mask(""), "");
+        assert_eq!(mask("H01.01.08"), "***.**.**");
+        assert_eq!(mask("平成元年１月８日"), "＊＊＊＊＊＊＊＊");
+        assert_eq!(mask("ナカムラ　ヒロシ"), "＊＊＊＊　＊＊＊＊");
+    }
+}

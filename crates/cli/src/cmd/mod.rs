@@ -1,0 +1,3 @@
+//! One module per verb: its clap arguments and its `run`.
+
+pub mod layouts;

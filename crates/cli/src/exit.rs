@@ -1,0 +1,56 @@
+//! Exit codes and the error type every verb returns.
+
+use std::io::Write;
+use std::process::ExitCode;
+
+/// Success.
+pub const OK: u8 = 0;
+/// Finished, but found data problems (with `--strict`), or `verify` found a mismatch.
+pub const DATA: u8 = 1;
+/// Usage or spec error.
+pub const USAGE: u8 = 2;
+/// I/O error.
+pub const IO: u8 = 3;
+
+/// An error that ends a verb: a message and an exit code.
+#[derive(Debug)]
+pub struct CliError {
+    /// The exit code.
+    pub code: u8,
+    /// The message, printed to stderr as `ikou: <message>`.
+    pub message: String,
+}
+
+impl CliError {
+    /// A usage or spec error (exit 2).
+    pub fn usage(message: impl Into<String>) -> CliError {
+        CliError {
+            code: USAGE,
+            message: message.into(),
+        }
+    }
+
+    /// An I/O error (exit 3).
+    pub fn io(message: impl Into<String>) -> CliError {
+        CliError {
+            code: IO,
+            message: message.into(),
+        }
+    }
+
+    /// Prints the message and returns the exit code. A broken pipe ends quietly.
+    pub fn report(self) -> ExitCode {
+        let mut err = std::io::stderr().lock();
+        let _ = writeln!(err, "ikou: {}", self.message);
+        ExitCode::from(self.code)
+    }
+}
+
+impl From<std::io::Error> for CliError {
+    fn from(e: std::io::Error) -> CliError {
+        CliError::io(e.to_string())
+    }
+}
+
+/// The result of a verb: the exit code on success.
+pub type CliResult = Result<u8, CliError>;

@@ -1,0 +1,4 @@
+//! The one integration-test binary: drives the `ikou` binary as a user would.
+
+mod util;
+mod layouts;

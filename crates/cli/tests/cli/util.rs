@@ -1,0 +1,71 @@
+//! Helpers for running the `ikou` binary.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+/// The result of one `ikou` run.
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    /// Asserts the exit code, showing stdout/stderr on failure.
+    #[track_caller]
+    pub fn expect(self, code: i32) -> Run {
+        assert_eq!(
+            self.code, code,
+            "exit code {} (expected {code})\n--- stdout\n{}\n--- stderr\n{}",
+            self.code, self.stdout, self.stderr
+        );
+        assert!(!self.stderr.contains("panicked"), "panic: {}", self.stderr);
+        self
+    }
+}
+
+fn finish(out: Output) -> Run {
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+/// Runs `ikou ARGS` in the workspace root.
+pub fn ikou(args: &[&str]) -> Run {
+    ikou_in(&root(), args, None)
+}
+
+/// Runs `ikou ARGS` in `dir`, with `stdin` as standard input.
+pub fn ikou_in(dir: &Path, args: &[&str], stdin: Option<&[u8]>) -> Run {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_ikou"));
+    cmd.args(args).current_dir(dir).stdout(Stdio::piped()).stderr(Stdio::piped());
+    cmd.stdin(if stdin.is_some() { Stdio::piped() } else { Stdio::null() });
+    let mut child = cmd.spawn().expect("spawn ikou");
+    if let Some(input) = stdin {
+        use std::io::Write;
+        let mut si = child.stdin.take().expect("stdin");
+        si.write_all(input).expect("write stdin");
+    }
+    finish(child.wait_with_output().expect("wait ikou"))
+}
+
+/// The workspace root.
+pub fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().expect("root")
+}
+
+/// The shared public test material (`../shared/testdata`), if present.
+pub fn shared() -> Option<PathBuf> {
+    let p = root().join("../shared/testdata");
+    p.is_dir().then_some(p)
+}
+
+/// A fresh temporary directory under the target dir, removed and recreated.
+pub fn tempdir(name: &str) -> PathBuf {
+    let d = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).expect("tempdir");
+    d
+}

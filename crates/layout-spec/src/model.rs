@@ -1,0 +1,412 @@
+//! The typed layout model: layouts, items, domain types, physical formats.
+//!
+//! Everything here is plain data. Loading from spec files lives in [`crate::load`];
+//! checking a layout for consistency lives in [`crate::validate`].
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// Which family a layout belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Family {
+    /// A vendor's legacy export layout.
+    Legacy,
+    /// 中間標準レイアウト仕様 (総務省 / J-LIS, final version V2.7).
+    Chukan,
+    /// デジタル庁 標準仕様 (データ要件・連携要件, 基本データリスト).
+    Standard,
+}
+
+impl Family {
+    /// The family's name as written in spec files.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Family::Legacy => "legacy",
+            Family::Chukan => "chukan",
+            Family::Standard => "standard",
+        }
+    }
+}
+
+impl fmt::Display for Family {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// How far a layout can be trusted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Status {
+    /// Checked item by item against the official document.
+    Verified,
+    /// Transcribed or imported, not yet checked against the official document.
+    UnverifiedTranscription,
+    /// Made up by the ikou developers (sample data, tests).
+    Synthetic,
+}
+
+impl Status {
+    /// The status as written in spec files.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Verified => "verified",
+            Status::UnverifiedTranscription => "unverified-transcription",
+            Status::Synthetic => "synthetic",
+        }
+    }
+}
+
+impl fmt::Display for Status {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// What a value *is*: decides how it is cleansed and checked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DomainType {
+    /// Free text: trimmed only.
+    Text,
+    /// 全角文字列: every half-width character becomes its full-width form.
+    Fullwidth,
+    /// カナ (氏名カナ etc.): full-width katakana, single U+3000 between words.
+    #[serde(alias = "kana_name")]
+    Kana,
+    /// 氏名 (漢字): full-width, spaces folded, ideographs never touched.
+    KanjiName,
+    /// A date in one of the 和暦 or 西暦 forms (see [`DateForm`]).
+    Date,
+    /// A code value, usually checked against a code table.
+    Code,
+    /// A string of digits (番号).
+    Digits,
+    /// An amount or other number.
+    Amount,
+    /// 住所 / 方書.
+    Address,
+    /// 郵便番号 (7 digits).
+    PostalCode,
+    /// 電話番号.
+    Phone,
+    /// 個人番号 (12 digits with a check digit).
+    IndividualNumber,
+    /// 住民票コード (11 digits).
+    ResidentCode,
+    /// 地方公共団体コード (6 digits with a check digit).
+    LgCode,
+    /// The record-type selector of a multi-record-type file.
+    RecordType,
+    /// Filler bytes that carry no value.
+    Filler,
+}
+
+impl DomainType {
+    /// Every domain type, in declaration order.
+    pub const ALL: [DomainType; 16] = [
+        DomainType::Text,
+        DomainType::Fullwidth,
+        DomainType::Kana,
+        DomainType::KanjiName,
+        DomainType::Date,
+        DomainType::Code,
+        DomainType::Digits,
+        DomainType::Amount,
+        DomainType::Address,
+        DomainType::PostalCode,
+        DomainType::Phone,
+        DomainType::IndividualNumber,
+        DomainType::ResidentCode,
+        DomainType::LgCode,
+        DomainType::RecordType,
+        DomainType::Filler,
+    ];
+
+    /// The name as written in spec files (`kanji_name`, `postal_code`, …).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DomainType::Text => "text",
+            DomainType::Fullwidth => "fullwidth",
+            DomainType::Kana => "kana",
+            DomainType::KanjiName => "kanji_name",
+            DomainType::Date => "date",
+            DomainType::Code => "code",
+            DomainType::Digits => "digits",
+            DomainType::Amount => "amount",
+            DomainType::Address => "address",
+            DomainType::PostalCode => "postal_code",
+            DomainType::Phone => "phone",
+            DomainType::IndividualNumber => "individual_number",
+            DomainType::ResidentCode => "resident_code",
+            DomainType::LgCode => "lg_code",
+            DomainType::RecordType => "record_type",
+            DomainType::Filler => "filler",
+        }
+    }
+
+    /// Parses a spec-file name (also accepts `kana_name` for `kana`).
+    pub fn from_name(name: &str) -> Option<DomainType> {
+        if name == "kana_name" {
+            return Some(DomainType::Kana);
+        }
+        DomainType::ALL.into_iter().find(|d| d.as_str() == name)
+    }
+}
+
+impl fmt::Display for DomainType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The written form of a date item.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum DateForm {
+    /// Recognise any unambiguous form (what `ikou normalize --as date` does).
+    #[default]
+    Auto,
+    /// 1-digit 元号コード + YYMMDD (`4010108`; 1 明治 … 5 令和).
+    EraCode1,
+    /// 2-digit 年号コード + YYMMDD (中間標準レイアウト form).
+    EraCode2,
+    /// Era letter + YY.MM.DD (`H01.01.08`, `S64.1.7`).
+    EraLetter,
+    /// Era kanji with 年月日 (`平成元年１月８日`).
+    EraKanji,
+    /// `YYYYMMDD`.
+    Yyyymmdd,
+    /// `YYYY-MM-DD` (ISO 8601).
+    Iso,
+}
+
+/// The unit in which an item's length is counted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum LengthUnit {
+    /// Bytes in the file's legacy encoding (fixed-length layouts).
+    #[default]
+    Bytes,
+    /// Characters (Unicode scalar values), as standard layouts count 桁数.
+    Chars,
+}
+
+/// What the padding of a fixed-length item looks like.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum Padding {
+    /// Trailing spaces (half- or full-width) are padding and are removed.
+    #[default]
+    Spaces,
+    /// Leading zeros are part of the value (no padding removed).
+    None,
+}
+
+/// One item (項目) of a layout.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Item {
+    /// 項目番号: the item's number in the source document.
+    pub number: u32,
+    /// 項目名: the Japanese name.
+    pub name: String,
+    /// An ASCII key, unique in the layout (`birth_date`).
+    pub key: String,
+    /// What the value is.
+    pub domain: DomainType,
+    /// 桁数: the length, counted in [`Item::unit`].
+    pub length: u32,
+    /// The unit of [`Item::length`].
+    pub unit: LengthUnit,
+    /// Byte offset of the item in a fixed-length record (0-based).
+    pub offset: Option<u32>,
+    /// 必須: whether a value is required.
+    pub required: bool,
+    /// 繰返し: how many times the item repeats (1 = not repeated).
+    pub repeat: u32,
+    /// The name of the code table the value must be in.
+    pub code_table: Option<String>,
+    /// The written form of a date item.
+    pub date_form: Option<DateForm>,
+    /// Padding of fixed-length values.
+    pub padding: Padding,
+    /// Whether a digits/code value is zero-padded to [`Item::length`] by cleansing.
+    pub zero_pad: bool,
+    /// 備考.
+    pub note: Option<String>,
+}
+
+impl Item {
+    /// The number of bytes the item takes in a fixed-length record (length × repeat).
+    pub fn byte_span(&self) -> u64 {
+        u64::from(self.length) * u64::from(self.repeat.max(1))
+    }
+}
+
+/// Line terminators of a record file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum Terminator {
+    /// No terminator: records follow each other directly.
+    None,
+    /// CR LF.
+    #[default]
+    Crlf,
+    /// LF.
+    Lf,
+    /// CR.
+    Cr,
+    /// Any of CR LF, LF or CR (mixed files).
+    Any,
+}
+
+impl Terminator {
+    /// The terminator's spec-file name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Terminator::None => "none",
+            Terminator::Crlf => "crlf",
+            Terminator::Lf => "lf",
+            Terminator::Cr => "cr",
+            Terminator::Any => "any",
+        }
+    }
+}
+
+/// How records sit in a file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum PhysicalFormat {
+    /// Fixed-length records of `record_length` bytes (terminator excluded).
+    Fixed {
+        /// Bytes per record, terminator excluded.
+        record_length: u32,
+        /// What follows each record.
+        terminator: Terminator,
+    },
+    /// Delimited records (CSV, TSV).
+    Delimited {
+        /// The field delimiter byte.
+        delimiter: u8,
+        /// The quote byte, if fields may be quoted.
+        quote: Option<u8>,
+        /// Number of header rows before the data.
+        header_rows: u32,
+        /// The record terminator.
+        terminator: Terminator,
+    },
+}
+
+impl PhysicalFormat {
+    /// The fixed record length, if this is a fixed-length format.
+    pub fn record_length(&self) -> Option<u32> {
+        match self {
+            PhysicalFormat::Fixed { record_length, .. } => Some(*record_length),
+            PhysicalFormat::Delimited { .. } => None,
+        }
+    }
+}
+
+/// The role of a record in a multi-record-type file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RecordRole {
+    /// A header record (once, first).
+    Header,
+    /// A data record.
+    Data,
+    /// A trailer record (once, last), possibly carrying a record count.
+    Trailer,
+}
+
+/// A non-data record type of a multi-record-type file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SubRecord {
+    /// Header or trailer.
+    pub role: RecordRole,
+    /// The value of the record-type selector that marks this record type.
+    pub code: String,
+    /// The items of this record type.
+    pub items: Vec<Item>,
+    /// For trailers: the key of the item that holds the count of data records.
+    pub count_item: Option<String>,
+}
+
+/// How records of different types are told apart.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecordTypes {
+    /// Byte offset of the selector in every record.
+    pub offset: u32,
+    /// Byte length of the selector.
+    pub length: u32,
+    /// The selector value of data records.
+    pub data_code: String,
+    /// Header and trailer record types.
+    pub others: Vec<SubRecord>,
+}
+
+/// A record layout.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Layout {
+    /// The id, `family/name` (`legacy/sample-juki`).
+    pub id: String,
+    /// The display name (Japanese).
+    pub name: String,
+    /// 業務 (住民基本台帳, 個人住民税, …).
+    pub gyomu: String,
+    /// The layout's family.
+    pub family: Family,
+    /// The document the layout was taken from.
+    pub source: String,
+    /// The layout's version.
+    pub version: String,
+    /// How far the layout can be trusted.
+    pub status: Status,
+    /// The character encoding of the file, as a label (`cp932`, `utf-8`).
+    pub encoding: String,
+    /// How records sit in the file.
+    pub format: PhysicalFormat,
+    /// Data-record items, in order.
+    pub items: Vec<Item>,
+    /// Multi-record-type files: how header/data/trailer records are told apart.
+    pub record_types: Option<RecordTypes>,
+    /// Free-form notes.
+    pub note: Option<String>,
+}
+
+impl Layout {
+    /// Finds a data item by its key.
+    pub fn item(&self, key: &str) -> Option<&Item> {
+        self.items.iter().find(|i| i.key == key)
+    }
+
+    /// The position of a data item by key.
+    pub fn item_index(&self, key: &str) -> Option<usize> {
+        self.items.iter().position(|i| i.key == key)
+    }
+}
+
+/// A code table: codes and their labels (`1,男`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CodeTable {
+    /// The table's name, as items refer to it (`seibetsu`).
+    pub name: String,
+    /// `(code, label)` pairs in file order.
+    pub entries: Vec<(String, String)>,
+}
+
+impl CodeTable {
+    /// The label of a code, if the code is in the table.
+    pub fn label(&self, code: &str) -> Option<&str> {
+        self.entries
+            .iter()
+            .find(|(c, _)| c == code)
+            .map(|(_, l)| l.as_str())
+    }
+
+    /// Whether the code is in the table.
+    pub fn contains(&self, code: &str) -> bool {
+        self.label(code).is_some()
+    }
+}
