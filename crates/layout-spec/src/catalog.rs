@@ -16,6 +16,18 @@ pub const BUNDLED: &[(&str, &str)] = &[
         include_str!("../../../specs/layouts/legacy/sample-juki.toml"),
     ),
     (
+        "layouts/standard/jumin-kiroku.toml",
+        include_str!("../../../specs/layouts/standard/jumin-kiroku.toml"),
+    ),
+    (
+        "codes/jumin_shubetsu.csv",
+        include_str!("../../../specs/codes/jumin_shubetsu.csv"),
+    ),
+    (
+        "codes/kakunin_flag.csv",
+        include_str!("../../../specs/codes/kakunin_flag.csv"),
+    ),
+    (
         "codes/seibetsu.csv",
         include_str!("../../../specs/codes/seibetsu.csv"),
     ),
