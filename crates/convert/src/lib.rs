@@ -3,3 +3,5 @@
 //! Whole migration runs: legacy records in, standard-layout records out, with rejects,
 //! an audit log of every change, a manifest and Arrow/Parquet files for verification.
 #![deny(missing_docs)]
+
+pub mod sink;

@@ -410,3 +410,19 @@ impl CodeTable {
         self.label(code).is_some()
     }
 }
+
+/// The target form of the characters where CP932 (Microsoft) and JIS mappings disagree:
+/// 0x8160 〜/～, 0x8161 ∥/‖, 0x817C −/－, 0x815C ―/—, and ¢ £ ¬.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum VariantPolicy {
+    /// Leave every variant as decoded.
+    #[default]
+    Keep,
+    /// The Microsoft CP932 forms: U+FF5E ～, U+2225 ∥, U+FF0D －, U+2015 ―, U+FFE0 ￠,
+    /// U+FFE1 ￡, U+FFE2 ￢.
+    Cp932,
+    /// The JIS X 0208 forms: U+301C 〜, U+2016 ‖, U+2212 −, U+2014 —, U+00A2 ¢, U+00A3 £,
+    /// U+00AC ¬.
+    Jis,
+}
