@@ -22,8 +22,10 @@ pub mod catalog;
 pub mod error;
 pub mod load;
 pub mod model;
+pub mod profile;
 
 pub use catalog::Catalog;
 pub use error::{SpecError, SpecErrorKind, SpecErrors, SpecPosition};
 pub use load::{parse_code_table, parse_layout};
 pub use model::*;
+pub use profile::{parse_profile, Profile};

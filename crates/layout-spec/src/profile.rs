@@ -1,0 +1,492 @@
+//! Profiles: one file that names a whole migration — source layout and character profile,
+//! the mapping, the target layout and its output form.
+//!
+//! ```toml
+//! id = "sample-juki"
+//! name = "サンプル住民記録 → 標準仕様 住民記録"
+//! source = "legacy/sample-juki"
+//! target = "standard/jumin-kiroku"
+//!
+//! [characters]
+//! encoding = "cp932"
+//! variants = "cp932"        # keep | cp932 | jis
+//! gaiji_table = "sample-juki.csv"
+//! unmapped_gaiji = "reject" # reject | keep
+//!
+//! [dates]
+//! policy = "strict"         # strict | lenient
+//!
+//! [output]
+//! bom = false
+//! line_ending = "crlf"      # crlf | lf
+//! quote = "necessary"       # necessary | always
+//! header = "names"          # names (項目名) | keys | none
+//!
+//! [[map]]
+//! target = "shimei"
+//! from = "shimei"
+//!
+//! [[map]]
+//! target = "zokugara"
+//! from = "zokugara"
+//! label = "zokugara"        # the code's label in this code table
+//!
+//! [[map]]
+//! target = "jumin_shubetsu"
+//! const = "1"
+//! ```
+
+use crate::error::{SpecError, SpecErrorKind, SpecErrors, SpecPosition};
+use crate::model::{Layout, VariantPolicy};
+use crate::Catalog;
+use serde::{Deserialize, Serialize};
+use toml::Spanned;
+
+/// The profiles embedded in the binary: `(path under specs/, contents)`.
+pub const BUNDLED_PROFILES: &[(&str, &str)] = &[(
+    "profiles/sample-juki.toml",
+    include_str!("../../../specs/profiles/sample-juki.toml"),
+)];
+
+/// The 外字 tables embedded in the binary: `(file name, contents)`. A profile names one by
+/// its file name; a user's profile may instead give a path relative to the profile file.
+pub const BUNDLED_GAIJI: &[(&str, &str)] = &[(
+    "sample-juki.csv",
+    include_str!("../../../specs/gaiji/sample-juki.csv"),
+)];
+
+/// What to do with a 外字 that the table does not map.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum UnmappedGaiji {
+    /// Reject the record (the default: nothing unidentified reaches the standard system).
+    #[default]
+    Reject,
+    /// Keep the private-use character, flag it and list it in the inventory.
+    Keep,
+}
+
+/// How strictly dates are read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum DatePolicy {
+    /// Impossible dates (平成31年5月1日, 昭和64年2月) are errors.
+    #[default]
+    Strict,
+    /// 平成31年5月 → 令和元年5月 and the like are re-era'd, as recorded changes.
+    Lenient,
+}
+
+/// The character profile of the source.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Characters {
+    /// The encoding label of the source file (`cp932`).
+    pub encoding: String,
+    /// The target form of the CP932/JIS variant characters.
+    pub variants: VariantPolicy,
+    /// The 外字 table: a bundled table's file name or a path (relative to the profile file).
+    pub gaiji_table: Option<String>,
+    /// What to do with unmapped 外字.
+    pub unmapped_gaiji: UnmappedGaiji,
+}
+
+/// Line endings of the output CSV.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum LineEnding {
+    /// CR LF (RFC 4180).
+    #[default]
+    Crlf,
+    /// LF.
+    Lf,
+}
+
+/// When output fields are quoted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum Quoting {
+    /// Only fields that need it (delimiter, quote, CR or LF inside).
+    #[default]
+    Necessary,
+    /// Every field.
+    Always,
+}
+
+/// The header row of the output CSV.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum Header {
+    /// The items' Japanese names (項目名).
+    #[default]
+    Names,
+    /// The items' ASCII keys.
+    Keys,
+    /// No header row.
+    None,
+}
+
+/// The output form of the standard CSV.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct OutputForm {
+    /// Write a UTF-8 BOM.
+    pub bom: bool,
+    /// Line endings.
+    pub line_ending: LineEnding,
+    /// Quoting.
+    pub quote: Quoting,
+    /// Header row.
+    pub header: Header,
+}
+
+/// How one target item gets its value.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Source {
+    /// The cleansed value of a source item.
+    Item {
+        /// The source item's key.
+        key: String,
+    },
+    /// A constant.
+    Const {
+        /// The value.
+        value: String,
+    },
+    /// The label of the source item's code in a code table (`02` → `妻`).
+    Label {
+        /// The source item's key.
+        key: String,
+        /// The code table.
+        table: String,
+    },
+    /// A translation of the source item's code through a table whose `code` column holds
+    /// source codes and whose `label` column holds target values.
+    Translate {
+        /// The source item's key.
+        key: String,
+        /// The translation table.
+        table: String,
+    },
+    /// Several source items joined with a separator (氏 + 名 → 氏名). Empty parts are skipped.
+    Join {
+        /// The source items' keys.
+        keys: Vec<String>,
+        /// The separator.
+        sep: String,
+    },
+    /// One part of a source item split at a separator (氏名 → 氏). A missing part is empty.
+    Split {
+        /// The source item's key.
+        key: String,
+        /// The separator.
+        sep: String,
+        /// Which part (0-based).
+        index: u32,
+    },
+}
+
+impl Source {
+    /// The source item keys this source reads.
+    pub fn keys(&self) -> Vec<&str> {
+        match self {
+            Source::Item { key }
+            | Source::Label { key, .. }
+            | Source::Translate { key, .. }
+            | Source::Split { key, .. } => vec![key.as_str()],
+            Source::Const { .. } => vec![],
+            Source::Join { keys, .. } => keys.iter().map(String::as_str).collect(),
+        }
+    }
+}
+
+/// One mapping rule: which target item, from which source.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MapRule {
+    /// The target item's key.
+    pub target: String,
+    /// Where its value comes from.
+    pub source: Source,
+}
+
+/// A migration profile.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Profile {
+    /// The profile's id (`sample-juki`).
+    pub id: String,
+    /// A display name.
+    pub name: String,
+    /// The source layout id.
+    pub source: String,
+    /// The target layout id.
+    pub target: String,
+    /// The source's character profile.
+    pub characters: Characters,
+    /// How strictly dates are read.
+    pub date_policy: DatePolicy,
+    /// The output CSV's form.
+    pub output: OutputForm,
+    /// The mapping, one rule per target item (in target item order after loading).
+    pub map: Vec<MapRule>,
+    /// Where the profile came from (`bundled:specs/profiles/…` or a path).
+    pub file: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawProfile {
+    id: String,
+    name: String,
+    source: Spanned<String>,
+    target: Spanned<String>,
+    #[serde(default)]
+    characters: RawCharacters,
+    #[serde(default)]
+    dates: RawDates,
+    #[serde(default)]
+    output: OutputForm,
+    #[serde(default)]
+    map: Vec<Spanned<RawMap>>,
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawCharacters {
+    encoding: Option<String>,
+    #[serde(default)]
+    variants: VariantPolicy,
+    gaiji_table: Option<String>,
+    #[serde(default)]
+    unmapped_gaiji: UnmappedGaiji,
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawDates {
+    #[serde(default)]
+    policy: DatePolicy,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawMap {
+    target: String,
+    from: Option<String>,
+    #[serde(rename = "const")]
+    constant: Option<String>,
+    label: Option<String>,
+    translate: Option<String>,
+    join: Option<Vec<String>>,
+    split: Option<u32>,
+    sep: Option<String>,
+}
+
+/// Parses a profile and checks it against the catalog's layouts and code tables.
+///
+/// # Errors
+/// Every problem: unknown layouts, target items without a rule or with two, source items
+/// or tables that do not exist, rules that mix kinds.
+pub fn parse_profile(text: &str, file: &str, catalog: &Catalog) -> Result<Profile, SpecErrors> {
+    let line_of = |byte: usize| text.get(..byte).map(|t| t.matches('\n').count() + 1);
+    let mut errors = Vec::new();
+    let mut err = |byte: usize, item: Option<&str>, kind: SpecErrorKind| {
+        errors.push(SpecError {
+            position: SpecPosition {
+                file: file.to_string(),
+                line: line_of(byte),
+                item: item.map(str::to_string),
+            },
+            kind,
+        });
+    };
+    let raw: RawProfile = match toml::from_str(text) {
+        Ok(r) => r,
+        Err(e) => {
+            err(
+                e.span().map(|s| s.start).unwrap_or(0),
+                None,
+                SpecErrorKind::Syntax(e.message().to_string()),
+            );
+            return Err(SpecErrors(errors));
+        }
+    };
+    let source = catalog.layout(raw.source.get_ref());
+    if source.is_none() {
+        err(
+            raw.source.span().start,
+            None,
+            SpecErrorKind::InvalidField {
+                field: "source".into(),
+                message: format!("no layout `{}`", raw.source.get_ref()),
+            },
+        );
+    }
+    let target = catalog.layout(raw.target.get_ref());
+    if target.is_none() {
+        err(
+            raw.target.span().start,
+            None,
+            SpecErrorKind::InvalidField {
+                field: "target".into(),
+                message: format!("no layout `{}`", raw.target.get_ref()),
+            },
+        );
+    }
+    let mut rules: Vec<(usize, MapRule)> = Vec::new();
+    for m in &raw.map {
+        let at = m.span().start;
+        let r = m.get_ref();
+        let t = Some(r.target.as_str());
+        let kinds = [
+            r.from.is_some() && r.label.is_none() && r.translate.is_none() && r.split.is_none(),
+            r.constant.is_some(),
+            r.label.is_some(),
+            r.translate.is_some(),
+            r.join.is_some(),
+            r.split.is_some(),
+        ];
+        let n = kinds.iter().filter(|k| **k).count();
+        let bad = |message: &str| SpecErrorKind::InvalidField {
+            field: "map".into(),
+            message: message.to_string(),
+        };
+        if n != 1 {
+            err(
+                at,
+                t,
+                bad("a rule needs exactly one of: from, const, from+label, from+translate, join, from+split"),
+            );
+            continue;
+        }
+        let need_from = || r.from.clone();
+        let source_kind = if let Some(c) = &r.constant {
+            Some(Source::Const { value: c.clone() })
+        } else if let Some(keys) = &r.join {
+            Some(Source::Join {
+                keys: keys.clone(),
+                sep: r.sep.clone().unwrap_or_default(),
+            })
+        } else if let Some(table) = &r.label {
+            need_from().map(|key| Source::Label {
+                key,
+                table: table.clone(),
+            })
+        } else if let Some(table) = &r.translate {
+            need_from().map(|key| Source::Translate {
+                key,
+                table: table.clone(),
+            })
+        } else if let Some(index) = r.split {
+            match (need_from(), &r.sep) {
+                (Some(key), Some(sep)) if !sep.is_empty() => Some(Source::Split {
+                    key,
+                    sep: sep.clone(),
+                    index,
+                }),
+                _ => None,
+            }
+        } else {
+            need_from().map(|key| Source::Item { key })
+        };
+        let Some(src) = source_kind else {
+            err(at, t, bad("this rule needs `from` (and `sep` for split)"));
+            continue;
+        };
+        if let Some(source) = source {
+            for k in src.keys() {
+                if source.item(k).is_none() {
+                    err(at, t, bad(&format!("source layout has no item `{k}`")));
+                }
+            }
+        }
+        if let Source::Label { table, .. } | Source::Translate { table, .. } = &src {
+            if catalog.code_table(table).is_none() {
+                err(at, t, SpecErrorKind::MissingCodeTable(table.clone()));
+            }
+        }
+        if let Some(target) = target {
+            if target.item(&r.target).is_none() {
+                err(at, t, bad(&format!("target layout has no item `{}`", r.target)));
+            }
+        }
+        if rules.iter().any(|(_, x)| x.target == r.target) {
+            err(at, t, bad("a second rule for the same target item"));
+        }
+        rules.push((
+            at,
+            MapRule {
+                target: r.target.clone(),
+                source: src,
+            },
+        ));
+    }
+    let mut map = Vec::new();
+    if let Some(target) = target {
+        for item in &target.items {
+            match rules.iter().find(|(_, r)| r.target == item.key) {
+                Some((_, r)) => map.push(r.clone()),
+                None if item.required => err(
+                    0,
+                    Some(&item.key),
+                    SpecErrorKind::InvalidField {
+                        field: "map".into(),
+                        message: format!(
+                            "required target item `{}` ({}) has no mapping rule",
+                            item.key, item.name
+                        ),
+                    },
+                ),
+                None => {}
+            }
+        }
+    }
+    if !errors.is_empty() {
+        return Err(SpecErrors(errors));
+    }
+    let encoding = raw.characters.encoding.unwrap_or_else(|| {
+        source
+            .map(|s| s.encoding.clone())
+            .unwrap_or_else(|| "cp932".into())
+    });
+    Ok(Profile {
+        id: raw.id,
+        name: raw.name,
+        source: raw.source.into_inner(),
+        target: raw.target.into_inner(),
+        characters: Characters {
+            encoding,
+            variants: raw.characters.variants,
+            gaiji_table: raw.characters.gaiji_table,
+            unmapped_gaiji: raw.characters.unmapped_gaiji,
+        },
+        date_policy: raw.dates.policy,
+        output: raw.output,
+        map,
+        file: file.to_string(),
+    })
+}
+
+/// Finds a bundled profile by id.
+///
+/// # Errors
+/// `None` if there is no such profile; the profile's problems if it is broken.
+pub fn bundled_profile(id: &str, catalog: &Catalog) -> Option<Result<Profile, SpecErrors>> {
+    BUNDLED_PROFILES.iter().find_map(|(path, text)| {
+        let stem = path.rsplit('/').next()?.strip_suffix(".toml")?;
+        (stem == id).then(|| parse_profile(text, &format!("bundled:specs/{path}"), catalog))
+    })
+}
+
+/// The text of a bundled 外字 table by file name.
+pub fn bundled_gaiji(name: &str) -> Option<&'static str> {
+    BUNDLED_GAIJI
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map(|(_, t)| *t)
+}
+
+impl Profile {
+    /// The source and target layouts of this profile.
+    pub fn layouts<'c>(&self, catalog: &'c Catalog) -> Option<(&'c Layout, &'c Layout)> {
+        Some((catalog.layout(&self.source)?, catalog.layout(&self.target)?))
+    }
+}
