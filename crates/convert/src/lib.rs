@@ -4,4 +4,6 @@
 //! an audit log of every change, a manifest and Arrow/Parquet files for verification.
 #![deny(missing_docs)]
 
+#[cfg(feature = "arrow")]
+pub mod arrow;
 pub mod sink;

@@ -1,0 +1,217 @@
+//! Building Arrow record batches incrementally from rows.
+
+use std::sync::Arc;
+
+use arrow_array::builder::{
+    BinaryBuilder, Date32Builder, Int64Builder, StringBuilder, UInt64Builder,
+};
+use arrow_array::{ArrayRef, RecordBatch};
+use arrow_schema::SchemaRef;
+use ikou_cleanse::mask::mask;
+
+use super::schema::{ColumnKind, ItemColumn, Table, TableSchema};
+use super::values::{parse_amount, parse_date, DateValue};
+use crate::sink::Row;
+
+/// One item's builder(s).
+enum ItemBuilder {
+    Text(StringBuilder),
+    Date {
+        days: Date32Builder,
+        text: StringBuilder,
+    },
+    Amount(Int64Builder),
+}
+
+/// A value parsed before anything is appended, so a bad row leaves the builders untouched.
+#[derive(Clone, Copy)]
+enum Parsed {
+    None,
+    Int(i64),
+    Day(i32),
+}
+
+/// Accumulates rows of one table into builders; hands out a [`RecordBatch`] when full.
+pub(crate) struct Batcher {
+    schema: SchemaRef,
+    items: Vec<ItemColumn>,
+    batch_rows: usize,
+    rows: usize,
+    record: UInt64Builder,
+    offset: Option<UInt64Builder>,
+    builders: Vec<ItemBuilder>,
+    raw: Option<BinaryBuilder>,
+    parsed: Vec<Parsed>,
+}
+
+/// Initial byte capacity per row of a text column, before a first batch shows the real size.
+const TEXT_BYTES_GUESS: usize = 16;
+
+impl Batcher {
+    pub(crate) fn new(table: &TableSchema, schema: SchemaRef, batch_rows: usize) -> Batcher {
+        let batch_rows = batch_rows.max(1);
+        let before = table.table == Table::Before;
+        let text = || StringBuilder::with_capacity(batch_rows, batch_rows * TEXT_BYTES_GUESS);
+        let builders = table
+            .items
+            .iter()
+            .map(|c| match c.kind {
+                ColumnKind::Text => ItemBuilder::Text(text()),
+                ColumnKind::Amount => ItemBuilder::Amount(Int64Builder::with_capacity(batch_rows)),
+                ColumnKind::Date => ItemBuilder::Date {
+                    days: Date32Builder::with_capacity(batch_rows),
+                    text: text(),
+                },
+            })
+            .collect();
+        Batcher {
+            schema,
+            items: table.items.clone(),
+            batch_rows,
+            rows: 0,
+            record: UInt64Builder::with_capacity(batch_rows),
+            offset: before.then(|| UInt64Builder::with_capacity(batch_rows)),
+            builders,
+            raw: before.then(|| BinaryBuilder::with_capacity(batch_rows, batch_rows * 64)),
+            parsed: vec![Parsed::None; table.items.len()],
+        }
+    }
+
+    /// Whether a full batch is waiting in the builders.
+    pub(crate) fn is_full(&self) -> bool {
+        self.rows >= self.batch_rows
+    }
+
+    /// Rows in the builders.
+    pub(crate) fn len(&self) -> usize {
+        self.rows
+    }
+
+    /// Appends one row, all columns or none.
+    ///
+    /// # Errors
+    /// A row with the wrong number of values, an amount that is not an integer, a date
+    /// that is neither a complete nor a partial date: a message naming record, offset and
+    /// item (the value masked).
+    pub(crate) fn push(&mut self, row: &Row) -> Result<(), String> {
+        if row.values.len() != self.items.len() {
+            return Err(format!(
+                "record {} (byte offset {}): {} values for {} items",
+                row.record,
+                row.offset,
+                row.values.len(),
+                self.items.len()
+            ));
+        }
+        // Pass 1: parse every typed value; nothing is appended if one fails.
+        for ((col, value), slot) in self
+            .items
+            .iter()
+            .zip(&row.values)
+            .zip(self.parsed.iter_mut())
+        {
+            *slot = Parsed::None;
+            let Some(v) = value.as_deref().filter(|v| !v.is_empty()) else {
+                continue;
+            };
+            match col.kind {
+                ColumnKind::Text => {}
+                ColumnKind::Amount => match parse_amount(v) {
+                    Some(n) => *slot = Parsed::Int(n),
+                    None => return Err(value_error(row, col, "amount is not an integer", v)),
+                },
+                ColumnKind::Date => match parse_date(v) {
+                    Some(DateValue::Full(d)) => *slot = Parsed::Day(d),
+                    Some(DateValue::Partial) => {}
+                    None => {
+                        return Err(value_error(
+                            row,
+                            col,
+                            "not a date (YYYY-MM-DD, YYYYMMDD or a partial form of them)",
+                            v,
+                        ))
+                    }
+                },
+            }
+        }
+        // Pass 2: append.
+        self.record.append_value(row.record);
+        if let Some(b) = &mut self.offset {
+            b.append_value(row.offset);
+        }
+        for ((builder, value), parsed) in
+            self.builders.iter_mut().zip(&row.values).zip(&self.parsed)
+        {
+            match builder {
+                ItemBuilder::Text(b) => b.append_option(value.as_deref()),
+                ItemBuilder::Amount(b) => match *parsed {
+                    Parsed::Int(n) => b.append_value(n),
+                    _ => b.append_null(),
+                },
+                ItemBuilder::Date { days, text } => {
+                    match *parsed {
+                        Parsed::Day(d) => days.append_value(d),
+                        _ => days.append_null(),
+                    }
+                    text.append_option(value.as_deref());
+                }
+            }
+        }
+        if let Some(b) = &mut self.raw {
+            b.append_option(row.raw.as_deref());
+        }
+        self.rows += 1;
+        Ok(())
+    }
+
+    /// Takes the rows in the builders as a batch (`None` if there are none). The builders
+    /// are renewed with the capacity the batch needed, so the next batch does not regrow.
+    pub(crate) fn take(&mut self) -> Result<Option<RecordBatch>, String> {
+        if self.rows == 0 {
+            return Ok(None);
+        }
+        let n = self.batch_rows;
+        let mut columns: Vec<ArrayRef> = Vec::with_capacity(self.schema.fields().len());
+        columns.push(Arc::new(self.record.finish()));
+        if let Some(b) = &mut self.offset {
+            columns.push(Arc::new(b.finish()));
+        }
+        for builder in &mut self.builders {
+            match builder {
+                ItemBuilder::Text(b) => columns.push(take_text(b, n)),
+                ItemBuilder::Amount(b) => columns.push(Arc::new(b.finish())),
+                ItemBuilder::Date { days, text } => {
+                    columns.push(Arc::new(days.finish()));
+                    columns.push(take_text(text, n));
+                }
+            }
+        }
+        if let Some(b) = &mut self.raw {
+            let bytes = b.values_slice().len();
+            let array = b.finish();
+            *b = BinaryBuilder::with_capacity(n, bytes);
+            columns.push(Arc::new(array));
+        }
+        self.rows = 0;
+        RecordBatch::try_new(Arc::clone(&self.schema), columns)
+            .map(Some)
+            .map_err(|e| format!("building a batch: {e}"))
+    }
+}
+
+fn take_text(b: &mut StringBuilder, rows: usize) -> ArrayRef {
+    let bytes = b.values_slice().len();
+    let array = b.finish();
+    *b = StringBuilder::with_capacity(rows, bytes);
+    Arc::new(array)
+}
+
+fn value_error(row: &Row, col: &ItemColumn, what: &str, value: &str) -> String {
+    format!(
+        "record {} (byte offset {}), item `{}`: {what} (value {:?}, masked)",
+        row.record,
+        row.offset,
+        col.key,
+        mask(value)
+    )
+}

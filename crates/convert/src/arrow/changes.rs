@@ -1,0 +1,172 @@
+//! `changes.parquet`: one row per change cleansing or mapping made to one value.
+
+use std::io::Write;
+use std::sync::Arc;
+
+use arrow_array::builder::{StringBuilder, UInt64Builder};
+use arrow_array::{ArrayRef, RecordBatch};
+use arrow_schema::SchemaRef;
+
+use super::schema::{changes_schema, RECORD_COLUMN};
+use super::{ArrowOptions, ColumnTuning, ParquetOut};
+use crate::sink::SinkError;
+
+/// One change: what a rule did to one item of one record.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ChangeRow {
+    /// 1-based record number in the input file (joins with `before`/`after`).
+    pub record: u64,
+    /// The item key (`shimei_kana`).
+    pub item: String,
+    /// The rule id (`kana.halfwidth_to_fullwidth`).
+    pub rule: String,
+    /// The value before the rule (`None`: absent).
+    pub before: Option<String>,
+    /// The value after the rule (`None`: removed).
+    pub after: Option<String>,
+}
+
+/// Writes [`ChangeRow`]s to a Parquet file with the schema of [`changes_schema`].
+///
+/// # Example
+/// ```
+/// use ikou_convert::arrow::{ArrowOptions, ChangeRow, ChangesParquetSink};
+///
+/// let mut sink = ChangesParquetSink::new(Vec::new(), "changes.parquet", &ArrowOptions::default())?;
+/// sink.write_changes(&[ChangeRow {
+///     record: 7,
+///     item: "shimei_kana".into(),
+///     rule: "kana.fullwidth".into(),
+///     before: Some("ﾔﾏﾀﾞ".into()),
+///     after: Some("ヤマダ".into()),
+/// }])?;
+/// assert_eq!(sink.changes(), 1);
+/// let bytes = sink.finish()?;
+/// assert_eq!(&bytes[..4], b"PAR1");
+/// # Ok::<(), ikou_convert::sink::SinkError>(())
+/// ```
+pub struct ChangesParquetSink<W: Write + Send> {
+    schema: SchemaRef,
+    out: ParquetOut<W>,
+    batch_rows: usize,
+    rows: usize,
+    changes: u64,
+    record: UInt64Builder,
+    item: StringBuilder,
+    rule: StringBuilder,
+    before: StringBuilder,
+    after: StringBuilder,
+    failed: bool,
+}
+
+impl<W: Write + Send> ChangesParquetSink<W> {
+    /// Starts the file. `output` names it in errors (`changes.parquet`).
+    ///
+    /// # Errors
+    /// Only if the schema cannot be written as Parquet (never for this schema).
+    pub fn new(
+        writer: W,
+        output: impl Into<String>,
+        options: &ArrowOptions,
+    ) -> Result<Self, SinkError> {
+        let schema = options.schema_with_metadata(&changes_schema());
+        let out = ParquetOut::new(
+            &schema,
+            writer,
+            output.into(),
+            options,
+            &[(RECORD_COLUMN, ColumnTuning::Delta)],
+        )?;
+        let n = options.batch_rows.max(1);
+        let text = |per_row: usize| StringBuilder::with_capacity(n, n * per_row);
+        Ok(ChangesParquetSink {
+            schema,
+            out,
+            batch_rows: n,
+            rows: 0,
+            changes: 0,
+            record: UInt64Builder::with_capacity(n),
+            item: text(12),
+            rule: text(16),
+            before: text(16),
+            after: text(16),
+            failed: false,
+        })
+    }
+
+    /// Changes accepted so far.
+    pub fn changes(&self) -> u64 {
+        self.changes
+    }
+
+    /// Appends changes (in input order).
+    ///
+    /// # Errors
+    /// A write error naming the output; after one, every call fails.
+    pub fn write_changes(&mut self, changes: &[ChangeRow]) -> Result<(), SinkError> {
+        self.check()?;
+        for c in changes {
+            self.record.append_value(c.record);
+            self.item.append_value(&c.item);
+            self.rule.append_value(&c.rule);
+            self.before.append_option(c.before.as_deref());
+            self.after.append_option(c.after.as_deref());
+            self.rows += 1;
+            self.changes += 1;
+            if self.rows >= self.batch_rows {
+                let r = self.flush_batch();
+                self.failed = r.is_err();
+                r?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Writes the last row group and the footer, flushes, and gives the writer back.
+    ///
+    /// # Errors
+    /// A write error, or an earlier error of this sink.
+    pub fn finish(mut self) -> Result<W, SinkError> {
+        self.check()?;
+        self.flush_batch()?;
+        self.out.close()
+    }
+
+    fn check(&self) -> Result<(), SinkError> {
+        if self.failed {
+            return Err(SinkError {
+                output: self.out.output.clone(),
+                message: "output unusable after an earlier error".to_string(),
+            });
+        }
+        Ok(())
+    }
+
+    fn flush_batch(&mut self) -> Result<(), SinkError> {
+        if self.rows == 0 {
+            return Ok(());
+        }
+        let n = self.batch_rows;
+        let columns: Vec<ArrayRef> = vec![
+            Arc::new(self.record.finish()),
+            take(&mut self.item, n),
+            take(&mut self.rule, n),
+            take(&mut self.before, n),
+            take(&mut self.after, n),
+        ];
+        self.rows = 0;
+        let batch =
+            RecordBatch::try_new(Arc::clone(&self.schema), columns).map_err(|e| SinkError {
+                output: self.out.output.clone(),
+                message: format!("building a batch: {e}"),
+            })?;
+        self.out.write(&batch)
+    }
+}
+
+fn take(b: &mut StringBuilder, rows: usize) -> ArrayRef {
+    let bytes = b.values_slice().len();
+    let array = b.finish();
+    *b = StringBuilder::with_capacity(rows, bytes);
+    Arc::new(array)
+}
