@@ -1,7 +1,7 @@
 //! A catalog of layouts and code tables: the bundled specs plus a user's own files.
 
 use crate::error::{SpecError, SpecErrorKind, SpecErrors, SpecPosition};
-use crate::load::{parse_code_table, parse_layout_lines};
+use crate::load::{parse_code_table, parse_layout_lines, ItemLines};
 use crate::model::{CodeTable, Layout};
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -14,6 +14,10 @@ pub const BUNDLED: &[(&str, &str)] = &[
     (
         "layouts/legacy/sample-juki.toml",
         include_str!("../../../specs/layouts/legacy/sample-juki.toml"),
+    ),
+    (
+        "layouts/chukan/juki.toml",
+        include_str!("../../../specs/layouts/chukan/juki.toml"),
     ),
     (
         "layouts/standard/jumin-kiroku.toml",
@@ -53,11 +57,25 @@ pub const BUNDLED: &[(&str, &str)] = &[
     ),
 ];
 
+/// How the files of bundled specs are named in positions (`bundled:specs/…`).
+pub const BUNDLED_PREFIX: &str = "bundled:";
+
+/// The line of the `id = …` header field, for positions of whole-layout problems.
+fn id_line(text: &str) -> Option<usize> {
+    text.lines()
+        .position(|l| {
+            let l = l.trim_start();
+            l.strip_prefix("id")
+                .is_some_and(|r| r.trim_start().starts_with('='))
+        })
+        .map(|i| i + 1)
+}
+
 #[derive(Debug, Clone)]
 struct Entry {
     layout: Layout,
     file: String,
-    item_lines: Vec<usize>,
+    lines: ItemLines,
 }
 
 /// Layouts and code tables by id/name.
@@ -89,7 +107,7 @@ impl Catalog {
         let mut c = Catalog::new();
         let mut errors = Vec::new();
         for (path, text) in BUNDLED {
-            let file = format!("bundled:specs/{path}");
+            let file = format!("{BUNDLED_PREFIX}specs/{path}");
             if let Err(e) = c.add_text(path, text, &file) {
                 errors.extend(e.0);
             }
@@ -117,30 +135,54 @@ impl Catalog {
         }
     }
 
-    /// Adds a layout from TOML text; `file` names it in errors. A layout with the id of an
-    /// existing one replaces it (so a user's file can override a bundled layout).
+    /// Adds a layout from TOML text; `file` names it in errors. A layout with the id of a
+    /// bundled one replaces it (so a user's file can override a bundled layout), and so does
+    /// a layout loaded again from the same file; two different user files with one id are an
+    /// error.
     ///
     /// # Errors
-    /// Every problem in the text.
+    /// Every problem in the text, or [`SpecErrorKind::DuplicateLayout`].
     pub fn add_layout_text(&mut self, text: &str, file: &str) -> Result<&Layout, SpecErrors> {
-        let (layout, item_lines) = parse_layout_lines(text, file)?;
+        let (layout, lines) = parse_layout_lines(text, file)?;
         let id = layout.id.clone();
-        self.layouts.insert(
-            id.clone(),
-            Entry {
-                layout,
-                file: file.to_string(),
-                item_lines,
-            },
-        );
-        Ok(&self.layouts[&id].layout)
+        if let Some(old) = self.layouts.get(&id) {
+            if old.file != file && !old.file.starts_with(BUNDLED_PREFIX) {
+                return Err(SpecError {
+                    position: SpecPosition {
+                        file: file.to_string(),
+                        line: id_line(text),
+                        item: None,
+                    },
+                    kind: SpecErrorKind::DuplicateLayout(id),
+                }
+                .into());
+            }
+        }
+        let entry = Entry {
+            layout,
+            file: file.to_string(),
+            lines,
+        };
+        let slot = match self.layouts.entry(id) {
+            std::collections::btree_map::Entry::Occupied(mut o) => {
+                o.insert(entry);
+                o.into_mut()
+            }
+            std::collections::btree_map::Entry::Vacant(v) => v.insert(entry),
+        };
+        Ok(&slot.layout)
     }
 
     /// Adds a code table from CSV text under `name`; `file` names it in errors.
     ///
     /// # Errors
     /// Every problem in the text.
-    pub fn add_code_table_text(&mut self, text: &str, name: &str, file: &str) -> Result<(), SpecErrors> {
+    pub fn add_code_table_text(
+        &mut self,
+        text: &str,
+        name: &str,
+        file: &str,
+    ) -> Result<(), SpecErrors> {
         let table = parse_code_table(text, name, file)?;
         self.tables
             .insert(name.to_string(), (table, file.to_string()));
@@ -181,21 +223,32 @@ impl Catalog {
         }
     }
 
-    /// Cross-file checks: every code table an item names exists.
+    /// Cross-file checks: every code table an item names (data, header and trailer items)
+    /// exists.
     pub fn check(&self) -> SpecErrors {
         let mut errors = Vec::new();
         for entry in self.layouts.values() {
-            for (i, item) in entry.layout.items.iter().enumerate() {
-                if let Some(t) = &item.code_table {
-                    if !self.tables.contains_key(t) {
-                        errors.push(SpecError {
-                            position: SpecPosition {
-                                file: entry.file.clone(),
-                                line: entry.item_lines.get(i).copied(),
-                                item: Some(item.key.clone()),
-                            },
-                            kind: SpecErrorKind::MissingCodeTable(t.clone()),
-                        });
+            let mut lists: Vec<(&[crate::model::Item], &[usize])> =
+                vec![(&entry.layout.items, &entry.lines.items)];
+            if let Some(rt) = &entry.layout.record_types {
+                for (i, sub) in rt.others.iter().enumerate() {
+                    let lines = entry.lines.others.get(i).map_or(&[][..], |l| l.as_slice());
+                    lists.push((&sub.items, lines));
+                }
+            }
+            for (items, lines) in lists {
+                for (i, item) in items.iter().enumerate() {
+                    if let Some(t) = &item.code_table {
+                        if !self.tables.contains_key(t) {
+                            errors.push(SpecError {
+                                position: SpecPosition {
+                                    file: entry.file.clone(),
+                                    line: lines.get(i).copied(),
+                                    item: Some(item.key.clone()),
+                                },
+                                kind: SpecErrorKind::MissingCodeTable(t.clone()),
+                            });
+                        }
                     }
                 }
             }
@@ -238,10 +291,8 @@ fn collect_files(path: &Path, out: &mut Vec<std::path::PathBuf>, errors: &mut Ve
                 for p in entries {
                     if p.is_dir() {
                         collect_files(&p, out, errors);
-                    } else if matches!(
-                        p.extension().and_then(|e| e.to_str()),
-                        Some("toml" | "csv")
-                    ) {
+                    } else if matches!(p.extension().and_then(|e| e.to_str()), Some("toml" | "csv"))
+                    {
                         out.push(p);
                     }
                 }

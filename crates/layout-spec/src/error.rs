@@ -44,6 +44,17 @@ pub enum SpecErrorKind {
         /// Why.
         message: String,
     },
+    /// A required field is missing.
+    #[error("missing field `{0}`")]
+    MissingField(String),
+    /// A field the spec format does not know (often a typo).
+    #[error("unknown field `{field}` (expected one of: {expected})")]
+    UnknownField {
+        /// The field as written.
+        field: String,
+        /// The fields allowed at that place.
+        expected: String,
+    },
     /// An unknown domain type.
     #[error("unknown domain type `{0}` (known: text, fullwidth, kana, kanji_name, date, code, digits, amount, address, postal_code, phone, individual_number, resident_code, lg_code, record_type, filler)")]
     UnknownDomainType(String),
@@ -149,7 +160,11 @@ impl SpecErrors {
 impl fmt::Display for SpecErrors {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let n = self.0.len();
-        write!(f, "{n} problem{} in spec files", if n == 1 { "" } else { "s" })?;
+        write!(
+            f,
+            "{n} problem{} in spec files",
+            if n == 1 { "" } else { "s" }
+        )?;
         for e in &self.0 {
             write!(f, "\n  {e}")?;
         }

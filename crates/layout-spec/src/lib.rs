@@ -20,12 +20,15 @@
 
 pub mod catalog;
 pub mod error;
+pub mod import;
 pub mod load;
 pub mod model;
 pub mod profile;
+pub mod write;
 
 pub use catalog::Catalog;
 pub use error::{SpecError, SpecErrorKind, SpecErrors, SpecPosition};
 pub use load::{parse_code_table, parse_layout};
 pub use model::*;
 pub use profile::{parse_profile, Profile};
+pub use write::layout_to_toml;

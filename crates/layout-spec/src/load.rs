@@ -1,110 +1,67 @@
 //! Loading layout (TOML) and code-table (CSV) spec files into the typed model.
 //!
-//! Loading never stops at the first problem: it collects every problem it can find,
-//! each with its file, line and item key.
+//! Loading never stops at the first problem: it collects every problem it can find, each
+//! with its file, line and item key. The TOML text is parsed into a spanned document tree
+//! (syntax errors are recovered from where the parser can), and every table is then read
+//! field by field, so that a wrong type, an unknown field or a missing field in one item
+//! does not hide the problems of the others.
 
 use crate::error::{SpecError, SpecErrorKind, SpecErrors, SpecPosition};
 use crate::model::*;
-use serde::Deserialize;
 use std::collections::HashMap;
+use toml::de::{DeTable, DeValue};
 use toml::Spanned;
 
 type Span = std::ops::Range<usize>;
+type Val<'i> = Spanned<DeValue<'i>>;
 
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawLayout {
-    id: Spanned<String>,
-    name: String,
-    #[serde(default)]
-    gyomu: String,
-    family: Spanned<String>,
-    #[serde(default)]
-    source: String,
-    #[serde(default)]
-    version: String,
-    status: Spanned<String>,
-    #[serde(default = "default_encoding")]
-    encoding: String,
-    #[serde(default)]
-    note: Option<String>,
-    format: Spanned<RawFormat>,
-    #[serde(default)]
-    items: Vec<Spanned<RawItem>>,
-    #[serde(default)]
-    record_types: Option<Spanned<RawRecordTypes>>,
-}
+/// The largest record length a fixed-length layout may declare (1 MiB).
+pub const MAX_RECORD_LENGTH: u32 = 1_048_576;
+/// The largest length of one item.
+pub const MAX_ITEM_LENGTH: u32 = 65_535;
+/// The largest repetition count of one item.
+pub const MAX_REPEAT: u32 = 10_000;
 
-fn default_encoding() -> String {
-    "cp932".to_string()
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawFormat {
-    kind: String,
-    #[serde(default)]
-    record_length: Option<i64>,
-    #[serde(default)]
-    terminator: Option<String>,
-    #[serde(default)]
-    delimiter: Option<String>,
-    #[serde(default)]
-    quote: Option<String>,
-    #[serde(default)]
-    header_rows: Option<i64>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawItem {
-    number: i64,
-    name: String,
-    key: String,
-    #[serde(rename = "type")]
-    domain: String,
-    length: i64,
-    #[serde(default)]
-    unit: Option<String>,
-    #[serde(default)]
-    offset: Option<i64>,
-    #[serde(default)]
-    required: bool,
-    #[serde(default)]
-    repeat: Option<i64>,
-    #[serde(default)]
-    code_table: Option<String>,
-    #[serde(default)]
-    date_form: Option<String>,
-    #[serde(default)]
-    padding: Option<String>,
-    #[serde(default)]
-    zero_pad: bool,
-    #[serde(default)]
-    note: Option<String>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawRecordTypes {
-    offset: i64,
-    length: i64,
-    data: String,
-    #[serde(default)]
-    header: Option<RawSubRecord>,
-    #[serde(default)]
-    trailer: Option<RawSubRecord>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawSubRecord {
-    code: String,
-    #[serde(default)]
-    count_item: Option<String>,
-    #[serde(default)]
-    items: Vec<Spanned<RawItem>>,
-}
+const HEADER_FIELDS: &[&str] = &[
+    "id",
+    "name",
+    "gyomu",
+    "family",
+    "source",
+    "version",
+    "status",
+    "encoding",
+    "note",
+    "format",
+    "items",
+    "record_types",
+];
+const FORMAT_FIELDS: &[&str] = &[
+    "kind",
+    "record_length",
+    "terminator",
+    "delimiter",
+    "quote",
+    "header_rows",
+];
+const ITEM_FIELDS: &[&str] = &[
+    "number",
+    "name",
+    "key",
+    "type",
+    "length",
+    "unit",
+    "offset",
+    "required",
+    "repeat",
+    "code_table",
+    "date_form",
+    "padding",
+    "zero_pad",
+    "note",
+];
+const RECORD_TYPES_FIELDS: &[&str] = &["offset", "length", "data", "header", "trailer"];
+const SUB_RECORD_FIELDS: &[&str] = &["code", "count_item", "items"];
 
 /// Maps byte offsets of a source text to 1-based line numbers.
 struct Lines {
@@ -153,6 +110,176 @@ fn invalid(field: &str, message: impl Into<String>) -> SpecErrorKind {
     }
 }
 
+/// The line of every item of a loaded layout, for positions of later (cross-file) checks.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct ItemLines {
+    /// 1-based line of each data item.
+    pub items: Vec<usize>,
+    /// 1-based lines of the items of each entry of `record_types.others`.
+    pub others: Vec<Vec<usize>>,
+}
+
+/// One TOML table, its fields checked against the names a spec allows.
+struct Fields<'t, 'i> {
+    span: Span,
+    prefix: String,
+    item: Option<String>,
+    map: HashMap<&'t str, &'t Val<'i>>,
+}
+
+/// What a typed field lookup found.
+enum Got<T> {
+    Missing,
+    Bad,
+    Ok(T, Span),
+}
+
+impl<'t, 'i> Fields<'t, 'i> {
+    /// Collects the fields of `table`, reporting every field not in `allowed`.
+    fn new(
+        table: &'t DeTable<'i>,
+        span: Span,
+        allowed: &[&str],
+        prefix: &str,
+        item: Option<String>,
+        ctx: &mut Ctx<'_>,
+    ) -> Fields<'t, 'i> {
+        let mut map = HashMap::new();
+        for (k, v) in table.iter() {
+            let name: &str = k.get_ref().as_ref();
+            if allowed.contains(&name) {
+                map.insert(name, v);
+            } else {
+                ctx.push(
+                    k.span(),
+                    item.as_deref(),
+                    SpecErrorKind::UnknownField {
+                        field: format!("{prefix}{name}"),
+                        expected: allowed.join(", "),
+                    },
+                );
+            }
+        }
+        Fields {
+            span,
+            prefix: prefix.to_string(),
+            item,
+            map,
+        }
+    }
+
+    fn field(&self, name: &str) -> String {
+        format!("{}{name}", self.prefix)
+    }
+
+    fn wrong_type(&self, name: &str, v: &Val<'_>, expected: &str, ctx: &mut Ctx<'_>) {
+        ctx.push(
+            v.span(),
+            self.item.as_deref(),
+            invalid(
+                &self.field(name),
+                format!("expected {expected}, found {}", v.get_ref().type_str()),
+            ),
+        );
+    }
+
+    fn missing(&self, name: &str, ctx: &mut Ctx<'_>) {
+        ctx.push(
+            self.span.clone(),
+            self.item.as_deref(),
+            SpecErrorKind::MissingField(self.field(name)),
+        );
+    }
+
+    fn raw(&self, name: &str) -> Option<&'t Val<'i>> {
+        self.map.get(name).copied()
+    }
+
+    fn str(&self, name: &str, ctx: &mut Ctx<'_>) -> Got<String> {
+        match self.raw(name) {
+            None => Got::Missing,
+            Some(v) => match v.get_ref().as_str() {
+                Some(s) => Got::Ok(s.to_string(), v.span()),
+                None => {
+                    self.wrong_type(name, v, "a string", ctx);
+                    Got::Bad
+                }
+            },
+        }
+    }
+
+    fn req_str(&self, name: &str, ctx: &mut Ctx<'_>) -> Option<(String, Span)> {
+        match self.str(name, ctx) {
+            Got::Ok(s, span) => Some((s, span)),
+            Got::Missing => {
+                self.missing(name, ctx);
+                None
+            }
+            Got::Bad => None,
+        }
+    }
+
+    fn int(&self, name: &str, ctx: &mut Ctx<'_>) -> Got<i64> {
+        match self.raw(name) {
+            None => Got::Missing,
+            Some(v) => match v.get_ref().as_integer() {
+                Some(i) => match i64::from_str_radix(i.as_str(), i.radix()) {
+                    Ok(n) => Got::Ok(n, v.span()),
+                    Err(_) => {
+                        ctx.push(
+                            v.span(),
+                            self.item.as_deref(),
+                            invalid(&self.field(name), "integer out of range"),
+                        );
+                        Got::Bad
+                    }
+                },
+                None => {
+                    self.wrong_type(name, v, "an integer", ctx);
+                    Got::Bad
+                }
+            },
+        }
+    }
+
+    fn req_int(&self, name: &str, ctx: &mut Ctx<'_>) -> Option<(i64, Span)> {
+        match self.int(name, ctx) {
+            Got::Ok(n, span) => Some((n, span)),
+            Got::Missing => {
+                self.missing(name, ctx);
+                None
+            }
+            Got::Bad => None,
+        }
+    }
+
+    fn bool(&self, name: &str, ctx: &mut Ctx<'_>) -> Option<bool> {
+        match self.raw(name) {
+            None => Some(false),
+            Some(v) => match v.get_ref().as_bool() {
+                Some(b) => Some(b),
+                None => {
+                    self.wrong_type(name, v, "true or false", ctx);
+                    None
+                }
+            },
+        }
+    }
+
+    fn table(&self, name: &str, ctx: &mut Ctx<'_>) -> Got<&'t DeTable<'i>> {
+        match self.raw(name) {
+            None => Got::Missing,
+            Some(v) => match v.get_ref().as_table() {
+                Some(t) => Got::Ok(t, v.span()),
+                None => {
+                    self.wrong_type(name, v, "a table", ctx);
+                    Got::Bad
+                }
+            },
+        }
+    }
+}
+
 /// Parses a layout spec (TOML) and checks it.
 ///
 /// `file` names the source in error positions. Code-table references are not checked here
@@ -192,381 +319,715 @@ pub fn parse_layout(text: &str, file: &str) -> Result<Layout, SpecErrors> {
     parse_layout_lines(text, file).map(|(layout, _)| layout)
 }
 
-/// Like [`parse_layout`], also returning the 1-based line of each data item.
-pub(crate) fn parse_layout_lines(text: &str, file: &str) -> Result<(Layout, Vec<usize>), SpecErrors> {
+/// Like [`parse_layout`], also returning the 1-based line of each item.
+pub(crate) fn parse_layout_lines(
+    text: &str,
+    file: &str,
+) -> Result<(Layout, ItemLines), SpecErrors> {
     let mut ctx = Ctx {
         file,
         lines: Lines::new(text),
         errors: Vec::new(),
     };
-    let raw: RawLayout = match toml::from_str(text) {
-        Ok(raw) => raw,
-        Err(e) => {
+    let (doc, syntax) = DeTable::parse_recoverable(text);
+    if !syntax.is_empty() {
+        for e in syntax {
             let span = e.span().unwrap_or(0..0);
-            let msg = e.message().to_string();
-            ctx.push(span, None, SpecErrorKind::Syntax(msg));
-            return Err(SpecErrors(ctx.errors));
+            ctx.push(span, None, SpecErrorKind::Syntax(e.message().to_string()));
         }
-    };
-    let mut item_lines = Vec::new();
-    let layout = build_layout(raw, &mut ctx, &mut item_lines);
-    if ctx.errors.is_empty() {
-        if let Some(layout) = layout {
-            return Ok((layout, item_lines));
+        return Err(SpecErrors(ctx.errors));
+    }
+    let mut lines = ItemLines::default();
+    let layout = build_layout(doc.get_ref(), &mut ctx, &mut lines);
+    match layout {
+        Some(layout) if ctx.errors.is_empty() => Ok((layout, lines)),
+        _ => {
+            if ctx.errors.is_empty() {
+                // Defensive: a layout that could not be built always has a reason.
+                ctx.push(0..0, None, SpecErrorKind::Syntax("invalid layout".into()));
+            }
+            Err(SpecErrors(ctx.errors))
         }
     }
-    Err(SpecErrors(ctx.errors))
 }
 
-fn build_layout(raw: RawLayout, ctx: &mut Ctx<'_>, item_lines: &mut Vec<usize>) -> Option<Layout> {
-    let family = match raw.family.get_ref().as_str() {
-        "legacy" => Some(Family::Legacy),
-        "chukan" => Some(Family::Chukan),
-        "standard" => Some(Family::Standard),
-        other => {
+fn valid_id_name(s: &str) -> bool {
+    !s.is_empty()
+        && s.bytes().all(|b| {
+            b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_' || b == b'.'
+        })
+        && !s.starts_with('.')
+}
+
+fn build_layout(doc: &DeTable<'_>, ctx: &mut Ctx<'_>, lines: &mut ItemLines) -> Option<Layout> {
+    let f = Fields::new(doc, 0..0, HEADER_FIELDS, "", None, ctx);
+    let id = f.req_str("id", ctx);
+    let name = f.req_str("name", ctx);
+    let gyomu = f.str("gyomu", ctx);
+    let source = f.str("source", ctx);
+    let version = f.str("version", ctx);
+    let encoding = f.str("encoding", ctx);
+    let note = f.str("note", ctx);
+    let family = f.req_str("family", ctx).and_then(|(s, span)| {
+        let fam = match s.as_str() {
+            "legacy" => Some(Family::Legacy),
+            "chukan" => Some(Family::Chukan),
+            "standard" => Some(Family::Standard),
+            _ => None,
+        };
+        if fam.is_none() {
             ctx.push(
-                raw.family.span(),
+                span,
                 None,
-                invalid("family", format!("`{other}`; expected legacy, chukan or standard")),
+                invalid(
+                    "family",
+                    format!("`{s}`; expected legacy, chukan or standard"),
+                ),
             );
-            None
         }
-    };
-    let status = match raw.status.get_ref().as_str() {
-        "verified" => Some(Status::Verified),
-        "unverified-transcription" => Some(Status::UnverifiedTranscription),
-        "synthetic" => Some(Status::Synthetic),
-        other => {
+        fam
+    });
+    let status = f.req_str("status", ctx).and_then(|(s, span)| {
+        let st = match s.as_str() {
+            "verified" => Some(Status::Verified),
+            "unverified-transcription" => Some(Status::UnverifiedTranscription),
+            "synthetic" => Some(Status::Synthetic),
+            _ => None,
+        };
+        if st.is_none() {
             ctx.push(
-                raw.status.span(),
+                span,
                 None,
                 invalid(
                     "status",
-                    format!("`{other}`; expected verified, unverified-transcription or synthetic"),
+                    format!("`{s}`; expected verified, unverified-transcription or synthetic"),
                 ),
             );
-            None
         }
-    };
-    let id = raw.id.get_ref().clone();
-    if let Some(family) = family {
-        if !id.starts_with(&format!("{}/", family.as_str())) || id.len() <= family.as_str().len() + 1
-        {
+        st
+    });
+    if let (Some((id, span)), Some(family)) = (&id, family) {
+        let ok = id
+            .strip_prefix(family.as_str())
+            .and_then(|rest| rest.strip_prefix('/'))
+            .is_some_and(valid_id_name);
+        if !ok {
             ctx.push(
-                raw.id.span(),
+                span.clone(),
                 None,
-                invalid("id", format!("`{id}` must be `{family}/<name>`")),
+                invalid(
+                    "id",
+                    format!(
+                        "`{id}` must be `{family}/<name>` with a name of lower-case ASCII letters, digits, `-`, `_` or `.`"
+                    ),
+                ),
             );
         }
     }
-    let format_span = raw.format.span();
-    let format = build_format(raw.format.into_inner(), format_span.clone(), ctx);
-    let fixed = matches!(format, Some(PhysicalFormat::Fixed { .. }));
-    let default_unit = if fixed {
-        LengthUnit::Bytes
-    } else {
-        LengthUnit::Chars
-    };
-    let (items, spans) = build_items(raw.items, default_unit, ctx);
-    item_lines.extend(spans.iter().map(|s| ctx.lines.line(s.start)));
-    if let (Some(PhysicalFormat::Fixed { record_length, .. }), Some(items)) = (&format, &items) {
-        check_fixed(items, &spans, u64::from(*record_length), format_span.clone(), ctx);
-    }
-    let record_types = match raw.record_types {
-        None => None,
-        Some(rt) => {
-            let span = rt.span();
-            let rt = rt.into_inner();
-            build_record_types(rt, span, &format, default_unit, ctx)
+    let encoding = match encoding {
+        Got::Ok(e, span) => {
+            if e.trim().is_empty() {
+                ctx.push(span, None, invalid("encoding", "must not be empty"));
+            }
+            Some(e)
         }
+        Got::Missing => Some("cp932".to_string()),
+        Got::Bad => None,
     };
+
+    let format = match f.table("format", ctx) {
+        Got::Ok(t, span) => build_format(t, span, ctx),
+        Got::Missing => {
+            f.missing("format", ctx);
+            None
+        }
+        Got::Bad => None,
+    };
+    let format_span = f.raw("format").map(|v| v.span()).unwrap_or(0..0);
+    let fixed = matches!(format, Some(PhysicalFormat::Fixed { .. }));
+    let delimited = matches!(format, Some(PhysicalFormat::Delimited { .. }));
+    let default_unit = if delimited {
+        LengthUnit::Chars
+    } else {
+        LengthUnit::Bytes
+    };
+    let rules = ItemRules {
+        default_unit,
+        fixed,
+        delimited,
+    };
+
+    let items = match f.raw("items") {
+        None => Some((Vec::new(), Vec::new())),
+        Some(v) => build_item_list(v, "items", &rules, ctx),
+    };
+    if let Some((_, spans)) = &items {
+        lines.items = spans.iter().map(|s| ctx.lines.line(s.start)).collect();
+    }
+    if let (Some(PhysicalFormat::Fixed { record_length, .. }), Some((items, spans))) =
+        (&format, &items)
+    {
+        if items.is_empty() {
+            ctx.push(
+                format_span.clone(),
+                None,
+                invalid("items", "a fixed-length layout needs at least one item"),
+            );
+        } else {
+            check_fixed(
+                items,
+                spans,
+                u64::from(*record_length),
+                format_span.clone(),
+                ctx,
+            );
+        }
+    }
+
+    let record_types = match f.table("record_types", ctx) {
+        Got::Missing => Some(None),
+        Got::Bad => None,
+        Got::Ok(t, span) => build_record_types(
+            t,
+            span,
+            format.as_ref(),
+            items.as_ref().map(|(i, _)| i.as_slice()),
+            &rules,
+            ctx,
+            lines,
+        )
+        .map(Some),
+    };
+
     Some(Layout {
-        id,
-        name: raw.name,
-        gyomu: raw.gyomu,
+        id: id?.0,
+        name: name?.0,
+        gyomu: str_or_default(gyomu)?,
         family: family?,
-        source: raw.source,
-        version: raw.version,
+        source: str_or_default(source)?,
+        version: str_or_default(version)?,
         status: status?,
-        encoding: raw.encoding,
+        encoding: encoding?,
         format: format?,
-        items: items?,
-        record_types,
-        note: raw.note,
+        items: items?.0,
+        record_types: record_types?,
+        note: match note {
+            Got::Ok(n, _) => Some(n),
+            Got::Missing => None,
+            Got::Bad => return None,
+        },
     })
 }
 
-fn parse_terminator(s: Option<&str>) -> Result<Terminator, String> {
-    Ok(match s.unwrap_or("crlf") {
+fn str_or_default(g: Got<String>) -> Option<String> {
+    match g {
+        Got::Ok(s, _) => Some(s),
+        Got::Missing => Some(String::new()),
+        Got::Bad => None,
+    }
+}
+
+fn parse_terminator(s: &str) -> Option<Terminator> {
+    Some(match s {
         "none" => Terminator::None,
         "crlf" => Terminator::Crlf,
         "lf" => Terminator::Lf,
         "cr" => Terminator::Cr,
         "any" => Terminator::Any,
-        other => return Err(format!("`{other}`; expected none, crlf, lf, cr or any")),
+        _ => return None,
     })
 }
 
-fn single_byte(field: &str, s: &str) -> Result<u8, SpecErrorKind> {
+fn single_byte(s: &str) -> Option<u8> {
     let unescaped = match s {
         "\\t" => "\t",
         other => other,
     };
     match unescaped.as_bytes() {
-        [b] if b.is_ascii() => Ok(*b),
-        _ => Err(invalid(
-            field,
-            format!("`{s}` must be a single ASCII character"),
-        )),
+        [b] if b.is_ascii() => Some(*b),
+        _ => None,
     }
 }
 
-fn build_format(
-    raw: RawFormat,
-    span: Span,
-    ctx: &mut Ctx<'_>,
-) -> Option<PhysicalFormat> {
-    let terminator = match parse_terminator(raw.terminator.as_deref()) {
-        Ok(t) => t,
-        Err(m) => {
-            ctx.push(span, None, invalid("format.terminator", m));
-            return None;
+fn build_format(t: &DeTable<'_>, span: Span, ctx: &mut Ctx<'_>) -> Option<PhysicalFormat> {
+    let f = Fields::new(t, span.clone(), FORMAT_FIELDS, "format.", None, ctx);
+    let mut ok = true;
+    let terminator = match f.str("terminator", ctx) {
+        Got::Ok(s, tspan) => match parse_terminator(&s) {
+            Some(t) => Some(t),
+            None => {
+                ctx.push(
+                    tspan,
+                    None,
+                    invalid(
+                        "format.terminator",
+                        format!("`{s}`; expected none, crlf, lf, cr or any"),
+                    ),
+                );
+                None
+            }
+        },
+        Got::Missing => Some(Terminator::Crlf),
+        Got::Bad => None,
+    };
+    let kind = f.req_str("kind", ctx)?;
+    let only = |field: &str, kind: &str, ctx: &mut Ctx<'_>| {
+        if let Some(v) = f.raw(field) {
+            ctx.push(
+                v.span(),
+                None,
+                invalid(
+                    &format!("format.{field}"),
+                    format!("not used by a {kind} format"),
+                ),
+            );
+            false
+        } else {
+            true
         }
     };
-    match raw.kind.as_str() {
+    match kind.0.as_str() {
         "fixed" => {
-            let Some(len) = raw.record_length else {
-                ctx.push(
-                    span,
-                    None,
-                    invalid("format.record_length", "required for a fixed-length format"),
-                );
-                return None;
+            for field in ["delimiter", "quote", "header_rows"] {
+                ok &= only(field, "fixed-length", ctx);
+            }
+            let record_length = match f.req_int("record_length", ctx) {
+                Some((len, lspan)) => {
+                    if (1..=i64::from(MAX_RECORD_LENGTH)).contains(&len) {
+                        Some(len as u32)
+                    } else {
+                        ctx.push(
+                            lspan,
+                            None,
+                            SpecErrorKind::ImpossibleLength {
+                                length: len.max(0) as u64,
+                                reason: format!(
+                                    "record_length must be between 1 and {MAX_RECORD_LENGTH} bytes"
+                                ),
+                            },
+                        );
+                        None
+                    }
+                }
+                None => None,
             };
-            if !(1..=1_048_576).contains(&len) {
-                ctx.push(
-                    span,
-                    None,
-                    SpecErrorKind::ImpossibleLength {
-                        length: len.max(0) as u64,
-                        reason: "record_length must be between 1 and 1048576 bytes".into(),
-                    },
-                );
+            if !ok {
                 return None;
             }
             Some(PhysicalFormat::Fixed {
-                record_length: len as u32,
-                terminator,
+                record_length: record_length?,
+                terminator: terminator?,
             })
         }
         "delimited" => {
-            let delimiter = match single_byte("format.delimiter", raw.delimiter.as_deref().unwrap_or(","))
-            {
-                Ok(b) => b,
-                Err(k) => {
-                    ctx.push(span, None, k);
-                    return None;
+            ok &= only("record_length", "delimited", ctx);
+            let delimiter = match f.str("delimiter", ctx) {
+                Got::Ok(s, dspan) => {
+                    match single_byte(&s) {
+                        Some(b) if b != b'\r' && b != b'\n' => Some(b),
+                        _ => {
+                            ctx.push(
+                            dspan,
+                            None,
+                            invalid(
+                                "format.delimiter",
+                                format!("`{s}` must be a single ASCII character other than CR or LF"),
+                            ),
+                        );
+                            None
+                        }
+                    }
                 }
+                Got::Missing => Some(b','),
+                Got::Bad => None,
             };
-            let quote = match raw.quote.as_deref() {
-                Some("") => None,
-                q => match single_byte("format.quote", q.unwrap_or("\"")) {
-                    Ok(b) => Some(b),
-                    Err(k) => {
-                        ctx.push(span, None, k);
-                        return None;
+            let quote = match f.str("quote", ctx) {
+                Got::Ok(s, _) if s.is_empty() => Some(None),
+                Got::Ok(s, qspan) => match single_byte(&s) {
+                    Some(b) if b != b'\r' && b != b'\n' && Some(b) != delimiter => Some(Some(b)),
+                    _ => {
+                        ctx.push(
+                            qspan,
+                            None,
+                            invalid(
+                                "format.quote",
+                                format!("`{s}` must be empty or a single ASCII character other than CR, LF and the delimiter"),
+                            ),
+                        );
+                        None
                     }
                 },
+                Got::Missing => Some(Some(b'"')),
+                Got::Bad => None,
             };
-            let header_rows = raw.header_rows.unwrap_or(0);
-            if !(0..=1000).contains(&header_rows) {
-                ctx.push(span, None, invalid("format.header_rows", "must be 0..=1000"));
-                return None;
-            }
-            if terminator == Terminator::None {
+            let header_rows = match f.int("header_rows", ctx) {
+                Got::Ok(n, hspan) => {
+                    if (0..=1000).contains(&n) {
+                        Some(n as u32)
+                    } else {
+                        ctx.push(
+                            hspan,
+                            None,
+                            invalid("format.header_rows", "must be 0..=1000"),
+                        );
+                        None
+                    }
+                }
+                Got::Missing => Some(0),
+                Got::Bad => None,
+            };
+            if terminator == Some(Terminator::None) {
+                let tspan = f.raw("terminator").map(|v| v.span()).unwrap_or(span);
                 ctx.push(
-                    span,
+                    tspan,
                     None,
                     invalid("format.terminator", "a delimited format needs a terminator"),
                 );
                 return None;
             }
+            if !ok {
+                return None;
+            }
             Some(PhysicalFormat::Delimited {
-                delimiter,
-                quote,
-                header_rows: header_rows as u32,
-                terminator,
+                delimiter: delimiter?,
+                quote: quote?,
+                header_rows: header_rows?,
+                terminator: terminator?,
             })
         }
         other => {
             ctx.push(
-                span,
+                kind.1,
                 None,
-                invalid("format.kind", format!("`{other}`; expected fixed or delimited")),
+                invalid(
+                    "format.kind",
+                    format!("`{other}`; expected fixed or delimited"),
+                ),
             );
             None
         }
     }
 }
 
-fn valid_key(key: &str) -> bool {
-    !key.is_empty()
-        && key
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
-        && !key.as_bytes()[0].is_ascii_digit()
+/// Whether an item key is valid: lower-case ASCII letters, digits and `_`, not starting with
+/// a digit.
+pub fn valid_key(key: &str) -> bool {
+    key.bytes()
+        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+        && key.bytes().next().is_some_and(|b| !b.is_ascii_digit())
 }
 
-fn build_items(
-    raw: Vec<Spanned<RawItem>>,
+/// What the items of one list may look like.
+struct ItemRules {
     default_unit: LengthUnit,
+    fixed: bool,
+    delimited: bool,
+}
+
+/// Reads an array of item tables (`items`, `record_types.header.items`, …).
+fn build_item_list(
+    v: &Val<'_>,
+    field: &str,
+    rules: &ItemRules,
     ctx: &mut Ctx<'_>,
-) -> (Option<Vec<Item>>, Vec<Span>) {
-    let mut items = Vec::with_capacity(raw.len());
-    let mut spans = Vec::with_capacity(raw.len());
+) -> Option<(Vec<Item>, Vec<Span>)> {
+    let Some(array) = v.get_ref().as_array() else {
+        ctx.push(
+            v.span(),
+            None,
+            invalid(
+                field,
+                format!(
+                    "expected an array of tables (`[[{field}]]`), found {}",
+                    v.get_ref().type_str()
+                ),
+            ),
+        );
+        return None;
+    };
+    let mut items = Vec::with_capacity(array.len());
+    let mut spans = Vec::with_capacity(array.len());
     let mut ok = true;
     let mut numbers: HashMap<u32, String> = HashMap::new();
     let mut keys: HashMap<String, ()> = HashMap::new();
     let mut next_offset: u64 = 0;
-    for spanned in raw {
-        let span = spanned.span();
+    for entry in array.iter() {
+        let span = entry.span();
         spans.push(span.clone());
-        let r = spanned.into_inner();
-        let key = r.key.clone();
-        let mut item_ok = true;
-        let err = |ctx: &mut Ctx<'_>, kind| {
-            ctx.push(span.clone(), Some(&key), kind);
-        };
-        if !valid_key(&r.key) {
-            err(ctx, SpecErrorKind::InvalidKey(r.key.clone()));
-            item_ok = false;
-        }
-        if keys.insert(r.key.clone(), ()).is_some() {
-            err(ctx, SpecErrorKind::DuplicateKey(r.key.clone()));
-            item_ok = false;
-        }
-        let number = match u32::try_from(r.number) {
-            Ok(n) => n,
-            Err(_) => {
-                err(ctx, invalid("number", format!("{} is not a valid item number", r.number)));
-                item_ok = false;
-                0
-            }
-        };
-        if item_ok || number != 0 {
-            if let Some(first) = numbers.get(&number) {
-                err(
-                    ctx,
-                    SpecErrorKind::DuplicateNumber {
-                        number,
-                        first: first.clone(),
-                    },
-                );
-                item_ok = false;
-            } else {
-                numbers.insert(number, r.key.clone());
-            }
-        }
-        let domain = DomainType::from_name(&r.domain);
-        if domain.is_none() {
-            err(ctx, SpecErrorKind::UnknownDomainType(r.domain.clone()));
-            item_ok = false;
-        }
-        let length = if (1..=65_535).contains(&r.length) {
-            r.length as u32
-        } else {
-            err(
-                ctx,
-                SpecErrorKind::ImpossibleLength {
-                    length: r.length.max(0) as u64,
-                    reason: "an item's length must be between 1 and 65535".into(),
-                },
+        let Some(table) = entry.get_ref().as_table() else {
+            ctx.push(
+                span,
+                None,
+                invalid(
+                    field,
+                    format!(
+                        "each item must be a table, found {}",
+                        entry.get_ref().type_str()
+                    ),
+                ),
             );
-            item_ok = false;
-            1
+            ok = false;
+            continue;
         };
-        let repeat = match r.repeat {
-            None => 1,
-            Some(n) if (1..=10_000).contains(&n) => n as u32,
-            Some(n) => {
-                err(ctx, invalid("repeat", format!("{n}; must be 1..=10000")));
-                item_ok = false;
-                1
-            }
-        };
-        let unit = match r.unit.as_deref() {
-            None => default_unit,
-            Some("bytes") => LengthUnit::Bytes,
-            Some("chars") => LengthUnit::Chars,
-            Some(other) => {
-                err(ctx, invalid("unit", format!("`{other}`; expected bytes or chars")));
-                item_ok = false;
-                default_unit
-            }
-        };
-        let date_form = match r.date_form.as_deref() {
-            None => None,
-            Some(s) => match parse_date_form(s) {
-                Some(f) => Some(f),
-                None => {
-                    err(
-                        ctx,
-                        invalid(
-                            "date_form",
-                            format!("`{s}`; expected auto, era_code1, era_code2, era_letter, era_kanji, yyyymmdd or iso"),
-                        ),
+        match build_item(
+            table,
+            span,
+            rules,
+            &mut numbers,
+            &mut keys,
+            &mut next_offset,
+            ctx,
+        ) {
+            Some(item) => items.push(item),
+            None => ok = false,
+        }
+    }
+    ok.then_some((items, spans))
+}
+
+fn build_item(
+    table: &DeTable<'_>,
+    span: Span,
+    rules: &ItemRules,
+    numbers: &mut HashMap<u32, String>,
+    keys: &mut HashMap<String, ()>,
+    next_offset: &mut u64,
+    ctx: &mut Ctx<'_>,
+) -> Option<Item> {
+    // The key first, so that every other problem of the item is reported with it.
+    let key_str = table
+        .iter()
+        .find(|(k, _)| k.get_ref().as_ref() == "key")
+        .and_then(|(_, v)| v.get_ref().as_str().map(str::to_string));
+    let f = Fields::new(table, span.clone(), ITEM_FIELDS, "", key_str.clone(), ctx);
+    let item = key_str.as_deref();
+    let mut ok = true;
+
+    let key = f.req_str("key", ctx);
+    if let Some((k, kspan)) = &key {
+        if !valid_key(k) {
+            ctx.push(kspan.clone(), item, SpecErrorKind::InvalidKey(k.clone()));
+            ok = false;
+        }
+        if keys.insert(k.clone(), ()).is_some() {
+            ctx.push(kspan.clone(), item, SpecErrorKind::DuplicateKey(k.clone()));
+            ok = false;
+        }
+    }
+    let name = f.req_str("name", ctx);
+    if let Some((n, nspan)) = &name {
+        if n.trim().is_empty() {
+            ctx.push(nspan.clone(), item, invalid("name", "must not be empty"));
+            ok = false;
+        }
+    }
+    let number = match f.req_int("number", ctx) {
+        Some((n, nspan)) => match u32::try_from(n) {
+            Ok(n) => {
+                if let Some(first) = numbers.get(&n) {
+                    ctx.push(
+                        nspan,
+                        item,
+                        SpecErrorKind::DuplicateNumber {
+                            number: n,
+                            first: first.clone(),
+                        },
                     );
-                    item_ok = false;
-                    None
-                }
-            },
-        };
-        let padding = match r.padding.as_deref() {
-            None | Some("spaces") => Padding::Spaces,
-            Some("none") => Padding::None,
-            Some(other) => {
-                err(ctx, invalid("padding", format!("`{other}`; expected spaces or none")));
-                item_ok = false;
-                Padding::Spaces
-            }
-        };
-        let offset = match r.offset {
-            None => {
-                if default_unit == LengthUnit::Bytes {
-                    Some(next_offset as u32)
+                    ok = false;
                 } else {
-                    None
+                    numbers.insert(n, key_str.clone().unwrap_or_default());
                 }
+                Some(n)
             }
-            Some(o) if (0..=1_048_576).contains(&o) => Some(o as u32),
-            Some(o) => {
-                err(ctx, invalid("offset", format!("{o} is out of range")));
-                item_ok = false;
+            Err(_) => {
+                ctx.push(
+                    nspan,
+                    item,
+                    invalid("number", format!("{n} is not a valid item number")),
+                );
                 None
             }
-        };
-        if let Some(o) = offset {
-            next_offset = u64::from(o) + u64::from(length) * u64::from(repeat);
+        },
+        None => None,
+    };
+    let domain = match f.req_str("type", ctx) {
+        Some((d, dspan)) => {
+            let domain = DomainType::from_name(&d);
+            if domain.is_none() {
+                ctx.push(dspan, item, SpecErrorKind::UnknownDomainType(d));
+            }
+            domain
         }
-        ok &= item_ok;
-        items.push(Item {
-            number,
-            name: r.name,
-            key: r.key,
-            domain: domain.unwrap_or(DomainType::Text),
-            length,
-            unit,
-            offset,
-            required: r.required,
-            repeat,
-            code_table: r.code_table,
-            date_form,
-            padding,
-            zero_pad: r.zero_pad,
-            note: r.note,
-        });
+        None => None,
+    };
+    let length = match f.req_int("length", ctx) {
+        Some((n, lspan)) => {
+            if (1..=i64::from(MAX_ITEM_LENGTH)).contains(&n) {
+                Some(n as u32)
+            } else {
+                ctx.push(
+                    lspan,
+                    item,
+                    SpecErrorKind::ImpossibleLength {
+                        length: n.max(0) as u64,
+                        reason: format!("an item's length must be between 1 and {MAX_ITEM_LENGTH}"),
+                    },
+                );
+                None
+            }
+        }
+        None => None,
+    };
+    let repeat = match f.int("repeat", ctx) {
+        Got::Missing => Some(1),
+        Got::Bad => None,
+        Got::Ok(n, rspan) => {
+            if (1..=i64::from(MAX_REPEAT)).contains(&n) {
+                Some(n as u32)
+            } else {
+                ctx.push(
+                    rspan,
+                    item,
+                    invalid("repeat", format!("{n}; must be 1..={MAX_REPEAT}")),
+                );
+                None
+            }
+        }
+    };
+    let unit = match f.str("unit", ctx) {
+        Got::Missing => Some(rules.default_unit),
+        Got::Bad => None,
+        Got::Ok(s, uspan) => match s.as_str() {
+            "bytes" => Some(LengthUnit::Bytes),
+            "chars" => Some(LengthUnit::Chars),
+            other => {
+                ctx.push(
+                    uspan,
+                    item,
+                    invalid("unit", format!("`{other}`; expected bytes or chars")),
+                );
+                None
+            }
+        },
+    };
+    let date_form = match f.str("date_form", ctx) {
+        Got::Missing => Some(None),
+        Got::Bad => None,
+        Got::Ok(s, dspan) => match parse_date_form(&s) {
+            Some(form) => {
+                if domain.is_some_and(|d| d != DomainType::Date) {
+                    ctx.push(
+                        dspan,
+                        item,
+                        invalid("date_form", "only a `date` item has a date form"),
+                    );
+                    None
+                } else {
+                    Some(Some(form))
+                }
+            }
+            None => {
+                ctx.push(
+                    dspan,
+                    item,
+                    invalid(
+                        "date_form",
+                        format!("`{s}`; expected auto, era_code1, era_code2, era_letter, era_kanji, yyyymmdd or iso"),
+                    ),
+                );
+                None
+            }
+        },
+    };
+    let padding = match f.str("padding", ctx) {
+        Got::Missing => Some(Padding::Spaces),
+        Got::Bad => None,
+        Got::Ok(s, pspan) => match s.as_str() {
+            "spaces" => Some(Padding::Spaces),
+            "none" => Some(Padding::None),
+            other => {
+                ctx.push(
+                    pspan,
+                    item,
+                    invalid("padding", format!("`{other}`; expected spaces or none")),
+                );
+                None
+            }
+        },
+    };
+    let code_table = match f.str("code_table", ctx) {
+        Got::Missing => Some(None),
+        Got::Bad => None,
+        Got::Ok(s, cspan) => {
+            if s.is_empty() {
+                ctx.push(cspan, item, invalid("code_table", "must name a code table"));
+                None
+            } else {
+                Some(Some(s))
+            }
+        }
+    };
+    let note = match f.str("note", ctx) {
+        Got::Missing => Some(None),
+        Got::Bad => None,
+        Got::Ok(s, _) => Some(Some(s)),
+    };
+    let required = f.bool("required", ctx);
+    let zero_pad = f.bool("zero_pad", ctx);
+    let offset = match f.int("offset", ctx) {
+        Got::Missing => Some(if rules.fixed {
+            u32::try_from(*next_offset).ok()
+        } else {
+            None
+        }),
+        Got::Bad => None,
+        Got::Ok(o, ospan) => {
+            if rules.delimited {
+                ctx.push(
+                    ospan,
+                    item,
+                    invalid(
+                        "offset",
+                        "only items of a fixed-length layout have byte offsets",
+                    ),
+                );
+                None
+            } else if (0..i64::from(MAX_RECORD_LENGTH)).contains(&o) {
+                Some(Some(o as u32))
+            } else {
+                ctx.push(
+                    ospan,
+                    item,
+                    invalid("offset", format!("{o} is out of range")),
+                );
+                None
+            }
+        }
+    };
+    if let (Some(Some(o)), Some(len), Some(rep)) = (offset, length, repeat) {
+        *next_offset = u64::from(o) + u64::from(len) * u64::from(rep);
+    } else if let (Some(len), Some(rep)) = (length, repeat) {
+        *next_offset += u64::from(len) * u64::from(rep);
     }
-    (ok.then_some(items), spans)
+    if !ok {
+        return None;
+    }
+    Some(Item {
+        number: number?,
+        name: name?.0,
+        key: key?.0,
+        domain: domain?,
+        length: length?,
+        unit: unit?,
+        offset: offset?,
+        required: required?,
+        repeat: repeat?,
+        code_table: code_table?,
+        date_form: date_form?,
+        padding: padding?,
+        zero_pad: zero_pad?,
+        note: note?,
+    })
 }
 
 fn parse_date_form(s: &str) -> Option<DateForm> {
@@ -580,6 +1041,19 @@ fn parse_date_form(s: &str) -> Option<DateForm> {
         "iso" => DateForm::Iso,
         _ => return None,
     })
+}
+
+/// The spec-file name of a date form (`era_code1`, …).
+pub fn date_form_name(form: DateForm) -> &'static str {
+    match form {
+        DateForm::Auto => "auto",
+        DateForm::EraCode1 => "era_code1",
+        DateForm::EraCode2 => "era_code2",
+        DateForm::EraLetter => "era_letter",
+        DateForm::EraKanji => "era_kanji",
+        DateForm::Yyyymmdd => "yyyymmdd",
+        DateForm::Iso => "iso",
+    }
 }
 
 /// Checks a fixed-length item list: units, overlaps, gaps and the length sum.
@@ -613,8 +1087,8 @@ fn check_fixed(
             ranges.push((start, end, item, span));
         }
     }
-    // Overlaps between items, in item order.
-    let mut sorted = ranges.clone();
+    // Overlaps, reported at the later item.
+    let mut sorted = ranges;
     sorted.sort_by_key(|(s, e, _, _)| (*s, *e));
     let mut reach: Option<(u64, u64, &Item)> = None;
     for &(s1, e1, b, span) in &sorted {
@@ -637,7 +1111,7 @@ fn check_fixed(
             reach = Some((s1, e1, b));
         }
     }
-    // Gaps: reported at the item that follows the gap (or the format, at the end).
+    // Gaps: reported at the item that follows the gap (or at the format, at the end).
     let mut covered = 0u64;
     for (s, e, item, span) in &sorted {
         if *s > covered {
@@ -673,61 +1147,239 @@ fn check_fixed(
 }
 
 fn build_record_types(
-    raw: RawRecordTypes,
+    t: &DeTable<'_>,
     span: Span,
-    format: &Option<PhysicalFormat>,
-    default_unit: LengthUnit,
+    format: Option<&PhysicalFormat>,
+    data_items: Option<&[Item]>,
+    rules: &ItemRules,
     ctx: &mut Ctx<'_>,
+    lines: &mut ItemLines,
 ) -> Option<RecordTypes> {
-    if !(0..=1_048_576).contains(&raw.offset) || !(1..=64).contains(&raw.length) {
-        ctx.push(
-            span,
-            None,
-            invalid("record_types", "offset must be ≥ 0 and length 1..=64"),
-        );
-        return None;
-    }
-    let mut others = Vec::new();
-    for (role, sub) in [
-        (RecordRole::Header, raw.header),
-        (RecordRole::Trailer, raw.trailer),
-    ] {
-        let Some(sub) = sub else { continue };
-        let (items, spans) = build_items(sub.items, default_unit, ctx);
-        let items = items?;
-        if let Some(PhysicalFormat::Fixed { record_length, .. }) = format {
-            check_fixed(&items, &spans, u64::from(*record_length), span.clone(), ctx);
+    let f = Fields::new(
+        t,
+        span.clone(),
+        RECORD_TYPES_FIELDS,
+        "record_types.",
+        None,
+        ctx,
+    );
+    let record_length = match format {
+        Some(PhysicalFormat::Fixed { record_length, .. }) => Some(u64::from(*record_length)),
+        Some(PhysicalFormat::Delimited { .. }) => {
+            ctx.push(
+                span.clone(),
+                None,
+                invalid(
+                    "record_types",
+                    "record types are told apart by byte offset: they need a fixed-length format",
+                ),
+            );
+            None
         }
-        if let Some(ci) = &sub.count_item {
-            if !items.iter().any(|i| &i.key == ci) {
+        None => None,
+    };
+    let offset = f.req_int("offset", ctx).and_then(|(o, ospan)| {
+        if (0..i64::from(MAX_RECORD_LENGTH)).contains(&o) {
+            Some(o as u32)
+        } else {
+            ctx.push(
+                ospan,
+                None,
+                invalid("record_types.offset", format!("{o} is out of range")),
+            );
+            None
+        }
+    });
+    let length = f.req_int("length", ctx).and_then(|(n, lspan)| {
+        if (1..=64).contains(&n) {
+            Some(n as u32)
+        } else {
+            ctx.push(
+                lspan,
+                None,
+                SpecErrorKind::ImpossibleLength {
+                    length: n.max(0) as u64,
+                    reason: "the record-type selector must be 1 to 64 bytes".into(),
+                },
+            );
+            None
+        }
+    });
+    if let (Some(o), Some(l), Some(rl)) = (offset, length, record_length) {
+        if u64::from(o) + u64::from(l) > rl {
+            ctx.push(
+                span.clone(),
+                None,
+                invalid(
+                    "record_types",
+                    format!(
+                        "the selector (bytes {o}..{}) runs past the record length {rl}",
+                        u64::from(o) + u64::from(l)
+                    ),
+                ),
+            );
+        }
+    }
+    // The data records must carry the selector as an item of exactly its bytes.
+    if let (Some(o), Some(l), Some(items), Some(_)) = (offset, length, data_items, record_length) {
+        let covered = items
+            .iter()
+            .any(|i| i.offset == Some(o) && i.byte_span() == u64::from(l));
+        if !covered {
+            ctx.push(
+                span.clone(),
+                None,
+                invalid(
+                    "record_types",
+                    format!(
+                        "no data item covers exactly the selector bytes {o}..{}",
+                        o + l
+                    ),
+                ),
+            );
+        }
+    }
+    let data = f.req_str("data", ctx);
+    let check_code = |code: &(String, Span), field: &str, ctx: &mut Ctx<'_>| {
+        if let Some(l) = length {
+            if code.0.len() != l as usize {
                 ctx.push(
-                    span.clone(),
-                    Some(ci),
-                    invalid("count_item", format!("no item `{ci}` in the trailer")),
+                    code.1.clone(),
+                    None,
+                    invalid(
+                        field,
+                        format!(
+                            "`{}` is {} bytes but the selector is {l}",
+                            code.0,
+                            code.0.len()
+                        ),
+                    ),
                 );
+                return false;
             }
         }
-        others.push(SubRecord {
-            role,
-            code: sub.code,
-            items,
-            count_item: sub.count_item,
-        });
+        true
+    };
+    let mut ok = true;
+    if let Some(d) = &data {
+        ok &= check_code(d, "record_types.data", ctx);
+    }
+    let mut others = Vec::new();
+    let mut codes: Vec<String> = data.iter().map(|d| d.0.clone()).collect();
+    for (role, name) in [
+        (RecordRole::Header, "header"),
+        (RecordRole::Trailer, "trailer"),
+    ] {
+        let (sub, sub_span) = match f.table(name, ctx) {
+            Got::Missing => continue,
+            Got::Bad => {
+                ok = false;
+                continue;
+            }
+            Got::Ok(sub, sub_span) => (sub, sub_span),
+        };
+        let prefix = format!("record_types.{name}.");
+        let sf = Fields::new(sub, sub_span.clone(), SUB_RECORD_FIELDS, &prefix, None, ctx);
+        let code = sf.req_str("code", ctx);
+        if let Some(c) = &code {
+            ok &= check_code(c, &format!("{prefix}code"), ctx);
+            if codes.contains(&c.0) {
+                ctx.push(
+                    c.1.clone(),
+                    None,
+                    invalid(
+                        &format!("{prefix}code"),
+                        format!("`{}` is already the code of another record type", c.0),
+                    ),
+                );
+                ok = false;
+            }
+            codes.push(c.0.clone());
+        }
+        let items = match sf.raw("items") {
+            None => {
+                sf.missing("items", ctx);
+                None
+            }
+            Some(v) => build_item_list(v, &format!("{prefix}items"), rules, ctx),
+        };
+        let count_item = match sf.str("count_item", ctx) {
+            Got::Missing => Some(None),
+            Got::Bad => None,
+            Got::Ok(ci, cspan) => {
+                if role == RecordRole::Header {
+                    ctx.push(
+                        cspan,
+                        Some(&ci),
+                        invalid(
+                            &format!("{prefix}count_item"),
+                            "only a trailer carries a count",
+                        ),
+                    );
+                    None
+                } else if let Some((items, _)) = &items {
+                    if items.iter().any(|i| i.key == ci) {
+                        Some(Some(ci))
+                    } else {
+                        ctx.push(
+                            cspan,
+                            Some(&ci),
+                            invalid(
+                                &format!("{prefix}count_item"),
+                                format!("no item `{ci}` in the trailer"),
+                            ),
+                        );
+                        None
+                    }
+                } else {
+                    None
+                }
+            }
+        };
+        if let (Some((items, spans)), Some(rl)) = (&items, record_length) {
+            if items.is_empty() {
+                ctx.push(
+                    sub_span.clone(),
+                    None,
+                    invalid(&format!("{prefix}items"), "needs at least one item"),
+                );
+                ok = false;
+            } else {
+                check_fixed(items, spans, rl, sub_span.clone(), ctx);
+            }
+        }
+        if let Some((_, spans)) = &items {
+            lines
+                .others
+                .push(spans.iter().map(|s| ctx.lines.line(s.start)).collect());
+        }
+        match (code, items, count_item) {
+            (Some(code), Some((items, _)), Some(count_item)) => others.push(SubRecord {
+                role,
+                code: code.0,
+                items,
+                count_item,
+            }),
+            _ => ok = false,
+        }
+    }
+    if !ok {
+        return None;
     }
     Some(RecordTypes {
-        offset: raw.offset as u32,
-        length: raw.length as u32,
-        data_code: raw.data,
+        offset: offset?,
+        length: length?,
+        data_code: data?.0,
         others,
     })
 }
 
-/// Parses a code table (CSV with the header `code,label`).
+/// Parses a code table (CSV with the header `code,label`; more columns may follow).
 ///
 /// `name` is the table's name as items refer to it; `file` names the source in errors.
 ///
 /// # Errors
-/// A missing header, malformed rows and duplicate codes, each with its line.
+/// A missing header, malformed rows, empty and duplicate codes, each with its line.
 ///
 /// # Example
 /// ```
@@ -741,6 +1393,7 @@ pub fn parse_code_table(text: &str, name: &str, file: &str) -> Result<CodeTable,
         line,
         item: None,
     };
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut rdr = csv::ReaderBuilder::new()
         .has_headers(true)
         .flexible(false)

@@ -1,0 +1,175 @@
+//! Writing a layout back out as a spec file (TOML) that [`crate::parse_layout`] reads.
+//!
+//! `parse_layout(&layout_to_toml(&l))` gives `l` back for every layout the loader accepts
+//! (a property test checks this). Fields that have their default value are left out, so the
+//! output reads like a hand-written spec.
+
+use crate::load::date_form_name;
+use crate::model::*;
+use std::fmt::Write as _;
+
+/// Writes `layout` in the layout spec format (see `specs/README.md`).
+///
+/// Byte offsets of fixed-length items are written only where they differ from the end of
+/// the previous item. A layout with more than one header or trailer record type cannot be
+/// expressed in the format; only the first of each role is written.
+///
+/// # Example
+/// ```
+/// use ikou_layout_spec::{layout_to_toml, parse_layout, Catalog};
+///
+/// let catalog = Catalog::bundled().unwrap();
+/// let juki = catalog.layout("legacy/sample-juki").unwrap();
+/// let text = layout_to_toml(juki);
+/// assert!(text.contains("record_length = 300"));
+/// assert_eq!(&parse_layout(&text, "copy.toml").unwrap(), juki);
+/// ```
+pub fn layout_to_toml(layout: &Layout) -> String {
+    let mut s = String::new();
+    kv(&mut s, "id", &quote(&layout.id));
+    kv(&mut s, "name", &quote(&layout.name));
+    kv(&mut s, "gyomu", &quote(&layout.gyomu));
+    kv(&mut s, "family", &quote(layout.family.as_str()));
+    kv(&mut s, "source", &quote(&layout.source));
+    kv(&mut s, "version", &quote(&layout.version));
+    kv(&mut s, "status", &quote(layout.status.as_str()));
+    kv(&mut s, "encoding", &quote(&layout.encoding));
+    if let Some(note) = &layout.note {
+        kv(&mut s, "note", &quote(note));
+    }
+    s.push_str("\n[format]\n");
+    let default_unit = match layout.format {
+        PhysicalFormat::Fixed {
+            record_length,
+            terminator,
+        } => {
+            kv(&mut s, "kind", "\"fixed\"");
+            kv(&mut s, "record_length", &record_length.to_string());
+            kv(&mut s, "terminator", &quote(terminator.as_str()));
+            LengthUnit::Bytes
+        }
+        PhysicalFormat::Delimited {
+            delimiter,
+            quote: q,
+            header_rows,
+            terminator,
+        } => {
+            kv(&mut s, "kind", "\"delimited\"");
+            kv(
+                &mut s,
+                "delimiter",
+                &quote(&char::from(delimiter).to_string()),
+            );
+            let q = q.map(|b| char::from(b).to_string()).unwrap_or_default();
+            kv(&mut s, "quote", &quote(&q));
+            kv(&mut s, "header_rows", &header_rows.to_string());
+            kv(&mut s, "terminator", &quote(terminator.as_str()));
+            LengthUnit::Chars
+        }
+    };
+    let fixed = matches!(layout.format, PhysicalFormat::Fixed { .. });
+    write_items(&mut s, "items", &layout.items, default_unit, fixed);
+    if let Some(rt) = &layout.record_types {
+        s.push_str("\n[record_types]\n");
+        kv(&mut s, "offset", &rt.offset.to_string());
+        kv(&mut s, "length", &rt.length.to_string());
+        kv(&mut s, "data", &quote(&rt.data_code));
+        for role in [RecordRole::Header, RecordRole::Trailer] {
+            let Some(sub) = rt.others.iter().find(|o| o.role == role) else {
+                continue;
+            };
+            let name = match role {
+                RecordRole::Header => "header",
+                RecordRole::Trailer => "trailer",
+                RecordRole::Data => continue,
+            };
+            let _ = writeln!(s, "\n[record_types.{name}]");
+            kv(&mut s, "code", &quote(&sub.code));
+            if let Some(ci) = &sub.count_item {
+                kv(&mut s, "count_item", &quote(ci));
+            }
+            write_items(
+                &mut s,
+                &format!("record_types.{name}.items"),
+                &sub.items,
+                default_unit,
+                fixed,
+            );
+        }
+    }
+    s
+}
+
+fn kv(s: &mut String, key: &str, value: &str) {
+    let _ = writeln!(s, "{key} = {value}");
+}
+
+fn write_items(s: &mut String, table: &str, items: &[Item], default_unit: LengthUnit, fixed: bool) {
+    let mut next: u64 = 0;
+    for it in items {
+        let _ = writeln!(s, "\n[[{table}]]");
+        kv(s, "number", &it.number.to_string());
+        kv(s, "name", &quote(&it.name));
+        kv(s, "key", &quote(&it.key));
+        kv(s, "type", &quote(it.domain.as_str()));
+        kv(s, "length", &it.length.to_string());
+        if it.unit != default_unit {
+            let unit = match it.unit {
+                LengthUnit::Bytes => "bytes",
+                LengthUnit::Chars => "chars",
+            };
+            kv(s, "unit", &quote(unit));
+        }
+        match it.offset {
+            Some(o) if !fixed || u64::from(o) != next => kv(s, "offset", &o.to_string()),
+            _ => {}
+        }
+        if fixed {
+            // A fixed-length item without an offset follows the previous one.
+            let start = it.offset.map_or(next, u64::from);
+            next = start + it.byte_span();
+        }
+        if it.required {
+            kv(s, "required", "true");
+        }
+        if it.repeat != 1 {
+            kv(s, "repeat", &it.repeat.to_string());
+        }
+        if let Some(t) = &it.code_table {
+            kv(s, "code_table", &quote(t));
+        }
+        if let Some(f) = it.date_form {
+            kv(s, "date_form", &quote(date_form_name(f)));
+        }
+        if it.padding == Padding::None {
+            kv(s, "padding", "\"none\"");
+        }
+        if it.zero_pad {
+            kv(s, "zero_pad", "true");
+        }
+        if let Some(n) = &it.note {
+            kv(s, "note", &quote(n));
+        }
+    }
+}
+
+/// Quotes `s` as a TOML basic string, escaping what TOML requires.
+pub fn quote(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if (c as u32) < 0x20 || c == '\u{7f}' => {
+                let _ = write!(out, "\\u{:04X}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}

@@ -1,0 +1,610 @@
+//! Every validation error kind, with its position (file, line, item key).
+
+#![allow(clippy::unwrap_used)] // tests may unwrap
+
+use ikou_layout_spec::{parse_code_table, parse_layout, Catalog, SpecError, SpecErrorKind};
+
+const FILE: &str = "t.toml";
+
+/// A valid fixed-length header; line numbers in the tests count from here (9 lines).
+const FIXED: &str = "\
+id = \"legacy/t\"
+name = \"テスト\"
+family = \"legacy\"
+status = \"synthetic\"
+
+[format]
+kind = \"fixed\"
+record_length = 12
+terminator = \"crlf\"
+";
+
+fn errors(text: &str) -> Vec<SpecError> {
+    match parse_layout(text, FILE) {
+        Ok(l) => panic!("expected errors, got {l:?}"),
+        Err(e) => e.0,
+    }
+}
+
+/// Asserts that some error matches the kind, at the line and item.
+#[track_caller]
+fn has(errs: &[SpecError], line: usize, item: Option<&str>, pred: impl Fn(&SpecErrorKind) -> bool) {
+    assert!(
+        errs.iter().any(|e| e.position.file == FILE
+            && e.position.line == Some(line)
+            && e.position.item.as_deref() == item
+            && pred(&e.kind)),
+        "no matching error at line {line} item {item:?} in:\n{}",
+        errs.iter()
+            .map(|e| e.to_string())
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+}
+
+fn item(number: u32, key: &str, ty: &str, length: i64, extra: &str) -> String {
+    format!(
+        "\n[[items]]\nnumber = {number}\nname = \"項目{number}\"\nkey = \"{key}\"\ntype = \"{ty}\"\nlength = {length}\n{extra}"
+    )
+}
+
+#[test]
+fn a_valid_layout_loads() {
+    let text = format!(
+        "{FIXED}{}{}",
+        item(1, "a", "digits", 8, ""),
+        item(2, "b", "code", 4, "")
+    );
+    let l = parse_layout(&text, FILE).unwrap();
+    assert_eq!(l.items[1].offset, Some(8));
+}
+
+#[test]
+fn syntax_error_has_its_line() {
+    let text = format!("{FIXED}\n[[items]]\nnumber = = 1\n");
+    let errs = errors(&text);
+    has(&errs, 12, None, |k| matches!(k, SpecErrorKind::Syntax(_)));
+}
+
+#[test]
+fn several_syntax_errors_are_all_reported() {
+    let text = "id = \"legacy/t\"\nname = \nfamily = \"legacy\"\nstatus = = \"x\"\n";
+    let errs = errors(text);
+    assert!(errs.len() >= 2, "{errs:?}");
+    has(&errs, 2, None, |k| matches!(k, SpecErrorKind::Syntax(_)));
+    has(&errs, 4, None, |k| matches!(k, SpecErrorKind::Syntax(_)));
+}
+
+#[test]
+fn invalid_header_fields() {
+    let text = FIXED
+        .replace("family = \"legacy\"", "family = \"vendor\"")
+        .replace("status = \"synthetic\"", "status = \"draft\"")
+        .replace("terminator = \"crlf\"", "terminator = \"nl\"");
+    let text = format!("{text}{}", item(1, "a", "digits", 12, ""));
+    let errs = errors(&text);
+    has(
+        &errs,
+        3,
+        None,
+        |k| matches!(k, SpecErrorKind::InvalidField { field, .. } if field == "family"),
+    );
+    has(
+        &errs,
+        4,
+        None,
+        |k| matches!(k, SpecErrorKind::InvalidField { field, .. } if field == "status"),
+    );
+    has(
+        &errs,
+        9,
+        None,
+        |k| matches!(k, SpecErrorKind::InvalidField { field, .. } if field == "format.terminator"),
+    );
+}
+
+#[test]
+fn id_must_match_family() {
+    let text = format!(
+        "{}{}",
+        FIXED.replace("legacy/t", "standard/t"),
+        item(1, "a", "digits", 12, "")
+    );
+    let errs = errors(&text);
+    has(
+        &errs,
+        1,
+        None,
+        |k| matches!(k, SpecErrorKind::InvalidField { field, .. } if field == "id"),
+    );
+}
+
+#[test]
+fn missing_and_unknown_fields() {
+    let text = FIXED.replace("name = \"テスト\"\n", "nmae = \"テスト\"\n");
+    // An item without a type and with a misspelt field.
+    let text = format!(
+        "{text}\n[[items]]\nnumber = 1\nname = \"a\"\nkey = \"a\"\nlength = 12\nrequird = true\n"
+    );
+    let errs = errors(&text);
+    has(
+        &errs,
+        1,
+        None,
+        |k| matches!(k, SpecErrorKind::MissingField(f) if f == "name"),
+    );
+    has(
+        &errs,
+        2,
+        None,
+        |k| matches!(k, SpecErrorKind::UnknownField { field, .. } if field == "nmae"),
+    );
+    has(
+        &errs,
+        11,
+        Some("a"),
+        |k| matches!(k, SpecErrorKind::MissingField(f) if f == "type"),
+    );
+    has(
+        &errs,
+        16,
+        Some("a"),
+        |k| matches!(k, SpecErrorKind::UnknownField { field, .. } if field == "requird"),
+    );
+}
+
+#[test]
+fn wrong_value_type_is_an_invalid_field() {
+    let text = format!(
+        "{FIXED}{}",
+        item(1, "a", "digits", 12, "required = \"yes\"\n")
+    );
+    let errs = errors(&text);
+    has(
+        &errs,
+        17,
+        Some("a"),
+        |k| matches!(k, SpecErrorKind::InvalidField { field, message } if field == "required" && message.contains("found string")),
+    );
+}
+
+#[test]
+fn unknown_domain_type() {
+    let text = format!("{FIXED}{}", item(1, "a", "nonsense", 12, ""));
+    let errs = errors(&text);
+    // `type = …` is line 15 of the item (header 9 + blank + [[items]] + number + name + key).
+    has(
+        &errs,
+        15,
+        Some("a"),
+        |k| matches!(k, SpecErrorKind::UnknownDomainType(t) if t == "nonsense"),
+    );
+}
+
+#[test]
+fn duplicate_number() {
+    let text = format!(
+        "{FIXED}{}{}",
+        item(1, "a", "digits", 6, ""),
+        item(1, "b", "digits", 6, "")
+    );
+    let errs = errors(&text);
+    has(
+        &errs,
+        19,
+        Some("b"),
+        |k| matches!(k, SpecErrorKind::DuplicateNumber { number: 1, first } if first == "a"),
+    );
+}
+
+#[test]
+fn duplicate_key() {
+    let text = format!(
+        "{FIXED}{}{}",
+        item(1, "a", "digits", 6, ""),
+        item(2, "a", "digits", 6, "")
+    );
+    let errs = errors(&text);
+    has(
+        &errs,
+        21,
+        Some("a"),
+        |k| matches!(k, SpecErrorKind::DuplicateKey(key) if key == "a"),
+    );
+}
+
+#[test]
+fn invalid_key() {
+    let text = format!("{FIXED}{}", item(1, "Birth-Date", "date", 12, ""));
+    let errs = errors(&text);
+    has(
+        &errs,
+        14,
+        Some("Birth-Date"),
+        |k| matches!(k, SpecErrorKind::InvalidKey(key) if key == "Birth-Date"),
+    );
+    let text = format!("{FIXED}{}", item(1, "1st", "date", 12, ""));
+    has(&errors(&text), 14, Some("1st"), |k| {
+        matches!(k, SpecErrorKind::InvalidKey(_))
+    });
+}
+
+#[test]
+fn impossible_lengths() {
+    let text = format!(
+        "{FIXED}{}{}",
+        item(1, "a", "digits", 0, ""),
+        item(2, "b", "digits", 70000, "")
+    );
+    let errs = errors(&text);
+    has(&errs, 16, Some("a"), |k| {
+        matches!(k, SpecErrorKind::ImpossibleLength { length: 0, .. })
+    });
+    has(&errs, 23, Some("b"), |k| {
+        matches!(k, SpecErrorKind::ImpossibleLength { length: 70000, .. })
+    });
+    // A record length of zero.
+    let text = format!(
+        "{}{}",
+        FIXED.replace("record_length = 12", "record_length = 0"),
+        item(1, "a", "digits", 1, "")
+    );
+    has(&errors(&text), 8, None, |k| {
+        matches!(k, SpecErrorKind::ImpossibleLength { length: 0, .. })
+    });
+    // An item that runs past the end of the record.
+    let text = format!("{FIXED}{}", item(1, "a", "digits", 8, "offset = 6\n"));
+    has(
+        &errors(&text),
+        11,
+        Some("a"),
+        |k| matches!(k, SpecErrorKind::ImpossibleLength { length: 8, reason } if reason.contains("6..14")),
+    );
+}
+
+#[test]
+fn overlap() {
+    let text = format!(
+        "{FIXED}{}{}",
+        item(1, "a", "digits", 8, ""),
+        item(2, "b", "digits", 4, "offset = 6\n")
+    );
+    let errs = errors(&text);
+    has(
+        &errs,
+        18,
+        Some("b"),
+        |k| matches!(k, SpecErrorKind::Overlap { start: 6, end: 10, other, other_start: 0, other_end: 8 } if other == "a"),
+    );
+}
+
+#[test]
+fn gap_inside_and_at_the_end() {
+    let text = format!(
+        "{FIXED}{}{}",
+        item(1, "a", "digits", 4, ""),
+        item(2, "b", "digits", 4, "offset = 6\n")
+    );
+    let errs = errors(&text);
+    has(&errs, 18, Some("b"), |k| {
+        matches!(k, SpecErrorKind::Gap { start: 4, end: 6 })
+    });
+    // bytes 10..12 are not covered either: reported at the format table.
+    has(&errs, 6, None, |k| {
+        matches!(k, SpecErrorKind::Gap { start: 10, end: 12 })
+    });
+}
+
+#[test]
+fn length_sum() {
+    let text = format!("{FIXED}{}", item(1, "a", "digits", 10, ""));
+    let errs = errors(&text);
+    has(&errs, 6, None, |k| {
+        matches!(
+            k,
+            SpecErrorKind::LengthSum {
+                sum: 10,
+                record_length: 12
+            }
+        )
+    });
+}
+
+#[test]
+fn chars_unit_in_fixed() {
+    let text = format!("{FIXED}{}", item(1, "a", "text", 12, "unit = \"chars\"\n"));
+    let errs = errors(&text);
+    has(&errs, 11, Some("a"), |k| {
+        matches!(k, SpecErrorKind::CharsInFixed)
+    });
+}
+
+#[test]
+fn item_fields_with_bad_values() {
+    let text = format!(
+        "{FIXED}{}",
+        item(
+            1,
+            "a",
+            "text",
+            12,
+            "unit = \"words\"\npadding = \"zeros\"\ndate_form = \"julian\"\nrepeat = 0\n"
+        )
+    );
+    let errs = errors(&text);
+    for (line, field) in [
+        (17, "unit"),
+        (18, "padding"),
+        (19, "date_form"),
+        (20, "repeat"),
+    ] {
+        has(
+            &errs,
+            line,
+            Some("a"),
+            |k| matches!(k, SpecErrorKind::InvalidField { field: f, .. } if f == field),
+        );
+    }
+}
+
+#[test]
+fn offsets_in_a_delimited_layout() {
+    let text = "id = \"standard/t\"\nname = \"t\"\nfamily = \"standard\"\nstatus = \"synthetic\"\n\
+                [format]\nkind = \"delimited\"\n[[items]]\nnumber = 1\nname = \"a\"\nkey = \"a\"\n\
+                type = \"text\"\nlength = 5\noffset = 0\n";
+    let errs = errors(text);
+    has(
+        &errs,
+        13,
+        Some("a"),
+        |k| matches!(k, SpecErrorKind::InvalidField { field, .. } if field == "offset"),
+    );
+}
+
+#[test]
+fn three_bad_items_give_three_errors_or_more() {
+    let text = format!(
+        "{FIXED}{}{}{}{}",
+        item(1, "a", "digits", 3, ""),
+        item(2, "b", "bogus", 3, ""),
+        item(3, "C", "digits", 3, ""),
+        item(3, "d", "digits", -1, "")
+    );
+    let errs = errors(&text);
+    assert!(errs.len() >= 3, "{errs:?}");
+    has(&errs, 22, Some("b"), |k| {
+        matches!(k, SpecErrorKind::UnknownDomainType(_))
+    });
+    has(&errs, 28, Some("C"), |k| {
+        matches!(k, SpecErrorKind::InvalidKey(_))
+    });
+    has(&errs, 33, Some("d"), |k| {
+        matches!(k, SpecErrorKind::DuplicateNumber { number: 3, .. })
+    });
+    has(&errs, 37, Some("d"), |k| {
+        matches!(k, SpecErrorKind::ImpossibleLength { .. })
+    });
+}
+
+#[test]
+fn missing_code_table() {
+    let mut c = Catalog::new();
+    let text = format!(
+        "{FIXED}{}",
+        item(1, "sex", "code", 12, "code_table = \"nope\"\n")
+    );
+    c.add_layout_text(&text, FILE).unwrap();
+    let errs = c.check().0;
+    has(
+        &errs,
+        11,
+        Some("sex"),
+        |k| matches!(k, SpecErrorKind::MissingCodeTable(t) if t == "nope"),
+    );
+    c.add_code_table_text("code,label\n1,x\n", "nope", "nope.csv")
+        .unwrap();
+    assert!(c.check().is_empty());
+}
+
+#[test]
+fn duplicate_code_and_code_table_problems() {
+    let text = "code,label\n1,男\n2,女\n1,重複\n,空\n3,a,extra\n";
+    let errs = parse_code_table(text, "seibetsu", "s.csv").unwrap_err().0;
+    let at = |line: usize, pred: &dyn Fn(&SpecErrorKind) -> bool| {
+        assert!(
+            errs.iter().any(|e| e.position.file == "s.csv"
+                && e.position.line == Some(line)
+                && pred(&e.kind)),
+            "line {line}: {errs:?}"
+        )
+    };
+    at(
+        4,
+        &|k| matches!(k, SpecErrorKind::DuplicateCode(c) if c == "1"),
+    );
+    at(
+        5,
+        &|k| matches!(k, SpecErrorKind::Syntax(m) if m.contains("empty code")),
+    );
+    at(6, &|k| matches!(k, SpecErrorKind::Syntax(_)));
+    let errs = parse_code_table("コード,名称\n1,a\n", "x", "x.csv")
+        .unwrap_err()
+        .0;
+    assert_eq!(errs[0].position.line, Some(1));
+}
+
+/// A fixed layout with header and trailer records; `rt` replaces the record_types part.
+fn multi(rt: &str) -> String {
+    format!(
+        "{FIXED}{}{}{rt}",
+        item(1, "kind", "record_type", 1, ""),
+        item(2, "a", "digits", 11, "")
+    )
+}
+
+const GOOD_RT: &str = "
+[record_types]
+offset = 0
+length = 1
+data = \"2\"
+
+[record_types.header]
+code = \"1\"
+
+[[record_types.header.items]]
+number = 1
+name = \"種別\"
+key = \"kind\"
+type = \"record_type\"
+length = 1
+
+[[record_types.header.items]]
+number = 2
+name = \"作成日\"
+key = \"created\"
+type = \"date\"
+length = 11
+
+[record_types.trailer]
+code = \"9\"
+count_item = \"count\"
+
+[[record_types.trailer.items]]
+number = 1
+name = \"種別\"
+key = \"kind\"
+type = \"record_type\"
+length = 1
+
+[[record_types.trailer.items]]
+number = 2
+name = \"件数\"
+key = \"count\"
+type = \"amount\"
+length = 11
+";
+
+#[test]
+fn record_types_load() {
+    let l = parse_layout(&multi(GOOD_RT), FILE).unwrap();
+    let rt = l.record_types.unwrap();
+    assert_eq!(rt.data_code, "2");
+    assert_eq!(rt.others.len(), 2);
+    assert_eq!(rt.others[1].count_item.as_deref(), Some("count"));
+}
+
+#[test]
+fn record_types_problems() {
+    // Line numbers: the data part ends at line 23; GOOD_RT starts with a blank line 24.
+    let bad = GOOD_RT
+        .replace("data = \"2\"", "data = \"22\"")
+        .replace("code = \"9\"", "code = \"1\"")
+        .replace("count_item = \"count\"", "count_item = \"total\"")
+        .replace(
+            "length = 11\n\n[record_types.trailer]",
+            "length = 10\n\n[record_types.trailer]",
+        );
+    let errs = errors(&multi(&bad));
+    // data code of the wrong width (line 28)
+    has(
+        &errs,
+        28,
+        None,
+        |k| matches!(k, SpecErrorKind::InvalidField { field, .. } if field == "record_types.data"),
+    );
+    // the trailer reuses the header's code (line 48)
+    has(
+        &errs,
+        48,
+        None,
+        |k| matches!(k, SpecErrorKind::InvalidField { field, message } if field == "record_types.trailer.code" && message.contains("already")),
+    );
+    // count_item names no trailer item (line 49)
+    has(
+        &errs,
+        49,
+        Some("total"),
+        |k| matches!(k, SpecErrorKind::InvalidField { field, .. } if field == "record_types.trailer.count_item"),
+    );
+    // the header items do not fill the record (reported at the header table, line 30)
+    has(&errs, 30, None, |k| {
+        matches!(
+            k,
+            SpecErrorKind::LengthSum {
+                sum: 11,
+                record_length: 12
+            }
+        )
+    });
+
+    // The selector must be a data item of exactly its bytes, inside the record.
+    let bad = GOOD_RT.replacen("offset = 0\nlength = 1", "offset = 11\nlength = 2", 1);
+    let errs = errors(&multi(&bad));
+    has(
+        &errs,
+        25,
+        None,
+        |k| matches!(k, SpecErrorKind::InvalidField { field, message } if field == "record_types" && message.contains("past the record")),
+    );
+    has(
+        &errs,
+        25,
+        None,
+        |k| matches!(k, SpecErrorKind::InvalidField { field, message } if field == "record_types" && message.contains("no data item")),
+    );
+}
+
+#[test]
+fn record_types_need_a_fixed_format() {
+    let text = "id = \"standard/t\"\nname = \"t\"\nfamily = \"standard\"\nstatus = \"synthetic\"\n\
+                [format]\nkind = \"delimited\"\n[[items]]\nnumber = 1\nname = \"a\"\nkey = \"a\"\n\
+                type = \"text\"\nlength = 5\n[record_types]\noffset = 0\nlength = 1\ndata = \"1\"\n";
+    let errs = errors(text);
+    has(
+        &errs,
+        13,
+        None,
+        |k| matches!(k, SpecErrorKind::InvalidField { field, .. } if field == "record_types"),
+    );
+}
+
+#[test]
+fn missing_code_table_in_a_trailer_item() {
+    let rt = GOOD_RT.replace(
+        "key = \"count\"\ntype = \"amount\"",
+        "key = \"count\"\ntype = \"amount\"\ncode_table = \"nope\"",
+    );
+    let mut c = Catalog::new();
+    c.add_layout_text(&multi(&rt), FILE).unwrap();
+    let errs = c.check().0;
+    has(&errs, 58, Some("count"), |k| {
+        matches!(k, SpecErrorKind::MissingCodeTable(_))
+    });
+}
+
+#[test]
+fn two_user_files_with_one_id() {
+    let text = format!("{FIXED}{}", item(1, "a", "digits", 12, ""));
+    let mut c = Catalog::bundled().unwrap();
+    c.add_layout_text(&text, "one.toml").unwrap();
+    c.add_layout_text(&text, "one.toml").unwrap(); // reloading the same file is fine
+    let errs = c.add_layout_text(&text, "two.toml").unwrap_err().0;
+    assert!(matches!(&errs[0].kind, SpecErrorKind::DuplicateLayout(id) if id == "legacy/t"));
+    assert_eq!(errs[0].position.line, Some(1));
+    // A user file may override a bundled layout.
+    let over = std::str::from_utf8(ikou_layout_spec::catalog::BUNDLED[0].1.as_bytes()).unwrap();
+    c.add_layout_text(over, "mine.toml").unwrap();
+}
+
+#[test]
+fn bundled_specs_are_valid_and_complete() {
+    let c = Catalog::bundled().unwrap();
+    for id in ["legacy/sample-juki", "chukan/juki", "standard/jumin-kiroku"] {
+        let l = c.layout(id).unwrap_or_else(|| panic!("{id}"));
+        assert!(!l.items.is_empty());
+    }
+    assert_eq!(
+        c.layout("chukan/juki").unwrap().status,
+        ikou_layout_spec::Status::UnverifiedTranscription
+    );
+}
