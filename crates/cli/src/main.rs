@@ -30,9 +30,23 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Convert legacy files to the standard layout (the main job).
+    Convert(cmd::convert::ConvertArgs),
+    /// Check a run directory against its manifest (hashes and counts).
+    Verify(cmd::verify::VerifyArgs),
     /// Work with record layouts: list, show, check and import.
     #[command(subcommand)]
     Layouts(cmd::layouts::LayoutsCommand),
+    /// Tell what a file's bytes are: encoding, newlines, record structure, 外字, findings.
+    Detect(cmd::detect::DetectArgs),
+    /// Look at a file's first records through a layout: items, raw hex, decoded text, findings.
+    Inspect(cmd::inspect::InspectArgs),
+    /// List the 外字 (user-defined characters) in files, for 文字同定.
+    Gaiji(cmd::gaiji::GaijiArgs),
+    /// Apply one domain type's cleansing rules to values and show every change.
+    Normalize(cmd::normalize::NormalizeArgs),
+    /// Write a synthetic legacy 住民記録 file (legacy/sample-juki) with realistic dirt.
+    Sample(cmd::sample::SampleArgs),
 }
 
 fn main() -> ExitCode {
@@ -45,7 +59,14 @@ fn main() -> ExitCode {
         }
     };
     let result = match cli.command {
+        Command::Convert(a) => cmd::convert::run_convert(a),
+        Command::Verify(a) => cmd::verify::run(a),
         Command::Layouts(c) => cmd::layouts::run(c),
+        Command::Detect(a) => cmd::detect::run(a),
+        Command::Inspect(a) => cmd::inspect::run(a),
+        Command::Gaiji(a) => cmd::gaiji::run(a),
+        Command::Normalize(a) => cmd::normalize::run(a),
+        Command::Sample(a) => cmd::sample::run(a),
     };
     match result {
         Ok(code) => ExitCode::from(code),

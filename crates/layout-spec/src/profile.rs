@@ -208,6 +208,51 @@ pub struct MapRule {
     pub source: Source,
 }
 
+/// A household rule: every value of `key` (世帯番号) has exactly one record whose `head_item`
+/// (続柄) is `head_value` (世帯主).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HouseholdCheck {
+    /// The target item that groups records (世帯番号).
+    pub key: String,
+    /// The target item that marks the head (続柄).
+    pub head_item: String,
+    /// The value of `head_item` that marks the head (世帯主).
+    pub head_value: String,
+}
+
+/// Rules that look at more than one item or more than one record, on target values.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct Checks {
+    /// Target items whose value must be unique across the run (住民票コード).
+    #[serde(default)]
+    pub unique: Vec<String>,
+    /// Household rule.
+    #[serde(default)]
+    pub household: Option<HouseholdCheck>,
+    /// Pairs `[a, b]` of date items where `a ≤ b` must hold when both are known
+    /// (生年月日 ≤ 異動日).
+    #[serde(default)]
+    pub not_after: Vec<[String; 2]>,
+}
+
+impl Checks {
+    /// The target item keys these checks read.
+    pub fn keys(&self) -> Vec<&str> {
+        let mut v: Vec<&str> = self.unique.iter().map(String::as_str).collect();
+        if let Some(h) = &self.household {
+            v.push(&h.key);
+            v.push(&h.head_item);
+        }
+        for [a, b] in &self.not_after {
+            v.push(a);
+            v.push(b);
+        }
+        v
+    }
+}
+
 /// A migration profile.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Profile {
@@ -227,6 +272,8 @@ pub struct Profile {
     pub output: OutputForm,
     /// The mapping, one rule per target item (in target item order after loading).
     pub map: Vec<MapRule>,
+    /// Cross-item and cross-record checks on the target values.
+    pub checks: Checks,
     /// Where the profile came from (`bundled:specs/profiles/…` or a path).
     pub file: String,
 }
@@ -246,6 +293,8 @@ struct RawProfile {
     output: OutputForm,
     #[serde(default)]
     map: Vec<Spanned<RawMap>>,
+    #[serde(default)]
+    checks: Option<Spanned<Checks>>,
 }
 
 #[derive(Debug, Deserialize, Default)]
@@ -439,6 +488,28 @@ pub fn parse_profile(text: &str, file: &str, catalog: &Catalog) -> Result<Profil
             }
         }
     }
+    let checks = match raw.checks {
+        None => Checks::default(),
+        Some(c) => {
+            let at = c.span().start;
+            let c = c.into_inner();
+            if let Some(target) = target {
+                for k in c.keys() {
+                    if target.item(k).is_none() {
+                        err(
+                            at,
+                            Some(k),
+                            SpecErrorKind::InvalidField {
+                                field: "checks".into(),
+                                message: format!("target layout has no item `{k}`"),
+                            },
+                        );
+                    }
+                }
+            }
+            c
+        }
+    };
     if !errors.is_empty() {
         return Err(SpecErrors(errors));
     }
@@ -461,6 +532,7 @@ pub fn parse_profile(text: &str, file: &str, catalog: &Catalog) -> Result<Profil
         date_policy: raw.dates.policy,
         output: raw.output,
         map,
+        checks,
         file: file.to_string(),
     })
 }

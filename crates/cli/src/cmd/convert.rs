@@ -1,0 +1,296 @@
+//! `ikou convert`: the main job.
+
+use crate::exit::{CliError, CliResult, DATA, OK};
+use crate::output::{print, print_json};
+use clap::Args;
+use ikou_cleanse::gaiji::GaijiTable;
+use ikou_convert::manifest::Manifest;
+use ikou_convert::plan::Plan;
+use ikou_convert::run::{run, Outputs, Progress, RunOptions, OUTPUT_NAMES};
+use ikou_layout_spec::profile::{bundled_gaiji, bundled_profile, parse_profile};
+use ikou_layout_spec::{Catalog, Profile};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use std::fmt::Write as _;
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+const AFTER_HELP: &str = "\
+Examples:
+  ikou convert --profile sample-juki testdata/sample/juki-1000.dat --out run1
+  ikou convert --profile my-city.toml --specs my-specs/ export.dat --out run2 --threads 2
+  ikou convert --profile sample-juki big.dat --out run3 --outputs after-parquet --strict
+
+Outputs in the run directory: <target>.csv (the standard data), rejects.csv, changes.csv,
+changes.parquet, before.arrow/.parquet, after.arrow/.parquet, gaiji.csv, manifest.json.
+Files are written under temporary names and renamed when the run is complete; mode 0600.
+
+Exit codes: 0 done; 1 done, but with rejects or unmapped 外字 under --strict;
+2 usage or spec error; 3 I/O error.";
+
+/// Convert legacy files to the standard layout: decode, cleanse, validate, map, and write
+/// the standard CSV with rejects, every change, a manifest and Arrow/Parquet files.
+#[derive(Debug, Args)]
+#[command(after_help = AFTER_HELP)]
+pub struct ConvertArgs {
+    /// The profile: a bundled id (`sample-juki`) or the path of a profile .toml file.
+    #[arg(long, short = 'p')]
+    profile: String,
+    /// Input files (legacy exports), converted in order into one run.
+    #[arg(required = true)]
+    inputs: Vec<PathBuf>,
+    /// The run directory (created; must be empty unless --force).
+    #[arg(long, short = 'o')]
+    out: PathBuf,
+    /// Replace a previous run in a non-empty run directory.
+    #[arg(long)]
+    force: bool,
+    /// Worker threads (default: all cores).
+    #[arg(long, default_value_t = 0)]
+    threads: usize,
+    /// Optional outputs to write, comma-separated (the standard CSV, rejects.csv and
+    /// manifest.json are always written): all, minimal, changes, changes-csv,
+    /// changes-parquet, before, after, arrow, parquet, after-parquet, gaiji.
+    #[arg(long, default_value = "all")]
+    outputs: String,
+    /// Extra spec files or directories (layouts .toml, code tables .csv) for the profile.
+    #[arg(long)]
+    specs: Vec<PathBuf>,
+    /// A 外字 table (CSV `code,replacement,mj,note`) instead of the profile's.
+    #[arg(long)]
+    gaiji: Option<PathBuf>,
+    /// Exit 1 when records were rejected or 外字 left unmapped.
+    #[arg(long)]
+    strict: bool,
+    /// Print the manifest as JSON instead of a summary.
+    #[arg(long)]
+    json: bool,
+    /// No progress output.
+    #[arg(long, short = 'q')]
+    quiet: bool,
+}
+
+/// Loads the catalog (bundled + `--specs`) and the profile.
+pub(crate) fn load_profile(profile: &str, specs: &[PathBuf]) -> Result<(Catalog, Profile), CliError> {
+    let mut catalog = crate::cmd::layouts::bundled()?;
+    for s in specs {
+        catalog
+            .load_path(s)
+            .map_err(|e| CliError::usage(e.to_string()))?;
+    }
+    let errs = catalog.check();
+    if !errs.is_empty() {
+        return Err(CliError::usage(errs.to_string()));
+    }
+    let path = Path::new(profile);
+    let parsed = if profile.ends_with(".toml") || path.is_file() {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| CliError::io(format!("{}: {e}", path.display())))?;
+        parse_profile(&text, &path.display().to_string(), &catalog)
+    } else {
+        bundled_profile(profile, &catalog).ok_or_else(|| {
+            CliError::usage(format!(
+                "no profile `{profile}`: give a bundled id (sample-juki) or a .toml path"
+            ))
+        })?
+    };
+    let p = parsed.map_err(|e| CliError::usage(e.to_string()))?;
+    Ok((catalog, p))
+}
+
+fn load_gaiji(profile: &Profile, over: Option<&Path>) -> Result<GaijiTable, CliError> {
+    let from_path = |p: &Path| {
+        GaijiTable::from_path(p).map_err(|e| CliError::usage(e.to_string()))
+    };
+    if let Some(p) = over {
+        return from_path(p);
+    }
+    let Some(name) = &profile.characters.gaiji_table else {
+        return Ok(GaijiTable::new());
+    };
+    if !profile.file.starts_with("bundled:") {
+        let base = Path::new(&profile.file).parent().unwrap_or(Path::new("."));
+        let p = base.join(name);
+        if p.is_file() {
+            return from_path(&p);
+        }
+    }
+    match bundled_gaiji(name) {
+        Some(text) => GaijiTable::parse(text, &format!("bundled:specs/gaiji/{name}"))
+            .map_err(|e| CliError::usage(e.to_string())),
+        None => Err(CliError::usage(format!(
+            "profile {}: 外字 table `{name}` not found (next to the profile or bundled)",
+            profile.file
+        ))),
+    }
+}
+
+/// A progress bar on a terminal; plain lines otherwise.
+struct Bar {
+    bar: Option<ProgressBar>,
+    quiet: bool,
+    started: std::cell::Cell<Option<Instant>>,
+    pass: std::cell::Cell<u8>,
+    records: std::cell::Cell<u64>,
+}
+
+impl Progress for Bar {
+    fn start(&self, pass: u8, total: u64) {
+        self.pass.set(pass);
+        self.records.set(0);
+        self.started.set(Some(Instant::now()));
+        if let Some(b) = &self.bar {
+            b.reset();
+            b.set_length(total);
+            b.set_message(if pass == 1 { "checks" } else { "converting" });
+        } else if !self.quiet {
+            eprintln!(
+                "ikou: pass {pass} ({}) over {:.1} MB",
+                if pass == 1 { "cross-record checks" } else { "conversion" },
+                total as f64 / 1e6
+            );
+        }
+    }
+
+    fn advance(&self, records: u64, bytes: u64) {
+        self.records.set(self.records.get() + records);
+        if let Some(b) = &self.bar {
+            b.inc(bytes);
+            b.set_message(format!(
+                "{} {} records",
+                if self.pass.get() == 1 { "checks" } else { "converting" },
+                self.records.get()
+            ));
+        }
+    }
+
+    fn finish(&self) {
+        if let Some(b) = &self.bar {
+            b.finish_and_clear();
+        } else if !self.quiet {
+            let secs = self
+                .started
+                .get()
+                .map_or(0.0, |s| s.elapsed().as_secs_f64());
+            eprintln!(
+                "ikou: pass {} done: {} records in {secs:.2} s",
+                self.pass.get(),
+                self.records.get()
+            );
+        }
+    }
+}
+
+/// Runs `ikou convert`.
+pub fn run_convert(args: ConvertArgs) -> CliResult {
+    let outputs = Outputs::parse(&args.outputs).map_err(CliError::usage)?;
+    let (catalog, profile) = load_profile(&args.profile, &args.specs)?;
+    let gaiji = load_gaiji(&profile, args.gaiji.as_deref())?;
+    let plan = Plan::new(&catalog, profile, gaiji).map_err(|e| CliError::usage(e.to_string()))?;
+    for i in &args.inputs {
+        if !i.is_file() {
+            return Err(CliError::io(format!("{}: not a readable file", i.display())));
+        }
+    }
+    let mut opts = RunOptions::new(&args.out);
+    opts.force = args.force;
+    opts.threads = args.threads;
+    opts.outputs = outputs;
+    let terminal = std::io::stderr().is_terminal() && !args.quiet;
+    let bar = terminal.then(|| {
+        let b = ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::stderr());
+        b.set_style(
+            ProgressStyle::with_template(
+                "{msg:>22} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} ETA {eta}",
+            )
+            .unwrap_or_else(|_| ProgressStyle::default_bar())
+            .progress_chars("=> "),
+        );
+        b.enable_steady_tick(Duration::from_millis(200));
+        b
+    });
+    let progress = Bar {
+        bar,
+        quiet: args.quiet || args.json,
+        started: std::cell::Cell::new(None),
+        pass: std::cell::Cell::new(0),
+        records: std::cell::Cell::new(0),
+    };
+    let manifest = run(&plan, &args.inputs, &opts, &progress).map_err(|e| CliError {
+        code: if e.is_io() { crate::exit::IO } else { crate::exit::USAGE },
+        message: e.to_string(),
+    })?;
+    if args.json {
+        print_json(&manifest)?;
+    } else {
+        print(&summary(&manifest, &args.out))?;
+    }
+    let c = &manifest.counts;
+    if args.strict && (c.rejected_records > 0 || c.gaiji_unmapped > 0) {
+        return Ok(DATA);
+    }
+    Ok(OK)
+}
+
+fn top(map: &std::collections::BTreeMap<String, u64>, n: usize) -> Vec<(&String, &u64)> {
+    let mut v: Vec<_> = map.iter().collect();
+    v.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+    v.truncate(n);
+    v
+}
+
+fn summary(m: &Manifest, out: &Path) -> String {
+    let c = &m.counts;
+    let mut s = String::new();
+    let _ = writeln!(s, "ikou convert: profile {} ({} → {})", m.profile, m.source_layout.id, m.target_layout.id);
+    for l in [&m.source_layout, &m.target_layout] {
+        if l.status != "verified" {
+            let _ = writeln!(s, "  note: layout {} is {}", l.id, l.status);
+        }
+    }
+    let _ = writeln!(
+        s,
+        "  records: {} in = {} out + {} rejected  [{}]",
+        c.input_records,
+        c.output_records,
+        c.rejected_records,
+        if m.accounting_ok { "ok" } else { "MISMATCH" }
+    );
+    let total_changes: u64 = c.changes_by_rule.values().sum();
+    let _ = writeln!(s, "  changes: {total_changes}");
+    for (rule, n) in top(&c.changes_by_rule, 8) {
+        let _ = writeln!(s, "    {n:>9}  {rule}");
+    }
+    if !c.rejects_by_reason.is_empty() {
+        let _ = writeln!(s, "  reject reasons:");
+        for (k, n) in top(&c.rejects_by_reason, 10) {
+            let _ = writeln!(s, "    {n:>9}  {k}");
+        }
+    }
+    let gaiji: u64 = c.gaiji_by_code.values().sum();
+    if gaiji > 0 {
+        let _ = writeln!(
+            s,
+            "  外字: {gaiji} occurrences of {} codes, {} unmapped (see gaiji.csv)",
+            c.gaiji_by_code.len(),
+            c.gaiji_unmapped
+        );
+    }
+    let _ = writeln!(
+        s,
+        "  time: {:.2} s, {:.1} MB/s, {:.0} records/s, {} threads",
+        m.timings.total_seconds, m.timings.input_mb_per_second, m.timings.records_per_second, m.timings.threads
+    );
+    let _ = writeln!(s, "  run directory: {}", out.display());
+    for o in &m.outputs {
+        let _ = writeln!(s, "    {:<22} {:>12} bytes", o.name, o.bytes);
+    }
+    let _ = writeln!(s, "  check it: ikou verify {}", out.display());
+    s
+}
+
+/// `OUTPUT_NAMES` for help and errors.
+#[allow(dead_code)]
+pub(crate) fn output_names() -> &'static [(&'static str, &'static str)] {
+    OUTPUT_NAMES
+}

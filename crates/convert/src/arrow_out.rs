@@ -1,0 +1,187 @@
+//! The run's Arrow IPC and Parquet outputs: `before`, `after` and `changes.parquet`, each
+//! written to a temporary [`OutputFile`].
+
+use crate::arrow::{
+    ArrowIpcSink, ArrowOptions, ArrowParquetSink, ChangeRow, ChangesParquetSink, ParquetSink,
+    TableSchema,
+};
+use crate::output::{OutputFile, PendingOutput};
+use crate::plan::{Plan, Processed};
+use crate::run::{RunError, RunOptions};
+use crate::sink::{RecordSink, Row, SinkError};
+use std::collections::BTreeMap;
+
+enum Table {
+    Both(ArrowParquetSink<OutputFile, OutputFile>),
+    Arrow(ArrowIpcSink<OutputFile>),
+    Parquet(ParquetSink<OutputFile>),
+}
+
+impl Table {
+    fn open(
+        schema: &TableSchema,
+        stem: &str,
+        arrow: bool,
+        parquet: bool,
+        opts: &RunOptions,
+        options: &ArrowOptions,
+    ) -> Result<Option<Table>, RunError> {
+        let create = |ext: &str| {
+            let name = format!("{stem}.{ext}");
+            OutputFile::create(&opts.out_dir, &name).map_err(|error| RunError::Output { name, error })
+        };
+        Ok(match (arrow, parquet) {
+            (true, true) => Some(Table::Both(ArrowParquetSink::new(
+                schema,
+                create("arrow")?,
+                format!("{stem}.arrow"),
+                create("parquet")?,
+                format!("{stem}.parquet"),
+                options,
+            )?)),
+            (true, false) => Some(Table::Arrow(ArrowIpcSink::new(
+                schema,
+                create("arrow")?,
+                format!("{stem}.arrow"),
+                options,
+            )?)),
+            (false, true) => Some(Table::Parquet(ParquetSink::new(
+                schema,
+                create("parquet")?,
+                format!("{stem}.parquet"),
+                options,
+            )?)),
+            (false, false) => None,
+        })
+    }
+
+    fn write(&mut self, rows: &[Row]) -> Result<(), SinkError> {
+        match self {
+            Table::Both(s) => s.write_rows(rows),
+            Table::Arrow(s) => s.write_rows(rows),
+            Table::Parquet(s) => s.write_rows(rows),
+        }
+    }
+
+    fn finish(self) -> Result<Vec<OutputFile>, SinkError> {
+        Ok(match self {
+            Table::Both(s) => {
+                let (a, p) = s.finish_into_inner()?;
+                vec![a, p]
+            }
+            Table::Arrow(s) => vec![s.finish_into_inner()?],
+            Table::Parquet(s) => vec![s.finish_into_inner()?],
+        })
+    }
+}
+
+/// The Arrow/Parquet outputs a run selected.
+pub(crate) struct ArrowOutputs {
+    before: Option<Table>,
+    after: Option<Table>,
+    changes: Option<ChangesParquetSink<OutputFile>>,
+    rows: Vec<Row>,
+    change_rows: Vec<ChangeRow>,
+}
+
+fn schema_err(e: impl std::fmt::Display) -> RunError {
+    RunError::Frame(format!("cannot build the Arrow schema: {e}"))
+}
+
+impl ArrowOutputs {
+    pub(crate) fn open(plan: &Plan, opts: &RunOptions) -> Result<ArrowOutputs, RunError> {
+        let o = opts.outputs;
+        let options = ArrowOptions {
+            metadata: BTreeMap::from([
+                ("ikou.profile".to_string(), plan.profile.id.clone()),
+                (
+                    "ikou.version".to_string(),
+                    env!("CARGO_PKG_VERSION").to_string(),
+                ),
+            ]),
+            ..ArrowOptions::default()
+        };
+        let before = TableSchema::before(&plan.source).map_err(schema_err)?;
+        let after = TableSchema::after(&plan.target).map_err(schema_err)?;
+        let changes = if o.changes_parquet {
+            let f = OutputFile::create(&opts.out_dir, "changes.parquet").map_err(|error| {
+                RunError::Output {
+                    name: "changes.parquet".into(),
+                    error,
+                }
+            })?;
+            Some(ChangesParquetSink::new(f, "changes.parquet", &options)?)
+        } else {
+            None
+        };
+        Ok(ArrowOutputs {
+            before: Table::open(&before, "before", o.before_arrow, o.before_parquet, opts, &options)?,
+            after: Table::open(&after, "after", o.after_arrow, o.after_parquet, opts, &options)?,
+            changes,
+            rows: Vec::new(),
+            change_rows: Vec::new(),
+        })
+    }
+
+    pub(crate) fn write(&mut self, plan: &Plan, results: &[Processed]) -> Result<(), RunError> {
+        if let Some(t) = self.before.as_mut() {
+            self.rows.clear();
+            self.rows.extend(results.iter().map(|p| Row {
+                record: p.record,
+                offset: p.offset,
+                values: p.before.clone(),
+                raw: Some(p.raw.clone()),
+            }));
+            t.write(&self.rows)?;
+        }
+        if let Some(t) = self.after.as_mut() {
+            self.rows.clear();
+            self.rows
+                .extend(results.iter().filter(|p| !p.rejected()).map(|p| Row {
+                    record: p.record,
+                    offset: p.offset,
+                    values: p.after.clone(),
+                    raw: None,
+                }));
+            t.write(&self.rows)?;
+        }
+        if let Some(c) = self.changes.as_mut() {
+            self.change_rows.clear();
+            for p in results.iter().filter(|p| !p.rejected()) {
+                for ch in &p.changes {
+                    self.change_rows.push(ChangeRow {
+                        record: p.record,
+                        item: plan
+                            .source
+                            .items
+                            .get(ch.item)
+                            .map(|i| i.key.clone())
+                            .unwrap_or_default(),
+                        rule: ch.rule.to_string(),
+                        before: Some(ch.before.clone()),
+                        after: Some(ch.after.clone()),
+                    });
+                }
+            }
+            c.write_changes(&self.change_rows)?;
+        }
+        Ok(())
+    }
+
+    pub(crate) fn finish(self) -> Result<Vec<PendingOutput>, RunError> {
+        let mut files = Vec::new();
+        for t in [self.before, self.after].into_iter().flatten() {
+            files.extend(t.finish()?);
+        }
+        if let Some(c) = self.changes {
+            files.push(c.finish()?);
+        }
+        files
+            .into_iter()
+            .map(|f| {
+                let name = f.name().to_string();
+                f.complete().map_err(|error| RunError::Output { name, error })
+            })
+            .collect()
+    }
+}

@@ -1,0 +1,108 @@
+//! `manifest.json`: what a run read, wrote and counted — the record an auditor checks.
+
+use crate::output::OutputInfo;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// The name of the manifest file in a run directory.
+pub const MANIFEST: &str = "manifest.json";
+
+/// One input file of a run.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InputInfo {
+    /// The path as given.
+    pub path: String,
+    /// Hex SHA-256 of the file.
+    pub sha256: String,
+    /// Size in bytes.
+    pub bytes: u64,
+    /// Records read from this file.
+    pub records: u64,
+}
+
+/// A layout used by the run.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LayoutRef {
+    /// Layout id.
+    pub id: String,
+    /// Layout version.
+    pub version: String,
+    /// Layout status (`verified`, `unverified-transcription`, `synthetic`).
+    pub status: String,
+    /// Layout name.
+    pub name: String,
+}
+
+/// Counts of a run.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct Counts {
+    /// Records read (data records; header/trailer records are not counted).
+    pub input_records: u64,
+    /// Records written to the standard CSV.
+    pub output_records: u64,
+    /// Records written to `rejects.csv`.
+    pub rejected_records: u64,
+    /// Changes by rule id.
+    pub changes_by_rule: BTreeMap<String, u64>,
+    /// Changes by item key.
+    pub changes_by_item: BTreeMap<String, u64>,
+    /// Reject reasons by kind.
+    pub rejects_by_reason: BTreeMap<String, u64>,
+    /// Findings by kind (problems that did not reject the record, e.g. partial dates).
+    pub findings_by_kind: BTreeMap<String, u64>,
+    /// 外字 occurrences by legacy code (hex), mapped or not.
+    pub gaiji_by_code: BTreeMap<String, u64>,
+    /// Unmapped 外字 occurrences.
+    pub gaiji_unmapped: u64,
+}
+
+/// Wall-clock timings (the only part of a run's outputs that differs between reruns).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+pub struct Timings {
+    /// Seconds for the whole run.
+    pub total_seconds: f64,
+    /// Input megabytes per second (10^6 bytes).
+    pub input_mb_per_second: f64,
+    /// Records per second.
+    pub records_per_second: f64,
+    /// Worker threads used.
+    pub threads: usize,
+}
+
+/// The manifest of a run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Manifest {
+    /// Always `ikou-run/1`.
+    pub format: String,
+    /// `ikou` version that wrote the run.
+    pub tool_version: String,
+    /// The profile id and file.
+    pub profile: String,
+    /// Where the profile came from.
+    pub profile_file: String,
+    /// The source layout.
+    pub source_layout: LayoutRef,
+    /// The target layout.
+    pub target_layout: LayoutRef,
+    /// Options that shape the outputs.
+    pub options: BTreeMap<String, String>,
+    /// Inputs with their hashes.
+    pub inputs: Vec<InputInfo>,
+    /// Outputs with their hashes (every file of the run but the manifest itself).
+    pub outputs: Vec<OutputInfo>,
+    /// Counts.
+    pub counts: Counts,
+    /// Whether `input_records = output_records + rejected_records` held.
+    pub accounting_ok: bool,
+    /// Timings (differ between reruns; everything else is deterministic).
+    pub timings: Timings,
+}
+
+impl Manifest {
+    /// The name of the standard CSV among the outputs.
+    pub fn data_csv(&self) -> Option<&OutputInfo> {
+        self.outputs
+            .iter()
+            .find(|o| o.name.ends_with(".csv") && o.name != "rejects.csv" && o.name != "changes.csv")
+    }
+}

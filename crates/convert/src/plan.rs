@@ -1,0 +1,604 @@
+//! A run's plan: the profile resolved against its layouts and tables, and the per-record
+//! work — slice, decode, cleanse, map, validate — as a pure function of one record.
+
+use ikou_cleanse::charset::Charset;
+use ikou_cleanse::decode::{CharProfile, DecodeIssue, DecodeIssueKind, UnmappedGaiji};
+use ikou_cleanse::frame::{RawRecord, SliceProblem, Slicer};
+use ikou_cleanse::gaiji::GaijiTable;
+use ikou_cleanse::rules::{cleanse, RuleOptions};
+use ikou_cleanse::wareki::DatePolicy;
+use ikou_layout_spec::profile::{self, Source};
+use ikou_layout_spec::{Catalog, CodeTable, DomainType, Item, Layout, Profile};
+use std::collections::HashMap;
+use std::fmt;
+
+/// Why a plan could not be made.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlanError(pub String);
+
+impl fmt::Display for PlanError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for PlanError {}
+
+/// How a target item's value is made, with names resolved to indices.
+#[derive(Debug, Clone)]
+enum Resolved {
+    None,
+    Item(usize),
+    Const(String),
+    Label(usize, usize),
+    Translate(usize, usize),
+    Join(Vec<usize>, String),
+    Split(usize, String, usize),
+}
+
+/// One reason a record is rejected. `message` holds no personal value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reason {
+    /// A stable kind id (`date.after_era`, `frame.truncated`, `target.required`, …).
+    pub kind: String,
+    /// The item concerned (source or target key), if any.
+    pub item: Option<String>,
+    /// What is wrong, without the value.
+    pub message: String,
+}
+
+impl fmt::Display for Reason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.item {
+            Some(item) => write!(f, "{item}: {} ({})", self.message, self.kind),
+            None => write!(f, "{} ({})", self.message, self.kind),
+        }
+    }
+}
+
+/// One 外字 occurrence found while decoding a record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GaijiHit {
+    /// The legacy code (0xF040).
+    pub code: u16,
+    /// The source item index.
+    pub item: usize,
+    /// Whether the table mapped it.
+    pub mapped: bool,
+}
+
+/// One change cleansing made to one source item of a record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChangeOut {
+    /// The source item index.
+    pub item: usize,
+    /// The rule id.
+    pub rule: &'static str,
+    /// The value before the rule.
+    pub before: String,
+    /// The value after the rule.
+    pub after: String,
+}
+
+/// What became of one record.
+#[derive(Debug, Clone, Default)]
+pub struct Processed {
+    /// 1-based data-record number in the run.
+    pub record: u64,
+    /// Byte offset of the record in its file.
+    pub offset: u64,
+    /// The decoded source values (before cleansing), one per source item.
+    pub before: Vec<Option<String>>,
+    /// The target values, one per target item.
+    pub after: Vec<Option<String>>,
+    /// Why the record is rejected (empty: it is converted).
+    pub reasons: Vec<Reason>,
+    /// The changes cleansing made (item keys are source keys).
+    pub changes: Vec<ChangeOut>,
+    /// Flags on kept values, by kind id.
+    pub findings: Vec<&'static str>,
+    /// 外字 found.
+    pub gaiji: Vec<GaijiHit>,
+    /// The record's raw bytes.
+    pub raw: Vec<u8>,
+}
+
+impl Processed {
+    /// Whether the record is rejected.
+    pub fn rejected(&self) -> bool {
+        !self.reasons.is_empty()
+    }
+}
+
+/// The profile resolved against its layouts and tables, ready to process records.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    /// The profile.
+    pub profile: Profile,
+    /// The source layout.
+    pub source: Layout,
+    /// The target layout.
+    pub target: Layout,
+    chars: CharProfile,
+    item_opts: Vec<RuleOptions>,
+    map: Vec<Resolved>,
+    tables: Vec<CodeTable>,
+    target_tables: Vec<Option<usize>>,
+    /// For each source item, whether any target value reads it.
+    needed: Vec<bool>,
+    /// For each source item, whether a cross-record check reads it.
+    check_needed: Vec<bool>,
+}
+
+fn table_index(tables: &mut Vec<CodeTable>, catalog: &Catalog, name: &str) -> Result<usize, PlanError> {
+    if let Some(i) = tables.iter().position(|t| t.name == name) {
+        return Ok(i);
+    }
+    let t = catalog
+        .code_table(name)
+        .ok_or_else(|| PlanError(format!("code table `{name}` not found")))?;
+    tables.push(t.clone());
+    Ok(tables.len() - 1)
+}
+
+impl Plan {
+    /// Resolves `profile` against `catalog`, with the 外字 table already loaded.
+    ///
+    /// # Errors
+    /// A layout, item or table the profile names does not exist; the source encoding is not
+    /// a text encoding.
+    pub fn new(catalog: &Catalog, profile: Profile, gaiji: GaijiTable) -> Result<Plan, PlanError> {
+        let (source, target) = profile
+            .layouts(catalog)
+            .map(|(s, t)| (s.clone(), t.clone()))
+            .ok_or_else(|| PlanError(format!("profile `{}`: layouts not found", profile.id)))?;
+        let charset = Charset::from_label(&profile.characters.encoding).ok_or_else(|| {
+            PlanError(format!(
+                "profile `{}`: unknown encoding `{}`",
+                profile.id, profile.characters.encoding
+            ))
+        })?;
+        let chars = CharProfile::new(charset)
+            .map_err(|e| PlanError(e.to_string()))?
+            .with_gaiji(gaiji)
+            .with_unmapped(match profile.characters.unmapped_gaiji {
+                profile::UnmappedGaiji::Reject => UnmappedGaiji::Reject,
+                profile::UnmappedGaiji::Keep => UnmappedGaiji::KeepAndFlag,
+            })
+            .with_variants(profile.characters.variants);
+        let base = RuleOptions {
+            date_policy: match profile.date_policy {
+                profile::DatePolicy::Strict => DatePolicy::Strict,
+                profile::DatePolicy::Lenient => DatePolicy::Lenient,
+            },
+            variant_policy: profile.characters.variants,
+            ..RuleOptions::default()
+        };
+        let item_opts = source.items.iter().map(|i| base.for_item(i)).collect();
+        let idx = |key: &str| {
+            source
+                .item_index(key)
+                .ok_or_else(|| PlanError(format!("source layout has no item `{key}`")))
+        };
+        let mut tables = Vec::new();
+        let mut map = Vec::with_capacity(target.items.len());
+        let mut needed = vec![false; source.items.len()];
+        for item in &target.items {
+            let rule = profile.map.iter().find(|r| r.target == item.key);
+            let resolved = match rule.map(|r| &r.source) {
+                None => Resolved::None,
+                Some(Source::Item { key }) => Resolved::Item(idx(key)?),
+                Some(Source::Const { value }) => Resolved::Const(value.clone()),
+                Some(Source::Label { key, table }) => {
+                    Resolved::Label(idx(key)?, table_index(&mut tables, catalog, table)?)
+                }
+                Some(Source::Translate { key, table }) => {
+                    Resolved::Translate(idx(key)?, table_index(&mut tables, catalog, table)?)
+                }
+                Some(Source::Join { keys, sep }) => Resolved::Join(
+                    keys.iter().map(|k| idx(k)).collect::<Result<_, _>>()?,
+                    sep.clone(),
+                ),
+                Some(Source::Split { key, sep, index }) => {
+                    Resolved::Split(idx(key)?, sep.clone(), *index as usize)
+                }
+            };
+            if let Some(r) = rule {
+                for k in r.source.keys() {
+                    if let Some(i) = source.item_index(k) {
+                        needed[i] = true;
+                    }
+                }
+            }
+            map.push(resolved);
+        }
+        let mut target_tables = Vec::with_capacity(target.items.len());
+        for item in &target.items {
+            target_tables.push(match &item.code_table {
+                Some(t) => Some(table_index(&mut tables, catalog, t)?),
+                None => None,
+            });
+        }
+        for k in profile.checks.keys() {
+            if target.item(k).is_none() {
+                return Err(PlanError(format!("checks: target layout has no item `{k}`")));
+            }
+        }
+        let mut check_needed = vec![false; source.items.len()];
+        for k in profile.checks.keys() {
+            if let Some(r) = profile.map.iter().find(|r| r.target == k) {
+                for sk in r.source.keys() {
+                    if let Some(i) = source.item_index(sk) {
+                        check_needed[i] = true;
+                    }
+                }
+            }
+        }
+        Ok(Plan {
+            check_needed,
+            profile,
+            source,
+            target,
+            chars,
+            item_opts,
+            map,
+            tables,
+            target_tables,
+            needed,
+        })
+    }
+
+    /// The source charset.
+    pub fn charset(&self) -> Charset {
+        self.chars.charset
+    }
+
+    /// The 外字 table.
+    pub fn gaiji_table(&self) -> &GaijiTable {
+        &self.chars.gaiji
+    }
+
+    /// Processes one data record: `number` is its 1-based data-record number in the run.
+    pub fn process(&self, raw: &RawRecord, number: u64, scratch: &mut Scratch) -> Processed {
+        let mut p = self.process_items(raw, number, scratch, &self.needed, true);
+        self.validate_target(&mut p);
+        p
+    }
+
+    /// The target values the cross-record checks read, for the first pass: only the source
+    /// items they need are decoded and cleansed.
+    pub fn check_values(&self, raw: &RawRecord, scratch: &mut Scratch) -> Vec<Option<String>> {
+        self.process_items(raw, 0, scratch, &self.check_needed, false).after
+    }
+
+    fn process_items(
+        &self,
+        raw: &RawRecord,
+        number: u64,
+        scratch: &mut Scratch,
+        needed: &[bool],
+        keep_before: bool,
+    ) -> Processed {
+        let mut p = Processed {
+            record: number,
+            offset: raw.offset,
+            raw: if keep_before { raw.bytes.clone() } else { Vec::new() },
+            ..Processed::default()
+        };
+        for problem in &raw.problems {
+            p.reasons.push(Reason {
+                kind: format!("frame.{}", frame_kind(problem)),
+                item: None,
+                message: problem.to_string(),
+            });
+        }
+        let n = self.source.items.len();
+        p.before = vec![None; n];
+        let mut cleansed: Vec<Option<String>> = vec![None; n];
+        let mut slices = Vec::with_capacity(n);
+        scratch.slicer.slice(raw, &self.source.items, &mut slices);
+        for s in &slices {
+            let Some(item) = self.source.items.get(s.index) else {
+                continue;
+            };
+            let wanted = needed.get(s.index).copied().unwrap_or(false);
+            if item.domain == DomainType::Filler || (!keep_before && !wanted) {
+                continue;
+            }
+            for prob in &s.problems {
+                // A record already rejected for its length reports that once, not per item.
+                if matches!(prob, SliceProblem::Missing { .. }) && !raw.problems.is_empty() {
+                    continue;
+                }
+                p.reasons.push(Reason {
+                    kind: format!("slice.{}", slice_kind(prob)),
+                    item: Some(item.key.clone()),
+                    message: prob.to_string(),
+                });
+            }
+            let Some(bytes) = s.bytes else { continue };
+            scratch.text.clear();
+            scratch.issues.clear();
+            self.chars
+                .decode_item(bytes, &mut scratch.text, &mut scratch.issues);
+            for issue in &scratch.issues {
+                self.note_issue(issue, s.index, item, &mut p);
+            }
+            if keep_before {
+                p.before[s.index] = Some(scratch.text.clone());
+            }
+            if !wanted {
+                continue;
+            }
+            let opts = self.item_opts.get(s.index).copied().unwrap_or_default();
+            let c = cleanse(item.domain, &scratch.text, &opts);
+            for f in &c.findings {
+                if f.is_error() {
+                    p.reasons.push(Reason {
+                        kind: f.kind.as_str().to_string(),
+                        item: Some(item.key.clone()),
+                        message: f.message.to_string(),
+                    });
+                } else {
+                    p.findings.push(f.kind.as_str());
+                }
+            }
+            for e in &c.edits {
+                p.changes.push(ChangeOut {
+                    item: s.index,
+                    rule: e.rule.as_str(),
+                    before: e.before.clone(),
+                    after: e.after.clone(),
+                });
+            }
+            if c.is_ok() && !c.value.is_empty() {
+                cleansed[s.index] = Some(c.value.into_owned());
+            }
+        }
+        p.after = self.map_values(&cleansed, &mut p.reasons);
+        p
+    }
+
+    fn note_issue(&self, issue: &DecodeIssue, index: usize, item: &Item, p: &mut Processed) {
+        match &issue.kind {
+            DecodeIssueKind::GaijiMapped {
+                code,
+                pua,
+                replacement,
+            } => {
+                p.gaiji.push(GaijiHit {
+                    code: *code,
+                    item: index,
+                    mapped: true,
+                });
+                p.changes.push(ChangeOut {
+                    item: index,
+                    rule: ikou_cleanse::decode::GAIJI_RULE,
+                    before: pua.to_string(),
+                    after: replacement.clone(),
+                });
+            }
+            DecodeIssueKind::GaijiUnmapped { code, .. } => {
+                p.gaiji.push(GaijiHit {
+                    code: *code,
+                    item: index,
+                    mapped: false,
+                });
+                if issue.rejects() {
+                    p.reasons.push(Reason {
+                        kind: "gaiji.unmapped".into(),
+                        item: Some(item.key.clone()),
+                        message: issue.to_string(),
+                    });
+                } else {
+                    p.findings.push("gaiji.unmapped_kept");
+                }
+            }
+            DecodeIssueKind::Malformed | DecodeIssueKind::CutCharacter => {
+                p.reasons.push(Reason {
+                    kind: format!("decode.{}", issue.kind_name()),
+                    item: Some(item.key.clone()),
+                    message: issue.to_string(),
+                });
+            }
+        }
+    }
+
+    fn map_values(&self, src: &[Option<String>], reasons: &mut Vec<Reason>) -> Vec<Option<String>> {
+        let get = |i: &usize| src.get(*i).cloned().flatten();
+        self.map
+            .iter()
+            .zip(&self.target.items)
+            .map(|(m, titem)| match m {
+                Resolved::None => None,
+                Resolved::Item(i) => get(i),
+                Resolved::Const(v) => Some(v.clone()),
+                Resolved::Label(i, t) | Resolved::Translate(i, t) => {
+                    let code = get(i)?;
+                    let table = self.tables.get(*t)?;
+                    match table.label(&code) {
+                        Some(l) => Some(l.to_string()),
+                        None => {
+                            let skey = self.source.items.get(*i).map(|s| s.key.as_str());
+                            reasons.push(Reason {
+                                kind: "map.unmapped_code".into(),
+                                item: skey.map(str::to_string),
+                                message: format!(
+                                    "code not in table `{}` (needed for {})",
+                                    table.name, titem.key
+                                ),
+                            });
+                            None
+                        }
+                    }
+                }
+                Resolved::Join(idx, sep) => {
+                    let parts: Vec<String> = idx.iter().filter_map(get).collect();
+                    (!parts.is_empty()).then(|| parts.join(sep))
+                }
+                Resolved::Split(i, sep, k) => get(i)
+                    .and_then(|v| v.split(sep.as_str()).nth(*k).map(str::to_string))
+                    .filter(|v| !v.is_empty()),
+            })
+            .collect()
+    }
+
+    fn validate_target(&self, p: &mut Processed) {
+        for (i, item) in self.target.items.iter().enumerate() {
+            let value = p.after.get(i).and_then(|v| v.as_deref());
+            let source_failed = p
+                .reasons
+                .iter()
+                .any(|r| r.item.as_deref() == self.source_key_of(i));
+            match value {
+                None => {
+                    if item.required && !source_failed {
+                        p.reasons.push(Reason {
+                            kind: "target.required".into(),
+                            item: Some(item.key.clone()),
+                            message: format!("required item {} is empty", item.name),
+                        });
+                    }
+                }
+                Some(v) => {
+                    let len = match item.unit {
+                        ikou_layout_spec::LengthUnit::Chars => v.chars().count(),
+                        ikou_layout_spec::LengthUnit::Bytes => v.len(),
+                    };
+                    if len > item.length as usize {
+                        p.reasons.push(Reason {
+                            kind: "target.length".into(),
+                            item: Some(item.key.clone()),
+                            message: format!(
+                                "{len} characters, the target allows {}",
+                                item.length
+                            ),
+                        });
+                    }
+                    if let Some(Some(t)) = self.target_tables.get(i) {
+                        if let Some(table) = self.tables.get(*t) {
+                            if !table.contains(v) {
+                                p.reasons.push(Reason {
+                                    kind: "target.code".into(),
+                                    item: Some(item.key.clone()),
+                                    message: format!("code not in table `{}`", table.name),
+                                });
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        let checks = &self.profile.checks;
+        for [a, b] in &checks.not_after {
+            let (Some(ia), Some(ib)) = (self.target.item_index(a), self.target.item_index(b)) else {
+                continue;
+            };
+            if let (Some(Some(va)), Some(Some(vb))) = (p.after.get(ia), p.after.get(ib)) {
+                // ISO dates (full or partial) compare as strings on their common prefix.
+                let n = va.len().min(vb.len());
+                if va.get(..n) > vb.get(..n) {
+                    p.reasons.push(Reason {
+                        kind: "check.date_order".into(),
+                        item: Some(a.clone()),
+                        message: format!("{a} is after {b}"),
+                    });
+                }
+            }
+        }
+    }
+
+    fn source_key_of(&self, target_index: usize) -> Option<&str> {
+        let i = match self.map.get(target_index)? {
+            Resolved::Item(i)
+            | Resolved::Label(i, _)
+            | Resolved::Translate(i, _)
+            | Resolved::Split(i, _, _) => *i,
+            _ => return None,
+        };
+        self.source.items.get(i).map(|it| it.key.as_str())
+    }
+}
+
+/// Per-thread scratch buffers for [`Plan::process`].
+#[derive(Debug)]
+pub struct Scratch {
+    slicer: Slicer,
+    text: String,
+    issues: Vec<DecodeIssue>,
+}
+
+impl Scratch {
+    /// Buffers for records in `charset`.
+    pub fn new(charset: Charset) -> Scratch {
+        Scratch {
+            slicer: Slicer::new(charset),
+            text: String::new(),
+            issues: Vec::new(),
+        }
+    }
+}
+
+fn frame_kind(p: &ikou_cleanse::frame::FrameProblem) -> &'static str {
+    use ikou_cleanse::frame::FrameProblem as F;
+    match p {
+        F::Truncated { .. } => "truncated",
+        F::WrongLength { .. } => "wrong_length",
+        F::TooLong { .. } => "too_long",
+        F::UnterminatedQuote => "unterminated_quote",
+        F::MalformedQuote { .. } => "malformed_quote",
+        F::FieldCount { .. } => "field_count",
+        F::UnknownRecordType { .. } => "unknown_record_type",
+        F::Misplaced { .. } => "misplaced",
+        F::TrailerCount { .. } => "trailer_count",
+        _ => "other",
+    }
+}
+
+fn slice_kind(p: &SliceProblem) -> &'static str {
+    match p {
+        SliceProblem::Missing { .. } => "missing",
+        SliceProblem::CutsStart => "cuts_start",
+        SliceProblem::CutsEnd => "cuts_end",
+    }
+}
+
+/// Exact or hashed 63-bit keys for cross-record checks: digit strings of up to 17 digits
+/// are encoded exactly (length and value); anything else is hashed.
+pub fn key_of(v: &str) -> u64 {
+    let b = v.as_bytes();
+    if !b.is_empty() && b.len() <= 17 && b.iter().all(u8::is_ascii_digit) {
+        let n = b
+            .iter()
+            .fold(0u64, |acc, d| acc * 10 + u64::from(d - b'0'));
+        ((b.len() as u64) << 57) | n
+    } else {
+        use std::hash::{Hash, Hasher};
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        v.hash(&mut h);
+        (h.finish() >> 1) | (1 << 62)
+    }
+}
+
+/// The target indices the cross-record checks need.
+pub(crate) fn check_indices(plan: &Plan) -> (Vec<usize>, Option<(usize, usize)>) {
+    let c = &plan.profile.checks;
+    let unique = c
+        .unique
+        .iter()
+        .filter_map(|k| plan.target.item_index(k))
+        .collect();
+    let household = c.household.as_ref().and_then(|h| {
+        Some((plan.target.item_index(&h.key)?, plan.target.item_index(&h.head_item)?))
+    });
+    (unique, household)
+}
+
+/// Counts per key for the cross-record checks, from a first pass over the input.
+#[derive(Debug, Default)]
+pub struct CrossFacts {
+    /// Per unique-check: the set of keys that occur more than once, with their counts.
+    pub duplicates: Vec<HashMap<u64, u32>>,
+    /// Household keys whose head count is not exactly one, with the head count.
+    pub bad_households: HashMap<u64, u32>,
+}

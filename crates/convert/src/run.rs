@@ -1,0 +1,955 @@
+//! One `ikou convert` run: stream the inputs through a [`Plan`], write every output under a
+//! temporary name, check the accounting, then rename the outputs into place and write the
+//! manifest last.
+
+use crate::manifest::{Counts, InputInfo, LayoutRef, Manifest, Timings, MANIFEST};
+use crate::output::{guard_cell, hex, HashingWriter, OutputFile, OutputInfo, PendingOutput};
+use crate::plan::{check_indices, key_of, CrossFacts, Plan, Processed, Scratch};
+use crate::sink::SinkError;
+use ikou_cleanse::frame::{RawRecord, ReadError, RecordReader};
+use ikou_cleanse::gaiji::GaijiInventory;
+use ikou_layout_spec::profile::{Header, LineEnding, Quoting};
+use ikou_layout_spec::{Layout, RecordRole};
+use rayon::prelude::*;
+use std::collections::{BTreeMap, HashMap};
+use std::fmt;
+use std::fs::File;
+use std::io::{self, Read, Write};
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+/// Which optional outputs a run writes. The standard CSV, `rejects.csv` and the manifest
+/// are always written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Outputs {
+    /// `changes.csv`.
+    pub changes_csv: bool,
+    /// `changes.parquet`.
+    pub changes_parquet: bool,
+    /// `before.arrow`.
+    pub before_arrow: bool,
+    /// `before.parquet`.
+    pub before_parquet: bool,
+    /// `after.arrow`.
+    pub after_arrow: bool,
+    /// `after.parquet`.
+    pub after_parquet: bool,
+    /// `gaiji.csv`, the 外字 inventory.
+    pub gaiji_csv: bool,
+}
+
+/// The names `--outputs` accepts, with what each selects.
+pub const OUTPUT_NAMES: &[(&str, &str)] = &[
+    ("all", "every output"),
+    ("minimal", "only the standard CSV, rejects.csv and manifest.json"),
+    ("changes", "changes.csv and changes.parquet"),
+    ("changes-csv", "changes.csv"),
+    ("changes-parquet", "changes.parquet"),
+    ("before", "before.arrow and before.parquet"),
+    ("after", "after.arrow and after.parquet"),
+    ("arrow", "before.arrow and after.arrow"),
+    ("parquet", "before.parquet, after.parquet and changes.parquet"),
+    ("after-parquet", "after.parquet"),
+    ("gaiji", "gaiji.csv"),
+];
+
+impl Outputs {
+    /// Every output.
+    pub fn all() -> Outputs {
+        Outputs {
+            changes_csv: true,
+            changes_parquet: true,
+            before_arrow: true,
+            before_parquet: true,
+            after_arrow: true,
+            after_parquet: true,
+            gaiji_csv: true,
+        }
+    }
+
+    /// Only the outputs that are always written.
+    pub fn minimal() -> Outputs {
+        Outputs {
+            changes_csv: false,
+            changes_parquet: false,
+            before_arrow: false,
+            before_parquet: false,
+            after_arrow: false,
+            after_parquet: false,
+            gaiji_csv: false,
+        }
+    }
+
+    /// Parses a comma-separated list of [`OUTPUT_NAMES`] (`after-parquet,changes`).
+    ///
+    /// # Errors
+    /// An unknown name.
+    pub fn parse(list: &str) -> Result<Outputs, String> {
+        let mut o = Outputs::minimal();
+        for name in list.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+            match name {
+                "all" => o = Outputs::all(),
+                "minimal" => {}
+                "changes" => (o.changes_csv, o.changes_parquet) = (true, true),
+                "changes-csv" => o.changes_csv = true,
+                "changes-parquet" => o.changes_parquet = true,
+                "before" => (o.before_arrow, o.before_parquet) = (true, true),
+                "after" => (o.after_arrow, o.after_parquet) = (true, true),
+                "arrow" => (o.before_arrow, o.after_arrow) = (true, true),
+                "parquet" => {
+                    (o.before_parquet, o.after_parquet, o.changes_parquet) = (true, true, true)
+                }
+                "after-parquet" => o.after_parquet = true,
+                "gaiji" => o.gaiji_csv = true,
+                other => {
+                    let names: Vec<_> = OUTPUT_NAMES.iter().map(|(n, _)| *n).collect();
+                    return Err(format!(
+                        "unknown output `{other}`; choose from {}",
+                        names.join(", ")
+                    ));
+                }
+            }
+        }
+        Ok(o)
+    }
+
+    fn describe(&self) -> String {
+        let mut v = Vec::new();
+        for (on, name) in [
+            (self.changes_csv, "changes-csv"),
+            (self.changes_parquet, "changes-parquet"),
+            (self.before_arrow, "before-arrow"),
+            (self.before_parquet, "before-parquet"),
+            (self.after_arrow, "after-arrow"),
+            (self.after_parquet, "after-parquet"),
+            (self.gaiji_csv, "gaiji"),
+        ] {
+            if on {
+                v.push(name);
+            }
+        }
+        if v.is_empty() {
+            "minimal".into()
+        } else {
+            v.join(",")
+        }
+    }
+}
+
+/// How a run is carried out.
+#[derive(Debug, Clone)]
+pub struct RunOptions {
+    /// The run directory.
+    pub out_dir: PathBuf,
+    /// Write into a non-empty run directory (replacing a previous run's outputs).
+    pub force: bool,
+    /// Worker threads (0: all cores).
+    pub threads: usize,
+    /// Optional outputs.
+    pub outputs: Outputs,
+    /// Records per chunk handed to the workers.
+    pub chunk_records: usize,
+}
+
+impl RunOptions {
+    /// Options for a run into `out_dir` with every output, all cores.
+    pub fn new(out_dir: impl Into<PathBuf>) -> RunOptions {
+        RunOptions {
+            out_dir: out_dir.into(),
+            force: false,
+            threads: 0,
+            outputs: Outputs::all(),
+            chunk_records: 4096,
+        }
+    }
+}
+
+/// Progress of a run, for a progress bar. Called from the run's thread.
+pub trait Progress {
+    /// The run starts a pass over `total_bytes` of input (`pass` 1: checks, 2: conversion).
+    fn start(&self, pass: u8, total_bytes: u64);
+    /// `records` more records and `bytes` more input bytes are done.
+    fn advance(&self, records: u64, bytes: u64);
+    /// The pass is over.
+    fn finish(&self);
+}
+
+/// A [`Progress`] that shows nothing.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NoProgress;
+
+impl Progress for NoProgress {
+    fn start(&self, _: u8, _: u64) {}
+    fn advance(&self, _: u64, _: u64) {}
+    fn finish(&self) {}
+}
+
+/// What went wrong in a run.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum RunError {
+    /// The run directory exists and is not empty (and `force` was not given).
+    OutDirNotEmpty(PathBuf),
+    /// An input file could not be opened or read.
+    Input {
+        /// The file.
+        path: PathBuf,
+        /// The error.
+        error: io::Error,
+    },
+    /// Reading records failed (with the position).
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// The error with record number and offset.
+        error: ReadError,
+    },
+    /// The layout cannot be framed (a configuration problem).
+    Frame(String),
+    /// An output could not be written.
+    Output {
+        /// The output's name.
+        name: String,
+        /// The error.
+        error: io::Error,
+    },
+    /// A sink failed.
+    Sink(SinkError),
+    /// `input_records ≠ output_records + rejected_records`: a bug; nothing is renamed.
+    Accounting {
+        /// Counted input records.
+        input: u64,
+        /// Written output records.
+        output: u64,
+        /// Written rejects.
+        rejected: u64,
+    },
+}
+
+impl RunError {
+    /// Whether this is an I/O problem (exit code 3) rather than a usage problem (2).
+    pub fn is_io(&self) -> bool {
+        !matches!(self, RunError::OutDirNotEmpty(_) | RunError::Frame(_))
+    }
+}
+
+impl fmt::Display for RunError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            RunError::OutDirNotEmpty(p) => write!(
+                f,
+                "{}: the run directory is not empty (use --force to replace a previous run)",
+                p.display()
+            ),
+            RunError::Input { path, error } => write!(f, "{}: {error}", path.display()),
+            RunError::Read { path, error } => write!(f, "{}: {error}", path.display()),
+            RunError::Frame(m) => f.write_str(m),
+            RunError::Output { name, error } => write!(f, "writing {name}: {error}"),
+            RunError::Sink(e) => write!(f, "writing {e}"),
+            RunError::Accounting {
+                input,
+                output,
+                rejected,
+            } => write!(
+                f,
+                "accounting failed: {input} input records ≠ {output} output + {rejected} rejected; no output was published"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for RunError {}
+
+impl From<SinkError> for RunError {
+    fn from(e: SinkError) -> RunError {
+        RunError::Sink(e)
+    }
+}
+
+fn out_err(name: &str) -> impl FnOnce(io::Error) -> RunError + '_ {
+    move |error| RunError::Output {
+        name: name.to_string(),
+        error,
+    }
+}
+
+/// A reader that hashes what it reads and counts bytes for progress.
+struct HashingReader<R> {
+    inner: R,
+    hash: std::sync::Arc<std::sync::Mutex<HashingWriter<io::Sink>>>,
+}
+
+impl<R: Read> Read for HashingReader<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        let mut h = self
+            .hash
+            .lock()
+            .map_err(|_| io::Error::other("input hash lock poisoned"))?;
+        h.write_all(buf.get(..n).unwrap_or_default())?;
+        Ok(n)
+    }
+}
+
+/// The file name of the standard CSV for a target layout (`jumin-kiroku.csv`).
+pub fn data_csv_name(target: &Layout) -> String {
+    let stem = target.id.rsplit('/').next().unwrap_or("output");
+    format!("{stem}.csv")
+}
+
+/// Every file name a run may write (for `--force` cleanup and `verify`).
+pub fn run_file_names(target: &Layout) -> Vec<String> {
+    let mut v = vec![data_csv_name(target)];
+    for n in [
+        "rejects.csv",
+        "changes.csv",
+        "changes.parquet",
+        "before.arrow",
+        "before.parquet",
+        "after.arrow",
+        "after.parquet",
+        "gaiji.csv",
+        "report.html",
+        MANIFEST,
+    ] {
+        v.push(n.to_string());
+    }
+    v
+}
+
+fn prepare_dir(opts: &RunOptions, plan: &Plan) -> Result<(), RunError> {
+    let dir = &opts.out_dir;
+    std::fs::create_dir_all(dir).map_err(out_err("the run directory"))?;
+    let non_empty = std::fs::read_dir(dir)
+        .map_err(out_err("the run directory"))?
+        .next()
+        .is_some();
+    if non_empty {
+        if !opts.force {
+            return Err(RunError::OutDirNotEmpty(dir.clone()));
+        }
+        // The manifest goes first, so the directory never looks like a finished run.
+        for name in std::iter::once(MANIFEST.to_string()).chain(run_file_names(&plan.target)) {
+            match std::fs::remove_file(dir.join(&name)) {
+                Ok(()) => {}
+                Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+                Err(e) => return Err(out_err(&name)(e)),
+            }
+        }
+    }
+    Ok(())
+}
+
+fn open_input(path: &Path) -> Result<(File, u64), RunError> {
+    let f = File::open(path).map_err(|error| RunError::Input {
+        path: path.to_path_buf(),
+        error,
+    })?;
+    let len = f.metadata().map(|m| m.len()).unwrap_or(0);
+    Ok((f, len))
+}
+
+fn read_chunk<R: Read>(
+    reader: &mut RecordReader<R>,
+    chunk: &mut Vec<RawRecord>,
+    want: usize,
+    path: &Path,
+    run_findings: &mut BTreeMap<String, u64>,
+) -> Result<bool, RunError> {
+    chunk.clear();
+    let mut rec = RawRecord::new();
+    while chunk.len() < want {
+        let more = reader
+            .read_record(&mut rec)
+            .map_err(|error| RunError::Read {
+                path: path.to_path_buf(),
+                error,
+            })?;
+        if !more {
+            return Ok(false);
+        }
+        if rec.role != RecordRole::Data {
+            // Header and trailer records are not data: their problems (a trailer count that
+            // disagrees, a misplaced header) are findings of the run.
+            for p in &rec.problems {
+                let kind = format!("frame.{}", frame_kind_name(p));
+                *run_findings.entry(kind).or_insert(0) += 1;
+            }
+            continue;
+        }
+        chunk.push(std::mem::take(&mut rec));
+    }
+    Ok(true)
+}
+
+fn frame_kind_name(p: &ikou_cleanse::frame::FrameProblem) -> String {
+    serde_json::to_value(p)
+        .ok()
+        .and_then(|v| v.get("kind").and_then(|k| k.as_str()).map(str::to_string))
+        .unwrap_or_else(|| "other".into())
+}
+
+fn pool(threads: usize) -> Result<rayon::ThreadPool, RunError> {
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .map_err(|e| RunError::Frame(format!("cannot start worker threads: {e}")))
+}
+
+/// Pass 1: the facts the cross-record checks need (duplicates, households).
+fn gather_facts(
+    plan: &Plan,
+    inputs: &[PathBuf],
+    opts: &RunOptions,
+    pool: &rayon::ThreadPool,
+    progress: &dyn Progress,
+) -> Result<CrossFacts, RunError> {
+    let (unique, household) = check_indices(plan);
+    let mut facts = CrossFacts {
+        duplicates: vec![HashMap::new(); unique.len()],
+        ..CrossFacts::default()
+    };
+    if unique.is_empty() && household.is_none() {
+        return Ok(facts);
+    }
+    let head_value = plan
+        .profile
+        .checks
+        .household
+        .as_ref()
+        .map(|h| h.head_value.clone())
+        .unwrap_or_default();
+    let mut keys: Vec<Vec<u64>> = vec![Vec::new(); unique.len()];
+    let mut homes: Vec<u64> = Vec::new();
+    let total: u64 = inputs
+        .iter()
+        .map(|p| std::fs::metadata(p).map(|m| m.len()).unwrap_or(0))
+        .sum();
+    progress.start(1, total);
+    let mut ignored = BTreeMap::new();
+    for path in inputs {
+        let (file, _) = open_input(path)?;
+        let mut reader = RecordReader::new(file, &plan.source)
+            .map_err(|e| RunError::Frame(e.to_string()))?;
+        let mut chunk = Vec::new();
+        loop {
+            let more = read_chunk(&mut reader, &mut chunk, opts.chunk_records, path, &mut ignored)?;
+            let values: Vec<Vec<Option<String>>> = pool.install(|| {
+                chunk
+                    .par_iter()
+                    .map_init(|| Scratch::new(plan.charset()), |s, r| plan.check_values(r, s))
+                    .collect()
+            });
+            for v in &values {
+                for (k, &i) in unique.iter().enumerate() {
+                    if let (Some(Some(val)), Some(list)) = (v.get(i), keys.get_mut(k)) {
+                        list.push(key_of(val));
+                    }
+                }
+                if let Some((hk, hh)) = household {
+                    if let Some(Some(home)) = v.get(hk) {
+                        let head = v.get(hh).and_then(|x| x.as_deref()) == Some(head_value.as_str());
+                        homes.push((key_of(home) << 1) | u64::from(head));
+                    }
+                }
+            }
+            let bytes: u64 = chunk.iter().map(|r| r.bytes.len() as u64 + 2).sum();
+            progress.advance(chunk.len() as u64, bytes);
+            if !more {
+                break;
+            }
+        }
+    }
+    progress.finish();
+    for (k, mut list) in keys.into_iter().enumerate() {
+        list.sort_unstable();
+        let mut i = 0;
+        while i < list.len() {
+            let mut j = i + 1;
+            while list.get(j) == list.get(i) {
+                j += 1;
+            }
+            if j - i > 1 {
+                if let (Some(d), Some(key)) = (facts.duplicates.get_mut(k), list.get(i)) {
+                    d.insert(*key, (j - i) as u32);
+                }
+            }
+            i = j;
+        }
+    }
+    homes.sort_unstable();
+    let mut i = 0;
+    while i < homes.len() {
+        let home = homes.get(i).map(|h| h >> 1);
+        let mut heads = 0u32;
+        let mut j = i;
+        while let Some(h) = homes.get(j) {
+            if Some(h >> 1) != home {
+                break;
+            }
+            heads += (h & 1) as u32;
+            j += 1;
+        }
+        if heads != 1 {
+            if let Some(home) = home {
+                facts.bad_households.insert(home, heads);
+            }
+        }
+        i = j;
+    }
+    Ok(facts)
+}
+
+fn apply_facts(plan: &Plan, facts: &CrossFacts, p: &mut Processed) {
+    let (unique, household) = check_indices(plan);
+    for (k, &i) in unique.iter().enumerate() {
+        let Some(Some(v)) = p.after.get(i) else { continue };
+        if let Some(n) = facts.duplicates.get(k).and_then(|d| d.get(&key_of(v))) {
+            let key = plan.target.items.get(i).map(|t| t.key.clone());
+            p.reasons.push(crate::plan::Reason {
+                kind: "check.duplicate".into(),
+                message: format!(
+                    "the same {} appears in {n} records",
+                    key.as_deref().unwrap_or("value")
+                ),
+                item: key,
+            });
+        }
+    }
+    if let Some((hk, _)) = household {
+        if let Some(Some(home)) = p.after.get(hk) {
+            if let Some(&heads) = facts.bad_households.get(&key_of(home)) {
+                let h = plan.profile.checks.household.as_ref();
+                p.reasons.push(crate::plan::Reason {
+                    kind: if heads == 0 {
+                        "check.household_no_head".into()
+                    } else {
+                        "check.household_heads".into()
+                    },
+                    item: h.map(|h| h.key.clone()),
+                    message: format!(
+                        "the household has {heads} records with {} = {} (exactly one is required)",
+                        h.map(|h| h.head_item.as_str()).unwrap_or("head"),
+                        h.map(|h| h.head_value.as_str()).unwrap_or("")
+                    ),
+                });
+            }
+        }
+    }
+}
+
+struct Sinks {
+    data: csv::Writer<OutputFile>,
+    rejects: csv::Writer<OutputFile>,
+    changes: Option<csv::Writer<OutputFile>>,
+    #[cfg(feature = "arrow")]
+    arrow: crate::arrow_out::ArrowOutputs,
+}
+
+fn csv_writer(file: OutputFile, quote: Quoting, ending: LineEnding) -> csv::Writer<OutputFile> {
+    csv::WriterBuilder::new()
+        .quote_style(match quote {
+            Quoting::Necessary => csv::QuoteStyle::Necessary,
+            Quoting::Always => csv::QuoteStyle::Always,
+        })
+        .terminator(match ending {
+            LineEnding::Crlf => csv::Terminator::CRLF,
+            LineEnding::Lf => csv::Terminator::Any(b'\n'),
+        })
+        .buffer_capacity(256 * 1024)
+        .from_writer(file)
+}
+
+fn csv_err(name: &str) -> impl FnOnce(csv::Error) -> RunError + '_ {
+    move |e| RunError::Output {
+        name: name.to_string(),
+        error: io::Error::other(e.to_string()),
+    }
+}
+
+impl Sinks {
+    fn open(plan: &Plan, opts: &RunOptions) -> Result<Sinks, RunError> {
+        let dir = &opts.out_dir;
+        let form = plan.profile.output;
+        let data_name = data_csv_name(&plan.target);
+        let mut data_file = OutputFile::create(dir, &data_name).map_err(out_err(&data_name))?;
+        if form.bom {
+            data_file
+                .write_all(b"\xEF\xBB\xBF")
+                .map_err(out_err(&data_name))?;
+        }
+        let mut data = csv_writer(data_file, form.quote, form.line_ending);
+        match form.header {
+            Header::Names => data
+                .write_record(plan.target.items.iter().map(|i| i.name.as_str()))
+                .map_err(csv_err(&data_name))?,
+            Header::Keys => data
+                .write_record(plan.target.items.iter().map(|i| i.key.as_str()))
+                .map_err(csv_err(&data_name))?,
+            Header::None => {}
+        }
+        let mut rejects = csv_writer(
+            OutputFile::create(dir, "rejects.csv").map_err(out_err("rejects.csv"))?,
+            Quoting::Necessary,
+            LineEnding::Crlf,
+        );
+        rejects
+            .write_record(["record", "file", "file_record", "byte_offset", "reasons", "raw_hex"])
+            .map_err(csv_err("rejects.csv"))?;
+        let changes = if opts.outputs.changes_csv {
+            let mut w = csv_writer(
+                OutputFile::create(dir, "changes.csv").map_err(out_err("changes.csv"))?,
+                Quoting::Necessary,
+                LineEnding::Crlf,
+            );
+            w.write_record(["record", "item", "rule", "before", "after"])
+                .map_err(csv_err("changes.csv"))?;
+            Some(w)
+        } else {
+            None
+        };
+        Ok(Sinks {
+            data,
+            rejects,
+            changes,
+            #[cfg(feature = "arrow")]
+            arrow: crate::arrow_out::ArrowOutputs::open(plan, opts)?,
+        })
+    }
+}
+
+struct Tally {
+    counts: Counts,
+    gaiji: GaijiInventory,
+}
+
+fn write_chunk(
+    plan: &Plan,
+    sinks: &mut Sinks,
+    tally: &mut Tally,
+    results: &[Processed],
+    file: &str,
+    file_records: &[u64],
+) -> Result<(), RunError> {
+    let data_name = data_csv_name(&plan.target);
+    let mut rec_buf = csv::ByteRecord::new();
+    for (p, file_record) in results.iter().zip(file_records) {
+        tally.counts.input_records += 1;
+        for g in &p.gaiji {
+            let key = plan
+                .source
+                .items
+                .get(g.item)
+                .map(|i| i.key.as_str())
+                .unwrap_or("");
+            let mapping = if g.mapped {
+                plan.gaiji_table().get(g.code)
+            } else {
+                None
+            };
+            tally.gaiji.record(g.code, key, p.record, mapping, None);
+            *tally
+                .counts
+                .gaiji_by_code
+                .entry(ikou_cleanse::gaiji::code_hex(g.code))
+                .or_insert(0) += 1;
+            if !g.mapped {
+                tally.counts.gaiji_unmapped += 1;
+            }
+        }
+        for f in &p.findings {
+            *tally.counts.findings_by_kind.entry((*f).to_string()).or_insert(0) += 1;
+        }
+        if p.rejected() {
+            tally.counts.rejected_records += 1;
+            for r in &p.reasons {
+                *tally.counts.rejects_by_reason.entry(r.kind.clone()).or_insert(0) += 1;
+            }
+            let reasons: Vec<String> = p.reasons.iter().map(ToString::to_string).collect();
+            let joined = reasons.join("; ");
+            let record = p.record.to_string();
+            let fr = file_record.to_string();
+            let off = p.offset.to_string();
+            let raw = hex(&p.raw);
+            sinks
+                .rejects
+                .write_record([
+                    record.as_str(),
+                    &guard_cell(file),
+                    &fr,
+                    &off,
+                    &guard_cell(&joined),
+                    &raw,
+                ])
+                .map_err(csv_err("rejects.csv"))?;
+            continue;
+        }
+        tally.counts.output_records += 1;
+        rec_buf.clear();
+        for v in &p.after {
+            rec_buf.push_field(v.as_deref().unwrap_or("").as_bytes());
+        }
+        sinks
+            .data
+            .write_byte_record(&rec_buf)
+            .map_err(csv_err(&data_name))?;
+        for c in &p.changes {
+            let key = plan
+                .source
+                .items
+                .get(c.item)
+                .map(|i| i.key.as_str())
+                .unwrap_or("");
+            *tally.counts.changes_by_rule.entry(c.rule.to_string()).or_insert(0) += 1;
+            *tally.counts.changes_by_item.entry(key.to_string()).or_insert(0) += 1;
+            if let Some(w) = sinks.changes.as_mut() {
+                let record = p.record.to_string();
+                w.write_record([record.as_str(), key, c.rule, &c.before, &c.after])
+                    .map_err(csv_err("changes.csv"))?;
+            }
+        }
+    }
+    #[cfg(feature = "arrow")]
+    sinks.arrow.write(plan, results)?;
+    Ok(())
+}
+
+fn finish_csv(w: csv::Writer<OutputFile>, name: &str) -> Result<PendingOutput, RunError> {
+    let file = w.into_inner().map_err(|e| RunError::Output {
+        name: name.to_string(),
+        error: io::Error::other(e.error().to_string()),
+    })?;
+    file.complete().map_err(out_err(name))
+}
+
+/// Runs a conversion of `inputs` with `plan` into `opts.out_dir`.
+///
+/// Every data record ends up in the standard CSV or in `rejects.csv`; the run fails before
+/// publishing anything if the counts do not reconcile.
+///
+/// # Errors
+/// See [`RunError`]. After an error no output has its final name and the manifest is absent.
+pub fn run(
+    plan: &Plan,
+    inputs: &[PathBuf],
+    opts: &RunOptions,
+    progress: &dyn Progress,
+) -> Result<Manifest, RunError> {
+    let started = Instant::now();
+    prepare_dir(opts, plan)?;
+    let threads = if opts.threads == 0 {
+        std::thread::available_parallelism().map_or(1, |n| n.get())
+    } else {
+        opts.threads
+    };
+    let pool = pool(threads)?;
+    let facts = gather_facts(plan, inputs, opts, &pool, progress)?;
+    let mut sinks = Sinks::open(plan, opts)?;
+    let mut tally = Tally {
+        counts: Counts::default(),
+        gaiji: GaijiInventory::new(),
+    };
+    let mut input_infos = Vec::new();
+    let total: u64 = inputs
+        .iter()
+        .map(|p| std::fs::metadata(p).map(|m| m.len()).unwrap_or(0))
+        .sum();
+    progress.start(2, total);
+    let mut run_findings = BTreeMap::new();
+    let mut next_record = 1u64;
+    for path in inputs {
+        let (file, _) = open_input(path)?;
+        let hash = std::sync::Arc::new(std::sync::Mutex::new(HashingWriter::new(io::sink())));
+        let hashing = HashingReader {
+            inner: file,
+            hash: std::sync::Arc::clone(&hash),
+        };
+        let mut reader = RecordReader::new(hashing, &plan.source)
+            .map_err(|e| RunError::Frame(e.to_string()))?;
+        let display = path.display().to_string();
+        let before = tally.counts.input_records;
+        let mut chunk = Vec::with_capacity(opts.chunk_records);
+        let mut more = read_chunk(&mut reader, &mut chunk, opts.chunk_records, path, &mut run_findings)?;
+        let mut next_chunk = Vec::with_capacity(opts.chunk_records);
+        let mut pending: Option<(Vec<Processed>, Vec<u64>)> = None;
+        loop {
+            // Process this chunk on the workers while this thread writes the previous
+            // chunk's results and reads the next chunk.
+            let first = next_record;
+            let (results, io_result) = pool.install(|| {
+                rayon::join(
+                    || {
+                        chunk
+                            .par_iter()
+                            .enumerate()
+                            .map_init(
+                                || Scratch::new(plan.charset()),
+                                |s, (i, r)| {
+                                    let mut p = plan.process(r, first + i as u64, s);
+                                    apply_facts(plan, &facts, &mut p);
+                                    p
+                                },
+                            )
+                            .collect::<Vec<_>>()
+                    },
+                    || -> Result<bool, RunError> {
+                        if let Some((prev, file_records)) = pending.take() {
+                            write_chunk(plan, &mut sinks, &mut tally, &prev, &display, &file_records)?;
+                        }
+                        if more {
+                            read_chunk(&mut reader, &mut next_chunk, opts.chunk_records, path, &mut run_findings)
+                        } else {
+                            next_chunk.clear();
+                            Ok(false)
+                        }
+                    },
+                )
+            });
+            let next_more = io_result?;
+            next_record += chunk.len() as u64;
+            let bytes: u64 = chunk.iter().map(|r| r.bytes.len() as u64 + 2).sum();
+            progress.advance(chunk.len() as u64, bytes);
+            let file_records: Vec<u64> = chunk.iter().map(|r| r.number).collect();
+            pending = Some((results, file_records));
+            if chunk.is_empty() && next_chunk.is_empty() {
+                break;
+            }
+            std::mem::swap(&mut chunk, &mut next_chunk);
+            more = next_more;
+        }
+        if let Some((prev, file_records)) = pending.take() {
+            write_chunk(plan, &mut sinks, &mut tally, &prev, &display, &file_records)?;
+        }
+        let summary = reader.summary().clone();
+        if let Some(_offset) = summary.eof_marker {
+            *run_findings.entry("frame.eof_marker".into()).or_insert(0) += 1;
+        }
+        if summary.missing_trailer {
+            *run_findings.entry("frame.missing_trailer".into()).or_insert(0) += 1;
+        }
+        drop(reader);
+        let (sha256, bytes) = match std::sync::Arc::try_unwrap(hash).map(std::sync::Mutex::into_inner) {
+            Ok(Ok(h)) => {
+                let (sha256, bytes, _) = h.finish();
+                (sha256, bytes)
+            }
+            _ => return Err(RunError::Frame("input hash still in use".into())),
+        };
+        input_infos.push(InputInfo {
+            path: display,
+            sha256,
+            bytes,
+            records: tally.counts.input_records - before,
+        });
+    }
+    progress.finish();
+    for (k, v) in run_findings {
+        *tally.counts.findings_by_kind.entry(k).or_insert(0) += v;
+    }
+    // Close every output (still under its temporary name).
+    let mut pending = Vec::new();
+    let data_name = data_csv_name(&plan.target);
+    pending.push(finish_csv(sinks.data, &data_name)?);
+    pending.push(finish_csv(sinks.rejects, "rejects.csv")?);
+    if let Some(w) = sinks.changes {
+        pending.push(finish_csv(w, "changes.csv")?);
+    }
+    #[cfg(feature = "arrow")]
+    pending.extend(sinks.arrow.finish()?);
+    if opts.outputs.gaiji_csv {
+        let mut f = OutputFile::create(&opts.out_dir, "gaiji.csv").map_err(out_err("gaiji.csv"))?;
+        tally.gaiji.write_csv(&mut f).map_err(out_err("gaiji.csv"))?;
+        pending.push(f.complete().map_err(out_err("gaiji.csv"))?);
+    }
+    let c = &tally.counts;
+    let accounting_ok = c.input_records == c.output_records + c.rejected_records;
+    if !accounting_ok {
+        for p in pending {
+            p.discard();
+        }
+        return Err(RunError::Accounting {
+            input: c.input_records,
+            output: c.output_records,
+            rejected: c.rejected_records,
+        });
+    }
+    let mut outputs: Vec<OutputInfo> = Vec::new();
+    for p in pending {
+        let name = p.info.name.clone();
+        outputs.push(p.commit(&opts.out_dir).map_err(out_err(&name))?);
+    }
+    outputs.sort_by(|a, b| a.name.cmp(&b.name));
+    let secs = started.elapsed().as_secs_f64();
+    let total_records = tally.counts.input_records;
+    let in_bytes: u64 = input_infos.iter().map(|i| i.bytes).sum();
+    let manifest = Manifest {
+        format: "ikou-run/1".into(),
+        tool_version: env!("CARGO_PKG_VERSION").into(),
+        profile: plan.profile.id.clone(),
+        profile_file: plan.profile.file.clone(),
+        source_layout: layout_ref(&plan.source),
+        target_layout: layout_ref(&plan.target),
+        options: BTreeMap::from([
+            ("outputs".to_string(), opts.outputs.describe()),
+            ("encoding".to_string(), plan.profile.characters.encoding.clone()),
+            (
+                "variants".to_string(),
+                format!("{:?}", plan.profile.characters.variants).to_lowercase(),
+            ),
+            (
+                "unmapped_gaiji".to_string(),
+                format!("{:?}", plan.profile.characters.unmapped_gaiji).to_lowercase(),
+            ),
+            (
+                "header".to_string(),
+                format!("{:?}", plan.profile.output.header).to_lowercase(),
+            ),
+            (
+                "date_policy".to_string(),
+                format!("{:?}", plan.profile.date_policy).to_lowercase(),
+            ),
+        ]),
+        inputs: input_infos,
+        outputs,
+        counts: tally.counts,
+        accounting_ok,
+        timings: Timings {
+            total_seconds: secs,
+            input_mb_per_second: if secs > 0.0 { in_bytes as f64 / 1e6 / secs } else { 0.0 },
+            records_per_second: if secs > 0.0 {
+                total_records as f64 / secs
+            } else {
+                0.0
+            },
+            threads,
+        },
+    };
+    write_manifest(&opts.out_dir, &manifest)?;
+    Ok(manifest)
+}
+
+fn layout_ref(l: &Layout) -> LayoutRef {
+    LayoutRef {
+        id: l.id.clone(),
+        version: l.version.clone(),
+        status: l.status.as_str().to_string(),
+        name: l.name.clone(),
+    }
+}
+
+/// Writes `manifest.json` atomically (temporary name, then rename), mode 0600.
+///
+/// # Errors
+/// Any write error.
+pub fn write_manifest(dir: &Path, manifest: &Manifest) -> Result<(), RunError> {
+    let mut f = OutputFile::create(dir, MANIFEST).map_err(out_err(MANIFEST))?;
+    let mut text = serde_json::to_string_pretty(manifest)
+        .map_err(|e| out_err(MANIFEST)(io::Error::other(e.to_string())))?;
+    text.push('\n');
+    f.write_all(text.as_bytes()).map_err(out_err(MANIFEST))?;
+    f.complete()
+        .map_err(out_err(MANIFEST))?
+        .commit(dir)
+        .map_err(out_err(MANIFEST))?;
+    Ok(())
+}
