@@ -1,11 +1,16 @@
-//! `ikou layouts list|show|check`.
+//! `ikou layouts list|show|check|import`.
 
 use crate::exit::{CliError, CliResult, OK, USAGE};
 use crate::output::{print, print_json};
-use clap::Subcommand;
+use clap::{Subcommand, ValueEnum};
+use ikou_layout_spec::import::{self, ImportError, ImportFormat, ImportOptions};
 use ikou_layout_spec::{Catalog, Layout, LengthUnit};
 use std::fmt::Write as _;
-use std::path::PathBuf;
+use std::io::{Read as _, Write as _};
+use std::path::{Path, PathBuf};
+
+/// The largest workbook or CSV file `import` reads (64 MiB).
+const MAX_IMPORT_BYTES: u64 = 64 * 1024 * 1024;
 
 /// `ikou layouts …`
 #[derive(Debug, Subcommand)]
@@ -34,6 +39,54 @@ pub enum LayoutsCommand {
         #[arg(required = true)]
         files: Vec<PathBuf>,
     },
+    /// Import an item-definition list (項目定義書) from an Excel workbook (.xlsx) or a CSV
+    /// file as a layout file marked `unverified-transcription`, for review.
+    ///
+    /// The header row is found by its column titles (項目名/項目名称, データ型/型,
+    /// 桁数/バイト数/長さ, 必須, 繰返し, 備考/コード, 項目番号/No) in the first 30 rows;
+    /// merged header cells are understood. Every row that cannot be read is reported with its
+    /// row number (on stderr and in the file's header comment), never dropped silently.
+    #[command(after_help = "Examples:\n  \
+        ikou layouts import 中間標準レイアウト_住基.xlsx --sheet 住民 --id chukan/v27-juki --out v27-juki.toml\n  \
+        ikou layouts import vendor-items.csv --format fixed --id legacy/vendor-juki --out vendor-juki.toml\n  \
+        ikou layouts check v27-juki.toml")]
+    Import {
+        /// The workbook (.xlsx) or CSV item list (UTF-8 or CP932).
+        file: PathBuf,
+        /// The sheet to read (default: the first sheet with a header row).
+        #[arg(long)]
+        sheet: Option<String>,
+        /// Write the layout here instead of to stdout.
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Overwrite --out if it exists.
+        #[arg(long)]
+        force: bool,
+        /// The layout id, `family/name` (default: `chukan/<file name>`).
+        #[arg(long)]
+        id: Option<String>,
+        /// The layout's display name (default: the sheet name).
+        #[arg(long)]
+        name: Option<String>,
+        /// 業務 (住民基本台帳, …).
+        #[arg(long)]
+        gyomu: Option<String>,
+        /// The physical format of the files the layout describes.
+        #[arg(long, value_enum, default_value_t = FormatArg::Delimited)]
+        format: FormatArg,
+        /// The encoding label (default: cp932 for fixed, utf-8 for delimited).
+        #[arg(long)]
+        encoding: Option<String>,
+    },
+}
+
+/// `--format` of `layouts import`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FormatArg {
+    /// CSV with a header row; lengths in characters (bytes if the sheet says バイト数).
+    Delimited,
+    /// Fixed-length records; lengths in bytes, offsets one after the other.
+    Fixed,
 }
 
 /// Runs a `layouts` verb.
@@ -42,7 +95,138 @@ pub fn run(cmd: LayoutsCommand) -> CliResult {
         LayoutsCommand::List { json } => list(json),
         LayoutsCommand::Show { id, json } => show(&id, json),
         LayoutsCommand::Check { files } => check(&files),
+        LayoutsCommand::Import {
+            file,
+            sheet,
+            out,
+            force,
+            id,
+            name,
+            gyomu,
+            format,
+            encoding,
+        } => {
+            let format = match format {
+                FormatArg::Delimited => ImportFormat::Delimited,
+                FormatArg::Fixed => ImportFormat::Fixed,
+            };
+            let source = file
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let mut opts = ImportOptions::new(&id.unwrap_or_else(|| default_id(&file)), &source);
+            opts.name = name;
+            opts.gyomu = gyomu.unwrap_or_default();
+            opts.format = format;
+            opts.encoding = encoding;
+            import_file(&file, sheet.as_deref(), out.as_deref(), force, &opts)
+        }
     }
+}
+
+/// `chukan/<file stem>` with the stem reduced to lower-case ASCII letters, digits and `-`.
+fn default_id(file: &Path) -> String {
+    let stem = file
+        .file_stem()
+        .map(|s| s.to_string_lossy().to_lowercase())
+        .unwrap_or_default();
+    let mut name = String::new();
+    for c in stem.chars() {
+        if c.is_ascii_alphanumeric() {
+            name.push(c);
+        } else if !name.ends_with('-') && !name.is_empty() {
+            name.push('-');
+        }
+    }
+    let name = name.trim_end_matches('-');
+    format!("chukan/{}", if name.is_empty() { "imported" } else { name })
+}
+
+fn import_error(e: ImportError) -> CliError {
+    CliError::usage(e.to_string())
+}
+
+fn import_file(
+    file: &Path,
+    sheet: Option<&str>,
+    out: Option<&Path>,
+    force: bool,
+    opts: &ImportOptions,
+) -> CliResult {
+    let shown = file.display();
+    let meta = std::fs::metadata(file).map_err(|e| CliError::io(format!("{shown}: {e}")))?;
+    if meta.len() > MAX_IMPORT_BYTES {
+        return Err(CliError::usage(format!(
+            "{shown}: {} bytes is larger than an item list can be ({MAX_IMPORT_BYTES} bytes)",
+            meta.len()
+        )));
+    }
+    if let Some(out) = out {
+        if out.exists() && !force {
+            return Err(CliError::usage(format!(
+                "{} exists; use --force to overwrite it",
+                out.display()
+            )));
+        }
+    }
+    let mut bytes = Vec::new();
+    std::fs::File::open(file)
+        .and_then(|f| f.take(MAX_IMPORT_BYTES + 1).read_to_end(&mut bytes))
+        .map_err(|e| CliError::io(format!("{shown}: {e}")))?;
+    let ext = file
+        .extension()
+        .map(|e| e.to_string_lossy().to_lowercase())
+        .unwrap_or_default();
+    let is_xlsx = matches!(ext.as_str(), "xlsx" | "xlsm") || bytes.starts_with(b"PK\x03\x04");
+    let imported = if is_xlsx {
+        import::import_xlsx(&bytes, sheet, opts).map_err(import_error)?
+    } else {
+        if sheet.is_some() {
+            return Err(CliError::usage(format!(
+                "{shown} is not a workbook: --sheet applies to .xlsx files only"
+            )));
+        }
+        import::import_csv(&bytes, opts).map_err(import_error)?
+    };
+    let text = imported.to_toml();
+    let mut err = std::io::stderr().lock();
+    for w in &imported.warnings {
+        let _ = writeln!(err, "warning: {shown}: {w}");
+    }
+    let from = match &imported.sheet {
+        Some(s) => format!("sheet 「{s}」, "),
+        None => String::new(),
+    };
+    let _ = writeln!(
+        err,
+        "imported {} item(s) from {shown} ({from}header row {}) as `{}` (unverified-transcription); {} row(s) to review",
+        imported.layout.items.len(),
+        imported.header_row,
+        imported.layout.id,
+        imported.warnings.len()
+    );
+    drop(err);
+    match out {
+        Some(out) => {
+            write_new(out, &text).map_err(|e| CliError::io(format!("{}: {e}", out.display())))?;
+            print(&format!("wrote {}\n", out.display()))?;
+        }
+        None => print(&text)?,
+    }
+    Ok(OK)
+}
+
+/// Writes `text` to a temporary file beside `path` and renames it into place, so an
+/// interrupted import leaves no half-written layout.
+fn write_new(path: &Path, text: &str) -> std::io::Result<()> {
+    let mut tmp = path.as_os_str().to_owned();
+    tmp.push(".tmp");
+    let tmp = PathBuf::from(tmp);
+    let result = std::fs::write(&tmp, text).and_then(|()| std::fs::rename(&tmp, path));
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result
 }
 
 pub(crate) fn bundled() -> Result<Catalog, CliError> {
@@ -71,7 +255,11 @@ fn list(json: bool) -> CliResult {
         return Ok(OK);
     }
     let mut s = String::new();
-    let _ = writeln!(s, "{:<28} {:<9} {:<25} {:>5}  name", "id", "family", "status", "items");
+    let _ = writeln!(
+        s,
+        "{:<28} {:<9} {:<25} {:>5}  name",
+        "id", "family", "status", "items"
+    );
     for l in catalog.layouts() {
         let _ = writeln!(
             s,
@@ -155,7 +343,10 @@ fn check(files: &[PathBuf]) -> CliResult {
     }
     errors.extend(catalog.check().0);
     if errors.is_empty() {
-        print(&format!("ok: {} file(s) checked, no problems\n", files.len()))?;
+        print(&format!(
+            "ok: {} file(s) checked, no problems\n",
+            files.len()
+        ))?;
         return Ok(OK);
     }
     let mut s = String::new();
