@@ -457,26 +457,29 @@ fn build_layout(doc: &DeTable<'_>, ctx: &mut Ctx<'_>, lines: &mut ItemLines) -> 
         delimited,
     };
 
-    let items = match f.raw("items") {
-        None => Some((Vec::new(), Vec::new())),
+    let list = match f.raw("items") {
+        None => ItemList {
+            items: Some(Vec::new()),
+            ..ItemList::default()
+        },
         Some(v) => build_item_list(v, "items", &rules, ctx),
     };
-    if let Some((_, spans)) = &items {
-        lines.items = spans.iter().map(|s| ctx.lines.line(s.start)).collect();
+    if list.items.is_some() {
+        lines.items = list.spans.iter().map(|s| ctx.lines.line(s.start)).collect();
     }
-    if let (Some(PhysicalFormat::Fixed { record_length, .. }), Some((items, spans))) =
-        (&format, &items)
-    {
-        if items.is_empty() {
+    let items = list.items;
+    if let Some(PhysicalFormat::Fixed { record_length, .. }) = &format {
+        if items.as_ref().is_some_and(Vec::is_empty) {
             ctx.push(
                 format_span.clone(),
                 None,
                 invalid("items", "a fixed-length layout needs at least one item"),
             );
-        } else {
+        } else if !list.geometry.is_empty() {
+            // Items with other problems still take part in the byte-range checks.
             check_fixed(
-                items,
-                spans,
+                &list.geometry,
+                &list.spans,
                 u64::from(*record_length),
                 format_span.clone(),
                 ctx,
@@ -491,7 +494,7 @@ fn build_layout(doc: &DeTable<'_>, ctx: &mut Ctx<'_>, lines: &mut ItemLines) -> 
             t,
             span,
             format.as_ref(),
-            items.as_ref().map(|(i, _)| i.as_slice()),
+            items.as_deref(),
             &rules,
             ctx,
             lines,
@@ -509,7 +512,7 @@ fn build_layout(doc: &DeTable<'_>, ctx: &mut Ctx<'_>, lines: &mut ItemLines) -> 
         status: status?,
         encoding: encoding?,
         format: format?,
-        items: items?.0,
+        items: items?,
         record_types: record_types?,
         note: match note {
             Got::Ok(n, _) => Some(n),
@@ -724,13 +727,20 @@ struct ItemRules {
     delimited: bool,
 }
 
+/// The items of one list, and what byte-range checks need even when some items failed.
+#[derive(Default)]
+struct ItemList {
+    /// The items, if every one of them is valid.
+    items: Option<Vec<Item>>,
+    /// Every item whose length, repeat, unit and offset are valid (failed items with
+    /// placeholder values elsewhere), for overlap/gap/sum checks.
+    geometry: Vec<Item>,
+    /// The span of each entry of `geometry` (all items, when `items` is `Some`).
+    spans: Vec<Span>,
+}
+
 /// Reads an array of item tables (`items`, `record_types.header.items`, …).
-fn build_item_list(
-    v: &Val<'_>,
-    field: &str,
-    rules: &ItemRules,
-    ctx: &mut Ctx<'_>,
-) -> Option<(Vec<Item>, Vec<Span>)> {
+fn build_item_list(v: &Val<'_>, field: &str, rules: &ItemRules, ctx: &mut Ctx<'_>) -> ItemList {
     let Some(array) = v.get_ref().as_array() else {
         ctx.push(
             v.span(),
@@ -743,9 +753,10 @@ fn build_item_list(
                 ),
             ),
         );
-        return None;
+        return ItemList::default();
     };
     let mut items = Vec::with_capacity(array.len());
+    let mut geometry = Vec::with_capacity(array.len());
     let mut spans = Vec::with_capacity(array.len());
     let mut ok = true;
     let mut numbers: HashMap<u32, String> = HashMap::new();
@@ -753,7 +764,6 @@ fn build_item_list(
     let mut next_offset: u64 = 0;
     for entry in array.iter() {
         let span = entry.span();
-        spans.push(span.clone());
         let Some(table) = entry.get_ref().as_table() else {
             ctx.push(
                 span,
@@ -771,18 +781,41 @@ fn build_item_list(
         };
         match build_item(
             table,
-            span,
+            span.clone(),
             rules,
             &mut numbers,
             &mut keys,
             &mut next_offset,
             ctx,
         ) {
-            Some(item) => items.push(item),
-            None => ok = false,
+            Built::Item(item) => {
+                items.push(item.clone());
+                geometry.push(item);
+                spans.push(span);
+            }
+            Built::Shadow(shadow) => {
+                ok = false;
+                geometry.push(shadow);
+                spans.push(span);
+            }
+            Built::Failed => ok = false,
         }
     }
-    ok.then_some((items, spans))
+    ItemList {
+        items: ok.then_some(items),
+        geometry,
+        spans,
+    }
+}
+
+/// What reading one item table gave.
+enum Built {
+    /// A valid item.
+    Item(Item),
+    /// An item with problems whose byte range is known (placeholders elsewhere).
+    Shadow(Item),
+    /// An item with problems and no usable byte range.
+    Failed,
 }
 
 fn build_item(
@@ -793,7 +826,7 @@ fn build_item(
     keys: &mut HashMap<String, ()>,
     next_offset: &mut u64,
     ctx: &mut Ctx<'_>,
-) -> Option<Item> {
+) -> Built {
     // The key first, so that every other problem of the item is reported with it.
     let key_str = table
         .iter()
@@ -1009,25 +1042,50 @@ fn build_item(
     } else if let (Some(len), Some(rep)) = (length, repeat) {
         *next_offset += u64::from(len) * u64::from(rep);
     }
-    if !ok {
-        return None;
+    let full = || {
+        Some(Item {
+            number: number?,
+            name: name.clone()?.0,
+            key: key.clone()?.0,
+            domain: domain?,
+            length: length?,
+            unit: unit?,
+            offset: offset?,
+            required: required?,
+            repeat: repeat?,
+            code_table: code_table.clone()?,
+            date_form: date_form?,
+            padding: padding?,
+            zero_pad: zero_pad?,
+            note: note.clone()?,
+        })
+    };
+    if ok {
+        if let Some(item) = full() {
+            return Built::Item(item);
+        }
     }
-    Some(Item {
-        number: number?,
-        name: name?.0,
-        key: key?.0,
-        domain: domain?,
-        length: length?,
-        unit: unit?,
-        offset: offset?,
-        required: required?,
-        repeat: repeat?,
-        code_table: code_table?,
-        date_form: date_form?,
-        padding: padding?,
-        zero_pad: zero_pad?,
-        note: note?,
-    })
+    // A stand-in with the item's geometry, so that overlaps, gaps and the length sum are
+    // still checked.
+    match (length, repeat, unit, offset) {
+        (Some(length), Some(repeat), Some(unit), Some(offset)) => Built::Shadow(Item {
+            number: number.unwrap_or(0),
+            name: String::new(),
+            key: key_str.unwrap_or_default(),
+            domain: domain.unwrap_or(DomainType::Text),
+            length,
+            unit,
+            offset,
+            required: false,
+            repeat,
+            code_table: None,
+            date_form: None,
+            padding: Padding::Spaces,
+            zero_pad: false,
+            note: None,
+        }),
+        _ => Built::Failed,
+    }
 }
 
 fn parse_date_form(s: &str) -> Option<DateForm> {
@@ -1299,7 +1357,7 @@ fn build_record_types(
         let items = match sf.raw("items") {
             None => {
                 sf.missing("items", ctx);
-                None
+                ItemList::default()
             }
             Some(v) => build_item_list(v, &format!("{prefix}items"), rules, ctx),
         };
@@ -1317,7 +1375,7 @@ fn build_record_types(
                         ),
                     );
                     None
-                } else if let Some((items, _)) = &items {
+                } else if let Some(items) = &items.items {
                     if items.iter().any(|i| i.key == ci) {
                         Some(Some(ci))
                     } else {
@@ -1336,25 +1394,29 @@ fn build_record_types(
                 }
             }
         };
-        if let (Some((items, spans)), Some(rl)) = (&items, record_length) {
-            if items.is_empty() {
+        if let Some(rl) = record_length {
+            if items.items.as_ref().is_some_and(Vec::is_empty) {
                 ctx.push(
                     sub_span.clone(),
                     None,
                     invalid(&format!("{prefix}items"), "needs at least one item"),
                 );
                 ok = false;
-            } else {
-                check_fixed(items, spans, rl, sub_span.clone(), ctx);
+            } else if !items.geometry.is_empty() {
+                check_fixed(&items.geometry, &items.spans, rl, sub_span.clone(), ctx);
             }
         }
-        if let Some((_, spans)) = &items {
-            lines
-                .others
-                .push(spans.iter().map(|s| ctx.lines.line(s.start)).collect());
+        if items.items.is_some() {
+            lines.others.push(
+                items
+                    .spans
+                    .iter()
+                    .map(|s| ctx.lines.line(s.start))
+                    .collect(),
+            );
         }
-        match (code, items, count_item) {
-            (Some(code), Some((items, _)), Some(count_item)) => others.push(SubRecord {
+        match (code, items.items, count_item) {
+            (Some(code), Some(items), Some(count_item)) => others.push(SubRecord {
                 role,
                 code: code.0,
                 items,

@@ -608,3 +608,69 @@ fn bundled_specs_are_valid_and_complete() {
         ikou_layout_spec::Status::UnverifiedTranscription
     );
 }
+
+#[test]
+fn byte_ranges_are_checked_even_when_an_item_has_other_problems() {
+    // Item b has an unknown type AND overlaps a; the record is also a byte short.
+    let text = format!(
+        "{FIXED}{}{}",
+        item(1, "a", "digits", 8, ""),
+        item(2, "b", "bogus", 3, "offset = 6\n")
+    );
+    let errs = errors(&text);
+    has(&errs, 22, Some("b"), |k| {
+        matches!(k, SpecErrorKind::UnknownDomainType(_))
+    });
+    has(&errs, 18, Some("b"), |k| {
+        matches!(
+            k,
+            SpecErrorKind::Overlap {
+                start: 6,
+                end: 9,
+                ..
+            }
+        )
+    });
+    has(&errs, 6, None, |k| {
+        matches!(k, SpecErrorKind::Gap { start: 9, end: 12 })
+    });
+}
+
+#[test]
+fn the_worked_example_of_the_specs_readme_loads() {
+    let readme = include_str!("../../../specs/README.md");
+    let ex = readme.split("## Worked example").nth(1).unwrap();
+    let block = |lang: &str| {
+        let start = ex.find(&format!("```{lang}\n")).unwrap() + lang.len() + 4;
+        let len = ex[start..].find("```").unwrap();
+        &ex[start..start + len]
+    };
+    let mut c = Catalog::bundled().unwrap();
+    let l = c
+        .add_layout_text(block("toml"), "tiny-juki.toml")
+        .unwrap()
+        .clone();
+    c.add_code_table_text(block("csv"), "tiny_seibetsu", "tiny_seibetsu.csv")
+        .unwrap();
+    assert!(c.check().is_empty(), "{}", c.check());
+    assert_eq!(l.format.record_length(), Some(40));
+    // The README's "break it" step gives the three problems it promises.
+    let broken = block("toml")
+        .replace("type = \"kanji_name\"", "type = \"kanji\"")
+        .replace("type = \"date\"\nlength = 7", "type = \"date\"\nlength = 8");
+    let errs = parse_layout(&broken, "tiny-juki.toml").unwrap_err().0;
+    assert!(errs
+        .iter()
+        .any(|e| matches!(e.kind, SpecErrorKind::UnknownDomainType(_))));
+    assert!(errs
+        .iter()
+        .any(|e| e.position.item.as_deref() == Some("filler")
+            && matches!(&e.kind, SpecErrorKind::ImpossibleLength { reason, .. } if reason.contains("39..41"))));
+    assert!(errs.iter().any(|e| matches!(
+        e.kind,
+        SpecErrorKind::LengthSum {
+            sum: 41,
+            record_length: 40
+        }
+    )));
+}
