@@ -40,7 +40,7 @@ fn list_table_and_show() {
     );
     let r = ikou(&["layouts", "show", "chukan/juki", "--json"]).expect(0);
     let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
-    assert_eq!(v["format"]["kind"], "fixed");
+    assert_eq!(v["format"]["kind"], "delimited");
     let r = ikou(&["layouts", "show", "chukan/nope"]).expect(2);
     assert!(r.stderr.contains("chukan/juki"), "{}", r.stderr);
 }
