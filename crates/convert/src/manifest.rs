@@ -54,6 +54,9 @@ pub struct Counts {
     pub gaiji_by_code: BTreeMap<String, u64>,
     /// Unmapped 外字 occurrences.
     pub gaiji_unmapped: u64,
+    /// Items whose fixed-length padding (trailing U+0020/U+3000) was removed. Padding is
+    /// framing, not part of a value, so these are counted here and not listed in changes.
+    pub padding_stripped: u64,
 }
 
 /// Wall-clock timings (the only part of a run's outputs that differs between reruns).
@@ -88,6 +91,8 @@ pub struct Manifest {
     pub options: BTreeMap<String, String>,
     /// Inputs with their hashes.
     pub inputs: Vec<InputInfo>,
+    /// The file name of the standard CSV (`jumin-kiroku.csv`).
+    pub data_file: String,
     /// Outputs with their hashes (every file of the run but the manifest itself).
     pub outputs: Vec<OutputInfo>,
     /// Counts.
@@ -101,8 +106,6 @@ pub struct Manifest {
 impl Manifest {
     /// The name of the standard CSV among the outputs.
     pub fn data_csv(&self) -> Option<&OutputInfo> {
-        self.outputs
-            .iter()
-            .find(|o| o.name.ends_with(".csv") && o.name != "rejects.csv" && o.name != "changes.csv")
+        self.outputs.iter().find(|o| o.name == self.data_file)
     }
 }

@@ -5,6 +5,7 @@ use ikou_cleanse::charset::Charset;
 use ikou_cleanse::decode::{CharProfile, DecodeIssue, DecodeIssueKind, UnmappedGaiji};
 use ikou_cleanse::frame::{RawRecord, SliceProblem, Slicer};
 use ikou_cleanse::gaiji::GaijiTable;
+use ikou_cleanse::change::RuleId;
 use ikou_cleanse::rules::{cleanse, RuleOptions};
 use ikou_cleanse::wareki::DatePolicy;
 use ikou_layout_spec::profile::{self, Source};
@@ -101,6 +102,8 @@ pub struct Processed {
     pub gaiji: Vec<GaijiHit>,
     /// The record's raw bytes.
     pub raw: Vec<u8>,
+    /// Items whose fixed-length padding was removed.
+    pub padding_stripped: u32,
 }
 
 impl Processed {
@@ -344,6 +347,12 @@ impl Plan {
                 }
             }
             for e in &c.edits {
+                // Removing a fixed-length item's padding is framing, not a change of the
+                // value: it is counted, not listed (before.arrow keeps the padded text).
+                if e.rule == RuleId::PaddingTrailing {
+                    p.padding_stripped += 1;
+                    continue;
+                }
                 p.changes.push(ChangeOut {
                     item: s.index,
                     rule: e.rule.as_str(),

@@ -594,7 +594,15 @@ impl Sinks {
             LineEnding::Crlf,
         );
         rejects
-            .write_record(["record", "file", "file_record", "byte_offset", "reasons", "raw_hex"])
+            .write_record([
+                "record",
+                "file",
+                "file_record",
+                "byte_offset",
+                "kinds",
+                "reasons",
+                "raw_hex",
+            ])
             .map_err(csv_err("rejects.csv"))?;
         let changes = if opts.outputs.changes_csv {
             let mut w = csv_writer(
@@ -667,6 +675,9 @@ fn write_chunk(
             }
             let reasons: Vec<String> = p.reasons.iter().map(ToString::to_string).collect();
             let joined = reasons.join("; ");
+            let mut kinds: Vec<&str> = p.reasons.iter().map(|r| r.kind.as_str()).collect();
+            kinds.dedup();
+            let kinds = kinds.join("|");
             let record = p.record.to_string();
             let fr = file_record.to_string();
             let off = p.offset.to_string();
@@ -678,6 +689,7 @@ fn write_chunk(
                     &guard_cell(file),
                     &fr,
                     &off,
+                    &kinds,
                     &guard_cell(&joined),
                     &raw,
                 ])
@@ -685,6 +697,7 @@ fn write_chunk(
             continue;
         }
         tally.counts.output_records += 1;
+        tally.counts.padding_stripped += u64::from(p.padding_stripped);
         rec_buf.clear();
         for v in &p.after {
             rec_buf.push_field(v.as_deref().unwrap_or("").as_bytes());
@@ -910,6 +923,7 @@ pub fn run(
             ),
         ]),
         inputs: input_infos,
+        data_file: data_name,
         outputs,
         counts: tally.counts,
         accounting_ok,
@@ -952,4 +966,118 @@ pub fn write_manifest(dir: &Path, manifest: &Manifest) -> Result<(), RunError> {
         .commit(dir)
         .map_err(out_err(MANIFEST))?;
     Ok(())
+}
+
+#[cfg(all(test, feature = "arrow"))]
+mod tests {
+    use super::*;
+    use arrow_array::Array;
+    use ikou_cleanse::gaiji::GaijiTable;
+    use ikou_layout_spec::profile::{bundled_gaiji, bundled_profile};
+    use ikou_layout_spec::Catalog;
+
+    fn sample_plan() -> Plan {
+        let catalog = Catalog::bundled().unwrap();
+        let profile = bundled_profile("sample-juki", &catalog).unwrap().unwrap();
+        let gaiji = GaijiTable::parse(bundled_gaiji("sample-juki.csv").unwrap(), "g").unwrap();
+        Plan::new(&catalog, profile, gaiji).unwrap()
+    }
+
+    fn sample() -> PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata/sample/juki-1000.dat")
+    }
+
+    fn parquet_batches(path: &Path) -> Vec<arrow_array::RecordBatch> {
+        let f = File::open(path).unwrap();
+        parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(f)
+            .unwrap()
+            .build()
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap()
+    }
+
+    #[test]
+    fn arrow_and_parquet_outputs_read_back_with_counts_and_types() {
+        let dir = std::env::temp_dir().join(format!("ikou-run-arrow-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let mut opts = RunOptions::new(&dir);
+        opts.chunk_records = 100; // many chunks, several batches
+        let m = run(&sample_plan(), &[sample()], &opts, &NoProgress).unwrap();
+        let c = &m.counts;
+        assert_eq!(c.input_records, 1000);
+        assert_eq!(c.input_records, c.output_records + c.rejected_records);
+
+        let after = parquet_batches(&dir.join("after.parquet"));
+        let rows: usize = after.iter().map(|b| b.num_rows()).sum();
+        assert_eq!(rows as u64, c.output_records);
+        let schema = after[0].schema();
+        assert_eq!(
+            schema.field_with_name("birth_date").unwrap().data_type(),
+            &arrow_schema::DataType::Date32
+        );
+        assert_eq!(
+            schema.field_with_name("shimei").unwrap().data_type(),
+            &arrow_schema::DataType::Utf8
+        );
+        let records = after[0]
+            .column_by_name("record")
+            .unwrap()
+            .as_any()
+            .downcast_ref::<arrow_array::UInt64Array>()
+            .unwrap();
+        assert_eq!(records.value(0), 1);
+        assert_eq!(records.null_count(), 0);
+
+        let ipc = File::open(dir.join("before.arrow")).unwrap();
+        let before: Vec<_> = arrow_ipc::reader::FileReader::try_new(ipc, None)
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        let rows: usize = before.iter().map(|b| b.num_rows()).sum();
+        assert_eq!(rows, 1000, "before holds every input record, rejected or not");
+        let raw = before[0]
+            .column_by_name("raw")
+            .unwrap()
+            .as_any()
+            .downcast_ref::<arrow_array::BinaryArray>()
+            .unwrap();
+        assert_eq!(raw.value(0).len(), 300);
+
+        let changes = parquet_batches(&dir.join("changes.parquet"));
+        let rows: u64 = changes.iter().map(|b| b.num_rows() as u64).sum();
+        assert_eq!(rows, c.changes_by_rule.values().sum::<u64>());
+    }
+
+    #[test]
+    fn a_failing_output_leaves_no_finished_file() {
+        // The run directory is a file: nothing can be created inside it.
+        let base = std::env::temp_dir().join(format!("ikou-run-unwritable-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&base);
+        std::fs::create_dir_all(&base).unwrap();
+        let blocker = base.join("out");
+        std::fs::write(&blocker, b"not a directory").unwrap();
+        let err = run(&sample_plan(), &[sample()], &RunOptions::new(&blocker), &NoProgress)
+            .unwrap_err();
+        assert!(err.is_io(), "{err}");
+        // A missing input: an I/O error naming the file, and no manifest.
+        let dir = base.join("run");
+        let err = run(
+            &sample_plan(),
+            &[base.join("missing.dat")],
+            &RunOptions::new(&dir),
+            &NoProgress,
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("missing.dat"), "{err}");
+        assert!(!dir.join(MANIFEST).exists());
+    }
+
+    #[test]
+    fn keys_are_exact_for_digit_strings() {
+        assert_ne!(key_of("00123"), key_of("123"));
+        assert_eq!(key_of("12345678901"), key_of("12345678901"));
+        assert_ne!(key_of("12345678901"), key_of("12345678902"));
+        assert_ne!(key_of("山田"), key_of("田山"));
+    }
 }

@@ -1,4 +1,7 @@
 //! The one integration-test binary: drives the `ikou` binary as a user would.
 
 mod util;
+mod convert;
 mod layouts;
+mod normalize;
+mod sample;
