@@ -6,4 +6,12 @@
 //! printed and nothing is silently replaced.
 #![deny(missing_docs)]
 
+pub mod change;
+pub mod checkdigit;
 pub mod mask;
+pub mod rules;
+pub mod variants;
+pub mod wareki;
+
+pub use change::{Edit, Finding, FindingKind, RuleId};
+pub use rules::{cleanse, Cleansed, RuleOptions};

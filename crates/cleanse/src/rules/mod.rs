@@ -1,0 +1,513 @@
+//! Cleansing by domain type: each value is put into its target form by the rules of its
+//! [`DomainType`], and every change is returned as an [`Edit`] naming its [`RuleId`].
+//!
+//! | domain type | rules, in order | checks (findings) |
+//! |---|---|---|
+//! | `text` | padding.trailing, space.trim, variant.* | — |
+//! | `fullwidth` | padding.trailing, width.fullwidth, variant.* | — |
+//! | `kana` | padding.trailing, width.fullwidth, kana.hiragana_to_katakana, space.fold, space.trim | char.not_kana |
+//! | `kanji_name` | padding.trailing, width.fullwidth, space.fold, space.trim, variant.* | gaiji.private_use (flag) |
+//! | `address` | padding.trailing, width.fullwidth, space.trim, variant.* | gaiji.private_use (flag) |
+//! | `digits` | padding.trailing, space.trim, digits.fullwidth_to_ascii, digits.zero_pad | char.not_digit |
+//! | `code` | padding.trailing, space.trim, code.fullwidth_to_ascii, digits.zero_pad | char.not_code |
+//! | `amount` | padding.trailing, space.trim, digits.fullwidth_to_ascii, amount.to_ascii | amount.invalid |
+//! | `postal_code` | padding.trailing, space.trim, digits.fullwidth_to_ascii, postal.strip | char.not_digit, digits.length (7) |
+//! | `phone` | padding.trailing, space.trim, digits.fullwidth_to_ascii, phone.separator | phone.invalid |
+//! | `individual_number` | padding.trailing, space.trim, digits.fullwidth_to_ascii, digits.zero_pad | char.not_digit, digits.length (12), checkdigit.mismatch |
+//! | `resident_code` | padding.trailing, space.trim, digits.fullwidth_to_ascii, digits.zero_pad | char.not_digit, digits.length (11) |
+//! | `lg_code` | padding.trailing, space.trim, digits.fullwidth_to_ascii, digits.zero_pad | char.not_digit, digits.length (6), checkdigit.mismatch |
+//! | `date` | padding.trailing, space.trim, date.blank_zero, date.re_era (lenient), date.to_iso / date.to_yyyymmdd / date.to_wareki | the `date.*` kinds, date.partial (flag) |
+//! | `record_type`, `filler` | none: passed through as is | — |
+//!
+//! `padding.trailing` runs only when [`RuleOptions::strip_padding`] is set (the default);
+//! `digits.zero_pad` only when [`RuleOptions::zero_pad_to`] is; `variant.*` follows
+//! [`RuleOptions::variant_policy`]. An empty value (after padding) is valid for every type:
+//! whether a value is required is the layout's check, not a cleansing rule.
+//!
+//! # Example
+//! ```
+//! use ikou_cleanse::rules::{cleanse, RuleOptions};
+//! use ikou_layout_spec::DomainType;
+//!
+//! let opts = RuleOptions::default();
+//! let c = cleanse(DomainType::Kana, "ﾔﾏﾀﾞ  ﾀﾛｳ   ", &opts);
+//! assert_eq!(c.output(), Some("ヤマダ　タロウ"));
+//! let rules: Vec<&str> = c.edits.iter().map(|e| e.rule.as_str()).collect();
+//! assert_eq!(rules, ["padding.trailing", "width.fullwidth", "space.fold"]);
+//!
+//! // Nothing to do: nothing recorded, nothing allocated.
+//! let c = cleanse(DomainType::Kana, "ヤマダ　タロウ", &opts);
+//! assert!(c.edits.is_empty() && c.is_ok());
+//! assert!(matches!(c.value, std::borrow::Cow::Borrowed(_)));
+//!
+//! let c = cleanse(DomainType::Date, "3300300", &opts);
+//! assert_eq!((c.output(), c.is_partial()), (Some("1955-03"), true));
+//!
+//! let c = cleanse(DomainType::IndividualNumber, "123456789012", &opts);
+//! assert!(!c.is_ok());
+//! assert_eq!(c.findings[0].kind.as_str(), "checkdigit.mismatch");
+//! ```
+
+pub mod numeric;
+pub mod text;
+
+use crate::change::{Edit, Finding, FindingKind, RuleId};
+use crate::checkdigit::{self, CheckError};
+use crate::mask::is_private_use;
+use crate::variants;
+use crate::wareki::{self, DatePolicy, Precision};
+use ikou_layout_spec::{DateForm, DomainType, Item, Padding, VariantPolicy};
+use std::borrow::Cow;
+
+/// How the rules are applied: set once per item (or per run) and reused for every value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RuleOptions {
+    /// The form date values are written in ([`DateForm::Auto`]: recognise any form).
+    pub date_form: DateForm,
+    /// The form dates are written out in ([`DateForm::Auto`] and [`DateForm::Iso`]: ISO 8601).
+    pub date_output: DateForm,
+    /// Whether impossible era dates are errors (strict) or re-era'd (lenient).
+    pub date_policy: DatePolicy,
+    /// The target form of the CP932/JIS variant characters.
+    pub variant_policy: VariantPolicy,
+    /// Zero-pad digit strings (digits, code, individual_number, resident_code, lg_code) to
+    /// this many digits.
+    pub zero_pad_to: Option<usize>,
+    /// Remove trailing U+0020 / U+3000 as fixed-length padding (`padding.trailing`).
+    pub strip_padding: bool,
+}
+
+impl Default for RuleOptions {
+    /// Any date form in, ISO 8601 out, strict dates, variants kept, no zero padding,
+    /// trailing padding removed.
+    fn default() -> RuleOptions {
+        RuleOptions {
+            date_form: DateForm::Auto,
+            date_output: DateForm::Iso,
+            date_policy: DatePolicy::Strict,
+            variant_policy: VariantPolicy::Keep,
+            zero_pad_to: None,
+            strip_padding: true,
+        }
+    }
+}
+
+impl RuleOptions {
+    /// These options with the settings a source item gives: its date form, zero padding
+    /// to its length (when `zero_pad`), and whether trailing spaces are padding.
+    pub fn for_item(self, item: &Item) -> RuleOptions {
+        RuleOptions {
+            date_form: item.date_form.unwrap_or(DateForm::Auto),
+            zero_pad_to: item.zero_pad.then_some(item.length as usize),
+            strip_padding: item.padding == Padding::Spaces,
+            ..self
+        }
+    }
+}
+
+/// The result of cleansing one value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Cleansed<'a> {
+    /// The value after every rule that applied. When [`Cleansed::is_ok`] is false this is
+    /// the value as far as the rules got (not a valid value): use [`Cleansed::output`].
+    pub value: Cow<'a, str>,
+    /// The edits, in the order they were made; empty when nothing changed.
+    pub edits: Vec<Edit>,
+    /// Errors (the value cannot be made valid) and flags, in the order found.
+    pub findings: Vec<Finding>,
+    /// For dates: how much of the date is known (`None` for other types and empty dates).
+    pub precision: Option<Precision>,
+}
+
+impl<'a> Cleansed<'a> {
+    /// Whether no finding is an error.
+    pub fn is_ok(&self) -> bool {
+        !self.findings.iter().any(Finding::is_error)
+    }
+
+    /// The cleansed value, `None` when a finding is an error.
+    pub fn output(&self) -> Option<&str> {
+        self.is_ok().then_some(&*self.value)
+    }
+
+    /// Whether the value is a partial date (day or month unknown).
+    pub fn is_partial(&self) -> bool {
+        matches!(self.precision, Some(Precision::Month | Precision::Year))
+    }
+
+    /// The error findings.
+    pub fn errors(&self) -> impl Iterator<Item = &Finding> {
+        self.findings.iter().filter(|f| f.is_error())
+    }
+
+    /// The same result, owning its value.
+    pub fn into_owned(self) -> Cleansed<'static> {
+        Cleansed {
+            value: Cow::Owned(self.value.into_owned()),
+            edits: self.edits,
+            findings: self.findings,
+            precision: self.precision,
+        }
+    }
+}
+
+/// The value under cleansing and the edits so far.
+struct Work<'a> {
+    value: Cow<'a, str>,
+    edits: Vec<Edit>,
+    findings: Vec<Finding>,
+    precision: Option<Precision>,
+}
+
+impl<'a> Work<'a> {
+    fn apply(&mut self, rule: RuleId, f: impl FnOnce(&str) -> Option<String>) {
+        if let Some(new) = f(&self.value) {
+            if new != *self.value {
+                let after = new.clone();
+                let before = std::mem::replace(&mut self.value, Cow::Owned(new));
+                self.edits.push(Edit {
+                    rule,
+                    before: before.into_owned(),
+                    after,
+                });
+            }
+        }
+    }
+
+    fn find(&mut self, kind: FindingKind, message: impl Into<Cow<'static, str>>) {
+        self.findings.push(Finding::new(kind, message));
+    }
+
+    fn done(self) -> Cleansed<'a> {
+        Cleansed {
+            value: self.value,
+            edits: self.edits,
+            findings: self.findings,
+            precision: self.precision,
+        }
+    }
+}
+
+/// Applies one rule on its own: the new value, or `None` when the rule changes nothing
+/// (or, for the date rules, when the value is not a date). Rules that take a setting read
+/// it from `opts` (`digits.zero_pad` pads to `opts.zero_pad_to`, `date.*` use the date
+/// options); `variant.cp932` and `variant.jis` name their policy themselves.
+///
+/// # Example
+/// ```
+/// use ikou_cleanse::{change::RuleId, rules::{apply_rule, RuleOptions}};
+/// let o = RuleOptions::default();
+/// assert_eq!(apply_rule(RuleId::SpaceFold, "ア  イ", &o).as_deref(), Some("ア　イ"));
+/// assert_eq!(apply_rule(RuleId::DateToIso, "H01.01.08", &o).as_deref(), Some("1989-01-08"));
+/// ```
+pub fn apply_rule(rule: RuleId, input: &str, opts: &RuleOptions) -> Option<String> {
+    let date_to = |form: DateForm| {
+        let p = wareki::parse(input, opts.date_form, opts.date_policy).ok()?;
+        wareki::format(p.date, form).ok()
+    };
+    let out = match rule {
+        RuleId::PaddingTrailing => text::strip_padding(input),
+        RuleId::SpaceTrim => text::trim(input),
+        RuleId::SpaceFold => text::fold_spaces(input),
+        RuleId::WidthFullwidth => text::fullwidth(input),
+        RuleId::KanaHiraganaToKatakana => text::hiragana_to_katakana(input),
+        RuleId::DigitsFullwidthToAscii => numeric::fullwidth_digits(input),
+        RuleId::DigitsZeroPad => numeric::zero_pad(input, opts.zero_pad_to?),
+        RuleId::CodeFullwidthToAscii => numeric::fullwidth_alnum_to_ascii(input),
+        RuleId::AmountToAscii => numeric::amount_to_ascii(input),
+        RuleId::PostalStrip => numeric::postal_strip(input),
+        RuleId::PhoneSeparator => numeric::phone_separator(input),
+        RuleId::VariantCp932 => variants::unify(input, VariantPolicy::Cp932),
+        RuleId::VariantJis => variants::unify(input, VariantPolicy::Jis),
+        RuleId::DateBlankZero => is_zero_date(input).then(String::new),
+        RuleId::DateReEra => wareki::parse(input, opts.date_form, DatePolicy::Lenient)
+            .ok()?
+            .re_era_written(),
+        RuleId::DateToIso => date_to(DateForm::Iso),
+        RuleId::DateToYyyymmdd => date_to(DateForm::Yyyymmdd),
+        RuleId::DateToWareki => date_to(match opts.date_output {
+            f @ (DateForm::EraCode1 | DateForm::EraCode2 | DateForm::EraLetter) => f,
+            _ => DateForm::EraKanji,
+        }),
+    };
+    out.filter(|o| o != input)
+}
+
+/// Whether a date value is the legacy "no date": zeros only (ASCII or full-width), with
+/// optional separators.
+fn is_zero_date(s: &str) -> bool {
+    let mut zero = false;
+    for c in s.chars() {
+        match c {
+            '0' | '０' => zero = true,
+            '.' | '/' | '-' | '．' | '／' | '－' => {}
+            _ => return false,
+        }
+    }
+    zero
+}
+
+/// Cleanses one value of `domain` with `opts`: the output value, the edits in order, and
+/// the findings. Every [`DomainType`] is handled; see the module table for the rules.
+/// Returns the input borrowed, with no edits and no allocation, when nothing changes.
+pub fn cleanse<'a>(domain: DomainType, input: &'a str, opts: &RuleOptions) -> Cleansed<'a> {
+    let mut w = Work {
+        value: Cow::Borrowed(input),
+        edits: Vec::new(),
+        findings: Vec::new(),
+        precision: None,
+    };
+    if matches!(domain, DomainType::Filler | DomainType::RecordType) {
+        return w.done();
+    }
+    if opts.strip_padding {
+        w.apply(RuleId::PaddingTrailing, text::strip_padding);
+    }
+    match domain {
+        DomainType::Filler | DomainType::RecordType => {}
+        DomainType::Text => {
+            w.apply(RuleId::SpaceTrim, text::trim);
+            variant(&mut w, opts);
+        }
+        DomainType::Fullwidth => {
+            w.apply(RuleId::WidthFullwidth, text::fullwidth);
+            variant(&mut w, opts);
+            gaiji_flag(&mut w);
+        }
+        DomainType::Kana => {
+            w.apply(RuleId::WidthFullwidth, text::fullwidth);
+            w.apply(RuleId::KanaHiraganaToKatakana, text::hiragana_to_katakana);
+            w.apply(RuleId::SpaceFold, text::fold_spaces);
+            w.apply(RuleId::SpaceTrim, text::trim);
+            if let Some(pos) = w.value.chars().position(|c| !text::is_kana_char(c)) {
+                w.find(
+                    FindingKind::NotKana,
+                    format!(
+                        "character {} is not katakana, ー or a space (it is kept: correct it at the source)",
+                        pos + 1
+                    ),
+                );
+            }
+        }
+        DomainType::KanjiName => {
+            w.apply(RuleId::WidthFullwidth, text::fullwidth);
+            w.apply(RuleId::SpaceFold, text::fold_spaces);
+            w.apply(RuleId::SpaceTrim, text::trim);
+            variant(&mut w, opts);
+            gaiji_flag(&mut w);
+        }
+        DomainType::Address => {
+            w.apply(RuleId::WidthFullwidth, text::fullwidth);
+            w.apply(RuleId::SpaceTrim, text::trim);
+            variant(&mut w, opts);
+            gaiji_flag(&mut w);
+        }
+        DomainType::Digits => {
+            digit_prelude(&mut w, opts);
+            not_digit(&mut w);
+        }
+        DomainType::Code => {
+            w.apply(RuleId::SpaceTrim, text::trim);
+            w.apply(
+                RuleId::CodeFullwidthToAscii,
+                numeric::fullwidth_alnum_to_ascii,
+            );
+            if let Some(n) = opts.zero_pad_to {
+                w.apply(RuleId::DigitsZeroPad, |s| numeric::zero_pad(s, n));
+            }
+            if let Some(pos) = w.value.chars().position(|c| !c.is_ascii_alphanumeric()) {
+                w.find(
+                    FindingKind::NotCode,
+                    format!("character {} is not an ASCII letter or digit", pos + 1),
+                );
+            }
+        }
+        DomainType::Amount => {
+            w.apply(RuleId::SpaceTrim, text::trim);
+            w.apply(RuleId::DigitsFullwidthToAscii, numeric::fullwidth_digits);
+            w.apply(RuleId::AmountToAscii, numeric::amount_to_ascii);
+            if !w.value.is_empty() && !numeric::is_amount(&w.value) {
+                w.find(
+                    FindingKind::AmountInvalid,
+                    "not an amount (optional sign, digits, optional decimal part)",
+                );
+            }
+        }
+        DomainType::PostalCode => {
+            w.apply(RuleId::SpaceTrim, text::trim);
+            w.apply(RuleId::DigitsFullwidthToAscii, numeric::fullwidth_digits);
+            w.apply(RuleId::PostalStrip, numeric::postal_strip);
+            fixed_digits(&mut w, 7, "郵便番号");
+        }
+        DomainType::Phone => {
+            w.apply(RuleId::SpaceTrim, text::trim);
+            w.apply(RuleId::DigitsFullwidthToAscii, numeric::fullwidth_digits);
+            w.apply(RuleId::PhoneSeparator, numeric::phone_separator);
+            let v = &*w.value;
+            if !v.is_empty()
+                && (!v.bytes().all(|b| b.is_ascii_digit() || b == b'-')
+                    || !v.bytes().any(|b| b.is_ascii_digit()))
+            {
+                w.find(
+                    FindingKind::PhoneInvalid,
+                    "a phone number holds only digits and hyphens",
+                );
+            }
+        }
+        DomainType::IndividualNumber => {
+            digit_prelude(&mut w, opts);
+            if fixed_digits(&mut w, 12, "個人番号")
+                && checkdigit::check_individual_number(&w.value) == Err(CheckError::Mismatch)
+            {
+                w.find(
+                    FindingKind::CheckDigitMismatch,
+                    "個人番号: the check digit does not match (not corrected)",
+                );
+            }
+        }
+        DomainType::ResidentCode => {
+            digit_prelude(&mut w, opts);
+            fixed_digits(&mut w, 11, "住民票コード");
+        }
+        DomainType::LgCode => {
+            digit_prelude(&mut w, opts);
+            if fixed_digits(&mut w, 6, "地方公共団体コード")
+                && checkdigit::check_lg_code(&w.value) == Err(CheckError::Mismatch)
+            {
+                w.find(
+                    FindingKind::CheckDigitMismatch,
+                    "地方公共団体コード: the check digit does not match (not corrected)",
+                );
+            }
+        }
+        DomainType::Date => {
+            w.apply(RuleId::SpaceTrim, text::trim);
+            date(&mut w, opts);
+        }
+    }
+    w.done()
+}
+
+fn variant(w: &mut Work<'_>, opts: &RuleOptions) {
+    match opts.variant_policy {
+        VariantPolicy::Keep => {}
+        VariantPolicy::Cp932 => w.apply(RuleId::VariantCp932, |s| {
+            variants::unify(s, VariantPolicy::Cp932)
+        }),
+        VariantPolicy::Jis => w.apply(RuleId::VariantJis, |s| {
+            variants::unify(s, VariantPolicy::Jis)
+        }),
+    }
+}
+
+fn gaiji_flag(w: &mut Work<'_>) {
+    if w.value.is_ascii() {
+        return;
+    }
+    if let Some(pos) = w.value.chars().position(is_private_use) {
+        w.find(
+            FindingKind::GaijiPrivateUse,
+            format!(
+                "character {} is a private-use character (外字): kept, to be identified",
+                pos + 1
+            ),
+        );
+    }
+}
+
+fn digit_prelude(w: &mut Work<'_>, opts: &RuleOptions) {
+    w.apply(RuleId::SpaceTrim, text::trim);
+    w.apply(RuleId::DigitsFullwidthToAscii, numeric::fullwidth_digits);
+    if let Some(n) = opts.zero_pad_to {
+        w.apply(RuleId::DigitsZeroPad, |s| numeric::zero_pad(s, n));
+    }
+}
+
+/// Adds `char.not_digit` if a character is not an ASCII digit; true when all are digits.
+fn not_digit(w: &mut Work<'_>) -> bool {
+    match w.value.chars().position(|c| !c.is_ascii_digit()) {
+        Some(pos) => {
+            w.find(
+                FindingKind::NotDigit,
+                format!("character {} is not a digit", pos + 1),
+            );
+            false
+        }
+        None => true,
+    }
+}
+
+/// Checks a fixed number of digits (an empty value passes); true when the value is
+/// exactly `n` digits.
+fn fixed_digits(w: &mut Work<'_>, n: usize, what: &'static str) -> bool {
+    if w.value.is_empty() || !not_digit(w) {
+        return false;
+    }
+    if w.value.len() != n {
+        w.find(
+            FindingKind::DigitsLength,
+            format!("{what} has {n} digits, this value has {}", w.value.len()),
+        );
+        return false;
+    }
+    true
+}
+
+fn date(w: &mut Work<'_>, opts: &RuleOptions) {
+    if w.value.is_empty() {
+        return;
+    }
+    if is_zero_date(&w.value) {
+        w.apply(RuleId::DateBlankZero, |_| Some(String::new()));
+        return;
+    }
+    let output = match opts.date_output {
+        DateForm::Auto => DateForm::Iso,
+        f => f,
+    };
+    if output == DateForm::Iso
+        && matches!(opts.date_form, DateForm::Auto | DateForm::Iso)
+        && wareki::is_iso_date(&w.value)
+    {
+        w.precision = Some(Precision::Day);
+        return;
+    }
+    let parsed = match wareki::parse(&w.value, opts.date_form, opts.date_policy) {
+        Ok(p) => p,
+        Err(e) => {
+            w.findings.push(Finding::new(e.kind, e.message));
+            return;
+        }
+    };
+    if let Some(re) = parsed.re_era_written() {
+        w.apply(RuleId::DateReEra, |_| Some(re));
+    }
+    let rule = match output {
+        DateForm::Iso | DateForm::Auto => RuleId::DateToIso,
+        DateForm::Yyyymmdd => RuleId::DateToYyyymmdd,
+        _ => RuleId::DateToWareki,
+    };
+    match wareki::format(parsed.date, output) {
+        Ok(s) => w.apply(rule, |_| Some(s)),
+        Err(e) => {
+            w.findings.push(Finding::new(e.kind, e.message));
+            return;
+        }
+    }
+    let p = parsed.date.precision();
+    w.precision = Some(p);
+    if p != Precision::Day {
+        w.find(
+            FindingKind::DatePartial,
+            match p {
+                Precision::Month => "day unknown (00): kept as year and month",
+                _ => "month and day unknown (00): kept as the year only",
+            },
+        );
+    }
+}
+
+#[cfg(test)]
+mod japanpost;
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,188 @@
+//! Character rules on numbers and codes: digits, codes, amounts, postal codes, phones.
+//!
+//! Each rule returns `None` when it would change nothing, without allocating.
+
+/// Maps the characters `f` changes; `None` when it changes none.
+fn map_chars(s: &str, f: impl Fn(char) -> Option<char>) -> Option<String> {
+    if s.is_ascii() || !s.chars().any(|c| f(c).is_some()) {
+        return None;
+    }
+    Some(s.chars().map(|c| f(c).unwrap_or(c)).collect())
+}
+
+fn fullwidth_digit(c: char) -> Option<char> {
+    match c as u32 {
+        u @ 0xFF10..=0xFF19 => char::from_u32(u - 0xFEE0),
+        _ => None,
+    }
+}
+
+fn fullwidth_alnum(c: char) -> Option<char> {
+    match c as u32 {
+        u @ (0xFF10..=0xFF19 | 0xFF21..=0xFF3A | 0xFF41..=0xFF5A) => char::from_u32(u - 0xFEE0),
+        _ => None,
+    }
+}
+
+/// Whether `c` is a dash that a postal code or phone number uses as a hyphen: `-`, the
+/// full-width and minus forms, the Unicode hyphens and dashes, ー and ｰ, ─.
+pub fn is_dash(c: char) -> bool {
+    matches!(
+        c,
+        '-' | '\u{FF0D}'
+            | '\u{2212}'
+            | '\u{2010}'
+            | '\u{2011}'
+            | '\u{2012}'
+            | '\u{2013}'
+            | '\u{2014}'
+            | '\u{2015}'
+            | '\u{30FC}'
+            | '\u{FF70}'
+            | '\u{2500}'
+    )
+}
+
+/// `digits.fullwidth_to_ascii`: ０–９ become 0–9.
+///
+/// # Example
+/// ```
+/// use ikou_cleanse::rules::numeric::fullwidth_digits;
+/// assert_eq!(fullwidth_digits("１２３-4").as_deref(), Some("123-4"));
+/// assert_eq!(fullwidth_digits("1234"), None);
+/// ```
+pub fn fullwidth_digits(s: &str) -> Option<String> {
+    map_chars(s, fullwidth_digit)
+}
+
+/// `code.fullwidth_to_ascii`: full-width letters and digits become ASCII.
+pub fn fullwidth_alnum_to_ascii(s: &str) -> Option<String> {
+    map_chars(s, fullwidth_alnum)
+}
+
+/// `digits.zero_pad`: a non-empty all-ASCII-digit value shorter than `width` gets leading
+/// zeros. Anything else is left alone.
+pub fn zero_pad(s: &str, width: usize) -> Option<String> {
+    if s.is_empty() || s.len() >= width || !s.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let mut out = "0".repeat(width - s.len());
+    out.push_str(s);
+    Some(out)
+}
+
+/// `amount.to_ascii`: the sign and decimal characters of an amount become ASCII: ＋ → `+`;
+/// －, −, ‐, ‒, – and the Japanese negative marks ▲ △ → `-`; ．→ `.`; ，→ `,`.
+pub fn amount_to_ascii(s: &str) -> Option<String> {
+    map_chars(s, |c| match c {
+        '\u{FF0B}' => Some('+'),
+        '\u{FF0D}' | '\u{2212}' | '\u{2010}' | '\u{2012}' | '\u{2013}' | '▲' | '△' => Some('-'),
+        '\u{FF0E}' => Some('.'),
+        '\u{FF0C}' => Some(','),
+        _ => None,
+    })
+}
+
+/// Whether `s` is an amount: optional sign, digits, optional `.digits`.
+pub fn is_amount(s: &str) -> bool {
+    let b = s.strip_prefix(['+', '-']).unwrap_or(s);
+    let (int, frac) = match b.split_once('.') {
+        Some((i, f)) => (i, Some(f)),
+        None => (b, None),
+    };
+    !int.is_empty()
+        && int.bytes().all(|c| c.is_ascii_digit())
+        && frac.is_none_or(|f| !f.is_empty() && f.bytes().all(|c| c.is_ascii_digit()))
+}
+
+/// `postal.strip`: removes 〒, dashes (see [`is_dash`]) and spaces.
+///
+/// # Example
+/// ```
+/// use ikou_cleanse::rules::numeric::postal_strip;
+/// assert_eq!(postal_strip("〒100-0001").as_deref(), Some("1000001"));
+/// assert_eq!(postal_strip("1000001"), None);
+/// ```
+pub fn postal_strip(s: &str) -> Option<String> {
+    let drop = |c: char| c == '〒' || is_dash(c) || c == ' ' || c == '\u{3000}';
+    if !s.chars().any(drop) {
+        return None;
+    }
+    Some(s.chars().filter(|&c| !drop(c)).collect())
+}
+
+/// `phone.separator`: dashes (see [`is_dash`]), spaces and parentheses (half- and
+/// full-width) become `-`; runs of separators become one, and separators at either end go.
+///
+/// # Example
+/// ```
+/// use ikou_cleanse::rules::numeric::phone_separator;
+/// assert_eq!(phone_separator("(03)1234ー5678").as_deref(), Some("03-1234-5678"));
+/// assert_eq!(phone_separator("03(1234)5678").as_deref(), Some("03-1234-5678"));
+/// assert_eq!(phone_separator("03-1234-5678"), None);
+/// ```
+pub fn phone_separator(s: &str) -> Option<String> {
+    let is_sep =
+        |c: char| is_dash(c) || matches!(c, ' ' | '\u{3000}' | '(' | ')' | '\u{FF08}' | '\u{FF09}');
+    let mut out = String::with_capacity(s.len());
+    let mut pending = false;
+    for c in s.chars() {
+        if is_sep(c) {
+            pending = !out.is_empty();
+        } else {
+            if pending {
+                out.push('-');
+                pending = false;
+            }
+            out.push(c);
+        }
+    }
+    (out != s).then_some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numeric_rules_table() {
+        assert_eq!(
+            fullwidth_digits("０１２３４５６７８９").as_deref(),
+            Some("0123456789")
+        );
+        assert_eq!(fullwidth_digits("Ａ"), None);
+        assert_eq!(
+            fullwidth_alnum_to_ascii("ＡＺａｚ０９").as_deref(),
+            Some("AZaz09")
+        );
+        assert_eq!(zero_pad("12", 5).as_deref(), Some("00012"));
+        assert_eq!(zero_pad("12345", 5), None);
+        assert_eq!(zero_pad("123456", 5), None);
+        assert_eq!(zero_pad("", 5), None);
+        assert_eq!(zero_pad("1a", 5), None);
+        assert_eq!(amount_to_ascii("▲１２").as_deref(), Some("-１２"));
+        assert_eq!(amount_to_ascii("－1．5").as_deref(), Some("-1.5"));
+        assert_eq!(amount_to_ascii("-1.5"), None);
+        for ok in ["0", "-12", "+12", "12.50", "007"] {
+            assert!(is_amount(ok), "{ok}");
+        }
+        for bad in ["", "-", "1.", ".5", "1,000", "1.2.3", "1e5", "--1"] {
+            assert!(!is_amount(bad), "{bad}");
+        }
+        assert_eq!(
+            postal_strip("〒１００－０００１").as_deref(),
+            Some("１０００００１")
+        );
+        assert_eq!(postal_strip("100ー0001").as_deref(), Some("1000001"));
+        assert_eq!(
+            phone_separator("03 1234 5678").as_deref(),
+            Some("03-1234-5678")
+        );
+        assert_eq!(phone_separator("-03--1234-").as_deref(), Some("03-1234"));
+        assert_eq!(
+            phone_separator("（０３）１２３４"),
+            Some("０３-１２３４".into())
+        );
+        assert_eq!(phone_separator(""), None);
+    }
+}

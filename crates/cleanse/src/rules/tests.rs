@@ -1,0 +1,836 @@
+//! Table-driven tests of every domain type and rule, and property tests.
+
+use super::*;
+use proptest::prelude::*;
+use DomainType as D;
+
+/// (domain, input, expected output or `Err(kind)`, rule ids in order)
+type Case = (
+    DomainType,
+    &'static str,
+    Result<&'static str, &'static str>,
+    &'static [&'static str],
+);
+
+fn check(cases: &[Case], opts: &RuleOptions) {
+    for (domain, input, want, rules) in cases {
+        let c = cleanse(*domain, input, opts);
+        let got_rules: Vec<&str> = c.edits.iter().map(|e| e.rule.as_str()).collect();
+        match want {
+            Ok(out) => {
+                assert_eq!(
+                    c.output(),
+                    Some(*out),
+                    "{domain} {input:?}: {:?}",
+                    c.findings
+                )
+            }
+            Err(kind) => {
+                assert_eq!(c.output(), None, "{domain} {input:?}");
+                let kinds: Vec<&str> = c.errors().map(|f| f.kind.as_str()).collect();
+                assert_eq!(kinds, [*kind], "{domain} {input:?}");
+            }
+        }
+        assert_eq!(got_rules, *rules, "{domain} {input:?}");
+        // Edits chain: each before is the previous after, the last after is the value.
+        let mut cur = input.to_string();
+        for e in &c.edits {
+            assert_eq!(e.before, cur, "{domain} {input:?}");
+            assert_ne!(e.before, e.after);
+            cur = e.after.clone();
+        }
+        assert_eq!(cur, *c.value);
+        if c.edits.is_empty() {
+            assert!(
+                matches!(c.value, Cow::Borrowed(_)),
+                "{domain} {input:?} allocated"
+            );
+        }
+    }
+}
+
+#[test]
+fn text_types() {
+    let cases: &[Case] = &[
+        (
+            D::Text,
+            "  自由記述  ",
+            Ok("自由記述"),
+            &["padding.trailing", "space.trim"],
+        ),
+        (D::Text, "ﾒﾓ 1", Ok("ﾒﾓ 1"), &[]),
+        (D::Text, "", Ok(""), &[]),
+        (
+            D::Fullwidth,
+            "ﾎｯｶｲﾄﾞｳ",
+            Ok("ホッカイドウ"),
+            &["width.fullwidth"],
+        ),
+        (
+            D::Fullwidth,
+            "ABC 1-2",
+            Ok("ＡＢＣ　１－２"),
+            &["width.fullwidth"],
+        ),
+        (
+            D::Fullwidth,
+            "ＡＢＣ　　",
+            Ok("ＡＢＣ"),
+            &["padding.trailing"],
+        ),
+        (D::Fullwidth, "ひらがな", Ok("ひらがな"), &[]),
+        (
+            D::Kana,
+            "ﾔﾏﾀﾞ ﾀﾛｳ",
+            Ok("ヤマダ　タロウ"),
+            &["width.fullwidth"],
+        ),
+        (
+            D::Kana,
+            "やまだ　たろう",
+            Ok("ヤマダ　タロウ"),
+            &["kana.hiragana_to_katakana"],
+        ),
+        (
+            D::Kana,
+            "ﾔﾏﾀﾞ  ﾀﾛｳ      ",
+            Ok("ヤマダ　タロウ"),
+            &["padding.trailing", "width.fullwidth", "space.fold"],
+        ),
+        (
+            D::Kana,
+            " ｶﾞｯｺｳ",
+            Ok("ガッコウ"),
+            &["width.fullwidth", "space.trim"],
+        ),
+        (
+            D::Kana,
+            "ヴァン　デル　ﾍﾞﾙｸﾞ",
+            Ok("ヴァン　デル　ベルグ"),
+            &["width.fullwidth"],
+        ),
+        (D::Kana, "スミス　ジョン", Ok("スミス　ジョン"), &[]),
+        (
+            D::Kana,
+            "ヤマダ1",
+            Err("char.not_kana"),
+            &["width.fullwidth"],
+        ),
+        (
+            D::Kana,
+            "ﾔﾏﾀﾞ(ｷｭｳｾｲ)",
+            Err("char.not_kana"),
+            &["width.fullwidth"],
+        ),
+        (D::Kana, "山田", Err("char.not_kana"), &[]),
+        (D::Kana, "スミス・ジョン", Err("char.not_kana"), &[]),
+        (
+            D::KanjiName,
+            "山田  太郎",
+            Ok("山田　太郎"),
+            &["width.fullwidth", "space.fold"],
+        ),
+        (
+            D::KanjiName,
+            "山田　　太郎",
+            Ok("山田　太郎"),
+            &["space.fold"],
+        ),
+        (
+            D::KanjiName,
+            "山田 ﾀﾛｳ",
+            Ok("山田　タロウ"),
+            &["width.fullwidth"],
+        ),
+        (
+            D::KanjiName,
+            "　髙橋　﨑子　　　",
+            Ok("髙橋　﨑子"),
+            &["padding.trailing", "space.trim"],
+        ),
+        (D::KanjiName, "塚本\u{FA10}", Ok("塚本\u{FA10}"), &[]),
+        (D::KanjiName, "葛\u{E0100}城", Ok("葛\u{E0100}城"), &[]),
+        (
+            D::KanjiName,
+            "SMITH JOHN",
+            Ok("ＳＭＩＴＨ　ＪＯＨＮ"),
+            &["width.fullwidth"],
+        ),
+        (
+            D::Address,
+            "東京都千代田区1-1",
+            Ok("東京都千代田区１－１"),
+            &["width.fullwidth"],
+        ),
+        (
+            D::Address,
+            "東京都千代田区一丁目",
+            Ok("東京都千代田区一丁目"),
+            &[],
+        ),
+        (
+            D::Address,
+            " 大阪市  北区 ",
+            Ok("大阪市　　北区"),
+            &["padding.trailing", "width.fullwidth", "space.trim"],
+        ),
+    ];
+    check(cases, &RuleOptions::default());
+}
+
+#[test]
+fn gaiji_is_kept_and_flagged() {
+    let c = cleanse(D::KanjiName, "山\u{E000}太郎", &RuleOptions::default());
+    assert!(c.is_ok());
+    assert_eq!(c.output(), Some("山\u{E000}太郎"));
+    assert_eq!(c.findings.len(), 1);
+    assert_eq!(c.findings[0].kind, FindingKind::GaijiPrivateUse);
+    assert!(c.findings[0].message.contains("character 2"));
+    assert!(!c.findings[0].message.contains('山'));
+}
+
+#[test]
+fn variants_follow_the_policy() {
+    let cp932 = RuleOptions {
+        variant_policy: VariantPolicy::Cp932,
+        ..RuleOptions::default()
+    };
+    let jis = RuleOptions {
+        variant_policy: VariantPolicy::Jis,
+        ..RuleOptions::default()
+    };
+    check(
+        &[
+            (
+                D::Address,
+                "1〜3番地",
+                Ok("１～３番地"),
+                &["width.fullwidth", "variant.cp932"],
+            ),
+            (D::Address, "１～３番地", Ok("１～３番地"), &[]),
+            (
+                D::Address,
+                "A−B‖C—D",
+                Ok("Ａ－Ｂ∥Ｃ―Ｄ"),
+                &["width.fullwidth", "variant.cp932"],
+            ),
+            (D::Text, "¢£¬", Ok("￠￡￢"), &["variant.cp932"]),
+            (D::KanjiName, "山田〜", Ok("山田～"), &["variant.cp932"]),
+        ],
+        &cp932,
+    );
+    check(
+        &[
+            (
+                D::Address,
+                "1~3番地",
+                Ok("１〜３番地"),
+                &["width.fullwidth", "variant.jis"],
+            ),
+            (
+                D::Address,
+                "1-3",
+                Ok("１−３"),
+                &["width.fullwidth", "variant.jis"],
+            ),
+            (D::Address, "１〜３番地", Ok("１〜３番地"), &[]),
+            (
+                D::Fullwidth,
+                "ｱ-ｲ",
+                Ok("ア−イ"),
+                &["width.fullwidth", "variant.jis"],
+            ),
+            (D::Text, "￠￡￢∥―", Ok("¢£¬‖—"), &["variant.jis"]),
+        ],
+        &jis,
+    );
+    check(
+        &[(D::Address, "１〜３", Ok("１〜３"), &[])],
+        &RuleOptions::default(),
+    );
+}
+
+#[test]
+fn number_types() {
+    let cases: &[Case] = &[
+        (D::Digits, "0012345678", Ok("0012345678"), &[]),
+        (
+            D::Digits,
+            "１２３",
+            Ok("123"),
+            &["digits.fullwidth_to_ascii"],
+        ),
+        (
+            D::Digits,
+            " 123  ",
+            Ok("123"),
+            &["padding.trailing", "space.trim"],
+        ),
+        (D::Digits, "12-3", Err("char.not_digit"), &[]),
+        (D::Digits, "", Ok(""), &[]),
+        (D::Code, "1", Ok("1"), &[]),
+        (D::Code, "Ａ１", Ok("A1"), &["code.fullwidth_to_ascii"]),
+        (D::Code, "1 ", Ok("1"), &["padding.trailing"]),
+        (D::Code, "1-", Err("char.not_code"), &[]),
+        (D::Amount, "-1234", Ok("-1234"), &[]),
+        (
+            D::Amount,
+            "▲１２３４",
+            Ok("-1234"),
+            &["digits.fullwidth_to_ascii", "amount.to_ascii"],
+        ),
+        (
+            D::Amount,
+            "＋１２．５",
+            Ok("+12.5"),
+            &["digits.fullwidth_to_ascii", "amount.to_ascii"],
+        ),
+        (D::Amount, "1,234", Err("amount.invalid"), &[]),
+        (D::PostalCode, "1000001", Ok("1000001"), &[]),
+        (
+            D::PostalCode,
+            "〒100-0001",
+            Ok("1000001"),
+            &["postal.strip"],
+        ),
+        (
+            D::PostalCode,
+            "〒１００－０００１",
+            Ok("1000001"),
+            &["digits.fullwidth_to_ascii", "postal.strip"],
+        ),
+        (
+            D::PostalCode,
+            "100-001",
+            Err("digits.length"),
+            &["postal.strip"],
+        ),
+        (
+            D::PostalCode,
+            "100-OO01",
+            Err("char.not_digit"),
+            &["postal.strip"],
+        ),
+        (D::Phone, "03-1234-5678", Ok("03-1234-5678"), &[]),
+        (
+            D::Phone,
+            "０３（１２３４）５６７８",
+            Ok("03-1234-5678"),
+            &["digits.fullwidth_to_ascii", "phone.separator"],
+        ),
+        (
+            D::Phone,
+            "03 1234 5678",
+            Ok("03-1234-5678"),
+            &["phone.separator"],
+        ),
+        (D::Phone, "+81-3-1234", Err("phone.invalid"), &[]),
+        (D::Phone, "内線", Err("phone.invalid"), &[]),
+        (D::IndividualNumber, "123456789018", Ok("123456789018"), &[]),
+        (
+            D::IndividualNumber,
+            "１２３４５６７８９０１８",
+            Ok("123456789018"),
+            &["digits.fullwidth_to_ascii"],
+        ),
+        (
+            D::IndividualNumber,
+            "123456789012",
+            Err("checkdigit.mismatch"),
+            &[],
+        ),
+        (
+            D::IndividualNumber,
+            "12345678901",
+            Err("digits.length"),
+            &[],
+        ),
+        (
+            D::IndividualNumber,
+            "1234 5678 9018",
+            Err("char.not_digit"),
+            &[],
+        ),
+        (D::IndividualNumber, "", Ok(""), &[]),
+        (D::ResidentCode, "12345678901", Ok("12345678901"), &[]),
+        (D::ResidentCode, "1234567890", Err("digits.length"), &[]),
+        (D::LgCode, "131016", Ok("131016"), &[]),
+        (D::LgCode, "011011", Ok("011011"), &[]),
+        (D::LgCode, "131017", Err("checkdigit.mismatch"), &[]),
+        (D::LgCode, "13101", Err("digits.length"), &[]),
+        (D::RecordType, " 1 ", Ok(" 1 "), &[]),
+        (D::Filler, "　 \u{0}xyz", Ok("　 \u{0}xyz"), &[]),
+    ];
+    check(cases, &RuleOptions::default());
+}
+
+#[test]
+fn zero_padding_and_padding_options() {
+    let pad = RuleOptions {
+        zero_pad_to: Some(5),
+        ..RuleOptions::default()
+    };
+    check(
+        &[
+            (D::Digits, "123", Ok("00123"), &["digits.zero_pad"]),
+            (
+                D::Digits,
+                "１２ ",
+                Ok("00012"),
+                &[
+                    "padding.trailing",
+                    "digits.fullwidth_to_ascii",
+                    "digits.zero_pad",
+                ],
+            ),
+            (D::Digits, "123456", Ok("123456"), &[]),
+            (D::Digits, "", Ok(""), &[]),
+            (D::Digits, "1a", Err("char.not_digit"), &[]),
+            (D::Code, "7", Ok("00007"), &["digits.zero_pad"]),
+            (D::Code, "A", Ok("A"), &[]),
+        ],
+        &pad,
+    );
+    let keep_padding = RuleOptions {
+        strip_padding: false,
+        ..RuleOptions::default()
+    };
+    check(
+        &[
+            (D::Text, "メモ  ", Ok("メモ"), &["space.trim"]),
+            (D::Fullwidth, "ＡＢ　", Ok("ＡＢ　"), &[]),
+        ],
+        &keep_padding,
+    );
+}
+
+#[test]
+fn for_item_reads_the_layout() {
+    let catalog = ikou_layout_spec::Catalog::bundled().unwrap();
+    let layout = catalog.layout("legacy/sample-juki").unwrap();
+    let birth = layout.item("birth_date").unwrap();
+    let o = RuleOptions::default().for_item(birth);
+    assert_eq!(o.date_form, DateForm::EraCode1);
+    assert!(o.strip_padding);
+    let atena = layout.item("atena_no").unwrap();
+    let o = RuleOptions::default().for_item(atena);
+    assert!(!o.strip_padding);
+}
+
+#[test]
+fn dates() {
+    let cases: &[Case] = &[
+        (D::Date, "1989-01-08", Ok("1989-01-08"), &[]),
+        (D::Date, "H01.01.08", Ok("1989-01-08"), &["date.to_iso"]),
+        (D::Date, "S64.1.7", Ok("1989-01-07"), &["date.to_iso"]),
+        (
+            D::Date,
+            "平成元年１月８日",
+            Ok("1989-01-08"),
+            &["date.to_iso"],
+        ),
+        (D::Date, "4010108", Ok("1989-01-08"), &["date.to_iso"]),
+        (D::Date, "04010108", Ok("1989-01-08"), &["date.to_iso"]),
+        (D::Date, "19890108", Ok("1989-01-08"), &["date.to_iso"]),
+        (D::Date, "1989/1/8", Ok("1989-01-08"), &["date.to_iso"]),
+        (D::Date, "1989年1月8日", Ok("1989-01-08"), &["date.to_iso"]),
+        (D::Date, "3300300", Ok("1955-03"), &["date.to_iso"]),
+        (D::Date, "3300000", Ok("1955"), &["date.to_iso"]),
+        (D::Date, "1955-03", Ok("1955-03"), &[]),
+        (D::Date, "0000000", Ok(""), &["date.blank_zero"]),
+        (
+            D::Date,
+            "00000000   ",
+            Ok(""),
+            &["padding.trailing", "date.blank_zero"],
+        ),
+        (D::Date, "", Ok(""), &[]),
+        (D::Date, "       ", Ok(""), &["padding.trailing"]),
+        (D::Date, "昭和64年1月8日", Err("date.after_era"), &[]),
+        (D::Date, "平成31年5月1日", Err("date.after_era"), &[]),
+        (D::Date, "令和元年4月30日", Err("date.before_era"), &[]),
+        (D::Date, "平成元年1月7日", Err("date.before_era"), &[]),
+        (D::Date, "平成2年2月30日", Err("date.day_out_of_range"), &[]),
+        (D::Date, "H02.13.01", Err("date.month_out_of_range"), &[]),
+        (D::Date, "明治5年12月2日", Err("date.lunisolar"), &[]),
+        (D::Date, "1989-02-30", Err("date.day_out_of_range"), &[]),
+        (D::Date, "きのう", Err("date.unrecognised"), &[]),
+    ];
+    check(cases, &RuleOptions::default());
+    let c = cleanse(D::Date, "3300300", &RuleOptions::default());
+    assert!(c.is_partial());
+    assert_eq!(c.precision, Some(Precision::Month));
+    assert_eq!(c.findings[0].kind, FindingKind::DatePartial);
+    let c = cleanse(D::Date, "4010108", &RuleOptions::default());
+    assert!(!c.is_partial() && c.findings.is_empty());
+    // The reason names the era and its boundary, never the value.
+    let c = cleanse(D::Date, "平成31年5月1日", &RuleOptions::default());
+    assert_eq!(c.findings[0].message, "after 平成 ended (2019-04-30)");
+    let c = cleanse(D::Date, "令和元年4月30日", &RuleOptions::default());
+    assert_eq!(
+        c.findings[0].message,
+        "before 令和 began (令和元年 starts 2019-05-01)"
+    );
+}
+
+#[test]
+fn dates_lenient_and_output_forms() {
+    let lenient = RuleOptions {
+        date_policy: DatePolicy::Lenient,
+        ..RuleOptions::default()
+    };
+    check(
+        &[
+            (
+                D::Date,
+                "平成31年5月1日",
+                Ok("2019-05-01"),
+                &["date.re_era", "date.to_iso"],
+            ),
+            (
+                D::Date,
+                "平成31年5月",
+                Ok("2019-05"),
+                &["date.re_era", "date.to_iso"],
+            ),
+            (
+                D::Date,
+                "4310501",
+                Ok("2019-05-01"),
+                &["date.re_era", "date.to_iso"],
+            ),
+            (D::Date, "令和元年4月30日", Err("date.before_era"), &[]),
+        ],
+        &lenient,
+    );
+    let c = cleanse(D::Date, "平成31年5月1日", &lenient);
+    assert_eq!(c.edits[0].after, "令和元年5月1日");
+    let c = cleanse(D::Date, "4310501", &lenient);
+    assert_eq!(c.edits[0].after, "5010501");
+
+    let to = |f| RuleOptions {
+        date_output: f,
+        ..RuleOptions::default()
+    };
+    check(
+        &[
+            (
+                D::Date,
+                "1989-01-08",
+                Ok("平成元年1月8日"),
+                &["date.to_wareki"],
+            ),
+            (D::Date, "平成元年1月8日", Ok("平成元年1月8日"), &[]),
+            (
+                D::Date,
+                "H01.01.08",
+                Ok("平成元年1月8日"),
+                &["date.to_wareki"],
+            ),
+            (D::Date, "1872-12-31", Err("date.lunisolar"), &[]),
+            (D::Date, "1989", Err("date.no_era"), &[]),
+        ],
+        &to(DateForm::EraKanji),
+    );
+    check(
+        &[(D::Date, "1989-01-08", Ok("4010108"), &["date.to_wareki"])],
+        &to(DateForm::EraCode1),
+    );
+    check(
+        &[(D::Date, "S30.03.00", Ok("19550300"), &["date.to_yyyymmdd"])],
+        &to(DateForm::Yyyymmdd),
+    );
+    // The item's input form is enforced.
+    let era1 = RuleOptions {
+        date_form: DateForm::EraCode1,
+        ..RuleOptions::default()
+    };
+    check(
+        &[
+            (D::Date, "4010108", Ok("1989-01-08"), &["date.to_iso"]),
+            (D::Date, "19890108", Err("date.unrecognised"), &[]),
+            (D::Date, "1989-01-08", Err("date.unrecognised"), &[]),
+        ],
+        &era1,
+    );
+}
+
+#[test]
+fn every_domain_type_is_handled() {
+    for d in DomainType::ALL {
+        let c = cleanse(d, "", &RuleOptions::default());
+        assert!(c.is_ok(), "{d}: empty is valid");
+        let c = cleanse(d, "ｱ\u{E000}1 ", &RuleOptions::default());
+        let _ = c.output();
+    }
+}
+
+#[test]
+fn apply_rule_matches_every_rule() {
+    let o = RuleOptions {
+        zero_pad_to: Some(4),
+        date_output: DateForm::EraLetter,
+        ..RuleOptions::default()
+    };
+    let cases = [
+        (RuleId::PaddingTrailing, "a  ", Some("a")),
+        (RuleId::SpaceTrim, " a ", Some("a")),
+        (RuleId::SpaceFold, "a  b", Some("a　b")),
+        (RuleId::WidthFullwidth, "ｶﾞ", Some("ガ")),
+        (RuleId::KanaHiraganaToKatakana, "が", Some("ガ")),
+        (RuleId::DigitsFullwidthToAscii, "１", Some("1")),
+        (RuleId::DigitsZeroPad, "1", Some("0001")),
+        (RuleId::CodeFullwidthToAscii, "Ａ", Some("A")),
+        (RuleId::AmountToAscii, "▲1", Some("-1")),
+        (RuleId::PostalStrip, "〒100-0001", Some("1000001")),
+        (RuleId::PhoneSeparator, "03 1234", Some("03-1234")),
+        (RuleId::VariantCp932, "〜", Some("～")),
+        (RuleId::VariantJis, "～", Some("〜")),
+        (RuleId::DateBlankZero, "0000000", Some("")),
+        (RuleId::DateReEra, "平成31年5月1日", Some("令和元年5月1日")),
+        (RuleId::DateToIso, "H01.01.08", Some("1989-01-08")),
+        (RuleId::DateToYyyymmdd, "H01.01.08", Some("19890108")),
+        (RuleId::DateToWareki, "1989-01-08", Some("H01.01.08")),
+    ];
+    assert_eq!(cases.len(), RuleId::ALL.len());
+    for (rule, input, want) in cases {
+        assert_eq!(apply_rule(rule, input, &o).as_deref(), want, "{rule}");
+        if let Some(out) = want {
+            assert_eq!(apply_rule(rule, out, &o), None, "{rule} is idempotent");
+        }
+    }
+}
+
+// ---- property tests ----
+
+fn interesting_char() -> impl Strategy<Value = char> {
+    prop_oneof![
+        proptest::char::range(' ', '~'),
+        proptest::char::range('\u{FF61}', '\u{FF9F}'),
+        proptest::char::range('\u{FF01}', '\u{FF5E}'),
+        proptest::char::range('\u{3041}', '\u{30FF}'),
+        proptest::char::range('\u{4E00}', '\u{4E40}'),
+        proptest::char::range('\u{F900}', '\u{FAFF}'),
+        Just('\u{3000}'),
+        Just('\u{FE00}'),
+        Just('\u{E0100}'),
+        Just('\u{E000}'),
+        Just('〜'),
+        Just('‖'),
+        Just('−'),
+        Just('—'),
+        Just('¢'),
+        Just('▲'),
+        Just('〒'),
+        Just('元'),
+        Just('年'),
+        Just('月'),
+        Just('日'),
+        Just('平'),
+        Just('成'),
+        proptest::char::range('\u{FFE0}', '\u{FFEE}'),
+        any::<char>(),
+    ]
+}
+
+fn value() -> impl Strategy<Value = String> {
+    proptest::collection::vec(interesting_char(), 0..24).prop_map(|v| v.into_iter().collect())
+}
+
+fn date_like() -> impl Strategy<Value = String> {
+    prop_oneof![
+        (1u8..=5, 0u8..=99, 0u8..=13, 0u8..=32)
+            .prop_map(|(g, y, m, d)| format!("{g}{y:02}{m:02}{d:02}")),
+        (
+            prop::sample::select(vec!["M", "T", "S", "H", "R"]),
+            0u8..=99,
+            0u8..=13,
+            0u8..=32
+        )
+            .prop_map(|(e, y, m, d)| format!("{e}{y}.{m}.{d}")),
+        (
+            prop::sample::select(vec!["明治", "大正", "昭和", "平成", "令和"]),
+            0u8..=70,
+            0u8..=13,
+            0u8..=32
+        )
+            .prop_map(|(e, y, m, d)| format!("{e}{y}年{m}月{d}日")),
+        (1850u16..=2100, 0u8..=13, 0u8..=32).prop_map(|(y, m, d)| format!("{y:04}{m:02}{d:02}")),
+        (1850u16..=2100, 1u8..=13, 1u8..=32).prop_map(|(y, m, d)| format!("{y}/{m}/{d}")),
+    ]
+}
+
+fn options() -> impl Strategy<Value = RuleOptions> {
+    (
+        prop::sample::select(vec![
+            VariantPolicy::Keep,
+            VariantPolicy::Cp932,
+            VariantPolicy::Jis,
+        ]),
+        prop::sample::select(vec![DatePolicy::Strict, DatePolicy::Lenient]),
+        prop::sample::select(vec![
+            DateForm::Iso,
+            DateForm::Yyyymmdd,
+            DateForm::EraCode1,
+            DateForm::EraCode2,
+            DateForm::EraLetter,
+            DateForm::EraKanji,
+        ]),
+        prop::option::of(1usize..14),
+        any::<bool>(),
+    )
+        .prop_map(|(v, p, out, pad, strip)| RuleOptions {
+            date_form: DateForm::Auto,
+            date_output: out,
+            date_policy: p,
+            variant_policy: v,
+            zero_pad_to: pad,
+            strip_padding: strip,
+        })
+}
+
+fn ideographs(s: &str) -> Vec<char> {
+    s.chars()
+        .filter(|&c| text::is_ideograph_or_ivs(c))
+        .collect()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
+
+    /// Every rule on its own is idempotent, and no rule panics.
+    #[test]
+    fn every_rule_is_idempotent(s in value(), o in options()) {
+        for rule in RuleId::ALL {
+            if let Some(once) = apply_rule(rule, &s, &o) {
+                prop_assert_ne!(&once, &s);
+                let twice = apply_rule(rule, &once, &o);
+                prop_assert!(twice.is_none(), "{} not idempotent: {:?} → {:?} → {:?}", rule, s, once, twice);
+            }
+        }
+    }
+
+    /// Every domain type is idempotent on its own output, and never panics.
+    #[test]
+    fn every_domain_is_idempotent(s in value(), o in options()) {
+        for d in DomainType::ALL {
+            let c = cleanse(d, &s, &o);
+            if let Some(out) = c.output() {
+                let again = cleanse(d, out, &o);
+                prop_assert!(again.edits.is_empty(), "{} {:?} → {:?} → {:?}", d, s, out, again.edits);
+                prop_assert_eq!(again.output(), Some(out));
+            }
+        }
+    }
+
+    #[test]
+    fn dates_are_idempotent_and_never_panic(s in date_like(), o in options()) {
+        let c = cleanse(DomainType::Date, &s, &o);
+        if let Some(out) = c.output() {
+            let again = cleanse(DomainType::Date, out, &o);
+            prop_assert!(again.edits.is_empty(), "{:?} → {:?} → {:?}", s, out, again.edits);
+            prop_assert_eq!(again.output(), Some(out));
+            prop_assert_eq!(again.precision, c.precision);
+        }
+        // Messages never contain the value.
+        for f in &c.findings {
+            prop_assert!(s.chars().count() < 4 || !f.message.contains(s.as_str()));
+        }
+    }
+
+    /// `kanji_name` never changes, adds, drops or reorders an ideograph or a variation
+    /// selector (CJK unified, extensions, compatibility ideographs, IVS).
+    #[test]
+    fn kanji_name_never_changes_an_ideograph(s in value(), o in options()) {
+        let c = cleanse(DomainType::KanjiName, &s, &o);
+        prop_assert_eq!(ideographs(&c.value), ideographs(&s));
+        // Base + selector pairs stay together.
+        let v: Vec<char> = s.chars().collect();
+        for w in v.windows(2) {
+            if matches!(w[1] as u32, 0xFE00..=0xFE0F | 0xE0100..=0xE01EF) && text::is_ideograph_or_ivs(w[0]) {
+                let pair: String = w.iter().collect();
+                prop_assert!(c.value.contains(&pair));
+            }
+        }
+    }
+
+    #[test]
+    fn arbitrary_strings_never_panic(s in any::<String>(), o in options()) {
+        for d in DomainType::ALL {
+            let _ = cleanse(d, &s, &o);
+        }
+        for rule in RuleId::ALL {
+            let _ = apply_rule(rule, &s, &o);
+        }
+        let _ = wareki::parse(&s, DateForm::Auto, DatePolicy::Lenient);
+    }
+}
+
+/// The compatibility ideographs CP932's IBM extensions decode to pass through kanji_name.
+#[test]
+fn compatibility_ideographs_from_cp932_pass_through() {
+    let mut compat = Vec::new();
+    for lead in 0xFAu8..=0xFC {
+        for trail in 0x40u8..=0xFC {
+            if let Some(s) = encoding_rs::SHIFT_JIS
+                .decode_without_bom_handling_and_without_replacement(&[lead, trail])
+            {
+                for c in s.chars() {
+                    // U+FA0E, FA0F, FA11, FA13, FA14, FA1F, FA21, FA23, FA24, FA27–FA29 are
+                    // unified ideographs in that block (no decomposition): NFC keeps them.
+                    let unified = [
+                        0xFA0E, 0xFA0F, 0xFA11, 0xFA13, 0xFA14, 0xFA1F, 0xFA21, 0xFA23, 0xFA24,
+                        0xFA27, 0xFA28, 0xFA29,
+                    ];
+                    if (0xF900..=0xFAFF).contains(&(c as u32))
+                        && !unified.contains(&(c as u32))
+                        && !compat.contains(&c)
+                    {
+                        compat.push(c);
+                    }
+                }
+            }
+        }
+    }
+    assert_eq!(compat.len(), 22, "{compat:?}");
+    assert!(compat.contains(&'\u{FA10}'));
+    for c in ['\u{FA10}', '\u{FA19}', '\u{FA1B}', '\u{FA26}', '\u{F9DC}'] {
+        assert!(compat.contains(&c), "{c}");
+    }
+    let name: String = compat.iter().collect();
+    let c = cleanse(DomainType::KanjiName, &name, &RuleOptions::default());
+    assert!(c.edits.is_empty());
+    assert_eq!(&*c.value, name);
+}
+
+/// Throughput of the common paths (no timing assertion; run with
+/// `cargo test --release -p ikou-cleanse --lib rules::tests::throughput -- --ignored --nocapture`).
+#[test]
+#[ignore]
+fn throughput() {
+    let o = RuleOptions::default();
+    let cases: [(DomainType, &str); 7] = [
+        (D::Kana, "ヤマダ　タロウ"),
+        (D::Kana, "ﾔﾏﾀﾞ ﾀﾛｳ                       "),
+        (D::KanjiName, "山田　太郎　　　　　　　　　　　　　　　"),
+        (D::Digits, "0012345678"),
+        (D::IndividualNumber, "123456789018"),
+        (D::Date, "1989-01-08"),
+        (D::Date, "4010108"),
+    ];
+    for (d, v) in cases {
+        let n = 1_000_000;
+        let t = std::time::Instant::now();
+        let mut edits = 0;
+        for _ in 0..n {
+            let c = cleanse(d, std::hint::black_box(v), &o);
+            edits += c.edits.len();
+        }
+        let el = t.elapsed();
+        eprintln!(
+            "{d:>18} {v:?}: {:.0} ns/value, {} edits/value",
+            el.as_nanos() as f64 / n as f64,
+            edits / n
+        );
+    }
+}

@@ -1,0 +1,268 @@
+//! Character rules on text: width, kana, spaces, padding.
+//!
+//! Each rule returns `None` when it would change nothing, without allocating.
+
+/// Whether `c` is a space for the space rules (U+0020 or U+3000).
+pub fn is_space(c: char) -> bool {
+    c == ' ' || c == '\u{3000}'
+}
+
+/// `padding.trailing`: removes trailing U+0020 / U+3000.
+pub fn strip_padding(s: &str) -> Option<String> {
+    let t = s.trim_end_matches(is_space);
+    (t.len() != s.len()).then(|| t.to_owned())
+}
+
+/// `space.trim`: removes leading and trailing U+0020 / U+3000.
+pub fn trim(s: &str) -> Option<String> {
+    let t = s.trim_matches(is_space);
+    (t.len() != s.len()).then(|| t.to_owned())
+}
+
+/// `space.fold`: every run of U+0020 / U+3000 becomes one U+3000.
+pub fn fold_spaces(s: &str) -> Option<String> {
+    let mut prev_space = false;
+    let mut needed = false;
+    for c in s.chars() {
+        if c == ' ' || (c == '\u{3000}' && prev_space) {
+            needed = true;
+            break;
+        }
+        prev_space = is_space(c);
+    }
+    if !needed {
+        return None;
+    }
+    let mut out = String::with_capacity(s.len() + 2);
+    let mut prev_space = false;
+    for c in s.chars() {
+        if is_space(c) {
+            if !prev_space {
+                out.push('\u{3000}');
+            }
+            prev_space = true;
+        } else {
+            out.push(c);
+            prev_space = false;
+        }
+    }
+    Some(out)
+}
+
+/// Full-width forms of U+FF61–U+FF9F (half-width katakana and punctuation).
+const HALF_KANA: [char; 63] = [
+    '。', '「', '」', '、', '・', 'ヲ', 'ァ', 'ィ', 'ゥ', 'ェ', 'ォ', 'ャ', 'ュ', 'ョ', 'ッ', 'ー',
+    'ア', 'イ', 'ウ', 'エ', 'オ', 'カ', 'キ', 'ク', 'ケ', 'コ', 'サ', 'シ', 'ス', 'セ', 'ソ', 'タ',
+    'チ', 'ツ', 'テ', 'ト', 'ナ', 'ニ', 'ヌ', 'ネ', 'ノ', 'ハ', 'ヒ', 'フ', 'ヘ', 'ホ', 'マ', 'ミ',
+    'ム', 'メ', 'モ', 'ヤ', 'ユ', 'ヨ', 'ラ', 'リ', 'ル', 'レ', 'ロ', 'ワ', 'ン', '゛', '゜',
+];
+
+/// Full-width forms of the half-width forms U+FFE8–U+FFEE.
+const HALF_FORMS: [char; 7] = ['│', '←', '↑', '→', '↓', '■', '○'];
+
+fn needs_fullwidth(c: char) -> bool {
+    matches!(c as u32, 0x20..=0x7E | 0xFF61..=0xFF9F | 0xFFE8..=0xFFEE)
+}
+
+/// The full-width form of one half-width character (voiced marks not composed).
+fn fullwidth_char(c: char) -> char {
+    let u = c as u32;
+    match u {
+        0x20 => '\u{3000}',
+        0x21..=0x7E => char::from_u32(u + 0xFEE0).unwrap_or(c),
+        0xFF61..=0xFF9F => HALF_KANA.get((u - 0xFF61) as usize).copied().unwrap_or(c),
+        0xFFE8..=0xFFEE => HALF_FORMS.get((u - 0xFFE8) as usize).copied().unwrap_or(c),
+        _ => c,
+    }
+}
+
+/// The composition of a full-width katakana with a voiced (ﾞ) or semi-voiced (ﾟ) mark.
+fn compose(base: char, mark: char) -> Option<char> {
+    let u = base as u32;
+    let voiced = mark == '\u{FF9E}';
+    let composed = match (u, voiced) {
+        // カ..ト (unvoiced members are the even code points up to ッ, odd after)
+        (0x30AB..=0x30C2, true) if u % 2 == 1 => u + 1,
+        (0x30C4 | 0x30C6 | 0x30C8, true) => u + 1,
+        (0x30CF | 0x30D2 | 0x30D5 | 0x30D8 | 0x30DB, true) => u + 1,
+        (0x30CF | 0x30D2 | 0x30D5 | 0x30D8 | 0x30DB, false) => u + 2,
+        (0x30A6, true) => 0x30F4,
+        (0x30EF, true) => 0x30F7,
+        (0x30F2, true) => 0x30FA,
+        _ => return None,
+    };
+    char::from_u32(composed)
+}
+
+/// `width.fullwidth`: every half-width character becomes its full-width form: ASCII
+/// letters, digits and symbols (U+0021–U+007E → U+FF01–U+FF5E), the space (→ U+3000),
+/// half-width katakana with voiced marks composed (ｶﾞ → ガ, ﾊﾟ → パ, ｳﾞ → ヴ, ﾜﾞ → ヷ,
+/// ｦﾞ → ヺ; a mark that cannot compose becomes ゛/゜), and the half-width forms
+/// U+FFE8–U+FFEE. Nothing else changes (control characters, ¥, full-width text, 外字).
+///
+/// # Example
+/// ```
+/// use ikou_cleanse::rules::text::fullwidth;
+/// assert_eq!(fullwidth("ﾔﾏﾀﾞ ﾀﾛｳ").as_deref(), Some("ヤマダ　タロウ"));
+/// assert_eq!(fullwidth("ﾊﾟｳﾞﾜﾞA1-").as_deref(), Some("パヴヷＡ１－"));
+/// assert_eq!(fullwidth("山田　太郎"), None);
+/// ```
+pub fn fullwidth(s: &str) -> Option<String> {
+    if !s.chars().any(needs_fullwidth) {
+        return None;
+    }
+    let mut out = String::with_capacity(s.len() + s.len() / 2);
+    let mut chars = s.chars().peekable();
+    while let Some(c) = chars.next() {
+        let full = fullwidth_char(c);
+        if (0xFF66..=0xFF9D).contains(&(c as u32)) {
+            if let Some(&mark) = chars.peek() {
+                if mark == '\u{FF9E}' || mark == '\u{FF9F}' {
+                    if let Some(composed) = compose(full, mark) {
+                        chars.next();
+                        out.push(composed);
+                        continue;
+                    }
+                }
+            }
+        }
+        out.push(full);
+    }
+    Some(out)
+}
+
+/// `kana.hiragana_to_katakana`: hiragana U+3041–U+3096 become katakana, ゝゞ become ヽヾ.
+///
+/// # Example
+/// ```
+/// use ikou_cleanse::rules::text::hiragana_to_katakana;
+/// assert_eq!(hiragana_to_katakana("やまだ　たろう").as_deref(), Some("ヤマダ　タロウ"));
+/// assert_eq!(hiragana_to_katakana("ヤマダ"), None);
+/// ```
+pub fn hiragana_to_katakana(s: &str) -> Option<String> {
+    let is_hira = |c: char| matches!(c as u32, 0x3041..=0x3096 | 0x309D | 0x309E);
+    if !s.chars().any(is_hira) {
+        return None;
+    }
+    Some(
+        s.chars()
+            .map(|c| {
+                if is_hira(c) {
+                    char::from_u32(c as u32 + 0x60).unwrap_or(c)
+                } else {
+                    c
+                }
+            })
+            .collect(),
+    )
+}
+
+/// Whether `c` may stand in a カナ value: katakana U+30A1–U+30FA (ヴ ヵ ヶ ヷ–ヺ included),
+/// ー, ヽ ヾ, the small katakana U+31F0–U+31FF, and U+3000. ・ (U+30FB) is not kana.
+pub fn is_kana_char(c: char) -> bool {
+    matches!(c as u32, 0x30A1..=0x30FA | 0x30FC..=0x30FE | 0x31F0..=0x31FF | 0x3000)
+}
+
+/// Whether `c` is a CJK ideograph (unified, extensions, compatibility) or an ideographic
+/// variation selector: the characters `kanji_name` never touches.
+pub fn is_ideograph_or_ivs(c: char) -> bool {
+    matches!(c as u32,
+        0x3005 | 0x3007 | 0x303B
+        | 0x3400..=0x4DBF
+        | 0x4E00..=0x9FFF
+        | 0xF900..=0xFAFF
+        | 0x20000..=0x3FFFF
+        | 0xFE00..=0xFE0F
+        | 0xE0100..=0xE01EF)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fullwidth_table() {
+        let cases: &[(&str, Option<&str>)] = &[
+            ("ｶﾞｷﾞｸﾞｹﾞｺﾞ", Some("ガギグゲゴ")),
+            ("ｻﾞｼﾞｽﾞｾﾞｿﾞ", Some("ザジズゼゾ")),
+            ("ﾀﾞﾁﾞﾂﾞﾃﾞﾄﾞ", Some("ダヂヅデド")),
+            ("ﾊﾞﾋﾞﾌﾞﾍﾞﾎﾞ", Some("バビブベボ")),
+            ("ﾊﾟﾋﾟﾌﾟﾍﾟﾎﾟ", Some("パピプペポ")),
+            ("ｳﾞﾜﾞｦﾞ", Some("ヴヷヺ")),
+            ("ｱﾞﾝﾟｶﾟ", Some("ア゛ン゜カ゜")),
+            ("ﾞﾟ", Some("゛゜")),
+            ("ｧｨｩｪｫｬｭｮｯｰ", Some("ァィゥェォャュョッー")),
+            ("｡｢｣､･", Some("。「」、・")),
+            ("ﾔﾏﾀﾞ ﾀﾛｳ", Some("ヤマダ　タロウ")),
+            ("ABC xyz 019", Some("ＡＢＣ　ｘｙｚ　０１９")),
+            (
+                "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~",
+                Some("！＂＃＄％＆＇（）＊＋，－．／：；＜＝＞？＠［＼］＾＿｀｛｜｝～"),
+            ),
+            ("￨￩￪￫￬￭￮", Some("│←↑→↓■○")),
+            ("ガ", None),
+            ("山田　太郎", None),
+            ("", None),
+            ("\t", None),
+            ("¥", None),
+            ("カﾞ", Some("カ゛")),
+            ("\u{E000}ｱ", Some("\u{E000}ア")),
+        ];
+        for (input, want) in cases {
+            assert_eq!(fullwidth(input).as_deref(), *want, "{input}");
+        }
+    }
+
+    #[test]
+    fn every_halfwidth_katakana_with_every_mark() {
+        // Compare against the composed forms Unicode defines (canonical composition with
+        // U+3099/U+309A), worked out from the decomposition table by hand for katakana.
+        for u in 0xFF66..=0xFF9Du32 {
+            let c = char::from_u32(u).unwrap();
+            let base = fullwidth_char(c);
+            for (mark, comb) in [('\u{FF9E}', 0x3099u32), ('\u{FF9F}', 0x309A)] {
+                let s: String = [c, mark].iter().collect();
+                let out = fullwidth(&s).unwrap();
+                let n = out.chars().count();
+                let expected_composable = match comb {
+                    0x3099 => "カキクケコサシスセソタチツテトハヒフヘホウワヲ".contains(base),
+                    _ => "ハヒフヘホ".contains(base),
+                };
+                if expected_composable {
+                    assert_eq!(n, 1, "{s} → {out}");
+                } else {
+                    assert_eq!(n, 2, "{s} → {out}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn space_rules() {
+        assert_eq!(
+            fold_spaces("ヤマダ  　タロウ").as_deref(),
+            Some("ヤマダ　タロウ")
+        );
+        assert_eq!(
+            fold_spaces("ヤマダ タロウ").as_deref(),
+            Some("ヤマダ　タロウ")
+        );
+        assert_eq!(fold_spaces("ヤマダ　タロウ"), None);
+        assert_eq!(fold_spaces("　ヤマダ"), None);
+        assert_eq!(trim("　ヤマダ "), Some("ヤマダ".into()));
+        assert_eq!(trim("ヤマダ"), None);
+        assert_eq!(trim(" \u{3000} "), Some(String::new()));
+        assert_eq!(strip_padding("12  　"), Some("12".into()));
+        assert_eq!(strip_padding(" 12"), None);
+        assert_eq!(strip_padding("12\t"), None);
+    }
+
+    #[test]
+    fn hiragana() {
+        assert_eq!(
+            hiragana_to_katakana("ぁゔゕゖゝゞー").as_deref(),
+            Some("ァヴヵヶヽヾー")
+        );
+        assert_eq!(hiragana_to_katakana("ゟ"), None);
+    }
+}
