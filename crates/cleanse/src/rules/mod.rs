@@ -4,7 +4,7 @@
 //! | domain type | rules, in order | checks (findings) |
 //! |---|---|---|
 //! | `text` | padding.trailing, space.trim, variant.* | — |
-//! | `fullwidth` | padding.trailing, width.fullwidth, variant.* | — |
+//! | `fullwidth` | padding.trailing, width.fullwidth, variant.* | gaiji.private_use (flag) |
 //! | `kana` | padding.trailing, width.fullwidth, kana.hiragana_to_katakana, space.fold, space.trim | char.not_kana |
 //! | `kanji_name` | padding.trailing, width.fullwidth, space.fold, space.trim, variant.* | gaiji.private_use (flag) |
 //! | `address` | padding.trailing, width.fullwidth, space.trim, variant.* | gaiji.private_use (flag) |
