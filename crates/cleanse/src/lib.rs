@@ -7,7 +7,13 @@
 #![deny(missing_docs)]
 
 pub mod change;
+pub mod charset;
 pub mod checkdigit;
+pub mod decode;
+pub mod detect;
+pub mod encode;
+pub mod frame;
+pub mod gaiji;
 pub mod mask;
 pub mod rules;
 pub mod variants;

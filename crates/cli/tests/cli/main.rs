@@ -5,3 +5,4 @@ mod convert;
 mod layouts;
 mod normalize;
 mod sample;
+mod reading;

@@ -1,0 +1,593 @@
+//! Decoding one item's bytes with a character profile — exactly, or with the reason why not.
+//!
+//! Bytes are decoded with encoding_rs's *without replacement* API: a malformed sequence is a
+//! [`DecodeIssue`] with its byte offset inside the item, never U+FFFD. CP932 user-defined
+//! characters (外字, F040–F9FC) are found by byte structure and either replaced through the
+//! profile's [`GaijiTable`] (an issue of kind [`DecodeIssueKind::GaijiMapped`], which the run
+//! records as a change with rule id [`GAIJI_RULE`]) or kept as their private-use character and
+//! flagged ([`DecodeIssueKind::GaijiUnmapped`]). Trailing padding is left alone: removing it is
+//! cleansing's job.
+//!
+//! ```
+//! use ikou_cleanse::decode::{CharProfile, DecodeIssueKind};
+//! use ikou_cleanse::gaiji::GaijiTable;
+//!
+//! let table = GaijiTable::parse("code,replacement,mj,note\nF040,髙,MJ028902,\n", "t").unwrap();
+//! let profile = CharProfile::cp932().with_gaiji(table);
+//! let mut out = String::new();
+//! let mut issues = Vec::new();
+//! // 山 (8E 52), 外字 F040, a corrupt byte FF, then half of a character (lead byte 88).
+//! profile.decode_item(b"\x8E\x52\xF0\x40\xFF\x88", &mut out, &mut issues);
+//! assert_eq!(out, "山髙");
+//! assert!(matches!(issues[0].kind, DecodeIssueKind::GaijiMapped { code: 0xF040, .. }));
+//! assert_eq!((issues[1].offset, &issues[1].kind), (4, &DecodeIssueKind::Malformed));
+//! assert_eq!((issues[2].offset, &issues[2].kind), (5, &DecodeIssueKind::CutCharacter));
+//! ```
+
+use crate::charset::{char_len, is_sjis_lead, Charset};
+use crate::encode::{cp932_to_pua, variant_form};
+use crate::gaiji::{code_hex, GaijiTable};
+use encoding_rs::DecoderResult;
+use ikou_layout_spec::VariantPolicy;
+use serde::Serialize;
+use std::fmt;
+
+/// The rule id of a change made by mapping a 外字 through the table.
+pub const GAIJI_RULE: &str = "gaiji.map";
+
+/// What to do with a 外字 the table does not map.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Default)]
+#[serde(rename_all = "kebab-case")]
+pub enum UnmappedGaiji {
+    /// Reject the record (the default: a PUA character means nothing outside the old system).
+    #[default]
+    Reject,
+    /// Keep the private-use character in the value and flag it.
+    KeepAndFlag,
+}
+
+/// How bytes become characters: the encoding, the CP932/JIS variant policy (applied on the way
+/// back to CP932 and by cleansing), the 外字 table and the policy for unmapped 外字.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CharProfile {
+    /// The encoding of the bytes.
+    pub charset: Charset,
+    /// The target form of the CP932/JIS variant characters.
+    pub variants: VariantPolicy,
+    /// The 外字 table.
+    pub gaiji: GaijiTable,
+    /// What to do with unmapped 外字.
+    pub unmapped: UnmappedGaiji,
+}
+
+/// A charset that cannot be decoded (`binary`, `unknown`).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("`{0}` is not a text encoding; name the file's encoding (cp932, euc-jp, utf-8, …)")]
+pub struct NotText(pub Charset);
+
+/// One thing found while decoding an item, at a byte offset relative to the item.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DecodeIssue {
+    /// Byte offset inside the item.
+    pub offset: usize,
+    /// Number of bytes concerned.
+    pub len: usize,
+    /// What it is.
+    #[serde(flatten)]
+    pub kind: DecodeIssueKind,
+}
+
+/// The kinds of [`DecodeIssue`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum DecodeIssueKind {
+    /// A byte sequence that is not valid in the encoding (skipped in the output).
+    Malformed,
+    /// The item ends in the middle of a multibyte character (skipped in the output).
+    CutCharacter,
+    /// A 外字 mapped through the table: the output holds `replacement`.
+    GaijiMapped {
+        /// The legacy code (0xF040).
+        #[serde(serialize_with = "ser_hex")]
+        code: u16,
+        /// The private-use character it decodes to without the table.
+        pua: char,
+        /// What the output holds instead.
+        replacement: String,
+    },
+    /// A 外字 the table does not map: the output holds the private-use character.
+    GaijiUnmapped {
+        /// The legacy code (0xF040).
+        #[serde(serialize_with = "ser_hex")]
+        code: u16,
+        /// The private-use character in the output.
+        pua: char,
+        /// Whether the profile rejects the record for it.
+        reject: bool,
+    },
+}
+
+fn ser_hex<S: serde::Serializer>(code: &u16, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&code_hex(*code))
+}
+
+impl DecodeIssue {
+    /// Whether this issue makes the record a reject (malformed bytes, a cut character, an
+    /// unmapped 外字 under [`UnmappedGaiji::Reject`]).
+    pub fn rejects(&self) -> bool {
+        match &self.kind {
+            DecodeIssueKind::Malformed | DecodeIssueKind::CutCharacter => true,
+            DecodeIssueKind::GaijiMapped { .. } => false,
+            DecodeIssueKind::GaijiUnmapped { reject, .. } => *reject,
+        }
+    }
+
+    /// A short kind name (`malformed`, `cut_character`, `gaiji_mapped`, `gaiji_unmapped`).
+    pub fn kind_name(&self) -> &'static str {
+        match self.kind {
+            DecodeIssueKind::Malformed => "malformed",
+            DecodeIssueKind::CutCharacter => "cut_character",
+            DecodeIssueKind::GaijiMapped { .. } => "gaiji_mapped",
+            DecodeIssueKind::GaijiUnmapped { .. } => "gaiji_unmapped",
+        }
+    }
+}
+
+impl fmt::Display for DecodeIssue {
+    /// A message with no value in it (only codes and offsets).
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.kind {
+            DecodeIssueKind::Malformed => write!(
+                f,
+                "malformed byte sequence ({} byte{}) at item byte {}",
+                self.len,
+                if self.len == 1 { "" } else { "s" },
+                self.offset
+            ),
+            DecodeIssueKind::CutCharacter => write!(
+                f,
+                "item ends inside a multibyte character (item byte {})",
+                self.offset
+            ),
+            DecodeIssueKind::GaijiMapped { code, .. } => write!(
+                f,
+                "外字 {} mapped by the table (item byte {})",
+                code_hex(*code),
+                self.offset
+            ),
+            DecodeIssueKind::GaijiUnmapped { code, pua, .. } => write!(
+                f,
+                "外字 {} (U+{:04X}) not in the table (item byte {})",
+                code_hex(*code),
+                *pua as u32,
+                self.offset
+            ),
+        }
+    }
+}
+
+impl CharProfile {
+    /// A profile for `charset` with an empty 外字 table, [`VariantPolicy::Keep`] and
+    /// [`UnmappedGaiji::Reject`].
+    ///
+    /// # Errors
+    /// [`NotText`] for `binary` and `unknown`.
+    pub fn new(charset: Charset) -> Result<CharProfile, NotText> {
+        if matches!(charset, Charset::Binary | Charset::Unknown) {
+            return Err(NotText(charset));
+        }
+        Ok(CharProfile {
+            charset,
+            variants: VariantPolicy::Keep,
+            gaiji: GaijiTable::new(),
+            unmapped: UnmappedGaiji::Reject,
+        })
+    }
+
+    /// The legacy default: CP932.
+    pub fn cp932() -> CharProfile {
+        CharProfile {
+            charset: Charset::Cp932,
+            variants: VariantPolicy::Keep,
+            gaiji: GaijiTable::new(),
+            unmapped: UnmappedGaiji::Reject,
+        }
+    }
+
+    /// The same profile with a 外字 table.
+    pub fn with_gaiji(mut self, table: GaijiTable) -> CharProfile {
+        self.gaiji = table;
+        self
+    }
+
+    /// The same profile with a policy for unmapped 外字.
+    pub fn with_unmapped(mut self, policy: UnmappedGaiji) -> CharProfile {
+        self.unmapped = policy;
+        self
+    }
+
+    /// The same profile with a variant policy.
+    pub fn with_variants(mut self, policy: VariantPolicy) -> CharProfile {
+        self.variants = policy;
+        self
+    }
+
+    /// Decodes one item's bytes, appending the text to `out` and the issues (offsets relative
+    /// to `bytes`) to `issues`. Malformed bytes and cut characters produce no output
+    /// characters; nothing is ever replaced by U+FFFD. Returns whether the item decoded
+    /// without any issue that [`DecodeIssue::rejects`].
+    pub fn decode_item(
+        &self,
+        bytes: &[u8],
+        out: &mut String,
+        issues: &mut Vec<DecodeIssue>,
+    ) -> bool {
+        let before = issues.len();
+        match self.charset {
+            Charset::Cp932 => self.decode_cp932(bytes, out, issues),
+            Charset::Ascii => decode_ascii(bytes, out, issues),
+            other => match other.encoding() {
+                Some(enc) => decode_segment(enc, other, bytes, 0, out, issues),
+                None => issues.push(DecodeIssue {
+                    offset: 0,
+                    len: bytes.len(),
+                    kind: DecodeIssueKind::Malformed,
+                }),
+            },
+        }
+        !issues
+            .get(before..)
+            .unwrap_or(&[])
+            .iter()
+            .any(DecodeIssue::rejects)
+    }
+
+    fn decode_cp932(&self, bytes: &[u8], out: &mut String, issues: &mut Vec<DecodeIssue>) {
+        let enc = encoding_rs::SHIFT_JIS;
+        let mut seg = 0usize;
+        let mut i = 0usize;
+        while i < bytes.len() {
+            let n = char_len(Charset::Cp932, bytes, i).max(1);
+            let pair = (n == 2)
+                .then(|| Some(u16::from_be_bytes([*bytes.get(i)?, *bytes.get(i + 1)?])))
+                .flatten();
+            if let Some(pua) = pair.and_then(cp932_to_pua) {
+                let code = pair.unwrap_or_default();
+                decode_segment(
+                    enc,
+                    Charset::Cp932,
+                    bytes.get(seg..i).unwrap_or(&[]),
+                    seg,
+                    out,
+                    issues,
+                );
+                match self.gaiji.get(code) {
+                    Some(m) => {
+                        out.push_str(&m.replacement);
+                        issues.push(DecodeIssue {
+                            offset: i,
+                            len: 2,
+                            kind: DecodeIssueKind::GaijiMapped {
+                                code,
+                                pua,
+                                replacement: m.replacement.clone(),
+                            },
+                        });
+                    }
+                    None => {
+                        out.push(pua);
+                        issues.push(DecodeIssue {
+                            offset: i,
+                            len: 2,
+                            kind: DecodeIssueKind::GaijiUnmapped {
+                                code,
+                                pua,
+                                reject: self.unmapped == UnmappedGaiji::Reject,
+                            },
+                        });
+                    }
+                }
+                seg = i + 2;
+            }
+            i += n;
+        }
+        decode_segment(
+            enc,
+            Charset::Cp932,
+            bytes.get(seg..).unwrap_or(&[]),
+            seg,
+            out,
+            issues,
+        );
+    }
+}
+
+fn decode_ascii(bytes: &[u8], out: &mut String, issues: &mut Vec<DecodeIssue>) {
+    for (i, &b) in bytes.iter().enumerate() {
+        if b.is_ascii() {
+            out.push(char::from(b));
+        } else {
+            issues.push(DecodeIssue {
+                offset: i,
+                len: 1,
+                kind: DecodeIssueKind::Malformed,
+            });
+        }
+    }
+}
+
+/// Whether `tail` (the bytes at the very end of an item) is the start of a character that the
+/// item cut off.
+fn is_incomplete(charset: Charset, tail: &[u8]) -> bool {
+    match (charset, tail) {
+        (Charset::Cp932, [b]) => is_sjis_lead(*b),
+        (Charset::EucJp, [b]) => matches!(b, 0x8E | 0x8F | 0xA1..=0xFE),
+        (Charset::EucJp, [0x8F, b]) => matches!(b, 0xA1..=0xFE),
+        (Charset::Utf8, [first, ..]) => {
+            let need = match first {
+                0xC2..=0xDF => 2,
+                0xE0..=0xEF => 3,
+                0xF0..=0xF4 => 4,
+                _ => 0,
+            };
+            tail.len() < need && tail.iter().skip(1).all(|b| (0x80..=0xBF).contains(b))
+        }
+        (Charset::Utf16Le | Charset::Utf16Be, t) => {
+            t.len() == 1 || t.len() == 3 || {
+                let unit = match (charset, t) {
+                    (Charset::Utf16Le, [a, b]) => u16::from_le_bytes([*a, *b]),
+                    (_, [a, b]) => u16::from_be_bytes([*a, *b]),
+                    _ => 0,
+                };
+                (0xD800..=0xDBFF).contains(&unit)
+            }
+        }
+        _ => false,
+    }
+}
+
+/// Decodes `src` (which starts at item offset `base`) with encoding_rs, without replacement.
+fn decode_segment(
+    enc: &'static encoding_rs::Encoding,
+    charset: Charset,
+    src: &[u8],
+    base: usize,
+    out: &mut String,
+    issues: &mut Vec<DecodeIssue>,
+) {
+    if src.is_empty() {
+        return;
+    }
+    let mut decoder = enc.new_decoder_without_bom_handling();
+    let mut pos = 0usize;
+    loop {
+        let rest = src.get(pos..).unwrap_or(&[]);
+        let need = decoder
+            .max_utf8_buffer_length_without_replacement(rest.len())
+            .unwrap_or(rest.len().saturating_mul(3).saturating_add(16));
+        out.reserve(need);
+        let (result, read) = decoder.decode_to_string_without_replacement(rest, out, true);
+        match result {
+            DecoderResult::InputEmpty => break,
+            DecoderResult::OutputFull => pos += read,
+            DecoderResult::Malformed(bad, after) => {
+                let end = (pos + read).saturating_sub(usize::from(after));
+                let start = end.saturating_sub(usize::from(bad));
+                let tail = src.get(start..).unwrap_or(&[]);
+                let kind = if end == src.len() && is_incomplete(charset, tail) {
+                    DecodeIssueKind::CutCharacter
+                } else {
+                    DecodeIssueKind::Malformed
+                };
+                issues.push(DecodeIssue {
+                    offset: base + start,
+                    len: end - start,
+                    kind,
+                });
+                pos += read;
+                if pos >= src.len() {
+                    break;
+                }
+            }
+        }
+    }
+}
+
+/// A byte sequence that strict JIS X 0208 Shift_JIS does not define.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("not JIS X 0208 Shift_JIS: bytes {} at offset {offset}", hex(bytes))]
+pub struct StrictJisError {
+    /// Byte offset of the sequence.
+    pub offset: usize,
+    /// The bytes (1 or 2).
+    pub bytes: Vec<u8>,
+}
+
+fn hex(b: &[u8]) -> String {
+    b.iter()
+        .map(|x| format!("{x:02X}"))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Decodes bytes as strict Shift_JIS (JIS X 0201 kana + JIS X 0208, the JIS-faithful
+/// mapping): the NEC row 13, the NEC-selected and IBM extensions and the user-defined area are
+/// errors, and 0x815C/0x8160/0x8161/0x817C/0x8191/0x8192/0x81CA decode to their JIS X 0208
+/// forms (— 〜 ‖ − ¢ £ ¬) instead of CP932's (― ～ ∥ － ￠ ￡ ￢). Bytes below 0x80 stay ASCII.
+///
+/// This is what a JIS-style decoder makes of a CP932 file; ikou uses it to show where the two
+/// disagree (domain.md §3.1), never to read legacy data.
+///
+/// ```
+/// use ikou_cleanse::decode::decode_shift_jis_strict;
+/// let mut s = String::new();
+/// decode_shift_jis_strict(b"1\x81\x602", &mut s).unwrap();
+/// assert_eq!(s, "1〜2");
+/// let err = decode_shift_jis_strict(b"\x87\x40", &mut String::new()).unwrap_err(); // ①
+/// assert_eq!(err.offset, 0);
+/// ```
+///
+/// # Errors
+/// The first sequence outside strict Shift_JIS.
+pub fn decode_shift_jis_strict(bytes: &[u8], out: &mut String) -> Result<(), StrictJisError> {
+    let mut i = 0usize;
+    while i < bytes.len() {
+        let n = char_len(Charset::Cp932, bytes, i).max(1);
+        let lead = bytes.get(i).copied().unwrap_or(0);
+        let outside = if n == 2 {
+            matches!(lead, 0x85..=0x87 | 0xEB..=0xFC)
+        } else {
+            lead >= 0x80 && !(0xA1..=0xDF).contains(&lead)
+        };
+        if outside {
+            return Err(StrictJisError {
+                offset: i,
+                bytes: bytes.get(i..i + n).unwrap_or(&[]).to_vec(),
+            });
+        }
+        i += n;
+    }
+    let mut text = String::new();
+    let mut issues = Vec::new();
+    decode_segment(
+        encoding_rs::SHIFT_JIS,
+        Charset::Cp932,
+        bytes,
+        0,
+        &mut text,
+        &mut issues,
+    );
+    if let Some(is) = issues.first() {
+        return Err(StrictJisError {
+            offset: is.offset,
+            bytes: bytes
+                .get(is.offset..is.offset + is.len)
+                .unwrap_or(&[])
+                .to_vec(),
+        });
+    }
+    out.extend(text.chars().map(|c| variant_form(c, VariantPolicy::Jis)));
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::gaiji::GaijiMapping;
+
+    fn dec(p: &CharProfile, b: &[u8]) -> (String, Vec<DecodeIssue>, bool) {
+        let mut s = String::new();
+        let mut v = Vec::new();
+        let ok = p.decode_item(b, &mut s, &mut v);
+        (s, v, ok)
+    }
+
+    #[test]
+    fn clean_cp932_and_variants_kept() {
+        let (s, v, ok) = dec(&CharProfile::cp932(), b"\x81\x60\x81\x7C\xB1\xDE\x87\x40 ");
+        assert_eq!(s, "～－ｱﾞ① ");
+        assert!(v.is_empty() && ok);
+    }
+
+    #[test]
+    fn malformed_offsets_are_exact() {
+        let (s, v, ok) = dec(&CharProfile::cp932(), b"ab\xA0cd\x85\x40e");
+        assert!(!ok);
+        // A0 is invalid; 85 40 is an unassigned pair whose ASCII trail is kept.
+        assert_eq!(s, "abcd@e");
+        assert_eq!(v.len(), 2);
+        assert_eq!((v[0].offset, v[0].len), (2, 1));
+        assert_eq!((v[1].offset, v[1].len), (5, 1));
+        assert!(v.iter().all(|i| i.kind == DecodeIssueKind::Malformed));
+        assert!(!s.contains('\u{FFFD}'));
+    }
+
+    #[test]
+    fn gaiji_policies() {
+        let mut t = GaijiTable::new();
+        t.insert(GaijiMapping {
+            code: 0xF9FC,
+            replacement: "葛\u{E0100}".into(),
+            mj: None,
+            note: None,
+        });
+        let p = CharProfile::cp932().with_gaiji(t);
+        let (s, v, ok) = dec(&p, b"\xF0\x40x\xF9\xFC");
+        assert_eq!(s, "\u{E000}x葛\u{E0100}");
+        assert!(!ok, "unmapped rejects by default");
+        assert_eq!(v.len(), 2);
+        assert_eq!(v[0].offset, 0);
+        assert!(matches!(
+            v[0].kind,
+            DecodeIssueKind::GaijiUnmapped {
+                code: 0xF040,
+                pua: '\u{E000}',
+                reject: true
+            }
+        ));
+        assert_eq!(v[1].offset, 3);
+        assert!(
+            matches!(&v[1].kind, DecodeIssueKind::GaijiMapped { code: 0xF9FC, replacement, .. } if replacement == "葛\u{E0100}")
+        );
+        let keep = p.clone().with_unmapped(UnmappedGaiji::KeepAndFlag);
+        let (_, v, ok) = dec(&keep, b"\xF0\x40");
+        assert!(ok);
+        assert!(!v[0].rejects());
+        assert_eq!(
+            v[0].to_string(),
+            "外字 F040 (U+E000) not in the table (item byte 0)"
+        );
+    }
+
+    #[test]
+    fn cut_characters_per_charset() {
+        let cases: [(Charset, &[u8], usize); 5] = [
+            (Charset::Cp932, b"a\x88", 1),
+            (Charset::EucJp, b"a\xB0", 1),
+            (Charset::EucJp, b"\x8F\xA2", 0),
+            (Charset::Utf8, b"a\xE3\x81", 1),
+            (Charset::Utf16Le, b"a\x00b", 2),
+        ];
+        for (cs, b, off) in cases {
+            let (_, v, ok) = dec(&CharProfile::new(cs).unwrap(), b);
+            assert!(!ok, "{cs}");
+            assert_eq!(v.len(), 1, "{cs} {v:?}");
+            assert_eq!(v[0].kind, DecodeIssueKind::CutCharacter, "{cs}");
+            assert_eq!(v[0].offset, off, "{cs}");
+        }
+    }
+
+    #[test]
+    fn other_charsets() {
+        let (s, v, _) = dec(
+            &CharProfile::new(Charset::EucJp).unwrap(),
+            b"\xBB\xB3\x8E\xB1",
+        );
+        assert_eq!((s.as_str(), v.len()), ("山ｱ", 0));
+        let (s, v, _) = dec(&CharProfile::new(Charset::Ascii).unwrap(), b"a\xB1b");
+        assert_eq!((s.as_str(), v[0].offset), ("ab", 1));
+        let (s, v, _) = dec(
+            &CharProfile::new(Charset::Utf8).unwrap(),
+            "髙\u{E0100}".as_bytes(),
+        );
+        assert_eq!((s.as_str(), v.len()), ("髙\u{E0100}", 0));
+        assert!(CharProfile::new(Charset::Binary).is_err());
+    }
+
+    #[test]
+    fn strict_jis_differs_on_variants() {
+        let mut s = String::new();
+        decode_shift_jis_strict(
+            b"\x81\x5C\x81\x60\x81\x61\x81\x7C\x81\x91\x81\x92\x81\xCA",
+            &mut s,
+        )
+        .unwrap();
+        assert_eq!(s, "—〜‖−¢£¬");
+        for bad in [&b"\xFA\x40"[..], b"\xED\x40", b"\xF0\x40", b"\x80", b"\xA0"] {
+            assert!(
+                decode_shift_jis_strict(bad, &mut String::new()).is_err(),
+                "{bad:?}"
+            );
+        }
+    }
+}

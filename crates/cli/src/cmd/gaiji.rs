@@ -1,0 +1,157 @@
+//! `ikou gaiji FILE… --layout ID`: the 外字 inventory, ready for 文字同定 in a spreadsheet.
+
+use crate::cmd::inspect::{load_layout, open_reader, profile_for};
+use crate::exit::{CliError, CliResult, OK};
+use crate::output::{print, print_json};
+use clap::Args;
+use ikou_cleanse::decode::DecodeIssueKind;
+use ikou_cleanse::frame::{RawRecord, Slicer};
+use ikou_cleanse::gaiji::{code_hex, GaijiInventory};
+use ikou_layout_spec::RecordRole;
+use std::fmt::Write as _;
+use std::path::PathBuf;
+
+const AFTER_HELP: &str = "\
+Lists every user-defined character (外字, CP932 F040–F9FC) in the files: code, count, the
+items it occurs in, the first record numbers, and what the table maps it to. No personal
+values are printed; --show-values adds an `example` column with one value it occurs in.
+
+The --csv output has the columns code,replacement,mj,note,count,items,first_records,pua:
+fill in replacement (the Unicode text, with an IVS where needed), mj (MJ文字図形名) and note
+in a spreadsheet, save as UTF-8 CSV, and use the file as the 外字 table (--table, or in a
+profile). Rows left without a replacement are skipped when the table is loaded.
+
+Examples:
+  ikou gaiji legacy.dat --layout legacy/sample-juki --csv > gaiji.csv
+  ikou gaiji a.dat b.dat --layout legacy/sample-juki --table gaiji.csv --json";
+
+/// `ikou gaiji` arguments.
+#[derive(Debug, Args)]
+#[command(after_help = AFTER_HELP)]
+pub struct GaijiArgs {
+    /// Files to scan.
+    #[arg(required = true)]
+    pub files: Vec<PathBuf>,
+    /// The layout: a bundled id or the path of a layout .toml file.
+    #[arg(long)]
+    pub layout: String,
+    /// The file's encoding, if not the layout's.
+    #[arg(long)]
+    pub encoding: Option<String>,
+    /// A 外字 table (CSV: code,replacement,mj,note) to show what is mapped already.
+    #[arg(long)]
+    pub table: Option<PathBuf>,
+    /// Print CSV (the table format, for staff to fill in).
+    #[arg(long, conflicts_with = "json")]
+    pub csv: bool,
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
+    /// Add an example value per code (personal data).
+    #[arg(long)]
+    pub show_values: bool,
+}
+
+/// Runs `ikou gaiji`.
+pub fn run(args: GaijiArgs) -> CliResult {
+    let mut layout = load_layout(&args.layout)?;
+    let profile = profile_for(&mut layout, args.encoding.as_deref(), args.table.as_deref())?;
+    let mut inventory = GaijiInventory::new();
+    let mut records = 0u64;
+    for file in &args.files {
+        let mut reader = open_reader(file, &layout)?;
+        let mut slicer = Slicer::new(profile.charset);
+        let mut rec = RawRecord::new();
+        let mut value = String::new();
+        let mut issues = Vec::new();
+        while reader
+            .read_record(&mut rec)
+            .map_err(|e| CliError::io(format!("{}: {e}", file.display())))?
+        {
+            records += 1;
+            let items = match rec.role {
+                RecordRole::Data => layout.items.as_slice(),
+                role => layout
+                    .record_types
+                    .as_ref()
+                    .and_then(|rt| rt.others.iter().find(|s| s.role == role))
+                    .map_or(&[][..], |s| s.items.as_slice()),
+            };
+            let mut slices = Vec::new();
+            slicer.slice(&rec, items, &mut slices);
+            for sl in &slices {
+                let (Some(bytes), Some(item)) = (sl.bytes, items.get(sl.index)) else {
+                    continue;
+                };
+                value.clear();
+                issues.clear();
+                profile.decode_item(bytes, &mut value, &mut issues);
+                for is in &issues {
+                    let code = match is.kind {
+                        DecodeIssueKind::GaijiMapped { code, .. }
+                        | DecodeIssueKind::GaijiUnmapped { code, .. } => code,
+                        _ => continue,
+                    };
+                    let example = args.show_values.then_some(value.as_str());
+                    inventory.record(
+                        code,
+                        &item.key,
+                        rec.number,
+                        profile.gaiji.get(code),
+                        example,
+                    );
+                }
+            }
+        }
+    }
+    if args.csv {
+        let mut out = Vec::new();
+        inventory
+            .write_csv(&mut out)
+            .map_err(|e| CliError::io(format!("writing CSV: {e}")))?;
+        print(&String::from_utf8_lossy(&out))?;
+    } else if args.json {
+        print_json(&serde_json::json!({
+            "files": args.files.iter().map(|f| f.display().to_string()).collect::<Vec<_>>(),
+            "layout": layout.id,
+            "records": records,
+            "codes": inventory.len(),
+            "occurrences": inventory.total(),
+            "unmapped": inventory.unmapped(),
+            "gaiji": inventory,
+        }))?;
+    } else {
+        let mut s = String::new();
+        let _ = writeln!(
+            s,
+            "{} records · {} 外字 codes · {} occurrences · {} unmapped",
+            records,
+            inventory.len(),
+            inventory.total(),
+            inventory.unmapped()
+        );
+        if !inventory.is_empty() {
+            let _ = writeln!(
+                s,
+                "{:<6} {:<7} {:>7}  {:<24} {:<20} mapped-to",
+                "code", "pua", "count", "items", "first records"
+            );
+        }
+        for e in inventory.entries() {
+            let items: Vec<String> = e.items.iter().map(|(k, n)| format!("{k}:{n}")).collect();
+            let firsts: Vec<String> = e.first_records.iter().map(u64::to_string).collect();
+            let _ = writeln!(
+                s,
+                "{:<6} {:<7} {:>7}  {:<24} {:<20} {}",
+                code_hex(e.code),
+                e.pua,
+                e.count,
+                items.join(" "),
+                firsts.join(" "),
+                e.replacement.as_deref().unwrap_or("-")
+            );
+        }
+        print(&s)?;
+    }
+    Ok(OK)
+}

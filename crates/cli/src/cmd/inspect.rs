@@ -1,0 +1,286 @@
+//! `ikou inspect FILE --layout ID`: the first look at a file, record by record and item by
+//! item — raw bytes (hex) beside the decoded text, and every finding.
+
+use crate::exit::{CliError, CliResult, OK};
+use crate::output::{print, print_json};
+use clap::Args;
+use ikou_cleanse::charset::Charset;
+use ikou_cleanse::decode::{CharProfile, DecodeIssue, DecodeIssueKind, UnmappedGaiji};
+use ikou_cleanse::frame::{role_name, RawRecord, RecordReader, Slicer};
+use ikou_cleanse::gaiji::GaijiTable;
+use ikou_cleanse::mask::mask;
+use ikou_layout_spec::{DomainType, Layout};
+use std::fmt::Write as _;
+use std::fs::File;
+use std::io::BufReader;
+use std::path::{Path, PathBuf};
+
+const AFTER_HELP: &str = "\
+Personal values (text and their bytes) are masked unless --show-values: letters, digits,
+kana and kanji become * / ＊ and their bytes **, while spaces, padding and the bytes of
+problems stay visible.
+
+Examples:
+  ikou inspect legacy.dat --layout legacy/sample-juki
+  ikou inspect legacy.dat --layout my-layout.toml --records 20 --json
+  ikou inspect legacy.dat --layout legacy/sample-juki --table gaiji.csv --show-values";
+
+/// `ikou inspect` arguments.
+#[derive(Debug, Args)]
+#[command(after_help = AFTER_HELP)]
+pub struct InspectArgs {
+    /// The file to look at.
+    pub file: PathBuf,
+    /// The layout: a bundled id (`legacy/sample-juki`) or the path of a layout .toml file.
+    #[arg(long)]
+    pub layout: String,
+    /// How many records to show.
+    #[arg(long, default_value_t = 5)]
+    pub records: u64,
+    /// The file's encoding, if not the layout's (cp932, euc-jp, utf-8, …).
+    #[arg(long)]
+    pub encoding: Option<String>,
+    /// A 外字 table (CSV: code,replacement,mj,note).
+    #[arg(long)]
+    pub table: Option<PathBuf>,
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
+    /// Show personal values unmasked.
+    #[arg(long)]
+    pub show_values: bool,
+}
+
+/// Resolves a layout id through the bundled catalog, or loads a layout file.
+pub(crate) fn load_layout(id: &str) -> Result<Layout, CliError> {
+    let path = PathBuf::from(id);
+    if id.ends_with(".toml") || path.is_file() {
+        let text = std::fs::read_to_string(&path)
+            .map_err(|e| CliError::io(format!("{}: {e}", path.display())))?;
+        return ikou_layout_spec::parse_layout(&text, &path.display().to_string())
+            .map_err(|e| CliError::usage(e.to_string()));
+    }
+    let catalog = crate::cmd::layouts::bundled()?;
+    catalog.layout(id).cloned().ok_or_else(|| {
+        let ids: Vec<_> = catalog.layouts().map(|l| l.id.as_str()).collect();
+        CliError::usage(format!("no layout `{id}`; bundled: {}", ids.join(", ")))
+    })
+}
+
+/// The layout with the encoding override applied, and the character profile.
+pub(crate) fn profile_for(
+    layout: &mut Layout,
+    encoding: Option<&str>,
+    table: Option<&Path>,
+) -> Result<CharProfile, CliError> {
+    if let Some(e) = encoding {
+        let cs = Charset::from_label(e).ok_or_else(|| {
+            CliError::usage(format!("unknown encoding `{e}` (try cp932, euc-jp, utf-8)"))
+        })?;
+        layout.encoding = cs.as_str().to_string();
+    }
+    let cs = Charset::from_label(&layout.encoding).ok_or_else(|| {
+        CliError::usage(format!(
+            "layout {}: unknown encoding `{}`",
+            layout.id, layout.encoding
+        ))
+    })?;
+    let mut profile = CharProfile::new(cs).map_err(|e| CliError::usage(e.to_string()))?;
+    if let Some(t) = table {
+        let table = GaijiTable::from_path(t).map_err(|e| CliError::usage(e.to_string()))?;
+        profile = profile.with_gaiji(table);
+    }
+    Ok(profile.with_unmapped(UnmappedGaiji::KeepAndFlag))
+}
+
+/// Opens `file` and a record reader over it.
+pub(crate) fn open_reader(
+    file: &Path,
+    layout: &Layout,
+) -> Result<RecordReader<BufReader<File>>, CliError> {
+    let f = File::open(file).map_err(|e| CliError::io(format!("{}: {e}", file.display())))?;
+    RecordReader::new(BufReader::with_capacity(1 << 16, f), layout)
+        .map_err(|e| CliError::usage(format!("{}: {e}", file.display())))
+}
+
+fn hex_masked(bytes: &[u8], issues: &[DecodeIssue], show: bool) -> String {
+    let mut keep = vec![show; bytes.len()];
+    if !show {
+        for (i, b) in bytes.iter().enumerate() {
+            if *b == b' ' {
+                if let Some(k) = keep.get_mut(i) {
+                    *k = true;
+                }
+            }
+        }
+        for w in 0..bytes.len().saturating_sub(1) {
+            if bytes.get(w..w + 2) == Some(&[0x81, 0x40]) {
+                keep.iter_mut().skip(w).take(2).for_each(|k| *k = true);
+            }
+        }
+        for is in issues {
+            keep.iter_mut()
+                .skip(is.offset)
+                .take(is.len)
+                .for_each(|k| *k = true);
+        }
+    }
+    bytes
+        .iter()
+        .zip(keep)
+        .map(|(b, k)| if k { format!("{b:02X}") } else { "**".into() })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Runs `ikou inspect`.
+pub fn run(args: InspectArgs) -> CliResult {
+    let mut layout = load_layout(&args.layout)?;
+    let profile = profile_for(&mut layout, args.encoding.as_deref(), args.table.as_deref())?;
+    let mut reader = open_reader(&args.file, &layout)?;
+    let mut slicer = Slicer::new(profile.charset);
+    let mut rec = RawRecord::new();
+    let mut text = String::new();
+    let mut records_json = Vec::new();
+    let path = args.file.display().to_string();
+    let _ = writeln!(
+        text,
+        "{path} · layout {} · encoding {}",
+        layout.id, profile.charset
+    );
+    let mut shown = 0u64;
+    while shown < args.records
+        && reader
+            .read_record(&mut rec)
+            .map_err(|e| CliError::io(format!("{path}: {e}")))?
+    {
+        shown += 1;
+        let items = match rec.role {
+            ikou_layout_spec::RecordRole::Data => layout.items.as_slice(),
+            role => layout
+                .record_types
+                .as_ref()
+                .and_then(|rt| rt.others.iter().find(|s| s.role == role))
+                .map_or(&[][..], |s| s.items.as_slice()),
+        };
+        let problems: Vec<String> = rec.problems.iter().map(ToString::to_string).collect();
+        let _ = writeln!(
+            text,
+            "\nrecord {} · byte {} · {} · {} bytes{}",
+            rec.number,
+            rec.offset,
+            role_name(rec.role),
+            rec.bytes.len(),
+            if problems.is_empty() {
+                String::new()
+            } else {
+                format!(" · PROBLEM: {}", problems.join("; "))
+            }
+        );
+        let mut slices = Vec::new();
+        slicer.slice(&rec, items, &mut slices);
+        let mut items_json = Vec::new();
+        for sl in &slices {
+            let Some(item) = items.get(sl.index) else {
+                continue;
+            };
+            let mut value = String::new();
+            let mut issues = Vec::new();
+            if let Some(b) = sl.bytes {
+                profile.decode_item(b, &mut value, &mut issues);
+            }
+            let public = args.show_values || item.domain == DomainType::RecordType;
+            let shown_value = if public { value.clone() } else { mask(&value) };
+            let hex = sl
+                .bytes
+                .map(|b| hex_masked(b, &issues, public))
+                .unwrap_or_default();
+            let mut notes: Vec<String> = sl.problems.iter().map(ToString::to_string).collect();
+            notes.extend(issues.iter().map(ToString::to_string));
+            let _ = writeln!(
+                text,
+                "  {:>3} {:<16} @{:<4} {:>3}B  [{}]  {}",
+                item.number,
+                item.key,
+                sl.offset,
+                sl.bytes.map_or(0, <[u8]>::len),
+                shown_value,
+                hex
+            );
+            for n in &notes {
+                let _ = writeln!(text, "        ! {n}");
+            }
+            if args.json {
+                let issues_json: Vec<_> = issues
+                    .iter()
+                    .map(|i| {
+                        let mut v = serde_json::to_value(i).unwrap_or_default();
+                        if let (false, DecodeIssueKind::GaijiMapped { .. }) =
+                            (args.show_values, &i.kind)
+                        {
+                            // The replacement is a character of a value: show its shape only.
+                            if let Some(o) = v.as_object_mut() {
+                                o.remove("replacement");
+                            }
+                        }
+                        v["message"] = serde_json::Value::String(i.to_string());
+                        v
+                    })
+                    .collect();
+                items_json.push(serde_json::json!({
+                    "number": item.number,
+                    "key": item.key,
+                    "name": item.name,
+                    "offset": sl.offset,
+                    "length": sl.bytes.map_or(0, <[u8]>::len),
+                    "hex": hex,
+                    "text": shown_value,
+                    "masked": !public,
+                    "slice_problems": sl.problems,
+                    "issues": issues_json,
+                }));
+            }
+        }
+        if args.json {
+            records_json.push(serde_json::json!({
+                "number": rec.number,
+                "offset": rec.offset,
+                "role": role_name(rec.role),
+                "length": rec.bytes.len(),
+                "problems": rec.problems.iter().map(|p| {
+                    let mut v = serde_json::to_value(p).unwrap_or_default();
+                    v["message"] = serde_json::Value::String(p.to_string());
+                    v
+                }).collect::<Vec<_>>(),
+                "items": items_json,
+            }));
+        }
+    }
+    let s = reader.summary();
+    if shown == 0 {
+        let _ = writeln!(
+            text,
+            "\nno records{}",
+            if s.eof_marker.is_some() {
+                " (only a DOS EOF byte)"
+            } else {
+                ""
+            }
+        );
+    }
+    if let Some(off) = s.eof_marker {
+        let _ = writeln!(text, "\nDOS EOF byte 0x1A at byte {off} (not a record)");
+    }
+    if args.json {
+        print_json(&serde_json::json!({
+            "path": path,
+            "layout": layout.id,
+            "encoding": profile.charset,
+            "records": records_json,
+            "summary": s,
+        }))?;
+    } else {
+        print(&text)?;
+    }
+    Ok(OK)
+}
