@@ -131,6 +131,10 @@ pub struct Plan {
     needed: Vec<bool>,
     /// For each source item, whether a cross-record check reads it.
     check_needed: Vec<bool>,
+    /// For each source item, how many mapping rules read it.
+    uses: Vec<u32>,
+    /// Whether the decoded source values are kept.
+    keep_before: bool,
 }
 
 fn table_index(tables: &mut Vec<CodeTable>, catalog: &Catalog, name: &str) -> Result<usize, PlanError> {
@@ -237,7 +241,17 @@ impl Plan {
                 }
             }
         }
+        let mut uses = vec![0u32; source.items.len()];
+        for r in &profile.map {
+            for k in r.source.keys() {
+                if let Some(i) = source.item_index(k) {
+                    uses[i] += 1;
+                }
+            }
+        }
         Ok(Plan {
+            uses,
+            keep_before: true,
             check_needed,
             profile,
             source,
@@ -261,31 +275,22 @@ impl Plan {
         &self.chars.gaiji
     }
 
+    /// Whether [`Processed::before`] (the decoded source values) is filled; the run turns it
+    /// off when no `before` output is written.
+    pub fn set_keep_before(&mut self, keep: bool) {
+        self.keep_before = keep;
+    }
+
+    /// Whether [`Processed::before`] is filled.
+    pub fn keeps_before(&self) -> bool {
+        self.keep_before
+    }
+
     /// Processes one data record: `number` is its 1-based data-record number in the run.
     pub fn process(&self, raw: &RawRecord, number: u64, scratch: &mut Scratch) -> Processed {
-        let mut p = self.process_items(raw, number, scratch, &self.needed, true);
-        self.validate_target(&mut p);
-        p
-    }
-
-    /// The target values the cross-record checks read, for the first pass: only the source
-    /// items they need are decoded and cleansed.
-    pub fn check_values(&self, raw: &RawRecord, scratch: &mut Scratch) -> Vec<Option<String>> {
-        self.process_items(raw, 0, scratch, &self.check_needed, false).after
-    }
-
-    fn process_items(
-        &self,
-        raw: &RawRecord,
-        number: u64,
-        scratch: &mut Scratch,
-        needed: &[bool],
-        keep_before: bool,
-    ) -> Processed {
         let mut p = Processed {
             record: number,
             offset: raw.offset,
-            raw: if keep_before { raw.bytes.clone() } else { Vec::new() },
             ..Processed::default()
         };
         for problem in &raw.problems {
@@ -296,7 +301,9 @@ impl Plan {
             });
         }
         let n = self.source.items.len();
-        p.before = vec![None; n];
+        if self.keep_before {
+            p.before = vec![None; n];
+        }
         let mut cleansed: Vec<Option<String>> = vec![None; n];
         let mut slices = Vec::with_capacity(n);
         scratch.slicer.slice(raw, &self.source.items, &mut slices);
@@ -304,8 +311,8 @@ impl Plan {
             let Some(item) = self.source.items.get(s.index) else {
                 continue;
             };
-            let wanted = needed.get(s.index).copied().unwrap_or(false);
-            if item.domain == DomainType::Filler || (!keep_before && !wanted) {
+            let wanted = self.needed.get(s.index).copied().unwrap_or(false);
+            if item.domain == DomainType::Filler || (!self.keep_before && !wanted) {
                 continue;
             }
             for prob in &s.problems {
@@ -327,45 +334,84 @@ impl Plan {
             for issue in &scratch.issues {
                 self.note_issue(issue, s.index, item, &mut p);
             }
-            if keep_before {
-                p.before[s.index] = Some(scratch.text.clone());
+            if let Some(b) = p.before.get_mut(s.index) {
+                *b = Some(scratch.text.clone());
             }
-            if !wanted {
-                continue;
-            }
-            let opts = self.item_opts.get(s.index).copied().unwrap_or_default();
-            let c = cleanse(item.domain, &scratch.text, &opts);
-            for f in &c.findings {
-                if f.is_error() {
-                    p.reasons.push(Reason {
-                        kind: f.kind.as_str().to_string(),
-                        item: Some(item.key.clone()),
-                        message: f.message.to_string(),
-                    });
-                } else {
-                    p.findings.push(f.kind.as_str());
+            if wanted {
+                if let Some(slot) = cleansed.get_mut(s.index) {
+                    *slot = self.cleanse_item(s.index, item, &scratch.text, &mut p);
                 }
-            }
-            for e in &c.edits {
-                // Removing a fixed-length item's padding is framing, not a change of the
-                // value: it is counted, not listed (before.arrow keeps the padded text).
-                if e.rule == RuleId::PaddingTrailing {
-                    p.padding_stripped += 1;
-                    continue;
-                }
-                p.changes.push(ChangeOut {
-                    item: s.index,
-                    rule: e.rule.as_str(),
-                    before: e.before.clone(),
-                    after: e.after.clone(),
-                });
-            }
-            if c.is_ok() && !c.value.is_empty() {
-                cleansed[s.index] = Some(c.value.into_owned());
             }
         }
-        p.after = self.map_values(&cleansed, &mut p.reasons);
+        p.after = self.map_values(&mut cleansed, &mut p.reasons);
+        self.validate_target(&mut p);
+        if self.keep_before || p.rejected() {
+            p.raw = raw.bytes.clone();
+        }
         p
+    }
+
+    /// Cleanses one decoded source value, noting findings, reasons and changes in `p`.
+    fn cleanse_item(&self, index: usize, item: &Item, text: &str, p: &mut Processed) -> Option<String> {
+        let opts = self.item_opts.get(index).copied().unwrap_or_default();
+        let c = cleanse(item.domain, text, &opts);
+        let ok = c.is_ok();
+        for f in c.findings {
+            if f.is_error() {
+                p.reasons.push(Reason {
+                    kind: f.kind.as_str().to_string(),
+                    item: Some(item.key.clone()),
+                    message: f.message.into_owned(),
+                });
+            } else {
+                p.findings.push(f.kind.as_str());
+            }
+        }
+        for e in c.edits {
+            // Removing a fixed-length item's padding is framing, not a change of the value:
+            // it is counted, not listed (before.arrow keeps the padded text).
+            if e.rule == RuleId::PaddingTrailing {
+                p.padding_stripped += 1;
+                continue;
+            }
+            p.changes.push(ChangeOut {
+                item: index,
+                rule: e.rule.as_str(),
+                before: e.before,
+                after: e.after,
+            });
+        }
+        (ok && !c.value.is_empty()).then(|| c.value.into_owned())
+    }
+
+    /// The target values the cross-record checks read, for the first pass: only the source
+    /// items they need are sliced, decoded and cleansed (problems are left to the second
+    /// pass, which reports them).
+    pub fn check_values(&self, raw: &RawRecord, scratch: &mut Scratch) -> Vec<Option<String>> {
+        let n = self.source.items.len();
+        let mut cleansed: Vec<Option<String>> = vec![None; n];
+        let mut sink = Processed::default();
+        let delimited = raw.field_count() > 0;
+        for (i, item) in self.source.items.iter().enumerate() {
+            if !self.check_needed.get(i).copied().unwrap_or(false) {
+                continue;
+            }
+            let bytes = if delimited {
+                raw.field(i)
+            } else {
+                ikou_cleanse::frame::item_bytes(&raw.bytes, item)
+            };
+            let Some(bytes) = bytes else { continue };
+            scratch.text.clear();
+            scratch.issues.clear();
+            self.chars
+                .decode_item(bytes, &mut scratch.text, &mut scratch.issues);
+            if let Some(slot) = cleansed.get_mut(i) {
+                *slot = self.cleanse_item(i, item, &scratch.text, &mut sink);
+            }
+        }
+        let mut ignored = Vec::new();
+        self.map_values(&mut cleansed, &mut ignored)
     }
 
     fn note_issue(&self, issue: &DecodeIssue, index: usize, item: &Item, p: &mut Processed) {
@@ -413,8 +459,17 @@ impl Plan {
         }
     }
 
-    fn map_values(&self, src: &[Option<String>], reasons: &mut Vec<Reason>) -> Vec<Option<String>> {
-        let get = |i: &usize| src.get(*i).cloned().flatten();
+    fn map_values(&self, src: &mut [Option<String>], reasons: &mut Vec<Reason>) -> Vec<Option<String>> {
+        // A source value read by one rule only is moved, not copied.
+        let mut get = |i: &usize| -> Option<String> {
+            let single = self.uses.get(*i).copied().unwrap_or(0) <= 1;
+            let slot = src.get_mut(*i)?;
+            if single {
+                slot.take()
+            } else {
+                slot.clone()
+            }
+        };
         self.map
             .iter()
             .zip(&self.target.items)
@@ -442,7 +497,7 @@ impl Plan {
                     }
                 }
                 Resolved::Join(idx, sep) => {
-                    let parts: Vec<String> = idx.iter().filter_map(get).collect();
+                    let parts: Vec<String> = idx.iter().filter_map(&mut get).collect();
                     (!parts.is_empty()).then(|| parts.join(sep))
                 }
                 Resolved::Split(i, sep, k) => get(i)

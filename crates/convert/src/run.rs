@@ -749,6 +749,17 @@ pub fn run(
     progress: &dyn Progress,
 ) -> Result<Manifest, RunError> {
     let started = Instant::now();
+    // Decoded source values are kept only when a `before` output is written.
+    let want_before = opts.outputs.before_arrow || opts.outputs.before_parquet;
+    let adjusted;
+    let plan = if plan.keeps_before() == want_before {
+        plan
+    } else {
+        let mut p = plan.clone();
+        p.set_keep_before(want_before);
+        adjusted = p;
+        &adjusted
+    };
     prepare_dir(opts, plan)?;
     let threads = if opts.threads == 0 {
         std::thread::available_parallelism().map_or(1, |n| n.get())
