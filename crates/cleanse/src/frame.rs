@@ -374,6 +374,11 @@ fn term_len_at(term: Terminator, data: &[u8], i: usize, eof: bool) -> Option<Opt
     }
 }
 
+/// Whether `b` holds a CR or LF.
+fn has_break(b: &[u8]) -> bool {
+    b.iter().any(|c| *c == b'\r' || *c == b'\n')
+}
+
 fn hex(b: &[u8]) -> String {
     b.iter()
         .map(|x| format!("{x:02X}"))
@@ -605,13 +610,17 @@ impl<R: Read> RecordReader<R> {
                     self.consume(len + t);
                     return Ok(());
                 }
-                _ if self.eof && self.avail() == len => {
+                _ if self.eof && self.avail() == len && !has_break(self.data()) => {
                     rec.bytes.extend_from_slice(self.data());
                     self.consume(len);
                     self.summary.final_terminator_missing = true;
                     return Ok(());
                 }
-                _ if self.eof && self.avail() == len + 1 && self.data().last() == Some(&0x1A) => {
+                _ if self.eof
+                    && self.avail() == len + 1
+                    && self.data().last() == Some(&0x1A)
+                    && !has_break(self.data()) =>
+                {
                     rec.bytes
                         .extend_from_slice(self.data().get(..len).unwrap_or(&[]));
                     self.consume(len);

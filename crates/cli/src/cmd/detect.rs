@@ -9,7 +9,7 @@ use std::io::Write as _;
 use std::path::PathBuf;
 
 const AFTER_HELP: &str = "\
-Reads a bounded amount of each file (the whole file up to 1 MiB, else the head, 16 samples
+Reads a bounded amount of each file (the whole file up to 1 MiB, else the head (64 KiB), 16 samples of 8 KiB
 spread through it and the tail), so even a 10 GB file is answered at once.
 
 Encodings: ascii, utf-8, utf-16le, utf-16be, cp932 (Shift_JIS as Windows reads it),
