@@ -22,7 +22,10 @@ pub fn mask(value: &str) -> String {
 
 fn mask_char(c: char) -> char {
     let u = c as u32;
-    if c.is_ascii_alphanumeric() || (0xFF66..=0xFF9D).contains(&u) {
+    if (0xFF9E..=0xFF9F).contains(&u) {
+        // Half-width voiced marks ﾞ ﾟ stay: they show a width change without the name.
+        c
+    } else if c.is_ascii_alphanumeric() || (0xFF66..=0xFF9D).contains(&u) {
         // ASCII letters and digits, half-width katakana (not the voiced marks ﾞ ﾟ).
         '*'
     } else if is_private_use(c) || c.is_whitespace() || !c.is_alphanumeric() && !is_kana(c) {

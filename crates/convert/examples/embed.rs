@@ -55,6 +55,7 @@ impl<W: Write + Send> RecordSink for JsonLines<W> {
     }
 }
 
+#[allow(clippy::print_stderr)] // an example program reports to its user
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let path = std::env::args()
         .nth(1)

@@ -12,7 +12,7 @@ use crate::sink::{RecordSink, Row, SinkError};
 use std::collections::BTreeMap;
 
 enum Table {
-    Both(ArrowParquetSink<OutputFile, OutputFile>),
+    Both(Box<ArrowParquetSink<OutputFile, OutputFile>>),
     Arrow(ArrowIpcSink<OutputFile>),
     Parquet(ParquetSink<OutputFile>),
 }
@@ -31,14 +31,14 @@ impl Table {
             OutputFile::create(&opts.out_dir, &name).map_err(|error| RunError::Output { name, error })
         };
         Ok(match (arrow, parquet) {
-            (true, true) => Some(Table::Both(ArrowParquetSink::new(
+            (true, true) => Some(Table::Both(Box::new(ArrowParquetSink::new(
                 schema,
                 create("arrow")?,
                 format!("{stem}.arrow"),
                 create("parquet")?,
                 format!("{stem}.parquet"),
                 options,
-            )?)),
+            )?))),
             (true, false) => Some(Table::Arrow(ArrowIpcSink::new(
                 schema,
                 create("arrow")?,

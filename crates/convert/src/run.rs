@@ -980,6 +980,7 @@ pub fn write_manifest(dir: &Path, manifest: &Manifest) -> Result<(), RunError> {
 }
 
 #[cfg(all(test, feature = "arrow"))]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
     use arrow_array::Array;
