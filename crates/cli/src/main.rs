@@ -47,6 +47,8 @@ enum Command {
     Normalize(cmd::normalize::NormalizeArgs),
     /// Write a synthetic legacy 住民記録 file (legacy/sample-juki) with realistic dirt.
     Sample(cmd::sample::SampleArgs),
+    /// Make a run's verification page (report.html) for the staff who sign it off.
+    Report(cmd::report::ReportArgs),
 }
 
 fn main() -> ExitCode {
@@ -67,6 +69,7 @@ fn main() -> ExitCode {
         Command::Gaiji(a) => cmd::gaiji::run(a),
         Command::Normalize(a) => cmd::normalize::run(a),
         Command::Sample(a) => cmd::sample::run(a),
+        Command::Report(a) => cmd::report::run(a),
     };
     match result {
         Ok(code) => ExitCode::from(code),

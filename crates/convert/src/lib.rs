@@ -16,6 +16,7 @@ mod arrow_out;
 pub mod manifest;
 pub mod output;
 pub mod plan;
+pub mod report;
 pub mod run;
 pub mod sample;
 pub mod sink;

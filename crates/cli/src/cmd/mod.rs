@@ -6,5 +6,6 @@ pub mod gaiji;
 pub mod inspect;
 pub mod layouts;
 pub mod normalize;
+pub mod report;
 pub mod sample;
 pub mod verify;

@@ -4,5 +4,6 @@ mod util;
 mod convert;
 mod layouts;
 mod normalize;
+mod report;
 mod sample;
 mod reading;

@@ -1,0 +1,158 @@
+//! `ikou report DIR`: (re)make a run's `report.html` from its manifest and files.
+
+use crate::exit::{CliError, CliResult, OK};
+use crate::output::print;
+use clap::{Args, ValueEnum};
+use ikou_convert::manifest::{LayoutRef, Manifest, MANIFEST};
+use ikou_convert::report::{self, Lang, ReportOptions, REPORT};
+use ikou_layout_spec::{Catalog, Layout};
+use std::path::{Path, PathBuf};
+
+const AFTER_HELP: &str = "\
+Examples:
+  ikou report run1                       # run1/report.html (Japanese, values masked)
+  ikou report run1 --lang en             # run1/report.en.html
+  ikou report run1 --out /tmp/check.html
+  ikou report run1 --specs my-specs/     # layouts of a profile that is not bundled
+
+The page is one self-contained HTML file (no scripts, fonts, images or links that load
+anything), printable on A4. Personal values are masked unless --show-values. The same run
+directory and options give the same bytes, so the default report.html matches the one the
+run wrote (and `ikou verify`). Options other than the defaults write to another name unless
+--out is given, so they never replace the run's report.html. Written atomically, mode 0600.";
+
+/// The page's language.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum LangArg {
+    /// Japanese (default).
+    Ja,
+    /// English.
+    En,
+}
+
+/// Make the verification page (report.html) of a run directory, for the staff who sign
+/// off the migration.
+#[derive(Debug, Args)]
+#[command(after_help = AFTER_HELP)]
+pub struct ReportArgs {
+    /// The run directory (with manifest.json).
+    dir: PathBuf,
+    /// The language of the page.
+    #[arg(long, value_enum, default_value = "ja")]
+    lang: LangArg,
+    /// Show personal values (names, numbers, addresses, dates) unmasked in the samples.
+    #[arg(long)]
+    show_values: bool,
+    /// Where to write the page (default: DIR/report.html, or report.en.html,
+    /// report.values.html … for other options).
+    #[arg(long, short = 'o')]
+    out: Option<PathBuf>,
+    /// Extra spec files or directories (layouts) when the run's profile is not bundled.
+    #[arg(long)]
+    specs: Vec<PathBuf>,
+}
+
+/// The default file name for the options: `report.html` only for the run's own defaults.
+fn default_name(lang: Lang, show_values: bool) -> String {
+    let mut name = String::from("report");
+    if lang == Lang::En {
+        name.push_str(".en");
+    }
+    if show_values {
+        name.push_str(".values");
+    }
+    name.push_str(".html");
+    name
+}
+
+/// The layout the run used, if the catalog has it in the same version.
+fn find<'c>(catalog: &'c Catalog, r: &LayoutRef) -> Option<&'c Layout> {
+    catalog.layout(&r.id).filter(|l| l.version == r.version)
+}
+
+/// Runs `ikou report`.
+pub fn run(args: ReportArgs) -> CliResult {
+    let mpath = args.dir.join(MANIFEST);
+    let text = std::fs::read_to_string(&mpath)
+        .map_err(|e| CliError::io(format!("{}: {e}", mpath.display())))?;
+    let manifest: Manifest = serde_json::from_str(&text)
+        .map_err(|e| CliError::usage(format!("{}: not a run manifest: {e}", mpath.display())))?;
+    let mut catalog = crate::cmd::layouts::bundled()?;
+    for s in &args.specs {
+        catalog
+            .load_path(s)
+            .map_err(|e| CliError::usage(e.to_string()))?;
+    }
+    let lang = match args.lang {
+        LangArg::Ja => Lang::Ja,
+        LangArg::En => Lang::En,
+    };
+    let source = find(&catalog, &manifest.source_layout);
+    let target = find(&catalog, &manifest.target_layout);
+    let options = ReportOptions {
+        lang,
+        show_values: args.show_values,
+        source_layout: source,
+        target_layout: target,
+    };
+    let out = args
+        .out
+        .unwrap_or_else(|| args.dir.join(default_name(lang, args.show_values)));
+    let (out_dir, name) = split(&out)?;
+    let info = report::write(&manifest, &args.dir, &options, &out_dir, &name)
+        .map_err(|e| CliError::io(e.to_string()))?;
+    let mut msg = format!("{} ({} bytes)\n", out.display(), info.bytes);
+    if source.is_none() {
+        msg.push_str(&format!(
+            "  note: layout {} {} not found (give --specs): items are named by key and code values are not shown\n",
+            manifest.source_layout.id, manifest.source_layout.version
+        ));
+    }
+    if args.show_values {
+        msg.push_str("  note: values are NOT masked: handle the page as personal data\n");
+    }
+    if out_dir == args.dir && name == REPORT {
+        if let Some(listed) = manifest.outputs.iter().find(|o| o.name == REPORT) {
+            if listed.sha256 != info.sha256 {
+                msg.push_str("  note: differs from the report.html the run wrote (ikou verify will say so)\n");
+            }
+        }
+    }
+    print(&msg)?;
+    Ok(OK)
+}
+
+/// The directory and file name of `out` (the temporary file goes in the same directory).
+fn split(out: &Path) -> Result<(PathBuf, String), CliError> {
+    let name = out
+        .file_name()
+        .and_then(|n| n.to_str())
+        .ok_or_else(|| CliError::usage(format!("{}: not a file name", out.display())))?
+        .to_string();
+    let dir = match out.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    Ok((dir, name))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names() {
+        assert_eq!(default_name(Lang::Ja, false), "report.html");
+        assert_eq!(default_name(Lang::En, false), "report.en.html");
+        assert_eq!(default_name(Lang::Ja, true), "report.values.html");
+        assert_eq!(default_name(Lang::En, true), "report.en.values.html");
+        assert_eq!(
+            split(Path::new("x.html")).unwrap(),
+            (PathBuf::from("."), "x.html".into())
+        );
+        assert_eq!(
+            split(Path::new("/a/b.html")).unwrap(),
+            (PathBuf::from("/a"), "b.html".into())
+        );
+    }
+}

@@ -1,0 +1,583 @@
+//! Reading a run directory's files for the report: streamed, keeping only counts and capped
+//! samples in memory, whatever the size of the run.
+
+use super::ReportError;
+use ikou_cleanse::charset::Charset;
+use ikou_cleanse::decode::CharProfile;
+use ikou_cleanse::mask::mask;
+use ikou_layout_spec::{DomainType, Layout};
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+/// Samples kept per rule and item.
+const SAMPLES_PER_RULE_ITEM: usize = 2;
+/// Rows of one rule and item looked at while searching for differently shaped samples.
+const SAMPLE_CANDIDATES: u32 = 5000;
+/// Record numbers kept per reject kind.
+pub(crate) const RECORDS_PER_KIND: usize = 40;
+/// Distinct tool messages kept per reject kind.
+const MESSAGES_PER_KIND: usize = 4;
+/// Distinct unmapped code values kept per item.
+pub(crate) const CODE_VALUES_PER_ITEM: usize = 40;
+/// Record numbers kept per unmapped code value.
+const RECORDS_PER_CODE: usize = 10;
+
+/// One sample change, already masked unless values are shown.
+#[derive(Debug, Clone)]
+pub(crate) struct Sample {
+    pub record: u64,
+    pub item: String,
+    pub before: String,
+    pub after: String,
+}
+
+#[derive(Debug, Default)]
+struct SampleSlot {
+    considered: u32,
+    kept: Vec<Sample>,
+    shapes: BTreeSet<(String, String)>,
+}
+
+/// What `changes.csv` (or `changes.parquet`) holds, summarised.
+#[derive(Debug, Default)]
+pub(crate) struct Changes {
+    /// Rows read.
+    pub rows: u64,
+    /// Distinct records with at least one change (rows are in record order).
+    pub records: u64,
+    /// Rows per rule and item.
+    pub by_rule_item: BTreeMap<String, BTreeMap<String, u64>>,
+    /// Which file was read.
+    pub file: String,
+    /// Sample slots per rule and item.
+    slots: BTreeMap<String, BTreeMap<String, SampleSlot>>,
+    last_record: Option<u64>,
+    show_values: bool,
+}
+
+impl Changes {
+    pub(crate) fn new(file: &str, show_values: bool) -> Changes {
+        Changes {
+            file: file.to_string(),
+            show_values,
+            ..Changes::default()
+        }
+    }
+
+    /// Takes one change row.
+    pub(crate) fn row(&mut self, record: u64, item: &str, rule: &str, before: &str, after: &str) {
+        self.rows += 1;
+        if self.last_record != Some(record) {
+            self.records += 1;
+            self.last_record = Some(record);
+        }
+        let per_item = match self.by_rule_item.get_mut(rule) {
+            Some(m) => m,
+            None => self.by_rule_item.entry(rule.to_string()).or_default(),
+        };
+        match per_item.get_mut(item) {
+            Some(n) => *n += 1,
+            None => {
+                per_item.insert(item.to_string(), 1);
+            }
+        }
+        // Looked up by &str: no allocation per row once a rule and item are known.
+        let per_rule = match self.slots.get_mut(rule) {
+            Some(m) => m,
+            None => self.slots.entry(rule.to_string()).or_default(),
+        };
+        let slot = match per_rule.get_mut(item) {
+            Some(s) => s,
+            None => per_rule.entry(item.to_string()).or_default(),
+        };
+        if slot.kept.len() >= SAMPLES_PER_RULE_ITEM || slot.considered >= SAMPLE_CANDIDATES {
+            return;
+        }
+        slot.considered += 1;
+        // A 外字 and its replacement are characters of the 外字 table, not a resident's
+        // value: they are shown as they are.
+        let table_chars = rule == ikou_cleanse::decode::GAIJI_RULE
+            && !before.is_empty()
+            && before.chars().all(ikou_cleanse::mask::is_private_use);
+        let (b, a) = if self.show_values || table_chars {
+            (before.to_string(), after.to_string())
+        } else {
+            (mask(before), mask(after))
+        };
+        // Prefer samples of different shapes: masked, many dates look alike.
+        if slot.shapes.insert((b.clone(), a.clone())) {
+            slot.kept.push(Sample {
+                record,
+                item: item.to_string(),
+                before: b,
+                after: a,
+            });
+        }
+    }
+
+    /// The samples of `rule`, items interleaved (first sample of each item, then the
+    /// second, …).
+    pub(crate) fn samples(&self, rule: &str) -> Vec<&Sample> {
+        let slots: Vec<&SampleSlot> = self
+            .slots
+            .get(rule)
+            .map(|m| m.values().collect())
+            .unwrap_or_default();
+        let mut out = Vec::new();
+        for i in 0..SAMPLES_PER_RULE_ITEM {
+            for s in &slots {
+                if let Some(x) = s.kept.get(i) {
+                    out.push(x);
+                }
+            }
+        }
+        out
+    }
+}
+
+/// What the rejects of one kind look like.
+#[derive(Debug, Default)]
+pub(crate) struct KindInfo {
+    /// Records with this kind.
+    pub records: u64,
+    /// The first record numbers.
+    pub first: Vec<u64>,
+    /// Reasons per item key.
+    pub items: BTreeMap<String, u64>,
+    /// Distinct tool messages (no values in them) with counts; capped.
+    pub messages: BTreeMap<String, u64>,
+}
+
+/// Unmapped values of one code item.
+#[derive(Debug, Default)]
+pub(crate) struct CodeValues {
+    /// Value → (records, first record numbers).
+    pub values: BTreeMap<String, (u64, Vec<u64>)>,
+    /// Records whose value was not kept (beyond the cap).
+    pub more: u64,
+    /// Records whose value could not be read from the raw bytes.
+    pub unreadable: u64,
+}
+
+/// What `rejects.csv` holds, summarised.
+#[derive(Debug, Default)]
+pub(crate) struct Rejects {
+    /// Rows read.
+    pub rows: u64,
+    /// Per reason kind.
+    pub by_kind: BTreeMap<String, KindInfo>,
+    /// `map.unmapped_code` per (source item, code table).
+    pub codes: BTreeMap<(String, String), CodeValues>,
+}
+
+fn read_err(path: &Path, message: impl Into<String>) -> ReportError {
+    ReportError::Read {
+        file: path.display().to_string(),
+        message: message.into(),
+    }
+}
+
+fn csv_err(path: &Path) -> impl Fn(csv::Error) -> ReportError + '_ {
+    move |e| read_err(path, e.to_string())
+}
+
+/// Opens a CSV with a header and finds the named columns.
+fn open_csv(
+    path: &Path,
+    columns: &[&str],
+) -> Result<(csv::Reader<std::fs::File>, Vec<Option<usize>>), ReportError> {
+    let mut rdr = csv::ReaderBuilder::new()
+        .has_headers(true)
+        .flexible(true)
+        .from_path(path)
+        .map_err(csv_err(path))?;
+    let header = rdr.byte_headers().map_err(csv_err(path))?.clone();
+    let idx = columns
+        .iter()
+        .map(|c| {
+            header.iter().position(|h| {
+                h == c.as_bytes() || h.strip_prefix(b"\xEF\xBB\xBF") == Some(c.as_bytes())
+            })
+        })
+        .collect();
+    Ok((rdr, idx))
+}
+
+fn field(rec: &csv::ByteRecord, idx: Option<usize>) -> &str {
+    idx.and_then(|i| rec.get(i))
+        .and_then(|b| std::str::from_utf8(b).ok())
+        .unwrap_or("")
+}
+
+fn record_no(rec: &csv::ByteRecord, idx: Option<usize>, path: &Path) -> Result<u64, ReportError> {
+    let s = field(rec, idx);
+    s.parse::<u64>().map_err(|_| {
+        let line = rec.position().map_or(0, csv::Position::line);
+        read_err(
+            path,
+            format!("line {line}: `record` is not a record number"),
+        )
+    })
+}
+
+/// Streams `changes.csv`.
+pub(crate) fn read_changes_csv(
+    path: &Path,
+    name: &str,
+    show_values: bool,
+) -> Result<Changes, ReportError> {
+    let (mut rdr, idx) = open_csv(path, &["record", "item", "rule", "before", "after"])?;
+    if idx.iter().take(3).any(Option::is_none) {
+        return Err(read_err(
+            path,
+            "not a changes file (needs columns record, item, rule, before, after)",
+        ));
+    }
+    let mut c = Changes::new(name, show_values);
+    let mut rec = csv::ByteRecord::new();
+    while rdr.read_byte_record(&mut rec).map_err(csv_err(path))? {
+        let record = record_no(&rec, idx[0], path)?;
+        c.row(
+            record,
+            field(&rec, idx[1]),
+            field(&rec, idx[2]),
+            field(&rec, idx[3]),
+            field(&rec, idx[4]),
+        );
+    }
+    Ok(c)
+}
+
+/// Streams `changes.parquet` batch by batch.
+#[cfg(feature = "arrow")]
+pub(crate) fn read_changes_parquet(
+    path: &Path,
+    name: &str,
+    show_values: bool,
+) -> Result<Changes, ReportError> {
+    use arrow_array::{Array, StringArray, UInt64Array};
+    let file = std::fs::File::open(path).map_err(|e| read_err(path, e.to_string()))?;
+    let reader = parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(file)
+        .map_err(|e| read_err(path, e.to_string()))?
+        .with_batch_size(8192)
+        .build()
+        .map_err(|e| read_err(path, e.to_string()))?;
+    let mut c = Changes::new(name, show_values);
+    for batch in reader {
+        let batch = batch.map_err(|e| read_err(path, e.to_string()))?;
+        let col = |n: &str| batch.column_by_name(n);
+        let records = col("record").and_then(|a| a.as_any().downcast_ref::<UInt64Array>());
+        let strs = |n: &str| col(n).and_then(|a| a.as_any().downcast_ref::<StringArray>());
+        let (Some(records), Some(items), Some(rules), Some(befores), Some(afters)) = (
+            records,
+            strs("item"),
+            strs("rule"),
+            strs("before"),
+            strs("after"),
+        ) else {
+            return Err(read_err(
+                path,
+                "not a changes file (needs columns record, item, rule, before, after)",
+            ));
+        };
+        for i in 0..batch.num_rows() {
+            c.row(
+                records.value(i),
+                sv(items, i),
+                sv(rules, i),
+                sv(befores, i),
+                sv(afters, i),
+            );
+        }
+    }
+    Ok(c)
+}
+
+#[cfg(feature = "arrow")]
+fn sv(a: &arrow_array::StringArray, i: usize) -> &str {
+    use arrow_array::Array;
+    if a.is_null(i) {
+        ""
+    } else {
+        a.value(i)
+    }
+}
+
+/// One reason parsed from the `reasons` column: `item: message (kind)` or `message (kind)`.
+fn parse_reason(text: &str) -> (Option<&str>, &str, Option<&str>) {
+    let text = text.trim();
+    let (body, kind) = match text.strip_suffix(')').and_then(|t| t.rsplit_once(" (")) {
+        Some((body, kind)) if !kind.contains(' ') => (body, Some(kind)),
+        _ => (text, None),
+    };
+    match body.split_once(": ") {
+        Some((item, msg))
+            if !item.is_empty() && item.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') =>
+        {
+            (Some(item), msg, kind)
+        }
+        _ => (None, body, kind),
+    }
+}
+
+/// The code table named in a `map.unmapped_code` message (``code not in table `x` …``).
+fn table_of(message: &str) -> &str {
+    message
+        .split_once('`')
+        .and_then(|(_, rest)| rest.split_once('`'))
+        .map_or("", |(t, _)| t)
+}
+
+fn unhex(s: &str) -> Option<Vec<u8>> {
+    let b = s.as_bytes();
+    if b.len() % 2 != 0 {
+        return None;
+    }
+    let digit = |c: u8| (c as char).to_digit(16).and_then(|d| u8::try_from(d).ok());
+    b.chunks(2)
+        .map(|p| Some(digit(*p.first()?)? << 4 | digit(*p.get(1)?)?))
+        .collect()
+}
+
+/// Reads one item's value out of a rejected record's raw bytes (fixed-length layouts only).
+fn code_value(raw_hex: &str, layout: &Layout, key: &str, show_values: bool) -> Option<String> {
+    let item = layout.item(key)?;
+    let raw = unhex(raw_hex)?;
+    let bytes = ikou_cleanse::frame::item_bytes(&raw, item)?;
+    let charset = Charset::from_label(&layout.encoding).unwrap_or(Charset::Cp932);
+    let profile = CharProfile::new(charset).ok()?;
+    let mut out = String::new();
+    let mut issues = Vec::new();
+    if !profile.decode_item(bytes, &mut out, &mut issues) || !issues.is_empty() {
+        return None;
+    }
+    let v = out.trim_matches([' ', '\u{3000}']).to_string();
+    // A code from a closed code table identifies no one; any other value is masked.
+    Some(if show_values || item.domain == DomainType::Code {
+        v
+    } else {
+        mask(&v)
+    })
+}
+
+/// Streams `rejects.csv`.
+pub(crate) fn read_rejects(
+    path: &Path,
+    source: Option<&Layout>,
+    show_values: bool,
+) -> Result<Rejects, ReportError> {
+    let (mut rdr, idx) = open_csv(path, &["record", "kinds", "reasons", "raw_hex"])?;
+    if idx.first().copied().flatten().is_none() {
+        return Err(read_err(
+            path,
+            "not a rejects file (needs a `record` column)",
+        ));
+    }
+    let mut r = Rejects::default();
+    let mut rec = csv::ByteRecord::new();
+    while rdr.read_byte_record(&mut rec).map_err(csv_err(path))? {
+        r.rows += 1;
+        let record = record_no(&rec, idx[0], path)?;
+        let reasons = field(&rec, idx[2]);
+        // A cell guarded against spreadsheet formulas starts with an apostrophe.
+        let reasons = match reasons.strip_prefix('\'') {
+            Some(rest) if rest.starts_with(['=', '+', '-', '@', '\t', '\r']) => rest,
+            _ => reasons,
+        };
+        let mut kinds_here: Vec<&str> = Vec::new();
+        for k in field(&rec, idx[1]).split('|').filter(|k| !k.is_empty()) {
+            if !kinds_here.contains(&k) {
+                kinds_here.push(k);
+            }
+        }
+        for part in reasons.split("; ") {
+            let (item, message, kind) = parse_reason(part);
+            let Some(kind) = kind else { continue };
+            if !kinds_here.contains(&kind) {
+                kinds_here.push(kind);
+            }
+            let info = r.by_kind.entry(kind.to_string()).or_default();
+            if let Some(item) = item {
+                *info.items.entry(item.to_string()).or_insert(0) += 1;
+            }
+            if let Some(n) = info.messages.get_mut(message) {
+                *n += 1;
+            } else if info.messages.len() < MESSAGES_PER_KIND {
+                info.messages.insert(message.to_string(), 1);
+            }
+            if kind == "map.unmapped_code" {
+                let key = (
+                    item.unwrap_or("").to_string(),
+                    table_of(message).to_string(),
+                );
+                let value = source.zip(item).and_then(|(layout, key)| {
+                    code_value(field(&rec, idx[3]), layout, key, show_values)
+                });
+                let cv = r.codes.entry(key).or_default();
+                match value {
+                    None => cv.unreadable += 1,
+                    Some(v) => {
+                        if let Some((n, first)) = cv.values.get_mut(&v) {
+                            *n += 1;
+                            if first.len() < RECORDS_PER_CODE {
+                                first.push(record);
+                            }
+                        } else if cv.values.len() < CODE_VALUES_PER_ITEM {
+                            cv.values.insert(v, (1, vec![record]));
+                        } else {
+                            cv.more += 1;
+                        }
+                    }
+                }
+            }
+        }
+        for k in &kinds_here {
+            let info = match r.by_kind.get_mut(*k) {
+                Some(i) => i,
+                None => r.by_kind.entry((*k).to_string()).or_default(),
+            };
+            info.records += 1;
+            if info.first.len() < RECORDS_PER_KIND {
+                info.first.push(record);
+            }
+        }
+    }
+    Ok(r)
+}
+
+/// One row of `gaiji.csv`.
+#[derive(Debug, Clone)]
+pub(crate) struct GaijiRow {
+    pub code: String,
+    pub replacement: String,
+    pub mj: String,
+    pub count: u64,
+    /// `(item key, count)`.
+    pub items: Vec<(String, u64)>,
+    pub first_records: String,
+    pub pua: String,
+}
+
+/// Reads `gaiji.csv` (one row per legacy code: at most a few thousand rows).
+pub(crate) fn read_gaiji(path: &Path) -> Result<Vec<GaijiRow>, ReportError> {
+    let (mut rdr, idx) = open_csv(
+        path,
+        &[
+            "code",
+            "replacement",
+            "mj",
+            "count",
+            "items",
+            "first_records",
+            "pua",
+        ],
+    )?;
+    if idx.first().copied().flatten().is_none() {
+        return Err(read_err(
+            path,
+            "not a 外字 inventory (needs a `code` column)",
+        ));
+    }
+    let mut rows = Vec::new();
+    let mut rec = csv::ByteRecord::new();
+    while rdr.read_byte_record(&mut rec).map_err(csv_err(path))? {
+        let items = field(&rec, idx[4])
+            .split_whitespace()
+            .map(|p| match p.rsplit_once(':') {
+                Some((k, n)) => (k.to_string(), n.parse().unwrap_or(0)),
+                None => (p.to_string(), 0),
+            })
+            .collect();
+        rows.push(GaijiRow {
+            code: field(&rec, idx[0]).to_string(),
+            replacement: field(&rec, idx[1]).to_string(),
+            mj: field(&rec, idx[2]).to_string(),
+            count: field(&rec, idx[3]).parse().unwrap_or(0),
+            items,
+            first_records: field(&rec, idx[5]).to_string(),
+            pua: field(&rec, idx[6]).to_string(),
+        });
+    }
+    Ok(rows)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reasons_parse() {
+        assert_eq!(
+            parse_reason("postal_code: 郵便番号 has 7 digits, this value has 3 (digits.length)"),
+            (
+                Some("postal_code"),
+                "郵便番号 has 7 digits, this value has 3",
+                Some("digits.length")
+            )
+        );
+        assert_eq!(
+            parse_reason("record too short (frame.truncated)"),
+            (None, "record too short", Some("frame.truncated"))
+        );
+        assert_eq!(
+            parse_reason(
+                "zokugara: code not in table `zokugara` (needed for zokugara) (map.unmapped_code)"
+            ),
+            (
+                Some("zokugara"),
+                "code not in table `zokugara` (needed for zokugara)",
+                Some("map.unmapped_code")
+            )
+        );
+        assert_eq!(
+            table_of("code not in table `zokugara` (needed for x)"),
+            "zokugara"
+        );
+        assert_eq!(parse_reason("no kind here"), (None, "no kind here", None));
+    }
+
+    #[test]
+    fn hex_decodes_or_refuses() {
+        assert_eq!(unhex("30a1FF"), Some(vec![0x30, 0xA1, 0xFF]));
+        assert_eq!(unhex("3"), None);
+        assert_eq!(unhex("zz"), None);
+    }
+
+    #[test]
+    fn samples_prefer_new_shapes_and_are_capped() {
+        let mut c = Changes::new("changes.csv", false);
+        for r in 1..=6000u64 {
+            c.row(r, "birth_date", "date.to_iso", "3330524", "1958-05-24");
+            if r == 10 {
+                c.row(r, "birth_date", "date.to_iso", "3300300", "1955-03");
+            }
+        }
+        c.row(6001, "birth_date", "date.to_iso", "3300300", "1955-0");
+        c.row(6001, "ido_date", "date.to_iso", "4010108", "1989-01-08");
+        assert_eq!(c.rows, 6003);
+        assert_eq!(c.records, 6001);
+        let s = c.samples("date.to_iso");
+        // Two shapes per item: the full date and the partial one; a third shape after the
+        // first 5,000 rows of the item is not looked at; items are interleaved.
+        let got: Vec<(u64, &str, &str, &str)> = s
+            .iter()
+            .map(|x| {
+                (
+                    x.record,
+                    x.item.as_str(),
+                    x.before.as_str(),
+                    x.after.as_str(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (1, "birth_date", "*******", "****-**-**"),
+                (6001, "ido_date", "*******", "****-**-**"),
+                (10, "birth_date", "*******", "****-**"),
+            ]
+        );
+        assert_eq!(c.by_rule_item["date.to_iso"]["birth_date"], 6002);
+    }
+}

@@ -1,0 +1,1570 @@
+//! `report.html`: the page municipal staff read to sign off a run.
+//!
+//! [`render`] builds one self-contained HTML page (inline CSS and SVG, no script, no font,
+//! image or link that loads anything) from a run's [`Manifest`] and the files in its run
+//! directory: `rejects.csv` (reasons grouped with record numbers, unmapped code values),
+//! `changes.csv` or `changes.parquet` (sample before → after pairs per rule) and `gaiji.csv`
+//! (the 外字 inventory). Optional files that a run did not write are named on the page and
+//! the manifest's counts stand in for them. The files are streamed: only counts and capped
+//! samples are kept, so a run of millions of records makes a page of the same size.
+//!
+//! Personal values are masked with [`ikou_cleanse::mask::mask`] unless
+//! [`ReportOptions::show_values`]: the shape stays (widths, spaces, 外字), so a reader sees
+//! what a rule did without seeing the resident. The output is deterministic: the same run
+//! directory and options give the same bytes (no generation time, no timings, no paths of
+//! the run directory).
+//!
+//! # Example
+//! ```no_run
+//! use ikou_convert::manifest::Manifest;
+//! use ikou_convert::report::{render, ReportOptions};
+//! use std::path::Path;
+//!
+//! let dir = Path::new("run1");
+//! let manifest: Manifest =
+//!     serde_json::from_str(&std::fs::read_to_string(dir.join("manifest.json"))?)?;
+//! let html = render(&manifest, dir, &ReportOptions::default())?;
+//! assert!(html.starts_with("<!DOCTYPE html>"));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+mod collect;
+mod html;
+mod text;
+
+use crate::manifest::{LayoutRef, Manifest};
+use crate::output::{OutputFile, OutputInfo};
+use collect::{Changes, GaijiRow, Rejects};
+use html::{bar, esc, num, pct, value};
+use ikou_layout_spec::{DomainType, Layout};
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use text::{kind_desc, rule_desc, status_desc, texts, Texts};
+
+/// The report's file name in a run directory.
+pub const REPORT: &str = "report.html";
+
+/// Rows shown in a bar chart or a list table before "N more not shown".
+const MAX_ROWS: usize = 30;
+/// Rows of the 外字 table.
+const MAX_GAIJI_ROWS: usize = 200;
+
+/// The language of the page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Lang {
+    /// Japanese (the default: municipal staff read it).
+    #[default]
+    Ja,
+    /// English.
+    En,
+}
+
+impl Lang {
+    /// The language tag (`ja`, `en`).
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::Ja => "ja",
+            Lang::En => "en",
+        }
+    }
+
+    /// The language for a tag (`ja`, `en`), or None.
+    ///
+    /// ```
+    /// use ikou_convert::report::Lang;
+    /// assert_eq!(Lang::from_code("en"), Some(Lang::En));
+    /// assert_eq!(Lang::from_code("fr"), None);
+    /// ```
+    pub fn from_code(code: &str) -> Option<Lang> {
+        match code.to_ascii_lowercase().as_str() {
+            "ja" | "jp" | "japanese" => Some(Lang::Ja),
+            "en" | "english" => Some(Lang::En),
+            _ => None,
+        }
+    }
+}
+
+/// How to make the page.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ReportOptions<'a> {
+    /// The language (Japanese by default).
+    pub lang: Lang,
+    /// Show personal values unmasked (`--show-values`). Off by default.
+    pub show_values: bool,
+    /// The run's source layout, to name items (`氏名カナ` for `shimei_kana`) and to read
+    /// unmapped code values out of rejected records' raw bytes. Without it the page names
+    /// items by key and cannot show the code values.
+    pub source_layout: Option<&'a Layout>,
+    /// The run's target layout, to name target items.
+    pub target_layout: Option<&'a Layout>,
+}
+
+/// Why a report could not be made.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ReportError {
+    /// A file of the run could not be read (its name and what is wrong; never a value).
+    #[error("{file}: {message}")]
+    Read {
+        /// The file.
+        file: String,
+        /// What went wrong, with the line where known.
+        message: String,
+    },
+    /// The report could not be written.
+    #[error("{file}: {error}")]
+    Write {
+        /// The file.
+        file: String,
+        /// The I/O error.
+        error: std::io::Error,
+    },
+}
+
+/// The files of the run the page was made from.
+struct Inputs {
+    changes: Option<Changes>,
+    rejects: Option<Rejects>,
+    gaiji: Option<Vec<GaijiRow>>,
+}
+
+/// Finds a run file listed in the manifest: its final name, or its temporary name while
+/// the run has not committed it yet.
+fn run_file(manifest: &Manifest, dir: &Path, name: &str) -> Option<PathBuf> {
+    if !manifest.outputs.iter().any(|o| o.name == name) {
+        return None;
+    }
+    let done = dir.join(name);
+    if done.exists() {
+        return Some(done);
+    }
+    let partial = dir.join(format!(".{name}.partial"));
+    Some(if partial.exists() { partial } else { done })
+}
+
+/// Builds the report page for the run in `dir` described by `manifest`.
+///
+/// Reads `rejects.csv`, `changes.csv` (or `changes.parquet`) and `gaiji.csv` when the
+/// manifest lists them, streaming each once. Works for runs with only the required outputs
+/// (`--outputs minimal`): the page says what is missing and uses the manifest's counts.
+///
+/// # Errors
+/// [`ReportError::Read`] when a file the manifest lists cannot be read or is not the file
+/// it should be.
+pub fn render(
+    manifest: &Manifest,
+    dir: &Path,
+    options: &ReportOptions,
+) -> Result<String, ReportError> {
+    let show = options.show_values;
+    let rejects = match run_file(manifest, dir, "rejects.csv") {
+        Some(p) => Some(collect::read_rejects(&p, options.source_layout, show)?),
+        None => None,
+    };
+    let changes = if let Some(p) = run_file(manifest, dir, "changes.csv") {
+        Some(collect::read_changes_csv(&p, "changes.csv", show)?)
+    } else {
+        changes_parquet(manifest, dir, show)?
+    };
+    let gaiji = match run_file(manifest, dir, "gaiji.csv") {
+        Some(p) => Some(collect::read_gaiji(&p)?),
+        None => None,
+    };
+    let inputs = Inputs {
+        changes,
+        rejects,
+        gaiji,
+    };
+    let mut page = Page {
+        s: String::with_capacity(64 * 1024),
+        t: texts(options.lang),
+        lang: options.lang,
+        m: manifest,
+        o: options,
+        i: &inputs,
+    };
+    page.build();
+    Ok(page.s)
+}
+
+#[cfg(feature = "arrow")]
+fn changes_parquet(
+    manifest: &Manifest,
+    dir: &Path,
+    show: bool,
+) -> Result<Option<Changes>, ReportError> {
+    match run_file(manifest, dir, "changes.parquet") {
+        Some(p) => Ok(Some(collect::read_changes_parquet(
+            &p,
+            "changes.parquet",
+            show,
+        )?)),
+        None => Ok(None),
+    }
+}
+
+#[cfg(not(feature = "arrow"))]
+fn changes_parquet(_: &Manifest, _: &Path, _: bool) -> Result<Option<Changes>, ReportError> {
+    Ok(None)
+}
+
+/// Renders the report and writes it as `out_dir/name` atomically (a temporary name in the
+/// same directory, synced, then renamed), readable only by its owner.
+///
+/// # Errors
+/// [`ReportError::Read`] as [`render`]; [`ReportError::Write`] when the file cannot be
+/// written.
+pub fn write(
+    manifest: &Manifest,
+    dir: &Path,
+    options: &ReportOptions,
+    out_dir: &Path,
+    name: &str,
+) -> Result<OutputInfo, ReportError> {
+    use std::io::Write as _;
+    let html = render(manifest, dir, options)?;
+    let werr = |error| ReportError::Write {
+        file: out_dir.join(name).display().to_string(),
+        error,
+    };
+    let mut f = OutputFile::create(out_dir, name).map_err(werr)?;
+    if let Err(e) = f.write_all(html.as_bytes()) {
+        f.discard();
+        return Err(werr(e));
+    }
+    f.complete().map_err(werr)?.commit(out_dir).map_err(werr)
+}
+
+const CSS: &str = r#"
+:root{--ink:#1a1a1a;--muted:#5b5b5b;--line:#c9ced6;--ok:#17643a;--ng:#a3131b;--warn:#8a5a00;--bar:#2f6db5;--bar2:#b3472e;--bar3:#6b5bb5;--bg2:#f3f5f8}
+*{box-sizing:border-box}
+html{-webkit-print-color-adjust:exact;print-color-adjust:exact}
+body{font-family:"Noto Sans CJK JP","Noto Sans JP","Hiragino Kaku Gothic ProN","Yu Gothic","Meiryo",sans-serif;color:var(--ink);margin:0 auto;max-width:60rem;padding:1.2rem 1.5rem 3rem;line-height:1.6;font-size:15px}
+h1{font-size:1.55rem;margin:.2rem 0 .1rem}
+h2{font-size:1.2rem;margin:2rem 0 .6rem;padding:.2rem 0 .2rem .6rem;border-left:.35rem solid var(--bar);break-after:avoid}
+h3{font-size:1.02rem;margin:1.2rem 0 .4rem;break-after:avoid}
+p{margin:.4rem 0}
+.sub{color:var(--muted);margin:0 0 .8rem}
+.cards{display:flex;flex-wrap:wrap;gap:.6rem;margin:.8rem 0}
+.card{border:1px solid var(--line);border-radius:.4rem;padding:.4rem .8rem;min-width:8.5rem;background:var(--bg2)}
+.card .k{font-size:.85rem;color:var(--muted)}
+.card .v{font-size:1.45rem;font-weight:bold}
+.card .u{font-size:.85rem;margin-left:.2rem}
+.card.bad{border-color:var(--ng)}.card.bad .v{color:var(--ng)}
+.verdict{font-weight:bold;font-size:1.1rem;padding:.5rem .8rem;border-radius:.4rem;margin:.6rem 0}
+.verdict.ok{color:var(--ok);border:2px solid var(--ok)}
+.verdict.ng{color:var(--ng);border:2px solid var(--ng)}
+.warn{border:2px solid var(--warn);background:#fff7e0;padding:.5rem .8rem;border-radius:.4rem;margin:.6rem 0}
+.warn strong{color:var(--warn)}
+.values{border-color:var(--ng);background:#fdecec}
+ol.next{padding-left:1.6rem}ol.next li{margin:.35rem 0}
+.tag{display:inline-block;font-size:.78rem;font-weight:bold;padding:0 .4rem;border-radius:.25rem;margin-right:.4rem;border:1px solid}
+.tag.high{color:var(--ng);border-color:var(--ng)}.tag.mid{color:var(--warn);border-color:var(--warn)}.tag.info{color:var(--muted);border-color:var(--muted)}
+table{border-collapse:collapse;width:100%;margin:.4rem 0 .8rem;font-size:.92rem}
+th,td{border:1px solid var(--line);padding:.25rem .45rem;text-align:left;vertical-align:top}
+th{background:var(--bg2);font-weight:bold}
+tr{break-inside:avoid}
+td.n,th.n{text-align:right;white-space:nowrap;font-variant-numeric:tabular-nums}
+td.b{width:32%}
+svg.bar{display:block;width:100%;height:.8rem;margin-top:.3rem}
+svg.bar rect{fill:var(--bar)}svg.bar.rej rect{fill:var(--bar2)}svg.bar.item rect{fill:var(--bar3)}
+code,.mono{font-family:"Noto Sans Mono CJK JP","BIZ UDGothic","MS Gothic",monospace;font-size:.88em}
+.id{color:var(--muted);font-family:monospace;font-size:.8em;margin-left:.3rem}
+.hash{font-family:monospace;font-size:.75rem;word-break:break-all}
+.val{font-family:"Noto Sans Mono CJK JP","BIZ UDGothic","MS Gothic",monospace;white-space:pre-wrap;word-break:break-all}
+.sp,.zsp{outline:1px dotted #8a8a8a;outline-offset:-1px;background:#eef2f7}
+.sp{display:inline-block;min-width:.45em}
+.zsp{outline-style:dashed}
+.gj,.ctl{font-family:monospace;font-size:.8em;border:1px solid var(--ng);color:var(--ng);padding:0 .15rem;margin:0 .05rem}
+.empty{color:var(--muted);font-style:italic}
+.nw{white-space:nowrap}
+.ok{color:var(--ok);font-weight:bold}.ng{color:var(--ng);font-weight:bold}.na{color:var(--muted)}
+.more{color:var(--muted);font-size:.88rem}
+.recs{font-family:monospace;font-size:.85rem}
+.msg{color:var(--muted);font-size:.85rem}
+.arrow{color:var(--muted);text-align:center;width:1.5rem}
+footer{margin-top:2.5rem;border-top:1px solid var(--line);padding-top:.6rem;color:var(--muted);font-size:.85rem}
+@page{size:A4;margin:14mm 12mm}
+@media print{body{max-width:none;padding:0;font-size:10pt}h2{break-before:auto}.card{min-width:7rem}section{break-inside:auto}table{font-size:9pt}}
+"#;
+
+struct Page<'a> {
+    s: String,
+    t: &'static Texts,
+    lang: Lang,
+    m: &'a Manifest,
+    o: &'a ReportOptions<'a>,
+    i: &'a Inputs,
+}
+
+/// How urgent an item of the "what to check next" list is.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Level {
+    High,
+    Mid,
+    Info,
+}
+
+impl Page<'_> {
+    fn ja(&self) -> bool {
+        self.lang == Lang::Ja
+    }
+
+    /// Picks the Japanese or English text.
+    fn tr<'s>(&self, ja: &'s str, en: &'s str) -> &'s str {
+        if self.ja() {
+            ja
+        } else {
+            en
+        }
+    }
+
+    fn more(&self, n: usize) -> String {
+        format!(
+            "<p class=\"more\">{}</p>",
+            esc(&self.t.more_not_shown.replace("{n}", &num(n as u64)))
+        )
+    }
+
+    fn more_u64(&self, n: u64) -> String {
+        format!(
+            "<p class=\"more\">{}</p>",
+            esc(&self.t.more_not_shown.replace("{n}", &num(n)))
+        )
+    }
+
+    fn unit(&self) -> &'static str {
+        self.t.records
+    }
+
+    /// `1,000件` / `1,000 records`.
+    fn n_records(&self, n: u64) -> String {
+        if self.ja() {
+            format!("{}件", num(n))
+        } else {
+            format!("{} {}", num(n), if n == 1 { "record" } else { "records" })
+        }
+    }
+
+    /// An item key with its name from the layouts.
+    fn item(&self, key: &str) -> String {
+        let name = self
+            .o
+            .source_layout
+            .and_then(|l| l.item(key))
+            .or_else(|| self.o.target_layout.and_then(|l| l.item(key)))
+            .map(|i| i.name.as_str());
+        match name {
+            Some(n) => format!("{}<span class=\"id\">{}</span>", esc(n), esc(key)),
+            None if key.is_empty() => "―".into(),
+            None => format!("<code>{}</code>", esc(key)),
+        }
+    }
+
+    /// An item name for running text (no markup).
+    fn item_plain(&self, key: &str) -> String {
+        self.o
+            .source_layout
+            .and_then(|l| l.item(key))
+            .or_else(|| self.o.target_layout.and_then(|l| l.item(key)))
+            .map_or_else(|| key.to_string(), |i| i.name.clone())
+    }
+
+    fn rule(&self, id: &str) -> String {
+        match rule_desc(self.lang, id) {
+            Some(d) => format!("{}<span class=\"id\">{}</span>", esc(d), esc(id)),
+            None => format!("<code>{}</code>", esc(id)),
+        }
+    }
+
+    fn kind(&self, id: &str) -> String {
+        match kind_desc(self.lang, id) {
+            Some(d) => format!("{}<span class=\"id\">{}</span>", esc(d), esc(id)),
+            None => format!("<code>{}</code>", esc(id)),
+        }
+    }
+
+    fn kind_plain(&self, id: &str) -> String {
+        kind_desc(self.lang, id).map_or_else(|| id.to_string(), str::to_string)
+    }
+
+    fn has_output(&self, name: &str) -> bool {
+        self.m.outputs.iter().any(|o| o.name == name)
+    }
+
+    fn build(&mut self) {
+        let t = self.t;
+        let _ = write!(
+            self.s,
+            "<!DOCTYPE html>\n<html lang=\"{}\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<meta name=\"generator\" content=\"ikou {}\">\n<title>{} – {}</title>\n<style>{}</style>\n</head>\n<body>\n",
+            self.lang.code(),
+            esc(&self.m.tool_version),
+            esc(t.title),
+            esc(&self.m.profile),
+            CSS
+        );
+        self.header();
+        self.next_steps();
+        self.accounting();
+        self.changes();
+        self.samples();
+        self.rejects();
+        self.dates();
+        self.codes();
+        self.gaiji();
+        self.findings();
+        self.run_info();
+        self.footer();
+        self.s.push_str("</body>\n</html>\n");
+    }
+
+    fn header(&mut self) {
+        let (t, m) = (self.t, self.m);
+        let c = &m.counts;
+        let _ = write!(
+            self.s,
+            "<header>\n<h1>{}</h1>\n<p class=\"sub\">{}: <strong>{}</strong> ・ {} <span class=\"mono\">{}</span> → {} <span class=\"mono\">{}</span></p>\n",
+            esc(t.title),
+            esc(t.profile),
+            esc(&m.profile),
+            esc(&m.source_layout.name),
+            esc(&m.source_layout.id),
+            esc(&m.target_layout.name),
+            esc(&m.target_layout.id),
+        );
+        let balanced = c.input_records == c.output_records + c.rejected_records && m.accounting_ok;
+        let changes: u64 = c.changes_by_rule.values().sum();
+        self.s.push_str("<div class=\"cards\">\n");
+        let cards: [(&str, u64, &str, &str, bool); 5] = [
+            (
+                t.summary_input,
+                c.input_records,
+                self.unit(),
+                "input_records",
+                false,
+            ),
+            (
+                t.summary_output,
+                c.output_records,
+                self.unit(),
+                "output_records",
+                false,
+            ),
+            (
+                t.summary_rejected,
+                c.rejected_records,
+                self.unit(),
+                "rejected_records",
+                c.rejected_records > 0,
+            ),
+            (t.summary_changes, changes, self.unit(), "changes", false),
+            (
+                t.summary_gaiji,
+                c.gaiji_unmapped,
+                t.places,
+                "gaiji_unmapped",
+                c.gaiji_unmapped > 0,
+            ),
+        ];
+        for (k, v, u, key, bad) in cards {
+            let _ = writeln!(
+                self.s,
+                "<div class=\"card{}\"><div class=\"k\">{}</div><div><span class=\"v\" data-count=\"{key}\">{}</span><span class=\"u\">{}</span></div></div>",
+                if bad { " bad" } else { "" },
+                esc(k),
+                num(v),
+                esc(u)
+            );
+        }
+        self.s.push_str("</div>\n");
+        let _ = writeln!(
+            self.s,
+            "<p class=\"verdict {}\" data-check=\"accounting\">{} {}</p>",
+            if balanced { "ok" } else { "ng" },
+            if balanced { "✓" } else { "✗" },
+            esc(if balanced {
+                t.accounting_ok
+            } else {
+                t.accounting_ng
+            }),
+        );
+        for (role, l) in [(t.source, &m.source_layout), (t.target, &m.target_layout)] {
+            let (desc, warn) = status_desc(self.lang, &l.status);
+            if !warn {
+                continue;
+            }
+            let advice = match (l.status.as_str(), self.lang) {
+                ("synthetic", Lang::Ja) => "本番のデータには使えません。",
+                ("synthetic", Lang::En) => "Not for real data.",
+                (_, Lang::Ja) => "本番で使う前に、公式の項目定義と照合してください。",
+                (_, Lang::En) => {
+                    "Check it against the official item definitions before production use."
+                }
+            };
+            let what = if self.ja() {
+                format!(
+                    "{}レイアウト「{}」<span class=\"mono\">{} {}</span>は{}です。",
+                    esc(role),
+                    esc(&l.name),
+                    esc(&l.id),
+                    esc(&l.version),
+                    esc(desc)
+                )
+            } else {
+                format!(
+                    "the {} layout “{}” <span class=\"mono\">{} {}</span> is {}. ",
+                    esc(role),
+                    esc(&l.name),
+                    esc(&l.id),
+                    esc(&l.version),
+                    esc(desc)
+                )
+            };
+            let _ = writeln!(
+                self.s,
+                "<div class=\"warn\" data-status=\"{}\"><strong>{}</strong>{}{}</div>",
+                esc(&l.status),
+                self.tr("⚠ 注意：", "⚠ Caution: "),
+                what,
+                esc(advice),
+            );
+        }
+        if self.o.show_values {
+            let _ = writeln!(
+                self.s,
+                "<div class=\"warn values\"><strong>{}</strong></div>",
+                esc(t.values_note)
+            );
+        }
+        self.s.push_str("</header>\n");
+    }
+
+    fn next_steps(&mut self) {
+        let mut items: Vec<(Level, String)> = Vec::new();
+        let (m, c) = (self.m, &self.m.counts);
+        let ja = self.ja();
+        if c.input_records != c.output_records + c.rejected_records || !m.accounting_ok {
+            items.push((
+                Level::High,
+                self.tr(
+                    "件数が合っていません。この結果は使わず、開発元に連絡してください。",
+                    "The counts do not add up. Do not use this run; contact the vendor.",
+                )
+                .into(),
+            ));
+        }
+        if c.rejected_records > 0 {
+            let mut top: Vec<(&String, &u64)> = c.rejects_by_reason.iter().collect();
+            top.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+            let list: Vec<String> = top
+                .iter()
+                .take(3)
+                .map(|(k, n)| format!("{} {}", esc(&self.kind_plain(k)), self.n_records(**n)))
+                .collect();
+            items.push((
+                Level::High,
+                if ja {
+                    format!(
+                        "除外した{}（入力の{}）を rejects.csv で確認し、元データを直してから再実行してください。多い理由：{}。",
+                        self.n_records(c.rejected_records),
+                        pct(c.rejected_records, c.input_records),
+                        list.join("、")
+                    )
+                } else {
+                    format!(
+                        "Review the {} rejected ({} of the input) in rejects.csv, correct the source data and run again. Most frequent: {}.",
+                        self.n_records(c.rejected_records),
+                        pct(c.rejected_records, c.input_records),
+                        list.join("; ")
+                    )
+                },
+            ));
+        }
+        // 外字: distinct codes from the inventory when there is one.
+        if c.gaiji_unmapped > 0 {
+            let codes: Vec<String> = self
+                .i
+                .gaiji
+                .as_ref()
+                .map(|g| {
+                    g.iter()
+                        .filter(|r| r.replacement.is_empty())
+                        .map(|r| esc(&r.code))
+                        .collect()
+                })
+                .unwrap_or_default();
+            let shown: Vec<String> = codes.iter().take(10).cloned().collect();
+            let list = if codes.is_empty() {
+                String::new()
+            } else if codes.len() > shown.len() {
+                format!("（{} …）", shown.join(", "))
+            } else {
+                format!("（{}）", shown.join(", "))
+            };
+            items.push((
+                Level::High,
+                if ja {
+                    if codes.is_empty() {
+                        format!("外字対応表にない外字が{}か所あります{}。文字同定を行い、外字対応表に追加してください。", num(c.gaiji_unmapped), list)
+                    } else {
+                        format!("外字対応表にない外字が{}種類（{}か所）あります{}。文字同定を行い、外字対応表に追加してください。", num(codes.len() as u64), num(c.gaiji_unmapped), list)
+                    }
+                } else {
+                    format!(
+                        "{} occurrences of 外字 are not in the 外字 table{}. Identify them (文字同定) and add them to the table.",
+                        num(c.gaiji_unmapped),
+                        list.replace('（', " (").replace('）', ")")
+                    )
+                },
+            ));
+        }
+        let mapped = c.changes_by_rule.get("gaiji.map").copied().unwrap_or(0);
+        if mapped > 0 {
+            items.push((
+                Level::Mid,
+                if ja {
+                    format!("外字対応表で置き換えた外字{}か所が、正しい字形になっているか確認してください（下の「外字の一覧」）。", num(mapped))
+                } else {
+                    format!("Check that the {} 外字 replaced through the table got the right character (see the 外字 inventory).", num(mapped))
+                },
+            ));
+        }
+        let reason = |k: &str| c.rejects_by_reason.get(k).copied().unwrap_or(0);
+        let code_n = reason("map.unmapped_code");
+        if code_n > 0 {
+            let mut names: Vec<String> = Vec::new();
+            if let Some(r) = &self.i.rejects {
+                for (item, _) in r.codes.keys() {
+                    let n = esc(&self.item_plain(item));
+                    if !names.contains(&n) {
+                        names.push(n);
+                    }
+                }
+            }
+            let list = if names.is_empty() {
+                String::new()
+            } else if ja {
+                format!("（{}）", names.join("、"))
+            } else {
+                format!(" ({})", names.join(", "))
+            };
+            items.push((
+                Level::Mid,
+                if ja {
+                    format!("コード表にないコード値が{}あります{}。コード表に追加するか、元データを確認してください（下の「コード表にないコード値」）。", self.n_records(code_n), list)
+                } else {
+                    format!("{} code values are not in their code table{}: add them to the table or check the source (see below).", num(code_n), list)
+                },
+            ));
+        }
+        let date_rejects: u64 = c
+            .rejects_by_reason
+            .iter()
+            .filter(|(k, _)| k.starts_with("date."))
+            .map(|(_, n)| n)
+            .sum();
+        if date_rejects > 0 {
+            items.push((
+                Level::Mid,
+                if ja {
+                    format!("正しくない日付が{}あり、そのレコードを除外しました。原本で正しい日付を確認してください（下の「日付の問題」）。", self.n_records(date_rejects))
+                } else {
+                    format!("{} dates are not valid and their records were rejected: check the right dates in the source (see Date problems).", num(date_rejects))
+                },
+            ));
+        }
+        let partial = c.findings_by_kind.get("date.partial").copied().unwrap_or(0);
+        if partial > 0 {
+            items.push((
+                Level::Info,
+                if ja {
+                    format!("日または月が不明な日付が{}あります。分かる範囲（年月、または年）で移行しました。原本で分かるものは補ってください。", self.n_records(partial))
+                } else {
+                    format!("{} dates have an unknown day or month; they were kept as far as known (year-month or year). Complete them from the source where possible.", num(partial))
+                },
+            ));
+        }
+        let cd = reason("checkdigit.mismatch");
+        if cd > 0 {
+            items.push((
+                Level::Mid,
+                if ja {
+                    format!("チェックデジットが合わない番号（個人番号など）が{}あります。ツールは番号を直しません。原本で番号を確認してください。", self.n_records(cd))
+                } else {
+                    format!("{} numbers (個人番号 etc.) fail their check digit. ikou never corrects them: check the numbers in the source.", num(cd))
+                },
+            ));
+        }
+        let dup = reason("check.duplicate");
+        if dup > 0 {
+            items.push((
+                Level::Mid,
+                if ja {
+                    format!("同じ番号（住民票コードなど）を持つレコードが{}あります。同じ人の重複か、番号の誤りかを確認してください。", self.n_records(dup))
+                } else {
+                    format!("{} records share a key that must be unique (住民票コード etc.): a duplicate person or a wrong number?", num(dup))
+                },
+            ));
+        }
+        let heads = reason("check.household_no_head") + reason("check.household_heads");
+        if heads > 0 {
+            items.push((
+                Level::Mid,
+                if ja {
+                    format!("世帯主がいない、または複数いる世帯のレコードが{}あります。世帯と続柄を確認してください。", self.n_records(heads))
+                } else {
+                    format!("{} records belong to households with no head or several heads: check households and 続柄.", num(heads))
+                },
+            ));
+        }
+        let req = reason("target.required");
+        if req > 0 {
+            items.push((
+                Level::Mid,
+                if ja {
+                    format!(
+                        "必須の項目が空のレコードが{}あります。原本で値を確認してください。",
+                        self.n_records(req)
+                    )
+                } else {
+                    format!(
+                        "{} records have a required item empty: find the values in the source.",
+                        num(req)
+                    )
+                },
+            ));
+        }
+        // Half-width readings made full-width: candidates for the standard's 確認フラグ.
+        if let (Some(layout), Some(ch)) = (self.o.source_layout, &self.i.changes) {
+            let n: u64 = ch
+                .by_rule_item
+                .get("width.fullwidth")
+                .map(|items| {
+                    items
+                        .iter()
+                        .filter(|(k, _)| {
+                            layout.item(k).is_some_and(|i| i.domain == DomainType::Kana)
+                        })
+                        .map(|(_, n)| n)
+                        .sum()
+                })
+                .unwrap_or(0);
+            if n > 0 {
+                items.push((
+                    Level::Info,
+                    if ja {
+                        format!("フリガナ{}を半角から全角に変換しました。標準仕様の「フリガナ確認フラグ」をどう設定するか決めてください。", self.n_records(n))
+                    } else {
+                        format!("{} readings (フリガナ) were converted from half-width to full-width: decide how to set the standard's フリガナ確認フラグ.", num(n))
+                    },
+                ));
+            }
+        }
+        if self.i.changes.is_none() && c.changes_by_rule.values().sum::<u64>() > 0 {
+            items.push((
+                Level::Info,
+                self.tr(
+                    "修正の明細（changes.csv）を作成していないため、修正の例を表示できません。例を見るには --outputs changes を付けて再実行してください。",
+                    "The run wrote no list of changes (changes.csv), so no samples are shown. Run again with --outputs changes to see them.",
+                )
+                .into(),
+            ));
+        }
+        if self.i.gaiji.is_none() && !c.gaiji_by_code.is_empty() {
+            items.push((
+                Level::Info,
+                self.tr(
+                    "外字の一覧（gaiji.csv）を作成していないため、外字の置き換え状況はコードごとの件数だけを示します。--outputs gaiji で作成できます。",
+                    "The run wrote no 外字 inventory (gaiji.csv): only counts per code are shown. --outputs gaiji writes it.",
+                )
+                .into(),
+            ));
+        }
+        if items.is_empty() {
+            items.push((Level::Info, esc(self.t.nothing_to_check)));
+        } else if self.i.changes.is_some() && c.changes_by_rule.values().sum::<u64>() > 0 {
+            items.push((
+                Level::Info,
+                self.tr(
+                    "下の「修正の例」からいくつか選び、元のシステムの画面や帳票と照らし合わせてください。",
+                    "Pick a few of the sample changes below and compare them with the old system's screens or printouts.",
+                )
+                .into(),
+            ));
+        }
+        items.sort_by_key(|(l, _)| *l);
+        let _ = writeln!(
+            self.s,
+            "<section id=\"next\">\n<h2>{}</h2>\n<ol class=\"next\">",
+            esc(self.t.next_title)
+        );
+        for (level, text) in items {
+            let (class, label) = match level {
+                Level::High => ("high", self.tr("重要", "important")),
+                Level::Mid => ("mid", self.tr("確認", "check")),
+                Level::Info => ("info", self.tr("参考", "note")),
+            };
+            let _ = writeln!(
+                self.s,
+                "<li><span class=\"tag {class}\">{label}</span>{text}</li>"
+            );
+        }
+        self.s.push_str("</ol>\n</section>\n");
+    }
+
+    fn check_row(&mut self, what: &str, expected: u64, found: Option<u64>, key: &str) {
+        let t = self.t;
+        let (class, res) = match found {
+            Some(f) if f == expected => ("ok", t.match_ok),
+            Some(_) => ("ng", t.match_ng),
+            None => ("na", t.not_checked),
+        };
+        let _ = writeln!(
+            self.s,
+            "<tr data-check=\"{key}\"><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"{class}\">{}</td></tr>",
+            what,
+            num(expected),
+            found.map_or_else(|| "―".into(), num),
+            esc(res)
+        );
+    }
+
+    fn accounting(&mut self) {
+        let t = self.t;
+        let c = &self.m.counts;
+        let _ = writeln!(
+            self.s,
+            "<section id=\"accounting\">\n<h2>{}</h2>\n<table>\n<tr><th>{}</th><th class=\"n\">{}</th><th class=\"n\">{}</th><th>{}</th></tr>",
+            esc(t.checks_title),
+            esc(t.check),
+            esc(t.expected),
+            esc(t.found),
+            esc(t.result)
+        );
+        let sum = c.output_records + c.rejected_records;
+        let eq = if self.ja() {
+            format!(
+                "入力の件数 ＝ 移行 {}件 ＋ 除外 {}件",
+                num(c.output_records),
+                num(c.rejected_records)
+            )
+        } else {
+            format!(
+                "input = migrated {} + rejected {}",
+                num(c.output_records),
+                num(c.rejected_records)
+            )
+        };
+        self.check_row(&esc(&eq), c.input_records, Some(sum), "balance");
+        let from_inputs: u64 = self.m.inputs.iter().map(|i| i.records).sum();
+        let what = self.tr(
+            "入力ファイルごとの件数の合計",
+            "records per input file, summed",
+        );
+        self.check_row(what, c.input_records, Some(from_inputs), "inputs");
+        let what = self.tr(
+            "rejects.csv の行数（除外の件数）",
+            "rows of rejects.csv (rejected records)",
+        );
+        let rows = self.i.rejects.as_ref().map(|r| r.rows);
+        self.check_row(what, c.rejected_records, rows, "rejects_rows");
+        let total_changes: u64 = c.changes_by_rule.values().sum();
+        let changes_rows = self.i.changes.as_ref().map(|ch| ch.rows);
+        let what = match self.i.changes.as_ref() {
+            Some(ch) => format!(
+                "{} {}",
+                esc(&ch.file),
+                self.tr("の行数（修正の件数）", "rows (changes)")
+            ),
+            None => self
+                .tr(
+                    "修正の明細の行数（changes.csv なし）",
+                    "rows of the change list (no changes.csv)",
+                )
+                .into(),
+        };
+        self.check_row(&what, total_changes, changes_rows, "changes_rows");
+        if let Some(g) = &self.i.gaiji {
+            let found: u64 = g.iter().map(|r| r.count).sum();
+            let expected: u64 = c.gaiji_by_code.values().sum();
+            let what = self.tr(
+                "gaiji.csv の外字の件数の合計",
+                "外字 occurrences in gaiji.csv",
+            );
+            self.check_row(what, expected, Some(found), "gaiji");
+        }
+        self.s.push_str("</table>\n");
+        let _ = writeln!(
+            self.s,
+            "<p class=\"msg\">{}</p>\n</section>",
+            self.tr(
+                "ファイルが作成時から変わっていないこと（SHA-256）と標準データの行数は、ikou verify で確認できます。",
+                "ikou verify checks that no file changed since the run (SHA-256) and counts the standard CSV's rows."
+            )
+        );
+    }
+
+    /// A bar chart as a table: label, count, bar. Rows sorted by count, capped.
+    fn chart(&mut self, head: &str, rows: Vec<(String, u64, String)>, class: &str, data: &str) {
+        let t = self.t;
+        let mut rows = rows;
+        rows.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.2.cmp(&b.2)));
+        let max = rows.first().map_or(0, |r| r.1);
+        let _ = writeln!(
+            self.s,
+            "<table class=\"chart\">\n<tr><th>{}</th><th class=\"n\">{}</th><th></th></tr>",
+            esc(head),
+            esc(t.count)
+        );
+        for (label, n, id) in rows.iter().take(MAX_ROWS) {
+            let _ = writeln!(
+                self.s,
+                "<tr><td>{label}</td><td class=\"n\" data-{data}=\"{}\">{}</td><td class=\"b\">{}</td></tr>",
+                esc(id),
+                num(*n),
+                bar(*n, max, class)
+            );
+        }
+        self.s.push_str("</table>\n");
+        if rows.len() > MAX_ROWS {
+            let m = self.more(rows.len() - MAX_ROWS);
+            self.s.push_str(&m);
+        }
+    }
+
+    fn changes(&mut self) {
+        let t = self.t;
+        let c = &self.m.counts;
+        let _ = writeln!(
+            self.s,
+            "<section id=\"changes\">\n<h2>{}</h2>\n<p>{}</p>",
+            esc(t.changes_title),
+            esc(t.changes_intro)
+        );
+        if c.changes_by_rule.is_empty() {
+            let _ = writeln!(
+                self.s,
+                "<p>{}</p>",
+                self.tr("修正はありません。", "No value was changed.")
+            );
+        } else {
+            let _ = writeln!(self.s, "<h3>{}</h3>", esc(t.by_rule));
+            let rows = c
+                .changes_by_rule
+                .iter()
+                .map(|(k, n)| (self.rule(k), *n, k.clone()))
+                .collect();
+            self.chart(t.rule, rows, "", "rule");
+            let _ = writeln!(self.s, "<h3>{}</h3>", esc(t.by_item));
+            let rows = c
+                .changes_by_item
+                .iter()
+                .map(|(k, n)| (self.item(k), *n, k.clone()))
+                .collect();
+            self.chart(t.item, rows, "item", "item");
+        }
+        if c.padding_stripped > 0 {
+            let _ = writeln!(
+                self.s,
+                "<p class=\"msg\">{}: {}</p>",
+                esc(t.padding_note),
+                num(c.padding_stripped)
+            );
+        }
+        self.s.push_str("</section>\n");
+    }
+
+    fn legend(&self) -> String {
+        let e = self.t.empty;
+        format!(
+            "<p class=\"msg\">{} {} {}　{} {}　{} {}　{} {}</p>",
+            esc(self.t.legend),
+            value(" ", e),
+            self.tr("半角の空白", "half-width space"),
+            value("\u{3000}", e),
+            self.tr("全角の空白", "full-width space (U+3000)"),
+            value("\u{E000}", e),
+            self.tr("外字（私用領域の文字）", "外字 (private-use character)"),
+            value("", e),
+            self.tr("値なし", "no value"),
+        )
+    }
+
+    fn samples(&mut self) {
+        let t = self.t;
+        let _ = writeln!(
+            self.s,
+            "<section id=\"samples\">\n<h2>{}</h2>",
+            esc(t.samples_title)
+        );
+        let Some(ch) = &self.i.changes else {
+            let _ = writeln!(self.s, "<p>{}</p>\n</section>", esc(t.no_samples));
+            return;
+        };
+        let intro = if self.o.show_values {
+            t.samples_intro_values
+        } else {
+            t.samples_intro_masked
+        };
+        let legend = self.legend();
+        let _ = writeln!(self.s, "<p>{}</p>\n{}", esc(intro), legend);
+        let mut rules: Vec<(&String, u64)> = ch
+            .by_rule_item
+            .iter()
+            .map(|(r, items)| (r, items.values().sum()))
+            .collect();
+        rules.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+        if rules.is_empty() {
+            let _ = writeln!(
+                self.s,
+                "<p>{}</p>",
+                self.tr("修正はありません。", "No value was changed.")
+            );
+        }
+        for (rule, n) in rules {
+            let mut per_item: Vec<(&String, &u64)> = ch
+                .by_rule_item
+                .get(rule)
+                .map(|m| m.iter().collect())
+                .unwrap_or_default();
+            per_item.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+            let items: Vec<String> = per_item
+                .iter()
+                .take(8)
+                .map(|(k, n)| format!("{} {}", self.item(k), num(**n)))
+                .collect();
+            let _ = writeln!(
+                self.s,
+                "<h3>{} — {}</h3>\n<p class=\"msg\">{}: {}{}</p>\n<table class=\"samples\">\n<tr><th class=\"n\">{}</th><th>{}</th><th>{}</th><th class=\"arrow\"></th><th>{}</th></tr>",
+                self.rule(rule),
+                self.n_records(n),
+                esc(t.items),
+                items.join(self.tr("、", ", ")),
+                if per_item.len() > 8 { " …" } else { "" },
+                esc(t.record),
+                esc(t.item),
+                esc(t.before),
+                esc(t.after)
+            );
+            for s in ch.samples(rule) {
+                let (before, after) = (value(&s.before, t.empty), value(&s.after, t.empty));
+                let _ = writeln!(
+                    self.s,
+                    "<tr><td class=\"n\">{}</td><td>{}</td><td class=\"val\">{}</td><td class=\"arrow\">→</td><td class=\"val\">{}</td></tr>",
+                    s.record,
+                    self.item(&s.item),
+                    before,
+                    after
+                );
+            }
+            self.s.push_str("</table>\n");
+        }
+        self.s.push_str("</section>\n");
+    }
+
+    fn records_list(&self, first: &[u64], total: u64) -> String {
+        let list: Vec<String> = first.iter().map(u64::to_string).collect();
+        let rest = total.saturating_sub(first.len() as u64);
+        if rest > 0 {
+            format!(
+                "<span class=\"recs\">{}</span> <span class=\"more\">{}</span>",
+                list.join(" "),
+                esc(&self.t.more_not_shown.replace("{n}", &num(rest)))
+            )
+        } else {
+            format!("<span class=\"recs\">{}</span>", list.join(" "))
+        }
+    }
+
+    fn rejects(&mut self) {
+        let t = self.t;
+        let c = &self.m.counts;
+        let _ = writeln!(
+            self.s,
+            "<section id=\"rejects\">\n<h2>{}</h2>",
+            esc(t.rejects_title)
+        );
+        if c.rejected_records == 0 && c.rejects_by_reason.is_empty() {
+            let _ = writeln!(self.s, "<p>{}</p>\n</section>", esc(t.no_rejects));
+            return;
+        }
+        let _ = writeln!(self.s, "<p>{}</p>", esc(t.rejects_intro));
+        let rows = c
+            .rejects_by_reason
+            .iter()
+            .map(|(k, n)| (self.kind(k), *n, k.clone()))
+            .collect();
+        self.chart(t.reason, rows, "rej", "reason");
+        let Some(r) = &self.i.rejects else {
+            return self.s.push_str("</section>\n");
+        };
+        let _ = writeln!(
+            self.s,
+            "<table class=\"reasons\">\n<tr><th>{}</th><th class=\"n\">{}</th><th>{}</th><th>{}</th></tr>",
+            esc(t.reason),
+            esc(t.records_affected),
+            esc(t.items),
+            esc(t.record_numbers)
+        );
+        let mut kinds: Vec<(&String, &collect::KindInfo)> = r.by_kind.iter().collect();
+        kinds.sort_by(|a, b| b.1.records.cmp(&a.1.records).then(a.0.cmp(b.0)));
+        for (kind, info) in kinds {
+            let mut items: Vec<(&String, &u64)> = info.items.iter().collect();
+            items.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+            let items: Vec<String> = items
+                .iter()
+                .take(8)
+                .map(|(k, n)| format!("{} {}", self.item(k), num(**n)))
+                .collect();
+            let msgs: Vec<String> = info.messages.keys().map(|m| esc(m)).collect();
+            let _ = writeln!(
+                self.s,
+                "<tr data-kind=\"{}\"><td>{}<div class=\"msg\">{}</div></td><td class=\"n\">{}</td><td>{}</td><td>{}</td></tr>",
+                esc(kind),
+                self.kind(kind),
+                msgs.join("<br>"),
+                num(info.records),
+                items.join("<br>"),
+                self.records_list(&info.first, info.records)
+            );
+        }
+        self.s.push_str("</table>\n");
+        let _ = writeln!(
+            self.s,
+            "<p class=\"msg\">{}</p>\n</section>",
+            self.tr(
+                "レコード番号は、入力の先頭から数えた通し番号です（rejects.csv の record 列）。理由の下の小さな文字は、ツールが記録した説明（英語）で、値は含みません。",
+                "Record numbers count from the start of the input (the record column of rejects.csv). The small print under each reason is the tool's own message; it holds no values."
+            )
+        );
+    }
+
+    fn dates(&mut self) {
+        let t = self.t;
+        let c = &self.m.counts;
+        let _ = writeln!(
+            self.s,
+            "<section id=\"dates\">\n<h2>{}</h2>",
+            esc(t.dates_title)
+        );
+        let mut kinds: BTreeMap<&str, (u64, u64)> = BTreeMap::new();
+        for (k, n) in &c.rejects_by_reason {
+            if k.starts_with("date.") {
+                kinds.entry(k).or_default().0 += n;
+            }
+        }
+        for (k, n) in &c.findings_by_kind {
+            if k.starts_with("date.") {
+                kinds.entry(k).or_default().1 += n;
+            }
+        }
+        if kinds.is_empty() {
+            let _ = writeln!(self.s, "<p>{}</p>\n</section>", esc(t.no_dates));
+            return;
+        }
+        let _ = writeln!(
+            self.s,
+            "<p>{}</p>\n<table>\n<tr><th>{}</th><th class=\"n\">{}</th><th class=\"n\">{}</th><th>{}</th><th>{}</th></tr>",
+            esc(t.dates_intro),
+            esc(t.reason),
+            esc(t.rejected_col),
+            esc(t.kept_col),
+            esc(t.items),
+            esc(t.record_numbers)
+        );
+        let mut rows: Vec<(&str, (u64, u64))> = kinds.into_iter().collect();
+        rows.sort_by(|a, b| (b.1 .0 + b.1 .1).cmp(&(a.1 .0 + a.1 .1)).then(a.0.cmp(b.0)));
+        for (k, (rej, kept)) in rows {
+            let info = self.i.rejects.as_ref().and_then(|r| r.by_kind.get(k));
+            let items: Vec<String> = info
+                .map(|i| {
+                    let mut v: Vec<(&String, &u64)> = i.items.iter().collect();
+                    v.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+                    v.iter()
+                        .map(|(k, n)| format!("{} {}", self.item(k), num(**n)))
+                        .collect()
+                })
+                .unwrap_or_default();
+            let recs = info.map_or_else(String::new, |i| self.records_list(&i.first, i.records));
+            let _ = writeln!(
+                self.s,
+                "<tr data-date=\"{}\"><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td>{}</td><td>{}</td></tr>",
+                esc(k),
+                self.kind(k),
+                num(rej),
+                num(kept),
+                items.join("<br>"),
+                recs
+            );
+        }
+        let _ = writeln!(
+            self.s,
+            "</table>\n<p class=\"msg\">{}</p>\n</section>",
+            self.tr(
+                "「注意」の件数は除外の理由にならない指摘で、ほかの理由で除外したレコードの分も含みます。",
+                "Flagged counts are findings that do not reject a record; they include records rejected for other reasons."
+            )
+        );
+    }
+
+    fn codes(&mut self) {
+        let t = self.t;
+        let n = self
+            .m
+            .counts
+            .rejects_by_reason
+            .get("map.unmapped_code")
+            .copied()
+            .unwrap_or(0);
+        let _ = writeln!(
+            self.s,
+            "<section id=\"codes\">\n<h2>{}</h2>",
+            esc(t.codes_title)
+        );
+        let Some(r) = self.i.rejects.as_ref().filter(|_| n > 0) else {
+            let _ = writeln!(self.s, "<p>{}</p>\n</section>", esc(t.no_codes));
+            return;
+        };
+        let _ = writeln!(self.s, "<p>{}</p>", esc(t.codes_intro));
+        if self.o.source_layout.is_none() {
+            let _ = writeln!(self.s, "<p class=\"msg\">{}</p>", esc(t.codes_no_layout));
+        }
+        let _ = writeln!(
+            self.s,
+            "<table>\n<tr><th>{}</th><th>{}</th><th>{}</th><th class=\"n\">{}</th><th>{}</th></tr>",
+            esc(t.item),
+            esc(t.code_table),
+            esc(t.code_value),
+            esc(t.records_affected),
+            esc(t.record_numbers)
+        );
+        for ((item, table), cv) in &r.codes {
+            let mut values: Vec<(&String, &(u64, Vec<u64>))> = cv.values.iter().collect();
+            values.sort_by(|a, b| b.1 .0.cmp(&a.1 .0).then(a.0.cmp(b.0)));
+            let rows = values.len() + usize::from(cv.unreadable > 0);
+            let mut first = true;
+            let head = format!(
+                "<td rowspan=\"{}\">{}</td><td rowspan=\"{}\"><code>{}</code></td>",
+                rows.max(1),
+                self.item(item),
+                rows.max(1),
+                esc(table)
+            );
+            for (v, (count, recs)) in values {
+                let _ = writeln!(
+                    self.s,
+                    "<tr>{}<td class=\"val\">{}</td><td class=\"n\">{}</td><td>{}</td></tr>",
+                    if first { head.as_str() } else { "" },
+                    value(v, t.empty),
+                    num(*count),
+                    self.records_list(recs, *count)
+                );
+                first = false;
+            }
+            if cv.unreadable > 0 {
+                let _ = writeln!(
+                    self.s,
+                    "<tr>{}<td class=\"na\">{}</td><td class=\"n\">{}</td><td></td></tr>",
+                    if first { head.as_str() } else { "" },
+                    self.tr("（読み取れない値）", "(value not readable)"),
+                    num(cv.unreadable)
+                );
+            }
+        }
+        self.s.push_str("</table>\n");
+        let more: u64 = r.codes.values().map(|c| c.more).sum();
+        if more > 0 {
+            let m = self.more_u64(more);
+            self.s.push_str(&m);
+        }
+        let _ = writeln!(
+            self.s,
+            "<p class=\"msg\">{}</p>\n</section>",
+            self.tr(
+                "コード値は個人を特定しないため、伏せ字にしていません（コード以外の項目の値は伏せ字です）。",
+                "Code values identify no one and are shown as they are (values of items that are not codes are masked)."
+            )
+        );
+    }
+
+    fn gaiji(&mut self) {
+        let t = self.t;
+        let c = &self.m.counts;
+        let _ = writeln!(
+            self.s,
+            "<section id=\"gaiji\">\n<h2>{}</h2>",
+            esc(t.gaiji_title)
+        );
+        if c.gaiji_by_code.is_empty() && self.i.gaiji.as_ref().is_none_or(Vec::is_empty) {
+            let _ = writeln!(self.s, "<p>{}</p>\n</section>", esc(t.no_gaiji));
+            return;
+        }
+        let _ = writeln!(self.s, "<p>{}</p>", esc(t.gaiji_intro));
+        match &self.i.gaiji {
+            Some(rows) => {
+                let mut rows: Vec<&GaijiRow> = rows.iter().collect();
+                rows.sort_by(|a, b| {
+                    (!a.replacement.is_empty())
+                        .cmp(&!b.replacement.is_empty())
+                        .then(b.count.cmp(&a.count))
+                        .then(a.code.cmp(&b.code))
+                });
+                let _ = writeln!(
+                    self.s,
+                    "<table>\n<tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th class=\"n\">{}</th><th>{}</th><th>{}</th><th>{}</th></tr>",
+                    esc(t.gaiji_code),
+                    esc(t.gaiji_pua),
+                    esc(t.gaiji_replacement),
+                    esc(t.gaiji_mj),
+                    esc(t.count),
+                    esc(t.items),
+                    esc(t.gaiji_first),
+                    esc(t.gaiji_status)
+                );
+                for g in rows.iter().take(MAX_GAIJI_ROWS) {
+                    let items: Vec<String> = g
+                        .items
+                        .iter()
+                        .map(|(k, n)| format!("{} {}", self.item(k), num(*n)))
+                        .collect();
+                    let (class, status) = if g.replacement.is_empty() {
+                        ("ng", t.gaiji_unmapped)
+                    } else {
+                        ("ok", t.gaiji_mapped)
+                    };
+                    let _ = writeln!(
+                        self.s,
+                        "<tr data-gaiji=\"{}\"><td><code>{}</code></td><td><code>{}</code></td><td class=\"val\">{}</td><td class=\"mono\">{}</td><td class=\"n\">{}</td><td>{}</td><td class=\"recs\">{}</td><td class=\"{class}\">{}</td></tr>",
+                        esc(&g.code),
+                        esc(&g.code),
+                        esc(&g.pua),
+                        if g.replacement.is_empty() { "―".into() } else { value(&g.replacement, t.empty) },
+                        if g.mj.is_empty() { "―".into() } else { esc(&g.mj) },
+                        num(g.count),
+                        items.join("<br>"),
+                        esc(&g.first_records),
+                        esc(status)
+                    );
+                }
+                self.s.push_str("</table>\n");
+                if rows.len() > MAX_GAIJI_ROWS {
+                    let m = self.more(rows.len() - MAX_GAIJI_ROWS);
+                    self.s.push_str(&m);
+                }
+            }
+            None => {
+                let rows = c
+                    .gaiji_by_code
+                    .iter()
+                    .map(|(k, n)| (format!("<code>{}</code>", esc(k)), *n, k.clone()))
+                    .collect();
+                self.chart(t.gaiji_code, rows, "rej", "gaiji");
+                let _ = writeln!(
+                    self.s,
+                    "<p>{}: {}</p>",
+                    esc(t.summary_gaiji),
+                    num(c.gaiji_unmapped)
+                );
+            }
+        }
+        self.s.push_str("</section>\n");
+    }
+
+    fn findings(&mut self) {
+        let t = self.t;
+        let c = &self.m.counts;
+        let rows: Vec<(&String, &u64)> = c
+            .findings_by_kind
+            .iter()
+            .filter(|(k, _)| !k.starts_with("date."))
+            .collect();
+        if rows.is_empty() {
+            return;
+        }
+        let _ = writeln!(
+            self.s,
+            "<section id=\"findings\">\n<h2>{}</h2>\n<p>{}</p>",
+            esc(t.findings_title),
+            esc(self.tr(
+                "除外の理由にはならない指摘の件数です（ほかの理由で除外したレコードの分も含みます）。",
+                "Findings that do not reject a record (including records rejected for other reasons)."
+            ))
+        );
+        let rows = rows
+            .into_iter()
+            .map(|(k, n)| (self.kind(k), *n, k.clone()))
+            .collect();
+        self.chart(t.reason, rows, "item", "finding");
+        self.s.push_str("</section>\n");
+    }
+
+    fn layout_row(&mut self, role: &str, l: &LayoutRef) {
+        let (desc, warn) = status_desc(self.lang, &l.status);
+        let _ = writeln!(
+            self.s,
+            "<tr><td class=\"nw\">{}</td><td><code>{}</code></td><td>{}</td><td class=\"nw\">{}</td><td class=\"{}\">{}{}<span class=\"id\">{}</span></td></tr>",
+            esc(role),
+            esc(&l.id),
+            esc(&l.name),
+            esc(&l.version),
+            if warn { "ng" } else { "ok" },
+            if warn { "⚠ " } else { "" },
+            esc(desc),
+            esc(&l.status)
+        );
+    }
+
+    fn run_info(&mut self) {
+        let (t, m) = (self.t, self.m);
+        let _ = writeln!(
+            self.s,
+            "<section id=\"run\">\n<h2>{}</h2>\n<table>\n<tr><th>{}</th><td>{}</td></tr>\n<tr><th>{}</th><td><code>{}</code></td></tr>\n<tr><th>{}</th><td>{}</td></tr>\n</table>",
+            esc(t.run_title),
+            esc(t.profile),
+            esc(&m.profile),
+            esc(t.profile_file),
+            esc(&m.profile_file),
+            esc(t.tool_version),
+            esc(&m.tool_version)
+        );
+        let _ = writeln!(
+            self.s,
+            "<h3>{}</h3>\n<table>\n<tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>",
+            esc(t.layouts),
+            esc(t.layout_role),
+            esc(t.layout_id),
+            esc(t.layout_name),
+            esc(t.version),
+            esc(t.status)
+        );
+        self.layout_row(t.source, &m.source_layout);
+        self.layout_row(t.target, &m.target_layout);
+        self.s.push_str("</table>\n");
+        if !m.options.is_empty() {
+            let _ = writeln!(self.s, "<h3>{}</h3>\n<table>", esc(t.options));
+            for (k, v) in &m.options {
+                let _ = writeln!(
+                    self.s,
+                    "<tr><th><code>{}</code></th><td><code>{}</code></td></tr>",
+                    esc(k),
+                    esc(v)
+                );
+            }
+            self.s.push_str("</table>\n");
+        }
+        let _ = writeln!(
+            self.s,
+            "<h3>{}</h3>\n<table>\n<tr><th>{}</th><th class=\"n\">{}</th><th class=\"n\">{}</th><th>{}</th></tr>",
+            esc(t.inputs),
+            esc(t.file),
+            esc(t.size),
+            esc(t.records_affected),
+            esc(t.sha256)
+        );
+        for i in &m.inputs {
+            let _ = writeln!(
+                self.s,
+                "<tr><td><code>{}</code></td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"hash\">{}</td></tr>",
+                esc(&i.path),
+                num(i.bytes),
+                num(i.records),
+                esc(&i.sha256)
+            );
+        }
+        self.s.push_str("</table>\n");
+        let _ = writeln!(
+            self.s,
+            "<h3>{}</h3>\n<table>\n<tr><th>{}</th><th class=\"n\">{}</th><th>{}</th></tr>",
+            esc(t.outputs),
+            esc(t.file),
+            esc(t.size),
+            esc(t.sha256)
+        );
+        // The report itself is left out, so the page is the same whether it is made during
+        // the run (before the manifest lists it) or afterwards from the manifest.
+        for o in m.outputs.iter().filter(|o| !is_report_name(&o.name)) {
+            let _ = writeln!(
+                self.s,
+                "<tr><td><code>{}</code></td><td class=\"n\">{}</td><td class=\"hash\">{}</td></tr>",
+                esc(&o.name),
+                num(o.bytes),
+                esc(&o.sha256)
+            );
+        }
+        self.s.push_str("</table>\n");
+        let missing: Vec<&str> = OPTIONAL_OUTPUTS
+            .iter()
+            .copied()
+            .filter(|n| !self.has_output(n))
+            .collect();
+        if !missing.is_empty() {
+            let _ = writeln!(
+                self.s,
+                "<p>{}: <code>{}</code></p>",
+                esc(t.not_written),
+                missing.join("</code>, <code>")
+            );
+        }
+        self.s.push_str("</section>\n");
+    }
+
+    fn footer(&mut self) {
+        let mut read = vec!["manifest.json"];
+        if self.i.rejects.is_some() {
+            read.push("rejects.csv");
+        }
+        if let Some(c) = &self.i.changes {
+            read.push(if c.file == "changes.csv" {
+                "changes.csv"
+            } else {
+                "changes.parquet"
+            });
+        }
+        if self.i.gaiji.is_some() {
+            read.push("gaiji.csv");
+        }
+        let note = if self.o.show_values {
+            self.t.values_note
+        } else {
+            self.t.masked_note
+        };
+        let _ = writeln!(
+            self.s,
+            "<footer>\n<p>{}</p>\n<p>{}</p>\n</footer>",
+            esc(note),
+            if self.ja() {
+                format!(
+                    "このレポートは ikou {} が、実行フォルダの{}から作りました。作り直すには：<code>ikou report 実行フォルダ</code>",
+                    esc(&self.m.tool_version),
+                    read.join("、")
+                )
+            } else {
+                format!(
+                    "Made by ikou {} from the run directory's {}. To make it again: <code>ikou report RUN_DIR --lang en</code>",
+                    esc(&self.m.tool_version),
+                    read.join(", ")
+                )
+            }
+        );
+    }
+}
+
+/// Optional outputs a run may write (`--outputs`).
+const OPTIONAL_OUTPUTS: &[&str] = &[
+    "changes.csv",
+    "changes.parquet",
+    "before.arrow",
+    "before.parquet",
+    "after.arrow",
+    "after.parquet",
+    "gaiji.csv",
+];
+
+/// Whether `name` is a report page (`report.html`, `report.en.html`, …).
+pub fn is_report_name(name: &str) -> bool {
+    name.starts_with("report") && name.ends_with(".html")
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,370 @@
+use super::*;
+use crate::plan::Plan;
+use crate::run::{run, NoProgress, Outputs, RunOptions};
+use ikou_cleanse::gaiji::GaijiTable;
+use ikou_layout_spec::profile::{bundled_gaiji, bundled_profile};
+use ikou_layout_spec::Catalog;
+use std::path::PathBuf;
+use std::sync::OnceLock;
+
+fn plan() -> &'static Plan {
+    static PLAN: OnceLock<Plan> = OnceLock::new();
+    PLAN.get_or_init(|| {
+        let catalog = Catalog::bundled().unwrap();
+        let profile = bundled_profile("sample-juki", &catalog).unwrap().unwrap();
+        let gaiji = GaijiTable::parse(bundled_gaiji("sample-juki.csv").unwrap(), "g").unwrap();
+        Plan::new(&catalog, profile, gaiji).unwrap()
+    })
+}
+
+fn sample_input() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata/sample/juki-1000.dat")
+}
+
+fn tmp(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("ikou-report-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    d
+}
+
+/// Converts the 1,000-record sample into a fresh directory with `outputs`.
+fn convert(name: &str, outputs: Outputs, threads: usize) -> (PathBuf, Manifest) {
+    let dir = tmp(name);
+    let mut opts = RunOptions::new(&dir);
+    opts.outputs = outputs;
+    opts.threads = threads;
+    let m = run(plan(), &[sample_input()], &opts, &NoProgress).unwrap();
+    (dir, m)
+}
+
+fn csv_outputs() -> Outputs {
+    Outputs {
+        changes_csv: true,
+        gaiji_csv: true,
+        ..Outputs::minimal()
+    }
+}
+
+fn with_layouts(lang: Lang, show_values: bool) -> ReportOptions<'static> {
+    ReportOptions {
+        lang,
+        show_values,
+        source_layout: Some(&plan().source),
+        target_layout: Some(&plan().target),
+    }
+}
+
+/// One column of the converted standard CSV, by its header name.
+fn column(dir: &Path, name: &str) -> Vec<String> {
+    let mut rdr = csv::Reader::from_path(dir.join("jumin-kiroku.csv")).unwrap();
+    let i = rdr
+        .headers()
+        .unwrap()
+        .iter()
+        .position(|h| h == name)
+        .unwrap();
+    rdr.records()
+        .map(|r| r.unwrap().get(i).unwrap().to_string())
+        .filter(|v| !v.is_empty())
+        .collect()
+}
+
+fn section<'h>(html: &'h str, id: &str) -> &'h str {
+    let start = html.find(&format!("<section id=\"{id}\">")).unwrap();
+    let end = start + html[start..].find("</section>").unwrap();
+    &html[start..end]
+}
+
+/// The page with visible-space markup taken out, so values can be searched as text.
+fn plain(html: &str) -> String {
+    html.replace("<span class=\"zsp\">\u{3000}</span>", "\u{3000}")
+        .replace("<span class=\"sp\"> </span>", " ")
+}
+
+fn assert_self_contained(html: &str) {
+    let lower = html.to_lowercase();
+    for bad in [
+        "<script", "<link", "<img", "<iframe", "<object", "@import", "url(", "src=", "href=",
+        "http:", "https:", "//fonts",
+    ] {
+        assert!(
+            !lower.contains(bad),
+            "the page must load nothing: found {bad}"
+        );
+    }
+}
+
+#[test]
+fn sample_run_report_shows_the_runs_figures_and_loads_nothing() {
+    let (dir, m) = convert("sample", csv_outputs(), 0);
+    let html = render(&m, &dir, &with_layouts(Lang::Ja, false)).unwrap();
+    assert!(html.starts_with("<!DOCTYPE html>\n<html lang=\"ja\">"));
+    assert_self_contained(&html);
+    let c = &m.counts;
+    for (key, n) in [
+        ("input_records", c.input_records),
+        ("output_records", c.output_records),
+        ("rejected_records", c.rejected_records),
+        ("changes", c.changes_by_rule.values().sum()),
+        ("gaiji_unmapped", c.gaiji_unmapped),
+    ] {
+        let needle = format!("data-count=\"{key}\">{}<", html::num(n));
+        assert!(html.contains(&needle), "{needle}");
+    }
+    assert_eq!((c.input_records, c.rejected_records), (1000, 48));
+    assert!(html.contains("data-check=\"accounting\">✓"));
+    // Every accounting check passes on a fresh run.
+    let acc = section(&html, "accounting");
+    assert_eq!(acc.matches("✓ 一致").count(), 5, "{acc}");
+    assert!(!acc.contains("不一致"));
+    // Changes per rule, with the manifest's counts.
+    for (rule, n) in &c.changes_by_rule {
+        assert!(
+            html.contains(&format!("data-rule=\"{rule}\">{}<", html::num(*n))),
+            "{rule}"
+        );
+    }
+    for (kind, n) in &c.rejects_by_reason {
+        assert!(
+            html.contains(&format!("data-reason=\"{kind}\">{}<", html::num(*n))),
+            "{kind}"
+        );
+    }
+    // Layout warnings: the sample's layouts are synthetic and an unverified transcription.
+    let header = &html[..html.find("</header>").unwrap()];
+    assert!(header.contains("<div class=\"warn\" data-status=\"synthetic\">"));
+    assert!(header.contains("<div class=\"warn\" data-status=\"unverified-transcription\">"));
+    assert!(header.contains("未確認の書き起こし"));
+    // Item names come from the layouts.
+    assert!(
+        html.contains("氏名カナ<span class=\"id\">shimei_kana</span>")
+            || html.contains("<span class=\"id\">shimei_kana</span>")
+    );
+    // Rejects grouped by kind with their record numbers (from rejects.csv).
+    let rej = section(&html, "rejects");
+    assert!(rej.contains("data-kind=\"digits.length\""));
+    assert!(rej.contains("15 258 478 756 874"), "{rej}");
+    // Dates by kind, with rejected and flagged counts.
+    let dates = section(&html, "dates");
+    assert!(dates.contains("data-date=\"date.after_era\""));
+    assert!(dates.contains("data-date=\"date.partial\""));
+    // Unmapped code values are read from the raw bytes: 続柄 codes of records 22, 267, 539, 924.
+    let codes = section(&html, "codes");
+    assert!(codes.contains("<code>zokugara</code>"));
+    assert!(codes.contains("<code>ido_jiyu</code>"));
+    let zoku: u64 = ["22", "267", "539", "924"]
+        .iter()
+        .filter(|r| codes.contains(&format!(" {r}")) || codes.contains(&format!(">{r}")))
+        .count() as u64;
+    assert_eq!(zoku, 4, "{codes}");
+    assert!(!codes.contains("読み取れない"));
+    // The 外字 inventory: unmapped codes first, with their status.
+    let gaiji = section(&html, "gaiji");
+    assert!(gaiji.contains("data-gaiji=\"F048\""));
+    assert!(gaiji.find("F048").unwrap() < gaiji.find("F042").unwrap());
+    assert!(gaiji.contains("未対応") && gaiji.contains("置換済み"));
+    // What to check next names the unmapped 外字 codes and the rejects.
+    let next = section(&html, "next");
+    assert!(
+        next.contains("F048") && next.contains("F04D") && next.contains("F04F"),
+        "{next}"
+    );
+    assert!(next.contains("除外した48件（入力の4.8%）"), "{next}");
+    // Nothing that says where the run directory is, and no timings.
+    assert!(!html.contains(dir.to_str().unwrap()));
+    assert!(!html.contains("seconds") && !html.contains("秒"));
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn default_report_masks_personal_values_and_show_values_shows_them() {
+    let (dir, m) = convert("mask", csv_outputs(), 0);
+    let kojin = column(&dir, "個人番号");
+    let juminhyo = column(&dir, "住民票コード");
+    let names: Vec<String> = column(&dir, "氏名")
+        .into_iter()
+        .filter(|v| v.chars().count() >= 4)
+        .collect();
+    let kana = column(&dir, "氏名のフリガナ");
+    assert!(kojin.len() > 900 && juminhyo.len() > 900 && names.len() > 500);
+
+    // Add changes that carry real 個人番号 (full-width → ASCII), as a dirtier export would.
+    let mut changes = std::fs::read_to_string(dir.join("changes.csv")).unwrap();
+    let full = |s: &str| -> String {
+        s.chars()
+            .map(|c| char::from_u32(c as u32 - '0' as u32 + '０' as u32).unwrap())
+            .collect()
+    };
+    for (i, k) in kojin.iter().take(3).enumerate() {
+        changes.push_str(&format!(
+            "{},kojin_bango,digits.fullwidth_to_ascii,{},{k}\r\n",
+            990 + i,
+            full(k)
+        ));
+    }
+    std::fs::write(dir.join("changes.csv"), changes).unwrap();
+
+    let masked = plain(&render(&m, &dir, &with_layouts(Lang::Ja, false)).unwrap());
+    for v in kojin.iter().chain(&juminhyo).chain(&names).chain(&kana) {
+        assert!(
+            !masked.contains(v.as_str()),
+            "a personal value is in the default report"
+        );
+    }
+    for k in kojin.iter().take(3) {
+        assert!(!masked.contains(&full(k)));
+    }
+    // The masked sample keeps the shape: 12 full-width stars → 12 half-width ones.
+    assert!(masked.contains(
+        "＊＊＊＊＊＊＊＊＊＊＊＊</td><td class=\"arrow\">→</td><td class=\"val\">************<"
+    ));
+    assert!(masked.contains("個人の情報"));
+
+    let shown = plain(&render(&m, &dir, &with_layouts(Lang::Ja, true)).unwrap());
+    for k in kojin.iter().take(2) {
+        assert!(shown.contains(k.as_str()), "show_values shows the 個人番号");
+        assert!(shown.contains(&full(k)));
+    }
+    assert!(
+        kana.iter().any(|v| shown.contains(v.as_str())),
+        "show_values shows readings"
+    );
+    assert!(shown.contains("--show-values"));
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn same_run_gives_the_same_bytes_whatever_the_threads_and_directory() {
+    let (a, ma) = convert("det-a", csv_outputs(), 1);
+    let (b, mb) = convert("det-b", csv_outputs(), 2);
+    assert_ne!(ma.timings.threads, mb.timings.threads);
+    let opts = with_layouts(Lang::Ja, false);
+    let ha = render(&ma, &a, &opts).unwrap();
+    assert_eq!(ha, render(&ma, &a, &opts).unwrap());
+    assert_eq!(ha, render(&mb, &b, &opts).unwrap());
+    // Regenerated from manifest.json (which lists the report) gives the same page.
+    let mut listed = ma.clone();
+    listed.outputs.push(OutputInfo {
+        name: REPORT.into(),
+        sha256: "0".repeat(64),
+        bytes: 1,
+    });
+    assert_eq!(ha, render(&listed, &a, &opts).unwrap());
+    let en = render(&ma, &a, &with_layouts(Lang::En, false)).unwrap();
+    assert_eq!(en, render(&mb, &b, &with_layouts(Lang::En, false)).unwrap());
+    assert!(en.starts_with("<!DOCTYPE html>\n<html lang=\"en\">"));
+    assert!(en.contains("Migration verification report"));
+    assert!(en.contains("What to check next"));
+    assert!(!en.contains("次に確認すること"));
+    assert_self_contained(&en);
+    std::fs::remove_dir_all(&a).unwrap();
+    std::fs::remove_dir_all(&b).unwrap();
+}
+
+#[test]
+fn minimal_run_says_what_is_missing_and_uses_the_manifest_counts() {
+    let (dir, m) = convert("minimal", Outputs::minimal(), 0);
+    let opts = ReportOptions::default();
+    let html = render(&m, &dir, &opts).unwrap();
+    assert_self_contained(&html);
+    assert!(html.contains("修正の明細（changes.csv）がないため"));
+    assert!(html.contains("--outputs changes"));
+    assert!(
+        html.contains("<code>changes.csv</code>"),
+        "the missing files are named"
+    );
+    // Counts still come from the manifest.
+    let n = m.counts.changes_by_rule["date.to_iso"];
+    assert!(html.contains(&format!("data-rule=\"date.to_iso\">{}<", html::num(n))));
+    assert!(
+        html.contains("data-gaiji=\"F048\""),
+        "外字 per code from the manifest"
+    );
+    // The changes check cannot be made; the others pass.
+    let acc = section(&html, "accounting");
+    assert!(acc.contains("確認できません"));
+    assert!(!acc.contains("不一致"));
+    // Without layouts: item keys instead of names, and the code values cannot be read.
+    assert!(html.contains("<code>shimei_kana</code>"));
+    assert!(section(&html, "codes").contains("レイアウトが見つからない"));
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[cfg(feature = "arrow")]
+#[test]
+fn samples_come_from_changes_parquet_when_there_is_no_changes_csv() {
+    let outputs = Outputs {
+        changes_parquet: true,
+        ..Outputs::minimal()
+    };
+    let (dir, m) = convert("parquet", outputs, 0);
+    let html = render(&m, &dir, &with_layouts(Lang::Ja, false)).unwrap();
+    assert!(section(&html, "samples").contains("<td class=\"arrow\">→</td>"));
+    let acc = section(&html, "accounting");
+    assert!(acc.contains("changes.parquet"));
+    assert_eq!(acc.matches("✓ 一致").count(), 4, "{acc}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn files_still_under_their_temporary_name_are_read() {
+    let (dir, m) = convert("partial", csv_outputs(), 0);
+    let before = render(&m, &dir, &ReportOptions::default()).unwrap();
+    std::fs::rename(dir.join("changes.csv"), dir.join(".changes.csv.partial")).unwrap();
+    assert_eq!(before, render(&m, &dir, &ReportOptions::default()).unwrap());
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn a_broken_file_is_an_error_naming_the_file_and_line() {
+    let (dir, m) = convert("broken", csv_outputs(), 0);
+    let good = std::fs::read(dir.join("rejects.csv")).unwrap();
+    std::fs::write(
+        dir.join("rejects.csv"),
+        "record,file,file_record,byte_offset,kinds,reasons,raw_hex\nabc,f,1,0,x,y (x),00\n",
+    )
+    .unwrap();
+    let e = render(&m, &dir, &ReportOptions::default()).unwrap_err();
+    let msg = e.to_string();
+    assert!(
+        msg.contains("rejects.csv") && msg.contains("line 2"),
+        "{msg}"
+    );
+    std::fs::write(dir.join("rejects.csv"), good).unwrap();
+    std::fs::remove_file(dir.join("changes.csv")).unwrap();
+    let e = render(&m, &dir, &ReportOptions::default()).unwrap_err();
+    assert!(e.to_string().contains("changes.csv"));
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn write_is_atomic_and_private() {
+    let (dir, m) = convert("write", csv_outputs(), 0);
+    let info = write(&m, &dir, &ReportOptions::default(), &dir, REPORT).unwrap();
+    let bytes = std::fs::read(dir.join(REPORT)).unwrap();
+    assert_eq!(info.bytes, bytes.len() as u64);
+    assert_eq!(
+        bytes,
+        render(&m, &dir, &ReportOptions::default())
+            .unwrap()
+            .into_bytes()
+    );
+    assert!(!dir.join(".report.html.partial").exists());
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(dir.join(REPORT))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn report_names() {
+    assert!(is_report_name("report.html"));
+    assert!(is_report_name("report.en.html"));
+    assert!(!is_report_name("rejects.csv"));
+}
