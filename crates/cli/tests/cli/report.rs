@@ -246,7 +246,13 @@ fn console_lines(stderr: &str) -> Vec<&str> {
 #[test]
 fn report_renders_in_headless_chromium_with_no_errors_and_no_network() {
     let Some(chrome) = chromium() else {
-        println!("SKIPPED report_renders_in_headless_chromium: no chromium on PATH (apt-get install -y chromium fonts-noto-cjk, or set IKOU_CHROMIUM)");
+        // Written to stderr directly, past the test harness's capture, so it shows.
+        use std::io::Write as _;
+        let _ = writeln!(
+            std::io::stderr(),
+            "SKIPPED report_renders_in_headless_chromium: no chromium on PATH \
+             (apt-get install -y chromium fonts-noto-cjk, or set IKOU_CHROMIUM)"
+        );
         return;
     };
     let dir = tempdir("report_browser");
