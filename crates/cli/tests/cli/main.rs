@@ -7,3 +7,4 @@ mod normalize;
 mod report;
 mod sample;
 mod reading;
+mod hardening;
