@@ -1354,3 +1354,68 @@ fn cc_by_sa_mj_data_is_not_in_the_crates_or_specs() {
     }
     assert!(files > 30);
 }
+
+#[test]
+fn verify_and_report_on_damaged_run_directories() {
+    let dir = tempdir("hardening-damaged");
+    let sample = root().join(SAMPLE);
+    let report = has_verb("report");
+    type Damage = fn(&Path);
+    let damages: [(&str, Damage); 7] = [
+        ("garbage manifest", |d| {
+            std::fs::write(d.join("manifest.json"), b"{\"format\": 1, \x80").unwrap()
+        }),
+        ("empty manifest", |d| {
+            std::fs::write(d.join("manifest.json"), b"").unwrap()
+        }),
+        ("no rejects.csv", |d| {
+            std::fs::remove_file(d.join("rejects.csv")).unwrap()
+        }),
+        ("truncated data csv", |d| {
+            let p = d.join("jumin-kiroku.csv");
+            let b = std::fs::read(&p).unwrap();
+            std::fs::write(&p, &b[..b.len() / 2]).unwrap();
+        }),
+        ("data csv is a directory", |d| {
+            std::fs::remove_file(d.join("jumin-kiroku.csv")).unwrap();
+            std::fs::create_dir(d.join("jumin-kiroku.csv")).unwrap();
+        }),
+        ("binary rejects.csv", |d| {
+            std::fs::write(d.join("rejects.csv"), b"record,\xff\xfe\x00\"\r\n1,2").unwrap()
+        }),
+        ("binary gaiji.csv", |d| {
+            std::fs::write(d.join("gaiji.csv"), b"\x00\x01\x02\"\"\"").unwrap()
+        }),
+    ];
+    for (i, (what, damage)) in damages.iter().enumerate() {
+        let out = format!("run{i}");
+        run_sane(
+            &dir,
+            &[
+                "convert",
+                "--profile",
+                "sample-juki",
+                sample.to_str().unwrap(),
+                "--out",
+                &out,
+                "-q",
+                "--outputs",
+                "gaiji",
+            ],
+            None,
+        )
+        .expect(0);
+        damage(&dir.join(&out));
+        let v = run_sane(&dir, &["verify", &out], None);
+        assert!(
+            matches!(v.code, 1 | 3),
+            "{what}: verify exit {}\n{}{}",
+            v.code,
+            v.stdout,
+            v.stderr
+        );
+        if report {
+            run_sane(&dir, &["report", &out], None);
+        }
+    }
+}
