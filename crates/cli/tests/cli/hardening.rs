@@ -996,6 +996,17 @@ fn no_personal_value_in_any_message_without_show_values() {
         no_value_in(&values, &r.stderr, &format!("stderr of {args:?}"));
         runs.push(r);
     }
+    // The staff's verification page, masked unless --show-values.
+    if has_verb("report") {
+        for lang in ["ja", "en"] {
+            let r = run_sane(&dir, &["report", "run", "--lang", lang], None);
+            assert_eq!(r.code, 0, "{}", r.stderr);
+            no_value_in(&values, &r.stdout, "stdout of report");
+            no_value_in(&values, &r.stderr, "stderr of report");
+            let html = std::fs::read_to_string(dir.join("run/report.html")).unwrap();
+            no_value_in(&values, &html, "report.html");
+        }
+    }
     // The human-facing files without personal data by design: the manifest, the 外字
     // inventory, and the reasons column of rejects.csv.
     no_value_in(
