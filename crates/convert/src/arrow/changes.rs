@@ -75,7 +75,13 @@ impl<W: Write + Send> ChangesParquetSink<W> {
             writer,
             output.into(),
             options,
-            &[(RECORD_COLUMN, ColumnTuning::Delta)],
+            &[
+                (RECORD_COLUMN.to_string(), ColumnTuning::Delta),
+                ("item".to_string(), ColumnTuning::Dictionary),
+                ("rule".to_string(), ColumnTuning::Dictionary),
+                ("before".to_string(), ColumnTuning::Item { repeats: true }),
+                ("after".to_string(), ColumnTuning::Item { repeats: true }),
+            ],
         )?;
         let n = options.batch_rows.max(1);
         let text = |per_row: usize| StringBuilder::with_capacity(n, n * per_row);

@@ -77,6 +77,7 @@ pub(crate) enum ColumnKind {
 pub(crate) struct ItemColumn {
     pub(crate) kind: ColumnKind,
     pub(crate) key: String,
+    pub(crate) domain: DomainType,
 }
 
 /// The Arrow schema of a `before` or `after` table for one layout, with the plan that
@@ -212,6 +213,7 @@ impl TableSchema {
             items.push(ItemColumn {
                 kind,
                 key: item.key.clone(),
+                domain: item.domain,
             });
         }
         if table == Table::Before {

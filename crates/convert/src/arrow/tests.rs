@@ -625,6 +625,7 @@ fn many_batches_across_row_groups_and_determinism() {
         row_group_rows: 50_000,
         row_group_bytes: 4 * 1024 * 1024,
         metadata: [("ikou.profile".to_string(), "sample-juki".to_string())].into(),
+        ..ArrowOptions::default()
     };
     let write = || {
         let mut sink = ArrowParquetSink::new(
@@ -865,4 +866,57 @@ fn sinks_are_send_and_usable_as_trait_objects() {
         s.write_rows(&after_rows()).unwrap();
         s.finish().unwrap();
     }
+}
+
+#[test]
+fn statistics_on_record_only_and_optional_dictionary() {
+    let catalog = Catalog::bundled().unwrap();
+    let legacy = catalog.layout("legacy/sample-juki").unwrap();
+    let schema = TableSchema::before(legacy).unwrap();
+    // Values that repeat a lot: a dictionary shrinks the code-like columns.
+    let rows: Vec<Row> = (1..=20_000u64)
+        .map(|r| Row {
+            record: r,
+            offset: r * 302,
+            values: (0..legacy.items.len())
+                .map(|i| Some(format!("{}", (r + i as u64) % 3)))
+                .collect(),
+            raw: None,
+        })
+        .collect();
+    let write = |options: &ArrowOptions| {
+        let mut sink = ParquetSink::new(&schema, Vec::new(), "before.parquet", options).unwrap();
+        sink.write_rows(&rows).unwrap();
+        sink.finish_into_inner().unwrap()
+    };
+    let plain = write(&ArrowOptions::default());
+    let dict = write(&ArrowOptions {
+        dictionary: true,
+        item_statistics: true,
+        ..ArrowOptions::default()
+    });
+    assert!(
+        dict.len() < plain.len(),
+        "dictionary {} vs plain {}",
+        dict.len(),
+        plain.len()
+    );
+    let (_, a) = read_parquet(plain.clone());
+    let (_, b) = read_parquet(dict.clone());
+    assert_eq!(a, b);
+
+    let stats = |bytes: &[u8], column: usize| {
+        let reader = SerializedFileReader::new(parquet_file(bytes)).unwrap();
+        reader
+            .metadata()
+            .row_group(0)
+            .column(column)
+            .statistics()
+            .is_some()
+    };
+    let sex = 2 + legacy.item_index("sex").unwrap();
+    assert!(stats(&plain, 0), "record has statistics");
+    assert!(stats(&plain, 1), "offset has statistics");
+    assert!(!stats(&plain, sex), "items have none by default");
+    assert!(stats(&dict, sex), "items have them when asked");
 }
