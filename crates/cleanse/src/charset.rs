@@ -219,19 +219,45 @@ fn char_want(charset: Charset, bytes: &[u8], i: usize) -> usize {
 /// assert_eq!(b, vec![true, true, false, true]);
 /// ```
 pub fn boundaries(charset: Charset, bytes: &[u8]) -> Vec<bool> {
-    let mut out = vec![false; bytes.len() + 1];
+    let mut out = Vec::new();
+    boundaries_into(charset, bytes, &mut out);
+    out
+}
+
+/// [`boundaries`] into a caller's buffer (cleared first), so a reader can reuse it for every
+/// record.
+pub fn boundaries_into(charset: Charset, bytes: &[u8], out: &mut Vec<bool>) {
+    out.clear();
+    out.resize(bytes.len() + 1, false);
     let mut i = 0;
-    while i < bytes.len() {
-        if let Some(slot) = out.get_mut(i) {
-            *slot = true;
+    if charset == Charset::Cp932 {
+        // The common case, without the general scanner's per-byte dispatch.
+        while let Some(&b) = bytes.get(i) {
+            if let Some(slot) = out.get_mut(i) {
+                *slot = true;
+            }
+            i += if is_sjis_lead(b) {
+                match bytes.get(i + 1) {
+                    Some(&t) if is_sjis_trail(t) => 2,
+                    None => 2,
+                    _ => 1,
+                }
+            } else {
+                1
+            };
         }
-        i += char_want(charset, bytes, i).max(1);
+    } else {
+        while i < bytes.len() {
+            if let Some(slot) = out.get_mut(i) {
+                *slot = true;
+            }
+            i += char_want(charset, bytes, i).max(1);
+        }
     }
     if let Some(last) = out.last_mut() {
         // The end is a boundary unless the last character runs past it (scanned as complete).
         *last = i == bytes.len();
     }
-    out
 }
 
 #[cfg(test)]

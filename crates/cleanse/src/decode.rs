@@ -244,6 +244,17 @@ impl CharProfile {
 
     fn decode_cp932(&self, bytes: &[u8], out: &mut String, issues: &mut Vec<DecodeIssue>) {
         let enc = encoding_rs::SHIFT_JIS;
+        // Fast paths: ASCII is itself (CP932's 0x00–0x7F are ASCII in encoding_rs, 0x5C and
+        // 0x7E included); without any byte F0–F9 no 外字 can start, so the whole item is one
+        // segment for encoding_rs.
+        if bytes.is_ascii() {
+            out.push_str(std::str::from_utf8(bytes).unwrap_or_default());
+            return;
+        }
+        if !bytes.iter().any(|b| (0xF0..=0xF9).contains(b)) {
+            decode_segment(enc, Charset::Cp932, bytes, 0, out, issues);
+            return;
+        }
         let mut seg = 0usize;
         let mut i = 0usize;
         while i < bytes.len() {

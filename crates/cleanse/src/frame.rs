@@ -46,7 +46,7 @@
 //! assert_eq!(rec.role, RecordRole::Data);
 //! ```
 
-use crate::charset::{boundaries, Charset};
+use crate::charset::{boundaries_into, Charset};
 use ikou_layout_spec::{Item, Layout, PhysicalFormat, RecordRole, RecordTypes, Terminator};
 use serde::Serialize;
 use std::fmt;
@@ -1035,7 +1035,7 @@ impl Slicer {
             }
             return;
         }
-        self.marks = boundaries(self.charset, &rec.bytes);
+        boundaries_into(self.charset, &rec.bytes, &mut self.marks);
         for (index, item) in items.iter().enumerate() {
             let offset = item.offset.map_or(0, |o| o as usize);
             let bytes = item_bytes(&rec.bytes, item);

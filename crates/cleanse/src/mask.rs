@@ -12,7 +12,7 @@
 /// ```
 /// use ikou_cleanse::mask::mask;
 /// assert_eq!(mask("山田　太郎"), "＊＊　＊＊");
-/// assert_eq!(mask("ﾔﾏﾀﾞ ﾀﾛｳ"), "**** ***");
+/// assert_eq!(mask("ﾔﾏﾀﾞ ﾀﾛｳ"), "***ﾞ ***");
 /// assert_eq!(mask("123-4567"), "***-****");
 /// assert_eq!(mask("1丁目2〜3"), "*＊＊*〜*");
 /// ```
@@ -61,6 +61,6 @@ mod tests {
         assert_eq!(mask(""), "");
         assert_eq!(mask("H01.01.08"), "***.**.**");
         assert_eq!(mask("平成元年１月８日"), "＊＊＊＊＊＊＊＊");
-        assert_eq!(mask("ナカムラ　ヒロシ"), "＊＊＊＊　＊＊＊＊");
+        assert_eq!(mask("ナカムラ　ヒロシ"), "＊＊＊＊　＊＊＊");
     }
 }

@@ -36,6 +36,8 @@ pub struct Outputs {
     pub after_parquet: bool,
     /// `gaiji.csv`, the 外字 inventory.
     pub gaiji_csv: bool,
+    /// `report.html`, the verification report for municipal staff.
+    pub report: bool,
 }
 
 /// The names `--outputs` accepts, with what each selects.
@@ -51,6 +53,7 @@ pub const OUTPUT_NAMES: &[(&str, &str)] = &[
     ("parquet", "before.parquet, after.parquet and changes.parquet"),
     ("after-parquet", "after.parquet"),
     ("gaiji", "gaiji.csv"),
+    ("report", "report.html"),
 ];
 
 impl Outputs {
@@ -64,6 +67,7 @@ impl Outputs {
             after_arrow: true,
             after_parquet: true,
             gaiji_csv: true,
+            report: true,
         }
     }
 
@@ -77,6 +81,7 @@ impl Outputs {
             after_arrow: false,
             after_parquet: false,
             gaiji_csv: false,
+            report: false,
         }
     }
 
@@ -101,6 +106,7 @@ impl Outputs {
                 }
                 "after-parquet" => o.after_parquet = true,
                 "gaiji" => o.gaiji_csv = true,
+                "report" => o.report = true,
                 other => {
                     let names: Vec<_> = OUTPUT_NAMES.iter().map(|(n, _)| *n).collect();
                     return Err(format!(
@@ -123,6 +129,7 @@ impl Outputs {
             (self.after_arrow, "after-arrow"),
             (self.after_parquet, "after-parquet"),
             (self.gaiji_csv, "gaiji"),
+            (self.report, "report"),
         ] {
             if on {
                 v.push(name);
@@ -149,6 +156,8 @@ pub struct RunOptions {
     pub outputs: Outputs,
     /// Records per chunk handed to the workers.
     pub chunk_records: usize,
+    /// Show personal values unmasked in the report (`--show-values`).
+    pub show_values: bool,
 }
 
 impl RunOptions {
@@ -160,6 +169,7 @@ impl RunOptions {
             threads: 0,
             outputs: Outputs::all(),
             chunk_records: 4096,
+            show_values: false,
         }
     }
 }
@@ -924,6 +934,7 @@ pub fn run(
                 "unmapped_gaiji".to_string(),
                 format!("{:?}", plan.profile.characters.unmapped_gaiji).to_lowercase(),
             ),
+            ("show_values".to_string(), opts.show_values.to_string()),
             (
                 "header".to_string(),
                 format!("{:?}", plan.profile.output.header).to_lowercase(),
@@ -949,6 +960,30 @@ pub fn run(
             threads,
         },
     };
+    let mut manifest = manifest;
+    if opts.outputs.report {
+        // The report reads the finished outputs and the manifest as it will be written
+        // (it leaves out timings and its own entry, so `ikou report` regenerates it exactly).
+        let options = crate::report::ReportOptions {
+            show_values: opts.show_values,
+            source_layout: Some(&plan.source),
+            target_layout: Some(&plan.target),
+            ..crate::report::ReportOptions::default()
+        };
+        let info = crate::report::write(
+            &manifest,
+            &opts.out_dir,
+            &options,
+            &opts.out_dir,
+            crate::report::REPORT,
+        )
+        .map_err(|e| RunError::Output {
+            name: crate::report::REPORT.into(),
+            error: io::Error::other(e.to_string()),
+        })?;
+        manifest.outputs.push(info);
+        manifest.outputs.sort_by(|a, b| a.name.cmp(&b.name));
+    }
     write_manifest(&opts.out_dir, &manifest)?;
     Ok(manifest)
 }

@@ -22,7 +22,9 @@ Examples:
   ikou convert --profile sample-juki big.dat --out run3 --outputs after-parquet --strict
 
 Outputs in the run directory: <target>.csv (the standard data), rejects.csv, changes.csv,
-changes.parquet, before.arrow/.parquet, after.arrow/.parquet, gaiji.csv, manifest.json.
+changes.parquet, before.arrow/.parquet, after.arrow/.parquet, gaiji.csv, report.html (the
+verification report for staff, in Japanese; `ikou report DIR --lang en` for English),
+manifest.json.
 Files are written under temporary names and renamed when the run is complete; mode 0600.
 
 Exit codes: 0 done; 1 done, but with rejects or unmapped 外字 under --strict;
@@ -50,7 +52,7 @@ pub struct ConvertArgs {
     threads: usize,
     /// Optional outputs to write, comma-separated (the standard CSV, rejects.csv and
     /// manifest.json are always written): all, minimal, changes, changes-csv,
-    /// changes-parquet, before, after, arrow, parquet, after-parquet, gaiji.
+    /// changes-parquet, before, after, arrow, parquet, after-parquet, gaiji, report.
     #[arg(long, default_value = "all")]
     outputs: String,
     /// Extra spec files or directories (layouts .toml, code tables .csv) for the profile.
@@ -62,6 +64,9 @@ pub struct ConvertArgs {
     /// Exit 1 when records were rejected or 外字 left unmapped.
     #[arg(long)]
     strict: bool,
+    /// Show personal values unmasked in report.html (they are masked by default).
+    #[arg(long)]
+    show_values: bool,
     /// Print the manifest as JSON instead of a summary.
     #[arg(long)]
     json: bool,
@@ -196,6 +201,7 @@ pub fn run_convert(args: ConvertArgs) -> CliResult {
     opts.force = args.force;
     opts.threads = args.threads;
     opts.outputs = outputs;
+    opts.show_values = args.show_values;
     let terminal = std::io::stderr().is_terminal() && !args.quiet;
     let bar = terminal.then(|| {
         let b = ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::stderr());
