@@ -63,6 +63,7 @@ fn readme_command_converts_the_bundled_sample() {
         "after.arrow",
         "after.parquet",
         "gaiji.csv",
+        "report.html",
         "manifest.json",
     ] {
         assert!(names.contains(want), "missing {want}: {names:?}");
