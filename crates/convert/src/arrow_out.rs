@@ -151,12 +151,7 @@ impl ArrowOutputs {
                 for ch in &p.changes {
                     self.change_rows.push(ChangeRow {
                         record: p.record,
-                        item: plan
-                            .source
-                            .items
-                            .get(ch.item)
-                            .map(|i| i.key.clone())
-                            .unwrap_or_default(),
+                        item: plan.item_key(ch.item).to_string(),
                         rule: ch.rule.to_string(),
                         before: Some(ch.before.clone()),
                         after: Some(ch.after.clone()),

@@ -7,6 +7,31 @@
 //! [`run::run`] to input files. Every data record ends up in the standard CSV or in
 //! `rejects.csv` with every reason found, and the run fails before publishing anything if
 //! `input_records ≠ output_records + rejected_records`.
+//!
+//! ```
+//! use ikou_cleanse::gaiji::GaijiTable;
+//! use ikou_convert::plan::Plan;
+//! use ikou_convert::run::{run, NoProgress, RunOptions};
+//! use ikou_convert::sample::{write_sample, SampleConfig};
+//! use ikou_layout_spec::{profile::bundled_profile, Catalog};
+//!
+//! let dir = std::env::temp_dir().join(format!("ikou-doc-{}", std::process::id()));
+//! std::fs::create_dir_all(&dir)?;
+//! // 200 synthetic legacy records (fixed-length CP932) to convert.
+//! let input = dir.join("in.dat");
+//! write_sample(&SampleConfig::new(200, 1), std::fs::File::create(&input)?)?;
+//!
+//! let catalog = Catalog::bundled()?;
+//! let profile = bundled_profile("sample-juki", &catalog).expect("bundled")?;
+//! let plan = Plan::new(&catalog, profile, GaijiTable::new())?;
+//! let manifest = run(&plan, &[input], &RunOptions::new(dir.join("run")), &NoProgress)?;
+//!
+//! let c = &manifest.counts;
+//! assert_eq!(c.input_records, 200);
+//! assert_eq!(c.input_records, c.output_records + c.rejected_records);
+//! # std::fs::remove_dir_all(&dir)?;
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 #![deny(missing_docs)]
 
 #[cfg(feature = "arrow")]

@@ -9,7 +9,7 @@ use ikou_cleanse::change::RuleId;
 use ikou_cleanse::rules::{cleanse, RuleOptions};
 use ikou_cleanse::wareki::DatePolicy;
 use ikou_layout_spec::profile::{self, Source};
-use ikou_layout_spec::{Catalog, CodeTable, DomainType, Item, Layout, Profile};
+use ikou_layout_spec::{Catalog, CodeTable, DateForm, DomainType, Item, Layout, Profile};
 use std::collections::HashMap;
 use std::fmt;
 
@@ -68,11 +68,20 @@ pub struct GaijiHit {
     pub mapped: bool,
 }
 
-/// One change cleansing made to one source item of a record.
+/// Which item a change concerns.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ItemRef {
+    /// A source item (by index): cleansing of the decoded legacy value.
+    Source(usize),
+    /// A target item (by index): the target's own form (a date written as YYYYMMDD).
+    Target(usize),
+}
+
+/// One change made to one item of a record.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ChangeOut {
-    /// The source item index.
-    pub item: usize,
+    /// The item.
+    pub item: ItemRef,
     /// The rule id.
     pub rule: &'static str,
     /// The value before the rule.
@@ -135,6 +144,8 @@ pub struct Plan {
     uses: Vec<u32>,
     /// Whether the decoded source values are kept.
     keep_before: bool,
+    /// For each target item: the date form it is written in, when not ISO 8601.
+    target_dates: Vec<Option<DateForm>>,
 }
 
 fn table_index(tables: &mut Vec<CodeTable>, catalog: &Catalog, name: &str) -> Result<usize, PlanError> {
@@ -249,7 +260,16 @@ impl Plan {
                 }
             }
         }
+        let target_dates = target
+            .items
+            .iter()
+            .map(|i| match (i.domain, i.date_form) {
+                (DomainType::Date, Some(f)) if !matches!(f, DateForm::Auto | DateForm::Iso) => Some(f),
+                _ => None,
+            })
+            .collect();
         Ok(Plan {
+            target_dates,
             uses,
             keep_before: true,
             check_needed,
@@ -344,11 +364,62 @@ impl Plan {
             }
         }
         p.after = self.map_values(&mut cleansed, &mut p.reasons);
+        self.target_forms(&mut p);
         self.validate_target(&mut p);
         if self.keep_before || p.rejected() {
             p.raw = raw.bytes.clone();
         }
         p
+    }
+
+    /// Writes target dates in the target's form (cleansing gives ISO 8601), as changes.
+    fn target_forms(&self, p: &mut Processed) {
+        for (i, form) in self.target_dates.iter().enumerate() {
+            let Some(form) = form else { continue };
+            let Some(Some(v)) = p.after.get(i) else {
+                continue;
+            };
+            let opts = RuleOptions {
+                date_form: DateForm::Iso,
+                date_output: *form,
+                strip_padding: false,
+                ..RuleOptions::default()
+            };
+            let c = cleanse(DomainType::Date, v, &opts);
+            let key = self.target.items.get(i).map(|t| t.key.clone());
+            if !c.is_ok() {
+                for f in c.findings.iter().filter(|f| f.is_error()) {
+                    p.reasons.push(Reason {
+                        kind: f.kind.as_str().to_string(),
+                        item: key.clone(),
+                        message: f.message.to_string(),
+                    });
+                }
+                continue;
+            }
+            let value = c.value.into_owned();
+            for e in c.edits {
+                p.changes.push(ChangeOut {
+                    item: ItemRef::Target(i),
+                    rule: e.rule.as_str(),
+                    before: e.before,
+                    after: e.after,
+                });
+            }
+            if let Some(slot) = p.after.get_mut(i) {
+                *slot = Some(value);
+            }
+        }
+    }
+
+    /// The key of a changed item.
+    pub fn item_key(&self, item: ItemRef) -> &str {
+        match item {
+            ItemRef::Source(i) => self.source.items.get(i),
+            ItemRef::Target(i) => self.target.items.get(i),
+        }
+        .map(|i| i.key.as_str())
+        .unwrap_or("")
     }
 
     /// Cleanses one decoded source value, noting findings, reasons and changes in `p`.
@@ -375,7 +446,7 @@ impl Plan {
                 continue;
             }
             p.changes.push(ChangeOut {
-                item: index,
+                item: ItemRef::Source(index),
                 rule: e.rule.as_str(),
                 before: e.before,
                 after: e.after,
@@ -427,7 +498,7 @@ impl Plan {
                     mapped: true,
                 });
                 p.changes.push(ChangeOut {
-                    item: index,
+                    item: ItemRef::Source(index),
                     rule: ikou_cleanse::decode::GAIJI_RULE,
                     before: pua.to_string(),
                     after: replacement.clone(),
@@ -665,4 +736,245 @@ pub struct CrossFacts {
     pub duplicates: Vec<HashMap<u64, u32>>,
     /// Household keys whose head count is not exactly one, with the head count.
     pub bad_households: HashMap<u64, u32>,
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use ikou_layout_spec::parse_profile;
+
+    const SOURCE: &str = r#"
+id = "legacy/t"
+name = "t"
+family = "legacy"
+status = "synthetic"
+[format]
+kind = "fixed"
+record_length = 50
+terminator = "none"
+[[items]]
+number = 1
+name = "氏"
+key = "shi"
+type = "kanji_name"
+length = 10
+[[items]]
+number = 2
+name = "名"
+key = "mei"
+type = "kanji_name"
+length = 10
+[[items]]
+number = 3
+name = "氏名"
+key = "full"
+type = "kanji_name"
+length = 20
+[[items]]
+number = 4
+name = "コード"
+key = "code"
+type = "code"
+length = 2
+[[items]]
+number = 5
+name = "日付"
+key = "date"
+type = "date"
+length = 7
+date_form = "era_code1"
+[[items]]
+number = 6
+name = "予備"
+key = "filler"
+type = "filler"
+length = 1
+"#;
+
+    const TARGET: &str = r#"
+id = "standard/t"
+name = "t"
+family = "standard"
+status = "synthetic"
+encoding = "utf-8"
+[format]
+kind = "delimited"
+header_rows = 1
+[[items]]
+number = 1
+name = "氏名"
+key = "joined"
+type = "kanji_name"
+length = 20
+[[items]]
+number = 2
+name = "氏"
+key = "split0"
+type = "kanji_name"
+length = 10
+[[items]]
+number = 3
+name = "名"
+key = "split1"
+type = "kanji_name"
+length = 10
+[[items]]
+number = 4
+name = "名称"
+key = "label"
+type = "text"
+length = 10
+[[items]]
+number = 5
+name = "新コード"
+key = "translated"
+type = "code"
+length = 3
+[[items]]
+number = 6
+name = "定数"
+key = "constant"
+type = "code"
+length = 1
+[[items]]
+number = 7
+name = "日付"
+key = "ymd"
+type = "date"
+length = 8
+date_form = "yyyymmdd"
+[[items]]
+number = 8
+name = "和暦"
+key = "wareki"
+type = "date"
+length = 12
+date_form = "era_kanji"
+"#;
+
+    const PROFILE: &str = r#"
+id = "t"
+name = "t"
+source = "legacy/t"
+target = "standard/t"
+[[map]]
+target = "joined"
+join = ["shi", "mei"]
+sep = "　"
+[[map]]
+target = "split0"
+from = "full"
+split = 0
+sep = "　"
+[[map]]
+target = "split1"
+from = "full"
+split = 1
+sep = "　"
+[[map]]
+target = "label"
+from = "code"
+label = "t_codes"
+[[map]]
+target = "translated"
+from = "code"
+translate = "t_trans"
+[[map]]
+target = "constant"
+const = "1"
+[[map]]
+target = "ymd"
+from = "date"
+[[map]]
+target = "wareki"
+from = "date"
+"#;
+
+    fn plan() -> Plan {
+        let mut c = Catalog::new();
+        c.add_layout_text(SOURCE, "s.toml").unwrap();
+        c.add_layout_text(TARGET, "t.toml").unwrap();
+        c.add_code_table_text("code,label\n01,世帯主\n02,妻\n", "t_codes", "c.csv")
+            .unwrap();
+        c.add_code_table_text("code,label\n01,A01\n", "t_trans", "tr.csv")
+            .unwrap();
+        let p = parse_profile(PROFILE, "p.toml", &c).unwrap();
+        Plan::new(&c, p, GaijiTable::new()).unwrap()
+    }
+
+    fn record(fields: &[(&str, usize)]) -> RawRecord {
+        let mut bytes = Vec::new();
+        for (text, len) in fields {
+            let mut b = ikou_cleanse::encode::encode_cp932(text).unwrap();
+            while b.len() < *len {
+                b.push(b' ');
+            }
+            bytes.extend_from_slice(&b);
+        }
+        let mut r = RawRecord::new();
+        r.bytes = bytes;
+        r
+    }
+
+    fn values(p: &Processed) -> Vec<&str> {
+        p.after.iter().map(|v| v.as_deref().unwrap_or("")).collect()
+    }
+
+    #[test]
+    fn join_split_label_translate_const_and_target_date_forms() {
+        let plan = plan();
+        let mut s = Scratch::new(Charset::Cp932);
+        let r = record(&[
+            ("山田", 10),
+            ("太郎", 10),
+            ("鈴木　花子", 20),
+            ("01", 2),
+            ("4010108", 7),
+            ("", 1),
+        ]);
+        let p = plan.process(&r, 1, &mut s);
+        assert!(p.reasons.is_empty(), "{:?}", p.reasons);
+        assert_eq!(
+            values(&p),
+            vec!["山田　太郎", "鈴木", "花子", "世帯主", "A01", "1", "19890108", "平成元年1月8日"]
+        );
+        // The target forms are changes of the target items.
+        let target_changes: Vec<_> = p
+            .changes
+            .iter()
+            .filter(|c| matches!(c.item, ItemRef::Target(_)))
+            .map(|c| (plan.item_key(c.item), c.rule, c.after.as_str()))
+            .collect();
+        assert_eq!(
+            target_changes,
+            vec![
+                ("ymd", "date.to_yyyymmdd", "19890108"),
+                ("wareki", "date.to_wareki", "平成元年1月8日")
+            ]
+        );
+    }
+
+    #[test]
+    fn an_unmapped_code_is_reported_never_dropped() {
+        let plan = plan();
+        let mut s = Scratch::new(Charset::Cp932);
+        let r = record(&[
+            ("山田", 10),
+            ("", 10),
+            ("鈴木", 20),
+            ("02", 2),
+            ("4010108", 7),
+            ("", 1),
+        ]);
+        let p = plan.process(&r, 7, &mut s);
+        // 02 has a label but no translation: one reason, the record is rejected.
+        let kinds: Vec<_> = p.reasons.iter().map(|r| r.kind.as_str()).collect();
+        assert_eq!(kinds, vec!["map.unmapped_code"]);
+        assert!(p.reasons[0].message.contains("t_trans"));
+        // A join skips the empty part; a split past the end is absent.
+        assert_eq!(p.after[0].as_deref(), Some("山田"));
+        assert_eq!(p.after[2], None);
+        assert_eq!(p.raw, r.bytes, "a rejected record keeps its raw bytes");
+    }
 }

@@ -717,12 +717,7 @@ fn write_chunk(
             .write_byte_record(&rec_buf)
             .map_err(csv_err(&data_name))?;
         for c in &p.changes {
-            let key = plan
-                .source
-                .items
-                .get(c.item)
-                .map(|i| i.key.as_str())
-                .unwrap_or("");
+            let key = plan.item_key(c.item);
             *tally.counts.changes_by_rule.entry(c.rule.to_string()).or_insert(0) += 1;
             *tally.counts.changes_by_item.entry(key.to_string()).or_insert(0) += 1;
             if let Some(w) = sinks.changes.as_mut() {
