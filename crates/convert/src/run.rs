@@ -636,6 +636,16 @@ impl Sinks {
     }
 }
 
+/// Counts one occurrence of `key`, allocating the key only the first time.
+fn bump(map: &mut BTreeMap<String, u64>, key: &str) {
+    match map.get_mut(key) {
+        Some(n) => *n += 1,
+        None => {
+            map.insert(key.to_string(), 1);
+        }
+    }
+}
+
 struct Tally {
     counts: Counts,
     gaiji: GaijiInventory,
@@ -676,7 +686,7 @@ fn write_chunk(
             }
         }
         for f in &p.findings {
-            *tally.counts.findings_by_kind.entry((*f).to_string()).or_insert(0) += 1;
+            bump(&mut tally.counts.findings_by_kind, f);
         }
         if p.rejected() {
             tally.counts.rejected_records += 1;
@@ -718,8 +728,8 @@ fn write_chunk(
             .map_err(csv_err(&data_name))?;
         for c in &p.changes {
             let key = plan.item_key(c.item);
-            *tally.counts.changes_by_rule.entry(c.rule.to_string()).or_insert(0) += 1;
-            *tally.counts.changes_by_item.entry(key.to_string()).or_insert(0) += 1;
+            bump(&mut tally.counts.changes_by_rule, c.rule);
+            bump(&mut tally.counts.changes_by_item, key);
             if let Some(w) = sinks.changes.as_mut() {
                 let record = p.record.to_string();
                 w.write_record([record.as_str(), key, c.rule, &c.before, &c.after])
