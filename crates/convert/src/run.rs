@@ -429,12 +429,28 @@ fn gather_facts(
         .as_ref()
         .map(|h| h.head_value.clone())
         .unwrap_or_default();
-    let mut keys: Vec<Vec<u64>> = vec![Vec::new(); unique.len()];
-    let mut homes: Vec<u64> = Vec::new();
     let total: u64 = inputs
         .iter()
         .map(|p| std::fs::metadata(p).map(|m| m.len()).unwrap_or(0))
         .sum();
+    // 8 bytes per record and check: reserve the expected count for fixed-length files so
+    // the vectors do not overshoot by doubling.
+    let expected = match plan.source.format {
+        ikou_layout_spec::PhysicalFormat::Fixed {
+            record_length,
+            terminator,
+        } => {
+            let t = match terminator {
+                ikou_layout_spec::Terminator::None => 0,
+                ikou_layout_spec::Terminator::Crlf => 2,
+                _ => 1,
+            };
+            (total / (u64::from(record_length) + t).max(1)) as usize
+        }
+        ikou_layout_spec::PhysicalFormat::Delimited { .. } => 0,
+    };
+    let mut keys: Vec<Vec<u64>> = vec![Vec::with_capacity(expected); unique.len()];
+    let mut homes: Vec<u64> = Vec::with_capacity(if household.is_some() { expected } else { 0 });
     progress.start(1, total);
     let mut ignored = BTreeMap::new();
     for path in inputs {
