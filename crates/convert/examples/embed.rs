@@ -62,7 +62,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .unwrap_or_else(|| "testdata/sample/juki-1000.dat".into());
     let catalog = Catalog::bundled()?;
     let profile = bundled_profile("sample-juki", &catalog).ok_or("no bundled profile")??;
-    let gaiji = match profile.characters.gaiji_table.as_deref().and_then(bundled_gaiji) {
+    let gaiji = match profile
+        .characters
+        .gaiji_table
+        .as_deref()
+        .and_then(bundled_gaiji)
+    {
         Some(text) => GaijiTable::parse(text, "bundled gaiji table")?,
         None => GaijiTable::new(),
     };

@@ -28,7 +28,8 @@ impl Table {
     ) -> Result<Option<Table>, RunError> {
         let create = |ext: &str| {
             let name = format!("{stem}.{ext}");
-            OutputFile::create(&opts.out_dir, &name).map_err(|error| RunError::Output { name, error })
+            OutputFile::create(&opts.out_dir, &name)
+                .map_err(|error| RunError::Output { name, error })
         };
         Ok(match (arrow, parquet) {
             (true, true) => Some(Table::Both(Box::new(ArrowParquetSink::new(
@@ -115,8 +116,22 @@ impl ArrowOutputs {
             None
         };
         Ok(ArrowOutputs {
-            before: Table::open(&before, "before", o.before_arrow, o.before_parquet, opts, &options)?,
-            after: Table::open(&after, "after", o.after_arrow, o.after_parquet, opts, &options)?,
+            before: Table::open(
+                &before,
+                "before",
+                o.before_arrow,
+                o.before_parquet,
+                opts,
+                &options,
+            )?,
+            after: Table::open(
+                &after,
+                "after",
+                o.after_arrow,
+                o.after_parquet,
+                opts,
+                &options,
+            )?,
             changes,
             rows: Vec::new(),
             change_rows: Vec::new(),
@@ -175,7 +190,8 @@ impl ArrowOutputs {
             .into_iter()
             .map(|f| {
                 let name = f.name().to_string();
-                f.complete().map_err(|error| RunError::Output { name, error })
+                f.complete()
+                    .map_err(|error| RunError::Output { name, error })
             })
             .collect()
     }

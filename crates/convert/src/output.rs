@@ -240,7 +240,10 @@ mod tests {
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
-            let mode = std::fs::metadata(dir.join("a.csv")).unwrap().permissions().mode();
+            let mode = std::fs::metadata(dir.join("a.csv"))
+                .unwrap()
+                .permissions()
+                .mode();
             assert_eq!(mode & 0o777, 0o600);
         }
         assert_eq!(hash_file(&dir.join("a.csv")).unwrap(), info);

@@ -1,11 +1,11 @@
 //! A run's plan: the profile resolved against its layouts and tables, and the per-record
 //! work — slice, decode, cleanse, map, validate — as a pure function of one record.
 
+use ikou_cleanse::change::RuleId;
 use ikou_cleanse::charset::Charset;
 use ikou_cleanse::decode::{CharProfile, DecodeIssue, DecodeIssueKind, UnmappedGaiji};
 use ikou_cleanse::frame::{RawRecord, SliceProblem, Slicer};
 use ikou_cleanse::gaiji::GaijiTable;
-use ikou_cleanse::change::RuleId;
 use ikou_cleanse::rules::{cleanse, RuleOptions};
 use ikou_cleanse::wareki::DatePolicy;
 use ikou_layout_spec::profile::{self, Source};
@@ -148,7 +148,11 @@ pub struct Plan {
     target_dates: Vec<Option<DateForm>>,
 }
 
-fn table_index(tables: &mut Vec<CodeTable>, catalog: &Catalog, name: &str) -> Result<usize, PlanError> {
+fn table_index(
+    tables: &mut Vec<CodeTable>,
+    catalog: &Catalog,
+    name: &str,
+) -> Result<usize, PlanError> {
     if let Some(i) = tables.iter().position(|t| t.name == name) {
         return Ok(i);
     }
@@ -239,7 +243,9 @@ impl Plan {
         }
         for k in profile.checks.keys() {
             if target.item(k).is_none() {
-                return Err(PlanError(format!("checks: target layout has no item `{k}`")));
+                return Err(PlanError(format!(
+                    "checks: target layout has no item `{k}`"
+                )));
             }
         }
         let mut check_needed = vec![false; source.items.len()];
@@ -264,7 +270,9 @@ impl Plan {
             .items
             .iter()
             .map(|i| match (i.domain, i.date_form) {
-                (DomainType::Date, Some(f)) if !matches!(f, DateForm::Auto | DateForm::Iso) => Some(f),
+                (DomainType::Date, Some(f)) if !matches!(f, DateForm::Auto | DateForm::Iso) => {
+                    Some(f)
+                }
                 _ => None,
             })
             .collect();
@@ -423,7 +431,13 @@ impl Plan {
     }
 
     /// Cleanses one decoded source value, noting findings, reasons and changes in `p`.
-    fn cleanse_item(&self, index: usize, item: &Item, text: &str, p: &mut Processed) -> Option<String> {
+    fn cleanse_item(
+        &self,
+        index: usize,
+        item: &Item,
+        text: &str,
+        p: &mut Processed,
+    ) -> Option<String> {
         let opts = self.item_opts.get(index).copied().unwrap_or_default();
         let c = cleanse(item.domain, text, &opts);
         let ok = c.is_ok();
@@ -530,7 +544,11 @@ impl Plan {
         }
     }
 
-    fn map_values(&self, src: &mut [Option<String>], reasons: &mut Vec<Reason>) -> Vec<Option<String>> {
+    fn map_values(
+        &self,
+        src: &mut [Option<String>],
+        reasons: &mut Vec<Reason>,
+    ) -> Vec<Option<String>> {
         // A source value read by one rule only is moved, not copied.
         let mut get = |i: &usize| -> Option<String> {
             let single = self.uses.get(*i).copied().unwrap_or(0) <= 1;
@@ -604,10 +622,7 @@ impl Plan {
                         p.reasons.push(Reason {
                             kind: "target.length".into(),
                             item: Some(item.key.clone()),
-                            message: format!(
-                                "{len} characters, the target allows {}",
-                                item.length
-                            ),
+                            message: format!("{len} characters, the target allows {}", item.length),
                         });
                     }
                     if let Some(Some(t)) = self.target_tables.get(i) {
@@ -626,7 +641,8 @@ impl Plan {
         }
         let checks = &self.profile.checks;
         for [a, b] in &checks.not_after {
-            let (Some(ia), Some(ib)) = (self.target.item_index(a), self.target.item_index(b)) else {
+            let (Some(ia), Some(ib)) = (self.target.item_index(a), self.target.item_index(b))
+            else {
                 continue;
             };
             if let (Some(Some(va)), Some(Some(vb))) = (p.after.get(ia), p.after.get(ib)) {
@@ -703,9 +719,7 @@ fn slice_kind(p: &SliceProblem) -> &'static str {
 pub fn key_of(v: &str) -> u64 {
     let b = v.as_bytes();
     if !b.is_empty() && b.len() <= 17 && b.iter().all(u8::is_ascii_digit) {
-        let n = b
-            .iter()
-            .fold(0u64, |acc, d| acc * 10 + u64::from(d - b'0'));
+        let n = b.iter().fold(0u64, |acc, d| acc * 10 + u64::from(d - b'0'));
         ((b.len() as u64) << 57) | n
     } else {
         use std::hash::{Hash, Hasher};
@@ -724,7 +738,10 @@ pub(crate) fn check_indices(plan: &Plan) -> (Vec<usize>, Option<(usize, usize)>)
         .filter_map(|k| plan.target.item_index(k))
         .collect();
     let household = c.household.as_ref().and_then(|h| {
-        Some((plan.target.item_index(&h.key)?, plan.target.item_index(&h.head_item)?))
+        Some((
+            plan.target.item_index(&h.key)?,
+            plan.target.item_index(&h.head_item)?,
+        ))
     });
     (unique, household)
 }
@@ -937,7 +954,16 @@ from = "date"
         assert!(p.reasons.is_empty(), "{:?}", p.reasons);
         assert_eq!(
             values(&p),
-            vec!["山田　太郎", "鈴木", "花子", "世帯主", "A01", "1", "19890108", "平成元年1月8日"]
+            vec![
+                "山田　太郎",
+                "鈴木",
+                "花子",
+                "世帯主",
+                "A01",
+                "1",
+                "19890108",
+                "平成元年1月8日"
+            ]
         );
         // The target forms are changes of the target items.
         let target_changes: Vec<_> = p

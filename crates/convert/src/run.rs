@@ -43,14 +43,20 @@ pub struct Outputs {
 /// The names `--outputs` accepts, with what each selects.
 pub const OUTPUT_NAMES: &[(&str, &str)] = &[
     ("all", "every output"),
-    ("minimal", "only the standard CSV, rejects.csv and manifest.json"),
+    (
+        "minimal",
+        "only the standard CSV, rejects.csv and manifest.json",
+    ),
     ("changes", "changes.csv and changes.parquet"),
     ("changes-csv", "changes.csv"),
     ("changes-parquet", "changes.parquet"),
     ("before", "before.arrow and before.parquet"),
     ("after", "after.arrow and after.parquet"),
     ("arrow", "before.arrow and after.arrow"),
-    ("parquet", "before.parquet, after.parquet and changes.parquet"),
+    (
+        "parquet",
+        "before.parquet, after.parquet and changes.parquet",
+    ),
     ("after-parquet", "after.parquet"),
     ("gaiji", "gaiji.csv"),
     ("report", "report.html"),
@@ -455,15 +461,24 @@ fn gather_facts(
     let mut ignored = BTreeMap::new();
     for path in inputs {
         let (file, _) = open_input(path)?;
-        let mut reader = RecordReader::new(file, &plan.source)
-            .map_err(|e| RunError::Frame(e.to_string()))?;
+        let mut reader =
+            RecordReader::new(file, &plan.source).map_err(|e| RunError::Frame(e.to_string()))?;
         let mut chunk = Vec::new();
         loop {
-            let more = read_chunk(&mut reader, &mut chunk, opts.chunk_records, path, &mut ignored)?;
+            let more = read_chunk(
+                &mut reader,
+                &mut chunk,
+                opts.chunk_records,
+                path,
+                &mut ignored,
+            )?;
             let values: Vec<Vec<Option<String>>> = pool.install(|| {
                 chunk
                     .par_iter()
-                    .map_init(|| Scratch::new(plan.charset()), |s, r| plan.check_values(r, s))
+                    .map_init(
+                        || Scratch::new(plan.charset()),
+                        |s, r| plan.check_values(r, s),
+                    )
                     .collect()
             });
             for v in &values {
@@ -474,7 +489,8 @@ fn gather_facts(
                 }
                 if let Some((hk, hh)) = household {
                     if let Some(Some(home)) = v.get(hk) {
-                        let head = v.get(hh).and_then(|x| x.as_deref()) == Some(head_value.as_str());
+                        let head =
+                            v.get(hh).and_then(|x| x.as_deref()) == Some(head_value.as_str());
                         homes.push((key_of(home) << 1) | u64::from(head));
                     }
                 }
@@ -529,7 +545,9 @@ fn gather_facts(
 fn apply_facts(plan: &Plan, facts: &CrossFacts, p: &mut Processed) {
     let (unique, household) = check_indices(plan);
     for (k, &i) in unique.iter().enumerate() {
-        let Some(Some(v)) = p.after.get(i) else { continue };
+        let Some(Some(v)) = p.after.get(i) else {
+            continue;
+        };
         if let Some(n) = facts.duplicates.get(k).and_then(|d| d.get(&key_of(v))) {
             let key = plan.target.items.get(i).map(|t| t.key.clone());
             p.reasons.push(crate::plan::Reason {
@@ -707,7 +725,11 @@ fn write_chunk(
         if p.rejected() {
             tally.counts.rejected_records += 1;
             for r in &p.reasons {
-                *tally.counts.rejects_by_reason.entry(r.kind.clone()).or_insert(0) += 1;
+                *tally
+                    .counts
+                    .rejects_by_reason
+                    .entry(r.kind.clone())
+                    .or_insert(0) += 1;
             }
             let reasons: Vec<String> = p.reasons.iter().map(ToString::to_string).collect();
             let joined = reasons.join("; ");
@@ -819,12 +841,18 @@ pub fn run(
             inner: file,
             hash: std::sync::Arc::clone(&hash),
         };
-        let mut reader = RecordReader::new(hashing, &plan.source)
-            .map_err(|e| RunError::Frame(e.to_string()))?;
+        let mut reader =
+            RecordReader::new(hashing, &plan.source).map_err(|e| RunError::Frame(e.to_string()))?;
         let display = path.display().to_string();
         let before = tally.counts.input_records;
         let mut chunk = Vec::with_capacity(opts.chunk_records);
-        let mut more = read_chunk(&mut reader, &mut chunk, opts.chunk_records, path, &mut run_findings)?;
+        let mut more = read_chunk(
+            &mut reader,
+            &mut chunk,
+            opts.chunk_records,
+            path,
+            &mut run_findings,
+        )?;
         let mut next_chunk = Vec::with_capacity(opts.chunk_records);
         let mut pending: Option<(Vec<Processed>, Vec<u64>)> = None;
         loop {
@@ -849,10 +877,23 @@ pub fn run(
                     },
                     || -> Result<bool, RunError> {
                         if let Some((prev, file_records)) = pending.take() {
-                            write_chunk(plan, &mut sinks, &mut tally, &prev, &display, &file_records)?;
+                            write_chunk(
+                                plan,
+                                &mut sinks,
+                                &mut tally,
+                                &prev,
+                                &display,
+                                &file_records,
+                            )?;
                         }
                         if more {
-                            read_chunk(&mut reader, &mut next_chunk, opts.chunk_records, path, &mut run_findings)
+                            read_chunk(
+                                &mut reader,
+                                &mut next_chunk,
+                                opts.chunk_records,
+                                path,
+                                &mut run_findings,
+                            )
                         } else {
                             next_chunk.clear();
                             Ok(false)
@@ -880,16 +921,19 @@ pub fn run(
             *run_findings.entry("frame.eof_marker".into()).or_insert(0) += 1;
         }
         if summary.missing_trailer {
-            *run_findings.entry("frame.missing_trailer".into()).or_insert(0) += 1;
+            *run_findings
+                .entry("frame.missing_trailer".into())
+                .or_insert(0) += 1;
         }
         drop(reader);
-        let (sha256, bytes) = match std::sync::Arc::try_unwrap(hash).map(std::sync::Mutex::into_inner) {
-            Ok(Ok(h)) => {
-                let (sha256, bytes, _) = h.finish();
-                (sha256, bytes)
-            }
-            _ => return Err(RunError::Frame("input hash still in use".into())),
-        };
+        let (sha256, bytes) =
+            match std::sync::Arc::try_unwrap(hash).map(std::sync::Mutex::into_inner) {
+                Ok(Ok(h)) => {
+                    let (sha256, bytes, _) = h.finish();
+                    (sha256, bytes)
+                }
+                _ => return Err(RunError::Frame("input hash still in use".into())),
+            };
         input_infos.push(InputInfo {
             path: display,
             sha256,
@@ -913,7 +957,10 @@ pub fn run(
     pending.extend(sinks.arrow.finish()?);
     if opts.outputs.gaiji_csv {
         let mut f = OutputFile::create(&opts.out_dir, "gaiji.csv").map_err(out_err("gaiji.csv"))?;
-        tally.gaiji.write_csv(&mut f).map_err(out_err("gaiji.csv"))?;
+        tally
+            .gaiji
+            .write_csv(&mut f)
+            .map_err(out_err("gaiji.csv"))?;
         pending.push(f.complete().map_err(out_err("gaiji.csv"))?);
     }
     let c = &tally.counts;
@@ -946,7 +993,10 @@ pub fn run(
         target_layout: layout_ref(&plan.target),
         options: BTreeMap::from([
             ("outputs".to_string(), opts.outputs.describe()),
-            ("encoding".to_string(), plan.profile.characters.encoding.clone()),
+            (
+                "encoding".to_string(),
+                plan.profile.characters.encoding.clone(),
+            ),
             (
                 "variants".to_string(),
                 format!("{:?}", plan.profile.characters.variants).to_lowercase(),
@@ -972,7 +1022,11 @@ pub fn run(
         accounting_ok,
         timings: Timings {
             total_seconds: secs,
-            input_mb_per_second: if secs > 0.0 { in_bytes as f64 / 1e6 / secs } else { 0.0 },
+            input_mb_per_second: if secs > 0.0 {
+                in_bytes as f64 / 1e6 / secs
+            } else {
+                0.0
+            },
             records_per_second: if secs > 0.0 {
                 total_records as f64 / secs
             } else {
@@ -1103,7 +1157,10 @@ mod tests {
             .collect::<Result<_, _>>()
             .unwrap();
         let rows: usize = before.iter().map(|b| b.num_rows()).sum();
-        assert_eq!(rows, 1000, "before holds every input record, rejected or not");
+        assert_eq!(
+            rows, 1000,
+            "before holds every input record, rejected or not"
+        );
         let raw = before[0]
             .column_by_name("raw")
             .unwrap()
@@ -1125,8 +1182,13 @@ mod tests {
         std::fs::create_dir_all(&base).unwrap();
         let blocker = base.join("out");
         std::fs::write(&blocker, b"not a directory").unwrap();
-        let err = run(&sample_plan(), &[sample()], &RunOptions::new(&blocker), &NoProgress)
-            .unwrap_err();
+        let err = run(
+            &sample_plan(),
+            &[sample()],
+            &RunOptions::new(&blocker),
+            &NoProgress,
+        )
+        .unwrap_err();
         assert!(err.is_io(), "{err}");
         // A missing input: an I/O error naming the file, and no manifest.
         let dir = base.join("run");

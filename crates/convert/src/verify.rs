@@ -100,10 +100,7 @@ pub fn verify(dir: &Path) -> Result<(Manifest, Verification), VerifyError> {
     }
     let c = &manifest.counts;
     if let Some(data) = manifest.data_csv() {
-        let header = manifest
-            .options
-            .get("header")
-            .is_none_or(|h| h != "none");
+        let header = manifest.options.get("header").is_none_or(|h| h != "none");
         let found = count_csv_records(&dir.join(&data.name), header);
         checks.push(count_check("output_records", c.output_records, found));
     }

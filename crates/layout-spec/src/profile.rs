@@ -454,7 +454,11 @@ pub fn parse_profile(text: &str, file: &str, catalog: &Catalog) -> Result<Profil
         }
         if let Some(target) = target {
             if target.item(&r.target).is_none() {
-                err(at, t, bad(&format!("target layout has no item `{}`", r.target)));
+                err(
+                    at,
+                    t,
+                    bad(&format!("target layout has no item `{}`", r.target)),
+                );
             }
         }
         if rules.iter().any(|(_, x)| x.target == r.target) {

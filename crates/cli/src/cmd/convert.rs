@@ -76,7 +76,10 @@ pub struct ConvertArgs {
 }
 
 /// Loads the catalog (bundled + `--specs`) and the profile.
-pub(crate) fn load_profile(profile: &str, specs: &[PathBuf]) -> Result<(Catalog, Profile), CliError> {
+pub(crate) fn load_profile(
+    profile: &str,
+    specs: &[PathBuf],
+) -> Result<(Catalog, Profile), CliError> {
     let mut catalog = crate::cmd::layouts::bundled()?;
     for s in specs {
         catalog
@@ -104,9 +107,7 @@ pub(crate) fn load_profile(profile: &str, specs: &[PathBuf]) -> Result<(Catalog,
 }
 
 fn load_gaiji(profile: &Profile, over: Option<&Path>) -> Result<GaijiTable, CliError> {
-    let from_path = |p: &Path| {
-        GaijiTable::from_path(p).map_err(|e| CliError::usage(e.to_string()))
-    };
+    let from_path = |p: &Path| GaijiTable::from_path(p).map_err(|e| CliError::usage(e.to_string()));
     if let Some(p) = over {
         return from_path(p);
     }
@@ -151,7 +152,11 @@ impl Progress for Bar {
         } else if !self.quiet {
             eprintln!(
                 "ikou: pass {pass} ({}) over {:.1} MB",
-                if pass == 1 { "cross-record checks" } else { "conversion" },
+                if pass == 1 {
+                    "cross-record checks"
+                } else {
+                    "conversion"
+                },
                 total as f64 / 1e6
             );
         }
@@ -163,7 +168,11 @@ impl Progress for Bar {
             b.inc(bytes);
             b.set_message(format!(
                 "{} {} records",
-                if self.pass.get() == 1 { "checks" } else { "converting" },
+                if self.pass.get() == 1 {
+                    "checks"
+                } else {
+                    "converting"
+                },
                 self.records.get()
             ));
         }
@@ -194,7 +203,10 @@ pub fn run_convert(args: ConvertArgs) -> CliResult {
     let plan = Plan::new(&catalog, profile, gaiji).map_err(|e| CliError::usage(e.to_string()))?;
     for i in &args.inputs {
         if !i.is_file() {
-            return Err(CliError::io(format!("{}: not a readable file", i.display())));
+            return Err(CliError::io(format!(
+                "{}: not a readable file",
+                i.display()
+            )));
         }
     }
     let mut opts = RunOptions::new(&args.out);
@@ -223,7 +235,11 @@ pub fn run_convert(args: ConvertArgs) -> CliResult {
         records: std::cell::Cell::new(0),
     };
     let manifest = run(&plan, &args.inputs, &opts, &progress).map_err(|e| CliError {
-        code: if e.is_io() { crate::exit::IO } else { crate::exit::USAGE },
+        code: if e.is_io() {
+            crate::exit::IO
+        } else {
+            crate::exit::USAGE
+        },
         message: e.to_string(),
     })?;
     if args.json {
@@ -248,7 +264,11 @@ fn top(map: &std::collections::BTreeMap<String, u64>, n: usize) -> Vec<(&String,
 fn summary(m: &Manifest, out: &Path) -> String {
     let c = &m.counts;
     let mut s = String::new();
-    let _ = writeln!(s, "ikou convert: profile {} ({} → {})", m.profile, m.source_layout.id, m.target_layout.id);
+    let _ = writeln!(
+        s,
+        "ikou convert: profile {} ({} → {})",
+        m.profile, m.source_layout.id, m.target_layout.id
+    );
     for l in [&m.source_layout, &m.target_layout] {
         if l.status != "verified" {
             let _ = writeln!(s, "  note: layout {} is {}", l.id, l.status);
@@ -285,7 +305,10 @@ fn summary(m: &Manifest, out: &Path) -> String {
     let _ = writeln!(
         s,
         "  time: {:.2} s, {:.1} MB/s, {:.0} records/s, {} threads",
-        m.timings.total_seconds, m.timings.input_mb_per_second, m.timings.records_per_second, m.timings.threads
+        m.timings.total_seconds,
+        m.timings.input_mb_per_second,
+        m.timings.records_per_second,
+        m.timings.threads
     );
     let _ = writeln!(s, "  run directory: {}", out.display());
     for o in &m.outputs {

@@ -20,7 +20,8 @@ pub struct VerifyArgs {
 
 /// Runs `ikou verify`.
 pub fn run(args: VerifyArgs) -> CliResult {
-    let (manifest, v) = ikou_convert::verify::verify(&args.dir).map_err(|e| CliError::io(e.to_string()))?;
+    let (manifest, v) =
+        ikou_convert::verify::verify(&args.dir).map_err(|e| CliError::io(e.to_string()))?;
     if args.json {
         print_json(&serde_json::json!({
             "dir": args.dir.display().to_string(),
@@ -36,14 +37,22 @@ pub fn run(args: VerifyArgs) -> CliResult {
                 "{} {}{}",
                 if c.ok { "ok      " } else { "MISMATCH" },
                 c.what,
-                if c.ok || c.detail.is_empty() { String::new() } else { format!(": {}", c.detail) }
+                if c.ok || c.detail.is_empty() {
+                    String::new()
+                } else {
+                    format!(": {}", c.detail)
+                }
             );
         }
         let _ = writeln!(
             s,
             "{}: {}",
             args.dir.display(),
-            if v.ok() { "the run matches its manifest" } else { "the run does NOT match its manifest" }
+            if v.ok() {
+                "the run matches its manifest"
+            } else {
+                "the run does NOT match its manifest"
+            }
         );
         print(&s)?;
     }

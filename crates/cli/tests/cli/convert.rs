@@ -12,7 +12,14 @@ fn manifest(dir: &Path) -> serde_json::Value {
 }
 
 fn convert(input: &str, out: &Path, extra: &[&str]) -> Run {
-    let mut args = vec!["convert", "--profile", "sample-juki", input, "--out", out.to_str().unwrap()];
+    let mut args = vec![
+        "convert",
+        "--profile",
+        "sample-juki",
+        input,
+        "--out",
+        out.to_str().unwrap(),
+    ];
     args.extend_from_slice(extra);
     ikou(&args)
 }
@@ -24,7 +31,11 @@ fn read_csv(path: &Path) -> Vec<BTreeMap<String, String>> {
     rdr.records()
         .map(|r| {
             let r = r.unwrap();
-            headers.iter().zip(r.iter()).map(|(h, v)| (h.to_string(), v.to_string())).collect()
+            headers
+                .iter()
+                .zip(r.iter())
+                .map(|(h, v)| (h.to_string(), v.to_string()))
+                .collect()
         })
         .collect()
 }
@@ -70,7 +81,10 @@ fn readme_command_converts_the_bundled_sample() {
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
-            let mode = std::fs::metadata(out.join(want)).unwrap().permissions().mode();
+            let mode = std::fs::metadata(out.join(want))
+                .unwrap()
+                .permissions()
+                .mode();
             assert_eq!(mode & 0o777, 0o600, "{want}");
         }
     }
@@ -82,7 +96,12 @@ fn readme_command_converts_the_bundled_sample() {
     assert_eq!(read_csv(&out.join("rejects.csv")).len() as u64, rj);
     // Counts of changes per rule add up to the rows of changes.csv.
     let changes = read_csv(&out.join("changes.csv"));
-    let by_rule: u64 = c["changes_by_rule"].as_object().unwrap().values().map(|v| v.as_u64().unwrap()).sum();
+    let by_rule: u64 = c["changes_by_rule"]
+        .as_object()
+        .unwrap()
+        .values()
+        .map(|v| v.as_u64().unwrap())
+        .sum();
     assert_eq!(changes.len() as u64, by_rule);
 }
 
@@ -129,7 +148,11 @@ fn rerun_is_byte_identical_and_verify_catches_a_change() {
     let cut: Vec<&str> = text.split_inclusive("\r\n").collect();
     std::fs::write(&r, cut[..cut.len() - 1].concat()).unwrap();
     let v = ikou(&["verify", a.to_str().unwrap()]).expect(1);
-    assert!(v.stdout.contains("MISMATCH rejected_records"), "{}", v.stdout);
+    assert!(
+        v.stdout.contains("MISMATCH rejected_records"),
+        "{}",
+        v.stdout
+    );
 }
 
 #[test]
@@ -145,7 +168,12 @@ fn refuses_a_non_empty_run_directory_without_force() {
 #[test]
 fn strict_exits_1_when_records_are_rejected() {
     let out = tempdir("convert_strict");
-    convert(SAMPLE, &out, &["--force", "--strict", "--outputs", "minimal"]).expect(1);
+    convert(
+        SAMPLE,
+        &out,
+        &["--force", "--strict", "--outputs", "minimal"],
+    )
+    .expect(1);
     let names: BTreeSet<String> = std::fs::read_dir(&out)
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
@@ -162,7 +190,15 @@ fn usage_and_io_errors_have_their_exit_codes() {
     let out = tempdir("convert_errors");
     let r = convert("no/such/file.dat", &out, &["--force"]).expect(3);
     assert!(r.stderr.contains("no/such/file.dat"), "{}", r.stderr);
-    let r = ikou(&["convert", "--profile", "no-such-profile", SAMPLE, "--out", out.to_str().unwrap()]).expect(2);
+    let r = ikou(&[
+        "convert",
+        "--profile",
+        "no-such-profile",
+        SAMPLE,
+        "--out",
+        out.to_str().unwrap(),
+    ])
+    .expect(2);
     assert!(r.stderr.contains("no profile"), "{}", r.stderr);
     let r = convert(SAMPLE, &out, &["--force", "--outputs", "everything"]).expect(2);
     assert!(r.stderr.contains("unknown output"), "{}", r.stderr);
@@ -200,11 +236,18 @@ fn every_kind_of_dirt_lands_where_it_should() {
     let mut changes: BTreeMap<u64, Vec<(String, String)>> = BTreeMap::new();
     for c in read_csv(&out.join("changes.csv")) {
         let n: u64 = c["record"].parse().unwrap();
-        changes.entry(n).or_default().push((c["item"].clone(), c["rule"].clone()));
+        changes
+            .entry(n)
+            .or_default()
+            .push((c["item"].clone(), c["rule"].clone()));
     }
-    let has_reason = |n: u64, kind: &str| reasons.get(&n).is_some_and(|v| v.iter().any(|k| k == kind));
-    let has_change =
-        |n: u64, item: &str, rule: &str| changes.get(&n).is_some_and(|v| v.iter().any(|(i, r)| i == item && r == rule));
+    let has_reason =
+        |n: u64, kind: &str| reasons.get(&n).is_some_and(|v| v.iter().any(|k| k == kind));
+    let has_change = |n: u64, item: &str, rule: &str| {
+        changes
+            .get(&n)
+            .is_some_and(|v| v.iter().any(|(i, r)| i == item && r == rule))
+    };
     let rejected = |n: u64| reasons.contains_key(&n);
 
     let mut seen: BTreeMap<String, usize> = BTreeMap::new();
@@ -225,20 +268,33 @@ fn every_kind_of_dirt_lands_where_it_should() {
                 "postal_fullwidth" => has_reason(n, "digits.length"),
                 // Changes are listed for converted records only.
                 "gaiji_in_name" => {
-                    has_change(n, "shimei", "gaiji.map") || has_reason(n, "gaiji.unmapped") || rejected(n)
+                    has_change(n, "shimei", "gaiji.map")
+                        || has_reason(n, "gaiji.unmapped")
+                        || rejected(n)
                 }
                 "kana_in_name" => rejected(n) || has_change(n, "shimei", "width.fullwidth"),
                 "name_leading_space" => rejected(n) || has_change(n, "shimei", "space.trim"),
                 "name_space_run" => rejected(n) || has_change(n, "shimei", "space.fold"),
-                "address_halfwidth_digits" => rejected(n) || has_change(n, "address", "width.fullwidth"),
+                "address_halfwidth_digits" => {
+                    rejected(n) || has_change(n, "address", "width.fullwidth")
+                }
                 // Kept as they are: no reason may name these items.
-                "variant_kanji" | "kana_fullwidth_padding" | "address_dash_variant" | "katagaki_wave_dash"
+                "variant_kanji"
+                | "kana_fullwidth_padding"
+                | "address_dash_variant"
+                | "katagaki_wave_dash"
                 | "date_partial" => !reasons.get(&n).is_some_and(|v| {
-                    v.iter().any(|k| k.starts_with("decode.") || k == "date.unrecognised")
+                    v.iter()
+                        .any(|k| k.starts_with("decode.") || k == "date.unrecognised")
                 }),
                 other => panic!("dirt kind {other} has no expectation in this test"),
             };
-            assert!(ok, "record {n}: dirt {kind} did not land as expected; reasons {:?}, changes {:?}", reasons.get(&n), changes.get(&n));
+            assert!(
+                ok,
+                "record {n}: dirt {kind} did not land as expected; reasons {:?}, changes {:?}",
+                reasons.get(&n),
+                changes.get(&n)
+            );
         }
     }
     // The sample carried every kind at least once.
@@ -260,17 +316,25 @@ fn every_kind_of_dirt_lands_where_it_should() {
         "variant_kanji",
         "kana_in_name",
     ] {
-        assert!(seen.get(kind).copied().unwrap_or(0) > 0, "sample has no {kind}: {seen:?}");
+        assert!(
+            seen.get(kind).copied().unwrap_or(0) > 0,
+            "sample has no {kind}: {seen:?}"
+        );
     }
     // A record without dirt is never rejected.
-    let dirty: BTreeSet<u64> = read_csv(&truth).iter().map(|t| t["record"].parse().unwrap()).collect();
+    let dirty: BTreeSet<u64> = read_csv(&truth)
+        .iter()
+        .map(|t| t["record"].parse().unwrap())
+        .collect();
     let m = manifest(&out);
     for n in reasons.keys() {
         // Members of a household whose head is missing carry the household's dirt only on
         // the records the answer key lists; other members are rejected by the same rule.
         if !dirty.contains(n) {
             assert!(
-                reasons[n].iter().all(|k| k == "check.household_no_head" || k == "check.duplicate"),
+                reasons[n]
+                    .iter()
+                    .all(|k| k == "check.household_no_head" || k == "check.duplicate"),
                 "clean record {n} rejected: {:?}",
                 reasons[n]
             );
@@ -278,5 +342,10 @@ fn every_kind_of_dirt_lands_where_it_should() {
     }
     assert_eq!(m["counts"]["input_records"], 4000);
     // Partial dates are kept and flagged.
-    assert!(m["counts"]["findings_by_kind"]["date.partial"].as_u64().unwrap_or(0) > 0);
+    assert!(
+        m["counts"]["findings_by_kind"]["date.partial"]
+            .as_u64()
+            .unwrap_or(0)
+            > 0
+    );
 }

@@ -1,10 +1,10 @@
 //! The one integration-test binary: drives the `ikou` binary as a user would.
 
-mod util;
 mod convert;
+mod hardening;
 mod layouts;
 mod normalize;
+mod reading;
 mod report;
 mod sample;
-mod reading;
-mod hardening;
+mod util;

@@ -40,8 +40,15 @@ pub fn ikou(args: &[&str]) -> Run {
 /// Runs `ikou ARGS` in `dir`, with `stdin` as standard input.
 pub fn ikou_in(dir: &Path, args: &[&str], stdin: Option<&[u8]>) -> Run {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_ikou"));
-    cmd.args(args).current_dir(dir).stdout(Stdio::piped()).stderr(Stdio::piped());
-    cmd.stdin(if stdin.is_some() { Stdio::piped() } else { Stdio::null() });
+    cmd.args(args)
+        .current_dir(dir)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    cmd.stdin(if stdin.is_some() {
+        Stdio::piped()
+    } else {
+        Stdio::null()
+    });
     let mut child = cmd.spawn().expect("spawn ikou");
     if let Some(input) = stdin {
         use std::io::Write;
@@ -53,7 +60,10 @@ pub fn ikou_in(dir: &Path, args: &[&str], stdin: Option<&[u8]>) -> Run {
 
 /// The workspace root.
 pub fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().expect("root")
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .expect("root")
 }
 
 /// The shared public test material (`../shared/testdata`), if present.
