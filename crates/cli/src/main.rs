@@ -6,6 +6,11 @@ mod exit;
 mod output;
 
 use clap::{Parser, Subcommand};
+
+/// mimalloc instead of glibc's malloc: a run allocates many short-lived strings per record,
+/// and glibc's allocator took a third to a half of the CPU time (docs/BENCHMARKS.md).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use std::process::ExitCode;
 
 const AFTER_HELP: &str = "\

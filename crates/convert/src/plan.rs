@@ -248,8 +248,16 @@ impl Plan {
                 )));
             }
         }
+        // The first pass needs only the keys of the cross-record checks (unique values and
+        // households); date order is checked per record in the second pass.
         let mut check_needed = vec![false; source.items.len()];
-        for k in profile.checks.keys() {
+        let c = &profile.checks;
+        let cross_keys = c.unique.iter().map(String::as_str).chain(
+            c.household
+                .iter()
+                .flat_map(|h| [h.key.as_str(), h.head_item.as_str()]),
+        );
+        for k in cross_keys {
             if let Some(r) = profile.map.iter().find(|r| r.target == k) {
                 for sk in r.source.keys() {
                     if let Some(i) = source.item_index(sk) {
