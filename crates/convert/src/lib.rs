@@ -38,6 +38,7 @@
 pub mod arrow;
 #[cfg(feature = "arrow")]
 mod arrow_out;
+mod keysort;
 pub mod manifest;
 pub mod output;
 pub mod plan;

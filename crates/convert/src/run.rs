@@ -2,6 +2,7 @@
 //! temporary name, check the accounting, then rename the outputs into place and write the
 //! manifest last.
 
+use crate::keysort::{KeySorter, DEFAULT_BUFFER_KEYS};
 use crate::manifest::{Counts, InputInfo, LayoutRef, Manifest, Timings, MANIFEST};
 use crate::output::{guard_cell, hex, HashingWriter, OutputFile, OutputInfo, PendingOutput};
 use crate::plan::{check_indices, key_of, CrossFacts, Plan, Processed, Scratch};
@@ -164,6 +165,9 @@ pub struct RunOptions {
     pub chunk_records: usize,
     /// Show personal values unmasked in the report (`--show-values`).
     pub show_values: bool,
+    /// Keys the first pass keeps in memory per check before spilling a sorted run to the
+    /// run directory.
+    pub sort_buffer_keys: usize,
 }
 
 impl RunOptions {
@@ -176,6 +180,7 @@ impl RunOptions {
             outputs: Outputs::all(),
             chunk_records: 4096,
             show_values: false,
+            sort_buffer_keys: DEFAULT_BUFFER_KEYS,
         }
     }
 }
@@ -439,24 +444,16 @@ fn gather_facts(
         .iter()
         .map(|p| std::fs::metadata(p).map(|m| m.len()).unwrap_or(0))
         .sum();
-    // 8 bytes per record and check: reserve the expected count for fixed-length files so
-    // the vectors do not overshoot by doubling.
-    let expected = match plan.source.format {
-        ikou_layout_spec::PhysicalFormat::Fixed {
-            record_length,
-            terminator,
-        } => {
-            let t = match terminator {
-                ikou_layout_spec::Terminator::None => 0,
-                ikou_layout_spec::Terminator::Crlf => 2,
-                _ => 1,
-            };
-            (total / (u64::from(record_length) + t).max(1)) as usize
-        }
-        ikou_layout_spec::PhysicalFormat::Delimited { .. } => 0,
+    // Keys are sorted with bounded memory (spilled to the run directory when large).
+    let limit = opts.sort_buffer_keys;
+    let mut keys: Vec<KeySorter> = (0..unique.len())
+        .map(|k| KeySorter::new(&opts.out_dir, &format!("unique{k}"), limit))
+        .collect();
+    let mut homes = KeySorter::new(&opts.out_dir, "households", limit);
+    let spill_err = |error| RunError::Output {
+        name: "the first pass's key runs".into(),
+        error,
     };
-    let mut keys: Vec<Vec<u64>> = vec![Vec::with_capacity(expected); unique.len()];
-    let mut homes: Vec<u64> = Vec::with_capacity(if household.is_some() { expected } else { 0 });
     progress.start(1, total);
     let mut ignored = BTreeMap::new();
     for path in inputs {
@@ -484,14 +481,16 @@ fn gather_facts(
             for v in &values {
                 for (k, &i) in unique.iter().enumerate() {
                     if let (Some(Some(val)), Some(list)) = (v.get(i), keys.get_mut(k)) {
-                        list.push(key_of(val));
+                        list.push(key_of(val)).map_err(spill_err)?;
                     }
                 }
                 if let Some((hk, hh)) = household {
                     if let Some(Some(home)) = v.get(hk) {
                         let head =
                             v.get(hh).and_then(|x| x.as_deref()) == Some(head_value.as_str());
-                        homes.push((key_of(home) << 1) | u64::from(head));
+                        homes
+                            .push((key_of(home) << 1) | u64::from(head))
+                            .map_err(spill_err)?;
                     }
                 }
             }
@@ -503,41 +502,55 @@ fn gather_facts(
         }
     }
     progress.finish();
-    for (k, mut list) in keys.into_iter().enumerate() {
-        list.sort_unstable();
-        let mut i = 0;
-        while i < list.len() {
-            let mut j = i + 1;
-            while list.get(j) == list.get(i) {
-                j += 1;
-            }
-            if j - i > 1 {
-                if let (Some(d), Some(key)) = (facts.duplicates.get_mut(k), list.get(i)) {
-                    d.insert(*key, (j - i) as u32);
+    for (k, list) in keys.into_iter().enumerate() {
+        // Runs of equal keys in sorted order: a run longer than one is a duplicate.
+        let mut run: Option<(u64, u32)> = None;
+        let dups = facts.duplicates.get_mut(k);
+        let mut found = HashMap::new();
+        list.for_each_sorted(|key| match &mut run {
+            Some((k0, n)) if *k0 == key => *n += 1,
+            _ => {
+                if let Some((k0, n)) = run.take() {
+                    if n > 1 {
+                        found.insert(k0, n);
+                    }
                 }
+                run = Some((key, 1));
             }
-            i = j;
+        })
+        .map_err(spill_err)?;
+        if let Some((k0, n)) = run {
+            if n > 1 {
+                found.insert(k0, n);
+            }
+        }
+        if let Some(d) = dups {
+            *d = found;
         }
     }
-    homes.sort_unstable();
-    let mut i = 0;
-    while i < homes.len() {
-        let home = homes.get(i).map(|h| h >> 1);
-        let mut heads = 0u32;
-        let mut j = i;
-        while let Some(h) = homes.get(j) {
-            if Some(h >> 1) != home {
-                break;
+    // Households: keys are (home << 1 | is_head); count the heads of each home.
+    let mut run: Option<(u64, u32)> = None;
+    let bad = &mut facts.bad_households;
+    homes
+        .for_each_sorted(|h| {
+            let (home, head) = (h >> 1, (h & 1) as u32);
+            match &mut run {
+                Some((h0, heads)) if *h0 == home => *heads += head,
+                _ => {
+                    if let Some((h0, heads)) = run.take() {
+                        if heads != 1 {
+                            bad.insert(h0, heads);
+                        }
+                    }
+                    run = Some((home, head));
+                }
             }
-            heads += (h & 1) as u32;
-            j += 1;
-        }
+        })
+        .map_err(spill_err)?;
+    if let Some((h0, heads)) = run {
         if heads != 1 {
-            if let Some(home) = home {
-                facts.bad_households.insert(home, heads);
-            }
+            bad.insert(h0, heads);
         }
-        i = j;
     }
     Ok(facts)
 }
@@ -1201,6 +1214,29 @@ mod tests {
         .unwrap_err();
         assert!(err.to_string().contains("missing.dat"), "{err}");
         assert!(!dir.join(MANIFEST).exists());
+    }
+
+    #[test]
+    fn spilling_the_check_keys_gives_the_same_run() {
+        let base = std::env::temp_dir().join(format!("ikou-run-spill-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&base);
+        let mut a = RunOptions::new(base.join("a"));
+        a.outputs = Outputs::minimal();
+        let mut b = RunOptions::new(base.join("b"));
+        b.outputs = Outputs::minimal();
+        b.sort_buffer_keys = 37; // dozens of spilled runs for 1,000 records
+        let ma = run(&sample_plan(), &[sample()], &a, &NoProgress).unwrap();
+        let mb = run(&sample_plan(), &[sample()], &b, &NoProgress).unwrap();
+        assert_eq!(ma.outputs, mb.outputs);
+        assert_eq!(ma.counts, mb.counts);
+        assert!(ma.counts.rejects_by_reason.contains_key("check.duplicate"));
+        let left: Vec<_> = std::fs::read_dir(base.join("b"))
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|n| n.ends_with(".partial"))
+            .collect();
+        assert!(left.is_empty(), "{left:?}");
+        std::fs::remove_dir_all(&base).unwrap();
     }
 
     #[test]

@@ -1,0 +1,176 @@
+//! Sorting the cross-record check keys with bounded memory: keys are collected in a buffer
+//! of fixed size; a full buffer is sorted and spilled to a temporary file in the run
+//! directory; at the end the sorted runs are merged. Memory stays at the buffer's size
+//! whatever the number of records.
+
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+use std::fs::File;
+use std::io::{self, BufReader, BufWriter, Read, Write};
+use std::path::{Path, PathBuf};
+
+/// Keys kept in memory before a sorted run is spilled (8 bytes each: 16 MB).
+pub const DEFAULT_BUFFER_KEYS: usize = 2 << 20;
+
+/// Collects `u64` keys and yields them sorted.
+#[derive(Debug)]
+pub struct KeySorter {
+    buf: Vec<u64>,
+    limit: usize,
+    dir: PathBuf,
+    name: String,
+    runs: Vec<PathBuf>,
+}
+
+impl KeySorter {
+    /// A sorter spilling runs of at most `limit` keys as `dir/.NAME-N.partial`.
+    pub fn new(dir: &Path, name: &str, limit: usize) -> KeySorter {
+        KeySorter {
+            buf: Vec::new(),
+            limit: limit.max(1),
+            dir: dir.to_path_buf(),
+            name: name.to_string(),
+            runs: Vec::new(),
+        }
+    }
+
+    /// Adds a key.
+    ///
+    /// # Errors
+    /// Writing a spilled run failed.
+    pub fn push(&mut self, key: u64) -> io::Result<()> {
+        if self.buf.len() >= self.limit {
+            self.spill()?;
+        }
+        if self.buf.capacity() == 0 {
+            self.buf.reserve_exact(self.limit);
+        }
+        self.buf.push(key);
+        Ok(())
+    }
+
+    fn spill(&mut self) -> io::Result<()> {
+        self.buf.sort_unstable();
+        let path = self
+            .dir
+            .join(format!(".{}-{}.partial", self.name, self.runs.len()));
+        let mut w = BufWriter::with_capacity(1 << 16, crate::output::create_private(&path)?);
+        for k in &self.buf {
+            w.write_all(&k.to_le_bytes())?;
+        }
+        w.flush()?;
+        self.runs.push(path);
+        self.buf.clear();
+        Ok(())
+    }
+
+    /// Calls `f` with every key in ascending order, then removes the spilled runs.
+    ///
+    /// # Errors
+    /// Reading a spilled run failed.
+    pub fn for_each_sorted(mut self, mut f: impl FnMut(u64)) -> io::Result<()> {
+        self.buf.sort_unstable();
+        if self.runs.is_empty() {
+            self.buf.iter().for_each(|k| f(*k));
+            return Ok(());
+        }
+        let result = self.merge(&mut f);
+        for r in &self.runs {
+            let _ = std::fs::remove_file(r);
+        }
+        result
+    }
+
+    fn merge(&mut self, f: &mut impl FnMut(u64)) -> io::Result<()> {
+        let mut readers = Vec::with_capacity(self.runs.len());
+        for r in &self.runs {
+            readers.push(BufReader::with_capacity(1 << 16, File::open(r)?));
+        }
+        let next = |r: &mut BufReader<File>| -> io::Result<Option<u64>> {
+            let mut b = [0u8; 8];
+            match r.read_exact(&mut b) {
+                Ok(()) => Ok(Some(u64::from_le_bytes(b))),
+                Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => Ok(None),
+                Err(e) => Err(e),
+            }
+        };
+        // The in-memory rest is one more sorted run (index = readers.len()).
+        let mem = std::mem::take(&mut self.buf);
+        let mut mem_pos = 0usize;
+        let mut heap = BinaryHeap::new();
+        for (i, r) in readers.iter_mut().enumerate() {
+            if let Some(k) = next(r)? {
+                heap.push(Reverse((k, i)));
+            }
+        }
+        let mem_run = readers.len();
+        if let Some(k) = mem.first() {
+            heap.push(Reverse((*k, mem_run)));
+            mem_pos = 1;
+        }
+        while let Some(Reverse((k, i))) = heap.pop() {
+            f(k);
+            if i == mem_run {
+                if let Some(k) = mem.get(mem_pos) {
+                    heap.push(Reverse((*k, i)));
+                    mem_pos += 1;
+                }
+            } else if let Some(r) = readers.get_mut(i) {
+                if let Some(k) = next(r)? {
+                    heap.push(Reverse((k, i)));
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Drop for KeySorter {
+    fn drop(&mut self) {
+        for r in &self.runs {
+            let _ = std::fs::remove_file(r);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn spilled_runs_merge_in_order_and_are_removed() {
+        let dir = std::env::temp_dir().join(format!("ikou-keysort-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let mut s = KeySorter::new(&dir, "k", 7);
+        let mut want = Vec::new();
+        let mut x = 12345u64;
+        for _ in 0..100 {
+            x = x
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            let k = x % 40; // many duplicates
+            s.push(k).unwrap();
+            want.push(k);
+        }
+        assert!(s.runs.len() > 10);
+        want.sort_unstable();
+        let mut got = Vec::new();
+        s.for_each_sorted(|k| got.push(k)).unwrap();
+        assert_eq!(got, want);
+        let left: Vec<_> = std::fs::read_dir(&dir).unwrap().collect();
+        assert!(left.is_empty(), "spilled runs left behind");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn in_memory_when_small() {
+        let dir = std::env::temp_dir();
+        let mut s = KeySorter::new(&dir, "small", 100);
+        for k in [5u64, 3, 9, 3] {
+            s.push(k).unwrap();
+        }
+        let mut got = Vec::new();
+        s.for_each_sorted(|k| got.push(k)).unwrap();
+        assert_eq!(got, vec![3, 3, 5, 9]);
+    }
+}
