@@ -210,7 +210,7 @@ impl GaijiTable {
                 ));
                 continue;
             }
-            let replacement = row.get(1).unwrap_or("");
+            let replacement = unguard(row.get(1).unwrap_or(""));
             let mj = row.get(2).unwrap_or("").trim();
             let note = row.get(3).unwrap_or("").trim();
             if !mj.is_empty() {
@@ -297,6 +297,24 @@ impl GaijiTable {
     /// The mappings in code order.
     pub fn iter(&self) -> impl Iterator<Item = &GaijiMapping> {
         self.map.values()
+    }
+}
+
+/// Guards a cell of the inventory (opened in Excel by staff) against formula injection: a
+/// cell starting with `=`, `+`, `-`, `@`, TAB or CR gets a leading apostrophe, which
+/// [`GaijiTable::parse`] removes again when the inventory is loaded back as a table.
+fn guard(s: &str) -> String {
+    match s.as_bytes().first() {
+        Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r') => format!("'{s}"),
+        _ => s.to_string(),
+    }
+}
+
+/// Undoes [`guard`].
+fn unguard(s: &str) -> &str {
+    match s.as_bytes() {
+        [b'\'', b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r', ..] => s.get(1..).unwrap_or(s),
+        _ => s,
     }
 }
 
@@ -487,16 +505,16 @@ impl GaijiInventory {
             let firsts: Vec<String> = e.first_records.iter().map(u64::to_string).collect();
             let mut row = vec![
                 code_hex(e.code),
-                e.replacement.clone().unwrap_or_default(),
-                e.mj.clone().unwrap_or_default(),
+                guard(e.replacement.as_deref().unwrap_or_default()),
+                guard(e.mj.as_deref().unwrap_or_default()),
                 String::new(),
                 e.count.to_string(),
-                items.join(" "),
+                guard(&items.join(" ")),
                 firsts.join(" "),
                 e.pua.clone(),
             ];
             if examples {
-                row.push(e.example.clone().unwrap_or_default());
+                row.push(guard(e.example.as_deref().unwrap_or_default()));
             }
             w.write_record(&row)?;
         }

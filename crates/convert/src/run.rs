@@ -883,6 +883,10 @@ pub fn run(
                                 |s, (i, r)| {
                                     let mut p = plan.process(r, first + i as u64, s);
                                     apply_facts(plan, &facts, &mut p);
+                                    if p.rejected() && p.raw.is_empty() {
+                                        // Rejected by a cross-record check only.
+                                        p.raw.clone_from(&r.bytes);
+                                    }
                                     p
                                 },
                             )

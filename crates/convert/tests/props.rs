@@ -333,7 +333,6 @@ proptest! {
 
 /// Every row of `rejects.csv` carries the record's bytes, whatever outputs are chosen.
 #[test]
-#[ignore = "known bug (docs/RELIABILITY.md): records rejected only by a cross-record check have an empty raw_hex under --outputs minimal"]
 fn rejects_keep_raw_bytes_with_minimal_outputs() {
     let dir = case_dir("raw");
     let mut opts = RunOptions::new(dir.join("run"));

@@ -203,6 +203,20 @@ pub struct Imported {
     pub warnings: Vec<ImportWarning>,
 }
 
+/// Text that can stand in a TOML comment: control characters (which TOML forbids there,
+/// line breaks included) are written as `\u{XX}`.
+fn comment_safe(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if c.is_control() && c != '\t' {
+            out.push_str(&format!("\\u{{{:02X}}}", c as u32));
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 impl Imported {
     /// The layout as a spec file, with a comment saying where it came from and what to
     /// review (including every warning).
@@ -212,6 +226,7 @@ impl Imported {
             Some(sheet) => format!("{}, sheet 「{sheet}」", self.layout_source_file()),
             None => self.layout_source_file(),
         };
+        let from = comment_safe(&from);
         s.push_str(&format!(
             "# Imported by `ikou layouts import` from {from} (header row {}).\n",
             self.header_row
@@ -224,7 +239,7 @@ impl Imported {
         if !self.warnings.is_empty() {
             s.push_str("# Rows to review:\n");
             for w in &self.warnings {
-                let text = w.to_string().replace(['\n', '\r'], " ");
+                let text = comment_safe(&w.to_string());
                 s.push_str(&format!("#   {text}\n"));
             }
         }

@@ -1147,7 +1147,6 @@ fn human_facing_csvs_guard_formulas_and_the_standard_csv_stays_exact() {
 }
 
 #[test]
-#[ignore = "known gap (docs/RELIABILITY.md): gaiji.csv replacement cells are not guarded"]
 fn gaiji_inventory_guards_formulas() {
     let dir = tempdir("hardening-formula-gaiji");
     // A 外字 table whose replacements start with formula characters.
@@ -1190,7 +1189,6 @@ fn gaiji_inventory_guards_formulas() {
 }
 
 #[test]
-#[ignore = "known bug (docs/RELIABILITY.md): a control character in a skipped row is copied raw into a TOML comment"]
 fn imported_layout_always_loads_back() {
     // Found by the `xlsx` fuzz target (fuzz/regressions/xlsx/import-comment-control-char).
     let dir = tempdir("hardening-import-nul");
