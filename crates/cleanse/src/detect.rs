@@ -886,6 +886,8 @@ fn analyse(samples: Vec<Sample>, size: u64, sampled: bool) -> Detection {
                 .position(|b| *b == 0)
                 .map(|p| s.offset + (st + p) as u64)
         });
+        // Keep to MAX_FINDINGS with the NUL finding among them, in offset order.
+        d.findings.truncate(MAX_FINDINGS - 1);
         d.findings.push(Finding {
             kind: FindingKind::NulBytes,
             byte_offset: first.unwrap_or(0),
@@ -895,6 +897,8 @@ fn analyse(samples: Vec<Sample>, size: u64, sampled: bool) -> Detection {
             ),
         });
     }
+
+    d.findings.sort_by_key(|f| f.byte_offset);
 
     // Census, newlines and structure on the detected encoding's text.
     d.census = census_of(d.encoding, &samples);
