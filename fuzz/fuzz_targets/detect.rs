@@ -16,10 +16,13 @@ fuzz_target!(|data: &[u8]| {
         "confidence {}",
         d.confidence
     );
-    // Documented as "at most 100"; known bug (docs/RELIABILITY.md): the NUL-bytes finding is
-    // appended after 100 others (fuzz/regressions/detect/findings-over-100). Tighten to 100
-    // once fixed.
-    assert!(d.findings.len() <= 101, "{} findings", d.findings.len());
+    assert!(d.findings.len() <= 100, "{} findings", d.findings.len());
+    assert!(
+        d.findings
+            .windows(2)
+            .all(|w| w[0].byte_offset <= w[1].byte_offset),
+        "findings in offset order"
+    );
     for f in &d.findings {
         assert!(f.byte_offset <= d.size, "finding beyond the end");
     }

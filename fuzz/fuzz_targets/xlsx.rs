@@ -37,12 +37,6 @@ fn check(r: Result<Imported, impl std::fmt::Display>) {
         Ok(imp) => {
             let text = imp.to_toml();
             if let Err(e) = parse_layout(&text, "imported.toml") {
-                // Known bug (docs/RELIABILITY.md, "Bugs found"): a skipped row's cell with a
-                // control character is copied raw into a `#` comment. Skipped here so the
-                // fuzzer keeps looking for other bugs; remove once the importer is fixed.
-                if e.to_string().contains("invalid comment character") {
-                    return;
-                }
                 panic!("an imported layout does not load: {e}\n{text}");
             }
         }

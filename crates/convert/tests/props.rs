@@ -298,9 +298,7 @@ proptest! {
         let dir = case_dir("corrupt");
         std::fs::write(dir.join("in.dat"), &data).unwrap();
         let mut opts = RunOptions::new(dir.join("run"));
-        // before.arrow on: with minimal outputs records rejected only by a cross-record check
-        // lose their raw bytes (see `rejects_keep_raw_bytes_with_minimal_outputs`).
-        opts.outputs = Outputs { before_arrow: true, ..Outputs::minimal() };
+        opts.outputs = Outputs::minimal();
         opts.chunk_records = chunk;
         opts.threads = threads;
         let m = run(plan, &[dir.join("in.dat")], &opts, &NoProgress).unwrap();
