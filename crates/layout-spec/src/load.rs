@@ -208,15 +208,21 @@ impl<'t, 'i> Fields<'t, 'i> {
         }
     }
 
-    fn req_str(&self, name: &str, ctx: &mut Ctx<'_>) -> Option<(String, Span)> {
-        match self.str(name, ctx) {
-            Got::Ok(s, span) => Some((s, span)),
+    /// A required field: reports it when missing.
+    fn required<T>(&self, name: &str, got: Got<T>, ctx: &mut Ctx<'_>) -> Option<(T, Span)> {
+        match got {
+            Got::Ok(v, span) => Some((v, span)),
             Got::Missing => {
                 self.missing(name, ctx);
                 None
             }
             Got::Bad => None,
         }
+    }
+
+    fn req_str(&self, name: &str, ctx: &mut Ctx<'_>) -> Option<(String, Span)> {
+        let got = self.str(name, ctx);
+        self.required(name, got, ctx)
     }
 
     fn int(&self, name: &str, ctx: &mut Ctx<'_>) -> Got<i64> {
@@ -243,14 +249,8 @@ impl<'t, 'i> Fields<'t, 'i> {
     }
 
     fn req_int(&self, name: &str, ctx: &mut Ctx<'_>) -> Option<(i64, Span)> {
-        match self.int(name, ctx) {
-            Got::Ok(n, span) => Some((n, span)),
-            Got::Missing => {
-                self.missing(name, ctx);
-                None
-            }
-            Got::Bad => None,
-        }
+        let got = self.int(name, ctx);
+        self.required(name, got, ctx)
     }
 
     fn bool(&self, name: &str, ctx: &mut Ctx<'_>) -> Option<bool> {
