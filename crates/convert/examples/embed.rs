@@ -8,11 +8,10 @@
 //! ```
 
 use ikou_cleanse::frame::{RawRecord, RecordReader};
-use ikou_cleanse::gaiji::GaijiTable;
 use ikou_convert::plan::{Plan, Scratch};
+use ikou_convert::setup;
 use ikou_convert::sink::{RecordSink, Row, SinkError};
-use ikou_layout_spec::profile::{bundled_gaiji, bundled_profile};
-use ikou_layout_spec::{Catalog, RecordRole};
+use ikou_layout_spec::RecordRole;
 use std::io::Write;
 
 /// Our own sink: counts rows and writes one JSON line per converted record.
@@ -60,17 +59,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let path = std::env::args()
         .nth(1)
         .unwrap_or_else(|| "testdata/sample/juki-1000.dat".into());
-    let catalog = Catalog::bundled()?;
-    let profile = bundled_profile("sample-juki", &catalog).ok_or("no bundled profile")??;
-    let gaiji = match profile
-        .characters
-        .gaiji_table
-        .as_deref()
-        .and_then(bundled_gaiji)
-    {
-        Some(text) => GaijiTable::parse(text, "bundled gaiji table")?,
-        None => GaijiTable::new(),
-    };
+    // The same lookup `ikou convert --profile sample-juki` does: bundled id or .toml path,
+    // and the profile's 外字 table.
+    let catalog = setup::load_catalog(&[])?;
+    let profile = setup::load_profile(&catalog, "sample-juki")?;
+    let gaiji = setup::load_gaiji(&profile, None)?;
     let plan = Plan::new(&catalog, profile, gaiji)?;
 
     let file = std::fs::File::open(&path)?;

@@ -45,5 +45,6 @@ pub mod plan;
 pub mod report;
 pub mod run;
 pub mod sample;
+pub mod setup;
 pub mod sink;
 pub mod verify;

@@ -3,11 +3,10 @@
 use crate::exit::{CliError, CliResult, DATA, OK};
 use crate::output::{print, print_json};
 use clap::Args;
-use ikou_cleanse::gaiji::GaijiTable;
 use ikou_convert::manifest::Manifest;
 use ikou_convert::plan::Plan;
 use ikou_convert::run::{run, Outputs, Progress, RunOptions, OUTPUT_NAMES};
-use ikou_layout_spec::profile::{bundled_gaiji, bundled_profile, parse_profile};
+use ikou_convert::setup::{self, SetupError};
 use ikou_layout_spec::{Catalog, Profile};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::fmt::Write as _;
@@ -75,60 +74,21 @@ pub struct ConvertArgs {
     quiet: bool,
 }
 
+fn setup_err(e: SetupError) -> CliError {
+    match e {
+        SetupError::Spec(m) => CliError::usage(m),
+        SetupError::Io(m) => CliError::io(m),
+    }
+}
+
 /// Loads the catalog (bundled + `--specs`) and the profile.
 pub(crate) fn load_profile(
     profile: &str,
     specs: &[PathBuf],
 ) -> Result<(Catalog, Profile), CliError> {
-    let mut catalog = crate::cmd::layouts::bundled()?;
-    for s in specs {
-        catalog
-            .load_path(s)
-            .map_err(|e| CliError::usage(e.to_string()))?;
-    }
-    let errs = catalog.check();
-    if !errs.is_empty() {
-        return Err(CliError::usage(errs.to_string()));
-    }
-    let path = Path::new(profile);
-    let parsed = if profile.ends_with(".toml") || path.is_file() {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| CliError::io(format!("{}: {e}", path.display())))?;
-        parse_profile(&text, &path.display().to_string(), &catalog)
-    } else {
-        bundled_profile(profile, &catalog).ok_or_else(|| {
-            CliError::usage(format!(
-                "no profile `{profile}`: give a bundled id (sample-juki) or a .toml path"
-            ))
-        })?
-    };
-    let p = parsed.map_err(|e| CliError::usage(e.to_string()))?;
+    let catalog = setup::load_catalog(specs).map_err(setup_err)?;
+    let p = setup::load_profile(&catalog, profile).map_err(setup_err)?;
     Ok((catalog, p))
-}
-
-fn load_gaiji(profile: &Profile, over: Option<&Path>) -> Result<GaijiTable, CliError> {
-    let from_path = |p: &Path| GaijiTable::from_path(p).map_err(|e| CliError::usage(e.to_string()));
-    if let Some(p) = over {
-        return from_path(p);
-    }
-    let Some(name) = &profile.characters.gaiji_table else {
-        return Ok(GaijiTable::new());
-    };
-    if !profile.file.starts_with("bundled:") {
-        let base = Path::new(&profile.file).parent().unwrap_or(Path::new("."));
-        let p = base.join(name);
-        if p.is_file() {
-            return from_path(&p);
-        }
-    }
-    match bundled_gaiji(name) {
-        Some(text) => GaijiTable::parse(text, &format!("bundled:specs/gaiji/{name}"))
-            .map_err(|e| CliError::usage(e.to_string())),
-        None => Err(CliError::usage(format!(
-            "profile {}: 外字 table `{name}` not found (next to the profile or bundled)",
-            profile.file
-        ))),
-    }
 }
 
 /// A progress bar on a terminal; plain lines otherwise.
@@ -199,7 +159,7 @@ impl Progress for Bar {
 pub fn run_convert(args: ConvertArgs) -> CliResult {
     let outputs = Outputs::parse(&args.outputs).map_err(CliError::usage)?;
     let (catalog, profile) = load_profile(&args.profile, &args.specs)?;
-    let gaiji = load_gaiji(&profile, args.gaiji.as_deref())?;
+    let gaiji = setup::load_gaiji(&profile, args.gaiji.as_deref()).map_err(setup_err)?;
     let plan = Plan::new(&catalog, profile, gaiji).map_err(|e| CliError::usage(e.to_string()))?;
     for i in &args.inputs {
         if !i.is_file() {
