@@ -1,7 +1,7 @@
 //! The typed layout model: layouts, items, domain types, physical formats.
 //!
-//! Everything here is plain data. Loading from spec files lives in [`crate::load`];
-//! checking a layout for consistency lives in [`crate::validate`].
+//! Everything here is plain data. Loading from spec files, and checking a layout for
+//! consistency while loading, live in [`crate::load`].
 
 use serde::{Deserialize, Serialize};
 use std::fmt;
