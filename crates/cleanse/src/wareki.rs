@@ -212,11 +212,29 @@ impl Date {
 
     /// ISO 8601 with the known parts only: `1989-01-08`, `1955-03`, `1955`.
     pub fn to_iso(&self) -> String {
-        match (self.month, self.day) {
-            (Some(m), Some(d)) => format!("{:04}-{:02}-{:02}", self.year, m, d),
-            (Some(m), None) => format!("{:04}-{:02}", self.year, m),
-            _ => format!("{:04}", self.year),
+        // Written digit by digit: this runs for every date of every record.
+        fn push2(s: &mut String, n: u8) {
+            s.push(char::from(b'0' + (n / 10) % 10));
+            s.push(char::from(b'0' + n % 10));
         }
+        let mut s = String::with_capacity(10);
+        if self.year > 9999 {
+            s.push_str(&self.year.to_string());
+        } else {
+            let y = self.year;
+            for d in [y / 1000, (y / 100) % 10, (y / 10) % 10, y % 10] {
+                s.push(char::from(b'0' + d as u8));
+            }
+        }
+        if let Some(m) = self.month {
+            s.push('-');
+            push2(&mut s, m);
+            if let Some(d) = self.day {
+                s.push('-');
+                push2(&mut s, d);
+            }
+        }
+        s
     }
 
     /// The first and last day the (partial) date may be.
