@@ -202,6 +202,24 @@ pub enum FrameProblem {
     },
 }
 
+impl FrameProblem {
+    /// A stable kind id (`truncated`, `wrong_length`, …), the same as the `kind` field of
+    /// its JSON form.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            FrameProblem::Truncated { .. } => "truncated",
+            FrameProblem::WrongLength { .. } => "wrong_length",
+            FrameProblem::TooLong { .. } => "too_long",
+            FrameProblem::UnterminatedQuote => "unterminated_quote",
+            FrameProblem::MalformedQuote { .. } => "malformed_quote",
+            FrameProblem::FieldCount { .. } => "field_count",
+            FrameProblem::UnknownRecordType { .. } => "unknown_record_type",
+            FrameProblem::Misplaced { .. } => "misplaced",
+            FrameProblem::TrailerCount { .. } => "trailer_count",
+        }
+    }
+}
+
 impl fmt::Display for FrameProblem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {

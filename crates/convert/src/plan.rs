@@ -331,7 +331,7 @@ impl Plan {
         };
         for problem in &raw.problems {
             p.reasons.push(Reason {
-                kind: format!("frame.{}", frame_kind(problem)),
+                kind: format!("frame.{}", problem.kind()),
                 item: None,
                 message: problem.to_string(),
             });
@@ -695,22 +695,6 @@ impl Scratch {
             text: String::new(),
             issues: Vec::new(),
         }
-    }
-}
-
-fn frame_kind(p: &ikou_cleanse::frame::FrameProblem) -> &'static str {
-    use ikou_cleanse::frame::FrameProblem as F;
-    match p {
-        F::Truncated { .. } => "truncated",
-        F::WrongLength { .. } => "wrong_length",
-        F::TooLong { .. } => "too_long",
-        F::UnterminatedQuote => "unterminated_quote",
-        F::MalformedQuote { .. } => "malformed_quote",
-        F::FieldCount { .. } => "field_count",
-        F::UnknownRecordType { .. } => "unknown_record_type",
-        F::Misplaced { .. } => "misplaced",
-        F::TrailerCount { .. } => "trailer_count",
-        _ => "other",
     }
 }
 

@@ -393,7 +393,7 @@ fn read_chunk<R: Read>(
             // Header and trailer records are not data: their problems (a trailer count that
             // disagrees, a misplaced header) are findings of the run.
             for p in &rec.problems {
-                let kind = format!("frame.{}", frame_kind_name(p));
+                let kind = format!("frame.{}", p.kind());
                 *run_findings.entry(kind).or_insert(0) += 1;
             }
             continue;
@@ -401,13 +401,6 @@ fn read_chunk<R: Read>(
         chunk.push(std::mem::take(&mut rec));
     }
     Ok(true)
-}
-
-fn frame_kind_name(p: &ikou_cleanse::frame::FrameProblem) -> String {
-    serde_json::to_value(p)
-        .ok()
-        .and_then(|v| v.get("kind").and_then(|k| k.as_str()).map(str::to_string))
-        .unwrap_or_else(|| "other".into())
 }
 
 fn pool(threads: usize) -> Result<rayon::ThreadPool, RunError> {
