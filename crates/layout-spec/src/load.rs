@@ -406,19 +406,27 @@ fn build_layout(doc: &DeTable<'_>, ctx: &mut Ctx<'_>, lines: &mut ItemLines) -> 
         }
         st
     });
-    if let (Some((id, span)), Some(family)) = (&id, family) {
-        let ok = id
-            .strip_prefix(family.as_str())
-            .and_then(|rest| rest.strip_prefix('/'))
-            .is_some_and(valid_id_name);
+    // The id is checked even when `family` is missing or invalid: every problem is reported.
+    if let Some((id, span)) = &id {
+        let ok = id.split_once('/').is_some_and(|(prefix, rest)| {
+            valid_id_name(rest)
+                && match family {
+                    Some(family) => prefix == family.as_str(),
+                    None => matches!(prefix, "legacy" | "chukan" | "standard"),
+                }
+        });
         if !ok {
+            let expected = match family {
+                Some(family) => format!("`{family}/<name>`"),
+                None => "`<family>/<name>` (family legacy, chukan or standard)".to_string(),
+            };
             ctx.push(
                 span.clone(),
                 None,
                 invalid(
                     "id",
                     format!(
-                        "`{id}` must be `{family}/<name>` with a name of lower-case ASCII letters, digits, `-`, `_` or `.`"
+                        "`{id}` must be {expected} with a name of lower-case ASCII letters, digits, `-`, `_` or `.`"
                     ),
                 ),
             );

@@ -119,6 +119,55 @@ fn id_must_match_family() {
     );
 }
 
+/// Bug 6 (issue 7): an invalid `family` hid an invalid `id`; both are reported now.
+#[test]
+fn invalid_id_is_reported_even_when_family_is_invalid_or_missing() {
+    let is_id =
+        |k: &SpecErrorKind| matches!(k, SpecErrorKind::InvalidField { field, .. } if field == "id");
+    let is_family = |k: &SpecErrorKind| matches!(k, SpecErrorKind::InvalidField { field, .. } if field == "family");
+    let body = item(1, "a", "digits", 12, "");
+    // Invalid family and an id that is no `<family>/<name>` at all.
+    let text = FIXED
+        .replace("legacy/t", "Legacy/BAD id")
+        .replace("family = \"legacy\"", "family = \"vendor\"");
+    let errs = errors(&format!("{text}{body}"));
+    has(&errs, 1, None, is_id);
+    has(&errs, 3, None, is_family);
+    // Missing family, invalid name part of the id.
+    let text = FIXED
+        .replace("legacy/t", "legacy/T!")
+        .replace("family = \"legacy\"\n", "");
+    let errs = errors(&format!("{text}{body}"));
+    has(&errs, 1, None, is_id);
+    has(
+        &errs,
+        1,
+        None,
+        |k| matches!(k, SpecErrorKind::MissingField(f) if f == "family"),
+    );
+    // Invalid family, but a well-formed id of a known family: only the family is wrong.
+    let text = FIXED.replace("family = \"legacy\"", "family = \"vendor\"");
+    let errs = errors(&format!("{text}{body}"));
+    has(&errs, 3, None, is_family);
+    assert!(
+        !errs.iter().any(|e| is_id(&e.kind)),
+        "a well-formed id was reported: {errs:?}"
+    );
+    // The bad corpus's spec with every kind of error reports its id too.
+    let every = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../testdata/bad/spec-every-error.toml"),
+    )
+    .unwrap();
+    let errs = errors(&every);
+    assert!(
+        errs.iter()
+            .any(|e| is_id(&e.kind) && e.to_string().contains("Legacy/BAD id")),
+        "{errs:?}"
+    );
+    assert!(errs.iter().any(|e| is_family(&e.kind)), "{errs:?}");
+}
+
 #[test]
 fn missing_and_unknown_fields() {
     let text = FIXED.replace("name = \"テスト\"\n", "nmae = \"テスト\"\n");
