@@ -162,6 +162,33 @@ mod tests {
         std::fs::remove_dir_all(&dir).unwrap();
     }
 
+    /// Bug 4 (issue 7): a spilled run is a new file; a symlink planted under its name is
+    /// replaced, not followed.
+    #[cfg(unix)]
+    #[test]
+    fn a_planted_symlink_under_a_spill_name_is_not_followed() {
+        let dir = std::env::temp_dir().join(format!("ikou-keysort-link-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let run = dir.join("run");
+        std::fs::create_dir_all(&run).unwrap();
+        let outside = dir.join("outside.txt");
+        std::fs::write(&outside, b"not yours").unwrap();
+        for n in 0..3 {
+            std::os::unix::fs::symlink(&outside, run.join(format!(".k-{n}.partial"))).unwrap();
+        }
+        let mut s = KeySorter::new(&run, "k", 4);
+        for k in (0..20u64).rev() {
+            s.push(k).unwrap();
+        }
+        let mut got = Vec::new();
+        s.for_each_sorted(|k| got.push(k)).unwrap();
+        assert_eq!(got, (0..20).collect::<Vec<_>>());
+        assert_eq!(std::fs::read(&outside).unwrap(), b"not yours");
+        let left: Vec<_> = std::fs::read_dir(&run).unwrap().collect();
+        assert!(left.is_empty(), "{left:?}");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
     #[test]
     fn in_memory_when_small() {
         let dir = std::env::temp_dir();

@@ -1,5 +1,11 @@
 //! Run outputs: files written under a temporary name, hashed as they are written, readable
 //! only by their owner, and renamed into place only when the whole run succeeded.
+//!
+//! A temporary file is always a new file: whatever is found at `DIR/.NAME.partial` (a stale
+//! file of a killed run, a planted symlink or hard link) is removed first, never followed,
+//! and the file is created with `O_CREAT | O_EXCL`. A temporary file that is not committed
+//! is removed when its [`OutputFile`] or [`PendingOutput`] is dropped, so a failed run leaves
+//! no `.partial` file behind (a killed run can: the next run removes it).
 
 use sha2::{Digest, Sha256};
 use std::fs::{File, OpenOptions};
@@ -67,26 +73,96 @@ pub struct OutputInfo {
 }
 
 /// An output file being written: `DIR/.NAME.partial` until [`OutputFile::complete`].
+/// Dropped without being completed, it removes its temporary file.
 #[derive(Debug)]
 pub struct OutputFile {
     name: String,
-    tmp: PathBuf,
+    // Declared before `tmp`: the file is closed before the guard removes it.
     writer: HashingWriter<BufWriter<File>>,
+    tmp: TempPath,
 }
 
-/// Creates a file readable and writable only by its owner (mode 0600 on Unix).
+/// A temporary file's path; the file is removed when this is dropped, unless it was kept.
+#[derive(Debug)]
+struct TempPath(Option<PathBuf>);
+
+impl TempPath {
+    fn path(&self) -> &Path {
+        self.0.as_deref().unwrap_or(Path::new(""))
+    }
+
+    /// The file stays (it was renamed into place).
+    fn keep(mut self) {
+        self.0 = None;
+    }
+}
+
+impl Drop for TempPath {
+    fn drop(&mut self) {
+        if let Some(p) = self.0.take() {
+            let _ = std::fs::remove_file(p);
+        }
+    }
+}
+
+/// Creates a new file at `path`, readable and writable only by its owner (mode 0600 on
+/// Unix). Whatever is at `path` is removed first — a stale file, or a symlink, which is
+/// removed and never followed — and the file is then created exclusively (`O_CREAT |
+/// O_EXCL`, which does not follow a symlink either): a run's data cannot be redirected out
+/// of the run directory by a link planted under a temporary name.
 ///
 /// # Errors
-/// Any error creating the file.
+/// Any error removing what was at `path` (a directory there, say) or creating the file; a
+/// file created at `path` by someone else between the removal and the creation is an
+/// [`io::ErrorKind::AlreadyExists`] error.
 pub fn create_private(path: &Path) -> io::Result<File> {
+    match std::fs::remove_file(path) {
+        Ok(()) => {}
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+        Err(e) => return Err(e),
+    }
     let mut opts = OpenOptions::new();
-    opts.write(true).create(true).truncate(true);
+    opts.write(true).create_new(true);
     #[cfg(unix)]
     {
         use std::os::unix::fs::OpenOptionsExt;
         opts.mode(0o600);
     }
-    opts.open(path)
+    opts.open(path).map_err(|e| {
+        if e.kind() == io::ErrorKind::AlreadyExists {
+            io::Error::new(
+                e.kind(),
+                format!(
+                    "{} was created again by another process right after it was removed; is \
+                     something else writing in the run directory? ({e})",
+                    path.display()
+                ),
+            )
+        } else {
+            e
+        }
+    })
+}
+
+/// Syncs a directory to disk, so that the renames and removals in it are durable (fsync of
+/// the directory on Unix; nothing elsewhere). A file system that cannot sync a directory
+/// (`EINVAL`) is not an error.
+///
+/// # Errors
+/// The directory cannot be opened, or syncing it failed.
+pub fn sync_dir(dir: &Path) -> io::Result<()> {
+    #[cfg(unix)]
+    {
+        match File::open(dir)?.sync_all() {
+            Err(e) if e.kind() == io::ErrorKind::InvalidInput => Ok(()),
+            other => other,
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = dir;
+        Ok(())
+    }
 }
 
 impl OutputFile {
@@ -99,8 +175,8 @@ impl OutputFile {
         let file = create_private(&tmp)?;
         Ok(OutputFile {
             name: name.to_string(),
-            tmp,
             writer: HashingWriter::new(BufWriter::with_capacity(256 * 1024, file)),
+            tmp: TempPath(Some(tmp)),
         })
     }
 
@@ -114,25 +190,26 @@ impl OutputFile {
     ///
     /// # Errors
     /// Any write or sync error.
+    /// On an error the temporary file is removed.
     pub fn complete(self) -> io::Result<PendingOutput> {
-        let (sha256, bytes, buf) = self.writer.finish();
+        let OutputFile { name, writer, tmp } = self;
+        let (sha256, bytes, buf) = writer.finish();
         let file = buf.into_inner().map_err(|e| e.into_error())?;
         file.sync_all()?;
+        drop(file);
         Ok(PendingOutput {
             info: OutputInfo {
-                name: self.name,
+                name,
                 sha256,
                 bytes,
             },
-            tmp: self.tmp,
+            tmp,
         })
     }
 
-    /// Removes the temporary file (after a failure).
+    /// Removes the temporary file (after a failure); the same as dropping it.
     pub fn discard(self) {
-        let tmp = self.tmp.clone();
         drop(self);
-        let _ = std::fs::remove_file(tmp);
     }
 }
 
@@ -150,27 +227,30 @@ impl Write for OutputFile {
     }
 }
 
-/// A complete output still under its temporary name.
+/// A complete output still under its temporary name. Dropped without being committed, it
+/// removes its temporary file.
 #[derive(Debug)]
 pub struct PendingOutput {
     /// Name, hash and size.
     pub info: OutputInfo,
-    tmp: PathBuf,
+    tmp: TempPath,
 }
 
 impl PendingOutput {
-    /// Renames the file into place in `dir`.
+    /// Renames the file into place in `dir`. The rename is durable only once the directory
+    /// is synced ([`sync_dir`]).
     ///
     /// # Errors
-    /// Any rename error.
+    /// Any rename error (the temporary file is then removed).
     pub fn commit(self, dir: &Path) -> io::Result<OutputInfo> {
-        std::fs::rename(&self.tmp, dir.join(&self.info.name))?;
+        std::fs::rename(self.tmp.path(), dir.join(&self.info.name))?;
+        self.tmp.keep();
         Ok(self.info)
     }
 
-    /// Removes the temporary file.
+    /// Removes the temporary file; the same as dropping it.
     pub fn discard(self) {
-        let _ = std::fs::remove_file(&self.tmp);
+        drop(self);
     }
 }
 
@@ -247,6 +327,61 @@ mod tests {
             assert_eq!(mode & 0o777, 0o600);
         }
         assert_eq!(hash_file(&dir.join("a.csv")).unwrap(), info);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    fn fresh_dir(tag: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("ikou-output-{tag}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        dir
+    }
+
+    /// Bug 4 (issue 7): a symlink planted under the temporary name is replaced, not followed.
+    #[cfg(unix)]
+    #[test]
+    fn a_planted_symlink_is_replaced_not_followed() {
+        let dir = fresh_dir("symlink");
+        let outside = dir.join("outside.txt");
+        std::fs::write(&outside, b"not yours").unwrap();
+        let run = dir.join("run");
+        std::fs::create_dir(&run).unwrap();
+        std::os::unix::fs::symlink(&outside, run.join(".a.csv.partial")).unwrap();
+        // A hard link is no better: it must not be truncated or written through.
+        std::fs::hard_link(&outside, run.join(".b.csv.partial")).unwrap();
+        for name in ["a.csv", "b.csv"] {
+            let mut o = OutputFile::create(&run, name).unwrap();
+            o.write_all(b"personal data").unwrap();
+            o.complete().unwrap().commit(&run).unwrap();
+            assert_eq!(std::fs::read(run.join(name)).unwrap(), b"personal data");
+            let meta = std::fs::symlink_metadata(run.join(name)).unwrap();
+            assert!(meta.file_type().is_file(), "{name} is not a regular file");
+        }
+        assert_eq!(std::fs::read(&outside).unwrap(), b"not yours");
+        assert!(!run.join(".a.csv.partial").exists());
+        // A directory under the temporary name is an error, not a crash.
+        std::fs::create_dir(run.join(".c.csv.partial")).unwrap();
+        assert!(OutputFile::create(&run, "c.csv").is_err());
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn an_uncommitted_output_removes_its_temporary_file() {
+        let dir = fresh_dir("drop");
+        let mut o = OutputFile::create(&dir, "a.csv").unwrap();
+        o.write_all(b"x").unwrap();
+        drop(o);
+        let mut o = OutputFile::create(&dir, "b.csv").unwrap();
+        o.write_all(b"x").unwrap();
+        let p = o.complete().unwrap();
+        assert!(dir.join(".b.csv.partial").exists());
+        drop(p);
+        let o = OutputFile::create(&dir, "c.csv").unwrap();
+        o.discard();
+        let left: Vec<_> = std::fs::read_dir(&dir).unwrap().collect();
+        assert!(left.is_empty(), "{left:?}");
+        sync_dir(&dir).unwrap();
+        assert!(sync_dir(&dir.join("missing")).is_err() || cfg!(not(unix)));
         std::fs::remove_dir_all(&dir).unwrap();
     }
 

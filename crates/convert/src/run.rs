@@ -4,7 +4,9 @@
 
 use crate::keysort::{KeySorter, DEFAULT_BUFFER_KEYS};
 use crate::manifest::{Counts, InputInfo, LayoutRef, Manifest, Timings, MANIFEST};
-use crate::output::{guard_cell, hex, HashingWriter, OutputFile, OutputInfo, PendingOutput};
+use crate::output::{
+    guard_cell, hex, sync_dir, HashingWriter, OutputFile, OutputInfo, PendingOutput,
+};
 use crate::plan::{check_indices, key_of, CrossFacts, Plan, Processed, Scratch};
 use crate::sink::SinkError;
 use ikou_cleanse::frame::{RawRecord, ReadError, RecordReader};
@@ -349,12 +351,29 @@ fn prepare_dir(opts: &RunOptions, plan: &Plan) -> Result<(), RunError> {
         if !opts.force {
             return Err(RunError::OutDirNotEmpty(dir.clone()));
         }
-        // The manifest goes first, so the directory never looks like a finished run.
-        for name in std::iter::once(MANIFEST.to_string()).chain(run_file_names(&plan.target)) {
+        // The old manifest (the commit marker) goes first, and its removal is on disk before
+        // any other old file is removed or a new one renamed into place: whatever happens
+        // next, the directory never looks like a finished run.
+        match std::fs::remove_file(dir.join(MANIFEST)) {
+            Ok(()) => sync_dir(dir).map_err(out_err("the run directory"))?,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+            Err(e) => return Err(out_err(MANIFEST)(e)),
+        }
+        for name in run_file_names(&plan.target) {
             match std::fs::remove_file(dir.join(&name)) {
                 Ok(()) => {}
                 Err(e) if e.kind() == io::ErrorKind::NotFound => {}
                 Err(e) => return Err(out_err(&name)(e)),
+            }
+        }
+        // Temporary files of a killed run hold personal data too (best effort: a name this
+        // run needs is replaced anyway when it is created).
+        for entry in std::fs::read_dir(dir).map_err(out_err("the run directory"))? {
+            let entry = entry.map_err(out_err("the run directory"))?;
+            let name = entry.file_name();
+            let name = name.to_string_lossy();
+            if name.starts_with('.') && name.ends_with(".partial") {
+                let _ = std::fs::remove_file(entry.path());
             }
         }
     }
@@ -990,6 +1009,8 @@ pub fn run(
         let name = p.info.name.clone();
         outputs.push(p.commit(&opts.out_dir).map_err(out_err(&name))?);
     }
+    // The renames are on disk before the manifest marks the run as finished.
+    sync_dir(&opts.out_dir).map_err(out_err("the run directory"))?;
     outputs.sort_by(|a, b| a.name.cmp(&b.name));
     let secs = started.elapsed().as_secs_f64();
     let total_records = tally.counts.input_records;
@@ -1082,11 +1103,14 @@ fn layout_ref(l: &Layout) -> LayoutRef {
     }
 }
 
-/// Writes `manifest.json` atomically (temporary name, then rename), mode 0600.
+/// Writes `manifest.json` atomically (temporary name, then rename), mode 0600. It is the
+/// commit marker of a run: the directory is synced before (every output renamed so far is on
+/// disk first) and after the rename (the marker itself is on disk when this returns).
 ///
 /// # Errors
-/// Any write error.
+/// Any write or sync error.
 pub fn write_manifest(dir: &Path, manifest: &Manifest) -> Result<(), RunError> {
+    sync_dir(dir).map_err(out_err("the run directory"))?;
     let mut f = OutputFile::create(dir, MANIFEST).map_err(out_err(MANIFEST))?;
     let mut text = serde_json::to_string_pretty(manifest)
         .map_err(|e| out_err(MANIFEST)(io::Error::other(e.to_string())))?;
@@ -1096,6 +1120,7 @@ pub fn write_manifest(dir: &Path, manifest: &Manifest) -> Result<(), RunError> {
         .map_err(out_err(MANIFEST))?
         .commit(dir)
         .map_err(out_err(MANIFEST))?;
+    sync_dir(dir).map_err(out_err(MANIFEST))?;
     Ok(())
 }
 

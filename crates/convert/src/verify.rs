@@ -34,7 +34,21 @@ impl Verification {
 /// Why a run directory could not be verified at all.
 #[derive(Debug, thiserror::Error)]
 pub enum VerifyError {
-    /// The manifest is missing or unreadable.
+    /// The directory holds files but no `manifest.json`. The manifest is a run's commit
+    /// marker, written last: without it the run was interrupted or failed, whatever files
+    /// have their final names.
+    #[error(
+        "{dir}: incomplete run: no manifest.json (the run was interrupted or failed; its files \
+         are not a finished run: convert again with --force); found {}",
+        list_files(files)
+    )]
+    Incomplete {
+        /// The run directory.
+        dir: String,
+        /// The names found in it, sorted.
+        files: Vec<String>,
+    },
+    /// The manifest is missing (and the directory empty or unreadable) or unreadable.
     #[error("{path}: {message}")]
     Manifest {
         /// The manifest path.
@@ -42,6 +56,31 @@ pub enum VerifyError {
         /// What is wrong.
         message: String,
     },
+}
+
+fn list_files(files: &[String]) -> String {
+    const SHOWN: usize = 8;
+    let mut s = files
+        .iter()
+        .take(SHOWN)
+        .map(String::as_str)
+        .collect::<Vec<_>>()
+        .join(", ");
+    if files.len() > SHOWN {
+        s.push_str(&format!(" and {} more", files.len() - SHOWN));
+    }
+    s
+}
+
+/// The names in `dir`, sorted, if it can be read.
+fn names_in(dir: &Path) -> Option<Vec<String>> {
+    let mut v = std::fs::read_dir(dir)
+        .ok()?
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect::<Vec<_>>();
+    v.sort();
+    Some(v)
 }
 
 fn count_csv_records(path: &Path, header: bool) -> Result<u64, String> {
@@ -64,12 +103,24 @@ fn count_csv_records(path: &Path, header: bool) -> Result<u64, String> {
 /// `data_has_header` says whether the standard CSV has a header row (from the profile).
 ///
 /// # Errors
-/// Only when the manifest itself cannot be read; every other problem is a failed check.
+/// [`VerifyError::Incomplete`] when the directory has files but no manifest (an interrupted
+/// or failed run); [`VerifyError::Manifest`] when the manifest cannot be read. Every other
+/// problem is a failed check.
 pub fn verify(dir: &Path) -> Result<(Manifest, Verification), VerifyError> {
     let mpath = dir.join(MANIFEST);
-    let text = std::fs::read_to_string(&mpath).map_err(|e| VerifyError::Manifest {
-        path: mpath.display().to_string(),
-        message: e.to_string(),
+    let text = std::fs::read_to_string(&mpath).map_err(|e| {
+        if e.kind() == std::io::ErrorKind::NotFound {
+            if let Some(files) = names_in(dir).filter(|f| !f.is_empty()) {
+                return VerifyError::Incomplete {
+                    dir: dir.display().to_string(),
+                    files,
+                };
+            }
+        }
+        VerifyError::Manifest {
+            path: mpath.display().to_string(),
+            message: e.to_string(),
+        }
     })?;
     let manifest: Manifest = serde_json::from_str(&text).map_err(|e| VerifyError::Manifest {
         path: mpath.display().to_string(),
@@ -130,5 +181,43 @@ fn count_check(what: &str, expected: u64, found: Result<u64, String>) -> Check {
             ok: false,
             detail: e,
         },
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_directory_without_manifest_is_an_incomplete_run() {
+        let dir =
+            std::env::temp_dir().join(format!("ikou-verify-incomplete-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        // No directory at all: the manifest cannot be read.
+        let e = verify(&dir).unwrap_err();
+        assert!(matches!(e, VerifyError::Manifest { .. }), "{e}");
+        assert!(e.to_string().contains("manifest.json"), "{e}");
+        // An empty directory is no run either, but not an interrupted one.
+        std::fs::create_dir_all(&dir).unwrap();
+        assert!(matches!(
+            verify(&dir).unwrap_err(),
+            VerifyError::Manifest { .. }
+        ));
+        // Outputs under their final names but no manifest: an interrupted or failed run.
+        std::fs::write(dir.join("rejects.csv"), b"record\r\n").unwrap();
+        std::fs::write(dir.join(".jumin-kiroku.csv.partial"), b"").unwrap();
+        let e = verify(&dir).unwrap_err();
+        let msg = e.to_string();
+        assert!(
+            msg.contains("incomplete run: no manifest.json (the run was interrupted or failed"),
+            "{msg}"
+        );
+        assert!(msg.contains("rejects.csv") && msg.contains(".jumin-kiroku.csv.partial"));
+        match e {
+            VerifyError::Incomplete { files, .. } => assert_eq!(files.len(), 2),
+            other => panic!("{other}"),
+        }
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -3,11 +3,13 @@
 use crate::exit::{CliError, CliResult, DATA, OK};
 use crate::output::{print, print_json};
 use clap::Args;
+use ikou_convert::verify::VerifyError;
 use std::fmt::Write as _;
 use std::path::PathBuf;
 
 /// Recompute hashes and counts from a run directory and compare them with its manifest
-/// (exit 0 when everything matches, 1 when something does not).
+/// (exit 0 when everything matches, 1 when something does not or the run is incomplete —
+/// files but no manifest.json —, 3 when the directory or its manifest cannot be read).
 #[derive(Debug, Args)]
 #[command(after_help = "Example:\n  ikou verify run1\n  ikou verify run1 --json")]
 pub struct VerifyArgs {
@@ -20,8 +22,26 @@ pub struct VerifyArgs {
 
 /// Runs `ikou verify`.
 pub fn run(args: VerifyArgs) -> CliResult {
-    let (manifest, v) =
-        ikou_convert::verify::verify(&args.dir).map_err(|e| CliError::io(e.to_string()))?;
+    let (manifest, v) = match ikou_convert::verify::verify(&args.dir) {
+        Ok(found) => found,
+        Err(e @ VerifyError::Incomplete { .. }) => {
+            // Not a finished run: a verdict (exit 1), not an I/O error.
+            if args.json {
+                print_json(&serde_json::json!({
+                    "dir": args.dir.display().to_string(),
+                    "ok": false,
+                    "incomplete": true,
+                    "message": e.to_string(),
+                    "checks": [],
+                }))?;
+            }
+            return Err(CliError {
+                code: DATA,
+                message: e.to_string(),
+            });
+        }
+        Err(e) => return Err(CliError::io(e.to_string())),
+    };
     if args.json {
         print_json(&serde_json::json!({
             "dir": args.dir.display().to_string(),

@@ -266,7 +266,16 @@ fn bad_specs_are_usage_errors_with_positions() {
         lines >= 8,
         "every problem is reported with its line:\n{all}"
     );
-    for what in ["record_length", "digts", "colour", "70000", "bad key!"] {
+    // `Legacy/BAD id` is reported although `family` is invalid too (bug 6).
+    for what in [
+        "record_length",
+        "digts",
+        "colour",
+        "70000",
+        "bad key!",
+        "Legacy/BAD id",
+        "`family`",
+    ] {
         assert!(all.contains(what), "{what} not reported:\n{all}");
     }
     let r = run_sane(
@@ -406,102 +415,201 @@ fn nothing_looks_finished(dir: &Path) {
     }
 }
 
-#[test]
-fn disk_full_on_each_output_is_an_io_error_and_publishes_nothing() {
-    if !Path::new("/dev/full").exists() {
-        println!("note: no /dev/full; skipping");
-        return;
-    }
-    let sample = root().join(SAMPLE);
-    for name in [
-        "jumin-kiroku.csv",
-        "rejects.csv",
-        "changes.csv",
-        "after.parquet",
-        "before.arrow",
-        "gaiji.csv",
-    ] {
-        let dir = tempdir(&format!("hardening-full-{name}"));
-        let out = dir.join("run");
-        std::fs::create_dir_all(&out).unwrap();
-        // The temporary file of this output is the full device: every write fails (ENOSPC).
-        std::os::unix::fs::symlink("/dev/full", out.join(format!(".{name}.partial"))).unwrap();
-        let r = run_sane(
-            &dir,
-            &[
-                "convert",
-                "--profile",
-                "sample-juki",
-                sample.to_str().unwrap(),
-                "--out",
-                "run",
-                "--force",
-                "-q",
-            ],
-            None,
-        );
-        assert_eq!(r.code, 3, "{name}: {}", r.stderr);
-        assert!(
-            r.stderr.contains(name),
-            "{name}: the message names the output: {}",
-            r.stderr
-        );
-        assert!(
-            r.stderr.contains("No space left") || r.stderr.contains("os error 28"),
-            "{name}: {}",
-            r.stderr
-        );
-        nothing_looks_finished(&out);
-        // With the device gone, a rerun succeeds.
-        std::fs::remove_file(out.join(format!(".{name}.partial"))).unwrap();
-        run_sane(
-            &dir,
-            &[
-                "convert",
-                "--profile",
-                "sample-juki",
-                sample.to_str().unwrap(),
-                "--out",
-                "run",
-                "--force",
-                "-q",
-            ],
-            None,
-        )
-        .expect(0);
-        run_sane(&dir, &["verify", "run"], None).expect(0);
-    }
+/// Runs `ikou ARGS` in `dir` with every file it writes limited to `blocks` × 512 bytes: the
+/// shell's `ulimit -f` (RLIMIT_FSIZE), with SIGXFSZ ignored so that a write past the limit
+/// fails with EFBIG ("File too large") instead of killing the process. A real write error
+/// from the kernel, with no hook in ikou.
+fn ikou_with_file_limit(dir: &Path, blocks: u64, args: &[&str]) -> Run {
+    let out = Command::new("sh")
+        .arg("-c")
+        .arg(r#"trap "" XFSZ; ulimit -f "$0" && exec "$@""#)
+        .arg(blocks.to_string())
+        .arg(env!("CARGO_BIN_EXE_ikou"))
+        .args(args)
+        .current_dir(dir)
+        .stdin(Stdio::null())
+        .output()
+        .expect("spawn sh");
+    let r = Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    };
+    sane(&r, &format!("ulimit -f {blocks}; ikou {}", args.join(" ")));
+    r
+}
+
+/// Sizes of the files of a run directory.
+fn sizes(dir: &Path) -> Vec<(String, u64)> {
+    names_in(dir)
+        .into_iter()
+        .map(|n| {
+            let len = std::fs::metadata(dir.join(&n)).unwrap().len();
+            (n, len)
+        })
+        .collect()
 }
 
 #[test]
-fn disk_full_on_the_manifest_leaves_no_manifest() {
-    if !Path::new("/dev/full").exists() {
-        return;
-    }
-    let dir = tempdir("hardening-full-manifest");
-    let out = dir.join("run");
-    std::fs::create_dir_all(&out).unwrap();
-    std::os::unix::fs::symlink("/dev/full", out.join(".manifest.json.partial")).unwrap();
-    let r = run_sane(
-        &dir,
-        &[
+fn disk_full_on_each_output_is_an_io_error_and_publishes_nothing() {
+    let dir = tempdir("hardening-full");
+    let sample = root().join(SAMPLE);
+    let bytes = std::fs::read(&sample).unwrap();
+    // One record (so the manifest and the report are the largest files of a run) and 400
+    // records that are all rejected (so rejects.csv is the largest).
+    std::fs::write(dir.join("one.dat"), &bytes[..302]).unwrap();
+    std::fs::write(
+        dir.join("garbage.dat"),
+        [[b'#'; 300].as_slice(), b"\r\n"].concat().repeat(400),
+    )
+    .unwrap();
+    // (the output that must fail, input, --outputs): in each case the output is the only
+    // file of the run larger than the limit chosen below, so it is the one that fails.
+    // report.html and manifest.json are written after the data files are renamed into place.
+    let cases = [
+        ("jumin-kiroku.csv", sample.to_str().unwrap(), "minimal"),
+        ("rejects.csv", "garbage.dat", "minimal"),
+        ("changes.csv", sample.to_str().unwrap(), "changes-csv"),
+        ("after.parquet", sample.to_str().unwrap(), "after-parquet"),
+        ("before.arrow", sample.to_str().unwrap(), "arrow"),
+        ("report.html", "one.dat", "report"),
+        ("manifest.json", "one.dat", "minimal"),
+    ];
+    for (target, input, outputs) in cases {
+        let out = format!("run-{target}");
+        let args = [
             "convert",
             "--profile",
             "sample-juki",
-            root().join(SAMPLE).to_str().unwrap(),
+            input,
             "--out",
-            "run",
+            &out,
+            "--outputs",
+            outputs,
             "--force",
             "-q",
-        ],
-        None,
-    );
-    assert_eq!(r.code, 3, "{}", r.stderr);
-    assert!(r.stderr.contains("manifest.json"), "{}", r.stderr);
-    assert!(!out.join("manifest.json").exists());
-    // Without a manifest the directory is not a finished run: verify refuses it.
-    let v = run_sane(&dir, &["verify", "run"], None);
-    assert_ne!(v.code, 0, "verify accepted a run without a manifest");
+        ];
+        // A finished run first: its sizes give the limit, and the failing run replaces it.
+        run_sane(&dir, &args, None).expect(0);
+        let sizes = sizes(&dir.join(&out));
+        let size = |n: &str| sizes.iter().find(|s| s.0 == n).map(|s| s.1);
+        let target_size = size(target).unwrap_or_else(|| panic!("{target}: {sizes:?}"));
+        // The manifest's timings vary by a few bytes from run to run.
+        let others = sizes
+            .iter()
+            .filter(|s| s.0 != target)
+            .map(|s| s.1 + 64)
+            .max()
+            .unwrap();
+        let blocks = others.div_ceil(512);
+        assert!(
+            blocks * 512 < target_size,
+            "{target} ({target_size} bytes) is not the only file over {} bytes: {sizes:?}",
+            blocks * 512
+        );
+        let r = ikou_with_file_limit(&dir, blocks, &args);
+        println!(
+            "{target}: limit {} bytes, file {target_size} bytes: {}",
+            blocks * 512,
+            r.stderr.trim()
+        );
+        assert_eq!(r.code, 3, "{target}: {}", r.stderr);
+        assert!(
+            r.stderr.contains(&format!("writing {target}")),
+            "{target}: the message names the output: {}",
+            r.stderr
+        );
+        assert!(
+            r.stderr.contains("File too large") || r.stderr.contains("os error 27"),
+            "{target}: {}",
+            r.stderr
+        );
+        let run_dir = dir.join(&out);
+        assert!(!run_dir.join("manifest.json").exists(), "{target}");
+        for n in names_in(&run_dir) {
+            assert!(!n.ends_with(".partial"), "{target}: {n} left behind");
+        }
+        let v = run_sane(&dir, &["verify", &out], None);
+        if matches!(target, "report.html" | "manifest.json") {
+            // The data files were renamed into place, the manifest is missing: an incomplete
+            // run, and `verify` says so.
+            assert!(names_in(&run_dir).contains("jumin-kiroku.csv"), "{target}");
+            assert_eq!(v.code, 1, "{target}: {}", v.stderr);
+            assert!(
+                v.stderr.contains("incomplete run: no manifest.json"),
+                "{target}: {}",
+                v.stderr
+            );
+        } else {
+            // Nothing under a final name: neither the new run's files nor the previous run's.
+            assert!(
+                names_in(&run_dir).is_empty(),
+                "{target}: {:?}",
+                names_in(&run_dir)
+            );
+            assert_ne!(v.code, 0, "{target}: verify accepted a failed run");
+        }
+        // Without the limit, a rerun succeeds and verifies.
+        run_sane(&dir, &args, None).expect(0);
+        run_sane(&dir, &["verify", &out], None).expect(0);
+    }
+}
+
+/// Bug 4: a symlink planted under a temporary name (`.NAME.partial`) is replaced, never
+/// followed: the run succeeds and the file it pointed to is untouched.
+#[test]
+fn a_symlink_planted_under_a_temporary_name_is_not_followed() {
+    let dir = tempdir("hardening-planted-symlink");
+    let out = dir.join("run");
+    std::fs::create_dir_all(&out).unwrap();
+    let mut planted = Vec::new();
+    for name in [
+        "jumin-kiroku.csv",
+        "rejects.csv",
+        "after.parquet",
+        "manifest.json",
+    ] {
+        let target = dir.join(format!("outside-{name}"));
+        std::fs::write(&target, b"outside the run directory").unwrap();
+        std::os::unix::fs::symlink(&target, out.join(format!(".{name}.partial"))).unwrap();
+        planted.push(target);
+    }
+    // A link to a file that does not exist yet must not create it either.
+    let absent = dir.join("absent.csv");
+    std::os::unix::fs::symlink(&absent, out.join(".changes.csv.partial")).unwrap();
+    // A stale temporary file of a killed run, readable by others.
+    std::fs::write(out.join(".gaiji.csv.partial"), b"stale").unwrap();
+    let sample = root().join(SAMPLE);
+    let args = [
+        "convert",
+        "--profile",
+        "sample-juki",
+        sample.to_str().unwrap(),
+        "--out",
+        "run",
+        "-q",
+    ];
+    // The directory is not empty: without --force the run refuses it and writes nothing.
+    let r = run_sane(&dir, &args, None);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    let mut forced = args.to_vec();
+    forced.push("--force");
+    run_sane(&dir, &forced, None).expect(0);
+    for target in &planted {
+        assert_eq!(
+            std::fs::read(target).unwrap(),
+            b"outside the run directory",
+            "{} was written through a planted link",
+            target.display()
+        );
+    }
+    assert!(!absent.exists(), "a dangling planted link was followed");
+    for n in names_in(&out) {
+        assert!(!n.ends_with(".partial"), "{n} left behind");
+        let meta = std::fs::symlink_metadata(out.join(&n)).unwrap();
+        assert!(meta.file_type().is_file(), "{n} is not a regular file");
+    }
+    run_sane(&dir, &["verify", "run"], None).expect(0);
 }
 
 #[test]
@@ -789,17 +897,23 @@ fn sigkill_at_random_points_leaves_nothing_finished_and_a_rerun_is_identical() {
             run_sane(&dir, &["verify", &out], None).expect(0);
         } else {
             // Killed before the manifest: nothing has its final name except when the kill fell
-            // between the first rename and the manifest (a window of a few renames); either
-            // way `verify` does not accept the directory as a run.
+            // between the first rename and the manifest (a window of a few renames) or, with
+            // --force, after the previous run's manifest was removed; either way `verify` does
+            // not accept the directory as a run, and says it is incomplete.
             let finals: Vec<_> = names.iter().filter(|n| !n.ends_with(".partial")).collect();
             if !finals.is_empty() {
-                println!("kill {k} after {delay:?} fell in the rename window: {finals:?}");
+                println!("kill {k} after {delay:?} left files without a manifest: {finals:?}");
             }
-            assert_ne!(
-                run_sane(&dir, &["verify", &out], None).code,
-                0,
-                "verify accepted a killed run"
-            );
+            let v = run_sane(&dir, &["verify", &out], None);
+            assert_ne!(v.code, 0, "verify accepted a killed run");
+            if !names.is_empty() {
+                assert_eq!(v.code, 1, "kill {k}: {}", v.stderr);
+                assert!(
+                    v.stderr.contains("incomplete run: no manifest.json"),
+                    "kill {k}: {}",
+                    v.stderr
+                );
+            }
         }
         // Temporary files hold personal data too: private.
         use std::os::unix::fs::PermissionsExt;
