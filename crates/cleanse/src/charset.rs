@@ -260,9 +260,77 @@ pub fn boundaries_into(charset: Charset, bytes: &[u8], out: &mut Vec<bool>) {
     }
 }
 
+/// Whether byte offset `o` of a CP932 `bytes` is a character boundary exactly as
+/// [`boundaries_into`] marks it (offsets past the end count as boundaries), without scanning
+/// from the start: only the run of possible lead bytes before `o` is read.
+///
+/// After a byte that cannot be a lead byte the scan is in step whatever came before (that
+/// byte ended a character), and every possible lead byte is also a possible trail byte, so a
+/// run of them pairs up from its start. An odd position in the run is a boundary only when
+/// the byte at `o` cannot complete the pair.
+pub fn is_cp932_boundary(bytes: &[u8], o: usize) -> bool {
+    if o == 0 || o > bytes.len() {
+        return true;
+    }
+    let mut s = o;
+    while s > 0 && bytes.get(s - 1).is_some_and(|&b| is_sjis_lead(b)) {
+        s -= 1;
+    }
+    if (o - s) % 2 == 0 {
+        return true;
+    }
+    bytes.get(o).is_some_and(|&b| !is_sjis_trail(b))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn cp932_boundary_at_an_offset_equals_the_full_scan() {
+        // Every string of up to 5 bytes over the classes that matter, and long random runs.
+        let class = [
+            0x20u8, 0x3F, 0x40, 0x7F, 0x80, 0x81, 0x9F, 0xA0, 0xDF, 0xE0, 0xFC, 0xFD,
+        ];
+        let mut marks = Vec::new();
+        let check = |bytes: &[u8], marks: &mut Vec<bool>| {
+            boundaries_into(Charset::Cp932, bytes, marks);
+            for o in 0..=bytes.len() + 1 {
+                let want = marks.get(o).copied().unwrap_or(true);
+                assert_eq!(is_cp932_boundary(bytes, o), want, "{bytes:02X?} at {o}");
+            }
+        };
+        for n in 0..=5u32 {
+            for k in 0..class.len().pow(n) {
+                let mut k = k;
+                let bytes: Vec<u8> = (0..n)
+                    .map(|_| {
+                        let b = class[k % class.len()];
+                        k /= class.len();
+                        b
+                    })
+                    .collect();
+                check(&bytes, &mut marks);
+            }
+        }
+        let mut x = 0x9E37_79B9_7F4A_7C15u64;
+        for _ in 0..2000 {
+            let bytes: Vec<u8> = (0..64)
+                .map(|_| {
+                    x ^= x << 13;
+                    x ^= x >> 7;
+                    x ^= x << 17;
+                    // Mostly lead/trail bytes, so that runs are long.
+                    if x % 7 == 0 {
+                        (x >> 8) as u8
+                    } else {
+                        0x81 + ((x >> 16) % 0x1F) as u8
+                    }
+                })
+                .collect();
+            check(&bytes, &mut marks);
+        }
+    }
 
     #[test]
     fn labels_round_trip_and_aliases() {

@@ -251,6 +251,11 @@ impl CharProfile {
             out.push_str(std::str::from_utf8(bytes).unwrap_or_default());
             return;
         }
+        // Every character a plain one (no 外字, nothing malformed or cut): one table lookup
+        // each. Anything else goes the exact way below, from the start of the item.
+        if decode_cp932_plain(bytes, out) {
+            return;
+        }
         if !bytes.iter().any(|b| (0xF0..=0xF9).contains(b)) {
             decode_segment(enc, Charset::Cp932, bytes, 0, out, issues);
             return;
@@ -311,6 +316,85 @@ impl CharProfile {
             issues,
         );
     }
+}
+
+/// CP932 double-byte characters by lead byte (81–FC) and trail byte (40–FC), as encoding_rs
+/// decodes the pair on its own; `None` where it does not decode to one character or decodes
+/// to a private-use character (外字, which need the table).
+struct Cp932Pairs(Box<[Option<char>]>);
+
+const PAIR_LEADS: usize = 0xFC - 0x81 + 1;
+const PAIR_TRAILS: usize = 0xFC - 0x40 + 1;
+
+impl Cp932Pairs {
+    fn build() -> Cp932Pairs {
+        let mut table = vec![None; PAIR_LEADS * PAIR_TRAILS];
+        for (i, slot) in table.iter_mut().enumerate() {
+            let (lead, trail) = (
+                (0x81 + i / PAIR_TRAILS) as u8,
+                (0x40 + i % PAIR_TRAILS) as u8,
+            );
+            let pair = [lead, trail];
+            let decoded =
+                encoding_rs::SHIFT_JIS.decode_without_bom_handling_and_without_replacement(&pair);
+            let mut chars = decoded.as_deref().unwrap_or("").chars();
+            if let (Some(c), None) = (chars.next(), chars.next()) {
+                if !crate::mask::is_private_use(c) {
+                    *slot = Some(c);
+                }
+            }
+        }
+        Cp932Pairs(table.into_boxed_slice())
+    }
+
+    fn get(&self, lead: u8, trail: u8) -> Option<char> {
+        let i = usize::from(lead.checked_sub(0x81)?);
+        let t = usize::from(trail.checked_sub(0x40)?);
+        if t >= PAIR_TRAILS {
+            return None;
+        }
+        self.0.get(i * PAIR_TRAILS + t).copied().flatten()
+    }
+}
+
+fn cp932_pairs() -> &'static Cp932Pairs {
+    static PAIRS: std::sync::OnceLock<Cp932Pairs> = std::sync::OnceLock::new();
+    PAIRS.get_or_init(Cp932Pairs::build)
+}
+
+/// Decodes CP932 `bytes` whose every character is ASCII, half-width katakana or a double-byte
+/// character the pair table has; returns false (leaving `out` as it was) at the first other
+/// byte, so that the caller decodes the item the exact way.
+fn decode_cp932_plain(bytes: &[u8], out: &mut String) -> bool {
+    let pairs = cp932_pairs();
+    let start = out.len();
+    out.reserve(bytes.len() * 3 / 2);
+    let mut i = 0;
+    while let Some(&b) = bytes.get(i) {
+        let c = match b {
+            0x00..=0x7F => {
+                i += 1;
+                char::from(b)
+            }
+            0xA1..=0xDF => {
+                i += 1;
+                // JIS X 0201 katakana: U+FF61 onwards.
+                char::from_u32(0xFF61 + u32::from(b - 0xA1)).unwrap_or('\0')
+            }
+            _ => match bytes.get(i + 1).and_then(|&t| pairs.get(b, t)) {
+                Some(c) => {
+                    i += 2;
+                    c
+                }
+                None => {
+                    out.truncate(start);
+                    return false;
+                }
+            },
+        };
+        out.push(c);
+    }
+    true
 }
 
 fn decode_ascii(bytes: &[u8], out: &mut String, issues: &mut Vec<DecodeIssue>) {
@@ -484,6 +568,32 @@ pub fn decode_shift_jis_strict(bytes: &[u8], out: &mut String) -> Result<(), Str
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_plain_cp932_path_agrees_with_encoding_rs_on_every_one_and_two_byte_input() {
+        let mut out = String::new();
+        let mut plain = 0;
+        for n in [1usize, 2] {
+            for k in 0..(1usize << (8 * n)) {
+                let bytes: Vec<u8> = (0..n).map(|j| (k >> (8 * j)) as u8).collect();
+                out.clear();
+                if decode_cp932_plain(&bytes, &mut out) {
+                    plain += 1;
+                    let exact = encoding_rs::SHIFT_JIS
+                        .decode_without_bom_handling_and_without_replacement(&bytes);
+                    assert_eq!(exact.as_deref(), Some(out.as_str()), "{bytes:02X?}");
+                    assert!(
+                        !out.chars().any(crate::mask::is_private_use),
+                        "{bytes:02X?}"
+                    );
+                } else {
+                    assert!(out.is_empty());
+                }
+            }
+        }
+        // ASCII, half-width kana and the mapped pairs; not 外字 or unmapped pairs.
+        assert!(plain > 30_000, "{plain}");
+    }
     use crate::gaiji::GaijiMapping;
 
     fn dec(p: &CharProfile, b: &[u8]) -> (String, Vec<DecodeIssue>, bool) {

@@ -46,7 +46,7 @@
 //! assert_eq!(rec.role, RecordRole::Data);
 //! ```
 
-use crate::charset::{boundaries_into, Charset};
+use crate::charset::{boundaries_into, is_cp932_boundary, Charset};
 use ikou_layout_spec::{Item, Layout, PhysicalFormat, RecordRole, RecordTypes, Terminator};
 use serde::Serialize;
 use std::fmt;
@@ -1053,7 +1053,20 @@ impl Slicer {
             }
             return;
         }
-        boundaries_into(self.charset, &rec.bytes, &mut self.marks);
+        // CP932 (the common case) checks each cut where it falls; other charsets mark
+        // every boundary of the record once.
+        let cp932 = self.charset == Charset::Cp932;
+        if !cp932 {
+            boundaries_into(self.charset, &rec.bytes, &mut self.marks);
+        }
+        let marks = &self.marks;
+        let boundary = |o: usize| {
+            if cp932 {
+                is_cp932_boundary(&rec.bytes, o)
+            } else {
+                marks.get(o).copied().unwrap_or(true)
+            }
+        };
         for (index, item) in items.iter().enumerate() {
             let offset = item.offset.map_or(0, |o| o as usize);
             let bytes = item_bytes(&rec.bytes, item);
@@ -1063,10 +1076,10 @@ impl Slicer {
                     record_len: rec.bytes.len(),
                 }),
                 Some(b) => {
-                    if !self.marks.get(offset).copied().unwrap_or(true) {
+                    if !boundary(offset) {
                         problems.push(SliceProblem::CutsStart);
                     }
-                    if !self.marks.get(offset + b.len()).copied().unwrap_or(true) {
+                    if !boundary(offset + b.len()) {
                         problems.push(SliceProblem::CutsEnd);
                     }
                 }
