@@ -1033,6 +1033,17 @@ impl Slicer {
     /// The items of `rec` in order: by byte offset for fixed-length records (items without an
     /// offset are missing), by field index for delimited ones. Appends to `out`.
     pub fn slice<'a>(&mut self, rec: &'a RawRecord, items: &[Item], out: &mut Vec<ItemSlice<'a>>) {
+        self.for_each(rec, items, |s| out.push(s));
+    }
+
+    /// [`Slicer::slice`] one item at a time: calls `f` with each item's slice, in the same
+    /// order, without collecting them.
+    pub fn for_each<'a>(
+        &mut self,
+        rec: &'a RawRecord,
+        items: &[Item],
+        mut f: impl FnMut(ItemSlice<'a>),
+    ) {
         if rec.field_count() > 0 {
             for (index, _) in items.iter().enumerate() {
                 let bytes = rec.field(index);
@@ -1044,7 +1055,7 @@ impl Slicer {
                 } else {
                     Vec::new()
                 };
-                out.push(ItemSlice {
+                f(ItemSlice {
                     index,
                     offset,
                     bytes,
@@ -1084,7 +1095,7 @@ impl Slicer {
                     }
                 }
             }
-            out.push(ItemSlice {
+            f(ItemSlice {
                 index,
                 offset,
                 bytes,

@@ -340,16 +340,17 @@ impl Plan {
         if self.keep_before {
             p.before = vec![None; n];
         }
-        let mut cleansed: Vec<Option<String>> = vec![None; n];
-        let mut slices = Vec::with_capacity(n);
-        scratch.slicer.slice(raw, &self.source.items, &mut slices);
-        for s in &slices {
+        let mut cleansed = std::mem::take(&mut scratch.cleansed);
+        cleansed.clear();
+        cleansed.resize(n, None);
+        let (text, issues) = (&mut scratch.text, &mut scratch.issues);
+        scratch.slicer.for_each(raw, &self.source.items, |s| {
             let Some(item) = self.source.items.get(s.index) else {
-                continue;
+                return;
             };
             let wanted = self.needed.get(s.index).copied().unwrap_or(false);
             if item.domain == DomainType::Filler || (!self.keep_before && !wanted) {
-                continue;
+                return;
             }
             for prob in &s.problems {
                 // A record already rejected for its length reports that once, not per item.
@@ -362,24 +363,24 @@ impl Plan {
                     message: prob.to_string(),
                 });
             }
-            let Some(bytes) = s.bytes else { continue };
-            scratch.text.clear();
-            scratch.issues.clear();
-            self.chars
-                .decode_item(bytes, &mut scratch.text, &mut scratch.issues);
-            for issue in &scratch.issues {
+            let Some(bytes) = s.bytes else { return };
+            text.clear();
+            issues.clear();
+            self.chars.decode_item(bytes, text, issues);
+            for issue in issues.iter() {
                 self.note_issue(issue, s.index, item, &mut p);
             }
             if let Some(b) = p.before.get_mut(s.index) {
-                *b = Some(scratch.text.clone());
+                *b = Some(text.clone());
             }
             if wanted {
                 if let Some(slot) = cleansed.get_mut(s.index) {
-                    *slot = self.cleanse_item(s.index, item, &scratch.text, &mut p);
+                    *slot = self.cleanse_item(s.index, item, text, &mut p);
                 }
             }
-        }
+        });
         p.after = self.map_values(&mut cleansed, &mut p.reasons);
+        scratch.cleansed = cleansed;
         self.target_forms(&mut p);
         self.validate_target(&mut p);
         if self.keep_before || p.rejected() {
@@ -482,7 +483,9 @@ impl Plan {
     /// pass, which reports them).
     pub fn check_values(&self, raw: &RawRecord, scratch: &mut Scratch) -> Vec<Option<String>> {
         let n = self.source.items.len();
-        let mut cleansed: Vec<Option<String>> = vec![None; n];
+        let mut cleansed = std::mem::take(&mut scratch.cleansed);
+        cleansed.clear();
+        cleansed.resize(n, None);
         let mut sink = Processed::default();
         let delimited = raw.field_count() > 0;
         for (i, item) in self.source.items.iter().enumerate() {
@@ -504,7 +507,9 @@ impl Plan {
             }
         }
         let mut ignored = Vec::new();
-        self.map_values(&mut cleansed, &mut ignored)
+        let values = self.map_values(&mut cleansed, &mut ignored);
+        scratch.cleansed = cleansed;
+        values
     }
 
     fn note_issue(&self, issue: &DecodeIssue, index: usize, item: &Item, p: &mut Processed) {
@@ -685,6 +690,7 @@ pub struct Scratch {
     slicer: Slicer,
     text: String,
     issues: Vec<DecodeIssue>,
+    cleansed: Vec<Option<String>>,
 }
 
 impl Scratch {
@@ -694,6 +700,7 @@ impl Scratch {
             slicer: Slicer::new(charset),
             text: String::new(),
             issues: Vec::new(),
+            cleansed: Vec::new(),
         }
     }
 }

@@ -1066,6 +1066,28 @@ pub fn run(
             threads,
         },
     };
+    match publish(plan, opts, manifest) {
+        Ok(m) => Ok(m),
+        Err((e, outputs)) => {
+            // The data files are under their final names already: a failed report or
+            // manifest takes them back out, so that a failed run leaves nothing that looks
+            // finished (best effort: the missing manifest says it in any case).
+            for o in outputs {
+                let _ = std::fs::remove_file(opts.out_dir.join(&o.name));
+            }
+            let _ = sync_dir(&opts.out_dir);
+            Err(e)
+        }
+    }
+}
+
+/// Writes the report (if asked) and the manifest of a run whose outputs are in place; on
+/// failure returns the error with the outputs to withdraw.
+fn publish(
+    plan: &Plan,
+    opts: &RunOptions,
+    manifest: Manifest,
+) -> Result<Manifest, (RunError, Vec<OutputInfo>)> {
     let mut manifest = manifest;
     if opts.outputs.report {
         // The report reads the finished outputs and the manifest as it will be written
@@ -1086,12 +1108,19 @@ pub fn run(
         .map_err(|e| RunError::Output {
             name: crate::report::REPORT.into(),
             error: io::Error::other(e.to_string()),
-        })?;
-        manifest.outputs.push(info);
-        manifest.outputs.sort_by(|a, b| a.name.cmp(&b.name));
+        });
+        match info {
+            Ok(info) => {
+                manifest.outputs.push(info);
+                manifest.outputs.sort_by(|a, b| a.name.cmp(&b.name));
+            }
+            Err(e) => return Err((e, manifest.outputs)),
+        }
     }
-    write_manifest(&opts.out_dir, &manifest)?;
-    Ok(manifest)
+    match write_manifest(&opts.out_dir, &manifest) {
+        Ok(()) => Ok(manifest),
+        Err(e) => Err((e, manifest.outputs)),
+    }
 }
 
 fn layout_ref(l: &Layout) -> LayoutRef {
