@@ -153,7 +153,7 @@ fn bench_outputs(c: &mut Criterion) {
         .map(|p| Row {
             record: p.record,
             offset: p.offset,
-            values: p.after.clone(),
+            values: &p.after,
             raw: None,
         })
         .collect();
@@ -163,8 +163,8 @@ fn bench_outputs(c: &mut Criterion) {
         .map(|p| Row {
             record: p.record,
             offset: p.offset,
-            values: p.before.clone(),
-            raw: Some(p.raw.clone()),
+            values: &p.before,
+            raw: Some(&p.raw),
         })
         .collect();
     let after = TableSchema::after(&d.plan.target).unwrap();

@@ -22,12 +22,12 @@ struct JsonLines<W: Write + Send> {
 }
 
 impl<W: Write + Send> RecordSink for JsonLines<W> {
-    fn write_rows(&mut self, rows: &[Row]) -> Result<(), SinkError> {
+    fn write_rows(&mut self, rows: &[Row<'_>]) -> Result<(), SinkError> {
         for row in rows {
             let filled: Vec<&str> = self
                 .keys
                 .iter()
-                .zip(&row.values)
+                .zip(row.values)
                 .filter(|(_, v)| v.is_some())
                 .map(|(k, _)| k.as_str())
                 .collect();
@@ -90,7 +90,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         sink.write_rows(&[Row {
             record: p.record,
             offset: p.offset,
-            values: p.after,
+            values: &p.after,
             raw: None,
         }])?;
     }

@@ -8,7 +8,7 @@ use crate::arrow::{
 use crate::output::{OutputFile, PendingOutput};
 use crate::plan::{Plan, Processed};
 use crate::run::{RunError, RunOptions};
-use crate::sink::{RecordSink, Row, SinkError};
+use crate::sink::{Row, SinkError};
 use std::collections::BTreeMap;
 
 enum Table {
@@ -56,11 +56,11 @@ impl Table {
         })
     }
 
-    fn write(&mut self, rows: &[Row]) -> Result<(), SinkError> {
+    fn write<'r>(&mut self, rows: impl IntoIterator<Item = Row<'r>>) -> Result<(), SinkError> {
         match self {
-            Table::Both(s) => s.write_rows(rows),
-            Table::Arrow(s) => s.write_rows(rows),
-            Table::Parquet(s) => s.write_rows(rows),
+            Table::Both(s) => s.write_iter(rows),
+            Table::Arrow(s) => s.write_iter(rows),
+            Table::Parquet(s) => s.write_iter(rows),
         }
     }
 
@@ -81,8 +81,6 @@ pub(crate) struct ArrowOutputs {
     before: Option<Table>,
     after: Option<Table>,
     changes: Option<ChangesParquetSink<OutputFile>>,
-    rows: Vec<Row>,
-    change_rows: Vec<ChangeRow>,
 }
 
 fn schema_err(e: impl std::fmt::Display) -> RunError {
@@ -133,47 +131,39 @@ impl ArrowOutputs {
                 &options,
             )?,
             changes,
-            rows: Vec::new(),
-            change_rows: Vec::new(),
         })
     }
 
+    /// Appends a chunk's records straight from the [`Processed`] results (rows borrow
+    /// their values; nothing is cloned).
     pub(crate) fn write(&mut self, plan: &Plan, results: &[Processed]) -> Result<(), RunError> {
         if let Some(t) = self.before.as_mut() {
-            self.rows.clear();
-            self.rows.extend(results.iter().map(|p| Row {
+            t.write(results.iter().map(|p| Row {
                 record: p.record,
                 offset: p.offset,
-                values: p.before.clone(),
-                raw: Some(p.raw.clone()),
-            }));
-            t.write(&self.rows)?;
+                values: &p.before,
+                raw: Some(&p.raw),
+            }))?;
         }
+        let kept = || results.iter().filter(|p| !p.rejected());
         if let Some(t) = self.after.as_mut() {
-            self.rows.clear();
-            self.rows
-                .extend(results.iter().filter(|p| !p.rejected()).map(|p| Row {
-                    record: p.record,
-                    offset: p.offset,
-                    values: p.after.clone(),
-                    raw: None,
-                }));
-            t.write(&self.rows)?;
+            t.write(kept().map(|p| Row {
+                record: p.record,
+                offset: p.offset,
+                values: &p.after,
+                raw: None,
+            }))?;
         }
         if let Some(c) = self.changes.as_mut() {
-            self.change_rows.clear();
-            for p in results.iter().filter(|p| !p.rejected()) {
-                for ch in &p.changes {
-                    self.change_rows.push(ChangeRow {
-                        record: p.record,
-                        item: plan.item_key(ch.item).to_string(),
-                        rule: ch.rule.to_string(),
-                        before: Some(ch.before.clone()),
-                        after: Some(ch.after.clone()),
-                    });
-                }
-            }
-            c.write_changes(&self.change_rows)?;
+            c.write_iter(kept().flat_map(|p| {
+                p.changes.iter().map(move |ch| ChangeRow {
+                    record: p.record,
+                    item: plan.item_key(ch.item),
+                    rule: ch.rule,
+                    before: Some(&ch.before),
+                    after: Some(&ch.after),
+                })
+            }))?;
         }
         Ok(())
     }

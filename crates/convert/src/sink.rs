@@ -4,16 +4,28 @@ use std::fmt;
 
 /// One record as a row: its record number (1-based, the key that joins before and after)
 /// and one optional value per layout item, in item order. `None` is an absent value.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct Row {
+///
+/// A row borrows its values (from a [`Processed`](crate::plan::Processed) record, say): a
+/// sink copies what it keeps, so handing rows over costs no allocation.
+///
+/// # Example
+/// ```
+/// use ikou_convert::sink::Row;
+///
+/// let values = vec![Some("山田　太郎".to_string()), None];
+/// let row = Row { record: 1, offset: 0, values: &values, raw: None };
+/// assert_eq!(row.values[0].as_deref(), Some("山田　太郎"));
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Row<'a> {
     /// 1-based record number in the input file.
     pub record: u64,
     /// Byte offset of the record in the input file.
     pub offset: u64,
     /// One value per layout item (in item order).
-    pub values: Vec<Option<String>>,
+    pub values: &'a [Option<String>],
     /// The record's raw bytes, where a sink keeps them (the `before` outputs).
-    pub raw: Option<Vec<u8>>,
+    pub raw: Option<&'a [u8]>,
 }
 
 /// An error writing an output.
@@ -39,7 +51,7 @@ pub trait RecordSink: Send {
     ///
     /// # Errors
     /// Any write error, naming the output.
-    fn write_rows(&mut self, rows: &[Row]) -> Result<(), SinkError>;
+    fn write_rows(&mut self, rows: &[Row<'_>]) -> Result<(), SinkError>;
 
     /// Flushes and closes the output. Write errors surface here, never in `Drop`.
     ///

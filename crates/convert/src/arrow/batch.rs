@@ -93,7 +93,7 @@ impl Batcher {
     /// A row with the wrong number of values, an amount that is not an integer, a date
     /// that is neither a complete nor a partial date: a message naming record, offset and
     /// item (the value masked).
-    pub(crate) fn push(&mut self, row: &Row) -> Result<(), String> {
+    pub(crate) fn push(&mut self, row: Row<'_>) -> Result<(), String> {
         if row.values.len() != self.items.len() {
             return Err(format!(
                 "record {} (byte offset {}): {} values for {} items",
@@ -107,7 +107,7 @@ impl Batcher {
         for ((col, value), slot) in self
             .items
             .iter()
-            .zip(&row.values)
+            .zip(row.values)
             .zip(self.parsed.iter_mut())
         {
             *slot = Parsed::None;
@@ -118,14 +118,14 @@ impl Batcher {
                 ColumnKind::Text => {}
                 ColumnKind::Amount => match parse_amount(v) {
                     Some(n) => *slot = Parsed::Int(n),
-                    None => return Err(value_error(row, col, "amount is not an integer", v)),
+                    None => return Err(value_error(&row, col, "amount is not an integer", v)),
                 },
                 ColumnKind::Date => match parse_date(v) {
                     Some(DateValue::Full(d)) => *slot = Parsed::Day(d),
                     Some(DateValue::Partial) => {}
                     None => {
                         return Err(value_error(
-                            row,
+                            &row,
                             col,
                             "not a date (YYYY-MM-DD, YYYYMMDD or a partial form of them)",
                             v,
@@ -139,8 +139,7 @@ impl Batcher {
         if let Some(b) = &mut self.offset {
             b.append_value(row.offset);
         }
-        for ((builder, value), parsed) in
-            self.builders.iter_mut().zip(&row.values).zip(&self.parsed)
+        for ((builder, value), parsed) in self.builders.iter_mut().zip(row.values).zip(&self.parsed)
         {
             match builder {
                 ItemBuilder::Text(b) => b.append_option(value.as_deref()),
@@ -158,7 +157,7 @@ impl Batcher {
             }
         }
         if let Some(b) = &mut self.raw {
-            b.append_option(row.raw.as_deref());
+            b.append_option(row.raw);
         }
         self.rows += 1;
         Ok(())
@@ -206,7 +205,7 @@ fn take_text(b: &mut StringBuilder, rows: usize) -> ArrayRef {
     Arc::new(array)
 }
 
-fn value_error(row: &Row, col: &ItemColumn, what: &str, value: &str) -> String {
+fn value_error(row: &Row<'_>, col: &ItemColumn, what: &str, value: &str) -> String {
     format!(
         "record {} (byte offset {}), item `{}`: {what} (value {:?}, masked)",
         row.record,

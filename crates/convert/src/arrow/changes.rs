@@ -11,19 +11,20 @@ use super::schema::{changes_schema, RECORD_COLUMN};
 use super::{ArrowOptions, ColumnTuning, ParquetOut};
 use crate::sink::SinkError;
 
-/// One change: what a rule did to one item of one record.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct ChangeRow {
+/// One change: what a rule did to one item of one record. It borrows its strings; the
+/// sink copies them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ChangeRow<'a> {
     /// 1-based record number in the input file (joins with `before`/`after`).
     pub record: u64,
     /// The item key (`shimei_kana`).
-    pub item: String,
+    pub item: &'a str,
     /// The rule id (`kana.halfwidth_to_fullwidth`).
-    pub rule: String,
+    pub rule: &'a str,
     /// The value before the rule (`None`: absent).
-    pub before: Option<String>,
+    pub before: Option<&'a str>,
     /// The value after the rule (`None`: removed).
-    pub after: Option<String>,
+    pub after: Option<&'a str>,
 }
 
 /// Writes [`ChangeRow`]s to a Parquet file with the schema of [`changes_schema`].
@@ -35,10 +36,10 @@ pub struct ChangeRow {
 /// let mut sink = ChangesParquetSink::new(Vec::new(), "changes.parquet", &ArrowOptions::default())?;
 /// sink.write_changes(&[ChangeRow {
 ///     record: 7,
-///     item: "shimei_kana".into(),
-///     rule: "kana.fullwidth".into(),
-///     before: Some("ﾔﾏﾀﾞ".into()),
-///     after: Some("ヤマダ".into()),
+///     item: "shimei_kana",
+///     rule: "kana.fullwidth",
+///     before: Some("ﾔﾏﾀﾞ"),
+///     after: Some("ヤマダ"),
 /// }])?;
 /// assert_eq!(sink.changes(), 1);
 /// let bytes = sink.finish()?;
@@ -109,14 +110,25 @@ impl<W: Write + Send> ChangesParquetSink<W> {
     ///
     /// # Errors
     /// A write error naming the output; after one, every call fails.
-    pub fn write_changes(&mut self, changes: &[ChangeRow]) -> Result<(), SinkError> {
+    pub fn write_changes(&mut self, changes: &[ChangeRow<'_>]) -> Result<(), SinkError> {
+        self.write_iter(changes.iter().copied())
+    }
+
+    /// Appends changes from an iterator (in input order), without collecting them first.
+    ///
+    /// # Errors
+    /// As [`ChangesParquetSink::write_changes`].
+    pub fn write_iter<'c>(
+        &mut self,
+        changes: impl IntoIterator<Item = ChangeRow<'c>>,
+    ) -> Result<(), SinkError> {
         self.check()?;
         for c in changes {
             self.record.append_value(c.record);
-            self.item.append_value(&c.item);
-            self.rule.append_value(&c.rule);
-            self.before.append_option(c.before.as_deref());
-            self.after.append_option(c.after.as_deref());
+            self.item.append_value(c.item);
+            self.rule.append_value(c.rule);
+            self.before.append_option(c.before);
+            self.after.append_option(c.after);
             self.rows += 1;
             self.changes += 1;
             if self.rows >= self.batch_rows {

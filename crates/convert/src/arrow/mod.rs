@@ -29,7 +29,7 @@
 //! let schema = TableSchema::after(target).unwrap();
 //! let mut values = vec![None; schema.item_count()];
 //! values[target.item_index("birth_date").unwrap()] = Some("1955-03".to_string());
-//! let row = Row { record: 1, offset: 0, values, raw: None };
+//! let row = Row { record: 1, offset: 0, values: &values, raw: None };
 //!
 //! let mut sink = ArrowIpcSink::new(&schema, Vec::new(), "after.arrow", &ArrowOptions::default())?;
 //! sink.write_rows(&[row])?;
@@ -362,7 +362,7 @@ impl<O: Outputs> Core<O> {
         Ok(())
     }
 
-    fn write_rows(&mut self, rows: &[Row]) -> Result<(), SinkError> {
+    fn write_rows<'r>(&mut self, rows: impl IntoIterator<Item = Row<'r>>) -> Result<(), SinkError> {
         self.check()?;
         let result = (|| {
             for row in rows {
@@ -464,6 +464,18 @@ impl<W: Write + Send> ArrowIpcSink<W> {
         self.core.rows
     }
 
+    /// Writes rows from an iterator (what [`RecordSink::write_rows`] does for a slice),
+    /// so a caller holding its values elsewhere need not collect rows first.
+    ///
+    /// # Errors
+    /// As [`RecordSink::write_rows`].
+    pub fn write_iter<'r>(
+        &mut self,
+        rows: impl IntoIterator<Item = Row<'r>>,
+    ) -> Result<(), SinkError> {
+        self.core.write_rows(rows)
+    }
+
     /// Writes the last batch and the footer, flushes, and gives the writer back.
     ///
     /// # Errors
@@ -474,8 +486,8 @@ impl<W: Write + Send> ArrowIpcSink<W> {
 }
 
 impl<W: Write + Send> RecordSink for ArrowIpcSink<W> {
-    fn write_rows(&mut self, rows: &[Row]) -> Result<(), SinkError> {
-        self.core.write_rows(rows)
+    fn write_rows(&mut self, rows: &[Row<'_>]) -> Result<(), SinkError> {
+        self.core.write_rows(rows.iter().copied())
     }
 
     fn finish(self: Box<Self>) -> Result<(), SinkError> {
@@ -514,6 +526,18 @@ impl<W: Write + Send> ParquetSink<W> {
         self.core.rows
     }
 
+    /// Writes rows from an iterator (what [`RecordSink::write_rows`] does for a slice),
+    /// so a caller holding its values elsewhere need not collect rows first.
+    ///
+    /// # Errors
+    /// As [`RecordSink::write_rows`].
+    pub fn write_iter<'r>(
+        &mut self,
+        rows: impl IntoIterator<Item = Row<'r>>,
+    ) -> Result<(), SinkError> {
+        self.core.write_rows(rows)
+    }
+
     /// Writes the last row group and the footer, flushes, and gives the writer back.
     ///
     /// # Errors
@@ -524,8 +548,8 @@ impl<W: Write + Send> ParquetSink<W> {
 }
 
 impl<W: Write + Send> RecordSink for ParquetSink<W> {
-    fn write_rows(&mut self, rows: &[Row]) -> Result<(), SinkError> {
-        self.core.write_rows(rows)
+    fn write_rows(&mut self, rows: &[Row<'_>]) -> Result<(), SinkError> {
+        self.core.write_rows(rows.iter().copied())
     }
 
     fn finish(self: Box<Self>) -> Result<(), SinkError> {
@@ -571,6 +595,18 @@ impl<A: Write + Send, P: Write + Send> ArrowParquetSink<A, P> {
         self.core.rows
     }
 
+    /// Writes rows from an iterator (what [`RecordSink::write_rows`] does for a slice),
+    /// so a caller holding its values elsewhere need not collect rows first.
+    ///
+    /// # Errors
+    /// As [`RecordSink::write_rows`].
+    pub fn write_iter<'r>(
+        &mut self,
+        rows: impl IntoIterator<Item = Row<'r>>,
+    ) -> Result<(), SinkError> {
+        self.core.write_rows(rows)
+    }
+
     /// Finishes both files and gives both writers back (IPC, Parquet).
     ///
     /// # Errors
@@ -581,8 +617,8 @@ impl<A: Write + Send, P: Write + Send> ArrowParquetSink<A, P> {
 }
 
 impl<A: Write + Send, P: Write + Send> RecordSink for ArrowParquetSink<A, P> {
-    fn write_rows(&mut self, rows: &[Row]) -> Result<(), SinkError> {
-        self.core.write_rows(rows)
+    fn write_rows(&mut self, rows: &[Row<'_>]) -> Result<(), SinkError> {
+        self.core.write_rows(rows.iter().copied())
     }
 
     fn finish(self: Box<Self>) -> Result<(), SinkError> {

@@ -71,8 +71,33 @@ fn layout() -> Layout {
     }
 }
 
-fn row(record: u64, values: &[Option<&str>]) -> Row {
-    Row {
+/// A row that owns its values (a [`Row`] borrows them).
+#[derive(Debug, Clone)]
+struct Owned {
+    record: u64,
+    offset: u64,
+    values: Vec<Option<String>>,
+    raw: Option<Vec<u8>>,
+}
+
+impl Owned {
+    fn row(&self) -> Row<'_> {
+        Row {
+            record: self.record,
+            offset: self.offset,
+            values: &self.values,
+            raw: self.raw.as_deref(),
+        }
+    }
+}
+
+/// Borrowed rows of owned ones.
+fn rows_of(owned: &[Owned]) -> Vec<Row<'_>> {
+    owned.iter().map(Owned::row).collect()
+}
+
+fn row(record: u64, values: &[Option<&str>]) -> Owned {
+    Owned {
         record,
         offset: (record - 1) * 302,
         values: values.iter().map(|v| v.map(str::to_string)).collect(),
@@ -195,7 +220,7 @@ fn small(batch_rows: usize) -> ArrowOptions {
     }
 }
 
-fn after_rows() -> Vec<Row> {
+fn after_rows() -> Vec<Owned> {
     vec![
         row(
             1,
@@ -333,7 +358,8 @@ fn check_after(schema: &arrow_schema::SchemaRef, batches: &[RecordBatch]) {
 fn after_ipc_reads_back_typed() {
     let schema = TableSchema::after(&layout()).unwrap();
     let mut sink = ArrowIpcSink::new(&schema, Vec::new(), "after.arrow", &small(4)).unwrap();
-    let rows = after_rows();
+    let owned = after_rows();
+    let rows = rows_of(&owned);
     sink.write_rows(&rows[..1]).unwrap();
     sink.write_rows(&rows[1..]).unwrap();
     assert_eq!(sink.rows(), 6);
@@ -347,7 +373,7 @@ fn after_ipc_reads_back_typed() {
 fn after_parquet_reads_back_typed() {
     let schema = TableSchema::after(&layout()).unwrap();
     let mut sink = ParquetSink::new(&schema, Vec::new(), "after.parquet", &small(4)).unwrap();
-    sink.write_rows(&after_rows()).unwrap();
+    sink.write_rows(&rows_of(&after_rows())).unwrap();
     let bytes = sink.finish_into_inner().unwrap();
     let (schema, batches) = read_parquet(bytes.clone());
     check_after(&schema, &batches);
@@ -387,7 +413,7 @@ fn combined_sink_writes_the_same_table_twice() {
     )
     .unwrap();
     let mut sink: Box<dyn RecordSink> = Box::new(sink);
-    sink.write_rows(&after_rows()).unwrap();
+    sink.write_rows(&rows_of(&after_rows())).unwrap();
     // Through the trait object: finish() consumes the box; use the typed path for bytes.
     sink.finish().unwrap();
 
@@ -400,7 +426,7 @@ fn combined_sink_writes_the_same_table_twice() {
         &small(5),
     )
     .unwrap();
-    sink.write_rows(&after_rows()).unwrap();
+    sink.write_rows(&rows_of(&after_rows())).unwrap();
     let (a, p) = sink.finish_into_inner().unwrap();
     let (sa, ba) = read_ipc(a.clone());
     let (sp, bp) = read_parquet(p.clone());
@@ -409,10 +435,10 @@ fn combined_sink_writes_the_same_table_twice() {
     same_rows(&ba, &bp);
     // The same bytes as the single-format sinks.
     let mut ipc = ArrowIpcSink::new(&schema, Vec::new(), "after.arrow", &small(5)).unwrap();
-    ipc.write_rows(&after_rows()).unwrap();
+    ipc.write_rows(&rows_of(&after_rows())).unwrap();
     assert_eq!(ipc.finish_into_inner().unwrap(), a);
     let mut pq = ParquetSink::new(&schema, Vec::new(), "after.parquet", &small(5)).unwrap();
-    pq.write_rows(&after_rows()).unwrap();
+    pq.write_rows(&rows_of(&after_rows())).unwrap();
     assert_eq!(pq.finish_into_inner().unwrap(), p);
 }
 
@@ -444,8 +470,8 @@ fn before_table_keeps_text_offsets_and_raw_bytes() {
     }
 
     let raw0: Vec<u8> = (0..=255u8).chain([0x82, 0xa0, 0x0d, 0x0a]).collect();
-    let rows: Vec<Row> = (1..=3u64)
-        .map(|r| Row {
+    let owned: Vec<Owned> = (1..=3u64)
+        .map(|r| Owned {
             record: r,
             offset: (r - 1) * 302,
             values: (0..n)
@@ -473,7 +499,7 @@ fn before_table_keeps_text_offsets_and_raw_bytes() {
         &small(2),
     )
     .unwrap();
-    sink.write_rows(&rows).unwrap();
+    sink.write_rows(&rows_of(&owned)).unwrap();
     let (a, p) = sink.finish_into_inner().unwrap();
     for (schema, batches) in [read_ipc(a), read_parquet(p)] {
         assert_eq!(
@@ -527,9 +553,9 @@ fn bundled_target_layout_has_typed_dates() {
 fn bad_amount_and_bad_date_are_errors_naming_record_and_item() {
     let schema = TableSchema::after(&layout()).unwrap();
     let mut sink = ParquetSink::new(&schema, Vec::new(), "after.parquet", &small(100)).unwrap();
-    sink.write_rows(&after_rows()[..2]).unwrap();
+    sink.write_rows(&rows_of(&after_rows()[..2])).unwrap();
     let e = sink
-        .write_rows(&[row(3, &[Some("x"), None, Some("1,200"), None])])
+        .write_rows(&[row(3, &[Some("x"), None, Some("1,200"), None]).row()])
         .unwrap_err();
     assert_eq!(e.output, "after.parquet");
     assert!(
@@ -539,13 +565,13 @@ fn bad_amount_and_bad_date_are_errors_naming_record_and_item() {
     assert!(!e.message.contains("1,200"), "the value is masked: {e}");
     assert!(e.message.contains("*,***"), "{e}");
     // The sink refuses to go on after an error.
-    let again = sink.write_rows(&after_rows()[2..3]).unwrap_err();
+    let again = sink.write_rows(&rows_of(&after_rows()[2..3])).unwrap_err();
     assert!(again.message.contains("earlier error"), "{again}");
     assert!(sink.finish_into_inner().is_err());
 
     let mut sink = ArrowIpcSink::new(&schema, Vec::new(), "after.arrow", &small(100)).unwrap();
     let e = sink
-        .write_rows(&[row(9, &[None, Some("1955-02-30"), None, None])])
+        .write_rows(&[row(9, &[None, Some("1955-02-30"), None, None]).row()])
         .unwrap_err();
     assert!(
         e.message.contains("record 9") && e.message.contains("`birth_date`"),
@@ -554,7 +580,7 @@ fn bad_amount_and_bad_date_are_errors_naming_record_and_item() {
     assert!(!e.message.contains("1955"), "{e}");
 
     let mut sink = ArrowIpcSink::new(&schema, Vec::new(), "after.arrow", &small(100)).unwrap();
-    let e = sink.write_rows(&[row(4, &[None, None])]).unwrap_err();
+    let e = sink.write_rows(&[row(4, &[None, None]).row()]).unwrap_err();
     assert!(
         e.message.contains("record 4") && e.message.contains("2 values for 4 items"),
         "{e}"
@@ -568,7 +594,9 @@ fn a_bad_row_leaves_earlier_rows_intact_in_the_batch() {
     let schema = TableSchema::after(&layout()).unwrap();
     let mut sink = ArrowIpcSink::new(&schema, Vec::new(), "after.arrow", &small(100)).unwrap();
     let bad = row(2, &[Some("ok"), Some("1955-01-01"), Some("x"), None]);
-    assert!(sink.write_rows(&[after_rows()[0].clone(), bad]).is_err());
+    assert!(sink
+        .write_rows(&[after_rows()[0].row(), bad.row()])
+        .is_err());
     assert_eq!(sink.rows(), 1);
     assert_eq!(sink.core.batcher.len(), 1);
 }
@@ -594,9 +622,9 @@ fn reserved_column_names_are_refused() {
 }
 
 /// Synthetic `before` rows shaped like the bundled legacy layout.
-fn many_rows(n: u64, items: usize) -> Vec<Row> {
+fn many_rows(n: u64, items: usize) -> Vec<Owned> {
     (1..=n)
-        .map(|r| Row {
+        .map(|r| Owned {
             record: r,
             offset: (r - 1) * 302,
             values: (0..items)
@@ -619,7 +647,8 @@ fn many_batches_across_row_groups_and_determinism() {
     let catalog = Catalog::bundled().unwrap();
     let legacy = catalog.layout("legacy/sample-juki").unwrap();
     let schema = TableSchema::before(legacy).unwrap();
-    let rows = many_rows(200_000, legacy.items.len());
+    let owned = many_rows(200_000, legacy.items.len());
+    let rows = rows_of(&owned);
     let options = ArrowOptions {
         batch_rows: 16_384,
         row_group_rows: 50_000,
@@ -671,12 +700,12 @@ fn many_batches_across_row_groups_and_determinism() {
     for i in 0..legacy.items.len() {
         let col = strings(&ba, 2 + i);
         assert!(
-            col.iter().zip(&rows).all(|(v, r)| v == &r.values[i]),
+            col.iter().zip(&owned).all(|(v, r)| v == &r.values[i]),
             "item {i}"
         );
     }
     let raw = binaries(&bp, legacy.items.len() + 2);
-    assert!(raw.iter().zip(&rows).all(|(v, r)| v == &r.raw));
+    assert!(raw.iter().zip(&owned).all(|(v, r)| v == &r.raw));
 }
 
 #[test]
@@ -707,13 +736,18 @@ fn empty_outputs_are_valid_files() {
 
 #[test]
 fn changes_parquet_reads_back() {
+    let rules: Vec<String> = (0..5).map(|k| format!("rule.{k}")).collect();
+    let texts: Vec<(String, String)> = (1..=25_000u64)
+        .map(|r| (format!("ﾔﾏﾀﾞ{r}"), format!("ヤマダ{r}")))
+        .collect();
     let changes: Vec<ChangeRow> = (1..=25_000u64)
-        .map(|r| ChangeRow {
+        .zip(&texts)
+        .map(|(r, (before, after))| ChangeRow {
             record: r / 3 + 1,
-            item: ["shimei_kana", "birth_date", "address"][(r % 3) as usize].to_string(),
-            rule: format!("rule.{}", r % 5),
-            before: (r % 11 != 0).then(|| format!("ﾔﾏﾀﾞ{r}")),
-            after: (r % 13 != 0).then(|| format!("ヤマダ{r}")),
+            item: ["shimei_kana", "birth_date", "address"][(r % 3) as usize],
+            rule: &rules[(r % 5) as usize],
+            before: (r % 11 != 0).then_some(before.as_str()),
+            after: (r % 13 != 0).then_some(after.as_str()),
         })
         .collect();
     let write = || {
@@ -738,10 +772,10 @@ fn changes_parquet_reads_back() {
     let (before, after) = (strings(&batches, 3), strings(&batches, 4));
     for (i, c) in changes.iter().enumerate() {
         assert_eq!(record[i], c.record);
-        assert_eq!(item[i].as_deref(), Some(c.item.as_str()));
-        assert_eq!(rule[i].as_deref(), Some(c.rule.as_str()));
-        assert_eq!(before[i], c.before);
-        assert_eq!(after[i], c.after);
+        assert_eq!(item[i].as_deref(), Some(c.item));
+        assert_eq!(rule[i].as_deref(), Some(c.rule));
+        assert_eq!(before[i].as_deref(), c.before);
+        assert_eq!(after[i].as_deref(), c.after);
     }
 }
 
@@ -787,7 +821,8 @@ fn failing_writer_gives_a_sink_error_not_a_panic() {
     let catalog = Catalog::bundled().unwrap();
     let legacy = catalog.layout("legacy/sample-juki").unwrap();
     let schema = TableSchema::before(legacy).unwrap();
-    let rows = many_rows(20_000, legacy.items.len());
+    let owned = many_rows(20_000, legacy.items.len());
+    let rows = rows_of(&owned);
     let options = ArrowOptions {
         batch_rows: 1000,
         row_group_rows: 5000,
@@ -831,12 +866,14 @@ fn failing_writer_gives_a_sink_error_not_a_panic() {
         expect_error(result.map(drop), "before.parquet", limit);
     }
 
+    let texts: Vec<String> = (0..50_000u64).map(|r| r.to_string()).collect();
     let changes: Vec<ChangeRow> = (0..50_000u64)
-        .map(|r| ChangeRow {
+        .zip(&texts)
+        .map(|(r, t)| ChangeRow {
             record: r,
-            item: "a".into(),
-            rule: "r".into(),
-            before: Some(r.to_string()),
+            item: "a",
+            rule: "r",
+            before: Some(t),
             after: None,
         })
         .collect();
@@ -863,7 +900,7 @@ fn sinks_are_send_and_usable_as_trait_objects() {
         boxed(ArrowParquetSink::new(&schema, Vec::new(), "a", Vec::new(), "p", &options).unwrap()),
     ];
     for mut s in sinks {
-        s.write_rows(&after_rows()).unwrap();
+        s.write_rows(&rows_of(&after_rows())).unwrap();
         s.finish().unwrap();
     }
 }
@@ -874,8 +911,8 @@ fn statistics_on_record_only_and_optional_dictionary() {
     let legacy = catalog.layout("legacy/sample-juki").unwrap();
     let schema = TableSchema::before(legacy).unwrap();
     // Values that repeat a lot: a dictionary shrinks the code-like columns.
-    let rows: Vec<Row> = (1..=20_000u64)
-        .map(|r| Row {
+    let owned: Vec<Owned> = (1..=20_000u64)
+        .map(|r| Owned {
             record: r,
             offset: r * 302,
             values: (0..legacy.items.len())
@@ -884,6 +921,7 @@ fn statistics_on_record_only_and_optional_dictionary() {
             raw: None,
         })
         .collect();
+    let rows = rows_of(&owned);
     let write = |options: &ArrowOptions| {
         let mut sink = ParquetSink::new(&schema, Vec::new(), "before.parquet", options).unwrap();
         sink.write_rows(&rows).unwrap();
