@@ -7,7 +7,7 @@ use crate::manifest::{Counts, InputInfo, LayoutRef, Manifest, Timings, MANIFEST}
 use crate::output::{
     guard_cell, hex, sync_dir, HashingWriter, OutputFile, OutputInfo, PendingOutput,
 };
-use crate::plan::{check_indices, key_of, CrossFacts, Plan, Processed, Scratch};
+use crate::plan::{check_indices, key_of, CrossFacts, ItemRef, Plan, Processed, Scratch};
 use crate::sink::SinkError;
 use ikou_cleanse::frame::{RawRecord, ReadError, RecordReader};
 use ikou_cleanse::gaiji::GaijiInventory;
@@ -396,16 +396,19 @@ fn read_chunk<R: Read>(
     path: &Path,
     run_findings: &mut BTreeMap<String, u64>,
 ) -> Result<bool, RunError> {
-    chunk.clear();
-    let mut rec = RawRecord::new();
-    while chunk.len() < want {
-        let more = reader
-            .read_record(&mut rec)
-            .map_err(|error| RunError::Read {
-                path: path.to_path_buf(),
-                error,
-            })?;
+    // The chunk's records are reused: their buffers are read into again.
+    let mut n = 0;
+    while n < want {
+        if n == chunk.len() {
+            chunk.push(RawRecord::new());
+        }
+        let Some(rec) = chunk.get_mut(n) else { break };
+        let more = reader.read_record(rec).map_err(|error| RunError::Read {
+            path: path.to_path_buf(),
+            error,
+        })?;
         if !more {
+            chunk.truncate(n);
             return Ok(false);
         }
         if rec.role != RecordRole::Data {
@@ -417,8 +420,9 @@ fn read_chunk<R: Read>(
             }
             continue;
         }
-        chunk.push(std::mem::take(&mut rec));
+        n += 1;
     }
+    chunk.truncate(n);
     Ok(true)
 }
 
@@ -708,8 +712,78 @@ fn bump(map: &mut BTreeMap<String, u64>, key: &str) {
 struct Tally {
     counts: Counts,
     gaiji: GaijiInventory,
+    /// Changes by rule and findings by kind, counted without a map lookup per occurrence
+    /// (folded into `counts` by [`Tally::fold`]).
+    rules: StaticCounter,
+    findings: StaticCounter,
+    /// Changes by item: source items, then target items.
+    by_item: Vec<u64>,
 }
 
+impl Tally {
+    fn new(plan: &Plan) -> Tally {
+        Tally {
+            counts: Counts::default(),
+            gaiji: GaijiInventory::new(),
+            rules: StaticCounter::default(),
+            findings: StaticCounter::default(),
+            by_item: vec![0; plan.source.items.len() + plan.target.items.len()],
+        }
+    }
+
+    fn item_slot(plan: &Plan, item: ItemRef) -> usize {
+        match item {
+            ItemRef::Source(i) => i,
+            ItemRef::Target(i) => plan.source.items.len() + i,
+        }
+    }
+
+    /// Moves the fast counters into `counts`.
+    fn fold(&mut self, plan: &Plan) {
+        for (rule, n) in self.rules.0.drain(..) {
+            *self.counts.changes_by_rule.entry(rule.into()).or_insert(0) += n;
+        }
+        for (kind, n) in self.findings.0.drain(..) {
+            *self.counts.findings_by_kind.entry(kind.into()).or_insert(0) += n;
+        }
+        let source = plan.source.items.len();
+        for (slot, n) in self.by_item.iter_mut().enumerate() {
+            if *n == 0 {
+                continue;
+            }
+            let item = if slot < source {
+                ItemRef::Source(slot)
+            } else {
+                ItemRef::Target(slot - source)
+            };
+            *self
+                .counts
+                .changes_by_item
+                .entry(plan.item_key(item).into())
+                .or_insert(0) += std::mem::take(n);
+        }
+    }
+}
+
+/// Counts of a small set of static strings (rule ids, finding kinds): a linear scan that
+/// compares pointers first.
+#[derive(Default)]
+struct StaticCounter(Vec<(&'static str, u64)>);
+
+impl StaticCounter {
+    fn bump(&mut self, key: &'static str) {
+        for (k, n) in &mut self.0 {
+            if std::ptr::eq(*k, key) || *k == key {
+                *n += 1;
+                return;
+            }
+        }
+        self.0.push((key, 1));
+    }
+}
+
+/// Writes one chunk's results to every output and counts them. The outputs are written by
+/// separate tasks on the pool (with one thread, one after the other).
 fn write_chunk(
     plan: &Plan,
     sinks: &mut Sinks,
@@ -718,9 +792,38 @@ fn write_chunk(
     file: &str,
     file_records: &[u64],
 ) -> Result<(), RunError> {
-    let data_name = data_csv_name(&plan.target);
-    let mut rec_buf = csv::ByteRecord::new();
-    for (p, file_record) in results.iter().zip(file_records) {
+    let Sinks {
+        data,
+        rejects,
+        changes,
+        #[cfg(feature = "arrow")]
+        arrow,
+    } = sinks;
+    let mut data_result = Ok(());
+    let mut rejects_result = Ok(());
+    let mut changes_result = Ok(());
+    #[cfg(feature = "arrow")]
+    let mut arrow_result = Ok(());
+    rayon::scope(|s| {
+        s.spawn(|_| data_result = write_data(plan, data, results));
+        s.spawn(|_| rejects_result = write_rejects(rejects, results, file, file_records));
+        if let Some(w) = changes.as_mut() {
+            s.spawn(|_| changes_result = write_changes(plan, w, results));
+        }
+        #[cfg(feature = "arrow")]
+        s.spawn(|_| arrow_result = arrow.write(plan, results));
+        tally_chunk(plan, tally, results);
+    });
+    data_result?;
+    rejects_result?;
+    changes_result?;
+    #[cfg(feature = "arrow")]
+    arrow_result?;
+    Ok(())
+}
+
+fn tally_chunk(plan: &Plan, tally: &mut Tally, results: &[Processed]) {
+    for p in results {
         tally.counts.input_records += 1;
         for g in &p.gaiji {
             let key = plan
@@ -745,63 +848,91 @@ fn write_chunk(
             }
         }
         for f in &p.findings {
-            bump(&mut tally.counts.findings_by_kind, f);
+            tally.findings.bump(f);
         }
         if p.rejected() {
             tally.counts.rejected_records += 1;
             for r in &p.reasons {
-                *tally
-                    .counts
-                    .rejects_by_reason
-                    .entry(r.kind.clone())
-                    .or_insert(0) += 1;
+                bump(&mut tally.counts.rejects_by_reason, &r.kind);
             }
-            let reasons: Vec<String> = p.reasons.iter().map(ToString::to_string).collect();
-            let joined = reasons.join("; ");
-            let mut kinds: Vec<&str> = p.reasons.iter().map(|r| r.kind.as_str()).collect();
-            kinds.dedup();
-            let kinds = kinds.join("|");
-            let record = p.record.to_string();
-            let fr = file_record.to_string();
-            let off = p.offset.to_string();
-            let raw = hex(&p.raw);
-            sinks
-                .rejects
-                .write_record([
-                    record.as_str(),
-                    &guard_cell(file),
-                    &fr,
-                    &off,
-                    &kinds,
-                    &guard_cell(&joined),
-                    &raw,
-                ])
-                .map_err(csv_err("rejects.csv"))?;
             continue;
         }
         tally.counts.output_records += 1;
         tally.counts.padding_stripped += u64::from(p.padding_stripped);
+        for c in &p.changes {
+            tally.rules.bump(c.rule);
+            if let Some(n) = tally.by_item.get_mut(Tally::item_slot(plan, c.item)) {
+                *n += 1;
+            }
+        }
+    }
+}
+
+fn write_data(
+    plan: &Plan,
+    w: &mut csv::Writer<OutputFile>,
+    results: &[Processed],
+) -> Result<(), RunError> {
+    let mut rec_buf = csv::ByteRecord::new();
+    for p in results.iter().filter(|p| !p.rejected()) {
         rec_buf.clear();
         for v in &p.after {
             rec_buf.push_field(v.as_deref().unwrap_or("").as_bytes());
         }
-        sinks
-            .data
-            .write_byte_record(&rec_buf)
-            .map_err(csv_err(&data_name))?;
-        for c in &p.changes {
-            let key = plan.item_key(c.item);
-            bump(&mut tally.counts.changes_by_rule, c.rule);
-            bump(&mut tally.counts.changes_by_item, key);
-            if let Some(w) = sinks.changes.as_mut() {
-                let record = p.record.to_string();
-                w.write_record([record.as_str(), key, c.rule, &c.before, &c.after])
-                    .map_err(csv_err("changes.csv"))?;
-            }
+        if let Err(e) = w.write_byte_record(&rec_buf) {
+            return Err(csv_err(&data_csv_name(&plan.target))(e));
         }
     }
-    #[cfg(feature = "arrow")]
-    sinks.arrow.write(plan, results)?;
+    Ok(())
+}
+
+fn write_rejects(
+    w: &mut csv::Writer<OutputFile>,
+    results: &[Processed],
+    file: &str,
+    file_records: &[u64],
+) -> Result<(), RunError> {
+    let file = guard_cell(file);
+    for (p, file_record) in results.iter().zip(file_records) {
+        if !p.rejected() {
+            continue;
+        }
+        let reasons: Vec<String> = p.reasons.iter().map(ToString::to_string).collect();
+        let joined = reasons.join("; ");
+        let mut kinds: Vec<&str> = p.reasons.iter().map(|r| r.kind.as_str()).collect();
+        kinds.dedup();
+        let kinds = kinds.join("|");
+        let record = p.record.to_string();
+        let fr = file_record.to_string();
+        let off = p.offset.to_string();
+        let raw = hex(&p.raw);
+        w.write_record([
+            record.as_str(),
+            &file,
+            &fr,
+            &off,
+            &kinds,
+            &guard_cell(&joined),
+            &raw,
+        ])
+        .map_err(csv_err("rejects.csv"))?;
+    }
+    Ok(())
+}
+
+fn write_changes(
+    plan: &Plan,
+    w: &mut csv::Writer<OutputFile>,
+    results: &[Processed],
+) -> Result<(), RunError> {
+    for p in results.iter().filter(|p| !p.rejected()) {
+        let record = p.record.to_string();
+        for c in &p.changes {
+            let key = plan.item_key(c.item);
+            w.write_record([record.as_str(), key, c.rule, &c.before, &c.after])
+                .map_err(csv_err("changes.csv"))?;
+        }
+    }
     Ok(())
 }
 
@@ -847,10 +978,7 @@ pub fn run(
     let pool = pool(threads)?;
     let facts = gather_facts(plan, inputs, opts, &pool, progress)?;
     let mut sinks = Sinks::open(plan, opts)?;
-    let mut tally = Tally {
-        counts: Counts::default(),
-        gaiji: GaijiInventory::new(),
-    };
+    let mut tally = Tally::new(plan);
     let mut input_infos = Vec::new();
     let total: u64 = inputs
         .iter()
@@ -971,6 +1099,7 @@ pub fn run(
         });
     }
     progress.finish();
+    tally.fold(plan);
     for (k, v) in run_findings {
         *tally.counts.findings_by_kind.entry(k).or_insert(0) += v;
     }
