@@ -97,16 +97,12 @@ fn count_csv_records(path: &Path, header: bool) -> Result<u64, String> {
     Ok(n)
 }
 
-/// Verifies the run in `dir`: every output's SHA-256 and size, the record counts of the
-/// standard CSV and `rejects.csv`, and the accounting `input = output + rejected`.
-///
-/// `data_has_header` says whether the standard CSV has a header row (from the profile).
+/// Reads a run directory's manifest.
 ///
 /// # Errors
 /// [`VerifyError::Incomplete`] when the directory has files but no manifest (an interrupted
-/// or failed run); [`VerifyError::Manifest`] when the manifest cannot be read. Every other
-/// problem is a failed check.
-pub fn verify(dir: &Path) -> Result<(Manifest, Verification), VerifyError> {
+/// or failed run); [`VerifyError::Manifest`] when the manifest cannot be read or parsed.
+pub fn load_manifest(dir: &Path) -> Result<Manifest, VerifyError> {
     let mpath = dir.join(MANIFEST);
     let text = std::fs::read_to_string(&mpath).map_err(|e| {
         if e.kind() == std::io::ErrorKind::NotFound {
@@ -122,10 +118,23 @@ pub fn verify(dir: &Path) -> Result<(Manifest, Verification), VerifyError> {
             message: e.to_string(),
         }
     })?;
-    let manifest: Manifest = serde_json::from_str(&text).map_err(|e| VerifyError::Manifest {
+    serde_json::from_str(&text).map_err(|e| VerifyError::Manifest {
         path: mpath.display().to_string(),
         message: format!("not a run manifest: {e}"),
-    })?;
+    })
+}
+
+/// Verifies the run in `dir`: every output's SHA-256 and size, the record counts of the
+/// standard CSV and `rejects.csv`, and the accounting `input = output + rejected`.
+///
+/// `data_has_header` says whether the standard CSV has a header row (from the profile).
+///
+/// # Errors
+/// [`VerifyError::Incomplete`] when the directory has files but no manifest (an interrupted
+/// or failed run); [`VerifyError::Manifest`] when the manifest cannot be read. Every other
+/// problem is a failed check.
+pub fn verify(dir: &Path) -> Result<(Manifest, Verification), VerifyError> {
+    let manifest = load_manifest(dir)?;
     let mut checks = Vec::new();
     for o in &manifest.outputs {
         let path = dir.join(&o.name);

@@ -3,8 +3,9 @@
 use crate::exit::{CliError, CliResult, OK};
 use crate::output::print;
 use clap::{Args, ValueEnum};
-use ikou_convert::manifest::{LayoutRef, Manifest, MANIFEST};
+use ikou_convert::manifest::{LayoutRef, Manifest};
 use ikou_convert::report::{self, Lang, ReportOptions, REPORT};
+use ikou_convert::verify::{load_manifest, VerifyError};
 use ikou_layout_spec::{Catalog, Layout};
 use std::path::{Path, PathBuf};
 
@@ -72,11 +73,15 @@ fn find<'c>(catalog: &'c Catalog, r: &LayoutRef) -> Option<&'c Layout> {
 
 /// Runs `ikou report`.
 pub fn run(args: ReportArgs) -> CliResult {
-    let mpath = args.dir.join(MANIFEST);
-    let text = std::fs::read_to_string(&mpath)
-        .map_err(|e| CliError::io(format!("{}: {e}", mpath.display())))?;
-    let manifest: Manifest = serde_json::from_str(&text)
-        .map_err(|e| CliError::usage(format!("{}: not a run manifest: {e}", mpath.display())))?;
+    // An interrupted or failed run (files but no manifest) is named as such.
+    let manifest: Manifest = match load_manifest(&args.dir) {
+        Ok(m) => m,
+        Err(e @ VerifyError::Incomplete { .. }) => return Err(CliError::io(e.to_string())),
+        Err(VerifyError::Manifest { path, message }) if message.starts_with("not a run") => {
+            return Err(CliError::usage(format!("{path}: {message}")))
+        }
+        Err(e) => return Err(CliError::io(e.to_string())),
+    };
     let mut catalog = crate::cmd::layouts::bundled()?;
     for s in &args.specs {
         catalog
