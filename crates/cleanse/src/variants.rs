@@ -49,8 +49,7 @@ pub fn unify(s: &str, policy: VariantPolicy) -> Option<String> {
     if policy == VariantPolicy::Keep {
         return None;
     }
-    // All variant characters are outside ASCII: pure ASCII values return at once.
-    if s.is_ascii() || !s.chars().any(|c| target_of(c, policy).is_some()) {
+    if !has_source(s.as_bytes(), policy) {
         return None;
     }
     Some(
@@ -58,6 +57,39 @@ pub fn unify(s: &str, policy: VariantPolicy) -> Option<String> {
             .map(|c| target_of(c, policy).unwrap_or(c))
             .collect(),
     )
+}
+
+/// Whether `b` holds a character [`target_of`] changes under `policy`, read on the UTF-8
+/// bytes (every variant character is outside ASCII, led by `C2`, `E2`, `E3` or `EF`).
+fn has_source(b: &[u8], policy: VariantPolicy) -> bool {
+    let is_source = |at: &[u8]| match policy {
+        VariantPolicy::Keep => false,
+        // 〜 ‖ − — ¢ £ ¬
+        VariantPolicy::Cp932 => matches!(
+            at,
+            [0xE3, 0x80, 0x9C, ..]
+                | [0xE2, 0x80, 0x94 | 0x96, ..]
+                | [0xE2, 0x88, 0x92, ..]
+                | [0xC2, 0xA2 | 0xA3 | 0xAC, ..]
+        ),
+        // ～ ∥ － ― ￠ ￡ ￢
+        VariantPolicy::Jis => matches!(
+            at,
+            [0xEF, 0xBD, 0x9E, ..]
+                | [0xEF, 0xBC, 0x8D, ..]
+                | [0xEF, 0xBF, 0xA0..=0xA2, ..]
+                | [0xE2, 0x88, 0xA5, ..]
+                | [0xE2, 0x80, 0x95, ..]
+        ),
+    };
+    let mut i = 0;
+    while let Some(&x) = b.get(i) {
+        if matches!(x, 0xC2 | 0xE2 | 0xE3 | 0xEF) && is_source(b.get(i..).unwrap_or(&[])) {
+            return true;
+        }
+        i += 1;
+    }
+    false
 }
 
 #[cfg(test)]

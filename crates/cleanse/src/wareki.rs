@@ -697,8 +697,52 @@ fn ymd_iso((y, m, d): (u16, u8, u8)) -> String {
 /// `date.unknown_month_with_day`, `date.before_era`, `date.after_era` (strict policy),
 /// `date.lunisolar`.
 pub fn parse(input: &str, form: DateForm, policy: DatePolicy) -> Result<Parsed, DateError> {
+    // The common case: a run of ASCII digits (元号コード + YYMMDD, YYYYMMDD) is one number
+    // token, exactly what `tokenize` would make of it, read without walking characters.
+    if let Some(tok) = ascii_number(input) {
+        return parse_tokens(&[tok], false, form, policy);
+    }
     let (toks, n, fullwidth_digits) = tokenize(input)?;
-    let raw = grammar(toks.get(..n).unwrap_or(&[]), form)?;
+    parse_tokens(toks.get(..n).unwrap_or(&[]), fullwidth_digits, form, policy)
+}
+
+/// [`parse`] through the tokenizer only (no fast path): the reference the differential
+/// tests compare `parse` with.
+#[cfg(test)]
+pub(crate) fn parse_reference(
+    input: &str,
+    form: DateForm,
+    policy: DatePolicy,
+) -> Result<Parsed, DateError> {
+    let (toks, n, fullwidth_digits) = tokenize(input)?;
+    parse_tokens(toks.get(..n).unwrap_or(&[]), fullwidth_digits, form, policy)
+}
+
+/// The token of a value of 1–8 ASCII digits and nothing else (`tokenize` makes the same
+/// single `Num` of it); `None` for anything else.
+fn ascii_number(s: &str) -> Option<Tok> {
+    let b = s.as_bytes();
+    if b.is_empty() || b.len() > 8 {
+        return None;
+    }
+    let mut v: u32 = 0;
+    for &c in b {
+        if !c.is_ascii_digit() {
+            return None;
+        }
+        v = v * 10 + u32::from(c - b'0');
+    }
+    Some(Tok::Num(v, b.len() as u8))
+}
+
+/// [`parse`] after tokenizing.
+fn parse_tokens(
+    toks: &[Tok],
+    fullwidth_digits: bool,
+    form: DateForm,
+    policy: DatePolicy,
+) -> Result<Parsed, DateError> {
+    let raw = grammar(toks, form)?;
     let Some(era) = raw.era else {
         if raw.year == 0 || raw.year > 9999 {
             return Err(DateError::unrecognised("year out of range (0001–9999)"));

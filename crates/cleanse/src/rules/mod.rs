@@ -160,9 +160,10 @@ struct Work<'a> {
 }
 
 impl<'a> Work<'a> {
-    fn apply(&mut self, rule: RuleId, f: impl FnOnce(&str) -> Option<String>) {
-        if let Some(new) = f(&self.value) {
-            if new != *self.value {
+    /// Applies a rule; true when it changed the value (and an edit was recorded).
+    fn apply(&mut self, rule: RuleId, f: impl FnOnce(&str) -> Option<String>) -> bool {
+        match f(&self.value) {
+            Some(new) if new != *self.value => {
                 let after = new.clone();
                 let before = std::mem::replace(&mut self.value, Cow::Owned(new));
                 self.edits.push(Edit {
@@ -170,7 +171,9 @@ impl<'a> Work<'a> {
                     before: before.into_owned(),
                     after,
                 });
+                true
             }
+            _ => false,
         }
     }
 
@@ -236,15 +239,37 @@ pub fn apply_rule(rule: RuleId, input: &str, opts: &RuleOptions) -> Option<Strin
 /// Whether a date value is the legacy "no date": zeros only (ASCII or full-width), with
 /// optional separators.
 fn is_zero_date(s: &str) -> bool {
+    let b = s.as_bytes();
     let mut zero = false;
-    for c in s.chars() {
-        match c {
-            '0' | '０' => zero = true,
-            '.' | '/' | '-' | '．' | '／' | '－' => {}
+    let mut i = 0;
+    while let Some(&x) = b.get(i) {
+        match x {
+            b'0' => zero = true,
+            b'.' | b'/' | b'-' => {}
+            // ０ is EF BC 90; － ． ／ are EF BC 8D, 8E, 8F.
+            0xEF => match b.get(i + 1..i + 3) {
+                Some([0xBC, 0x90]) => {
+                    zero = true;
+                    i += 2;
+                }
+                Some([0xBC, 0x8D..=0x8F]) => i += 2,
+                _ => return false,
+            },
             _ => return false,
         }
+        i += 1;
     }
     zero
+}
+
+/// Whether a value of a digit type (digits, individual_number, resident_code, lg_code) is
+/// already clean: ASCII digits only (or empty) and not to be zero-padded. No rule of those
+/// types changes such a value; only their checks remain.
+fn clean_digits(v: &str, opts: &RuleOptions) -> bool {
+    v.bytes().all(|b| b.is_ascii_digit())
+        && opts
+            .zero_pad_to
+            .is_none_or(|n| v.is_empty() || v.len() >= n)
 }
 
 /// Cleanses one value of `domain` with `opts`: the output value, the edits in order, and
@@ -257,8 +282,32 @@ pub fn cleanse<'a>(domain: DomainType, input: &'a str, opts: &RuleOptions) -> Cl
         findings: Vec::new(),
         precision: None,
     };
-    if matches!(domain, DomainType::Filler | DomainType::RecordType) {
-        return w.done();
+    match domain {
+        DomainType::Filler | DomainType::RecordType => return w.done(),
+        // The common case of the digit types, already clean: straight to the checks.
+        DomainType::Digits
+        | DomainType::IndividualNumber
+        | DomainType::ResidentCode
+        | DomainType::LgCode
+            if clean_digits(input, opts) =>
+        {
+            digit_checks(domain, &mut w, true);
+            return w.done();
+        }
+        // A clean postal code (ASCII digits): no rule applies, only the length check.
+        DomainType::PostalCode if input.bytes().all(|b| b.is_ascii_digit()) => {
+            fixed_digits(&mut w, 7, "郵便番号", true);
+            return w.done();
+        }
+        // A clean code (ASCII letters and digits, not to be zero-padded): no rule and no
+        // check has anything to say.
+        DomainType::Code
+            if input.bytes().all(|b| b.is_ascii_alphanumeric())
+                && numeric::zero_pad(input, opts.zero_pad_to.unwrap_or(0)).is_none() =>
+        {
+            return w.done();
+        }
+        _ => {}
     }
     if opts.strip_padding {
         w.apply(RuleId::PaddingTrailing, text::strip_padding);
@@ -269,17 +318,41 @@ pub fn cleanse<'a>(domain: DomainType, input: &'a str, opts: &RuleOptions) -> Cl
             w.apply(RuleId::SpaceTrim, text::trim);
             variant(&mut w, opts);
         }
+        // The text types: one pass over the characters (a `Scan`) says which rules can
+        // change the value; only those run, and the value is scanned again after a change.
         DomainType::Fullwidth => {
-            w.apply(RuleId::WidthFullwidth, text::fullwidth);
-            variant(&mut w, opts);
-            gaiji_flag(&mut w);
+            let mut sc = Scan::of(&w.value);
+            if sc.fullwidth && w.apply(RuleId::WidthFullwidth, text::fullwidth) {
+                sc = Scan::of(&w.value);
+            }
+            if scanned_variant(&mut w, opts, &sc) {
+                sc = Scan::of(&w.value);
+            }
+            gaiji_flag(&mut w, &sc);
         }
         DomainType::Kana => {
-            w.apply(RuleId::WidthFullwidth, text::fullwidth);
-            w.apply(RuleId::KanaHiraganaToKatakana, text::hiragana_to_katakana);
-            w.apply(RuleId::SpaceFold, text::fold_spaces);
-            w.apply(RuleId::SpaceTrim, text::trim);
-            if let Some(pos) = w.value.chars().position(|c| !text::is_kana_char(c)) {
+            // Legacy カナ is half-width: when the value starts half-width, width.fullwidth
+            // first (its own check stops there) and one scan of the result.
+            let mut sc;
+            if matches!(w.value.as_bytes().first(), Some(0x20..=0x7E | 0xEF)) {
+                w.apply(RuleId::WidthFullwidth, text::fullwidth);
+                sc = Scan::of(&w.value);
+            } else {
+                sc = Scan::of(&w.value);
+                if sc.fullwidth && w.apply(RuleId::WidthFullwidth, text::fullwidth) {
+                    sc = Scan::of(&w.value);
+                }
+            }
+            if sc.hiragana && w.apply(RuleId::KanaHiraganaToKatakana, text::hiragana_to_katakana) {
+                sc = Scan::of(&w.value);
+            }
+            if sc.fold && w.apply(RuleId::SpaceFold, text::fold_spaces) {
+                sc = Scan::of(&w.value);
+            }
+            if w.apply(RuleId::SpaceTrim, text::trim) {
+                sc = Scan::of(&w.value);
+            }
+            if let Some(pos) = sc.non_kana {
                 w.find(
                     FindingKind::NotKana,
                     format!(
@@ -290,21 +363,40 @@ pub fn cleanse<'a>(domain: DomainType, input: &'a str, opts: &RuleOptions) -> Cl
             }
         }
         DomainType::KanjiName => {
-            w.apply(RuleId::WidthFullwidth, text::fullwidth);
-            w.apply(RuleId::SpaceFold, text::fold_spaces);
-            w.apply(RuleId::SpaceTrim, text::trim);
-            variant(&mut w, opts);
-            gaiji_flag(&mut w);
+            let mut sc = Scan::of(&w.value);
+            if sc.fullwidth && w.apply(RuleId::WidthFullwidth, text::fullwidth) {
+                sc = Scan::of(&w.value);
+            }
+            if sc.fold && w.apply(RuleId::SpaceFold, text::fold_spaces) {
+                sc = Scan::of(&w.value);
+            }
+            if w.apply(RuleId::SpaceTrim, text::trim) {
+                sc = Scan::of(&w.value);
+            }
+            if scanned_variant(&mut w, opts, &sc) {
+                sc = Scan::of(&w.value);
+            }
+            gaiji_flag(&mut w, &sc);
         }
         DomainType::Address => {
-            w.apply(RuleId::WidthFullwidth, text::fullwidth);
-            w.apply(RuleId::SpaceTrim, text::trim);
-            variant(&mut w, opts);
-            gaiji_flag(&mut w);
+            let mut sc = Scan::of(&w.value);
+            if sc.fullwidth && w.apply(RuleId::WidthFullwidth, text::fullwidth) {
+                sc = Scan::of(&w.value);
+            }
+            if w.apply(RuleId::SpaceTrim, text::trim) {
+                sc = Scan::of(&w.value);
+            }
+            if scanned_variant(&mut w, opts, &sc) {
+                sc = Scan::of(&w.value);
+            }
+            gaiji_flag(&mut w, &sc);
         }
-        DomainType::Digits => {
+        DomainType::Digits
+        | DomainType::IndividualNumber
+        | DomainType::ResidentCode
+        | DomainType::LgCode => {
             digit_prelude(&mut w, opts);
-            not_digit(&mut w);
+            digit_checks(domain, &mut w, false);
         }
         DomainType::Code => {
             w.apply(RuleId::SpaceTrim, text::trim);
@@ -315,7 +407,9 @@ pub fn cleanse<'a>(domain: DomainType, input: &'a str, opts: &RuleOptions) -> Cl
             if let Some(n) = opts.zero_pad_to {
                 w.apply(RuleId::DigitsZeroPad, |s| numeric::zero_pad(s, n));
             }
-            if let Some(pos) = w.value.chars().position(|c| !c.is_ascii_alphanumeric()) {
+            // Every byte before the first that is not an ASCII letter or digit is one
+            // character: its byte offset is its position.
+            if let Some(pos) = w.value.bytes().position(|b| !b.is_ascii_alphanumeric()) {
                 w.find(
                     FindingKind::NotCode,
                     format!("character {} is not an ASCII letter or digit", pos + 1),
@@ -337,7 +431,7 @@ pub fn cleanse<'a>(domain: DomainType, input: &'a str, opts: &RuleOptions) -> Cl
             w.apply(RuleId::SpaceTrim, text::trim);
             w.apply(RuleId::DigitsFullwidthToAscii, numeric::fullwidth_digits);
             w.apply(RuleId::PostalStrip, numeric::postal_strip);
-            fixed_digits(&mut w, 7, "郵便番号");
+            fixed_digits(&mut w, 7, "郵便番号", false);
         }
         DomainType::Phone => {
             w.apply(RuleId::SpaceTrim, text::trim);
@@ -354,32 +448,6 @@ pub fn cleanse<'a>(domain: DomainType, input: &'a str, opts: &RuleOptions) -> Cl
                 );
             }
         }
-        DomainType::IndividualNumber => {
-            digit_prelude(&mut w, opts);
-            if fixed_digits(&mut w, 12, "個人番号")
-                && checkdigit::check_individual_number(&w.value) == Err(CheckError::Mismatch)
-            {
-                w.find(
-                    FindingKind::CheckDigitMismatch,
-                    "個人番号: the check digit does not match (not corrected)",
-                );
-            }
-        }
-        DomainType::ResidentCode => {
-            digit_prelude(&mut w, opts);
-            fixed_digits(&mut w, 11, "住民票コード");
-        }
-        DomainType::LgCode => {
-            digit_prelude(&mut w, opts);
-            if fixed_digits(&mut w, 6, "地方公共団体コード")
-                && checkdigit::check_lg_code(&w.value) == Err(CheckError::Mismatch)
-            {
-                w.find(
-                    FindingKind::CheckDigitMismatch,
-                    "地方公共団体コード: the check digit does not match (not corrected)",
-                );
-            }
-        }
         DomainType::Date => {
             w.apply(RuleId::SpaceTrim, text::trim);
             date(&mut w, opts);
@@ -388,9 +456,43 @@ pub fn cleanse<'a>(domain: DomainType, input: &'a str, opts: &RuleOptions) -> Cl
     w.done()
 }
 
-fn variant(w: &mut Work<'_>, opts: &RuleOptions) {
+/// [`cleanse`] for a caller that counts fixed-length padding instead of listing it (a
+/// conversion run): the same value, edits and findings, except that a `padding.trailing`
+/// edit is left out of the edits; the `bool` is whether there was one. This saves copying
+/// the padded and unpadded value for that edit, and the value stays borrowed from `input`
+/// when nothing but padding changed.
+///
+/// # Example
+/// ```
+/// use ikou_cleanse::rules::{cleanse_unpadded, RuleOptions};
+/// use ikou_layout_spec::DomainType;
+///
+/// let (c, padded) = cleanse_unpadded(DomainType::KanjiName, "山田　太郎　　", &RuleOptions::default());
+/// assert_eq!((c.output(), padded, c.edits.len()), (Some("山田　太郎"), true, 0));
+/// assert!(matches!(c.value, std::borrow::Cow::Borrowed(_)));
+/// ```
+pub fn cleanse_unpadded<'a>(
+    domain: DomainType,
+    input: &'a str,
+    opts: &RuleOptions,
+) -> (Cleansed<'a>, bool) {
+    if !opts.strip_padding || matches!(domain, DomainType::Filler | DomainType::RecordType) {
+        return (cleanse(domain, input, opts), false);
+    }
+    let unpadded = text::trim_padding(input);
+    let opts = RuleOptions {
+        strip_padding: false,
+        ..*opts
+    };
+    (
+        cleanse(domain, unpadded, &opts),
+        unpadded.len() != input.len(),
+    )
+}
+
+fn variant(w: &mut Work<'_>, opts: &RuleOptions) -> bool {
     match opts.variant_policy {
-        VariantPolicy::Keep => {}
+        VariantPolicy::Keep => false,
         VariantPolicy::Cp932 => w.apply(RuleId::VariantCp932, |s| {
             variants::unify(s, VariantPolicy::Cp932)
         }),
@@ -400,11 +502,19 @@ fn variant(w: &mut Work<'_>, opts: &RuleOptions) {
     }
 }
 
-fn gaiji_flag(w: &mut Work<'_>) {
-    if w.value.is_ascii() {
-        return;
-    }
-    if let Some(pos) = w.value.chars().position(is_private_use) {
+/// `variant.*` when the scan of the value says it can change it; true when it did.
+fn scanned_variant(w: &mut Work<'_>, opts: &RuleOptions, sc: &Scan) -> bool {
+    let can = match opts.variant_policy {
+        VariantPolicy::Keep => false,
+        VariantPolicy::Cp932 => sc.jis_form,
+        VariantPolicy::Jis => sc.cp932_form,
+    };
+    can && variant(w, opts)
+}
+
+/// The `gaiji.private_use` flag from the scan of the value.
+fn gaiji_flag(w: &mut Work<'_>, sc: &Scan) {
+    if let Some(pos) = sc.private_use {
         w.find(
             FindingKind::GaijiPrivateUse,
             format!(
@@ -412,6 +522,143 @@ fn gaiji_flag(w: &mut Work<'_>) {
                 pos + 1
             ),
         );
+    }
+}
+
+/// What one pass over a value's characters finds: which text rules can change it and what
+/// the text checks report. Each field is exactly the condition under which its rule
+/// changes the value (the rule functions decide the same on their own, for
+/// [`apply_rule`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+struct Scan {
+    /// `width.fullwidth`: U+0020–U+007E, U+FF61–U+FF9F or U+FFE8–U+FFEE.
+    fullwidth: bool,
+    /// `kana.hiragana_to_katakana`: U+3041–U+3096, ゝ, ゞ.
+    hiragana: bool,
+    /// `space.fold`: U+0020, or two spaces in a row.
+    fold: bool,
+    /// `variant.cp932`: a JIS form of a variant pair (〜 ‖ − — ¢ £ ¬).
+    jis_form: bool,
+    /// `variant.jis`: a CP932 form of a variant pair (～ ∥ － ― ￠ ￡ ￢).
+    cp932_form: bool,
+    /// `gaiji.private_use`: the position of the first private-use character.
+    private_use: Option<usize>,
+    /// `char.not_kana`: the position of the first character that is not kana.
+    non_kana: Option<usize>,
+}
+
+impl Scan {
+    /// Scans `s` once. The common characters are classified from their UTF-8 bytes: CJK
+    /// ideographs (lead `E4`–`E9`: no rule touches them), ASCII, the U+3000–U+3FFF block
+    /// (lead `E3`: spaces, kana, hiragana, 〜) and U+FF00–U+FFBF (`EF BC`–`EF BE`:
+    /// full-width forms, half-width katakana); any other character is decoded and
+    /// classified by code point.
+    fn of(s: &str) -> Scan {
+        let b = s.as_bytes();
+        let mut sc = Scan::default();
+        let mut prev_space = false;
+        let mut i = 0;
+        let mut n = 0;
+        while let Some(&x) = b.get(i) {
+            let mut space = false;
+            let mut kana = false;
+            if (0xE4..=0xE9).contains(&x) {
+                // U+4000–U+9FFF.
+                i += 3;
+            } else if x < 0x80 {
+                if x == b' ' {
+                    space = true;
+                    sc.fold = true;
+                }
+                if (0x20..=0x7E).contains(&x) {
+                    sc.fullwidth = true;
+                }
+                i += 1;
+            } else if x == 0xE3 {
+                match b.get(i + 1..i + 3) {
+                    // Katakana U+30A1–U+30FA, U+30FC–U+30FE.
+                    Some([0x82, 0xA1..=0xBF] | [0x83, 0x80..=0xBA | 0xBC..=0xBE]) => kana = true,
+                    Some([0x80, 0x80]) => {
+                        space = true;
+                        kana = true;
+                        if prev_space {
+                            sc.fold = true;
+                        }
+                    }
+                    Some(&[b1, b2]) => {
+                        match 0x3000 | (u32::from(b1 & 0x3F) << 6) | u32::from(b2 & 0x3F) {
+                            0x31F0..=0x31FF => kana = true,
+                            0x3041..=0x3096 | 0x309D | 0x309E => sc.hiragana = true,
+                            0x301C => sc.jis_form = true,
+                            _ => {}
+                        }
+                    }
+                    _ => {}
+                }
+                i += 3;
+            } else if let (0xEF, Some(&[b1 @ 0xBC..=0xBE, b2])) = (x, b.get(i + 1..i + 3)) {
+                match 0xF000 | (u32::from(b1 & 0x3F) << 6) | u32::from(b2 & 0x3F) {
+                    0xFF61..=0xFF9F => sc.fullwidth = true,
+                    0xFF0D | 0xFF5E => sc.cp932_form = true,
+                    _ => {}
+                }
+                i += 3;
+            } else {
+                let Some(c) = s.get(i..).and_then(|t| t.chars().next()) else {
+                    break;
+                };
+                match c as u32 {
+                    0xFFE8..=0xFFEE => sc.fullwidth = true,
+                    0x2016 | 0x2212 | 0x2014 | 0xA2 | 0xA3 | 0xAC => sc.jis_form = true,
+                    0x2225 | 0x2015 | 0xFFE0..=0xFFE2 => sc.cp932_form = true,
+                    _ if is_private_use(c) => {
+                        sc.private_use.get_or_insert(n);
+                    }
+                    _ => {}
+                }
+                // Every kana character (and U+3000) is led by E3.
+                i += c.len_utf8();
+            }
+            prev_space = space;
+            if !kana && sc.non_kana.is_none() {
+                sc.non_kana = Some(n);
+            }
+            n += 1;
+        }
+        sc
+    }
+}
+
+/// The checks of the digit types, on the value after their rules (`digits`: the value is
+/// known to be ASCII digits only).
+fn digit_checks(domain: DomainType, w: &mut Work<'_>, digits: bool) {
+    match domain {
+        DomainType::IndividualNumber => {
+            if fixed_digits(w, 12, "個人番号", digits)
+                && checkdigit::check_individual_number(&w.value) == Err(CheckError::Mismatch)
+            {
+                w.find(
+                    FindingKind::CheckDigitMismatch,
+                    "個人番号: the check digit does not match (not corrected)",
+                );
+            }
+        }
+        DomainType::ResidentCode => {
+            fixed_digits(w, 11, "住民票コード", digits);
+        }
+        DomainType::LgCode => {
+            if fixed_digits(w, 6, "地方公共団体コード", digits)
+                && checkdigit::check_lg_code(&w.value) == Err(CheckError::Mismatch)
+            {
+                w.find(
+                    FindingKind::CheckDigitMismatch,
+                    "地方公共団体コード: the check digit does not match (not corrected)",
+                );
+            }
+        }
+        _ => {
+            not_digit(w, digits);
+        }
     }
 }
 
@@ -424,8 +671,12 @@ fn digit_prelude(w: &mut Work<'_>, opts: &RuleOptions) {
 }
 
 /// Adds `char.not_digit` if a character is not an ASCII digit; true when all are digits.
-fn not_digit(w: &mut Work<'_>) -> bool {
-    match w.value.chars().position(|c| !c.is_ascii_digit()) {
+fn not_digit(w: &mut Work<'_>, digits: bool) -> bool {
+    if digits {
+        return true;
+    }
+    // Every byte before the first that is not an ASCII digit is one character.
+    match w.value.bytes().position(|b| !b.is_ascii_digit()) {
         Some(pos) => {
             w.find(
                 FindingKind::NotDigit,
@@ -439,8 +690,8 @@ fn not_digit(w: &mut Work<'_>) -> bool {
 
 /// Checks a fixed number of digits (an empty value passes); true when the value is
 /// exactly `n` digits.
-fn fixed_digits(w: &mut Work<'_>, n: usize, what: &'static str) -> bool {
-    if w.value.is_empty() || !not_digit(w) {
+fn fixed_digits(w: &mut Work<'_>, n: usize, what: &'static str, digits: bool) -> bool {
+    if w.value.is_empty() || !not_digit(w, digits) {
         return false;
     }
     if w.value.len() != n {
@@ -488,7 +739,9 @@ fn date(w: &mut Work<'_>, opts: &RuleOptions) {
         _ => RuleId::DateToWareki,
     };
     match wareki::format(parsed.date, output) {
-        Ok(s) => w.apply(rule, |_| Some(s)),
+        Ok(s) => {
+            w.apply(rule, |_| Some(s));
+        }
         Err(e) => {
             w.findings.push(Finding::new(e.kind, e.message));
             return;
@@ -509,5 +762,7 @@ fn date(w: &mut Work<'_>, opts: &RuleOptions) {
 
 #[cfg(test)]
 mod japanpost;
+#[cfg(test)]
+mod reference;
 #[cfg(test)]
 mod tests;

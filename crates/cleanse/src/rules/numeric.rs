@@ -1,10 +1,13 @@
 //! Character rules on numbers and codes: digits, codes, amounts, postal codes, phones.
 //!
-//! Each rule returns `None` when it would change nothing, without allocating.
+//! Each rule returns `None` when it would change nothing, without allocating. A byte scan
+//! for the lead bytes of the characters a rule changes comes first, so a value without
+//! them (all ASCII, most often) is never walked character by character.
 
-/// Maps the characters `f` changes; `None` when it changes none.
-fn map_chars(s: &str, f: impl Fn(char) -> Option<char>) -> Option<String> {
-    if s.is_ascii() || !s.chars().any(|c| f(c).is_some()) {
+/// Maps the characters `f` changes; `None` when it changes none. Every character `f`
+/// changes begins with one of the bytes `leads`.
+fn map_chars(s: &str, leads: &[u8], f: impl Fn(char) -> Option<char>) -> Option<String> {
+    if !s.bytes().any(|b| leads.contains(&b)) || !s.chars().any(|c| f(c).is_some()) {
         return None;
     }
     Some(s.chars().map(|c| f(c).unwrap_or(c)).collect())
@@ -52,12 +55,12 @@ pub fn is_dash(c: char) -> bool {
 /// assert_eq!(fullwidth_digits("1234"), None);
 /// ```
 pub fn fullwidth_digits(s: &str) -> Option<String> {
-    map_chars(s, fullwidth_digit)
+    map_chars(s, &[0xEF], fullwidth_digit)
 }
 
 /// `code.fullwidth_to_ascii`: full-width letters and digits become ASCII.
 pub fn fullwidth_alnum_to_ascii(s: &str) -> Option<String> {
-    map_chars(s, fullwidth_alnum)
+    map_chars(s, &[0xEF], fullwidth_alnum)
 }
 
 /// `digits.zero_pad`: a non-empty all-ASCII-digit value shorter than `width` gets leading
@@ -74,7 +77,8 @@ pub fn zero_pad(s: &str, width: usize) -> Option<String> {
 /// `amount.to_ascii`: the sign and decimal characters of an amount become ASCII: ＋ → `+`;
 /// －, −, ‐, ‒, – and the Japanese negative marks ▲ △ → `-`; ．→ `.`; ，→ `,`.
 pub fn amount_to_ascii(s: &str) -> Option<String> {
-    map_chars(s, |c| match c {
+    // ＋ － ． ， lead with EF; − ‐ ‒ – ▲ △ with E2.
+    map_chars(s, &[0xE2, 0xEF], |c| match c {
         '\u{FF0B}' => Some('+'),
         '\u{FF0D}' | '\u{2212}' | '\u{2010}' | '\u{2012}' | '\u{2013}' | '▲' | '△' => Some('-'),
         '\u{FF0E}' => Some('.'),
@@ -105,7 +109,10 @@ pub fn is_amount(s: &str) -> bool {
 /// ```
 pub fn postal_strip(s: &str) -> Option<String> {
     let drop = |c: char| c == '〒' || is_dash(c) || c == ' ' || c == '\u{3000}';
-    if !s.chars().any(drop) {
+    // The characters dropped are `-`, ` `, or lead with E2 (dashes), E3 (〒, ー, U+3000) or
+    // EF (－, ｰ).
+    let maybe = |b: u8| matches!(b, b'-' | b' ' | 0xE2 | 0xE3 | 0xEF);
+    if !s.bytes().any(maybe) || !s.chars().any(drop) {
         return None;
     }
     Some(s.chars().filter(|&c| !drop(c)).collect())

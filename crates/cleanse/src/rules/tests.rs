@@ -766,6 +766,425 @@ proptest! {
     }
 }
 
+// ---- differential tests: the byte-level rules against the char-by-char reference ----
+
+/// Characters at the edges of the byte classes the fast paths read: ASCII controls and
+/// symbols, 2-byte (C2) variants, the E2 dashes, U+3000 and its neighbours, hiragana and
+/// katakana block ends, half-width kana with ﾞﾟ, full-width forms, PUA boundaries (BMP and
+/// planes 15–16), 4-byte characters.
+fn edge_char() -> impl Strategy<Value = char> {
+    prop::sample::select(vec![
+        ' ',
+        '0',
+        '1',
+        '7',
+        '9',
+        'a',
+        'Z',
+        'H',
+        'R',
+        '-',
+        '.',
+        '/',
+        '(',
+        ')',
+        '+',
+        ',',
+        '~',
+        '!',
+        '\t',
+        '\u{0}',
+        '\u{1F}',
+        '\u{7F}',
+        '\u{80}',
+        '\u{A0}',
+        '¢',
+        '£',
+        '¬',
+        '\u{A1}',
+        '\u{FF}',
+        '‐',
+        '‑',
+        '‒',
+        '–',
+        '—',
+        '―',
+        '‖',
+        '−',
+        '∥',
+        '─',
+        '▲',
+        '△',
+        '\u{2000}',
+        '\u{2FFF}',
+        '\u{3000}',
+        '\u{3001}',
+        '〒',
+        '〜',
+        '\u{3040}',
+        'ぁ',
+        'か',
+        'ゖ',
+        '\u{3097}',
+        '\u{3098}',
+        '\u{3099}',
+        '゛',
+        'ゝ',
+        'ゞ',
+        'ゟ',
+        '゠',
+        'ァ',
+        'カ',
+        'ハ',
+        'ヺ',
+        '・',
+        'ー',
+        'ヾ',
+        'ヿ',
+        '\u{31EF}',
+        'ㇰ',
+        'ㇿ',
+        '\u{3200}',
+        '々',
+        '〇',
+        '山',
+        '田',
+        '元',
+        '年',
+        '月',
+        '日',
+        '平',
+        '成',
+        '昭',
+        '和',
+        '令',
+        '\u{E000}',
+        '\u{E0FF}',
+        '\u{F8FF}',
+        '豈',
+        '\u{FAFF}',
+        '\u{FE00}',
+        '\u{FE0F}',
+        '！',
+        '＋',
+        '，',
+        '－',
+        '．',
+        '／',
+        '０',
+        '９',
+        'Ａ',
+        'Ｚ',
+        'ａ',
+        'ｚ',
+        '～',
+        '\u{FF60}',
+        '｡',
+        'ｦ',
+        'ｱ',
+        'ｳ',
+        'ｶ',
+        'ﾊ',
+        'ﾜ',
+        'ﾝ',
+        'ﾞ',
+        'ﾟ',
+        '\u{FFA0}',
+        '￠',
+        '￡',
+        '￢',
+        '\u{FFE7}',
+        '￨',
+        '￮',
+        '\u{FFEF}',
+        '\u{FFFD}',
+        '\u{FFFF}',
+        '\u{20000}',
+        '\u{E0100}',
+        '\u{F0000}',
+        '\u{FFFFD}',
+        '\u{FFFFE}',
+        '\u{FFFFF}',
+        '\u{100000}',
+        '\u{10FFFD}',
+        '\u{10FFFF}',
+    ])
+}
+
+/// Values biased to the characters the fast paths decide on, often with leading and
+/// trailing runs of spaces (fixed-length padding).
+fn edge_value() -> impl Strategy<Value = String> {
+    let core = proptest::collection::vec(
+        prop_oneof![4 => edge_char(), 2 => interesting_char(), 1 => Just(' '), 1 => Just('\u{3000}')],
+        0..16,
+    );
+    let pad = || proptest::collection::vec(prop::sample::select(vec![' ', '\u{3000}']), 0..4);
+    (pad(), core, pad()).prop_map(|(a, c, b)| a.into_iter().chain(c).chain(b).collect())
+}
+
+/// Options as [`options`], with every date form in.
+fn options_any_form() -> impl Strategy<Value = RuleOptions> {
+    (
+        options(),
+        prop::sample::select(vec![
+            DateForm::Auto,
+            DateForm::Iso,
+            DateForm::Yyyymmdd,
+            DateForm::EraCode1,
+            DateForm::EraCode2,
+            DateForm::EraLetter,
+            DateForm::EraKanji,
+        ]),
+    )
+        .prop_map(|(o, date_form)| RuleOptions { date_form, ..o })
+}
+
+/// Digit strings of every length around the item lengths, some padded or full-width.
+fn digit_value() -> impl Strategy<Value = String> {
+    (
+        proptest::collection::vec(
+            prop::sample::select(vec!['0', '1', '4', '9', '０', '９']),
+            0..14,
+        ),
+        proptest::collection::vec(prop::sample::select(vec![' ', '\u{3000}', 'a', '-']), 0..3),
+        any::<bool>(),
+    )
+        .prop_map(|(d, pad, front)| {
+            let d: String = d.into_iter().collect();
+            let p: String = pad.into_iter().collect();
+            if front {
+                p + &d
+            } else {
+                d + &p
+            }
+        })
+}
+
+/// Zeros and date separators, ASCII and full-width (the legacy "no date" and near misses).
+fn zero_date_like() -> impl Strategy<Value = String> {
+    proptest::collection::vec(
+        prop::sample::select(vec![
+            '0', '０', '.', '/', '-', '．', '／', '－', '1', '１', ' ', '\u{3000}', '−', '～',
+        ]),
+        0..10,
+    )
+    .prop_map(|v| v.into_iter().collect())
+}
+
+/// Same value, same edits (rule, before, after) in the same order, same findings, same
+/// precision, and borrowed exactly when the reference is; and `cleanse_unpadded` is the
+/// same without the `padding.trailing` edit.
+fn same_as_reference(d: DomainType, s: &str, o: &RuleOptions) -> Result<(), TestCaseError> {
+    let got = cleanse(d, s, o);
+    let want = reference::cleanse(d, s, o);
+    let (unpadded, padded) = cleanse_unpadded(d, s, o);
+    let mut want_unpadded = want.clone();
+    want_unpadded
+        .edits
+        .retain(|e| e.rule != RuleId::PaddingTrailing);
+    prop_assert_eq!(&unpadded, &want_unpadded, "{} {:?} {:?}", d, s, o);
+    prop_assert_eq!(padded, want_unpadded.edits.len() != want.edits.len());
+    if unpadded.edits.is_empty() {
+        prop_assert!(matches!(unpadded.value, Cow::Borrowed(_)));
+    }
+    prop_assert_eq!(&got, &want, "{} {:?} {:?}", d, s, o);
+    prop_assert_eq!(
+        matches!(got.value, Cow::Borrowed(_)),
+        matches!(want.value, Cow::Borrowed(_)),
+        "{} {:?}",
+        d,
+        s
+    );
+    Ok(())
+}
+
+fn rules_same_as_reference(s: &str, o: &RuleOptions) -> Result<(), TestCaseError> {
+    use reference::{numeric as rn, text as rt, variants as rv};
+    prop_assert_eq!(text::strip_padding(s), rt::strip_padding(s), "{:?}", s);
+    prop_assert_eq!(
+        text::trim_padding(s),
+        s.trim_end_matches(rt::is_space),
+        "{:?}",
+        s
+    );
+    prop_assert_eq!(text::trim(s), rt::trim(s), "{:?}", s);
+    prop_assert_eq!(text::fold_spaces(s), rt::fold_spaces(s), "{:?}", s);
+    prop_assert_eq!(text::fullwidth(s), rt::fullwidth(s), "{:?}", s);
+    prop_assert_eq!(
+        text::hiragana_to_katakana(s),
+        rt::hiragana_to_katakana(s),
+        "{:?}",
+        s
+    );
+    // The scan says a rule can fire exactly when the reference rule changes the value.
+    let sc = Scan::of(s);
+    let want = Scan {
+        fullwidth: rt::fullwidth(s).is_some(),
+        hiragana: rt::hiragana_to_katakana(s).is_some(),
+        fold: rt::fold_spaces(s).is_some(),
+        jis_form: rv::unify(s, VariantPolicy::Cp932).is_some(),
+        cp932_form: rv::unify(s, VariantPolicy::Jis).is_some(),
+        private_use: s.chars().position(crate::mask::is_private_use),
+        non_kana: s.chars().position(|c| !rt::is_kana_char(c)),
+    };
+    prop_assert_eq!(sc, want, "{:?}", s);
+    prop_assert_eq!(
+        numeric::fullwidth_digits(s),
+        rn::fullwidth_digits(s),
+        "{:?}",
+        s
+    );
+    prop_assert_eq!(
+        numeric::fullwidth_alnum_to_ascii(s),
+        rn::fullwidth_alnum_to_ascii(s),
+        "{:?}",
+        s
+    );
+    prop_assert_eq!(
+        numeric::amount_to_ascii(s),
+        rn::amount_to_ascii(s),
+        "{:?}",
+        s
+    );
+    prop_assert_eq!(numeric::postal_strip(s), rn::postal_strip(s), "{:?}", s);
+    prop_assert_eq!(
+        numeric::phone_separator(s),
+        rn::phone_separator(s),
+        "{:?}",
+        s
+    );
+    for p in [
+        VariantPolicy::Keep,
+        VariantPolicy::Cp932,
+        VariantPolicy::Jis,
+    ] {
+        prop_assert_eq!(variants::unify(s, p), rv::unify(s, p), "{:?} {:?}", s, p);
+    }
+    prop_assert_eq!(is_zero_date(s), reference::is_zero_date(s), "{:?}", s);
+    for rule in RuleId::ALL {
+        prop_assert_eq!(
+            apply_rule(rule, s, o),
+            reference::apply_rule(rule, s, o),
+            "{} {:?}",
+            rule,
+            s
+        );
+    }
+    for form in [
+        DateForm::Auto,
+        DateForm::Iso,
+        DateForm::Yyyymmdd,
+        DateForm::EraCode1,
+        DateForm::EraCode2,
+        DateForm::EraLetter,
+        DateForm::EraKanji,
+    ] {
+        for policy in [DatePolicy::Strict, DatePolicy::Lenient] {
+            prop_assert_eq!(
+                wareki::parse(s, form, policy),
+                wareki::parse_reference(s, form, policy),
+                "{:?} {:?}",
+                s,
+                form
+            );
+        }
+    }
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 2048, ..ProptestConfig::default() })]
+
+    /// Every rule (and the date parser) gives what the char-by-char reference gives.
+    #[test]
+    fn rules_equal_the_reference(s in edge_value(), o in options_any_form()) {
+        rules_same_as_reference(&s, &o)?;
+    }
+
+    /// `cleanse` of every domain type gives what the reference gives: value, edits in
+    /// order, findings, precision, and borrowing.
+    #[test]
+    fn cleanse_equals_the_reference(s in edge_value(), o in options_any_form()) {
+        for d in DomainType::ALL {
+            same_as_reference(d, &s, &o)?;
+        }
+    }
+
+    #[test]
+    fn cleanse_of_numbers_and_dates_equals_the_reference(
+        s in prop_oneof![digit_value(), date_like(), zero_date_like()],
+        o in options_any_form(),
+    ) {
+        rules_same_as_reference(&s, &o)?;
+        for d in DomainType::ALL {
+            same_as_reference(d, &s, &o)?;
+        }
+    }
+
+    #[test]
+    fn arbitrary_strings_equal_the_reference(s in any::<String>(), o in options_any_form()) {
+        rules_same_as_reference(&s, &o)?;
+        for d in DomainType::ALL {
+            same_as_reference(d, &s, &o)?;
+        }
+    }
+}
+
+/// Every value of the bundled sample (1,000 records, every item) cleanses as the reference
+/// does, with the options of the sample profile and with the defaults.
+#[test]
+fn the_sample_cleanses_as_the_reference() {
+    use crate::decode::CharProfile;
+    use crate::frame::{item_bytes, RecordReader};
+    let layout = ikou_layout_spec::Catalog::bundled()
+        .unwrap()
+        .layout("legacy/sample-juki")
+        .unwrap()
+        .clone();
+    let data = std::fs::read(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../testdata/sample/juki-1000.dat"),
+    )
+    .unwrap();
+    let chars = CharProfile::cp932();
+    let profiles = [
+        RuleOptions {
+            variant_policy: VariantPolicy::Cp932,
+            ..RuleOptions::default()
+        },
+        RuleOptions::default(),
+    ];
+    let mut n = 0;
+    let mut changed = 0;
+    for rec in RecordReader::new(&data[..], &layout)
+        .unwrap()
+        .into_records()
+    {
+        let rec = rec.unwrap();
+        for item in &layout.items {
+            let Some(b) = item_bytes(&rec.bytes, item) else {
+                continue;
+            };
+            let mut v = String::new();
+            chars.decode_item(b, &mut v, &mut Vec::new());
+            for base in profiles {
+                let o = base.for_item(item);
+                let got = cleanse(item.domain, &v, &o);
+                assert_eq!(
+                    got,
+                    reference::cleanse(item.domain, &v, &o),
+                    "{} {v:?}",
+                    item.key
+                );
+                changed += usize::from(!got.edits.is_empty());
+                n += 1;
+            }
+        }
+    }
+    assert_eq!(n, 1000 * layout.items.len() * 2);
+    assert!(changed > 1000, "{changed}");
+}
+
 /// The compatibility ideographs CP932's IBM extensions decode to pass through kanji_name.
 #[test]
 fn compatibility_ideographs_from_cp932_pass_through() {

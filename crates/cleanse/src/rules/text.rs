@@ -1,36 +1,97 @@
 //! Character rules on text: width, kana, spaces, padding.
 //!
-//! Each rule returns `None` when it would change nothing, without allocating.
+//! Each rule returns `None` when it would change nothing, without allocating. Whether a
+//! rule fires is decided on the UTF-8 bytes (a lead byte says which block a character is
+//! in: ASCII < 0x80, U+3000 is `E3 80 80`, hiragana `E3 81 81`–`E3 82 96`, half-width
+//! katakana `EF BD A1`–`EF BE 9F`), so a value the rule leaves alone costs one byte scan.
+
+/// U+3000 IDEOGRAPHIC SPACE in UTF-8.
+const IDEO_SPACE: [u8; 3] = [0xE3, 0x80, 0x80];
 
 /// Whether `c` is a space for the space rules (U+0020 or U+3000).
 pub fn is_space(c: char) -> bool {
     c == ' ' || c == '\u{3000}'
 }
 
+/// The byte length of `b` without its trailing spaces (U+0020, U+3000).
+fn end_without_spaces(b: &[u8]) -> usize {
+    let mut end = b.len();
+    loop {
+        match b.get(..end) {
+            Some([.., b' ']) => end -= 1,
+            // E3 is a lead byte: these three bytes are one character, U+3000.
+            Some([.., 0xE3, 0x80, 0x80]) => end -= 3,
+            _ => return end,
+        }
+    }
+}
+
+/// The byte offset of the first character of `b` that is not a space.
+fn start_without_spaces(b: &[u8]) -> usize {
+    let mut start = 0;
+    loop {
+        match b.get(start..) {
+            Some([b' ', ..]) => start += 1,
+            Some([0xE3, 0x80, 0x80, ..]) => start += 3,
+            _ => return start,
+        }
+    }
+}
+
+/// `s` without its trailing U+0020 / U+3000 (fixed-length padding), borrowed.
+///
+/// # Example
+/// ```
+/// use ikou_cleanse::rules::text::trim_padding;
+/// assert_eq!(trim_padding("山田　太郎　　 "), "山田　太郎");
+/// ```
+pub fn trim_padding(s: &str) -> &str {
+    s.get(..end_without_spaces(s.as_bytes())).unwrap_or(s)
+}
+
 /// `padding.trailing`: removes trailing U+0020 / U+3000.
 pub fn strip_padding(s: &str) -> Option<String> {
-    let t = s.trim_end_matches(is_space);
+    let t = trim_padding(s);
     (t.len() != s.len()).then(|| t.to_owned())
 }
 
 /// `space.trim`: removes leading and trailing U+0020 / U+3000.
 pub fn trim(s: &str) -> Option<String> {
-    let t = s.trim_matches(is_space);
-    (t.len() != s.len()).then(|| t.to_owned())
+    let b = s.as_bytes();
+    let end = end_without_spaces(b);
+    let start = b.get(..end).map_or(0, start_without_spaces);
+    if start == 0 && end == b.len() {
+        return None;
+    }
+    s.get(start..end).map(str::to_owned)
+}
+
+/// Whether `space.fold` changes `s`: it holds U+0020, or two spaces in a row.
+fn needs_fold(b: &[u8]) -> bool {
+    let mut prev_space = false;
+    let mut i = 0;
+    while let Some(&x) = b.get(i) {
+        if x == b' ' {
+            return true;
+        }
+        if x == 0xE3 && b.get(i + 1..i + 3) == Some(&IDEO_SPACE[1..]) {
+            if prev_space {
+                return true;
+            }
+            prev_space = true;
+            i += 3;
+        } else {
+            // Any other byte: a character that is not a space (or part of one).
+            prev_space = false;
+            i += 1;
+        }
+    }
+    false
 }
 
 /// `space.fold`: every run of U+0020 / U+3000 becomes one U+3000.
 pub fn fold_spaces(s: &str) -> Option<String> {
-    let mut prev_space = false;
-    let mut needed = false;
-    for c in s.chars() {
-        if c == ' ' || (c == '\u{3000}' && prev_space) {
-            needed = true;
-            break;
-        }
-        prev_space = is_space(c);
-    }
-    if !needed {
+    if !needs_fold(s.as_bytes()) {
         return None;
     }
     let mut out = String::with_capacity(s.len() + 2);
@@ -60,8 +121,26 @@ const HALF_KANA: [char; 63] = [
 /// Full-width forms of the half-width forms U+FFE8–U+FFEE.
 const HALF_FORMS: [char; 7] = ['│', '←', '↑', '→', '↓', '■', '○'];
 
-fn needs_fullwidth(c: char) -> bool {
-    matches!(c as u32, 0x20..=0x7E | 0xFF61..=0xFF9F | 0xFFE8..=0xFFEE)
+/// Whether `width.fullwidth` changes `s`: it holds a character of U+0020–U+007E,
+/// U+FF61–U+FF9F (`EF BD A1`–`EF BE 9F`) or U+FFE8–U+FFEE (`EF BF A8`–`EF BF AE`).
+fn needs_fullwidth(b: &[u8]) -> bool {
+    let mut i = 0;
+    while let Some(&x) = b.get(i) {
+        match x {
+            0x20..=0x7E => return true,
+            0xEF => {
+                if matches!(
+                    b.get(i + 1..i + 3),
+                    Some([0xBD, 0xA1..=0xBF] | [0xBE, 0x80..=0x9F] | [0xBF, 0xA8..=0xAE])
+                ) {
+                    return true;
+                }
+                i += 3;
+            }
+            _ => i += 1,
+        }
+    }
+    false
 }
 
 /// The full-width form of one half-width character (voiced marks not composed).
@@ -108,26 +187,55 @@ fn compose(base: char, mark: char) -> Option<char> {
 /// assert_eq!(fullwidth("山田　太郎"), None);
 /// ```
 pub fn fullwidth(s: &str) -> Option<String> {
-    if !s.chars().any(needs_fullwidth) {
+    let b = s.as_bytes();
+    if !needs_fullwidth(b) {
         return None;
     }
     let mut out = String::with_capacity(s.len() + s.len() / 2);
-    let mut chars = s.chars().peekable();
-    while let Some(c) = chars.next() {
-        let full = fullwidth_char(c);
-        if (0xFF66..=0xFF9D).contains(&(c as u32)) {
-            if let Some(&mark) = chars.peek() {
-                if mark == '\u{FF9E}' || mark == '\u{FF9F}' {
-                    if let Some(composed) = compose(full, mark) {
-                        chars.next();
-                        out.push(composed);
+    // Characters that do not change are copied in runs: `b[copied..i]`.
+    let mut copied = 0;
+    let mut i = 0;
+    while let Some(&x) = b.get(i) {
+        let (full, half) = match (x, b.get(i + 1..i + 3)) {
+            (0x20, _) => ('\u{3000}', 0x20),
+            (0x21..=0x7E, _) => (fullwidth_char(char::from(x)), u32::from(x)),
+            (0xEF, Some(&[b1 @ 0xBD..=0xBF, b2])) => {
+                let u = 0xF000 | (u32::from(b1 & 0x3F) << 6) | u32::from(b2 & 0x3F);
+                match u {
+                    0xFF61..=0xFF9F | 0xFFE8..=0xFFEE => {
+                        (fullwidth_char(char::from_u32(u).unwrap_or('\u{FFFD}')), u)
+                    }
+                    _ => {
+                        i += 3;
                         continue;
                     }
                 }
             }
+            // Any other byte: part of a character that does not change.
+            _ => {
+                i += 1;
+                continue;
+            }
+        };
+        out.push_str(s.get(copied..i).unwrap_or_default());
+        let len = if half < 0x80 { 1 } else { 3 };
+        i += len;
+        // A katakana followed by ﾞ (EF BE 9E) or ﾟ (EF BE 9F) that composes with it.
+        if (0xFF66..=0xFF9D).contains(&half) {
+            if let Some(&[0xEF, 0xBE, m @ (0x9E | 0x9F)]) = b.get(i..i + 3) {
+                let mark = if m == 0x9E { '\u{FF9E}' } else { '\u{FF9F}' };
+                if let Some(composed) = compose(full, mark) {
+                    out.push(composed);
+                    i += 3;
+                    copied = i;
+                    continue;
+                }
+            }
         }
         out.push(full);
+        copied = i;
     }
+    out.push_str(s.get(copied..).unwrap_or_default());
     Some(out)
 }
 
@@ -140,10 +248,10 @@ pub fn fullwidth(s: &str) -> Option<String> {
 /// assert_eq!(hiragana_to_katakana("ヤマダ"), None);
 /// ```
 pub fn hiragana_to_katakana(s: &str) -> Option<String> {
-    let is_hira = |c: char| matches!(c as u32, 0x3041..=0x3096 | 0x309D | 0x309E);
-    if !s.chars().any(is_hira) {
+    if !has_hiragana(s.as_bytes()) {
         return None;
     }
+    let is_hira = |c: char| matches!(c as u32, 0x3041..=0x3096 | 0x309D | 0x309E);
     Some(
         s.chars()
             .map(|c| {
@@ -155,6 +263,25 @@ pub fn hiragana_to_katakana(s: &str) -> Option<String> {
             })
             .collect(),
     )
+}
+
+/// Whether `b` holds U+3041–U+3096 (`E3 81 81`–`E3 82 96`), ゝ or ゞ (`E3 82 9D`/`9E`).
+fn has_hiragana(b: &[u8]) -> bool {
+    let mut i = 0;
+    while let Some(&x) = b.get(i) {
+        if x == 0xE3 {
+            if matches!(
+                b.get(i + 1..i + 3),
+                Some([0x81, 0x81..=0xBF] | [0x82, 0x80..=0x96 | 0x9D | 0x9E])
+            ) {
+                return true;
+            }
+            i += 3;
+        } else {
+            i += 1;
+        }
+    }
+    false
 }
 
 /// Whether `c` may stand in a カナ value: katakana U+30A1–U+30FA (ヴ ヵ ヶ ヷ–ヺ included),
