@@ -269,12 +269,16 @@ fn cleanse_all(case: &RuleCase) -> usize {
 }
 
 fn bench_rules(c: &mut Criterion) {
-    let mut g = c.benchmark_group("cleanse");
-    for case in rule_cases("") {
-        g.throughput(Throughput::Elements(case.values.len() as u64));
-        g.bench_function(&case.id, |b| b.iter(|| cleanse_all(&case)));
+    for group in ["cleanse", "cleanse_clean"] {
+        let prefix = format!("{group}/");
+        let mut g = c.benchmark_group(group);
+        for case in rule_cases(&prefix) {
+            let name = case.id.strip_prefix(&prefix).unwrap_or(&case.id).to_owned();
+            g.throughput(Throughput::Elements(case.values.len() as u64));
+            g.bench_function(name, |b| b.iter(|| cleanse_all(&case)));
+        }
+        g.finish();
     }
-    g.finish();
 }
 
 /// `IKOU_CLEANSE_COUNT=<id substring>`: instead of benchmarking, cleanse the values of the

@@ -23,6 +23,12 @@
 //! `digits.zero_pad` only when [`RuleOptions::zero_pad_to`] is; `variant.*` follows
 //! [`RuleOptions::variant_policy`]. An empty value (after padding) is valid for every type:
 //! whether a value is required is the layout's check, not a cleansing rule.
+//! A caller that counts removed padding rather than listing it as an edit (a conversion
+//! run) uses [`cleanse_unpadded`], which saves copying every padded value.
+//!
+//! Values that need no change are the common case, so the rules decide whether they apply
+//! on the UTF-8 bytes, the text types scan their value once for every rule's trigger, and
+//! clean digit strings, codes and postal codes go straight to their checks.
 //!
 //! # Example
 //! ```
