@@ -1,12 +1,11 @@
 //! A run's plan: the profile resolved against its layouts and tables, and the per-record
 //! work — slice, decode, cleanse, map, validate — as a pure function of one record.
 
-use ikou_cleanse::change::RuleId;
 use ikou_cleanse::charset::Charset;
 use ikou_cleanse::decode::{CharProfile, DecodeIssue, DecodeIssueKind, UnmappedGaiji};
 use ikou_cleanse::frame::{RawRecord, SliceProblem, Slicer};
 use ikou_cleanse::gaiji::GaijiTable;
-use ikou_cleanse::rules::{cleanse, RuleOptions};
+use ikou_cleanse::rules::{cleanse, cleanse_unpadded, RuleOptions};
 use ikou_cleanse::wareki::DatePolicy;
 use ikou_layout_spec::profile::{self, Source};
 use ikou_layout_spec::{Catalog, CodeTable, DateForm, DomainType, Item, Layout, Profile};
@@ -448,7 +447,12 @@ impl Plan {
         p: &mut Processed,
     ) -> Option<String> {
         let opts = self.item_opts.get(index).copied().unwrap_or_default();
-        let c = cleanse(item.domain, text, &opts);
+        // Removing a fixed-length item's padding is framing, not a change of the value:
+        // it is counted, not listed (before.arrow keeps the padded text).
+        let (c, padded) = cleanse_unpadded(item.domain, text, &opts);
+        if padded {
+            p.padding_stripped += 1;
+        }
         let ok = c.is_ok();
         for f in c.findings {
             if f.is_error() {
@@ -462,12 +466,6 @@ impl Plan {
             }
         }
         for e in c.edits {
-            // Removing a fixed-length item's padding is framing, not a change of the value:
-            // it is counted, not listed (before.arrow keeps the padded text).
-            if e.rule == RuleId::PaddingTrailing {
-                p.padding_stripped += 1;
-                continue;
-            }
             p.changes.push(ChangeOut {
                 item: ItemRef::Source(index),
                 rule: e.rule.as_str(),
