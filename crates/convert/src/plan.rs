@@ -321,6 +321,20 @@ impl Plan {
         self.keep_before
     }
 
+    /// Whether the changes of cleansing keep their texts ([`ChangeOut::before`] and
+    /// [`ChangeOut::after`]; on by default). A run that writes no list of changes only
+    /// counts them, and turns this off: the texts are then empty.
+    pub fn set_change_text(&mut self, keep: bool) {
+        for o in &mut self.item_opts {
+            o.edit_text = keep;
+        }
+    }
+
+    /// Whether the changes of cleansing keep their texts.
+    pub fn keeps_change_text(&self) -> bool {
+        self.item_opts.first().is_none_or(|o| o.edit_text)
+    }
+
     /// Processes one data record: `number` is its 1-based data-record number in the run.
     pub fn process(&self, raw: &RawRecord, number: u64, scratch: &mut Scratch) -> Processed {
         let mut p = Processed {

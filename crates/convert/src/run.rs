@@ -960,12 +960,17 @@ pub fn run(
     let started = Instant::now();
     // Decoded source values are kept only when a `before` output is written.
     let want_before = opts.outputs.before_arrow || opts.outputs.before_parquet;
+    // The texts of changes are kept only when a list of changes is written (the counts in
+    // the manifest and the report need only the rule and the item).
+    let want_change_text = opts.outputs.changes_csv || opts.outputs.changes_parquet;
     let adjusted;
-    let plan = if plan.keeps_before() == want_before {
+    let plan = if plan.keeps_before() == want_before && plan.keeps_change_text() == want_change_text
+    {
         plan
     } else {
         let mut p = plan.clone();
         p.set_keep_before(want_before);
+        p.set_change_text(want_change_text);
         adjusted = p;
         &adjusted
     };

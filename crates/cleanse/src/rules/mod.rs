@@ -81,6 +81,9 @@ pub struct RuleOptions {
     pub zero_pad_to: Option<usize>,
     /// Remove trailing U+0020 / U+3000 as fixed-length padding (`padding.trailing`).
     pub strip_padding: bool,
+    /// Keep each edit's text (`before`, `after`). When false, edits name their rule with
+    /// empty texts and cost no copies: for callers that only count changes.
+    pub edit_text: bool,
 }
 
 impl Default for RuleOptions {
@@ -94,6 +97,7 @@ impl Default for RuleOptions {
             variant_policy: VariantPolicy::Keep,
             zero_pad_to: None,
             strip_padding: true,
+            edit_text: true,
         }
     }
 }
@@ -163,6 +167,7 @@ struct Work<'a> {
     edits: Vec<Edit>,
     findings: Vec<Finding>,
     precision: Option<Precision>,
+    edit_text: bool,
 }
 
 impl<'a> Work<'a> {
@@ -170,13 +175,23 @@ impl<'a> Work<'a> {
     fn apply(&mut self, rule: RuleId, f: impl FnOnce(&str) -> Option<String>) -> bool {
         match f(&self.value) {
             Some(new) if new != *self.value => {
-                let after = new.clone();
-                let before = std::mem::replace(&mut self.value, Cow::Owned(new));
-                self.edits.push(Edit {
-                    rule,
-                    before: before.into_owned(),
-                    after,
-                });
+                let edit = if self.edit_text {
+                    let after = new.clone();
+                    let before = std::mem::replace(&mut self.value, Cow::Owned(new));
+                    Edit {
+                        rule,
+                        before: before.into_owned(),
+                        after,
+                    }
+                } else {
+                    self.value = Cow::Owned(new);
+                    Edit {
+                        rule,
+                        before: String::new(),
+                        after: String::new(),
+                    }
+                };
+                self.edits.push(edit);
                 true
             }
             _ => false,
@@ -287,6 +302,7 @@ pub fn cleanse<'a>(domain: DomainType, input: &'a str, opts: &RuleOptions) -> Cl
         edits: Vec::new(),
         findings: Vec::new(),
         precision: None,
+        edit_text: opts.edit_text,
     };
     match domain {
         DomainType::Filler | DomainType::RecordType => return w.done(),

@@ -686,6 +686,7 @@ fn options() -> impl Strategy<Value = RuleOptions> {
             variant_policy: v,
             zero_pad_to: pad,
             strip_padding: strip,
+            edit_text: true,
         })
 }
 
@@ -720,6 +721,23 @@ proptest! {
                 prop_assert!(again.edits.is_empty(), "{} {:?} → {:?} → {:?}", d, s, out, again.edits);
                 prop_assert_eq!(again.output(), Some(out));
             }
+        }
+    }
+
+    /// Without edit texts, cleansing gives the same value, findings and rules, in order;
+    /// only the texts are empty.
+    #[test]
+    fn edits_without_text_are_the_same_edits(s in value(), o in options()) {
+        let bare = RuleOptions { edit_text: false, ..o };
+        for d in DomainType::ALL {
+            let full = cleanse(d, &s, &o);
+            let lean = cleanse(d, &s, &bare);
+            prop_assert_eq!(&full.value, &lean.value);
+            prop_assert_eq!(&full.findings, &lean.findings);
+            prop_assert_eq!(full.precision, lean.precision);
+            let rules = |c: &Cleansed| c.edits.iter().map(|e| e.rule).collect::<Vec<_>>();
+            prop_assert_eq!(rules(&full), rules(&lean));
+            prop_assert!(lean.edits.iter().all(|e| e.before.is_empty() && e.after.is_empty()));
         }
     }
 

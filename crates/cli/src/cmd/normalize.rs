@@ -150,6 +150,7 @@ impl NormalizeArgs {
             },
             zero_pad_to: self.zero_pad,
             strip_padding: !self.keep_padding,
+            edit_text: true,
         }
     }
 }
