@@ -41,7 +41,16 @@ pub(crate) struct Batcher {
     offset: Option<UInt64Builder>,
     builders: Vec<ItemBuilder>,
     raw: Option<BinaryBuilder>,
+    /// Per item: the typed value parsed by the first pass of [`Batcher::push`].
     parsed: Vec<Parsed>,
+    /// Indices of the items with a typed column (dates, amounts): the only ones parsed.
+    typed: Vec<usize>,
+    /// Value bytes of each text builder (in builder order, a date's text included) and of
+    /// `raw` in the last batch: the capacity the next batch's builders get.
+    text_bytes: Vec<usize>,
+    raw_bytes: usize,
+    /// The builders were emptied by [`Batcher::take`] and not yet given capacity again.
+    stale: bool,
 }
 
 /// Initial byte capacity per row of a text column, before a first batch shows the real size.
@@ -74,6 +83,13 @@ impl Batcher {
             builders,
             raw: before.then(|| BinaryBuilder::with_capacity(batch_rows, batch_rows * 64)),
             parsed: vec![Parsed::None; table.items.len()],
+            typed: (table.items.iter().enumerate())
+                .filter(|(_, c)| c.kind != ColumnKind::Text)
+                .map(|(i, _)| i)
+                .collect(),
+            text_bytes: Vec::new(),
+            raw_bytes: 0,
+            stale: false,
         }
     }
 
@@ -94,6 +110,9 @@ impl Batcher {
     /// that is neither a complete nor a partial date: a message naming record, offset and
     /// item (the value masked).
     pub(crate) fn push(&mut self, row: Row<'_>) -> Result<(), String> {
+        if self.stale {
+            self.renew();
+        }
         if row.values.len() != self.items.len() {
             return Err(format!(
                 "record {} (byte offset {}): {} values for {} items",
@@ -103,13 +122,14 @@ impl Batcher {
                 self.items.len()
             ));
         }
-        // Pass 1: parse every typed value; nothing is appended if one fails.
-        for ((col, value), slot) in self
-            .items
-            .iter()
-            .zip(row.values)
-            .zip(self.parsed.iter_mut())
-        {
+        // Pass 1: parse every typed value; nothing is appended if one fails. Text columns
+        // need no parsing (the `before` table has only those).
+        for &i in &self.typed {
+            let (Some(col), Some(value), Some(slot)) =
+                (self.items.get(i), row.values.get(i), self.parsed.get_mut(i))
+            else {
+                continue;
+            };
             *slot = Parsed::None;
             let Some(v) = value.as_deref().filter(|v| !v.is_empty()) else {
                 continue;
@@ -164,12 +184,15 @@ impl Batcher {
     }
 
     /// Takes the rows in the builders as a batch (`None` if there are none). The builders
-    /// are renewed with the capacity the batch needed, so the next batch does not regrow.
+    /// are left empty; they get the capacity this batch needed from [`Batcher::renew`] (or
+    /// the next [`Batcher::push`]). Renewing after the batch has been written and dropped
+    /// lets the allocator hand its memory straight back, instead of holding two batches'
+    /// worth of buffers and faulting in fresh pages for every batch.
     pub(crate) fn take(&mut self) -> Result<Option<RecordBatch>, String> {
         if self.rows == 0 {
             return Ok(None);
         }
-        let n = self.batch_rows;
+        self.text_bytes.clear();
         let mut columns: Vec<ArrayRef> = Vec::with_capacity(self.schema.fields().len());
         columns.push(Arc::new(self.record.finish()));
         if let Some(b) = &mut self.offset {
@@ -177,32 +200,57 @@ impl Batcher {
         }
         for builder in &mut self.builders {
             match builder {
-                ItemBuilder::Text(b) => columns.push(take_text(b, n)),
+                ItemBuilder::Text(b) => {
+                    self.text_bytes.push(b.values_slice().len());
+                    columns.push(Arc::new(b.finish()));
+                }
                 ItemBuilder::Amount(b) => columns.push(Arc::new(b.finish())),
                 ItemBuilder::Date { days, text } => {
                     columns.push(Arc::new(days.finish()));
-                    columns.push(take_text(text, n));
+                    self.text_bytes.push(text.values_slice().len());
+                    columns.push(Arc::new(text.finish()));
                 }
             }
         }
         if let Some(b) = &mut self.raw {
-            let bytes = b.values_slice().len();
-            let array = b.finish();
-            *b = BinaryBuilder::with_capacity(n, bytes);
-            columns.push(Arc::new(array));
+            self.raw_bytes = b.values_slice().len();
+            columns.push(Arc::new(b.finish()));
         }
         self.rows = 0;
+        self.stale = true;
         RecordBatch::try_new(Arc::clone(&self.schema), columns)
             .map(Some)
             .map_err(|e| format!("building a batch: {e}"))
     }
-}
 
-fn take_text(b: &mut StringBuilder, rows: usize) -> ArrayRef {
-    let bytes = b.values_slice().len();
-    let array = b.finish();
-    *b = StringBuilder::with_capacity(rows, bytes);
-    Arc::new(array)
+    /// Gives the builders emptied by [`Batcher::take`] the capacity of the last batch.
+    pub(crate) fn renew(&mut self) {
+        if !self.stale {
+            return;
+        }
+        self.stale = false;
+        let n = self.batch_rows;
+        let mut bytes = self.text_bytes.iter().copied();
+        let mut text =
+            || StringBuilder::with_capacity(n, bytes.next().unwrap_or(n * TEXT_BYTES_GUESS));
+        self.record = UInt64Builder::with_capacity(n);
+        if let Some(b) = &mut self.offset {
+            *b = UInt64Builder::with_capacity(n);
+        }
+        for builder in &mut self.builders {
+            match builder {
+                ItemBuilder::Text(b) => *b = text(),
+                ItemBuilder::Amount(b) => *b = Int64Builder::with_capacity(n),
+                ItemBuilder::Date { days, text: t } => {
+                    *days = Date32Builder::with_capacity(n);
+                    *t = text();
+                }
+            }
+        }
+        if let Some(b) = &mut self.raw {
+            *b = BinaryBuilder::with_capacity(n, self.raw_bytes);
+        }
+    }
 }
 
 fn value_error(row: &Row<'_>, col: &ItemColumn, what: &str, value: &str) -> String {

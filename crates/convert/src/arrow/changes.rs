@@ -80,8 +80,20 @@ impl<W: Write + Send> ChangesParquetSink<W> {
                 (RECORD_COLUMN.to_string(), ColumnTuning::Delta),
                 ("item".to_string(), ColumnTuning::Dictionary),
                 ("rule".to_string(), ColumnTuning::Dictionary),
-                ("before".to_string(), ColumnTuning::Item { repeats: true }),
-                ("after".to_string(), ColumnTuning::Item { repeats: true }),
+                (
+                    "before".to_string(),
+                    ColumnTuning::Item {
+                        repeats: true,
+                        text: true,
+                    },
+                ),
+                (
+                    "after".to_string(),
+                    ColumnTuning::Item {
+                        repeats: true,
+                        text: true,
+                    },
+                ),
             ],
         )?;
         let n = options.batch_rows.max(1);
@@ -132,7 +144,7 @@ impl<W: Write + Send> ChangesParquetSink<W> {
             self.rows += 1;
             self.changes += 1;
             if self.rows >= self.batch_rows {
-                let r = self.flush_batch();
+                let r = self.flush_batch(true);
                 self.failed = r.is_err();
                 r?;
             }
@@ -146,7 +158,7 @@ impl<W: Write + Send> ChangesParquetSink<W> {
     /// A write error, or an earlier error of this sink.
     pub fn finish(mut self) -> Result<W, SinkError> {
         self.check()?;
-        self.flush_batch()?;
+        self.flush_batch(false)?;
         self.out.close()
     }
 
@@ -160,17 +172,24 @@ impl<W: Write + Send> ChangesParquetSink<W> {
         Ok(())
     }
 
-    fn flush_batch(&mut self) -> Result<(), SinkError> {
+    /// Writes the rows in the builders as a batch; `renew`: give the builders capacity for
+    /// the next batch (not after the last one).
+    fn flush_batch(&mut self, renew: bool) -> Result<(), SinkError> {
         if self.rows == 0 {
             return Ok(());
         }
-        let n = self.batch_rows;
+        let bytes = [
+            self.item.values_slice().len(),
+            self.rule.values_slice().len(),
+            self.before.values_slice().len(),
+            self.after.values_slice().len(),
+        ];
         let columns: Vec<ArrayRef> = vec![
             Arc::new(self.record.finish()),
-            take(&mut self.item, n),
-            take(&mut self.rule, n),
-            take(&mut self.before, n),
-            take(&mut self.after, n),
+            Arc::new(self.item.finish()),
+            Arc::new(self.rule.finish()),
+            Arc::new(self.before.finish()),
+            Arc::new(self.after.finish()),
         ];
         self.rows = 0;
         let batch =
@@ -178,13 +197,19 @@ impl<W: Write + Send> ChangesParquetSink<W> {
                 output: self.out.output.clone(),
                 message: format!("building a batch: {e}"),
             })?;
-        self.out.write(&batch)
+        self.out.write(&batch)?;
+        // Freed just before the builders ask for as much again (see `Batcher::take`).
+        drop(batch);
+        if !renew {
+            return Ok(());
+        }
+        let n = self.batch_rows;
+        self.record = UInt64Builder::with_capacity(n);
+        let [item, rule, before, after] = bytes;
+        self.item = StringBuilder::with_capacity(n, item);
+        self.rule = StringBuilder::with_capacity(n, rule);
+        self.before = StringBuilder::with_capacity(n, before);
+        self.after = StringBuilder::with_capacity(n, after);
+        Ok(())
     }
-}
-
-fn take(b: &mut StringBuilder, rows: usize) -> ArrayRef {
-    let bytes = b.values_slice().len();
-    let array = b.finish();
-    *b = StringBuilder::with_capacity(rows, bytes);
-    Arc::new(array)
 }

@@ -958,3 +958,99 @@ fn statistics_on_record_only_and_optional_dictionary() {
     assert!(!stats(&plain, sex), "items have none by default");
     assert!(stats(&dict, sex), "items have them when asked");
 }
+
+#[test]
+fn parquet_encodings_statistics_and_no_page_index() {
+    let schema = TableSchema::after(&layout()).unwrap();
+    let mut sink = ParquetSink::new(&schema, Vec::new(), "after.parquet", &small(4)).unwrap();
+    sink.write_rows(&rows_of(&after_rows())).unwrap();
+    let bytes = sink.finish_into_inner().unwrap();
+    let reader = SerializedFileReader::new(parquet_file(&bytes)).unwrap();
+    let group = reader.metadata().row_group(0);
+    let encodings = |column: usize| group.column(column).encodings().collect::<Vec<_>>();
+    // record, shimei, birth_date (Date32), birth_date__text, kingaku (Int64), koshin_date.
+    assert!(encodings(0).contains(&Encoding::DELTA_BINARY_PACKED));
+    for text in [1, 3, 5] {
+        assert!(
+            encodings(text).contains(&Encoding::DELTA_LENGTH_BYTE_ARRAY),
+            "column {text}: {:?}",
+            encodings(text)
+        );
+        assert!(!encodings(text).contains(&Encoding::PLAIN));
+    }
+    for typed in [2, 4] {
+        assert!(
+            encodings(typed).contains(&Encoding::PLAIN),
+            "column {typed}"
+        );
+    }
+    assert!(
+        group.column(0).statistics().is_some(),
+        "record: row-group min/max"
+    );
+    for c in group.columns() {
+        assert!(c.offset_index_offset().is_none(), "{}", c.column_path());
+        assert!(c.column_index_offset().is_none(), "{}", c.column_path());
+    }
+    // The raw bytes of the before table are delta-length encoded too.
+    let before = TableSchema::before(&layout()).unwrap();
+    let mut sink = ParquetSink::new(&before, Vec::new(), "before.parquet", &small(4)).unwrap();
+    sink.write_rows(&rows_of(&after_rows())).unwrap();
+    let bytes = sink.finish_into_inner().unwrap();
+    let reader = SerializedFileReader::new(parquet_file(&bytes)).unwrap();
+    let raw = reader.metadata().row_group(0).column(2 + 4);
+    assert_eq!(raw.column_path().string(), RAW_COLUMN);
+    assert!(raw
+        .encodings()
+        .any(|e| e == Encoding::DELTA_LENGTH_BYTE_ARRAY));
+    let (_, batches) = read_parquet(bytes);
+    assert_eq!(
+        binaries(&batches, 6)[0].as_deref(),
+        Some(&b"raw-1"[..]),
+        "raw bytes read back"
+    );
+}
+
+#[test]
+fn data_pages_are_cut_at_data_page_bytes() {
+    let catalog = Catalog::bundled().unwrap();
+    let legacy = catalog.layout("legacy/sample-juki").unwrap();
+    let schema = TableSchema::before(legacy).unwrap();
+    let owned = many_rows(20_000, legacy.items.len());
+    let rows = rows_of(&owned);
+    // Pages of the `raw` column (300 bytes a row, about 6 MB) with a page size.
+    let pages = |data_page_bytes: usize| {
+        let options = ArrowOptions {
+            data_page_bytes,
+            ..ArrowOptions::default()
+        };
+        let mut sink = ParquetSink::new(&schema, Vec::new(), "before.parquet", &options).unwrap();
+        sink.write_rows(&rows).unwrap();
+        let bytes = sink.finish_into_inner().unwrap();
+        let reader = SerializedFileReader::new(parquet_file(&bytes)).unwrap();
+        let raw = legacy.items.len() + 2;
+        let mut n = 0;
+        for g in 0..reader.num_row_groups() {
+            let group = reader.get_row_group(g).unwrap();
+            n += group.get_column_page_reader(raw).unwrap().count();
+        }
+        // Whatever the page size, the same rows read back.
+        let (_, batches) = read_parquet(bytes);
+        assert_eq!(rows_in(&batches), 20_000);
+        assert!(binaries(&batches, raw)
+            .iter()
+            .zip(&owned)
+            .all(|(v, r)| v == &r.raw));
+        n
+    };
+    // The writer cuts a page once it has passed the limit: pages average at most a few
+    // times the limit, never the writer's own 1 MiB default.
+    for limit in [16 * 1024, 64 * 1024] {
+        let n = pages(limit);
+        assert!(
+            n * limit * 4 >= 6_000_000,
+            "{n} pages for 6 MB with a limit of {limit} bytes"
+        );
+        assert!(n * (1 << 20) / 2 > 6_000_000, "{n} pages of {limit} bytes");
+    }
+}

@@ -257,6 +257,9 @@ fn throughput() {
     if let Some(n) = env("IKOU_RG_ROWS") {
         options.row_group_rows = n;
     }
+    if let Some(n) = env("IKOU_PAGE") {
+        options.data_page_bytes = n;
+    }
     let input_mb = total as f64 * 302.0 / 1e6;
     println!(
         "{total} rows ({input_mb:.0} MB of 302-byte input records); batch {} rows, row group ≤ {} rows / {} MiB",
