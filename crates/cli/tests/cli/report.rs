@@ -158,7 +158,11 @@ fn report_of_a_minimal_run_and_errors() {
     // Files but no manifest: an interrupted or failed run, named as such (exit 3).
     std::fs::remove_file(dir.join("manifest.json")).unwrap();
     let r = ikou(&["report", dir.to_str().unwrap()]).expect(3);
-    assert!(r.stderr.contains("incomplete run: no manifest.json"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("incomplete run: no manifest.json"),
+        "{}",
+        r.stderr
+    );
     // A broken manifest: exit 2.
     std::fs::write(empty.join("manifest.json"), "{}").unwrap();
     ikou(&["report", empty.to_str().unwrap()]).expect(2);
