@@ -384,25 +384,16 @@ pub fn cleanse<'a>(domain: DomainType, input: &'a str, opts: &RuleOptions) -> Cl
                 );
             }
         }
-        DomainType::KanjiName => {
+        // The same chain, except that names also fold runs of spaces.
+        DomainType::KanjiName | DomainType::Address => {
             let mut sc = Scan::of(&w.value);
             if sc.fullwidth && w.apply(RuleId::WidthFullwidth, text::fullwidth) {
                 sc = Scan::of(&w.value);
             }
-            if sc.fold && w.apply(RuleId::SpaceFold, text::fold_spaces) {
-                sc = Scan::of(&w.value);
-            }
-            if w.apply(RuleId::SpaceTrim, text::trim) {
-                sc = Scan::of(&w.value);
-            }
-            if scanned_variant(&mut w, opts, &sc) {
-                sc = Scan::of(&w.value);
-            }
-            gaiji_flag(&mut w, &sc);
-        }
-        DomainType::Address => {
-            let mut sc = Scan::of(&w.value);
-            if sc.fullwidth && w.apply(RuleId::WidthFullwidth, text::fullwidth) {
+            if domain == DomainType::KanjiName
+                && sc.fold
+                && w.apply(RuleId::SpaceFold, text::fold_spaces)
+            {
                 sc = Scan::of(&w.value);
             }
             if w.apply(RuleId::SpaceTrim, text::trim) {
