@@ -46,8 +46,27 @@ fuzz_target!(|data: &[u8]| {
         ][usize::from(o / 7) % 3],
         zero_pad_to: (o % 5 == 0).then_some(usize::from(o % 13)),
         strip_padding: o % 3 != 0,
+        edit_text: true,
     };
     let c = cleanse(domain, value, &opts);
+    // Without edit texts: the same value, findings and rules.
+    let lean = cleanse(
+        domain,
+        value,
+        &RuleOptions {
+            edit_text: false,
+            ..opts
+        },
+    );
+    assert_eq!(lean.value, c.value, "edit_text changes the value");
+    assert_eq!(lean.findings, c.findings, "edit_text changes the findings");
+    assert!(
+        lean.edits
+            .iter()
+            .map(|e| e.rule)
+            .eq(c.edits.iter().map(|e| e.rule)),
+        "edit_text changes the rules"
+    );
     // Every change is on record: the edits chain from the input to the value.
     let mut cur: &str = value;
     for e in &c.edits {
