@@ -16,6 +16,8 @@ pub mod frame;
 pub mod gaiji;
 pub mod mask;
 pub mod rules;
+#[cfg(test)]
+mod testkit;
 pub mod variants;
 pub mod wareki;
 

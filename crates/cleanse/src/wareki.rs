@@ -1238,12 +1238,12 @@ mod tests {
     /// 明治 on the 改元 day 1868-10-23, where 住基 data uses the retroactive 1868-01-25.
     #[test]
     fn era_starts_agree_with_cldr() {
-        let path = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-            .join("../../../shared/testdata/era/cldr-core-48.2.0_calendarData_japanese.json");
-        let Ok(text) = std::fs::read_to_string(&path) else {
-            eprintln!("skipped: {} not present", path.display());
+        let Some(path) =
+            crate::testkit::shared_file("era/cldr-core-48.2.0_calendarData_japanese.json")
+        else {
             return;
         };
+        let text = std::fs::read_to_string(&path).unwrap();
         assert!(
             text.contains("\"_start\": \"1868-10-23\""),
             "CLDR 明治 start"

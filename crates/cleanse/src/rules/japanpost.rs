@@ -37,13 +37,14 @@ fn records(text: &str) -> Vec<Vec<String>> {
 
 #[test]
 fn ken_all_readings_match_japan_posts_utf8_edition() {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/testdata/japanpost");
-    let (Some(ken), Some(utf)) = (
-        unzip_first(&dir.join("ken_all.zip")),
-        unzip_first(&dir.join("utf_ken_all.zip")),
-    ) else {
-        eprintln!("skipped: {} not present", dir.display());
+    let Some(ken) = crate::testkit::shared_file("japanpost/ken_all.zip") else {
         return;
+    };
+    let Some(utf) = crate::testkit::shared_file("japanpost/utf_ken_all.zip") else {
+        return;
+    };
+    let (Some(ken), Some(utf)) = (unzip_first(&ken), unzip_first(&utf)) else {
+        panic!("the Japan Post zips are present but cannot be opened");
     };
     let ken = encoding_rs::SHIFT_JIS
         .decode_without_bom_handling_and_without_replacement(&ken)

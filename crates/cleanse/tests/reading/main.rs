@@ -21,16 +21,12 @@ pub fn testdata(rel: &str) -> Vec<u8> {
     std::fs::read(root().join("testdata").join(rel)).unwrap()
 }
 
-/// The shared public test material, if present.
-pub fn shared() -> Option<PathBuf> {
-    let p = root().join("../shared/testdata");
-    if p.is_dir() {
-        Some(p)
-    } else {
-        println!("note: ../shared/testdata is absent; skipping");
-        None
-    }
-}
+/// Skips (or, under `IKOU_REQUIRE_SHARED=1`, fails) the tests that need the shared material.
+#[path = "../../src/testkit.rs"]
+mod testkit;
+/// The shared public test material (`../shared/testdata`): `None` after a reported skip
+/// (a failure under `IKOU_REQUIRE_SHARED=1`) when it is absent.
+pub use testkit::shared;
 
 /// A bundled layout.
 pub fn layout(id: &str) -> ikou_layout_spec::Layout {

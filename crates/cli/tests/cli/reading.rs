@@ -1,6 +1,6 @@
 //! `ikou detect`, `ikou inspect`, `ikou gaiji` (issue 3).
 
-use crate::util::{ikou, shared, tempdir};
+use crate::util::{ikou, shared, skip, tempdir};
 
 const BAD: [&str; 10] = [
     "testdata/bad/empty.dat",
@@ -317,7 +317,6 @@ fn help_has_examples() {
 #[test]
 fn japanpost_detects_as_cp932() {
     let Some(dir) = shared() else {
-        println!("note: ../shared/testdata absent; skipping");
         return;
     };
     let out = tempdir("japanpost-cli");
@@ -334,9 +333,16 @@ fn japanpost_detects_as_cp932() {
                 out.to_str().unwrap(),
             ])
             .status();
-        if !matches!(st, Ok(s) if s.success()) {
-            println!("note: no unzip tool; skipping");
-            return;
+        match st {
+            Ok(s) if s.success() => {}
+            // `unzip` ran and failed: the zip or the tool is broken, not missing.
+            Ok(s) => panic!("unzip {zip} failed: {s}"),
+            Err(e) => {
+                skip(&format!(
+                    "cannot run the `unzip` tool ({e}); apt-get install unzip"
+                ));
+                return;
+            }
         }
         let r = ikou(&["detect", out.join(name).to_str().unwrap(), "--json"]).expect(0);
         let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();

@@ -66,11 +66,14 @@ pub fn root() -> PathBuf {
         .expect("root")
 }
 
-/// The shared public test material (`../shared/testdata`), if present.
-pub fn shared() -> Option<PathBuf> {
-    let p = root().join("../shared/testdata");
-    p.is_dir().then_some(p)
-}
+/// Skips (or, under `IKOU_REQUIRE_SHARED=1`, fails) a test that cannot run; the same code as
+/// ikou-cleanse's unit tests use.
+#[path = "../../../cleanse/src/testkit.rs"]
+mod testkit;
+/// The shared public test material (`../shared/testdata`): `None` after a reported skip
+/// (a failure under `IKOU_REQUIRE_SHARED=1`) when it is absent. [`skip`]: report a test
+/// that cannot run for another reason (no Chromium, no `unzip`).
+pub use testkit::{shared, skip};
 
 /// A fresh temporary directory under the target dir, removed and recreated.
 pub fn tempdir(name: &str) -> PathBuf {
