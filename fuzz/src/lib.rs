@@ -1,5 +1,8 @@
-//! Shared helpers of the ikou fuzz targets: the layouts the framing target cycles through and
+//! Shared helpers of the ikou fuzz targets: the invariants they check (`checks`, also replayed
+//! by `cargo test`), the layouts the framing target cycles through and
 //! a reader that hands out bytes in fuzzer-chosen chunk sizes.
+
+pub mod checks;
 
 use ikou_layout_spec::{parse_layout, Catalog, Layout};
 use std::io::Read;

@@ -1,6 +1,7 @@
 //! The one integration-test binary: drives the `ikou` binary as a user would.
 
 mod convert;
+mod fuzz_regressions;
 mod hardening;
 mod layouts;
 mod normalize;
