@@ -48,3 +48,6 @@ pub mod sample;
 pub mod setup;
 pub mod sink;
 pub mod verify;
+
+#[cfg(test)]
+mod guard_tests;

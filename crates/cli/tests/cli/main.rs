@@ -3,6 +3,7 @@
 mod convert;
 mod fuzz_regressions;
 mod hardening;
+mod issue19;
 mod layouts;
 mod normalize;
 mod reading;
