@@ -58,7 +58,15 @@ pub fn skip(reason: &str) {
 pub fn shared_root() -> PathBuf {
     match std::env::var_os("IKOU_SHARED_DIR").filter(|v| !v.is_empty()) {
         Some(d) => PathBuf::from(d),
-        None => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared"),
+        // crates/<crate> → the workspace root → the directory that holds it.
+        None => {
+            let crate_dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+            crate_dir
+                .ancestors()
+                .nth(3)
+                .unwrap_or(crate_dir)
+                .join("shared")
+        }
     }
 }
 
