@@ -261,4 +261,26 @@ mod tests {
             "codes with remainder 0: {remainder_zero}"
         );
     }
+
+    /// Issue 19 (cargo-mutants survivor): the messages users read, one per error kind
+    /// (`Display` returning nothing survived the suite).
+    #[test]
+    fn issue19_check_errors_say_what_is_wrong() {
+        assert_eq!(
+            check_individual_number("12345678901")
+                .unwrap_err()
+                .to_string(),
+            "must have 12 digits"
+        );
+        assert_eq!(
+            check_lg_code("01a002").unwrap_err().to_string(),
+            "character 3 is not a digit"
+        );
+        assert_eq!(
+            check_individual_number("123456789019")
+                .unwrap_err()
+                .to_string(),
+            "the check digit does not match"
+        );
+    }
 }

@@ -63,4 +63,17 @@ mod tests {
         assert_eq!(mask("平成元年１月８日"), "＊＊＊＊＊＊＊＊");
         assert_eq!(mask("ナカムラ　ヒロシ"), "＊＊＊＊　＊＊＊");
     }
+
+    /// Issue 19 (cargo-mutants survivors): full-width vs half-width at the boundary of
+    /// `is_halfwidth` (U+10FF is narrow, U+1100 ᄀ is wide), Latin letters outside ASCII, and
+    /// kana marks that are not letters (゛, the combining U+3099 of a decomposed ガ), which are
+    /// masked like the kana they belong to.
+    #[test]
+    fn issue19_width_boundary_latin_and_kana_marks() {
+        assert_eq!(mask("José"), "****");
+        assert_eq!(mask("Ωμ"), "**");
+        assert_eq!(mask("\u{10FF}\u{1100}"), "*＊");
+        assert_eq!(mask("カ\u{3099}ト"), "＊＊＊");
+        assert_eq!(mask("か゛"), "＊＊");
+    }
 }
