@@ -1254,4 +1254,44 @@ mod tests {
             assert!(text.contains(&needle), "{needle} not in CLDR data");
         }
     }
+
+    /// Issue 19 (cargo-mutants survivors, 2026-12-04): the text forms other crates show
+    /// (era names, precision, ISO dates, error messages) and the Gregorian year of a 和暦
+    /// year were not checked by any test of this crate.
+    #[test]
+    fn issue19_text_forms_and_gregorian_year() {
+        assert_eq!(Era::Meiji.to_string(), "明治");
+        assert_eq!(Era::Reiwa.to_string(), "令和");
+        assert_eq!(Precision::Day.as_str(), "day");
+        assert_eq!(Precision::Month.as_str(), "month");
+        assert_eq!(Precision::Year.as_str(), "year");
+        let d = Date::new(1989, 1, 8).unwrap();
+        assert_eq!(d.to_string(), "1989-01-08");
+        // Every year is four digits; a year past 9999 (the fields are public) in full.
+        let year = |year| Date {
+            year,
+            month: None,
+            day: None,
+        };
+        assert_eq!(year(5).to_iso(), "0005");
+        assert_eq!(year(800).to_iso(), "0800");
+        assert_eq!(year(9999).to_iso(), "9999");
+        assert_eq!(year(12345).to_iso(), "12345");
+        for (date, era, y, greg) in [
+            ((1989, 1, 7), Era::Showa, 64, 1989),
+            ((1989, 1, 8), Era::Heisei, 1, 1989),
+            ((2025, 4, 1), Era::Reiwa, 7, 2025),
+            ((1926, 12, 25), Era::Showa, 1, 1926),
+        ] {
+            let w = to_wareki(Date::new(date.0, date.1, date.2).unwrap()).unwrap();
+            assert_eq!((w.era, w.year), (era, y), "{date:?}");
+            assert_eq!(w.gregorian_year(), greg, "{date:?}");
+        }
+        let e = parse("1989/02/30", Auto, Strict).unwrap_err();
+        assert_eq!(e.to_string(), format!("{}: {}", e.kind, e.message));
+        assert_eq!(
+            e.to_string(),
+            "date.day_out_of_range: day out of range for its month"
+        );
+    }
 }
