@@ -1294,4 +1294,14 @@ mod tests {
             "date.day_out_of_range: day out of range for its month"
         );
     }
+
+    /// Issue 19 (cargo-mutants survivor): the dash variants read as `-` (HYPHEN U+2010,
+    /// NON-BREAKING HYPHEN U+2011, MINUS SIGN U+2212, full-width U+FF0D).
+    #[test]
+    fn issue19_dash_variants_are_separators() {
+        for dash in ['-', '\u{2010}', '\u{2011}', '\u{2212}', '\u{FF0D}'] {
+            let s = format!("1989{dash}01{dash}08");
+            assert_eq!(iso(&s), "1989-01-08", "{s:?}");
+        }
+    }
 }
