@@ -1467,6 +1467,7 @@ pub fn import_sheet(sheet: &Sheet, opts: &ImportOptions) -> Result<Imported, Imp
             padding: Padding::Spaces,
             zero_pad: false,
             note: (!notes.is_empty()).then(|| notes.join("; ")),
+            official: None,
         });
         offset += span;
     }
@@ -1516,6 +1517,7 @@ pub fn import_sheet(sheet: &Sheet, opts: &ImportOptions) -> Result<Imported, Imp
         items,
         record_types: None,
         note: Some(note),
+        official: None,
     };
     // The importer's output must pass the same checks as a hand-written spec.
     let text = layout_to_toml(&layout);
