@@ -444,3 +444,47 @@ fn a_header_without_items_is_an_error() {
         other => panic!("{other:?}"),
     }
 }
+
+// ---------------------------------------------------------------------------------------
+// issue 13: the official item-definition form
+
+/// The shared public test material (`../shared/testdata` beside the workspace, or
+/// `$IKOU_SHARED_DIR/testdata`); `None` (the caller prints that it skipped) when absent,
+/// a failure when `IKOU_REQUIRE_SHARED=1`.
+fn shared() -> Option<std::path::PathBuf> {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let p = match std::env::var_os("IKOU_SHARED_DIR") {
+        Some(d) => std::path::PathBuf::from(d).join("testdata"),
+        None => root.join("../shared/testdata"),
+    };
+    if p.is_dir() {
+        return Some(p);
+    }
+    assert!(
+        std::env::var("IKOU_REQUIRE_SHARED").as_deref() != Ok("1"),
+        "IKOU_REQUIRE_SHARED=1 but {} is missing",
+        p.display()
+    );
+    None
+}
+
+fn official_book() -> Option<(Vec<u8>, official::OfficialBook)> {
+    let Some(dir) = shared() else {
+        eprintln!("SKIPPED: ../shared/testdata is absent (set IKOU_SHARED_DIR or IKOU_REQUIRE_SHARED=1)");
+        return None;
+    };
+    let path = dir.join("digital-agency/atenabango-kanri_item-definition.xlsx");
+    let bytes = std::fs::read(&path).unwrap();
+    let book = official::import_official(&bytes, "atenabango-kanri_item-definition.xlsx", None).unwrap();
+    Some((bytes, book))
+}
+
+#[test]
+fn issue13_debug_dump() {
+    let Some((_, book)) = official_book() else { return };
+    for w in &book.warnings { eprintln!("W {w}"); }
+    for l in &book.layouts { eprintln!("{}", book.layout_toml(l)); }
+    for t in &book.code_tables { eprintln!("{:?}", t); }
+    eprintln!("{:?}", book.refinements);
+    eprintln!("{:?}", book.sheets);
+}

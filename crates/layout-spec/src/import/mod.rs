@@ -43,6 +43,8 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt;
 use std::io::{Cursor, Read};
 
+pub mod official;
+
 /// How many rows from the top are searched for the header row.
 pub const HEADER_SEARCH_ROWS: u32 = 30;
 /// The largest uncompressed size of one XML part of a workbook (32 MiB).
@@ -99,6 +101,16 @@ pub enum ImportError {
     NoHeader {
         /// Which sheet(s) or file.
         place: String,
+    },
+    /// An item sheet of the official form lacks columns the importer cannot do without.
+    #[error("sheet 「{sheet}」: the header (row {row}) has no column {missing}")]
+    MissingColumns {
+        /// The sheet.
+        sheet: String,
+        /// The header row.
+        row: u32,
+        /// The missing columns' titles, comma-separated.
+        missing: String,
     },
     /// The header row was found but no row below it could be read as an item.
     #[error("no item could be read below the header row {header_row} ({warnings} row(s) skipped)")]
