@@ -1208,7 +1208,11 @@ fn build_official_item(
             } else if (0..=i64::from(MAX_ITEM_LENGTH)).contains(&n) {
                 Some(Some(n as u32))
             } else {
-                ctx.push(sspan, item, invalid("scale", format!("{n} is out of range")));
+                ctx.push(
+                    sspan,
+                    item,
+                    invalid("scale", format!("{n} is out of range")),
+                );
                 None
             }
         }
@@ -1217,7 +1221,10 @@ fn build_official_item(
         ctx.push(
             span,
             item,
-            invalid("conditional", "an item is either required or conditional, not both"),
+            invalid(
+                "conditional",
+                "an item is either required or conditional, not both",
+            ),
         );
         return None;
     }

@@ -470,21 +470,32 @@ fn shared() -> Option<std::path::PathBuf> {
 
 fn official_book() -> Option<(Vec<u8>, official::OfficialBook)> {
     let Some(dir) = shared() else {
-        eprintln!("SKIPPED: ../shared/testdata is absent (set IKOU_SHARED_DIR or IKOU_REQUIRE_SHARED=1)");
+        eprintln!(
+            "SKIPPED: ../shared/testdata is absent (set IKOU_SHARED_DIR or IKOU_REQUIRE_SHARED=1)"
+        );
         return None;
     };
     let path = dir.join("digital-agency/atenabango-kanri_item-definition.xlsx");
     let bytes = std::fs::read(&path).unwrap();
-    let book = official::import_official(&bytes, "atenabango-kanri_item-definition.xlsx", None).unwrap();
+    let book =
+        official::import_official(&bytes, "atenabango-kanri_item-definition.xlsx", None).unwrap();
     Some((bytes, book))
 }
 
 #[test]
 fn issue13_debug_dump() {
-    let Some((_, book)) = official_book() else { return };
-    for w in &book.warnings { eprintln!("W {w}"); }
-    for l in &book.layouts { eprintln!("{}", book.layout_toml(l)); }
-    for t in &book.code_tables { eprintln!("{:?}", t); }
+    let Some((_, book)) = official_book() else {
+        return;
+    };
+    for w in &book.warnings {
+        eprintln!("W {w}");
+    }
+    for l in &book.layouts {
+        eprintln!("{}", book.layout_toml(l));
+    }
+    for t in &book.code_tables {
+        eprintln!("{:?}", t);
+    }
     eprintln!("{:?}", book.refinements);
     eprintln!("{:?}", book.sheets);
 }

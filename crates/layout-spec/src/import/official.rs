@@ -38,7 +38,11 @@ impl fmt::Display for BookWarning {
         if self.row == 0 {
             write!(f, "sheet 「{}」: {}", self.sheet, self.message)
         } else {
-            write!(f, "sheet 「{}」 row {}: {}", self.sheet, self.row, self.message)
+            write!(
+                f,
+                "sheet 「{}」 row {}: {}",
+                self.sheet, self.row, self.message
+            )
         }
     }
 }
@@ -157,7 +161,10 @@ impl OfficialBook {
 
     /// The file name (without directory) a layout is written to: its id's name + `.toml`.
     pub fn layout_file_name(layout: &Layout) -> String {
-        let name = layout.id.split_once('/').map_or(layout.id.as_str(), |x| x.1);
+        let name = layout
+            .id
+            .split_once('/')
+            .map_or(layout.id.as_str(), |x| x.1);
         format!("{name}.toml")
     }
 }
@@ -329,10 +336,7 @@ fn find_header(sheet: &Sheet) -> Option<Header> {
                 f.contains("名称") || f.contains("主キー") || f.contains("外部キー") || f == "LV1"
             })
         });
-        let width = row
-            .cells
-            .len()
-            .max(sub_row.map_or(0, |r| r.cells.len()));
+        let width = row.cells.len().max(sub_row.map_or(0, |r| r.cells.len()));
         let mut cols: BTreeMap<C, Vec<usize>> = BTreeMap::new();
         let mut carried = String::new();
         for c in 0..width {
@@ -470,7 +474,11 @@ fn valid_date(s: &str) -> bool {
     let (Some(y), Some(m), Some(d)) = (num(0..4), num(5..7), num(8..10)) else {
         return false;
     };
-    if !s.bytes().enumerate().all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit()) {
+    if !s
+        .bytes()
+        .enumerate()
+        .all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit())
+    {
         return false;
     }
     let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
@@ -491,7 +499,9 @@ fn valid_time(s: &str) -> bool {
     }
     let limits = [23, 59, 59];
     parts.iter().zip(limits).all(|(p, max)| {
-        p.len() == 2 && p.bytes().all(|b| b.is_ascii_digit()) && p.parse::<u32>().is_ok_and(|n| n <= max)
+        p.len() == 2
+            && p.bytes().all(|b| b.is_ascii_digit())
+            && p.parse::<u32>().is_ok_and(|n| n <= max)
     })
 }
 
@@ -572,7 +582,11 @@ pub fn check_value(dt: DataType, length: u32, scale: Option<u32>, v: &str) -> Re
 /// The values of a サンプル値 cell: one per line; a line `・label：value` is a labelled
 /// example whose value follows the last `：`.
 fn sample_values(cell: &str) -> Vec<String> {
-    let lines: Vec<&str> = cell.split('\n').map(str::trim_end).filter(|l| !l.is_empty()).collect();
+    let lines: Vec<&str> = cell
+        .split('\n')
+        .map(str::trim_end)
+        .filter(|l| !l.is_empty())
+        .collect();
     if lines.len() <= 1 {
         return lines.into_iter().map(str::to_string).collect();
     }
@@ -603,8 +617,17 @@ struct CodeList {
 fn split_prefixed(id: &str) -> (String, Option<String>) {
     let t = fold(id);
     let t = t.trim();
-    let d: String = t.chars().rev().take_while(char::is_ascii_digit).collect::<Vec<_>>().into_iter().rev().collect();
-    let prefix = t[..t.len() - d.len()].trim_end_matches(['_', '-', ':', '：', ' ']).to_string();
+    let d: String = t
+        .chars()
+        .rev()
+        .take_while(char::is_ascii_digit)
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .collect();
+    let prefix = t[..t.len() - d.len()]
+        .trim_end_matches(['_', '-', ':', '：', ' '])
+        .to_string();
     if d.is_empty() {
         (prefix, None)
     } else {
@@ -628,9 +651,19 @@ fn read_code_sheet(
     let mut gyomu = None;
     for (i, r) in sheet.rows.iter().enumerate().take(10) {
         if let Some(c) = r.cells.iter().position(|x| fold(x) == "業務名") {
-            let right = r.cells.iter().skip(c + 1).find(|x| !x.trim().is_empty() && fold(x) != "業務名");
-            let below = sheet.rows.get(i + 1).map(|b| b.cell(c).trim()).filter(|x| !x.is_empty());
-            gyomu = right.map(|s| s.trim().to_string()).or(below.map(str::to_string));
+            let right = r
+                .cells
+                .iter()
+                .skip(c + 1)
+                .find(|x| !x.trim().is_empty() && fold(x) != "業務名");
+            let below = sheet
+                .rows
+                .get(i + 1)
+                .map(|b| b.cell(c).trim())
+                .filter(|x| !x.is_empty());
+            gyomu = right
+                .map(|s| s.trim().to_string())
+                .or(below.map(str::to_string));
             break;
         }
     }
@@ -641,12 +674,20 @@ fn read_code_sheet(
         .take_while(|(_, r)| r.number <= HEADER_SEARCH_ROWS)
         .find(|(_, r)| r.cells.iter().any(|c| fold(c) == "コードID"))
     else {
-        warn(warnings, 0, "no header row with コードID: sheet not imported".into());
+        warn(
+            warnings,
+            0,
+            "no header row with コードID: sheet not imported".into(),
+        );
         return (Vec::new(), gyomu);
     };
     let find = |w: &str| header.cells.iter().position(|c| fold(c) == w);
     let (Some(id_col), Some(val_col)) = (find("コードID"), find("コード値")) else {
-        warn(warnings, header.number, "the header has no コード値 column: sheet not imported".into());
+        warn(
+            warnings,
+            header.number,
+            "the header has no コード値 column: sheet not imported".into(),
+        );
         return (Vec::new(), gyomu);
     };
     let name_col = find("コード名");
@@ -668,12 +709,20 @@ fn read_code_sheet(
             let (prefix, num) = split_prefixed(id);
             let biz = biz_col.map_or("", |c| row.cell(c).trim());
             let biz = if linked {
-                if prefix.is_empty() { biz.to_string() } else { prefix }
+                if prefix.is_empty() {
+                    biz.to_string()
+                } else {
+                    prefix
+                }
             } else {
                 String::new()
             };
             let Some(num) = num else {
-                warn(warnings, row.number, format!("コードID 「{id}」 has no number: row skipped"));
+                warn(
+                    warnings,
+                    row.number,
+                    format!("コードID 「{id}」 has no number: row skipped"),
+                );
                 continue;
             };
             let key = (biz, num);
@@ -690,18 +739,33 @@ fn read_code_sheet(
             }
         }
         let Some(list) = lists.last_mut() else {
-            warn(warnings, row.number, "a code value before any コードID: row skipped".into());
+            warn(
+                warnings,
+                row.number,
+                "a code value before any コードID: row skipped".into(),
+            );
             continue;
         };
         if list.own {
             continue; // 999: the municipality's own codes; the sheet shows a placeholder
         }
         if value.is_empty() {
-            warn(warnings, row.number, format!("code list {}: no コード値: row skipped", list.code_id));
+            warn(
+                warnings,
+                row.number,
+                format!("code list {}: no コード値: row skipped", list.code_id),
+            );
             continue;
         }
         if list.entries.iter().any(|(v, _)| v == value) {
-            warn(warnings, row.number, format!("code list {}: value 「{value}」 repeated: row skipped", list.code_id));
+            warn(
+                warnings,
+                row.number,
+                format!(
+                    "code list {}: value 「{value}」 repeated: row skipped",
+                    list.code_id
+                ),
+            );
             continue;
         }
         list.entries.push((value.to_string(), meaning.to_string()));
@@ -723,7 +787,9 @@ fn table_name(gyomu_code: &str, linked_index: Option<usize>, num: &str) -> Strin
 /// Whether a workbook is in the official form: a sheet with the official header
 /// (データ項目ID, データ型).
 pub fn is_official_form(sheets: &[Sheet]) -> bool {
-    sheets.iter().any(|s| find_header(s).is_some_and(|h| h.cols.contains_key(&C::Key)))
+    sheets
+        .iter()
+        .any(|s| find_header(s).is_some_and(|h| h.cols.contains_key(&C::Key)))
 }
 
 fn role(sheet: &Sheet) -> SheetRole {
@@ -793,7 +859,10 @@ pub fn import_official(
                     gyomu_name = g;
                 }
                 for l in lists {
-                    code_sheets.insert((is_linked, l.key.0.clone(), l.key.1.clone()), sheet.name.clone());
+                    code_sheets.insert(
+                        (is_linked, l.key.0.clone(), l.key.1.clone()),
+                        sheet.name.clone(),
+                    );
                     if is_linked {
                         linked.push(l);
                     } else {
@@ -803,7 +872,11 @@ pub fn import_official(
             }
             SheetRole::Items => {
                 if title.is_empty() {
-                    if let Some(t) = sheet.rows.first().and_then(|r| r.cells.iter().find(|c| !c.trim().is_empty())) {
+                    if let Some(t) = sheet
+                        .rows
+                        .first()
+                        .and_then(|r| r.cells.iter().find(|c| !c.trim().is_empty()))
+                    {
                         title = t.trim().trim_start_matches('■').to_string();
                     }
                 }
@@ -814,7 +887,8 @@ pub fn import_official(
     }
     if !roles.iter().any(|(_, r)| *r == SheetRole::Items) {
         return Err(ImportError::NoHeader {
-            place: "the workbook (no sheet in the official form with データ項目ID and データ型)".into(),
+            place: "the workbook (no sheet in the official form with データ項目ID and データ型)"
+                .into(),
         });
     }
     if rows.is_empty() {
@@ -900,7 +974,9 @@ pub fn import_official(
         let mut m: HashMap<String, Vec<String>> = HashMap::new();
         for r in &rows {
             if r.item.official.as_ref().is_some_and(|o| o.primary_key) {
-                m.entry(r.item.key.clone()).or_default().push(r.group.clone());
+                m.entry(r.item.key.clone())
+                    .or_default()
+                    .push(r.group.clone());
             }
         }
         m
@@ -925,7 +1001,9 @@ pub fn import_official(
                     message: m,
                 })
             };
-            let Some(o) = item.official.as_mut() else { continue };
+            let Some(o) = item.official.as_mut() else {
+                continue;
+            };
             // Code table.
             if let Some(code) = o.code_id.clone() {
                 let (p, num) = split_prefixed(&code);
@@ -940,12 +1018,19 @@ pub fn import_official(
                                 format!(
                                     "「{}」: code list 「{code}」 is not in {}: no code table tied",
                                     item.name,
-                                    if is_linked { "コード一覧（連携）" } else { "コード一覧（個別）" }
+                                    if is_linked {
+                                        "コード一覧（連携）"
+                                    } else {
+                                        "コード一覧（個別）"
+                                    }
                                 ),
                             ),
                         }
                     }
-                    None => warn(&mut warnings, format!("「{}」: コード 「{code}」 is not a code-list id", item.name)),
+                    None => warn(
+                        &mut warnings,
+                        format!("「{}」: コード 「{code}」 is not a code-list id", item.name),
+                    ),
                 }
             }
             // Foreign key.
@@ -984,17 +1069,33 @@ pub fn import_official(
                 if let Err(e) = check_value(dt, length, scale, &v) {
                     warn(
                         &mut warnings,
-                        format!("「{}」: サンプル値 「{v}」 does not fit {} {}: {e}", item.name, dt, length),
+                        format!(
+                            "「{}」: サンプル値 「{v}」 does not fit {} {}: {e}",
+                            item.name, dt, length
+                        ),
                     );
-                } else if let Some(t) = item.code_table.as_ref().and_then(|t| code_tables.iter().find(|c| &c.table.name == t)) {
+                } else if let Some(t) = item
+                    .code_table
+                    .as_ref()
+                    .and_then(|t| code_tables.iter().find(|c| &c.table.name == t))
+                {
                     if !t.table.contains(&v) {
-                        warn(&mut warnings, format!("「{}」: サンプル値 「{v}」 is not in code list {}", item.name, t.code_id));
+                        warn(
+                            &mut warnings,
+                            format!(
+                                "「{}」: サンプル値 「{v}」 is not in code list {}",
+                                item.name, t.code_id
+                            ),
+                        );
                     }
                 }
             }
             items.push(item);
         }
-        if !items.iter().any(|i| i.official.as_ref().is_some_and(|o| o.primary_key)) {
+        if !items
+            .iter()
+            .any(|i| i.official.as_ref().is_some_and(|o| o.primary_key))
+        {
             warnings.push(BookWarning {
                 sheet: sheet_name.clone(),
                 row: 0,
@@ -1075,7 +1176,10 @@ fn read_item_sheet(
             warnings.push(BookWarning {
                 sheet: sheet.name.clone(),
                 row: header.row,
-                message: format!("column 「{}」 not found: left empty for every item", c.title()),
+                message: format!(
+                    "column 「{}」 not found: left empty for every item",
+                    c.title()
+                ),
             });
         }
     }
@@ -1092,7 +1196,11 @@ fn read_item_sheet(
     for row in sheet.rows.iter().filter(|r| r.number > header.last_row) {
         if ended {
             if row.cells.iter().any(|c| !c.trim().is_empty()) {
-                warn(warnings, row.number, "a row below the end marker: not read".into());
+                warn(
+                    warnings,
+                    row.number,
+                    "a row below the end marker: not read".into(),
+                );
             }
             continue;
         }
@@ -1103,7 +1211,11 @@ fn read_item_sheet(
             .map(|v| v.iter().map(|&i| row.cell(i)).collect())
             .unwrap_or_default();
         if is_end_marker_row(row) || is_marker(get(C::Name)) {
-            warn(warnings, row.number, "end marker row (e): the item table ends here".into());
+            warn(
+                warnings,
+                row.number,
+                "end marker row (e): the item table ends here".into(),
+            );
             ended = true;
             continue;
         }
@@ -1113,29 +1225,59 @@ fn read_item_sheet(
             continue;
         }
         if name.is_empty() {
-            warn(warnings, row.number, "no データ項目 (name): row skipped".into());
+            warn(
+                warnings,
+                row.number,
+                "no データ項目 (name): row skipped".into(),
+            );
             continue;
         }
         let Some(item_id) = item_id(&id_cells) else {
-            warn(warnings, row.number, format!("「{name}」: データ項目ID 「{}」 is not 3 + 5 digits: row skipped", id_cells.concat()));
+            warn(
+                warnings,
+                row.number,
+                format!(
+                    "「{name}」: データ項目ID 「{}」 is not 3 + 5 digits: row skipped",
+                    id_cells.concat()
+                ),
+            );
             continue;
         };
         if !seen_ids.insert(item_id.clone()) {
-            warn(warnings, row.number, format!("「{name}」: データ項目ID {item_id} repeated: row skipped"));
+            warn(
+                warnings,
+                row.number,
+                format!("「{name}」: データ項目ID {item_id} repeated: row skipped"),
+            );
             continue;
         }
         let key = fold(get(C::Key)).to_lowercase();
         if !valid_key(&key) {
-            warn(warnings, row.number, format!("「{name}」: データ項目（ローマ字） 「{}」 is not a usable key: row skipped", get(C::Key)));
+            warn(
+                warnings,
+                row.number,
+                format!(
+                    "「{name}」: データ項目（ローマ字） 「{}」 is not a usable key: row skipped",
+                    get(C::Key)
+                ),
+            );
             continue;
         }
         let group = get(C::Group).to_string();
         if group.is_empty() {
-            warn(warnings, row.number, format!("「{name}」: no グループ 名称: row skipped"));
+            warn(
+                warnings,
+                row.number,
+                format!("「{name}」: no グループ 名称: row skipped"),
+            );
             continue;
         }
         if !seen_keys.insert((group.clone(), key.clone())) {
-            warn(warnings, row.number, format!("「{name}」: key `{key}` repeated in group 「{group}」: row skipped"));
+            warn(
+                warnings,
+                row.number,
+                format!("「{name}」: key `{key}` repeated in group 「{group}」: row skipped"),
+            );
             continue;
         }
         let Some(dt) = DataType::parse(type_text) else {
@@ -1149,26 +1291,46 @@ fn read_item_sheet(
                 DataType::Time => (8, None),
                 DataType::Year => (4, None),
                 _ => {
-                    warn(warnings, row.number, format!("「{name}」: no 桁数: row skipped"));
+                    warn(
+                        warnings,
+                        row.number,
+                        format!("「{name}」: no 桁数: row skipped"),
+                    );
                     continue;
                 }
             }
         } else if dt == DataType::Decimal {
-            let (n, m) = length_text.split_once([',', '.', '、']).unwrap_or((&length_text, "0"));
+            let (n, m) = length_text
+                .split_once([',', '.', '、'])
+                .unwrap_or((&length_text, "0"));
             match (leading_number(n), leading_number(m)) {
-                (Some((n, false)), Some((m, false))) if (1..=i64::from(MAX_ITEM_LENGTH)).contains(&n) && m <= n.max(64) => {
+                (Some((n, false)), Some((m, false)))
+                    if (1..=i64::from(MAX_ITEM_LENGTH)).contains(&n) && m <= n.max(64) =>
+                {
                     (n as u32, Some(m as u32))
                 }
                 _ => {
-                    warn(warnings, row.number, format!("「{name}」: 桁数 「{length_text}」 is not `n,m` for 9V: row skipped"));
+                    warn(
+                        warnings,
+                        row.number,
+                        format!(
+                            "「{name}」: 桁数 「{length_text}」 is not `n,m` for 9V: row skipped"
+                        ),
+                    );
                     continue;
                 }
             }
         } else {
             match leading_number(&length_text) {
-                Some((n, false)) if (1..=i64::from(MAX_ITEM_LENGTH)).contains(&n) => (n as u32, None),
+                Some((n, false)) if (1..=i64::from(MAX_ITEM_LENGTH)).contains(&n) => {
+                    (n as u32, None)
+                }
                 _ => {
-                    warn(warnings, row.number, format!("「{name}」: 桁数 「{length_text}」 is not a length: row skipped"));
+                    warn(
+                        warnings,
+                        row.number,
+                        format!("「{name}」: 桁数 「{length_text}」 is not a length: row skipped"),
+                    );
                     continue;
                 }
             }
@@ -1184,9 +1346,17 @@ fn read_item_sheet(
             }
         };
         let description = get(C::Description);
-        let cond = if conditional { condition(description) } else { None };
+        let cond = if conditional {
+            condition(description)
+        } else {
+            None
+        };
         if conditional && cond.is_none() {
-            warn(warnings, row.number, format!("「{name}」: 条件付き必須 without a ※※ condition in 項目説明"));
+            warn(
+                warnings,
+                row.number,
+                format!("「{name}」: 条件付き必須 without a ※※ condition in 項目説明"),
+            );
         }
         let repeat_text = get(C::Repeat);
         let repeat = if repeat_text.is_empty() {
@@ -1195,7 +1365,13 @@ fn read_item_sheet(
             match leading_number(repeat_text) {
                 Some((n, false)) if (1..=i64::from(MAX_REPEAT)).contains(&n) => n as u32,
                 _ => {
-                    warn(warnings, row.number, format!("「{name}」: 繰り返し 「{repeat_text}」 not understood: taken as 1"));
+                    warn(
+                        warnings,
+                        row.number,
+                        format!(
+                            "「{name}」: 繰り返し 「{repeat_text}」 not understood: taken as 1"
+                        ),
+                    );
                     1
                 }
             }
@@ -1203,7 +1379,14 @@ fn read_item_sheet(
         let flag = |warnings: &mut Vec<BookWarning>, c: C| -> bool {
             let t = get(c);
             mark(t).unwrap_or_else(|| {
-                warn(warnings, row.number, format!("「{name}」: {} 「{t}」 is not ○ or empty: taken as empty", c.title()));
+                warn(
+                    warnings,
+                    row.number,
+                    format!(
+                        "「{name}」: {} 「{t}」 is not ○ or empty: taken as empty",
+                        c.title()
+                    ),
+                );
                 false
             })
         };
@@ -1221,7 +1404,10 @@ fn read_item_sheet(
             note.push_str("備考: ");
             note.push_str(remark);
         }
-        let number = item_id.get(3..).and_then(|s| s.parse::<u32>().ok()).unwrap_or(0);
+        let number = item_id
+            .get(3..)
+            .and_then(|s| s.parse::<u32>().ok())
+            .unwrap_or(0);
         let samples = sample_values(get(C::Sample));
         out.push(RowItem {
             row: row.number,
