@@ -317,7 +317,8 @@ impl Header {
     }
 }
 
-/// Finds the official header: a row with データ項目ID and データ型 in the first rows, and the
+/// Finds the official header: a row with データ項目ID and データ型, ローマ字 or グループ in the
+/// first rows, and the
 /// row below it when that row holds sub-titles (名称 / 主キー / 外部キー / LV1).
 fn find_header(sheet: &Sheet) -> Option<Header> {
     let rows = &sheet.rows;
@@ -326,7 +327,8 @@ fn find_header(sheet: &Sheet) -> Option<Header> {
             break;
         }
         let has = |w: &str| row.cells.iter().any(|c| fold(c).contains(w));
-        if !(has("項目ID") && has("データ型")) {
+        if !(has("項目ID") && (has("データ型") || has("ローマ字") || has("グループ")))
+        {
             continue;
         }
         let below = rows.get(i + 1).filter(|r| r.number == row.number + 1);
@@ -1139,6 +1141,16 @@ pub fn import_official(
         let reloaded = crate::parse_layout(&text, "imported").map_err(ImportError::Invalid)?;
         layouts.push(reloaded);
     }
+    // Report rows in sheet and row order.
+    warnings.sort_by_key(|w| {
+        (
+            roles
+                .iter()
+                .position(|(n, _)| *n == w.sheet)
+                .unwrap_or(usize::MAX),
+            w.row,
+        )
+    });
     Ok(OfficialBook {
         file: file.to_string(),
         sha256,
