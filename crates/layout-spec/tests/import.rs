@@ -470,8 +470,12 @@ fn shared() -> Option<std::path::PathBuf> {
 
 fn official_book() -> Option<(Vec<u8>, official::OfficialBook)> {
     let Some(dir) = shared() else {
-        eprintln!(
-            "SKIPPED: ../shared/testdata is absent (set IKOU_SHARED_DIR or IKOU_REQUIRE_SHARED=1)"
+        // Written to stderr directly, past the test harness's capture, so it shows.
+        use std::io::Write as _;
+        let _ = writeln!(
+            std::io::stderr(),
+            "SKIPPED (official workbook tests): ../shared/testdata is absent \
+             (set IKOU_SHARED_DIR=<dir with testdata/>; IKOU_REQUIRE_SHARED=1 makes this a failure)"
         );
         return None;
     };

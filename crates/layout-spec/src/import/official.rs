@@ -1411,7 +1411,7 @@ fn read_item_sheet(
         let remark = get(C::Note);
         if !remark.is_empty() {
             if !note.is_empty() {
-                note.push_str("\n");
+                note.push('\n');
             }
             note.push_str("備考: ");
             note.push_str(remark);
