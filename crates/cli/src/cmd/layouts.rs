@@ -356,7 +356,7 @@ fn import_official_book(
         );
     }
     for w in &book.warnings {
-        let _ = writeln!(s, "not read: {w}");
+        let _ = writeln!(s, "not read: {}", visible(&w.to_string()));
     }
     let _ = writeln!(
         s,
@@ -367,6 +367,19 @@ fn import_official_book(
     );
     print(&s)?;
     Ok(OK)
+}
+
+/// Cell text as it can be printed: control characters (other than tab) as `\u{XX}`.
+fn visible(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if c.is_control() && c != '\t' {
+            let _ = write!(out, "\\u{{{:02X}}}", c as u32);
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 /// Writes `text` to a temporary file beside `path` and renames it into place, so an

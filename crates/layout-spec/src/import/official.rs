@@ -987,7 +987,8 @@ pub fn import_official(
     let mut layouts = Vec::new();
     for g in &groups {
         let id = id_of(g);
-        let mut items = Vec::new();
+        let mut items: Vec<Item> = Vec::new();
+        let mut numbers: HashSet<u32> = HashSet::new();
         let mut sheet_name = String::new();
         for r in rows.iter_mut().filter(|r| &r.group == g) {
             if sheet_name.is_empty() {
@@ -1091,6 +1092,19 @@ pub fn import_official(
                         );
                     }
                 }
+            }
+            // 項目番号 = 項目コード; two 業務コード in one group may share one: renumber.
+            if item.number == 0 || !numbers.insert(item.number) {
+                let next = numbers.iter().max().map_or(1, |m| m + 1);
+                warn(
+                    &mut warnings,
+                    format!(
+                        "「{}」: 項目コード {} is already used in group 「{g}」: numbered {next}",
+                        item.name, item.number
+                    ),
+                );
+                item.number = next;
+                numbers.insert(next);
             }
             items.push(item);
         }
