@@ -46,7 +46,9 @@ pub enum LayoutsCommand {
     /// データ項目（ローマ字）, グループ, データ型 …) is read completely instead: one layout per
     /// グループ with status `official-import`, and the code lists of コード一覧（個別）/（連携）
     /// as code tables, all written into the --out directory; the report lists every file
-    /// written and every row not read (sheet, row, reason).
+    /// written and every row not read (sheet, row, reason). (With --sheet, the generic
+    /// importer reads that one sheet instead.) --id standard/NAME names the layout (NAME-1,
+    /// NAME-2, … for several groups).
     ///
     /// The header row is found by its column titles (項目名/項目名称, データ型/型,
     /// 桁数/バイト数/長さ, 必須, 繰返し, 備考/コード, 項目番号/No) in the first 30 rows;

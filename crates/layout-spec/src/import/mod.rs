@@ -1,6 +1,10 @@
 //! Importing item-definition lists (項目定義書) from Excel workbooks (`.xlsx`) and CSV files
 //! into a layout marked `unverified-transcription`, for the user to review.
 //!
+//! Workbooks in デジタル庁's official form (基本データリスト: データ項目ID, ローマ字, グループ,
+//! データ型 …) are read completely by [`official::import_official`] instead: one layout per
+//! グループ with status `official-import`, and their code lists.
+//!
 //! The ministries publish the 中間標準レイアウト and 基本データリスト item lists as workbooks.
 //! The importer finds the header row by its Japanese column titles (項目名/項目名称,
 //! データ型/型, 桁数/バイト数/長さ, 必須, 繰返し/繰り返し, 備考/コード, 項目番号/No) in the
