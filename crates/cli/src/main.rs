@@ -3,6 +3,7 @@
 
 mod cmd;
 mod exit;
+mod input;
 mod output;
 
 use clap::{Parser, Subcommand};
@@ -56,7 +57,19 @@ enum Command {
     Report(cmd::report::ReportArgs),
 }
 
+/// Turns core dumps off for this process (soft and hard `RLIMIT_CORE` 0): a core file of
+/// an aborted run would hold the personal data it was converting. Unix only; elsewhere
+/// nothing to do. Failing to set it is not fatal (the run is no worse than before).
+fn no_core_dumps() {
+    #[cfg(unix)]
+    {
+        use nix::sys::resource::{setrlimit, Resource};
+        let _ = setrlimit(Resource::RLIMIT_CORE, 0, 0);
+    }
+}
+
 fn main() -> ExitCode {
+    no_core_dumps();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {

@@ -44,7 +44,7 @@ pub fn load_catalog(specs: &[PathBuf]) -> Result<Catalog, SetupError> {
 pub fn load_profile(catalog: &Catalog, profile: &str) -> Result<Profile, SetupError> {
     let path = Path::new(profile);
     let parsed = if profile.ends_with(".toml") || path.is_file() {
-        let text = std::fs::read_to_string(path)
+        let text = ikou_layout_spec::read_spec_file(path)
             .map_err(|e| SetupError::Io(format!("{}: {e}", path.display())))?;
         parse_profile(&text, &path.display().to_string(), catalog)
     } else {
@@ -63,8 +63,7 @@ pub fn load_profile(catalog: &Catalog, profile: &str) -> Result<Profile, SetupEr
 /// # Errors
 /// A table that is missing or broken.
 pub fn load_gaiji(profile: &Profile, over: Option<&Path>) -> Result<GaijiTable, SetupError> {
-    let from_path =
-        |p: &Path| GaijiTable::from_path(p).map_err(|e| SetupError::Spec(e.to_string()));
+    let from_path = |p: &Path| read_gaiji_table(p).map_err(SetupError::Spec);
     if let Some(p) = over {
         return from_path(p);
     }
@@ -86,4 +85,27 @@ pub fn load_gaiji(profile: &Profile, over: Option<&Path>) -> Result<GaijiTable, 
             profile.file
         ))),
     }
+}
+
+/// Reads a 外字 table file (CSV `code,replacement,mj,note`), at most
+/// [`ikou_layout_spec::MAX_SPEC_FILE_BYTES`]; works on pipes and devices.
+///
+/// # Errors
+/// The message: a missing file (with the absolute path looked at), an unreadable, too large
+/// or non-UTF-8 file, or the table's problems with their lines. No message quotes the
+/// file's content beyond the table's own fields.
+pub fn read_gaiji_table(path: &Path) -> Result<GaijiTable, String> {
+    let file = path.display().to_string();
+    let text = ikou_layout_spec::read_spec_file(path).map_err(|e| {
+        if e.kind() == std::io::ErrorKind::NotFound {
+            let looked = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+            format!(
+                "外字 table {file}: no such file (looked for {})",
+                looked.display()
+            )
+        } else {
+            format!("外字 table {file}: {e}")
+        }
+    })?;
+    GaijiTable::parse(&text, &file).map_err(|e| e.to_string())
 }

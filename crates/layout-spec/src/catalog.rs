@@ -4,7 +4,44 @@ use crate::error::{SpecError, SpecErrorKind, SpecErrors, SpecPosition};
 use crate::load::{parse_code_table, parse_layout_lines, ItemLines};
 use crate::model::{CodeTable, Layout};
 use std::collections::BTreeMap;
+use std::io::Read as _;
 use std::path::Path;
+
+/// The largest spec file ikou reads — a layout, a profile, a code table or a 外字 table:
+/// 16 MiB. Real ones are a few hundred KiB at most; the limit keeps a wrong path
+/// (`/dev/zero`, a data file given as a table) from using unbounded memory.
+pub const MAX_SPEC_FILE_BYTES: u64 = 16 << 20;
+
+/// Reads a spec file (layout, profile, code table, 外字 table) as UTF-8 text, reading at
+/// most [`MAX_SPEC_FILE_BYTES`] (+1 to tell that it is larger). Works on pipes and devices
+/// too, and never puts the file's content into an error.
+///
+/// # Errors
+/// The file cannot be opened or read; it is larger than the limit; it is not UTF-8 (the
+/// byte offset is given, not the bytes).
+pub fn read_spec_file(path: &Path) -> std::io::Result<String> {
+    let file = std::fs::File::open(path)?;
+    let mut bytes = Vec::new();
+    file.take(MAX_SPEC_FILE_BYTES + 1).read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > MAX_SPEC_FILE_BYTES {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!(
+                "larger than {} MiB, the limit for a spec or table file",
+                MAX_SPEC_FILE_BYTES >> 20
+            ),
+        ));
+    }
+    String::from_utf8(bytes).map_err(|e| {
+        std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!(
+                "not UTF-8 (at byte {}); save it as UTF-8",
+                e.utf8_error().valid_up_to()
+            ),
+        )
+    })
+}
 
 /// The specs embedded in the binary: `(path under specs/, contents)`.
 ///
@@ -200,7 +237,7 @@ impl Catalog {
         collect_files(path, &mut files, &mut errors);
         for f in files {
             let display = f.display().to_string();
-            match std::fs::read_to_string(&f) {
+            match read_spec_file(&f) {
                 Ok(text) => {
                     if let Err(e) = self.add_text(&display, &text, &display) {
                         errors.extend(e.0);

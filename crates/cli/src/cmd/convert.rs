@@ -165,7 +165,7 @@ pub fn run_convert(args: ConvertArgs) -> CliResult {
         if !i.is_file() {
             return Err(CliError::io(format!(
                 "{}: not a readable file",
-                i.display()
+                crate::output::shown_path(i)
             )));
         }
     }
@@ -270,11 +270,15 @@ fn summary(m: &Manifest, out: &Path) -> String {
         m.timings.records_per_second,
         m.timings.threads
     );
-    let _ = writeln!(s, "  run directory: {}", out.display());
+    let _ = writeln!(s, "  run directory: {}", crate::output::shown_path(out));
     for o in &m.outputs {
         let _ = writeln!(s, "    {:<22} {:>12} bytes", o.name, o.bytes);
     }
-    let _ = writeln!(s, "  check it: ikou verify {}", out.display());
+    let _ = writeln!(
+        s,
+        "  check it: ikou verify {}",
+        crate::output::shown_path(out)
+    );
     s
 }
 
