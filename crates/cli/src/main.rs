@@ -21,6 +21,7 @@ Examples:
   ikou inspect legacy.dat --layout legacy/sample-juki --records 3
   ikou normalize --as kana 'ﾔﾏﾀﾞ ﾀﾛｳ'
   ikou layouts list
+  ikou profiles check my-city.toml
 
 Exit codes: 0 success; 1 finished but found data problems (with --strict, or verify
 mismatch); 2 usage or spec error; 3 I/O error.";
@@ -43,6 +44,9 @@ enum Command {
     /// Work with record layouts: list, show, check and import.
     #[command(subcommand)]
     Layouts(cmd::layouts::LayoutsCommand),
+    /// Work with migration profiles: check them and the files they name.
+    #[command(subcommand)]
+    Profiles(cmd::profiles::ProfilesCommand),
     /// Tell what a file's bytes are: encoding, newlines, record structure, 外字, findings.
     Detect(cmd::detect::DetectArgs),
     /// Look at a file's first records through a layout: items, raw hex, decoded text, findings.
@@ -86,6 +90,7 @@ fn main() -> ExitCode {
         Command::Convert(a) => cmd::convert::run_convert(a),
         Command::Verify(a) => cmd::verify::run(a),
         Command::Layouts(c) => cmd::layouts::run(c),
+        Command::Profiles(c) => cmd::profiles::run(c),
         Command::Detect(a) => cmd::detect::run(a),
         Command::Inspect(a) => cmd::inspect::run(a),
         Command::Gaiji(a) => cmd::gaiji::run(a),

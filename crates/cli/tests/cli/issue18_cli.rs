@@ -524,3 +524,405 @@ fn issue18_item16_file_names_are_escaped_for_the_terminal_and_stored_losslessly(
             .unwrap();
     assert!(m["inputs"][0].get("path_hex").is_none(), "{m}");
 }
+
+/// The bundled profile with some lines replaced.
+fn profile_with(replace: &[(&str, &str)]) -> String {
+    let mut p = std::fs::read_to_string(root().join("specs/profiles/sample-juki.toml")).unwrap();
+    for (from, to) in replace {
+        assert!(p.contains(from), "{from}");
+        p = p.replace(from, to);
+    }
+    p
+}
+
+#[test]
+fn issue18_item11_profile_paths_cannot_escape_and_content_is_never_echoed() {
+    let dir = tempdir("i18-escape");
+    std::fs::create_dir_all(dir.join("specs")).unwrap();
+    std::fs::create_dir_all(dir.join("private")).unwrap();
+    // A file outside the profile's folder whose first line must never be shown.
+    std::fs::write(dir.join("private/secret.csv"), "root:SECRET-HASH:19000::\n").unwrap();
+    let sample = root().join("testdata/sample/juki-1000.dat");
+    let sample = sample.to_str().unwrap();
+    let cases = [
+        "../private/secret.csv".to_string(),
+        dir.join("private/secret.csv").display().to_string(),
+        "../../../../../../../../etc/passwd".to_string(),
+    ];
+    for target in &cases {
+        std::fs::write(
+            dir.join("specs/p.toml"),
+            profile_with(&[(
+                "gaiji_table = \"sample-juki.csv\"",
+                &format!("gaiji_table = \"{target}\""),
+            )]),
+        )
+        .unwrap();
+        for args in [
+            vec!["profiles", "check", "specs/p.toml"],
+            vec![
+                "convert",
+                "--profile",
+                "specs/p.toml",
+                sample,
+                "--out",
+                "run",
+                "-q",
+            ],
+        ] {
+            let r = ikou_in(&dir, &args, None);
+            assert_eq!(r.code, 2, "{target} {args:?}: {}", r.stderr);
+            assert!(
+                r.stderr.contains("outside the profile's folder")
+                    && r.stderr.contains("--allow-outside-specs")
+                    && r.stderr.contains("p.toml:11"),
+                "{target}: {}",
+                r.stderr
+            );
+            for secret in ["SECRET", "root:"] {
+                assert!(
+                    !r.stderr.contains(secret) && !r.stdout.contains(secret),
+                    "{}",
+                    r.stderr
+                );
+            }
+            assert!(!dir.join("run").exists());
+        }
+    }
+    // A symlink inside the folder that points out is refused the same way.
+    #[cfg(unix)]
+    {
+        std::os::unix::fs::symlink(dir.join("private/secret.csv"), dir.join("specs/link.csv"))
+            .unwrap();
+        std::fs::write(
+            dir.join("specs/p.toml"),
+            profile_with(&[(
+                "gaiji_table = \"sample-juki.csv\"",
+                "gaiji_table = \"link.csv\"",
+            )]),
+        )
+        .unwrap();
+        let r = ikou_in(&dir, &["profiles", "check", "specs/p.toml"], None).expect(2);
+        assert!(
+            r.stderr.contains("outside the profile's folder"),
+            "{}",
+            r.stderr
+        );
+    }
+    // With --allow-outside-specs the file is read, and its errors still quote nothing of it.
+    std::fs::write(
+        dir.join("specs/p.toml"),
+        profile_with(&[(
+            "gaiji_table = \"sample-juki.csv\"",
+            "gaiji_table = \"../private/secret.csv\"",
+        )]),
+    )
+    .unwrap();
+    let r = ikou_in(
+        &dir,
+        &["profiles", "check", "specs/p.toml", "--allow-outside-specs"],
+        None,
+    )
+    .expect(2);
+    assert!(
+        r.stderr.contains("secret.csv:1: header must start"),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        !r.stderr.contains("SECRET") && !r.stderr.contains("root:"),
+        "{}",
+        r.stderr
+    );
+    // A table in the profile's folder (or a --specs folder) is fine.
+    std::fs::copy(
+        root().join("specs/gaiji/sample-juki.csv"),
+        dir.join("specs/mine.csv"),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("specs/p.toml"),
+        profile_with(&[(
+            "gaiji_table = \"sample-juki.csv\"",
+            "gaiji_table = \"mine.csv\"",
+        )]),
+    )
+    .unwrap();
+    let r = ikou_in(&dir, &["profiles", "check", "specs/p.toml"], None).expect(0);
+    assert!(
+        r.stdout.contains("mine.csv (12 codes mapped)"),
+        "{}",
+        r.stdout
+    );
+}
+
+/// A fenced block of `lang` that follows `after` in `text`.
+fn block_after<'a>(text: &'a str, after: &str, lang: &str) -> &'a str {
+    let at = text
+        .find(after)
+        .unwrap_or_else(|| panic!("{after} not in README"));
+    let rest = &text[at..];
+    let start = rest.find(&format!("```{lang}\n")).unwrap() + lang.len() + 4;
+    let len = rest[start..].find("```").unwrap();
+    &rest[start..start + len]
+}
+
+#[test]
+fn issue14_profile_worked_example_in_the_readme_runs() {
+    let readme = std::fs::read_to_string(root().join("specs/README.md")).unwrap();
+    let section = readme
+        .split("## Profiles (TOML)")
+        .nth(1)
+        .expect("specs/README.md has a Profiles section");
+    let section = section.split("\n## ").next().unwrap();
+    // Every field of the profile format is documented (the serde structs of
+    // crates/layout-spec/src/profile.rs: RawProfile, RawCharacters, RawDates, OutputForm,
+    // RawMap, Checks, HouseholdCheck) …
+    let fields = [
+        "id",
+        "name",
+        "source",
+        "target",
+        "[characters]",
+        "characters.encoding",
+        "characters.variants",
+        "characters.gaiji_table",
+        "characters.unmapped_gaiji",
+        "[dates]",
+        "dates.policy",
+        "[output]",
+        "output.bom",
+        "output.line_ending",
+        "output.quote",
+        "output.header",
+        "[[map]]",
+        "map.target",
+        "map.from",
+        "map.const",
+        "map.label",
+        "map.translate",
+        "map.join",
+        "map.split",
+        "map.sep",
+        "[checks]",
+        "checks.unique",
+        "checks.household",
+        "checks.not_after",
+    ];
+    for f in fields {
+        assert!(
+            section.contains(&format!("| `{f}` |")),
+            "field {f} is not documented"
+        );
+    }
+    for sub in ["key", "head_item", "head_value"] {
+        assert!(section.contains(sub), "{sub}");
+    }
+    // … and the worked example uses each of them.
+    let csv = block_after(section, "`my-profiles/zokugara-words.csv`", "csv");
+    let toml = block_after(section, "`my-profiles/my-city.toml`", "toml");
+    for f in fields {
+        let leaf = f.trim_matches(|c| c == '[' || c == ']');
+        let leaf = leaf.rsplit('.').next().unwrap();
+        assert!(
+            toml.contains(&format!("{leaf} ="))
+                || toml.contains(&format!("[{leaf}]"))
+                || toml.contains(&format!("[[{leaf}]]")),
+            "the example does not use {f}"
+        );
+    }
+    let dir = tempdir("i14-readme");
+    let pdir = dir.join("my-profiles");
+    std::fs::create_dir_all(&pdir).unwrap();
+    std::fs::write(pdir.join("zokugara-words.csv"), csv).unwrap();
+    std::fs::write(pdir.join("my-city.toml"), toml).unwrap();
+    let r = ikou_in(&dir, &["profiles", "check", "my-profiles/"], None).expect(0);
+    assert!(
+        r.stdout.contains("ok my-profiles/my-city.toml: profile my-city (legacy/sample-juki → standard/jumin-kiroku)"),
+        "{}",
+        r.stdout
+    );
+    let sample = root().join("testdata/sample/juki-1000.dat");
+    let sample = sample.to_str().unwrap();
+    ikou_in(
+        &dir,
+        &[
+            "convert",
+            "--profile",
+            "my-profiles/my-city.toml",
+            sample,
+            "--out",
+            "run1",
+            "-q",
+        ],
+        None,
+    )
+    .expect(0);
+    let out = std::fs::read(dir.join("run1/jumin-kiroku.csv")).unwrap();
+    // output: bom, keys header, always quoted, LF.
+    assert!(
+        out.starts_with("\u{FEFF}\"atena_no\",\"setai_no\"".as_bytes()),
+        "{:?}",
+        &out[..40]
+    );
+    assert!(!out.windows(2).any(|w| w == b"\r\n"));
+    // translate through the table beside the profile: 世帯主 reached the output.
+    assert!(String::from_utf8_lossy(&out).contains("\"世帯主\""));
+    // By id through --specs: the folder's profile is not read as a layout.
+    ikou_in(
+        &dir,
+        &[
+            "convert",
+            "--profile",
+            "my-city",
+            "--specs",
+            "my-profiles/",
+            sample,
+            "--out",
+            "run2",
+            "-q",
+        ],
+        None,
+    )
+    .expect(0);
+    assert_eq!(
+        std::fs::read(dir.join("run2/jumin-kiroku.csv")).unwrap(),
+        out,
+        "the same profile, found by id"
+    );
+}
+
+#[test]
+fn issue14_profiles_name_layouts_by_path_and_folders_keep_profiles_apart() {
+    let dir = tempdir("i14-paths");
+    let specs = dir.join("specs");
+    std::fs::create_dir_all(specs.join("profiles")).unwrap();
+    let layout = std::fs::read_to_string(root().join("specs/layouts/legacy/sample-juki.toml"))
+        .unwrap()
+        .replace("id = \"legacy/sample-juki\"", "id = \"legacy/my-juki\"");
+    std::fs::write(specs.join("my-juki.toml"), layout).unwrap();
+    std::fs::copy(
+        root().join("specs/gaiji/sample-juki.csv"),
+        specs.join("gaiji-mine.csv"),
+    )
+    .unwrap();
+    let profile = profile_with(&[
+        (
+            "source = \"legacy/sample-juki\"",
+            "source = \"../my-juki.toml\"",
+        ),
+        ("id = \"sample-juki\"", "id = \"by-path\""),
+        (
+            "gaiji_table = \"sample-juki.csv\"",
+            "gaiji_table = \"../gaiji-mine.csv\"",
+        ),
+    ]);
+    std::fs::write(specs.join("profiles/by-path.toml"), &profile).unwrap();
+    let sample = root().join("testdata/sample/juki-1000.dat");
+    let sample = sample.to_str().unwrap();
+    // `source = "path"` works (the file is inside the --specs folder).
+    let r = ikou_in(
+        &dir,
+        &[
+            "convert",
+            "--profile",
+            "specs/profiles/by-path.toml",
+            "--specs",
+            "specs",
+            sample,
+            "--out",
+            "r1",
+            "-q",
+        ],
+        None,
+    )
+    .expect(0);
+    assert!(
+        r.stdout.contains("legacy/my-juki → standard/jumin-kiroku"),
+        "{}",
+        r.stdout
+    );
+    // A folder with layouts, a profile and a 外字 table: neither is read as a layout or a
+    // code table (this was 9 errors).
+    ikou_in(&dir, &["layouts", "check", "specs"], None).expect(0);
+    let r = ikou_in(&dir, &["profiles", "check", "specs"], None).expect(0);
+    assert!(
+        r.stdout.contains("1 profile(s) checked, 0 problem(s)"),
+        "{}",
+        r.stdout
+    );
+    let r = ikou_in(
+        &dir,
+        &[
+            "convert",
+            "--profile",
+            "by-path",
+            "--specs",
+            "specs",
+            sample,
+            "--out",
+            "r2",
+            "-q",
+        ],
+        None,
+    )
+    .expect(0);
+    assert!(r.stdout.contains("legacy/my-juki"), "{}", r.stdout);
+    // A layout id that is nowhere: where ikou looked, and --specs.
+    std::fs::write(
+        dir.join("x.toml"),
+        profile_with(&[("source = \"legacy/sample-juki\"", "source = \"legacy/x\"")]),
+    )
+    .unwrap();
+    let r = ikou_in(&dir, &["profiles", "check", "x.toml"], None).expect(2);
+    assert!(
+        r.stderr.contains("x.toml:5")
+            && r.stderr.contains("no layout `legacy/x`")
+            && r.stderr.contains("looked among the bundled specs")
+            && r.stderr.contains("--specs"),
+        "{}",
+        r.stderr
+    );
+    let r = ikou_in(
+        &dir,
+        &[
+            "convert",
+            "--profile",
+            "x.toml",
+            "--specs",
+            "specs",
+            sample,
+            "--out",
+            "r3",
+            "-q",
+        ],
+        None,
+    )
+    .expect(2);
+    assert!(r.stderr.contains("from --specs specs"), "{}", r.stderr);
+    // A missing layout file and a missing profile say where they were looked for.
+    std::fs::write(
+        dir.join("y.toml"),
+        profile_with(&[("source = \"legacy/sample-juki\"", "source = \"nope.toml\"")]),
+    )
+    .unwrap();
+    let r = ikou_in(&dir, &["profiles", "check", "y.toml"], None).expect(2);
+    let looked = dir.canonicalize().unwrap().join("nope.toml");
+    assert!(
+        r.stderr
+            .contains(&format!("looked for {}", looked.display())),
+        "{}",
+        r.stderr
+    );
+    let r = ikou_in(
+        &dir,
+        &["convert", "--profile", "nothing", sample, "--out", "r4"],
+        None,
+    )
+    .expect(2);
+    assert!(
+        r.stderr.contains("not bundled (sample-juki)") && r.stderr.contains("--specs"),
+        "{}",
+        r.stderr
+    );
+}
