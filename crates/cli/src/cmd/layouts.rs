@@ -337,8 +337,9 @@ fn check(files: &[PathBuf]) -> CliResult {
     errors.extend(catalog.check().0);
     if errors.is_empty() {
         print(&format!(
-            "ok: {} file(s) checked, no problems\n",
-            files.len()
+            "ok: {} file(s) checked, no problems\n{}",
+            files.len(),
+            crate::cmd::profiles::skipped_note(&catalog)
         ))?;
         return Ok(OK);
     }

@@ -50,6 +50,24 @@ pub struct CheckArgs {
     pub allow_outside_specs: bool,
 }
 
+/// For `layouts check`: the profiles its folders held, which are not layouts and were not
+/// checked as such (empty when none).
+pub fn skipped_note(catalog: &Catalog) -> String {
+    let files: Vec<&str> = catalog
+        .profile_files()
+        .iter()
+        .map(|(f, _)| f.as_str())
+        .collect();
+    if files.is_empty() {
+        return String::new();
+    }
+    format!(
+        "{} profile(s) not checked as layouts ({}): check them with `ikou profiles check`\n",
+        files.len(),
+        crate::output::terminal_safe(&files.join(", "))
+    )
+}
+
 /// Runs `ikou profiles`.
 pub fn run(cmd: ProfilesCommand) -> CliResult {
     match cmd {

@@ -844,7 +844,13 @@ fn issue14_profiles_name_layouts_by_path_and_folders_keep_profiles_apart() {
     );
     // A folder with layouts, a profile and a 外字 table: neither is read as a layout or a
     // code table (this was 9 errors).
-    ikou_in(&dir, &["layouts", "check", "specs"], None).expect(0);
+    let r = ikou_in(&dir, &["layouts", "check", "specs"], None).expect(0);
+    assert!(
+        r.stdout.contains("1 profile(s) not checked as layouts")
+            && r.stdout.contains("ikou profiles check"),
+        "{}",
+        r.stdout
+    );
     let r = ikou_in(&dir, &["profiles", "check", "specs"], None).expect(0);
     assert!(
         r.stdout.contains("1 profile(s) checked, 0 problem(s)"),
