@@ -156,8 +156,14 @@ pub fn read_gaiji_table(path: &Path) -> Result<GaijiTable, String> {
     let text = ikou_layout_spec::read_spec_file(path).map_err(|e| {
         if e.kind() == std::io::ErrorKind::NotFound {
             let looked = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+            let bundled = bundled_gaiji(&file).map_or(String::new(), |_| {
+                format!(
+                    "; `{file}` is also the name of a bundled table, which a profile names with \
+                     gaiji_table = \"{file}\" (here give the path of a file)"
+                )
+            });
             format!(
-                "外字 table {file}: no such file (looked for {})",
+                "外字 table {file}: no such file (looked for {}){bundled}",
                 looked.display()
             )
         } else {

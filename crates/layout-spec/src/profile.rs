@@ -781,7 +781,19 @@ pub fn load_profile_file(
         Ok(p) if errors.is_empty() => Ok(p),
         Ok(_) => Err(SpecErrors(errors)),
         Err(e) => {
-            errors.extend(e.0);
+            // A path already reported above is not reported again as an unknown layout
+            // or table.
+            let reported: Vec<Option<usize>> = errors.iter().map(|x| x.position.line).collect();
+            errors.extend(e.0.into_iter().filter(|x| {
+                let again = match &x.kind {
+                    SpecErrorKind::InvalidField { field, .. } => {
+                        field == "source" || field == "target"
+                    }
+                    SpecErrorKind::MissingCodeTable(_) => true,
+                    _ => false,
+                };
+                !(again && reported.contains(&x.position.line))
+            }));
             Err(SpecErrors(errors))
         }
     }
