@@ -144,10 +144,11 @@ pub fn is_gaiji_table(text: &str) -> bool {
 }
 
 /// Whether a spec `.toml` file is a profile rather than a layout: it lies under a folder
-/// named `profiles`, or it has a `target` and no `format` and no `items` (a layout always
+/// named `profiles` (`rel`: its path below the folder being loaded, so that folders above
+/// it do not count), or it has a `target` and no `format` and no `items` (a layout always
 /// has both).
-pub fn is_profile(path: &Path, text: &str) -> bool {
-    if path.components().any(|c| c.as_os_str() == "profiles") {
+pub fn is_profile(rel: &Path, text: &str) -> bool {
+    if rel.components().any(|c| c.as_os_str() == "profiles") {
         return true;
     }
     match toml::from_str::<toml::Table>(text) {
@@ -266,7 +267,8 @@ impl Catalog {
             let display = f.display().to_string();
             match read_spec_file(&f) {
                 Ok(text) => {
-                    if display.ends_with(".toml") && is_profile(&f, &text) {
+                    let rel = f.strip_prefix(path).unwrap_or(Path::new(""));
+                    if display.ends_with(".toml") && is_profile(rel, &text) {
                         // A profile is not a layout: kept apart, found by its id.
                         self.profiles.push((display, text));
                         continue;

@@ -75,17 +75,18 @@ pub fn run(cmd: ProfilesCommand) -> CliResult {
     }
 }
 
-fn profiles_in(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
+fn profiles_in(root: &Path, dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
     let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)?
         .filter_map(|e| e.ok().map(|e| e.path()))
         .collect();
     entries.sort();
     for p in entries {
         if p.is_dir() {
-            profiles_in(&p, out)?;
+            profiles_in(root, &p, out)?;
         } else if p.extension().is_some_and(|e| e == "toml") {
             let text = ikou_layout_spec::read_spec_file(&p).unwrap_or_default();
-            if ikou_layout_spec::catalog::is_profile(&p, &text) {
+            let rel = p.strip_prefix(root).unwrap_or(Path::new(""));
+            if ikou_layout_spec::catalog::is_profile(rel, &text) {
                 out.push(p);
             }
         }
@@ -112,7 +113,7 @@ fn check(args: &CheckArgs) -> CliResult {
             }
             access.spec_roots.push(path.clone());
             let mut v = Vec::new();
-            profiles_in(path, &mut v)
+            profiles_in(path, path, &mut v)
                 .map_err(|e| CliError::io(format!("{}: {e}", shown_path(path))))?;
             if v.is_empty() {
                 let _ = writeln!(text, "{}: no profile found", shown_path(path));
