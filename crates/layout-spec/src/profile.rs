@@ -1,5 +1,9 @@
 //! Profiles: one file that names a whole migration — source layout and character profile,
-//! the mapping, the target layout and its output form.
+//! the mapping, the target layout and its output form. Every field is documented in
+//! `specs/README.md` ("Profiles"). [`parse_profile`] checks a profile's text against a
+//! catalog; [`load_profile_file`] also loads the files it names by path (layouts, code
+//! tables, its 外字 table), relative to its folder and never outside it or the `--specs`
+//! folders unless [`ProfileAccess::allow_outside`].
 //!
 //! ```toml
 //! id = "sample-juki"
