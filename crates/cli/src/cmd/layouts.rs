@@ -326,7 +326,12 @@ fn import_official_book(
         return Ok(OK);
     }
     let mut s = String::new();
-    let _ = writeln!(s, "official workbook {shown} (sha256 {})", book.sha256);
+    let _ = writeln!(
+        s,
+        "official workbook {} (sha256 {})",
+        crate::output::terminal_safe(&shown.to_string()),
+        book.sha256
+    );
     for (n, r) in &book.sheets {
         let _ = writeln!(s, "  sheet 「{n}」: {}", r.as_str());
     }
@@ -348,7 +353,12 @@ fn import_official_book(
                 v["values"]
             )
         };
-        let _ = writeln!(s, "wrote {}: {what}", p.display());
+        let _ = writeln!(
+            s,
+            "wrote {}: {}",
+            crate::output::terminal_safe(&p.display().to_string()),
+            visible(&what)
+        );
     }
     for r in &book.refinements {
         let _ = writeln!(
@@ -387,14 +397,7 @@ fn visible(s: &str) -> String {
 /// Writes `text` to a temporary file beside `path` and renames it into place, so an
 /// interrupted import leaves no half-written layout.
 fn write_new(path: &Path, text: &str) -> std::io::Result<()> {
-    let mut tmp = path.as_os_str().to_owned();
-    tmp.push(".tmp");
-    let tmp = PathBuf::from(tmp);
-    let result = std::fs::write(&tmp, text).and_then(|()| std::fs::rename(&tmp, path));
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result
+    ikou_convert::output::write_file_atomically(path, |w| w.write_all(text.as_bytes()))
 }
 
 pub(crate) fn bundled() -> Result<Catalog, CliError> {
@@ -722,7 +725,10 @@ fn check(files: &[PathBuf]) -> CliResult {
     }
     let count: usize = files.iter().map(|f| count_spec_files(f)).sum();
     if errors.is_empty() && edited.is_empty() {
-        print(&format!("ok: {count} file(s) checked, no problems\n"))?;
+        print(&format!(
+            "ok: {count} file(s) checked, no problems\n{}",
+            crate::cmd::profiles::skipped_note(&catalog)
+        ))?;
         return Ok(OK);
     }
     let mut s = String::new();

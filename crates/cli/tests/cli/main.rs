@@ -3,6 +3,7 @@
 mod convert;
 mod hardening;
 mod issue13;
+mod issue18_cli;
 mod layouts;
 mod normalize;
 mod reading;
