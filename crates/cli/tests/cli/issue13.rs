@@ -222,3 +222,250 @@ fn issue13_item1_import_of_the_official_workbook_writes_layouts_and_code_tables(
     assert!(run.stdout.contains("row 36"), "{}", run.stdout);
     assert!(run.stdout.contains("個人番号"), "{}", run.stdout);
 }
+
+/// A small workbook in the official form: two groups tied by a foreign key, a 9V item, a
+/// code list, a legend sheet and the end-marker row.
+fn own_workbook(path: &std::path::Path) {
+    use std::io::Write as _;
+    let mut zip = zip::ZipWriter::new(std::fs::File::create(path).unwrap());
+    let o = zip::write::SimpleFileOptions::default();
+    let mut put = |name: &str, body: &str| {
+        zip.start_file(name, o).unwrap();
+        zip.write_all(body.as_bytes()).unwrap();
+    };
+    put(
+        "xl/workbook.xml",
+        r#"<workbook xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets><sheet name="項目定義書" sheetId="1" r:id="rId1"/><sheet name="コード一覧（個別）" sheetId="2" r:id="rId2"/><sheet name="凡例）データ型" sheetId="3" r:id="rId3"/></sheets></workbook>"#,
+    );
+    put(
+        "xl/_rels/workbook.xml.rels",
+        r#"<Relationships><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/><Relationship Id="rId2" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet2.xml"/><Relationship Id="rId3" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet3.xml"/></Relationships>"#,
+    );
+    let row = |r: u32, cells: &[(&str, &str)]| {
+        let mut s = format!(r#"<row r="{r}">"#);
+        for (c, v) in cells {
+            s.push_str(&format!(
+                r#"<c r="{c}{r}" t="inlineStr"><is><t>{v}</t></is></c>"#
+            ));
+        }
+        s + "</row>"
+    };
+    let item = |r: u32,
+                code: &str,
+                name: &str,
+                key: &str,
+                group: &str,
+                pk: &str,
+                fk: &str,
+                ty: &str,
+                len: &str,
+                cd: &str,
+                out: &str,
+                sample: &str| {
+        row(
+            r,
+            &[
+                ("A", "077"),
+                ("B", code),
+                ("C", name),
+                ("D", key),
+                ("E", group),
+                ("F", pk),
+                ("G", fk),
+                ("H", ty),
+                ("I", len),
+                ("J", cd),
+                ("K", out),
+                ("L", sample),
+                ("M", "e"),
+            ],
+        )
+    };
+    let items = [
+        row(1, &[("A", "■テスト 項目定義書")]),
+        row(
+            2,
+            &[
+                ("A", "データ項目ID"),
+                ("C", "データ項目"),
+                ("D", "データ項目（ローマ字）"),
+                ("E", "グループ"),
+                ("H", "データ型"),
+                ("I", "桁数"),
+                ("J", "コード"),
+                ("K", "データ出力条件"),
+                ("L", "サンプル値"),
+            ],
+        ),
+        row(3, &[("E", "名称"), ("F", "主キー"), ("G", "外部キー")]),
+        item(
+            4,
+            "1",
+            "世帯番号",
+            "setaibango",
+            "世帯",
+            "○",
+            "",
+            "X",
+            "10",
+            "",
+            "必須",
+            "0000000001",
+        ),
+        item(
+            5, "2", "面積", "menseki", "世帯", "", "", "9V", "5,2", "", "任意", "12.5",
+        ),
+        item(
+            6,
+            "3",
+            "世帯員番号",
+            "setaiinbango",
+            "世帯員",
+            "○",
+            "",
+            "X",
+            "10",
+            "",
+            "必須",
+            "0000000002",
+        ),
+        item(
+            7,
+            "4",
+            "世帯番号",
+            "setaibango",
+            "世帯員",
+            "",
+            "○",
+            "X",
+            "10",
+            "",
+            "必須",
+            "0000000001",
+        ),
+        item(
+            8,
+            "5",
+            "続柄",
+            "zokugara",
+            "世帯員",
+            "",
+            "",
+            "X",
+            "2",
+            "1",
+            "任意",
+            "99",
+        ),
+        row(9, &[("A", "e"), ("C", "e"), ("D", "e"), ("M", "e")]),
+    ]
+    .concat();
+    put(
+        "xl/worksheets/sheet1.xml",
+        &format!(
+            r#"<worksheet><sheetData>{items}</sheetData><mergeCells count="1"><mergeCell ref="A2:B3"/></mergeCells></worksheet>"#
+        ),
+    );
+    let codes = [
+        row(
+            1,
+            &[
+                ("A", "コードID"),
+                ("B", "コード名"),
+                ("C", "コード値"),
+                ("D", "コード値の内容"),
+            ],
+        ),
+        row(
+            2,
+            &[("A", "1"), ("B", "続柄"), ("C", "01"), ("D", "世帯主")],
+        ),
+        row(3, &[("C", "02"), ("D", "妻")]),
+    ]
+    .concat();
+    put(
+        "xl/worksheets/sheet2.xml",
+        &format!("<worksheet><sheetData>{codes}</sheetData></worksheet>"),
+    );
+    put(
+        "xl/worksheets/sheet3.xml",
+        &format!(
+            "<worksheet><sheetData>{}</sheetData></worksheet>",
+            row(1, &[("A", "データ型")])
+        ),
+    );
+    zip.finish().unwrap();
+}
+
+#[test]
+fn issue13_item1_import_of_an_own_two_group_workbook_through_the_cli() {
+    let d = tempdir("issue13_own_book");
+    let book = d.join("own.xlsx");
+    own_workbook(&book);
+    let out = d.join("specs");
+    let run = ikou(&[
+        "layouts",
+        "import",
+        book.to_str().unwrap(),
+        "--id",
+        "standard/setai",
+        "--out",
+        out.to_str().unwrap(),
+        "--json",
+    ])
+    .expect(0);
+    let v: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    let ids: Vec<&str> = v["written"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|w| w["id"].as_str())
+        .collect();
+    assert_eq!(ids, ["standard/setai-1", "standard/setai-2"]);
+    // Rows not read: the header names the four missing optional columns; the failing
+    // sample (row 8, 99 is not in the code list) and the end marker (row 9), each with its
+    // reason.
+    let all: Vec<(u64, &str)> = v["not_read"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| (w["row"].as_u64().unwrap(), w["reason"].as_str().unwrap()))
+        .collect();
+    let header: Vec<&str> = all.iter().filter(|w| w.0 == 2).map(|w| w.1).collect();
+    for col in ["繰り返し", "項目定義", "項目説明", "備考"] {
+        assert!(header.iter().any(|h| h.contains(col)), "{col}: {all:?}");
+    }
+    let not_read: Vec<(u64, &str)> = all.iter().copied().filter(|w| w.0 != 2).collect();
+    assert_eq!(not_read.len(), 2, "{not_read:?}");
+    assert_eq!(not_read[0].0, 8);
+    assert!(not_read[0].1.contains("99"), "{not_read:?}");
+    assert_eq!(not_read[1].0, 9);
+    let run = ikou(&["layouts", "check", out.to_str().unwrap()]).expect(0);
+    assert!(run.stdout.contains("3 file(s) checked"), "{}", run.stdout);
+    let run = ikou(&[
+        "layouts",
+        "show",
+        out.join("setai-2.toml").to_str().unwrap(),
+        "--json",
+    ])
+    .expect(0);
+    let v: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(v["status"], "official-import");
+    let items = v["items"].as_array().unwrap();
+    assert_eq!(items[0]["primary_key"], true);
+    assert_eq!(items[1]["key"], "setaibango");
+    assert_eq!(items[1]["foreign_key"], "standard/setai-1");
+    assert_eq!(items[2]["code_table"], "std077-001");
+    let run = ikou(&[
+        "layouts",
+        "show",
+        out.join("setai-1.toml").to_str().unwrap(),
+        "--json",
+    ])
+    .expect(0);
+    let v: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    let menseki = &v["items"][1];
+    assert_eq!(menseki["type"], "9V");
+    assert_eq!(menseki["length"], 5);
+    assert_eq!(menseki["scale"], 2);
+}
