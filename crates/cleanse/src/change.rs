@@ -155,6 +155,10 @@ pub enum FindingKind {
     NotKana,
     /// `char.not_digit`: a number holds a character that is not a digit.
     NotDigit,
+    /// `char.control`: a text value (text, fullwidth, kana, kanji_name, address) holds a
+    /// control character: C0 (U+0000–U+001F: NUL, TAB, LF, CR, 0x1A, ESC …), DEL (U+007F)
+    /// or C1 (U+0080–U+009F). Never removed or replaced: the record is rejected.
+    Control,
     /// `char.not_code`: a code holds a character that is not an ASCII letter or digit.
     NotCode,
     /// `amount.invalid`: not a number (`-1234`, `12.5`).
@@ -199,9 +203,10 @@ pub enum FindingKind {
 
 impl FindingKind {
     /// Every kind, in the order of `docs/RULES.md`.
-    pub const ALL: [FindingKind; 19] = [
+    pub const ALL: [FindingKind; 20] = [
         FindingKind::NotKana,
         FindingKind::NotDigit,
+        FindingKind::Control,
         FindingKind::NotCode,
         FindingKind::AmountInvalid,
         FindingKind::PhoneInvalid,
@@ -226,6 +231,7 @@ impl FindingKind {
         match self {
             FindingKind::NotKana => "char.not_kana",
             FindingKind::NotDigit => "char.not_digit",
+            FindingKind::Control => "char.control",
             FindingKind::NotCode => "char.not_code",
             FindingKind::AmountInvalid => "amount.invalid",
             FindingKind::PhoneInvalid => "phone.invalid",

@@ -1,7 +1,9 @@
 //! Decoding one item's bytes with a character profile — exactly, or with the reason why not.
 //!
 //! Bytes are decoded with encoding_rs's *without replacement* API: a malformed sequence is a
-//! [`DecodeIssue`] with its byte offset inside the item, never U+FFFD. CP932 user-defined
+//! [`DecodeIssue`] with its byte offset inside the item, never U+FFFD. In CP932 a lone 0x80
+//! is malformed too (encoding_rs, following WHATWG, maps it to the C1 control U+0080; in a
+//! legacy record it is a damaged lead byte), like A0 and FD–FF. CP932 user-defined
 //! characters (外字, F040–F9FC) are found by byte structure and either replaced through the
 //! profile's [`GaijiTable`] (an issue of kind [`DecodeIssueKind::GaijiMapped`], which the run
 //! records as a change with rule id [`GAIJI_RULE`]) or kept as their private-use character and
@@ -257,7 +259,10 @@ impl CharProfile {
         if decode_cp932_plain(bytes, out) {
             return;
         }
-        if !bytes.iter().any(|b| (0xF0..=0xF9).contains(b)) {
+        if !bytes
+            .iter()
+            .any(|&b| (0xF0..=0xF9).contains(&b) || b == LONE_80)
+        {
             decode_segment(enc, Charset::Cp932, bytes, 0, out, issues);
             return;
         }
@@ -265,6 +270,27 @@ impl CharProfile {
         let mut i = 0usize;
         while i < bytes.len() {
             let n = char_len(Charset::Cp932, bytes, i).max(1);
+            if n == 1 && bytes.get(i) == Some(&LONE_80) {
+                // encoding_rs (WHATWG) decodes a lone 0x80 to U+0080, a C1 control that no
+                // legacy record means: in CP932 data it is a damaged lead byte (神 90 5F with
+                // its first byte hit reads 80 5F). Malformed, like A0 and FD–FF.
+                decode_segment(
+                    enc,
+                    Charset::Cp932,
+                    bytes.get(seg..i).unwrap_or(&[]),
+                    seg,
+                    out,
+                    issues,
+                );
+                issues.push(DecodeIssue {
+                    offset: i,
+                    len: 1,
+                    kind: DecodeIssueKind::Malformed,
+                });
+                i += 1;
+                seg = i;
+                continue;
+            }
             let pair = (n == 2)
                 .then(|| Some(u16::from_be_bytes([*bytes.get(i)?, *bytes.get(i + 1)?])))
                 .flatten();
@@ -318,6 +344,9 @@ impl CharProfile {
         );
     }
 }
+
+/// A byte 0x80 where a character starts: not CP932 for ikou (see [`CharProfile::decode_item`]).
+const LONE_80: u8 = 0x80;
 
 /// CP932 double-byte characters by lead byte (81–FC) and trail byte (40–FC), as encoding_rs
 /// decodes the pair on its own; `None` where it does not decode to one character or decodes
@@ -694,6 +723,38 @@ mod tests {
         );
         assert_eq!((s.as_str(), v.len()), ("髙\u{E0100}", 0));
         assert!(CharProfile::new(Charset::Binary).is_err());
+    }
+
+    /// #18 item 13: a lone 0x80 (which encoding_rs maps to U+0080) is malformed, so a
+    /// damaged lead byte (神 90 5F → 80 5F) rejects instead of migrating as `\x80_`; A0 and
+    /// FD–FF were already malformed; 0x80 as a trail byte (81 80 ÷) is fine.
+    #[test]
+    fn issue18_item13_lone_0x80_is_malformed_in_cp932() {
+        let p = CharProfile::cp932();
+        let (s, v, ok) = dec(&p, b"\x80\x5F");
+        assert!(!ok);
+        assert_eq!(s, "_");
+        assert_eq!(
+            (v[0].offset, v[0].len, &v[0].kind),
+            (0, 1, &DecodeIssueKind::Malformed)
+        );
+        assert!(!s.contains('\u{80}'));
+        // With a 外字 and in the middle of text: the same, at its offset.
+        let (s, v, ok) = dec(&p, b"\x8E\x52\x80\xF0\x40\x90\x5F");
+        assert!(!ok);
+        assert_eq!(s, "山\u{E000}神");
+        assert_eq!((v[0].offset, &v[0].kind), (2, &DecodeIssueKind::Malformed));
+        for bad in [&b"\x80"[..], b"\xA0", b"\xFD", b"\xFE", b"\xFF", b"a\x80b"] {
+            let (s, v, ok) = dec(&p, bad);
+            assert!(!ok, "{bad:02X?}");
+            assert!(v.iter().any(|i| i.kind == DecodeIssueKind::Malformed));
+            assert!(
+                !s.chars().any(|c| ('\u{80}'..='\u{9F}').contains(&c)),
+                "{bad:02X?}"
+            );
+        }
+        let (s, v, ok) = dec(&p, b"\x81\x80");
+        assert_eq!((s.as_str(), v.len(), ok), ("÷", 0, true));
     }
 
     #[test]

@@ -3,11 +3,11 @@
 //!
 //! | domain type | rules, in order | checks (findings) |
 //! |---|---|---|
-//! | `text` | padding.trailing, space.trim, variant.* | — |
-//! | `fullwidth` | padding.trailing, width.fullwidth, variant.* | gaiji.private_use (flag) |
-//! | `kana` | padding.trailing, width.fullwidth, kana.hiragana_to_katakana, space.fold, space.trim | char.not_kana |
-//! | `kanji_name` | padding.trailing, width.fullwidth, space.fold, space.trim, variant.* | gaiji.private_use (flag) |
-//! | `address` | padding.trailing, width.fullwidth, space.trim, variant.* | gaiji.private_use (flag) |
+//! | `text` | padding.trailing, space.trim, variant.* | char.control |
+//! | `fullwidth` | padding.trailing, width.fullwidth, variant.* | char.control, gaiji.private_use (flag) |
+//! | `kana` | padding.trailing, width.fullwidth, kana.hiragana_to_katakana, space.fold, space.trim | char.control, char.not_kana |
+//! | `kanji_name` | padding.trailing, width.fullwidth, space.fold, space.trim, variant.* | char.control, gaiji.private_use (flag) |
+//! | `address` | padding.trailing, width.fullwidth, space.trim, variant.* | char.control, gaiji.private_use (flag) |
 //! | `digits` | padding.trailing, space.trim, digits.fullwidth_to_ascii, digits.zero_pad | char.not_digit |
 //! | `code` | padding.trailing, space.trim, code.fullwidth_to_ascii, digits.zero_pad | char.not_code |
 //! | `amount` | padding.trailing, space.trim, digits.fullwidth_to_ascii, amount.to_ascii | amount.invalid |
@@ -339,6 +339,9 @@ pub fn cleanse<'a>(domain: DomainType, input: &'a str, opts: &RuleOptions) -> Cl
         DomainType::Text => {
             w.apply(RuleId::SpaceTrim, text::trim);
             variant(&mut w, opts);
+            if let Some(pos) = text::control_position(&w.value) {
+                control_flag(&mut w, pos);
+            }
         }
         // The text types: one pass over the characters (a `Scan`) says which rules can
         // change the value; only those run, and the value is scanned again after a change.
@@ -350,6 +353,7 @@ pub fn cleanse<'a>(domain: DomainType, input: &'a str, opts: &RuleOptions) -> Cl
             if scanned_variant(&mut w, opts, &sc) {
                 sc = Scan::of(&w.value);
             }
+            scanned_control(&mut w, &sc);
             gaiji_flag(&mut w, &sc);
         }
         DomainType::Kana => {
@@ -374,6 +378,7 @@ pub fn cleanse<'a>(domain: DomainType, input: &'a str, opts: &RuleOptions) -> Cl
             if w.apply(RuleId::SpaceTrim, text::trim) {
                 sc = Scan::of(&w.value);
             }
+            scanned_control(&mut w, &sc);
             if let Some(pos) = sc.non_kana {
                 w.find(
                     FindingKind::NotKana,
@@ -402,6 +407,7 @@ pub fn cleanse<'a>(domain: DomainType, input: &'a str, opts: &RuleOptions) -> Cl
             if scanned_variant(&mut w, opts, &sc) {
                 sc = Scan::of(&w.value);
             }
+            scanned_control(&mut w, &sc);
             gaiji_flag(&mut w, &sc);
         }
         DomainType::Digits
@@ -525,6 +531,26 @@ fn scanned_variant(w: &mut Work<'_>, opts: &RuleOptions, sc: &Scan) -> bool {
     can && variant(w, opts)
 }
 
+/// The `char.control` finding from the scan of the value.
+fn scanned_control(w: &mut Work<'_>, sc: &Scan) {
+    if let Some(pos) = sc.control {
+        control_flag(w, pos);
+    }
+}
+
+/// The `char.control` finding for the control character at character position `pos`
+/// (its code point is named: a control character is no personal value).
+fn control_flag(w: &mut Work<'_>, pos: usize) {
+    let code = w.value.chars().nth(pos).map_or(0, u32::from);
+    w.find(
+        FindingKind::Control,
+        format!(
+            "character {} is a control character (U+{code:04X}): not removed, correct it at the source",
+            pos + 1
+        ),
+    );
+}
+
 /// The `gaiji.private_use` flag from the scan of the value.
 fn gaiji_flag(w: &mut Work<'_>, sc: &Scan) {
     if let Some(pos) = sc.private_use {
@@ -558,6 +584,9 @@ struct Scan {
     private_use: Option<usize>,
     /// `char.not_kana`: the position of the first character that is not kana.
     non_kana: Option<usize>,
+    /// `char.control`: the position of the first control character (U+0000–U+001F,
+    /// U+007F, U+0080–U+009F).
+    control: Option<usize>,
 }
 
 impl Scan {
@@ -585,6 +614,8 @@ impl Scan {
                 }
                 if (0x20..=0x7E).contains(&x) {
                     sc.fullwidth = true;
+                } else {
+                    sc.control.get_or_insert(n);
                 }
                 i += 1;
             } else if x == 0xE3 {
@@ -624,6 +655,9 @@ impl Scan {
                     0xFFE8..=0xFFEE => sc.fullwidth = true,
                     0x2016 | 0x2212 | 0x2014 | 0xA2 | 0xA3 | 0xAC => sc.jis_form = true,
                     0x2225 | 0x2015 | 0xFFE0..=0xFFE2 => sc.cp932_form = true,
+                    0x80..=0x9F => {
+                        sc.control.get_or_insert(n);
+                    }
                     _ if is_private_use(c) => {
                         sc.private_use.get_or_insert(n);
                     }

@@ -498,10 +498,12 @@ pub fn cleanse<'a>(domain: DomainType, input: &'a str, opts: &RuleOptions) -> Cl
         DomainType::Text => {
             w.apply(RuleId::SpaceTrim, text::trim);
             variant(&mut w, opts);
+            control_flag(&mut w);
         }
         DomainType::Fullwidth => {
             w.apply(RuleId::WidthFullwidth, text::fullwidth);
             variant(&mut w, opts);
+            control_flag(&mut w);
             gaiji_flag(&mut w);
         }
         DomainType::Kana => {
@@ -509,6 +511,7 @@ pub fn cleanse<'a>(domain: DomainType, input: &'a str, opts: &RuleOptions) -> Cl
             w.apply(RuleId::KanaHiraganaToKatakana, text::hiragana_to_katakana);
             w.apply(RuleId::SpaceFold, text::fold_spaces);
             w.apply(RuleId::SpaceTrim, text::trim);
+            control_flag(&mut w);
             if let Some(pos) = w.value.chars().position(|c| !text::is_kana_char(c)) {
                 w.find(
                     FindingKind::NotKana,
@@ -524,12 +527,14 @@ pub fn cleanse<'a>(domain: DomainType, input: &'a str, opts: &RuleOptions) -> Cl
             w.apply(RuleId::SpaceFold, text::fold_spaces);
             w.apply(RuleId::SpaceTrim, text::trim);
             variant(&mut w, opts);
+            control_flag(&mut w);
             gaiji_flag(&mut w);
         }
         DomainType::Address => {
             w.apply(RuleId::WidthFullwidth, text::fullwidth);
             w.apply(RuleId::SpaceTrim, text::trim);
             variant(&mut w, opts);
+            control_flag(&mut w);
             gaiji_flag(&mut w);
         }
         DomainType::Digits => {
@@ -627,6 +632,25 @@ fn variant(w: &mut Work<'_>, opts: &RuleOptions) {
         VariantPolicy::Jis => w.apply(RuleId::VariantJis, |s| {
             variants::unify(s, VariantPolicy::Jis)
         }),
+    }
+}
+
+/// `char.control`: the first C0, DEL or C1 character, by its position and code point.
+fn control_flag(w: &mut Work<'_>) {
+    let found = w
+        .value
+        .chars()
+        .enumerate()
+        .find(|&(_, c)| matches!(c as u32, 0x00..=0x1F | 0x7F..=0x9F));
+    if let Some((pos, c)) = found {
+        w.find(
+            FindingKind::Control,
+            format!(
+                "character {} is a control character (U+{:04X}): not removed, correct it at the source",
+                pos + 1,
+                c as u32
+            ),
+        );
     }
 }
 

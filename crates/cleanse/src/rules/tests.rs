@@ -1044,8 +1044,12 @@ fn rules_same_as_reference(s: &str, o: &RuleOptions) -> Result<(), TestCaseError
         cp932_form: rv::unify(s, VariantPolicy::Jis).is_some(),
         private_use: s.chars().position(crate::mask::is_private_use),
         non_kana: s.chars().position(|c| !rt::is_kana_char(c)),
+        control: s
+            .chars()
+            .position(|c| matches!(c as u32, 0x00..=0x1F | 0x7F..=0x9F)),
     };
     prop_assert_eq!(sc, want, "{:?}", s);
+    prop_assert_eq!(text::control_position(s), want.control, "{:?}", s);
     prop_assert_eq!(
         numeric::fullwidth_digits(s),
         rn::fullwidth_digits(s),
@@ -1268,6 +1272,84 @@ fn throughput() {
             "{d:>18} {v:?}: {:.0} ns/value, {} edits/value",
             el.as_nanos() as f64 / n as f64,
             edits / n
+        );
+    }
+}
+
+/// #18 item 13: control characters inside names, addresses, カナ and every other text item
+/// reject the record (`char.control`, or the type's own check for the number and date
+/// types); nothing removes or replaces them.
+#[test]
+fn issue18_item13_control_characters_reject_per_domain_type() {
+    let opts = RuleOptions::default();
+    let controls = [
+        '\0', '\u{1}', '\t', '\n', '\r', '\u{1A}', '\u{1B}', '\u{7F}', '\u{80}', '\u{9F}',
+    ];
+    let text_values: [(DomainType, &str); 5] = [
+        (D::Text, "自由記述"),
+        (D::Fullwidth, "全角"),
+        (D::Kana, "ヤマダ"),
+        (D::KanjiName, "山田　太郎"),
+        (D::Address, "東京都千代田区"),
+    ];
+    for c in controls {
+        for (d, base) in text_values {
+            for v in [
+                format!("{c}{base}"),
+                format!("{base}{c}"),
+                format!("山{c}{base}"),
+                // Trailing NUL "padding" is not padding: no rule removes it.
+                format!("{base}{c}{c}  "),
+            ] {
+                let r = cleanse(d, &v, &opts);
+                assert_eq!(r.output(), None, "{d} {v:?}");
+                let f = r
+                    .findings
+                    .iter()
+                    .find(|f| f.kind == FindingKind::Control)
+                    .unwrap_or_else(|| panic!("{d} {v:?}: {:?}", r.findings));
+                assert!(
+                    f.message
+                        .contains(&format!("control character (U+{:04X})", c as u32)),
+                    "{}",
+                    f.message
+                );
+                assert!(!f.message.contains(base));
+                // The value is never stripped of it.
+                assert!(r.value.contains(c), "{d} {v:?}");
+                same_as_reference(d, &v, &opts).unwrap();
+            }
+        }
+        // The number, code and date types reject it with their own check.
+        for (d, base) in [
+            (D::Digits, "123"),
+            (D::Code, "A1"),
+            (D::Amount, "100"),
+            (D::PostalCode, "1000001"),
+            (D::Phone, "03-1234-5678"),
+            (D::IndividualNumber, "123456789018"),
+            (D::ResidentCode, "12345678901"),
+            (D::LgCode, "131016"),
+            (D::Date, "H01.01.08"),
+        ] {
+            for v in [format!("{c}{base}"), format!("{base}{c}")] {
+                assert_eq!(cleanse(d, &v, &opts).output(), None, "{d} {v:?}");
+            }
+        }
+    }
+    // The position counts characters, not bytes.
+    let r = cleanse(D::KanjiName, "山田\u{1B}太郎", &opts);
+    assert!(
+        r.findings[0].message.starts_with("character 3 "),
+        "{:?}",
+        r.findings
+    );
+    // Not control characters: U+00A0 and above, the ideographic space.
+    for v in ["山田\u{A0}太郎", "ヤマダ　タロウ"] {
+        let r = cleanse(D::KanjiName, v, &opts);
+        assert!(
+            !r.findings.iter().any(|f| f.kind == FindingKind::Control),
+            "{v:?}"
         );
     }
 }

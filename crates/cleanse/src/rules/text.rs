@@ -284,6 +284,23 @@ fn has_hiragana(b: &[u8]) -> bool {
     false
 }
 
+/// Whether `c` is a control character for `char.control`: C0 (U+0000–U+001F), DEL
+/// (U+007F) or C1 (U+0080–U+009F).
+pub fn is_control(c: char) -> bool {
+    matches!(c as u32, 0x00..=0x1F | 0x7F..=0x9F)
+}
+
+/// The character position of the first control character of `s` ([`is_control`]), decided
+/// on the bytes (C1 characters are `C2 80`–`C2 9F` in UTF-8); the position is counted only
+/// when there is one.
+pub fn control_position(s: &str) -> Option<usize> {
+    let b = s.as_bytes();
+    let at = b.iter().enumerate().position(|(i, &x)| {
+        x < 0x20 || x == 0x7F || (x == 0xC2 && matches!(b.get(i + 1), Some(0x80..=0x9F)))
+    })?;
+    s.get(..at).map(|t| t.chars().count())
+}
+
 /// Whether `c` may stand in a カナ value: katakana U+30A1–U+30FA (ヴ ヵ ヶ ヷ–ヺ included),
 /// ー, ヽ ヾ, the small katakana U+31F0–U+31FF, and U+3000. ・ (U+30FB) is not kana.
 pub fn is_kana_char(c: char) -> bool {
