@@ -902,6 +902,37 @@ mod tests {
         );
     }
 
+    /// #19: an item whose only 外字 is in the F9 lead-byte row (F940–F9FC) is flagged (the
+    /// one F9 case elsewhere sits beside an F040, which alone sends the item the 外字 way).
+    /// Fails if the 外字 range here were narrowed to F0–F8 (checked by hand on that mutant).
+    #[test]
+    fn issue19_an_item_whose_only_gaiji_is_in_the_f9_row_is_flagged() {
+        let p = CharProfile::cp932();
+        let trails = (0x40u8..=0x7E).chain(0x80..=0xFC);
+        for trail in trails {
+            let code = u16::from_be_bytes([0xF9, trail]);
+            // Alone, after a kanji, and between a half-width kana and a space.
+            for (bytes, at) in [
+                (vec![0xF9, trail], 0),
+                (vec![0x8E, 0x52, 0xF9, trail], 2),
+                (vec![0xB1, 0xF9, trail, 0x20], 1),
+            ] {
+                let (s, v, ok) = dec(&p, &bytes);
+                assert!(!ok, "{bytes:02X?} decoded as {s:?} without a reject");
+                assert_eq!(v.len(), 1, "{bytes:02X?}");
+                let pua = crate::encode::cp932_to_pua(code).unwrap();
+                assert!(
+                    matches!(v[0].kind, DecodeIssueKind::GaijiUnmapped { code: c, pua: u, reject: true } if c == code && u == pua),
+                    "{bytes:02X?}: {v:?}"
+                );
+                assert_eq!(v[0].offset, at);
+            }
+        }
+        // F9FC is the last 外字: U+E757.
+        let (s, _, _) = dec(&p, b"\xF9\xFC");
+        assert_eq!(s, "\u{E757}");
+    }
+
     #[test]
     fn strict_jis_differs_on_variants() {
         let mut s = String::new();

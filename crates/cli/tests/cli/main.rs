@@ -1,5 +1,6 @@
 //! The one integration-test binary: drives the `ikou` binary as a user would.
 
+mod cleanse_items;
 mod convert;
 mod hardening;
 mod layouts;
