@@ -73,3 +73,51 @@ fn issue19_an_item_whose_only_gaiji_is_in_the_f9_row_is_flagged() {
         assert!(rejects.contains("gaiji.unmapped"), "{code:02X?}: {rejects}");
     }
 }
+
+/// #14 cleansing fidelity through `ikou normalize`: each new rule shows as a recorded change.
+#[test]
+fn issue14_normalize_shows_the_cleansing_fidelity_rules() {
+    let cases: [(&[&str], &str); 8] = [
+        (
+            &["--as", "kana", "ウ゛ィクトリア"],
+            "ヴィクトリア\t[kana.voiced_mark]",
+        ),
+        (&["--as", "kana", "ホ゜ール"], "ポール\t[kana.voiced_mark]"),
+        (
+            &["--as", "fullwidth", "¥1,000"],
+            "￥１，０００\t[width.fullwidth]",
+        ),
+        (
+            &["--as", "amount", "▲1,234"],
+            "-1234\t[amount.to_ascii, amount.thousands]",
+        ),
+        (
+            &["--as", "date", "㍻20年7月4日"],
+            "2008-07-04\t[date.to_iso]",
+        ),
+        (
+            &["--as", "date", "平成二〇年一二月二六日"],
+            "2008-12-26\t[date.to_iso]",
+        ),
+        (
+            &["--as", "date", "平成二十年七月四日"],
+            "2008-07-04\t[date.to_iso]",
+        ),
+        (
+            &["--as", "kana", "--kana-separators", "ｽﾐｽ･ｼﾞｮﾝ"],
+            "スミス・ジョン\t[width.fullwidth]",
+        ),
+    ];
+    for (args, want) in cases {
+        let mut a = vec!["normalize"];
+        a.extend_from_slice(args);
+        let r = ikou(&a).expect(0);
+        assert_eq!(r.stdout.trim_end(), want, "{args:?}");
+    }
+    // Without the option, ・ in カナ is a finding; an ambiguous comma is too.
+    let r = ikou(&["normalize", "--as", "kana", "スミス・ジョン"]);
+    assert_ne!(r.code, 0, "{}", r.stdout);
+    assert!(r.stdout.contains("char.not_kana") || r.stderr.contains("char.not_kana"));
+    let r = ikou(&["normalize", "--as", "amount", "12,34"]);
+    assert_ne!(r.code, 0);
+}
