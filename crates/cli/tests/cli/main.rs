@@ -2,6 +2,7 @@
 
 mod cleanse_items;
 mod convert;
+mod guard;
 mod hardening;
 mod layouts;
 mod normalize;
