@@ -12,7 +12,9 @@
 //! - fixed-length records do not have the layout's length: fewer than half of the first
 //!   lines are `record_length` bytes (KEN_ALL.CSV through `sample-juki`);
 //! - delimited records do not have the layout's number of fields: fewer than half of the
-//!   first rows have one field per item.
+//!   first rows have one field per item;
+//! - most lines end with another newline than the layout's terminator (an LF export read
+//!   with a CRLF layout would frame as one record).
 //!
 //! A finding that is not a contradiction (low confidence, a `not_japanese` finding, binary
 //! bytes in a fixed-length file) is kept in [`InputCheck::notes`] and does not stop a run.
@@ -95,6 +97,18 @@ pub enum Mismatch {
         /// Of those, lines of the expected length.
         matching: usize,
     },
+    /// The lines end with another newline than the layout's terminator (an LF export
+    /// read with a CRLF layout frames as one record).
+    Terminator {
+        /// The layout's terminator.
+        expected: Terminator,
+        /// The newline most lines of the head end with (`crlf`, `lf`, `cr`).
+        found: &'static str,
+        /// Lines looked at.
+        lines: usize,
+        /// Of those, lines ending with the expected terminator.
+        matching: usize,
+    },
     /// Delimited records: the rows do not have one field per item.
     FieldCount {
         /// The layout's number of fields.
@@ -142,6 +156,16 @@ impl fmt::Display for Contradiction {
             } => write!(
                 f,
                 "{file}: layout {l} (profile {p}) has fixed-length records of {expected} bytes, but {matching} of the first {lines} lines are {expected} bytes; most are {found} bytes"
+            ),
+            Mismatch::Terminator {
+                expected,
+                found,
+                lines,
+                matching,
+            } => write!(
+                f,
+                "{file}: layout {l} (profile {p}) ends records with {}, but {matching} of the first {lines} lines do; most end with {found}",
+                expected.as_str()
             ),
             Mismatch::FieldCount {
                 expected,
@@ -225,8 +249,11 @@ pub fn check_input(plan: &Plan, path: &Path) -> Result<InputCheck, GuardError> {
         mismatches.push(m);
     }
     if expected.frames_on_bytes() {
-        if let Some(m) = shape_mismatch(&plan.source.format, plan.source.items.len(), &head, whole)
-        {
+        let format = &plan.source.format;
+        if let Some(m) = newline_mismatch(format, &head) {
+            mismatches.push(m);
+        }
+        if let Some(m) = shape_mismatch(format, plan.source.items.len(), &head, whole) {
             mismatches.push(m);
         }
     }
@@ -333,6 +360,56 @@ pub fn shape_mismatch(
             })
         }
     }
+}
+
+/// The newline contradiction in `head`: the layout's terminator is CR LF, LF or CR, and
+/// most of the head's line ends are another one. `None` for `any`, `none`, or no newline.
+pub fn newline_mismatch(format: &PhysicalFormat, head: &[u8]) -> Option<Mismatch> {
+    let terminator = match format {
+        PhysicalFormat::Fixed { terminator, .. } | PhysicalFormat::Delimited { terminator, .. } => {
+            *terminator
+        }
+    };
+    let want = match terminator {
+        Terminator::Crlf => "crlf",
+        Terminator::Lf => "lf",
+        Terminator::Cr => "cr",
+        Terminator::Any | Terminator::None => return None,
+    };
+    let (mut crlf, mut lf, mut cr) = (0usize, 0usize, 0usize);
+    let mut i = 0usize;
+    while let Some(&b) = head.get(i) {
+        match b {
+            b'\r' if head.get(i + 1) == Some(&b'\n') => {
+                crlf += 1;
+                i += 1;
+            }
+            // A CR as the head's last byte may be the first half of a CR LF.
+            b'\r' if i + 1 < head.len() => cr += 1,
+            b'\n' => lf += 1,
+            _ => {}
+        }
+        if crlf + lf + cr >= MAX_LINES {
+            break;
+        }
+        i += 1;
+    }
+    let lines = crlf + lf + cr;
+    let matching = match want {
+        "crlf" => crlf,
+        "lf" => lf,
+        _ => cr,
+    };
+    let found = [(crlf, "crlf"), (lf, "lf"), (cr, "cr")]
+        .into_iter()
+        .max_by_key(|(n, _)| *n)
+        .map_or(want, |(_, name)| name);
+    (lines > 0 && matching * 2 < lines).then_some(Mismatch::Terminator {
+        expected: terminator,
+        found,
+        lines,
+        matching,
+    })
 }
 
 /// How many values, how many equal `want`, and the most common value; `None` for none.
@@ -461,6 +538,36 @@ mod tests {
                 rows: 2,
                 matching: 0
             })
+        );
+    }
+
+    #[test]
+    fn newlines_by_majority() {
+        let f = |t| PhysicalFormat::Fixed {
+            record_length: 3,
+            terminator: t,
+        };
+        assert_eq!(
+            newline_mismatch(&f(Terminator::Crlf), b"abc\r\nabc\r\n"),
+            None
+        );
+        assert_eq!(
+            newline_mismatch(&f(Terminator::Crlf), b"abc\nabc\nabc\r\n"),
+            Some(Mismatch::Terminator {
+                expected: Terminator::Crlf,
+                found: "lf",
+                lines: 3,
+                matching: 1
+            })
+        );
+        assert!(newline_mismatch(&f(Terminator::Lf), b"abc\r\nabc\r\n").is_some());
+        assert!(newline_mismatch(&f(Terminator::Cr), b"abc\nabc\n").is_some());
+        assert_eq!(newline_mismatch(&f(Terminator::Any), b"abc\nabc\r"), None);
+        assert_eq!(newline_mismatch(&f(Terminator::Crlf), b"abcabc"), None);
+        // A head that ends between CR and LF.
+        assert_eq!(
+            newline_mismatch(&f(Terminator::Crlf), b"abc\r\nabc\r"),
+            None
         );
     }
 

@@ -103,3 +103,24 @@ fn issue14_guard_the_real_sample_passes_and_a_bad_input_among_good_is_named() {
         assert!(!r.stderr.contains("does not fit"), "{f}: {}", r.stderr);
     }
 }
+
+#[test]
+fn issue14_guard_an_lf_copy_of_the_crlf_sample_stops() {
+    let dir = tempdir("guard_lf");
+    let bytes = std::fs::read(root().join(SAMPLE)).unwrap();
+    let lf: Vec<u8> = bytes
+        .windows(2)
+        .filter(|w| w != b"\r\n")
+        .map(|w| w[0])
+        .chain(bytes.last().copied())
+        .collect();
+    assert_eq!(lf.len(), bytes.len() - 1000);
+    std::fs::write(dir.join("lf.dat"), lf).unwrap();
+    let r = convert(&dir, &["lf.dat"], &[]).expect(2);
+    assert!(
+        r.stderr
+            .contains("ends records with crlf, but 0 of the first 217 lines do; most end with lf"),
+        "{}",
+        r.stderr
+    );
+}
