@@ -165,9 +165,10 @@ pub enum FindingKind {
     NotKana,
     /// `char.not_digit`: a number holds a character that is not a digit.
     NotDigit,
-    /// `char.control`: a text value (text, fullwidth, kana, kanji_name, address) holds a
-    /// control character: C0 (U+0000–U+001F: NUL, TAB, LF, CR, 0x1A, ESC …), DEL (U+007F)
-    /// or C1 (U+0080–U+009F). Never removed or replaced: the record is rejected.
+    /// `char.control`: a text value (fullwidth, kana, kanji_name, address; text except TAB,
+    /// LF and CR) holds a control character: C0 (U+0000–U+001F: NUL, TAB, LF, CR, 0x1A,
+    /// ESC …), DEL (U+007F) or C1 (U+0080–U+009F). Never removed or replaced: the record is
+    /// rejected.
     Control,
     /// `char.not_code`: a code holds a character that is not an ASCII letter or digit.
     NotCode,

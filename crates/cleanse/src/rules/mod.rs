@@ -3,7 +3,7 @@
 //!
 //! | domain type | rules, in order | checks (findings) |
 //! |---|---|---|
-//! | `text` | padding.trailing, space.trim, variant.* | char.control |
+//! | `text` | padding.trailing, space.trim, variant.* | char.control (TAB, LF, CR allowed) |
 //! | `fullwidth` | padding.trailing, width.fullwidth, variant.* | char.control, gaiji.private_use (flag) |
 //! | `kana` | padding.trailing, width.fullwidth, kana.hiragana_to_katakana, kana.voiced_mark, space.fold, space.trim | char.control, char.not_kana (・ ＝ ゠ allowed with [`RuleOptions::kana_separators`]) |
 //! | `kanji_name` | padding.trailing, width.fullwidth, space.fold, space.trim, variant.* | char.control, gaiji.private_use (flag) |
@@ -351,7 +351,7 @@ pub fn cleanse<'a>(domain: DomainType, input: &'a str, opts: &RuleOptions) -> Cl
         DomainType::Text => {
             w.apply(RuleId::SpaceTrim, text::trim);
             variant(&mut w, opts);
-            if let Some(pos) = text::control_position(&w.value) {
+            if let Some(pos) = text::control_position(&w.value, true) {
                 control_flag(&mut w, pos);
             }
         }

@@ -561,12 +561,12 @@ pub fn cleanse<'a>(domain: DomainType, input: &'a str, opts: &RuleOptions) -> Cl
         DomainType::Text => {
             w.apply(RuleId::SpaceTrim, text::trim);
             variant(&mut w, opts);
-            control_flag(&mut w);
+            control_flag(&mut w, true);
         }
         DomainType::Fullwidth => {
             w.apply(RuleId::WidthFullwidth, text::fullwidth);
             variant(&mut w, opts);
-            control_flag(&mut w);
+            control_flag(&mut w, false);
             gaiji_flag(&mut w);
         }
         DomainType::Kana => {
@@ -575,7 +575,7 @@ pub fn cleanse<'a>(domain: DomainType, input: &'a str, opts: &RuleOptions) -> Cl
             w.apply(RuleId::KanaVoicedMark, text::voiced_marks);
             w.apply(RuleId::SpaceFold, text::fold_spaces);
             w.apply(RuleId::SpaceTrim, text::trim);
-            control_flag(&mut w);
+            control_flag(&mut w, false);
             let sep = opts.kana_separators;
             if let Some(pos) = w
                 .value
@@ -596,14 +596,14 @@ pub fn cleanse<'a>(domain: DomainType, input: &'a str, opts: &RuleOptions) -> Cl
             w.apply(RuleId::SpaceFold, text::fold_spaces);
             w.apply(RuleId::SpaceTrim, text::trim);
             variant(&mut w, opts);
-            control_flag(&mut w);
+            control_flag(&mut w, false);
             gaiji_flag(&mut w);
         }
         DomainType::Address => {
             w.apply(RuleId::WidthFullwidth, text::fullwidth);
             w.apply(RuleId::SpaceTrim, text::trim);
             variant(&mut w, opts);
-            control_flag(&mut w);
+            control_flag(&mut w, false);
             gaiji_flag(&mut w);
         }
         DomainType::Digits => {
@@ -705,13 +705,12 @@ fn variant(w: &mut Work<'_>, opts: &RuleOptions) {
     }
 }
 
-/// `char.control`: the first C0, DEL or C1 character, by its position and code point.
-fn control_flag(w: &mut Work<'_>) {
-    let found = w
-        .value
-        .chars()
-        .enumerate()
-        .find(|&(_, c)| matches!(c as u32, 0x00..=0x1F | 0x7F..=0x9F));
+/// `char.control`: the first C0, DEL or C1 character (with `lines`, TAB LF CR allowed), by
+/// its position and code point.
+fn control_flag(w: &mut Work<'_>, lines: bool) {
+    let found = w.value.chars().enumerate().find(|&(_, c)| {
+        matches!(c as u32, 0x00..=0x1F | 0x7F..=0x9F) && !(lines && matches!(c, '\t' | '\n' | '\r'))
+    });
     if let Some((pos, c)) = found {
         w.find(
             FindingKind::Control,

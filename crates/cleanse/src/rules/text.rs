@@ -354,13 +354,16 @@ pub fn is_control(c: char) -> bool {
     matches!(c as u32, 0x00..=0x1F | 0x7F..=0x9F)
 }
 
-/// The character position of the first control character of `s` ([`is_control`]), decided
-/// on the bytes (C1 characters are `C2 80`–`C2 9F` in UTF-8); the position is counted only
-/// when there is one.
-pub fn control_position(s: &str) -> Option<usize> {
+/// The character position of the first control character of `s` ([`is_control`]; with
+/// `lines`, TAB, LF and CR are not counted: free `text` may hold them), decided on the bytes
+/// (C1 characters are `C2 80`–`C2 9F` in UTF-8); the position is counted only when there
+/// is one.
+pub fn control_position(s: &str, lines: bool) -> Option<usize> {
     let b = s.as_bytes();
     let at = b.iter().enumerate().position(|(i, &x)| {
-        x < 0x20 || x == 0x7F || (x == 0xC2 && matches!(b.get(i + 1), Some(0x80..=0x9F)))
+        (x < 0x20 && !(lines && matches!(x, b'\t' | b'\n' | b'\r')))
+            || x == 0x7F
+            || (x == 0xC2 && matches!(b.get(i + 1), Some(0x80..=0x9F)))
     })?;
     s.get(..at).map(|t| t.chars().count())
 }
