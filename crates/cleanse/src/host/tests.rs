@@ -19,12 +19,33 @@ fn iss(offset: usize, len: usize, kind: HostIssueKind) -> HostIssue {
     HostIssue { offset, len, kind }
 }
 
+/// What a test that cannot run does: the SKIPPED line, or an error when it is required.
+fn skip_outcome(require: bool, test: &str, reason: &str) -> Result<String, String> {
+    if require {
+        Err(format!(
+            "{test}: cannot run ({reason}) and IKOU_REQUIRE_SHARED=1"
+        ))
+    } else {
+        Ok(format!("SKIPPED: {test}: {reason}"))
+    }
+}
+
 /// A test that cannot run says so, and fails instead under IKOU_REQUIRE_SHARED=1.
 fn skip(test: &str, reason: &str) {
-    if std::env::var("IKOU_REQUIRE_SHARED").is_ok_and(|v| v == "1") {
-        panic!("{test}: cannot run ({reason}) and IKOU_REQUIRE_SHARED=1");
+    let require = std::env::var("IKOU_REQUIRE_SHARED").is_ok_and(|v| v == "1");
+    match skip_outcome(require, test, reason) {
+        Ok(line) => eprintln!("{line}"),
+        Err(e) => panic!("{e}"),
     }
-    eprintln!("SKIPPED {test}: {reason}");
+}
+
+#[test]
+fn skip_fails_when_shared_data_is_required() {
+    assert_eq!(
+        skip_outcome(false, "t", "no uconv"),
+        Ok("SKIPPED: t: no uconv".to_string())
+    );
+    assert!(skip_outcome(true, "t", "no uconv").is_err());
 }
 
 #[test]
@@ -442,6 +463,20 @@ fn issue16_generated_tables_are_fresh() {
         "generated tables are stale: {}",
         String::from_utf8_lossy(&out.stdout)
     );
+    // The check can fail: against an empty folder it reports every file stale.
+    let empty = std::env::temp_dir().join(format!("ikou-host-fresh-{}", std::process::id()));
+    std::fs::create_dir_all(&empty).unwrap();
+    let out = Command::new("python3")
+        .arg(&script)
+        .args(["--check", "--no-icu", "--jef4j"])
+        .arg(&jef4j)
+        .arg("--out")
+        .arg(&empty)
+        .output()
+        .unwrap();
+    std::fs::remove_dir_all(&empty).unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("STALE"));
     if !have_uconv {
         skip(
             "issue16_generated_tables_are_fresh (IBM part)",
@@ -466,5 +501,42 @@ proptest! {
             let back = c.encode(&d.text, kind).unwrap();
             prop_assert_eq!(c.decode(&back, kind).unwrap().text, d.text);
         }
+    }
+}
+
+/// Texts of the encodable codes of a label (single-byte when `sb`), sorted for determinism.
+fn encodable(label: &str, sb: bool) -> Vec<String> {
+    let c = codec(label);
+    let (s, d) = c.tables().unwrap();
+    let mut v: Vec<String> = if sb {
+        s.sb_enc
+            .iter()
+            .filter(|(_, code)| !c.shifts.reserved(**code as u8))
+            .map(|(t, _)| t.clone())
+            .collect()
+    } else {
+        d.db_enc.keys().cloned().collect()
+    };
+    v.sort();
+    v
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+    #[test]
+    fn mixed_text_round_trips(which in 0usize..17, picks in proptest::collection::vec((any::<bool>(), any::<usize>()), 0..24)) {
+        let label = LABELS[which % LABELS.len()];
+        let (sbt, dbt) = (encodable(label, true), encodable(label, false));
+        let text: String = picks
+            .iter()
+            .map(|(sb, i)| if *sb { sbt[i % sbt.len()].as_str() } else { dbt[i % dbt.len()].as_str() })
+            .collect();
+        let c = codec(label);
+        let bytes = c.encode(&text, ItemKind::Mixed).unwrap();
+        let d = c.decode(&bytes, ItemKind::Mixed).unwrap();
+        prop_assert_eq!(&d.text, &text);
+        prop_assert!(d.issues.iter().all(|i| matches!(i.kind, HostIssueKind::Approximate { .. } | HostIssueKind::Gaiji { .. })), "{:?}", d.issues);
+        // Encoding is deterministic and stable: the decoded text encodes to the same bytes.
+        prop_assert_eq!(c.encode(&d.text, ItemKind::Mixed).unwrap(), bytes);
     }
 }
