@@ -78,7 +78,8 @@ pub enum HostIssueKind {
     CutCharacter,
     /// A well-formed code the table does not map (left out of the text).
     Unmapped {
-        /// The code as in the item (one byte or two).
+        /// The code as in the item (one byte or two), serialized as hex (`"6941"`).
+        #[serde(serialize_with = "ser_code")]
         code: u32,
     },
     /// A shift-in while already shifted in, or a shift-out while not shifted in.
@@ -89,16 +90,27 @@ pub enum HostIssueKind {
     ShiftCut,
     /// A user-defined (外字) code: the text holds the private-use character `pua`.
     Gaiji {
-        /// The code as in the item.
+        /// The code as in the item, serialized as hex.
+        #[serde(serialize_with = "ser_code")]
         code: u32,
         /// The private-use character in the text.
         pua: char,
     },
     /// The table marks the mapping as a substitution (an approximate character).
     Approximate {
-        /// The code as in the item.
+        /// The code as in the item, serialized as hex.
+        #[serde(serialize_with = "ser_code")]
         code: u32,
     },
+}
+
+/// Hex like [`crate::gaiji::code_hex`]: two digits for a single byte, four for a pair.
+fn ser_code<S: serde::Serializer>(code: &u32, s: S) -> Result<S::Ok, S::Error> {
+    if *code <= 0xFF {
+        s.serialize_str(&format!("{code:02X}"))
+    } else {
+        s.serialize_str(&format!("{code:04X}"))
+    }
 }
 
 /// An item decoded: the text and what was found.

@@ -168,6 +168,25 @@ fn hand_vectors_jef_keis_jips() {
 }
 
 #[test]
+fn issues_serialize_like_decode_issues() {
+    let d = dec(
+        "ibm-930",
+        &[0x0E, 0x69, 0x41, 0xFE, 0xFE, 0x0F, 0xFE],
+        ItemKind::Mixed,
+    );
+    let json = serde_json::to_string(&d.issues).unwrap();
+    assert_eq!(
+        json,
+        concat!(
+            r#"[{"offset":1,"len":2,"kind":"gaiji","code":"6941","pua":""#,
+            "\u{E000}",
+            r#""},{"offset":3,"len":2,"kind":"unmapped","code":"FEFE"},"#,
+            r#"{"offset":6,"len":1,"kind":"unmapped","code":"FE"}]"#
+        )
+    );
+}
+
+#[test]
 fn shift_findings_have_offsets() {
     // Doubled shift-in, stray shift-out.
     let d = dec(
