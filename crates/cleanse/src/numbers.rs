@@ -380,10 +380,138 @@ pub fn binary_len(digits: u32) -> Option<usize> {
     }
 }
 
+/// Encodes `unscaled` (the digits of a [`Decimal`] at the item's scale) as a zoned item of
+/// `digits` digits (plus the separate sign byte when there is one). Positive overpunch is
+/// written `{` `A`–`I` (ASCII) or zone C (EBCDIC), negative `}` `J`–`R` or zone D; unsigned
+/// digits with zone 3 / F. `None` when the value has more than `digits` digits, is negative
+/// for [`SignForm::Unsigned`], or `digits` is 0 or above [`MAX_DIGITS`].
+pub fn encode_zoned(
+    unscaled: i128,
+    digits: u32,
+    charset: ZonedCharset,
+    sign: SignForm,
+) -> Option<Vec<u8>> {
+    let nibbles = digit_nibbles(unscaled, digits)?;
+    let negative = unscaled < 0;
+    if negative && sign == SignForm::Unsigned {
+        return None;
+    }
+    let zone = match charset {
+        ZonedCharset::Ascii => 0x30,
+        ZonedCharset::Ebcdic => 0xF0,
+    };
+    let mut out: Vec<u8> = nibbles.iter().map(|d| zone | d).collect();
+    let punch = |d: u8| match (charset, negative) {
+        (ZonedCharset::Ascii, false) if d == 0 => b'{',
+        (ZonedCharset::Ascii, false) => b'A' + d - 1,
+        (ZonedCharset::Ascii, true) if d == 0 => b'}',
+        (ZonedCharset::Ascii, true) => b'J' + d - 1,
+        (ZonedCharset::Ebcdic, false) => 0xC0 | d,
+        (ZonedCharset::Ebcdic, true) => 0xD0 | d,
+    };
+    let separate = match (charset, negative) {
+        (ZonedCharset::Ascii, false) => 0x2B,
+        (ZonedCharset::Ascii, true) => 0x2D,
+        (ZonedCharset::Ebcdic, false) => 0x4E,
+        (ZonedCharset::Ebcdic, true) => 0x60,
+    };
+    match sign {
+        SignForm::Unsigned => {}
+        SignForm::TrailingOverpunch => {
+            let last = out.last_mut()?;
+            *last = punch(*last & 0x0F);
+        }
+        SignForm::LeadingOverpunch => {
+            let first = out.first_mut()?;
+            *first = punch(*first & 0x0F);
+        }
+        SignForm::TrailingSeparate => out.push(separate),
+        SignForm::LeadingSeparate => out.insert(0, separate),
+    }
+    Some(out)
+}
+
+/// The `digits` decimal digits of |value|, most significant first; `None` if it does not fit.
+fn digit_nibbles(value: i128, digits: u32) -> Option<Vec<u8>> {
+    if digits == 0 || digits > MAX_DIGITS || value.unsigned_abs() >= pow10(digits) {
+        return None;
+    }
+    let mut v = value.unsigned_abs();
+    let mut out = vec![0u8; digits as usize];
+    for slot in out.iter_mut().rev() {
+        *slot = (v % 10) as u8;
+        v /= 10;
+    }
+    Some(out)
+}
+
+/// Encodes `unscaled` as a packed (COMP-3) item of `digits` digits: sign nibble C / D, or F
+/// when `signed` is false. `None` when it does not fit (or is negative and unsigned).
+pub fn encode_packed(unscaled: i128, digits: u32, signed: bool) -> Option<Vec<u8>> {
+    let mut nibbles = digit_nibbles(unscaled, digits)?;
+    if unscaled < 0 && !signed {
+        return None;
+    }
+    if digits % 2 == 0 {
+        nibbles.insert(0, 0);
+    }
+    nibbles.push(match (signed, unscaled < 0) {
+        (false, _) => 0x0F,
+        (true, false) => 0x0C,
+        (true, true) => 0x0D,
+    });
+    Some(
+        nibbles
+            .chunks(2)
+            .map(|p| match p {
+                [hi, lo] => (hi << 4) | lo,
+                _ => 0,
+            })
+            .collect(),
+    )
+}
+
+/// Encodes `unscaled` as a big-endian binary item of `len` (2, 4 or 8) bytes. `None` when it
+/// does not fit the bytes or the limit.
+pub fn encode_binary(
+    unscaled: i128,
+    len: usize,
+    signed: bool,
+    limit: BinaryLimit,
+) -> Option<Vec<u8>> {
+    if let BinaryLimit::PicDigits(d) = limit {
+        if d > MAX_DIGITS || unscaled.unsigned_abs() >= pow10(d) {
+            return None;
+        }
+    }
+    match (len, signed) {
+        (2, true) => i16::try_from(unscaled)
+            .ok()
+            .map(|v| v.to_be_bytes().to_vec()),
+        (2, false) => u16::try_from(unscaled)
+            .ok()
+            .map(|v| v.to_be_bytes().to_vec()),
+        (4, true) => i32::try_from(unscaled)
+            .ok()
+            .map(|v| v.to_be_bytes().to_vec()),
+        (4, false) => u32::try_from(unscaled)
+            .ok()
+            .map(|v| v.to_be_bytes().to_vec()),
+        (8, true) => i64::try_from(unscaled)
+            .ok()
+            .map(|v| v.to_be_bytes().to_vec()),
+        (8, false) => u64::try_from(unscaled)
+            .ok()
+            .map(|v| v.to_be_bytes().to_vec()),
+        _ => None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     //! The encoders here are written from the COBOL rules, independently of the decoders:
     //! they build bytes from the decimal text of a value.
+    #![allow(clippy::unwrap_used)]
     use super::*;
     use proptest::prelude::*;
 
@@ -849,6 +977,39 @@ mod tests {
             prop_assert_eq!(decode_binary(&w.to_be_bytes(), true, BinaryLimit::Native, scale), Ok(dec(i128::from(w), scale)));
             let h = v as i16;
             prop_assert_eq!(decode_binary(&h.to_be_bytes(), true, BinaryLimit::Native, scale), Ok(dec(i128::from(h), scale)));
+        }
+
+        #[test]
+        fn library_encoders_agree_with_independent_ones(v in -(10i128.pow(38) - 1)..10i128.pow(38),
+                extra in 0usize..3, ebcdic in any::<bool>(), sign in sign_forms()) {
+            let n = (v.unsigned_abs().to_string().len() + extra).min(38);
+            let cs = if ebcdic { ZonedCharset::Ebcdic } else { ZonedCharset::Ascii };
+            prop_assert_eq!(encode_zoned(v, n as u32, cs, sign), Some(enc_zoned(v, n, cs, sign)));
+            prop_assert_eq!(encode_packed(v, n as u32, true), Some(enc_packed(v, n, true)));
+            if v >= 0 {
+                prop_assert_eq!(encode_zoned(v, n as u32, cs, SignForm::Unsigned), Some(enc_zoned(v, n, cs, SignForm::Unsigned)));
+                prop_assert_eq!(encode_packed(v, n as u32, false), Some(enc_packed(v, n, false)));
+            } else {
+                prop_assert_eq!(encode_zoned(v, n as u32, cs, SignForm::Unsigned), None);
+                prop_assert_eq!(encode_packed(v, n as u32, false), None);
+            }
+            // One digit too few: refused.
+            let short = v.unsigned_abs().to_string().len() as u32 - 1;
+            if short > 0 && v.unsigned_abs() >= 10 {
+                prop_assert_eq!(encode_zoned(v, short, cs, sign), None);
+                prop_assert_eq!(encode_packed(v, short, true), None);
+            }
+        }
+
+        #[test]
+        fn binary_encoder_round_trips(v in any::<i64>()) {
+            let w = i128::from(v);
+            prop_assert_eq!(encode_binary(w, 8, true, BinaryLimit::Native), Some(v.to_be_bytes().to_vec()));
+            let back = decode_binary(&encode_binary(w, 8, true, BinaryLimit::Native).unwrap_or_default(), true, BinaryLimit::Native, 0);
+            prop_assert_eq!(back, Ok(dec(w, 0)));
+            prop_assert_eq!(encode_binary(w, 4, true, BinaryLimit::Native).is_some(), i32::try_from(v).is_ok());
+            prop_assert_eq!(encode_binary(w, 2, false, BinaryLimit::Native).is_some(), u16::try_from(v).is_ok());
+            prop_assert_eq!(encode_binary(w, 8, true, BinaryLimit::PicDigits(4)).is_some(), v.unsigned_abs() < 10_000);
         }
 
         #[test]
