@@ -4,6 +4,9 @@
 //! [`Decimal`] (unscaled `i128` + scale) whose [`Display`](std::fmt::Display) is the canonical
 //! text `-1234.50` (scale kept, no exponent, no `+`).
 //!
+//! [`encode_zoned`], [`encode_packed`] and [`encode_binary`] write the canonical host forms
+//! (for synthetic host-form samples).
+//!
 //! Every malformed item is an error with the byte offset inside the item, never a silent zero.
 //! The accepted conventions are listed in docs/HOST.md ("Numbers"); in short:
 //! - ASCII zoned digits 0x30–0x39. Overpunched sign byte: `{` `A`–`I` positive 0–9, `}` `J`–`R`
