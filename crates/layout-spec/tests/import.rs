@@ -1314,3 +1314,63 @@ fn issue13_item1_sample_values_are_checked_against_their_type() {
     assert!(check_value(DataType::Time, 8, None, "09:00").is_ok());
     assert!(check_value(DataType::Time, 8, None, "24:00:00").is_err());
 }
+
+fn xml_text(v: &str) -> String {
+    // XML 1.0 cannot carry most control characters; the rest is escaped.
+    v.chars()
+        .filter(|c| !c.is_control() || matches!(c, '\t' | '\n'))
+        .collect::<String>()
+        .replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig { cases: 64, ..Default::default() })]
+
+    /// Issue 13: whatever the cells of an official-form item sheet hold, the import ends in
+    /// layouts that load back (with their digest intact) or in an error — never a panic.
+    #[test]
+    fn issue13_hostile_cells_in_the_official_form_never_panic(
+        cells in proptest::collection::vec(
+            proptest::collection::vec(
+                proptest::prop_oneof![
+                    proptest::prelude::any::<String>(),
+                    proptest::sample::select(vec![
+                        "".to_string(), "○".into(), "X".into(), "Ｎ".into(), "９Ｖ".into(),
+                        "S9".into(), "DATE".into(), "TIME".into(), "YEAR".into(), "BLOB".into(),
+                        "必須".into(), "条件付き必須".into(), "任意".into(), "5,2".into(),
+                        "１０".into(), "999".into(), "住民記録001".into(), "e".into(),
+                        "g1".into(), "g2".into(), "key_a".into(), "key_b".into(), "031".into(),
+                        "※※条件".into(), "2024-02-30".into(), "12".into(),
+                    ]),
+                ],
+                14,
+            ),
+            1..8,
+        )
+    ) {
+        let header = row(2, &[
+            ("A", "データ項目ID"), ("C", "データ項目"), ("D", "データ項目（ローマ字）"),
+            ("E", "グループ"), ("H", "データ型"), ("I", "桁数"), ("J", "コード"),
+            ("K", "繰り返し"), ("L", "データ出力条件"), ("M", "項目説明"), ("N", "サンプル値"),
+        ]);
+        let sub = row(3, &[("E", "名称"), ("F", "主キー"), ("G", "外部キー")]);
+        let cols = ["A", "B", "C", "D", "E", "F", "G", "H", "I", "J", "K", "L", "M", "N"];
+        let mut body = String::new();
+        for (i, r) in cells.iter().enumerate() {
+            let texts: Vec<String> = r.iter().map(|v| xml_text(v)).collect();
+            let pairs: Vec<(&str, &str)> = cols.iter().copied().zip(texts.iter().map(String::as_str)).collect();
+            body.push_str(&row(4 + i as u32, &pairs));
+        }
+        let sheet = format!("<sheetData>{header}{sub}{body}</sheetData>");
+        let bytes = xlsx(&[("項目定義書", sheet.as_str())], None);
+        if let Ok(book) = official::import_official(&bytes, "h.xlsx", None) {
+            for l in &book.layouts {
+                let back = parse_layout(&book.layout_toml(l), "h.toml");
+                proptest::prop_assert!(back.is_ok(), "{:?}", back.err());
+                proptest::prop_assert_eq!(back.unwrap().official_unedited(), Some(true));
+            }
+        }
+    }
+}
