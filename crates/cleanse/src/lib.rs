@@ -14,7 +14,9 @@ pub mod detect;
 pub mod encode;
 pub mod frame;
 pub mod gaiji;
+pub mod host;
 pub mod mask;
+pub mod numbers;
 pub mod rules;
 #[cfg(test)]
 mod testkit;

@@ -1,8 +1,12 @@
 //! The one integration-test binary: drives the `ikou` binary as a user would.
 
+mod cleanse_items;
 mod convert;
 mod fuzz_regressions;
+mod guard;
 mod hardening;
+mod issue13;
+mod issue18_cli;
 mod issue19;
 mod layouts;
 mod normalize;
