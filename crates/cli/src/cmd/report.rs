@@ -4,7 +4,7 @@ use crate::exit::{CliError, CliResult, DATA, OK};
 use crate::output::print;
 use clap::{Args, ValueEnum};
 use ikou_convert::manifest::{LayoutRef, Manifest};
-use ikou_convert::report::{self, Lang, ReportError, ReportOptions, REPORT};
+use ikou_convert::report::{self, Lang, ReportError, ReportOptions};
 use ikou_convert::verify::{load_manifest, VerifyError};
 use ikou_layout_spec::{Catalog, Layout};
 use std::path::{Path, PathBuf};
@@ -25,7 +25,10 @@ run wrote (and `ikou verify`). Options other than the defaults write to another 
 The run's files are checked first, exactly as `ikou verify` does. When they do not match the
 manifest, the page (red banner, verdict 移行不可) is written to report.unverified.html
 (NAME.html → NAME.unverified.html for --out), never over a report, and the exit code is 1.
-The first line printed is the verdict — 移行可, 要確認 or 移行不可 — with its reasons.";
+A page that differs from the report.html the run wrote (another ikou version, or the run's
+date read from a copied manifest.json) goes to report.regenerated.html: the run's own report
+is never replaced. The first line printed is the verdict — 移行可, 要確認 or 移行不可 — with
+its reasons.";
 
 /// The page's language.
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -157,7 +160,7 @@ pub fn run(args: ReportArgs) -> CliResult {
         } else {
             format!(": {}", reasons.join("; "))
         },
-        out.display(),
+        out_dir.join(&info.name).display(),
         info.bytes
     );
     if source.is_none() {
@@ -169,12 +172,10 @@ pub fn run(args: ReportArgs) -> CliResult {
     if args.show_values {
         msg.push_str("  note: values are NOT masked: handle the page as personal data\n");
     }
-    if out_dir == args.dir && name == REPORT {
-        if let Some(listed) = manifest.outputs.iter().find(|o| o.name == REPORT) {
-            if listed.sha256 != info.sha256 {
-                msg.push_str("  note: differs from the report.html the run wrote (ikou verify will say so)\n");
-            }
-        }
+    if info.name != name {
+        msg.push_str(&format!(
+            "  note: differs from the {name} the run wrote, which was left as it was (another ikou version or date)\n"
+        ));
     }
     print(&msg)?;
     Ok(OK)

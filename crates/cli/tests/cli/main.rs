@@ -2,6 +2,7 @@
 
 mod convert;
 mod hardening;
+mod issue14_report;
 mod layouts;
 mod normalize;
 mod reading;

@@ -45,6 +45,7 @@ use crate::verify::Check;
 use collect::{Changes, Gaiji, GaijiRow, Rejects};
 use html::{bar, esc, num, pct, value};
 use ikou_layout_spec::{DomainType, Layout};
+use sha2::Digest as _;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -349,7 +350,10 @@ fn changes_parquet(_: &Manifest, _: &Path, _: bool) -> Result<Option<Changes>, R
 ///
 /// When the run's files do not match its manifest, the page (red banner, 移行不可) is written
 /// as [`unverified_name`]`(name)` instead and [`ReportError::Unverified`] is returned: a
-/// report that was verified is never replaced by one that is not.
+/// report that was verified is never replaced by one that is not. When `name` in the run
+/// directory is the report the manifest lists (verified, as every listed file) and the new
+/// page differs from it, the new page is written as `NAME.regenerated.html`: the returned
+/// [`OutputInfo`] names the file written.
 ///
 /// # Errors
 /// [`ReportError::Read`] as [`render`]; [`ReportError::Unverified`] as above;
@@ -379,6 +383,23 @@ pub fn write_checked(
     let failed: Vec<Check> = checks.iter().filter(|c| !c.ok).cloned().collect();
     if failed.is_empty() {
         let v = verdict::verdict(manifest, Some(&checks));
+        // The report the run wrote (listed in the manifest and verified above) is never
+        // replaced by a page that differs from it (made by another version, or on another
+        // date): that one goes to NAME.regenerated.html.
+        let listed = manifest
+            .outputs
+            .iter()
+            .find(|o| o.name == name)
+            .filter(|_| same_dir(dir, out_dir));
+        if let Some(l) = listed {
+            if crate::output::hex(&sha2::Sha256::digest(html.as_bytes())) != l.sha256 {
+                let other = match name.strip_suffix(".html") {
+                    Some(stem) => format!("{stem}.regenerated.html"),
+                    None => format!("{name}.regenerated.html"),
+                };
+                return write_page(&html, out_dir, &other).map(|info| (info, v));
+            }
+        }
         return write_page(&html, out_dir, name).map(|info| (info, v));
     }
     let other = unverified_name(name);
@@ -388,6 +409,14 @@ pub fn write_checked(
         written: out_dir.join(other).display().to_string(),
         failed,
     })
+}
+
+/// Whether two paths name the same directory.
+fn same_dir(a: &Path, b: &Path) -> bool {
+    match (a.canonicalize(), b.canonicalize()) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => a == b,
+    }
 }
 
 fn write_page(html: &str, out_dir: &Path, name: &str) -> Result<OutputInfo, ReportError> {
