@@ -222,12 +222,8 @@ pub fn check_files(dir: &Path, manifest: &Manifest) -> Vec<Check> {
             .filter(|n| *n != crate::report::REPORT),
     );
     for name in required {
-        if name.is_empty() {
-            checks.push(Check::new(
-                "data file",
-                false,
-                "the manifest names no data file",
-            ));
+        if !plain_name(name) {
+            continue; // named below
         } else if !listed(name) {
             checks.push(Check::new(
                 format!("listed {name}"),
@@ -238,7 +234,7 @@ pub fn check_files(dir: &Path, manifest: &Manifest) -> Vec<Check> {
     }
     for o in &manifest.outputs {
         let what = format!("sha256 {}", o.name);
-        if o.name.is_empty() || o.name.contains(['/', '\\']) || o.name == ".." {
+        if !plain_name(&o.name) {
             checks.push(Check::new(
                 what,
                 false,
@@ -266,7 +262,13 @@ pub fn check_files(dir: &Path, manifest: &Manifest) -> Vec<Check> {
         }
     }
     let c = &manifest.counts;
-    if !manifest.data_file.is_empty() {
+    if !plain_name(&manifest.data_file) {
+        checks.push(Check::new(
+            "data file",
+            false,
+            "not a file name of the run directory",
+        ));
+    } else {
         let header = manifest.options.get("header").is_none_or(|h| h != "none");
         let found = count_csv_records(&dir.join(&manifest.data_file), header);
         checks.push(count_check("output_records", c.output_records, found));
@@ -333,6 +335,11 @@ pub fn verify(dir: &Path) -> Result<(Manifest, Verification), VerifyError> {
             fingerprint,
         },
     ))
+}
+
+/// Whether `name` is a plain file name (no directory part, not `.` or `..`).
+fn plain_name(name: &str) -> bool {
+    !name.is_empty() && !name.contains(['/', '\\', '\0']) && name != "." && name != ".."
 }
 
 fn count_check(what: &str, expected: u64, found: Result<u64, String>) -> Check {

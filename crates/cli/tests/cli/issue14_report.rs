@@ -373,6 +373,21 @@ fn issue18_item9_verify_requires_the_files_a_run_writes_and_flags_unlisted_ones(
         .unwrap()
         .iter()
         .any(|c| c["what"] == "unlisted extra.csv" && c["ok"] == false));
+    // Names that leave the run directory are refused, not followed.
+    let d = copy("issue18_9_escape");
+    let mut m = manifest(&d);
+    m["data_file"] = "../../../../etc/passwd".into();
+    m["outputs"][0]["name"] = "../issue18_9_base/rejects.csv".into();
+    write_manifest(&d, &m);
+    let r = ikou(&["verify", d.to_str().unwrap()]).expect(1);
+    assert!(
+        r.stdout
+            .contains("MISMATCH data file: not a file name of the run directory")
+            && r.stdout
+                .contains("MISMATCH sha256 ../issue18_9_base/rejects.csv: not a file name"),
+        "{}",
+        r.stdout
+    );
     // Report pages made by `ikou report` are allowed (named, not failed).
     let d = copy("issue18_9_pages");
     ikou(&["report", d.to_str().unwrap(), "--lang", "en"]).expect(0);
