@@ -368,10 +368,10 @@ pub fn write(
     write_checked(manifest, dir, options, out_dir, name).map(|(info, _)| info)
 }
 
-/// As [`write`], with the verdict on the page.
+/// As [`write()`], with the verdict on the page.
 ///
 /// # Errors
-/// As [`write`].
+/// As [`write()`].
 pub fn write_checked(
     manifest: &Manifest,
     dir: &Path,
