@@ -496,21 +496,21 @@ fn ikou_with_memory_limit(kib: u64, args: &[&str]) -> Run {
     }
 }
 
-/// #18 item 5: `verify` and `report` on a run whose rejects.csv is a huge sparse file (3 GB
-/// in the issue; 512 MiB here, above the 256 MiB the processes may map) aborted allocating
-/// it. Both must stream: under the limit they finish with a verdict, not an abort.
+/// #18 item 5: `verify` and `report` on a run whose rejects.csv is a huge sparse file (3 GiB,
+/// as in the issue; the processes may map 256 MiB) aborted allocating it. Both must stream:
+/// under the limit they finish with a verdict, not an abort.
 #[test]
 fn issue18_item5_verify_and_report_stream_a_huge_rejects_csv_under_a_memory_limit() {
     let dir = tempdir("issue18_5_sparse");
     convert(&dir, "changes-csv,gaiji,report");
     let before = std::fs::read(dir.join("report.html")).unwrap();
-    // A sparse file of zeros: one 512 MiB "row" with no newline.
+    // A sparse file of zeros: one 3 GiB "row" with no newline.
     let f = std::fs::OpenOptions::new()
         .write(true)
         .truncate(true)
         .open(dir.join("rejects.csv"))
         .unwrap();
-    f.set_len(512 << 20).unwrap();
+    f.set_len(3 << 30).unwrap();
     drop(f);
     const LIMIT_KIB: u64 = 256 * 1024;
     let d = dir.to_str().unwrap();

@@ -1573,6 +1573,14 @@ impl Page<'_> {
             .map(|(k, n)| (self.kind(k), *n, k.clone()))
             .collect();
         self.chart(t.reason, rows, "rej", "reason");
+        let _ = writeln!(
+            self.s,
+            "<p class=\"msg\">{}</p>",
+            self.tr(
+                "上の件数は理由の数（か所）です。1件のレコードに複数の理由があることがあります。理由ごとのレコード数は下の表です。",
+                "The counts above are reasons (occurrences): a record can have several. Records per reason are in the table below."
+            )
+        );
         let Some(r) = &self.i.rejects else {
             return self.s.push_str("</section>\n");
         };
