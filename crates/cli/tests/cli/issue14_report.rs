@@ -300,6 +300,42 @@ fn issue14_an_input_cut_short_is_the_first_thing_to_check() {
     );
 }
 
+/// #14, measured: a UTF-8 copy of the sample through the CP932 profile, `1000 in = 0 out +
+/// 1000 rejected [ok]`, and the report told staff to fix the source data. The page says
+/// 移行不可 and points at the encoding, not at the data.
+#[test]
+fn issue14_a_utf8_copy_through_the_cp932_profile_is_not_bad_data() {
+    use ikou_cleanse::decode::CharProfile;
+    let dir = tempdir("issue14_utf8");
+    let bytes = std::fs::read(root().join(SAMPLE)).unwrap();
+    let profile = CharProfile::cp932();
+    let mut utf8 = String::new();
+    for rec in bytes.chunks(REC) {
+        let mut text = String::new();
+        profile.decode_item(&rec[..300], &mut text, &mut Vec::new());
+        utf8.push_str(&text);
+        utf8.push_str("\r\n");
+    }
+    assert!(utf8.len() > bytes.len(), "the copy is UTF-8 (longer)");
+    let input = dir.join("utf8.dat");
+    std::fs::write(&input, &utf8).unwrap();
+    let run = dir.join("run");
+    convert_input(&input, &run, "changes-csv,gaiji,report");
+    assert!(run.join("manifest.json").exists());
+    let m = manifest(&run);
+    assert_eq!(m["counts"]["output_records"], 0, "nothing migrated");
+    let html = std::fs::read_to_string(run.join("report.html")).unwrap();
+    assert!(html.contains("data-verdict=\"移行不可\""));
+    assert!(
+        top(&html).contains("移行したレコードが0件です"),
+        "{}",
+        top(&html)
+    );
+    let next = section(&html, "next");
+    assert!(next.contains("文字コード・改行・レイアウト"), "{next}");
+    assert!(!next.contains("元データを直してから再実行"), "{next}");
+}
+
 // ------------------------------------------------------------------ issue 18 item 9
 
 /// #18 item 9: verify passed when a data file and its manifest entry were both deleted, and

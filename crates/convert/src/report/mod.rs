@@ -974,6 +974,34 @@ impl Page<'_> {
                 },
             ));
         }
+        // Nothing or most of the input rejected: not bad data but the wrong encoding, newline
+        // or layout for this input, most likely.
+        let mass = self.verdict.reasons.iter().any(|r| {
+            matches!(
+                r,
+                VerdictReason::NothingMigrated | VerdictReason::RejectRate { .. }
+            )
+        });
+        if mass {
+            items.push((
+                Level::High,
+                if ja {
+                    format!(
+                        "移行したレコードが{}、除外が{}（入力の{}）です。データの誤りではなく、入力ファイルの文字コード・改行・レイアウトがプロファイルと合っていない可能性があります。ikou detect で入力ファイルを確かめ、プロファイルを見直してください。",
+                        self.n_records(c.output_records),
+                        self.n_records(c.rejected_records),
+                        pct(c.rejected_records, c.input_records)
+                    )
+                } else {
+                    format!(
+                        "{} migrated, {} rejected ({} of the input): most likely not bad data but an input whose encoding, newlines or layout do not fit the profile. Check the input with ikou detect and review the profile.",
+                        self.n_records(c.output_records),
+                        self.n_records(c.rejected_records),
+                        pct(c.rejected_records, c.input_records)
+                    )
+                },
+            ));
+        }
         if c.input_records != c.output_records + c.rejected_records || !m.accounting_ok {
             items.push((
                 Level::High,
@@ -994,20 +1022,31 @@ impl Page<'_> {
                 .collect();
             items.push((
                 Level::High,
-                if ja {
-                    format!(
+                match (ja, mass) {
+                    (true, false) => format!(
                         "除外した{}（入力の{}）を rejects.csv で確認し、元データを直してから再実行してください。多い理由：{}。",
                         self.n_records(c.rejected_records),
                         pct(c.rejected_records, c.input_records),
                         list.join("、")
-                    )
-                } else {
-                    format!(
+                    ),
+                    (true, true) => format!(
+                        "除外した{}（入力の{}）の理由を rejects.csv で確認してください。多い理由：{}。",
+                        self.n_records(c.rejected_records),
+                        pct(c.rejected_records, c.input_records),
+                        list.join("、")
+                    ),
+                    (false, false) => format!(
                         "Review the {} rejected ({} of the input) in rejects.csv, correct the source data and run again. Most frequent: {}.",
                         self.n_records(c.rejected_records),
                         pct(c.rejected_records, c.input_records),
                         list.join("; ")
-                    )
+                    ),
+                    (false, true) => format!(
+                        "See why the {} rejected ({} of the input) were rejected in rejects.csv. Most frequent: {}.",
+                        self.n_records(c.rejected_records),
+                        pct(c.rejected_records, c.input_records),
+                        list.join("; ")
+                    ),
                 },
             ));
         }
