@@ -23,6 +23,10 @@ const MESSAGES_PER_KIND: usize = 4;
 pub(crate) const CODE_VALUES_PER_ITEM: usize = 40;
 /// Record numbers kept per unmapped code value.
 const RECORDS_PER_CODE: usize = 10;
+/// Distinct keys kept per table (reason kinds, items per kind, code items, rules, items per
+/// rule): a run has a few dozen; a damaged or planted file could name millions. Beyond the
+/// cap, rows are counted as not tabulated.
+pub(crate) const MAX_KEYS: usize = 500;
 
 /// One sample change, already masked unless values are shown.
 #[derive(Debug, Clone)]
@@ -55,6 +59,8 @@ pub(crate) struct Changes {
     slots: BTreeMap<String, BTreeMap<String, SampleSlot>>,
     last_record: Option<u64>,
     show_values: bool,
+    /// Rows not tabulated (a rule or item beyond [`MAX_KEYS`]).
+    pub not_counted: u64,
 }
 
 impl Changes {
@@ -73,12 +79,21 @@ impl Changes {
             self.records += 1;
             self.last_record = Some(record);
         }
+        if !self.by_rule_item.contains_key(rule) && self.by_rule_item.len() >= MAX_KEYS {
+            self.not_counted += 1;
+            return;
+        }
         let per_item = match self.by_rule_item.get_mut(rule) {
             Some(m) => m,
             None => self.by_rule_item.entry(rule.to_string()).or_default(),
         };
+        let full = per_item.len() >= MAX_KEYS;
         match per_item.get_mut(item) {
             Some(n) => *n += 1,
+            None if full => {
+                self.not_counted += 1;
+                return;
+            }
             None => {
                 per_item.insert(item.to_string(), 1);
             }
@@ -171,6 +186,8 @@ pub(crate) struct Rejects {
     pub by_kind: BTreeMap<String, KindInfo>,
     /// `map.unmapped_code` per (source item, code table).
     pub codes: BTreeMap<(String, String), CodeValues>,
+    /// Reasons not tabulated (a kind, item or code item beyond [`MAX_KEYS`]).
+    pub not_counted: u64,
 }
 
 fn read_err(path: &Path, message: impl Into<String>) -> ReportError {
@@ -428,9 +445,19 @@ pub(crate) fn read_rejects(
             if !kinds_here.contains(&kind) {
                 kinds_here.push(kind);
             }
+            if !r.by_kind.contains_key(kind) && r.by_kind.len() >= MAX_KEYS {
+                r.not_counted += 1;
+                continue;
+            }
             let info = r.by_kind.entry(kind.to_string()).or_default();
             if let Some(item) = item {
-                *info.items.entry(item.to_string()).or_insert(0) += 1;
+                if let Some(n) = info.items.get_mut(item) {
+                    *n += 1;
+                } else if info.items.len() < MAX_KEYS {
+                    info.items.insert(item.to_string(), 1);
+                } else {
+                    r.not_counted += 1;
+                }
             }
             if let Some(n) = info.messages.get_mut(message) {
                 *n += 1;
@@ -445,6 +472,10 @@ pub(crate) fn read_rejects(
                 let value = source.zip(item).and_then(|(layout, key)| {
                     code_value(rec.str(idx[3]), layout, key, show_values)
                 });
+                if !r.codes.contains_key(&key) && r.codes.len() >= MAX_KEYS {
+                    r.not_counted += 1;
+                    continue;
+                }
                 let cv = r.codes.entry(key).or_default();
                 match value {
                     None => cv.unreadable += 1,
@@ -464,8 +495,11 @@ pub(crate) fn read_rejects(
             }
         }
         for k in &kinds_here {
+            let full = r.by_kind.len() >= MAX_KEYS;
             let info = match r.by_kind.get_mut(*k) {
                 Some(i) => i,
+                // Beyond the cap: its reasons were counted as not tabulated above.
+                None if full => continue,
                 None => r.by_kind.entry((*k).to_string()).or_default(),
             };
             info.records += 1;
@@ -584,6 +618,32 @@ mod tests {
             "zokugara"
         );
         assert_eq!(parse_reason("no kind here"), (None, "no kind here", None));
+    }
+
+    #[test]
+    fn distinct_keys_are_capped() {
+        let mut c = Changes::new("changes.csv", false);
+        for i in 0..(MAX_KEYS as u64 + 10) {
+            c.row(i, "item", &format!("rule{i}"), "a", "b");
+            c.row(i, &format!("item{i}"), "rule0", "a", "b");
+        }
+        assert_eq!(c.rows, 2 * (MAX_KEYS as u64 + 10));
+        assert_eq!(c.by_rule_item.len(), MAX_KEYS);
+        assert_eq!(c.by_rule_item["rule0"].len(), MAX_KEYS);
+        assert_eq!(c.not_counted, 10 + 11);
+        let dir = std::env::temp_dir().join(format!("ikou-collect-keys-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("rejects.csv");
+        let mut text = String::from("record,kinds,reasons,raw_hex\n");
+        for i in 0..(MAX_KEYS + 5) {
+            text.push_str(&format!("{i},k{i},x{i}: m (k{i}),00\n"));
+        }
+        std::fs::write(&path, text).unwrap();
+        let r = read_rejects(&path, None, false).unwrap();
+        assert_eq!(r.rows, MAX_KEYS as u64 + 5);
+        assert_eq!(r.by_kind.len(), MAX_KEYS);
+        assert_eq!(r.not_counted, 5);
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]

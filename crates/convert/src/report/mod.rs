@@ -1576,7 +1576,31 @@ impl Page<'_> {
             }
             self.s.push_str("</table>\n");
         }
+        if ch.not_counted > 0 {
+            let m = self.not_counted(ch.not_counted);
+            self.s.push_str(&m);
+        }
         self.s.push_str("</section>\n");
+    }
+
+    /// A note on rows beyond the tables' cap of distinct keys.
+    fn not_counted(&self, n: u64) -> String {
+        format!(
+            "<p class=\"more\">{}</p>",
+            esc(&if self.ja() {
+                format!(
+                    "種類が多すぎるため（上限{}）、{}か所を表に含めていません。",
+                    collect::MAX_KEYS,
+                    num(n)
+                )
+            } else {
+                format!(
+                    "{} occurrences are not in the tables (more than {} kinds).",
+                    num(n),
+                    collect::MAX_KEYS
+                )
+            })
+        )
     }
 
     fn records_list(&self, first: &[u64], total: u64) -> String {
@@ -1654,6 +1678,10 @@ impl Page<'_> {
             );
         }
         self.s.push_str("</table>\n");
+        if r.not_counted > 0 {
+            let m = self.not_counted(r.not_counted);
+            self.s.push_str(&m);
+        }
         let _ = writeln!(
             self.s,
             "<p class=\"msg\">{}</p>\n</section>",
