@@ -27,6 +27,12 @@ const RECORDS_PER_CODE: usize = 10;
 /// rule): a run has a few dozen; a damaged or planted file could name millions. Beyond the
 /// cap, rows are counted as not tabulated.
 pub(crate) const MAX_KEYS: usize = 500;
+/// (rule, item) pairs kept in all (each has its sample slot).
+const MAX_PAIRS: usize = 5000;
+/// Bytes of a key (kind, item, rule, code table) or of a kept message: longer ones are no
+/// key a run writes.
+const MAX_KEY_BYTES: usize = 100;
+const MAX_MESSAGE_BYTES: usize = 400;
 
 /// One sample change, already masked unless values are shown.
 #[derive(Debug, Clone)]
@@ -59,8 +65,9 @@ pub(crate) struct Changes {
     slots: BTreeMap<String, BTreeMap<String, SampleSlot>>,
     last_record: Option<u64>,
     show_values: bool,
-    /// Rows not tabulated (a rule or item beyond [`MAX_KEYS`]).
+    /// Rows not tabulated (a rule or item beyond [`MAX_KEYS`] or [`MAX_PAIRS`]).
     pub not_counted: u64,
+    pairs: usize,
 }
 
 impl Changes {
@@ -79,7 +86,10 @@ impl Changes {
             self.records += 1;
             self.last_record = Some(record);
         }
-        if !self.by_rule_item.contains_key(rule) && self.by_rule_item.len() >= MAX_KEYS {
+        if rule.len() > MAX_KEY_BYTES
+            || item.len() > MAX_KEY_BYTES
+            || !self.by_rule_item.contains_key(rule) && self.by_rule_item.len() >= MAX_KEYS
+        {
             self.not_counted += 1;
             return;
         }
@@ -87,7 +97,7 @@ impl Changes {
             Some(m) => m,
             None => self.by_rule_item.entry(rule.to_string()).or_default(),
         };
-        let full = per_item.len() >= MAX_KEYS;
+        let full = per_item.len() >= MAX_KEYS || self.pairs >= MAX_PAIRS;
         match per_item.get_mut(item) {
             Some(n) => *n += 1,
             None if full => {
@@ -96,6 +106,7 @@ impl Changes {
             }
             None => {
                 per_item.insert(item.to_string(), 1);
+                self.pairs += 1;
             }
         }
         // Looked up by &str: no allocation per row once a rule and item are known.
@@ -253,6 +264,18 @@ fn record_no(rec: &Row, idx: Option<usize>, path: &Path) -> Result<u64, ReportEr
             format!("line {}: `record` is not a record number", rec.line),
         )
     })
+}
+
+/// At most `max` bytes of `s`, cut at a character boundary.
+fn clip_bytes(s: &str, max: usize) -> &str {
+    if s.len() <= max {
+        return s;
+    }
+    let mut end = max;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    s.get(..end).unwrap_or("")
 }
 
 /// At most [`SAMPLE_CHARS`] characters of `v` (an ellipsis marks the cut).
@@ -445,7 +468,10 @@ pub(crate) fn read_rejects(
             if !kinds_here.contains(&kind) {
                 kinds_here.push(kind);
             }
-            if !r.by_kind.contains_key(kind) && r.by_kind.len() >= MAX_KEYS {
+            if kind.len() > MAX_KEY_BYTES
+                || item.is_some_and(|i| i.len() > MAX_KEY_BYTES)
+                || !r.by_kind.contains_key(kind) && r.by_kind.len() >= MAX_KEYS
+            {
                 r.not_counted += 1;
                 continue;
             }
@@ -459,6 +485,7 @@ pub(crate) fn read_rejects(
                     r.not_counted += 1;
                 }
             }
+            let message = clip_bytes(message, MAX_MESSAGE_BYTES);
             if let Some(n) = info.messages.get_mut(message) {
                 *n += 1;
             } else if info.messages.len() < MESSAGES_PER_KIND {
@@ -467,7 +494,7 @@ pub(crate) fn read_rejects(
             if kind == "map.unmapped_code" {
                 let key = (
                     item.unwrap_or("").to_string(),
-                    table_of(message).to_string(),
+                    clip_bytes(table_of(message), MAX_KEY_BYTES).to_string(),
                 );
                 let value = source.zip(item).and_then(|(layout, key)| {
                     code_value(rec.str(idx[3]), layout, key, show_values)
