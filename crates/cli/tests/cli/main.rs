@@ -3,6 +3,7 @@
 mod convert;
 mod hardening;
 mod issue14_report;
+mod issue18_cli;
 mod layouts;
 mod normalize;
 mod reading;
