@@ -1,7 +1,7 @@
 //! `ikou report DIR`: (re)make a run's `report.html` from its manifest and files.
 
 use crate::exit::{CliError, CliResult, DATA, OK};
-use crate::output::print;
+use crate::output::{print, shown_path, terminal_safe};
 use clap::{Args, ValueEnum};
 use ikou_convert::manifest::{LayoutRef, Manifest};
 use ikou_convert::report::{self, Lang, ReportError, ReportOptions};
@@ -126,9 +126,9 @@ pub fn run(args: ReportArgs) -> CliResult {
                     "移行不可 (must not be migrated): the run's files do NOT match its manifest: the report is NOT verified\n",
                 );
             for c in failed.iter().take(20) {
-                msg.push_str(&format!("  MISMATCH {}", c.what));
+                msg.push_str(&format!("  MISMATCH {}", terminal_safe(&c.what)));
                 if !c.detail.is_empty() {
-                    msg.push_str(&format!(": {}", c.detail));
+                    msg.push_str(&format!(": {}", terminal_safe(&c.detail)));
                 }
                 msg.push('\n');
             }
@@ -136,15 +136,17 @@ pub fn run(args: ReportArgs) -> CliResult {
                 msg.push_str(&format!("  … and {} more\n", failed.len() - 20));
             }
             msg.push_str(&format!(
-                "  the page (red banner) was written to {written}; {file} was left as it was\n"
+                "  the page (red banner) was written to {}; {} was left as it was\n",
+                terminal_safe(&written),
+                terminal_safe(&file)
             ));
             print(&msg)?;
             return Err(CliError {
                 code: DATA,
                 message: format!(
                     "{}: the run does not match its manifest (see `ikou verify {}`)",
-                    args.dir.display(),
-                    args.dir.display()
+                    shown_path(&args.dir),
+                    shown_path(&args.dir)
                 ),
             });
         }
@@ -160,7 +162,7 @@ pub fn run(args: ReportArgs) -> CliResult {
         } else {
             format!(": {}", reasons.join("; "))
         },
-        out_dir.join(&info.name).display(),
+        shown_path(&out_dir.join(&info.name)),
         info.bytes
     );
     if source.is_none() {

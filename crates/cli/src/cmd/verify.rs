@@ -63,7 +63,7 @@ pub fn sign(args: SignArgs) -> CliResult {
         Ok(v) => {
             print(&format!(
                 "{}: signed ({}); fingerprint {}\n",
-                args.dir.display(),
+                crate::output::shown_path(&args.dir),
                 ikou_convert::verify::SIGNATURE,
                 v.fingerprint
             ))?;
@@ -130,7 +130,7 @@ pub fn run(args: VerifyArgs) -> CliResult {
                 s,
                 "{} {}{}",
                 if c.ok { "ok      " } else { "MISMATCH" },
-                c.what,
+                crate::output::terminal_safe(&c.what),
                 if c.ok || c.detail.is_empty() {
                     String::new()
                 } else {

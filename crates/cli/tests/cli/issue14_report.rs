@@ -402,6 +402,14 @@ fn issue18_item9_verify_requires_the_files_a_run_writes_and_flags_unlisted_ones(
     // A file the run did not write.
     let d = copy("issue18_9_unlisted");
     std::fs::write(d.join("extra.csv"), "planted\n").unwrap();
+    // A planted name cannot drive the terminal.
+    std::fs::write(d.join("x\x1b[2J.csv"), "planted\n").unwrap();
+    let r = ikou(&["verify", d.to_str().unwrap()]).expect(1);
+    assert!(
+        r.stdout.contains("MISMATCH unlisted x\\x1B[2J.csv") && !r.stdout.contains('\x1b'),
+        "{}",
+        r.stdout
+    );
     let r = ikou(&["verify", d.to_str().unwrap(), "--json"]).expect(1);
     let j: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
     assert!(j["checks"]
