@@ -404,3 +404,85 @@ fn report_names() {
     assert!(is_report_name("report.en.html"));
     assert!(!is_report_name("rejects.csv"));
 }
+
+/// The verdict's rule, case by case (the one function the page, the console and exit codes
+/// share).
+#[test]
+fn verdict_rule() {
+    let (dir, m) = convert("verdict", Outputs::minimal(), 0);
+    std::fs::remove_dir_all(&dir).unwrap();
+    let level = |m: &Manifest| verdict(m, None).level;
+    // The sample: rejects, unmapped 外字, findings, synthetic layouts.
+    let v = verdict(&m, None);
+    assert_eq!(v.level, VerdictLevel::Check);
+    assert!(v.reasons.contains(&VerdictReason::Rejects(48)));
+    assert!(v
+        .reasons
+        .contains(&VerdictReason::Layout("synthetic".into())));
+    // Nothing to check: 移行可.
+    let mut clean = m.clone();
+    let c = &mut clean.counts;
+    (c.output_records, c.rejected_records) = (1000, 0);
+    c.rejects_by_reason.clear();
+    c.findings_by_kind.clear();
+    c.gaiji_unmapped = 0;
+    clean.source_layout.status = "verified".into();
+    clean.target_layout.status = "verified".into();
+    assert_eq!(
+        verdict(&clean, None),
+        Verdict {
+            level: VerdictLevel::Go,
+            reasons: vec![]
+        }
+    );
+    // A DOS end-of-file marker is no damage.
+    let mut x = clean.clone();
+    x.counts
+        .findings_by_kind
+        .insert("frame.eof_marker".into(), 1);
+    assert_eq!(level(&x), VerdictLevel::Go);
+    // Framing damage, as a finding or a reject: 移行不可; other framing problems: 要確認.
+    for (kind, want) in [
+        ("frame.truncated", VerdictLevel::NoGo),
+        ("frame.trailer_count", VerdictLevel::NoGo),
+        ("frame.missing_trailer", VerdictLevel::NoGo),
+        ("frame.wrong_length", VerdictLevel::Check),
+    ] {
+        let mut x = clean.clone();
+        x.counts.findings_by_kind.insert(kind.into(), 1);
+        assert_eq!(level(&x), want, "{kind}");
+    }
+    // The reject rate: above 10 % by default, or the run's own limit.
+    let mut x = clean.clone();
+    (x.counts.output_records, x.counts.rejected_records) = (899, 101);
+    assert_eq!(level(&x), VerdictLevel::NoGo);
+    x.options.insert("max_reject_rate".into(), "20%".into());
+    assert_eq!(level(&x), VerdictLevel::Check);
+    (x.counts.output_records, x.counts.rejected_records) = (900, 100);
+    x.options.remove("max_reject_rate");
+    assert_eq!(level(&x), VerdictLevel::Check, "exactly 10 % is not above");
+    // Nothing migrated; counts that do not add up.
+    let mut x = clean.clone();
+    (x.counts.input_records, x.counts.output_records) = (0, 0);
+    assert!(verdict(&x, None)
+        .reasons
+        .contains(&VerdictReason::NothingMigrated));
+    assert_eq!(level(&x), VerdictLevel::NoGo);
+    let mut x = clean.clone();
+    x.counts.output_records = 999;
+    assert_eq!(verdict(&x, None).reasons, vec![VerdictReason::Accounting]);
+    // A failed check of the files: 移行不可, named first.
+    let failed = [crate::verify::Check {
+        what: "sha256 rejects.csv".into(),
+        ok: false,
+        detail: String::new(),
+    }];
+    let v = verdict(&m, Some(&failed));
+    assert_eq!(v.level, VerdictLevel::NoGo);
+    assert_eq!(
+        v.reasons.first(),
+        Some(&VerdictReason::Unverified(
+            vec!["sha256 rejects.csv".into()]
+        ))
+    );
+}
