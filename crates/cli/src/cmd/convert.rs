@@ -27,7 +27,8 @@ manifest.json.
 Files are written under temporary names and renamed when the run is complete; mode 0600.
 
 Exit codes: 0 done; 1 done, but with rejects or unmapped 外字 under --strict;
-2 usage or spec error; 3 I/O error.";
+2 usage or spec error, or an input whose encoding or record shape contradicts the profile
+(--no-input-check converts it anyway); 3 I/O error.";
 
 /// Convert legacy files to the standard layout: decode, cleanse, validate, map, and write
 /// the standard CSV with rejects, every change, a manifest and Arrow/Parquet files.
@@ -75,6 +76,9 @@ pub struct ConvertArgs {
     /// No progress output.
     #[arg(long, short = 'q')]
     quiet: bool,
+    /// Convert even when an input's encoding or record shape contradicts the profile.
+    #[arg(long)]
+    no_input_check: bool,
 }
 
 fn setup_err(e: SetupError) -> CliError {
@@ -176,6 +180,12 @@ pub fn run_convert(args: ConvertArgs) -> CliResult {
                 crate::output::shown_path(i)
             )));
         }
+    }
+    if !args.no_input_check {
+        ikou_convert::guard::check_inputs(&plan, &args.inputs).map_err(|e| match e {
+            ikou_convert::guard::GuardError::Io { .. } => CliError::io(e.to_string()),
+            e => CliError::usage(format!("{e}\n  to convert anyway: --no-input-check")),
+        })?;
     }
     let mut opts = RunOptions::new(&args.out);
     opts.force = args.force;

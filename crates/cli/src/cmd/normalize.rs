@@ -140,6 +140,9 @@ pub struct NormalizeArgs {
     /// Do not treat trailing spaces as fixed-length padding (no `padding.trailing`).
     #[arg(long)]
     pub keep_padding: bool,
+    /// カナ: accept ・ ＝ ゠, the separators of foreign residents' names.
+    #[arg(long)]
+    pub kana_separators: bool,
     /// The values (without them: standard input, one value per line).
     #[arg(value_name = "VALUE", allow_hyphen_values = true)]
     pub values: Vec<String>,
@@ -162,6 +165,7 @@ impl NormalizeArgs {
             zero_pad_to: self.zero_pad,
             strip_padding: !self.keep_padding,
             edit_text: true,
+            kana_separators: self.kana_separators,
         }
     }
 }

@@ -1,6 +1,8 @@
 //! The one integration-test binary: drives the `ikou` binary as a user would.
 
+mod cleanse_items;
 mod convert;
+mod guard;
 mod hardening;
 mod issue14_report;
 mod issue18_cli;
