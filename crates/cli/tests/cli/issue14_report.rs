@@ -12,7 +12,11 @@ const SAMPLE: &str = "testdata/sample/juki-1000.dat";
 const REC: usize = 302;
 
 fn convert_input(input: &Path, out: &Path, outputs: &str) -> Run {
-    ikou(&[
+    convert_with(input, out, outputs, &[])
+}
+
+fn convert_with(input: &Path, out: &Path, outputs: &str, extra: &[&str]) -> Run {
+    let mut args = vec![
         "convert",
         "--profile",
         "sample-juki",
@@ -23,7 +27,9 @@ fn convert_input(input: &Path, out: &Path, outputs: &str) -> Run {
         "--outputs",
         outputs,
         "-q",
-    ])
+    ];
+    args.extend_from_slice(extra);
+    ikou(&args)
 }
 
 fn convert(out: &Path, outputs: &str) {
@@ -301,8 +307,9 @@ fn issue14_an_input_cut_short_is_the_first_thing_to_check() {
 }
 
 /// #14, measured: a UTF-8 copy of the sample through the CP932 profile, `1000 in = 0 out +
-/// 1000 rejected [ok]`, and the report told staff to fix the source data. The page says
-/// 移行不可 and points at the encoding, not at the data.
+/// 1000 rejected [ok]`, and the report told staff to fix the source data. The input guard
+/// now stops such a run; past it (`--no-input-check`) the page says 移行不可 and points at
+/// the encoding, not at the data.
 #[test]
 fn issue14_a_utf8_copy_through_the_cp932_profile_is_not_bad_data() {
     use ikou_cleanse::decode::CharProfile;
@@ -320,8 +327,13 @@ fn issue14_a_utf8_copy_through_the_cp932_profile_is_not_bad_data() {
     let input = dir.join("utf8.dat");
     std::fs::write(&input, &utf8).unwrap();
     let run = dir.join("run");
-    convert_input(&input, &run, "changes-csv,gaiji,report");
-    assert!(run.join("manifest.json").exists());
+    let r = convert_with(
+        &input,
+        &run,
+        "changes-csv,gaiji,report",
+        &["--no-input-check"],
+    );
+    assert!(run.join("manifest.json").exists(), "{}", r.stderr);
     let m = manifest(&run);
     assert_eq!(m["counts"]["output_records"], 0, "nothing migrated");
     let html = std::fs::read_to_string(run.join("report.html")).unwrap();
