@@ -92,6 +92,19 @@ pub const BUNDLED: &[(&str, &str)] = &[
         "codes/jumin_jotai.csv",
         include_str!("../../../specs/codes/jumin_jotai.csv"),
     ),
+    // Imported unedited from the デジタル庁 項目定義書（住登外者宛名番号管理） (PDL 1.0).
+    (
+        "layouts/standard/jutogai-atena-kihon.toml",
+        include_str!("../../../specs/layouts/standard/jutogai-atena-kihon.toml"),
+    ),
+    (
+        "codes/std031-001.csv",
+        include_str!("../../../specs/codes/std031-001.csv"),
+    ),
+    (
+        "codes/std031-002.csv",
+        include_str!("../../../specs/codes/std031-002.csv"),
+    ),
 ];
 
 /// How the files of bundled specs are named in positions (`bundled:specs/…`).

@@ -35,7 +35,9 @@ const HEADER_FIELDS: &[&str] = &[
     "format",
     "items",
     "record_types",
+    "official",
 ];
+const OFFICIAL_FIELDS: &[&str] = &["file", "sheet", "sha256", "items_sha256"];
 const FORMAT_FIELDS: &[&str] = &[
     "kind",
     "record_length",
@@ -59,6 +61,14 @@ const ITEM_FIELDS: &[&str] = &[
     "padding",
     "zero_pad",
     "note",
+    "item_id",
+    "data_type",
+    "scale",
+    "conditional",
+    "condition",
+    "primary_key",
+    "foreign_key",
+    "code_id",
 ];
 const RECORD_TYPES_FIELDS: &[&str] = &["offset", "length", "data", "header", "trailer"];
 const SUB_RECORD_FIELDS: &[&str] = &["code", "count_item", "items"];
@@ -392,6 +402,7 @@ fn build_layout(doc: &DeTable<'_>, ctx: &mut Ctx<'_>, lines: &mut ItemLines) -> 
             "verified" => Some(Status::Verified),
             "unverified-transcription" => Some(Status::UnverifiedTranscription),
             "synthetic" => Some(Status::Synthetic),
+            "official-import" => Some(Status::OfficialImport),
             _ => None,
         };
         if st.is_none() {
@@ -400,7 +411,7 @@ fn build_layout(doc: &DeTable<'_>, ctx: &mut Ctx<'_>, lines: &mut ItemLines) -> 
                 None,
                 invalid(
                     "status",
-                    format!("`{s}`; expected verified, unverified-transcription or synthetic"),
+                    format!("`{s}`; expected verified, unverified-transcription, synthetic or official-import"),
                 ),
             );
         }
@@ -495,6 +506,36 @@ fn build_layout(doc: &DeTable<'_>, ctx: &mut Ctx<'_>, lines: &mut ItemLines) -> 
         }
     }
 
+    let official = match f.table("official", ctx) {
+        Got::Missing => Some(None),
+        Got::Bad => None,
+        Got::Ok(t, span) => {
+            let o = Fields::new(t, span, OFFICIAL_FIELDS, "official.", None, ctx);
+            let file = o.req_str("file", ctx);
+            let sheet = o.str("sheet", ctx);
+            let sha256 = o.req_str("sha256", ctx);
+            let items_sha256 = o.req_str("items_sha256", ctx);
+            (|| {
+                Some(Some(OfficialSource {
+                    file: file?.0,
+                    sheet: str_or_default(sheet)?,
+                    sha256: sha256?.0,
+                    items_sha256: items_sha256?.0,
+                }))
+            })()
+        }
+    };
+    if let (Some(Status::OfficialImport), Some(None)) = (status, &official) {
+        ctx.push(
+            0..0,
+            None,
+            invalid(
+                "status",
+                "`official-import` needs an [official] table (file, sheet, sha256, items_sha256)",
+            ),
+        );
+    }
+
     let record_types = match f.table("record_types", ctx) {
         Got::Missing => Some(None),
         Got::Bad => None,
@@ -527,6 +568,7 @@ fn build_layout(doc: &DeTable<'_>, ctx: &mut Ctx<'_>, lines: &mut ItemLines) -> 
             Got::Missing => None,
             Got::Bad => return None,
         },
+        official: official?,
     })
 }
 
@@ -1015,6 +1057,7 @@ fn build_item(
     };
     let required = f.bool("required", ctx);
     let zero_pad = f.bool("zero_pad", ctx);
+    let official = build_official_item(&f, span.clone(), item, required, ctx);
     let offset = match f.int("offset", ctx) {
         Got::Missing => Some(if rules.fixed {
             u32::try_from(*next_offset).ok()
@@ -1066,6 +1109,7 @@ fn build_item(
             padding: padding?,
             zero_pad: zero_pad?,
             note: note.clone()?,
+            official: official.clone()?,
         })
     };
     if ok {
@@ -1091,9 +1135,109 @@ fn build_item(
             padding: Padding::Spaces,
             zero_pad: false,
             note: None,
+            official: None,
         }),
         _ => Built::Failed,
     }
+}
+
+/// The official-definition fields of an item (`item_id`, `data_type`, …): `Some(None)` when
+/// the item has none, `None` when one is wrong (reported).
+fn build_official_item(
+    f: &Fields<'_, '_>,
+    span: Span,
+    item: Option<&str>,
+    required: Option<bool>,
+    ctx: &mut Ctx<'_>,
+) -> Option<Option<OfficialItem>> {
+    const OTHERS: [&str; 7] = [
+        "item_id",
+        "scale",
+        "conditional",
+        "condition",
+        "primary_key",
+        "foreign_key",
+        "code_id",
+    ];
+    let data_type = match f.str("data_type", ctx) {
+        Got::Missing => {
+            if let Some(k) = OTHERS.iter().find(|k| f.raw(k).is_some()) {
+                ctx.push(
+                    span,
+                    item,
+                    invalid(k, "an official-definition field needs `data_type` too"),
+                );
+                return None;
+            }
+            return Some(None);
+        }
+        Got::Bad => return None,
+        Got::Ok(s, dspan) => match DataType::parse(&s) {
+            Some(d) => d,
+            None => {
+                ctx.push(
+                    dspan,
+                    item,
+                    invalid(
+                        "data_type",
+                        format!("`{s}`; expected X, N, 9, 9V, S9, BLOB, YEAR, DATE or TIME"),
+                    ),
+                );
+                return None;
+            }
+        },
+    };
+    let opt = |g: Got<String>| match g {
+        Got::Ok(s, _) => Some(Some(s)),
+        Got::Missing => Some(None),
+        Got::Bad => None,
+    };
+    let item_id = str_or_default(f.str("item_id", ctx));
+    let condition = opt(f.str("condition", ctx));
+    let foreign_key = opt(f.str("foreign_key", ctx));
+    let code_id = opt(f.str("code_id", ctx));
+    let conditional = f.bool("conditional", ctx);
+    let primary_key = f.bool("primary_key", ctx);
+    let scale = match f.int("scale", ctx) {
+        Got::Missing => Some(None),
+        Got::Bad => None,
+        Got::Ok(n, sspan) => {
+            if data_type != DataType::Decimal {
+                ctx.push(sspan, item, invalid("scale", "only a 9V item has a scale"));
+                None
+            } else if (0..=i64::from(MAX_ITEM_LENGTH)).contains(&n) {
+                Some(Some(n as u32))
+            } else {
+                ctx.push(
+                    sspan,
+                    item,
+                    invalid("scale", format!("{n} is out of range")),
+                );
+                None
+            }
+        }
+    };
+    if conditional == Some(true) && required == Some(true) {
+        ctx.push(
+            span,
+            item,
+            invalid(
+                "conditional",
+                "an item is either required or conditional, not both",
+            ),
+        );
+        return None;
+    }
+    Some(Some(OfficialItem {
+        item_id: item_id?,
+        data_type,
+        scale: scale?,
+        conditional: conditional?,
+        condition: condition?,
+        primary_key: primary_key?,
+        foreign_key: foreign_key?,
+        code_id: code_id?,
+    }))
 }
 
 fn parse_date_form(s: &str) -> Option<DateForm> {

@@ -68,6 +68,13 @@ pub fn layout_to_toml(layout: &Layout) -> String {
         }
     };
     let fixed = matches!(layout.format, PhysicalFormat::Fixed { .. });
+    if let Some(o) = &layout.official {
+        s.push_str("\n[official]\n");
+        kv(&mut s, "file", &quote(&o.file));
+        kv(&mut s, "sheet", &quote(&o.sheet));
+        kv(&mut s, "sha256", &quote(&o.sha256));
+        kv(&mut s, "items_sha256", &quote(&o.items_sha256));
+    }
     write_items(&mut s, "items", &layout.items, default_unit, fixed);
     if let Some(rt) = &layout.record_types {
         s.push_str("\n[record_types]\n");
@@ -150,7 +157,54 @@ fn write_items(s: &mut String, table: &str, items: &[Item], default_unit: Length
         if let Some(n) = &it.note {
             kv(s, "note", &quote(n));
         }
+        if let Some(o) = &it.official {
+            kv(s, "item_id", &quote(&o.item_id));
+            kv(s, "data_type", &quote(o.data_type.as_str()));
+            if let Some(m) = o.scale {
+                kv(s, "scale", &m.to_string());
+            }
+            if o.conditional {
+                kv(s, "conditional", "true");
+            }
+            if let Some(c) = &o.condition {
+                kv(s, "condition", &quote(c));
+            }
+            if o.primary_key {
+                kv(s, "primary_key", "true");
+            }
+            if let Some(f) = &o.foreign_key {
+                kv(s, "foreign_key", &quote(f));
+            }
+            if let Some(c) = &o.code_id {
+                kv(s, "code_id", &quote(c));
+            }
+        }
     }
+}
+
+/// SHA-256 (lower-case hex) of a layout's data-item table as [`layout_to_toml`] writes it.
+///
+/// An `official-import` layout records this digest when it is imported; any later change to
+/// an item (a name, a length, a type, a note…) changes it, which is how `ikou layouts
+/// check` tells an unedited import from a hand transcription.
+pub fn items_digest(layout: &Layout) -> String {
+    use sha2::{Digest, Sha256};
+    let (default_unit, fixed) = match layout.format {
+        PhysicalFormat::Fixed { .. } => (LengthUnit::Bytes, true),
+        PhysicalFormat::Delimited { .. } => (LengthUnit::Chars, false),
+    };
+    let mut s = String::new();
+    write_items(&mut s, "items", &layout.items, default_unit, fixed);
+    hex(&Sha256::digest(s.as_bytes()))
+}
+
+/// Lower-case hex of bytes.
+pub(crate) fn hex(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        let _ = write!(out, "{b:02x}");
+    }
+    out
 }
 
 /// Quotes `s` as a TOML basic string, escaping what TOML requires.

@@ -444,3 +444,933 @@ fn a_header_without_items_is_an_error() {
         other => panic!("{other:?}"),
     }
 }
+
+// ---------------------------------------------------------------------------------------
+// issue 13: the official item-definition form
+
+/// The shared public test material (`../shared/testdata` beside the workspace, or
+/// `$IKOU_SHARED_DIR/testdata`); `None` (the caller prints that it skipped) when absent,
+/// a failure when `IKOU_REQUIRE_SHARED=1`.
+fn shared() -> Option<std::path::PathBuf> {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let p = match std::env::var_os("IKOU_SHARED_DIR") {
+        Some(d) => std::path::PathBuf::from(d).join("testdata"),
+        None => root.join("../shared/testdata"),
+    };
+    if p.is_dir() {
+        return Some(p);
+    }
+    assert!(
+        std::env::var("IKOU_REQUIRE_SHARED").as_deref() != Ok("1"),
+        "IKOU_REQUIRE_SHARED=1 but {} is missing",
+        p.display()
+    );
+    None
+}
+
+fn official_book() -> Option<(Vec<u8>, official::OfficialBook)> {
+    let Some(dir) = shared() else {
+        // Written to stderr directly, past the test harness's capture, so it shows.
+        use std::io::Write as _;
+        let _ = writeln!(
+            std::io::stderr(),
+            "SKIPPED (official workbook tests): ../shared/testdata is absent \
+             (set IKOU_SHARED_DIR=<dir with testdata/>; IKOU_REQUIRE_SHARED=1 makes this a failure)"
+        );
+        return None;
+    };
+    let path = dir.join("digital-agency/atenabango-kanri_item-definition.xlsx");
+    let bytes = std::fs::read(&path).unwrap();
+    let book =
+        official::import_official(&bytes, "atenabango-kanri_item-definition.xlsx", None).unwrap();
+    Some((bytes, book))
+}
+
+/// Every item of the official workbook as read independently from its sheet:
+/// (データ項目ID, key, データ型, 桁数, データ出力条件, 主キー, code table, 繰り返し).
+type Expected = (
+    &'static str,
+    &'static str,
+    &'static str,
+    u32,
+    Requirement,
+    bool,
+    Option<&'static str>,
+    u32,
+);
+const OFFICIAL_ITEMS: &[Expected] = {
+    use Requirement::*;
+    &[
+        ("03100001", "atenabango", "X", 15, Required, true, None, 1),
+        ("03100002", "kojinbango", "X", 12, Optional, false, None, 1),
+        ("03100003", "shimei", "N", 100, Conditional, false, None, 1),
+        (
+            "03100004",
+            "uji_nihonjin",
+            "N",
+            50,
+            Conditional,
+            false,
+            None,
+            1,
+        ),
+        (
+            "03100005",
+            "na_nihonjin",
+            "N",
+            50,
+            Conditional,
+            false,
+            None,
+            1,
+        ),
+        (
+            "03100006",
+            "shimei_gaikokujinarufuabetto",
+            "N",
+            100,
+            Conditional,
+            false,
+            None,
+            1,
+        ),
+        (
+            "03100007",
+            "shimei_gaikokujinkanji",
+            "N",
+            100,
+            Conditional,
+            false,
+            None,
+            1,
+        ),
+        (
+            "03100008",
+            "shimei_yomigana",
+            "N",
+            100,
+            Optional,
+            false,
+            None,
+            1,
+        ),
+        (
+            "03100009",
+            "uji_nihonjin_yomigana",
+            "N",
+            50,
+            Optional,
+            false,
+            None,
+            1,
+        ),
+        (
+            "03100010",
+            "na_nihonjin_yomigana",
+            "N",
+            50,
+            Optional,
+            false,
+            None,
+            1,
+        ),
+        (
+            "03100011",
+            "seibetsu",
+            "X",
+            1,
+            Optional,
+            false,
+            Some("std031-001"),
+            1,
+        ),
+        (
+            "03100012",
+            "seinengappi",
+            "DATE",
+            10,
+            Optional,
+            false,
+            None,
+            1,
+        ),
+        (
+            "03100013",
+            "seinengappi_fushohyoki",
+            "N",
+            72,
+            Conditional,
+            false,
+            None,
+            1,
+        ),
+        (
+            "03100014",
+            "jusho_shikuchosonkodo",
+            "X",
+            6,
+            Optional,
+            false,
+            None,
+            1,
+        ),
+        (
+            "03100015",
+            "jusho_choazakodo",
+            "X",
+            7,
+            Optional,
+            false,
+            None,
+            1,
+        ),
+        (
+            "03100016",
+            "jusho_todofuken",
+            "N",
+            4,
+            Optional,
+            false,
+            None,
+            1,
+        ),
+        (
+            "03100017",
+            "jusho_shikugunchosonmei",
+            "N",
+            12,
+            Optional,
+            false,
+            None,
+            1,
+        ),
+        (
+            "03100018",
+            "jusho_choaza",
+            "N",
+            18,
+            Conditional,
+            false,
+            None,
+            1,
+        ),
+        (
+            "03100019",
+            "jusho_banchigohyoki",
+            "N",
+            50,
+            Conditional,
+            false,
+            None,
+            1,
+        ),
+        (
+            "03100020",
+            "jusho_katagaki",
+            "N",
+            300,
+            Conditional,
+            false,
+            None,
+            1,
+        ),
+        (
+            "03100021",
+            "jusho_katagaki_furigana",
+            "N",
+            300,
+            Optional,
+            false,
+            None,
+            1,
+        ),
+        (
+            "03100022",
+            "jusho_yubinbango",
+            "X",
+            7,
+            Optional,
+            false,
+            None,
+            1,
+        ),
+        ("03100023", "gyomuid", "X", 3, Conditional, false, None, 999),
+        (
+            "03100024",
+            "dokujishisakushisutemunadoid",
+            "X",
+            3,
+            Conditional,
+            false,
+            None,
+            999,
+        ),
+        (
+            "03100025",
+            "daihyoatenafuragu",
+            "9",
+            1,
+            Required,
+            false,
+            Some("std031-002"),
+            1,
+        ),
+        (
+            "03100026",
+            "nayosesakiatenabango",
+            "X",
+            15,
+            Conditional,
+            false,
+            None,
+            1,
+        ),
+        ("03100027", "sosashaid", "X", 10, Required, false, None, 1),
+        (
+            "03100028",
+            "sosanengappi",
+            "DATE",
+            10,
+            Required,
+            false,
+            None,
+            1,
+        ),
+        (
+            "03100029",
+            "sosajikoku",
+            "TIME",
+            8,
+            Required,
+            false,
+            None,
+            1,
+        ),
+    ]
+};
+
+#[test]
+fn issue13_item1_official_workbook_imports_every_item_exactly() {
+    let Some((_, book)) = official_book() else {
+        return;
+    };
+    assert_eq!(
+        book.sha256,
+        "2ffb05bf38bce6ba6faf4ba867c97f02e57d2888f9fbf25c1183d661b91f7c33"
+    );
+    // The only warning is the end-marker row.
+    let warnings: Vec<String> = book.warnings.iter().map(ToString::to_string).collect();
+    assert_eq!(warnings.len(), 1, "{warnings:#?}");
+    assert_eq!(book.warnings[0].row, 36);
+    assert!(warnings[0].contains("end marker"), "{warnings:?}");
+    // Sheets: items, codes, two legends (recognised, not imported).
+    let roles: Vec<_> = book.sheets.iter().map(|(_, r)| *r).collect();
+    assert_eq!(
+        roles,
+        [
+            official::SheetRole::Items,
+            official::SheetRole::CodesIndividual,
+            official::SheetRole::Legend,
+            official::SheetRole::Legend
+        ]
+    );
+    assert_eq!(book.layouts.len(), 1);
+    let l = &book.layouts[0];
+    assert_eq!(l.id, "standard/std031");
+    assert_eq!(l.name, "住登外者宛名基本情報");
+    assert_eq!(l.family, Family::Standard);
+    assert_eq!(l.status, Status::OfficialImport);
+    let o = l.official.as_ref().unwrap();
+    assert_eq!(o.file, "atenabango-kanri_item-definition.xlsx");
+    assert_eq!(o.sha256, book.sha256);
+    assert!(o.sheet.starts_with("項目定義書"));
+    assert_eq!(l.official_unedited(), Some(true));
+    assert_eq!(l.items.len(), OFFICIAL_ITEMS.len());
+    for (it, &(id, key, dt, len, req, pk, table, repeat)) in l.items.iter().zip(OFFICIAL_ITEMS) {
+        let o = it.official.as_ref().unwrap();
+        assert_eq!(o.item_id, id);
+        assert_eq!(it.key, key, "{id}");
+        assert_eq!(o.data_type.as_str(), dt, "{id}");
+        assert_eq!(it.length, len, "{id}");
+        assert_eq!(it.unit, LengthUnit::Chars, "{id}");
+        assert_eq!(it.requirement(), req, "{id}");
+        assert_eq!(o.primary_key, pk, "{id}");
+        assert_eq!(o.foreign_key, None, "{id}");
+        assert_eq!(it.code_table.as_deref(), table, "{id}");
+        assert_eq!(it.repeat, repeat, "{id}");
+        assert_eq!(o.scale, None);
+        assert_eq!(o.conditional, req == Requirement::Conditional);
+        assert_eq!(
+            o.condition.is_some(),
+            req == Requirement::Conditional,
+            "{id}"
+        );
+    }
+    let item = |k: &str| l.item(k).unwrap();
+    assert_eq!(
+        item("shimei")
+            .official
+            .as_ref()
+            .unwrap()
+            .condition
+            .as_deref(),
+        Some("氏名未定でない場合は出力必須")
+    );
+    assert_eq!(
+        item("dokujishisakushisutemunadoid")
+            .official
+            .as_ref()
+            .unwrap()
+            .code_id
+            .as_deref(),
+        Some("999")
+    );
+    assert_eq!(item("seinengappi").date_form, Some(DateForm::Iso));
+    // Names refine X/Ｎ only, and the report says so.
+    assert_eq!(item("kojinbango").domain, DomainType::IndividualNumber);
+    assert_eq!(item("jusho_yubinbango").domain, DomainType::PostalCode);
+    assert_eq!(item("jusho_shikuchosonkodo").domain, DomainType::LgCode);
+    assert_eq!(item("shimei_yomigana").domain, DomainType::Kana);
+    assert_eq!(item("jusho_katagaki_furigana").domain, DomainType::Kana);
+    assert_eq!(item("shimei").domain, DomainType::Fullwidth);
+    let refined: Vec<&str> = book.refinements.iter().map(|r| r.key.as_str()).collect();
+    assert_eq!(
+        refined,
+        [
+            "kojinbango",
+            "shimei_yomigana",
+            "uji_nihonjin_yomigana",
+            "na_nihonjin_yomigana",
+            "jusho_shikuchosonkodo",
+            "jusho_katagaki_furigana",
+            "jusho_yubinbango"
+        ]
+    );
+    // Both code lists with values and meanings; 999 (the municipality's own) has none.
+    let e = |v: &[(&str, &str)]| -> Vec<(String, String)> {
+        v.iter()
+            .map(|(a, b)| (a.to_string(), b.to_string()))
+            .collect()
+    };
+    assert_eq!(book.code_tables.len(), 2);
+    assert_eq!(book.code_tables[0].table.name, "std031-001");
+    assert_eq!(
+        book.code_tables[0].table.entries,
+        e(&[("0", "不明（未記入）"), ("1", "男"), ("2", "女")])
+    );
+    assert_eq!(book.code_tables[1].table.name, "std031-002");
+    assert_eq!(
+        book.code_tables[1].table.entries,
+        e(&[("0", "代表宛名"), ("1", "非代表宛名")])
+    );
+}
+
+#[test]
+fn issue13_item2_official_import_round_trips_and_the_bundled_copy_is_unedited() {
+    let Some((_, book)) = official_book() else {
+        return;
+    };
+    let l = &book.layouts[0];
+    let text = book.layout_toml(l);
+    let back = parse_layout(&text, "std031.toml").unwrap();
+    assert_eq!(&back, l);
+    // The bundled layout is this import, unedited, under its own id.
+    let catalog = Catalog::bundled().unwrap();
+    let bundled = catalog.layout("standard/jutogai-atena-kihon").unwrap();
+    assert_eq!(bundled.status, Status::OfficialImport);
+    assert_eq!(bundled.official_unedited(), Some(true));
+    assert_eq!(bundled.items, l.items);
+    for t in &book.code_tables {
+        assert_eq!(catalog.code_table(&t.table.name), Some(&t.table));
+    }
+}
+
+#[test]
+fn issue13_item2_a_hand_edit_makes_an_official_import_a_transcription() {
+    let catalog = Catalog::bundled().unwrap();
+    let mut l = catalog
+        .layout("standard/jutogai-atena-kihon")
+        .unwrap()
+        .clone();
+    assert_eq!(l.official_unedited(), Some(true));
+    l.items[0].length += 1;
+    assert_eq!(l.official_unedited(), Some(false));
+    // …and that survives writing and loading.
+    let back = parse_layout(&layout_to_toml(&l), "edited.toml").unwrap();
+    assert_eq!(back.official_unedited(), Some(false));
+    // A layout that claims official-import without saying where from does not load.
+    let text = layout_to_toml(&l).replace("[official]", "[x_official]");
+    assert!(parse_layout(&text, "bad.toml").is_err());
+}
+
+// A workbook of our own making in the official form.
+
+/// A row of inline-string cells (`(column, text)`); `#n` stores a number instead.
+fn row(r: u32, cells: &[(&str, &str)]) -> String {
+    let mut s = format!(r#"<row r="{r}">"#);
+    for (c, v) in cells {
+        let at = format!("{c}{r}");
+        match v.strip_prefix('#') {
+            Some(num) => s.push_str(&n(&at, num)),
+            None => s.push_str(&inl(&at, &v.replace('&', "&amp;").replace('<', "&lt;"))),
+        }
+    }
+    s.push_str("</row>");
+    s
+}
+
+type Cells = &'static [(&'static str, &'static str)];
+
+/// Title row, a two-row header with merged cells, columns in another order than the
+/// official one (データ型 before ローマ字), 項目定義 and 備考 missing; two groups, a foreign
+/// key, 9V / S9 / YEAR / TIME, full-width type letters, numbers stored as text; an
+/// unreadable type on row 15, a failing sample on row 13, the end marker on row 16.
+fn own_item_sheet(drop: Option<&str>) -> String {
+    let header: Vec<(&str, &str)> = [
+        ("B", "データ項目ID"),
+        ("D", "データ項目"),
+        ("E", "データ型"),
+        ("F", "データ項目（ローマ字）"),
+        ("G", "グループ"),
+        ("J", "桁数"),
+        ("K", "コード"),
+        ("L", "繰り返し"),
+        ("M", "データ出力条件"),
+        ("N", "項目説明"),
+        ("O", "サンプル値"),
+    ]
+    .into_iter()
+    .filter(|(_, t)| Some(*t) != drop)
+    .collect();
+    let mut rows = vec![
+        row(1, &[("B", "■テスト業務 項目定義書")]),
+        row(3, &header),
+        row(4, &[("G", "名称"), ("H", "主キー"), ("I", "外部キー")]),
+    ];
+    let items: &[Cells] = &[
+        &[
+            ("B", "099"),
+            ("C", "#1"),
+            ("D", "世帯番号"),
+            ("E", "X"),
+            ("F", "setaibango"),
+            ("G", "世帯"),
+            ("H", "○"),
+            ("J", "#15"),
+            ("M", "必須"),
+            ("O", "000000000000001"),
+            ("P", "e"),
+        ],
+        &[
+            ("B", "099"),
+            ("C", "#2"),
+            ("D", "世帯主氏名_フリガナ"),
+            ("E", "Ｎ"),
+            ("F", "setainushi_furigana"),
+            ("G", "世帯"),
+            ("J", "５０"),
+            ("M", "任意"),
+            ("O", "ヤマダ\u{3000}タロウ"),
+            ("P", "e"),
+        ],
+        &[
+            ("B", "099"),
+            ("C", "#3"),
+            ("D", "面積"),
+            ("E", "９Ｖ"),
+            ("F", "menseki"),
+            ("G", "世帯"),
+            ("J", "5,2"),
+            ("M", "任意"),
+            ("O", "123.45"),
+            ("P", "e"),
+        ],
+        &[
+            ("B", "099"),
+            ("C", "#4"),
+            ("D", "調整額"),
+            ("E", "S9"),
+            ("F", "choseigaku"),
+            ("G", "世帯"),
+            ("J", "9"),
+            ("M", "条件付き必須"),
+            ("N", "・負の値あり\n※※調整がある場合は出力必須"),
+            ("O", "-120"),
+            ("P", "e"),
+        ],
+        &[
+            ("B", "099"),
+            ("C", "#5"),
+            ("D", "設立年"),
+            ("E", "YEAR"),
+            ("F", "setsuritsunen"),
+            ("G", "世帯"),
+            ("M", "任意"),
+            ("O", "2024"),
+            ("P", "e"),
+        ],
+        &[
+            ("B", "099"),
+            ("C", "#6"),
+            ("D", "世帯員番号"),
+            ("E", "X"),
+            ("F", "setaiinbango"),
+            ("G", "世帯員"),
+            ("H", "○"),
+            ("J", "15"),
+            ("M", "必須"),
+            ("O", "000000000000002"),
+            ("P", "e"),
+        ],
+        &[
+            ("B", "099"),
+            ("C", "#7"),
+            ("D", "世帯番号"),
+            ("E", "X"),
+            ("F", "setaibango"),
+            ("G", "世帯員"),
+            ("I", "○"),
+            ("J", "15"),
+            ("M", "必須"),
+            ("O", "000000000000001"),
+            ("P", "e"),
+        ],
+        &[
+            ("B", "099"),
+            ("C", "#8"),
+            ("D", "続柄"),
+            ("E", "X"),
+            ("F", "zokugara"),
+            ("G", "世帯員"),
+            ("J", "2"),
+            ("K", "1"),
+            ("L", "3"),
+            ("M", "必須"),
+            ("O", "01"),
+            ("P", "e"),
+        ],
+        &[
+            ("B", "099"),
+            ("C", "#9"),
+            ("D", "届出時刻"),
+            ("E", "TIME"),
+            ("F", "todokedejikoku"),
+            ("G", "世帯員"),
+            ("J", "8"),
+            ("M", "任意"),
+            ("O", "25:00"),
+            ("P", "e"),
+        ],
+        &[
+            ("B", "099"),
+            ("C", "#10"),
+            ("D", "連携区分"),
+            ("E", "X"),
+            ("F", "renkeikubun"),
+            ("G", "世帯員"),
+            ("J", "1"),
+            ("K", "住民記録001"),
+            ("M", "任意"),
+            ("O", "2"),
+            ("P", "e"),
+        ],
+        &[
+            ("B", "099"),
+            ("C", "#11"),
+            ("D", "謎"),
+            ("E", "Z"),
+            ("F", "nazo"),
+            ("G", "世帯員"),
+            ("J", "1"),
+            ("M", "任意"),
+            ("P", "e"),
+        ],
+        &[
+            ("A", "e"),
+            ("B", "e"),
+            ("D", "e"),
+            ("E", "e"),
+            ("F", "e"),
+            ("P", "e"),
+        ],
+    ];
+    for (i, cells) in items.iter().enumerate() {
+        rows.push(row(5 + i as u32, cells));
+    }
+    format!(
+        r#"<sheetData>{}</sheetData><mergeCells count="8"><mergeCell ref="B3:C4"/><mergeCell ref="D3:D4"/><mergeCell ref="E3:E4"/><mergeCell ref="F3:F4"/><mergeCell ref="J3:J4"/><mergeCell ref="K3:K4"/><mergeCell ref="M3:M4"/><mergeCell ref="O3:O4"/></mergeCells>"#,
+        rows.concat()
+    )
+}
+
+fn own_book(drop: Option<&str>) -> Vec<u8> {
+    let individual = [
+        row(1, &[("A", "コード一覧表"), ("C", "業務名")]),
+        row(2, &[("C", "テスト業務")]),
+        row(
+            4,
+            &[
+                ("A", "コードID"),
+                ("B", "コード名"),
+                ("C", "コード値"),
+                ("D", "コード値の内容"),
+            ],
+        ),
+        row(
+            5,
+            &[("A", "#1"), ("B", "続柄"), ("C", "01"), ("D", "世帯主")],
+        ),
+        row(6, &[("C", "02"), ("D", "妻")]),
+        row(
+            7,
+            &[
+                ("A", "999"),
+                ("B", "自治体固有コード"),
+                ("C", "任意"),
+                ("D", "任意"),
+            ],
+        ),
+    ]
+    .concat();
+    let linked = [
+        row(
+            3,
+            &[
+                ("A", "業務名"),
+                ("B", "コードID"),
+                ("C", "コード名"),
+                ("D", "コード値"),
+                ("E", "コード値の内容"),
+            ],
+        ),
+        row(
+            4,
+            &[
+                ("A", "住民記録"),
+                ("B", "001"),
+                ("C", "異動区分"),
+                ("D", "1"),
+                ("E", "転入"),
+            ],
+        ),
+        row(5, &[("D", "2"), ("E", "転出")]),
+    ]
+    .concat();
+    let items = own_item_sheet(drop);
+    let individual = format!("<sheetData>{individual}</sheetData>");
+    let linked = format!("<sheetData>{linked}</sheetData>");
+    let legend = format!("<sheetData>{}</sheetData>", row(1, &[("A", "データ型")]));
+    xlsx(
+        &[
+            ("項目定義書（テスト）", items.as_str()),
+            ("コード一覧（個別）_テスト", individual.as_str()),
+            ("コード一覧（連携）_テスト", linked.as_str()),
+            ("凡例）データ型", legend.as_str()),
+        ],
+        None,
+    )
+}
+
+#[test]
+fn issue13_item4_own_workbook_two_groups_foreign_key_types_codes() {
+    let bytes = own_book(None);
+    let book = official::import_official(&bytes, "own.xlsx", Some("standard/test")).unwrap();
+    let warnings: Vec<(u32, String)> = book
+        .warnings
+        .iter()
+        .map(|w| (w.row, w.message.clone()))
+        .collect();
+    let rows: Vec<u32> = warnings.iter().map(|w| w.0).collect();
+    assert_eq!(rows, [3, 3, 13, 15, 16], "{warnings:#?}");
+    assert!(warnings[0].1.contains("項目定義"), "{warnings:?}");
+    assert!(warnings[1].1.contains("備考"), "{warnings:?}");
+    assert!(
+        warnings[2].1.contains("25:00") && warnings[2].1.contains("TIME"),
+        "{warnings:?}"
+    );
+    assert!(warnings[3].1.contains("データ型 「Z」"), "{warnings:?}");
+    assert!(warnings[4].1.contains("end marker"), "{warnings:?}");
+    let roles: Vec<_> = book.sheets.iter().map(|(_, r)| *r).collect();
+    assert_eq!(
+        roles,
+        [
+            official::SheetRole::Items,
+            official::SheetRole::CodesIndividual,
+            official::SheetRole::CodesLinked,
+            official::SheetRole::Legend
+        ]
+    );
+    let ids: Vec<&str> = book.layouts.iter().map(|l| l.id.as_str()).collect();
+    assert_eq!(ids, ["standard/test-1", "standard/test-2"]);
+    let (setai, setaiin) = (&book.layouts[0], &book.layouts[1]);
+    assert_eq!(setai.name, "世帯");
+    assert_eq!(setaiin.name, "世帯員");
+    assert_eq!(setai.items.len(), 5);
+    assert_eq!(setaiin.items.len(), 5);
+    let off = |l: &Layout, k: &str| l.item(k).unwrap().official.clone().unwrap();
+    // Keys.
+    assert!(off(setai, "setaibango").primary_key);
+    assert!(off(setaiin, "setaiinbango").primary_key);
+    assert!(!off(setaiin, "setaibango").primary_key);
+    assert_eq!(
+        off(setaiin, "setaibango").foreign_key.as_deref(),
+        Some("standard/test-1")
+    );
+    assert_eq!(off(setai, "setaibango").item_id, "09900001");
+    // Types: full-width letters, 9V with scale, S9 signed, YEAR, TIME; lengths as text,
+    // full-width digits and numbers.
+    assert_eq!(off(setai, "setainushi_furigana").data_type, DataType::N);
+    assert_eq!(setai.item("setainushi_furigana").unwrap().length, 50);
+    assert_eq!(
+        setai.item("setainushi_furigana").unwrap().domain,
+        DomainType::Kana
+    );
+    let m = off(setai, "menseki");
+    assert_eq!((m.data_type, m.scale), (DataType::Decimal, Some(2)));
+    assert_eq!(setai.item("menseki").unwrap().length, 5);
+    let c = off(setai, "choseigaku");
+    assert!(c.signed());
+    assert_eq!(
+        setai.item("choseigaku").unwrap().requirement(),
+        Requirement::Conditional
+    );
+    assert_eq!(c.condition.as_deref(), Some("調整がある場合は出力必須"));
+    assert_eq!(off(setai, "setsuritsunen").data_type, DataType::Year);
+    assert_eq!(setai.item("setsuritsunen").unwrap().length, 4);
+    assert_eq!(off(setaiin, "todokedejikoku").data_type, DataType::Time);
+    // Codes from both sheets, tied to their items; repetition.
+    let z = setaiin.item("zokugara").unwrap();
+    assert_eq!(z.code_table.as_deref(), Some("std099-001"));
+    assert_eq!(z.repeat, 3);
+    assert_eq!(
+        setaiin.item("renkeikubun").unwrap().code_table.as_deref(),
+        Some("std099-renkei1-001")
+    );
+    let names: Vec<&str> = book
+        .code_tables
+        .iter()
+        .map(|t| t.table.name.as_str())
+        .collect();
+    assert_eq!(names, ["std099-001", "std099-renkei1-001"]);
+    assert_eq!(
+        book.code_tables[1].table.entries[1],
+        ("2".to_string(), "転出".to_string())
+    );
+    assert_eq!(setai.gyomu, "テスト業務");
+    // Round trip: write and load gives the same model, unedited.
+    for l in &book.layouts {
+        let back = parse_layout(&book.layout_toml(l), "x.toml").unwrap();
+        assert_eq!(&back, l);
+        assert_eq!(back.official_unedited(), Some(true));
+        assert_eq!(back.status, Status::OfficialImport);
+    }
+    for t in &book.code_tables {
+        let csv = official::code_table_csv(&t.table);
+        assert_eq!(
+            parse_code_table(&csv, &t.table.name, "t.csv").unwrap(),
+            t.table
+        );
+    }
+}
+
+#[test]
+fn issue13_item4_a_missing_essential_column_is_named() {
+    let bytes = own_book(Some("データ型"));
+    let err = official::import_official(&bytes, "own.xlsx", None).unwrap_err();
+    let msg = err.to_string();
+    assert!(msg.contains("データ型") && msg.contains("row 3"), "{msg}");
+}
+
+#[test]
+fn issue13_item4_a_missing_optional_column_is_a_warning_naming_it() {
+    let bytes = own_book(Some("サンプル値"));
+    let book = official::import_official(&bytes, "own.xlsx", None).unwrap();
+    assert!(book
+        .warnings
+        .iter()
+        .any(|w| w.row == 3 && w.message.contains("サンプル値")));
+    // Without samples, the TIME sample warning is gone.
+    assert!(!book.warnings.iter().any(|w| w.row == 13));
+    assert_eq!(book.layouts[0].id, "standard/std099-1");
+}
+
+#[test]
+fn issue13_item1_sample_values_are_checked_against_their_type() {
+    use official::check_value;
+    assert!(check_value(DataType::X, 3, None, "001").is_ok());
+    assert!(check_value(DataType::X, 3, None, "０01").is_err());
+    assert!(check_value(DataType::X, 2, None, "001").is_err());
+    assert!(check_value(DataType::N, 4, None, "東京都").is_ok());
+    assert!(check_value(DataType::N, 4, None, "Tokyo").is_err());
+    assert!(check_value(DataType::Integer, 2, None, "12").is_ok());
+    assert!(check_value(DataType::Integer, 2, None, "-1").is_err());
+    assert!(check_value(DataType::Signed, 2, None, "-12").is_ok());
+    assert!(check_value(DataType::Decimal, 3, Some(1), "123.4").is_ok());
+    assert!(check_value(DataType::Decimal, 3, Some(1), "123.45").is_err());
+    assert!(check_value(DataType::Year, 4, None, "9999").is_ok());
+    assert!(check_value(DataType::Date, 10, None, "2024-02-29").is_ok());
+    assert!(check_value(DataType::Date, 10, None, "2023-02-29").is_err());
+    assert!(check_value(DataType::Date, 10, None, "0000-01-01").is_ok());
+    assert!(check_value(DataType::Time, 8, None, "09:00").is_ok());
+    assert!(check_value(DataType::Time, 8, None, "24:00:00").is_err());
+}
+
+fn xml_text(v: &str) -> String {
+    // XML 1.0 cannot carry most control characters; the rest is escaped.
+    v.chars()
+        .filter(|c| !c.is_control() || matches!(c, '\t' | '\n'))
+        .collect::<String>()
+        .replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig { cases: 64, ..Default::default() })]
+
+    /// Issue 13: whatever the cells of an official-form item sheet hold, the import ends in
+    /// layouts that load back (with their digest intact) or in an error — never a panic.
+    #[test]
+    fn issue13_hostile_cells_in_the_official_form_never_panic(
+        cells in proptest::collection::vec(
+            proptest::collection::vec(
+                proptest::prop_oneof![
+                    proptest::prelude::any::<String>(),
+                    proptest::sample::select(vec![
+                        "".to_string(), "○".into(), "X".into(), "Ｎ".into(), "９Ｖ".into(),
+                        "S9".into(), "DATE".into(), "TIME".into(), "YEAR".into(), "BLOB".into(),
+                        "必須".into(), "条件付き必須".into(), "任意".into(), "5,2".into(),
+                        "１０".into(), "999".into(), "住民記録001".into(), "e".into(),
+                        "g1".into(), "g2".into(), "key_a".into(), "key_b".into(), "031".into(),
+                        "※※条件".into(), "2024-02-30".into(), "12".into(),
+                    ]),
+                ],
+                14,
+            ),
+            1..8,
+        )
+    ) {
+        let header = row(2, &[
+            ("A", "データ項目ID"), ("C", "データ項目"), ("D", "データ項目（ローマ字）"),
+            ("E", "グループ"), ("H", "データ型"), ("I", "桁数"), ("J", "コード"),
+            ("K", "繰り返し"), ("L", "データ出力条件"), ("M", "項目説明"), ("N", "サンプル値"),
+        ]);
+        let sub = row(3, &[("E", "名称"), ("F", "主キー"), ("G", "外部キー")]);
+        let cols = ["A", "B", "C", "D", "E", "F", "G", "H", "I", "J", "K", "L", "M", "N"];
+        let mut body = String::new();
+        for (i, r) in cells.iter().enumerate() {
+            let texts: Vec<String> = r.iter().map(|v| xml_text(v)).collect();
+            let pairs: Vec<(&str, &str)> = cols.iter().copied().zip(texts.iter().map(String::as_str)).collect();
+            body.push_str(&row(4 + i as u32, &pairs));
+        }
+        let sheet = format!("<sheetData>{header}{sub}{body}</sheetData>");
+        let bytes = xlsx(&[("項目定義書", sheet.as_str())], None);
+        if let Ok(book) = official::import_official(&bytes, "h.xlsx", None) {
+            for l in &book.layouts {
+                let back = parse_layout(&book.layout_toml(l), "h.toml");
+                proptest::prop_assert!(back.is_ok(), "{:?}", back.err());
+                proptest::prop_assert_eq!(back.unwrap().official_unedited(), Some(true));
+            }
+        }
+    }
+}

@@ -724,6 +724,80 @@ fn the_worked_example_of_the_specs_readme_loads() {
     )));
 }
 
+/// Issue 13: the official-definition item fields and the `official-import` status are
+/// checked like every other field.
+#[test]
+fn issue13_official_fields_are_checked() {
+    let field = |errs: &[SpecError], name: &str| {
+        assert!(
+            errs.iter().any(|e| matches!(&e.kind,
+                SpecErrorKind::InvalidField { field, .. } if field == name)),
+            "no error for {name} in {errs:?}"
+        );
+    };
+    // A valid one loads.
+    let ok = format!(
+        "{FIXED}{}",
+        item(
+            1,
+            "a",
+            "amount",
+            12,
+            "data_type = \"９Ｖ\"\nscale = 2\nitem_id = \"03100001\"\nconditional = true\ncondition = \"x\"\nprimary_key = true\nforeign_key = \"standard/b\"\ncode_id = \"1\"\n"
+        )
+    );
+    let l = parse_layout(&ok, FILE).unwrap();
+    let o = l.items[0].official.as_ref().unwrap();
+    assert_eq!(o.data_type, ikou_layout_spec::DataType::Decimal);
+    assert_eq!(o.scale, Some(2));
+    assert_eq!(
+        l.items[0].requirement(),
+        ikou_layout_spec::Requirement::Conditional
+    );
+    // Unknown data type; scale on a non-9V item; required and conditional at once; an
+    // official field without data_type.
+    field(
+        &errors(&format!(
+            "{FIXED}{}",
+            item(1, "a", "text", 12, "data_type = \"Q\"\n")
+        )),
+        "data_type",
+    );
+    field(
+        &errors(&format!(
+            "{FIXED}{}",
+            item(1, "a", "text", 12, "data_type = \"X\"\nscale = 1\n")
+        )),
+        "scale",
+    );
+    field(
+        &errors(&format!(
+            "{FIXED}{}",
+            item(
+                1,
+                "a",
+                "text",
+                12,
+                "data_type = \"X\"\nrequired = true\nconditional = true\n"
+            )
+        )),
+        "conditional",
+    );
+    field(
+        &errors(&format!(
+            "{FIXED}{}",
+            item(1, "a", "text", 12, "item_id = \"1\"\n")
+        )),
+        "item_id",
+    );
+    // official-import needs [official].
+    let text = FIXED.replace("\"synthetic\"", "\"official-import\"");
+    field(
+        &errors(&format!("{text}{}", item(1, "a", "text", 12, ""))),
+        "status",
+    );
+}
+
 /// A fresh directory under the target's temporary directory.
 fn fresh_dir(name: &str) -> std::path::PathBuf {
     let d = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);

@@ -3,8 +3,8 @@
 use crate::exit::{CliError, CliResult, OK, USAGE};
 use crate::output::{print, print_json};
 use clap::{Subcommand, ValueEnum};
-use ikou_layout_spec::import::{self, ImportError, ImportFormat, ImportOptions};
-use ikou_layout_spec::{Catalog, Layout, LengthUnit};
+use ikou_layout_spec::import::{self, official, ImportError, ImportFormat, ImportOptions};
+use ikou_layout_spec::{Catalog, Layout, LengthUnit, PhysicalFormat, Status};
 use std::fmt::Write as _;
 use std::io::{Read as _, Write as _};
 use std::path::{Path, PathBuf};
@@ -42,12 +42,21 @@ pub enum LayoutsCommand {
     /// Import an item-definition list (項目定義書) from an Excel workbook (.xlsx) or a CSV
     /// file as a layout file marked `unverified-transcription`, for review.
     ///
+    /// A workbook in the official デジタル庁 form (項目定義書 / 基本データリスト: データ項目ID,
+    /// データ項目（ローマ字）, グループ, データ型 …) is read completely instead: one layout per
+    /// グループ with status `official-import`, and the code lists of コード一覧（個別）/（連携）
+    /// as code tables, all written into the --out directory; the report lists every file
+    /// written and every row not read (sheet, row, reason). (With --sheet, the generic
+    /// importer reads that one sheet instead.) --id standard/NAME names the layout (NAME-1,
+    /// NAME-2, … for several groups).
+    ///
     /// The header row is found by its column titles (項目名/項目名称, データ型/型,
     /// 桁数/バイト数/長さ, 必須, 繰返し, 備考/コード, 項目番号/No) in the first 30 rows;
     /// merged header cells are understood. Every row that cannot be read is reported with its
     /// row number (on stderr and in the file's header comment), never dropped silently.
     #[command(after_help = "Examples:\n  \
         ikou layouts import 中間標準レイアウト_住基.xlsx --sheet 住民 --id chukan/v27-juki --out v27-juki.toml\n  \
+        ikou layouts import 項目定義書.xlsx --out specs-dir/ --json\n  \
         ikou layouts import vendor-items.csv --format fixed --id legacy/vendor-juki --out vendor-juki.toml\n  \
         ikou layouts check v27-juki.toml")]
     Import {
@@ -77,6 +86,9 @@ pub enum LayoutsCommand {
         /// The encoding label (default: cp932 for fixed, utf-8 for delimited).
         #[arg(long)]
         encoding: Option<String>,
+        /// Official workbooks: print the import report as JSON.
+        #[arg(long)]
+        json: bool,
     },
 }
 
@@ -105,6 +117,7 @@ pub fn run(cmd: LayoutsCommand) -> CliResult {
             gyomu,
             format,
             encoding,
+            json,
         } => {
             let format = match format {
                 FormatArg::Delimited => ImportFormat::Delimited,
@@ -119,7 +132,7 @@ pub fn run(cmd: LayoutsCommand) -> CliResult {
             opts.gyomu = gyomu.unwrap_or_default();
             opts.format = format;
             opts.encoding = encoding;
-            import_file(&file, sheet.as_deref(), out.as_deref(), force, &opts)
+            import_file(&file, sheet.as_deref(), out.as_deref(), force, json, &opts)
         }
     }
 }
@@ -151,6 +164,7 @@ fn import_file(
     sheet: Option<&str>,
     out: Option<&Path>,
     force: bool,
+    json: bool,
     opts: &ImportOptions,
 ) -> CliResult {
     let shown = file.display();
@@ -161,6 +175,21 @@ fn import_file(
             meta.len()
         )));
     }
+    let mut bytes = Vec::new();
+    std::fs::File::open(file)
+        .and_then(|f| f.take(MAX_IMPORT_BYTES + 1).read_to_end(&mut bytes))
+        .map_err(|e| CliError::io(format!("{shown}: {e}")))?;
+    if bytes.starts_with(b"PK\x03\x04") && sheet.is_none() {
+        let sheets = import::read_xlsx(&bytes, None).map_err(import_error)?;
+        if official::is_official_form(&sheets) {
+            return import_official_book(file, &bytes, out, force, json, opts);
+        }
+    }
+    if json {
+        return Err(CliError::usage(format!(
+            "{shown}: --json applies to workbooks in the official form only"
+        )));
+    }
     if let Some(out) = out {
         if out.exists() && !force {
             return Err(CliError::usage(format!(
@@ -169,10 +198,6 @@ fn import_file(
             )));
         }
     }
-    let mut bytes = Vec::new();
-    std::fs::File::open(file)
-        .and_then(|f| f.take(MAX_IMPORT_BYTES + 1).read_to_end(&mut bytes))
-        .map_err(|e| CliError::io(format!("{shown}: {e}")))?;
     let ext = file
         .extension()
         .map(|e| e.to_string_lossy().to_lowercase())
@@ -214,6 +239,159 @@ fn import_file(
         None => print(&text)?,
     }
     Ok(OK)
+}
+
+/// Imports a workbook in the official form into `out` (a directory): one layout file per
+/// グループ and one code table per code list; reports every file written and every row not
+/// read.
+fn import_official_book(
+    file: &Path,
+    bytes: &[u8],
+    out: Option<&Path>,
+    force: bool,
+    json: bool,
+    opts: &ImportOptions,
+) -> CliResult {
+    let shown = file.display();
+    let Some(out) = out else {
+        return Err(CliError::usage(format!(
+            "{shown} is an official item-definition workbook: it gives several files (one layout per グループ and the code tables); name a directory with --out DIR"
+        )));
+    };
+    let prefix = opts.id.starts_with("standard/").then_some(opts.id.as_str());
+    let book = official::import_official(bytes, &opts.source, prefix).map_err(import_error)?;
+    let mut files: Vec<(PathBuf, String, serde_json::Value)> = Vec::new();
+    for l in &book.layouts {
+        files.push((
+            out.join(official::OfficialBook::layout_file_name(l)),
+            book.layout_toml(l),
+            serde_json::json!({
+                "kind": "layout",
+                "id": l.id,
+                "name": l.name,
+                "status": l.status,
+                "items": l.items.len(),
+            }),
+        ));
+    }
+    for t in &book.code_tables {
+        files.push((
+            out.join(format!("{}.csv", t.table.name)),
+            official::code_table_csv(&t.table),
+            serde_json::json!({
+                "kind": "code_table",
+                "name": t.table.name,
+                "code_id": t.code_id,
+                "title": t.title,
+                "sheet": t.sheet,
+                "values": t.table.entries.len(),
+            }),
+        ));
+    }
+    if !force {
+        if let Some((p, _, _)) = files.iter().find(|(p, _, _)| p.exists()) {
+            return Err(CliError::usage(format!(
+                "{} exists; use --force to overwrite it",
+                p.display()
+            )));
+        }
+    }
+    std::fs::create_dir_all(out).map_err(|e| CliError::io(format!("{}: {e}", out.display())))?;
+    for (p, text, _) in &files {
+        write_new(p, text).map_err(|e| CliError::io(format!("{}: {e}", p.display())))?;
+    }
+    if json {
+        let written: Vec<_> = files
+            .iter()
+            .map(|(p, _, v)| {
+                let mut v = v.clone();
+                v["path"] = serde_json::Value::String(p.display().to_string());
+                v
+            })
+            .collect();
+        let report = serde_json::json!({
+            "workbook": book.file,
+            "sha256": book.sha256,
+            "sheets": book.sheets.iter().map(|(n, r)| serde_json::json!({"name": n, "role": r.as_str()})).collect::<Vec<_>>(),
+            "written": written,
+            "refined": book.refinements.iter().map(|r| serde_json::json!({
+                "layout": r.layout, "key": r.key, "data_type": r.data_type.as_str(),
+                "domain": r.domain.as_str(), "because": r.because,
+            })).collect::<Vec<_>>(),
+            "not_read": book.warnings.iter().map(|w| serde_json::json!({
+                "sheet": w.sheet, "row": w.row, "reason": w.message,
+            })).collect::<Vec<_>>(),
+        });
+        print_json(&report)?;
+        return Ok(OK);
+    }
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "official workbook {} (sha256 {})",
+        crate::output::terminal_safe(&shown.to_string()),
+        book.sha256
+    );
+    for (n, r) in &book.sheets {
+        let _ = writeln!(s, "  sheet 「{n}」: {}", r.as_str());
+    }
+    for (p, _, v) in &files {
+        let what = if v["kind"] == "layout" {
+            format!(
+                "layout {} 「{}」, {} item(s), {}",
+                v["id"].as_str().unwrap_or_default(),
+                v["name"].as_str().unwrap_or_default(),
+                v["items"],
+                v["status"].as_str().unwrap_or_default()
+            )
+        } else {
+            format!(
+                "code table {} (コード {} {}), {} value(s)",
+                v["name"].as_str().unwrap_or_default(),
+                v["code_id"].as_str().unwrap_or_default(),
+                v["title"].as_str().unwrap_or_default(),
+                v["values"]
+            )
+        };
+        let _ = writeln!(
+            s,
+            "wrote {}: {}",
+            crate::output::terminal_safe(&p.display().to_string()),
+            visible(&what)
+        );
+    }
+    for r in &book.refinements {
+        let _ = writeln!(
+            s,
+            "refined {} {}: データ型 {} → {} (the name says 「{}」)",
+            r.layout, r.key, r.data_type, r.domain, r.because
+        );
+    }
+    for w in &book.warnings {
+        let _ = writeln!(s, "not read: {}", visible(&w.to_string()));
+    }
+    let _ = writeln!(
+        s,
+        "{} layout(s), {} code table(s), {} row(s) not read or to review",
+        book.layouts.len(),
+        book.code_tables.len(),
+        book.warnings.len()
+    );
+    print(&s)?;
+    Ok(OK)
+}
+
+/// Cell text as it can be printed: control characters (other than tab) as `\u{XX}`.
+fn visible(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if c.is_control() && c != '\t' {
+            let _ = write!(out, "\\u{{{:02X}}}", c as u32);
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 /// Writes `text` to a temporary file beside `path` and renames it into place, so an
@@ -283,46 +461,245 @@ fn load_one(id: &str) -> Result<Layout, CliError> {
     })
 }
 
+/// The whole model of a layout as JSON (what `show --json` prints).
+fn layout_json(l: &Layout) -> serde_json::Value {
+    let items: Vec<_> = l
+        .items
+        .iter()
+        .map(|it| {
+            let o = it.official.as_ref();
+            serde_json::json!({
+                "number": it.number,
+                "item_id": o.map(|o| o.item_id.as_str()),
+                "name": it.name,
+                "key": it.key,
+                "type": o.map_or(it.domain.as_str(), |o| o.data_type.as_str()),
+                "domain": it.domain,
+                "length": it.length,
+                "unit": it.unit,
+                "scale": o.and_then(|o| o.scale),
+                "signed": o.is_some_and(|o| o.signed()),
+                "required": it.requirement().as_str(),
+                "condition": o.and_then(|o| o.condition.as_deref()),
+                "primary_key": o.is_some_and(|o| o.primary_key),
+                "foreign_key": o.and_then(|o| o.foreign_key.as_deref()),
+                "code_table": it.code_table,
+                "code_id": o.and_then(|o| o.code_id.as_deref()),
+                "repeat": it.repeat,
+                "offset": it.offset,
+                "date_form": it.date_form,
+                "note": it.note,
+            })
+        })
+        .collect();
+    serde_json::json!({
+        "id": l.id,
+        "name": l.name,
+        "gyomu": l.gyomu,
+        "family": l.family,
+        "status": l.status,
+        "version": l.version,
+        "source": l.source,
+        "official": l.official.as_ref().map(|o| serde_json::json!({
+            "file": o.file,
+            "sheet": o.sheet,
+            "sha256": o.sha256,
+            "items_sha256": o.items_sha256,
+            "unedited": l.official_unedited(),
+        })),
+        "encoding": l.encoding,
+        "format": format_json(&l.format),
+        "items": items,
+        "note": l.note,
+    })
+}
+
+fn format_json(f: &PhysicalFormat) -> serde_json::Value {
+    match f {
+        PhysicalFormat::Fixed {
+            record_length,
+            terminator,
+        } => serde_json::json!({
+            "kind": "fixed",
+            "record_length": record_length,
+            "terminator": terminator.as_str(),
+        }),
+        PhysicalFormat::Delimited {
+            delimiter,
+            quote,
+            header_rows,
+            terminator,
+        } => serde_json::json!({
+            "kind": "delimited",
+            "delimiter": char::from(*delimiter).to_string(),
+            "quote": quote.map(|q| char::from(q).to_string()),
+            "header_rows": header_rows,
+            "terminator": terminator.as_str(),
+        }),
+    }
+}
+
+fn format_text(f: &PhysicalFormat) -> String {
+    match f {
+        PhysicalFormat::Fixed {
+            record_length,
+            terminator,
+        } => format!(
+            "fixed-length, {record_length} bytes per record, terminator {}",
+            terminator.as_str()
+        ),
+        PhysicalFormat::Delimited {
+            delimiter,
+            quote,
+            header_rows,
+            terminator,
+        } => {
+            let d = match delimiter {
+                b',' => "comma".to_string(),
+                b'\t' => "tab".to_string(),
+                d => format!("`{}`", char::from(*d)),
+            };
+            let q = quote.map_or("no quoting".to_string(), |q| {
+                format!("quote `{}`", char::from(q))
+            });
+            format!(
+                "delimited ({d}), {q}, {header_rows} header row(s), terminator {}",
+                terminator.as_str()
+            )
+        }
+    }
+}
+
 fn show(id: &str, json: bool) -> CliResult {
     let layout = load_one(id)?;
     if json {
-        print_json(&layout)?;
+        print_json(&layout_json(&layout))?;
         return Ok(OK);
     }
     let mut s = String::new();
     let _ = writeln!(s, "{}  {}", layout.id, layout.name);
     let _ = writeln!(
         s,
-        "業務 {} · family {} · status {} · version {} · source {}",
-        layout.gyomu, layout.family, layout.status, layout.version, layout.source
+        "業務 {} · family {} · status {} · version {}",
+        layout.gyomu, layout.family, layout.status, layout.version
     );
-    let _ = writeln!(s, "format: {:?}", layout.format);
+    let _ = writeln!(s, "source: {}", layout.source);
+    if let Some(o) = &layout.official {
+        let state = match layout.official_unedited() {
+            Some(true) => "item table unedited since import",
+            _ => "item table EDITED since import (a transcription now)",
+        };
+        let _ = writeln!(
+            s,
+            "official: {} sheet 「{}」 sha256 {} — {state}",
+            o.file, o.sheet, o.sha256
+        );
+    }
     let _ = writeln!(
         s,
-        "{:>4} {:<22} {:<18} {:>6} {:>7} {:<4} {:<12} name",
-        "no", "key", "type", "offset", "length", "req", "code_table"
+        "format: {}, encoding {}",
+        format_text(&layout.format),
+        layout.encoding
     );
+    let official = layout.items.iter().any(|i| i.official.is_some());
+    if official {
+        let _ = writeln!(
+            s,
+            "{:>4} {:<8} {:<28} {:<4} {:<17} {:>7} {:<11} {:<3} {:<14} {:<12} {:>3}  name",
+            "no",
+            "item_id",
+            "key",
+            "type",
+            "domain",
+            "length",
+            "required",
+            "pk",
+            "foreign_key",
+            "code_table",
+            "rep"
+        );
+    } else {
+        let _ = writeln!(
+            s,
+            "{:>4} {:<22} {:<18} {:>6} {:>7} {:<11} {:<12} {:>3}  name",
+            "no", "key", "type", "offset", "length", "required", "code_table", "rep"
+        );
+    }
     for it in &layout.items {
         let unit = match it.unit {
             LengthUnit::Bytes => "B",
             LengthUnit::Chars => "c",
         };
-        let _ = writeln!(
-            s,
-            "{:>4} {:<22} {:<18} {:>6} {:>6}{} {:<4} {:<12} {}",
-            it.number,
-            it.key,
-            it.domain.as_str(),
-            it.offset.map(|o| o.to_string()).unwrap_or_default(),
-            it.length,
-            unit,
-            if it.required { "yes" } else { "" },
-            it.code_table.as_deref().unwrap_or(""),
-            it.name
-        );
+        match &it.official {
+            Some(o) => {
+                let length = match o.scale {
+                    Some(m) => format!("{},{}{unit}", it.length, m),
+                    None => format!("{}{unit}", it.length),
+                };
+                let _ = writeln!(
+                    s,
+                    "{:>4} {:<8} {:<28} {:<4} {:<17} {:>7} {:<11} {:<3} {:<14} {:<12} {:>3}  {}",
+                    it.number,
+                    o.item_id,
+                    it.key,
+                    o.data_type.as_str(),
+                    it.domain.as_str(),
+                    length,
+                    it.requirement().as_str(),
+                    if o.primary_key { "PK" } else { "" },
+                    o.foreign_key.as_deref().unwrap_or(""),
+                    it.code_table.as_deref().unwrap_or(""),
+                    it.repeat,
+                    it.name
+                );
+                if let Some(c) = &o.condition {
+                    let _ = writeln!(s, "{:>4} {:<8} condition: {c}", "", "");
+                }
+            }
+            None => {
+                let _ = writeln!(
+                    s,
+                    "{:>4} {:<22} {:<18} {:>6} {:>6}{} {:<11} {:<12} {:>3}  {}",
+                    it.number,
+                    it.key,
+                    it.domain.as_str(),
+                    it.offset.map(|o| o.to_string()).unwrap_or_default(),
+                    it.length,
+                    unit,
+                    it.requirement().as_str(),
+                    it.code_table.as_deref().unwrap_or(""),
+                    it.repeat,
+                    it.name
+                );
+            }
+        }
     }
+    let _ = writeln!(s, "{} item(s)", layout.items.len());
     print(&s)?;
     Ok(OK)
+}
+
+/// The spec files `check` reads under a path (as the catalog does: `.toml` and `.csv`
+/// files, directories recursively).
+fn count_spec_files(path: &Path) -> usize {
+    if !path.is_dir() {
+        return 1;
+    }
+    let Ok(rd) = std::fs::read_dir(path) else {
+        return 0;
+    };
+    rd.filter_map(|e| e.ok().map(|e| e.path()))
+        .map(|p| {
+            if p.is_dir() {
+                count_spec_files(&p)
+            } else {
+                usize::from(matches!(
+                    p.extension().and_then(|e| e.to_str()),
+                    Some("toml" | "csv")
+                ))
+            }
+        })
+        .sum()
 }
 
 fn check(files: &[PathBuf]) -> CliResult {
@@ -335,10 +712,21 @@ fn check(files: &[PathBuf]) -> CliResult {
         }
     }
     errors.extend(catalog.check().0);
-    if errors.is_empty() {
+    let mut edited = Vec::new();
+    for l in catalog.layouts() {
+        if l.status == Status::OfficialImport && l.official_unedited() == Some(false) {
+            let file = catalog.layout_file(&l.id).unwrap_or_default();
+            let from = l.official.as_ref().map_or("", |o| o.file.as_str());
+            edited.push(format!(
+                "{file}: layout {}: status official-import, but its item table is not the one imported from {from} (items_sha256 differs): a hand edit makes it a transcription — set status = \"unverified-transcription\"",
+                l.id
+            ));
+        }
+    }
+    let count: usize = files.iter().map(|f| count_spec_files(f)).sum();
+    if errors.is_empty() && edited.is_empty() {
         print(&format!(
-            "ok: {} file(s) checked, no problems\n{}",
-            files.len(),
+            "ok: {count} file(s) checked, no problems\n{}",
             crate::cmd::profiles::skipped_note(&catalog)
         ))?;
         return Ok(OK);
@@ -347,6 +735,14 @@ fn check(files: &[PathBuf]) -> CliResult {
     for e in &errors {
         let _ = writeln!(s, "{e}");
     }
+    for e in &edited {
+        let _ = writeln!(s, "{e}");
+    }
+    let errors: Vec<String> = errors
+        .iter()
+        .map(ToString::to_string)
+        .chain(edited)
+        .collect();
     let _ = writeln!(s, "{} problem(s)", errors.len());
     Err(CliError {
         code: USAGE,

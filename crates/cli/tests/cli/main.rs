@@ -4,6 +4,7 @@ mod cleanse_items;
 mod convert;
 mod guard;
 mod hardening;
+mod issue13;
 mod issue14_report;
 mod issue18_cli;
 mod layouts;

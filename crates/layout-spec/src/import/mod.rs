@@ -1,6 +1,10 @@
 //! Importing item-definition lists (項目定義書) from Excel workbooks (`.xlsx`) and CSV files
 //! into a layout marked `unverified-transcription`, for the user to review.
 //!
+//! Workbooks in デジタル庁's official form (基本データリスト: データ項目ID, ローマ字, グループ,
+//! データ型 …) are read completely by [`official::import_official`] instead: one layout per
+//! グループ with status `official-import`, and their code lists.
+//!
 //! The ministries publish the 中間標準レイアウト and 基本データリスト item lists as workbooks.
 //! The importer finds the header row by its Japanese column titles (項目名/項目名称,
 //! データ型/型, 桁数/バイト数/長さ, 必須, 繰返し/繰り返し, 備考/コード, 項目番号/No) in the
@@ -42,6 +46,8 @@ use quick_xml::Reader;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt;
 use std::io::{Cursor, Read};
+
+pub mod official;
 
 /// How many rows from the top are searched for the header row.
 pub const HEADER_SEARCH_ROWS: u32 = 30;
@@ -99,6 +105,16 @@ pub enum ImportError {
     NoHeader {
         /// Which sheet(s) or file.
         place: String,
+    },
+    /// An item sheet of the official form lacks columns the importer cannot do without.
+    #[error("sheet 「{sheet}」: the header (row {row}) has no column {missing}")]
+    MissingColumns {
+        /// The sheet.
+        sheet: String,
+        /// The header row.
+        row: u32,
+        /// The missing columns' titles, comma-separated.
+        missing: String,
     },
     /// The header row was found but no row below it could be read as an item.
     #[error("no item could be read below the header row {header_row} ({warnings} row(s) skipped)")]
@@ -1467,6 +1483,7 @@ pub fn import_sheet(sheet: &Sheet, opts: &ImportOptions) -> Result<Imported, Imp
             padding: Padding::Spaces,
             zero_pad: false,
             note: (!notes.is_empty()).then(|| notes.join("; ")),
+            official: None,
         });
         offset += span;
     }
@@ -1516,6 +1533,7 @@ pub fn import_sheet(sheet: &Sheet, opts: &ImportOptions) -> Result<Imported, Imp
         items,
         record_types: None,
         note: Some(note),
+        official: None,
     };
     // The importer's output must pass the same checks as a hand-written spec.
     let text = layout_to_toml(&layout);
