@@ -41,6 +41,8 @@ enum Command {
     Convert(cmd::convert::ConvertArgs),
     /// Check a run directory against its manifest (hashes and counts).
     Verify(cmd::verify::VerifyArgs),
+    /// Sign a run directory with a key file (HMAC-SHA256 of its manifest.json).
+    Sign(cmd::verify::SignArgs),
     /// Work with record layouts: list, show, check and import.
     #[command(subcommand)]
     Layouts(cmd::layouts::LayoutsCommand),
@@ -89,6 +91,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Convert(a) => cmd::convert::run_convert(a),
         Command::Verify(a) => cmd::verify::run(a),
+        Command::Sign(a) => cmd::verify::sign(a),
         Command::Layouts(c) => cmd::layouts::run(c),
         Command::Profiles(c) => cmd::profiles::run(c),
         Command::Detect(a) => cmd::detect::run(a),

@@ -1,10 +1,22 @@
 //! `ikou verify`: recompute hashes and counts from a run directory and compare them with its
 //! manifest — for the auditor who receives the run.
 
-use crate::manifest::{Manifest, MANIFEST};
-use crate::output::hash_file;
+use crate::manifest::{Manifest, Timings, MANIFEST};
+use crate::output::{hash_file, hex, OutputFile};
 use serde::Serialize;
+use sha2::{Digest, Sha256};
+use std::io::{Read as _, Write as _};
 use std::path::Path;
+
+/// The name of a run's keyed signature: `hmac-sha256:HEX`, the HMAC-SHA256 of
+/// `manifest.json`'s bytes under a key file the municipality keeps (`ikou sign`).
+pub const SIGNATURE: &str = "manifest.hmac";
+
+/// The largest `manifest.json` read (a manifest is a few kilobytes).
+const MANIFEST_MAX: u64 = 64 << 20;
+/// Key files: at least 16 bytes (128 bits), at most 4 KiB.
+const KEY_MIN: usize = 16;
+const KEY_MAX: u64 = 4096;
 
 /// One check `verify` made.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -17,17 +29,35 @@ pub struct Check {
     pub detail: String,
 }
 
+impl Check {
+    fn new(what: impl Into<String>, ok: bool, detail: impl Into<String>) -> Check {
+        Check {
+            what: what.into(),
+            ok,
+            detail: detail.into(),
+        }
+    }
+}
+
 /// The result of verifying a run directory.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Verification {
     /// Every check, in order.
     pub checks: Vec<Check>,
+    /// The run's fingerprint ([`fingerprint`]): compare it with the one on the signed
+    /// report page.
+    pub fingerprint: String,
 }
 
 impl Verification {
     /// Whether every check matched.
     pub fn ok(&self) -> bool {
         self.checks.iter().all(|c| c.ok)
+    }
+
+    /// The checks that did not match.
+    pub fn failed(&self) -> impl Iterator<Item = &Check> {
+        self.checks.iter().filter(|c| !c.ok)
     }
 }
 
@@ -54,6 +84,14 @@ pub enum VerifyError {
         /// The manifest path.
         path: String,
         /// What is wrong.
+        message: String,
+    },
+    /// A key or signature file cannot be used.
+    #[error("{path}: {message}")]
+    Key {
+        /// The file.
+        path: String,
+        /// What is wrong (never the file's content).
         message: String,
     },
 }
@@ -83,18 +121,23 @@ fn names_in(dir: &Path) -> Option<Vec<String>> {
     Some(v)
 }
 
+/// Counts the records of a CSV file, streaming it (a row of any length costs no memory).
 fn count_csv_records(path: &Path, header: bool) -> Result<u64, String> {
-    let mut rdr = csv::ReaderBuilder::new()
-        .has_headers(header)
-        .flexible(true)
-        .from_path(path)
-        .map_err(|e| e.to_string())?;
-    let mut rec = csv::ByteRecord::new();
-    let mut n = 0u64;
-    while rdr.read_byte_record(&mut rec).map_err(|e| e.to_string())? {
-        n += 1;
+    let f = std::fs::File::open(path).map_err(|e| e.to_string())?;
+    crate::report::rows::count_rows(f, header).map_err(|e| e.to_string())
+}
+
+/// Reads at most `max` bytes of `path` (more is an error naming the limit).
+fn read_bounded(path: &Path, max: u64) -> std::io::Result<Vec<u8>> {
+    let f = std::fs::File::open(path)?;
+    let mut buf = Vec::new();
+    f.take(max + 1).read_to_end(&mut buf)?;
+    if buf.len() as u64 > max {
+        return Err(std::io::Error::other(format!(
+            "larger than {max} bytes: not a file ikou wrote"
+        )));
     }
-    Ok(n)
+    Ok(buf)
 }
 
 /// Reads a run directory's manifest.
@@ -104,7 +147,7 @@ fn count_csv_records(path: &Path, header: bool) -> Result<u64, String> {
 /// or failed run); [`VerifyError::Manifest`] when the manifest cannot be read or parsed.
 pub fn load_manifest(dir: &Path) -> Result<Manifest, VerifyError> {
     let mpath = dir.join(MANIFEST);
-    let text = std::fs::read_to_string(&mpath).map_err(|e| {
+    let bytes = read_bounded(&mpath, MANIFEST_MAX).map_err(|e| {
         if e.kind() == std::io::ErrorKind::NotFound {
             if let Some(files) = names_in(dir).filter(|f| !f.is_empty()) {
                 return VerifyError::Incomplete {
@@ -118,16 +161,135 @@ pub fn load_manifest(dir: &Path) -> Result<Manifest, VerifyError> {
             message: e.to_string(),
         }
     })?;
-    serde_json::from_str(&text).map_err(|e| VerifyError::Manifest {
+    serde_json::from_slice(&bytes).map_err(|e| VerifyError::Manifest {
         path: mpath.display().to_string(),
         message: format!("not a run manifest: {e}"),
     })
 }
 
-/// Verifies the run in `dir`: every output's SHA-256 and size, the record counts of the
-/// standard CSV and `rejects.csv`, and the accounting `input = output + rejected`.
-///
-/// `data_has_header` says whether the standard CSV has a header row (from the profile).
+/// The run's fingerprint: the hex SHA-256 of its manifest as JSON without the two parts that
+/// cannot be on the report page — the timings (they differ between reruns) and the report's
+/// own entry (the report cannot hold its own hash). Everything else the manifest records
+/// (every output's SHA-256, the counts, the options, the inputs' hashes) is covered, so a
+/// run rewritten consistently (files and manifest) has another fingerprint than the one on
+/// the signed page. The same in the run (before the manifest is written) and afterwards.
+pub fn fingerprint(manifest: &Manifest) -> String {
+    let mut m = manifest.clone();
+    m.outputs.retain(|o| o.name != crate::report::REPORT);
+    m.timings = Timings::default();
+    let json = serde_json::to_vec(&m).unwrap_or_default();
+    hex(&Sha256::digest(&json))
+}
+
+/// The outputs a run's options name (`options.outputs` of the manifest, e.g.
+/// `changes-csv,gaiji,report`), as file names. Names ikou does not know are left out.
+pub fn named_outputs(manifest: &Manifest) -> Vec<&'static str> {
+    let Some(list) = manifest.options.get("outputs") else {
+        return Vec::new();
+    };
+    let mut v = Vec::new();
+    for token in list.split(',').map(str::trim) {
+        let name = match token {
+            "changes-csv" => "changes.csv",
+            "changes-parquet" => "changes.parquet",
+            "before-arrow" => "before.arrow",
+            "before-parquet" => "before.parquet",
+            "after-arrow" => "after.arrow",
+            "after-parquet" => "after.parquet",
+            "gaiji" => "gaiji.csv",
+            "report" => crate::report::REPORT,
+            _ => continue,
+        };
+        if !v.contains(&name) {
+            v.push(name);
+        }
+    }
+    v
+}
+
+/// The checks of the run's files against `manifest` that need no `manifest.json` on disk
+/// (the run makes them before writing it): the files every run writes and those its options
+/// name are listed (the report excepted, see [`verify`]), every listed output's SHA-256 and
+/// size, the record counts of the standard CSV and `rejects.csv`, and the accounting
+/// `input = output + rejected`. Every file is streamed.
+pub fn check_files(dir: &Path, manifest: &Manifest) -> Vec<Check> {
+    let mut checks = Vec::new();
+    let listed = |name: &str| manifest.outputs.iter().any(|o| o.name == name);
+    let mut required: Vec<&str> = vec![manifest.data_file.as_str(), "rejects.csv"];
+    required.extend(
+        named_outputs(manifest)
+            .into_iter()
+            .filter(|n| *n != crate::report::REPORT),
+    );
+    for name in required {
+        if !plain_name(name) {
+            continue; // named below
+        } else if !listed(name) {
+            checks.push(Check::new(
+                format!("listed {name}"),
+                false,
+                "every run writes it (or its options name it) but the manifest does not list it",
+            ));
+        }
+    }
+    for o in &manifest.outputs {
+        let what = format!("sha256 {}", o.name);
+        if !plain_name(&o.name) {
+            checks.push(Check::new(
+                what,
+                false,
+                "not a file name of the run directory",
+            ));
+            continue;
+        }
+        match hash_file(&dir.join(&o.name)) {
+            Ok(found) => {
+                let ok = found.sha256 == o.sha256 && found.bytes == o.bytes;
+                checks.push(Check::new(
+                    what,
+                    ok,
+                    if ok {
+                        String::new()
+                    } else {
+                        format!(
+                            "manifest {} ({} bytes), file {} ({} bytes)",
+                            o.sha256, o.bytes, found.sha256, found.bytes
+                        )
+                    },
+                ));
+            }
+            Err(e) => checks.push(Check::new(what, false, e.to_string())),
+        }
+    }
+    let c = &manifest.counts;
+    if !plain_name(&manifest.data_file) {
+        checks.push(Check::new(
+            "data file",
+            false,
+            "not a file name of the run directory",
+        ));
+    } else {
+        let header = manifest.options.get("header").is_none_or(|h| h != "none");
+        let found = count_csv_records(&dir.join(&manifest.data_file), header);
+        checks.push(count_check("output_records", c.output_records, found));
+    }
+    let found = count_csv_records(&dir.join("rejects.csv"), true);
+    checks.push(count_check("rejected_records", c.rejected_records, found));
+    let balanced = c.input_records == c.output_records + c.rejected_records;
+    checks.push(Check::new(
+        "input_records = output_records + rejected_records",
+        balanced && manifest.accounting_ok,
+        format!(
+            "{} = {} + {}",
+            c.input_records, c.output_records, c.rejected_records
+        ),
+    ));
+    checks
+}
+
+/// Verifies the run in `dir`: [`check_files`], and that the report its options name is
+/// listed, and that the directory holds no file the run did not write (besides
+/// `manifest.json`, the signature [`SIGNATURE`] and report pages made by `ikou report`).
 ///
 /// # Errors
 /// [`VerifyError::Incomplete`] when the directory has files but no manifest (an interrupted
@@ -135,68 +297,202 @@ pub fn load_manifest(dir: &Path) -> Result<Manifest, VerifyError> {
 /// problem is a failed check.
 pub fn verify(dir: &Path) -> Result<(Manifest, Verification), VerifyError> {
     let manifest = load_manifest(dir)?;
-    let mut checks = Vec::new();
-    for o in &manifest.outputs {
-        let path = dir.join(&o.name);
-        match hash_file(&path) {
-            Ok(found) => checks.push(Check {
-                what: format!("sha256 {}", o.name),
-                ok: found.sha256 == o.sha256 && found.bytes == o.bytes,
-                detail: if found.sha256 == o.sha256 && found.bytes == o.bytes {
-                    String::new()
-                } else {
-                    format!(
-                        "manifest {} ({} bytes), file {} ({} bytes)",
-                        o.sha256, o.bytes, found.sha256, found.bytes
-                    )
-                },
-            }),
-            Err(e) => checks.push(Check {
-                what: format!("sha256 {}", o.name),
-                ok: false,
-                detail: e.to_string(),
-            }),
+    let mut checks = check_files(dir, &manifest);
+    let report = crate::report::REPORT;
+    if named_outputs(&manifest).contains(&report)
+        && !manifest.outputs.iter().any(|o| o.name == report)
+    {
+        checks.push(Check::new(
+            format!("listed {report}"),
+            false,
+            "the run's options name it but the manifest does not list it",
+        ));
+    }
+    for name in names_in(dir).unwrap_or_default() {
+        if name == MANIFEST || name == SIGNATURE || manifest.outputs.iter().any(|o| o.name == name)
+        {
+            continue;
+        }
+        if crate::report::is_report_name(&name) {
+            checks.push(Check::new(
+                format!("extra {name}"),
+                true,
+                "a page made by `ikou report`, not a file of the run (not checked)",
+            ));
+        } else {
+            checks.push(Check::new(
+                format!("unlisted {name}"),
+                false,
+                "a file the run did not write and the manifest does not list",
+            ));
         }
     }
-    let c = &manifest.counts;
-    if let Some(data) = manifest.data_csv() {
-        let header = manifest.options.get("header").is_none_or(|h| h != "none");
-        let found = count_csv_records(&dir.join(&data.name), header);
-        checks.push(count_check("output_records", c.output_records, found));
-    }
-    let found = count_csv_records(&dir.join("rejects.csv"), true);
-    checks.push(count_check("rejected_records", c.rejected_records, found));
-    let balanced = c.input_records == c.output_records + c.rejected_records;
-    checks.push(Check {
-        what: "input_records = output_records + rejected_records".into(),
-        ok: balanced && manifest.accounting_ok,
-        detail: format!(
-            "{} = {} + {}",
-            c.input_records, c.output_records, c.rejected_records
-        ),
-    });
-    Ok((manifest, Verification { checks }))
+    let fingerprint = fingerprint(&manifest);
+    Ok((
+        manifest,
+        Verification {
+            checks,
+            fingerprint,
+        },
+    ))
+}
+
+/// Whether `name` is a plain file name (no directory part, not `.` or `..`).
+fn plain_name(name: &str) -> bool {
+    !name.is_empty() && !name.contains(['/', '\\', '\0']) && name != "." && name != ".."
 }
 
 fn count_check(what: &str, expected: u64, found: Result<u64, String>) -> Check {
     match found {
-        Ok(n) => Check {
-            what: what.into(),
-            ok: n == expected,
-            detail: format!("manifest {expected}, file {n}"),
-        },
-        Err(e) => Check {
-            what: what.into(),
-            ok: false,
-            detail: e,
-        },
+        Ok(n) => Check::new(
+            what,
+            n == expected,
+            format!("manifest {expected}, file {n}"),
+        ),
+        Err(e) => Check::new(what, false, e),
     }
+}
+
+/// HMAC-SHA256 (RFC 2104) of `data` under `key`.
+pub fn hmac_sha256(key: &[u8], data: &[u8]) -> [u8; 32] {
+    const BLOCK: usize = 64;
+    let mut k = [0u8; BLOCK];
+    if key.len() > BLOCK {
+        let d = Sha256::digest(key);
+        k[..d.len()].copy_from_slice(&d);
+    } else {
+        k[..key.len()].copy_from_slice(key);
+    }
+    let mut inner = Sha256::new();
+    inner.update(k.map(|b| b ^ 0x36));
+    inner.update(data);
+    let inner = inner.finalize();
+    let mut outer = Sha256::new();
+    outer.update(k.map(|b| b ^ 0x5c));
+    outer.update(inner);
+    outer.finalize().into()
+}
+
+/// Reads a key file: its bytes as they are (16 bytes to 4 KiB; e.g. `head -c 32
+/// /dev/urandom > ikou.key`).
+///
+/// # Errors
+/// [`VerifyError::Key`] when the file cannot be read or is too short or too long.
+pub fn read_key(path: &Path) -> Result<Vec<u8>, VerifyError> {
+    let err = |message: String| VerifyError::Key {
+        path: path.display().to_string(),
+        message,
+    };
+    let key = read_bounded(path, KEY_MAX).map_err(|e| err(format!("key file: {e}")))?;
+    if key.len() < KEY_MIN {
+        return Err(err(format!(
+            "key file: {} bytes; a key has at least {KEY_MIN} (e.g. head -c 32 /dev/urandom > FILE)",
+            key.len()
+        )));
+    }
+    Ok(key)
+}
+
+/// The signature line of `manifest` bytes under `key`.
+fn signature_line(key: &[u8], manifest: &[u8]) -> String {
+    format!("hmac-sha256:{}\n", hex(&hmac_sha256(key, manifest)))
+}
+
+/// Signs the run in `dir`: writes [`SIGNATURE`] (atomically, mode 0600), the HMAC-SHA256 of
+/// `manifest.json` under `key`. A run that does not verify is not signed.
+///
+/// # Errors
+/// As [`verify`]; [`VerifyError::Manifest`] when the run does not verify (naming the first
+/// mismatch) or the signature cannot be written.
+pub fn sign(dir: &Path, key: &[u8]) -> Result<Verification, VerifyError> {
+    let (_, v) = verify(dir)?;
+    let mpath = dir.join(MANIFEST);
+    let merr = |message: String| VerifyError::Manifest {
+        path: mpath.display().to_string(),
+        message,
+    };
+    if let Some(c) = v.failed().next() {
+        return Err(merr(format!(
+            "the run does not match its manifest ({}: {}): not signed",
+            c.what, c.detail
+        )));
+    }
+    let bytes = read_bounded(&mpath, MANIFEST_MAX).map_err(|e| merr(e.to_string()))?;
+    let werr = |e: std::io::Error| VerifyError::Manifest {
+        path: dir.join(SIGNATURE).display().to_string(),
+        message: e.to_string(),
+    };
+    let mut f = OutputFile::create(dir, SIGNATURE).map_err(werr)?;
+    if let Err(e) = f.write_all(signature_line(key, &bytes).as_bytes()) {
+        f.discard();
+        return Err(werr(e));
+    }
+    f.complete().map_err(werr)?.commit(dir).map_err(werr)?;
+    Ok(v)
+}
+
+/// Checks the run's [`SIGNATURE`] against `manifest.json` under `key` (in constant time).
+pub fn check_signature(dir: &Path, key: &[u8]) -> Check {
+    let what = format!("hmac-sha256 {MANIFEST} ({SIGNATURE})");
+    let sig = match read_bounded(&dir.join(SIGNATURE), 1024) {
+        Ok(s) => s,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Check::new(
+                what,
+                false,
+                "no signature: the run was not signed (ikou sign)",
+            )
+        }
+        Err(e) => return Check::new(what, false, e.to_string()),
+    };
+    let manifest = match read_bounded(&dir.join(MANIFEST), MANIFEST_MAX) {
+        Ok(m) => m,
+        Err(e) => return Check::new(what, false, e.to_string()),
+    };
+    let want = signature_line(key, &manifest);
+    let found = sig.strip_suffix(b"\n").unwrap_or(&sig);
+    let want = want
+        .as_bytes()
+        .strip_suffix(b"\n")
+        .unwrap_or(want.as_bytes());
+    // Constant time: every byte is compared whatever the first difference.
+    let same = found.len() == want.len()
+        && found
+            .iter()
+            .zip(want)
+            .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+            == 0;
+    Check::new(
+        what,
+        same,
+        if same {
+            ""
+        } else {
+            "the signature does not match: manifest.json was changed after signing, or another key"
+        },
+    )
 }
 
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+
+    /// RFC 4231 test cases 1, 2, 3, 6 and 7 (HMAC-SHA256).
+    #[test]
+    fn hmac_sha256_matches_rfc_4231() {
+        let big_key = [0xaau8; 131];
+        let cases: [(&[u8], &[u8], &str); 5] = [
+            (&[0x0b; 20], b"Hi There", "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7"),
+            (b"Jefe", b"what do ya want for nothing?", "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"),
+            (&[0xaa; 20], &[0xdd; 50], "773ea91e36800e46854db8ebd09181a72959098b3ef8c122d9635514ced565fe"),
+            (&big_key, b"Test Using Larger Than Block-Size Key - Hash Key First", "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54"),
+            (&big_key, b"This is a test using a larger than block-size key and a larger than block-size data. The key needs to be hashed before being used by the HMAC algorithm.", "9b09ffa71b942fcb27635fbcd5b0e944bfdc63644f0713938a7f51535c3a35e2"),
+        ];
+        for (key, data, want) in cases {
+            assert_eq!(hex(&hmac_sha256(key, data)), want);
+        }
+    }
 
     #[test]
     fn a_directory_without_manifest_is_an_incomplete_run() {

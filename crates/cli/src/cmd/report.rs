@@ -1,10 +1,10 @@
 //! `ikou report DIR`: (re)make a run's `report.html` from its manifest and files.
 
-use crate::exit::{CliError, CliResult, OK};
-use crate::output::print;
+use crate::exit::{CliError, CliResult, DATA, OK};
+use crate::output::{print, shown_path, terminal_safe};
 use clap::{Args, ValueEnum};
 use ikou_convert::manifest::{LayoutRef, Manifest};
-use ikou_convert::report::{self, Lang, ReportOptions, REPORT};
+use ikou_convert::report::{self, Lang, ReportError, ReportOptions};
 use ikou_convert::verify::{load_manifest, VerifyError};
 use ikou_layout_spec::{Catalog, Layout};
 use std::path::{Path, PathBuf};
@@ -20,7 +20,15 @@ The page is one self-contained HTML file (no scripts, fonts, images or links tha
 anything), printable on A4. Personal values are masked unless --show-values. The same run
 directory and options give the same bytes, so the default report.html matches the one the
 run wrote (and `ikou verify`). Options other than the defaults write to another name unless
---out is given, so they never replace the run's report.html. Written atomically, mode 0600.";
+--out is given, so they never replace the run's report.html. Written atomically, mode 0600.
+
+The run's files are checked first, exactly as `ikou verify` does. When they do not match the
+manifest, the page (red banner, verdict 移行不可) is written to report.unverified.html
+(NAME.html → NAME.unverified.html for --out), never over a report, and the exit code is 1.
+A page that differs from the report.html the run wrote (another ikou version, or the run's
+date read from a copied manifest.json) goes to report.regenerated.html: the run's own report
+is never replaced. The first line printed is the verdict — 移行可, 要確認 or 移行不可 — with
+its reasons.";
 
 /// The page's language.
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -104,9 +112,59 @@ pub fn run(args: ReportArgs) -> CliResult {
         .out
         .unwrap_or_else(|| args.dir.join(default_name(lang, args.show_values)));
     let (out_dir, name) = split(&out)?;
-    let info = report::write(&manifest, &args.dir, &options, &out_dir, &name)
-        .map_err(|e| CliError::io(e.to_string()))?;
-    let mut msg = format!("{} ({} bytes)\n", out.display(), info.bytes);
+    let (info, verdict) = match report::write_checked(
+        &manifest, &args.dir, &options, &out_dir, &name,
+    ) {
+        Ok(found) => found,
+        Err(ReportError::Unverified {
+            file,
+            written,
+            failed,
+        }) => {
+            // The verdict first, then what does not match; the page went elsewhere.
+            let mut msg = String::from(
+                    "移行不可 (must not be migrated): the run's files do NOT match its manifest: the report is NOT verified\n",
+                );
+            for c in failed.iter().take(20) {
+                msg.push_str(&format!("  MISMATCH {}", terminal_safe(&c.what)));
+                if !c.detail.is_empty() {
+                    msg.push_str(&format!(": {}", terminal_safe(&c.detail)));
+                }
+                msg.push('\n');
+            }
+            if failed.len() > 20 {
+                msg.push_str(&format!("  … and {} more\n", failed.len() - 20));
+            }
+            msg.push_str(&format!(
+                "  the page (red banner) was written to {}; {} was left as it was\n",
+                terminal_safe(&written),
+                terminal_safe(&file)
+            ));
+            print(&msg)?;
+            return Err(CliError {
+                code: DATA,
+                message: format!(
+                    "{}: the run does not match its manifest (see `ikou verify {}`)",
+                    shown_path(&args.dir),
+                    shown_path(&args.dir)
+                ),
+            });
+        }
+        Err(e) => return Err(CliError::io(e.to_string())),
+    };
+    let reasons: Vec<String> = verdict.reasons.iter().map(|r| r.text(Lang::En)).collect();
+    let mut msg = format!(
+        "{} ({}){}\n{} ({} bytes)\n",
+        verdict.level.label(),
+        verdict.level.english(),
+        if reasons.is_empty() {
+            String::new()
+        } else {
+            format!(": {}", reasons.join("; "))
+        },
+        shown_path(&out_dir.join(&info.name)),
+        info.bytes
+    );
     if source.is_none() {
         msg.push_str(&format!(
             "  note: layout {} {} not found (give --specs): items are named by key and code values are not shown\n",
@@ -116,12 +174,10 @@ pub fn run(args: ReportArgs) -> CliResult {
     if args.show_values {
         msg.push_str("  note: values are NOT masked: handle the page as personal data\n");
     }
-    if out_dir == args.dir && name == REPORT {
-        if let Some(listed) = manifest.outputs.iter().find(|o| o.name == REPORT) {
-            if listed.sha256 != info.sha256 {
-                msg.push_str("  note: differs from the report.html the run wrote (ikou verify will say so)\n");
-            }
-        }
+    if info.name != name {
+        msg.push_str(&format!(
+            "  note: differs from the {name} the run wrote, which was left as it was (another ikou version or date)\n"
+        ));
     }
     print(&msg)?;
     Ok(OK)

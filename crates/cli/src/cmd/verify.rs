@@ -7,22 +7,91 @@ use ikou_convert::verify::VerifyError;
 use std::fmt::Write as _;
 use std::path::PathBuf;
 
+const VERIFY_HELP: &str = "\
+Examples:
+  ikou verify run1
+  ikou verify run1 --json
+  ikou verify run1 --key /secure/ikou.key     # also check the run's signature (ikou sign)
+
+Checks: the files every run writes (the standard CSV, rejects.csv, manifest.json) and those
+its options name are listed; every listed file's SHA-256 and size; the rows of the standard
+CSV and rejects.csv; input = output + rejected; no file in the directory that the run did not
+write (report pages made by `ikou report` and the signature are allowed). Every file is
+streamed: memory does not grow with file sizes.
+
+A run rewritten consistently (files and manifest together) passes these checks: compare the
+fingerprint printed last with the one on the signed report page, or sign the run with a key
+the municipality keeps (`ikou sign DIR --key FILE`) and verify with --key.";
+
 /// Recompute hashes and counts from a run directory and compare them with its manifest
 /// (exit 0 when everything matches, 1 when something does not or the run is incomplete —
 /// files but no manifest.json —, 3 when the directory or its manifest cannot be read).
 #[derive(Debug, Args)]
-#[command(after_help = "Example:\n  ikou verify run1\n  ikou verify run1 --json")]
+#[command(after_help = VERIFY_HELP)]
 pub struct VerifyArgs {
     /// The run directory.
     dir: PathBuf,
     /// Print the checks as JSON.
     #[arg(long)]
     json: bool,
+    /// Also check the run's signature (manifest.hmac, written by `ikou sign`) with this key
+    /// file.
+    #[arg(long, value_name = "FILE")]
+    key: Option<PathBuf>,
+}
+
+/// Sign a run directory that verifies: write manifest.hmac, the HMAC-SHA256 of its
+/// manifest.json under a key file the municipality keeps (check it with `ikou verify DIR
+/// --key FILE`).
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Example:\n  head -c 32 /dev/urandom > /secure/ikou.key   # once; keep it away from the runs\n  ikou sign run1 --key /secure/ikou.key\n  ikou verify run1 --key /secure/ikou.key"
+)]
+pub struct SignArgs {
+    /// The run directory.
+    dir: PathBuf,
+    /// The key file (its bytes, 16 bytes to 4 KiB).
+    #[arg(long, value_name = "FILE")]
+    key: PathBuf,
+}
+
+/// Runs `ikou sign`.
+pub fn sign(args: SignArgs) -> CliResult {
+    let key =
+        ikou_convert::verify::read_key(&args.key).map_err(|e| CliError::usage(e.to_string()))?;
+    match ikou_convert::verify::sign(&args.dir, &key) {
+        Ok(v) => {
+            print(&format!(
+                "{}: signed ({}); fingerprint {}\n",
+                crate::output::shown_path(&args.dir),
+                ikou_convert::verify::SIGNATURE,
+                v.fingerprint
+            ))?;
+            Ok(OK)
+        }
+        Err(e @ VerifyError::Incomplete { .. }) => Err(CliError {
+            code: DATA,
+            message: e.to_string(),
+        }),
+        Err(VerifyError::Manifest { path, message }) if message.contains("not signed") => {
+            Err(CliError {
+                code: DATA,
+                message: format!("{path}: {message}"),
+            })
+        }
+        Err(e) => Err(CliError::io(e.to_string())),
+    }
 }
 
 /// Runs `ikou verify`.
 pub fn run(args: VerifyArgs) -> CliResult {
-    let (manifest, v) = match ikou_convert::verify::verify(&args.dir) {
+    let key = match &args.key {
+        Some(k) => {
+            Some(ikou_convert::verify::read_key(k).map_err(|e| CliError::usage(e.to_string()))?)
+        }
+        None => None,
+    };
+    let (manifest, mut v) = match ikou_convert::verify::verify(&args.dir) {
         Ok(found) => found,
         Err(e @ VerifyError::Incomplete { .. }) => {
             // Not a finished run: a verdict (exit 1), not an I/O error.
@@ -42,11 +111,16 @@ pub fn run(args: VerifyArgs) -> CliResult {
         }
         Err(e) => return Err(CliError::io(e.to_string())),
     };
+    if let Some(key) = &key {
+        v.checks
+            .push(ikou_convert::verify::check_signature(&args.dir, key));
+    }
     if args.json {
         print_json(&serde_json::json!({
             "dir": args.dir.display().to_string(),
             "ok": v.ok(),
             "profile": manifest.profile,
+            "fingerprint": v.fingerprint,
             "checks": v.checks,
         }))?;
     } else {
@@ -56,7 +130,7 @@ pub fn run(args: VerifyArgs) -> CliResult {
                 s,
                 "{} {}{}",
                 if c.ok { "ok      " } else { "MISMATCH" },
-                c.what,
+                crate::output::terminal_safe(&c.what),
                 if c.ok || c.detail.is_empty() {
                     String::new()
                 } else {
@@ -73,6 +147,11 @@ pub fn run(args: VerifyArgs) -> CliResult {
             } else {
                 "the run does NOT match its manifest"
             }
+        );
+        let _ = writeln!(
+            s,
+            "fingerprint {} (compare with the signed report page)",
+            v.fingerprint
         );
         print(&s)?;
     }

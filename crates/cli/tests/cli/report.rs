@@ -86,9 +86,10 @@ fn report_regenerates_the_page_from_a_run_directory() {
     }
     // Item names and code values come from the bundled layouts.
     assert!(html.contains("氏名カナ<span class=\"id\">shimei_kana</span>"));
+    // The unmapped 続柄 code is masked like every value (issue 18 item 15) …
     assert!(
-        html.contains("<td class=\"val\">88</td>"),
-        "the unmapped 続柄 code"
+        html.contains("<td class=\"val\">**</td>") && !html.contains("<td class=\"val\">88</td>"),
+        "the unmapped 続柄 code, masked"
     );
     #[cfg(unix)]
     {
@@ -124,6 +125,11 @@ fn report_regenerates_the_page_from_a_run_directory() {
     assert!(r.stdout.contains("NOT masked"), "{}", r.stdout);
     let en = std::fs::read_to_string(dir.join("report.en.values.html")).unwrap();
     assert!(en.contains("<html lang=\"en\">") && en.contains("What to check next"));
+    // … and shown with --show-values.
+    assert!(
+        en.contains("<td class=\"val\">88</td>"),
+        "the unmapped 続柄 code"
+    );
     assert_eq!(
         html,
         std::fs::read_to_string(dir.join("report.html")).unwrap()

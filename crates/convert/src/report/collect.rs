@@ -5,9 +5,11 @@ use super::ReportError;
 use ikou_cleanse::charset::Charset;
 use ikou_cleanse::decode::CharProfile;
 use ikou_cleanse::mask::mask;
-use ikou_layout_spec::{DomainType, Layout};
+use ikou_layout_spec::Layout;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
+
+use super::rows::{Row, Rows};
 
 /// Samples kept per rule and item.
 const SAMPLES_PER_RULE_ITEM: usize = 2;
@@ -21,6 +23,16 @@ const MESSAGES_PER_KIND: usize = 4;
 pub(crate) const CODE_VALUES_PER_ITEM: usize = 40;
 /// Record numbers kept per unmapped code value.
 const RECORDS_PER_CODE: usize = 10;
+/// Distinct keys kept per table (reason kinds, items per kind, code items, rules, items per
+/// rule): a run has a few dozen; a damaged or planted file could name millions. Beyond the
+/// cap, rows are counted as not tabulated.
+pub(crate) const MAX_KEYS: usize = 500;
+/// (rule, item) pairs kept in all (each has its sample slot).
+const MAX_PAIRS: usize = 5000;
+/// Bytes of a key (kind, item, rule, code table) or of a kept message: longer ones are no
+/// key a run writes.
+const MAX_KEY_BYTES: usize = 100;
+const MAX_MESSAGE_BYTES: usize = 400;
 
 /// One sample change, already masked unless values are shown.
 #[derive(Debug, Clone)]
@@ -53,6 +65,9 @@ pub(crate) struct Changes {
     slots: BTreeMap<String, BTreeMap<String, SampleSlot>>,
     last_record: Option<u64>,
     show_values: bool,
+    /// Rows not tabulated (a rule or item beyond [`MAX_KEYS`] or [`MAX_PAIRS`]).
+    pub not_counted: u64,
+    pairs: usize,
 }
 
 impl Changes {
@@ -71,14 +86,27 @@ impl Changes {
             self.records += 1;
             self.last_record = Some(record);
         }
+        if rule.len() > MAX_KEY_BYTES
+            || item.len() > MAX_KEY_BYTES
+            || !self.by_rule_item.contains_key(rule) && self.by_rule_item.len() >= MAX_KEYS
+        {
+            self.not_counted += 1;
+            return;
+        }
         let per_item = match self.by_rule_item.get_mut(rule) {
             Some(m) => m,
             None => self.by_rule_item.entry(rule.to_string()).or_default(),
         };
+        let full = per_item.len() >= MAX_KEYS || self.pairs >= MAX_PAIRS;
         match per_item.get_mut(item) {
             Some(n) => *n += 1,
+            None if full => {
+                self.not_counted += 1;
+                return;
+            }
             None => {
                 per_item.insert(item.to_string(), 1);
+                self.pairs += 1;
             }
         }
         // Looked up by &str: no allocation per row once a rule and item are known.
@@ -99,10 +127,11 @@ impl Changes {
         let table_chars = rule == ikou_cleanse::decode::GAIJI_RULE
             && !before.is_empty()
             && before.chars().all(ikou_cleanse::mask::is_private_use);
+        let (before, after) = (clip(before), clip(after));
         let (b, a) = if self.show_values || table_chars {
-            (before.to_string(), after.to_string())
+            (before.into_owned(), after.into_owned())
         } else {
-            (mask(before), mask(after))
+            (mask(&before), mask(&after))
         };
         // Prefer samples of different shapes: masked, many dates look alike.
         if slot.shapes.insert((b.clone(), a.clone())) {
@@ -168,6 +197,8 @@ pub(crate) struct Rejects {
     pub by_kind: BTreeMap<String, KindInfo>,
     /// `map.unmapped_code` per (source item, code table).
     pub codes: BTreeMap<(String, String), CodeValues>,
+    /// Reasons not tabulated (a kind, item or code item beyond [`MAX_KEYS`]).
+    pub not_counted: u64,
 }
 
 fn read_err(path: &Path, message: impl Into<String>) -> ReportError {
@@ -177,22 +208,33 @@ fn read_err(path: &Path, message: impl Into<String>) -> ReportError {
     }
 }
 
-fn csv_err(path: &Path) -> impl Fn(csv::Error) -> ReportError + '_ {
-    move |e| read_err(path, e.to_string())
-}
+/// Bytes kept of a value of `changes.csv` (`before`, `after`): a sample shows at most
+/// [`SAMPLE_CHARS`] characters of it.
+const VALUE_CAP: usize = 64 * 1024;
+/// Characters of a sample value shown.
+const SAMPLE_CHARS: usize = 200;
+/// Bytes kept of a `reasons` or `raw_hex` cell of `rejects.csv` (a record of 512 KiB).
+const REJECT_CELL_CAP: usize = 1 << 20;
+/// Bytes kept of a cell of `gaiji.csv`.
+const GAIJI_CELL_CAP: usize = 4096;
+/// Rows of `gaiji.csv` kept (one per legacy code: at most a few thousand); the rest are
+/// counted.
+pub(crate) const GAIJI_ROWS_CAP: usize = 20_000;
 
-/// Opens a CSV with a header and finds the named columns.
+/// Opens a CSV with a header, finds the named columns and keeps only them (each cell up to
+/// `cap` bytes): memory is bounded whatever the file holds.
 fn open_csv(
     path: &Path,
     columns: &[&str],
-) -> Result<(csv::Reader<std::fs::File>, Vec<Option<usize>>), ReportError> {
-    let mut rdr = csv::ReaderBuilder::new()
-        .has_headers(true)
-        .flexible(true)
-        .from_path(path)
-        .map_err(csv_err(path))?;
-    let header = rdr.byte_headers().map_err(csv_err(path))?.clone();
-    let idx = columns
+    cap: usize,
+) -> Result<(Rows<std::fs::File>, Vec<Option<usize>>), ReportError> {
+    let f = std::fs::File::open(path).map_err(|e| read_err(path, e.to_string()))?;
+    let mut rdr = Rows::new(f);
+    let header = rdr
+        .header()
+        .map_err(|e| read_err(path, e.to_string()))?
+        .unwrap_or_default();
+    let idx: Vec<Option<usize>> = columns
         .iter()
         .map(|c| {
             header.iter().position(|h| {
@@ -200,24 +242,48 @@ fn open_csv(
             })
         })
         .collect();
+    let width = idx.iter().flatten().max().map_or(0, |m| m + 1);
+    let mut keep = vec![false; width];
+    for i in idx.iter().flatten() {
+        if let Some(k) = keep.get_mut(*i) {
+            *k = true;
+        }
+    }
+    rdr.keep(keep, cap);
     Ok((rdr, idx))
 }
 
-fn field(rec: &csv::ByteRecord, idx: Option<usize>) -> &str {
-    idx.and_then(|i| rec.get(i))
-        .and_then(|b| std::str::from_utf8(b).ok())
-        .unwrap_or("")
+fn next(rdr: &mut Rows<std::fs::File>, row: &mut Row, path: &Path) -> Result<bool, ReportError> {
+    rdr.next_row(row).map_err(|e| read_err(path, e.to_string()))
 }
 
-fn record_no(rec: &csv::ByteRecord, idx: Option<usize>, path: &Path) -> Result<u64, ReportError> {
-    let s = field(rec, idx);
-    s.parse::<u64>().map_err(|_| {
-        let line = rec.position().map_or(0, csv::Position::line);
+fn record_no(rec: &Row, idx: Option<usize>, path: &Path) -> Result<u64, ReportError> {
+    rec.str(idx).parse::<u64>().map_err(|_| {
         read_err(
             path,
-            format!("line {line}: `record` is not a record number"),
+            format!("line {}: `record` is not a record number", rec.line),
         )
     })
+}
+
+/// At most `max` bytes of `s`, cut at a character boundary.
+fn clip_bytes(s: &str, max: usize) -> &str {
+    if s.len() <= max {
+        return s;
+    }
+    let mut end = max;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    s.get(..end).unwrap_or("")
+}
+
+/// At most [`SAMPLE_CHARS`] characters of `v` (an ellipsis marks the cut).
+fn clip(v: &str) -> std::borrow::Cow<'_, str> {
+    match v.char_indices().nth(SAMPLE_CHARS) {
+        Some((i, _)) => format!("{}…", v.get(..i).unwrap_or("")).into(),
+        None => v.into(),
+    }
 }
 
 /// Streams `changes.csv`.
@@ -226,7 +292,11 @@ pub(crate) fn read_changes_csv(
     name: &str,
     show_values: bool,
 ) -> Result<Changes, ReportError> {
-    let (mut rdr, idx) = open_csv(path, &["record", "item", "rule", "before", "after"])?;
+    let (mut rdr, idx) = open_csv(
+        path,
+        &["record", "item", "rule", "before", "after"],
+        VALUE_CAP,
+    )?;
     if idx.iter().take(3).any(Option::is_none) {
         return Err(read_err(
             path,
@@ -234,15 +304,15 @@ pub(crate) fn read_changes_csv(
         ));
     }
     let mut c = Changes::new(name, show_values);
-    let mut rec = csv::ByteRecord::new();
-    while rdr.read_byte_record(&mut rec).map_err(csv_err(path))? {
+    let mut rec = Row::default();
+    while next(&mut rdr, &mut rec, path)? {
         let record = record_no(&rec, idx[0], path)?;
         c.row(
             record,
-            field(&rec, idx[1]),
-            field(&rec, idx[2]),
-            field(&rec, idx[3]),
-            field(&rec, idx[4]),
+            rec.str(idx[1]),
+            rec.str(idx[2]),
+            rec.str(idx[3]),
+            rec.str(idx[4]),
         );
     }
     Ok(c)
@@ -352,12 +422,10 @@ fn code_value(raw_hex: &str, layout: &Layout, key: &str, show_values: bool) -> O
         return None;
     }
     let v = out.trim_matches([' ', '\u{3000}']).to_string();
-    // A code from a closed code table identifies no one; any other value is masked.
-    Some(if show_values || item.domain == DomainType::Code {
-        v
-    } else {
-        mask(&v)
-    })
+    // Masked like every value, codes included: with records shifted by a layout mismatch,
+    // a "code" is digits of a 個人番号 or characters of an address (issue 18 item 15).
+    let v = clip(&v).into_owned();
+    Some(if show_values { v } else { mask(&v) })
 }
 
 /// Streams `rejects.csv`.
@@ -366,7 +434,11 @@ pub(crate) fn read_rejects(
     source: Option<&Layout>,
     show_values: bool,
 ) -> Result<Rejects, ReportError> {
-    let (mut rdr, idx) = open_csv(path, &["record", "kinds", "reasons", "raw_hex"])?;
+    let (mut rdr, idx) = open_csv(
+        path,
+        &["record", "kinds", "reasons", "raw_hex"],
+        REJECT_CELL_CAP,
+    )?;
     if idx.first().copied().flatten().is_none() {
         return Err(read_err(
             path,
@@ -374,18 +446,18 @@ pub(crate) fn read_rejects(
         ));
     }
     let mut r = Rejects::default();
-    let mut rec = csv::ByteRecord::new();
-    while rdr.read_byte_record(&mut rec).map_err(csv_err(path))? {
+    let mut rec = Row::default();
+    while next(&mut rdr, &mut rec, path)? {
         r.rows += 1;
         let record = record_no(&rec, idx[0], path)?;
-        let reasons = field(&rec, idx[2]);
+        let reasons = rec.str(idx[2]);
         // A cell guarded against spreadsheet formulas starts with an apostrophe.
         let reasons = match reasons.strip_prefix('\'') {
             Some(rest) if rest.starts_with(['=', '+', '-', '@', '\t', '\r']) => rest,
             _ => reasons,
         };
         let mut kinds_here: Vec<&str> = Vec::new();
-        for k in field(&rec, idx[1]).split('|').filter(|k| !k.is_empty()) {
+        for k in rec.str(idx[1]).split('|').filter(|k| !k.is_empty()) {
             if !kinds_here.contains(&k) {
                 kinds_here.push(k);
             }
@@ -396,10 +468,24 @@ pub(crate) fn read_rejects(
             if !kinds_here.contains(&kind) {
                 kinds_here.push(kind);
             }
+            if kind.len() > MAX_KEY_BYTES
+                || item.is_some_and(|i| i.len() > MAX_KEY_BYTES)
+                || !r.by_kind.contains_key(kind) && r.by_kind.len() >= MAX_KEYS
+            {
+                r.not_counted += 1;
+                continue;
+            }
             let info = r.by_kind.entry(kind.to_string()).or_default();
             if let Some(item) = item {
-                *info.items.entry(item.to_string()).or_insert(0) += 1;
+                if let Some(n) = info.items.get_mut(item) {
+                    *n += 1;
+                } else if info.items.len() < MAX_KEYS {
+                    info.items.insert(item.to_string(), 1);
+                } else {
+                    r.not_counted += 1;
+                }
             }
+            let message = clip_bytes(message, MAX_MESSAGE_BYTES);
             if let Some(n) = info.messages.get_mut(message) {
                 *n += 1;
             } else if info.messages.len() < MESSAGES_PER_KIND {
@@ -408,11 +494,15 @@ pub(crate) fn read_rejects(
             if kind == "map.unmapped_code" {
                 let key = (
                     item.unwrap_or("").to_string(),
-                    table_of(message).to_string(),
+                    clip_bytes(table_of(message), MAX_KEY_BYTES).to_string(),
                 );
                 let value = source.zip(item).and_then(|(layout, key)| {
-                    code_value(field(&rec, idx[3]), layout, key, show_values)
+                    code_value(rec.str(idx[3]), layout, key, show_values)
                 });
+                if !r.codes.contains_key(&key) && r.codes.len() >= MAX_KEYS {
+                    r.not_counted += 1;
+                    continue;
+                }
                 let cv = r.codes.entry(key).or_default();
                 match value {
                     None => cv.unreadable += 1,
@@ -432,8 +522,11 @@ pub(crate) fn read_rejects(
             }
         }
         for k in &kinds_here {
+            let full = r.by_kind.len() >= MAX_KEYS;
             let info = match r.by_kind.get_mut(*k) {
                 Some(i) => i,
+                // Beyond the cap: its reasons were counted as not tabulated above.
+                None if full => continue,
                 None => r.by_kind.entry((*k).to_string()).or_default(),
             };
             info.records += 1;
@@ -458,8 +551,18 @@ pub(crate) struct GaijiRow {
     pub pua: String,
 }
 
-/// Reads `gaiji.csv` (one row per legacy code: at most a few thousand rows).
-pub(crate) fn read_gaiji(path: &Path) -> Result<Vec<GaijiRow>, ReportError> {
+/// What `gaiji.csv` holds: its rows (up to [`GAIJI_ROWS_CAP`]), the sum of the counts of
+/// every row and the number of rows not kept.
+#[derive(Debug, Default)]
+pub(crate) struct Gaiji {
+    pub rows: Vec<GaijiRow>,
+    pub total: u64,
+    pub dropped: u64,
+}
+
+/// Streams `gaiji.csv` (one row per legacy code: at most a few thousand rows; more are
+/// counted, not kept).
+pub(crate) fn read_gaiji(path: &Path) -> Result<Gaiji, ReportError> {
     let (mut rdr, idx) = open_csv(
         path,
         &[
@@ -471,6 +574,7 @@ pub(crate) fn read_gaiji(path: &Path) -> Result<Vec<GaijiRow>, ReportError> {
             "first_records",
             "pua",
         ],
+        GAIJI_CELL_CAP,
     )?;
     if idx.first().copied().flatten().is_none() {
         return Err(read_err(
@@ -478,27 +582,34 @@ pub(crate) fn read_gaiji(path: &Path) -> Result<Vec<GaijiRow>, ReportError> {
             "not a 外字 inventory (needs a `code` column)",
         ));
     }
-    let mut rows = Vec::new();
-    let mut rec = csv::ByteRecord::new();
-    while rdr.read_byte_record(&mut rec).map_err(csv_err(path))? {
-        let items = field(&rec, idx[4])
+    let mut g = Gaiji::default();
+    let mut rec = Row::default();
+    while next(&mut rdr, &mut rec, path)? {
+        let count: u64 = rec.str(idx[3]).parse().unwrap_or(0);
+        g.total = g.total.saturating_add(count);
+        if g.rows.len() >= GAIJI_ROWS_CAP {
+            g.dropped += 1;
+            continue;
+        }
+        let items = rec
+            .str(idx[4])
             .split_whitespace()
             .map(|p| match p.rsplit_once(':') {
                 Some((k, n)) => (k.to_string(), n.parse().unwrap_or(0)),
                 None => (p.to_string(), 0),
             })
             .collect();
-        rows.push(GaijiRow {
-            code: field(&rec, idx[0]).to_string(),
-            replacement: field(&rec, idx[1]).to_string(),
-            mj: field(&rec, idx[2]).to_string(),
-            count: field(&rec, idx[3]).parse().unwrap_or(0),
+        g.rows.push(GaijiRow {
+            code: rec.str(idx[0]).to_string(),
+            replacement: rec.str(idx[1]).to_string(),
+            mj: rec.str(idx[2]).to_string(),
+            count,
             items,
-            first_records: field(&rec, idx[5]).to_string(),
-            pua: field(&rec, idx[6]).to_string(),
+            first_records: rec.str(idx[5]).to_string(),
+            pua: rec.str(idx[6]).to_string(),
         });
     }
-    Ok(rows)
+    Ok(g)
 }
 
 #[cfg(test)]
@@ -534,6 +645,32 @@ mod tests {
             "zokugara"
         );
         assert_eq!(parse_reason("no kind here"), (None, "no kind here", None));
+    }
+
+    #[test]
+    fn distinct_keys_are_capped() {
+        let mut c = Changes::new("changes.csv", false);
+        for i in 0..(MAX_KEYS as u64 + 10) {
+            c.row(i, "item", &format!("rule{i}"), "a", "b");
+            c.row(i, &format!("item{i}"), "rule0", "a", "b");
+        }
+        assert_eq!(c.rows, 2 * (MAX_KEYS as u64 + 10));
+        assert_eq!(c.by_rule_item.len(), MAX_KEYS);
+        assert_eq!(c.by_rule_item["rule0"].len(), MAX_KEYS);
+        assert_eq!(c.not_counted, 10 + 11);
+        let dir = std::env::temp_dir().join(format!("ikou-collect-keys-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("rejects.csv");
+        let mut text = String::from("record,kinds,reasons,raw_hex\n");
+        for i in 0..(MAX_KEYS + 5) {
+            text.push_str(&format!("{i},k{i},x{i}: m (k{i}),00\n"));
+        }
+        std::fs::write(&path, text).unwrap();
+        let r = read_rejects(&path, None, false).unwrap();
+        assert_eq!(r.rows, MAX_KEYS as u64 + 5);
+        assert_eq!(r.by_kind.len(), MAX_KEYS);
+        assert_eq!(r.not_counted, 5);
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]

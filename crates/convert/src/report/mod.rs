@@ -30,13 +30,22 @@
 
 mod collect;
 mod html;
+pub(crate) mod rows;
 mod text;
+mod verdict;
+
+pub use verdict::{
+    framing, max_reject_rate, rule_text, verdict, Level as VerdictLevel, Reason as VerdictReason,
+    Verdict, DEFAULT_MAX_REJECT_RATE, FRAMING_DAMAGE,
+};
 
 use crate::manifest::{LayoutRef, Manifest};
 use crate::output::{OutputFile, OutputInfo};
-use collect::{Changes, GaijiRow, Rejects};
+use crate::verify::Check;
+use collect::{Changes, Gaiji, GaijiRow, Rejects};
 use html::{bar, esc, num, pct, value};
 use ikou_layout_spec::{DomainType, Layout};
+use sha2::Digest as _;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -112,6 +121,21 @@ pub enum ReportError {
         /// What went wrong, with the line where known.
         message: String,
     },
+    /// The run's files do not match its manifest: the page (with a red banner saying what
+    /// does not match, verdict 移行不可) was written to `written` — never over the name asked
+    /// for, so a verified report is never replaced by this one.
+    #[error(
+        "the run does not match its manifest ({}): the page was written to {written}, not over {file}",
+        failed_list(failed)
+    )]
+    Unverified {
+        /// The file asked for (left as it was).
+        file: String,
+        /// Where the unverified page went.
+        written: String,
+        /// The checks that failed.
+        failed: Vec<Check>,
+    },
     /// The report could not be written.
     #[error("{file}: {error}")]
     Write {
@@ -122,11 +146,38 @@ pub enum ReportError {
     },
 }
 
+fn failed_list(failed: &[Check]) -> String {
+    let mut v: Vec<String> = failed
+        .iter()
+        .take(5)
+        .map(|c| {
+            if c.detail.is_empty() {
+                c.what.clone()
+            } else {
+                format!("{}: {}", c.what, c.detail)
+            }
+        })
+        .collect();
+    if failed.len() > 5 {
+        v.push(format!("{} more", failed.len() - 5));
+    }
+    v.join("; ")
+}
+
+/// The name an unverified page is written to instead of `name`:
+/// `report.html` → `report.unverified.html`.
+pub fn unverified_name(name: &str) -> String {
+    match name.strip_suffix(".html") {
+        Some(stem) => format!("{stem}.unverified.html"),
+        None => format!("{name}.unverified.html"),
+    }
+}
+
 /// The files of the run the page was made from.
 struct Inputs {
     changes: Option<Changes>,
     rejects: Option<Rejects>,
-    gaiji: Option<Vec<GaijiRow>>,
+    gaiji: Option<Gaiji>,
 }
 
 /// Finds a run file listed in the manifest: its final name, or its temporary name while
@@ -140,11 +191,14 @@ fn run_file(manifest: &Manifest, dir: &Path, name: &str) -> Option<PathBuf> {
         return Some(done);
     }
     let partial = dir.join(format!(".{name}.partial"));
-    Some(if partial.exists() { partial } else { done })
+    partial.exists().then_some(partial)
 }
 
 /// Builds the report page for the run in `dir` described by `manifest`.
 ///
+/// Checks the run's files first, exactly as `ikou verify` does
+/// ([`crate::verify::check_files`]); a mismatch puts a red banner saying what does not
+/// match at the top and makes the verdict 移行不可 (use [`render_checked`] to get the checks).
 /// Reads `rejects.csv`, `changes.csv` (or `changes.parquet`) and `gaiji.csv` when the
 /// manifest lists them, streaming each once. Works for runs with only the required outputs
 /// (`--outputs minimal`): the page says what is missing and uses the manifest's counts.
@@ -157,25 +211,54 @@ pub fn render(
     dir: &Path,
     options: &ReportOptions,
 ) -> Result<String, ReportError> {
+    render_checked(manifest, dir, options).map(|(page, _)| page)
+}
+
+/// As [`render`], with the checks made of the run's files.
+///
+/// # Errors
+/// As [`render`].
+pub fn render_checked(
+    manifest: &Manifest,
+    dir: &Path,
+    options: &ReportOptions,
+) -> Result<(String, Vec<Check>), ReportError> {
+    let mut checks = crate::verify::check_files(dir, manifest);
     let show = options.show_values;
-    let rejects = match run_file(manifest, dir, "rejects.csv") {
-        Some(p) => Some(collect::read_rejects(&p, options.source_layout, show)?),
-        None => None,
+    // A file that fails its check is still read (the page shows what it holds); a file that
+    // is missing or cannot be read is named on the banner instead of ending the report.
+    let rejects = tolerate(
+        &mut checks,
+        run_file(manifest, dir, "rejects.csv")
+            .map(|p| collect::read_rejects(&p, options.source_layout, show))
+            .transpose(),
+        "rejects.csv",
+    );
+    let changes = match run_file(manifest, dir, "changes.csv") {
+        Some(p) => tolerate(
+            &mut checks,
+            collect::read_changes_csv(&p, "changes.csv", show).map(Some),
+            "changes.csv",
+        ),
+        None => tolerate(
+            &mut checks,
+            changes_parquet(manifest, dir, show),
+            "changes.parquet",
+        ),
     };
-    let changes = if let Some(p) = run_file(manifest, dir, "changes.csv") {
-        Some(collect::read_changes_csv(&p, "changes.csv", show)?)
-    } else {
-        changes_parquet(manifest, dir, show)?
-    };
-    let gaiji = match run_file(manifest, dir, "gaiji.csv") {
-        Some(p) => Some(collect::read_gaiji(&p)?),
-        None => None,
-    };
+    let gaiji = tolerate(
+        &mut checks,
+        run_file(manifest, dir, "gaiji.csv")
+            .map(|p| collect::read_gaiji(&p))
+            .transpose(),
+        "gaiji.csv",
+    );
     let inputs = Inputs {
         changes,
         rejects,
         gaiji,
     };
+    let verdict = verdict::verdict(manifest, Some(&checks));
     let mut page = Page {
         s: String::with_capacity(64 * 1024),
         t: texts(options.lang),
@@ -183,9 +266,62 @@ pub fn render(
         m: manifest,
         o: options,
         i: &inputs,
+        checks: &checks,
+        verdict,
+        date: run_date(dir),
+        fingerprint: crate::verify::fingerprint(manifest),
     };
     page.build();
-    Ok(page.s)
+    Ok((page.s, checks))
+}
+
+/// The value read, or None with a failed check naming the file.
+fn tolerate<T>(
+    checks: &mut Vec<Check>,
+    r: Result<Option<T>, ReportError>,
+    name: &str,
+) -> Option<T> {
+    match r {
+        Ok(v) => v,
+        Err(e) => {
+            checks.push(Check {
+                what: format!("read {name}"),
+                ok: false,
+                detail: e.to_string(),
+            });
+            None
+        }
+    }
+}
+
+/// The run's date (Japan time, `2026-12-04`): when its `manifest.json` was written, or now
+/// while the run writes the report (just before its manifest).
+fn run_date(dir: &Path) -> String {
+    let t = std::fs::metadata(dir.join(crate::manifest::MANIFEST))
+        .and_then(|m| m.modified())
+        .unwrap_or_else(|_| std::time::SystemTime::now());
+    let secs = t
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    // Japan Standard Time is UTC+9 all year.
+    let days = (secs + 9 * 3600) / 86_400;
+    let (y, m, d) = civil_from_days(days);
+    format!("{y:04}-{m:02}-{d:02}")
+}
+
+/// Year, month, day of a day count since 1970-01-01 (proleptic Gregorian).
+fn civil_from_days(days: u64) -> (u64, u64, u64) {
+    // Howard Hinnant's algorithm, for days ≥ 0.
+    let z = days + 719_468;
+    let era = z / 146_097;
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let y = yoe + era * 400;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    (if m <= 2 { y + 1 } else { y }, m, d)
 }
 
 #[cfg(feature = "arrow")]
@@ -209,12 +345,19 @@ fn changes_parquet(_: &Manifest, _: &Path, _: bool) -> Result<Option<Changes>, R
     Ok(None)
 }
 
-/// Renders the report and writes it as `out_dir/name` atomically (a temporary name in the
-/// same directory, synced, then renamed), readable only by its owner.
+/// Checks the run's files, renders the report and writes it as `out_dir/name` atomically (a
+/// temporary name in the same directory, synced, then renamed), readable only by its owner.
+///
+/// When the run's files do not match its manifest, the page (red banner, 移行不可) is written
+/// as [`unverified_name`]`(name)` instead and [`ReportError::Unverified`] is returned: a
+/// report that was verified is never replaced by one that is not. When `name` in the run
+/// directory is the report the manifest lists (verified, as every listed file) and the new
+/// page differs from it, the new page is written as `NAME.regenerated.html`: the returned
+/// [`OutputInfo`] names the file written.
 ///
 /// # Errors
-/// [`ReportError::Read`] as [`render`]; [`ReportError::Write`] when the file cannot be
-/// written.
+/// [`ReportError::Read`] as [`render`]; [`ReportError::Unverified`] as above;
+/// [`ReportError::Write`] when the file cannot be written.
 pub fn write(
     manifest: &Manifest,
     dir: &Path,
@@ -222,8 +365,62 @@ pub fn write(
     out_dir: &Path,
     name: &str,
 ) -> Result<OutputInfo, ReportError> {
+    write_checked(manifest, dir, options, out_dir, name).map(|(info, _)| info)
+}
+
+/// As [`write()`], with the verdict on the page.
+///
+/// # Errors
+/// As [`write()`].
+pub fn write_checked(
+    manifest: &Manifest,
+    dir: &Path,
+    options: &ReportOptions,
+    out_dir: &Path,
+    name: &str,
+) -> Result<(OutputInfo, Verdict), ReportError> {
+    let (html, checks) = render_checked(manifest, dir, options)?;
+    let failed: Vec<Check> = checks.iter().filter(|c| !c.ok).cloned().collect();
+    if failed.is_empty() {
+        let v = verdict::verdict(manifest, Some(&checks));
+        // The report the run wrote (listed in the manifest and verified above) is never
+        // replaced by a page that differs from it (made by another version, or on another
+        // date): that one goes to NAME.regenerated.html.
+        let listed = manifest
+            .outputs
+            .iter()
+            .find(|o| o.name == name)
+            .filter(|_| same_dir(dir, out_dir));
+        if let Some(l) = listed {
+            if crate::output::hex(&sha2::Sha256::digest(html.as_bytes())) != l.sha256 {
+                let other = match name.strip_suffix(".html") {
+                    Some(stem) => format!("{stem}.regenerated.html"),
+                    None => format!("{name}.regenerated.html"),
+                };
+                return write_page(&html, out_dir, &other).map(|info| (info, v));
+            }
+        }
+        return write_page(&html, out_dir, name).map(|info| (info, v));
+    }
+    let other = unverified_name(name);
+    write_page(&html, out_dir, &other)?;
+    Err(ReportError::Unverified {
+        file: out_dir.join(name).display().to_string(),
+        written: out_dir.join(other).display().to_string(),
+        failed,
+    })
+}
+
+/// Whether two paths name the same directory.
+fn same_dir(a: &Path, b: &Path) -> bool {
+    match (a.canonicalize(), b.canonicalize()) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => a == b,
+    }
+}
+
+fn write_page(html: &str, out_dir: &Path, name: &str) -> Result<OutputInfo, ReportError> {
     use std::io::Write as _;
-    let html = render(manifest, dir, options)?;
     let werr = |error| ReportError::Write {
         file: out_dir.join(name).display().to_string(),
         error,
@@ -255,6 +452,15 @@ p{margin:.4rem 0}
 .verdict{font-weight:bold;font-size:1.1rem;padding:.5rem .8rem;border-radius:.4rem;margin:.6rem 0}
 .verdict.ok{color:var(--ok);border:2px solid var(--ok)}
 .verdict.ng{color:var(--ng);border:2px solid var(--ng)}
+.banner{border:3px solid var(--ng);background:#fdecec;color:var(--ng);padding:.6rem .9rem;border-radius:.4rem;margin:.4rem 0 .8rem}
+.banner ul{margin:.3rem 0 0;padding-left:1.4rem;color:var(--ink)}
+.verdict-line{font-size:1.5rem;font-weight:bold;margin:.2rem 0 .3rem;padding:.3rem .8rem;border-radius:.4rem;border:3px solid}
+.verdict-line.go{color:var(--ok);border-color:var(--ok)}.verdict-line.check{color:var(--warn);border-color:var(--warn)}.verdict-line.nogo{color:var(--ng);border-color:var(--ng);background:#fdecec}
+ul.reasons{margin:.2rem 0;padding-left:1.4rem}ul.reasons li.ng{color:var(--ng);font-weight:bold}
+.rule{color:var(--muted);font-size:.8rem;margin:.2rem 0 .6rem}
+table.ident{width:auto;margin:.2rem 0 .6rem}table.ident th{white-space:nowrap}
+table.signoff{width:100%;break-inside:avoid}table.signoff th{width:8rem}table.signoff td{height:2.6rem}table.signoff td.notes{height:7rem}
+#signoff{break-inside:avoid}
 .warn{border:2px solid var(--warn);background:#fff7e0;padding:.5rem .8rem;border-radius:.4rem;margin:.6rem 0}
 .warn strong{color:var(--warn)}
 .values{border-color:var(--ng);background:#fdecec}
@@ -296,6 +502,10 @@ struct Page<'a> {
     m: &'a Manifest,
     o: &'a ReportOptions<'a>,
     i: &'a Inputs,
+    checks: &'a [Check],
+    verdict: Verdict,
+    date: String,
+    fingerprint: String,
 }
 
 /// How urgent an item of the "what to check next" list is.
@@ -344,6 +554,31 @@ impl Page<'_> {
             format!("{}件", num(n))
         } else {
             format!("{} {}", num(n), if n == 1 { "record" } else { "records" })
+        }
+    }
+
+    /// How many records have a reason of one of `kinds`, and how many times the reasons
+    /// occur: `12件のレコード（15か所）` when rejects.csv was read (a record may have a
+    /// reason more than once), `15か所` from the manifest's counts alone. Records and
+    /// occurrences are never given one for the other.
+    fn count_of(&self, kinds: &[&str]) -> String {
+        let c = &self.m.counts;
+        let occ: u64 = kinds
+            .iter()
+            .map(|k| c.rejects_by_reason.get(*k).copied().unwrap_or(0))
+            .sum();
+        // Records are exact for one kind (rejects.csv counts each record once per kind).
+        let records = match (kinds, &self.i.rejects) {
+            ([k], Some(r)) => r.by_kind.get(*k).map(|i| i.records),
+            _ => None,
+        };
+        match (records, self.ja()) {
+            (Some(r), true) if r == occ => format!("{}件のレコード", num(r)),
+            (Some(r), true) => format!("{}件のレコード（{}か所）", num(r), num(occ)),
+            (Some(r), false) if r == occ => self.n_records(r),
+            (Some(r), false) => format!("{} ({} occurrences)", self.n_records(r), num(occ)),
+            (None, true) => format!("{}か所", num(occ)),
+            (None, false) => format!("{} occurrences", num(occ)),
         }
     }
 
@@ -404,6 +639,7 @@ impl Page<'_> {
             esc(&self.m.profile),
             CSS
         );
+        self.top();
         self.header();
         self.next_steps();
         self.accounting();
@@ -415,8 +651,145 @@ impl Page<'_> {
         self.gaiji();
         self.findings();
         self.run_info();
+        self.signoff();
         self.footer();
         self.s.push_str("</body>\n</html>\n");
+    }
+
+    /// Checks shown on the page: the report's own entry is left out, so that the page made
+    /// during the run (before the manifest lists it) and afterwards are the same.
+    fn shown_checks(&self) -> impl Iterator<Item = &Check> {
+        self.checks
+            .iter()
+            .filter(|c| c.what != format!("sha256 {REPORT}"))
+    }
+
+    /// The red banner (when the files do not match the manifest) and the verdict line with
+    /// its reasons and the rule that decides it.
+    fn top(&mut self) {
+        let failed: Vec<&Check> = self.checks.iter().filter(|c| !c.ok).collect();
+        if !failed.is_empty() {
+            let _ = writeln!(
+                self.s,
+                "<div class=\"banner\" data-check=\"verify\"><strong>{}</strong>\n<ul>",
+                esc(self.tr(
+                    "✗ 検証に失敗しました：実行フォルダのファイルが manifest.json と一致しません。この結果は使えません。",
+                    "✗ Verification failed: the run's files do not match manifest.json. Do not use this run."
+                ))
+            );
+            for c in failed.iter().take(MAX_ROWS) {
+                let _ = writeln!(
+                    self.s,
+                    "<li><code>{}</code>{}</li>",
+                    esc(&c.what),
+                    if c.detail.is_empty() {
+                        String::new()
+                    } else {
+                        format!(": <span class=\"msg\">{}</span>", esc(&c.detail))
+                    }
+                );
+            }
+            self.s.push_str("</ul>\n");
+            if failed.len() > MAX_ROWS {
+                let m = self.more(failed.len() - MAX_ROWS);
+                self.s.push_str(&m);
+            }
+            self.s.push_str("</div>\n");
+        }
+        let level = self.verdict.level;
+        let class = match level {
+            VerdictLevel::Go => "go",
+            VerdictLevel::Check => "check",
+            VerdictLevel::NoGo => "nogo",
+        };
+        let _ = writeln!(
+            self.s,
+            "<p class=\"verdict-line {class}\" data-verdict=\"{}\">{}{}</p>",
+            level.label(),
+            esc(self.tr("判定：", "Verdict: ")),
+            if self.ja() {
+                esc(level.label())
+            } else {
+                format!("{} ({})", esc(level.label()), esc(level.english()))
+            }
+        );
+        if !self.verdict.reasons.is_empty() {
+            self.s.push_str("<ul class=\"reasons\">\n");
+            for r in &self.verdict.reasons {
+                let _ = writeln!(
+                    self.s,
+                    "<li class=\"{}\">{}</li>",
+                    match r.level() {
+                        VerdictLevel::NoGo => "ng",
+                        _ => "cw",
+                    },
+                    esc(&r.text(self.lang))
+                );
+            }
+            self.s.push_str("</ul>\n");
+        }
+        let _ = writeln!(
+            self.s,
+            "<p class=\"rule\">{}</p>",
+            esc(&rule_text(self.lang, max_reject_rate(self.m)))
+        );
+    }
+
+    /// The run's identity: date, inputs with sizes, fingerprint.
+    fn identity(&mut self) {
+        let m = self.m;
+        let _ = writeln!(
+            self.s,
+            "<table class=\"ident\">\n<tr><th>{}</th><td>{}</td></tr>",
+            esc(self.tr("実行日", "Run date")),
+            esc(&format!(
+                "{}{}",
+                self.date,
+                self.tr("（日本時間）", " (Japan time)")
+            ))
+        );
+        for i in &m.inputs {
+            let _ = writeln!(
+                self.s,
+                "<tr><th>{}</th><td><code>{}</code> {}</td></tr>",
+                esc(self.tr("入力", "Input")),
+                esc(&i.path),
+                esc(&if self.ja() {
+                    format!("{}バイト・{}件", num(i.bytes), num(i.records))
+                } else {
+                    format!("{} bytes, {}", num(i.bytes), self.n_records(i.records))
+                })
+            );
+        }
+        let _ = writeln!(
+            self.s,
+            "<tr><th>{}</th><td class=\"hash\" data-fingerprint=\"{}\">{}</td></tr>\n</table>",
+            esc(self.tr("実行の指紋（SHA-256）", "Run fingerprint (SHA-256)")),
+            esc(&self.fingerprint),
+            esc(&self.fingerprint)
+        );
+    }
+
+    /// The sign-off block, printed with the page.
+    fn signoff(&mut self) {
+        let _ = writeln!(
+            self.s,
+            "<section id=\"signoff\">\n<h2>{}</h2>\n<p>{}</p>\n<p>{}：<strong>{}</strong> ・ {}：{}<br>{}：<span class=\"hash\">{}</span></p>\n<table class=\"signoff\">\n<tr><th>{}</th><td></td></tr>\n<tr><th>{}</th><td></td></tr>\n<tr><th>{}</th><td class=\"notes\"></td></tr>\n</table>\n</section>",
+            esc(self.tr("確認と承認", "Sign-off")),
+            esc(self.tr(
+                "この指紋は、このページが作られた実行の manifest.json を表します。ikou verify が表示する指紋と同じであることを確かめてから署名してください。後で実行フォルダが書き換えられると、指紋が変わります。",
+                "This fingerprint stands for the manifest.json of the run this page was made from. Check that ikou verify prints the same fingerprint before signing: a run rewritten later has another fingerprint."
+            )),
+            esc(self.tr("判定", "Verdict")),
+            esc(self.verdict.level.label()),
+            esc(self.tr("実行日", "Run date")),
+            esc(&self.date),
+            esc(self.tr("実行の指紋", "Run fingerprint")),
+            esc(&self.fingerprint),
+            esc(self.tr("確認者", "Checked by")),
+            esc(self.tr("確認日", "Date checked")),
+            esc(self.tr("所見", "Remarks")),
+        );
     }
 
     fn header(&mut self) {
@@ -433,7 +806,9 @@ impl Page<'_> {
             esc(&m.target_layout.name),
             esc(&m.target_layout.id),
         );
+        self.identity();
         let balanced = c.input_records == c.output_records + c.rejected_records && m.accounting_ok;
+        let verified = self.checks.iter().all(|c| c.ok);
         let changes: u64 = c.changes_by_rule.values().sum();
         self.s.push_str("<div class=\"cards\">\n");
         let cards: [(&str, u64, &str, &str, bool); 5] = [
@@ -458,7 +833,7 @@ impl Page<'_> {
                 "rejected_records",
                 c.rejected_records > 0,
             ),
-            (t.summary_changes, changes, self.unit(), "changes", false),
+            (t.summary_changes, changes, t.places, "changes", false),
             (
                 t.summary_gaiji,
                 c.gaiji_unmapped,
@@ -478,15 +853,21 @@ impl Page<'_> {
             );
         }
         self.s.push_str("</div>\n");
+        // ✓ only when the counts add up AND the files match the manifest.
         let _ = writeln!(
             self.s,
             "<p class=\"verdict {}\" data-check=\"accounting\">{} {}</p>",
-            if balanced { "ok" } else { "ng" },
-            if balanced { "✓" } else { "✗" },
-            esc(if balanced {
-                t.accounting_ok
-            } else {
+            if balanced && verified { "ok" } else { "ng" },
+            if balanced && verified { "✓" } else { "✗" },
+            esc(if !balanced {
                 t.accounting_ng
+            } else if !verified {
+                self.tr(
+                    "ファイルが manifest.json と一致しません（上の赤い枠）",
+                    "The files do NOT match manifest.json (see the red box above)",
+                )
+            } else {
+                t.accounting_ok
             }),
         );
         for (role, l) in [(t.source, &m.source_layout), (t.target, &m.target_layout)] {
@@ -544,6 +925,83 @@ impl Page<'_> {
         let mut items: Vec<(Level, String)> = Vec::new();
         let (m, c) = (self.m, &self.m.counts);
         let ja = self.ja();
+        // First: the files do not match the manifest; then framing damage (truncation,
+        // trailer count, missing trailer, …), whatever else there is.
+        let failed: Vec<String> = self
+            .checks
+            .iter()
+            .filter(|c| !c.ok)
+            .map(|c| format!("<code>{}</code>", esc(&c.what)))
+            .collect();
+        if !failed.is_empty() {
+            items.push((
+                Level::High,
+                if ja {
+                    format!("実行フォルダのファイルが manifest.json と一致しません（{}）。この結果は使わず、実行をやり直してください。", failed.join("、"))
+                } else {
+                    format!("The run's files do not match manifest.json ({}). Do not use this run; run it again.", failed.join(", "))
+                },
+            ));
+        }
+        for (k, n) in framing(m) {
+            let damage = FRAMING_DAMAGE.contains(&k.as_str());
+            items.push((
+                Level::High,
+                if ja {
+                    format!(
+                        "ファイルの区切りの問題：{}<span class=\"id\">{}</span>（{}回）。{}",
+                        esc(&self.kind_plain(&k)),
+                        esc(&k),
+                        num(n),
+                        if damage {
+                            "入力ファイルが途中で切れているか、件数が合いません。完全な入力ファイルを受け取り直してください。"
+                        } else {
+                            "入力ファイルとレイアウトが合っているか確認してください。"
+                        }
+                    )
+                } else {
+                    format!(
+                        "Framing problem: {}<span class=\"id\">{}</span> ({} times). {}",
+                        esc(&self.kind_plain(&k)),
+                        esc(&k),
+                        num(n),
+                        if damage {
+                            "The input is cut short or its counts disagree: get the complete input again."
+                        } else {
+                            "Check that the input and the layout fit."
+                        }
+                    )
+                },
+            ));
+        }
+        // Nothing or most of the input rejected: not bad data but the wrong encoding, newline
+        // or layout for this input, most likely.
+        let mass = self.verdict.reasons.iter().any(|r| {
+            matches!(
+                r,
+                VerdictReason::NothingMigrated | VerdictReason::RejectRate { .. }
+            )
+        });
+        if mass {
+            items.push((
+                Level::High,
+                if ja {
+                    format!(
+                        "移行したレコードが{}、除外が{}（入力の{}）です。データの誤りではなく、入力ファイルの文字コード・改行・レイアウトがプロファイルと合っていない可能性があります。ikou detect で入力ファイルを確かめ、プロファイルを見直してください。",
+                        self.n_records(c.output_records),
+                        self.n_records(c.rejected_records),
+                        pct(c.rejected_records, c.input_records)
+                    )
+                } else {
+                    format!(
+                        "{} migrated, {} rejected ({} of the input): most likely not bad data but an input whose encoding, newlines or layout do not fit the profile. Check the input with ikou detect and review the profile.",
+                        self.n_records(c.output_records),
+                        self.n_records(c.rejected_records),
+                        pct(c.rejected_records, c.input_records)
+                    )
+                },
+            ));
+        }
         if c.input_records != c.output_records + c.rejected_records || !m.accounting_ok {
             items.push((
                 Level::High,
@@ -560,24 +1018,35 @@ impl Page<'_> {
             let list: Vec<String> = top
                 .iter()
                 .take(3)
-                .map(|(k, n)| format!("{} {}", esc(&self.kind_plain(k)), self.n_records(**n)))
+                .map(|(k, _)| format!("{} {}", esc(&self.kind_plain(k)), self.count_of(&[k])))
                 .collect();
             items.push((
                 Level::High,
-                if ja {
-                    format!(
+                match (ja, mass) {
+                    (true, false) => format!(
                         "除外した{}（入力の{}）を rejects.csv で確認し、元データを直してから再実行してください。多い理由：{}。",
                         self.n_records(c.rejected_records),
                         pct(c.rejected_records, c.input_records),
                         list.join("、")
-                    )
-                } else {
-                    format!(
+                    ),
+                    (true, true) => format!(
+                        "除外した{}（入力の{}）の理由を rejects.csv で確認してください。多い理由：{}。",
+                        self.n_records(c.rejected_records),
+                        pct(c.rejected_records, c.input_records),
+                        list.join("、")
+                    ),
+                    (false, false) => format!(
                         "Review the {} rejected ({} of the input) in rejects.csv, correct the source data and run again. Most frequent: {}.",
                         self.n_records(c.rejected_records),
                         pct(c.rejected_records, c.input_records),
                         list.join("; ")
-                    )
+                    ),
+                    (false, true) => format!(
+                        "See why the {} rejected ({} of the input) were rejected in rejects.csv. Most frequent: {}.",
+                        self.n_records(c.rejected_records),
+                        pct(c.rejected_records, c.input_records),
+                        list.join("; ")
+                    ),
                 },
             ));
         }
@@ -588,7 +1057,8 @@ impl Page<'_> {
                 .gaiji
                 .as_ref()
                 .map(|g| {
-                    g.iter()
+                    g.rows
+                        .iter()
                         .filter(|r| r.replacement.is_empty())
                         .map(|r| esc(&r.code))
                         .collect()
@@ -652,25 +1122,25 @@ impl Page<'_> {
             items.push((
                 Level::Mid,
                 if ja {
-                    format!("コード表にないコード値が{}あります{}。コード表に追加するか、元データを確認してください（下の「コード表にないコード値」）。", self.n_records(code_n), list)
+                    format!("コード表にないコード値があります：{}{}。コード表に追加するか、元データを確認してください（下の「コード表にないコード値」）。", self.count_of(&["map.unmapped_code"]), list)
                 } else {
-                    format!("{} code values are not in their code table{}: add them to the table or check the source (see below).", num(code_n), list)
+                    format!("Code values not in their code table: {}{}. Add them to the table or check the source (see below).", self.count_of(&["map.unmapped_code"]), list)
                 },
             ));
         }
-        let date_rejects: u64 = c
+        let date_kinds: Vec<&str> = c
             .rejects_by_reason
-            .iter()
-            .filter(|(k, _)| k.starts_with("date."))
-            .map(|(_, n)| n)
-            .sum();
-        if date_rejects > 0 {
+            .keys()
+            .filter(|k| k.starts_with("date."))
+            .map(String::as_str)
+            .collect();
+        if !date_kinds.is_empty() {
             items.push((
                 Level::Mid,
                 if ja {
-                    format!("正しくない日付が{}あり、そのレコードを除外しました。原本で正しい日付を確認してください（下の「日付の問題」）。", self.n_records(date_rejects))
+                    format!("正しくない日付があり、そのレコードを除外しました：{}。原本で正しい日付を確認してください（下の「日付の問題」）。", self.count_of(&date_kinds))
                 } else {
-                    format!("{} dates are not valid and their records were rejected: check the right dates in the source (see Date problems).", num(date_rejects))
+                    format!("Dates that are not valid, their records rejected: {}. Check the right dates in the source (see Date problems).", self.count_of(&date_kinds))
                 },
             ));
         }
@@ -679,9 +1149,9 @@ impl Page<'_> {
             items.push((
                 Level::Info,
                 if ja {
-                    format!("日または月が不明な日付が{}あります。分かる範囲（年月、または年）で移行しました。原本で分かるものは補ってください。", self.n_records(partial))
+                    format!("日または月が不明な日付が{}か所あります。分かる範囲（年月、または年）で移行しました。原本で分かるものは補ってください。", num(partial))
                 } else {
-                    format!("{} dates have an unknown day or month; they were kept as far as known (year-month or year). Complete them from the source where possible.", num(partial))
+                    format!("{} dates (occurrences) have an unknown day or month; they were kept as far as known (year-month or year). Complete them from the source where possible.", num(partial))
                 },
             ));
         }
@@ -690,9 +1160,9 @@ impl Page<'_> {
             items.push((
                 Level::Mid,
                 if ja {
-                    format!("チェックデジットが合わない番号（個人番号など）が{}あります。ツールは番号を直しません。原本で番号を確認してください。", self.n_records(cd))
+                    format!("チェックデジットが合わない番号（個人番号など）があります：{}。ツールは番号を直しません。原本で番号を確認してください。", self.count_of(&["checkdigit.mismatch"]))
                 } else {
-                    format!("{} numbers (個人番号 etc.) fail their check digit. ikou never corrects them: check the numbers in the source.", num(cd))
+                    format!("Numbers (個人番号 etc.) that fail their check digit: {}. ikou never corrects them: check the numbers in the source.", self.count_of(&["checkdigit.mismatch"]))
                 },
             ));
         }
@@ -701,9 +1171,9 @@ impl Page<'_> {
             items.push((
                 Level::Mid,
                 if ja {
-                    format!("同じ番号（住民票コードなど）を持つレコードが{}あります。同じ人の重複か、番号の誤りかを確認してください。", self.n_records(dup))
+                    format!("同じ番号（住民票コードなど）を持つレコードがあります：{}。同じ人の重複か、番号の誤りかを確認してください。", self.count_of(&["check.duplicate"]))
                 } else {
-                    format!("{} records share a key that must be unique (住民票コード etc.): a duplicate person or a wrong number?", num(dup))
+                    format!("Records that share a key that must be unique (住民票コード etc.): {}. A duplicate person or a wrong number?", self.count_of(&["check.duplicate"]))
                 },
             ));
         }
@@ -712,9 +1182,9 @@ impl Page<'_> {
             items.push((
                 Level::Mid,
                 if ja {
-                    format!("世帯主がいない、または複数いる世帯のレコードが{}あります。世帯と続柄を確認してください。", self.n_records(heads))
+                    format!("世帯主がいない、または複数いる世帯のレコードがあります：{}。世帯と続柄を確認してください。", self.count_of(&["check.household_no_head", "check.household_heads"]))
                 } else {
-                    format!("{} records belong to households with no head or several heads: check households and 続柄.", num(heads))
+                    format!("Records of households with no head or several heads: {}. Check households and 続柄.", self.count_of(&["check.household_no_head", "check.household_heads"]))
                 },
             ));
         }
@@ -724,13 +1194,13 @@ impl Page<'_> {
                 Level::Mid,
                 if ja {
                     format!(
-                        "必須の項目が空のレコードが{}あります。原本で値を確認してください。",
-                        self.n_records(req)
+                        "必須の項目が空のレコードがあります：{}。原本で値を確認してください。",
+                        self.count_of(&["target.required"])
                     )
                 } else {
                     format!(
-                        "{} records have a required item empty: find the values in the source.",
-                        num(req)
+                        "Records with a required item empty: {}. Find the values in the source.",
+                        self.count_of(&["target.required"])
                     )
                 },
             ));
@@ -754,9 +1224,9 @@ impl Page<'_> {
                 items.push((
                     Level::Info,
                     if ja {
-                        format!("フリガナ{}を半角から全角に変換しました。標準仕様の「フリガナ確認フラグ」をどう設定するか決めてください。", self.n_records(n))
+                        format!("フリガナ{}か所を半角から全角に変換しました。標準仕様の「フリガナ確認フラグ」をどう設定するか決めてください。", num(n))
                     } else {
-                        format!("{} readings (フリガナ) were converted from half-width to full-width: decide how to set the standard's フリガナ確認フラグ.", num(n))
+                        format!("{} readings (フリガナ, occurrences) were converted from half-width to full-width: decide how to set the standard's フリガナ確認フラグ.", num(n))
                     },
                 ));
             }
@@ -869,6 +1339,48 @@ impl Page<'_> {
         );
         let rows = self.i.rejects.as_ref().map(|r| r.rows);
         self.check_row(what, c.rejected_records, rows, "rejects_rows");
+        // The checks `ikou verify` makes, made again for this page.
+        let data_rows = self
+            .checks
+            .iter()
+            .find(|k| k.what == "output_records")
+            .and_then(|k| {
+                k.detail
+                    .rsplit_once("file ")
+                    .and_then(|(_, n)| n.parse().ok())
+            });
+        let what = format!(
+            "{} {}",
+            esc(&self.m.data_file),
+            self.tr("の行数（移行の件数）", "rows (migrated records)")
+        );
+        self.check_row(&what, c.output_records, data_rows, "data_rows");
+        let hashes: Vec<&Check> = self
+            .shown_checks()
+            .filter(|k| k.what.starts_with("sha256 ") || k.what.starts_with("listed "))
+            .collect();
+        let bad = hashes.iter().filter(|k| !k.ok).count() as u64;
+        let files = hashes
+            .iter()
+            .filter(|k| k.what.starts_with("sha256 "))
+            .count() as u64;
+        let what = if self.ja() {
+            format!(
+                "SHA-256 と大きさが manifest.json と一致するファイル（{}個）",
+                num(files)
+            )
+        } else {
+            format!(
+                "files whose SHA-256 and size match manifest.json ({})",
+                num(files)
+            )
+        };
+        self.check_row(
+            &esc(&what),
+            hashes.len() as u64,
+            Some(hashes.len() as u64 - bad),
+            "hashes",
+        );
         let total_changes: u64 = c.changes_by_rule.values().sum();
         let changes_rows = self.i.changes.as_ref().map(|ch| ch.rows);
         let what = match self.i.changes.as_ref() {
@@ -886,7 +1398,7 @@ impl Page<'_> {
         };
         self.check_row(&what, total_changes, changes_rows, "changes_rows");
         if let Some(g) = &self.i.gaiji {
-            let found: u64 = g.iter().map(|r| r.count).sum();
+            let found: u64 = g.total;
             let expected: u64 = c.gaiji_by_code.values().sum();
             let what = self.tr(
                 "gaiji.csv の外字の件数の合計",
@@ -899,8 +1411,8 @@ impl Page<'_> {
             self.s,
             "<p class=\"msg\">{}</p>\n</section>",
             self.tr(
-                "ファイルが作成時から変わっていないこと（SHA-256）と標準データの行数は、ikou verify で確認できます。",
-                "ikou verify checks that no file changed since the run (SHA-256) and counts the standard CSV's rows."
+                "このページは作るときに ikou verify と同じ確認（ファイルの SHA-256 と大きさ、標準データと rejects.csv の行数、件数の計算）をしています。あとで確認するには ikou verify を使います。",
+                "This page was made after the same checks as ikou verify (every file's SHA-256 and size, the rows of the standard CSV and rejects.csv, the accounting). ikou verify checks them again later."
             )
         );
     }
@@ -1038,7 +1550,11 @@ impl Page<'_> {
                 self.s,
                 "<h3>{} — {}</h3>\n<p class=\"msg\">{}: {}{}</p>\n<table class=\"samples\">\n<tr><th class=\"n\">{}</th><th>{}</th><th>{}</th><th class=\"arrow\"></th><th>{}</th></tr>",
                 self.rule(rule),
-                self.n_records(n),
+                if self.ja() {
+                    format!("{}か所", num(n))
+                } else {
+                    format!("{} occurrences", num(n))
+                },
                 esc(t.items),
                 items.join(self.tr("、", ", ")),
                 if per_item.len() > 8 { " …" } else { "" },
@@ -1060,7 +1576,31 @@ impl Page<'_> {
             }
             self.s.push_str("</table>\n");
         }
+        if ch.not_counted > 0 {
+            let m = self.not_counted(ch.not_counted);
+            self.s.push_str(&m);
+        }
         self.s.push_str("</section>\n");
+    }
+
+    /// A note on rows beyond the tables' cap of distinct keys.
+    fn not_counted(&self, n: u64) -> String {
+        format!(
+            "<p class=\"more\">{}</p>",
+            esc(&if self.ja() {
+                format!(
+                    "種類が多すぎるため（上限{}）、{}か所を表に含めていません。",
+                    collect::MAX_KEYS,
+                    num(n)
+                )
+            } else {
+                format!(
+                    "{} occurrences are not in the tables (more than {} kinds).",
+                    num(n),
+                    collect::MAX_KEYS
+                )
+            })
+        )
     }
 
     fn records_list(&self, first: &[u64], total: u64) -> String {
@@ -1096,6 +1636,14 @@ impl Page<'_> {
             .map(|(k, n)| (self.kind(k), *n, k.clone()))
             .collect();
         self.chart(t.reason, rows, "rej", "reason");
+        let _ = writeln!(
+            self.s,
+            "<p class=\"msg\">{}</p>",
+            self.tr(
+                "上の件数は理由の数（か所）です。1件のレコードに複数の理由があることがあります。理由ごとのレコード数は下の表です。",
+                "The counts above are reasons (occurrences): a record can have several. Records per reason are in the table below."
+            )
+        );
         let Some(r) = &self.i.rejects else {
             return self.s.push_str("</section>\n");
         };
@@ -1130,6 +1678,10 @@ impl Page<'_> {
             );
         }
         self.s.push_str("</table>\n");
+        if r.not_counted > 0 {
+            let m = self.not_counted(r.not_counted);
+            self.s.push_str(&m);
+        }
         let _ = writeln!(
             self.s,
             "<p class=\"msg\">{}</p>\n</section>",
@@ -1281,10 +1833,17 @@ impl Page<'_> {
         let _ = writeln!(
             self.s,
             "<p class=\"msg\">{}</p>\n</section>",
-            self.tr(
-                "コード値は個人を特定しないため、伏せ字にしていません（コード以外の項目の値は伏せ字です）。",
-                "Code values identify no one and are shown as they are (values of items that are not codes are masked)."
-            )
+            if self.o.show_values {
+                self.tr(
+                    "コード値を伏せ字にせずに表示しています（--show-values）。",
+                    "Code values are shown unmasked (--show-values).",
+                )
+            } else {
+                self.tr(
+                    "コード値も伏せ字にしています（レイアウトが合わないと、コードの位置に個人番号や住所が入ることがあるためです）。値を見るには --show-values を付けてください。",
+                    "Code values are masked too (with a layout that does not fit, a code's bytes can be digits of a 個人番号 or an address). --show-values shows them."
+                )
+            }
         );
     }
 
@@ -1296,14 +1855,14 @@ impl Page<'_> {
             "<section id=\"gaiji\">\n<h2>{}</h2>",
             esc(t.gaiji_title)
         );
-        if c.gaiji_by_code.is_empty() && self.i.gaiji.as_ref().is_none_or(Vec::is_empty) {
+        if c.gaiji_by_code.is_empty() && self.i.gaiji.as_ref().is_none_or(|g| g.rows.is_empty()) {
             let _ = writeln!(self.s, "<p>{}</p>\n</section>", esc(t.no_gaiji));
             return;
         }
         let _ = writeln!(self.s, "<p>{}</p>", esc(t.gaiji_intro));
         match &self.i.gaiji {
-            Some(rows) => {
-                let mut rows: Vec<&GaijiRow> = rows.iter().collect();
+            Some(g) => {
+                let mut rows: Vec<&GaijiRow> = g.rows.iter().collect();
                 rows.sort_by(|a, b| {
                     (!a.replacement.is_empty())
                         .cmp(&!b.replacement.is_empty())
@@ -1348,8 +1907,9 @@ impl Page<'_> {
                     );
                 }
                 self.s.push_str("</table>\n");
-                if rows.len() > MAX_GAIJI_ROWS {
-                    let m = self.more(rows.len() - MAX_GAIJI_ROWS);
+                let hidden = rows.len().saturating_sub(MAX_GAIJI_ROWS) as u64 + g.dropped;
+                if hidden > 0 {
+                    let m = self.more_u64(hidden);
                     self.s.push_str(&m);
                 }
             }

@@ -113,9 +113,23 @@ fn sample_run_report_shows_the_runs_figures_and_loads_nothing() {
     }
     assert_eq!((c.input_records, c.rejected_records), (1000, 48));
     assert!(html.contains("data-check=\"accounting\">✓"));
-    // Every accounting check passes on a fresh run.
+    // Every accounting check passes on a fresh run (the verify checks included).
     let acc = section(&html, "accounting");
-    assert_eq!(acc.matches("✓ 一致").count(), 5, "{acc}");
+    assert_eq!(acc.matches("✓ 一致").count(), 7, "{acc}");
+    assert!(!html.contains("class=\"banner\""));
+    // The page opens with the verdict, its reasons and the rule.
+    let body = &html[html.find("<body>").unwrap()..];
+    assert!(
+        body.starts_with("<body>\n<p class=\"verdict-line check\" data-verdict=\"要確認\">"),
+        "{}",
+        &body[..300]
+    );
+    assert!(body.contains("判定の規則：移行不可 ＝"));
+    assert!(html.contains(&format!(
+        "data-fingerprint=\"{}\"",
+        crate::verify::fingerprint(&m)
+    )));
+    assert!(section(&html, "signoff").contains("確認者"));
     assert!(!acc.contains("不一致"));
     // Changes per rule, with the manifest's counts.
     for (rule, n) in &c.changes_by_rule {
@@ -243,13 +257,22 @@ fn same_run_gives_the_same_bytes_whatever_the_threads_and_directory() {
     assert_eq!(ha, render(&ma, &a, &opts).unwrap());
     assert_eq!(ha, render(&mb, &b, &opts).unwrap());
     // Regenerated from manifest.json (which lists the report) gives the same page.
+    let info = write(&ma, &a, &opts, &a, REPORT).unwrap();
     let mut listed = ma.clone();
-    listed.outputs.push(OutputInfo {
-        name: REPORT.into(),
-        sha256: "0".repeat(64),
-        bytes: 1,
-    });
+    listed.outputs.push(info);
     assert_eq!(ha, render(&listed, &a, &opts).unwrap());
+    // The fingerprint leaves out the report's own entry and the timings.
+    let mut other = listed.clone();
+    other.timings.total_seconds += 1.0;
+    assert_eq!(
+        crate::verify::fingerprint(&ma),
+        crate::verify::fingerprint(&other)
+    );
+    other.counts.output_records += 1;
+    assert_ne!(
+        crate::verify::fingerprint(&ma),
+        crate::verify::fingerprint(&other)
+    );
     let en = render(&ma, &a, &with_layouts(Lang::En, false)).unwrap();
     assert_eq!(en, render(&mb, &b, &with_layouts(Lang::En, false)).unwrap());
     assert!(en.starts_with("<!DOCTYPE html>\n<html lang=\"en\">"));
@@ -302,16 +325,20 @@ fn samples_come_from_changes_parquet_when_there_is_no_changes_csv() {
     assert!(section(&html, "samples").contains("<td class=\"arrow\">→</td>"));
     let acc = section(&html, "accounting");
     assert!(acc.contains("changes.parquet"));
-    assert_eq!(acc.matches("✓ 一致").count(), 4, "{acc}");
+    assert_eq!(acc.matches("✓ 一致").count(), 6, "{acc}");
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
 #[test]
-fn files_still_under_their_temporary_name_are_read() {
+fn files_still_under_their_temporary_name_are_read_but_do_not_verify() {
     let (dir, m) = convert("partial", csv_outputs(), 0);
     let before = render(&m, &dir, &ReportOptions::default()).unwrap();
     std::fs::rename(dir.join("changes.csv"), dir.join(".changes.csv.partial")).unwrap();
-    assert_eq!(before, render(&m, &dir, &ReportOptions::default()).unwrap());
+    let after = render(&m, &dir, &ReportOptions::default()).unwrap();
+    // The samples are still read, but the file the manifest lists is not there.
+    assert_eq!(section(&before, "samples"), section(&after, "samples"));
+    assert!(after.contains("<div class=\"banner\""));
+    assert!(after.contains("<li><code>sha256 changes.csv</code>"));
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
@@ -324,16 +351,25 @@ fn a_broken_file_is_an_error_naming_the_file_and_line() {
         "record,file,file_record,byte_offset,kinds,reasons,raw_hex\nabc,f,1,0,x,y (x),00\n",
     )
     .unwrap();
-    let e = render(&m, &dir, &ReportOptions::default()).unwrap_err();
-    let msg = e.to_string();
+    // The page is made, with the problem on its red banner and verdict 移行不可.
+    let (html, checks) = render_checked(&m, &dir, &ReportOptions::default()).unwrap();
+    let banner = &html[html.find("<div class=\"banner\"").unwrap()..];
+    let banner = &banner[..banner.find("</div>").unwrap()];
     assert!(
-        msg.contains("rejects.csv") && msg.contains("line 2"),
-        "{msg}"
+        banner.contains("read rejects.csv") && banner.contains("line 2"),
+        "{banner}"
     );
+    assert!(html.contains("data-verdict=\"移行不可\""));
+    assert!(checks.iter().any(|c| !c.ok && c.what == "read rejects.csv"));
+    // write() does not write it under the name asked for.
+    let e = write(&m, &dir, &ReportOptions::default(), &dir, REPORT).unwrap_err();
+    assert!(matches!(e, ReportError::Unverified { .. }), "{e}");
+    assert!(!dir.join(REPORT).exists());
+    assert!(dir.join("report.unverified.html").exists());
     std::fs::write(dir.join("rejects.csv"), good).unwrap();
     std::fs::remove_file(dir.join("changes.csv")).unwrap();
-    let e = render(&m, &dir, &ReportOptions::default()).unwrap_err();
-    assert!(e.to_string().contains("changes.csv"));
+    let html = render(&m, &dir, &ReportOptions::default()).unwrap();
+    assert!(html.contains("<li><code>sha256 changes.csv</code>"));
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
@@ -367,4 +403,86 @@ fn report_names() {
     assert!(is_report_name("report.html"));
     assert!(is_report_name("report.en.html"));
     assert!(!is_report_name("rejects.csv"));
+}
+
+/// The verdict's rule, case by case (the one function the page, the console and exit codes
+/// share).
+#[test]
+fn verdict_rule() {
+    let (dir, m) = convert("verdict", Outputs::minimal(), 0);
+    std::fs::remove_dir_all(&dir).unwrap();
+    let level = |m: &Manifest| verdict(m, None).level;
+    // The sample: rejects, unmapped 外字, findings, synthetic layouts.
+    let v = verdict(&m, None);
+    assert_eq!(v.level, VerdictLevel::Check);
+    assert!(v.reasons.contains(&VerdictReason::Rejects(48)));
+    assert!(v
+        .reasons
+        .contains(&VerdictReason::Layout("synthetic".into())));
+    // Nothing to check: 移行可.
+    let mut clean = m.clone();
+    let c = &mut clean.counts;
+    (c.output_records, c.rejected_records) = (1000, 0);
+    c.rejects_by_reason.clear();
+    c.findings_by_kind.clear();
+    c.gaiji_unmapped = 0;
+    clean.source_layout.status = "verified".into();
+    clean.target_layout.status = "verified".into();
+    assert_eq!(
+        verdict(&clean, None),
+        Verdict {
+            level: VerdictLevel::Go,
+            reasons: vec![]
+        }
+    );
+    // A DOS end-of-file marker is no damage.
+    let mut x = clean.clone();
+    x.counts
+        .findings_by_kind
+        .insert("frame.eof_marker".into(), 1);
+    assert_eq!(level(&x), VerdictLevel::Go);
+    // Framing damage, as a finding or a reject: 移行不可; other framing problems: 要確認.
+    for (kind, want) in [
+        ("frame.truncated", VerdictLevel::NoGo),
+        ("frame.trailer_count", VerdictLevel::NoGo),
+        ("frame.missing_trailer", VerdictLevel::NoGo),
+        ("frame.wrong_length", VerdictLevel::Check),
+    ] {
+        let mut x = clean.clone();
+        x.counts.findings_by_kind.insert(kind.into(), 1);
+        assert_eq!(level(&x), want, "{kind}");
+    }
+    // The reject rate: above 10 % by default, or the run's own limit.
+    let mut x = clean.clone();
+    (x.counts.output_records, x.counts.rejected_records) = (899, 101);
+    assert_eq!(level(&x), VerdictLevel::NoGo);
+    x.options.insert("max_reject_rate".into(), "20%".into());
+    assert_eq!(level(&x), VerdictLevel::Check);
+    (x.counts.output_records, x.counts.rejected_records) = (900, 100);
+    x.options.remove("max_reject_rate");
+    assert_eq!(level(&x), VerdictLevel::Check, "exactly 10 % is not above");
+    // Nothing migrated; counts that do not add up.
+    let mut x = clean.clone();
+    (x.counts.input_records, x.counts.output_records) = (0, 0);
+    assert!(verdict(&x, None)
+        .reasons
+        .contains(&VerdictReason::NothingMigrated));
+    assert_eq!(level(&x), VerdictLevel::NoGo);
+    let mut x = clean.clone();
+    x.counts.output_records = 999;
+    assert_eq!(verdict(&x, None).reasons, vec![VerdictReason::Accounting]);
+    // A failed check of the files: 移行不可, named first.
+    let failed = [crate::verify::Check {
+        what: "sha256 rejects.csv".into(),
+        ok: false,
+        detail: String::new(),
+    }];
+    let v = verdict(&m, Some(&failed));
+    assert_eq!(v.level, VerdictLevel::NoGo);
+    assert_eq!(
+        v.reasons.first(),
+        Some(&VerdictReason::Unverified(
+            vec!["sha256 rejects.csv".into()]
+        ))
+    );
 }

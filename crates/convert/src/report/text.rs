@@ -371,6 +371,15 @@ pub(crate) fn kind_desc(lang: Lang, id: &str) -> Option<&'static str> {
             "an EOF marker (1A) ends the file",
         ),
         "frame.missing_trailer" => ("トレーラーレコードがない", "the trailer record is missing"),
+        "frame.trailer_count" => (
+            "トレーラーレコードの件数がデータの件数と合わない",
+            "the trailer's record count disagrees with the records read",
+        ),
+        "frame.unterminated_quote" => (
+            "引用符が閉じていない（後ろの行を飲み込んでいる可能性）",
+            "an unterminated quote (it may swallow the rows after it)",
+        ),
+        "frame.malformed_quote" => ("引用符の使い方が正しくない", "a malformed quote"),
         "slice.missing" => ("項目がない", "an item is missing"),
         "slice.cuts_start" | "slice.cuts_end" => (
             "項目の境目が全角文字の途中にある",
