@@ -33,6 +33,8 @@
 //! assert!(ikou_layout_spec::parse_layout(&toml, "imported.toml").is_ok());
 //! ```
 
+pub mod official;
+
 use crate::load::{valid_key, MAX_ITEM_LENGTH, MAX_RECORD_LENGTH, MAX_REPEAT};
 use crate::model::*;
 use crate::write::layout_to_toml;
@@ -122,6 +124,16 @@ pub enum ImportError {
     /// An option is invalid (for example the layout id).
     #[error("invalid option: {0}")]
     Options(String),
+    /// An item sheet of the official form lacks columns the import needs.
+    #[error("sheet 「{sheet}」 (header row {row}) has no column {missing}")]
+    MissingColumns {
+        /// The sheet.
+        sheet: String,
+        /// The header row.
+        row: u32,
+        /// The missing columns, by their titles.
+        missing: String,
+    },
     /// The layout built from the rows does not pass the spec checks (a bug in the importer).
     #[error("the imported layout does not pass the spec checks: {0}")]
     Invalid(SpecErrors),
@@ -1467,6 +1479,7 @@ pub fn import_sheet(sheet: &Sheet, opts: &ImportOptions) -> Result<Imported, Imp
             padding: Padding::Spaces,
             zero_pad: false,
             note: (!notes.is_empty()).then(|| notes.join("; ")),
+            official: OfficialItem::default(),
         });
         offset += span;
     }
@@ -1516,6 +1529,7 @@ pub fn import_sheet(sheet: &Sheet, opts: &ImportOptions) -> Result<Imported, Imp
         items,
         record_types: None,
         note: Some(note),
+        origin: None,
     };
     // The importer's output must pass the same checks as a hand-written spec.
     let text = layout_to_toml(&layout);

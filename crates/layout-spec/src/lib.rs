@@ -31,4 +31,4 @@ pub use error::{SpecError, SpecErrorKind, SpecErrors, SpecPosition};
 pub use load::{parse_code_table, parse_layout};
 pub use model::*;
 pub use profile::{parse_profile, Profile};
-pub use write::layout_to_toml;
+pub use write::{items_hash, layout_to_toml, official_unchanged};

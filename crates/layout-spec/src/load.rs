@@ -35,7 +35,9 @@ const HEADER_FIELDS: &[&str] = &[
     "format",
     "items",
     "record_types",
+    "origin",
 ];
+const ORIGIN_FIELDS: &[&str] = &["workbook", "sheet", "sha256", "group", "items_sha256"];
 const FORMAT_FIELDS: &[&str] = &[
     "kind",
     "record_length",
@@ -59,6 +61,15 @@ const ITEM_FIELDS: &[&str] = &[
     "padding",
     "zero_pad",
     "note",
+    "item_id",
+    "data_type",
+    "scale",
+    "signed",
+    "conditional",
+    "condition",
+    "primary_key",
+    "foreign_key",
+    "code_id",
 ];
 const RECORD_TYPES_FIELDS: &[&str] = &["offset", "length", "data", "header", "trailer"];
 const SUB_RECORD_FIELDS: &[&str] = &["code", "count_item", "items"];
@@ -392,6 +403,7 @@ fn build_layout(doc: &DeTable<'_>, ctx: &mut Ctx<'_>, lines: &mut ItemLines) -> 
             "verified" => Some(Status::Verified),
             "unverified-transcription" => Some(Status::UnverifiedTranscription),
             "synthetic" => Some(Status::Synthetic),
+            "official-import" => Some(Status::OfficialImport),
             _ => None,
         };
         if st.is_none() {
@@ -400,7 +412,7 @@ fn build_layout(doc: &DeTable<'_>, ctx: &mut Ctx<'_>, lines: &mut ItemLines) -> 
                 None,
                 invalid(
                     "status",
-                    format!("`{s}`; expected verified, unverified-transcription or synthetic"),
+                    format!("`{s}`; expected verified, unverified-transcription, synthetic or official-import"),
                 ),
             );
         }
@@ -510,7 +522,25 @@ fn build_layout(doc: &DeTable<'_>, ctx: &mut Ctx<'_>, lines: &mut ItemLines) -> 
         .map(Some),
     };
 
+    let origin = match f.table("origin", ctx) {
+        Got::Missing => Some(None),
+        Got::Bad => None,
+        Got::Ok(t, span) => build_origin(t, span, ctx).map(Some),
+    };
+    if status == Some(Status::OfficialImport) && matches!(origin, Some(None)) {
+        ctx.push(
+            0..0,
+            None,
+            invalid(
+                "origin",
+                "a layout with status official-import needs an [origin] table (workbook, sheet, sha256, group, items_sha256)",
+            ),
+        );
+        return None;
+    }
+
     Some(Layout {
+        origin: origin?,
         id: id?.0,
         name: name?.0,
         gyomu: str_or_default(gyomu)?,
@@ -527,6 +557,104 @@ fn build_layout(doc: &DeTable<'_>, ctx: &mut Ctx<'_>, lines: &mut ItemLines) -> 
             Got::Missing => None,
             Got::Bad => return None,
         },
+    })
+}
+
+fn build_origin(t: &DeTable<'_>, span: Span, ctx: &mut Ctx<'_>) -> Option<Origin> {
+    let f = Fields::new(t, span, ORIGIN_FIELDS, "origin.", None, ctx);
+    let workbook = f.req_str("workbook", ctx);
+    let sheet = f.req_str("sheet", ctx);
+    let sha256 = f.req_str("sha256", ctx);
+    let group = f.req_str("group", ctx);
+    let items_sha256 = f.req_str("items_sha256", ctx);
+    for (name, v) in [("sha256", &sha256), ("items_sha256", &items_sha256)] {
+        if let Some((h, hspan)) = v {
+            if h.len() != 64 || !h.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')) {
+                ctx.push(
+                    hspan.clone(),
+                    None,
+                    invalid(
+                        &format!("origin.{name}"),
+                        "must be 64 lower-case hex digits",
+                    ),
+                );
+                return None;
+            }
+        }
+    }
+    Some(Origin {
+        workbook: workbook?.0,
+        sheet: sheet?.0,
+        sha256: sha256?.0,
+        group: group?.0,
+        items_sha256: items_sha256?.0,
+    })
+}
+
+fn opt_str(f: &Fields<'_, '_>, name: &str, ctx: &mut Ctx<'_>) -> Option<Option<String>> {
+    match f.str(name, ctx) {
+        Got::Missing => Some(None),
+        Got::Bad => None,
+        Got::Ok(s, _) => Some(Some(s)),
+    }
+}
+
+fn build_official(
+    f: &Fields<'_, '_>,
+    item: Option<&str>,
+    ctx: &mut Ctx<'_>,
+) -> Option<OfficialItem> {
+    let data_type = match f.str("data_type", ctx) {
+        Got::Missing => Some(None),
+        Got::Bad => None,
+        Got::Ok(s, dspan) => match DataType::from_name(&s) {
+            Some(d) => Some(Some(d)),
+            None => {
+                ctx.push(
+                    dspan,
+                    item,
+                    invalid(
+                        "data_type",
+                        format!("`{s}`; expected X, N, 9, 9V, S9, BLOB, YEAR, DATE or TIME"),
+                    ),
+                );
+                None
+            }
+        },
+    };
+    let scale = match f.int("scale", ctx) {
+        Got::Missing => Some(None),
+        Got::Bad => None,
+        Got::Ok(n, sspan) => {
+            if (0..=i64::from(MAX_ITEM_LENGTH)).contains(&n) {
+                Some(Some(n as u32))
+            } else {
+                ctx.push(
+                    sspan,
+                    item,
+                    invalid("scale", format!("{n} is out of range")),
+                );
+                None
+            }
+        }
+    };
+    let item_id = opt_str(f, "item_id", ctx);
+    let condition = opt_str(f, "condition", ctx);
+    let foreign_key = opt_str(f, "foreign_key", ctx);
+    let code_id = opt_str(f, "code_id", ctx);
+    let signed = f.bool("signed", ctx);
+    let conditional = f.bool("conditional", ctx);
+    let primary_key = f.bool("primary_key", ctx);
+    Some(OfficialItem {
+        item_id: item_id?,
+        data_type: data_type?,
+        scale: scale?,
+        signed: signed?,
+        conditional: conditional?,
+        condition: condition?,
+        primary_key: primary_key?,
+        foreign_key: foreign_key?,
+        code_id: code_id?,
     })
 }
 
@@ -1015,6 +1143,7 @@ fn build_item(
     };
     let required = f.bool("required", ctx);
     let zero_pad = f.bool("zero_pad", ctx);
+    let official = build_official(&f, item, ctx);
     let offset = match f.int("offset", ctx) {
         Got::Missing => Some(if rules.fixed {
             u32::try_from(*next_offset).ok()
@@ -1066,6 +1195,7 @@ fn build_item(
             padding: padding?,
             zero_pad: zero_pad?,
             note: note.clone()?,
+            official: official.clone()?,
         })
     };
     if ok {
@@ -1091,6 +1221,7 @@ fn build_item(
             padding: Padding::Spaces,
             zero_pad: false,
             note: None,
+            official: OfficialItem::default(),
         }),
         _ => Built::Failed,
     }

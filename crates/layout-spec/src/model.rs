@@ -45,6 +45,10 @@ pub enum Status {
     UnverifiedTranscription,
     /// Made up by the ikou developers (sample data, tests).
     Synthetic,
+    /// Generated unedited from an official item-definition workbook (項目定義書 /
+    /// 基本データリスト) by `ikou layouts import`; [`Layout::origin`] names the workbook, sheet
+    /// and SHA-256, and the item-table hash recorded there tells a hand edit.
+    OfficialImport,
 }
 
 impl Status {
@@ -54,6 +58,7 @@ impl Status {
             Status::Verified => "verified",
             Status::UnverifiedTranscription => "unverified-transcription",
             Status::Synthetic => "synthetic",
+            Status::OfficialImport => "official-import",
         }
     }
 }
@@ -235,9 +240,146 @@ pub struct Item {
     pub zero_pad: bool,
     /// 備考.
     pub note: Option<String>,
+    /// What the official item definition says beyond the above (item id, data type, keys,
+    /// output condition); all empty for layouts that are not from an official form.
+    pub official: OfficialItem,
+}
+
+/// データ型 of the official item-definition form (凡例）データ型).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum DataType {
+    /// `X`: 半角文字列.
+    #[serde(rename = "X")]
+    X,
+    /// `Ｎ`: 全角文字列.
+    #[serde(rename = "N")]
+    N,
+    /// `9`: 整数.
+    #[serde(rename = "9")]
+    Integer,
+    /// `9V`: 小数点付き実数 (桁数 `n,m`).
+    #[serde(rename = "9V")]
+    Decimal,
+    /// `S9`: 符号付き整数 (`-` when negative).
+    #[serde(rename = "S9")]
+    Signed,
+    /// `BLOB`: 画像.
+    #[serde(rename = "BLOB")]
+    Blob,
+    /// `YEAR`: `YYYY` (0000 / 9999 for open period ends).
+    #[serde(rename = "YEAR")]
+    Year,
+    /// `DATE`: `YYYY-MM-DD` (0000-01-01 / 9999-12-31 for open period ends).
+    #[serde(rename = "DATE")]
+    Date,
+    /// `TIME`: `HH:MM[:SS]`.
+    #[serde(rename = "TIME")]
+    Time,
+}
+
+impl DataType {
+    /// Every data type, in the legend's order.
+    pub const ALL: [DataType; 9] = [
+        DataType::X,
+        DataType::N,
+        DataType::Integer,
+        DataType::Decimal,
+        DataType::Signed,
+        DataType::Blob,
+        DataType::Year,
+        DataType::Date,
+        DataType::Time,
+    ];
+
+    /// The type as written in spec files (`X`, `N`, `9`, `9V`, `S9`, `BLOB`, `YEAR`, `DATE`,
+    /// `TIME`; the form writes `Ｎ` full-width).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DataType::X => "X",
+            DataType::N => "N",
+            DataType::Integer => "9",
+            DataType::Decimal => "9V",
+            DataType::Signed => "S9",
+            DataType::Blob => "BLOB",
+            DataType::Year => "YEAR",
+            DataType::Date => "DATE",
+            DataType::Time => "TIME",
+        }
+    }
+
+    /// Parses the spec-file form (exactly as [`DataType::as_str`] writes it).
+    pub fn from_name(s: &str) -> Option<DataType> {
+        DataType::ALL.into_iter().find(|d| d.as_str() == s)
+    }
+}
+
+impl fmt::Display for DataType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// データ出力条件 of the official form: 必須 / 条件付き必須 / 任意.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Requirement {
+    /// 必須.
+    Required,
+    /// 条件付き必須 (the condition is [`OfficialItem::condition`]).
+    Conditional,
+    /// 任意.
+    Optional,
+}
+
+impl Requirement {
+    /// `required`, `conditional` or `optional`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Requirement::Required => "required",
+            Requirement::Conditional => "conditional",
+            Requirement::Optional => "optional",
+        }
+    }
+}
+
+/// The parts of an item that the official item-definition form gives and the older spec
+/// format has no place for. Every field is empty (the default) for other layouts.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct OfficialItem {
+    /// データ項目ID: 3-digit 業務コード + 5-digit 項目コード (`03100001`).
+    pub item_id: Option<String>,
+    /// データ型 as the form states it.
+    pub data_type: Option<DataType>,
+    /// 9V: digits after the decimal point (桁数 `n,m` → m; [`Item::length`] is n + m).
+    pub scale: Option<u32>,
+    /// S9: a leading `-` is allowed.
+    pub signed: bool,
+    /// 条件付き必須: the item is conditional; the condition text (from 項目説明 after ※※).
+    pub conditional: bool,
+    /// The condition of a 条件付き必須 item.
+    pub condition: Option<String>,
+    /// グループ 主キー: part of the group's primary key.
+    pub primary_key: bool,
+    /// グループ 外部キー: the id of the layout (group) whose primary key has this item.
+    pub foreign_key: Option<String>,
+    /// コード as written in the form (`1`, `002`, `999`, `住民記録_001`); `999` is a
+    /// municipality's own code list and has no bundled table.
+    pub code_id: Option<String>,
 }
 
 impl Item {
+    /// The output condition: [`Item::required`] is 必須, [`OfficialItem::conditional`] is
+    /// 条件付き必須, anything else optional.
+    pub fn requirement(&self) -> Requirement {
+        if self.required {
+            Requirement::Required
+        } else if self.official.conditional {
+            Requirement::Conditional
+        } else {
+            Requirement::Optional
+        }
+    }
+
     /// The number of bytes the item takes in a fixed-length record (length × repeat).
     pub fn byte_span(&self) -> u64 {
         u64::from(self.length) * u64::from(self.repeat.max(1))
@@ -373,6 +515,24 @@ pub struct Layout {
     pub record_types: Option<RecordTypes>,
     /// Free-form notes.
     pub note: Option<String>,
+    /// For [`Status::OfficialImport`]: where the layout was imported from.
+    pub origin: Option<Origin>,
+}
+
+/// The official workbook a layout was imported from, and a hash of what was imported.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Origin {
+    /// The workbook's file name (no directory).
+    pub workbook: String,
+    /// The sheet the group's items are on.
+    pub sheet: String,
+    /// SHA-256 of the workbook's bytes (lower-case hex).
+    pub sha256: String,
+    /// The グループ 名称 as the form writes it.
+    pub group: String,
+    /// SHA-256 of the item table as imported ([`crate::write::items_hash`]); a layout whose
+    /// items no longer hash to this was edited by hand.
+    pub items_sha256: String,
 }
 
 impl Layout {

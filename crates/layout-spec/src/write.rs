@@ -37,6 +37,14 @@ pub fn layout_to_toml(layout: &Layout) -> String {
     if let Some(note) = &layout.note {
         kv(&mut s, "note", &quote(note));
     }
+    if let Some(o) = &layout.origin {
+        s.push_str("\n[origin]\n");
+        kv(&mut s, "workbook", &quote(&o.workbook));
+        kv(&mut s, "sheet", &quote(&o.sheet));
+        kv(&mut s, "sha256", &quote(&o.sha256));
+        kv(&mut s, "group", &quote(&o.group));
+        kv(&mut s, "items_sha256", &quote(&o.items_sha256));
+    }
     s.push_str("\n[format]\n");
     let default_unit = match layout.format {
         PhysicalFormat::Fixed {
@@ -150,7 +158,72 @@ fn write_items(s: &mut String, table: &str, items: &[Item], default_unit: Length
         if let Some(n) = &it.note {
             kv(s, "note", &quote(n));
         }
+        write_official(s, &it.official);
     }
+}
+
+fn write_official(s: &mut String, o: &OfficialItem) {
+    if let Some(v) = &o.item_id {
+        kv(s, "item_id", &quote(v));
+    }
+    if let Some(d) = o.data_type {
+        kv(s, "data_type", &quote(d.as_str()));
+    }
+    if let Some(v) = o.scale {
+        kv(s, "scale", &v.to_string());
+    }
+    if o.signed {
+        kv(s, "signed", "true");
+    }
+    if o.conditional {
+        kv(s, "conditional", "true");
+    }
+    if let Some(v) = &o.condition {
+        kv(s, "condition", &quote(v));
+    }
+    if o.primary_key {
+        kv(s, "primary_key", "true");
+    }
+    if let Some(v) = &o.foreign_key {
+        kv(s, "foreign_key", &quote(v));
+    }
+    if let Some(v) = &o.code_id {
+        kv(s, "code_id", &quote(v));
+    }
+}
+
+/// SHA-256 (lower-case hex) of a layout's item table as [`layout_to_toml`] writes it: what
+/// an official import records in [`Origin::items_sha256`], so that a hand edit of any item
+/// shows (`ikou layouts check`).
+pub fn items_hash(layout: &Layout) -> String {
+    use sha2::{Digest, Sha256};
+    let default_unit = match layout.format {
+        PhysicalFormat::Fixed { .. } => LengthUnit::Bytes,
+        PhysicalFormat::Delimited { .. } => LengthUnit::Chars,
+    };
+    let fixed = matches!(layout.format, PhysicalFormat::Fixed { .. });
+    let mut s = String::new();
+    write_items(&mut s, "items", &layout.items, default_unit, fixed);
+    let digest = Sha256::digest(s.as_bytes());
+    let mut out = String::with_capacity(64);
+    for b in digest.iter() {
+        let _ = write!(out, "{b:02x}");
+    }
+    out
+}
+
+/// Whether a layout with [`Status::OfficialImport`] still has the items it was imported
+/// with; `None` for other layouts.
+pub fn official_unchanged(layout: &Layout) -> Option<bool> {
+    if layout.status != Status::OfficialImport {
+        return None;
+    }
+    Some(
+        layout
+            .origin
+            .as_ref()
+            .is_some_and(|o| o.items_sha256 == items_hash(layout)),
+    )
 }
 
 /// Quotes `s` as a TOML basic string, escaping what TOML requires.

@@ -79,6 +79,7 @@ fn item() -> impl Strategy<Value = Item> {
                     padding,
                     zero_pad,
                     note,
+                    official: OfficialItem::default(),
                 }
             },
         )
@@ -211,6 +212,7 @@ fn fixed_layout() -> impl Strategy<Value = Layout> {
                             padding: Padding::None,
                             zero_pad: false,
                             note: None,
+                            official: OfficialItem::default(),
                         },
                         Item {
                             number: 2,
@@ -231,6 +233,7 @@ fn fixed_layout() -> impl Strategy<Value = Layout> {
                             padding: Padding::Spaces,
                             zero_pad: count,
                             note: None,
+                            official: OfficialItem::default(),
                         },
                     ],
                     count_item: count.then(|| "rest".to_string()),
@@ -258,6 +261,7 @@ fn fixed_layout() -> impl Strategy<Value = Layout> {
                 items,
                 record_types,
                 note,
+                origin: None,
             }
         })
 }
@@ -315,6 +319,7 @@ fn delimited_layout() -> impl Strategy<Value = Layout> {
                     items,
                     record_types: None,
                     note,
+                    origin: None,
                 }
             },
         )

@@ -35,6 +35,7 @@ fn item(number: u32, key: &str, name: &str, domain: DomainType) -> Item {
         padding: Padding::Spaces,
         zero_pad: false,
         note: None,
+        official: Default::default(),
     }
 }
 
@@ -68,6 +69,7 @@ fn layout() -> Layout {
         ],
         record_types: None,
         note: None,
+        origin: None,
     }
 }
 
