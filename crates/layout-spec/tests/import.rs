@@ -515,6 +515,7 @@ fn issue13_official_workbook_imports_every_item() {
         "項目定義書（住登外者宛名番号管理）住登外者宛名基本情報"
     );
     // (item id, key, data type, domain, length, required, primary key, code table, repeat)
+    #[allow(clippy::type_complexity)]
     let expected: &[(&str, &str, &str, &str, u32, &str, bool, Option<&str>, u32)] = &[
         (
             "03100001",
