@@ -55,6 +55,18 @@ pub const BUNDLED: &[(&str, &str)] = &[
         "codes/jumin_jotai.csv",
         include_str!("../../../specs/codes/jumin_jotai.csv"),
     ),
+    (
+        "layouts/standard/031-01.toml",
+        include_str!("../../../specs/layouts/standard/031-01.toml"),
+    ),
+    (
+        "codes/std-031-001.csv",
+        include_str!("../../../specs/codes/std-031-001.csv"),
+    ),
+    (
+        "codes/std-031-002.csv",
+        include_str!("../../../specs/codes/std-031-002.csv"),
+    ),
 ];
 
 /// How the files of bundled specs are named in positions (`bundled:specs/…`).

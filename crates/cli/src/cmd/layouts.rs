@@ -495,13 +495,38 @@ fn layout_json(l: &Layout) -> serde_json::Value {
         "version": l.version,
         "source": l.source,
         "encoding": l.encoding,
-        "format": l.format,
+        "format": format_json(&l.format),
         "origin": l.origin,
         "official_unchanged": ikou_layout_spec::official_unchanged(l),
         "record_types": l.record_types,
         "note": l.note,
         "items": items,
     })
+}
+
+fn format_json(f: &PhysicalFormat) -> serde_json::Value {
+    match f {
+        PhysicalFormat::Fixed {
+            record_length,
+            terminator,
+        } => serde_json::json!({
+            "kind": "fixed",
+            "record_length": record_length,
+            "terminator": terminator.as_str(),
+        }),
+        PhysicalFormat::Delimited {
+            delimiter,
+            quote,
+            header_rows,
+            terminator,
+        } => serde_json::json!({
+            "kind": "delimited",
+            "delimiter": char::from(*delimiter).to_string(),
+            "quote": quote.map(|q| char::from(q).to_string()),
+            "header_rows": header_rows,
+            "terminator": terminator.as_str(),
+        }),
+    }
 }
 
 fn format_text(f: &PhysicalFormat) -> String {

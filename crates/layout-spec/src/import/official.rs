@@ -490,6 +490,34 @@ struct Tables {
     order: Vec<(String, u64)>,
 }
 
+/// 業務名 of a code sheet's title block: the cell below (or right of) a `業務名` title above
+/// the header.
+fn gyomu_name(sheet: &Sheet, header_row: u32) -> Option<String> {
+    let rows: Vec<&SheetRow> = sheet
+        .rows
+        .iter()
+        .take_while(|r| r.number < header_row)
+        .collect();
+    for (i, r) in rows.iter().enumerate() {
+        let Some(c) = r.cells.iter().position(|v| f(v) == "業務名") else {
+            continue;
+        };
+        let below = rows
+            .get(i + 1)
+            .filter(|n| n.number == r.number + 1)
+            .map(|n| n.cell(c).trim().to_string())
+            .filter(|v| !v.is_empty() && f(v) != "業務名");
+        let right = r
+            .cells
+            .iter()
+            .skip(c + 1)
+            .map(|v| v.trim().to_string())
+            .find(|v| !v.is_empty() && f(v) != "業務名");
+        return below.or(right);
+    }
+    None
+}
+
 fn read_code_sheet(
     sheet: &Sheet,
     h: &CodeHeader,
@@ -606,6 +634,7 @@ pub fn import_official(bytes: &[u8], file_name: &str) -> Result<OfficialBook, Im
     let mut notes = Vec::new();
     let mut legend_sheets = Vec::new();
     let mut item_sheets = Vec::new();
+    let mut gyomu = String::new();
     let mut tables = Tables {
         by_ref: BTreeMap::new(),
         order: Vec::new(),
@@ -624,6 +653,9 @@ pub fn import_official(bytes: &[u8], file_name: &str) -> Result<OfficialBook, Im
             item_sheets.push((s, h));
         } else if let Some(h) = find_code_header(s) {
             let linked = s.name.contains("連携") || h.gyomu.is_some() && !s.name.contains("個別");
+            if !linked && gyomu.is_empty() {
+                gyomu = gyomu_name(s, h.row).unwrap_or_default();
+            }
             read_code_sheet(s, &h, linked, &mut tables, &mut warnings);
         } else if !s.rows.is_empty() {
             warnings.push(OfficialWarning {
@@ -1086,7 +1118,7 @@ pub fn import_official(bytes: &[u8], file_name: &str) -> Result<OfficialBook, Im
         let mut layout = Layout {
             id: ids[i].clone(),
             name: grp.name.clone(),
-            gyomu: String::new(),
+            gyomu: gyomu.clone(),
             family: Family::Standard,
             source: format!("{file_name} シート「{}」", grp.sheet),
             version: String::new(),
