@@ -2,6 +2,7 @@
 
 mod convert;
 mod hardening;
+mod issue13;
 mod layouts;
 mod normalize;
 mod reading;
