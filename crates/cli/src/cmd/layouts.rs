@@ -466,6 +466,7 @@ fn layout_json(l: &Layout) -> serde_json::Value {
                 "name": it.name,
                 "key": it.key,
                 "type": it.domain,
+                "domain": it.domain,
                 "data_type": it.official.data_type,
                 "length": it.length,
                 "unit": it.unit,
