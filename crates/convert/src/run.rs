@@ -1099,6 +1099,7 @@ pub fn run(
                 _ => return Err(RunError::Frame("input hash still in use".into())),
             };
         input_infos.push(InputInfo {
+            path_hex: crate::manifest::path_hex(path),
             path: display,
             sha256,
             bytes,

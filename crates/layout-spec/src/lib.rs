@@ -26,9 +26,9 @@ pub mod model;
 pub mod profile;
 pub mod write;
 
-pub use catalog::Catalog;
+pub use catalog::{read_spec_file, Catalog, MAX_SPEC_FILE_BYTES};
 pub use error::{SpecError, SpecErrorKind, SpecErrors, SpecPosition};
 pub use load::{parse_code_table, parse_layout};
 pub use model::*;
 pub use profile::{parse_profile, Profile};
-pub use write::{items_hash, layout_to_toml, official_unchanged};
+pub use write::layout_to_toml;

@@ -35,9 +35,9 @@ const HEADER_FIELDS: &[&str] = &[
     "format",
     "items",
     "record_types",
-    "origin",
+    "official",
 ];
-const ORIGIN_FIELDS: &[&str] = &["workbook", "sheet", "sha256", "group", "items_sha256"];
+const OFFICIAL_FIELDS: &[&str] = &["file", "sheet", "sha256", "items_sha256"];
 const FORMAT_FIELDS: &[&str] = &[
     "kind",
     "record_length",
@@ -64,7 +64,6 @@ const ITEM_FIELDS: &[&str] = &[
     "item_id",
     "data_type",
     "scale",
-    "signed",
     "conditional",
     "condition",
     "primary_key",
@@ -507,6 +506,36 @@ fn build_layout(doc: &DeTable<'_>, ctx: &mut Ctx<'_>, lines: &mut ItemLines) -> 
         }
     }
 
+    let official = match f.table("official", ctx) {
+        Got::Missing => Some(None),
+        Got::Bad => None,
+        Got::Ok(t, span) => {
+            let o = Fields::new(t, span, OFFICIAL_FIELDS, "official.", None, ctx);
+            let file = o.req_str("file", ctx);
+            let sheet = o.str("sheet", ctx);
+            let sha256 = o.req_str("sha256", ctx);
+            let items_sha256 = o.req_str("items_sha256", ctx);
+            (|| {
+                Some(Some(OfficialSource {
+                    file: file?.0,
+                    sheet: str_or_default(sheet)?,
+                    sha256: sha256?.0,
+                    items_sha256: items_sha256?.0,
+                }))
+            })()
+        }
+    };
+    if let (Some(Status::OfficialImport), Some(None)) = (status, &official) {
+        ctx.push(
+            0..0,
+            None,
+            invalid(
+                "status",
+                "`official-import` needs an [official] table (file, sheet, sha256, items_sha256)",
+            ),
+        );
+    }
+
     let record_types = match f.table("record_types", ctx) {
         Got::Missing => Some(None),
         Got::Bad => None,
@@ -522,25 +551,7 @@ fn build_layout(doc: &DeTable<'_>, ctx: &mut Ctx<'_>, lines: &mut ItemLines) -> 
         .map(Some),
     };
 
-    let origin = match f.table("origin", ctx) {
-        Got::Missing => Some(None),
-        Got::Bad => None,
-        Got::Ok(t, span) => build_origin(t, span, ctx).map(Some),
-    };
-    if status == Some(Status::OfficialImport) && matches!(origin, Some(None)) {
-        ctx.push(
-            0..0,
-            None,
-            invalid(
-                "origin",
-                "a layout with status official-import needs an [origin] table (workbook, sheet, sha256, group, items_sha256)",
-            ),
-        );
-        return None;
-    }
-
     Some(Layout {
-        origin: origin?,
         id: id?.0,
         name: name?.0,
         gyomu: str_or_default(gyomu)?,
@@ -557,104 +568,7 @@ fn build_layout(doc: &DeTable<'_>, ctx: &mut Ctx<'_>, lines: &mut ItemLines) -> 
             Got::Missing => None,
             Got::Bad => return None,
         },
-    })
-}
-
-fn build_origin(t: &DeTable<'_>, span: Span, ctx: &mut Ctx<'_>) -> Option<Origin> {
-    let f = Fields::new(t, span, ORIGIN_FIELDS, "origin.", None, ctx);
-    let workbook = f.req_str("workbook", ctx);
-    let sheet = f.req_str("sheet", ctx);
-    let sha256 = f.req_str("sha256", ctx);
-    let group = f.req_str("group", ctx);
-    let items_sha256 = f.req_str("items_sha256", ctx);
-    for (name, v) in [("sha256", &sha256), ("items_sha256", &items_sha256)] {
-        if let Some((h, hspan)) = v {
-            if h.len() != 64 || !h.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')) {
-                ctx.push(
-                    hspan.clone(),
-                    None,
-                    invalid(
-                        &format!("origin.{name}"),
-                        "must be 64 lower-case hex digits",
-                    ),
-                );
-                return None;
-            }
-        }
-    }
-    Some(Origin {
-        workbook: workbook?.0,
-        sheet: sheet?.0,
-        sha256: sha256?.0,
-        group: group?.0,
-        items_sha256: items_sha256?.0,
-    })
-}
-
-fn opt_str(f: &Fields<'_, '_>, name: &str, ctx: &mut Ctx<'_>) -> Option<Option<String>> {
-    match f.str(name, ctx) {
-        Got::Missing => Some(None),
-        Got::Bad => None,
-        Got::Ok(s, _) => Some(Some(s)),
-    }
-}
-
-fn build_official(
-    f: &Fields<'_, '_>,
-    item: Option<&str>,
-    ctx: &mut Ctx<'_>,
-) -> Option<OfficialItem> {
-    let data_type = match f.str("data_type", ctx) {
-        Got::Missing => Some(None),
-        Got::Bad => None,
-        Got::Ok(s, dspan) => match DataType::from_name(&s) {
-            Some(d) => Some(Some(d)),
-            None => {
-                ctx.push(
-                    dspan,
-                    item,
-                    invalid(
-                        "data_type",
-                        format!("`{s}`; expected X, N, 9, 9V, S9, BLOB, YEAR, DATE or TIME"),
-                    ),
-                );
-                None
-            }
-        },
-    };
-    let scale = match f.int("scale", ctx) {
-        Got::Missing => Some(None),
-        Got::Bad => None,
-        Got::Ok(n, sspan) => {
-            if (0..=i64::from(MAX_ITEM_LENGTH)).contains(&n) {
-                Some(Some(n as u32))
-            } else {
-                ctx.push(
-                    sspan,
-                    item,
-                    invalid("scale", format!("{n} is out of range")),
-                );
-                None
-            }
-        }
-    };
-    let item_id = opt_str(f, "item_id", ctx);
-    let condition = opt_str(f, "condition", ctx);
-    let foreign_key = opt_str(f, "foreign_key", ctx);
-    let code_id = opt_str(f, "code_id", ctx);
-    let signed = f.bool("signed", ctx);
-    let conditional = f.bool("conditional", ctx);
-    let primary_key = f.bool("primary_key", ctx);
-    Some(OfficialItem {
-        item_id: item_id?,
-        data_type: data_type?,
-        scale: scale?,
-        signed: signed?,
-        conditional: conditional?,
-        condition: condition?,
-        primary_key: primary_key?,
-        foreign_key: foreign_key?,
-        code_id: code_id?,
+        official: official?,
     })
 }
 
@@ -1143,7 +1057,7 @@ fn build_item(
     };
     let required = f.bool("required", ctx);
     let zero_pad = f.bool("zero_pad", ctx);
-    let official = build_official(&f, item, ctx);
+    let official = build_official_item(&f, span.clone(), item, required, ctx);
     let offset = match f.int("offset", ctx) {
         Got::Missing => Some(if rules.fixed {
             u32::try_from(*next_offset).ok()
@@ -1221,10 +1135,109 @@ fn build_item(
             padding: Padding::Spaces,
             zero_pad: false,
             note: None,
-            official: OfficialItem::default(),
+            official: None,
         }),
         _ => Built::Failed,
     }
+}
+
+/// The official-definition fields of an item (`item_id`, `data_type`, …): `Some(None)` when
+/// the item has none, `None` when one is wrong (reported).
+fn build_official_item(
+    f: &Fields<'_, '_>,
+    span: Span,
+    item: Option<&str>,
+    required: Option<bool>,
+    ctx: &mut Ctx<'_>,
+) -> Option<Option<OfficialItem>> {
+    const OTHERS: [&str; 7] = [
+        "item_id",
+        "scale",
+        "conditional",
+        "condition",
+        "primary_key",
+        "foreign_key",
+        "code_id",
+    ];
+    let data_type = match f.str("data_type", ctx) {
+        Got::Missing => {
+            if let Some(k) = OTHERS.iter().find(|k| f.raw(k).is_some()) {
+                ctx.push(
+                    span,
+                    item,
+                    invalid(k, "an official-definition field needs `data_type` too"),
+                );
+                return None;
+            }
+            return Some(None);
+        }
+        Got::Bad => return None,
+        Got::Ok(s, dspan) => match DataType::parse(&s) {
+            Some(d) => d,
+            None => {
+                ctx.push(
+                    dspan,
+                    item,
+                    invalid(
+                        "data_type",
+                        format!("`{s}`; expected X, N, 9, 9V, S9, BLOB, YEAR, DATE or TIME"),
+                    ),
+                );
+                return None;
+            }
+        },
+    };
+    let opt = |g: Got<String>| match g {
+        Got::Ok(s, _) => Some(Some(s)),
+        Got::Missing => Some(None),
+        Got::Bad => None,
+    };
+    let item_id = str_or_default(f.str("item_id", ctx));
+    let condition = opt(f.str("condition", ctx));
+    let foreign_key = opt(f.str("foreign_key", ctx));
+    let code_id = opt(f.str("code_id", ctx));
+    let conditional = f.bool("conditional", ctx);
+    let primary_key = f.bool("primary_key", ctx);
+    let scale = match f.int("scale", ctx) {
+        Got::Missing => Some(None),
+        Got::Bad => None,
+        Got::Ok(n, sspan) => {
+            if data_type != DataType::Decimal {
+                ctx.push(sspan, item, invalid("scale", "only a 9V item has a scale"));
+                None
+            } else if (0..=i64::from(MAX_ITEM_LENGTH)).contains(&n) {
+                Some(Some(n as u32))
+            } else {
+                ctx.push(
+                    sspan,
+                    item,
+                    invalid("scale", format!("{n} is out of range")),
+                );
+                None
+            }
+        }
+    };
+    if conditional == Some(true) && required == Some(true) {
+        ctx.push(
+            span,
+            item,
+            invalid(
+                "conditional",
+                "an item is either required or conditional, not both",
+            ),
+        );
+        return None;
+    }
+    Some(Some(OfficialItem {
+        item_id: item_id?,
+        data_type,
+        scale: scale?,
+        conditional: conditional?,
+        condition: condition?,
+        primary_key: primary_key?,
+        foreign_key: foreign_key?,
+        code_id: code_id?,
+    }))
 }
 
 fn parse_date_form(s: &str) -> Option<DateForm> {

@@ -45,9 +45,9 @@ pub enum Status {
     UnverifiedTranscription,
     /// Made up by the ikou developers (sample data, tests).
     Synthetic,
-    /// Generated unedited from an official item-definition workbook (項目定義書 /
-    /// 基本データリスト) by `ikou layouts import`; [`Layout::origin`] names the workbook, sheet
-    /// and SHA-256, and the item-table hash recorded there tells a hand edit.
+    /// Generated unedited by `ikou layouts import` from an official item-definition workbook
+    /// (項目定義書 / 基本データリスト); the workbook and a hash of the item table are in
+    /// [`Layout::official`]. A hand edit makes it a transcription again.
     OfficialImport,
 }
 
@@ -240,45 +240,63 @@ pub struct Item {
     pub zero_pad: bool,
     /// 備考.
     pub note: Option<String>,
-    /// What the official item definition says beyond the above (item id, data type, keys,
-    /// output condition); all empty for layouts that are not from an official form.
-    pub official: OfficialItem,
+    /// What the official item definition says beyond the fields above (items imported from
+    /// an official workbook, or written by hand in the same terms).
+    pub official: Option<OfficialItem>,
 }
 
-/// データ型 of the official item-definition form (凡例）データ型).
+impl Item {
+    /// 必須 / 条件付き必須 / 任意.
+    pub fn requirement(&self) -> Requirement {
+        if self.required {
+            Requirement::Required
+        } else if self.official.as_ref().is_some_and(|o| o.conditional) {
+            Requirement::Conditional
+        } else {
+            Requirement::Optional
+        }
+    }
+
+    /// The number of bytes the item takes in a fixed-length record (length × repeat).
+    pub fn byte_span(&self) -> u64 {
+        u64::from(self.length) * u64::from(self.repeat.max(1))
+    }
+}
+
+/// データ型 of the official item definitions (凡例 データ型).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum DataType {
-    /// `X`: 半角文字列.
+    /// X: 半角文字列.
     #[serde(rename = "X")]
     X,
-    /// `Ｎ`: 全角文字列.
+    /// Ｎ: 全角文字列.
     #[serde(rename = "N")]
     N,
-    /// `9`: 整数.
+    /// 9: 整数.
     #[serde(rename = "9")]
     Integer,
-    /// `9V`: 小数点付き実数 (桁数 `n,m`).
+    /// 9V: 小数点付き実数 (桁数 `n,m`).
     #[serde(rename = "9V")]
     Decimal,
-    /// `S9`: 符号付き整数 (`-` when negative).
+    /// S9: 符号付き整数 (`-` when negative).
     #[serde(rename = "S9")]
     Signed,
-    /// `BLOB`: 画像.
+    /// BLOB: 画像.
     #[serde(rename = "BLOB")]
     Blob,
-    /// `YEAR`: `YYYY` (0000 / 9999 for open period ends).
+    /// YEAR: `YYYY` (0000 / 9999 for open ends).
     #[serde(rename = "YEAR")]
     Year,
-    /// `DATE`: `YYYY-MM-DD` (0000-01-01 / 9999-12-31 for open period ends).
+    /// DATE: `YYYY-MM-DD` (0000-01-01 / 9999-12-31 for open ends).
     #[serde(rename = "DATE")]
     Date,
-    /// `TIME`: `HH:MM[:SS]`.
+    /// TIME: `HH:MM[:SS]`.
     #[serde(rename = "TIME")]
     Time,
 }
 
 impl DataType {
-    /// Every data type, in the legend's order.
+    /// Every data type.
     pub const ALL: [DataType; 9] = [
         DataType::X,
         DataType::N,
@@ -291,8 +309,7 @@ impl DataType {
         DataType::Time,
     ];
 
-    /// The type as written in spec files (`X`, `N`, `9`, `9V`, `S9`, `BLOB`, `YEAR`, `DATE`,
-    /// `TIME`; the form writes `Ｎ` full-width).
+    /// The name as the workbooks and spec files write it (`X`, `N`, `9V`, `DATE`, …).
     pub fn as_str(self) -> &'static str {
         match self {
             DataType::X => "X",
@@ -307,9 +324,19 @@ impl DataType {
         }
     }
 
-    /// Parses the spec-file form (exactly as [`DataType::as_str`] writes it).
-    pub fn from_name(s: &str) -> Option<DataType> {
-        DataType::ALL.into_iter().find(|d| d.as_str() == s)
+    /// Parses a data type; full-width letters and digits (Ｎ, ９Ｖ) and lower case are
+    /// accepted.
+    pub fn parse(text: &str) -> Option<DataType> {
+        let t: String = text
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .map(|c| match c {
+                '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
+                c => c,
+            })
+            .collect::<String>()
+            .to_ascii_uppercase();
+        DataType::ALL.into_iter().find(|d| d.as_str() == t)
     }
 }
 
@@ -319,13 +346,13 @@ impl fmt::Display for DataType {
     }
 }
 
-/// データ出力条件 of the official form: 必須 / 条件付き必須 / 任意.
+/// データ出力条件: whether a value must be output.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Requirement {
     /// 必須.
     Required,
-    /// 条件付き必須 (the condition is [`OfficialItem::condition`]).
+    /// 条件付き必須: required when the item's condition holds.
     Conditional,
     /// 任意.
     Optional,
@@ -342,48 +369,46 @@ impl Requirement {
     }
 }
 
-/// The parts of an item that the official item-definition form gives and the older spec
-/// format has no place for. Every field is empty (the default) for other layouts.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+/// The official item definition's own terms for an item (基本データリスト columns that the
+/// rest of [`Item`] does not hold).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OfficialItem {
     /// データ項目ID: 3-digit 業務コード + 5-digit 項目コード (`03100001`).
-    pub item_id: Option<String>,
-    /// データ型 as the form states it.
-    pub data_type: Option<DataType>,
-    /// 9V: digits after the decimal point (桁数 `n,m` → m; [`Item::length`] is n + m).
+    pub item_id: String,
+    /// データ型.
+    pub data_type: DataType,
+    /// 9V: digits after the decimal point (the `m` of 桁数 `n,m`).
     pub scale: Option<u32>,
-    /// S9: a leading `-` is allowed.
-    pub signed: bool,
-    /// 条件付き必須: the item is conditional; the condition text (from 項目説明 after ※※).
+    /// 条件付き必須 (then [`Item::required`] is false).
     pub conditional: bool,
-    /// The condition of a 条件付き必須 item.
+    /// The condition of a 条件付き必須 item (項目説明 after ※※).
     pub condition: Option<String>,
-    /// グループ 主キー: part of the group's primary key.
+    /// グループ 主キー.
     pub primary_key: bool,
-    /// グループ 外部キー: the id of the layout (group) whose primary key has this item.
+    /// グループ 外部キー: the id of the layout (group) whose primary key this item refers to.
     pub foreign_key: Option<String>,
-    /// コード as written in the form (`1`, `002`, `999`, `住民記録_001`); `999` is a
-    /// municipality's own code list and has no bundled table.
+    /// The コード column as written (`1`, `999`, `住民記録001`).
     pub code_id: Option<String>,
 }
 
-impl Item {
-    /// The output condition: [`Item::required`] is 必須, [`OfficialItem::conditional`] is
-    /// 条件付き必須, anything else optional.
-    pub fn requirement(&self) -> Requirement {
-        if self.required {
-            Requirement::Required
-        } else if self.official.conditional {
-            Requirement::Conditional
-        } else {
-            Requirement::Optional
-        }
+impl OfficialItem {
+    /// S9: the value may carry a `-`.
+    pub fn signed(&self) -> bool {
+        self.data_type == DataType::Signed
     }
+}
 
-    /// The number of bytes the item takes in a fixed-length record (length × repeat).
-    pub fn byte_span(&self) -> u64 {
-        u64::from(self.length) * u64::from(self.repeat.max(1))
-    }
+/// Where an `official-import` layout came from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OfficialSource {
+    /// The workbook's file name.
+    pub file: String,
+    /// The sheet the items were read from.
+    pub sheet: String,
+    /// SHA-256 of the workbook (hex).
+    pub sha256: String,
+    /// SHA-256 (hex) of the item table as imported (see [`crate::write::items_digest`]).
+    pub items_sha256: String,
 }
 
 /// Line terminators of a record file.
@@ -515,27 +540,19 @@ pub struct Layout {
     pub record_types: Option<RecordTypes>,
     /// Free-form notes.
     pub note: Option<String>,
-    /// For [`Status::OfficialImport`]: where the layout was imported from.
-    pub origin: Option<Origin>,
-}
-
-/// The official workbook a layout was imported from, and a hash of what was imported.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Origin {
-    /// The workbook's file name (no directory).
-    pub workbook: String,
-    /// The sheet the group's items are on.
-    pub sheet: String,
-    /// SHA-256 of the workbook's bytes (lower-case hex).
-    pub sha256: String,
-    /// The グループ 名称 as the form writes it.
-    pub group: String,
-    /// SHA-256 of the item table as imported ([`crate::write::items_hash`]); a layout whose
-    /// items no longer hash to this was edited by hand.
-    pub items_sha256: String,
+    /// The official workbook the layout was imported from (status `official-import`).
+    pub official: Option<OfficialSource>,
 }
 
 impl Layout {
+    /// For a layout with an [`OfficialSource`]: whether its item table is still the one
+    /// imported (false after a hand edit). `None` for other layouts.
+    pub fn official_unedited(&self) -> Option<bool> {
+        self.official
+            .as_ref()
+            .map(|o| o.items_sha256 == crate::write::items_digest(self))
+    }
+
     /// Finds a data item by its key.
     pub fn item(&self, key: &str) -> Option<&Item> {
         self.items.iter().find(|i| i.key == key)

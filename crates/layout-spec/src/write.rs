@@ -37,14 +37,6 @@ pub fn layout_to_toml(layout: &Layout) -> String {
     if let Some(note) = &layout.note {
         kv(&mut s, "note", &quote(note));
     }
-    if let Some(o) = &layout.origin {
-        s.push_str("\n[origin]\n");
-        kv(&mut s, "workbook", &quote(&o.workbook));
-        kv(&mut s, "sheet", &quote(&o.sheet));
-        kv(&mut s, "sha256", &quote(&o.sha256));
-        kv(&mut s, "group", &quote(&o.group));
-        kv(&mut s, "items_sha256", &quote(&o.items_sha256));
-    }
     s.push_str("\n[format]\n");
     let default_unit = match layout.format {
         PhysicalFormat::Fixed {
@@ -76,6 +68,13 @@ pub fn layout_to_toml(layout: &Layout) -> String {
         }
     };
     let fixed = matches!(layout.format, PhysicalFormat::Fixed { .. });
+    if let Some(o) = &layout.official {
+        s.push_str("\n[official]\n");
+        kv(&mut s, "file", &quote(&o.file));
+        kv(&mut s, "sheet", &quote(&o.sheet));
+        kv(&mut s, "sha256", &quote(&o.sha256));
+        kv(&mut s, "items_sha256", &quote(&o.items_sha256));
+    }
     write_items(&mut s, "items", &layout.items, default_unit, fixed);
     if let Some(rt) = &layout.record_types {
         s.push_str("\n[record_types]\n");
@@ -158,72 +157,54 @@ fn write_items(s: &mut String, table: &str, items: &[Item], default_unit: Length
         if let Some(n) = &it.note {
             kv(s, "note", &quote(n));
         }
-        write_official(s, &it.official);
+        if let Some(o) = &it.official {
+            kv(s, "item_id", &quote(&o.item_id));
+            kv(s, "data_type", &quote(o.data_type.as_str()));
+            if let Some(m) = o.scale {
+                kv(s, "scale", &m.to_string());
+            }
+            if o.conditional {
+                kv(s, "conditional", "true");
+            }
+            if let Some(c) = &o.condition {
+                kv(s, "condition", &quote(c));
+            }
+            if o.primary_key {
+                kv(s, "primary_key", "true");
+            }
+            if let Some(f) = &o.foreign_key {
+                kv(s, "foreign_key", &quote(f));
+            }
+            if let Some(c) = &o.code_id {
+                kv(s, "code_id", &quote(c));
+            }
+        }
     }
 }
 
-fn write_official(s: &mut String, o: &OfficialItem) {
-    if let Some(v) = &o.item_id {
-        kv(s, "item_id", &quote(v));
-    }
-    if let Some(d) = o.data_type {
-        kv(s, "data_type", &quote(d.as_str()));
-    }
-    if let Some(v) = o.scale {
-        kv(s, "scale", &v.to_string());
-    }
-    if o.signed {
-        kv(s, "signed", "true");
-    }
-    if o.conditional {
-        kv(s, "conditional", "true");
-    }
-    if let Some(v) = &o.condition {
-        kv(s, "condition", &quote(v));
-    }
-    if o.primary_key {
-        kv(s, "primary_key", "true");
-    }
-    if let Some(v) = &o.foreign_key {
-        kv(s, "foreign_key", &quote(v));
-    }
-    if let Some(v) = &o.code_id {
-        kv(s, "code_id", &quote(v));
-    }
-}
-
-/// SHA-256 (lower-case hex) of a layout's item table as [`layout_to_toml`] writes it: what
-/// an official import records in [`Origin::items_sha256`], so that a hand edit of any item
-/// shows (`ikou layouts check`).
-pub fn items_hash(layout: &Layout) -> String {
+/// SHA-256 (lower-case hex) of a layout's data-item table as [`layout_to_toml`] writes it.
+///
+/// An `official-import` layout records this digest when it is imported; any later change to
+/// an item (a name, a length, a type, a note…) changes it, which is how `ikou layouts
+/// check` tells an unedited import from a hand transcription.
+pub fn items_digest(layout: &Layout) -> String {
     use sha2::{Digest, Sha256};
-    let default_unit = match layout.format {
-        PhysicalFormat::Fixed { .. } => LengthUnit::Bytes,
-        PhysicalFormat::Delimited { .. } => LengthUnit::Chars,
+    let (default_unit, fixed) = match layout.format {
+        PhysicalFormat::Fixed { .. } => (LengthUnit::Bytes, true),
+        PhysicalFormat::Delimited { .. } => (LengthUnit::Chars, false),
     };
-    let fixed = matches!(layout.format, PhysicalFormat::Fixed { .. });
     let mut s = String::new();
     write_items(&mut s, "items", &layout.items, default_unit, fixed);
-    let digest = Sha256::digest(s.as_bytes());
-    let mut out = String::with_capacity(64);
-    for b in digest.iter() {
+    hex(&Sha256::digest(s.as_bytes()))
+}
+
+/// Lower-case hex of bytes.
+pub(crate) fn hex(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
         let _ = write!(out, "{b:02x}");
     }
     out
-}
-
-/// Whether a layout with [`Status::OfficialImport`] still has the items it was imported
-/// with; `None` for other layouts.
-pub fn official_unchanged(layout: &Layout) -> Option<bool> {
-    if layout.status != Status::OfficialImport {
-        return None;
-    }
-    Some(
-        layout
-            .origin
-            .as_ref()
-            .is_some_and(|o| o.items_sha256 == items_hash(layout)),
-    )
 }
 
 /// Quotes `s` as a TOML basic string, escaping what TOML requires.

@@ -3,8 +3,8 @@
 use crate::exit::{CliError, CliResult, OK, USAGE};
 use crate::output::{print, print_json};
 use clap::{Subcommand, ValueEnum};
-use ikou_layout_spec::import::{self, ImportError, ImportFormat, ImportOptions};
-use ikou_layout_spec::{Catalog, Layout, LengthUnit, PhysicalFormat};
+use ikou_layout_spec::import::{self, official, ImportError, ImportFormat, ImportOptions};
+use ikou_layout_spec::{Catalog, Layout, LengthUnit, PhysicalFormat, Status};
 use std::fmt::Write as _;
 use std::io::{Read as _, Write as _};
 use std::path::{Path, PathBuf};
@@ -42,10 +42,13 @@ pub enum LayoutsCommand {
     /// Import an item-definition list (項目定義書) from an Excel workbook (.xlsx) or a CSV
     /// file as a layout file marked `unverified-transcription`, for review.
     ///
-    /// A workbook in the official form of the デジタル庁 (項目定義書 / 基本データリスト: a
-    /// データ項目（ローマ字） column, グループ, データ型 X/Ｎ/9/9V/S9/BLOB/YEAR/DATE/TIME, code
-    /// sheets) is read completely: one layout per グループ with status `official-import`, and
-    /// its code tables, written into the directory --out; every row not read is reported.
+    /// A workbook in the official デジタル庁 form (項目定義書 / 基本データリスト: データ項目ID,
+    /// データ項目（ローマ字）, グループ, データ型 …) is read completely instead: one layout per
+    /// グループ with status `official-import`, and the code lists of コード一覧（個別）/（連携）
+    /// as code tables, all written into the --out directory; the report lists every file
+    /// written and every row not read (sheet, row, reason). (With --sheet, the generic
+    /// importer reads that one sheet instead.) --id standard/NAME names the layout (NAME-1,
+    /// NAME-2, … for several groups).
     ///
     /// The header row is found by its column titles (項目名/項目名称, データ型/型,
     /// 桁数/バイト数/長さ, 必須, 繰返し, 備考/コード, 項目番号/No) in the first 30 rows;
@@ -53,16 +56,16 @@ pub enum LayoutsCommand {
     /// row number (on stderr and in the file's header comment), never dropped silently.
     #[command(after_help = "Examples:\n  \
         ikou layouts import 中間標準レイアウト_住基.xlsx --sheet 住民 --id chukan/v27-juki --out v27-juki.toml\n  \
+        ikou layouts import 項目定義書.xlsx --out specs-dir/ --json\n  \
         ikou layouts import vendor-items.csv --format fixed --id legacy/vendor-juki --out vendor-juki.toml\n  \
-        ikou layouts check v27-juki.toml\n  \
-        ikou layouts import atenabango-kanri_item-definition.xlsx --out specs/official/")]
+        ikou layouts check v27-juki.toml")]
     Import {
         /// The workbook (.xlsx) or CSV item list (UTF-8 or CP932).
         file: PathBuf,
         /// The sheet to read (default: the first sheet with a header row).
         #[arg(long)]
         sheet: Option<String>,
-        /// Write the layout here instead of to stdout (official workbooks: a directory).
+        /// Write the layout here instead of to stdout.
         #[arg(long)]
         out: Option<PathBuf>,
         /// Overwrite --out if it exists.
@@ -172,6 +175,21 @@ fn import_file(
             meta.len()
         )));
     }
+    let mut bytes = Vec::new();
+    std::fs::File::open(file)
+        .and_then(|f| f.take(MAX_IMPORT_BYTES + 1).read_to_end(&mut bytes))
+        .map_err(|e| CliError::io(format!("{shown}: {e}")))?;
+    if bytes.starts_with(b"PK\x03\x04") && sheet.is_none() {
+        let sheets = import::read_xlsx(&bytes, None).map_err(import_error)?;
+        if official::is_official_form(&sheets) {
+            return import_official_book(file, &bytes, out, force, json, opts);
+        }
+    }
+    if json {
+        return Err(CliError::usage(format!(
+            "{shown}: --json applies to workbooks in the official form only"
+        )));
+    }
     if let Some(out) = out {
         if out.exists() && !force {
             return Err(CliError::usage(format!(
@@ -180,26 +198,11 @@ fn import_file(
             )));
         }
     }
-    let mut bytes = Vec::new();
-    std::fs::File::open(file)
-        .and_then(|f| f.take(MAX_IMPORT_BYTES + 1).read_to_end(&mut bytes))
-        .map_err(|e| CliError::io(format!("{shown}: {e}")))?;
     let ext = file
         .extension()
         .map(|e| e.to_string_lossy().to_lowercase())
         .unwrap_or_default();
     let is_xlsx = matches!(ext.as_str(), "xlsx" | "xlsm") || bytes.starts_with(b"PK\x03\x04");
-    if is_xlsx
-        && sheet.is_none()
-        && import::official::is_official_form(&bytes).map_err(import_error)?
-    {
-        let Some(out) = out else {
-            return Err(CliError::usage(format!(
-                "{shown} is an official item-definition workbook (one layout per グループ): give --out DIR"
-            )));
-        };
-        return import_official(file, &bytes, out, force, json);
-    }
     let imported = if is_xlsx {
         import::import_xlsx(&bytes, sheet, opts).map_err(import_error)?
     } else {
@@ -238,159 +241,163 @@ fn import_file(
     Ok(OK)
 }
 
-fn import_official(file: &Path, bytes: &[u8], out: &Path, force: bool, json: bool) -> CliResult {
-    use import::official::import_official;
+/// Imports a workbook in the official form into `out` (a directory): one layout file per
+/// グループ and one code table per code list; reports every file written and every row not
+/// read.
+fn import_official_book(
+    file: &Path,
+    bytes: &[u8],
+    out: Option<&Path>,
+    force: bool,
+    json: bool,
+    opts: &ImportOptions,
+) -> CliResult {
     let shown = file.display();
-    let name = file
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let book = import_official(bytes, &name).map_err(import_error)?;
-    if out.exists() && !out.is_dir() {
+    let Some(out) = out else {
         return Err(CliError::usage(format!(
-            "{}: --out must be a directory for an official workbook",
-            out.display()
+            "{shown} is an official item-definition workbook: it gives several files (one layout per グループ and the code tables); name a directory with --out DIR"
         )));
-    }
-    std::fs::create_dir_all(out).map_err(|e| CliError::io(format!("{}: {e}", out.display())))?;
-    let mut plan: Vec<(PathBuf, String)> = Vec::new();
+    };
+    let prefix = opts.id.starts_with("standard/").then_some(opts.id.as_str());
+    let book = official::import_official(bytes, &opts.source, prefix).map_err(import_error)?;
+    let mut files: Vec<(PathBuf, String, serde_json::Value)> = Vec::new();
     for l in &book.layouts {
-        let stem = l.id.rsplit('/').next().unwrap_or(&l.id);
-        plan.push((out.join(format!("{stem}.toml")), official_toml(l, &name)));
+        files.push((
+            out.join(official::OfficialBook::layout_file_name(l)),
+            book.layout_toml(l),
+            serde_json::json!({
+                "kind": "layout",
+                "id": l.id,
+                "name": l.name,
+                "status": l.status,
+                "items": l.items.len(),
+            }),
+        ));
     }
     for t in &book.code_tables {
-        plan.push((out.join(format!("{}.csv", t.name)), code_table_csv(t)));
+        files.push((
+            out.join(format!("{}.csv", t.table.name)),
+            official::code_table_csv(&t.table),
+            serde_json::json!({
+                "kind": "code_table",
+                "name": t.table.name,
+                "code_id": t.code_id,
+                "title": t.title,
+                "sheet": t.sheet,
+                "values": t.table.entries.len(),
+            }),
+        ));
     }
     if !force {
-        if let Some((p, _)) = plan.iter().find(|(p, _)| p.exists()) {
+        if let Some((p, _, _)) = files.iter().find(|(p, _, _)| p.exists()) {
             return Err(CliError::usage(format!(
                 "{} exists; use --force to overwrite it",
                 p.display()
             )));
         }
     }
-    for (p, text) in &plan {
+    std::fs::create_dir_all(out).map_err(|e| CliError::io(format!("{}: {e}", out.display())))?;
+    for (p, text, _) in &files {
         write_new(p, text).map_err(|e| CliError::io(format!("{}: {e}", p.display())))?;
     }
-    let mut err = std::io::stderr().lock();
-    for w in &book.warnings {
-        let _ = writeln!(err, "warning: {shown}: {w}");
-    }
-    for n in &book.notes {
-        let _ = writeln!(err, "note: {shown}: {n}");
-    }
-    drop(err);
     if json {
-        let layouts: Vec<_> = book
-            .layouts
+        let written: Vec<_> = files
             .iter()
-            .zip(&plan)
-            .map(|(l, (p, _))| {
-                serde_json::json!({
-                    "id": l.id, "name": l.name, "file": p.display().to_string(),
-                    "items": l.items.len(), "status": l.status,
-                })
+            .map(|(p, _, v)| {
+                let mut v = v.clone();
+                v["path"] = serde_json::Value::String(p.display().to_string());
+                v
             })
             .collect();
-        let tables: Vec<_> = book
-            .code_tables
-            .iter()
-            .zip(plan.iter().skip(book.layouts.len()))
-            .map(|(t, (p, _))| {
-                serde_json::json!({
-                    "name": t.name, "file": p.display().to_string(), "codes": t.entries.len(),
-                })
-            })
-            .collect();
-        let warnings: Vec<_> = book
-            .warnings
-            .iter()
-            .map(|w| serde_json::json!({"sheet": w.sheet, "row": w.row, "message": w.message}))
-            .collect();
-        print_json(&serde_json::json!({
-            "workbook": name,
+        let report = serde_json::json!({
+            "workbook": book.file,
             "sha256": book.sha256,
-            "layouts": layouts,
-            "code_tables": tables,
-            "legend_sheets": book.legend_sheets,
-            "warnings": warnings,
-            "notes": book.notes,
-        }))?;
+            "sheets": book.sheets.iter().map(|(n, r)| serde_json::json!({"name": n, "role": r.as_str()})).collect::<Vec<_>>(),
+            "written": written,
+            "refined": book.refinements.iter().map(|r| serde_json::json!({
+                "layout": r.layout, "key": r.key, "data_type": r.data_type.as_str(),
+                "domain": r.domain.as_str(), "because": r.because,
+            })).collect::<Vec<_>>(),
+            "not_read": book.warnings.iter().map(|w| serde_json::json!({
+                "sheet": w.sheet, "row": w.row, "reason": w.message,
+            })).collect::<Vec<_>>(),
+        });
+        print_json(&report)?;
         return Ok(OK);
     }
     let mut s = String::new();
-    for (l, (p, _)) in book.layouts.iter().zip(&plan) {
+    let _ = writeln!(
+        s,
+        "official workbook {} (sha256 {})",
+        crate::output::terminal_safe(&shown.to_string()),
+        book.sha256
+    );
+    for (n, r) in &book.sheets {
+        let _ = writeln!(s, "  sheet 「{n}」: {}", r.as_str());
+    }
+    for (p, _, v) in &files {
+        let what = if v["kind"] == "layout" {
+            format!(
+                "layout {} 「{}」, {} item(s), {}",
+                v["id"].as_str().unwrap_or_default(),
+                v["name"].as_str().unwrap_or_default(),
+                v["items"],
+                v["status"].as_str().unwrap_or_default()
+            )
+        } else {
+            format!(
+                "code table {} (コード {} {}), {} value(s)",
+                v["name"].as_str().unwrap_or_default(),
+                v["code_id"].as_str().unwrap_or_default(),
+                v["title"].as_str().unwrap_or_default(),
+                v["values"]
+            )
+        };
         let _ = writeln!(
             s,
-            "wrote {} ({}: 「{}」, {} item(s), official-import)",
-            p.display(),
-            l.id,
-            l.name,
-            l.items.len()
+            "wrote {}: {}",
+            crate::output::terminal_safe(&p.display().to_string()),
+            visible(&what)
         );
     }
-    for (t, (p, _)) in book
-        .code_tables
-        .iter()
-        .zip(plan.iter().skip(book.layouts.len()))
-    {
+    for r in &book.refinements {
         let _ = writeln!(
             s,
-            "wrote {} (code table, {} code(s))",
-            p.display(),
-            t.entries.len()
+            "refined {} {}: データ型 {} → {} (the name says 「{}」)",
+            r.layout, r.key, r.data_type, r.domain, r.because
         );
+    }
+    for w in &book.warnings {
+        let _ = writeln!(s, "not read: {}", visible(&w.to_string()));
     }
     let _ = writeln!(
         s,
-        "{} layout(s), {} code table(s) from {shown} (sha256 {}); legend sheet(s) not imported: {}; {} row(s) not read or to review",
+        "{} layout(s), {} code table(s), {} row(s) not read or to review",
         book.layouts.len(),
         book.code_tables.len(),
-        book.sha256,
-        book.legend_sheets.len(),
         book.warnings.len()
     );
     print(&s)?;
     Ok(OK)
 }
 
-fn official_toml(layout: &Layout, workbook: &str) -> String {
-    let mut s = format!(
-        "# Imported unedited by `ikou layouts import` from {}.\n\
-         # Status official-import: editing any item by hand makes this a transcription again\n\
-         # (set status = \"unverified-transcription\"); `ikou layouts check` tells.\n\n",
-        workbook.replace(['\n', '\r'], " ")
-    );
-    s.push_str(&ikou_layout_spec::layout_to_toml(layout));
-    s
-}
-
-fn code_table_csv(t: &ikou_layout_spec::CodeTable) -> String {
-    let mut s = String::from("code,label\n");
-    let field = |v: &str| {
-        if v.contains([',', '"', '\n', '\r']) {
-            format!("\"{}\"", v.replace('"', "\"\""))
+/// Cell text as it can be printed: control characters (other than tab) as `\u{XX}`.
+fn visible(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if c.is_control() && c != '\t' {
+            let _ = write!(out, "\\u{{{:02X}}}", c as u32);
         } else {
-            v.to_string()
+            out.push(c);
         }
-    };
-    for (c, l) in &t.entries {
-        let _ = writeln!(s, "{},{}", field(c), field(l));
     }
-    s
+    out
 }
 
 /// Writes `text` to a temporary file beside `path` and renames it into place, so an
 /// interrupted import leaves no half-written layout.
 fn write_new(path: &Path, text: &str) -> std::io::Result<()> {
-    let mut tmp = path.as_os_str().to_owned();
-    tmp.push(".tmp");
-    let tmp = PathBuf::from(tmp);
-    let result = std::fs::write(&tmp, text).and_then(|()| std::fs::rename(&tmp, path));
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result
+    ikou_convert::output::write_file_atomically(path, |w| w.write_all(text.as_bytes()))
 }
 
 pub(crate) fn bundled() -> Result<Catalog, CliError> {
@@ -454,35 +461,33 @@ fn load_one(id: &str) -> Result<Layout, CliError> {
     })
 }
 
-/// The whole model of a layout as JSON (one object per item with every field).
+/// The whole model of a layout as JSON (what `show --json` prints).
 fn layout_json(l: &Layout) -> serde_json::Value {
     let items: Vec<_> = l
         .items
         .iter()
         .map(|it| {
+            let o = it.official.as_ref();
             serde_json::json!({
                 "number": it.number,
-                "item_id": it.official.item_id,
+                "item_id": o.map(|o| o.item_id.as_str()),
                 "name": it.name,
                 "key": it.key,
-                "type": it.domain,
+                "type": o.map_or(it.domain.as_str(), |o| o.data_type.as_str()),
                 "domain": it.domain,
-                "data_type": it.official.data_type,
                 "length": it.length,
                 "unit": it.unit,
-                "scale": it.official.scale,
-                "signed": it.official.signed,
-                "required": it.requirement(),
-                "condition": it.official.condition,
-                "primary_key": it.official.primary_key,
-                "foreign_key": it.official.foreign_key,
+                "scale": o.and_then(|o| o.scale),
+                "signed": o.is_some_and(|o| o.signed()),
+                "required": it.requirement().as_str(),
+                "condition": o.and_then(|o| o.condition.as_deref()),
+                "primary_key": o.is_some_and(|o| o.primary_key),
+                "foreign_key": o.and_then(|o| o.foreign_key.as_deref()),
                 "code_table": it.code_table,
-                "code_id": it.official.code_id,
+                "code_id": o.and_then(|o| o.code_id.as_deref()),
                 "repeat": it.repeat,
                 "offset": it.offset,
                 "date_form": it.date_form,
-                "padding": it.padding,
-                "zero_pad": it.zero_pad,
                 "note": it.note,
             })
         })
@@ -495,13 +500,17 @@ fn layout_json(l: &Layout) -> serde_json::Value {
         "status": l.status,
         "version": l.version,
         "source": l.source,
+        "official": l.official.as_ref().map(|o| serde_json::json!({
+            "file": o.file,
+            "sheet": o.sheet,
+            "sha256": o.sha256,
+            "items_sha256": o.items_sha256,
+            "unedited": l.official_unedited(),
+        })),
         "encoding": l.encoding,
         "format": format_json(&l.format),
-        "origin": l.origin,
-        "official_unchanged": ikou_layout_spec::official_unchanged(l),
-        "record_types": l.record_types,
-        "note": l.note,
         "items": items,
+        "note": l.note,
     })
 }
 
@@ -531,17 +540,12 @@ fn format_json(f: &PhysicalFormat) -> serde_json::Value {
 }
 
 fn format_text(f: &PhysicalFormat) -> String {
-    let byte = |b: u8| match b {
-        b'\t' => "TAB".to_string(),
-        b',' => "comma (,)".to_string(),
-        b => format!("`{}`", char::from(b).escape_default()),
-    };
     match f {
         PhysicalFormat::Fixed {
             record_length,
             terminator,
         } => format!(
-            "fixed-length records of {record_length} bytes, terminator {}",
+            "fixed-length, {record_length} bytes per record, terminator {}",
             terminator.as_str()
         ),
         PhysicalFormat::Delimited {
@@ -549,12 +553,20 @@ fn format_text(f: &PhysicalFormat) -> String {
             quote,
             header_rows,
             terminator,
-        } => format!(
-            "delimited: delimiter {}, quote {}, {header_rows} header row(s), terminator {}",
-            byte(*delimiter),
-            quote.map_or("none".to_string(), byte),
-            terminator.as_str()
-        ),
+        } => {
+            let d = match delimiter {
+                b',' => "comma".to_string(),
+                b'\t' => "tab".to_string(),
+                d => format!("`{}`", char::from(*d)),
+            };
+            let q = quote.map_or("no quoting".to_string(), |q| {
+                format!("quote `{}`", char::from(q))
+            });
+            format!(
+                "delimited ({d}), {q}, {header_rows} header row(s), terminator {}",
+                terminator.as_str()
+            )
+        }
     }
 }
 
@@ -568,30 +580,32 @@ fn show(id: &str, json: bool) -> CliResult {
     let _ = writeln!(s, "{}  {}", layout.id, layout.name);
     let _ = writeln!(
         s,
-        "業務 {} · family {} · status {} · version {} · source {}",
-        layout.gyomu, layout.family, layout.status, layout.version, layout.source
+        "業務 {} · family {} · status {} · version {}",
+        layout.gyomu, layout.family, layout.status, layout.version
     );
-    if let Some(o) = &layout.origin {
-        let state = match ikou_layout_spec::official_unchanged(&layout) {
-            Some(true) => "items unchanged since import",
-            Some(false) => "items EDITED since import: a transcription now",
-            None => "status is no longer official-import",
+    let _ = writeln!(s, "source: {}", layout.source);
+    if let Some(o) = &layout.official {
+        let state = match layout.official_unedited() {
+            Some(true) => "item table unedited since import",
+            _ => "item table EDITED since import (a transcription now)",
         };
         let _ = writeln!(
             s,
-            "origin: {} · sheet 「{}」 · group 「{}」 · sha256 {} · {state}",
-            o.workbook, o.sheet, o.group, o.sha256
+            "official: {} sheet 「{}」 sha256 {} — {state}",
+            o.file, o.sheet, o.sha256
         );
     }
-    let _ = writeln!(s, "format: {}", format_text(&layout.format));
-    let official = layout
-        .items
-        .iter()
-        .any(|i| i.official != Default::default());
+    let _ = writeln!(
+        s,
+        "format: {}, encoding {}",
+        format_text(&layout.format),
+        layout.encoding
+    );
+    let official = layout.items.iter().any(|i| i.official.is_some());
     if official {
         let _ = writeln!(
             s,
-            "{:>4} {:<9} {:<30} {:<4} {:<17} {:>7} {:<11} {:<3} {:<18} {:<11} {:>3}  name",
+            "{:>4} {:<8} {:<28} {:<4} {:<17} {:>7} {:<11} {:<3} {:<14} {:<12} {:>3}  name",
             "no",
             "item_id",
             "key",
@@ -600,88 +614,89 @@ fn show(id: &str, json: bool) -> CliResult {
             "length",
             "required",
             "pk",
-            "fk",
-            "code",
+            "foreign_key",
+            "code_table",
             "rep"
         );
-        for it in &layout.items {
-            let o = &it.official;
-            let len = match o.scale {
-                Some(m) => format!("{},{}", it.length.saturating_sub(m), m),
-                None => it.length.to_string(),
-            };
-            let _ = writeln!(
-                s,
-                "{:>4} {:<9} {:<30} {:<4} {:<17} {:>7} {:<11} {:<3} {:<18} {:<11} {:>3}  {}",
-                it.number,
-                o.item_id.as_deref().unwrap_or(""),
-                it.key,
-                o.data_type.map_or("", |d| d.as_str()),
-                it.domain.as_str(),
-                len,
-                it.requirement().as_str(),
-                if o.primary_key { "PK" } else { "" },
-                o.foreign_key.as_deref().unwrap_or(""),
-                it.code_table
-                    .as_deref()
-                    .or(o.code_id.as_deref())
-                    .unwrap_or(""),
-                it.repeat,
-                it.name
-            );
-            if let Some(c) = &o.condition {
-                let _ = writeln!(s, "{:>14} condition: {}", "", c.replace('\n', " / "));
-            }
-        }
-        print(&s)?;
-        return Ok(OK);
+    } else {
+        let _ = writeln!(
+            s,
+            "{:>4} {:<22} {:<18} {:>6} {:>7} {:<11} {:<12} {:>3}  name",
+            "no", "key", "type", "offset", "length", "required", "code_table", "rep"
+        );
     }
-    let _ = writeln!(
-        s,
-        "{:>4} {:<22} {:<18} {:>6} {:>7} {:<4} {:<12} name",
-        "no", "key", "type", "offset", "length", "req", "code_table"
-    );
     for it in &layout.items {
         let unit = match it.unit {
             LengthUnit::Bytes => "B",
             LengthUnit::Chars => "c",
         };
-        let _ = writeln!(
-            s,
-            "{:>4} {:<22} {:<18} {:>6} {:>6}{} {:<4} {:<12} {}",
-            it.number,
-            it.key,
-            it.domain.as_str(),
-            it.offset.map(|o| o.to_string()).unwrap_or_default(),
-            it.length,
-            unit,
-            if it.required { "yes" } else { "" },
-            it.code_table.as_deref().unwrap_or(""),
-            it.name
-        );
+        match &it.official {
+            Some(o) => {
+                let length = match o.scale {
+                    Some(m) => format!("{},{}{unit}", it.length, m),
+                    None => format!("{}{unit}", it.length),
+                };
+                let _ = writeln!(
+                    s,
+                    "{:>4} {:<8} {:<28} {:<4} {:<17} {:>7} {:<11} {:<3} {:<14} {:<12} {:>3}  {}",
+                    it.number,
+                    o.item_id,
+                    it.key,
+                    o.data_type.as_str(),
+                    it.domain.as_str(),
+                    length,
+                    it.requirement().as_str(),
+                    if o.primary_key { "PK" } else { "" },
+                    o.foreign_key.as_deref().unwrap_or(""),
+                    it.code_table.as_deref().unwrap_or(""),
+                    it.repeat,
+                    it.name
+                );
+                if let Some(c) = &o.condition {
+                    let _ = writeln!(s, "{:>4} {:<8} condition: {c}", "", "");
+                }
+            }
+            None => {
+                let _ = writeln!(
+                    s,
+                    "{:>4} {:<22} {:<18} {:>6} {:>6}{} {:<11} {:<12} {:>3}  {}",
+                    it.number,
+                    it.key,
+                    it.domain.as_str(),
+                    it.offset.map(|o| o.to_string()).unwrap_or_default(),
+                    it.length,
+                    unit,
+                    it.requirement().as_str(),
+                    it.code_table.as_deref().unwrap_or(""),
+                    it.repeat,
+                    it.name
+                );
+            }
+        }
     }
+    let _ = writeln!(s, "{} item(s)", layout.items.len());
     print(&s)?;
     Ok(OK)
 }
 
-/// Spec files under `path` (a file, or the .toml/.csv files of a directory tree).
-fn count_spec_files(path: &Path, depth: u32) -> usize {
+/// The spec files `check` reads under a path (as the catalog does: `.toml` and `.csv`
+/// files, directories recursively).
+fn count_spec_files(path: &Path) -> usize {
     if !path.is_dir() {
         return 1;
-    }
-    if depth > 32 {
-        return 0;
     }
     let Ok(rd) = std::fs::read_dir(path) else {
         return 0;
     };
-    rd.flatten()
-        .map(|e| {
-            let p = e.path();
+    rd.filter_map(|e| e.ok().map(|e| e.path()))
+        .map(|p| {
             if p.is_dir() {
-                count_spec_files(&p, depth + 1)
+                count_spec_files(&p)
             } else {
-                usize::from(p.extension().is_some_and(|x| x == "toml" || x == "csv"))
+                usize::from(matches!(
+                    p.extension().and_then(|e| e.to_str()),
+                    Some("toml" | "csv")
+                ))
             }
         })
         .sum()
@@ -699,18 +714,21 @@ fn check(files: &[PathBuf]) -> CliResult {
     errors.extend(catalog.check().0);
     let mut edited = Vec::new();
     for l in catalog.layouts() {
-        if ikou_layout_spec::official_unchanged(l) == Some(false) {
-            let file = catalog.layout_file(&l.id).unwrap_or(&l.id);
+        if l.status == Status::OfficialImport && l.official_unedited() == Some(false) {
+            let file = catalog.layout_file(&l.id).unwrap_or_default();
+            let from = l.official.as_ref().map_or("", |o| o.file.as_str());
             edited.push(format!(
-                "{file}: {}: status official-import, but the items differ from what was imported from {} (edited by hand): set status = \"unverified-transcription\" or import again",
-                l.id,
-                l.origin.as_ref().map_or("the workbook", |o| o.workbook.as_str())
+                "{file}: layout {}: status official-import, but its item table is not the one imported from {from} (items_sha256 differs): a hand edit makes it a transcription — set status = \"unverified-transcription\"",
+                l.id
             ));
         }
     }
-    let checked: usize = files.iter().map(|f| count_spec_files(f, 0)).sum();
+    let count: usize = files.iter().map(|f| count_spec_files(f)).sum();
     if errors.is_empty() && edited.is_empty() {
-        print(&format!("ok: {checked} file(s) checked, no problems\n"))?;
+        print(&format!(
+            "ok: {count} file(s) checked, no problems\n{}",
+            crate::cmd::profiles::skipped_note(&catalog)
+        ))?;
         return Ok(OK);
     }
     let mut s = String::new();
@@ -720,11 +738,12 @@ fn check(files: &[PathBuf]) -> CliResult {
     for e in &edited {
         let _ = writeln!(s, "{e}");
     }
-    let _ = writeln!(
-        s,
-        "{} problem(s) in {checked} file(s)",
-        errors.len() + edited.len()
-    );
+    let errors: Vec<String> = errors
+        .iter()
+        .map(ToString::to_string)
+        .chain(edited)
+        .collect();
+    let _ = writeln!(s, "{} problem(s)", errors.len());
     Err(CliError {
         code: USAGE,
         message: s.trim_end().to_string(),

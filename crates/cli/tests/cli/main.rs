@@ -1,8 +1,11 @@
 //! The one integration-test binary: drives the `ikou` binary as a user would.
 
+mod cleanse_items;
 mod convert;
+mod guard;
 mod hardening;
 mod issue13;
+mod issue18_cli;
 mod layouts;
 mod normalize;
 mod reading;

@@ -35,7 +35,7 @@ fn item(number: u32, key: &str, name: &str, domain: DomainType) -> Item {
         padding: Padding::Spaces,
         zero_pad: false,
         note: None,
-        official: Default::default(),
+        official: None,
     }
 }
 
@@ -69,7 +69,7 @@ fn layout() -> Layout {
         ],
         record_types: None,
         note: None,
-        origin: None,
+        official: None,
     }
 }
 

@@ -1,74 +1,205 @@
-//! The official item-definition form (項目定義書 / 基本データリスト) of the デジタル庁 標準仕様:
-//! one layout per グループ, code tables from コード一覧（個別） and コード一覧（連携）.
+//! The official item-definition form (項目定義書 / 基本データリスト of デジタル庁).
 //!
-//! The form's legend sheets (凡例）列項目説明, 凡例）データ型) define it: データ項目ID (3-digit
-//! 業務コード + 5-digit 項目コード), データ項目, データ項目（ローマ字） (the key), グループ
-//! 名称/主キー/外部キー (a group is a file), データ型 (`X`, `Ｎ`, `9`, `9V` with 桁数 `n,m`, `S9`,
-//! `BLOB`, `YEAR`, `DATE`, `TIME`), 桁数 (characters, not bytes), コード (a bare id refers to
-//! コード一覧（個別）, one prefixed by a 業務名 to コード一覧（連携）, `999` is a municipality's own
-//! code list), 繰り返し, データ出力条件 (必須 / 条件付き必須 / 任意; the condition is in 項目説明
-//! after `※※`), 項目定義, 項目説明, サンプル値 and 備考.
+//! The form is defined by the workbooks' own legend sheets (凡例）列項目説明, 凡例）データ型):
+//! an item sheet with a two-row header — データ項目ID (3-digit 業務コード + 5-digit 項目コード,
+//! often in two cells), データ項目, データ項目（ローマ字）, グループ 名称 / 主キー / 外部キー,
+//! クラス分類 LV1–3, データ型, 桁数, コード, 繰り返し, データ出力条件, 項目定義, 項目説明,
+//! 標準仕様書関連箇所, 実装類型, サンプル値, 備考 — closed by an end-marker row and column of
+//! `e`; the code lists in コード一覧（個別） (bare ids) and コード一覧（連携） (ids prefixed by a
+//! 業務名); 999 stands for a municipality's own codes.
 //!
-//! The header is found by its titles wherever it is (title rows above it, two header rows,
-//! merged cells, columns in any order); a missing column is named. Full-width and
-//! half-width letters and digits are the same (`Ｎ`/`N`, `９`/`9`), and numbers may be stored
-//! as text. The end-marker row and column (`e`) end the table and are not items. Every row
-//! that cannot be read, and every サンプル値 that does not fit its own item's type, is a
-//! [`OfficialWarning`] naming the sheet and row.
+//! [`import_official`] reads every item sheet of such a workbook into one layout per グループ
+//! (status [`Status::OfficialImport`], family `standard`), the code lists into code tables,
+//! checks each サンプル値 against its own item's データ型, and reports every row it could not
+//! read with its sheet and row number. The データ型 decides the item's type; the item's name
+//! may only refine X/Ｎ into a domain type (個人番号, 郵便番号, 市区町村コード, 読み仮名 /
+//! フリガナ), and every such refinement is listed in [`OfficialBook::refinements`].
 
-use super::{fold, read_xlsx, ImportError, Sheet, SheetRow, HEADER_SEARCH_ROWS};
+use super::{fold, leading_number, read_xlsx, ImportError, Sheet, SheetRow, HEADER_SEARCH_ROWS};
 use crate::load::{valid_key, MAX_ITEM_LENGTH, MAX_REPEAT};
 use crate::model::*;
-use crate::write::items_hash;
-use std::collections::BTreeMap;
+use crate::write::{hex, items_digest, layout_to_toml};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt;
 
-/// A row of the workbook that could not be read, or was read with a doubt.
+/// A row of a workbook that could not be read (or was read with a doubt).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct OfficialWarning {
+pub struct BookWarning {
     /// The sheet.
     pub sheet: String,
-    /// The 1-based row number (0: the sheet as a whole).
+    /// The 1-based row; 0 for the sheet as a whole.
     pub row: u32,
     /// What was wrong and what the importer did.
     pub message: String,
 }
 
-impl fmt::Display for OfficialWarning {
+impl fmt::Display for BookWarning {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if self.row == 0 {
-            write!(f, "「{}」: {}", self.sheet, self.message)
+            write!(f, "sheet 「{}」: {}", self.sheet, self.message)
         } else {
-            write!(f, "「{}」 row {}: {}", self.sheet, self.row, self.message)
+            write!(
+                f,
+                "sheet 「{}」 row {}: {}",
+                self.sheet, self.row, self.message
+            )
         }
     }
 }
 
-/// What an import of an official workbook gives.
-#[derive(Debug, Clone)]
-pub struct OfficialBook {
-    /// One layout per グループ, in the order the groups first appear.
-    pub layouts: Vec<Layout>,
-    /// The code tables of both code sheets, with values and meanings.
-    pub code_tables: Vec<CodeTable>,
-    /// Rows not read or read with a doubt, and failing samples.
-    pub warnings: Vec<OfficialWarning>,
-    /// What the importer decided that is not in the form (name-based refinements of a type).
-    pub notes: Vec<String>,
-    /// Sheets recognised as legend (凡例) and not imported.
-    pub legend_sheets: Vec<String>,
-    /// SHA-256 of the workbook.
-    pub sha256: String,
+/// What the importer made of each sheet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SheetRole {
+    /// An item sheet (項目定義書 / 基本データリスト).
+    Items,
+    /// コード一覧（個別）.
+    CodesIndividual,
+    /// コード一覧（連携）.
+    CodesLinked,
+    /// A legend sheet (凡例): recognised, not imported.
+    Legend,
+    /// Anything else: not imported.
+    Other,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+impl SheetRole {
+    /// A short English name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SheetRole::Items => "items",
+            SheetRole::CodesIndividual => "codes (個別)",
+            SheetRole::CodesLinked => "codes (連携)",
+            SheetRole::Legend => "legend (not imported)",
+            SheetRole::Other => "other (not imported)",
+        }
+    }
+}
+
+/// An item whose X/Ｎ type was refined into a domain type because of its name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refinement {
+    /// The layout id.
+    pub layout: String,
+    /// The item key.
+    pub key: String,
+    /// The item's データ型.
+    pub data_type: DataType,
+    /// The domain type given.
+    pub domain: DomainType,
+    /// The word of the name that decided it.
+    pub because: &'static str,
+}
+
+/// A code list of the workbook, with where it came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BookCodeTable {
+    /// The table (name as items refer to it, entries value → meaning).
+    pub table: CodeTable,
+    /// The コードID as written.
+    pub code_id: String,
+    /// コード名.
+    pub title: String,
+    /// The sheet it came from.
+    pub sheet: String,
+}
+
+/// Everything imported from an official workbook.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OfficialBook {
+    /// The workbook's file name.
+    pub file: String,
+    /// SHA-256 of the workbook (hex).
+    pub sha256: String,
+    /// The document title (the first item sheet's title row), for the credit.
+    pub title: String,
+    /// One layout per グループ, in the order the groups first appear.
+    pub layouts: Vec<Layout>,
+    /// The code lists of both code sheets (999, a municipality's own codes, has none).
+    pub code_tables: Vec<BookCodeTable>,
+    /// Every sheet and what was made of it.
+    pub sheets: Vec<(String, SheetRole)>,
+    /// Items whose X/Ｎ type was refined by name.
+    pub refinements: Vec<Refinement>,
+    /// Rows not read, or read with a doubt.
+    pub warnings: Vec<BookWarning>,
+}
+
+/// The credit every file made from an official workbook carries.
+pub const CREDIT: &str = "公共データ利用規約 第1.0版 (PDL 1.0) — 出典: デジタル庁";
+
+impl OfficialBook {
+    /// A layout as a spec file: a header comment (source, credit, warnings of its sheet)
+    /// and the layout.
+    pub fn layout_toml(&self, layout: &Layout) -> String {
+        let mut s = String::new();
+        let sheet = layout.official.as_ref().map_or("", |o| o.sheet.as_str());
+        s.push_str(&format!(
+            "# Imported unedited by `ikou layouts import` from the official workbook {} (sheet 「{}」,\n# sha256 {}).\n",
+            super::comment_safe(&self.file),
+            super::comment_safe(sheet),
+            self.sha256
+        ));
+        s.push_str(&format!(
+            "# {} 「{}」.\n",
+            CREDIT,
+            super::comment_safe(&self.title)
+        ));
+        s.push_str(
+            "# status = \"official-import\": `ikou layouts check` verifies that the item table is the one\n\
+             # imported (items_sha256); after any hand edit set status = \"unverified-transcription\".\n",
+        );
+        let mine: Vec<_> = self.warnings.iter().filter(|w| w.sheet == sheet).collect();
+        if !mine.is_empty() {
+            s.push_str("# Rows not imported or to review:\n");
+            for w in mine {
+                s.push_str(&format!("#   {}\n", super::comment_safe(&w.to_string())));
+            }
+        }
+        s.push_str(&layout_to_toml(layout));
+        s
+    }
+
+    /// The file name (without directory) a layout is written to: its id's name + `.toml`.
+    pub fn layout_file_name(layout: &Layout) -> String {
+        let name = layout
+            .id
+            .split_once('/')
+            .map_or(layout.id.as_str(), |x| x.1);
+        format!("{name}.toml")
+    }
+}
+
+/// A code table as a spec file (`code,label` CSV).
+pub fn code_table_csv(table: &CodeTable) -> String {
+    let mut s = String::from("code,label\n");
+    for (v, l) in &table.entries {
+        s.push_str(&csv_field(v));
+        s.push(',');
+        s.push_str(&csv_field(l));
+        s.push('\n');
+    }
+    s
+}
+
+fn csv_field(v: &str) -> String {
+    if v.contains([',', '"', '\n', '\r']) || v.starts_with(' ') || v.ends_with(' ') {
+        format!("\"{}\"", v.replace('"', "\"\""))
+    } else {
+        v.to_string()
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// header
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 enum C {
-    Id,
+    ItemId,
     Name,
     Key,
     Group,
-    Pk,
-    Fk,
+    Primary,
+    Foreign,
     Type,
     Length,
     Code,
@@ -80,257 +211,277 @@ enum C {
     Note,
 }
 
-const REQUIRED_COLS: &[(C, &str)] = &[
-    (C::Name, "データ項目"),
-    (C::Key, "データ項目（ローマ字）"),
-    (C::Group, "グループ 名称"),
-    (C::Type, "データ型"),
-    (C::Length, "桁数"),
-    (C::Output, "データ出力条件"),
-];
-const OPTIONAL_COLS: &[(C, &str)] = &[
-    (C::Id, "データ項目ID"),
-    (C::Pk, "グループ 主キー"),
-    (C::Fk, "グループ 外部キー"),
-    (C::Code, "コード"),
-    (C::Repeat, "繰り返し"),
-    (C::Definition, "項目定義"),
-    (C::Description, "項目説明"),
-    (C::Sample, "サンプル値"),
-    (C::Note, "備考"),
-];
-
-/// Folds a cell for matching: no whitespace, full-width ASCII as half-width.
-fn f(s: &str) -> String {
-    fold(s)
-}
-
-fn item_concept(top: &str, sub: &str) -> Option<C> {
-    let top = f(top);
-    let sub = f(sub);
-    let group_ctx = top.contains("グループ");
-    let pick = |t: &str| -> Option<C> {
-        Some(match t {
-            _ if t.contains("ローマ字") => C::Key,
-            _ if t.starts_with("データ項目ID") || t == "項目ID" => C::Id,
-            "データ項目" | "データ項目名" => C::Name,
-            _ if t.contains("主キー") => C::Pk,
-            _ if t.contains("外部キー") => C::Fk,
-            _ if t.contains("名称") && (group_ctx || t.contains("グループ")) => C::Group,
-            "グループ名" => C::Group,
-            _ if t.starts_with("データ型") => C::Type,
-            _ if t.starts_with("桁数") => C::Length,
-            "コード" | "コードID" => C::Code,
-            _ if t.starts_with("繰り返し") || t.starts_with("繰返し") => C::Repeat,
-            _ if t.contains("出力条件") => C::Output,
-            "項目定義" => C::Definition,
-            "項目説明" => C::Description,
-            _ if t.starts_with("サンプル") => C::Sample,
-            "備考" => C::Note,
-            _ => return None,
-        })
-    };
-    if !sub.is_empty() && sub != top {
-        if let Some(c) = pick(&sub) {
-            return Some(c);
-        }
-        if group_ctx {
-            return None;
+impl C {
+    fn title(self) -> &'static str {
+        match self {
+            C::ItemId => "データ項目ID",
+            C::Name => "データ項目",
+            C::Key => "データ項目（ローマ字）",
+            C::Group => "グループ 名称",
+            C::Primary => "グループ 主キー",
+            C::Foreign => "グループ 外部キー",
+            C::Type => "データ型",
+            C::Length => "桁数",
+            C::Code => "コード",
+            C::Repeat => "繰り返し",
+            C::Output => "データ出力条件",
+            C::Definition => "項目定義",
+            C::Description => "項目説明",
+            C::Sample => "サンプル値",
+            C::Note => "備考",
         }
     }
-    pick(&top)
 }
 
-struct ItemHeader {
+const ESSENTIAL: [C; 7] = [
+    C::ItemId,
+    C::Name,
+    C::Key,
+    C::Group,
+    C::Type,
+    C::Length,
+    C::Output,
+];
+const OPTIONAL: [C; 8] = [
+    C::Primary,
+    C::Foreign,
+    C::Code,
+    C::Repeat,
+    C::Definition,
+    C::Description,
+    C::Sample,
+    C::Note,
+];
+
+fn concept(top: &str, sub: &str) -> Option<C> {
+    let t = fold(top);
+    let u = fold(sub);
+    let both = format!("{t}{u}");
+    if both.contains("主キー") {
+        return Some(C::Primary);
+    }
+    if both.contains("外部キー") {
+        return Some(C::Foreign);
+    }
+    if t.contains("グループ") || both.contains("グループ名称") {
+        return (u.contains("名称") || u.is_empty()).then_some(C::Group);
+    }
+    if t.contains("データ項目ID") || t.contains("項目ID") {
+        return Some(C::ItemId);
+    }
+    if t.contains("ローマ字") {
+        return Some(C::Key);
+    }
+    if t == "データ項目" || t == "データ項目名" {
+        return Some(C::Name);
+    }
+    if t.contains("データ型") {
+        return Some(C::Type);
+    }
+    if t.contains("桁数") {
+        return Some(C::Length);
+    }
+    if t.contains("繰り返し") || t.contains("繰返し") {
+        return Some(C::Repeat);
+    }
+    if t.contains("出力条件") {
+        return Some(C::Output);
+    }
+    if t.contains("項目定義") {
+        return Some(C::Definition);
+    }
+    if t.contains("項目説明") {
+        return Some(C::Description);
+    }
+    if t.contains("サンプル") {
+        return Some(C::Sample);
+    }
+    if t.contains("備考") {
+        return Some(C::Note);
+    }
+    if t == "コード" || t == "コードID" {
+        return Some(C::Code);
+    }
+    None
+}
+
+struct Header {
     row: u32,
-    cols: Vec<(usize, C)>,
+    last_row: u32,
+    cols: BTreeMap<C, Vec<usize>>,
 }
 
-impl ItemHeader {
+impl Header {
     fn col(&self, c: C) -> Option<usize> {
-        self.cols.iter().find(|(_, k)| *k == c).map(|(i, _)| *i)
-    }
-    fn all(&self, c: C) -> Vec<usize> {
-        self.cols
-            .iter()
-            .filter(|(_, k)| *k == c)
-            .map(|(i, _)| *i)
-            .collect()
+        self.cols.get(&c).and_then(|v| v.first().copied())
     }
 }
 
-fn find_item_header(sheet: &Sheet) -> Option<ItemHeader> {
+/// Finds the official header: a row with データ項目ID and データ型, ローマ字 or グループ in the
+/// first rows, and the
+/// row below it when that row holds sub-titles (名称 / 主キー / 外部キー / LV1).
+fn find_header(sheet: &Sheet) -> Option<Header> {
     let rows = &sheet.rows;
-    for (i, r) in rows.iter().enumerate() {
-        if r.number > HEADER_SEARCH_ROWS {
+    for (i, row) in rows.iter().enumerate() {
+        if row.number > HEADER_SEARCH_ROWS {
             break;
         }
-        if !r.cells.iter().any(|c| f(c).contains("ローマ字")) {
+        let has = |w: &str| row.cells.iter().any(|c| fold(c).contains(w));
+        if !(has("項目ID") && (has("データ型") || has("ローマ字") || has("グループ")))
+        {
             continue;
         }
-        // A second header row directly below, if it holds sub-titles (名称/主キー/LV1…).
-        let sub = rows
-            .get(i + 1)
-            .filter(|n| n.number == r.number + 1)
-            .filter(|n| {
-                n.cells.iter().any(|c| {
-                    let c = f(c);
-                    c.contains("名称") || c.contains("主キー") || c.contains("外部キー")
-                })
-            });
-        let width = r.cells.len().max(sub.map_or(0, |s| s.cells.len()));
-        let mut cols = Vec::new();
-        let mut last_top = String::new();
+        let below = rows.get(i + 1).filter(|r| r.number == row.number + 1);
+        let sub_row = below.filter(|r| {
+            r.cells.iter().any(|c| {
+                let f = fold(c);
+                f.contains("名称") || f.contains("主キー") || f.contains("外部キー") || f == "LV1"
+            })
+        });
+        let width = row.cells.len().max(sub_row.map_or(0, |r| r.cells.len()));
+        let mut cols: BTreeMap<C, Vec<usize>> = BTreeMap::new();
+        let mut carried = String::new();
         for c in 0..width {
-            let mut top = r.cell(c).to_string();
-            let s = sub.map_or("", |s| s.cell(c));
-            if top.trim().is_empty() && !s.trim().is_empty() {
-                top = last_top.clone();
-            } else if !top.trim().is_empty() {
-                last_top = top.clone();
+            let top = row.cell(c).trim();
+            let sub = sub_row.map_or("", |r| r.cell(c).trim());
+            if !top.is_empty() {
+                carried = top.to_string();
             }
-            if let Some(k) = item_concept(&top, s) {
-                // The merged title of a two-row header repeats in the sub row: one concept
-                // per column.
-                cols.push((c, k));
+            let top = if top.is_empty() && !sub.is_empty() {
+                carried.as_str()
+            } else {
+                top
+            };
+            let sub = if sub == top { "" } else { sub };
+            if let Some(k) = concept(top, sub) {
+                let v = cols.entry(k).or_default();
+                // データ項目ID may span two cells (業務コード, 項目コード); others take the first.
+                if k == C::ItemId || v.is_empty() {
+                    v.push(c);
+                }
             }
         }
-        return Some(ItemHeader {
-            row: sub.map_or(r.number, |s| s.number),
+        return Some(Header {
+            row: row.number,
+            last_row: sub_row.map_or(row.number, |r| r.number),
             cols,
         });
     }
     None
 }
 
-/// A code sheet's header: コードID, コード名, コード値, コード値の内容 (+ 業務名 for 連携).
-struct CodeHeader {
-    row: u32,
-    id: usize,
-    name: Option<usize>,
-    value: usize,
-    meaning: usize,
-    gyomu: Option<usize>,
+fn is_marker(s: &str) -> bool {
+    matches!(fold(s).as_str(), "e" | "E")
 }
 
-fn find_code_header(sheet: &Sheet) -> Option<CodeHeader> {
-    for r in sheet
-        .rows
-        .iter()
-        .take_while(|r| r.number <= HEADER_SEARCH_ROWS)
-    {
-        let find = |pred: &dyn Fn(&str) -> bool| r.cells.iter().position(|c| pred(&f(c)));
-        let (Some(id), Some(value), Some(meaning)) = (
-            find(&|c| c == "コードID"),
-            find(&|c| c == "コード値"),
-            find(&|c| c.starts_with("コード値の内容") || c == "コード値内容" || c == "内容"),
-        ) else {
-            continue;
-        };
-        return Some(CodeHeader {
-            row: r.number,
-            id,
-            name: find(&|c| c == "コード名" || c == "コード名称"),
-            value,
-            meaning,
-            gyomu: find(&|c| c.starts_with("業務名")),
-        });
+fn is_end_marker_row(row: &SheetRow) -> bool {
+    let filled: Vec<&String> = row.cells.iter().filter(|c| !c.trim().is_empty()).collect();
+    filled.len() >= 2 && filled.iter().all(|c| is_marker(c))
+}
+
+fn digits(s: &str) -> Option<String> {
+    let t = fold(s);
+    let t = t.strip_suffix(".0").unwrap_or(&t);
+    (!t.is_empty() && t.bytes().all(|b| b.is_ascii_digit())).then(|| t.to_string())
+}
+
+fn pad(d: &str, width: usize) -> Option<String> {
+    let d = d.trim_start_matches('0');
+    (d.len() <= width).then(|| format!("{d:0>width$}"))
+}
+
+/// データ項目ID from one cell (8 digits) or two (業務コード, 項目コード).
+fn item_id(cells: &[&str]) -> Option<String> {
+    match cells {
+        [one] => digits(one).filter(|d| d.len() == 8),
+        [a, b, ..] if b.trim().is_empty() => digits(a).filter(|d| d.len() == 8),
+        [a, b, ..] => Some(format!("{}{}", pad(&digits(a)?, 3)?, pad(&digits(b)?, 5)?)),
+        [] => None,
+    }
+}
+
+fn mark(s: &str) -> Option<bool> {
+    match fold(s).to_lowercase().as_str() {
+        "" | "-" | "×" | "ー" => Some(false),
+        "○" | "〇" | "◯" | "◎" | "●" | "y" | "yes" | "1" | "true" => Some(true),
+        _ => None,
+    }
+}
+
+/// The condition of a 条件付き必須 item: the text after ※※ in 項目説明, to the end of its
+/// paragraph.
+fn condition(description: &str) -> Option<String> {
+    let (_, rest) = description.split_once("※※")?;
+    let mut out = String::new();
+    for (i, line) in rest.split('\n').enumerate() {
+        let l = line.trim();
+        if i > 0 && (l.is_empty() || l.starts_with('・') || l.starts_with('※')) {
+            break;
+        }
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(l);
+    }
+    let out = out.trim().to_string();
+    (!out.is_empty()).then_some(out)
+}
+
+fn refine(dt: DataType, name: &str) -> Option<(DomainType, &'static str)> {
+    if !matches!(dt, DataType::X | DataType::N) {
+        return None;
+    }
+    for (word, d) in [
+        ("個人番号", DomainType::IndividualNumber),
+        ("郵便番号", DomainType::PostalCode),
+        ("市区町村コード", DomainType::LgCode),
+        ("読み仮名", DomainType::Kana),
+        ("フリガナ", DomainType::Kana),
+    ] {
+        if name.contains(word) {
+            return Some((d, word));
+        }
     }
     None
 }
 
-/// Half-width, upper-case form of a type letter or number cell (`Ｎ` → `N`, `９Ｖ` → `9V`).
-fn norm(s: &str) -> String {
-    f(s).to_uppercase()
-}
-
-fn digits_value(s: &str) -> Option<u64> {
-    let t = norm(s);
-    // Numbers stored as numbers may read `15.0`.
-    let t = t.strip_suffix(".0").unwrap_or(&t);
-    if t.is_empty() || t.len() > 12 || !t.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    t.parse().ok()
-}
-
-fn is_mark(s: &str) -> bool {
-    let t = f(s);
-    !t.is_empty() && t != "-" && t != "ー" && t != "×"
-}
-
-fn is_end_marker(s: &str) -> bool {
-    matches!(f(s).as_str(), "e" | "E")
-}
-
-fn parse_type(s: &str) -> Option<DataType> {
-    Some(match norm(s).as_str() {
-        "X" => DataType::X,
-        "N" => DataType::N,
-        "9" => DataType::Integer,
-        "9V" | "V9" => DataType::Decimal,
-        "S9" => DataType::Signed,
-        "BLOB" => DataType::Blob,
-        "YEAR" => DataType::Year,
-        "DATE" => DataType::Date,
-        "TIME" => DataType::Time,
-        _ => return None,
-    })
-}
-
-/// The ikou domain of a data type, and the name-based refinement of X/Ｎ if any.
-fn domain_of(dt: DataType, name: &str, has_code: bool) -> (DomainType, Option<&'static str>) {
-    let refine = |d: DomainType, why: &'static str| (d, Some(why));
+fn base_domain(dt: DataType, coded: bool) -> (DomainType, Option<DateForm>) {
     match dt {
-        DataType::X if name.contains("個人番号") => {
-            refine(DomainType::IndividualNumber, "個人番号")
-        }
-        DataType::X if name.contains("郵便番号") => refine(DomainType::PostalCode, "郵便番号"),
-        DataType::X if name.contains("市区町村コード") => {
-            refine(DomainType::LgCode, "市区町村コード")
-        }
-        DataType::N if name.contains("読み仮名") => refine(DomainType::Kana, "読み仮名"),
-        DataType::N if name.contains("フリガナ") => refine(DomainType::Kana, "フリガナ"),
-        DataType::X | DataType::Integer if has_code => (DomainType::Code, None),
-        DataType::X | DataType::Blob | DataType::Time => (DomainType::Text, None),
+        DataType::X if coded => (DomainType::Code, None),
+        DataType::Integer if coded => (DomainType::Code, None),
+        DataType::X | DataType::Time | DataType::Blob => (DomainType::Text, None),
         DataType::N => (DomainType::Fullwidth, None),
         DataType::Integer | DataType::Year => (DomainType::Digits, None),
         DataType::Decimal | DataType::Signed => (DomainType::Amount, None),
-        DataType::Date => (DomainType::Date, None),
+        DataType::Date => (DomainType::Date, Some(DateForm::Iso)),
     }
 }
 
-/// The condition text of a 条件付き必須 item: what follows `※※` in 項目説明.
-fn condition_of(description: &str) -> Option<String> {
-    let parts: Vec<String> = description
-        .split("※※")
-        .skip(1)
-        .map(|p| p.lines().next().unwrap_or_default().trim().to_string())
-        .filter(|p| !p.is_empty())
-        .collect();
-    (!parts.is_empty()).then(|| parts.join("\n"))
-}
+// ---------------------------------------------------------------------------------------
+// samples
 
-fn is_halfwidth(c: char) -> bool {
+fn half_width(c: char) -> bool {
     (' '..='~').contains(&c) || ('\u{FF61}'..='\u{FF9F}').contains(&c)
 }
 
 fn valid_date(s: &str) -> bool {
+    if s == "0000-01-01" || s == "9999-12-31" {
+        return true;
+    }
     let b = s.as_bytes();
     if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
         return false;
     }
-    let num = |r: std::ops::Range<usize>| -> Option<u32> {
-        let t = s.get(r)?;
-        t.bytes()
-            .all(|x| x.is_ascii_digit())
-            .then(|| t.parse().ok())?
-    };
+    let num = |r: std::ops::Range<usize>| s.get(r).and_then(|x| x.parse::<u32>().ok());
     let (Some(y), Some(m), Some(d)) = (num(0..4), num(5..7), num(8..10)) else {
         return false;
     };
-    if s == "0000-01-01" || s == "9999-12-31" {
-        return true;
+    if !s
+        .bytes()
+        .enumerate()
+        .all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit())
+    {
+        return false;
     }
     let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
     let days = match m {
@@ -348,92 +499,98 @@ fn valid_time(s: &str) -> bool {
     if !(2..=3).contains(&parts.len()) {
         return false;
     }
-    let limits = [23u32, 59, 59];
+    let limits = [23, 59, 59];
     parts.iter().zip(limits).all(|(p, max)| {
         p.len() == 2
             && p.bytes().all(|b| b.is_ascii_digit())
-            && p.parse::<u32>().is_ok_and(|v| v <= max)
+            && p.parse::<u32>().is_ok_and(|n| n <= max)
     })
 }
 
-/// Why a sample value does not fit its item, if it does not.
-fn sample_problem(value: &str, item: &Item, table: Option<&CodeTable>) -> Option<String> {
-    let dt = item.official.data_type?;
-    let chars = value.chars().count() as u64;
-    let scale = item.official.scale.unwrap_or(0);
-    let over = |limit: u64| (chars > limit).then(|| format!("{chars} characters, 桁数 is {limit}"));
-    let digits = |t: &str| !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit());
+fn all_digits(s: &str) -> bool {
+    !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// Checks one sample value against a data type and length; `Err` says why not.
+pub fn check_value(dt: DataType, length: u32, scale: Option<u32>, v: &str) -> Result<(), String> {
+    let chars = v.chars().count() as u64;
+    let too_long = || format!("{chars} characters, longer than 桁数 {length}");
     match dt {
         DataType::X => {
-            if let Some(c) = value.chars().find(|c| !is_halfwidth(*c)) {
-                return Some(format!("`{c}` is not half-width (X)"));
+            if let Some(c) = v.chars().find(|c| !half_width(*c)) {
+                return Err(format!("「{c}」 is not a half-width character (X)"));
             }
-            if let Some(p) = over(u64::from(item.length)) {
-                return Some(p);
+            if chars > u64::from(length) {
+                return Err(too_long());
             }
         }
         DataType::N => {
-            if let Some(c) = value.chars().find(|c| is_halfwidth(*c) || c.is_control()) {
-                return Some(format!("`{}` is not full-width (Ｎ)", c.escape_debug()));
+            if let Some(c) = v.chars().find(|c| half_width(*c) || c.is_control()) {
+                return Err(format!("「{c}」 is not a full-width character (Ｎ)"));
             }
-            if let Some(p) = over(u64::from(item.length)) {
-                return Some(p);
+            if chars > u64::from(length) {
+                return Err(too_long());
             }
         }
-        DataType::Integer | DataType::Signed => {
-            let t = if dt == DataType::Signed {
-                value.strip_prefix('-').unwrap_or(value)
-            } else {
-                value
-            };
-            if !digits(t) {
-                return Some(format!("not an integer ({dt})"));
+        DataType::Integer => {
+            if !all_digits(v) {
+                return Err("not an integer of digits 0-9 (9)".into());
             }
-            if t.len() as u64 > u64::from(item.length) {
-                return Some(format!("{} digits, 桁数 is {}", t.len(), item.length));
+            if chars > u64::from(length) {
+                return Err(too_long());
+            }
+        }
+        DataType::Signed => {
+            let d = v.strip_prefix('-').unwrap_or(v);
+            if !all_digits(d) {
+                return Err("not a signed integer (S9)".into());
+            }
+            if d.len() as u64 > u64::from(length) {
+                return Err(too_long());
             }
         }
         DataType::Decimal => {
-            let (int, frac) = value.split_once('.').unwrap_or((value, ""));
-            let int_max = item.length.saturating_sub(scale) as usize;
-            if !digits(int) || (!frac.is_empty() && !digits(frac)) || value.ends_with('.') {
-                return Some("not a decimal number (9V)".into());
+            let (int, frac) = v.split_once('.').unwrap_or((v, ""));
+            let m = scale.unwrap_or(0) as usize;
+            if !all_digits(int) || !(frac.is_empty() || all_digits(frac)) {
+                return Err("not a positive decimal number (9V)".into());
             }
-            if int.len() > int_max || frac.len() > scale as usize {
-                return Some(format!("does not fit 桁数 {int_max},{scale}"));
+            if int.len() as u64 > u64::from(length) || frac.len() > m {
+                return Err(format!(
+                    "more than {length} integer or {m} decimal digits (9V {length},{m})"
+                ));
             }
         }
         DataType::Year => {
-            if value.len() != 4 || !digits(value) {
-                return Some("not YYYY (YEAR)".into());
+            if !(v.len() == 4 && all_digits(v)) {
+                return Err("not a year YYYY (YEAR)".into());
             }
         }
         DataType::Date => {
-            if !valid_date(value) {
-                return Some("not a date YYYY-MM-DD (DATE)".into());
+            if !valid_date(v) {
+                return Err("not a date YYYY-MM-DD (DATE)".into());
             }
         }
         DataType::Time => {
-            if !valid_time(value) {
-                return Some("not a time HH:MM[:SS] (TIME)".into());
+            if !valid_time(v) {
+                return Err("not a time HH:MM[:SS] (TIME)".into());
             }
         }
         DataType::Blob => {}
     }
-    if let Some(t) = table {
-        if !t.contains(value) {
-            return Some(format!("not a code of table {}", t.name));
-        }
-    }
-    None
+    Ok(())
 }
 
-/// The samples of a cell: one per line; a leading `・` and a `label：` prefix are the form's
-/// way of listing several examples and are not part of a value.
-fn samples(cell: &str) -> Vec<String> {
-    let lines: Vec<&str> = cell.lines().filter(|l| !l.trim().is_empty()).collect();
+/// The values of a サンプル値 cell: one per line; a line `・label：value` is a labelled
+/// example whose value follows the last `：`.
+fn sample_values(cell: &str) -> Vec<String> {
+    let lines: Vec<&str> = cell
+        .split('\n')
+        .map(str::trim_end)
+        .filter(|l| !l.is_empty())
+        .collect();
     if lines.len() <= 1 {
-        return vec![cell.to_string()];
+        return lines.into_iter().map(str::to_string).collect();
     }
     lines
         .into_iter()
@@ -447,680 +604,526 @@ fn samples(cell: &str) -> Vec<String> {
         .collect()
 }
 
-/// A code list reference of the コード column.
-enum CodeRef {
-    /// `999`: the municipality's own codes.
-    Own,
-    /// A bare id: コード一覧（個別）.
-    Own2(u64),
-    /// 業務名 + id: コード一覧（連携）.
-    Linked(String, u64),
+// ---------------------------------------------------------------------------------------
+// code sheets
+
+struct CodeList {
+    key: (String, String), // (業務名 for 連携 or "", numeric id)
+    code_id: String,
+    title: String,
+    own: bool,
+    entries: Vec<(String, String)>,
+    row: u32,
 }
 
-fn parse_code_ref(s: &str) -> Option<CodeRef> {
-    let t = norm(s);
-    if t.is_empty() {
-        return None;
-    }
-    if let Some(n) = digits_value(&t) {
-        return Some(if n == 999 {
-            CodeRef::Own
-        } else {
-            CodeRef::Own2(n)
-        });
-    }
-    let digits_at = t
-        .char_indices()
+fn split_prefixed(id: &str) -> (String, Option<String>) {
+    let t = fold(id);
+    let t = t.trim();
+    let d: String = t
+        .chars()
         .rev()
-        .take_while(|(_, c)| c.is_ascii_digit())
-        .last()
-        .map(|(i, _)| i)?;
-    let (prefix, id) = t.split_at(digits_at);
-    let prefix = prefix.trim_end_matches(['_', '-', ':', '：', '＿', '・']);
-    let n: u64 = id.parse().ok()?;
-    if prefix.is_empty() {
-        return None;
-    }
-    Some(CodeRef::Linked(prefix.to_string(), n))
-}
-
-struct Tables {
-    /// (業務名 or "" for 個別, id) → table.
-    by_ref: BTreeMap<(String, u64), CodeTable>,
-    order: Vec<(String, u64)>,
-}
-
-/// 業務名 of a code sheet's title block: the cell below (or right of) a `業務名` title above
-/// the header.
-fn gyomu_name(sheet: &Sheet, header_row: u32) -> Option<String> {
-    let rows: Vec<&SheetRow> = sheet
-        .rows
-        .iter()
-        .take_while(|r| r.number < header_row)
+        .take_while(char::is_ascii_digit)
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
         .collect();
-    for (i, r) in rows.iter().enumerate() {
-        let Some(c) = r.cells.iter().position(|v| f(v) == "業務名") else {
-            continue;
-        };
-        let below = rows
-            .get(i + 1)
-            .filter(|n| n.number == r.number + 1)
-            .map(|n| n.cell(c).trim().to_string())
-            .filter(|v| !v.is_empty() && f(v) != "業務名");
-        let right = r
-            .cells
-            .iter()
-            .skip(c + 1)
-            .map(|v| v.trim().to_string())
-            .find(|v| !v.is_empty() && f(v) != "業務名");
-        return below.or(right);
+    let prefix = t[..t.len() - d.len()]
+        .trim_end_matches(['_', '-', ':', '：', ' '])
+        .to_string();
+    if d.is_empty() {
+        (prefix, None)
+    } else {
+        (prefix, Some(d.trim_start_matches('0').to_string()))
     }
-    None
 }
 
 fn read_code_sheet(
     sheet: &Sheet,
-    h: &CodeHeader,
     linked: bool,
-    tables: &mut Tables,
-    warnings: &mut Vec<OfficialWarning>,
-) {
-    let warn = |warnings: &mut Vec<OfficialWarning>, row: u32, m: String| {
-        warnings.push(OfficialWarning {
+    warnings: &mut Vec<BookWarning>,
+) -> (Vec<CodeList>, Option<String>) {
+    let warn = |warnings: &mut Vec<BookWarning>, row: u32, m: String| {
+        warnings.push(BookWarning {
             sheet: sheet.name.clone(),
             row,
             message: m,
         })
     };
-    let mut cur: Option<(String, u64)> = None;
-    let mut gyomu_cur = String::new();
-    for r in sheet.rows.iter().filter(|r| r.number > h.row) {
-        if r.cells.iter().all(|c| c.trim().is_empty()) {
-            continue;
-        }
-        if r.cells
-            .iter()
-            .filter(|c| !c.trim().is_empty())
-            .all(|c| is_end_marker(c))
-        {
+    // 業務名: the cell below or right of a 業務名 title.
+    let mut gyomu = None;
+    for (i, r) in sheet.rows.iter().enumerate().take(10) {
+        if let Some(c) = r.cells.iter().position(|x| fold(x) == "業務名") {
+            let right = r
+                .cells
+                .iter()
+                .skip(c + 1)
+                .find(|x| !x.trim().is_empty() && fold(x) != "業務名");
+            let below = sheet
+                .rows
+                .get(i + 1)
+                .map(|b| b.cell(c).trim())
+                .filter(|x| !x.is_empty());
+            gyomu = right
+                .map(|s| s.trim().to_string())
+                .or(below.map(str::to_string));
             break;
         }
-        if let Some(g) = h.gyomu.map(|c| r.cell(c)).filter(|g| !g.trim().is_empty()) {
-            gyomu_cur = f(g);
+    }
+    let Some((hi, header)) = sheet
+        .rows
+        .iter()
+        .enumerate()
+        .take_while(|(_, r)| r.number <= HEADER_SEARCH_ROWS)
+        .find(|(_, r)| r.cells.iter().any(|c| fold(c) == "コードID"))
+    else {
+        warn(
+            warnings,
+            0,
+            "no header row with コードID: sheet not imported".into(),
+        );
+        return (Vec::new(), gyomu);
+    };
+    let find = |w: &str| header.cells.iter().position(|c| fold(c) == w);
+    let (Some(id_col), Some(val_col)) = (find("コードID"), find("コード値")) else {
+        warn(
+            warnings,
+            header.number,
+            "the header has no コード値 column: sheet not imported".into(),
+        );
+        return (Vec::new(), gyomu);
+    };
+    let name_col = find("コード名");
+    let mean_col = find("コード値の内容").or_else(|| find("内容"));
+    let biz_col = find("業務名");
+    let mut lists: Vec<CodeList> = Vec::new();
+    for row in sheet.rows.iter().skip(hi + 1) {
+        if is_end_marker_row(row) {
+            break;
         }
-        let id_cell = r.cell(h.id);
-        if f(id_cell) == "コードID" {
-            // The second row of a merged two-row header.
-            continue;
+        let id = row.cell(id_col).trim();
+        let value = row.cell(val_col).trim();
+        let meaning = mean_col.map_or("", |c| row.cell(c).trim());
+        let title = name_col.map_or("", |c| row.cell(c).trim());
+        if (id.is_empty() && value.is_empty() && meaning.is_empty()) || fold(id) == "コードID" {
+            continue; // empty, or the second line of a two-row header
         }
-        if !id_cell.trim().is_empty() {
-            match digits_value(id_cell) {
-                Some(999) => {
-                    // The municipality's own codes: no fixed values.
-                    cur = None;
-                    continue;
+        if !id.is_empty() {
+            let (prefix, num) = split_prefixed(id);
+            let biz = biz_col.map_or("", |c| row.cell(c).trim());
+            let biz = if linked {
+                if prefix.is_empty() {
+                    biz.to_string()
+                } else {
+                    prefix
                 }
-                Some(n) => {
-                    let key = (
-                        if linked {
-                            gyomu_cur.clone()
-                        } else {
-                            String::new()
-                        },
-                        n,
-                    );
-                    if linked && key.0.is_empty() {
-                        warn(warnings, r.number, "a 連携 code list without 業務名".into());
-                        cur = None;
-                        continue;
-                    }
-                    cur = Some(key);
-                }
-                None => {
-                    warn(
-                        warnings,
-                        r.number,
-                        format!("コードID `{}` is not a number", id_cell.trim()),
-                    );
-                    cur = None;
-                    continue;
-                }
+            } else {
+                String::new()
+            };
+            let Some(num) = num else {
+                warn(
+                    warnings,
+                    row.number,
+                    format!("コードID 「{id}」 has no number: row skipped"),
+                );
+                continue;
+            };
+            let key = (biz, num);
+            let same = lists.last().is_some_and(|l| l.key == key);
+            if !same {
+                lists.push(CodeList {
+                    own: key.1 == "999",
+                    key,
+                    code_id: id.to_string(),
+                    title: title.to_string(),
+                    entries: Vec::new(),
+                    row: row.number,
+                });
             }
         }
-        let Some(key) = cur.clone() else {
-            if id_cell.trim().is_empty() {
-                warn(warnings, r.number, "a code value without コードID".into());
-            }
+        let Some(list) = lists.last_mut() else {
+            warn(
+                warnings,
+                row.number,
+                "a code value before any コードID: row skipped".into(),
+            );
             continue;
         };
-        let value = f(r.cell(h.value));
-        let meaning = r.cell(h.meaning).trim().to_string();
+        if list.own {
+            continue; // 999: the municipality's own codes; the sheet shows a placeholder
+        }
         if value.is_empty() {
-            warn(warnings, r.number, "a code without コード値".into());
+            warn(
+                warnings,
+                row.number,
+                format!("code list {}: no コード値: row skipped", list.code_id),
+            );
             continue;
         }
-        let _ = h.name;
-        let table = tables
-            .by_ref
-            .entry(key.clone())
-            .or_insert_with(|| CodeTable {
-                name: String::new(),
-                entries: Vec::new(),
-            });
-        if table.entries.is_empty() && !tables.order.contains(&key) {
-            tables.order.push(key.clone());
-        }
-        if table.contains(&value) {
-            warn(warnings, r.number, format!("code `{value}` appears twice"));
+        if list.entries.iter().any(|(v, _)| v == value) {
+            warn(
+                warnings,
+                row.number,
+                format!(
+                    "code list {}: value 「{value}」 repeated: row skipped",
+                    list.code_id
+                ),
+            );
             continue;
         }
-        table.entries.push((value, meaning));
+        list.entries.push((value.to_string(), meaning.to_string()));
+    }
+    (lists, gyomu)
+}
+
+fn table_name(gyomu_code: &str, linked_index: Option<usize>, num: &str) -> String {
+    let n = pad(num, 3).unwrap_or_else(|| num.to_string());
+    match linked_index {
+        None => format!("std{gyomu_code}-{n}"),
+        Some(k) => format!("std{gyomu_code}-renkei{k}-{n}"),
     }
 }
 
-/// Reads an official item-definition workbook. `file_name` is recorded in each layout's
-/// [`Origin`].
+// ---------------------------------------------------------------------------------------
+// import
+
+/// Whether a workbook is in the official form: a sheet with the official header
+/// (データ項目ID, データ型).
+pub fn is_official_form(sheets: &[Sheet]) -> bool {
+    sheets
+        .iter()
+        .any(|s| find_header(s).is_some_and(|h| h.cols.contains_key(&C::Key)))
+}
+
+fn role(sheet: &Sheet) -> SheetRole {
+    let n = fold(&sheet.name);
+    if n.starts_with("凡例") {
+        SheetRole::Legend
+    } else if n.contains("コード一覧") && n.contains("連携") {
+        SheetRole::CodesLinked
+    } else if n.contains("コード一覧") {
+        SheetRole::CodesIndividual
+    } else if find_header(sheet).is_some() {
+        SheetRole::Items
+    } else {
+        SheetRole::Other
+    }
+}
+
+struct RowItem {
+    row: u32,
+    sheet: String,
+    group: String,
+    item: Item,
+    foreign: bool,
+    samples: Vec<String>,
+}
+
+/// Imports an official item-definition workbook.
+///
+/// `id_prefix` is the layout id (`standard/name`) for a book of one group; a book of several
+/// groups gets `prefix-1`, `prefix-2`, … in the order the groups appear. By default the
+/// prefix is `standard/std<業務コード>`.
 ///
 /// # Errors
-/// The workbook cannot be read (see [`ImportError`]), or has no item sheet in the form.
-pub fn import_official(bytes: &[u8], file_name: &str) -> Result<OfficialBook, ImportError> {
+/// The workbook cannot be read, has no item sheet in the official form, an item sheet lacks
+/// an essential column (the error names which), or no row could be read.
+pub fn import_official(
+    bytes: &[u8],
+    file: &str,
+    id_prefix: Option<&str>,
+) -> Result<OfficialBook, ImportError> {
     use sha2::{Digest, Sha256};
-    let sha256: String = Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
     let sheets = read_xlsx(bytes, None)?;
-    let mut warnings = Vec::new();
-    let mut notes = Vec::new();
-    let mut legend_sheets = Vec::new();
-    let mut item_sheets = Vec::new();
-    let mut gyomu = String::new();
-    let mut tables = Tables {
-        by_ref: BTreeMap::new(),
-        order: Vec::new(),
-    };
-    for s in &sheets {
-        for w in &s.warnings {
-            warnings.push(OfficialWarning {
-                sheet: s.name.clone(),
+    let sha256 = hex(&Sha256::digest(bytes));
+    let mut warnings: Vec<BookWarning> = Vec::new();
+    let mut roles = Vec::new();
+    let mut rows: Vec<RowItem> = Vec::new();
+    let mut title = String::new();
+    let mut gyomu_name: Option<String> = None;
+    let mut individual: Vec<CodeList> = Vec::new();
+    let mut linked: Vec<CodeList> = Vec::new();
+    let mut code_sheets: HashMap<(bool, String, String), String> = HashMap::new();
+    for sheet in &sheets {
+        let r = role(sheet);
+        roles.push((sheet.name.clone(), r));
+        for w in &sheet.warnings {
+            warnings.push(BookWarning {
+                sheet: sheet.name.clone(),
                 row: w.row,
                 message: w.message.clone(),
             });
         }
-        if s.name.contains("凡例") {
-            legend_sheets.push(s.name.clone());
-        } else if let Some(h) = find_item_header(s) {
-            item_sheets.push((s, h));
-        } else if let Some(h) = find_code_header(s) {
-            let linked = s.name.contains("連携") || h.gyomu.is_some() && !s.name.contains("個別");
-            if !linked && gyomu.is_empty() {
-                gyomu = gyomu_name(s, h.row).unwrap_or_default();
+        match r {
+            SheetRole::CodesIndividual | SheetRole::CodesLinked => {
+                let is_linked = r == SheetRole::CodesLinked;
+                let (lists, g) = read_code_sheet(sheet, is_linked, &mut warnings);
+                if gyomu_name.is_none() && !is_linked {
+                    gyomu_name = g;
+                }
+                for l in lists {
+                    code_sheets.insert(
+                        (is_linked, l.key.0.clone(), l.key.1.clone()),
+                        sheet.name.clone(),
+                    );
+                    if is_linked {
+                        linked.push(l);
+                    } else {
+                        individual.push(l);
+                    }
+                }
             }
-            read_code_sheet(s, &h, linked, &mut tables, &mut warnings);
-        } else if !s.rows.is_empty() {
-            warnings.push(OfficialWarning {
-                sheet: s.name.clone(),
-                row: 0,
-                message: "not an item, code or legend sheet of the form: not read".into(),
-            });
+            SheetRole::Items => {
+                if title.is_empty() {
+                    if let Some(t) = sheet
+                        .rows
+                        .first()
+                        .and_then(|r| r.cells.iter().find(|c| !c.trim().is_empty()))
+                    {
+                        title = t.trim().trim_start_matches('■').to_string();
+                    }
+                }
+                read_item_sheet(sheet, &mut rows, &mut warnings)?;
+            }
+            SheetRole::Legend | SheetRole::Other => {}
         }
     }
-    if item_sheets.is_empty() {
+    if !roles.iter().any(|(_, r)| *r == SheetRole::Items) {
         return Err(ImportError::NoHeader {
-            place: "the workbook (no sheet has the official header: データ項目（ローマ字）…)"
+            place: "the workbook (no sheet in the official form with データ項目ID and データ型)"
                 .into(),
         });
     }
-    for (s, h) in &item_sheets {
-        let missing: Vec<&str> = REQUIRED_COLS
-            .iter()
-            .filter(|(c, _)| h.col(*c).is_none())
-            .map(|(_, n)| *n)
-            .collect();
-        if !missing.is_empty() {
-            return Err(ImportError::MissingColumns {
-                sheet: s.name.clone(),
-                row: h.row,
-                missing: missing.join(", "),
-            });
-        }
-        let absent: Vec<&str> = OPTIONAL_COLS
-            .iter()
-            .filter(|(c, _)| h.col(*c).is_none())
-            .map(|(_, n)| *n)
-            .collect();
-        if !absent.is_empty() {
-            warnings.push(OfficialWarning {
-                sheet: s.name.clone(),
-                row: h.row,
-                message: format!("column(s) not in the header: {}", absent.join(", ")),
-            });
-        }
+    if rows.is_empty() {
+        return Err(ImportError::NoItems {
+            header_row: 0,
+            warnings: warnings.len(),
+        });
     }
-
-    // Items per group, in order of appearance.
-    struct Group {
-        name: String,
-        sheet: String,
-        items: Vec<(u32, Item)>,
+    let gyomu_code = rows
+        .first()
+        .and_then(|r| r.item.official.as_ref())
+        .map(|o| o.item_id.chars().take(3).collect::<String>())
+        .unwrap_or_default();
+    let prefix = id_prefix.map_or_else(|| format!("standard/std{gyomu_code}"), str::to_string);
+    super::family_of(&prefix)?;
+    if !prefix.starts_with("standard/") {
+        return Err(ImportError::Options(format!(
+            "layout id `{prefix}`: an official workbook gives `standard/…` layouts"
+        )));
     }
-    let mut groups: Vec<Group> = Vec::new();
-    let mut gyomu_code: Option<String> = None;
-    let mut fk_rows: Vec<(usize, usize, u32, String)> = Vec::new(); // group, item, row, sheet
-    let mut code_refs: Vec<(usize, usize, u32, String, CodeRef)> = Vec::new();
-    let mut sample_cells: Vec<(usize, usize, u32, String, String)> = Vec::new();
-    for (s, h) in &item_sheets {
-        let warn = |warnings: &mut Vec<OfficialWarning>, row: u32, m: String| {
-            warnings.push(OfficialWarning {
-                sheet: s.name.clone(),
-                row,
-                message: m,
-            })
-        };
-        let known: Vec<usize> = h.cols.iter().map(|(c, _)| *c).collect();
-        let get = |r: &SheetRow, c: C| h.col(c).map(|i| r.cell(i).to_string()).unwrap_or_default();
-        let id_cols = h.all(C::Id);
-        for r in s.rows.iter().filter(|r| r.number > h.row) {
-            let filled: Vec<(usize, &String)> = r
-                .cells
-                .iter()
-                .enumerate()
-                .filter(|(_, c)| !c.trim().is_empty())
-                .collect();
-            if filled.is_empty() {
+    // Code tables.
+    let mut linked_index: Vec<String> = Vec::new();
+    let mut code_tables: Vec<BookCodeTable> = Vec::new();
+    let mut table_of: HashMap<(bool, String, String), String> = HashMap::new();
+    for (is_linked, lists) in [(false, individual), (true, linked)] {
+        for l in lists {
+            if l.own {
                 continue;
             }
-            // The end-marker column (`e` right of the table) is not data; a row of only
-            // `e` ends the table.
-            let data: Vec<&(usize, &String)> = filled
-                .iter()
-                .filter(|(i, c)| known.contains(i) || !is_end_marker(c))
-                .collect();
-            if filled.iter().all(|(_, c)| is_end_marker(c)) {
-                warn(
-                    &mut warnings,
-                    r.number,
-                    "end-marker row (`e`): the item table ends here; rows below are not read"
-                        .into(),
-                );
-                break;
-            }
-            if data.iter().all(|(i, _)| !known.contains(i)) {
-                warn(
-                    &mut warnings,
-                    r.number,
-                    "a row outside the item table's columns: not read".into(),
-                );
-                continue;
-            }
-            let name = get(r, C::Name).trim().to_string();
-            let key = f(&get(r, C::Key));
-            if name.is_empty() || key.is_empty() {
-                warn(
-                    &mut warnings,
-                    r.number,
-                    "no データ項目 or データ項目（ローマ字）: not an item".into(),
-                );
-                continue;
-            }
-            if !valid_key(&key) {
-                warn(
-                    &mut warnings,
-                    r.number,
-                    format!("データ項目（ローマ字） `{key}` is not a valid key (lower-case ASCII letters, digits, `_`): not read"),
-                );
-                continue;
-            }
-            // データ項目ID: 業務コード + 項目コード in two (merged-title) columns, or 8 digits.
-            let item_id = match id_cols.as_slice() {
-                [] => None,
-                [one] => {
-                    let t = norm(r.cell(*one));
-                    if t.len() == 8 && t.bytes().all(|b| b.is_ascii_digit()) {
-                        Some(t)
-                    } else {
-                        warn(
-                            &mut warnings,
-                            r.number,
-                            format!("データ項目ID `{t}` is not 8 digits"),
-                        );
-                        None
+            let idx = if is_linked {
+                let k = match linked_index.iter().position(|b| *b == l.key.0) {
+                    Some(k) => k,
+                    None => {
+                        linked_index.push(l.key.0.clone());
+                        linked_index.len() - 1
                     }
-                }
-                [g, c, ..] => {
-                    let gt = norm(r.cell(*g));
-                    match (digits_value(&gt), digits_value(r.cell(*c))) {
-                        (Some(gv), Some(cv)) if gv < 1000 && cv < 100_000 => {
-                            Some(format!("{gv:03}{cv:05}"))
-                        }
-                        _ => {
-                            warn(
-                                &mut warnings,
-                                r.number,
-                                format!(
-                                    "データ項目ID `{}` `{}` is not a 3-digit 業務コード and a 5-digit 項目コード",
-                                    r.cell(*g).trim(),
-                                    r.cell(*c).trim()
-                                ),
-                            );
-                            None
-                        }
-                    }
-                }
-            };
-            if gyomu_code.is_none() {
-                gyomu_code = item_id
-                    .as_ref()
-                    .and_then(|i| i.get(..3))
-                    .map(str::to_string);
-            }
-            let type_cell = get(r, C::Type);
-            let Some(dt) = parse_type(&type_cell) else {
-                warn(
-                    &mut warnings,
-                    r.number,
-                    format!(
-                        "データ型 `{}` is not one of X, Ｎ, 9, 9V, S9, BLOB, YEAR, DATE, TIME: not read",
-                        type_cell.trim()
-                    ),
-                );
-                continue;
-            };
-            let len_cell = norm(&get(r, C::Length)).replace(['，', '、'], ",");
-            let (length, scale) = if dt == DataType::Decimal {
-                let (n, m) = len_cell.split_once(',').unwrap_or((len_cell.as_str(), "0"));
-                match (digits_value(n), digits_value(m)) {
-                    (Some(n), Some(m)) if n + m >= 1 && n + m <= u64::from(MAX_ITEM_LENGTH) => {
-                        ((n + m) as u32, Some(m as u32))
-                    }
-                    _ => {
-                        warn(
-                            &mut warnings,
-                            r.number,
-                            format!("桁数 `{len_cell}` is not `n,m` for 9V: not read"),
-                        );
-                        continue;
-                    }
-                }
-            } else if dt == DataType::Blob && len_cell.is_empty() {
-                (MAX_ITEM_LENGTH, None)
-            } else {
-                match digits_value(&len_cell) {
-                    Some(n) if (1..=u64::from(MAX_ITEM_LENGTH)).contains(&n) => (n as u32, None),
-                    _ => {
-                        warn(
-                            &mut warnings,
-                            r.number,
-                            format!(
-                                "桁数 `{len_cell}` is not a length 1..={MAX_ITEM_LENGTH}: not read"
-                            ),
-                        );
-                        continue;
-                    }
-                }
-            };
-            let rep_cell = get(r, C::Repeat);
-            let repeat = if rep_cell.trim().is_empty() {
-                1
-            } else {
-                match digits_value(&rep_cell) {
-                    Some(n) if (1..=u64::from(MAX_REPEAT)).contains(&n) => n as u32,
-                    _ => {
-                        warn(
-                            &mut warnings,
-                            r.number,
-                            format!(
-                                "繰り返し `{}` is not a count 1..={MAX_REPEAT}: not read",
-                                rep_cell.trim()
-                            ),
-                        );
-                        continue;
-                    }
-                }
-            };
-            let out = f(&get(r, C::Output));
-            let description = get(r, C::Description);
-            let (required, conditional) = if out.starts_with("条件付き必須")
-                || out.starts_with("条件付必須")
-            {
-                (false, true)
-            } else if out.starts_with("必須") {
-                (true, false)
-            } else if out.starts_with("任意") {
-                (false, false)
-            } else {
-                warn(
-                    &mut warnings,
-                    r.number,
-                    format!("データ出力条件 `{out}` is not 必須, 条件付き必須 or 任意: not read"),
-                );
-                continue;
-            };
-            let condition = if conditional {
-                condition_of(&description)
+                };
+                Some(k + 1)
             } else {
                 None
             };
-            if conditional && condition.is_none() {
-                warn(
-                    &mut warnings,
-                    r.number,
-                    "条件付き必須 without a ※※ condition in 項目説明".into(),
-                );
-            }
-            let code_cell = get(r, C::Code);
-            let code_ref = parse_code_ref(&code_cell);
-            if !code_cell.trim().is_empty() && code_ref.is_none() {
-                warn(
-                    &mut warnings,
-                    r.number,
-                    format!("コード `{}` is not a code-list id", code_cell.trim()),
-                );
-            }
-            let has_table = matches!(code_ref, Some(CodeRef::Own2(_) | CodeRef::Linked(..)));
-            let (domain, refined) = domain_of(dt, &name, has_table);
-            let mut note_parts: Vec<String> = Vec::new();
-            let definition = get(r, C::Definition).trim().to_string();
-            if !definition.is_empty() {
-                note_parts.push(definition);
-            }
-            let remark = get(r, C::Note).trim().to_string();
-            if !remark.is_empty() {
-                note_parts.push(format!("備考: {remark}"));
-            }
-            if let Some(word) = refined {
-                let msg = format!(
-                    "row {}: {key} ({name}): データ型 {dt} refined to `{domain}` from the name ({word})",
-                    r.number
-                );
-                notes.push(format!("「{}」 {msg}", s.name));
-                note_parts.push(format!(
-                    "type {domain}: refined from データ型 {dt} by the name ({word})"
-                ));
-            }
-            let group_name = get(r, C::Group).trim().to_string();
-            if group_name.is_empty() {
-                warn(&mut warnings, r.number, "no グループ 名称: not read".into());
-                continue;
-            }
-            let gi = match groups.iter().position(|g| g.name == group_name) {
-                Some(i) => i,
-                None => {
-                    groups.push(Group {
-                        name: group_name.clone(),
-                        sheet: s.name.clone(),
-                        items: Vec::new(),
-                    });
-                    groups.len() - 1
-                }
-            };
-            if groups[gi].items.iter().any(|(_, it)| it.key == key) {
-                warn(
-                    &mut warnings,
-                    r.number,
-                    format!("key `{key}` appears twice in group 「{group_name}」: not read"),
-                );
-                continue;
-            }
-            let item = Item {
-                number: groups[gi].items.len() as u32 + 1,
-                name,
-                key,
-                domain,
-                length,
-                unit: LengthUnit::Chars,
-                offset: None,
-                required,
-                repeat,
-                code_table: None,
-                date_form: (dt == DataType::Date).then_some(DateForm::Iso),
-                padding: Padding::Spaces,
-                zero_pad: false,
-                note: (!note_parts.is_empty()).then(|| note_parts.join("\n")),
-                official: OfficialItem {
-                    item_id,
-                    data_type: Some(dt),
-                    scale,
-                    signed: dt == DataType::Signed,
-                    conditional,
-                    condition,
-                    primary_key: is_mark(&get(r, C::Pk)),
-                    foreign_key: None,
-                    code_id: (!code_cell.trim().is_empty()).then(|| f(&code_cell)),
-                },
-            };
-            let ii = groups[gi].items.len();
-            groups[gi].items.push((r.number, item));
-            if is_mark(&get(r, C::Fk)) {
-                fk_rows.push((gi, ii, r.number, s.name.clone()));
-            }
-            if let Some(cr) = code_ref {
-                code_refs.push((gi, ii, r.number, s.name.clone(), cr));
-            }
-            let sample = get(r, C::Sample);
-            if !sample.trim().is_empty() {
-                sample_cells.push((gi, ii, r.number, s.name.clone(), sample));
-            }
-        }
-    }
-
-    // Code tables: names from the 業務コード.
-    let g = gyomu_code.unwrap_or_else(|| "000".into());
-    let mut linked_names: Vec<String> = Vec::new();
-    let mut code_tables = Vec::new();
-    for key in &tables.order {
-        let Some(t) = tables.by_ref.get_mut(key) else {
-            continue;
-        };
-        t.name = if key.0.is_empty() {
-            format!("std-{g}-{:03}", key.1)
-        } else {
-            let n = match linked_names.iter().position(|x| *x == key.0) {
-                Some(i) => i + 1,
-                None => {
-                    linked_names.push(key.0.clone());
-                    linked_names.len()
-                }
-            };
-            format!("std-{g}-renkei{n}-{:03}", key.1)
-        };
-        code_tables.push(t.clone());
-    }
-    for (gi, ii, row, sheet, cr) in code_refs {
-        let item = &mut groups[gi].items[ii].1;
-        let lookup = match &cr {
-            CodeRef::Own => {
-                item.note = Some(match item.note.take() {
-                    Some(n) => format!(
-                        "{n}\nコード 999: the municipality's own code list (no bundled table)"
-                    ),
-                    None => {
-                        "コード 999: the municipality's own code list (no bundled table)".into()
-                    }
-                });
-                continue;
-            }
-            CodeRef::Own2(n) => (String::new(), *n),
-            CodeRef::Linked(gyomu, n) => (gyomu.clone(), *n),
-        };
-        match tables.by_ref.get(&lookup) {
-            Some(t) => item.code_table = Some(t.name.clone()),
-            None => {
-                warnings.push(OfficialWarning {
+            let name = table_name(&gyomu_code, idx, &l.key.1);
+            let sheet = code_sheets
+                .get(&(is_linked, l.key.0.clone(), l.key.1.clone()))
+                .cloned()
+                .unwrap_or_default();
+            if l.entries.is_empty() {
+                warnings.push(BookWarning {
                     sheet,
-                    row,
-                    message: format!(
-                        "コード `{}` is not in {}: the item has no code table",
-                        item.official.code_id.clone().unwrap_or_default(),
-                        if lookup.0.is_empty() {
-                            "コード一覧（個別）"
-                        } else {
-                            "コード一覧（連携）"
-                        }
-                    ),
+                    row: l.row,
+                    message: format!("code list {} has no values: not imported", l.code_id),
                 });
-                if item.domain == DomainType::Code {
-                    item.domain = match item.official.data_type {
-                        Some(DataType::Integer) => DomainType::Digits,
-                        _ => DomainType::Text,
-                    };
+                continue;
+            }
+            table_of.insert((is_linked, l.key.0.clone(), l.key.1.clone()), name.clone());
+            code_tables.push(BookCodeTable {
+                table: CodeTable {
+                    name,
+                    entries: l.entries,
+                },
+                code_id: l.code_id,
+                title: l.title,
+                sheet,
+            });
+        }
+    }
+    // Groups → layouts.
+    let mut groups: Vec<String> = Vec::new();
+    for r in &rows {
+        if !groups.contains(&r.group) {
+            groups.push(r.group.clone());
+        }
+    }
+    let id_of = |g: &str| -> String {
+        if groups.len() == 1 {
+            prefix.clone()
+        } else {
+            let k = groups.iter().position(|x| x == g).unwrap_or(0) + 1;
+            format!("{prefix}-{k}")
+        }
+    };
+    let primary: HashMap<String, Vec<String>> = {
+        let mut m: HashMap<String, Vec<String>> = HashMap::new();
+        for r in &rows {
+            if r.item.official.as_ref().is_some_and(|o| o.primary_key) {
+                m.entry(r.item.key.clone())
+                    .or_default()
+                    .push(r.group.clone());
+            }
+        }
+        m
+    };
+    let mut refinements = Vec::new();
+    let mut layouts = Vec::new();
+    for g in &groups {
+        let id = id_of(g);
+        let mut items: Vec<Item> = Vec::new();
+        let mut numbers: HashSet<u32> = HashSet::new();
+        let mut sheet_name = String::new();
+        for r in rows.iter_mut().filter(|r| &r.group == g) {
+            if sheet_name.is_empty() {
+                sheet_name = r.sheet.clone();
+            }
+            let mut item = r.item.clone();
+            let samples = std::mem::take(&mut r.samples);
+            let r = &*r;
+            let warn = |warnings: &mut Vec<BookWarning>, m: String| {
+                warnings.push(BookWarning {
+                    sheet: r.sheet.clone(),
+                    row: r.row,
+                    message: m,
+                })
+            };
+            let Some(o) = item.official.as_mut() else {
+                continue;
+            };
+            // Code table.
+            if let Some(code) = o.code_id.clone() {
+                let (p, num) = split_prefixed(&code);
+                match num {
+                    Some(n) if n == "999" && p.is_empty() => {}
+                    Some(n) => {
+                        let is_linked = !p.is_empty();
+                        match table_of.get(&(is_linked, p.clone(), n.clone())) {
+                            Some(t) => item.code_table = Some(t.clone()),
+                            None => warn(
+                                &mut warnings,
+                                format!(
+                                    "「{}」: code list 「{code}」 is not in {}: no code table tied",
+                                    item.name,
+                                    if is_linked {
+                                        "コード一覧（連携）"
+                                    } else {
+                                        "コード一覧（個別）"
+                                    }
+                                ),
+                            ),
+                        }
+                    }
+                    None => warn(
+                        &mut warnings,
+                        format!("「{}」: コード 「{code}」 is not a code-list id", item.name),
+                    ),
                 }
             }
-        }
-    }
-
-    // Layout ids, then foreign keys (the group whose primary key has the same item).
-    let ids: Vec<String> = (1..=groups.len())
-        .map(|i| format!("standard/{g}-{i:02}"))
-        .collect();
-    for (gi, ii, row, sheet) in fk_rows {
-        let (key, item_id) = {
-            let it = &groups[gi].items[ii].1;
-            (it.key.clone(), it.official.item_id.clone())
-        };
-        let target = groups.iter().enumerate().find(|(oi, o)| {
-            *oi != gi
-                && o.items.iter().any(|(_, it)| {
-                    it.official.primary_key
-                        && (it.key == key || item_id.is_some() && it.official.item_id == item_id)
-                })
-        });
-        match target {
-            Some((oi, _)) => groups[gi].items[ii].1.official.foreign_key = ids.get(oi).cloned(),
-            None => warnings.push(OfficialWarning {
-                sheet,
-                row,
-                message: format!("外部キー `{key}`: no other group has it as a primary key"),
-            }),
-        }
-    }
-
-    // Samples, each against its own item's type.
-    for (gi, ii, row, sheet, cell) in sample_cells {
-        let item = &groups[gi].items[ii].1;
-        let table = item
-            .code_table
-            .as_ref()
-            .and_then(|n| code_tables.iter().find(|t| &t.name == n));
-        for v in samples(&cell) {
-            if let Some(p) = sample_problem(&v, item, table) {
-                warnings.push(OfficialWarning {
-                    sheet: sheet.clone(),
-                    row,
-                    message: format!("サンプル値 `{}` of {}: {p}", v.escape_debug(), item.key),
-                });
+            // Foreign key.
+            if r.foreign {
+                let target = primary
+                    .get(&item.key)
+                    .and_then(|gs| gs.iter().find(|x| *x != g));
+                match target {
+                    Some(t) => o.foreign_key = Some(id_of(t)),
+                    None => warn(
+                        &mut warnings,
+                        format!(
+                            "「{}」 is marked 外部キー but no other group has `{}` as its primary key",
+                            item.name, item.key
+                        ),
+                    ),
+                }
             }
+            // Domain refinement by name (X/Ｎ only).
+            let dt = o.data_type;
+            if let Some((d, because)) = refine(dt, &item.name) {
+                if item.code_table.is_none() {
+                    item.domain = d;
+                    refinements.push(Refinement {
+                        layout: id.clone(),
+                        key: item.key.clone(),
+                        data_type: dt,
+                        domain: d,
+                        because,
+                    });
+                }
+            }
+            // Samples.
+            let (length, scale) = (item.length, o.scale);
+            for v in samples {
+                if let Err(e) = check_value(dt, length, scale, &v) {
+                    warn(
+                        &mut warnings,
+                        format!(
+                            "「{}」: サンプル値 「{v}」 does not fit {} {}: {e}",
+                            item.name, dt, length
+                        ),
+                    );
+                } else if let Some(t) = item
+                    .code_table
+                    .as_ref()
+                    .and_then(|t| code_tables.iter().find(|c| &c.table.name == t))
+                {
+                    if !t.table.contains(&v) {
+                        warn(
+                            &mut warnings,
+                            format!(
+                                "「{}」: サンプル値 「{v}」 is not in code list {}",
+                                item.name, t.code_id
+                            ),
+                        );
+                    }
+                }
+            }
+            // 項目番号 = 項目コード; two 業務コード in one group may share one: renumber.
+            if item.number == 0 || !numbers.insert(item.number) {
+                let next = numbers.iter().max().map_or(1, |m| m + 1);
+                warn(
+                    &mut warnings,
+                    format!(
+                        "「{}」: 項目コード {} is already used in group 「{g}」: numbered {next}",
+                        item.name, item.number
+                    ),
+                );
+                item.number = next;
+                numbers.insert(next);
+            }
+            items.push(item);
         }
-    }
-
-    let mut layouts = Vec::new();
-    for (i, grp) in groups.into_iter().enumerate() {
+        if !items
+            .iter()
+            .any(|i| i.official.as_ref().is_some_and(|o| o.primary_key))
+        {
+            warnings.push(BookWarning {
+                sheet: sheet_name.clone(),
+                row: 0,
+                message: format!("group 「{g}」 has no primary key (主キー)"),
+            });
+        }
         let mut layout = Layout {
-            id: ids[i].clone(),
-            name: grp.name.clone(),
-            gyomu: gyomu.clone(),
+            id: id.clone(),
+            name: g.clone(),
+            gyomu: gyomu_name.clone().unwrap_or_default(),
             family: Family::Standard,
-            source: format!("{file_name} シート「{}」", grp.sheet),
+            source: format!("{file} シート「{sheet_name}」"),
             version: String::new(),
             status: Status::OfficialImport,
             encoding: "utf-8".into(),
@@ -1130,40 +1133,341 @@ pub fn import_official(bytes: &[u8], file_name: &str) -> Result<OfficialBook, Im
                 header_rows: 1,
                 terminator: Terminator::Crlf,
             },
-            items: grp.items.into_iter().map(|(_, it)| it).collect(),
+            items,
             record_types: None,
-            note: None,
-            origin: None,
+            note: Some(format!("{CREDIT} 「{title}」")),
+            official: Some(OfficialSource {
+                file: file.to_string(),
+                sheet: sheet_name,
+                sha256: sha256.clone(),
+                items_sha256: String::new(),
+            }),
         };
-        layout.origin = Some(Origin {
-            workbook: file_name.to_string(),
-            sheet: grp.sheet,
-            sha256: sha256.clone(),
-            group: grp.name,
-            items_sha256: items_hash(&layout),
-        });
+        if let Some(o) = layout.official.as_mut() {
+            o.items_sha256 = String::new();
+        }
+        let digest = items_digest(&layout);
+        if let Some(o) = layout.official.as_mut() {
+            o.items_sha256 = digest;
+        }
         // The importer's output must pass the same checks as a hand-written spec.
-        let text = crate::write::layout_to_toml(&layout);
+        let text = layout_to_toml(&layout);
         let reloaded = crate::parse_layout(&text, "imported").map_err(ImportError::Invalid)?;
         layouts.push(reloaded);
     }
+    // Report rows in sheet and row order.
+    warnings.sort_by_key(|w| {
+        (
+            roles
+                .iter()
+                .position(|(n, _)| *n == w.sheet)
+                .unwrap_or(usize::MAX),
+            w.row,
+        )
+    });
     Ok(OfficialBook {
+        file: file.to_string(),
+        sha256,
+        title,
         layouts,
         code_tables,
+        sheets: roles,
+        refinements,
         warnings,
-        notes,
-        legend_sheets,
-        sha256,
     })
 }
 
-/// Whether a workbook is in the official form (a sheet with the データ項目（ローマ字） header).
-///
-/// # Errors
-/// The workbook cannot be read.
-pub fn is_official_form(bytes: &[u8]) -> Result<bool, ImportError> {
-    let sheets = read_xlsx(bytes, None)?;
-    Ok(sheets
+fn read_item_sheet(
+    sheet: &Sheet,
+    out: &mut Vec<RowItem>,
+    warnings: &mut Vec<BookWarning>,
+) -> Result<(), ImportError> {
+    let Some(header) = find_header(sheet) else {
+        return Ok(());
+    };
+    let missing: Vec<&str> = ESSENTIAL
         .iter()
-        .any(|s| !s.name.contains("凡例") && find_item_header(s).is_some()))
+        .filter(|c| !header.cols.contains_key(c))
+        .map(|c| c.title())
+        .collect();
+    if !missing.is_empty() {
+        return Err(ImportError::MissingColumns {
+            sheet: sheet.name.clone(),
+            row: header.row,
+            missing: missing.join(", "),
+        });
+    }
+    for c in OPTIONAL {
+        if !header.cols.contains_key(&c) {
+            warnings.push(BookWarning {
+                sheet: sheet.name.clone(),
+                row: header.row,
+                message: format!(
+                    "column 「{}」 not found: left empty for every item",
+                    c.title()
+                ),
+            });
+        }
+    }
+    let warn = |warnings: &mut Vec<BookWarning>, row: u32, m: String| {
+        warnings.push(BookWarning {
+            sheet: sheet.name.clone(),
+            row,
+            message: m,
+        })
+    };
+    let mut seen_ids: HashSet<String> = HashSet::new();
+    let mut seen_keys: HashSet<(String, String)> = HashSet::new();
+    let mut ended = false;
+    for row in sheet.rows.iter().filter(|r| r.number > header.last_row) {
+        if ended {
+            if row.cells.iter().any(|c| !c.trim().is_empty()) {
+                warn(
+                    warnings,
+                    row.number,
+                    "a row below the end marker: not read".into(),
+                );
+            }
+            continue;
+        }
+        let get = |c: C| header.col(c).map_or("", |i| row.cell(i)).trim();
+        let id_cells: Vec<&str> = header
+            .cols
+            .get(&C::ItemId)
+            .map(|v| v.iter().map(|&i| row.cell(i)).collect())
+            .unwrap_or_default();
+        if is_end_marker_row(row) || is_marker(get(C::Name)) {
+            warn(
+                warnings,
+                row.number,
+                "end marker row (e): the item table ends here".into(),
+            );
+            ended = true;
+            continue;
+        }
+        let name = get(C::Name);
+        let type_text = get(C::Type);
+        if name.is_empty() && type_text.is_empty() && id_cells.iter().all(|c| c.trim().is_empty()) {
+            continue;
+        }
+        if name.is_empty() {
+            warn(
+                warnings,
+                row.number,
+                "no データ項目 (name): row skipped".into(),
+            );
+            continue;
+        }
+        let Some(item_id) = item_id(&id_cells) else {
+            warn(
+                warnings,
+                row.number,
+                format!(
+                    "「{name}」: データ項目ID 「{}」 is not 3 + 5 digits: row skipped",
+                    id_cells.concat()
+                ),
+            );
+            continue;
+        };
+        if !seen_ids.insert(item_id.clone()) {
+            warn(
+                warnings,
+                row.number,
+                format!("「{name}」: データ項目ID {item_id} repeated: row skipped"),
+            );
+            continue;
+        }
+        let key = fold(get(C::Key)).to_lowercase();
+        if !valid_key(&key) {
+            warn(
+                warnings,
+                row.number,
+                format!(
+                    "「{name}」: データ項目（ローマ字） 「{}」 is not a usable key: row skipped",
+                    get(C::Key)
+                ),
+            );
+            continue;
+        }
+        let group = get(C::Group).to_string();
+        if group.is_empty() {
+            warn(
+                warnings,
+                row.number,
+                format!("「{name}」: no グループ 名称: row skipped"),
+            );
+            continue;
+        }
+        if !seen_keys.insert((group.clone(), key.clone())) {
+            warn(
+                warnings,
+                row.number,
+                format!("「{name}」: key `{key}` repeated in group 「{group}」: row skipped"),
+            );
+            continue;
+        }
+        let Some(dt) = DataType::parse(type_text) else {
+            warn(warnings, row.number, format!("「{name}」: データ型 「{type_text}」 is not X, Ｎ, 9, 9V, S9, BLOB, YEAR, DATE or TIME: row skipped"));
+            continue;
+        };
+        let length_text = fold(get(C::Length));
+        let (length, scale) = if length_text.is_empty() {
+            match dt {
+                DataType::Date => (10, None),
+                DataType::Time => (8, None),
+                DataType::Year => (4, None),
+                _ => {
+                    warn(
+                        warnings,
+                        row.number,
+                        format!("「{name}」: no 桁数: row skipped"),
+                    );
+                    continue;
+                }
+            }
+        } else if dt == DataType::Decimal {
+            let (n, m) = length_text
+                .split_once([',', '.', '、'])
+                .unwrap_or((&length_text, "0"));
+            match (leading_number(n), leading_number(m)) {
+                (Some((n, false)), Some((m, false)))
+                    if (1..=i64::from(MAX_ITEM_LENGTH)).contains(&n) && m <= n.max(64) =>
+                {
+                    (n as u32, Some(m as u32))
+                }
+                _ => {
+                    warn(
+                        warnings,
+                        row.number,
+                        format!(
+                            "「{name}」: 桁数 「{length_text}」 is not `n,m` for 9V: row skipped"
+                        ),
+                    );
+                    continue;
+                }
+            }
+        } else {
+            match leading_number(&length_text) {
+                Some((n, false)) if (1..=i64::from(MAX_ITEM_LENGTH)).contains(&n) => {
+                    (n as u32, None)
+                }
+                _ => {
+                    warn(
+                        warnings,
+                        row.number,
+                        format!("「{name}」: 桁数 「{length_text}」 is not a length: row skipped"),
+                    );
+                    continue;
+                }
+            }
+        };
+        let output = fold(get(C::Output));
+        let (required, conditional) = match output.as_str() {
+            "必須" => (true, false),
+            "条件付き必須" => (false, true),
+            "任意" => (false, false),
+            _ => {
+                warn(warnings, row.number, format!("「{name}」: データ出力条件 「{output}」 is not 必須, 条件付き必須 or 任意: taken as 任意"));
+                (false, false)
+            }
+        };
+        let description = get(C::Description);
+        let cond = if conditional {
+            condition(description)
+        } else {
+            None
+        };
+        if conditional && cond.is_none() {
+            warn(
+                warnings,
+                row.number,
+                format!("「{name}」: 条件付き必須 without a ※※ condition in 項目説明"),
+            );
+        }
+        let repeat_text = get(C::Repeat);
+        let repeat = if repeat_text.is_empty() {
+            1
+        } else {
+            match leading_number(repeat_text) {
+                Some((n, false)) if (1..=i64::from(MAX_REPEAT)).contains(&n) => n as u32,
+                _ => {
+                    warn(
+                        warnings,
+                        row.number,
+                        format!(
+                            "「{name}」: 繰り返し 「{repeat_text}」 not understood: taken as 1"
+                        ),
+                    );
+                    1
+                }
+            }
+        };
+        let flag = |warnings: &mut Vec<BookWarning>, c: C| -> bool {
+            let t = get(c);
+            mark(t).unwrap_or_else(|| {
+                warn(
+                    warnings,
+                    row.number,
+                    format!(
+                        "「{name}」: {} 「{t}」 is not ○ or empty: taken as empty",
+                        c.title()
+                    ),
+                );
+                false
+            })
+        };
+        let primary_key = flag(warnings, C::Primary);
+        let foreign = flag(warnings, C::Foreign);
+        let code_text = fold(get(C::Code));
+        let code_id = (!code_text.is_empty()).then(|| code_text.clone());
+        let (domain, date_form) = base_domain(dt, code_id.as_deref().is_some_and(|c| c != "999"));
+        let mut note = get(C::Definition).to_string();
+        let remark = get(C::Note);
+        if !remark.is_empty() {
+            if !note.is_empty() {
+                note.push('\n');
+            }
+            note.push_str("備考: ");
+            note.push_str(remark);
+        }
+        let number = item_id
+            .get(3..)
+            .and_then(|s| s.parse::<u32>().ok())
+            .unwrap_or(0);
+        let samples = sample_values(get(C::Sample));
+        out.push(RowItem {
+            row: row.number,
+            sheet: sheet.name.clone(),
+            group,
+            foreign,
+            samples,
+            item: Item {
+                number,
+                name: name.to_string(),
+                key,
+                domain,
+                length,
+                unit: LengthUnit::Chars,
+                offset: None,
+                required,
+                repeat,
+                code_table: None,
+                date_form,
+                padding: Padding::Spaces,
+                zero_pad: false,
+                note: (!note.is_empty()).then_some(note),
+                official: Some(OfficialItem {
+                    item_id,
+                    data_type: dt,
+                    scale,
+                    conditional,
+                    condition: cond,
+                    primary_key,
+                    foreign_key: None,
+                    code_id,
+                }),
+            },
+        });
+    }
+    Ok(())
 }
