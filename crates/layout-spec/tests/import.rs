@@ -1374,3 +1374,105 @@ proptest::proptest! {
         }
     }
 }
+
+// ---------------------------------------------------------------------------------------
+// #18 item 3: crafted small workbooks must not exhaust memory; the totals are bounded.
+
+/// A workbook of `sheets` sheets that all point at `target`, plus the given parts.
+fn raw_book(sheets: usize, target: &str, parts: &[(&str, &[u8])]) -> Vec<u8> {
+    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let opts = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated);
+    let mut wb = String::from(
+        r#"<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets>"#,
+    );
+    let mut rels = String::from(
+        r#"<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">"#,
+    );
+    for n in 1..=sheets {
+        wb.push_str(&format!(
+            r#"<sheet name="s{n}" sheetId="{n}" r:id="rId{n}"/>"#
+        ));
+        rels.push_str(&format!(
+            r#"<Relationship Id="rId{n}" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="{target}"/>"#
+        ));
+    }
+    wb.push_str("</sheets></workbook>");
+    rels.push_str(r#"<Relationship Id="rId9999" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/sharedStrings" Target="sharedStrings.xml"/></Relationships>"#);
+    zip.start_file("xl/workbook.xml", opts).unwrap();
+    zip.write_all(wb.as_bytes()).unwrap();
+    zip.start_file("xl/_rels/workbook.xml.rels", opts).unwrap();
+    zip.write_all(rels.as_bytes()).unwrap();
+    for (name, body) in parts {
+        zip.start_file(*name, opts).unwrap();
+        zip.write_all(body).unwrap();
+    }
+    zip.finish().unwrap().into_inner()
+}
+
+const BOMB_WS: &str =
+    r#"<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">"#;
+
+#[test]
+fn issue18_item3_one_large_shared_string_in_many_cells_is_bounded() {
+    let big = "亜".repeat(8 * 1024 * 1024 / 3);
+    let sst = format!(
+        r#"<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><si><t>{big}</t></si></sst>"#
+    );
+    let mut sheet = format!("{BOMB_WS}<sheetData>");
+    for r in 1..=200 {
+        sheet.push_str(&format!(r#"<row r="{r}">"#));
+        for c in ["A", "B", "C", "D", "E", "F", "G", "H", "I", "J"] {
+            sheet.push_str(&format!(r#"<c r="{c}{r}" t="s"><v>0</v></c>"#));
+        }
+        sheet.push_str("</row>");
+    }
+    sheet.push_str("</sheetData></worksheet>");
+    let book = raw_book(
+        1,
+        "worksheets/sheet1.xml",
+        &[
+            ("xl/sharedStrings.xml", sst.as_bytes()),
+            ("xl/worksheets/sheet1.xml", sheet.as_bytes()),
+        ],
+    );
+    assert!(book.len() < 200_000, "{} bytes", book.len());
+    let err = read_xlsx(&book, None).unwrap_err();
+    assert!(matches!(err, ImportError::TooLarge { .. }), "{err}");
+    assert!(err.to_string().contains("cell text in all"), "{err}");
+    let err = official::import_official(&book, "bomb.xlsx", None).unwrap_err();
+    assert!(matches!(err, ImportError::TooLarge { .. }), "{err}");
+}
+
+#[test]
+fn issue18_item3_a_large_cell_merged_over_millions_of_cells_is_bounded() {
+    let big = "x".repeat(16 * 1024 * 1024 - 1024);
+    // 512 columns × 4,000 rows merged; the range's far corner holds a value.
+    let sheet = format!(
+        r#"{BOMB_WS}<sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>{big}</t></is></c></row><row r="4000"><c r="A4000"><v>1</v></c></row></sheetData><mergeCells count="1"><mergeCell ref="A1:RR4000"/></mergeCells></worksheet>"#
+    );
+    let book = raw_book(
+        1,
+        "worksheets/sheet1.xml",
+        &[("xl/worksheets/sheet1.xml", sheet.as_bytes())],
+    );
+    assert!(book.len() < 200_000, "{} bytes", book.len());
+    let err = read_xlsx(&book, None).unwrap_err();
+    assert!(err.to_string().contains("merged"), "{err}");
+}
+
+#[test]
+fn issue18_item3_many_sheets_pointing_at_one_large_part_are_bounded() {
+    let pad = " ".repeat(2 * 1024 * 1024);
+    let sheet = format!(
+        r#"{BOMB_WS}<sheetData><row r="1"><c r="A1"><v>1</v></c></row></sheetData>{pad}</worksheet>"#
+    );
+    let book = raw_book(
+        200,
+        "worksheets/sheet1.xml",
+        &[("xl/worksheets/sheet1.xml", sheet.as_bytes())],
+    );
+    assert!(book.len() < 200_000, "{} bytes", book.len());
+    let err = read_xlsx(&book, None).unwrap_err();
+    assert!(err.to_string().contains("parts in all"), "{err}");
+}

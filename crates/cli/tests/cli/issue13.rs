@@ -469,3 +469,135 @@ fn issue13_item1_import_of_an_own_two_group_workbook_through_the_cli() {
     assert_eq!(menseki["length"], 5);
     assert_eq!(menseki["scale"], 2);
 }
+
+// ---------------------------------------------------------------------------------------
+// #18 item 3: crafted small workbooks under a memory limit.
+
+/// A workbook from `(path, bytes)` parts plus a workbook part naming `sheets` sheets that
+/// all point at `target`.
+fn bomb_book(sheets: usize, target: &str, parts: &[(&str, &[u8])]) -> Vec<u8> {
+    use std::io::Write as _;
+    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let opts = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated);
+    let mut wb = String::from(
+        r#"<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets>"#,
+    );
+    let mut rels = String::from(
+        r#"<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">"#,
+    );
+    for n in 1..=sheets {
+        wb.push_str(&format!(
+            r#"<sheet name="s{n}" sheetId="{n}" r:id="rId{n}"/>"#
+        ));
+        rels.push_str(&format!(
+            r#"<Relationship Id="rId{n}" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="{target}"/>"#
+        ));
+    }
+    wb.push_str("</sheets></workbook>");
+    rels.push_str(r#"<Relationship Id="rId9999" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/sharedStrings" Target="sharedStrings.xml"/></Relationships>"#);
+    let mut put = |name: &str, body: &[u8]| {
+        zip.start_file(name, opts).unwrap();
+        zip.write_all(body).unwrap();
+    };
+    put("xl/workbook.xml", wb.as_bytes());
+    put("xl/_rels/workbook.xml.rels", rels.as_bytes());
+    for (name, body) in parts {
+        put(name, body);
+    }
+    zip.finish().unwrap().into_inner()
+}
+
+/// `ikou ARGS` in `dir` with its address space limited to `kib` KiB (`ulimit -v`).
+fn ikou_memory_limited(dir: &std::path::Path, kib: u64, args: &[&str]) -> Run {
+    let out = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(r#"ulimit -v "$0" && exec "$@""#)
+        .arg(kib.to_string())
+        .arg(env!("CARGO_BIN_EXE_ikou"))
+        .args(args)
+        .current_dir(dir)
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("spawn sh");
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+#[test]
+fn issue18_item3_crafted_workbooks_fail_clearly_within_a_memory_limit() {
+    const WS: &str =
+        r#"<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">"#;
+    let dir = tempdir("issue18-item3");
+    // 1: one 8 MiB shared string used by 20,000 cells.
+    let big = "x".repeat(8 * 1024 * 1024);
+    let sst = format!(
+        r#"<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><si><t>{big}</t></si></sst>"#
+    );
+    let mut sheet = format!("{WS}<sheetData>");
+    for r in 1..=2000 {
+        sheet.push_str(&format!(r#"<row r="{r}">"#));
+        for c in ["A", "B", "C", "D", "E", "F", "G", "H", "I", "J"] {
+            sheet.push_str(&format!(r#"<c r="{c}{r}" t="s"><v>0</v></c>"#));
+        }
+        sheet.push_str("</row>");
+    }
+    sheet.push_str("</sheetData></worksheet>");
+    let shared = bomb_book(
+        1,
+        "worksheets/sheet1.xml",
+        &[
+            ("xl/sharedStrings.xml", sst.as_bytes()),
+            ("xl/worksheets/sheet1.xml", sheet.as_bytes()),
+        ],
+    );
+    // 2: a 16 MiB cell merged over 2M cells.
+    let big = "x".repeat(16 * 1024 * 1024 - 1024);
+    let merged_sheet = format!(
+        r#"{WS}<sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>{big}</t></is></c></row><row r="4000"><c r="A4000"><v>1</v></c></row></sheetData><mergeCells count="1"><mergeCell ref="A1:RR4000"/></mergeCells></worksheet>"#
+    );
+    let merged = bomb_book(
+        1,
+        "worksheets/sheet1.xml",
+        &[("xl/worksheets/sheet1.xml", merged_sheet.as_bytes())],
+    );
+    // 3: 200 sheets pointing at one large part.
+    let pad = " ".repeat(20 * 1024 * 1024);
+    let one = format!(
+        r#"{WS}<sheetData><row r="1"><c r="A1"><v>1</v></c></row></sheetData>{pad}</worksheet>"#
+    );
+    let many = bomb_book(
+        200,
+        "worksheets/sheet1.xml",
+        &[("xl/worksheets/sheet1.xml", one.as_bytes())],
+    );
+    for (name, bytes, says) in [
+        ("shared.xlsx", shared, "cell text in all"),
+        ("merged.xlsx", merged, "merged"),
+        ("many.xlsx", many, "parts in all"),
+    ] {
+        assert!(bytes.len() < 200_000, "{name}: {} bytes", bytes.len());
+        std::fs::write(dir.join(name), &bytes).unwrap();
+        // 1 GiB of address space: before the bounds, these needed tens of GB and aborted.
+        let r = ikou_memory_limited(
+            &dir,
+            1024 * 1024,
+            &["layouts", "import", name, "--out", "out"],
+        );
+        assert_eq!(r.code, 2, "{name}: exit {}\n{}", r.code, r.stderr);
+        assert!(
+            r.stderr.contains("too large") && r.stderr.contains(says),
+            "{name}: {}",
+            r.stderr
+        );
+        assert!(
+            !r.stderr.contains("memory allocation"),
+            "{name}: {}",
+            r.stderr
+        );
+        assert!(!dir.join("out").exists(), "{name}: wrote output");
+    }
+}

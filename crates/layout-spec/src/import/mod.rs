@@ -61,6 +61,14 @@ pub const MAX_CELLS: usize = 2_000_000;
 pub const MAX_ROWS: u32 = 200_000;
 /// Columns to the right of this one are ignored (and reported).
 pub const MAX_COLUMNS: u32 = 512;
+/// The largest total of uncompressed bytes read from all parts of one workbook (64 MiB): a
+/// part read again (200 sheets pointing at one part) counts again.
+pub const MAX_TOTAL_PART_BYTES: u64 = 64 * 1024 * 1024;
+/// The largest total of cell text kept from one workbook (64 MiB): a shared string counts
+/// once for every cell that uses it, a merged cell once for every cell it spans.
+pub const MAX_TOTAL_TEXT_BYTES: u64 = 64 * 1024 * 1024;
+/// The largest total area of merged ranges (cells) filled in one workbook.
+pub const MAX_MERGED_AREA: u64 = 1_000_000;
 /// The largest CSV item list read (16 MiB).
 pub const MAX_CSV_BYTES: usize = 16 * 1024 * 1024;
 
@@ -308,26 +316,53 @@ impl SheetRow {
 // ---------------------------------------------------------------------------------------
 // xlsx
 
-type Zip<'a> = zip::ZipArchive<Cursor<&'a [u8]>>;
+/// A workbook's zip, with the total of bytes read from it so far.
+struct Zip<'a> {
+    archive: zip::ZipArchive<Cursor<&'a [u8]>>,
+    read: u64,
+}
+
+/// What a workbook's sheets have used so far, across all sheets.
+#[derive(Default)]
+struct Budget {
+    cells: usize,
+    text: u64,
+    merged: u64,
+}
+
+impl Budget {
+    fn add_text(&mut self, bytes: usize) -> Result<(), ImportError> {
+        self.text += bytes as u64;
+        if self.text > MAX_TOTAL_TEXT_BYTES {
+            return Err(ImportError::TooLarge {
+                part: "the workbook's cell text in all (shared strings count once per cell that uses them, merged cells once per cell they span)".into(),
+                limit: MAX_TOTAL_TEXT_BYTES,
+            });
+        }
+        Ok(())
+    }
+}
 
 fn open_zip(bytes: &[u8]) -> Result<Zip<'_>, ImportError> {
-    let zip = zip::ZipArchive::new(Cursor::new(bytes))
+    let archive = zip::ZipArchive::new(Cursor::new(bytes))
         .map_err(|e| ImportError::NotXlsx(e.to_string()))?;
-    if zip.len() > MAX_ZIP_ENTRIES {
+    if archive.len() > MAX_ZIP_ENTRIES {
         return Err(ImportError::TooLarge {
             part: "zip entries".into(),
             limit: MAX_ZIP_ENTRIES as u64,
         });
     }
-    Ok(zip)
+    Ok(Zip { archive, read: 0 })
 }
 
 /// Reads one part as UTF-8 text, bounded by [`MAX_PART_BYTES`]; `None` if it is absent.
 fn read_part(zip: &mut Zip<'_>, name: &str) -> Result<Option<String>, ImportError> {
-    let Some(index) = zip.index_for_name(name) else {
+    let Some(index) = zip.archive.index_for_name(name) else {
         return Ok(None);
     };
+    let total_left = MAX_TOTAL_PART_BYTES.saturating_sub(zip.read);
     let file = zip
+        .archive
         .by_index(index)
         .map_err(|e| ImportError::NotXlsx(format!("{name}: {e}")))?;
     let too_large = || ImportError::TooLarge {
@@ -344,6 +379,13 @@ fn read_part(zip: &mut Zip<'_>, name: &str) -> Result<Option<String>, ImportErro
     if buf.len() as u64 > MAX_PART_BYTES {
         return Err(too_large());
     }
+    if buf.len() as u64 > total_left {
+        return Err(ImportError::TooLarge {
+            part: format!("the workbook's parts in all (at `{name}`)"),
+            limit: MAX_TOTAL_PART_BYTES,
+        });
+    }
+    zip.read += buf.len() as u64;
     let text = String::from_utf8(buf).map_err(|e| ImportError::Xml {
         part: name.to_string(),
         offset: e.utf8_error().valid_up_to() as u64,
@@ -625,6 +667,7 @@ fn read_worksheet(
     part: &str,
     name: &str,
     shared: &[String],
+    budget: &mut Budget,
 ) -> Result<Sheet, ImportError> {
     let mut x = Xml::new(text, part);
     let mut grid: BTreeMap<u32, BTreeMap<u32, String>> = BTreeMap::new();
@@ -717,9 +760,12 @@ fn read_worksheet(
                                     .trim()
                                     .parse()
                                     .map_err(|_| x.err("bad shared-string index"))?;
-                                shared.get(idx).cloned().ok_or_else(|| {
+                                let found = shared.get(idx).ok_or_else(|| {
                                     x.err(format!("shared string {idx} does not exist"))
-                                })?
+                                })?;
+                                // Counted before the copy is made.
+                                budget.add_text(found.len())?;
+                                found.clone()
                             }
                             "inlineStr" => decode_excel_escapes(&c.inline),
                             "b" => match c.value.trim() {
@@ -734,8 +780,12 @@ fn read_worksheet(
                                 ignored_cols += 1;
                             } else {
                                 cells += 1;
-                                if cells > MAX_CELLS {
+                                budget.cells += 1;
+                                if cells > MAX_CELLS || budget.cells > MAX_CELLS {
                                     return Err(too_many("cells", MAX_CELLS as u64));
+                                }
+                                if c.kind != "s" {
+                                    budget.add_text(text.len())?;
                                 }
                                 grid.entry(c.row).or_default().insert(c.col, text);
                             }
@@ -765,6 +815,15 @@ fn read_worksheet(
         let Some(value) = grid.get(&r1).and_then(|r| r.get(&c1)).cloned() else {
             continue;
         };
+        let area = u64::from(r2.min(max_row).saturating_sub(r1) + 1)
+            * u64::from(c2.min(MAX_COLUMNS).saturating_sub(c1) + 1);
+        budget.merged += area;
+        if budget.merged > MAX_MERGED_AREA {
+            return Err(ImportError::TooLarge {
+                part: format!("{part} (merged cells: total area of merged ranges in the workbook)"),
+                limit: MAX_MERGED_AREA,
+            });
+        }
         for r in r1..=r2.min(max_row) {
             for c in c1..=c2.min(MAX_COLUMNS) {
                 if (r, c) == (r1, c1) {
@@ -773,9 +832,11 @@ fn read_worksheet(
                 let row_cells = grid.entry(r).or_default();
                 if let std::collections::btree_map::Entry::Vacant(v) = row_cells.entry(c) {
                     cells += 1;
-                    if cells > MAX_CELLS {
+                    budget.cells += 1;
+                    if cells > MAX_CELLS || budget.cells > MAX_CELLS {
                         return Err(too_many("cells", MAX_CELLS as u64));
                     }
+                    budget.add_text(value.len())?;
                     v.insert(value.clone());
                 }
             }
@@ -853,9 +914,10 @@ pub fn read_xlsx(bytes: &[u8], sheet: Option<&str>) -> Result<Vec<Sheet>, Import
         None => Vec::new(),
     };
     let mut out = Vec::new();
+    let mut budget = Budget::default();
     for (name, path) in chosen {
         let text = need_part(&mut zip, path)?;
-        out.push(read_worksheet(&text, path, name, &shared)?);
+        out.push(read_worksheet(&text, path, name, &shared, &mut budget)?);
     }
     Ok(out)
 }
