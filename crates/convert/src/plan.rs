@@ -353,6 +353,12 @@ impl Plan {
         if self.keep_before {
             p.before = vec![None; n];
         }
+        if raw.role != ikou_layout_spec::RecordRole::Data {
+            // A header or trailer record out of place or misframed: rejected with its bytes
+            // (framing has given it its reason), not read with the data items.
+            p.raw = raw.bytes.clone();
+            return p;
+        }
         let mut cleansed = std::mem::take(&mut scratch.cleansed);
         cleansed.clear();
         cleansed.resize(n, None);

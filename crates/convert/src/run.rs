@@ -3,13 +3,13 @@
 //! manifest last.
 
 use crate::keysort::{KeySorter, DEFAULT_BUFFER_KEYS};
-use crate::manifest::{Counts, InputInfo, LayoutRef, Manifest, Timings, MANIFEST};
+use crate::manifest::{Counts, InputInfo, LayoutRef, Manifest, RunProblem, Timings, MANIFEST};
 use crate::output::{
     guard_cell, hex, sync_dir, HashingWriter, OutputFile, OutputInfo, PendingOutput,
 };
 use crate::plan::{check_indices, key_of, CrossFacts, ItemRef, Plan, Processed, Scratch};
 use crate::sink::SinkError;
-use ikou_cleanse::frame::{RawRecord, ReadError, RecordReader};
+use ikou_cleanse::frame::{FrameProblem, RawRecord, ReadError, RecordReader};
 use ikou_cleanse::gaiji::GaijiInventory;
 use ikou_layout_spec::profile::{Header, LineEnding, Quoting};
 use ikou_layout_spec::{Layout, RecordRole};
@@ -172,7 +172,25 @@ pub struct RunOptions {
     /// Keys the first pass keeps in memory per check before spilling a sorted run to the
     /// run directory.
     pub sort_buffer_keys: usize,
+    /// Bytes of records per chunk: a chunk ends at `chunk_records` records or once it
+    /// holds this many bytes, whichever comes first (default 4 MiB), so that the memory of
+    /// a run is bounded whatever the record sizes (see docs/CONVERT.md, "Memory budget").
+    pub chunk_bytes: usize,
+    /// The longest record kept whole (default [`DEFAULT_MAX_RECORD_BYTES`]); a longer one is
+    /// rejected (`frame.too_long`) with its first bytes.
+    pub max_record_bytes: usize,
+    /// The most fields of a delimited record (default
+    /// [`ikou_cleanse::frame::DEFAULT_MAX_FIELDS`]); a record with more is rejected
+    /// (`frame.too_many_fields`).
+    pub max_fields: usize,
 }
+
+/// The default limit on one record's length in a run (4 MiB: far beyond any real record,
+/// small enough for the memory budget).
+pub const DEFAULT_MAX_RECORD_BYTES: usize = 4 << 20;
+
+/// The default bytes of records per chunk (4 MiB).
+pub const DEFAULT_CHUNK_BYTES: usize = 4 << 20;
 
 impl RunOptions {
     /// Options for a run into `out_dir` with every output, all cores.
@@ -185,7 +203,24 @@ impl RunOptions {
             chunk_records: 512,
             show_values: false,
             sort_buffer_keys: DEFAULT_BUFFER_KEYS,
+            chunk_bytes: DEFAULT_CHUNK_BYTES,
+            max_record_bytes: DEFAULT_MAX_RECORD_BYTES,
+            max_fields: ikou_cleanse::frame::DEFAULT_MAX_FIELDS,
         }
+    }
+
+    fn chunk(&self) -> (usize, usize) {
+        (self.chunk_records.max(1), self.chunk_bytes.max(1))
+    }
+
+    fn record_reader<R: Read>(
+        &self,
+        rdr: R,
+        layout: &Layout,
+    ) -> Result<RecordReader<R>, ikou_cleanse::frame::FrameConfigError> {
+        Ok(RecordReader::new(rdr, layout)?
+            .with_max_record_len(self.max_record_bytes)
+            .with_max_fields(self.max_fields))
     }
 }
 
@@ -215,6 +250,8 @@ impl Progress for NoProgress {
 pub enum RunError {
     /// The run directory exists and is not empty (and `force` was not given).
     OutDirNotEmpty(PathBuf),
+    /// Another run is writing into the run directory (it holds the directory's lock).
+    Locked(PathBuf),
     /// An input file could not be opened or read.
     Input {
         /// The file.
@@ -240,6 +277,15 @@ pub enum RunError {
     },
     /// A sink failed.
     Sink(SinkError),
+    /// An input changed while the run read it (between or during its two passes).
+    InputChanged {
+        /// The file.
+        path: PathBuf,
+        /// Its size when opened.
+        before: u64,
+        /// Its size now.
+        after: u64,
+    },
     /// `input_records ≠ output_records + rejected_records`: a bug; nothing is renamed.
     Accounting {
         /// Counted input records.
@@ -254,7 +300,10 @@ pub enum RunError {
 impl RunError {
     /// Whether this is an I/O problem (exit code 3) rather than a usage problem (2).
     pub fn is_io(&self) -> bool {
-        !matches!(self, RunError::OutDirNotEmpty(_) | RunError::Frame(_))
+        !matches!(
+            self,
+            RunError::OutDirNotEmpty(_) | RunError::Frame(_) | RunError::Locked(_)
+        )
     }
 }
 
@@ -266,11 +315,25 @@ impl fmt::Display for RunError {
                 "{}: the run directory is not empty (use --force to replace a previous run)",
                 p.display()
             ),
+            RunError::Locked(p) => write!(
+                f,
+                "{}: another run is writing into this run directory (it holds the directory's lock); wait for it to end or choose another --out",
+                p.display()
+            ),
             RunError::Input { path, error } => write!(f, "{}: {error}", path.display()),
             RunError::Read { path, error } => write!(f, "{}: {error}", path.display()),
             RunError::Frame(m) => f.write_str(m),
             RunError::Output { name, error } => write!(f, "writing {name}: {error}"),
             RunError::Sink(e) => write!(f, "writing {e}"),
+            RunError::InputChanged {
+                path,
+                before,
+                after,
+            } => write!(
+                f,
+                "{}: the input changed while the run read it (size {before} → {after} bytes, or its modification time or inode changed); no output was published — run again on a file nothing writes to",
+                path.display()
+            ),
             RunError::Accounting {
                 input,
                 output,
@@ -342,9 +405,72 @@ pub fn run_file_names(target: &Layout) -> Vec<String> {
     v
 }
 
-fn prepare_dir(opts: &RunOptions, plan: &Plan) -> Result<(), RunError> {
+/// Creates `dir` and the parents that are missing, each mode 0700 whatever the umask (a
+/// run directory holds personal data). Directories that exist are left as they are.
+pub(crate) fn create_private_dir(dir: &Path) -> io::Result<()> {
+    let mut missing = Vec::new();
+    let mut cur = Some(dir);
+    while let Some(d) = cur {
+        if d.as_os_str().is_empty() || d.exists() {
+            break;
+        }
+        missing.push(d.to_path_buf());
+        cur = d.parent();
+    }
+    for d in missing.iter().rev() {
+        let mut b = std::fs::DirBuilder::new();
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::DirBuilderExt;
+            b.mode(0o700);
+        }
+        match b.create(d) {
+            Ok(()) => {
+                // The umask may have taken bits away (never added): set exactly 0700.
+                #[cfg(unix)]
+                {
+                    use std::os::unix::fs::PermissionsExt;
+                    std::fs::set_permissions(d, std::fs::Permissions::from_mode(0o700))?;
+                }
+            }
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists && d.is_dir() => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
+}
+
+/// An exclusive lock on a run directory, held for the whole run (released when dropped, or
+/// by the kernel when the process dies: a killed run leaves no stale lock).
+#[derive(Debug)]
+pub(crate) struct DirLock {
+    _dir: File,
+}
+
+impl DirLock {
+    /// Takes the lock without waiting; fails with [`RunError::Locked`] when another run
+    /// holds it.
+    pub(crate) fn take(dir: &Path) -> Result<DirLock, RunError> {
+        let f = File::open(dir).map_err(out_err("the run directory"))?;
+        #[cfg(unix)]
+        {
+            use rustix::fs::{flock, FlockOperation};
+            match flock(&f, FlockOperation::NonBlockingLockExclusive) {
+                Ok(()) => {}
+                Err(e) if e == rustix::io::Errno::WOULDBLOCK => {
+                    return Err(RunError::Locked(dir.to_path_buf()))
+                }
+                Err(e) => return Err(out_err("the run directory")(io::Error::from(e))),
+            }
+        }
+        Ok(DirLock { _dir: f })
+    }
+}
+
+fn prepare_dir(opts: &RunOptions, plan: &Plan) -> Result<DirLock, RunError> {
     let dir = &opts.out_dir;
-    std::fs::create_dir_all(dir).map_err(out_err("the run directory"))?;
+    create_private_dir(dir).map_err(out_err("the run directory"))?;
+    let lock = DirLock::take(dir)?;
     let non_empty = std::fs::read_dir(dir)
         .map_err(out_err("the run directory"))?
         .next()
@@ -379,32 +505,133 @@ fn prepare_dir(opts: &RunOptions, plan: &Plan) -> Result<(), RunError> {
             }
         }
     }
-    Ok(())
+    Ok(lock)
 }
 
-fn open_input(path: &Path) -> Result<(File, u64), RunError> {
-    let f = File::open(path).map_err(|error| RunError::Input {
-        path: path.to_path_buf(),
-        error,
-    })?;
-    let len = f.metadata().map(|m| m.len()).unwrap_or(0);
-    Ok((f, len))
+/// What identifies the content of an open file: its size, modification time and (on Unix)
+/// device and inode. Both passes read through one open handle; the identity is taken when
+/// the file is opened and compared before and after each pass, so a file written to in
+/// place between or during the passes fails the run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct FileId {
+    len: u64,
+    modified: Option<std::time::SystemTime>,
+    dev: u64,
+    ino: u64,
 }
 
+impl FileId {
+    pub(crate) fn of(file: &File) -> io::Result<FileId> {
+        let m = file.metadata()?;
+        #[cfg(unix)]
+        let (dev, ino) = {
+            use std::os::unix::fs::MetadataExt;
+            (m.dev(), m.ino())
+        };
+        #[cfg(not(unix))]
+        let (dev, ino) = (0, 0);
+        Ok(FileId {
+            len: m.len(),
+            modified: m.modified().ok(),
+            dev,
+            ino,
+        })
+    }
+}
+
+/// One input of a run: one handle held open for both passes.
+pub(crate) struct Input {
+    path: PathBuf,
+    file: File,
+    id: FileId,
+}
+
+impl Input {
+    fn open(path: &Path) -> Result<Input, RunError> {
+        let err = |error| RunError::Input {
+            path: path.to_path_buf(),
+            error,
+        };
+        let file = File::open(path).map_err(err)?;
+        let id = FileId::of(&file).map_err(err)?;
+        Ok(Input {
+            path: path.to_path_buf(),
+            file,
+            id,
+        })
+    }
+
+    /// Checks that the file is as it was when opened.
+    pub(crate) fn check_unchanged(&self) -> Result<(), RunError> {
+        let now = FileId::of(&self.file).map_err(|error| RunError::Input {
+            path: self.path.clone(),
+            error,
+        })?;
+        if now != self.id {
+            return Err(RunError::InputChanged {
+                path: self.path.clone(),
+                before: self.id.len,
+                after: now.len,
+            });
+        }
+        Ok(())
+    }
+
+    /// Checks the identity and seeks back to the start, for the next pass.
+    fn rewind(&self) -> Result<&File, RunError> {
+        use std::io::Seek;
+        self.check_unchanged()?;
+        (&self.file)
+            .seek(io::SeekFrom::Start(0))
+            .map_err(|error| RunError::Input {
+                path: self.path.clone(),
+                error,
+            })?;
+        Ok(&self.file)
+    }
+}
+
+/// What framing one input file gave, beside its data records: the records of each role
+/// and the problems of the file as a whole.
+#[derive(Default)]
+struct FileFrames {
+    /// Header records in their place.
+    header: u64,
+    /// Trailer records in their place.
+    trailer: u64,
+    /// Records handed on to conversion (data, and misplaced header/trailer records).
+    handed_on: u64,
+    /// Problems of the file as a whole (a trailer count, an unterminated quote).
+    problems: Vec<RunProblem>,
+    /// Findings by kind (the problems of header and trailer records).
+    findings: BTreeMap<String, u64>,
+}
+
+/// A record buffer that once held a record larger than this is given back to the allocator
+/// when it is reused, so that one huge record does not stay in every chunk's buffers.
+const KEEP_RECORD_CAPACITY: usize = 256 << 10;
+
+/// Reads up to `want` records or about `want_bytes` bytes (whichever comes first) into
+/// `chunk`. Header and trailer records in their place are counted in `frames`, not
+/// returned; a header or trailer out of place is returned, to be rejected with its bytes.
 fn read_chunk<R: Read>(
     reader: &mut RecordReader<R>,
     chunk: &mut Vec<RawRecord>,
-    want: usize,
+    (want, want_bytes): (usize, usize),
     path: &Path,
-    run_findings: &mut BTreeMap<String, u64>,
+    frames: &mut FileFrames,
 ) -> Result<bool, RunError> {
     // The chunk's records are reused: their buffers are read into again.
     let mut n = 0;
-    while n < want {
+    let mut bytes = 0usize;
+    while n < want && bytes < want_bytes {
         if n == chunk.len() {
             chunk.push(RawRecord::new());
         }
         let Some(rec) = chunk.get_mut(n) else { break };
+        if rec.bytes.capacity() > KEEP_RECORD_CAPACITY {
+            *rec = RawRecord::new();
+        }
         let more = reader.read_record(rec).map_err(|error| RunError::Read {
             path: path.to_path_buf(),
             error,
@@ -413,19 +640,116 @@ fn read_chunk<R: Read>(
             chunk.truncate(n);
             return Ok(false);
         }
-        if rec.role != RecordRole::Data {
-            // Header and trailer records are not data: their problems (a trailer count that
-            // disagrees, a misplaced header) are findings of the run.
+        if rec
+            .problems
+            .iter()
+            .any(|p| matches!(p, FrameProblem::UnterminatedQuote))
+        {
+            frames.problems.push(RunProblem {
+                kind: "frame.unterminated_quote".into(),
+                file: Some(path.display().to_string()),
+                message: format!(
+                    "a quote opened in record {} (byte offset {}) is not closed: the rest of the file, {} bytes, was read as that one record",
+                    rec.number,
+                    rec.offset,
+                    rec.bytes.len()
+                ),
+            });
+        }
+        // A header or trailer out of place, or misframed (wrong length, …), is rejected
+        // with its bytes like a data record: it may be data that only looks like one.
+        let sound = rec
+            .problems
+            .iter()
+            .all(|p| matches!(p, FrameProblem::TrailerCount { .. }));
+        if rec.role != RecordRole::Data && sound {
+            // Header and trailer records in their place are not data: they are counted,
+            // and their problem (a trailer count that disagrees) is the file's.
+            match rec.role {
+                RecordRole::Trailer => frames.trailer += 1,
+                _ => frames.header += 1,
+            }
             for p in &rec.problems {
-                let kind = format!("frame.{}", p.kind());
-                *run_findings.entry(kind).or_insert(0) += 1;
+                let kind = "frame.trailer_count";
+                bump(&mut frames.findings, kind);
+                frames.problems.push(RunProblem {
+                    kind: kind.into(),
+                    file: Some(path.display().to_string()),
+                    message: format!(
+                        "{} record {} (byte offset {}): {p}",
+                        ikou_cleanse::frame::role_name(rec.role),
+                        rec.number,
+                        rec.offset
+                    ),
+                });
             }
             continue;
         }
+        bytes += rec.bytes.len();
+        frames.handed_on += 1;
         n += 1;
     }
     chunk.truncate(n);
     Ok(true)
+}
+
+/// The problems of a file that its reader's summary shows once the file is read, and the
+/// check that every physical record was accounted for.
+fn file_problems<R: Read>(
+    reader: &RecordReader<R>,
+    path: &Path,
+    frames: &mut FileFrames,
+) -> Result<(), RunError> {
+    let summary = reader.summary();
+    let file = Some(path.display().to_string());
+    if summary.records != frames.header + frames.trailer + frames.handed_on {
+        return Err(RunError::Frame(format!(
+            "{}: accounting failed: {} physical records ≠ {} header + {} trailer + {} data; no output was published",
+            path.display(),
+            summary.records,
+            frames.header,
+            frames.trailer,
+            frames.handed_on
+        )));
+    }
+    if summary.eof_marker.is_some() {
+        bump(&mut frames.findings, "frame.eof_marker");
+    }
+    if summary.missing_trailer {
+        bump(&mut frames.findings, "frame.missing_trailer");
+        frames.problems.push(RunProblem {
+            kind: "frame.missing_trailer".into(),
+            file: file.clone(),
+            message: format!(
+                "the layout has a trailer record but the file has none after {} records ({} bytes): the file may be cut",
+                summary.records, summary.bytes
+            ),
+        });
+    }
+    if let Some(found) = summary.newline_mismatch() {
+        bump(&mut frames.findings, "frame.newline_mismatch");
+        frames.problems.push(RunProblem {
+            kind: "frame.newline_mismatch".into(),
+            file: file.clone(),
+            message: format!(
+                "newline mismatch: the layout's records end with {}, the file has {found} line ends ({} LF, {} CR, {} CRLF; the first at byte offset {}); its records are misframed — export the file with {} or fix the layout's terminator",
+                summary.terminator,
+                summary.stray_lf,
+                summary.stray_cr,
+                summary.stray_crlf,
+                summary.first_stray_break.unwrap_or(0),
+                summary.terminator
+            ),
+        });
+    }
+    if summary.records == 0 {
+        frames.problems.push(RunProblem {
+            kind: "input.empty".into(),
+            file,
+            message: format!("the input holds no record ({} bytes)", summary.bytes),
+        });
+    }
+    Ok(())
 }
 
 fn pool(threads: usize) -> Result<rayon::ThreadPool, RunError> {
@@ -438,7 +762,7 @@ fn pool(threads: usize) -> Result<rayon::ThreadPool, RunError> {
 /// Pass 1: the facts the cross-record checks need (duplicates, households).
 fn gather_facts(
     plan: &Plan,
-    inputs: &[PathBuf],
+    inputs: &[Input],
     opts: &RunOptions,
     pool: &rayon::ThreadPool,
     progress: &dyn Progress,
@@ -458,10 +782,7 @@ fn gather_facts(
         .as_ref()
         .map(|h| h.head_value.clone())
         .unwrap_or_default();
-    let total: u64 = inputs
-        .iter()
-        .map(|p| std::fs::metadata(p).map(|m| m.len()).unwrap_or(0))
-        .sum();
+    let total: u64 = inputs.iter().map(|i| i.id.len).sum();
     // Keys are sorted with bounded memory (spilled to the run directory when large).
     let limit = opts.sort_buffer_keys;
     let mut keys: Vec<KeySorter> = (0..unique.len())
@@ -473,26 +794,27 @@ fn gather_facts(
         error,
     };
     progress.start(1, total);
-    let mut ignored = BTreeMap::new();
-    for path in inputs {
-        let (file, _) = open_input(path)?;
-        let mut reader =
-            RecordReader::new(file, &plan.source).map_err(|e| RunError::Frame(e.to_string()))?;
+    for input in inputs {
+        let path = &input.path;
+        let mut ignored = FileFrames::default();
+        let mut reader = opts
+            .record_reader(input.rewind()?, &plan.source)
+            .map_err(|e| RunError::Frame(e.to_string()))?;
         let mut chunk = Vec::new();
         loop {
-            let more = read_chunk(
-                &mut reader,
-                &mut chunk,
-                opts.chunk_records,
-                path,
-                &mut ignored,
-            )?;
+            let more = read_chunk(&mut reader, &mut chunk, opts.chunk(), path, &mut ignored)?;
             let values: Vec<Vec<Option<String>>> = pool.install(|| {
                 chunk
                     .par_iter()
                     .map_init(
                         || Scratch::new(plan.charset()),
-                        |s, r| plan.check_values(r, s),
+                        |s, r| {
+                            if r.role == RecordRole::Data {
+                                plan.check_values(r, s)
+                            } else {
+                                Vec::new() // a misplaced header or trailer has no keys
+                            }
+                        },
                     )
                     .collect()
             });
@@ -931,8 +1253,15 @@ fn write_changes(
         let record = p.record.to_string();
         for c in &p.changes {
             let key = plan.item_key(c.item);
-            w.write_record([record.as_str(), key, c.rule, &c.before, &c.after])
-                .map_err(csv_err("changes.csv"))?;
+            // Staff open changes.csv in Excel: values are guarded like rejects.csv's.
+            w.write_record([
+                record.as_str(),
+                key,
+                c.rule,
+                &guard_cell(&c.before),
+                &guard_cell(&c.after),
+            ])
+            .map_err(csv_err("changes.csv"))?;
         }
     }
     Ok(())
@@ -976,43 +1305,44 @@ pub fn run(
         adjusted = p;
         &adjusted
     };
-    prepare_dir(opts, plan)?;
+    // The lock is held until the run returns (the manifest is written before).
+    let _lock = prepare_dir(opts, plan)?;
     let threads = if opts.threads == 0 {
         std::thread::available_parallelism().map_or(1, |n| n.get())
     } else {
         opts.threads
     };
     let pool = pool(threads)?;
-    let facts = gather_facts(plan, inputs, opts, &pool, progress)?;
+    let inputs = inputs
+        .iter()
+        .map(|p| Input::open(p))
+        .collect::<Result<Vec<_>, _>>()?;
+    let facts = gather_facts(plan, &inputs, opts, &pool, progress)?;
     let mut sinks = Sinks::open(plan, opts)?;
     let mut tally = Tally::new(plan);
     let mut input_infos = Vec::new();
-    let total: u64 = inputs
-        .iter()
-        .map(|p| std::fs::metadata(p).map(|m| m.len()).unwrap_or(0))
-        .sum();
+    let total: u64 = inputs.iter().map(|i| i.id.len).sum();
     progress.start(2, total);
     let mut run_findings = BTreeMap::new();
+    let mut problems: Vec<RunProblem> = Vec::new();
+    let (mut header_records, mut trailer_records, mut physical_records) = (0u64, 0u64, 0u64);
     let mut next_record = 1u64;
-    for path in inputs {
-        let (file, _) = open_input(path)?;
+    for input in &inputs {
+        let file = input.rewind()?;
+        let path = &input.path;
         let hash = std::sync::Arc::new(std::sync::Mutex::new(HashingWriter::new(io::sink())));
         let hashing = HashingReader {
             inner: file,
             hash: std::sync::Arc::clone(&hash),
         };
-        let mut reader =
-            RecordReader::new(hashing, &plan.source).map_err(|e| RunError::Frame(e.to_string()))?;
+        let mut reader = opts
+            .record_reader(hashing, &plan.source)
+            .map_err(|e| RunError::Frame(e.to_string()))?;
         let display = path.display().to_string();
         let before = tally.counts.input_records;
+        let mut frames = FileFrames::default();
         let mut chunk = Vec::with_capacity(opts.chunk_records);
-        let mut more = read_chunk(
-            &mut reader,
-            &mut chunk,
-            opts.chunk_records,
-            path,
-            &mut run_findings,
-        )?;
+        let mut more = read_chunk(&mut reader, &mut chunk, opts.chunk(), path, &mut frames)?;
         let mut next_chunk = Vec::with_capacity(opts.chunk_records);
         let mut pending: Option<(Vec<Processed>, Vec<u64>)> = None;
         loop {
@@ -1054,9 +1384,9 @@ pub fn run(
                             read_chunk(
                                 &mut reader,
                                 &mut next_chunk,
-                                opts.chunk_records,
+                                opts.chunk(),
                                 path,
-                                &mut run_findings,
+                                &mut frames,
                             )
                         } else {
                             next_chunk.clear();
@@ -1080,16 +1410,16 @@ pub fn run(
         if let Some((prev, file_records)) = pending.take() {
             write_chunk(plan, &mut sinks, &mut tally, &prev, &display, &file_records)?;
         }
-        let summary = reader.summary().clone();
-        if let Some(_offset) = summary.eof_marker {
-            *run_findings.entry("frame.eof_marker".into()).or_insert(0) += 1;
+        file_problems(&reader, path, &mut frames)?;
+        physical_records += reader.summary().records;
+        header_records += frames.header;
+        trailer_records += frames.trailer;
+        for (k, v) in std::mem::take(&mut frames.findings) {
+            *run_findings.entry(k).or_insert(0) += v;
         }
-        if summary.missing_trailer {
-            *run_findings
-                .entry("frame.missing_trailer".into())
-                .or_insert(0) += 1;
-        }
+        problems.append(&mut frames.problems);
         drop(reader);
+        input.check_unchanged()?;
         let (sha256, bytes) =
             match std::sync::Arc::try_unwrap(hash).map(std::sync::Mutex::into_inner) {
                 Ok(Ok(h)) => {
@@ -1110,6 +1440,19 @@ pub fn run(
     for (k, v) in run_findings {
         *tally.counts.findings_by_kind.entry(k).or_insert(0) += v;
     }
+    tally.counts.physical_records = physical_records;
+    tally.counts.header_records = header_records;
+    tally.counts.trailer_records = trailer_records;
+    if tally.counts.output_records == 0 {
+        problems.push(RunProblem {
+            kind: "run.nothing_converted".into(),
+            file: None,
+            message: format!(
+                "nothing was converted: 0 of {} records went to the standard CSV",
+                tally.counts.input_records
+            ),
+        });
+    }
     // Close every output (still under its temporary name).
     let mut pending = Vec::new();
     let data_name = data_csv_name(&plan.target);
@@ -1129,7 +1472,8 @@ pub fn run(
         pending.push(f.complete().map_err(out_err("gaiji.csv"))?);
     }
     let c = &tally.counts;
-    let accounting_ok = c.input_records == c.output_records + c.rejected_records;
+    let accounting_ok = c.input_records == c.output_records + c.rejected_records
+        && c.physical_records == c.header_records + c.trailer_records + c.input_records;
     if !accounting_ok {
         for p in pending {
             p.discard();
@@ -1187,6 +1531,7 @@ pub fn run(
         outputs,
         counts: tally.counts,
         accounting_ok,
+        problems,
         timings: Timings {
             total_seconds: secs,
             input_mb_per_second: if secs > 0.0 {

@@ -241,8 +241,9 @@ pub(crate) fn read_changes_csv(
             record,
             field(&rec, idx[1]),
             field(&rec, idx[2]),
-            field(&rec, idx[3]),
-            field(&rec, idx[4]),
+            // The values are guarded against formula injection (see output::guard_cell).
+            crate::output::unguard_cell(field(&rec, idx[3])),
+            crate::output::unguard_cell(field(&rec, idx[4])),
         );
     }
     Ok(c)
