@@ -1408,6 +1408,53 @@ mod tests {
     }
 
     #[test]
+    fn issue18_item2_stray_newlines_are_counted() {
+        // An LF file read with a CRLF layout.
+        let l = layout(
+            "kind = \"fixed\"\nrecord_length = 2\nterminator = \"crlf\"",
+            &items(1, 2),
+            "",
+        );
+        let (recs, s) = read_all(&l, b"ab\ncd\nef\n", 1 << 20);
+        assert_eq!(recs.len(), 1);
+        assert_eq!(
+            (s.stray_lf, s.stray_cr, s.first_stray_break),
+            (3, 0, Some(2))
+        );
+        assert_eq!(s.newline_mismatch(), Some("LF"));
+        assert_eq!(s.terminator, "CRLF");
+        // A CRLF file read with an LF layout.
+        let l = layout(
+            "kind = \"fixed\"\nrecord_length = 2\nterminator = \"lf\"",
+            &items(1, 2),
+            "",
+        );
+        let (_, s) = read_all(&l, b"ab\r\ncd\r\n", 1 << 20);
+        assert_eq!(s.newline_mismatch(), Some("CRLF"));
+        // The right style: nothing.
+        let (_, s) = read_all(&l, b"ab\ncd\n", 1 << 20);
+        assert_eq!(s.newline_mismatch(), None);
+    }
+
+    #[test]
+    fn issue18_item4_fields_are_capped() {
+        let fmt = "kind = \"delimited\"\ndelimiter = \",\"\nterminator = \"any\"";
+        let l = layout(fmt, &items(2, 4), "");
+        let mut data = vec![b','; 10_000];
+        data.extend_from_slice(b"\n");
+        let mut r = RecordReader::new(&data[..], &l).unwrap().with_max_fields(8);
+        let mut rec = RawRecord::new();
+        assert!(r.read_record(&mut rec).unwrap());
+        assert_eq!(rec.field_count(), 8);
+        assert!(rec.problems.contains(&FrameProblem::TooManyFields {
+            found: 10_001,
+            limit: 8
+        }));
+        // The last field keeps the rest, unsplit.
+        assert_eq!(rec.field(7).map(<[u8]>::len), Some(10_000 - 7));
+    }
+
+    #[test]
     fn slicing_finds_cut_characters() {
         let l = layout(
             "kind = \"fixed\"\nrecord_length = 4\nterminator = \"crlf\"",

@@ -649,10 +649,11 @@ fn read_chunk<R: Read>(
                 kind: "frame.unterminated_quote".into(),
                 file: Some(path.display().to_string()),
                 message: format!(
-                    "a quote opened in record {} (byte offset {}) is not closed: the rest of the file, {} bytes, was read as that one record",
+                    "a quote opened in record {} (byte offset {}) is not closed: the rest of the file, {} bytes and {} more lines, was read as that one record (rejected)",
                     rec.number,
                     rec.offset,
-                    rec.bytes.len()
+                    rec.bytes.len(),
+                    rec.bytes.iter().filter(|b| **b == b'\n').count()
                 ),
             });
         }
@@ -1769,6 +1770,83 @@ mod tests {
             .collect();
         assert!(left.is_empty(), "{left:?}");
         std::fs::remove_dir_all(&base).unwrap();
+    }
+
+    /// A progress hook that appends to the input when pass 2 starts: the file changes
+    /// between the two passes, read through one handle.
+    struct Tamper(PathBuf);
+
+    impl Progress for Tamper {
+        fn start(&self, pass: u8, _: u64) {
+            if pass == 2 {
+                use std::io::Write;
+                let mut f = std::fs::OpenOptions::new()
+                    .append(true)
+                    .open(&self.0)
+                    .unwrap();
+                f.write_all(&[b' '; 302]).unwrap();
+            }
+        }
+        fn advance(&self, _: u64, _: u64) {}
+        fn finish(&self) {}
+    }
+
+    #[test]
+    fn issue18_item8_an_input_changed_between_the_passes_fails_the_run() {
+        let base = std::env::temp_dir().join(format!("ikou-run-tamper-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&base);
+        std::fs::create_dir_all(&base).unwrap();
+        let input = base.join("in.dat");
+        std::fs::copy(sample(), &input).unwrap();
+        let dir = base.join("run");
+        let mut opts = RunOptions::new(&dir);
+        opts.outputs = Outputs::minimal();
+        let err = run(
+            &sample_plan(),
+            std::slice::from_ref(&input),
+            &opts,
+            &Tamper(input.clone()),
+        )
+        .unwrap_err();
+        assert!(matches!(err, RunError::InputChanged { .. }), "{err}");
+        assert!(err.to_string().contains("in.dat"), "{err}");
+        assert!(!dir.join(MANIFEST).exists());
+        // Unchanged, the identity check passes, and a changed identity is caught.
+        let i = Input::open(&input).unwrap();
+        i.check_unchanged().unwrap();
+        std::fs::OpenOptions::new()
+            .append(true)
+            .open(&input)
+            .unwrap()
+            .write_all(b"x")
+            .unwrap();
+        assert!(matches!(
+            i.check_unchanged(),
+            Err(RunError::InputChanged { .. })
+        ));
+        std::fs::remove_dir_all(&base).unwrap();
+    }
+
+    #[test]
+    fn issue18_item7_the_run_directory_lock_is_exclusive() {
+        let dir = std::env::temp_dir().join(format!("ikou-run-lock-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        create_private_dir(&dir).unwrap();
+        let held = DirLock::take(&dir).unwrap();
+        // A run into the locked directory is refused before it touches anything.
+        let err = run(
+            &sample_plan(),
+            &[sample()],
+            &RunOptions::new(&dir),
+            &NoProgress,
+        )
+        .unwrap_err();
+        assert!(matches!(err, RunError::Locked(_)), "{err}");
+        assert!(!err.is_io());
+        assert!(err.to_string().contains(&*dir.to_string_lossy()), "{err}");
+        drop(held);
+        DirLock::take(&dir).unwrap();
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]

@@ -2,6 +2,7 @@
 
 mod convert;
 mod hardening;
+mod issue18_run;
 mod layouts;
 mod normalize;
 mod reading;
