@@ -185,9 +185,9 @@ pub struct RunOptions {
     pub max_fields: usize,
 }
 
-/// The default limit on one record's length in a run (4 MiB: far beyond any real record,
+/// The default limit on one record's length in a run (8 MiB: far beyond any real record,
 /// small enough for the memory budget).
-pub const DEFAULT_MAX_RECORD_BYTES: usize = 4 << 20;
+pub const DEFAULT_MAX_RECORD_BYTES: usize = 8 << 20;
 
 /// The default bytes of records per chunk (4 MiB).
 pub const DEFAULT_CHUNK_BYTES: usize = 4 << 20;
