@@ -8,6 +8,7 @@ use crate::output::{
     guard_cell, hex, sync_dir, HashingWriter, OutputFile, OutputInfo, PendingOutput,
 };
 use crate::plan::{check_indices, key_of, CrossFacts, ItemRef, Plan, Processed, Scratch};
+use crate::reason::ReasonKind;
 use crate::sink::SinkError;
 use ikou_cleanse::frame::{FrameProblem, RawRecord, ReadError, RecordReader};
 use ikou_cleanse::gaiji::GaijiInventory;
@@ -905,7 +906,7 @@ fn apply_facts(plan: &Plan, facts: &CrossFacts, p: &mut Processed) {
         if let Some(n) = facts.duplicates.get(k).and_then(|d| d.get(&key_of(v))) {
             let key = plan.target.items.get(i).map(|t| t.key.clone());
             p.reasons.push(crate::plan::Reason {
-                kind: "check.duplicate".into(),
+                kind: ReasonKind::CheckDuplicate,
                 message: format!(
                     "the same {} appears in {n} records",
                     key.as_deref().unwrap_or("value")
@@ -920,9 +921,9 @@ fn apply_facts(plan: &Plan, facts: &CrossFacts, p: &mut Processed) {
                 let h = plan.profile.checks.household.as_ref();
                 p.reasons.push(crate::plan::Reason {
                     kind: if heads == 0 {
-                        "check.household_no_head".into()
+                        ReasonKind::CheckHouseholdNoHead
                     } else {
-                        "check.household_heads".into()
+                        ReasonKind::CheckHouseholdHeads
                     },
                     item: h.map(|h| h.key.clone()),
                     message: format!(
@@ -1178,7 +1179,7 @@ fn tally_chunk(plan: &Plan, tally: &mut Tally, results: &[Processed]) {
         if p.rejected() {
             tally.counts.rejected_records += 1;
             for r in &p.reasons {
-                bump(&mut tally.counts.rejects_by_reason, &r.kind);
+                bump(&mut tally.counts.rejects_by_reason, r.kind.id());
             }
             continue;
         }
@@ -1224,7 +1225,7 @@ fn write_rejects(
         }
         let reasons: Vec<String> = p.reasons.iter().map(ToString::to_string).collect();
         let joined = reasons.join("; ");
-        let mut kinds: Vec<&str> = p.reasons.iter().map(|r| r.kind.as_str()).collect();
+        let mut kinds: Vec<&str> = p.reasons.iter().map(|r| r.kind.id()).collect();
         kinds.dedup();
         let kinds = kinds.join("|");
         let record = p.record.to_string();
