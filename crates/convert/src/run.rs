@@ -1528,6 +1528,9 @@ fn execute(
         adjusted = p;
         &adjusted
     };
+    // A run cancelled before it starts touches nothing (with --force, preparing the
+    // directory removes the previous run).
+    opts.check_cancel()?;
     // The lock is held until the run returns (the manifest is written before).
     let _lock = prepare_dir(opts, plan)?;
     let threads = if opts.threads == 0 {
