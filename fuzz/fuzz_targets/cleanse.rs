@@ -47,6 +47,7 @@ fuzz_target!(|data: &[u8]| {
         zero_pad_to: (o % 5 == 0).then_some(usize::from(o % 13)),
         strip_padding: o % 3 != 0,
         edit_text: true,
+        kana_separators: o % 11 == 0,
     };
     let c = cleanse(domain, value, &opts);
     // Without edit texts: the same value, findings and rules.

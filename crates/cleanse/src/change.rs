@@ -34,6 +34,9 @@ pub enum RuleId {
     WidthFullwidth,
     /// `kana.hiragana_to_katakana`: hiragana become katakana (ゝゞ → ヽヾ).
     KanaHiraganaToKatakana,
+    /// `kana.voiced_mark`: a katakana followed by a separate voicing mark (゛ ゜, or the
+    /// combining U+3099 U+309A) becomes the voiced katakana (ウ゛ → ヴ, ホ゜ → ポ).
+    KanaVoicedMark,
     /// `digits.fullwidth_to_ascii`: full-width digits ０–９ become ASCII 0–9.
     DigitsFullwidthToAscii,
     /// `digits.zero_pad`: a digit string shorter than the item is padded with leading zeros.
@@ -43,6 +46,9 @@ pub enum RuleId {
     /// `amount.to_ascii`: full-width digits, signs and decimal point become ASCII; ▲/△ (the
     /// Japanese negative marks) become `-`.
     AmountToAscii,
+    /// `amount.thousands`: the thousands separators of a correctly grouped amount are
+    /// removed (`1,234,567` → `1234567`); badly grouped commas stay (`amount.invalid`).
+    AmountThousands,
     /// `postal.strip`: 〒, hyphens (every dash variant) and spaces removed from a postal code.
     PostalStrip,
     /// `phone.separator`: dash variants, spaces and parentheses become one ASCII `-`.
@@ -67,16 +73,18 @@ pub enum RuleId {
 
 impl RuleId {
     /// Every rule, in the order of `docs/RULES.md`.
-    pub const ALL: [RuleId; 18] = [
+    pub const ALL: [RuleId; 20] = [
         RuleId::PaddingTrailing,
         RuleId::SpaceTrim,
         RuleId::SpaceFold,
         RuleId::WidthFullwidth,
         RuleId::KanaHiraganaToKatakana,
+        RuleId::KanaVoicedMark,
         RuleId::DigitsFullwidthToAscii,
         RuleId::DigitsZeroPad,
         RuleId::CodeFullwidthToAscii,
         RuleId::AmountToAscii,
+        RuleId::AmountThousands,
         RuleId::PostalStrip,
         RuleId::PhoneSeparator,
         RuleId::VariantCp932,
@@ -96,10 +104,12 @@ impl RuleId {
             RuleId::SpaceFold => "space.fold",
             RuleId::WidthFullwidth => "width.fullwidth",
             RuleId::KanaHiraganaToKatakana => "kana.hiragana_to_katakana",
+            RuleId::KanaVoicedMark => "kana.voiced_mark",
             RuleId::DigitsFullwidthToAscii => "digits.fullwidth_to_ascii",
             RuleId::DigitsZeroPad => "digits.zero_pad",
             RuleId::CodeFullwidthToAscii => "code.fullwidth_to_ascii",
             RuleId::AmountToAscii => "amount.to_ascii",
+            RuleId::AmountThousands => "amount.thousands",
             RuleId::PostalStrip => "postal.strip",
             RuleId::PhoneSeparator => "phone.separator",
             RuleId::VariantCp932 => "variant.cp932",
@@ -155,6 +165,11 @@ pub enum FindingKind {
     NotKana,
     /// `char.not_digit`: a number holds a character that is not a digit.
     NotDigit,
+    /// `char.control`: a text value (fullwidth, kana, kanji_name, address; text except TAB,
+    /// LF and CR) holds a control character: C0 (U+0000–U+001F: NUL, TAB, LF, CR, 0x1A,
+    /// ESC …), DEL (U+007F) or C1 (U+0080–U+009F). Never removed or replaced: the record is
+    /// rejected.
+    Control,
     /// `char.not_code`: a code holds a character that is not an ASCII letter or digit.
     NotCode,
     /// `amount.invalid`: not a number (`-1234`, `12.5`).
@@ -199,9 +214,10 @@ pub enum FindingKind {
 
 impl FindingKind {
     /// Every kind, in the order of `docs/RULES.md`.
-    pub const ALL: [FindingKind; 19] = [
+    pub const ALL: [FindingKind; 20] = [
         FindingKind::NotKana,
         FindingKind::NotDigit,
+        FindingKind::Control,
         FindingKind::NotCode,
         FindingKind::AmountInvalid,
         FindingKind::PhoneInvalid,
@@ -226,6 +242,7 @@ impl FindingKind {
         match self {
             FindingKind::NotKana => "char.not_kana",
             FindingKind::NotDigit => "char.not_digit",
+            FindingKind::Control => "char.control",
             FindingKind::NotCode => "char.not_code",
             FindingKind::AmountInvalid => "amount.invalid",
             FindingKind::PhoneInvalid => "phone.invalid",

@@ -1,7 +1,11 @@
 //! Decoding one item's bytes with a character profile — exactly, or with the reason why not.
 //!
 //! Bytes are decoded with encoding_rs's *without replacement* API: a malformed sequence is a
-//! [`DecodeIssue`] with its byte offset inside the item, never U+FFFD. CP932 user-defined
+//! [`DecodeIssue`] with its byte offset inside the item, never U+FFFD. In CP932 a lone 0x80
+//! is malformed too (encoding_rs, following WHATWG, maps it to the C1 control U+0080; in a
+//! legacy record it is a damaged lead byte), like A0 and FD–FF. Decoding is linear in the
+//! item's length, and an item lists at most [`MAX_LISTED_PROBLEMS`] malformed or cut
+//! sequences: the last one listed counts the rest ([`DecodeIssue::more`]). CP932 user-defined
 //! characters (外字, F040–F9FC) are found by byte structure and either replaced through the
 //! profile's [`GaijiTable`] (an issue of kind [`DecodeIssueKind::GaijiMapped`], which the run
 //! records as a change with rule id [`GAIJI_RULE`]) or kept as their private-use character and
@@ -75,6 +79,60 @@ pub struct DecodeIssue {
     /// What it is.
     #[serde(flatten)]
     pub kind: DecodeIssueKind,
+    /// For the last malformed or cut issue listed in an item: how many more malformed or
+    /// cut sequences the item has after it that are not listed (an item lists at most
+    /// [`MAX_LISTED_PROBLEMS`]); 0 otherwise.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub more: usize,
+}
+
+/// The most malformed or cut sequences listed per item: the rest are counted in the last
+/// listed one's [`DecodeIssue::more`], so a field of bad bytes costs bounded memory and a
+/// message of bounded length, however long it is.
+pub const MAX_LISTED_PROBLEMS: usize = 16;
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
+}
+
+/// Where the issues of one item go: every 外字 issue, and at most [`MAX_LISTED_PROBLEMS`]
+/// malformed or cut ones (the rest counted on the last of those).
+struct Issues<'a> {
+    list: &'a mut Vec<DecodeIssue>,
+    problems: usize,
+    last_problem: Option<usize>,
+}
+
+impl<'a> Issues<'a> {
+    fn new(list: &'a mut Vec<DecodeIssue>) -> Issues<'a> {
+        Issues {
+            list,
+            problems: 0,
+            last_problem: None,
+        }
+    }
+
+    fn push(&mut self, offset: usize, len: usize, kind: DecodeIssueKind) {
+        if matches!(
+            kind,
+            DecodeIssueKind::Malformed | DecodeIssueKind::CutCharacter
+        ) {
+            self.problems += 1;
+            if self.problems > MAX_LISTED_PROBLEMS {
+                if let Some(last) = self.last_problem.and_then(|i| self.list.get_mut(i)) {
+                    last.more += 1;
+                }
+                return;
+            }
+            self.last_problem = Some(self.list.len());
+        }
+        self.list.push(DecodeIssue {
+            offset,
+            len,
+            kind,
+            more: 0,
+        });
+    }
 }
 
 /// The kinds of [`DecodeIssue`].
@@ -136,6 +194,21 @@ impl DecodeIssue {
 impl fmt::Display for DecodeIssue {
     /// A message with no value in it (only codes and offsets).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.fmt_one(f)?;
+        if self.more > 0 {
+            write!(
+                f,
+                " (and {} more malformed or cut sequence{} after it in this item, not listed)",
+                self.more,
+                if self.more == 1 { "" } else { "s" }
+            )?;
+        }
+        Ok(())
+    }
+}
+
+impl DecodeIssue {
+    fn fmt_one(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.kind {
             DecodeIssueKind::Malformed => write!(
                 f,
@@ -223,16 +296,14 @@ impl CharProfile {
         issues: &mut Vec<DecodeIssue>,
     ) -> bool {
         let before = issues.len();
+        let mut sink = Issues::new(issues);
+        let sink = &mut sink;
         match self.charset {
-            Charset::Cp932 => self.decode_cp932(bytes, out, issues),
-            Charset::Ascii => decode_ascii(bytes, out, issues),
+            Charset::Cp932 => self.decode_cp932(bytes, out, sink),
+            Charset::Ascii => decode_ascii(bytes, out, sink),
             other => match other.encoding() {
-                Some(enc) => decode_segment(enc, other, bytes, 0, out, issues),
-                None => issues.push(DecodeIssue {
-                    offset: 0,
-                    len: bytes.len(),
-                    kind: DecodeIssueKind::Malformed,
-                }),
+                Some(enc) => decode_segment(enc, other, bytes, 0, out, sink),
+                None => sink.push(0, bytes.len(), DecodeIssueKind::Malformed),
             },
         }
         !issues
@@ -242,7 +313,7 @@ impl CharProfile {
             .any(DecodeIssue::rejects)
     }
 
-    fn decode_cp932(&self, bytes: &[u8], out: &mut String, issues: &mut Vec<DecodeIssue>) {
+    fn decode_cp932(&self, bytes: &[u8], out: &mut String, issues: &mut Issues<'_>) {
         let enc = encoding_rs::SHIFT_JIS;
         // Fast paths: ASCII is itself (CP932's 0x00–0x7F are ASCII in encoding_rs, 0x5C and
         // 0x7E included); without any byte F0–F9 no 外字 can start, so the whole item is one
@@ -257,7 +328,10 @@ impl CharProfile {
         if decode_cp932_plain(bytes, out) {
             return;
         }
-        if !bytes.iter().any(|b| (0xF0..=0xF9).contains(b)) {
+        if !bytes
+            .iter()
+            .any(|&b| (0xF0..=0xF9).contains(&b) || b == LONE_80)
+        {
             decode_segment(enc, Charset::Cp932, bytes, 0, out, issues);
             return;
         }
@@ -265,6 +339,23 @@ impl CharProfile {
         let mut i = 0usize;
         while i < bytes.len() {
             let n = char_len(Charset::Cp932, bytes, i).max(1);
+            if n == 1 && bytes.get(i) == Some(&LONE_80) {
+                // encoding_rs (WHATWG) decodes a lone 0x80 to U+0080, a C1 control that no
+                // legacy record means: in CP932 data it is a damaged lead byte (神 90 5F with
+                // its first byte hit reads 80 5F). Malformed, like A0 and FD–FF.
+                decode_segment(
+                    enc,
+                    Charset::Cp932,
+                    bytes.get(seg..i).unwrap_or(&[]),
+                    seg,
+                    out,
+                    issues,
+                );
+                issues.push(i, 1, DecodeIssueKind::Malformed);
+                i += 1;
+                seg = i;
+                continue;
+            }
             let pair = (n == 2)
                 .then(|| Some(u16::from_be_bytes([*bytes.get(i)?, *bytes.get(i + 1)?])))
                 .flatten();
@@ -281,27 +372,27 @@ impl CharProfile {
                 match self.gaiji.get(code) {
                     Some(m) => {
                         out.push_str(&m.replacement);
-                        issues.push(DecodeIssue {
-                            offset: i,
-                            len: 2,
-                            kind: DecodeIssueKind::GaijiMapped {
+                        issues.push(
+                            i,
+                            2,
+                            DecodeIssueKind::GaijiMapped {
                                 code,
                                 pua,
                                 replacement: m.replacement.clone(),
                             },
-                        });
+                        );
                     }
                     None => {
                         out.push(pua);
-                        issues.push(DecodeIssue {
-                            offset: i,
-                            len: 2,
-                            kind: DecodeIssueKind::GaijiUnmapped {
+                        issues.push(
+                            i,
+                            2,
+                            DecodeIssueKind::GaijiUnmapped {
                                 code,
                                 pua,
                                 reject: self.unmapped == UnmappedGaiji::Reject,
                             },
-                        });
+                        );
                     }
                 }
                 seg = i + 2;
@@ -318,6 +409,9 @@ impl CharProfile {
         );
     }
 }
+
+/// A byte 0x80 where a character starts: not CP932 for ikou (see [`CharProfile::decode_item`]).
+const LONE_80: u8 = 0x80;
 
 /// CP932 double-byte characters by lead byte (81–FC) and trail byte (40–FC), as encoding_rs
 /// decodes the pair on its own; `None` where it does not decode to one character or decodes
@@ -398,16 +492,12 @@ fn decode_cp932_plain(bytes: &[u8], out: &mut String) -> bool {
     true
 }
 
-fn decode_ascii(bytes: &[u8], out: &mut String, issues: &mut Vec<DecodeIssue>) {
+fn decode_ascii(bytes: &[u8], out: &mut String, issues: &mut Issues<'_>) {
     for (i, &b) in bytes.iter().enumerate() {
         if b.is_ascii() {
             out.push(char::from(b));
         } else {
-            issues.push(DecodeIssue {
-                offset: i,
-                len: 1,
-                kind: DecodeIssueKind::Malformed,
-            });
+            issues.push(i, 1, DecodeIssueKind::Malformed);
         }
     }
 }
@@ -449,20 +539,25 @@ fn decode_segment(
     src: &[u8],
     base: usize,
     out: &mut String,
-    issues: &mut Vec<DecodeIssue>,
+    issues: &mut Issues<'_>,
 ) {
     if src.is_empty() {
         return;
     }
     let mut decoder = enc.new_decoder_without_bom_handling();
+    let mut buf = [0u8; 2048];
+    out.reserve(src.len().saturating_add(src.len() / 2));
     let mut pos = 0usize;
     loop {
         let rest = src.get(pos..).unwrap_or(&[]);
-        let need = decoder
-            .max_utf8_buffer_length_without_replacement(rest.len())
-            .unwrap_or(rest.len().saturating_mul(3).saturating_add(16));
-        out.reserve(need);
-        let (result, read) = decoder.decode_to_string_without_replacement(rest, out, true);
+        // Into a fixed buffer, not the string's spare capacity: encoding_rs initialises the
+        // whole spare capacity on every call, which made an item with many malformed
+        // sequences (one call each) quadratic (#18 item 4).
+        let (result, read, written) =
+            decoder.decode_to_utf8_without_replacement(rest, &mut buf, true);
+        if let Some(text) = buf.get(..written).and_then(|b| std::str::from_utf8(b).ok()) {
+            out.push_str(text);
+        }
         match result {
             DecoderResult::InputEmpty => break,
             DecoderResult::OutputFull => pos += read,
@@ -475,11 +570,7 @@ fn decode_segment(
                 } else {
                     DecodeIssueKind::Malformed
                 };
-                issues.push(DecodeIssue {
-                    offset: base + start,
-                    len: end - start,
-                    kind,
-                });
+                issues.push(base + start, end - start, kind);
                 pos += read;
                 if pos >= src.len() {
                     break;
@@ -551,7 +642,7 @@ pub fn decode_shift_jis_strict(bytes: &[u8], out: &mut String) -> Result<(), Str
         bytes,
         0,
         &mut text,
-        &mut issues,
+        &mut Issues::new(&mut issues),
     );
     if let Some(is) = issues.first() {
         return Err(StrictJisError {
@@ -694,6 +785,152 @@ mod tests {
         );
         assert_eq!((s.as_str(), v.len()), ("髙\u{E0100}", 0));
         assert!(CharProfile::new(Charset::Binary).is_err());
+    }
+
+    /// #18 item 13: a lone 0x80 (which encoding_rs maps to U+0080) is malformed, so a
+    /// damaged lead byte (神 90 5F → 80 5F) rejects instead of migrating as `\x80_`; A0 and
+    /// FD–FF were already malformed; 0x80 as a trail byte (81 80 ÷) is fine.
+    #[test]
+    fn issue18_item13_lone_0x80_is_malformed_in_cp932() {
+        let p = CharProfile::cp932();
+        let (s, v, ok) = dec(&p, b"\x80\x5F");
+        assert!(!ok);
+        assert_eq!(s, "_");
+        assert_eq!(
+            (v[0].offset, v[0].len, &v[0].kind),
+            (0, 1, &DecodeIssueKind::Malformed)
+        );
+        assert!(!s.contains('\u{80}'));
+        // With a 外字 and in the middle of text: the same, at its offset.
+        let (s, v, ok) = dec(&p, b"\x8E\x52\x80\xF0\x40\x90\x5F");
+        assert!(!ok);
+        assert_eq!(s, "山\u{E000}神");
+        assert_eq!((v[0].offset, &v[0].kind), (2, &DecodeIssueKind::Malformed));
+        for bad in [&b"\x80"[..], b"\xA0", b"\xFD", b"\xFE", b"\xFF", b"a\x80b"] {
+            let (s, v, ok) = dec(&p, bad);
+            assert!(!ok, "{bad:02X?}");
+            assert!(v.iter().any(|i| i.kind == DecodeIssueKind::Malformed));
+            assert!(
+                !s.chars().any(|c| ('\u{80}'..='\u{9F}').contains(&c)),
+                "{bad:02X?}"
+            );
+        }
+        let (s, v, ok) = dec(&p, b"\x81\x80");
+        assert_eq!((s.as_str(), v.len(), ok), ("÷", 0, true));
+    }
+
+    /// #18 item 4: a field of invalid pairs decodes in linear time and lists at most
+    /// [`MAX_LISTED_PROBLEMS`] problems, the rest counted on the last one listed.
+    #[test]
+    fn issue18_item4_a_field_of_bad_pairs_is_linear_and_capped() {
+        let p = CharProfile::cp932();
+        // 4 MiB of each kind of bad pair: an unassigned lead with an ASCII trail, FF FF,
+        // a lead before a space, 外字 rows too (with a 外字 between bad bytes).
+        for pat in [&b"\x85\x40"[..], b"\xFF\xFF", b"\x81\x20", b"\xF0\x20\x80"] {
+            let n = (4 << 20) / pat.len() * pat.len();
+            let bytes: Vec<u8> = pat.iter().copied().cycle().take(n).collect();
+            let (s, v, ok) = dec(&p, &bytes);
+            assert!(!ok);
+            let listed = v
+                .iter()
+                .filter(|i| {
+                    matches!(
+                        i.kind,
+                        DecodeIssueKind::Malformed | DecodeIssueKind::CutCharacter
+                    )
+                })
+                .count();
+            assert_eq!(listed, MAX_LISTED_PROBLEMS, "{pat:02X?}");
+            let total: usize = v.iter().map(|i| 1 + i.more).sum();
+            let bad_per_pat = match pat {
+                b"\xFF\xFF" => 2,
+                b"\xF0\x20\x80" => 2,
+                _ => 1,
+            };
+            assert_eq!(total, bytes.len() / pat.len() * bad_per_pat, "{pat:02X?}");
+            let last = v.last().unwrap();
+            assert_eq!(last.more, total - MAX_LISTED_PROBLEMS);
+            assert!(
+                last.to_string().ends_with(&format!(
+                    "(and {} more malformed or cut sequences after it in this item, not listed)",
+                    last.more
+                )),
+                "{last}"
+            );
+            assert!(!s.contains('\u{FFFD}'));
+        }
+        // Under the cap nothing is counted as more; 外字 are never capped.
+        let (_, v, _) = dec(&p, &b"\xF0\x40\xFF".repeat(40));
+        assert_eq!(
+            v.iter()
+                .filter(|i| matches!(i.kind, DecodeIssueKind::GaijiUnmapped { .. }))
+                .count(),
+            40
+        );
+        assert_eq!(
+            v.iter().map(|i| i.more).sum::<usize>(),
+            40 - MAX_LISTED_PROBLEMS
+        );
+        let (_, v, _) = dec(&p, &b"\xFF".repeat(MAX_LISTED_PROBLEMS));
+        assert!(v.iter().all(|i| i.more == 0) && v.len() == MAX_LISTED_PROBLEMS);
+        // The other charsets too.
+        for cs in [Charset::Ascii, Charset::Utf8, Charset::EucJp] {
+            let (_, v, _) = dec(&CharProfile::new(cs).unwrap(), &vec![0xFFu8; 1 << 20]);
+            assert_eq!(v.len(), MAX_LISTED_PROBLEMS, "{cs}");
+            assert_eq!(v.iter().map(|i| 1 + i.more).sum::<usize>(), 1 << 20, "{cs}");
+        }
+    }
+
+    /// #18 item 4, time: doubling a field of bad pairs about doubles the decoding time (it
+    /// was quadratic: 1 MiB 3.9 s, 2 MiB 15.8 s). A ratio, with generous slack, not a time.
+    #[test]
+    fn issue18_item4_decoding_bad_pairs_scales_linearly() {
+        let p = CharProfile::cp932();
+        let time = |n: usize| {
+            let bytes: Vec<u8> = b"\x85\x40".iter().copied().cycle().take(n).collect();
+            let t = std::time::Instant::now();
+            let _ = dec(&p, &bytes);
+            t.elapsed().as_secs_f64()
+        };
+        let _ = time(1 << 18);
+        let small = (0..3).map(|_| time(1 << 19)).fold(f64::MAX, f64::min);
+        let big = (0..3).map(|_| time(1 << 21)).fold(f64::MAX, f64::min);
+        // Linear: ×4; quadratic: ×16. Allow up to ×9 for a loaded machine.
+        assert!(
+            big < small * 9.0 + 0.05,
+            "512 KiB {small:.3}s, 2 MiB {big:.3}s"
+        );
+    }
+
+    /// #19: an item whose only 外字 is in the F9 lead-byte row (F940–F9FC) is flagged (the
+    /// one F9 case elsewhere sits beside an F040, which alone sends the item the 外字 way).
+    /// Fails if the 外字 range here were narrowed to F0–F8 (checked by hand on that mutant).
+    #[test]
+    fn issue19_an_item_whose_only_gaiji_is_in_the_f9_row_is_flagged() {
+        let p = CharProfile::cp932();
+        let trails = (0x40u8..=0x7E).chain(0x80..=0xFC);
+        for trail in trails {
+            let code = u16::from_be_bytes([0xF9, trail]);
+            // Alone, after a kanji, and between a half-width kana and a space.
+            for (bytes, at) in [
+                (vec![0xF9, trail], 0),
+                (vec![0x8E, 0x52, 0xF9, trail], 2),
+                (vec![0xB1, 0xF9, trail, 0x20], 1),
+            ] {
+                let (s, v, ok) = dec(&p, &bytes);
+                assert!(!ok, "{bytes:02X?} decoded as {s:?} without a reject");
+                assert_eq!(v.len(), 1, "{bytes:02X?}");
+                let pua = crate::encode::cp932_to_pua(code).unwrap();
+                assert!(
+                    matches!(v[0].kind, DecodeIssueKind::GaijiUnmapped { code: c, pua: u, reject: true } if c == code && u == pua),
+                    "{bytes:02X?}: {v:?}"
+                );
+                assert_eq!(v[0].offset, at);
+            }
+        }
+        // F9FC is the last 外字: U+E757.
+        let (s, _, _) = dec(&p, b"\xF9\xFC");
+        assert_eq!(s, "\u{E757}");
     }
 
     #[test]

@@ -4,7 +4,12 @@
 //! A candidate that decodes the bytes cleanly is scored by how plausible its characters are
 //! for Japanese municipal data (kana, common JIS level-1 kanji, ASCII, full-width forms score
 //! high; rare kanji, Hangul, control characters low). The best score wins; a close runner-up
-//! lowers the confidence and is named in the reasons. Detection reads a bounded amount
+//! lowers the confidence and is named in the reasons. Two rules come before plausibility: a
+//! file whose every sample is valid UTF-8 with non-ASCII characters is UTF-8 (whatever the
+//! script), and CP932 / EUC-JP text that does not look Japanese (ideographs with no kana and
+//! few of the ideographs Japanese data uses; half-width kana followed by ASCII as in Big5)
+//! gets a `not_japanese` finding and at most 0.5 confidence. In 7-bit data an ESC that starts
+//! no ISO-2022-JP escape is a `stray_escape` finding. Detection reads a bounded amount
 //! ([`detect_path`]: the head, samples spread through the file, and the tail).
 //!
 //! ```
@@ -117,6 +122,13 @@ pub enum FindingKind {
     CutCharacter,
     /// NUL bytes in a file detected as text.
     NulBytes,
+    /// An ESC (0x1B) that does not start an ISO-2022-JP escape sequence, or an escape
+    /// sequence that is cut or unknown.
+    StrayEscape,
+    /// The bytes decode as a Japanese encoding but the text does not look Japanese (many
+    /// double-byte characters and no kana; or half-width kana followed by ASCII letters and
+    /// symbols, the pattern of Big5): perhaps Korean (EUC-KR) or Chinese (GB2312, Big5).
+    NotJapanese,
 }
 
 /// Something wrong with the bytes, at an absolute byte offset.
@@ -277,6 +289,14 @@ fn view(s: &Sample) -> (usize, &[u8]) {
 
 struct Trial {
     chars: u64,
+    /// Characters above U+007F.
+    non_ascii: u64,
+    /// Kana: hiragana, full-width and half-width katakana.
+    kana: u64,
+    /// CJK ideographs.
+    kanji: u64,
+    /// Of those, the ones in [`COMMON_KANJI`].
+    common_kanji: u64,
     errors: u64,
     weight: f64,
     first_errors: Vec<(u64, usize, bool)>, // offset, len, cut at end
@@ -329,6 +349,10 @@ fn char_weight(enc: &mut encoding_rs::Encoder, c: char, prev: Option<char>) -> f
 fn trial(charset: Charset, samples: &[Sample]) -> Trial {
     let mut t = Trial {
         chars: 0,
+        non_ascii: 0,
+        kana: 0,
+        kanji: 0,
+        common_kanji: 0,
         errors: 0,
         weight: 0.0,
         first_errors: Vec::new(),
@@ -379,6 +403,19 @@ fn trial(charset: Charset, samples: &[Sample]) -> Trial {
         let mut prev = None;
         for c in out.chars() {
             t.chars += 1;
+            match c as u32 {
+                0x00..=0x7F => {}
+                0x3041..=0x3096 | 0x30A1..=0x30FA | 0xFF66..=0xFF9D => {
+                    t.non_ascii += 1;
+                    t.kana += 1;
+                }
+                0x4E00..=0x9FFF | 0xF900..=0xFAFF => {
+                    t.non_ascii += 1;
+                    t.kanji += 1;
+                    t.common_kanji += u64::from(is_common_kanji(c));
+                }
+                _ => t.non_ascii += 1,
+            }
             t.weight += if (c as u32) < 0x3000 || matches!(c as u32, 0xFF61..=0xFF9F) {
                 char_weight(&mut jis, c, prev)
             } else {
@@ -390,6 +427,126 @@ fn trial(charset: Charset, samples: &[Sample]) -> Trial {
         }
     }
     t
+}
+
+/// The ideographs most used in Japanese names and addresses (the 400 most frequent in the
+/// gimei name and address lists, MIT, in ../shared/testdata/names, and a few common words'),
+/// sorted by code point: kana-less Japanese data (名簿, 住所) is mostly these; Korean or
+/// Chinese bytes read as EUC-JP give ideographs spread evenly over JIS level 1 and 2.
+const COMMON_KANJI: &str = concat!(
+    "一丁七万三上下世中乃久之也事二五井亜京亮人仁今介代伊会伸佐佑佳侑依俊保信健優元充",
+    "光児八公典内冬冴凛出分初別利前加勝北区十千南博原友口古可台史叶号司合吉同名吾和咲",
+    "哉唯啓喜嘉国園土圭地坂城基士夏夕多夢大天太夫央奈奏好妃妙姫子字孝季宇安宏実宮富寧",
+    "寺寿小尚尻尾屋山岐岡岩峰島崎川己巳巴市帆希平年幸広府康弓弘弥彦彩彰後御徳心志怜恭",
+    "恵悠惠愛慧憂成戸拓摩敏敦文斗新方日早旭昌明星映春昭時晃晏晴晶智暖月有朋朗望朝木未",
+    "本朱李杏村来東松果枝架柊柚栄根桂桃桜梨森楓楽横樹樺次歌正武歩比水永汐江池汰沙沢河",
+    "治沼泉波泰洋津流浜浦浩海涼淑深淳清渚温湖潮澄澪瀬熊牧玲珠理琉琴瑛瑞瑠璃生田由男町",
+    "留番登白百目直相県眞真睦瞳矢知石砂碧磨礼社祈祐神福秀秋稀稲穂空立竜章笑紀紅紋純紗",
+    "紘紫結絢絵綾緒織羅美義羽翔翠耶聖聡胡自舞良花芳芽苗若英茂茉莉菜華萌葉葵蒼薫藍藤蘭",
+    "虹行衣裕西見詠詩誉誠谷豊貴賀輔輝道遥那郁郎郡部郷都采里重野金鈴長間阪阿陽隆雄雅雪",
+    "霞青靖静音響須頭風颯飛香馬高鶴鹿麗麻龍",
+);
+
+/// Whether `c` is one of [`COMMON_KANJI`].
+fn is_common_kanji(c: char) -> bool {
+    static SET: std::sync::OnceLock<Vec<char>> = std::sync::OnceLock::new();
+    SET.get_or_init(|| COMMON_KANJI.chars().collect())
+        .binary_search(&c)
+        .is_ok()
+}
+
+/// Flags text that decodes as CP932 or EUC-JP but does not look Japanese: at least 8
+/// ideographs, not one kana and fewer than 35 % of the ideographs common in Japanese data
+/// (Korean EUC-KR and Chinese GB2312 read as EUC-JP kanji), or,
+/// in CP932, half-width kana bytes followed by a byte 40–7E in a fifth of the cases or more
+/// (a Big5 character's lead and trail byte). Caps the confidence at 0.5.
+fn not_japanese(best: Charset, t: &Trial, samples: &[Sample], d: &mut Detection) {
+    let why = if t.kana == 0 && t.kanji >= 8 && t.common_kanji * 100 < t.kanji * 35 {
+        Some(format!(
+            "{} ideographs, only {} of them common in Japanese names and addresses, and not one kana",
+            t.kanji, t.common_kanji
+        ))
+    } else if best == Charset::Cp932 {
+        let (kana, then_ascii) = kana_then_ascii(samples);
+        (then_ascii >= 8 && then_ascii * 5 >= kana).then(|| {
+            format!(
+                "{then_ascii} of {kana} half-width kana bytes are followed by an ASCII letter or symbol (40–7E), as the two bytes of a Big5 character are"
+            )
+        })
+    } else {
+        None
+    };
+    let Some(why) = why else { return };
+    d.confidence = d.confidence.min(0.5);
+    d.reasons.push(format!(
+        "does not look Japanese: {why}; it may be Korean (EUC-KR) or Chinese (GB2312, Big5), which ikou does not read"
+    ));
+    d.findings.truncate(MAX_FINDINGS - 1);
+    d.findings.push(Finding {
+        kind: FindingKind::NotJapanese,
+        byte_offset: 0,
+        message: format!("decodes as {best} but does not look Japanese: {why}"),
+    });
+}
+
+/// In CP932 structure: half-width kana bytes (A1–DF), and how many of them are followed by
+/// a byte 40–7E.
+fn kana_then_ascii(samples: &[Sample]) -> (u64, u64) {
+    let (mut kana, mut then_ascii) = (0u64, 0u64);
+    for s in samples {
+        let (_, b) = view(s);
+        let mut i = 0usize;
+        while let Some(&x) = b.get(i) {
+            let y = b.get(i + 1).copied();
+            if is_sjis_lead(x) && y.is_some_and(is_sjis_trail) {
+                i += 2;
+                continue;
+            }
+            if (0xA1..=0xDF).contains(&x) {
+                kana += 1;
+                if y.is_some_and(|y| (0x40..=0x7E).contains(&y)) {
+                    then_ascii += 1;
+                }
+            }
+            i += 1;
+        }
+    }
+    (kana, then_ascii)
+}
+
+/// In a 7-bit file without any ISO-2022-JP escape sequence: each ESC (up to the findings
+/// cap) is a [`FindingKind::StrayEscape`], and the confidence drops to 0.5 — a lone ESC in
+/// ASCII is a damaged ISO-2022-JP file or terminal control, not plain text.
+fn stray_escapes(samples: &[Sample], d: &mut Detection) {
+    for s in samples {
+        let (st, v) = view(s);
+        for (i, _) in v.iter().enumerate().filter(|(_, b)| **b == 0x1B) {
+            if d.findings.len() >= MAX_FINDINGS {
+                break;
+            }
+            let next = v.get(i + 1..(i + 4).min(v.len())).unwrap_or(&[]);
+            d.findings.push(Finding {
+                kind: FindingKind::StrayEscape,
+                byte_offset: s.offset + (st + i) as u64,
+                message: format!(
+                    "ESC (1B) not followed by an ISO-2022-JP escape sequence (next bytes {})",
+                    if next.is_empty() {
+                        "none".to_string()
+                    } else {
+                        hex(next)
+                    }
+                ),
+            });
+        }
+    }
+    if !d.findings.is_empty() {
+        d.confidence = 0.5;
+        d.reasons.push(format!(
+            "{} ESC byte{} outside any ISO-2022-JP escape sequence: a damaged ISO-2022-JP file, or control codes in the text",
+            d.findings.len(),
+            if d.findings.len() == 1 { "" } else { "s" }
+        ));
+    }
 }
 
 fn census_of(charset: Charset, samples: &[Sample]) -> Census {
@@ -664,10 +821,12 @@ fn analyse(samples: Vec<Sample>, size: u64, sampled: bool) -> Detection {
         })
         .count() as u64;
     let esc = samples.iter().any(|s| {
-        view(s)
-            .1
-            .windows(3)
-            .any(|w| matches!(w, [0x1B, b'$', b'B' | b'@'] | [0x1B, b'(', b'I' | b'J']))
+        view(s).1.windows(3).any(|w| {
+            matches!(
+                w,
+                [0x1B, b'$', b'B' | b'@'] | [0x1B, b'(', b'B' | b'I' | b'J']
+            )
+        })
     });
     let (nul_even, nul_odd) = samples.iter().fold((0u64, 0u64), |acc, s| {
         let (st, v) = view(s);
@@ -715,6 +874,7 @@ fn analyse(samples: Vec<Sample>, size: u64, sampled: bool) -> Detection {
             d.confidence = 1.0;
             d.reasons
                 .push("every byte is 7-bit ASCII (also valid as cp932, euc-jp and utf-8)".into());
+            stray_escapes(&samples, &mut d);
         }
     } else {
         let mut scored: Vec<(Charset, Trial, f64)> = candidates
@@ -745,20 +905,53 @@ fn analyse(samples: Vec<Sample>, size: u64, sampled: bool) -> Detection {
                     / 1000.0,
             });
         }
-        // Stable: earlier candidates win ties (cp932, utf-8, euc-jp, utf-16le, utf-16be).
-        let best_i = scored.iter().enumerate().fold(0usize, |bi, (i, s)| {
-            if s.2 > scored.get(bi).map_or(f64::MIN, |b| b.2) + 1e-9 {
-                i
-            } else {
-                bi
-            }
+        // A file whose every sample is valid UTF-8 with non-ASCII characters is UTF-8,
+        // whatever its characters (Greek, Hebrew, a Finnish ä): CP932 and EUC-JP text is
+        // almost never valid UTF-8 by chance, while UTF-8 is often valid CP932 (as half-width
+        // kana). Otherwise the most plausible candidate wins; earlier candidates win ties
+        // (cp932, utf-8, euc-jp, utf-16le, utf-16be).
+        let utf8_clean = scored
+            .iter()
+            .position(|(c, t, _)| *c == Charset::Utf8 && t.errors == 0 && t.non_ascii > 0);
+        let best_i = utf8_clean.unwrap_or_else(|| {
+            scored.iter().enumerate().fold(0usize, |bi, (i, s)| {
+                if s.2 > scored.get(bi).map_or(f64::MIN, |b| b.2) + 1e-9 {
+                    i
+                } else {
+                    bi
+                }
+            })
         });
         let (best, bt, bq) = scored.remove(best_i);
         let best_rate = bt.errors as f64 / bt.chars.max(1) as f64;
         let utf16 = matches!(best, Charset::Utf16Le | Charset::Utf16Be);
         let binaryish =
             !utf16 && (nul * 100 > total || ctrl * 12 > total || (nul > 0 && best_rate > 0.05));
-        if bq < 0.3 || best_rate > 0.35 || binaryish {
+        if utf8_clean.is_some() && !binaryish {
+            d.encoding = best;
+            d.reasons.push(format!(
+                "valid utf-8 throughout, with {} non-ASCII character{} ({} characters in all): a file that is valid UTF-8 is read as UTF-8",
+                bt.non_ascii,
+                if bt.non_ascii == 1 { "" } else { "s" },
+                bt.chars
+            ));
+            for (c, t, _) in &scored {
+                let m = t.weight / t.chars.max(1) as f64;
+                if t.errors == 0 && t.chars > 0 {
+                    d.reasons
+                        .push(format!("also valid as {c} (plausibility {m:.2})"));
+                } else if let Some((off, len, _)) = t.first_errors.first() {
+                    d.reasons.push(format!(
+                        "not {c}: invalid at byte {off} ({len} byte{})",
+                        if *len == 1 { "" } else { "s" }
+                    ));
+                }
+            }
+            // Few non-ASCII characters are weaker evidence (a short CP932 half-width kana
+            // run can be valid UTF-8 by chance).
+            let conf = (0.75 + 0.05 * bt.non_ascii as f64).min(0.99);
+            d.confidence = (conf * 100.0).round() / 100.0;
+        } else if bq < 0.3 || best_rate > 0.35 || binaryish {
             d.encoding = if binaryish || nul > 0 {
                 Charset::Binary
             } else {
@@ -869,6 +1062,9 @@ fn analyse(samples: Vec<Sample>, size: u64, sampled: bool) -> Detection {
                         message: format!("invalid {best} sequence {bytes}"),
                     }
                 });
+            }
+            if matches!(best, Charset::Cp932 | Charset::EucJp) {
+                not_japanese(best, &bt, &samples, &mut d);
             }
         }
     }

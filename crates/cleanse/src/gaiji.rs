@@ -172,9 +172,10 @@ impl GaijiTable {
                 if cols != ["code", "replacement", "mj", "note"] {
                     return Err(GaijiTableErrors(vec![err(
                         1,
+                        // The line itself is not quoted: a wrong path may name any file.
                         format!(
-                            "header must start with `code,replacement,mj,note`, found `{}`",
-                            cols.join(",")
+                            "header must start with `code,replacement,mj,note` (the first line has {} column(s) that are not that header)",
+                            h.len()
                         ),
                     )]));
                 }

@@ -12,13 +12,16 @@
 //! | form | examples | [`DateForm`] |
 //! |---|---|---|
 //! | era letter + YY.MM.DD | `H01.01.08`, `S64.1.7`, `R1/5/1`, `H010108` | `EraLetter` |
-//! | era kanji + 年月日 | `平成元年１月８日`, `昭和30年3月`, `平成元年`, `平1.1.8` | `EraKanji` |
+//! | era kanji or square era sign + 年月日 | `平成元年１月８日`, `昭和30年3月`, `平成元年`, `平1.1.8`, `㍻元年1月8日`, `㋿2年` | `EraKanji` |
 //! | 元号コード (1 digit) + YYMMDD | `4010108` (1 明治 … 5 令和) | `EraCode1` |
 //! | 年号コード (2 digits) + YYMMDD | `04010108` (01 明治 … 05 令和) | `EraCode2` |
 //! | `YYYYMMDD` | `19890108`, `19550300` | `Yyyymmdd` |
 //! | `YYYY-MM-DD`, `YYYY/M/D`, `YYYY-MM`, `YYYY` | `1989-01-08`, `1989/1/8` | `Iso` |
 //! | `YYYY年M月D日` | `1989年1月8日` | `Iso` (a Gregorian form) |
 //!
+//! Kanji numerals are read where digits are: positional (`平成二〇年一二月二六日`) or below 100
+//! with one 十 (`平成二十年七月四日`, `三十一日`); any other kanji numeral (二十〇, 十十, 百) is
+//! `date.unrecognised`, never guessed.
 //! Full-width digits, letters and separators are read like ASCII; spaces are ignored. In
 //! [`DateForm::Auto`] an 8-digit value starting with `0` is a 2-digit 年号コード form (a
 //! `YYYYMMDD` year below 1000 is not a migration date), any other 8 digits are `YYYYMMDD`.
@@ -440,6 +443,41 @@ fn tokenize(s: &str) -> Result<([Tok; MAX_TOKS], usize, bool), DateError> {
                 }
                 push(Tok::Num(v, len), &mut n)?;
             }
+            '〇' | '一' | '二' | '三' | '四' | '五' | '六' | '七' | '八' | '九' | '十' =>
+            {
+                // Kanji numerals: positional (二〇 = 20, 一二 = 12) or with 十 (二十 = 20,
+                // 十二 = 12, 三十一 = 31); anything else (二十〇, 十十, 百) is refused.
+                let mut digits = [0u8; 8];
+                let mut len = 0usize;
+                let mut k = c;
+                while let Some(d) = kanji_digit(k) {
+                    let slot = digits.get_mut(len).ok_or_else(|| {
+                        DateError::unrecognised("not a date (too many kanji numerals)")
+                    })?;
+                    *slot = d;
+                    len += 1;
+                    match chars.peek() {
+                        Some(&p) if kanji_digit(p).is_some() => {
+                            chars.next();
+                            k = p;
+                        }
+                        _ => break,
+                    }
+                }
+                let tok = kanji_number(digits.get(..len).unwrap_or(&[])).ok_or_else(|| {
+                    DateError::unrecognised(
+                        "not a date (kanji numerals neither positional nor with one 十)",
+                    )
+                })?;
+                push(tok, &mut n)?;
+            }
+            // The square era signs (CP932 NEC row 13: ㍻ 877E, ㍼ 878F, ㍽ 878E, ㍾ 878D; ㋿
+            // U+32FF, Unicode 12.1).
+            '㍾' => push(Tok::Era(Era::Meiji, true), &mut n)?,
+            '㍽' => push(Tok::Era(Era::Taisho, true), &mut n)?,
+            '㍼' => push(Tok::Era(Era::Showa, true), &mut n)?,
+            '㍻' => push(Tok::Era(Era::Heisei, true), &mut n)?,
+            '㋿' => push(Tok::Era(Era::Reiwa, true), &mut n)?,
             ' ' | '\u{3000}' => {}
             '.' | '/' | '-' => push(Tok::Sep(c), &mut n)?,
             '元' => push(Tok::Gan, &mut n)?,
@@ -472,6 +510,53 @@ fn tokenize(s: &str) -> Result<([Tok; MAX_TOKS], usize, bool), DateError> {
         }
     }
     Ok((toks, n, fullwidth))
+}
+
+/// 十 among kanji numerals (a digit is 0–9).
+const TEN: u8 = 10;
+
+/// A kanji numeral: 〇–九 as 0–9, 十 as [`TEN`].
+fn kanji_digit(c: char) -> Option<u8> {
+    Some(match c {
+        '〇' => 0,
+        '一' => 1,
+        '二' => 2,
+        '三' => 3,
+        '四' => 4,
+        '五' => 5,
+        '六' => 6,
+        '七' => 7,
+        '八' => 8,
+        '九' => 9,
+        '十' => TEN,
+        _ => return None,
+    })
+}
+
+/// The number written by kanji numerals: positional digits (〇–九, 1–8 of them: 二〇 = 20,
+/// 一九八九 = 1989) or a number below 100 with one 十 (十 = 10, 二十 = 20, 十二 = 12, 三十一
+/// = 31; no 〇 around 十). `None` for anything else.
+fn kanji_number(d: &[u8]) -> Option<Tok> {
+    let ten = d.iter().position(|&x| x == TEN);
+    let Some(t) = ten else {
+        let mut v = 0u32;
+        for &x in d {
+            v = v * 10 + u32::from(x);
+        }
+        return (!d.is_empty()).then_some(Tok::Num(v, d.len() as u8));
+    };
+    let (before, after) = (d.get(..t)?, d.get(t + 1..)?);
+    let tens = match before {
+        [] => 1,
+        [x @ 1..=9] => u32::from(*x),
+        _ => return None,
+    };
+    let ones = match after {
+        [] => 0,
+        [x @ 1..=9] => u32::from(*x),
+        _ => return None,
+    };
+    Some(Tok::Num(tens * 10 + ones, 2))
 }
 
 /// Full-width ASCII (digits, letters, separators) read as ASCII; dash variants as `-`.
@@ -1253,5 +1338,86 @@ mod tests {
             let needle = format!("\"_start\": \"{y}-{m:02}-{d:02}\"");
             assert!(text.contains(&needle), "{needle} not in CLDR data");
         }
+    }
+}
+
+#[cfg(test)]
+mod issue14_tests {
+    use super::*;
+
+    fn iso(s: &str) -> String {
+        match parse(s, DateForm::Auto, DatePolicy::Strict) {
+            Ok(p) => p.date.to_iso(),
+            Err(e) => format!("ERR {}", e.kind),
+        }
+    }
+
+    /// #14 cleansing fidelity: the square era signs (CP932 NEC row 13 ㍻㍼㍽㍾, and ㋿) read
+    /// as their era, in every form the era kanji take.
+    #[test]
+    fn issue14_square_era_signs() {
+        let cases = [
+            ("㍻元年1月8日", "1989-01-08"),
+            ("㍻20年7月4日", "2008-07-04"),
+            ("㍻20.7.4", "2008-07-04"),
+            ("㍼64年1月7日", "1989-01-07"),
+            ("㍽元年7月30日", "1912-07-30"),
+            ("㍾45年7月29日", "1912-07-29"),
+            ("㋿元年5月1日", "2019-05-01"),
+            ("㋿2年", "2020"),
+            // Era limits hold as for 平成: no guessing.
+            ("㍻元年1月7日", "ERR date.before_era"),
+            ("㍼64年1月8日", "ERR date.after_era"),
+            ("㍻㍻元年1月8日", "ERR date.unrecognised"),
+        ];
+        for (input, want) in cases {
+            assert_eq!(iso(input), want, "{input}");
+        }
+        // The CP932 bytes of the NEC row 13 signs decode to these characters.
+        let mut s = String::new();
+        let mut v = Vec::new();
+        crate::decode::CharProfile::cp932().decode_item(
+            b"\x87\x7E\x87\x8F\x87\x8E\x87\x8D",
+            &mut s,
+            &mut v,
+        );
+        assert_eq!(s, "㍻㍼㍽㍾");
+    }
+
+    /// #14: kanji-numeral dates, positional (二〇 = 20) or with 十 (二十 = 20); anything
+    /// else is refused, never guessed.
+    #[test]
+    fn issue14_kanji_numeral_dates() {
+        let cases = [
+            ("平成二十年七月四日", "2008-07-04"),
+            ("平成二〇年一二月二六日", "2008-12-26"),
+            ("平成元年一月八日", "1989-01-08"),
+            ("昭和三十年三月", "1955-03"),
+            ("昭和六十四年一月七日", "1989-01-07"),
+            ("令和二年十月三十一日", "2020-10-31"),
+            ("令和二年十一月十日", "2020-11-10"),
+            ("平成〇一年〇一月〇八日", "1989-01-08"),
+            ("一九八九年一月八日", "1989-01-08"),
+            ("㍻二十年七月四日", "2008-07-04"),
+            // Refused: not positional and not one 十 form.
+            ("平成二十〇年七月四日", "ERR date.unrecognised"),
+            ("平成十十年七月四日", "ERR date.unrecognised"),
+            ("平成二十年七月四十日", "ERR date.day_out_of_range"),
+            ("平成二十年百月四日", "ERR date.unrecognised"),
+            ("平成二十2年七月四日", "ERR date.unrecognised"),
+            // Read, then checked like any date.
+            ("平成二十年二月三十日", "ERR date.day_out_of_range"),
+            ("平成二十年十三月一日", "ERR date.month_out_of_range"),
+        ];
+        for (input, want) in cases {
+            assert_eq!(iso(input), want, "{input}");
+        }
+        assert_eq!(kanji_number(&[2, TEN]), Some(Tok::Num(20, 2)));
+        assert_eq!(kanji_number(&[TEN]), Some(Tok::Num(10, 2)));
+        assert_eq!(kanji_number(&[3, TEN, 1]), Some(Tok::Num(31, 2)));
+        assert_eq!(kanji_number(&[1, 2]), Some(Tok::Num(12, 2)));
+        assert_eq!(kanji_number(&[0, TEN]), None);
+        assert_eq!(kanji_number(&[TEN, 0]), None);
+        assert_eq!(kanji_number(&[1, TEN, TEN]), None);
     }
 }

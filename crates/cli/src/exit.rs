@@ -38,10 +38,15 @@ impl CliError {
         }
     }
 
-    /// Prints the message and returns the exit code. A broken pipe ends quietly.
+    /// Prints the message (escaped for the terminal: a file name in it cannot carry
+    /// control characters to the screen) and returns the exit code.
     pub fn report(self) -> ExitCode {
         let mut err = std::io::stderr().lock();
-        let _ = writeln!(err, "ikou: {}", self.message);
+        let _ = writeln!(
+            err,
+            "ikou: {}",
+            crate::output::terminal_safe_lines(&self.message)
+        );
         ExitCode::from(self.code)
     }
 }

@@ -3,6 +3,7 @@
 
 mod cmd;
 mod exit;
+mod input;
 mod output;
 
 use clap::{Parser, Subcommand};
@@ -20,6 +21,7 @@ Examples:
   ikou inspect legacy.dat --layout legacy/sample-juki --records 3
   ikou normalize --as kana 'ﾔﾏﾀﾞ ﾀﾛｳ'
   ikou layouts list
+  ikou profiles check my-city.toml
 
 Exit codes: 0 success; 1 finished but found data problems (with --strict, or verify
 mismatch); 2 usage or spec error; 3 I/O error.";
@@ -42,6 +44,9 @@ enum Command {
     /// Work with record layouts: list, show, check and import.
     #[command(subcommand)]
     Layouts(cmd::layouts::LayoutsCommand),
+    /// Work with migration profiles: check them and the files they name.
+    #[command(subcommand)]
+    Profiles(cmd::profiles::ProfilesCommand),
     /// Tell what a file's bytes are: encoding, newlines, record structure, 外字, findings.
     Detect(cmd::detect::DetectArgs),
     /// Look at a file's first records through a layout: items, raw hex, decoded text, findings.
@@ -56,7 +61,19 @@ enum Command {
     Report(cmd::report::ReportArgs),
 }
 
+/// Turns core dumps off for this process (soft and hard `RLIMIT_CORE` 0): a core file of
+/// an aborted run would hold the personal data it was converting. Unix only; elsewhere
+/// nothing to do. Failing to set it is not fatal (the run is no worse than before).
+fn no_core_dumps() {
+    #[cfg(unix)]
+    {
+        use nix::sys::resource::{setrlimit, Resource};
+        let _ = setrlimit(Resource::RLIMIT_CORE, 0, 0);
+    }
+}
+
 fn main() -> ExitCode {
+    no_core_dumps();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
@@ -73,6 +90,7 @@ fn main() -> ExitCode {
         Command::Convert(a) => cmd::convert::run_convert(a),
         Command::Verify(a) => cmd::verify::run(a),
         Command::Layouts(c) => cmd::layouts::run(c),
+        Command::Profiles(c) => cmd::profiles::run(c),
         Command::Detect(a) => cmd::detect::run(a),
         Command::Inspect(a) => cmd::inspect::run(a),
         Command::Gaiji(a) => cmd::gaiji::run(a),

@@ -20,3 +20,71 @@ pub fn print_json<T: serde::Serialize + ?Sized>(value: &T) -> Result<(), CliErro
     s.push('\n');
     print(&s)
 }
+
+/// `text` made safe to print on a terminal: control characters (C0, DEL, C1 — ESC, CR, LF,
+/// BEL, …) and the bidirectional overrides that reorder what is shown become visible escapes
+/// (`\x1B`, `\r`, `\u{202E}`), so a file name cannot move the cursor, clear the screen or
+/// hide text. Everything else is kept as it is.
+pub fn terminal_safe(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        push_safe(&mut out, c);
+    }
+    out
+}
+
+/// A message made safe for the terminal like [`terminal_safe`], keeping its line breaks
+/// (LF): for error messages of several lines, which may quote file names.
+pub fn terminal_safe_lines(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if c == '\n' {
+            out.push(c);
+        } else {
+            push_safe(&mut out, c);
+        }
+    }
+    out
+}
+
+fn push_safe(out: &mut String, c: char) {
+    use std::fmt::Write as _;
+    match c {
+        '\n' => out.push_str("\\n"),
+        '\r' => out.push_str("\\r"),
+        '\t' => out.push_str("\\t"),
+        c if (c as u32) < 0x20 || c as u32 == 0x7F => {
+            let _ = write!(out, "\\x{:02X}", c as u32);
+        }
+        c if c.is_control()
+            || matches!(c as u32, 0x200E | 0x200F | 0x202A..=0x202E | 0x2066..=0x2069) =>
+        {
+            let _ = write!(out, "\\u{{{:X}}}", c as u32);
+        }
+        c => out.push(c),
+    }
+}
+
+/// A path as ikou prints it: [`terminal_safe`], and on Unix a byte that is not part of
+/// valid UTF-8 is shown as `\xNN` (not as U+FFFD), so two different names never print alike.
+pub fn shown_path(path: &std::path::Path) -> String {
+    #[cfg(unix)]
+    {
+        use std::os::unix::ffi::OsStrExt as _;
+        let mut out = String::new();
+        for chunk in path.as_os_str().as_bytes().utf8_chunks() {
+            for c in chunk.valid().chars() {
+                push_safe(&mut out, c);
+            }
+            for b in chunk.invalid() {
+                use std::fmt::Write as _;
+                let _ = write!(out, "\\x{b:02X}");
+            }
+        }
+        out
+    }
+    #[cfg(not(unix))]
+    {
+        terminal_safe(&path.display().to_string())
+    }
+}

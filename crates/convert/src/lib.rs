@@ -38,6 +38,7 @@
 pub mod arrow;
 #[cfg(feature = "arrow")]
 mod arrow_out;
+pub mod guard;
 mod keysort;
 pub mod manifest;
 pub mod output;

@@ -10,14 +10,35 @@ pub const MANIFEST: &str = "manifest.json";
 /// One input file of a run.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct InputInfo {
-    /// The path as given.
+    /// The path as given (for display: a path that is not valid UTF-8 is shown lossily here,
+    /// and stored exactly in `path_hex`).
     pub path: String,
+    /// The path's bytes in hex, only when the path is not valid UTF-8 (issue 18 item 16).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub path_hex: Option<String>,
     /// Hex SHA-256 of the file.
     pub sha256: String,
     /// Size in bytes.
     pub bytes: u64,
     /// Records read from this file.
     pub records: u64,
+}
+
+/// The bytes of `path` in hex if it is not valid UTF-8 (Unix), for [`InputInfo::path_hex`].
+pub fn path_hex(path: &std::path::Path) -> Option<String> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::ffi::OsStrExt as _;
+        path.to_str()
+            .is_none()
+            .then(|| crate::output::hex(path.as_os_str().as_bytes()))
+    }
+    #[cfg(not(unix))]
+    {
+        path.to_str()
+            .is_none()
+            .then(|| crate::output::hex(path.to_string_lossy().as_bytes()))
+    }
 }
 
 /// A layout used by the run.

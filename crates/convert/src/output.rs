@@ -254,6 +254,50 @@ impl PendingOutput {
     }
 }
 
+/// Writes the file at `path` atomically, for every verb that writes one file (`sample
+/// --out`, `layouts import --out`, …): `body` writes into a new [`OutputFile`] at
+/// `DIR/.NAME.partial` (created exclusively, mode 0600, whatever was planted there removed and
+/// never followed), which is synced and renamed over `path` only when `body` succeeded, and
+/// the directory synced. A `path` that exists and is not a regular file (`/dev/null`, a FIFO)
+/// is written directly: renaming over it would replace the device.
+///
+/// # Errors
+/// Any error creating, writing, syncing or renaming; the temporary file is then removed.
+pub fn write_file_atomically(
+    path: &Path,
+    body: impl FnOnce(&mut dyn Write) -> io::Result<()>,
+) -> io::Result<()> {
+    if std::fs::metadata(path).is_ok_and(|m| !m.is_file() && !m.is_dir()) {
+        let mut f = OpenOptions::new().write(true).open(path)?;
+        return body(&mut f).and_then(|()| f.flush());
+    }
+    let name = path.file_name().ok_or_else(|| {
+        io::Error::new(
+            io::ErrorKind::InvalidInput,
+            format!("{}: not a file name", path.display()),
+        )
+    })?;
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    let mut tmp_name = std::ffi::OsString::from(".");
+    tmp_name.push(name);
+    tmp_name.push(".partial");
+    let tmp = dir.join(tmp_name);
+    let file = create_private(&tmp)?;
+    let mut out = OutputFile {
+        name: name.to_string_lossy().into_owned(),
+        writer: HashingWriter::new(BufWriter::with_capacity(256 * 1024, file)),
+        tmp: TempPath(Some(tmp)),
+    };
+    body(&mut out)?;
+    let pending = out.complete()?;
+    std::fs::rename(pending.tmp.path(), path)?;
+    pending.tmp.keep();
+    sync_dir(dir)
+}
+
 /// Hashes a file on disk (for `verify`).
 ///
 /// # Errors

@@ -1656,6 +1656,7 @@ fn execute(
                 _ => return Err(RunError::Frame("input hash still in use".into())),
             };
         input_infos.push(InputInfo {
+            path_hex: crate::manifest::path_hex(path),
             path: display,
             sha256,
             bytes,

@@ -2,7 +2,7 @@
 //! (a bundled id or a path) and its 外字 table (next to the profile, or bundled).
 
 use ikou_cleanse::gaiji::GaijiTable;
-use ikou_layout_spec::profile::{bundled_gaiji, bundled_profile, parse_profile};
+use ikou_layout_spec::profile::{bundled_gaiji, bundled_profile, load_profile_file, ProfileAccess};
 use ikou_layout_spec::{Catalog, Profile};
 use std::path::{Path, PathBuf};
 
@@ -42,19 +42,64 @@ pub fn load_catalog(specs: &[PathBuf]) -> Result<Catalog, SetupError> {
 /// An unknown id or a broken profile ([`SetupError::Spec`]); an unreadable file
 /// ([`SetupError::Io`]).
 pub fn load_profile(catalog: &Catalog, profile: &str) -> Result<Profile, SetupError> {
+    let mut c = catalog.clone();
+    load_profile_with(&mut c, profile, &ProfileAccess::default())
+}
+
+/// A profile by bundled id, by the id of a profile found in the `--specs` folders, or by
+/// the path of a `.toml` file. The files a profile file names (layouts, code tables, its
+/// 外字 table) are read relative to its folder, only inside it or a `--specs` folder unless
+/// `access` allows more ([`load_profile_file`]), and loaded into `catalog`.
+///
+/// # Errors
+/// An unknown id (with where ikou looked) or a broken profile ([`SetupError::Spec`]); an
+/// unreadable profile file ([`SetupError::Io`]).
+pub fn load_profile_with(
+    catalog: &mut Catalog,
+    profile: &str,
+    access: &ProfileAccess,
+) -> Result<Profile, SetupError> {
     let path = Path::new(profile);
-    let parsed = if profile.ends_with(".toml") || path.is_file() {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| SetupError::Io(format!("{}: {e}", path.display())))?;
-        parse_profile(&text, &path.display().to_string(), catalog)
-    } else {
-        bundled_profile(profile, catalog).ok_or_else(|| {
-            SetupError::Spec(format!(
-                "no profile `{profile}`: give a bundled id (sample-juki) or a .toml path"
-            ))
-        })?
-    };
-    parsed.map_err(|e| SetupError::Spec(e.to_string()))
+    if profile.ends_with(".toml") || path.is_file() {
+        if !path.exists() {
+            let looked = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+            return Err(SetupError::Io(format!(
+                "profile {profile}: no such file (looked for {})",
+                looked.display()
+            )));
+        }
+        return load_profile_file(path, catalog, access)
+            .map_err(|e| SetupError::Spec(e.to_string()));
+    }
+    if let Some(p) = bundled_profile(profile, catalog) {
+        return p.map_err(|e| SetupError::Spec(e.to_string()));
+    }
+    let found = catalog.find_profile(profile).map(PathBuf::from);
+    if let Some(file) = found {
+        return load_profile_file(&file, catalog, access)
+            .map_err(|e| SetupError::Spec(e.to_string()));
+    }
+    let bundled: Vec<&str> = ikou_layout_spec::profile::BUNDLED_PROFILES
+        .iter()
+        .filter_map(|(p, _)| p.rsplit('/').next()?.strip_suffix(".toml"))
+        .collect();
+    let in_specs: Vec<&str> = catalog
+        .profile_files()
+        .iter()
+        .map(|(f, _)| f.as_str())
+        .collect();
+    Err(SetupError::Spec(format!(
+        "no profile `{profile}`: not a file ({}), not bundled ({}), not among the profiles of --specs ({}); give a .toml path, or its folder with --specs",
+        std::path::absolute(path)
+            .unwrap_or_else(|_| path.to_path_buf())
+            .display(),
+        bundled.join(", "),
+        if in_specs.is_empty() {
+            "none given".to_string()
+        } else {
+            in_specs.join(", ")
+        }
+    )))
 }
 
 /// The profile's 外字 table: `over` if given, else the profile's table looked up next to a
@@ -63,8 +108,7 @@ pub fn load_profile(catalog: &Catalog, profile: &str) -> Result<Profile, SetupEr
 /// # Errors
 /// A table that is missing or broken.
 pub fn load_gaiji(profile: &Profile, over: Option<&Path>) -> Result<GaijiTable, SetupError> {
-    let from_path =
-        |p: &Path| GaijiTable::from_path(p).map_err(|e| SetupError::Spec(e.to_string()));
+    let from_path = |p: &Path| read_gaiji_table(p).map_err(SetupError::Spec);
     if let Some(p) = over {
         return from_path(p);
     }
@@ -72,6 +116,18 @@ pub fn load_gaiji(profile: &Profile, over: Option<&Path>) -> Result<GaijiTable, 
         return Ok(GaijiTable::new());
     };
     if !profile.file.starts_with("bundled:") {
+        let rel = Path::new(name);
+        if rel.is_relative()
+            && rel
+                .components()
+                .any(|c| c == std::path::Component::ParentDir)
+        {
+            // load_profile_with resolves and checks such paths (to an absolute one).
+            return Err(SetupError::Spec(format!(
+                "profile {}: 外字 table `{name}` leaves the profile's folder: refused, not read",
+                profile.file
+            )));
+        }
         let base = Path::new(&profile.file).parent().unwrap_or(Path::new("."));
         let p = base.join(name);
         if p.is_file() {
@@ -86,4 +142,33 @@ pub fn load_gaiji(profile: &Profile, over: Option<&Path>) -> Result<GaijiTable, 
             profile.file
         ))),
     }
+}
+
+/// Reads a 外字 table file (CSV `code,replacement,mj,note`), at most
+/// [`ikou_layout_spec::MAX_SPEC_FILE_BYTES`]; works on pipes and devices.
+///
+/// # Errors
+/// The message: a missing file (with the absolute path looked at), an unreadable, too large
+/// or non-UTF-8 file, or the table's problems with their lines. No message quotes the
+/// file's content beyond the table's own fields.
+pub fn read_gaiji_table(path: &Path) -> Result<GaijiTable, String> {
+    let file = path.display().to_string();
+    let text = ikou_layout_spec::read_spec_file(path).map_err(|e| {
+        if e.kind() == std::io::ErrorKind::NotFound {
+            let looked = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+            let bundled = bundled_gaiji(&file).map_or(String::new(), |_| {
+                format!(
+                    "; `{file}` is also the name of a bundled table, which a profile names with \
+                     gaiji_table = \"{file}\" (here give the path of a file)"
+                )
+            });
+            format!(
+                "外字 table {file}: no such file (looked for {}){bundled}",
+                looked.display()
+            )
+        } else {
+            format!("外字 table {file}: {e}")
+        }
+    })?;
+    GaijiTable::parse(&text, &file).map_err(|e| e.to_string())
 }

@@ -4,7 +4,44 @@ use crate::error::{SpecError, SpecErrorKind, SpecErrors, SpecPosition};
 use crate::load::{parse_code_table, parse_layout_lines, ItemLines};
 use crate::model::{CodeTable, Layout};
 use std::collections::BTreeMap;
+use std::io::Read as _;
 use std::path::Path;
+
+/// The largest spec file ikou reads — a layout, a profile, a code table or a 外字 table:
+/// 16 MiB. Real ones are a few hundred KiB at most; the limit keeps a wrong path
+/// (`/dev/zero`, a data file given as a table) from using unbounded memory.
+pub const MAX_SPEC_FILE_BYTES: u64 = 16 << 20;
+
+/// Reads a spec file (layout, profile, code table, 外字 table) as UTF-8 text, reading at
+/// most [`MAX_SPEC_FILE_BYTES`] (+1 to tell that it is larger). Works on pipes and devices
+/// too, and never puts the file's content into an error.
+///
+/// # Errors
+/// The file cannot be opened or read; it is larger than the limit; it is not UTF-8 (the
+/// byte offset is given, not the bytes).
+pub fn read_spec_file(path: &Path) -> std::io::Result<String> {
+    let file = std::fs::File::open(path)?;
+    let mut bytes = Vec::new();
+    file.take(MAX_SPEC_FILE_BYTES + 1).read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > MAX_SPEC_FILE_BYTES {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!(
+                "larger than {} MiB, the limit for a spec or table file",
+                MAX_SPEC_FILE_BYTES >> 20
+            ),
+        ));
+    }
+    String::from_utf8(bytes).map_err(|e| {
+        std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!(
+                "not UTF-8 (at byte {}); save it as UTF-8",
+                e.utf8_error().valid_up_to()
+            ),
+        )
+    })
+}
 
 /// The specs embedded in the binary: `(path under specs/, contents)`.
 ///
@@ -91,6 +128,33 @@ struct Entry {
 pub struct Catalog {
     layouts: BTreeMap<String, Entry>,
     tables: BTreeMap<String, (CodeTable, String)>,
+    /// The files and folders loaded with [`Catalog::load_path`], as given.
+    loaded: Vec<String>,
+    /// Profiles found in those folders (kept apart from the layouts): `(file, text)`.
+    profiles: Vec<(String, String)>,
+}
+
+/// Whether a `.csv` spec file is a 外字 table (header `code,replacement,…`) rather than a
+/// code table (header `code,label`).
+pub fn is_gaiji_table(text: &str) -> bool {
+    let text = text.strip_prefix('\u{FEFF}').unwrap_or(text);
+    let first = text.lines().next().unwrap_or("");
+    let mut cols = first.split(',').map(str::trim);
+    cols.next() == Some("code") && cols.next() == Some("replacement")
+}
+
+/// Whether a spec `.toml` file is a profile rather than a layout: it lies under a folder
+/// named `profiles` (`rel`: its path below the folder being loaded, so that folders above
+/// it do not count), or it has a `target` and no `format` and no `items` (a layout always
+/// has both).
+pub fn is_profile(rel: &Path, text: &str) -> bool {
+    if rel.components().any(|c| c.as_os_str() == "profiles") {
+        return true;
+    }
+    match toml::from_str::<toml::Table>(text) {
+        Ok(t) => t.contains_key("target") && !t.contains_key("format") && !t.contains_key("items"),
+        Err(_) => false,
+    }
 }
 
 impl Catalog {
@@ -197,11 +261,22 @@ impl Catalog {
     pub fn load_path(&mut self, path: &Path) -> Result<(), SpecErrors> {
         let mut errors = Vec::new();
         let mut files = Vec::new();
+        self.loaded.push(path.display().to_string());
         collect_files(path, &mut files, &mut errors);
         for f in files {
             let display = f.display().to_string();
-            match std::fs::read_to_string(&f) {
+            match read_spec_file(&f) {
                 Ok(text) => {
+                    let rel = f.strip_prefix(path).unwrap_or(Path::new(""));
+                    if display.ends_with(".toml") && is_profile(rel, &text) {
+                        // A profile is not a layout: kept apart, found by its id.
+                        self.profiles.push((display, text));
+                        continue;
+                    }
+                    if display.ends_with(".csv") && is_gaiji_table(&text) {
+                        // A 外字 table is not a code table: profiles name it themselves.
+                        continue;
+                    }
                     if let Err(e) = self.add_text(&display, &text, &display) {
                         errors.extend(e.0);
                     }
@@ -254,6 +329,54 @@ impl Catalog {
             }
         }
         SpecErrors(errors)
+    }
+
+    /// The spec files and folders loaded into this catalog besides the bundled specs
+    /// ([`Catalog::load_path`]), as given: where a layout or table was looked for.
+    pub fn loaded_paths(&self) -> &[String] {
+        &self.loaded
+    }
+
+    /// The profiles found in the loaded folders, as `(file, text)`, in load order.
+    pub fn profile_files(&self) -> &[(String, String)] {
+        &self.profiles
+    }
+
+    /// The id of the layout loaded from `path` (the same file, however it was named).
+    pub fn layout_from_file(&self, path: &Path) -> Option<&Layout> {
+        let want = path.canonicalize().ok()?;
+        self.layouts.values().find_map(|e| {
+            (!e.file.starts_with(BUNDLED_PREFIX)
+                && Path::new(&e.file).canonicalize().ok().as_ref() == Some(&want))
+            .then_some(&e.layout)
+        })
+    }
+
+    /// The file of the profile with id `id` among [`Catalog::profile_files`].
+    pub fn find_profile(&self, id: &str) -> Option<&str> {
+        self.profiles.iter().find_map(|(file, text)| {
+            let t: toml::Table = toml::from_str(text).ok()?;
+            (t.get("id")?.as_str()? == id).then_some(file.as_str())
+        })
+    }
+
+    /// Where layouts were looked for, in words, with the hint to give `--specs`: for
+    /// "not found" messages.
+    pub fn looked_in(&self) -> String {
+        let ids: Vec<&str> = self.layouts.keys().map(String::as_str).collect();
+        let mut s = format!(
+            "looked among the bundled specs and the layouts loaded ({})",
+            ids.join(", ")
+        );
+        if self.loaded.is_empty() {
+            s.push_str("; no --specs given: add --specs DIR with the layout's file");
+        } else {
+            s.push_str(&format!(
+                " from --specs {}; add the folder that has the layout's file with --specs",
+                self.loaded.join(", ")
+            ));
+        }
+        s
     }
 
     /// A layout by id.

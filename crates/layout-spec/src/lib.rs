@@ -26,7 +26,7 @@ pub mod model;
 pub mod profile;
 pub mod write;
 
-pub use catalog::Catalog;
+pub use catalog::{read_spec_file, Catalog, MAX_SPEC_FILE_BYTES};
 pub use error::{SpecError, SpecErrorKind, SpecErrors, SpecPosition};
 pub use load::{parse_code_table, parse_layout};
 pub use model::*;

@@ -1,5 +1,9 @@
 //! Profiles: one file that names a whole migration — source layout and character profile,
-//! the mapping, the target layout and its output form.
+//! the mapping, the target layout and its output form. Every field is documented in
+//! `specs/README.md` ("Profiles"). [`parse_profile`] checks a profile's text against a
+//! catalog; [`load_profile_file`] also loads the files it names by path (layouts, code
+//! tables, its 外字 table), relative to its folder and never outside it or the `--specs`
+//! folders unless [`ProfileAccess::allow_outside`].
 //!
 //! ```toml
 //! id = "sample-juki"
@@ -40,6 +44,8 @@ use crate::error::{SpecError, SpecErrorKind, SpecErrors, SpecPosition};
 use crate::model::{Layout, VariantPolicy};
 use crate::Catalog;
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
 use toml::Spanned;
 
 /// The profiles embedded in the binary: `(path under specs/, contents)`.
@@ -335,6 +341,18 @@ struct RawMap {
 /// Every problem: unknown layouts, target items without a rule or with two, source items
 /// or tables that do not exist, rules that mix kinds.
 pub fn parse_profile(text: &str, file: &str, catalog: &Catalog) -> Result<Profile, SpecErrors> {
+    parse_profile_with(text, file, catalog, &BTreeMap::new(), None)
+}
+
+/// [`parse_profile`] where some `source`/`target` values name layout files (`aliases`: the
+/// value as written → the id of the layout loaded from it) and the 外字 table was resolved.
+fn parse_profile_with(
+    text: &str,
+    file: &str,
+    catalog: &Catalog,
+    aliases: &BTreeMap<String, String>,
+    gaiji_resolved: Option<String>,
+) -> Result<Profile, SpecErrors> {
     let line_of = |byte: usize| text.get(..byte).map(|t| t.matches('\n').count() + 1);
     let mut errors = Vec::new();
     let mut err = |byte: usize, item: Option<&str>, kind: SpecErrorKind| {
@@ -358,25 +376,28 @@ pub fn parse_profile(text: &str, file: &str, catalog: &Catalog) -> Result<Profil
             return Err(SpecErrors(errors));
         }
     };
-    let source = catalog.layout(raw.source.get_ref());
+    let resolve = |v: &str| aliases.get(v).cloned().unwrap_or_else(|| v.to_string());
+    let source_id = resolve(raw.source.get_ref());
+    let target_id = resolve(raw.target.get_ref());
+    let source = catalog.layout(&source_id);
     if source.is_none() {
         err(
             raw.source.span().start,
             None,
             SpecErrorKind::InvalidField {
                 field: "source".into(),
-                message: format!("no layout `{}`", raw.source.get_ref()),
+                message: not_found_layout(raw.source.get_ref(), catalog),
             },
         );
     }
-    let target = catalog.layout(raw.target.get_ref());
+    let target = catalog.layout(&target_id);
     if target.is_none() {
         err(
             raw.target.span().start,
             None,
             SpecErrorKind::InvalidField {
                 field: "target".into(),
-                message: format!("no layout `{}`", raw.target.get_ref()),
+                message: not_found_layout(raw.target.get_ref(), catalog),
             },
         );
     }
@@ -525,12 +546,12 @@ pub fn parse_profile(text: &str, file: &str, catalog: &Catalog) -> Result<Profil
     Ok(Profile {
         id: raw.id,
         name: raw.name,
-        source: raw.source.into_inner(),
-        target: raw.target.into_inner(),
+        source: source_id,
+        target: target_id,
         characters: Characters {
             encoding,
             variants: raw.characters.variants,
-            gaiji_table: raw.characters.gaiji_table,
+            gaiji_table: gaiji_resolved.or(raw.characters.gaiji_table),
             unmapped_gaiji: raw.characters.unmapped_gaiji,
         },
         date_policy: raw.dates.policy,
@@ -564,5 +585,220 @@ impl Profile {
     /// The source and target layouts of this profile.
     pub fn layouts<'c>(&self, catalog: &'c Catalog) -> Option<(&'c Layout, &'c Layout)> {
         Some((catalog.layout(&self.source)?, catalog.layout(&self.target)?))
+    }
+}
+
+/// "no layout `x`", with where ikou looked and what to do.
+fn not_found_layout(value: &str, catalog: &Catalog) -> String {
+    if value.ends_with(".toml") {
+        format!("no layout file `{value}` (a path is read relative to the profile's folder)")
+    } else {
+        format!(
+            "no layout `{value}`: {}; or name the layout file by path (`\"my-layout.toml\"`, relative to the profile)",
+            catalog.looked_in()
+        )
+    }
+}
+
+/// Where a profile may read the files it names: its own folder and the `--specs` folders,
+/// unless `allow_outside` (the CLI's `--allow-outside-specs`).
+#[derive(Debug, Clone, Default)]
+pub struct ProfileAccess {
+    /// The `--specs` files or folders (a file stands for its folder).
+    pub spec_roots: Vec<PathBuf>,
+    /// Read referenced files wherever they are.
+    pub allow_outside: bool,
+}
+
+/// Resolves `value` (a path written in the profile) against the profile's folder `dir` and
+/// checks that it stays inside `dir` or a `--specs` folder (after following symlinks).
+/// Returns the canonical path, or why not and whether the file is missing.
+fn resolve_in(value: &str, dir: &Path, access: &ProfileAccess) -> Result<PathBuf, (bool, String)> {
+    let joined = dir.join(value);
+    let canonical = joined.canonicalize().map_err(|e| {
+        let looked = std::path::absolute(&joined).unwrap_or(joined.clone());
+        let msg = format!(
+            "`{value}`: {} (looked for {}; a path in a profile is relative to the profile's folder)",
+            if e.kind() == std::io::ErrorKind::NotFound {
+                "no such file".to_string()
+            } else {
+                e.to_string()
+            },
+            looked.display()
+        );
+        (e.kind() == std::io::ErrorKind::NotFound, msg)
+    })?;
+    if access.allow_outside {
+        return Ok(canonical);
+    }
+    let mut roots = vec![dir.to_path_buf()];
+    for r in &access.spec_roots {
+        roots.push(if r.is_file() {
+            r.parent().map(Path::to_path_buf).unwrap_or_default()
+        } else {
+            r.clone()
+        });
+    }
+    let inside = roots.iter().any(|r| {
+        let r = if r.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            r.as_path()
+        };
+        r.canonicalize().is_ok_and(|r| canonical.starts_with(r))
+    });
+    if inside {
+        Ok(canonical)
+    } else {
+        Err((false, format!(
+            "`{value}` is outside the profile's folder and the --specs folders ({}): refused, not read (use --allow-outside-specs to allow it)",
+            canonical.display()
+        )))
+    }
+}
+
+/// Loads a profile file: the files it names by path — layouts (`source`/`target` ending in
+/// `.toml`), code tables (`label`/`translate` ending in `.csv`) and the 外字 table — are
+/// resolved against the profile's folder, must lie inside it or a `--specs` folder (unless
+/// [`ProfileAccess::allow_outside`]), and are loaded into `catalog`; then the profile is
+/// parsed and checked as [`parse_profile`] does. The returned profile names its layouts by
+/// id and its 外字 table by its resolved path (or a bundled table's name).
+///
+/// No error quotes the content of a referenced file.
+///
+/// # Errors
+/// Every problem of the profile and of the files it names, with positions.
+pub fn load_profile_file(
+    path: &Path,
+    catalog: &mut Catalog,
+    access: &ProfileAccess,
+) -> Result<Profile, SpecErrors> {
+    let file = path.display().to_string();
+    let one = |line: Option<usize>, kind: SpecErrorKind| SpecError {
+        position: SpecPosition {
+            file: file.clone(),
+            line,
+            item: None,
+        },
+        kind,
+    };
+    let text = crate::catalog::read_spec_file(path)
+        .map_err(|e| SpecErrors(vec![one(None, SpecErrorKind::Io(e.to_string()))]))?;
+    let raw: RawProfile = match toml::from_str(&text) {
+        Ok(r) => r,
+        // The syntax error, with its position.
+        Err(_) => return parse_profile(&text, &file, catalog),
+    };
+    let line_of = |byte: usize| text.get(..byte).map(|t| t.matches('\n').count() + 1);
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let mut errors = Vec::new();
+    let mut aliases = BTreeMap::new();
+    for (field, v) in [("source", &raw.source), ("target", &raw.target)] {
+        let value = v.get_ref();
+        if !value.ends_with(".toml") {
+            continue;
+        }
+        let line = line_of(v.span().start);
+        let bad = |message: String| SpecErrorKind::InvalidField {
+            field: field.into(),
+            message,
+        };
+        let known = resolve_in(value, &dir, access)
+            .ok()
+            .and_then(|p| catalog.layout_from_file(&p))
+            .map(|l| l.id.clone());
+        if let Some(id) = known {
+            aliases.insert(value.clone(), id);
+            continue;
+        }
+        match resolve_in(value, &dir, access) {
+            Err((_, m)) => errors.push(one(line, bad(m))),
+            Ok(p) => match crate::catalog::read_spec_file(&p) {
+                Err(e) => errors.push(one(line, bad(format!("`{value}`: {e}")))),
+                Ok(t) => match catalog.add_layout_text(&t, &p.display().to_string()) {
+                    Ok(l) => {
+                        aliases.insert(value.clone(), l.id.clone());
+                    }
+                    Err(e) => errors.extend(e.0),
+                },
+            },
+        }
+    }
+    for m in &raw.map {
+        let line = line_of(m.span().start);
+        let r = m.get_ref();
+        for table in [&r.label, &r.translate].into_iter().flatten() {
+            if !table.ends_with(".csv") || catalog.code_table(table).is_some() {
+                continue;
+            }
+            let bad = |message: String| SpecErrorKind::InvalidField {
+                field: "map".into(),
+                message,
+            };
+            match resolve_in(table, &dir, access) {
+                Err((_, msg)) => errors.push(one(line, bad(msg))),
+                Ok(p) => match crate::catalog::read_spec_file(&p) {
+                    Err(e) => errors.push(one(line, bad(format!("`{table}`: {e}")))),
+                    Ok(t) => {
+                        if let Err(e) =
+                            catalog.add_code_table_text(&t, table, &p.display().to_string())
+                        {
+                            errors.extend(e.0);
+                        }
+                    }
+                },
+            }
+        }
+    }
+    let mut gaiji_resolved = None;
+    if let Some(name) = &raw.characters.gaiji_table {
+        let line = text
+            .lines()
+            .position(|l| l.trim_start().starts_with("gaiji_table"))
+            .map(|i| i + 1);
+        let bundled = bundled_gaiji(name).is_some();
+        let bad = |message: String| SpecErrorKind::InvalidField {
+            field: "characters.gaiji_table".into(),
+            message,
+        };
+        if dir.join(name).exists() || !bundled {
+            match resolve_in(name, &dir, access) {
+                Ok(p) => gaiji_resolved = Some(p.display().to_string()),
+                Err((missing, m)) if bundled || !missing => errors.push(one(line, bad(m))),
+                Err((_, m)) => {
+                    let names: Vec<&str> = BUNDLED_GAIJI.iter().map(|(n, _)| *n).collect();
+                    errors.push(one(
+                        line,
+                        bad(format!(
+                            "{m}; nor is it a bundled table ({})",
+                            names.join(", ")
+                        )),
+                    ));
+                }
+            }
+        }
+    }
+    match parse_profile_with(&text, &file, catalog, &aliases, gaiji_resolved) {
+        Ok(p) if errors.is_empty() => Ok(p),
+        Ok(_) => Err(SpecErrors(errors)),
+        Err(e) => {
+            // A path already reported above is not reported again as an unknown layout
+            // or table.
+            let reported: Vec<Option<usize>> = errors.iter().map(|x| x.position.line).collect();
+            errors.extend(e.0.into_iter().filter(|x| {
+                let again = match &x.kind {
+                    SpecErrorKind::InvalidField { field, .. } => {
+                        field == "source" || field == "target"
+                    }
+                    SpecErrorKind::MissingCodeTable(_) => true,
+                    _ => false,
+                };
+                !(again && reported.contains(&x.position.line))
+            }));
+            Err(SpecErrors(errors))
+        }
     }
 }

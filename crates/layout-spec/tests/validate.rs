@@ -723,3 +723,107 @@ fn the_worked_example_of_the_specs_readme_loads() {
         }
     )));
 }
+
+/// A fresh directory under the target's temporary directory.
+fn fresh_dir(name: &str) -> std::path::PathBuf {
+    let d = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+#[test]
+fn issue14_a_folder_keeps_profiles_and_gaiji_tables_apart_from_layouts() {
+    use ikou_layout_spec::catalog::{is_gaiji_table, is_profile};
+    use std::path::Path;
+    let profile = include_str!("../../../specs/profiles/sample-juki.toml");
+    let layout = include_str!("../../../specs/layouts/legacy/sample-juki.toml");
+    assert!(is_profile(Path::new(""), profile));
+    assert!(!is_profile(Path::new(""), layout));
+    assert!(is_profile(Path::new("profiles/x.toml"), layout));
+    assert!(is_gaiji_table("\u{FEFF}code,replacement,mj,note\n"));
+    assert!(!is_gaiji_table("code,label\n1,男\n"));
+    let d = fresh_dir("i14-folder");
+    std::fs::write(d.join("p.toml"), profile).unwrap();
+    std::fs::write(d.join("g.csv"), "code,replacement,mj,note\nF040,𠮷,,\n").unwrap();
+    std::fs::write(
+        d.join("l.toml"),
+        layout.replace("legacy/sample-juki", "legacy/l"),
+    )
+    .unwrap();
+    // A folder named `profiles` ABOVE the loaded one does not make its layouts profiles.
+    let above = fresh_dir("profiles");
+    std::fs::write(
+        above.join("l2.toml"),
+        layout.replace("legacy/sample-juki", "legacy/l2"),
+    )
+    .unwrap();
+    let mut c = Catalog::bundled().unwrap();
+    c.load_path(&d).unwrap();
+    c.load_path(&above).unwrap();
+    assert!(c.layout("legacy/l").is_some() && c.layout("legacy/l2").is_some());
+    assert!(c.code_table("g").is_none());
+    assert_eq!(c.profile_files().len(), 1);
+    assert_eq!(
+        c.find_profile("sample-juki"),
+        Some(d.join("p.toml").to_str().unwrap())
+    );
+    assert!(c.looked_in().contains("--specs"));
+}
+
+#[cfg(unix)]
+#[test]
+fn issue18_item5_spec_files_are_read_bounded() {
+    use ikou_layout_spec::{read_spec_file, MAX_SPEC_FILE_BYTES};
+    let e = read_spec_file(std::path::Path::new("/dev/zero")).unwrap_err();
+    assert!(e.to_string().contains("larger than 16 MiB"), "{e}");
+    assert_eq!(MAX_SPEC_FILE_BYTES, 16 << 20);
+    let d = fresh_dir("i18-bounded");
+    std::fs::write(d.join("bin.csv"), b"code,label\n\xff\xfe secret\n").unwrap();
+    let e = read_spec_file(&d.join("bin.csv")).unwrap_err().to_string();
+    assert!(
+        e.contains("not UTF-8 (at byte 11)") && !e.contains("secret"),
+        "{e}"
+    );
+}
+
+#[test]
+fn issue18_item11_load_profile_file_refuses_paths_outside_and_allows_them_on_request() {
+    use ikou_layout_spec::profile::{load_profile_file, ProfileAccess};
+    let d = fresh_dir("i18-profile-paths");
+    std::fs::create_dir_all(d.join("p")).unwrap();
+    std::fs::create_dir_all(d.join("out")).unwrap();
+    let layout = include_str!("../../../specs/layouts/legacy/sample-juki.toml")
+        .replace("legacy/sample-juki", "legacy/outside");
+    std::fs::write(d.join("out/l.toml"), layout).unwrap();
+    let profile = include_str!("../../../specs/profiles/sample-juki.toml").replace(
+        "source = \"legacy/sample-juki\"",
+        "source = \"../out/l.toml\"",
+    );
+    std::fs::write(d.join("p/p.toml"), profile).unwrap();
+    let mut c = Catalog::bundled().unwrap();
+    let e = load_profile_file(&d.join("p/p.toml"), &mut c, &ProfileAccess::default()).unwrap_err();
+    assert_eq!(e.0.len(), 1, "{e}");
+    assert_eq!(e.0[0].position.line, Some(5));
+    assert!(
+        e.to_string().contains("outside the profile's folder"),
+        "{e}"
+    );
+    assert!(c.layout("legacy/outside").is_none(), "not read");
+    // A --specs folder that holds it, or the explicit permission, lets it be read.
+    for access in [
+        ProfileAccess {
+            spec_roots: vec![d.join("out")],
+            allow_outside: false,
+        },
+        ProfileAccess {
+            spec_roots: vec![],
+            allow_outside: true,
+        },
+    ] {
+        let mut c = Catalog::bundled().unwrap();
+        let p = load_profile_file(&d.join("p/p.toml"), &mut c, &access).unwrap();
+        assert_eq!(p.source, "legacy/outside");
+        assert!(c.layout("legacy/outside").is_some());
+    }
+}

@@ -3,14 +3,14 @@
 //!
 //! | domain type | rules, in order | checks (findings) |
 //! |---|---|---|
-//! | `text` | padding.trailing, space.trim, variant.* | — |
-//! | `fullwidth` | padding.trailing, width.fullwidth, variant.* | gaiji.private_use (flag) |
-//! | `kana` | padding.trailing, width.fullwidth, kana.hiragana_to_katakana, space.fold, space.trim | char.not_kana |
-//! | `kanji_name` | padding.trailing, width.fullwidth, space.fold, space.trim, variant.* | gaiji.private_use (flag) |
-//! | `address` | padding.trailing, width.fullwidth, space.trim, variant.* | gaiji.private_use (flag) |
+//! | `text` | padding.trailing, space.trim, variant.* | char.control (TAB, LF, CR allowed) |
+//! | `fullwidth` | padding.trailing, width.fullwidth, variant.* | char.control, gaiji.private_use (flag) |
+//! | `kana` | padding.trailing, width.fullwidth, kana.hiragana_to_katakana, kana.voiced_mark, space.fold, space.trim | char.control, char.not_kana (・ ＝ ゠ allowed with [`RuleOptions::kana_separators`]) |
+//! | `kanji_name` | padding.trailing, width.fullwidth, space.fold, space.trim, variant.* | char.control, gaiji.private_use (flag) |
+//! | `address` | padding.trailing, width.fullwidth, space.trim, variant.* | char.control, gaiji.private_use (flag) |
 //! | `digits` | padding.trailing, space.trim, digits.fullwidth_to_ascii, digits.zero_pad | char.not_digit |
 //! | `code` | padding.trailing, space.trim, code.fullwidth_to_ascii, digits.zero_pad | char.not_code |
-//! | `amount` | padding.trailing, space.trim, digits.fullwidth_to_ascii, amount.to_ascii | amount.invalid |
+//! | `amount` | padding.trailing, space.trim, digits.fullwidth_to_ascii, amount.to_ascii, amount.thousands | amount.invalid |
 //! | `postal_code` | padding.trailing, space.trim, digits.fullwidth_to_ascii, postal.strip | char.not_digit, digits.length (7) |
 //! | `phone` | padding.trailing, space.trim, digits.fullwidth_to_ascii, phone.separator | phone.invalid |
 //! | `individual_number` | padding.trailing, space.trim, digits.fullwidth_to_ascii, digits.zero_pad | char.not_digit, digits.length (12), checkdigit.mismatch |
@@ -84,6 +84,15 @@ pub struct RuleOptions {
     /// Keep each edit's text (`before`, `after`). When false, edits name their rule with
     /// empty texts and cost no copies: for callers that only count changes.
     pub edit_text: bool,
+    /// カナ values may hold the separators of foreign residents' names (・ ＝ ゠, see
+    /// [`text::is_kana_separator`]) without `char.not_kana`. Off by default: a ・ in a カナ
+    /// item is a finding unless the migration says such names are expected.
+    ///
+    /// `ikou normalize --kana-separators` sets it. A conversion run takes its options from
+    /// the plan (`ikou_convert::plan`), which does not set it yet: a profile field
+    /// (`[characters] kana_separators = true`) and one line where the plan builds its
+    /// `RuleOptions` would.
+    pub kana_separators: bool,
 }
 
 impl Default for RuleOptions {
@@ -98,6 +107,7 @@ impl Default for RuleOptions {
             zero_pad_to: None,
             strip_padding: true,
             edit_text: true,
+            kana_separators: false,
         }
     }
 }
@@ -235,10 +245,12 @@ pub fn apply_rule(rule: RuleId, input: &str, opts: &RuleOptions) -> Option<Strin
         RuleId::SpaceFold => text::fold_spaces(input),
         RuleId::WidthFullwidth => text::fullwidth(input),
         RuleId::KanaHiraganaToKatakana => text::hiragana_to_katakana(input),
+        RuleId::KanaVoicedMark => text::voiced_marks(input),
         RuleId::DigitsFullwidthToAscii => numeric::fullwidth_digits(input),
         RuleId::DigitsZeroPad => numeric::zero_pad(input, opts.zero_pad_to?),
         RuleId::CodeFullwidthToAscii => numeric::fullwidth_alnum_to_ascii(input),
         RuleId::AmountToAscii => numeric::amount_to_ascii(input),
+        RuleId::AmountThousands => numeric::amount_thousands(input),
         RuleId::PostalStrip => numeric::postal_strip(input),
         RuleId::PhoneSeparator => numeric::phone_separator(input),
         RuleId::VariantCp932 => variants::unify(input, VariantPolicy::Cp932),
@@ -339,6 +351,9 @@ pub fn cleanse<'a>(domain: DomainType, input: &'a str, opts: &RuleOptions) -> Cl
         DomainType::Text => {
             w.apply(RuleId::SpaceTrim, text::trim);
             variant(&mut w, opts);
+            if let Some(pos) = text::control_position(&w.value, true) {
+                control_flag(&mut w, pos);
+            }
         }
         // The text types: one pass over the characters (a `Scan`) says which rules can
         // change the value; only those run, and the value is scanned again after a change.
@@ -350,6 +365,7 @@ pub fn cleanse<'a>(domain: DomainType, input: &'a str, opts: &RuleOptions) -> Cl
             if scanned_variant(&mut w, opts, &sc) {
                 sc = Scan::of(&w.value);
             }
+            scanned_control(&mut w, &sc);
             gaiji_flag(&mut w, &sc);
         }
         DomainType::Kana => {
@@ -368,13 +384,25 @@ pub fn cleanse<'a>(domain: DomainType, input: &'a str, opts: &RuleOptions) -> Cl
             if sc.hiragana && w.apply(RuleId::KanaHiraganaToKatakana, text::hiragana_to_katakana) {
                 sc = Scan::of(&w.value);
             }
+            if sc.voiced && w.apply(RuleId::KanaVoicedMark, text::voiced_marks) {
+                sc = Scan::of(&w.value);
+            }
             if sc.fold && w.apply(RuleId::SpaceFold, text::fold_spaces) {
                 sc = Scan::of(&w.value);
             }
             if w.apply(RuleId::SpaceTrim, text::trim) {
                 sc = Scan::of(&w.value);
             }
-            if let Some(pos) = sc.non_kana {
+            scanned_control(&mut w, &sc);
+            let non_kana = match sc.non_kana {
+                // Separators allowed: look again for a character that is neither.
+                Some(_) if opts.kana_separators => w
+                    .value
+                    .chars()
+                    .position(|c| !text::is_kana_char(c) && !text::is_kana_separator(c)),
+                other => other,
+            };
+            if let Some(pos) = non_kana {
                 w.find(
                     FindingKind::NotKana,
                     format!(
@@ -402,6 +430,7 @@ pub fn cleanse<'a>(domain: DomainType, input: &'a str, opts: &RuleOptions) -> Cl
             if scanned_variant(&mut w, opts, &sc) {
                 sc = Scan::of(&w.value);
             }
+            scanned_control(&mut w, &sc);
             gaiji_flag(&mut w, &sc);
         }
         DomainType::Digits
@@ -433,6 +462,7 @@ pub fn cleanse<'a>(domain: DomainType, input: &'a str, opts: &RuleOptions) -> Cl
             w.apply(RuleId::SpaceTrim, text::trim);
             w.apply(RuleId::DigitsFullwidthToAscii, numeric::fullwidth_digits);
             w.apply(RuleId::AmountToAscii, numeric::amount_to_ascii);
+            w.apply(RuleId::AmountThousands, numeric::amount_thousands);
             if !w.value.is_empty() && !numeric::is_amount(&w.value) {
                 w.find(
                     FindingKind::AmountInvalid,
@@ -525,6 +555,26 @@ fn scanned_variant(w: &mut Work<'_>, opts: &RuleOptions, sc: &Scan) -> bool {
     can && variant(w, opts)
 }
 
+/// The `char.control` finding from the scan of the value.
+fn scanned_control(w: &mut Work<'_>, sc: &Scan) {
+    if let Some(pos) = sc.control {
+        control_flag(w, pos);
+    }
+}
+
+/// The `char.control` finding for the control character at character position `pos`
+/// (its code point is named: a control character is no personal value).
+fn control_flag(w: &mut Work<'_>, pos: usize) {
+    let code = w.value.chars().nth(pos).map_or(0, u32::from);
+    w.find(
+        FindingKind::Control,
+        format!(
+            "character {} is a control character (U+{code:04X}): not removed, correct it at the source",
+            pos + 1
+        ),
+    );
+}
+
 /// The `gaiji.private_use` flag from the scan of the value.
 fn gaiji_flag(w: &mut Work<'_>, sc: &Scan) {
     if let Some(pos) = sc.private_use {
@@ -544,10 +594,12 @@ fn gaiji_flag(w: &mut Work<'_>, sc: &Scan) {
 /// [`apply_rule`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 struct Scan {
-    /// `width.fullwidth`: U+0020–U+007E, U+FF61–U+FF9F or U+FFE8–U+FFEE.
+    /// `width.fullwidth`: U+0020–U+007E, U+FF61–U+FF9F, U+FFE8–U+FFEE or U+00A5.
     fullwidth: bool,
     /// `kana.hiragana_to_katakana`: U+3041–U+3096, ゝ, ゞ.
     hiragana: bool,
+    /// `kana.voiced_mark` may apply: a voicing mark U+3099–U+309C is present.
+    voiced: bool,
     /// `space.fold`: U+0020, or two spaces in a row.
     fold: bool,
     /// `variant.cp932`: a JIS form of a variant pair (〜 ‖ − — ¢ £ ¬).
@@ -558,6 +610,9 @@ struct Scan {
     private_use: Option<usize>,
     /// `char.not_kana`: the position of the first character that is not kana.
     non_kana: Option<usize>,
+    /// `char.control`: the position of the first control character (U+0000–U+001F,
+    /// U+007F, U+0080–U+009F).
+    control: Option<usize>,
 }
 
 impl Scan {
@@ -585,6 +640,8 @@ impl Scan {
                 }
                 if (0x20..=0x7E).contains(&x) {
                     sc.fullwidth = true;
+                } else {
+                    sc.control.get_or_insert(n);
                 }
                 i += 1;
             } else if x == 0xE3 {
@@ -602,6 +659,7 @@ impl Scan {
                         match 0x3000 | (u32::from(b1 & 0x3F) << 6) | u32::from(b2 & 0x3F) {
                             0x31F0..=0x31FF => kana = true,
                             0x3041..=0x3096 | 0x309D | 0x309E => sc.hiragana = true,
+                            0x3099..=0x309C => sc.voiced = true,
                             0x301C => sc.jis_form = true,
                             _ => {}
                         }
@@ -621,9 +679,12 @@ impl Scan {
                     break;
                 };
                 match c as u32 {
-                    0xFFE8..=0xFFEE => sc.fullwidth = true,
+                    0xFFE8..=0xFFEE | 0xA5 => sc.fullwidth = true,
                     0x2016 | 0x2212 | 0x2014 | 0xA2 | 0xA3 | 0xAC => sc.jis_form = true,
                     0x2225 | 0x2015 | 0xFFE0..=0xFFE2 => sc.cp932_form = true,
+                    0x80..=0x9F => {
+                        sc.control.get_or_insert(n);
+                    }
                     _ if is_private_use(c) => {
                         sc.private_use.get_or_insert(n);
                     }

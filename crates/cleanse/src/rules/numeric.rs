@@ -87,6 +87,43 @@ pub fn amount_to_ascii(s: &str) -> Option<String> {
     })
 }
 
+/// `amount.thousands`: removes the commas of an amount grouped by thousands: optional sign,
+/// 1–3 digits, then one or more `,` + 3 digits, optional `.digits`. Any other comma (`12,34`,
+/// `1,2345`, `,123`) is left for `amount.invalid`: nothing is guessed.
+///
+/// # Example
+/// ```
+/// use ikou_cleanse::rules::numeric::amount_thousands;
+/// assert_eq!(amount_thousands("-1,234,567.5").as_deref(), Some("-1234567.5"));
+/// assert_eq!(amount_thousands("12,34"), None);
+/// assert_eq!(amount_thousands("1234"), None);
+/// ```
+pub fn amount_thousands(s: &str) -> Option<String> {
+    if !s.as_bytes().contains(&b',') {
+        return None;
+    }
+    let body = s.strip_prefix(['+', '-']).unwrap_or(s);
+    let (int, frac) = match body.split_once('.') {
+        Some((i, f)) => (i, Some(f)),
+        None => (body, None),
+    };
+    let digits = |g: &str| g.bytes().all(|c| c.is_ascii_digit());
+    let mut groups = int.split(',');
+    let first = groups.next()?;
+    if first.is_empty() || first.len() > 3 || !digits(first) {
+        return None;
+    }
+    for g in groups {
+        if g.len() != 3 || !digits(g) {
+            return None;
+        }
+    }
+    if frac.is_some_and(|f| f.is_empty() || !digits(f)) {
+        return None;
+    }
+    Some(s.replace(',', ""))
+}
+
 /// Whether `s` is an amount: optional sign, digits, optional `.digits`.
 pub fn is_amount(s: &str) -> bool {
     let b = s.strip_prefix(['+', '-']).unwrap_or(s);

@@ -82,7 +82,7 @@ pub mod text {
     const HALF_FORMS: [char; 7] = ['│', '←', '↑', '→', '↓', '■', '○'];
 
     fn needs_fullwidth(c: char) -> bool {
-        matches!(c as u32, 0x20..=0x7E | 0xFF61..=0xFF9F | 0xFFE8..=0xFFEE)
+        matches!(c as u32, 0x20..=0x7E | 0xFF61..=0xFF9F | 0xFFE8..=0xFFEE | 0xA5)
     }
 
     /// The full-width form of one half-width character (voiced marks not composed).
@@ -93,6 +93,7 @@ pub mod text {
             0x21..=0x7E => char::from_u32(u + 0xFEE0).unwrap_or(c),
             0xFF61..=0xFF9F => HALF_KANA.get((u - 0xFF61) as usize).copied().unwrap_or(c),
             0xFFE8..=0xFFEE => HALF_FORMS.get((u - 0xFFE8) as usize).copied().unwrap_or(c),
+            0xA5 => '￥',
             _ => c,
         }
     }
@@ -180,6 +181,35 @@ pub mod text {
 
     /// Whether `c` may stand in a カナ value: katakana U+30A1–U+30FA (ヴ ヵ ヶ ヷ–ヺ included),
     /// ー, ヽ ヾ, the small katakana U+31F0–U+31FF, and U+3000. ・ (U+30FB) is not kana.
+    /// `kana.voiced_mark`, char by char: a katakana and the voicing mark after it (゛ ゜
+    /// U+3099 U+309A) become the voiced katakana where one exists.
+    pub fn voiced_marks(s: &str) -> Option<String> {
+        let mut out: Vec<char> = Vec::new();
+        let mut changed = false;
+        for c in s.chars() {
+            let mark = match c {
+                '゛' | '\u{3099}' => Some('\u{FF9E}'),
+                '゜' | '\u{309A}' => Some('\u{FF9F}'),
+                _ => None,
+            };
+            if let (Some(m), Some(&p)) = (mark, out.last()) {
+                if let Some(v) = compose(p, m) {
+                    out.pop();
+                    out.push(v);
+                    changed = true;
+                    continue;
+                }
+            }
+            out.push(c);
+        }
+        changed.then(|| out.into_iter().collect())
+    }
+
+    /// ・ ＝ ゠, allowed in カナ with `kana_separators`.
+    pub fn is_kana_separator(c: char) -> bool {
+        matches!(c, '・' | '＝' | '゠')
+    }
+
     pub fn is_kana_char(c: char) -> bool {
         matches!(c as u32, 0x30A1..=0x30FA | 0x30FC..=0x30FE | 0x31F0..=0x31FF | 0x3000)
     }
@@ -283,6 +313,37 @@ pub mod numeric {
     }
 
     /// Whether `s` is an amount: optional sign, digits, optional `.digits`.
+    /// `amount.thousands`, by a scan from the right: commas every three digits of the
+    /// integer part, a first group of 1–3 digits, nothing else.
+    pub fn amount_thousands(s: &str) -> Option<String> {
+        let chars: Vec<char> = s.chars().collect();
+        let start = usize::from(matches!(chars.first(), Some('+' | '-')));
+        let end = chars.iter().position(|&c| c == '.').unwrap_or(chars.len());
+        let int = chars.get(start..end)?;
+        if !int.contains(&',') {
+            return None;
+        }
+        let frac = chars.get(end..).unwrap_or(&[]);
+        if let Some((dot, rest)) = frac.split_first() {
+            if *dot != '.' || rest.is_empty() || !rest.iter().all(char::is_ascii_digit) {
+                return None;
+            }
+        }
+        // From the right: ddd,ddd,…,d(dd)
+        let mut run = 0;
+        for (k, c) in int.iter().rev().enumerate() {
+            match c {
+                '0'..='9' => run += 1,
+                ',' if run == 3 && k + 1 < int.len() => run = 0,
+                _ => return None,
+            }
+        }
+        if run == 0 || run > 3 {
+            return None;
+        }
+        Some(chars.iter().filter(|&&c| c != ',').collect())
+    }
+
     pub fn is_amount(s: &str) -> bool {
         let b = s.strip_prefix(['+', '-']).unwrap_or(s);
         let (int, frac) = match b.split_once('.') {
@@ -441,10 +502,12 @@ pub fn apply_rule(rule: RuleId, input: &str, opts: &RuleOptions) -> Option<Strin
         RuleId::SpaceFold => text::fold_spaces(input),
         RuleId::WidthFullwidth => text::fullwidth(input),
         RuleId::KanaHiraganaToKatakana => text::hiragana_to_katakana(input),
+        RuleId::KanaVoicedMark => text::voiced_marks(input),
         RuleId::DigitsFullwidthToAscii => numeric::fullwidth_digits(input),
         RuleId::DigitsZeroPad => numeric::zero_pad(input, opts.zero_pad_to?),
         RuleId::CodeFullwidthToAscii => numeric::fullwidth_alnum_to_ascii(input),
         RuleId::AmountToAscii => numeric::amount_to_ascii(input),
+        RuleId::AmountThousands => numeric::amount_thousands(input),
         RuleId::PostalStrip => numeric::postal_strip(input),
         RuleId::PhoneSeparator => numeric::phone_separator(input),
         RuleId::VariantCp932 => variants::unify(input, VariantPolicy::Cp932),
@@ -498,18 +561,27 @@ pub fn cleanse<'a>(domain: DomainType, input: &'a str, opts: &RuleOptions) -> Cl
         DomainType::Text => {
             w.apply(RuleId::SpaceTrim, text::trim);
             variant(&mut w, opts);
+            control_flag(&mut w, true);
         }
         DomainType::Fullwidth => {
             w.apply(RuleId::WidthFullwidth, text::fullwidth);
             variant(&mut w, opts);
+            control_flag(&mut w, false);
             gaiji_flag(&mut w);
         }
         DomainType::Kana => {
             w.apply(RuleId::WidthFullwidth, text::fullwidth);
             w.apply(RuleId::KanaHiraganaToKatakana, text::hiragana_to_katakana);
+            w.apply(RuleId::KanaVoicedMark, text::voiced_marks);
             w.apply(RuleId::SpaceFold, text::fold_spaces);
             w.apply(RuleId::SpaceTrim, text::trim);
-            if let Some(pos) = w.value.chars().position(|c| !text::is_kana_char(c)) {
+            control_flag(&mut w, false);
+            let sep = opts.kana_separators;
+            if let Some(pos) = w
+                .value
+                .chars()
+                .position(|c| !(text::is_kana_char(c) || (sep && text::is_kana_separator(c))))
+            {
                 w.find(
                     FindingKind::NotKana,
                     format!(
@@ -524,12 +596,14 @@ pub fn cleanse<'a>(domain: DomainType, input: &'a str, opts: &RuleOptions) -> Cl
             w.apply(RuleId::SpaceFold, text::fold_spaces);
             w.apply(RuleId::SpaceTrim, text::trim);
             variant(&mut w, opts);
+            control_flag(&mut w, false);
             gaiji_flag(&mut w);
         }
         DomainType::Address => {
             w.apply(RuleId::WidthFullwidth, text::fullwidth);
             w.apply(RuleId::SpaceTrim, text::trim);
             variant(&mut w, opts);
+            control_flag(&mut w, false);
             gaiji_flag(&mut w);
         }
         DomainType::Digits => {
@@ -556,6 +630,7 @@ pub fn cleanse<'a>(domain: DomainType, input: &'a str, opts: &RuleOptions) -> Cl
             w.apply(RuleId::SpaceTrim, text::trim);
             w.apply(RuleId::DigitsFullwidthToAscii, numeric::fullwidth_digits);
             w.apply(RuleId::AmountToAscii, numeric::amount_to_ascii);
+            w.apply(RuleId::AmountThousands, numeric::amount_thousands);
             if !w.value.is_empty() && !numeric::is_amount(&w.value) {
                 w.find(
                     FindingKind::AmountInvalid,
@@ -627,6 +702,24 @@ fn variant(w: &mut Work<'_>, opts: &RuleOptions) {
         VariantPolicy::Jis => w.apply(RuleId::VariantJis, |s| {
             variants::unify(s, VariantPolicy::Jis)
         }),
+    }
+}
+
+/// `char.control`: the first C0, DEL or C1 character (with `lines`, TAB LF CR allowed), by
+/// its position and code point.
+fn control_flag(w: &mut Work<'_>, lines: bool) {
+    let found = w.value.chars().enumerate().find(|&(_, c)| {
+        matches!(c as u32, 0x00..=0x1F | 0x7F..=0x9F) && !(lines && matches!(c, '\t' | '\n' | '\r'))
+    });
+    if let Some((pos, c)) = found {
+        w.find(
+            FindingKind::Control,
+            format!(
+                "character {} is a control character (U+{:04X}): not removed, correct it at the source",
+                pos + 1,
+                c as u32
+            ),
+        );
     }
 }
 

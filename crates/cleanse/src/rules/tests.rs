@@ -285,7 +285,9 @@ fn number_types() {
             Ok("+12.5"),
             &["digits.fullwidth_to_ascii", "amount.to_ascii"],
         ),
-        (D::Amount, "1,234", Err("amount.invalid"), &[]),
+        // #14: thousands separators are a recorded change; badly grouped commas are not.
+        (D::Amount, "1,234", Ok("1234"), &["amount.thousands"]),
+        (D::Amount, "12,34", Err("amount.invalid"), &[]),
         (D::PostalCode, "1000001", Ok("1000001"), &[]),
         (
             D::PostalCode,
@@ -578,10 +580,12 @@ fn apply_rule_matches_every_rule() {
         (RuleId::SpaceFold, "a  b", Some("a　b")),
         (RuleId::WidthFullwidth, "ｶﾞ", Some("ガ")),
         (RuleId::KanaHiraganaToKatakana, "が", Some("ガ")),
+        (RuleId::KanaVoicedMark, "ウ゛", Some("ヴ")),
         (RuleId::DigitsFullwidthToAscii, "１", Some("1")),
         (RuleId::DigitsZeroPad, "1", Some("0001")),
         (RuleId::CodeFullwidthToAscii, "Ａ", Some("A")),
         (RuleId::AmountToAscii, "▲1", Some("-1")),
+        (RuleId::AmountThousands, "-1,234", Some("-1234")),
         (RuleId::PostalStrip, "〒100-0001", Some("1000001")),
         (RuleId::PhoneSeparator, "03 1234", Some("03-1234")),
         (RuleId::VariantCp932, "〜", Some("～")),
@@ -678,8 +682,9 @@ fn options() -> impl Strategy<Value = RuleOptions> {
         ]),
         prop::option::of(1usize..14),
         any::<bool>(),
+        any::<bool>(),
     )
-        .prop_map(|(v, p, out, pad, strip)| RuleOptions {
+        .prop_map(|(v, p, out, pad, strip, sep)| RuleOptions {
             date_form: DateForm::Auto,
             date_output: out,
             date_policy: p,
@@ -687,6 +692,7 @@ fn options() -> impl Strategy<Value = RuleOptions> {
             zero_pad_to: pad,
             strip_padding: strip,
             edit_text: true,
+            kana_separators: sep,
         })
 }
 
@@ -1039,13 +1045,26 @@ fn rules_same_as_reference(s: &str, o: &RuleOptions) -> Result<(), TestCaseError
     let want = Scan {
         fullwidth: rt::fullwidth(s).is_some(),
         hiragana: rt::hiragana_to_katakana(s).is_some(),
+        voiced: s.chars().any(|c| matches!(c as u32, 0x3099..=0x309C)),
         fold: rt::fold_spaces(s).is_some(),
         jis_form: rv::unify(s, VariantPolicy::Cp932).is_some(),
         cp932_form: rv::unify(s, VariantPolicy::Jis).is_some(),
         private_use: s.chars().position(crate::mask::is_private_use),
         non_kana: s.chars().position(|c| !rt::is_kana_char(c)),
+        control: s
+            .chars()
+            .position(|c| matches!(c as u32, 0x00..=0x1F | 0x7F..=0x9F)),
     };
     prop_assert_eq!(sc, want, "{:?}", s);
+    prop_assert_eq!(text::control_position(s, false), want.control, "{:?}", s);
+    prop_assert_eq!(
+        text::control_position(s, true),
+        s.chars()
+            .position(|c| matches!(c as u32, 0x00..=0x1F | 0x7F..=0x9F)
+                && !matches!(c, '\t' | '\n' | '\r')),
+        "{:?}",
+        s
+    );
     prop_assert_eq!(
         numeric::fullwidth_digits(s),
         rn::fullwidth_digits(s),
@@ -1055,6 +1074,13 @@ fn rules_same_as_reference(s: &str, o: &RuleOptions) -> Result<(), TestCaseError
     prop_assert_eq!(
         numeric::fullwidth_alnum_to_ascii(s),
         rn::fullwidth_alnum_to_ascii(s),
+        "{:?}",
+        s
+    );
+    prop_assert_eq!(text::voiced_marks(s), rt::voiced_marks(s), "{:?}", s);
+    prop_assert_eq!(
+        numeric::amount_thousands(s),
+        rn::amount_thousands(s),
         "{:?}",
         s
     );
@@ -1270,4 +1296,215 @@ fn throughput() {
             edits / n
         );
     }
+}
+
+/// #18 item 13: control characters inside names, addresses, カナ and every other text item
+/// reject the record (`char.control`, or the type's own check for the number and date
+/// types); nothing removes or replaces them.
+#[test]
+fn issue18_item13_control_characters_reject_per_domain_type() {
+    let opts = RuleOptions::default();
+    let controls = [
+        '\0', '\u{1}', '\t', '\n', '\r', '\u{1A}', '\u{1B}', '\u{7F}', '\u{80}', '\u{9F}',
+    ];
+    let text_values: [(DomainType, &str); 5] = [
+        (D::Text, "自由記述"),
+        (D::Fullwidth, "全角"),
+        (D::Kana, "ヤマダ"),
+        (D::KanjiName, "山田　太郎"),
+        (D::Address, "東京都千代田区"),
+    ];
+    for c in controls {
+        for (d, base) in text_values {
+            // Free text may hold TAB, LF and CR (a multi-line remark in a quoted CSV field).
+            if d == D::Text && matches!(c, '\t' | '\n' | '\r') {
+                let v = format!("{base}{c}{base}");
+                let r = cleanse(d, &v, &opts);
+                assert_eq!(r.output(), Some(v.as_str()), "{v:?}");
+                same_as_reference(d, &v, &opts).unwrap();
+                continue;
+            }
+            for v in [
+                format!("{c}{base}"),
+                format!("{base}{c}"),
+                format!("山{c}{base}"),
+                // Trailing NUL "padding" is not padding: no rule removes it.
+                format!("{base}{c}{c}  "),
+            ] {
+                let r = cleanse(d, &v, &opts);
+                assert_eq!(r.output(), None, "{d} {v:?}");
+                let f = r
+                    .findings
+                    .iter()
+                    .find(|f| f.kind == FindingKind::Control)
+                    .unwrap_or_else(|| panic!("{d} {v:?}: {:?}", r.findings));
+                assert!(
+                    f.message
+                        .contains(&format!("control character (U+{:04X})", c as u32)),
+                    "{}",
+                    f.message
+                );
+                assert!(!f.message.contains(base));
+                // The value is never stripped of it.
+                assert!(r.value.contains(c), "{d} {v:?}");
+                same_as_reference(d, &v, &opts).unwrap();
+            }
+        }
+        // The number, code and date types reject it with their own check.
+        for (d, base) in [
+            (D::Digits, "123"),
+            (D::Code, "A1"),
+            (D::Amount, "100"),
+            (D::PostalCode, "1000001"),
+            (D::Phone, "03-1234-5678"),
+            (D::IndividualNumber, "123456789018"),
+            (D::ResidentCode, "12345678901"),
+            (D::LgCode, "131016"),
+            (D::Date, "H01.01.08"),
+        ] {
+            for v in [format!("{c}{base}"), format!("{base}{c}")] {
+                assert_eq!(cleanse(d, &v, &opts).output(), None, "{d} {v:?}");
+            }
+        }
+    }
+    // The position counts characters, not bytes.
+    let r = cleanse(D::KanjiName, "山田\u{1B}太郎", &opts);
+    assert!(
+        r.findings[0].message.starts_with("character 3 "),
+        "{:?}",
+        r.findings
+    );
+    // Not control characters: U+00A0 and above, the ideographic space.
+    for v in ["山田\u{A0}太郎", "ヤマダ　タロウ"] {
+        let r = cleanse(D::KanjiName, v, &opts);
+        assert!(
+            !r.findings.iter().any(|f| f.kind == FindingKind::Control),
+            "{v:?}"
+        );
+    }
+}
+
+/// #14 cleansing fidelity: voicing marks, ¥, thousands and ▲, kana separators, era signs
+/// and kanji-numeral dates — each a recorded change (or a finding), never a guess.
+#[test]
+fn issue14_cleansing_fidelity() {
+    let opts = RuleOptions::default();
+    let cases: &[Case] = &[
+        // Full-width voicing marks after kana: recorded changes, not rejects.
+        (
+            D::Kana,
+            "ウ゛ィクトリア",
+            Ok("ヴィクトリア"),
+            &["kana.voiced_mark"],
+        ),
+        (D::Kana, "ホ゜ール", Ok("ポール"), &["kana.voiced_mark"]),
+        (D::Kana, "カ゛ク゛", Ok("ガグ"), &["kana.voiced_mark"]),
+        (D::Kana, "ワ\u{3099}", Ok("ヷ"), &["kana.voiced_mark"]),
+        (
+            D::Kana,
+            "か゛き",
+            Ok("ガキ"),
+            &["kana.hiragana_to_katakana", "kana.voiced_mark"],
+        ),
+        (
+            D::Kana,
+            "ｶﾞｸ゛",
+            Ok("ガグ"),
+            &["width.fullwidth", "kana.voiced_mark"],
+        ),
+        // A mark that composes with nothing is kept, and is a finding.
+        (D::Kana, "ア゛", Err("char.not_kana"), &[]),
+        (D::Kana, "゛ア", Err("char.not_kana"), &[]),
+        // ¥ in a full-width item.
+        (
+            D::Fullwidth,
+            "¥1,000",
+            Ok("￥１，０００"),
+            &["width.fullwidth"],
+        ),
+        (D::Address, "¥", Ok("￥"), &["width.fullwidth"]),
+        // Amounts: thousands separators and ▲.
+        (
+            D::Amount,
+            "▲1,234",
+            Ok("-1234"),
+            &["amount.to_ascii", "amount.thousands"],
+        ),
+        (
+            D::Amount,
+            "１，２３４，５６７",
+            Ok("1234567"),
+            &[
+                "digits.fullwidth_to_ascii",
+                "amount.to_ascii",
+                "amount.thousands",
+            ],
+        ),
+        (D::Amount, "1,234.50", Ok("1234.50"), &["amount.thousands"]),
+        (D::Amount, "1,2345", Err("amount.invalid"), &[]),
+        (D::Amount, ",123", Err("amount.invalid"), &[]),
+        (D::Amount, "1,234,56", Err("amount.invalid"), &[]),
+        (D::Amount, "1234,567", Err("amount.invalid"), &[]),
+        // ・ in a カナ item is a finding by default.
+        (D::Kana, "スミス・ジョン", Err("char.not_kana"), &[]),
+        // Dates: square era signs and kanji numerals.
+        (D::Date, "㍻20年7月4日", Ok("2008-07-04"), &["date.to_iso"]),
+        (D::Date, "㋿元年5月1日", Ok("2019-05-01"), &["date.to_iso"]),
+        (
+            D::Date,
+            "平成二十年七月四日",
+            Ok("2008-07-04"),
+            &["date.to_iso"],
+        ),
+        (
+            D::Date,
+            "平成二〇年一二月二六日",
+            Ok("2008-12-26"),
+            &["date.to_iso"],
+        ),
+        (
+            D::Date,
+            "平成二十〇年七月四日",
+            Err("date.unrecognised"),
+            &[],
+        ),
+    ];
+    check(cases, &opts);
+    for (d, v, _, _) in cases {
+        same_as_reference(*d, v, &opts).unwrap();
+    }
+
+    // The separators of foreign residents' names, with the option.
+    let sep = RuleOptions {
+        kana_separators: true,
+        ..opts
+    };
+    let cases: &[Case] = &[
+        (D::Kana, "スミス・ジョン", Ok("スミス・ジョン"), &[]),
+        (
+            D::Kana,
+            "ｽﾐｽ･ｼﾞｮﾝ",
+            Ok("スミス・ジョン"),
+            &["width.fullwidth"],
+        ),
+        (D::Kana, "スミス＝ジョン", Ok("スミス＝ジョン"), &[]),
+        (D::Kana, "スミス゠ジョン", Ok("スミス゠ジョン"), &[]),
+        (
+            D::Kana,
+            "スミス・ジョン1",
+            Err("char.not_kana"),
+            &["width.fullwidth"],
+        ),
+        (D::Kana, "スミス、ジョン", Err("char.not_kana"), &[]),
+    ];
+    check(cases, &sep);
+    for (d, v, _, _) in cases {
+        same_as_reference(*d, v, &sep).unwrap();
+    }
+    let r = cleanse(D::Kana, "スミス・ジョン1", &sep);
+    assert!(
+        r.findings[0].message.starts_with("character 8 "),
+        "{:?}",
+        r.findings
+    );
 }

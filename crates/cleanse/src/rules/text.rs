@@ -128,6 +128,8 @@ fn needs_fullwidth(b: &[u8]) -> bool {
     while let Some(&x) = b.get(i) {
         match x {
             0x20..=0x7E => return true,
+            // ¥ U+00A5 is C2 A5.
+            0xC2 if b.get(i + 1) == Some(&0xA5) => return true,
             0xEF => {
                 if matches!(
                     b.get(i + 1..i + 3),
@@ -151,6 +153,7 @@ fn fullwidth_char(c: char) -> char {
         0x21..=0x7E => char::from_u32(u + 0xFEE0).unwrap_or(c),
         0xFF61..=0xFF9F => HALF_KANA.get((u - 0xFF61) as usize).copied().unwrap_or(c),
         0xFFE8..=0xFFEE => HALF_FORMS.get((u - 0xFFE8) as usize).copied().unwrap_or(c),
+        0xA5 => '\u{FFE5}',
         _ => c,
     }
 }
@@ -177,7 +180,8 @@ fn compose(base: char, mark: char) -> Option<char> {
 /// letters, digits and symbols (U+0021–U+007E → U+FF01–U+FF5E), the space (→ U+3000),
 /// half-width katakana with voiced marks composed (ｶﾞ → ガ, ﾊﾟ → パ, ｳﾞ → ヴ, ﾜﾞ → ヷ,
 /// ｦﾞ → ヺ; a mark that cannot compose becomes ゛/゜), and the half-width forms
-/// U+FFE8–U+FFEE. Nothing else changes (control characters, ¥, full-width text, 外字).
+/// U+FFE8–U+FFEE, and ¥ (U+00A5) → ￥ (U+FFE5). Nothing else changes (control characters,
+/// full-width text, 外字; a backslash U+005C, which CP932 0x5C decodes to, becomes ＼).
 ///
 /// # Example
 /// ```
@@ -199,6 +203,7 @@ pub fn fullwidth(s: &str) -> Option<String> {
         let (full, half) = match (x, b.get(i + 1..i + 3)) {
             (0x20, _) => ('\u{3000}', 0x20),
             (0x21..=0x7E, _) => (fullwidth_char(char::from(x)), u32::from(x)),
+            (0xC2, _) if b.get(i + 1) == Some(&0xA5) => ('\u{FFE5}', 0xA5),
             (0xEF, Some(&[b1 @ 0xBD..=0xBF, b2])) => {
                 let u = 0xF000 | (u32::from(b1 & 0x3F) << 6) | u32::from(b2 & 0x3F);
                 match u {
@@ -218,7 +223,11 @@ pub fn fullwidth(s: &str) -> Option<String> {
             }
         };
         out.push_str(s.get(copied..i).unwrap_or_default());
-        let len = if half < 0x80 { 1 } else { 3 };
+        let len = match half {
+            0..=0x7F => 1,
+            0x80..=0x7FF => 2,
+            _ => 3,
+        };
         i += len;
         // A katakana followed by ﾞ (EF BE 9E) or ﾟ (EF BE 9F) that composes with it.
         if (0xFF66..=0xFF9D).contains(&half) {
@@ -237,6 +246,61 @@ pub fn fullwidth(s: &str) -> Option<String> {
     }
     out.push_str(s.get(copied..).unwrap_or_default());
     Some(out)
+}
+
+/// The half-width mark (ﾞ U+FF9E, ﾟ U+FF9F) that stands for a voicing mark: ゛ U+309B or
+/// the combining U+3099 for ﾞ, ゜ U+309C or U+309A for ﾟ.
+fn voicing_mark(c: char) -> Option<char> {
+    match c {
+        '\u{309B}' | '\u{3099}' => Some('\u{FF9E}'),
+        '\u{309C}' | '\u{309A}' => Some('\u{FF9F}'),
+        _ => None,
+    }
+}
+
+/// `kana.voiced_mark`: a full-width katakana followed by a separate voicing mark (゛ ゜ or
+/// the combining U+3099 U+309A) becomes the voiced katakana, as `width.fullwidth` composes
+/// half-width ones: ウ゛ → ヴ, カ゛ → ガ, ホ゜ → ポ, ワ゛ → ヷ. A mark that composes with
+/// nothing stays (and a カナ value with it is `char.not_kana`).
+///
+/// # Example
+/// ```
+/// use ikou_cleanse::rules::text::voiced_marks;
+/// assert_eq!(voiced_marks("ウ゛ィクトリア").as_deref(), Some("ヴィクトリア"));
+/// assert_eq!(voiced_marks("ホ゜ール").as_deref(), Some("ポール"));
+/// assert_eq!(voiced_marks("ア゛"), None);
+/// ```
+pub fn voiced_marks(s: &str) -> Option<String> {
+    // The marks are E3 82 99–9C; E3 always leads, so the three bytes are the character.
+    if !s
+        .as_bytes()
+        .windows(3)
+        .any(|w| matches!(w, [0xE3, 0x82, 0x99..=0x9C]))
+    {
+        return None;
+    }
+    let mut out = String::with_capacity(s.len());
+    let mut changed = false;
+    for c in s.chars() {
+        let composed =
+            voicing_mark(c).and_then(|m| out.chars().next_back().and_then(|p| compose(p, m)));
+        match composed {
+            Some(v) => {
+                out.pop();
+                out.push(v);
+                changed = true;
+            }
+            None => out.push(c),
+        }
+    }
+    changed.then_some(out)
+}
+
+/// Whether `c` separates the parts of a name in a カナ value when the option
+/// [`RuleOptions::kana_separators`](super::RuleOptions::kana_separators) allows it: ・ (U+30FB),
+/// ＝ (U+FF1D) and ゠ (U+30A0), as foreign residents' names are written.
+pub fn is_kana_separator(c: char) -> bool {
+    matches!(c, '\u{30FB}' | '\u{FF1D}' | '\u{30A0}')
 }
 
 /// `kana.hiragana_to_katakana`: hiragana U+3041–U+3096 become katakana, ゝゞ become ヽヾ.
@@ -282,6 +346,26 @@ fn has_hiragana(b: &[u8]) -> bool {
         }
     }
     false
+}
+
+/// Whether `c` is a control character for `char.control`: C0 (U+0000–U+001F), DEL
+/// (U+007F) or C1 (U+0080–U+009F).
+pub fn is_control(c: char) -> bool {
+    matches!(c as u32, 0x00..=0x1F | 0x7F..=0x9F)
+}
+
+/// The character position of the first control character of `s` ([`is_control`]; with
+/// `lines`, TAB, LF and CR are not counted: free `text` may hold them), decided on the bytes
+/// (C1 characters are `C2 80`–`C2 9F` in UTF-8); the position is counted only when there
+/// is one.
+pub fn control_position(s: &str, lines: bool) -> Option<usize> {
+    let b = s.as_bytes();
+    let at = b.iter().enumerate().position(|(i, &x)| {
+        (x < 0x20 && !(lines && matches!(x, b'\t' | b'\n' | b'\r')))
+            || x == 0x7F
+            || (x == 0xC2 && matches!(b.get(i + 1), Some(0x80..=0x9F)))
+    })?;
+    s.get(..at).map(|t| t.chars().count())
 }
 
 /// Whether `c` may stand in a カナ value: katakana U+30A1–U+30FA (ヴ ヵ ヶ ヷ–ヺ included),
@@ -331,7 +415,9 @@ mod tests {
             ("山田　太郎", None),
             ("", None),
             ("\t", None),
-            ("¥", None),
+            ("¥", Some("￥")),
+            ("¥1,000", Some("￥１，０００")),
+            ("\\", Some("＼")),
             ("カﾞ", Some("カ゛")),
             ("\u{E000}ｱ", Some("\u{E000}ア")),
         ];

@@ -1,6 +1,6 @@
 //! Every hard detection case, decided by evidence and explained.
 
-use crate::testdata;
+use crate::{shared, testdata};
 use ikou_cleanse::charset::Charset;
 use ikou_cleanse::detect::{detect, FindingKind, Newline, Structure};
 
@@ -254,4 +254,133 @@ fn detect_path_samples_large_files() {
         d.findings
     );
     assert_eq!(d.path.as_deref(), Some(p.display().to_string().as_str()));
+}
+
+/// #14 reading fidelity: valid UTF-8 with non-ASCII text that is not Japanese (made by
+/// `testdata/reading/make_fidelity.py`) is UTF-8 — a whole file that is valid UTF-8 wins.
+#[test]
+fn issue14_valid_utf8_that_is_not_japanese_is_utf8() {
+    for (f, min_conf) in [
+        ("utf8-greek.csv", 0.9),
+        ("utf8-hebrew.csv", 0.9),
+        ("utf8-russian.csv", 0.9),
+        ("utf8-hungarian.csv", 0.9),
+        // One ä (C3 A4, also ﾃ､ in CP932): UTF-8, with less confidence.
+        ("utf8-finnish-name.csv", 0.7),
+    ] {
+        let d = detect(&testdata(&format!("reading/{f}")));
+        assert_eq!(d.encoding, Charset::Utf8, "{f}: {d:#?}");
+        assert!(d.confidence >= min_conf, "{f}: {}", d.confidence);
+        assert!(
+            has_reason(&d, "valid utf-8 throughout"),
+            "{f}: {:?}",
+            d.reasons
+        );
+        assert!(d.findings.is_empty(), "{f}: {:?}", d.findings);
+    }
+    // encoding.js's UTF-8 test files (JIS X 0212 characters, surrogate pairs) too.
+    if let Some(sh) = shared() {
+        for f in [
+            "jis-x-0212-utf8.txt",
+            "surrogate-pairs-utf8.txt",
+            "jis-x-0208-utf8.txt",
+        ] {
+            let d = detect(&std::fs::read(sh.join("peer_tests/encoding-js").join(f)).unwrap());
+            assert_eq!(d.encoding, Charset::Utf8, "{f}: {:?}", d.reasons);
+        }
+    }
+}
+
+/// #14: Korean (EUC-KR) and Chinese (GB2312, Big5) text is not called EUC-JP / CP932 with
+/// high confidence: a `not_japanese` finding and confidence at most 0.5.
+#[test]
+fn issue14_korean_and_chinese_are_not_japanese_with_high_confidence() {
+    for f in ["euckr.txt", "gb2312.txt", "big5.txt"] {
+        let d = detect(&testdata(&format!("reading/{f}")));
+        assert!(d.confidence <= 0.5, "{f}: {} {:?}", d.confidence, d.reasons);
+        assert!(
+            d.findings
+                .iter()
+                .any(|x| x.kind == FindingKind::NotJapanese),
+            "{f}: {:?}",
+            d.findings
+        );
+        assert!(
+            has_reason(&d, "does not look Japanese"),
+            "{f}: {:?}",
+            d.reasons
+        );
+    }
+    // Kana-less Japanese (an address list, a names list) is not flagged.
+    let cp932 = |s: &str| ikou_cleanse::encode::encode_cp932(s).unwrap();
+    for text in [
+        "北海道札幌市中央区北一条西,神奈川県横浜市西区高島,福岡県福岡市博多区博多駅前,愛知県名古屋市中村区名駅\r\n",
+        "佐藤健一,鈴木美香,高橋和也,田中誠,伊藤直子,渡辺浩二,山本恵子,中村大輔\r\n",
+    ] {
+        let d = detect(&cp932(text));
+        assert_eq!(d.encoding, Charset::Cp932, "{text}");
+        assert!(
+            !d.findings.iter().any(|x| x.kind == FindingKind::NotJapanese),
+            "{text}: {:?}",
+            d.reasons
+        );
+        assert!(d.confidence > 0.5, "{text}: {}", d.confidence);
+    }
+    // Nor is the sample, nor half-width kana data.
+    for f in [
+        "sample/juki-1000.dat",
+        "reading/hankaku-kana.sjis",
+        "reading/juki-5.sjis",
+    ] {
+        let d = detect(&testdata(f));
+        assert!(
+            !d.findings
+                .iter()
+                .any(|x| x.kind == FindingKind::NotJapanese),
+            "{f}: {:?}",
+            d.reasons
+        );
+    }
+}
+
+/// #14: ISO-2022-JP with a cut escape sequence, or a stray ESC in ASCII, is flagged (it was
+/// `ascii`, confidence 1, no finding); a one-character ISO-2022-JP file is detected.
+#[test]
+fn issue14_broken_and_one_character_iso2022jp() {
+    let d = detect(&testdata("reading/iso2022jp-broken-escape.txt"));
+    assert_eq!(d.encoding, Charset::Iso2022Jp, "{d:#?}");
+    assert_eq!(
+        d.findings
+            .iter()
+            .map(|f| (f.kind, f.byte_offset))
+            .collect::<Vec<_>>(),
+        [(FindingKind::InvalidSequence, 4)]
+    );
+    assert!(d.confidence < 0.9);
+
+    let d = detect(&testdata("reading/iso2022jp-stray-escape.txt"));
+    assert_eq!(d.encoding, Charset::Ascii);
+    assert_eq!(
+        d.findings
+            .iter()
+            .map(|f| (f.kind, f.byte_offset))
+            .collect::<Vec<_>>(),
+        [(FindingKind::StrayEscape, 11)]
+    );
+    assert!(d.confidence <= 0.5);
+
+    let d = detect(&testdata("reading/iso2022jp-one-char.txt"));
+    assert_eq!(d.encoding, Charset::Iso2022Jp, "{d:#?}");
+    assert!(d.findings.is_empty());
+    for one in [
+        &b"\x1b$B$\"\x1b(B"[..], // あ
+        b"\x1b(I1\x1b(B",        // ｱ (JIS X 0201 katakana)
+        b"\x1b$B;3",             // 山, no return to ASCII
+    ] {
+        assert_eq!(detect(one).encoding, Charset::Iso2022Jp, "{one:02X?}");
+    }
+    // Plain ASCII is still ASCII with full confidence and no finding.
+    let d = detect(b"Yamada Taro\r\n");
+    assert_eq!((d.encoding, d.confidence), (Charset::Ascii, 1.0));
+    assert!(d.findings.is_empty());
 }

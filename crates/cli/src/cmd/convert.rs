@@ -32,7 +32,9 @@ converted — are listed under `problems:` (and in manifest.json); nothing conve
 on the first line.
 
 Exit codes: 0 done; 1 done, but with rejects, unmapped 外字 or problems of the run under
---strict; 2 usage or spec error, or another run holds the run directory; 3 I/O error.";
+--strict; 2 usage or spec error, another run holds the run directory, or an input whose
+encoding or record shape contradicts the profile (--no-input-check converts it anyway);
+3 I/O error.";
 
 /// Convert legacy files to the standard layout: decode, cleanse, validate, map, and write
 /// the standard CSV with rejects, every change, a manifest and Arrow/Parquet files.
@@ -62,6 +64,9 @@ pub struct ConvertArgs {
     /// Extra spec files or directories (layouts .toml, code tables .csv) for the profile.
     #[arg(long)]
     specs: Vec<PathBuf>,
+    /// Let the profile read files (layouts, tables) outside its folder and --specs.
+    #[arg(long)]
+    allow_outside_specs: bool,
     /// A 外字 table (CSV `code,replacement,mj,note`) instead of the profile's.
     #[arg(long)]
     gaiji: Option<PathBuf>,
@@ -78,6 +83,9 @@ pub struct ConvertArgs {
     /// No progress output.
     #[arg(long, short = 'q')]
     quiet: bool,
+    /// Convert even when an input's encoding or record shape contradicts the profile.
+    #[arg(long)]
+    no_input_check: bool,
 }
 
 fn setup_err(e: SetupError) -> CliError {
@@ -91,9 +99,14 @@ fn setup_err(e: SetupError) -> CliError {
 pub(crate) fn load_profile(
     profile: &str,
     specs: &[PathBuf],
+    allow_outside: bool,
 ) -> Result<(Catalog, Profile), CliError> {
-    let catalog = setup::load_catalog(specs).map_err(setup_err)?;
-    let p = setup::load_profile(&catalog, profile).map_err(setup_err)?;
+    let mut catalog = setup::load_catalog(specs).map_err(setup_err)?;
+    let access = ikou_layout_spec::profile::ProfileAccess {
+        spec_roots: specs.to_vec(),
+        allow_outside,
+    };
+    let p = setup::load_profile_with(&mut catalog, profile, &access).map_err(setup_err)?;
     Ok((catalog, p))
 }
 
@@ -164,16 +177,22 @@ impl Progress for Bar {
 /// Runs `ikou convert`.
 pub fn run_convert(args: ConvertArgs) -> CliResult {
     let outputs = Outputs::parse(&args.outputs).map_err(CliError::usage)?;
-    let (catalog, profile) = load_profile(&args.profile, &args.specs)?;
+    let (catalog, profile) = load_profile(&args.profile, &args.specs, args.allow_outside_specs)?;
     let gaiji = setup::load_gaiji(&profile, args.gaiji.as_deref()).map_err(setup_err)?;
     let plan = Plan::new(&catalog, profile, gaiji).map_err(|e| CliError::usage(e.to_string()))?;
     for i in &args.inputs {
         if !i.is_file() {
             return Err(CliError::io(format!(
                 "{}: not a readable file",
-                i.display()
+                crate::output::shown_path(i)
             )));
         }
+    }
+    if !args.no_input_check {
+        ikou_convert::guard::check_inputs(&plan, &args.inputs).map_err(|e| match e {
+            ikou_convert::guard::GuardError::Io { .. } => CliError::io(e.to_string()),
+            e => CliError::usage(format!("{e}\n  to convert anyway: --no-input-check")),
+        })?;
     }
     let mut opts = RunOptions::new(&args.out);
     opts.force = args.force;
@@ -306,11 +325,15 @@ fn summary(m: &Manifest, out: &Path) -> String {
         m.timings.records_per_second,
         m.timings.threads
     );
-    let _ = writeln!(s, "  run directory: {}", out.display());
+    let _ = writeln!(s, "  run directory: {}", crate::output::shown_path(out));
     for o in &m.outputs {
         let _ = writeln!(s, "    {:<22} {:>12} bytes", o.name, o.bytes);
     }
-    let _ = writeln!(s, "  check it: ikou verify {}", out.display());
+    let _ = writeln!(
+        s,
+        "  check it: ikou verify {}",
+        crate::output::shown_path(out)
+    );
     s
 }
 

@@ -1,16 +1,18 @@
 //! `ikou detect FILE… [--json]`: what the bytes are, with the reasons.
 
 use crate::exit::{CliResult, IO, OK};
-use crate::output::{print, print_json};
+use crate::output::{print, print_json, shown_path, terminal_safe_lines};
 use clap::Args;
-use ikou_cleanse::detect::{detect_path, Detection, Structure};
+use ikou_cleanse::detect::{detect, detect_path, Detection, Structure, WHOLE_FILE};
 use std::fmt::Write as _;
-use std::io::Write as _;
-use std::path::PathBuf;
+use std::io::{Read as _, Write as _};
+use std::path::{Path, PathBuf};
 
 const AFTER_HELP: &str = "\
 Reads a bounded amount of each file (the whole file up to 1 MiB, else the head (64 KiB), 16 samples of 8 KiB
-spread through it and the tail), so even a 10 GB file is answered at once.
+spread through it and the tail), so even a 10 GB file is answered at once. A pipe or a
+device (`/dev/stdin`, a FIFO, `<(…)`) cannot be sampled: only its first 1 MiB is read, and
+the answer says so.
 
 Encodings: ascii, utf-8, utf-16le, utf-16be, cp932 (Shift_JIS as Windows reads it),
 euc-jp, iso-2022-jp, binary, unknown.
@@ -61,8 +63,7 @@ fn structure_text(s: &Structure) -> String {
     }
 }
 
-fn human(d: &Detection, s: &mut String) {
-    let path = d.path.as_deref().unwrap_or("-");
+fn human(d: &Detection, path: &str, s: &mut String) {
     let _ = writeln!(
         s,
         "{path}: {} (confidence {:.2}){}{}",
@@ -118,23 +119,48 @@ fn human(d: &Detection, s: &mut String) {
     }
 }
 
+/// Detects a file: a regular file through [`detect_path`] (whole or sampled), anything else
+/// (a pipe, a device) from its first [`WHOLE_FILE`] bytes only, never read to its end.
+fn detect_file(path: &Path) -> std::io::Result<Detection> {
+    let file = std::fs::File::open(path)?;
+    let meta = file.metadata()?;
+    if meta.is_file() && meta.len() > WHOLE_FILE {
+        return detect_path(path);
+    }
+    let mut head = Vec::new();
+    file.take(WHOLE_FILE + 1).read_to_end(&mut head)?;
+    let more = head.len() as u64 > WHOLE_FILE;
+    head.truncate(WHOLE_FILE as usize);
+    let mut d = detect(&head);
+    d.path = Some(path.to_string_lossy().into_owned());
+    if !meta.is_file() {
+        d.sampled = more;
+        d.reasons.push(format!(
+            "not a regular file (a pipe or a device): only its first {} bytes were read{}",
+            head.len(),
+            if more { "; it goes on" } else { "" }
+        ));
+    }
+    Ok(d)
+}
+
 /// Runs `ikou detect`.
 pub fn run(args: DetectArgs) -> CliResult {
     let mut code = OK;
     let mut json = Vec::new();
     let mut text = String::new();
     for f in &args.files {
-        match detect_path(f) {
+        match detect_file(f) {
             Ok(d) => {
                 if args.json {
                     json.push(serde_json::to_value(&d).unwrap_or_default());
                 } else {
-                    human(&d, &mut text);
+                    human(&d, &shown_path(f), &mut text);
                 }
             }
             Err(e) => {
                 code = IO;
-                let msg = format!("{}: {e}", f.display());
+                let msg = terminal_safe_lines(&format!("{}: {e}", shown_path(f)));
                 if args.json {
                     json.push(serde_json::json!({ "path": f.display().to_string(), "error": e.to_string() }));
                 }

@@ -7,7 +7,6 @@ use clap::Args;
 use ikou_cleanse::charset::Charset;
 use ikou_cleanse::decode::{CharProfile, DecodeIssue, DecodeIssueKind, UnmappedGaiji};
 use ikou_cleanse::frame::{role_name, RawRecord, RecordReader, Slicer};
-use ikou_cleanse::gaiji::GaijiTable;
 use ikou_cleanse::mask::mask;
 use ikou_layout_spec::{DomainType, Layout};
 use std::fmt::Write as _;
@@ -55,7 +54,7 @@ pub struct InspectArgs {
 pub(crate) fn load_layout(id: &str) -> Result<Layout, CliError> {
     let path = PathBuf::from(id);
     if id.ends_with(".toml") || path.is_file() {
-        let text = std::fs::read_to_string(&path)
+        let text = ikou_layout_spec::read_spec_file(&path)
             .map_err(|e| CliError::io(format!("{}: {e}", path.display())))?;
         return ikou_layout_spec::parse_layout(&text, &path.display().to_string())
             .map_err(|e| CliError::usage(e.to_string()));
@@ -87,7 +86,7 @@ pub(crate) fn profile_for(
     })?;
     let mut profile = CharProfile::new(cs).map_err(|e| CliError::usage(e.to_string()))?;
     if let Some(t) = table {
-        let table = GaijiTable::from_path(t).map_err(|e| CliError::usage(e.to_string()))?;
+        let table = ikou_convert::setup::read_gaiji_table(t).map_err(CliError::usage)?;
         profile = profile.with_gaiji(table);
     }
     Ok(profile.with_unmapped(UnmappedGaiji::KeepAndFlag))
@@ -137,12 +136,13 @@ fn hex_masked(bytes: &[u8], issues: &[DecodeIssue], show: bool) -> String {
 pub fn run(args: InspectArgs) -> CliResult {
     let mut layout = load_layout(&args.layout)?;
     let profile = profile_for(&mut layout, args.encoding.as_deref(), args.table.as_deref())?;
-    let mut reader = open_reader(&args.file, &layout)?;
+    let limit = crate::input::inspect_byte_limit(args.records);
+    let (mut reader, cut) = crate::input::open_capped_reader(&args.file, &layout, limit)?;
     let mut slicer = Slicer::new(profile.charset);
     let mut rec = RawRecord::new();
     let mut text = String::new();
     let mut records_json = Vec::new();
-    let path = args.file.display().to_string();
+    let path = crate::output::shown_path(&args.file);
     let _ = writeln!(
         text,
         "{path} · layout {} · encoding {}",
@@ -268,6 +268,13 @@ pub fn run(args: InspectArgs) -> CliResult {
             }
         );
     }
+    if cut.get() {
+        let _ = writeln!(
+            text,
+            "\nstopped reading at byte {limit} (the limit for --records {}): the file goes on",
+            args.records
+        );
+    }
     if let Some(off) = s.eof_marker {
         let _ = writeln!(text, "\nDOS EOF byte 0x1A at byte {off} (not a record)");
     }
@@ -278,6 +285,7 @@ pub fn run(args: InspectArgs) -> CliResult {
             "encoding": profile.charset,
             "records": records_json,
             "summary": s,
+            "stopped_at": cut.get().then_some(limit),
         }))?;
     } else {
         print(&text)?;

@@ -219,14 +219,7 @@ fn import_file(
 /// Writes `text` to a temporary file beside `path` and renames it into place, so an
 /// interrupted import leaves no half-written layout.
 fn write_new(path: &Path, text: &str) -> std::io::Result<()> {
-    let mut tmp = path.as_os_str().to_owned();
-    tmp.push(".tmp");
-    let tmp = PathBuf::from(tmp);
-    let result = std::fs::write(&tmp, text).and_then(|()| std::fs::rename(&tmp, path));
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result
+    ikou_convert::output::write_file_atomically(path, |w| w.write_all(text.as_bytes()))
 }
 
 pub(crate) fn bundled() -> Result<Catalog, CliError> {
@@ -344,8 +337,9 @@ fn check(files: &[PathBuf]) -> CliResult {
     errors.extend(catalog.check().0);
     if errors.is_empty() {
         print(&format!(
-            "ok: {} file(s) checked, no problems\n",
-            files.len()
+            "ok: {} file(s) checked, no problems\n{}",
+            files.len(),
+            crate::cmd::profiles::skipped_note(&catalog)
         ))?;
         return Ok(OK);
     }

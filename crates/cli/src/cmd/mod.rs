@@ -6,6 +6,7 @@ pub mod gaiji;
 pub mod inspect;
 pub mod layouts;
 pub mod normalize;
+pub mod profiles;
 pub mod report;
 pub mod sample;
 pub mod verify;

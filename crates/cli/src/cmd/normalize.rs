@@ -10,11 +10,20 @@ use ikou_cleanse::{Edit, Finding};
 use ikou_layout_spec::{DateForm, DomainType, VariantPolicy};
 use serde::Serialize;
 use std::fmt::Write as _;
-use std::io::BufRead;
+use std::io::{BufRead, Read as _};
+
+/// The longest standard-input line `normalize` takes: 16 MiB (a value is one field of a
+/// record; the cleansed copies of a 16 MiB value stay well under 200 MB). A longer line is
+/// refused without being read into memory whole.
+pub const MAX_LINE_BYTES: u64 = 16 << 20;
+
+/// The largest `--zero-pad`: 1024 digits (the widest number item of any layout is far less).
+pub const MAX_ZERO_PAD: u64 = 1024;
 
 const AFTER_HELP: &str = "\
 Without VALUEs, reads standard input as UTF-8, one value per line; only the line terminator
-(LF or CR LF) is removed, so leading and trailing spaces are part of the value. Prints one
+(LF or CR LF) is removed, so leading and trailing spaces are part of the value; a line
+longer than 16 MiB is an error (exit 2). Prints one
 result per value, in order: the cleansed value and the rules that changed it, or the error.
 The rules and their ids are listed in docs/RULES.md.
 
@@ -124,11 +133,16 @@ pub struct NormalizeArgs {
     #[arg(long, value_enum, value_name = "FORM", default_value = "iso")]
     pub date_output: DateFormArg,
     /// Zero-pad digit strings to N digits (digits, code and the number types).
-    #[arg(long, value_name = "N")]
+    /// N is 1 to 1024.
+    #[arg(long, value_name = "N",
+          value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=MAX_ZERO_PAD))]
     pub zero_pad: Option<usize>,
     /// Do not treat trailing spaces as fixed-length padding (no `padding.trailing`).
     #[arg(long)]
     pub keep_padding: bool,
+    /// カナ: accept ・ ＝ ゠, the separators of foreign residents' names.
+    #[arg(long)]
+    pub kana_separators: bool,
     /// The values (without them: standard input, one value per line).
     #[arg(value_name = "VALUE", allow_hyphen_values = true)]
     pub values: Vec<String>,
@@ -151,6 +165,7 @@ impl NormalizeArgs {
             zero_pad_to: self.zero_pad,
             strip_padding: !self.keep_padding,
             edit_text: true,
+            kana_separators: self.kana_separators,
         }
     }
 }
@@ -238,13 +253,22 @@ pub fn run(args: NormalizeArgs) -> CliResult {
         let mut number = 0u64;
         loop {
             line.clear();
-            let n = input
+            let n = (&mut input)
+                .take(MAX_LINE_BYTES + 1)
                 .read_until(b'\n', &mut line)
                 .map_err(|e| CliError::io(format!("reading standard input: {e}")))?;
             if n == 0 {
                 break;
             }
             number += 1;
+            let body = line.len() - usize::from(line.last() == Some(&b'\n'));
+            if body as u64 > MAX_LINE_BYTES {
+                out.flush()?;
+                return Err(CliError::usage(format!(
+                    "standard input line {number} is longer than {} MiB, the limit for one value (one value per line)",
+                    MAX_LINE_BYTES >> 20
+                )));
+            }
             if line.last() == Some(&b'\n') {
                 line.pop();
                 if line.last() == Some(&b'\r') {

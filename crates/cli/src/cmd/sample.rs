@@ -1,13 +1,12 @@
 //! `ikou sample --records N --seed S --out FILE`: a synthetic legacy 住民記録 file.
 
 use crate::exit::{CliError, CliResult, OK};
-use crate::output::{print, print_json};
+use crate::output::{print, print_json, shown_path};
 use clap::Args;
 use ikou_convert::sample::{
     gaiji_table_csv, Dirt, DirtRates, SampleConfig, SampleError, Sampler, LAYOUT_ID, LINE_LEN,
 };
 use std::fmt::Write as _;
-use std::fs;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -186,31 +185,13 @@ fn sample_error(e: SampleError) -> CliError {
     }
 }
 
-/// Writes `path` through a temporary file in the same directory, renamed when complete. A
-/// path that exists and is not a regular file (`/dev/null`, a FIFO) is written directly:
-/// renaming over it would replace the device.
+/// Writes `path` through the one atomic-write helper of every verb
+/// ([`ikou_convert::output::write_file_atomically`]: `.NAME.partial`, exclusive, 0600, renamed
+/// into place).
 fn write_atomically(
     path: &Path,
-    body: impl FnOnce(&mut fs::File) -> io::Result<()>,
+    body: impl FnOnce(&mut dyn Write) -> io::Result<()>,
 ) -> Result<(), CliError> {
-    if fs::metadata(path).is_ok_and(|m| !m.is_file()) {
-        return fs::OpenOptions::new()
-            .write(true)
-            .open(path)
-            .and_then(|mut f| body(&mut f))
-            .map_err(|e| CliError::io(format!("writing {}: {e}", path.display())));
-    }
-    let name = path
-        .file_name()
-        .ok_or_else(|| CliError::usage(format!("{}: not a file name", path.display())))?;
-    let mut tmp_name = std::ffi::OsString::from(".");
-    tmp_name.push(name);
-    tmp_name.push(".tmp");
-    let tmp = path.with_file_name(tmp_name);
-    let result = fs::File::create(&tmp).and_then(|mut f| body(&mut f));
-    if let Err(e) = result.and_then(|()| fs::rename(&tmp, path)) {
-        let _ = fs::remove_file(&tmp);
-        return Err(CliError::io(format!("writing {}: {e}", path.display())));
-    }
-    Ok(())
+    ikou_convert::output::write_file_atomically(path, body)
+        .map_err(|e| CliError::io(format!("writing {}: {e}", shown_path(path))))
 }

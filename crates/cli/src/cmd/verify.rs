@@ -60,14 +60,14 @@ pub fn run(args: VerifyArgs) -> CliResult {
                 if c.ok || c.detail.is_empty() {
                     String::new()
                 } else {
-                    format!(": {}", c.detail)
+                    format!(": {}", crate::output::terminal_safe(&c.detail))
                 }
             );
         }
         let _ = writeln!(
             s,
             "{}: {}",
-            args.dir.display(),
+            crate::output::shown_path(&args.dir),
             if v.ok() {
                 "the run matches its manifest"
             } else {
