@@ -81,7 +81,7 @@ pub enum ReasonKind {
 
 impl ReasonKind {
     /// Every kind.
-    pub const ALL: [ReasonKind; 43] = [
+    pub const ALL: [ReasonKind; 44] = [
         ReasonKind::FrameTruncated,
         ReasonKind::FrameWrongLength,
         ReasonKind::FrameTooLong,
@@ -100,6 +100,7 @@ impl ReasonKind {
         ReasonKind::GaijiUnmapped,
         ReasonKind::Finding(FindingKind::NotKana),
         ReasonKind::Finding(FindingKind::NotDigit),
+        ReasonKind::Finding(FindingKind::Control),
         ReasonKind::Finding(FindingKind::NotCode),
         ReasonKind::Finding(FindingKind::AmountInvalid),
         ReasonKind::Finding(FindingKind::PhoneInvalid),
@@ -276,6 +277,10 @@ fn finding_descriptions(f: FindingKind) -> (&'static str, &'static str) {
     match f {
         FindingKind::NotKana => ("カナ以外の文字がある", "a character that is not kana"),
         FindingKind::NotDigit => ("数字以外の文字がある", "a character that is not a digit"),
+        FindingKind::Control => (
+            "制御文字（NUL・改行・ESCなど）がある",
+            "a control character (NUL, line break, ESC, …)",
+        ),
         FindingKind::NotCode => (
             "コードに使えない文字がある",
             "a character not allowed in a code",
