@@ -57,6 +57,12 @@ use std::ops::Range;
 /// limit with [`FrameProblem::TooLong`] (never silently).
 pub const DEFAULT_MAX_RECORD_LEN: usize = 64 << 20;
 
+/// The default limit on the fields of one delimited record (4,096). A record with more
+/// fields keeps the first 4,095 as they are and the rest, unsplit, as its last field, with
+/// [`FrameProblem::TooManyFields`]: a row made of commas costs memory in proportion to its
+/// bytes, not to its commas.
+pub const DEFAULT_MAX_FIELDS: usize = 4096;
+
 const CHUNK: usize = 64 << 10;
 
 /// One record as framed: its bytes (terminator excluded), where it was, its role, and for
@@ -193,6 +199,14 @@ pub enum FrameProblem {
         /// The role of the misplaced record.
         role: RecordRole,
     },
+    /// A delimited record with more fields than the reader's limit: the fields past the
+    /// limit are kept, unsplit, in the last field.
+    TooManyFields {
+        /// Fields in the record (delimiters + 1, outside quotes).
+        found: usize,
+        /// The limit.
+        limit: usize,
+    },
     /// The trailer's record count does not match the data records read.
     TrailerCount {
         /// The count the trailer declares (None if it is not a number).
@@ -216,6 +230,7 @@ impl FrameProblem {
             FrameProblem::UnknownRecordType { .. } => "unknown_record_type",
             FrameProblem::Misplaced { .. } => "misplaced",
             FrameProblem::TrailerCount { .. } => "trailer_count",
+            FrameProblem::TooManyFields { .. } => "too_many_fields",
         }
     }
 }
@@ -249,6 +264,10 @@ impl fmt::Display for FrameProblem {
                 write!(f, "unknown record type (selector bytes {selector})")
             }
             FrameProblem::Misplaced { role } => write!(f, "{} record out of place", role_name(*role)),
+            FrameProblem::TooManyFields { found, limit } => write!(
+                f,
+                "record has about {found} fields, over the limit of {limit}; the rest is kept unsplit in the last field"
+            ),
             FrameProblem::TrailerCount { declared, counted } => match declared {
                 Some(d) => write!(f, "trailer declares {d} data records, {counted} were read"),
                 None => write!(
@@ -319,6 +338,41 @@ pub struct FrameSummary {
     pub final_terminator_missing: bool,
     /// The layout has a trailer record type but the file has none.
     pub missing_trailer: bool,
+    /// Line feeds (LF without a CR before it) outside quotes that did not end a record
+    /// because the layout's terminator is another one: a file with another newline style.
+    pub stray_lf: u64,
+    /// Carriage returns (CR without an LF after it) outside quotes that did not end a record.
+    pub stray_cr: u64,
+    /// CRLF pairs ending records of a layout whose terminator is LF.
+    pub stray_crlf: u64,
+    /// The byte offset of the first stray LF or CR.
+    pub first_stray_break: Option<u64>,
+    /// The layout's terminator (`CRLF`, `LF`, `CR`, `any`, `none`).
+    pub terminator: &'static str,
+}
+
+impl FrameSummary {
+    /// The newline style the file seems to have when its stray line breaks show that it is
+    /// not the layout's (`LF`, `CR`, `LF and CR`), or None.
+    pub fn newline_mismatch(&self) -> Option<&'static str> {
+        match (self.stray_lf > 0, self.stray_cr > 0, self.stray_crlf > 0) {
+            (false, false, false) => None,
+            (_, _, true) => Some("CRLF"),
+            (true, true, _) => Some("LF and CR"),
+            (true, false, _) => Some("LF"),
+            (false, true, _) => Some("CR"),
+        }
+    }
+}
+
+fn terminator_name(t: Terminator) -> &'static str {
+    match t {
+        Terminator::Crlf => "CRLF",
+        Terminator::Lf => "LF",
+        Terminator::Cr => "CR",
+        Terminator::Any => "any",
+        Terminator::None => "none",
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -349,6 +403,7 @@ pub struct RecordReader<R> {
     types: Option<RecordTypes>,
     data_fields: Option<usize>,
     max_len: usize,
+    max_fields: usize,
     started: bool,
     done: bool,
     seen_data: bool,
@@ -445,6 +500,9 @@ impl<R: Read> RecordReader<R> {
                 },
             },
         };
+        let term = match &kind {
+            Kind::Fixed { term, .. } | Kind::Delimited { term, .. } => *term,
+        };
         let data_fields = matches!(kind, Kind::Delimited { .. })
             .then(|| layout.items.iter().map(|i| i.repeat.max(1) as usize).sum());
         Ok(RecordReader {
@@ -459,17 +517,27 @@ impl<R: Read> RecordReader<R> {
             types: layout.record_types.clone(),
             data_fields,
             max_len: DEFAULT_MAX_RECORD_LEN,
+            max_fields: DEFAULT_MAX_FIELDS,
             started: false,
             done: false,
             seen_data: false,
             seen_trailer: false,
-            summary: FrameSummary::default(),
+            summary: FrameSummary {
+                terminator: terminator_name(term),
+                ..FrameSummary::default()
+            },
         })
     }
 
     /// Sets the limit on one record's length (at least 1 byte).
     pub fn with_max_record_len(mut self, max: usize) -> RecordReader<R> {
         self.max_len = max.max(1);
+        self
+    }
+
+    /// Sets the limit on the fields of one delimited record (at least 2).
+    pub fn with_max_fields(mut self, max: usize) -> RecordReader<R> {
+        self.max_fields = max.max(2);
         self
     }
 
@@ -578,7 +646,7 @@ impl<R: Read> RecordReader<R> {
                 delim, quote, term, ..
             } => {
                 self.frame_terminated(rec, quote, term)?;
-                split_fields(rec, delim, quote);
+                split_fields(rec, delim, quote, self.max_fields);
             }
         }
         self.classify(rec);
@@ -684,6 +752,8 @@ impl<R: Read> RecordReader<R> {
             // Scan what is buffered.
             let mut need_more = false;
             let mut found: Option<usize> = None;
+            let mut stray = [0u64; 3]; // LF, CR, CRLF that are not the terminator
+            let mut first: Option<usize> = None;
             {
                 let data = self.data();
                 while i < data.len() {
@@ -696,10 +766,28 @@ impl<R: Read> RecordReader<R> {
                     if !in_quotes && (b == b'\r' || b == b'\n') {
                         match term_len_at(term, data, i, self.eof) {
                             Some(Some(t)) => {
+                                if term == Terminator::Lf
+                                    && i > 0
+                                    && data.get(i - 1).copied() == Some(b'\r')
+                                {
+                                    // CRLF read with an LF layout.
+                                    stray[2] += 1;
+                                    first.get_or_insert(i - 1);
+                                }
                                 found = Some(t);
                                 break;
                             }
-                            Some(None) => {}
+                            Some(None) => {
+                                // A line break that is not this layout's terminator.
+                                let prev_cr = i > 0 && data.get(i - 1).copied() == Some(b'\r');
+                                if b == b'\n' && !prev_cr {
+                                    stray[0] += 1;
+                                    first.get_or_insert(i);
+                                } else if b == b'\r' && data.get(i + 1).copied() != Some(b'\n') {
+                                    stray[1] += 1;
+                                    first.get_or_insert(i);
+                                }
+                            }
                             None => {
                                 need_more = true;
                                 break;
@@ -707,6 +795,15 @@ impl<R: Read> RecordReader<R> {
                         }
                     }
                     i += 1;
+                }
+            }
+            if stray != [0; 3] {
+                let [lf, cr, crlf] = stray;
+                self.summary.stray_lf += lf;
+                self.summary.stray_cr += cr;
+                self.summary.stray_crlf += crlf;
+                if self.summary.first_stray_break.is_none() {
+                    self.summary.first_stray_break = first.map(|f| self.pos + f as u64);
                 }
             }
             if !too_long && i > self.max_len && (found.is_some() || self.eof) {
@@ -911,13 +1008,28 @@ impl<R: Read> Iterator for IntoRecords<R> {
 }
 
 /// Splits a delimited record's bytes into fields (RFC 4180 quoting), on the raw bytes.
-fn split_fields(rec: &mut RawRecord, delim: u8, quote: Option<u8>) {
+fn split_fields(rec: &mut RawRecord, delim: u8, quote: Option<u8>, max_fields: usize) {
     let bytes = std::mem::take(&mut rec.bytes);
     let mut i = 0usize;
     let n = bytes.len();
     let mut field = 0usize;
     loop {
         let start = i;
+        if field + 1 >= max_fields {
+            // The last field allowed: the rest of the record, unsplit.
+            let rest = bytes.get(i..).unwrap_or(&[]);
+            let more = rest.iter().filter(|b| **b == delim).count();
+            rec.field_data.extend_from_slice(rest);
+            rec.field_ends.push(rec.field_data.len());
+            rec.field_spans.push(start..n);
+            if more > 0 {
+                rec.problems.push(FrameProblem::TooManyFields {
+                    found: field + 1 + more,
+                    limit: max_fields,
+                });
+            }
+            break;
+        }
         if quote.is_some() && bytes.get(i).copied() == quote {
             i += 1;
             let mut closed = false;
@@ -1293,6 +1405,53 @@ mod tests {
             }]
         );
         assert!(s.missing_trailer);
+    }
+
+    #[test]
+    fn issue18_item2_stray_newlines_are_counted() {
+        // An LF file read with a CRLF layout.
+        let l = layout(
+            "kind = \"fixed\"\nrecord_length = 2\nterminator = \"crlf\"",
+            &items(1, 2),
+            "",
+        );
+        let (recs, s) = read_all(&l, b"ab\ncd\nef\n", 1 << 20);
+        assert_eq!(recs.len(), 1);
+        assert_eq!(
+            (s.stray_lf, s.stray_cr, s.first_stray_break),
+            (3, 0, Some(2))
+        );
+        assert_eq!(s.newline_mismatch(), Some("LF"));
+        assert_eq!(s.terminator, "CRLF");
+        // A CRLF file read with an LF layout.
+        let l = layout(
+            "kind = \"fixed\"\nrecord_length = 2\nterminator = \"lf\"",
+            &items(1, 2),
+            "",
+        );
+        let (_, s) = read_all(&l, b"ab\r\ncd\r\n", 1 << 20);
+        assert_eq!(s.newline_mismatch(), Some("CRLF"));
+        // The right style: nothing.
+        let (_, s) = read_all(&l, b"ab\ncd\n", 1 << 20);
+        assert_eq!(s.newline_mismatch(), None);
+    }
+
+    #[test]
+    fn issue18_item4_fields_are_capped() {
+        let fmt = "kind = \"delimited\"\ndelimiter = \",\"\nterminator = \"any\"";
+        let l = layout(fmt, &items(2, 4), "");
+        let mut data = vec![b','; 10_000];
+        data.extend_from_slice(b"\n");
+        let mut r = RecordReader::new(&data[..], &l).unwrap().with_max_fields(8);
+        let mut rec = RawRecord::new();
+        assert!(r.read_record(&mut rec).unwrap());
+        assert_eq!(rec.field_count(), 8);
+        assert!(rec.problems.contains(&FrameProblem::TooManyFields {
+            found: 10_001,
+            limit: 8
+        }));
+        // The last field keeps the rest, unsplit.
+        assert_eq!(rec.field(7).map(<[u8]>::len), Some(10_000 - 7));
     }
 
     #[test]

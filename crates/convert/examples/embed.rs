@@ -1,24 +1,25 @@
-//! Embedding ikou in a vendor's migration tool: resolve the bundled `sample-juki` profile,
-//! frame a legacy file, convert each record through the `Plan`, and hand the results to a
-//! sink of our own (here: a JSON-lines writer that keeps only record numbers, outcomes and
-//! the converted values' item keys — a real tool would write to its own database).
+//! Embedding ikou in a vendor's migration tool, with the public API only: resolve the
+//! bundled `sample-juki` profile, hand the run an input held in memory (as a tool that
+//! decrypts or downloads its exports would), add a sink of our own beside the standard
+//! outputs (here: a JSON-lines writer of record numbers and the items filled — a real tool
+//! would write to its own database), and keep a cancellation token (a UI's cancel button).
+//! The run keeps every guarantee of `ikou convert` — both passes with the cross-record
+//! checks, rejects.csv, the manifest — so its counts are the CLI's.
 //!
 //! ```sh
-//! cargo run --example embed -p ikou-convert -- testdata/sample/juki-1000.dat
+//! cargo run --example embed -p ikou-convert -- testdata/sample/juki-1000.dat /tmp/embed-run
 //! ```
 
-use ikou_cleanse::frame::{RawRecord, RecordReader};
-use ikou_convert::plan::{Plan, Scratch};
+use ikou_convert::plan::Plan;
+use ikou_convert::run::{CancelToken, Outputs, Run, RunError, RunInput, RunOptions};
 use ikou_convert::setup;
 use ikou_convert::sink::{RecordSink, Row, SinkError};
-use ikou_layout_spec::RecordRole;
 use std::io::Write;
 
-/// Our own sink: counts rows and writes one JSON line per converted record.
+/// Our own sink: one JSON line per converted record.
 struct JsonLines<W: Write + Send> {
     out: W,
     keys: Vec<String>,
-    rows: u64,
 }
 
 impl<W: Write + Send> RecordSink for JsonLines<W> {
@@ -38,17 +39,16 @@ impl<W: Write + Send> RecordSink for JsonLines<W> {
                 serde_json::to_string(&filled).unwrap_or_default()
             )
             .map_err(|e| SinkError {
-                output: "stdout".into(),
+                output: "embed.jsonl".into(),
                 message: e.to_string(),
             })?;
-            self.rows += 1;
         }
         Ok(())
     }
 
     fn finish(mut self: Box<Self>) -> Result<(), SinkError> {
         self.out.flush().map_err(|e| SinkError {
-            output: "stdout".into(),
+            output: "embed.jsonl".into(),
             message: e.to_string(),
         })
     }
@@ -56,49 +56,52 @@ impl<W: Write + Send> RecordSink for JsonLines<W> {
 
 #[allow(clippy::print_stderr)] // an example program reports to its user
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let path = std::env::args()
-        .nth(1)
+    let mut args = std::env::args().skip(1);
+    let path = args
+        .next()
         .unwrap_or_else(|| "testdata/sample/juki-1000.dat".into());
-    // The same lookup `ikou convert --profile sample-juki` does: bundled id or .toml path,
-    // and the profile's 外字 table.
+    let out = args.next().unwrap_or_else(|| "embed-run".into());
+    // The same lookup `ikou convert --profile sample-juki` does.
     let catalog = setup::load_catalog(&[])?;
     let profile = setup::load_profile(&catalog, "sample-juki")?;
     let gaiji = setup::load_gaiji(&profile, None)?;
     let plan = Plan::new(&catalog, profile, gaiji)?;
 
-    let file = std::fs::File::open(&path)?;
-    let mut reader = RecordReader::new(file, &plan.source)?;
-    let mut sink = Box::new(JsonLines {
-        out: std::io::BufWriter::new(std::io::stdout()),
-        keys: plan.target.items.iter().map(|i| i.key.clone()).collect(),
-        rows: 0,
-    });
-    let mut scratch = Scratch::new(plan.charset());
-    let mut raw = RawRecord::new();
-    let (mut n, mut rejected) = (0u64, 0u64);
-    while reader.read_record(&mut raw)? {
-        if raw.role != RecordRole::Data {
-            continue; // header and trailer records carry no resident
-        }
-        n += 1;
-        let p = plan.process(&raw, n, &mut scratch);
-        if p.rejected() {
-            // A real tool would store p.reasons with the record number and offset.
-            rejected += 1;
-            continue;
-        }
-        sink.write_rows(&[Row {
-            record: p.record,
-            offset: p.offset,
-            values: &p.after,
-            raw: None,
-        }])?;
-    }
-    let written = sink.rows;
-    sink.finish()?;
-    eprintln!("{n} records: {written} converted, {rejected} rejected (cross-record checks not applied here)");
-    if n != written + rejected {
-        return Err("accounting failed".into());
+    // The input, in memory.
+    let bytes = std::fs::read(&path)?;
+    let mut opts = RunOptions::new(&out);
+    opts.force = true;
+    opts.outputs = Outputs::minimal();
+    let cancel = CancelToken::new();
+    opts.cancel = Some(cancel.clone());
+    let jsonl = std::fs::File::create(std::path::Path::new(&out).with_extension("jsonl"))?;
+    let manifest = Run::new(&plan, &opts)
+        .input(RunInput::Reader {
+            name: path.clone(),
+            reader: Box::new(std::io::Cursor::new(bytes.clone())),
+        })
+        .sink(Box::new(JsonLines {
+            out: std::io::BufWriter::new(jsonl),
+            keys: plan.target.items.iter().map(|i| i.key.clone()).collect(),
+        }))
+        .execute()?;
+    let c = &manifest.counts;
+    eprintln!(
+        "{} records: {} converted, {} rejected (run directory {out})",
+        c.input_records, c.output_records, c.rejected_records
+    );
+
+    // A cancelled run ends cleanly and publishes nothing.
+    cancel.cancel();
+    let cancelled = Run::new(&plan, &opts)
+        .input(RunInput::Reader {
+            name: path,
+            reader: Box::new(std::io::Cursor::new(bytes)),
+        })
+        .execute();
+    match cancelled {
+        Err(RunError::Cancelled) => eprintln!("the second run was cancelled: nothing published"),
+        other => return Err(format!("expected a cancelled run, got {other:?}").into()),
     }
     Ok(())
 }

@@ -43,6 +43,7 @@ mod keysort;
 pub mod manifest;
 pub mod output;
 pub mod plan;
+pub mod reason;
 pub mod report;
 pub mod run;
 pub mod sample;

@@ -57,8 +57,19 @@ pub struct LayoutRef {
 /// Counts of a run.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 pub struct Counts {
-    /// Records read (data records; header/trailer records are not counted).
+    /// Records handed to conversion: the data records, and header or trailer records out
+    /// of place (which are rejected with their bytes). `input = output + rejected`.
     pub input_records: u64,
+    /// Physical records framed in the inputs, of every role:
+    /// `physical = header + trailer + input`.
+    #[serde(default)]
+    pub physical_records: u64,
+    /// Header records in their place (not data; counted, not converted).
+    #[serde(default)]
+    pub header_records: u64,
+    /// Trailer records in their place (not data; counted, not converted).
+    #[serde(default)]
+    pub trailer_records: u64,
     /// Records written to the standard CSV.
     pub output_records: u64,
     /// Records written to `rejects.csv`.
@@ -78,6 +89,20 @@ pub struct Counts {
     /// Items whose fixed-length padding (trailing U+0020/U+3000) was removed. Padding is
     /// framing, not part of a value, so these are counted here and not listed in changes.
     pub padding_stripped: u64,
+}
+
+/// A problem of a run as a whole (see [`Manifest::problems`]). The message names counts,
+/// offsets and record numbers, never a personal value.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RunProblem {
+    /// A stable kind id (`frame.trailer_count`, `frame.missing_trailer`,
+    /// `frame.newline_mismatch`, `frame.unterminated_quote`, `input.empty`,
+    /// `run.nothing_converted`).
+    pub kind: String,
+    /// The input file concerned (as given), if one.
+    pub file: Option<String>,
+    /// What happened.
+    pub message: String,
 }
 
 /// Wall-clock timings (the only part of a run's outputs that differs between reruns).
@@ -118,8 +143,14 @@ pub struct Manifest {
     pub outputs: Vec<OutputInfo>,
     /// Counts.
     pub counts: Counts,
-    /// Whether `input_records = output_records + rejected_records` held.
+    /// Whether `input_records = output_records + rejected_records` and
+    /// `physical_records = header_records + trailer_records + input_records` held.
     pub accounting_ok: bool,
+    /// Problems of the run as a whole that no single record carries: a trailer count that
+    /// disagrees, a missing trailer, a newline style other than the layout's, an
+    /// unterminated quote, an empty input, nothing converted. `--strict` fails on any.
+    #[serde(default)]
+    pub problems: Vec<RunProblem>,
     /// Timings (differ between reruns; everything else is deterministic).
     pub timings: Timings,
 }

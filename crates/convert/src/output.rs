@@ -317,19 +317,31 @@ pub fn hash_file(path: &Path) -> io::Result<OutputInfo> {
     })
 }
 
-/// Guards a cell of a human-facing CSV (opened in Excel by staff) against formula
-/// injection: a cell starting with `=`, `+`, `-`, `@`, TAB or CR gets a leading apostrophe.
+/// Guards a cell of a human-facing CSV (`rejects.csv`, `changes.csv`: opened in Excel by
+/// staff) against formula injection: a cell starting with `=`, `+`, `-`, `@`, TAB or CR —
+/// or with an apostrophe, so that the guard can be undone exactly — gets a leading
+/// apostrophe. A program reading these files undoes it with [`unguard_cell`]: drop one
+/// leading apostrophe, if there is one.
 ///
 /// ```
-/// use ikou_convert::output::guard_cell;
+/// use ikou_convert::output::{guard_cell, unguard_cell};
 /// assert_eq!(guard_cell("=SUM(A1)"), "'=SUM(A1)");
+/// assert_eq!(guard_cell("'quoted"), "''quoted");
 /// assert_eq!(guard_cell("山田"), "山田");
+/// for v in ["=SUM(A1)", "'quoted", "山田", "-1", ""] {
+///     assert_eq!(unguard_cell(&guard_cell(v)), v);
+/// }
 /// ```
 pub fn guard_cell(s: &str) -> std::borrow::Cow<'_, str> {
     match s.as_bytes().first() {
-        Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r') => format!("'{s}").into(),
+        Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r' | b'\'') => format!("'{s}").into(),
         _ => s.into(),
     }
+}
+
+/// Undoes [`guard_cell`]: the cell without one leading apostrophe.
+pub fn unguard_cell(s: &str) -> &str {
+    s.strip_prefix('\'').unwrap_or(s)
 }
 
 #[cfg(test)]

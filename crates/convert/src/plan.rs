@@ -1,6 +1,7 @@
 //! A run's plan: the profile resolved against its layouts and tables, and the per-record
 //! work — slice, decode, cleanse, map, validate — as a pure function of one record.
 
+use crate::reason::ReasonKind;
 use ikou_cleanse::charset::Charset;
 use ikou_cleanse::decode::{CharProfile, DecodeIssue, DecodeIssueKind, UnmappedGaiji};
 use ikou_cleanse::frame::{RawRecord, SliceProblem, Slicer};
@@ -39,8 +40,9 @@ enum Resolved {
 /// One reason a record is rejected. `message` holds no personal value.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Reason {
-    /// A stable kind id (`date.after_era`, `frame.truncated`, `target.required`, …).
-    pub kind: String,
+    /// The kind, with its stable id (`date.after_era`, `frame.truncated`,
+    /// `target.required`, …: [`ReasonKind::id`]).
+    pub kind: ReasonKind,
     /// The item concerned (source or target key), if any.
     pub item: Option<String>,
     /// What is wrong, without the value.
@@ -344,7 +346,7 @@ impl Plan {
         };
         for problem in &raw.problems {
             p.reasons.push(Reason {
-                kind: format!("frame.{}", problem.kind()),
+                kind: ReasonKind::of_frame(problem),
                 item: None,
                 message: problem.to_string(),
             });
@@ -352,6 +354,12 @@ impl Plan {
         let n = self.source.items.len();
         if self.keep_before {
             p.before = vec![None; n];
+        }
+        if raw.role != ikou_layout_spec::RecordRole::Data {
+            // A header or trailer record out of place or misframed: rejected with its bytes
+            // (framing has given it its reason), not read with the data items.
+            p.raw = raw.bytes.clone();
+            return p;
         }
         let mut cleansed = std::mem::take(&mut scratch.cleansed);
         cleansed.clear();
@@ -371,7 +379,7 @@ impl Plan {
                     continue;
                 }
                 p.reasons.push(Reason {
-                    kind: format!("slice.{}", slice_kind(prob)),
+                    kind: ReasonKind::of_slice(prob),
                     item: Some(item.key.clone()),
                     message: prob.to_string(),
                 });
@@ -420,7 +428,7 @@ impl Plan {
             if !c.is_ok() {
                 for f in c.findings.iter().filter(|f| f.is_error()) {
                     p.reasons.push(Reason {
-                        kind: f.kind.as_str().to_string(),
+                        kind: ReasonKind::Finding(f.kind),
                         item: key.clone(),
                         message: f.message.to_string(),
                     });
@@ -471,7 +479,7 @@ impl Plan {
         for f in c.findings {
             if f.is_error() {
                 p.reasons.push(Reason {
-                    kind: f.kind.as_str().to_string(),
+                    kind: ReasonKind::Finding(f.kind),
                     item: Some(item.key.clone()),
                     message: f.message.into_owned(),
                 });
@@ -551,7 +559,7 @@ impl Plan {
                 });
                 if issue.rejects() {
                     p.reasons.push(Reason {
-                        kind: "gaiji.unmapped".into(),
+                        kind: ReasonKind::GaijiUnmapped,
                         item: Some(item.key.clone()),
                         message: issue.to_string(),
                     });
@@ -561,7 +569,11 @@ impl Plan {
             }
             DecodeIssueKind::Malformed | DecodeIssueKind::CutCharacter => {
                 p.reasons.push(Reason {
-                    kind: format!("decode.{}", issue.kind_name()),
+                    kind: if matches!(issue.kind, DecodeIssueKind::Malformed) {
+                        ReasonKind::DecodeMalformed
+                    } else {
+                        ReasonKind::DecodeCutCharacter
+                    },
                     item: Some(item.key.clone()),
                     message: issue.to_string(),
                 });
@@ -599,7 +611,7 @@ impl Plan {
                         None => {
                             let skey = self.source.items.get(*i).map(|s| s.key.as_str());
                             reasons.push(Reason {
-                                kind: "map.unmapped_code".into(),
+                                kind: ReasonKind::MapUnmappedCode,
                                 item: skey.map(str::to_string),
                                 message: format!(
                                     "code not in table `{}` (needed for {})",
@@ -632,7 +644,7 @@ impl Plan {
                 None => {
                     if item.required && !source_failed {
                         p.reasons.push(Reason {
-                            kind: "target.required".into(),
+                            kind: ReasonKind::TargetRequired,
                             item: Some(item.key.clone()),
                             message: format!("required item {} is empty", item.name),
                         });
@@ -645,7 +657,7 @@ impl Plan {
                     };
                     if len > item.length as usize {
                         p.reasons.push(Reason {
-                            kind: "target.length".into(),
+                            kind: ReasonKind::TargetLength,
                             item: Some(item.key.clone()),
                             message: format!("{len} characters, the target allows {}", item.length),
                         });
@@ -654,7 +666,7 @@ impl Plan {
                         if let Some(table) = self.tables.get(*t) {
                             if !table.contains(v) {
                                 p.reasons.push(Reason {
-                                    kind: "target.code".into(),
+                                    kind: ReasonKind::TargetCode,
                                     item: Some(item.key.clone()),
                                     message: format!("code not in table `{}`", table.name),
                                 });
@@ -675,7 +687,7 @@ impl Plan {
                 let n = va.len().min(vb.len());
                 if va.get(..n) > vb.get(..n) {
                     p.reasons.push(Reason {
-                        kind: "check.date_order".into(),
+                        kind: ReasonKind::CheckDateOrder,
                         item: Some(a.clone()),
                         message: format!("{a} is after {b}"),
                     });
@@ -714,14 +726,6 @@ impl Scratch {
             issues: Vec::new(),
             cleansed: Vec::new(),
         }
-    }
-}
-
-fn slice_kind(p: &SliceProblem) -> &'static str {
-    match p {
-        SliceProblem::Missing { .. } => "missing",
-        SliceProblem::CutsStart => "cuts_start",
-        SliceProblem::CutsEnd => "cuts_end",
     }
 }
 
@@ -1006,7 +1010,7 @@ from = "date"
         ]);
         let p = plan.process(&r, 7, &mut s);
         // 02 has a label but no translation: one reason, the record is rejected.
-        let kinds: Vec<_> = p.reasons.iter().map(|r| r.kind.as_str()).collect();
+        let kinds: Vec<_> = p.reasons.iter().map(|r| r.kind.id()).collect();
         assert_eq!(kinds, vec!["map.unmapped_code"]);
         assert!(p.reasons[0].message.contains("t_trans"));
         // A join skips the empty part; a split past the end is absent.

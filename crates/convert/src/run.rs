@@ -3,13 +3,14 @@
 //! manifest last.
 
 use crate::keysort::{KeySorter, DEFAULT_BUFFER_KEYS};
-use crate::manifest::{Counts, InputInfo, LayoutRef, Manifest, Timings, MANIFEST};
+use crate::manifest::{Counts, InputInfo, LayoutRef, Manifest, RunProblem, Timings, MANIFEST};
 use crate::output::{
     guard_cell, hex, sync_dir, HashingWriter, OutputFile, OutputInfo, PendingOutput,
 };
 use crate::plan::{check_indices, key_of, CrossFacts, ItemRef, Plan, Processed, Scratch};
-use crate::sink::SinkError;
-use ikou_cleanse::frame::{RawRecord, ReadError, RecordReader};
+use crate::reason::ReasonKind;
+use crate::sink::{RecordSink, Row, SinkError};
+use ikou_cleanse::frame::{FrameProblem, RawRecord, ReadError, RecordReader};
 use ikou_cleanse::gaiji::GaijiInventory;
 use ikou_layout_spec::profile::{Header, LineEnding, Quoting};
 use ikou_layout_spec::{Layout, RecordRole};
@@ -172,7 +173,28 @@ pub struct RunOptions {
     /// Keys the first pass keeps in memory per check before spilling a sorted run to the
     /// run directory.
     pub sort_buffer_keys: usize,
+    /// Bytes of records per chunk: a chunk ends at `chunk_records` records or once it
+    /// holds this many bytes, whichever comes first (default 4 MiB), so that the memory of
+    /// a run is bounded whatever the record sizes (see docs/CONVERT.md, "Memory budget").
+    pub chunk_bytes: usize,
+    /// The longest record kept whole (default [`DEFAULT_MAX_RECORD_BYTES`]); a longer one is
+    /// rejected (`frame.too_long`) with its first bytes.
+    pub max_record_bytes: usize,
+    /// The most fields of a delimited record (default
+    /// [`ikou_cleanse::frame::DEFAULT_MAX_FIELDS`]); a record with more is rejected
+    /// (`frame.too_many_fields`).
+    pub max_fields: usize,
+    /// Stops the run when cancelled (checked between chunks of both passes and before
+    /// anything is published).
+    pub cancel: Option<CancelToken>,
 }
+
+/// The default limit on one record's length in a run (8 MiB: far beyond any real record,
+/// small enough for the memory budget).
+pub const DEFAULT_MAX_RECORD_BYTES: usize = 8 << 20;
+
+/// The default bytes of records per chunk (4 MiB).
+pub const DEFAULT_CHUNK_BYTES: usize = 4 << 20;
 
 impl RunOptions {
     /// Options for a run into `out_dir` with every output, all cores.
@@ -185,7 +207,32 @@ impl RunOptions {
             chunk_records: 512,
             show_values: false,
             sort_buffer_keys: DEFAULT_BUFFER_KEYS,
+            chunk_bytes: DEFAULT_CHUNK_BYTES,
+            max_record_bytes: DEFAULT_MAX_RECORD_BYTES,
+            max_fields: ikou_cleanse::frame::DEFAULT_MAX_FIELDS,
+            cancel: None,
         }
+    }
+
+    fn check_cancel(&self) -> Result<(), RunError> {
+        match &self.cancel {
+            Some(c) if c.is_cancelled() => Err(RunError::Cancelled),
+            _ => Ok(()),
+        }
+    }
+
+    fn chunk(&self) -> (usize, usize) {
+        (self.chunk_records.max(1), self.chunk_bytes.max(1))
+    }
+
+    fn record_reader<R: Read>(
+        &self,
+        rdr: R,
+        layout: &Layout,
+    ) -> Result<RecordReader<R>, ikou_cleanse::frame::FrameConfigError> {
+        Ok(RecordReader::new(rdr, layout)?
+            .with_max_record_len(self.max_record_bytes)
+            .with_max_fields(self.max_fields))
     }
 }
 
@@ -215,6 +262,8 @@ impl Progress for NoProgress {
 pub enum RunError {
     /// The run directory exists and is not empty (and `force` was not given).
     OutDirNotEmpty(PathBuf),
+    /// Another run is writing into the run directory (it holds the directory's lock).
+    Locked(PathBuf),
     /// An input file could not be opened or read.
     Input {
         /// The file.
@@ -240,6 +289,17 @@ pub enum RunError {
     },
     /// A sink failed.
     Sink(SinkError),
+    /// The run was cancelled ([`CancelToken`]): nothing was published, no manifest.
+    Cancelled,
+    /// An input changed while the run read it (between or during its two passes).
+    InputChanged {
+        /// The file.
+        path: PathBuf,
+        /// Its size when opened.
+        before: u64,
+        /// Its size now.
+        after: u64,
+    },
     /// `input_records ≠ output_records + rejected_records`: a bug; nothing is renamed.
     Accounting {
         /// Counted input records.
@@ -254,7 +314,10 @@ pub enum RunError {
 impl RunError {
     /// Whether this is an I/O problem (exit code 3) rather than a usage problem (2).
     pub fn is_io(&self) -> bool {
-        !matches!(self, RunError::OutDirNotEmpty(_) | RunError::Frame(_))
+        !matches!(
+            self,
+            RunError::OutDirNotEmpty(_) | RunError::Frame(_) | RunError::Locked(_)
+        )
     }
 }
 
@@ -266,11 +329,28 @@ impl fmt::Display for RunError {
                 "{}: the run directory is not empty (use --force to replace a previous run)",
                 p.display()
             ),
+            RunError::Locked(p) => write!(
+                f,
+                "{}: another run is writing into this run directory (it holds the directory's lock); wait for it to end or choose another --out",
+                p.display()
+            ),
             RunError::Input { path, error } => write!(f, "{}: {error}", path.display()),
             RunError::Read { path, error } => write!(f, "{}: {error}", path.display()),
             RunError::Frame(m) => f.write_str(m),
             RunError::Output { name, error } => write!(f, "writing {name}: {error}"),
             RunError::Sink(e) => write!(f, "writing {e}"),
+            RunError::Cancelled => f.write_str(
+                "the run was cancelled: no output was published and no manifest written",
+            ),
+            RunError::InputChanged {
+                path,
+                before,
+                after,
+            } => write!(
+                f,
+                "{}: the input changed while the run read it (size {before} → {after} bytes, or its modification time or inode changed); no output was published — run again on a file nothing writes to",
+                path.display()
+            ),
             RunError::Accounting {
                 input,
                 output,
@@ -342,9 +422,72 @@ pub fn run_file_names(target: &Layout) -> Vec<String> {
     v
 }
 
-fn prepare_dir(opts: &RunOptions, plan: &Plan) -> Result<(), RunError> {
+/// Creates `dir` and the parents that are missing, each mode 0700 whatever the umask (a
+/// run directory holds personal data). Directories that exist are left as they are.
+pub(crate) fn create_private_dir(dir: &Path) -> io::Result<()> {
+    let mut missing = Vec::new();
+    let mut cur = Some(dir);
+    while let Some(d) = cur {
+        if d.as_os_str().is_empty() || d.exists() {
+            break;
+        }
+        missing.push(d.to_path_buf());
+        cur = d.parent();
+    }
+    for d in missing.iter().rev() {
+        let mut b = std::fs::DirBuilder::new();
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::DirBuilderExt;
+            b.mode(0o700);
+        }
+        match b.create(d) {
+            Ok(()) => {
+                // The umask may have taken bits away (never added): set exactly 0700.
+                #[cfg(unix)]
+                {
+                    use std::os::unix::fs::PermissionsExt;
+                    std::fs::set_permissions(d, std::fs::Permissions::from_mode(0o700))?;
+                }
+            }
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists && d.is_dir() => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
+}
+
+/// An exclusive lock on a run directory, held for the whole run (released when dropped, or
+/// by the kernel when the process dies: a killed run leaves no stale lock).
+#[derive(Debug)]
+pub(crate) struct DirLock {
+    _dir: File,
+}
+
+impl DirLock {
+    /// Takes the lock without waiting; fails with [`RunError::Locked`] when another run
+    /// holds it.
+    pub(crate) fn take(dir: &Path) -> Result<DirLock, RunError> {
+        let f = File::open(dir).map_err(out_err("the run directory"))?;
+        #[cfg(unix)]
+        {
+            use rustix::fs::{flock, FlockOperation};
+            match flock(&f, FlockOperation::NonBlockingLockExclusive) {
+                Ok(()) => {}
+                Err(e) if e == rustix::io::Errno::WOULDBLOCK => {
+                    return Err(RunError::Locked(dir.to_path_buf()))
+                }
+                Err(e) => return Err(out_err("the run directory")(io::Error::from(e))),
+            }
+        }
+        Ok(DirLock { _dir: f })
+    }
+}
+
+fn prepare_dir(opts: &RunOptions, plan: &Plan) -> Result<DirLock, RunError> {
     let dir = &opts.out_dir;
-    std::fs::create_dir_all(dir).map_err(out_err("the run directory"))?;
+    create_private_dir(dir).map_err(out_err("the run directory"))?;
+    let lock = DirLock::take(dir)?;
     let non_empty = std::fs::read_dir(dir)
         .map_err(out_err("the run directory"))?
         .next()
@@ -379,32 +522,195 @@ fn prepare_dir(opts: &RunOptions, plan: &Plan) -> Result<(), RunError> {
             }
         }
     }
-    Ok(())
+    Ok(lock)
 }
 
-fn open_input(path: &Path) -> Result<(File, u64), RunError> {
-    let f = File::open(path).map_err(|error| RunError::Input {
-        path: path.to_path_buf(),
-        error,
-    })?;
-    let len = f.metadata().map(|m| m.len()).unwrap_or(0);
-    Ok((f, len))
+/// What identifies the content of an open file: its size, modification time and (on Unix)
+/// device and inode. Both passes read through one open handle; the identity is taken when
+/// the file is opened and compared before and after each pass, so a file written to in
+/// place between or during the passes fails the run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct FileId {
+    len: u64,
+    modified: Option<std::time::SystemTime>,
+    dev: u64,
+    ino: u64,
 }
 
+impl FileId {
+    pub(crate) fn of(file: &File) -> io::Result<FileId> {
+        let m = file.metadata()?;
+        #[cfg(unix)]
+        let (dev, ino) = {
+            use std::os::unix::fs::MetadataExt;
+            (m.dev(), m.ino())
+        };
+        #[cfg(not(unix))]
+        let (dev, ino) = (0, 0);
+        Ok(FileId {
+            len: m.len(),
+            modified: m.modified().ok(),
+            dev,
+            ino,
+        })
+    }
+}
+
+/// A reader a run can read twice (pass 1 and pass 2 seek back to the start).
+pub trait ReadSeek: Read + io::Seek + Send {}
+
+impl<T: Read + io::Seek + Send> ReadSeek for T {}
+
+/// One input of a run: a file path, or any reader that can seek back to its start — an
+/// in-memory buffer (`std::io::Cursor`), a decrypted stream spilled to a temporary file.
+/// The first pass (the cross-record checks) reads it, then the run seeks to 0 and reads it
+/// again for the conversion: a reader must give the same bytes both times.
+pub enum RunInput {
+    /// A file: opened once, read through the one handle in both passes, its identity
+    /// (size, modification time, inode) checked before and after each pass.
+    Path(PathBuf),
+    /// A reader, named `name` in the manifest, rejects.csv and errors.
+    Reader {
+        /// The name the run gives the input.
+        name: String,
+        /// The bytes.
+        reader: Box<dyn ReadSeek>,
+    },
+}
+
+impl fmt::Debug for RunInput {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            RunInput::Path(p) => f.debug_tuple("Path").field(p).finish(),
+            RunInput::Reader { name, .. } => f
+                .debug_struct("Reader")
+                .field("name", name)
+                .finish_non_exhaustive(),
+        }
+    }
+}
+
+enum Source {
+    File { file: File, id: FileId },
+    Reader(Box<dyn ReadSeek>),
+}
+
+/// One input of a run: one handle held open for both passes.
+pub(crate) struct Input {
+    path: PathBuf,
+    src: Source,
+    len: u64,
+}
+
+impl Input {
+    fn open(input: RunInput) -> Result<Input, RunError> {
+        match input {
+            RunInput::Path(path) => {
+                let err = |error| RunError::Input {
+                    path: path.clone(),
+                    error,
+                };
+                let file = File::open(&path).map_err(err)?;
+                let id = FileId::of(&file).map_err(err)?;
+                Ok(Input {
+                    path,
+                    len: id.len,
+                    src: Source::File { file, id },
+                })
+            }
+            RunInput::Reader { name, mut reader } => {
+                let path = PathBuf::from(name);
+                let len = reader
+                    .seek(io::SeekFrom::End(0))
+                    .map_err(|error| RunError::Input {
+                        path: path.clone(),
+                        error,
+                    })?;
+                Ok(Input {
+                    path,
+                    len,
+                    src: Source::Reader(reader),
+                })
+            }
+        }
+    }
+
+    /// Checks that the file is as it was when opened.
+    pub(crate) fn check_unchanged(&self) -> Result<(), RunError> {
+        let Source::File { file, id } = &self.src else {
+            return Ok(());
+        };
+        let now = FileId::of(file).map_err(|error| RunError::Input {
+            path: self.path.clone(),
+            error,
+        })?;
+        if now != *id {
+            return Err(RunError::InputChanged {
+                path: self.path.clone(),
+                before: id.len,
+                after: now.len,
+            });
+        }
+        Ok(())
+    }
+
+    /// Checks the identity and seeks back to the start, for the next pass.
+    fn rewind(&mut self) -> Result<&mut dyn ReadSeek, RunError> {
+        self.check_unchanged()?;
+        let r: &mut dyn ReadSeek = match &mut self.src {
+            Source::File { file, .. } => file,
+            Source::Reader(r) => r.as_mut(),
+        };
+        r.seek(io::SeekFrom::Start(0))
+            .map_err(|error| RunError::Input {
+                path: self.path.clone(),
+                error,
+            })?;
+        Ok(r)
+    }
+}
+
+/// What framing one input file gave, beside its data records: the records of each role
+/// and the problems of the file as a whole.
+#[derive(Default)]
+struct FileFrames {
+    /// Header records in their place.
+    header: u64,
+    /// Trailer records in their place.
+    trailer: u64,
+    /// Records handed on to conversion (data, and misplaced header/trailer records).
+    handed_on: u64,
+    /// Problems of the file as a whole (a trailer count, an unterminated quote).
+    problems: Vec<RunProblem>,
+    /// Findings by kind (the problems of header and trailer records).
+    findings: BTreeMap<String, u64>,
+}
+
+/// A record buffer that once held a record larger than this is given back to the allocator
+/// when it is reused, so that one huge record does not stay in every chunk's buffers.
+const KEEP_RECORD_CAPACITY: usize = 256 << 10;
+
+/// Reads up to `want` records or about `want_bytes` bytes (whichever comes first) into
+/// `chunk`. Header and trailer records in their place are counted in `frames`, not
+/// returned; a header or trailer out of place is returned, to be rejected with its bytes.
 fn read_chunk<R: Read>(
     reader: &mut RecordReader<R>,
     chunk: &mut Vec<RawRecord>,
-    want: usize,
+    (want, want_bytes): (usize, usize),
     path: &Path,
-    run_findings: &mut BTreeMap<String, u64>,
+    frames: &mut FileFrames,
 ) -> Result<bool, RunError> {
     // The chunk's records are reused: their buffers are read into again.
     let mut n = 0;
-    while n < want {
+    let mut bytes = 0usize;
+    while n < want && bytes < want_bytes {
         if n == chunk.len() {
             chunk.push(RawRecord::new());
         }
         let Some(rec) = chunk.get_mut(n) else { break };
+        if rec.bytes.capacity() > KEEP_RECORD_CAPACITY {
+            *rec = RawRecord::new();
+        }
         let more = reader.read_record(rec).map_err(|error| RunError::Read {
             path: path.to_path_buf(),
             error,
@@ -413,19 +719,117 @@ fn read_chunk<R: Read>(
             chunk.truncate(n);
             return Ok(false);
         }
-        if rec.role != RecordRole::Data {
-            // Header and trailer records are not data: their problems (a trailer count that
-            // disagrees, a misplaced header) are findings of the run.
+        if rec
+            .problems
+            .iter()
+            .any(|p| matches!(p, FrameProblem::UnterminatedQuote))
+        {
+            frames.problems.push(RunProblem {
+                kind: "frame.unterminated_quote".into(),
+                file: Some(path.display().to_string()),
+                message: format!(
+                    "a quote opened in record {} (byte offset {}) is not closed: the rest of the file, {} bytes and {} more lines, was read as that one record (rejected)",
+                    rec.number,
+                    rec.offset,
+                    rec.bytes.len(),
+                    rec.bytes.iter().filter(|b| **b == b'\n').count()
+                ),
+            });
+        }
+        // A header or trailer out of place, or misframed (wrong length, …), is rejected
+        // with its bytes like a data record: it may be data that only looks like one.
+        let sound = rec
+            .problems
+            .iter()
+            .all(|p| matches!(p, FrameProblem::TrailerCount { .. }));
+        if rec.role != RecordRole::Data && sound {
+            // Header and trailer records in their place are not data: they are counted,
+            // and their problem (a trailer count that disagrees) is the file's.
+            match rec.role {
+                RecordRole::Trailer => frames.trailer += 1,
+                _ => frames.header += 1,
+            }
             for p in &rec.problems {
-                let kind = format!("frame.{}", p.kind());
-                *run_findings.entry(kind).or_insert(0) += 1;
+                let kind = "frame.trailer_count";
+                bump(&mut frames.findings, kind);
+                frames.problems.push(RunProblem {
+                    kind: kind.into(),
+                    file: Some(path.display().to_string()),
+                    message: format!(
+                        "{} record {} (byte offset {}): {p}",
+                        ikou_cleanse::frame::role_name(rec.role),
+                        rec.number,
+                        rec.offset
+                    ),
+                });
             }
             continue;
         }
+        bytes += rec.bytes.len();
+        frames.handed_on += 1;
         n += 1;
     }
     chunk.truncate(n);
     Ok(true)
+}
+
+/// The problems of a file that its reader's summary shows once the file is read, and the
+/// check that every physical record was accounted for.
+fn file_problems<R: Read>(
+    reader: &RecordReader<R>,
+    path: &Path,
+    frames: &mut FileFrames,
+) -> Result<(), RunError> {
+    let summary = reader.summary();
+    let file = Some(path.display().to_string());
+    if summary.records != frames.header + frames.trailer + frames.handed_on {
+        return Err(RunError::Frame(format!(
+            "{}: accounting failed: {} physical records ≠ {} header + {} trailer + {} data; no output was published",
+            path.display(),
+            summary.records,
+            frames.header,
+            frames.trailer,
+            frames.handed_on
+        )));
+    }
+    if summary.eof_marker.is_some() {
+        bump(&mut frames.findings, "frame.eof_marker");
+    }
+    if summary.missing_trailer {
+        bump(&mut frames.findings, "frame.missing_trailer");
+        frames.problems.push(RunProblem {
+            kind: "frame.missing_trailer".into(),
+            file: file.clone(),
+            message: format!(
+                "the layout has a trailer record but the file has none after {} records ({} bytes): the file may be cut",
+                summary.records, summary.bytes
+            ),
+        });
+    }
+    if let Some(found) = summary.newline_mismatch() {
+        bump(&mut frames.findings, "frame.newline_mismatch");
+        frames.problems.push(RunProblem {
+            kind: "frame.newline_mismatch".into(),
+            file: file.clone(),
+            message: format!(
+                "newline mismatch: the layout's records end with {}, the file has {found} line ends ({} LF, {} CR, {} CRLF; the first at byte offset {}); its records are misframed — export the file with {} or fix the layout's terminator",
+                summary.terminator,
+                summary.stray_lf,
+                summary.stray_cr,
+                summary.stray_crlf,
+                summary.first_stray_break.unwrap_or(0),
+                summary.terminator
+            ),
+        });
+    }
+    if summary.records == 0 {
+        frames.problems.push(RunProblem {
+            kind: "input.empty".into(),
+            file,
+            message: format!("the input holds no record ({} bytes)", summary.bytes),
+        });
+    }
+    Ok(())
 }
 
 fn pool(threads: usize) -> Result<rayon::ThreadPool, RunError> {
@@ -438,7 +842,7 @@ fn pool(threads: usize) -> Result<rayon::ThreadPool, RunError> {
 /// Pass 1: the facts the cross-record checks need (duplicates, households).
 fn gather_facts(
     plan: &Plan,
-    inputs: &[PathBuf],
+    inputs: &mut [Input],
     opts: &RunOptions,
     pool: &rayon::ThreadPool,
     progress: &dyn Progress,
@@ -458,10 +862,7 @@ fn gather_facts(
         .as_ref()
         .map(|h| h.head_value.clone())
         .unwrap_or_default();
-    let total: u64 = inputs
-        .iter()
-        .map(|p| std::fs::metadata(p).map(|m| m.len()).unwrap_or(0))
-        .sum();
+    let total: u64 = inputs.iter().map(|i| i.len).sum();
     // Keys are sorted with bounded memory (spilled to the run directory when large).
     let limit = opts.sort_buffer_keys;
     let mut keys: Vec<KeySorter> = (0..unique.len())
@@ -473,26 +874,28 @@ fn gather_facts(
         error,
     };
     progress.start(1, total);
-    let mut ignored = BTreeMap::new();
-    for path in inputs {
-        let (file, _) = open_input(path)?;
-        let mut reader =
-            RecordReader::new(file, &plan.source).map_err(|e| RunError::Frame(e.to_string()))?;
+    for input in inputs.iter_mut() {
+        let path = &input.path.clone();
+        let mut ignored = FileFrames::default();
+        let mut reader = opts
+            .record_reader(input.rewind()?, &plan.source)
+            .map_err(|e| RunError::Frame(e.to_string()))?;
         let mut chunk = Vec::new();
         loop {
-            let more = read_chunk(
-                &mut reader,
-                &mut chunk,
-                opts.chunk_records,
-                path,
-                &mut ignored,
-            )?;
+            opts.check_cancel()?;
+            let more = read_chunk(&mut reader, &mut chunk, opts.chunk(), path, &mut ignored)?;
             let values: Vec<Vec<Option<String>>> = pool.install(|| {
                 chunk
                     .par_iter()
                     .map_init(
                         || Scratch::new(plan.charset()),
-                        |s, r| plan.check_values(r, s),
+                        |s, r| {
+                            if r.role == RecordRole::Data {
+                                plan.check_values(r, s)
+                            } else {
+                                Vec::new() // a misplaced header or trailer has no keys
+                            }
+                        },
                     )
                     .collect()
             });
@@ -582,7 +985,7 @@ fn apply_facts(plan: &Plan, facts: &CrossFacts, p: &mut Processed) {
         if let Some(n) = facts.duplicates.get(k).and_then(|d| d.get(&key_of(v))) {
             let key = plan.target.items.get(i).map(|t| t.key.clone());
             p.reasons.push(crate::plan::Reason {
-                kind: "check.duplicate".into(),
+                kind: ReasonKind::CheckDuplicate,
                 message: format!(
                     "the same {} appears in {n} records",
                     key.as_deref().unwrap_or("value")
@@ -597,9 +1000,9 @@ fn apply_facts(plan: &Plan, facts: &CrossFacts, p: &mut Processed) {
                 let h = plan.profile.checks.household.as_ref();
                 p.reasons.push(crate::plan::Reason {
                     kind: if heads == 0 {
-                        "check.household_no_head".into()
+                        ReasonKind::CheckHouseholdNoHead
                     } else {
-                        "check.household_heads".into()
+                        ReasonKind::CheckHouseholdHeads
                     },
                     item: h.map(|h| h.key.clone()),
                     message: format!(
@@ -617,6 +1020,8 @@ struct Sinks {
     data: csv::Writer<OutputFile>,
     rejects: csv::Writer<OutputFile>,
     changes: Option<csv::Writer<OutputFile>>,
+    /// The vendor's own sinks ([`Run::sink`]).
+    extra: Vec<Box<dyn RecordSink>>,
     #[cfg(feature = "arrow")]
     arrow: crate::arrow_out::ArrowOutputs,
 }
@@ -643,7 +1048,11 @@ fn csv_err(name: &str) -> impl FnOnce(csv::Error) -> RunError + '_ {
 }
 
 impl Sinks {
-    fn open(plan: &Plan, opts: &RunOptions) -> Result<Sinks, RunError> {
+    fn open(
+        plan: &Plan,
+        opts: &RunOptions,
+        extra: Vec<Box<dyn RecordSink>>,
+    ) -> Result<Sinks, RunError> {
         let dir = &opts.out_dir;
         let form = plan.profile.output;
         let data_name = data_csv_name(&plan.target);
@@ -695,6 +1104,7 @@ impl Sinks {
             data,
             rejects,
             changes,
+            extra,
             #[cfg(feature = "arrow")]
             arrow: crate::arrow_out::ArrowOutputs::open(plan, opts)?,
         })
@@ -798,6 +1208,7 @@ fn write_chunk(
         data,
         rejects,
         changes,
+        extra,
         #[cfg(feature = "arrow")]
         arrow,
     } = sinks;
@@ -819,6 +1230,21 @@ fn write_chunk(
     data_result?;
     rejects_result?;
     changes_result?;
+    if !extra.is_empty() {
+        let rows: Vec<Row<'_>> = results
+            .iter()
+            .filter(|p| !p.rejected())
+            .map(|p| Row {
+                record: p.record,
+                offset: p.offset,
+                values: &p.after,
+                raw: None,
+            })
+            .collect();
+        for sink in extra.iter_mut() {
+            sink.write_rows(&rows)?;
+        }
+    }
     #[cfg(feature = "arrow")]
     arrow_result?;
     Ok(())
@@ -855,7 +1281,7 @@ fn tally_chunk(plan: &Plan, tally: &mut Tally, results: &[Processed]) {
         if p.rejected() {
             tally.counts.rejected_records += 1;
             for r in &p.reasons {
-                bump(&mut tally.counts.rejects_by_reason, &r.kind);
+                bump(&mut tally.counts.rejects_by_reason, r.kind.id());
             }
             continue;
         }
@@ -901,7 +1327,7 @@ fn write_rejects(
         }
         let reasons: Vec<String> = p.reasons.iter().map(ToString::to_string).collect();
         let joined = reasons.join("; ");
-        let mut kinds: Vec<&str> = p.reasons.iter().map(|r| r.kind.as_str()).collect();
+        let mut kinds: Vec<&str> = p.reasons.iter().map(|r| r.kind.id()).collect();
         kinds.dedup();
         let kinds = kinds.join("|");
         let record = p.record.to_string();
@@ -931,8 +1357,15 @@ fn write_changes(
         let record = p.record.to_string();
         for c in &p.changes {
             let key = plan.item_key(c.item);
-            w.write_record([record.as_str(), key, c.rule, &c.before, &c.after])
-                .map_err(csv_err("changes.csv"))?;
+            // Staff open changes.csv in Excel: values are guarded like rejects.csv's.
+            w.write_record([
+                record.as_str(),
+                key,
+                c.rule,
+                &guard_cell(&c.before),
+                &guard_cell(&c.after),
+            ])
+            .map_err(csv_err("changes.csv"))?;
         }
     }
     Ok(())
@@ -959,6 +1392,125 @@ pub fn run(
     opts: &RunOptions,
     progress: &dyn Progress,
 ) -> Result<Manifest, RunError> {
+    Run::new(plan, opts)
+        .inputs(inputs.iter().cloned().map(RunInput::Path))
+        .progress(progress)
+        .execute()
+}
+
+/// A signal to stop a run, shared with the code that decides (a UI's cancel button, a
+/// signal handler). The run looks at it between chunks; a cancelled run ends with
+/// [`RunError::Cancelled`], publishes nothing and writes no manifest.
+#[derive(Debug, Clone, Default)]
+pub struct CancelToken(std::sync::Arc<std::sync::atomic::AtomicBool>);
+
+impl CancelToken {
+    /// A token not yet cancelled.
+    pub fn new() -> CancelToken {
+        CancelToken::default()
+    }
+
+    /// Asks the run to stop.
+    pub fn cancel(&self) {
+        self.0.store(true, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// Whether the run was asked to stop.
+    pub fn is_cancelled(&self) -> bool {
+        self.0.load(std::sync::atomic::Ordering::Relaxed)
+    }
+}
+
+/// A whole run, as a vendor embeds it: the plan and options, the inputs (paths or readers),
+/// the vendor's own sinks beside the standard outputs, progress and cancellation (in
+/// [`RunOptions::cancel`]). Every guarantee of `ikou convert` holds: both passes, the
+/// accounting, rejects, changes and the manifest. The CLI runs through [`run`], which is
+/// this builder with paths.
+///
+/// ```no_run
+/// use ikou_convert::run::{CancelToken, Run, RunInput, RunOptions};
+/// # fn demo(plan: &ikou_convert::plan::Plan, bytes: Vec<u8>) -> Result<(), ikou_convert::run::RunError> {
+/// let mut opts = RunOptions::new("run1");
+/// let cancel = CancelToken::new();
+/// opts.cancel = Some(cancel.clone());
+/// let manifest = Run::new(plan, &opts)
+///     .input(RunInput::Reader { name: "export.dat".into(), reader: Box::new(std::io::Cursor::new(bytes)) })
+///     .execute()?;
+/// assert_eq!(manifest.counts.input_records, manifest.counts.output_records + manifest.counts.rejected_records);
+/// # Ok(()) }
+/// ```
+pub struct Run<'a> {
+    plan: &'a Plan,
+    opts: &'a RunOptions,
+    inputs: Vec<RunInput>,
+    sinks: Vec<Box<dyn RecordSink>>,
+    progress: &'a dyn Progress,
+}
+
+impl fmt::Debug for Run<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Run")
+            .field("inputs", &self.inputs)
+            .field("sinks", &self.sinks.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl<'a> Run<'a> {
+    /// A run of `plan` with `opts`, no inputs yet, no progress shown.
+    pub fn new(plan: &'a Plan, opts: &'a RunOptions) -> Run<'a> {
+        Run {
+            plan,
+            opts,
+            inputs: Vec::new(),
+            sinks: Vec::new(),
+            progress: &NoProgress,
+        }
+    }
+
+    /// Adds an input (converted in the order added, into one run).
+    pub fn input(mut self, input: RunInput) -> Run<'a> {
+        self.inputs.push(input);
+        self
+    }
+
+    /// Adds inputs.
+    pub fn inputs(mut self, inputs: impl IntoIterator<Item = RunInput>) -> Run<'a> {
+        self.inputs.extend(inputs);
+        self
+    }
+
+    /// Adds a sink of the vendor's own: it receives every converted record (the values of
+    /// the target layout, in input order, in batches) beside the standard outputs, and is
+    /// finished before the run publishes anything; its error fails the run.
+    pub fn sink(mut self, sink: Box<dyn RecordSink>) -> Run<'a> {
+        self.sinks.push(sink);
+        self
+    }
+
+    /// Reports progress to `progress`.
+    pub fn progress(mut self, progress: &'a dyn Progress) -> Run<'a> {
+        self.progress = progress;
+        self
+    }
+
+    /// Runs the conversion.
+    ///
+    /// # Errors
+    /// See [`RunError`]. After an error (or a cancellation) no output has its final name and
+    /// the manifest is absent.
+    pub fn execute(self) -> Result<Manifest, RunError> {
+        execute(self.plan, self.inputs, self.opts, self.progress, self.sinks)
+    }
+}
+
+fn execute(
+    plan: &Plan,
+    inputs: Vec<RunInput>,
+    opts: &RunOptions,
+    progress: &dyn Progress,
+    extra: Vec<Box<dyn RecordSink>>,
+) -> Result<Manifest, RunError> {
     let started = Instant::now();
     // Decoded source values are kept only when a `before` output is written.
     let want_before = opts.outputs.before_arrow || opts.outputs.before_parquet;
@@ -976,48 +1528,53 @@ pub fn run(
         adjusted = p;
         &adjusted
     };
-    prepare_dir(opts, plan)?;
+    // A run cancelled before it starts touches nothing (with --force, preparing the
+    // directory removes the previous run).
+    opts.check_cancel()?;
+    // The lock is held until the run returns (the manifest is written before).
+    let _lock = prepare_dir(opts, plan)?;
     let threads = if opts.threads == 0 {
         std::thread::available_parallelism().map_or(1, |n| n.get())
     } else {
         opts.threads
     };
     let pool = pool(threads)?;
-    let facts = gather_facts(plan, inputs, opts, &pool, progress)?;
-    let mut sinks = Sinks::open(plan, opts)?;
+    let mut inputs = inputs
+        .into_iter()
+        .map(Input::open)
+        .collect::<Result<Vec<_>, _>>()?;
+    let facts = gather_facts(plan, &mut inputs, opts, &pool, progress)?;
+    let mut sinks = Sinks::open(plan, opts, extra)?;
     let mut tally = Tally::new(plan);
     let mut input_infos = Vec::new();
-    let total: u64 = inputs
-        .iter()
-        .map(|p| std::fs::metadata(p).map(|m| m.len()).unwrap_or(0))
-        .sum();
+    let total: u64 = inputs.iter().map(|i| i.len).sum();
     progress.start(2, total);
     let mut run_findings = BTreeMap::new();
+    let mut problems: Vec<RunProblem> = Vec::new();
+    let (mut header_records, mut trailer_records, mut physical_records) = (0u64, 0u64, 0u64);
     let mut next_record = 1u64;
-    for path in inputs {
-        let (file, _) = open_input(path)?;
+    for input in inputs.iter_mut() {
+        let path = &input.path.clone();
+        let file = input.rewind()?;
         let hash = std::sync::Arc::new(std::sync::Mutex::new(HashingWriter::new(io::sink())));
         let hashing = HashingReader {
             inner: file,
             hash: std::sync::Arc::clone(&hash),
         };
-        let mut reader =
-            RecordReader::new(hashing, &plan.source).map_err(|e| RunError::Frame(e.to_string()))?;
+        let mut reader = opts
+            .record_reader(hashing, &plan.source)
+            .map_err(|e| RunError::Frame(e.to_string()))?;
         let display = path.display().to_string();
         let before = tally.counts.input_records;
+        let mut frames = FileFrames::default();
         let mut chunk = Vec::with_capacity(opts.chunk_records);
-        let mut more = read_chunk(
-            &mut reader,
-            &mut chunk,
-            opts.chunk_records,
-            path,
-            &mut run_findings,
-        )?;
+        let mut more = read_chunk(&mut reader, &mut chunk, opts.chunk(), path, &mut frames)?;
         let mut next_chunk = Vec::with_capacity(opts.chunk_records);
         let mut pending: Option<(Vec<Processed>, Vec<u64>)> = None;
         loop {
             // Process this chunk on the workers while this thread writes the previous
             // chunk's results and reads the next chunk.
+            opts.check_cancel()?;
             let first = next_record;
             let (results, io_result) = pool.install(|| {
                 rayon::join(
@@ -1054,9 +1611,9 @@ pub fn run(
                             read_chunk(
                                 &mut reader,
                                 &mut next_chunk,
-                                opts.chunk_records,
+                                opts.chunk(),
                                 path,
-                                &mut run_findings,
+                                &mut frames,
                             )
                         } else {
                             next_chunk.clear();
@@ -1080,16 +1637,16 @@ pub fn run(
         if let Some((prev, file_records)) = pending.take() {
             write_chunk(plan, &mut sinks, &mut tally, &prev, &display, &file_records)?;
         }
-        let summary = reader.summary().clone();
-        if let Some(_offset) = summary.eof_marker {
-            *run_findings.entry("frame.eof_marker".into()).or_insert(0) += 1;
+        file_problems(&reader, path, &mut frames)?;
+        physical_records += reader.summary().records;
+        header_records += frames.header;
+        trailer_records += frames.trailer;
+        for (k, v) in std::mem::take(&mut frames.findings) {
+            *run_findings.entry(k).or_insert(0) += v;
         }
-        if summary.missing_trailer {
-            *run_findings
-                .entry("frame.missing_trailer".into())
-                .or_insert(0) += 1;
-        }
+        problems.append(&mut frames.problems);
         drop(reader);
+        input.check_unchanged()?;
         let (sha256, bytes) =
             match std::sync::Arc::try_unwrap(hash).map(std::sync::Mutex::into_inner) {
                 Ok(Ok(h)) => {
@@ -1111,7 +1668,23 @@ pub fn run(
     for (k, v) in run_findings {
         *tally.counts.findings_by_kind.entry(k).or_insert(0) += v;
     }
+    tally.counts.physical_records = physical_records;
+    tally.counts.header_records = header_records;
+    tally.counts.trailer_records = trailer_records;
+    if tally.counts.output_records == 0 {
+        problems.push(RunProblem {
+            kind: "run.nothing_converted".into(),
+            file: None,
+            message: format!(
+                "nothing was converted: 0 of {} records went to the standard CSV",
+                tally.counts.input_records
+            ),
+        });
+    }
     // Close every output (still under its temporary name).
+    for sink in std::mem::take(&mut sinks.extra) {
+        sink.finish()?;
+    }
     let mut pending = Vec::new();
     let data_name = data_csv_name(&plan.target);
     pending.push(finish_csv(sinks.data, &data_name)?);
@@ -1130,7 +1703,14 @@ pub fn run(
         pending.push(f.complete().map_err(out_err("gaiji.csv"))?);
     }
     let c = &tally.counts;
-    let accounting_ok = c.input_records == c.output_records + c.rejected_records;
+    if let Err(e) = opts.check_cancel() {
+        for p in pending {
+            p.discard();
+        }
+        return Err(e);
+    }
+    let accounting_ok = c.input_records == c.output_records + c.rejected_records
+        && c.physical_records == c.header_records + c.trailer_records + c.input_records;
     if !accounting_ok {
         for p in pending {
             p.discard();
@@ -1188,6 +1768,7 @@ pub fn run(
         outputs,
         counts: tally.counts,
         accounting_ok,
+        problems,
         timings: Timings {
             total_seconds: secs,
             input_mb_per_second: if secs > 0.0 {
@@ -1425,6 +2006,166 @@ mod tests {
             .collect();
         assert!(left.is_empty(), "{left:?}");
         std::fs::remove_dir_all(&base).unwrap();
+    }
+
+    /// A progress hook that appends to the input when pass 2 starts: the file changes
+    /// between the two passes, read through one handle.
+    struct Tamper(PathBuf);
+
+    impl Progress for Tamper {
+        fn start(&self, pass: u8, _: u64) {
+            if pass == 2 {
+                use std::io::Write;
+                let mut f = std::fs::OpenOptions::new()
+                    .append(true)
+                    .open(&self.0)
+                    .unwrap();
+                f.write_all(&[b' '; 302]).unwrap();
+            }
+        }
+        fn advance(&self, _: u64, _: u64) {}
+        fn finish(&self) {}
+    }
+
+    #[test]
+    fn issue18_item8_an_input_changed_between_the_passes_fails_the_run() {
+        let base = std::env::temp_dir().join(format!("ikou-run-tamper-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&base);
+        std::fs::create_dir_all(&base).unwrap();
+        let input = base.join("in.dat");
+        std::fs::copy(sample(), &input).unwrap();
+        let dir = base.join("run");
+        let mut opts = RunOptions::new(&dir);
+        opts.outputs = Outputs::minimal();
+        let err = run(
+            &sample_plan(),
+            std::slice::from_ref(&input),
+            &opts,
+            &Tamper(input.clone()),
+        )
+        .unwrap_err();
+        assert!(matches!(err, RunError::InputChanged { .. }), "{err}");
+        assert!(err.to_string().contains("in.dat"), "{err}");
+        assert!(!dir.join(MANIFEST).exists());
+        // Unchanged, the identity check passes, and a changed identity is caught.
+        let i = Input::open(RunInput::Path(input.clone())).unwrap();
+        i.check_unchanged().unwrap();
+        std::fs::OpenOptions::new()
+            .append(true)
+            .open(&input)
+            .unwrap()
+            .write_all(b"x")
+            .unwrap();
+        assert!(matches!(
+            i.check_unchanged(),
+            Err(RunError::InputChanged { .. })
+        ));
+        std::fs::remove_dir_all(&base).unwrap();
+    }
+
+    #[test]
+    fn issue18_item7_the_run_directory_lock_is_exclusive() {
+        let dir = std::env::temp_dir().join(format!("ikou-run-lock-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        create_private_dir(&dir).unwrap();
+        let held = DirLock::take(&dir).unwrap();
+        // A run into the locked directory is refused before it touches anything.
+        let err = run(
+            &sample_plan(),
+            &[sample()],
+            &RunOptions::new(&dir),
+            &NoProgress,
+        )
+        .unwrap_err();
+        assert!(matches!(err, RunError::Locked(_)), "{err}");
+        assert!(!err.is_io());
+        assert!(err.to_string().contains(&*dir.to_string_lossy()), "{err}");
+        drop(held);
+        DirLock::take(&dir).unwrap();
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    /// A vendor's sink: counts rows and checks their order.
+    struct Counting(std::sync::Arc<std::sync::Mutex<(u64, u64)>>);
+
+    impl RecordSink for Counting {
+        fn write_rows(&mut self, rows: &[Row<'_>]) -> Result<(), SinkError> {
+            let mut g = self.0.lock().unwrap();
+            for r in rows {
+                assert!(r.record > g.1, "rows in input order");
+                g.1 = r.record;
+                g.0 += 1;
+            }
+            Ok(())
+        }
+        fn finish(self: Box<Self>) -> Result<(), SinkError> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn issue15_a_reader_input_and_an_own_sink_give_the_same_run_as_a_path() {
+        let base = std::env::temp_dir().join(format!("ikou-run-api-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&base);
+        let plan = sample_plan();
+        let mut a = RunOptions::new(base.join("path"));
+        a.outputs = Outputs::minimal();
+        let ma = run(&plan, &[sample()], &a, &NoProgress).unwrap();
+        let mut b = RunOptions::new(base.join("mem"));
+        b.outputs = Outputs::minimal();
+        let bytes = std::fs::read(sample()).unwrap();
+        let seen = std::sync::Arc::new(std::sync::Mutex::new((0, 0)));
+        let mb = Run::new(&plan, &b)
+            .input(RunInput::Reader {
+                name: sample().display().to_string(),
+                reader: Box::new(io::Cursor::new(bytes)),
+            })
+            .sink(Box::new(Counting(std::sync::Arc::clone(&seen))))
+            .execute()
+            .unwrap();
+        assert_eq!(ma.counts, mb.counts);
+        assert_eq!(ma.outputs, mb.outputs, "byte-identical outputs");
+        assert_eq!(ma.inputs, mb.inputs);
+        // The sink saw every converted record, cross-record checks applied.
+        assert_eq!(seen.lock().unwrap().0, mb.counts.output_records);
+        assert!(mb.counts.rejects_by_reason.contains_key("check.duplicate"));
+        std::fs::remove_dir_all(&base).unwrap();
+    }
+
+    /// Cancels the run when pass 2 starts.
+    struct CancelAt2(CancelToken);
+
+    impl Progress for CancelAt2 {
+        fn start(&self, pass: u8, _: u64) {
+            if pass == 2 {
+                self.0.cancel();
+            }
+        }
+        fn advance(&self, _: u64, _: u64) {}
+        fn finish(&self) {}
+    }
+
+    #[test]
+    fn issue15_a_cancelled_run_publishes_nothing() {
+        let dir = std::env::temp_dir().join(format!("ikou-run-cancel-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let mut opts = RunOptions::new(&dir);
+        let token = CancelToken::new();
+        opts.cancel = Some(token.clone());
+        let progress = CancelAt2(token);
+        let err = Run::new(&sample_plan(), &opts)
+            .input(RunInput::Path(sample()))
+            .progress(&progress)
+            .execute()
+            .unwrap_err();
+        assert!(matches!(err, RunError::Cancelled), "{err}");
+        assert!(err.to_string().contains("cancelled"), "{err}");
+        let left: Vec<_> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        assert!(left.is_empty(), "nothing final, no manifest: {left:?}");
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]

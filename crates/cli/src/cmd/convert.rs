@@ -26,9 +26,15 @@ verification report for staff, in Japanese; `ikou report DIR --lang en` for Engl
 manifest.json.
 Files are written under temporary names and renamed when the run is complete; mode 0600.
 
-Exit codes: 0 done; 1 done, but with rejects or unmapped 外字 under --strict;
-2 usage or spec error, or an input whose encoding or record shape contradicts the profile
-(--no-input-check converts it anyway); 3 I/O error.";
+Problems of the run as a whole — a trailer count that disagrees, a missing trailer, a
+newline style other than the layout's, an unterminated quote, an empty input, nothing
+converted — are listed under `problems:` (and in manifest.json); nothing converted is said
+on the first line.
+
+Exit codes: 0 done; 1 done, but with rejects, unmapped 外字 or problems of the run under
+--strict; 2 usage or spec error, another run holds the run directory, or an input whose
+encoding or record shape contradicts the profile (--no-input-check converts it anyway);
+3 I/O error.";
 
 /// Convert legacy files to the standard layout: decode, cleanse, validate, map, and write
 /// the standard CSV with rejects, every change, a manifest and Arrow/Parquet files.
@@ -64,7 +70,8 @@ pub struct ConvertArgs {
     /// A 外字 table (CSV `code,replacement,mj,note`) instead of the profile's.
     #[arg(long)]
     gaiji: Option<PathBuf>,
-    /// Exit 1 when records were rejected or 外字 left unmapped.
+    /// Exit 1 when records were rejected, 外字 left unmapped, or the run has problems as a
+    /// whole (trailer count, missing trailer, newline mismatch, nothing converted, …).
     #[arg(long)]
     strict: bool,
     /// Show personal values unmasked in report.html (they are masked by default).
@@ -226,7 +233,9 @@ pub fn run_convert(args: ConvertArgs) -> CliResult {
         print(&summary(&manifest, &args.out))?;
     }
     let c = &manifest.counts;
-    if args.strict && (c.rejected_records > 0 || c.gaiji_unmapped > 0) {
+    if args.strict
+        && (c.rejected_records > 0 || c.gaiji_unmapped > 0 || !manifest.problems.is_empty())
+    {
         return Ok(DATA);
     }
     Ok(OK)
@@ -242,11 +251,19 @@ fn top(map: &std::collections::BTreeMap<String, u64>, n: usize) -> Vec<(&String,
 fn summary(m: &Manifest, out: &Path) -> String {
     let c = &m.counts;
     let mut s = String::new();
-    let _ = writeln!(
-        s,
-        "ikou convert: profile {} ({} → {})",
-        m.profile, m.source_layout.id, m.target_layout.id
-    );
+    if c.output_records == 0 {
+        let _ = writeln!(
+            s,
+            "ikou convert: NOTHING CONVERTED — 0 of {} records went to the standard CSV (profile {}, {} → {})",
+            c.input_records, m.profile, m.source_layout.id, m.target_layout.id
+        );
+    } else {
+        let _ = writeln!(
+            s,
+            "ikou convert: profile {} ({} → {})",
+            m.profile, m.source_layout.id, m.target_layout.id
+        );
+    }
     for l in [&m.source_layout, &m.target_layout] {
         if l.status != "verified" {
             let _ = writeln!(s, "  note: layout {} is {}", l.id, l.status);
@@ -260,6 +277,26 @@ fn summary(m: &Manifest, out: &Path) -> String {
         c.rejected_records,
         if m.accounting_ok { "ok" } else { "MISMATCH" }
     );
+    if c.header_records + c.trailer_records > 0 || c.physical_records != c.input_records {
+        let _ = writeln!(
+            s,
+            "  physical records: {} = {} header + {} trailer + {} data",
+            c.physical_records, c.header_records, c.trailer_records, c.input_records
+        );
+    }
+    if !m.problems.is_empty() {
+        let _ = writeln!(s, "  problems of the run ({}):", m.problems.len());
+        for p in &m.problems {
+            match &p.file {
+                Some(f) => {
+                    let _ = writeln!(s, "    ! {}: {f}: {}", p.kind, p.message);
+                }
+                None => {
+                    let _ = writeln!(s, "    ! {}: {}", p.kind, p.message);
+                }
+            }
+        }
+    }
     let total_changes: u64 = c.changes_by_rule.values().sum();
     let _ = writeln!(s, "  changes: {total_changes}");
     for (rule, n) in top(&c.changes_by_rule, 8) {

@@ -8,6 +8,7 @@ mod hardening;
 mod issue13;
 mod issue14_report;
 mod issue18_cli;
+mod issue18_run;
 mod issue19;
 mod layouts;
 mod normalize;

@@ -311,8 +311,9 @@ pub(crate) fn read_changes_csv(
             record,
             rec.str(idx[1]),
             rec.str(idx[2]),
-            rec.str(idx[3]),
-            rec.str(idx[4]),
+            // The values are guarded against formula injection (see output::guard_cell).
+            crate::output::unguard_cell(rec.str(idx[3])),
+            crate::output::unguard_cell(rec.str(idx[4])),
         );
     }
     Ok(c)

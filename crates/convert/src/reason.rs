@@ -1,0 +1,407 @@
+//! Why a record is rejected, typed: one [`ReasonKind`] per reason with a stable id (the id
+//! written in `rejects.csv`'s `kinds` column and counted in `manifest.json`'s
+//! `rejects_by_reason`) and a description in Japanese and English.
+//!
+//! ```
+//! use ikou_convert::reason::{Lang, ReasonKind};
+//! assert_eq!(ReasonKind::FrameMisplaced.id(), "frame.misplaced");
+//! assert_eq!(ReasonKind::from_id("gaiji.unmapped"), Some(ReasonKind::GaijiUnmapped));
+//! assert_eq!(ReasonKind::GaijiUnmapped.description(Lang::En), "a 外字 not in the 外字 table");
+//! ```
+
+use ikou_cleanse::change::FindingKind;
+use ikou_cleanse::frame::{FrameProblem, SliceProblem};
+use std::fmt;
+
+/// The language of a description.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lang {
+    /// 日本語.
+    Ja,
+    /// English.
+    En,
+}
+
+/// Why a record is rejected: framing, slicing, decoding, 外字, cleansing findings, code
+/// mapping, the target layout's rules, the cross-record checks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum ReasonKind {
+    /// `frame.truncated`
+    FrameTruncated,
+    /// `frame.wrong_length`
+    FrameWrongLength,
+    /// `frame.too_long`
+    FrameTooLong,
+    /// `frame.unterminated_quote`
+    FrameUnterminatedQuote,
+    /// `frame.malformed_quote`
+    FrameMalformedQuote,
+    /// `frame.field_count`
+    FrameFieldCount,
+    /// `frame.too_many_fields`
+    FrameTooManyFields,
+    /// `frame.unknown_record_type`
+    FrameUnknownRecordType,
+    /// `frame.misplaced`
+    FrameMisplaced,
+    /// `frame.trailer_count`
+    FrameTrailerCount,
+    /// `slice.missing`
+    SliceMissing,
+    /// `slice.cuts_start`
+    SliceCutsStart,
+    /// `slice.cuts_end`
+    SliceCutsEnd,
+    /// `decode.malformed`
+    DecodeMalformed,
+    /// `decode.cut_character`
+    DecodeCutCharacter,
+    /// `gaiji.unmapped` (policy `unmapped_gaiji = "reject"`)
+    GaijiUnmapped,
+    /// A cleansing finding that rejects (`date.after_era`, `digits.length`, …).
+    Finding(FindingKind),
+    /// `map.unmapped_code`
+    MapUnmappedCode,
+    /// `target.required`
+    TargetRequired,
+    /// `target.length`
+    TargetLength,
+    /// `target.code`
+    TargetCode,
+    /// `check.duplicate`
+    CheckDuplicate,
+    /// `check.household_no_head`
+    CheckHouseholdNoHead,
+    /// `check.household_heads`
+    CheckHouseholdHeads,
+    /// `check.date_order`
+    CheckDateOrder,
+}
+
+impl ReasonKind {
+    /// Every kind.
+    pub const ALL: [ReasonKind; 44] = [
+        ReasonKind::FrameTruncated,
+        ReasonKind::FrameWrongLength,
+        ReasonKind::FrameTooLong,
+        ReasonKind::FrameUnterminatedQuote,
+        ReasonKind::FrameMalformedQuote,
+        ReasonKind::FrameFieldCount,
+        ReasonKind::FrameTooManyFields,
+        ReasonKind::FrameUnknownRecordType,
+        ReasonKind::FrameMisplaced,
+        ReasonKind::FrameTrailerCount,
+        ReasonKind::SliceMissing,
+        ReasonKind::SliceCutsStart,
+        ReasonKind::SliceCutsEnd,
+        ReasonKind::DecodeMalformed,
+        ReasonKind::DecodeCutCharacter,
+        ReasonKind::GaijiUnmapped,
+        ReasonKind::Finding(FindingKind::NotKana),
+        ReasonKind::Finding(FindingKind::NotDigit),
+        ReasonKind::Finding(FindingKind::Control),
+        ReasonKind::Finding(FindingKind::NotCode),
+        ReasonKind::Finding(FindingKind::AmountInvalid),
+        ReasonKind::Finding(FindingKind::PhoneInvalid),
+        ReasonKind::Finding(FindingKind::DigitsLength),
+        ReasonKind::Finding(FindingKind::CheckDigitMismatch),
+        ReasonKind::Finding(FindingKind::DateUnrecognised),
+        ReasonKind::Finding(FindingKind::DateUnknownEra),
+        ReasonKind::Finding(FindingKind::DateEraYearZero),
+        ReasonKind::Finding(FindingKind::DateMonthOutOfRange),
+        ReasonKind::Finding(FindingKind::DateDayOutOfRange),
+        ReasonKind::Finding(FindingKind::DateUnknownMonthWithDay),
+        ReasonKind::Finding(FindingKind::DateBeforeEra),
+        ReasonKind::Finding(FindingKind::DateAfterEra),
+        ReasonKind::Finding(FindingKind::DateLunisolar),
+        ReasonKind::Finding(FindingKind::DateNoEra),
+        ReasonKind::Finding(FindingKind::DatePartial),
+        ReasonKind::Finding(FindingKind::GaijiPrivateUse),
+        ReasonKind::MapUnmappedCode,
+        ReasonKind::TargetRequired,
+        ReasonKind::TargetLength,
+        ReasonKind::TargetCode,
+        ReasonKind::CheckDuplicate,
+        ReasonKind::CheckHouseholdNoHead,
+        ReasonKind::CheckHouseholdHeads,
+        ReasonKind::CheckDateOrder,
+    ];
+
+    /// The stable id (`frame.misplaced`, `date.after_era`, …).
+    pub fn id(self) -> &'static str {
+        match self {
+            ReasonKind::FrameTruncated => "frame.truncated",
+            ReasonKind::FrameWrongLength => "frame.wrong_length",
+            ReasonKind::FrameTooLong => "frame.too_long",
+            ReasonKind::FrameUnterminatedQuote => "frame.unterminated_quote",
+            ReasonKind::FrameMalformedQuote => "frame.malformed_quote",
+            ReasonKind::FrameFieldCount => "frame.field_count",
+            ReasonKind::FrameTooManyFields => "frame.too_many_fields",
+            ReasonKind::FrameUnknownRecordType => "frame.unknown_record_type",
+            ReasonKind::FrameMisplaced => "frame.misplaced",
+            ReasonKind::FrameTrailerCount => "frame.trailer_count",
+            ReasonKind::SliceMissing => "slice.missing",
+            ReasonKind::SliceCutsStart => "slice.cuts_start",
+            ReasonKind::SliceCutsEnd => "slice.cuts_end",
+            ReasonKind::DecodeMalformed => "decode.malformed",
+            ReasonKind::DecodeCutCharacter => "decode.cut_character",
+            ReasonKind::GaijiUnmapped => "gaiji.unmapped",
+            ReasonKind::Finding(f) => f.as_str(),
+            ReasonKind::MapUnmappedCode => "map.unmapped_code",
+            ReasonKind::TargetRequired => "target.required",
+            ReasonKind::TargetLength => "target.length",
+            ReasonKind::TargetCode => "target.code",
+            ReasonKind::CheckDuplicate => "check.duplicate",
+            ReasonKind::CheckHouseholdNoHead => "check.household_no_head",
+            ReasonKind::CheckHouseholdHeads => "check.household_heads",
+            ReasonKind::CheckDateOrder => "check.date_order",
+        }
+    }
+
+    /// The kind with this id.
+    pub fn from_id(id: &str) -> Option<ReasonKind> {
+        ReasonKind::ALL.iter().copied().find(|k| k.id() == id)
+    }
+
+    /// The kind of a framing problem.
+    pub fn of_frame(p: &FrameProblem) -> ReasonKind {
+        match p {
+            FrameProblem::Truncated { .. } => ReasonKind::FrameTruncated,
+            FrameProblem::WrongLength { .. } => ReasonKind::FrameWrongLength,
+            FrameProblem::TooLong { .. } => ReasonKind::FrameTooLong,
+            FrameProblem::UnterminatedQuote => ReasonKind::FrameUnterminatedQuote,
+            FrameProblem::MalformedQuote { .. } => ReasonKind::FrameMalformedQuote,
+            FrameProblem::FieldCount { .. } => ReasonKind::FrameFieldCount,
+            FrameProblem::TooManyFields { .. } => ReasonKind::FrameTooManyFields,
+            FrameProblem::UnknownRecordType { .. } => ReasonKind::FrameUnknownRecordType,
+            FrameProblem::Misplaced { .. } => ReasonKind::FrameMisplaced,
+            FrameProblem::TrailerCount { .. } => ReasonKind::FrameTrailerCount,
+            // FrameProblem is non_exhaustive: a problem added later is still a framing
+            // problem (a test checks that every known one has its own kind).
+            _ => ReasonKind::FrameWrongLength,
+        }
+    }
+
+    /// The kind of a slicing problem.
+    pub fn of_slice(p: &SliceProblem) -> ReasonKind {
+        match p {
+            SliceProblem::Missing { .. } => ReasonKind::SliceMissing,
+            SliceProblem::CutsStart => ReasonKind::SliceCutsStart,
+            SliceProblem::CutsEnd => ReasonKind::SliceCutsEnd,
+        }
+    }
+
+    /// What the kind means (`ja`, `en`).
+    pub fn descriptions(self) -> (&'static str, &'static str) {
+        match self {
+            ReasonKind::FrameTruncated => ("レコードが途中で切れている", "the record is cut short"),
+            ReasonKind::FrameWrongLength => {
+                ("レコードの長さが違う", "the record has the wrong length")
+            }
+            ReasonKind::FrameTooLong => ("レコードが長すぎる", "the record is too long"),
+            ReasonKind::FrameUnterminatedQuote => (
+                "引用符が閉じられていない（ファイルの残りが1件になった）",
+                "a quote is never closed (the rest of the file became one record)",
+            ),
+            ReasonKind::FrameMalformedQuote => (
+                "閉じ引用符の後に文字がある",
+                "characters after a closing quote",
+            ),
+            ReasonKind::FrameFieldCount => ("項目の数が違う", "wrong number of fields"),
+            ReasonKind::FrameTooManyFields => {
+                ("項目の数が上限を超えている", "more fields than the limit")
+            }
+            ReasonKind::FrameUnknownRecordType => ("不明なレコード種別", "unknown record type"),
+            ReasonKind::FrameMisplaced => (
+                "レコードの位置が正しくない（データ中のヘッダー・トレーラーなど）",
+                "record in the wrong place (a header or trailer among the data, …)",
+            ),
+            ReasonKind::FrameTrailerCount => (
+                "トレーラーの件数が読んだ件数と合わない",
+                "the trailer's count differs from the records read",
+            ),
+            ReasonKind::SliceMissing => ("項目がない", "an item is missing"),
+            ReasonKind::SliceCutsStart | ReasonKind::SliceCutsEnd => (
+                "項目の境目が全角文字の途中にある",
+                "an item boundary cuts a double-byte character",
+            ),
+            ReasonKind::DecodeMalformed => (
+                "文字として読めないバイトがある",
+                "bytes that are not valid characters",
+            ),
+            ReasonKind::DecodeCutCharacter => ("文字が途中で切れている", "a character is cut"),
+            ReasonKind::GaijiUnmapped => {
+                ("外字対応表にない外字がある", "a 外字 not in the 外字 table")
+            }
+            ReasonKind::Finding(f) => finding_descriptions(f),
+            ReasonKind::MapUnmappedCode => (
+                "コード表にないコード値",
+                "a code value not in its code table",
+            ),
+            ReasonKind::TargetRequired => ("必須の項目が空", "a required item is empty"),
+            ReasonKind::TargetLength => (
+                "移行先の桁数を超えている",
+                "longer than the target item allows",
+            ),
+            ReasonKind::TargetCode => {
+                ("移行先のコード表にない値", "not in the target's code table")
+            }
+            ReasonKind::CheckDuplicate => (
+                "同じ番号が複数のレコードにある",
+                "the same key in several records",
+            ),
+            ReasonKind::CheckHouseholdNoHead => {
+                ("世帯主のいない世帯", "a household without a head")
+            }
+            ReasonKind::CheckHouseholdHeads => {
+                ("世帯主が複数いる世帯", "a household with several heads")
+            }
+            ReasonKind::CheckDateOrder => {
+                ("日付の前後関係が正しくない", "dates in the wrong order")
+            }
+        }
+    }
+
+    /// What the kind means, in `lang`.
+    pub fn description(self, lang: Lang) -> &'static str {
+        let (ja, en) = self.descriptions();
+        match lang {
+            Lang::Ja => ja,
+            Lang::En => en,
+        }
+    }
+}
+
+fn finding_descriptions(f: FindingKind) -> (&'static str, &'static str) {
+    match f {
+        FindingKind::NotKana => ("カナ以外の文字がある", "a character that is not kana"),
+        FindingKind::NotDigit => ("数字以外の文字がある", "a character that is not a digit"),
+        FindingKind::Control => (
+            "制御文字（NUL・改行・ESCなど）がある",
+            "a control character (NUL, line break, ESC, …)",
+        ),
+        FindingKind::NotCode => (
+            "コードに使えない文字がある",
+            "a character not allowed in a code",
+        ),
+        FindingKind::AmountInvalid => ("金額の形式が正しくない", "not a valid amount"),
+        FindingKind::PhoneInvalid => ("電話番号の形式が正しくない", "not a valid phone number"),
+        FindingKind::DigitsLength => ("桁数が違う", "wrong number of digits"),
+        FindingKind::CheckDigitMismatch => (
+            "チェックデジットが合わない（修正していません）",
+            "the check digit does not match (not corrected)",
+        ),
+        FindingKind::DateUnrecognised => ("日付として読めない", "not a date ikou can read"),
+        FindingKind::DateUnknownEra => ("元号のコードが不明", "unknown era code"),
+        FindingKind::DateEraYearZero => ("元号の0年", "era year 0"),
+        FindingKind::DateMonthOutOfRange => ("月が1〜12の範囲外", "month out of range"),
+        FindingKind::DateDayOutOfRange => ("その月にない日", "a day the month does not have"),
+        FindingKind::DateUnknownMonthWithDay => {
+            ("月が不明なのに日がある", "month unknown but a day given")
+        }
+        FindingKind::DateBeforeEra => ("元号の始まりより前の日付", "before the era began"),
+        FindingKind::DateAfterEra => (
+            "元号が終わった後の日付（例：平成31年5月）",
+            "after the era ended (e.g. 平成31年5月)",
+        ),
+        FindingKind::DateLunisolar => (
+            "明治6年より前（旧暦）の日付",
+            "before 明治6年 (lunisolar calendar)",
+        ),
+        FindingKind::DateNoEra => ("和暦で表せない日付", "no single era covers the date"),
+        FindingKind::DatePartial => (
+            "日または月が不明（分かる範囲で移行）",
+            "day or month unknown (kept as far as known)",
+        ),
+        FindingKind::GaijiPrivateUse => (
+            "外字（私用領域の文字）を含む",
+            "contains a private-use character (外字)",
+        ),
+        _ => ("移行前の値の問題", "a problem of the legacy value"),
+    }
+}
+
+impl fmt::Display for ReasonKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.id())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeSet;
+
+    #[test]
+    fn every_kind_has_a_unique_id_and_both_descriptions() {
+        let mut ids = BTreeSet::new();
+        for k in ReasonKind::ALL {
+            assert!(ids.insert(k.id()), "{} twice", k.id());
+            let (ja, en) = k.descriptions();
+            assert!(!ja.is_empty() && !en.is_empty(), "{k}");
+            assert_ne!(
+                ja, "移行前の値の問題",
+                "{k} has only the fallback description"
+            );
+            assert_eq!(ReasonKind::from_id(k.id()), Some(k));
+            // Ids are `family.name`, lower case.
+            let (fam, name) = k.id().split_once('.').unwrap_or_default();
+            assert!(!fam.is_empty() && !name.is_empty(), "{k}");
+            assert!(k
+                .id()
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c == '.' || c == '_'));
+        }
+        // Every cleansing finding kind is a reason kind (a rejecting finding is a reason).
+        for f in FindingKind::ALL {
+            assert!(ReasonKind::ALL.contains(&ReasonKind::Finding(f)), "{f:?}");
+        }
+        // One spelling of the unmapped 外字 reason.
+        assert!(ReasonKind::from_id("gaiji_unmapped").is_none());
+    }
+
+    #[test]
+    fn every_frame_and_slice_problem_has_its_own_kind() {
+        use ikou_layout_spec::RecordRole;
+        let frames = [
+            FrameProblem::Truncated {
+                expected: 1,
+                found: 0,
+            },
+            FrameProblem::WrongLength {
+                expected: 1,
+                found: 0,
+            },
+            FrameProblem::TooLong { length: 1, kept: 0 },
+            FrameProblem::UnterminatedQuote,
+            FrameProblem::MalformedQuote { field: 0 },
+            FrameProblem::FieldCount {
+                expected: 1,
+                found: 0,
+            },
+            FrameProblem::TooManyFields { found: 1, limit: 0 },
+            FrameProblem::UnknownRecordType {
+                selector: String::new(),
+            },
+            FrameProblem::Misplaced {
+                role: RecordRole::Header,
+            },
+            FrameProblem::TrailerCount {
+                declared: None,
+                counted: 0,
+            },
+        ];
+        for p in &frames {
+            // The id is the framing problem's own kind, so rejects.csv keeps its ids.
+            assert_eq!(ReasonKind::of_frame(p).id(), format!("frame.{}", p.kind()));
+        }
+        for p in [
+            SliceProblem::Missing { record_len: 0 },
+            SliceProblem::CutsStart,
+            SliceProblem::CutsEnd,
+        ] {
+            assert!(ReasonKind::of_slice(&p).id().starts_with("slice."));
+        }
+    }
+}
