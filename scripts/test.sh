@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test of the workspace: unit, property, doc and integration tests (the `ikou`
 # binary), plus the library example. Installs what the tests need on a fresh Debian machine
-# (headless Chromium and CJK fonts for the report's browser test, `unzip`).
+# (headless Chromium and CJK fonts for the report's browser test, `unzip`, ICU's `uconv` and
+# python3 for the host code-page tests).
 #
 # Some tests need what is not in the repository: the shared public test material
 # (../shared/testdata, or $IKOU_SHARED_DIR/testdata), Chromium, `unzip`. Where one is missing:
@@ -23,9 +24,11 @@ need=()
 command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 \
   || [ -n "${IKOU_CHROMIUM:-}" ] || need+=(chromium fonts-noto-cjk)
 command -v unzip >/dev/null 2>&1 || need+=(unzip)
+command -v uconv >/dev/null 2>&1 || need+=(icu-devtools) # IBM host code pages vs ICU
+command -v python3 >/dev/null 2>&1 || need+=(python3) # host tables' freshness check
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-    echo "test.sh: installing ${need[*]} (the report's browser test, the KEN_ALL CLI test)"
+    echo "test.sh: installing ${need[*]} (the report's browser test, the KEN_ALL CLI test, host code pages)"
     if ! (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
         --no-install-recommends "${need[@]}" >/dev/null); then
       if [ -n "$require" ]; then

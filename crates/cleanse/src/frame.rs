@@ -780,6 +780,12 @@ impl<R: Read> RecordReader<R> {
                             Some(None) => {
                                 // A line break that is not this layout's terminator.
                                 let prev_cr = i > 0 && data.get(i - 1).copied() == Some(b'\r');
+                                if b == b'\r' && i + 1 == data.len() && !self.eof {
+                                    // Whether this CR is lone or half of a CRLF is in the
+                                    // next read: a chunk boundary must not decide it.
+                                    need_more = true;
+                                    break;
+                                }
                                 if b == b'\n' && !prev_cr {
                                     stray[0] += 1;
                                     first.get_or_insert(i);

@@ -19,34 +19,7 @@ fn iss(offset: usize, len: usize, kind: HostIssueKind) -> HostIssue {
     HostIssue { offset, len, kind }
 }
 
-/// What a test that cannot run does: the SKIPPED line, or an error when it is required.
-fn skip_outcome(require: bool, test: &str, reason: &str) -> Result<String, String> {
-    if require {
-        Err(format!(
-            "{test}: cannot run ({reason}) and IKOU_REQUIRE_SHARED=1"
-        ))
-    } else {
-        Ok(format!("SKIPPED: {test}: {reason}"))
-    }
-}
-
-/// A test that cannot run says so, and fails instead under IKOU_REQUIRE_SHARED=1.
-fn skip(test: &str, reason: &str) {
-    let require = std::env::var("IKOU_REQUIRE_SHARED").is_ok_and(|v| v == "1");
-    match skip_outcome(require, test, reason) {
-        Ok(line) => eprintln!("{line}"),
-        Err(e) => panic!("{e}"),
-    }
-}
-
-#[test]
-fn skip_fails_when_shared_data_is_required() {
-    assert_eq!(
-        skip_outcome(false, "t", "no uconv"),
-        Ok("SKIPPED: t: no uconv".to_string())
-    );
-    assert!(skip_outcome(true, "t", "no uconv").is_err());
-}
+use crate::testkit::skip;
 
 #[test]
 fn every_label_loads_and_unknown_is_refused() {
@@ -394,10 +367,7 @@ fn is_escape(s: &str) -> bool {
 #[test]
 fn issue16_ibm_tables_agree_with_icu_uconv_on_every_code() {
     if uconv("ibm-930", b"\xC1").is_none() {
-        skip(
-            "issue16_ibm_tables_agree_with_icu_uconv_on_every_code",
-            "uconv (ICU, Debian icu-devtools) is not installed",
-        );
+        skip("uconv (ICU, Debian icu-devtools) is not installed");
         return;
     }
     for label in ["ibm-930", "ibm-939", "ibm-1390", "ibm-1399"] {
@@ -451,17 +421,12 @@ fn issue16_ibm_tables_agree_with_icu_uconv_on_every_code() {
 fn issue16_generated_tables_are_fresh() {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
     let script = root.join("scripts/gen-host-tables.py");
-    let jef4j = root.join("../../shared/testdata/host/jef4j");
-    let jef4j = if jef4j.is_dir() {
-        jef4j
-    } else {
-        PathBuf::from("/work/shared/testdata/host/jef4j")
+    let Some(shared) = crate::testkit::shared() else {
+        return;
     };
+    let jef4j = shared.join("host/jef4j");
     if !jef4j.is_dir() {
-        skip(
-            "issue16_generated_tables_are_fresh",
-            "no ../shared/testdata/host/jef4j",
-        );
+        skip(&format!("{} is absent", jef4j.display()));
         return;
     }
     let mut cmd = Command::new("python3");
@@ -471,10 +436,7 @@ fn issue16_generated_tables_are_fresh() {
         cmd.arg("--no-icu");
     }
     let Ok(out) = cmd.output() else {
-        skip(
-            "issue16_generated_tables_are_fresh",
-            "python3 is not installed",
-        );
+        skip("python3 is not installed");
         return;
     };
     assert!(
@@ -497,10 +459,7 @@ fn issue16_generated_tables_are_fresh() {
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stdout).contains("STALE"));
     if !have_uconv {
-        skip(
-            "issue16_generated_tables_are_fresh (IBM part)",
-            "uconv is not installed",
-        );
+        skip("uconv is not installed");
     }
 }
 

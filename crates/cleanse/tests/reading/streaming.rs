@@ -112,3 +112,21 @@ proptest! {
         }
     }
 }
+
+/// Found by `chunked_equals_one_shot`: a CRLF read with an LF layout, inside a record over the
+/// length cap, was counted as a stray CR when the CR ended one read and the LF began the next.
+#[test]
+fn crlf_split_across_reads_is_one_stray_crlf() {
+    let mut data = vec![b'a'; 80];
+    data.extend_from_slice(&[0x8E; 5]);
+    data.extend_from_slice(b"\r\n");
+    for l in [fixed("lf"), fixed("any"), csv_layout(3, "cp932", 1)] {
+        for max in [3, 40, 1000] {
+            let one = read_all(&data[..], &l, max);
+            let chunked = read_all(Chunks { data: &data, sizes: vec![1], k: 0 }, &l, max);
+            assert_eq!(one, chunked, "max {max}");
+        }
+    }
+    let (_, s) = read_all(Chunks { data: &data, sizes: vec![1], k: 0 }, &fixed("lf"), 3);
+    assert_eq!((s.stray_cr, s.stray_crlf), (0, 1));
+}
