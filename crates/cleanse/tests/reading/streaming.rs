@@ -123,10 +123,26 @@ fn crlf_split_across_reads_is_one_stray_crlf() {
     for l in [fixed("lf"), fixed("any"), csv_layout(3, "cp932", 1)] {
         for max in [3, 40, 1000] {
             let one = read_all(&data[..], &l, max);
-            let chunked = read_all(Chunks { data: &data, sizes: vec![1], k: 0 }, &l, max);
+            let chunked = read_all(
+                Chunks {
+                    data: &data,
+                    sizes: vec![1],
+                    k: 0,
+                },
+                &l,
+                max,
+            );
             assert_eq!(one, chunked, "max {max}");
         }
     }
-    let (_, s) = read_all(Chunks { data: &data, sizes: vec![1], k: 0 }, &fixed("lf"), 3);
+    let (_, s) = read_all(
+        Chunks {
+            data: &data,
+            sizes: vec![1],
+            k: 0,
+        },
+        &fixed("lf"),
+        3,
+    );
     assert_eq!((s.stray_cr, s.stray_crlf), (0, 1));
 }
