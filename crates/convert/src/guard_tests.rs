@@ -33,8 +33,17 @@ fn issue19_guard_cell_guards_every_formula_start() {
         let inner = format!("x{cell}");
         assert_eq!(guard_cell(&inner), inner, "{c:?} not at the start");
     }
-    for cell in ["", "山田", "'=x", "1-2", " =x", "\u{3000}+1"] {
+    for cell in ["", "山田", "1-2", " =x", "\u{3000}+1"] {
         assert_eq!(guard_cell(cell), cell, "{cell:?} is not a formula");
+    }
+    // A leading apostrophe is guarded too, so that unguarding is exact for every cell.
+    assert_eq!(guard_cell("'=x"), "''=x");
+    for cell in ["", "'", "''x", "'=x", "=x", "山田", "\tx"] {
+        assert_eq!(
+            crate::output::unguard_cell(&guard_cell(cell)),
+            cell,
+            "{cell:?}"
+        );
     }
 }
 
