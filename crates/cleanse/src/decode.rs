@@ -137,13 +137,18 @@ impl<'a> Issues<'a> {
 
 /// The kinds of [`DecodeIssue`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
+#[serde(tag = "kind")]
 pub enum DecodeIssueKind {
-    /// A byte sequence that is not valid in the encoding (skipped in the output).
+    /// `decode.malformed`: a byte sequence that is not valid in the encoding (skipped in the
+    /// output).
+    #[serde(rename = "decode.malformed")]
     Malformed,
-    /// The item ends in the middle of a multibyte character (skipped in the output).
+    /// `decode.cut_character`: the item ends in the middle of a multibyte character (skipped
+    /// in the output).
+    #[serde(rename = "decode.cut_character")]
     CutCharacter,
-    /// A 外字 mapped through the table: the output holds `replacement`.
+    /// `gaiji.mapped`: a 外字 mapped through the table: the output holds `replacement`.
+    #[serde(rename = "gaiji.mapped")]
     GaijiMapped {
         /// The legacy code (0xF040).
         #[serde(serialize_with = "ser_hex")]
@@ -153,7 +158,9 @@ pub enum DecodeIssueKind {
         /// What the output holds instead.
         replacement: String,
     },
-    /// A 外字 the table does not map: the output holds the private-use character.
+    /// `gaiji.unmapped`: a 外字 the table does not map: the output holds the private-use
+    /// character.
+    #[serde(rename = "gaiji.unmapped")]
     GaijiUnmapped {
         /// The legacy code (0xF040).
         #[serde(serialize_with = "ser_hex")]
@@ -180,13 +187,14 @@ impl DecodeIssue {
         }
     }
 
-    /// A short kind name (`malformed`, `cut_character`, `gaiji_mapped`, `gaiji_unmapped`).
+    /// The issue's stable id, spelt as the reject kinds of a run are (`decode.malformed`,
+    /// `decode.cut_character`, `gaiji.mapped`, `gaiji.unmapped`): one spelling per kind.
     pub fn kind_name(&self) -> &'static str {
         match self.kind {
-            DecodeIssueKind::Malformed => "malformed",
-            DecodeIssueKind::CutCharacter => "cut_character",
-            DecodeIssueKind::GaijiMapped { .. } => "gaiji_mapped",
-            DecodeIssueKind::GaijiUnmapped { .. } => "gaiji_unmapped",
+            DecodeIssueKind::Malformed => "decode.malformed",
+            DecodeIssueKind::CutCharacter => "decode.cut_character",
+            DecodeIssueKind::GaijiMapped { .. } => "gaiji.mapped",
+            DecodeIssueKind::GaijiUnmapped { .. } => "gaiji.unmapped",
         }
     }
 }

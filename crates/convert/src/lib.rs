@@ -53,3 +53,55 @@ pub mod verify;
 
 #[cfg(test)]
 mod guard_tests;
+
+#[cfg(test)]
+mod spelling_tests {
+    use crate::reason::ReasonKind;
+    use ikou_cleanse::decode::{DecodeIssue, DecodeIssueKind};
+
+    /// One spelling per kind: a decoding issue's id (in `inspect --json` and
+    /// [`DecodeIssue::kind_name`]) is the run's reject kind id.
+    #[test]
+    fn decode_issue_ids_are_the_reject_kind_ids() {
+        let issue = |kind| DecodeIssue {
+            offset: 0,
+            len: 1,
+            kind,
+            more: 0,
+        };
+        let cases = [
+            (
+                DecodeIssueKind::Malformed,
+                Some(ReasonKind::DecodeMalformed),
+            ),
+            (
+                DecodeIssueKind::CutCharacter,
+                Some(ReasonKind::DecodeCutCharacter),
+            ),
+            (
+                DecodeIssueKind::GaijiUnmapped {
+                    code: 0xF040,
+                    pua: '\u{E000}',
+                    reject: true,
+                },
+                Some(ReasonKind::GaijiUnmapped),
+            ),
+            (
+                DecodeIssueKind::GaijiMapped {
+                    code: 0xF040,
+                    pua: '\u{E000}',
+                    replacement: "髙".into(),
+                },
+                None,
+            ),
+        ];
+        for (kind, reason) in cases {
+            let i = issue(kind);
+            let json = serde_json::to_value(&i.kind).unwrap_or_default();
+            assert_eq!(json["kind"], i.kind_name(), "{i:?}");
+            if let Some(r) = reason {
+                assert_eq!(i.kind_name(), r.id());
+            }
+        }
+    }
+}

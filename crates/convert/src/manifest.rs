@@ -1,6 +1,7 @@
 //! `manifest.json`: what a run read, wrote and counted — the record an auditor checks.
 
 use crate::output::OutputInfo;
+use crate::reason::ReasonKind;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -91,11 +92,104 @@ pub struct Counts {
     pub padding_stripped: u64,
 }
 
+/// The kind of a problem of a file or a run as a whole (a [`RunProblem`], or a finding
+/// counted in [`Counts::findings_by_kind`] that no single record carries), with its stable
+/// id. Ids are never built with `format!`: every one is here.
+///
+/// ```
+/// use ikou_convert::manifest::RunProblemKind;
+/// assert_eq!(RunProblemKind::MissingTrailer.id(), "frame.missing_trailer");
+/// assert_eq!(RunProblemKind::from_id("input.empty"), Some(RunProblemKind::InputEmpty));
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum RunProblemKind {
+    /// `frame.trailer_count`: a trailer's record count disagrees with the records read.
+    TrailerCount,
+    /// `frame.missing_trailer`: the layout has a trailer and the file none (it may be cut).
+    MissingTrailer,
+    /// `frame.newline_mismatch`: the file's line ends are not the layout's.
+    NewlineMismatch,
+    /// `frame.unterminated_quote`: a quote never closed swallowed the rest of the file.
+    UnterminatedQuote,
+    /// `frame.eof_marker` (a finding only): an EOF marker (0x1A) ends the file.
+    EofMarker,
+    /// `input.empty`: an input holds no record.
+    InputEmpty,
+    /// `run.nothing_converted`: no record reached the standard CSV.
+    NothingConverted,
+}
+
+impl RunProblemKind {
+    /// Every kind.
+    pub const ALL: [RunProblemKind; 7] = [
+        RunProblemKind::TrailerCount,
+        RunProblemKind::MissingTrailer,
+        RunProblemKind::NewlineMismatch,
+        RunProblemKind::UnterminatedQuote,
+        RunProblemKind::EofMarker,
+        RunProblemKind::InputEmpty,
+        RunProblemKind::NothingConverted,
+    ];
+
+    /// The stable id (`frame.missing_trailer`), written in [`RunProblem::kind`] and as a key
+    /// of [`Counts::findings_by_kind`].
+    pub fn id(self) -> &'static str {
+        match self {
+            RunProblemKind::TrailerCount => "frame.trailer_count",
+            RunProblemKind::MissingTrailer => "frame.missing_trailer",
+            RunProblemKind::NewlineMismatch => "frame.newline_mismatch",
+            RunProblemKind::UnterminatedQuote => "frame.unterminated_quote",
+            RunProblemKind::EofMarker => "frame.eof_marker",
+            RunProblemKind::InputEmpty => "input.empty",
+            RunProblemKind::NothingConverted => "run.nothing_converted",
+        }
+    }
+
+    /// The kind with this id.
+    pub fn from_id(id: &str) -> Option<RunProblemKind> {
+        RunProblemKind::ALL.iter().copied().find(|k| k.id() == id)
+    }
+
+    /// What the kind means (`ja`, `en`).
+    pub fn descriptions(self) -> (&'static str, &'static str) {
+        match self {
+            // One description per id: these two are reject kinds too.
+            RunProblemKind::TrailerCount => ReasonKind::FrameTrailerCount.descriptions(),
+            RunProblemKind::UnterminatedQuote => ReasonKind::FrameUnterminatedQuote.descriptions(),
+            RunProblemKind::MissingTrailer => {
+                ("トレーラーレコードがない", "the trailer record is missing")
+            }
+            RunProblemKind::NewlineMismatch => (
+                "改行コードがレイアウトと違う",
+                "the file's line ends are not the layout's",
+            ),
+            RunProblemKind::EofMarker => (
+                "ファイルの最後にEOF記号（1A）がある",
+                "an EOF marker (1A) ends the file",
+            ),
+            RunProblemKind::InputEmpty => {
+                ("入力ファイルにレコードがない", "an input holds no record")
+            }
+            RunProblemKind::NothingConverted => (
+                "標準形式に変換できたレコードがない",
+                "no record was converted to the standard layout",
+            ),
+        }
+    }
+}
+
+impl std::fmt::Display for RunProblemKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.id())
+    }
+}
+
 /// A problem of a run as a whole (see [`Manifest::problems`]). The message names counts,
 /// offsets and record numbers, never a personal value.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RunProblem {
-    /// A stable kind id (`frame.trailer_count`, `frame.missing_trailer`,
+    /// A stable kind id, a [`RunProblemKind::id`] (`frame.trailer_count`, `frame.missing_trailer`,
     /// `frame.newline_mismatch`, `frame.unterminated_quote`, `input.empty`,
     /// `run.nothing_converted`).
     pub kind: String,
@@ -155,9 +249,41 @@ pub struct Manifest {
     pub timings: Timings,
 }
 
+impl RunProblem {
+    /// A problem of `kind`, in `file` if one.
+    pub fn new(kind: RunProblemKind, file: Option<String>, message: String) -> RunProblem {
+        RunProblem {
+            kind: kind.id().to_string(),
+            file,
+            message,
+        }
+    }
+}
+
 impl Manifest {
     /// The name of the standard CSV among the outputs.
     pub fn data_csv(&self) -> Option<&OutputInfo> {
         self.outputs.iter().find(|o| o.name == self.data_file)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_problem_kind_has_a_unique_id_and_both_descriptions() {
+        let mut ids = std::collections::BTreeSet::new();
+        for k in RunProblemKind::ALL {
+            assert!(ids.insert(k.id()), "{k} twice");
+            assert_eq!(RunProblemKind::from_id(k.id()), Some(k));
+            let (ja, en) = k.descriptions();
+            assert!(!ja.is_empty() && !en.is_empty(), "{k}");
+            // Two framing problems are also reject kinds (the record concerned is rejected
+            // too); their descriptions agree.
+            if let Some(r) = ReasonKind::from_id(k.id()) {
+                assert_eq!(r.descriptions(), k.descriptions(), "{k}");
+            }
+        }
     }
 }

@@ -3,7 +3,9 @@
 //! manifest last.
 
 use crate::keysort::{KeySorter, DEFAULT_BUFFER_KEYS};
-use crate::manifest::{Counts, InputInfo, LayoutRef, Manifest, RunProblem, Timings, MANIFEST};
+use crate::manifest::{
+    Counts, InputInfo, LayoutRef, Manifest, RunProblem, RunProblemKind, Timings, MANIFEST,
+};
 use crate::output::{
     guard_cell, hex, sync_dir, HashingWriter, OutputFile, OutputInfo, PendingOutput,
 };
@@ -724,17 +726,17 @@ fn read_chunk<R: Read>(
             .iter()
             .any(|p| matches!(p, FrameProblem::UnterminatedQuote))
         {
-            frames.problems.push(RunProblem {
-                kind: "frame.unterminated_quote".into(),
-                file: Some(path.display().to_string()),
-                message: format!(
+            frames.problems.push(RunProblem::new(
+                RunProblemKind::UnterminatedQuote,
+                Some(path.display().to_string()),
+                format!(
                     "a quote opened in record {} (byte offset {}) is not closed: the rest of the file, {} bytes and {} more lines, was read as that one record (rejected)",
                     rec.number,
                     rec.offset,
                     rec.bytes.len(),
                     rec.bytes.iter().filter(|b| **b == b'\n').count()
                 ),
-            });
+            ));
         }
         // A header or trailer out of place, or misframed (wrong length, …), is rejected
         // with its bytes like a data record: it may be data that only looks like one.
@@ -750,18 +752,18 @@ fn read_chunk<R: Read>(
                 _ => frames.header += 1,
             }
             for p in &rec.problems {
-                let kind = "frame.trailer_count";
-                bump(&mut frames.findings, kind);
-                frames.problems.push(RunProblem {
-                    kind: kind.into(),
-                    file: Some(path.display().to_string()),
-                    message: format!(
+                let kind = RunProblemKind::TrailerCount;
+                bump(&mut frames.findings, kind.id());
+                frames.problems.push(RunProblem::new(
+                    kind,
+                    Some(path.display().to_string()),
+                    format!(
                         "{} record {} (byte offset {}): {p}",
                         ikou_cleanse::frame::role_name(rec.role),
                         rec.number,
                         rec.offset
                     ),
-                });
+                ));
             }
             continue;
         }
@@ -793,25 +795,25 @@ fn file_problems<R: Read>(
         )));
     }
     if summary.eof_marker.is_some() {
-        bump(&mut frames.findings, "frame.eof_marker");
+        bump(&mut frames.findings, RunProblemKind::EofMarker.id());
     }
     if summary.missing_trailer {
-        bump(&mut frames.findings, "frame.missing_trailer");
-        frames.problems.push(RunProblem {
-            kind: "frame.missing_trailer".into(),
-            file: file.clone(),
-            message: format!(
+        bump(&mut frames.findings, RunProblemKind::MissingTrailer.id());
+        frames.problems.push(RunProblem::new(
+            RunProblemKind::MissingTrailer,
+            file.clone(),
+            format!(
                 "the layout has a trailer record but the file has none after {} records ({} bytes): the file may be cut",
                 summary.records, summary.bytes
             ),
-        });
+        ));
     }
     if let Some(found) = summary.newline_mismatch() {
-        bump(&mut frames.findings, "frame.newline_mismatch");
-        frames.problems.push(RunProblem {
-            kind: "frame.newline_mismatch".into(),
-            file: file.clone(),
-            message: format!(
+        bump(&mut frames.findings, RunProblemKind::NewlineMismatch.id());
+        frames.problems.push(RunProblem::new(
+            RunProblemKind::NewlineMismatch,
+            file.clone(),
+            format!(
                 "newline mismatch: the layout's records end with {}, the file has {found} line ends ({} LF, {} CR, {} CRLF; the first at byte offset {}); its records are misframed — export the file with {} or fix the layout's terminator",
                 summary.terminator,
                 summary.stray_lf,
@@ -820,7 +822,7 @@ fn file_problems<R: Read>(
                 summary.first_stray_break.unwrap_or(0),
                 summary.terminator
             ),
-        });
+        ));
     }
     if summary.records == 0 {
         frames.problems.push(RunProblem {
@@ -1672,14 +1674,14 @@ fn execute(
     tally.counts.header_records = header_records;
     tally.counts.trailer_records = trailer_records;
     if tally.counts.output_records == 0 {
-        problems.push(RunProblem {
-            kind: "run.nothing_converted".into(),
-            file: None,
-            message: format!(
+        problems.push(RunProblem::new(
+            RunProblemKind::NothingConverted,
+            None,
+            format!(
                 "nothing was converted: 0 of {} records went to the standard CSV",
                 tally.counts.input_records
             ),
-        });
+        ));
     }
     // Close every output (still under its temporary name).
     for sink in std::mem::take(&mut sinks.extra) {

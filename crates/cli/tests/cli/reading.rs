@@ -165,7 +165,7 @@ fn inspect_json_with_table_and_problems() {
     assert_eq!(v["records"].as_array().unwrap().len(), 5);
     let shimei = &v["records"][1]["items"][4];
     assert_eq!(shimei["key"], "shimei");
-    assert_eq!(shimei["issues"][0]["kind"], "gaiji_mapped");
+    assert_eq!(shimei["issues"][0]["kind"], "gaiji.mapped");
     assert_eq!(shimei["issues"][0]["code"], "F040");
     assert!(shimei["issues"][0].get("replacement").is_none(), "masked");
     assert_eq!(shimei["masked"], true);
