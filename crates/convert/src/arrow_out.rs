@@ -5,7 +5,7 @@ use crate::arrow::{
     ArrowIpcSink, ArrowOptions, ArrowParquetSink, ChangeRow, ChangesParquetSink, ParquetSink,
     TableSchema,
 };
-use crate::output::{OutputFile, PendingOutput};
+use crate::output::{OutputFile, PendingOutput, RunFile};
 use crate::plan::{Plan, Processed};
 use crate::run::{RunError, RunOptions};
 use crate::sink::{Row, SinkError};
@@ -18,38 +18,39 @@ enum Table {
 }
 
 impl Table {
+    /// The table's Arrow IPC file and Parquet file, each if selected.
     fn open(
         schema: &TableSchema,
-        stem: &str,
-        arrow: bool,
-        parquet: bool,
+        (arrow, parquet): (RunFile, RunFile),
         opts: &RunOptions,
         options: &ArrowOptions,
     ) -> Result<Option<Table>, RunError> {
-        let create = |ext: &str| {
-            let name = format!("{stem}.{ext}");
-            OutputFile::create(&opts.out_dir, &name)
-                .map_err(|error| RunError::Output { name, error })
+        let create = |file: RunFile| {
+            OutputFile::create(&opts.out_dir, file.name()).map_err(|error| RunError::Output {
+                name: file.name().into(),
+                error,
+            })
         };
-        Ok(match (arrow, parquet) {
+        let o = opts.outputs;
+        Ok(match (o.wants(arrow), o.wants(parquet)) {
             (true, true) => Some(Table::Both(Box::new(ArrowParquetSink::new(
                 schema,
-                create("arrow")?,
-                format!("{stem}.arrow"),
-                create("parquet")?,
-                format!("{stem}.parquet"),
+                create(arrow)?,
+                arrow.name(),
+                create(parquet)?,
+                parquet.name(),
                 options,
             )?))),
             (true, false) => Some(Table::Arrow(ArrowIpcSink::new(
                 schema,
-                create("arrow")?,
-                format!("{stem}.arrow"),
+                create(arrow)?,
+                arrow.name(),
                 options,
             )?)),
             (false, true) => Some(Table::Parquet(ParquetSink::new(
                 schema,
-                create("parquet")?,
-                format!("{stem}.parquet"),
+                create(parquet)?,
+                parquet.name(),
                 options,
             )?)),
             (false, false) => None,
@@ -110,30 +111,27 @@ impl ArrowOutputs {
         };
         let after = TableSchema::after(&plan.target).map_err(schema_err)?;
         let changes = if o.changes_parquet {
-            let f = OutputFile::create(&opts.out_dir, "changes.parquet").map_err(|error| {
+            let file = RunFile::ChangesParquet;
+            let f = OutputFile::create(&opts.out_dir, file.name()).map_err(|error| {
                 RunError::Output {
-                    name: "changes.parquet".into(),
+                    name: file.name().into(),
                     error,
                 }
             })?;
-            Some(ChangesParquetSink::new(f, "changes.parquet", &options)?)
+            Some(ChangesParquetSink::new(f, file.name(), &options)?)
         } else {
             None
         };
         Ok(ArrowOutputs {
             before: Table::open(
                 &before,
-                "before",
-                o.before_arrow,
-                o.before_parquet,
+                (RunFile::BeforeArrow, RunFile::BeforeParquet),
                 opts,
                 &before_options,
             )?,
             after: Table::open(
                 &after,
-                "after",
-                o.after_arrow,
-                o.after_parquet,
+                (RunFile::AfterArrow, RunFile::AfterParquet),
                 opts,
                 &options,
             )?,

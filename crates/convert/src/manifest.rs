@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// The name of the manifest file in a run directory.
-pub const MANIFEST: &str = "manifest.json";
+pub const MANIFEST: &str = crate::output::RunFile::Manifest.name();
 
 /// One input file of a run.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -61,6 +61,124 @@ pub fn hex(bytes: &[u8]) -> String {
     s
 }
 
+/// A file of a run directory with a fixed name: the one place that names them. The standard
+/// CSV is named after the target layout (`jumin-kiroku.csv`, see
+/// [`data_csv_name`](crate::run::data_csv_name)) and is not among these.
+///
+/// ```
+/// use ikou_convert::output::RunFile;
+/// assert_eq!(RunFile::Rejects.name(), "rejects.csv");
+/// assert_eq!(RunFile::from_selector("after-parquet"), Some(RunFile::AfterParquet));
+/// assert_eq!(RunFile::from_name("manifest.json"), Some(RunFile::Manifest));
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum RunFile {
+    /// `rejects.csv` (always written).
+    Rejects,
+    /// `changes.csv`.
+    Changes,
+    /// `changes.parquet`.
+    ChangesParquet,
+    /// `before.arrow`.
+    BeforeArrow,
+    /// `before.parquet`.
+    BeforeParquet,
+    /// `after.arrow`.
+    AfterArrow,
+    /// `after.parquet`.
+    AfterParquet,
+    /// `gaiji.csv`, the 外字 inventory.
+    Gaiji,
+    /// `report.html`, the verification report for municipal staff.
+    Report,
+    /// `manifest.json`, written last: the commit marker of a run (always written).
+    Manifest,
+}
+
+impl RunFile {
+    /// Every file, in the order a run directory lists them.
+    pub const ALL: [RunFile; 10] = [
+        RunFile::Rejects,
+        RunFile::Changes,
+        RunFile::ChangesParquet,
+        RunFile::BeforeArrow,
+        RunFile::BeforeParquet,
+        RunFile::AfterArrow,
+        RunFile::AfterParquet,
+        RunFile::Gaiji,
+        RunFile::Report,
+        RunFile::Manifest,
+    ];
+
+    /// The file name in the run directory.
+    pub const fn name(self) -> &'static str {
+        match self {
+            RunFile::Rejects => "rejects.csv",
+            RunFile::Changes => "changes.csv",
+            RunFile::ChangesParquet => "changes.parquet",
+            RunFile::BeforeArrow => "before.arrow",
+            RunFile::BeforeParquet => "before.parquet",
+            RunFile::AfterArrow => "after.arrow",
+            RunFile::AfterParquet => "after.parquet",
+            RunFile::Gaiji => "gaiji.csv",
+            RunFile::Report => "report.html",
+            RunFile::Manifest => "manifest.json",
+        }
+    }
+
+    /// What the file holds.
+    pub const fn description(self) -> &'static str {
+        match self {
+            RunFile::Rejects => "every rejected record with all its reasons and its raw bytes",
+            RunFile::Changes => "every change made to a value (record, item, rule, before, after)",
+            RunFile::ChangesParquet => "changes.csv's rows as Parquet",
+            RunFile::BeforeArrow => "every input record decoded, with its raw bytes (Arrow IPC)",
+            RunFile::BeforeParquet => "every input record decoded, with its raw bytes (Parquet)",
+            RunFile::AfterArrow => "the converted records, typed (Arrow IPC)",
+            RunFile::AfterParquet => "the converted records, typed (Parquet)",
+            RunFile::Gaiji => "the 外字 inventory: every legacy code met, where, and its mapping",
+            RunFile::Report => "the verification report for municipal staff",
+            RunFile::Manifest => "what the run read, wrote and counted, with every file's SHA-256",
+        }
+    }
+
+    /// The name of the file in the manifest's `options.outputs` (`changes-csv`, `gaiji`), for
+    /// the optional files; `None` for the files every run writes.
+    pub const fn selector(self) -> Option<&'static str> {
+        match self {
+            RunFile::Changes => Some("changes-csv"),
+            RunFile::ChangesParquet => Some("changes-parquet"),
+            RunFile::BeforeArrow => Some("before-arrow"),
+            RunFile::BeforeParquet => Some("before-parquet"),
+            RunFile::AfterArrow => Some("after-arrow"),
+            RunFile::AfterParquet => Some("after-parquet"),
+            RunFile::Gaiji => Some("gaiji"),
+            RunFile::Report => Some("report"),
+            RunFile::Rejects | RunFile::Manifest => None,
+        }
+    }
+
+    /// The file with this name.
+    pub fn from_name(name: &str) -> Option<RunFile> {
+        RunFile::ALL.iter().copied().find(|f| f.name() == name)
+    }
+
+    /// The optional file with this [`selector`](RunFile::selector).
+    pub fn from_selector(selector: &str) -> Option<RunFile> {
+        RunFile::ALL
+            .iter()
+            .copied()
+            .find(|f| f.selector() == Some(selector))
+    }
+}
+
+impl std::fmt::Display for RunFile {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
 /// A finished output: its name in the run directory, SHA-256 and size.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct OutputInfo {
@@ -439,6 +557,22 @@ mod tests {
         sync_dir(&dir).unwrap();
         assert!(sync_dir(&dir.join("missing")).is_err() || cfg!(not(unix)));
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn run_files_have_unique_names_and_selectors() {
+        let mut names = std::collections::BTreeSet::new();
+        let mut selectors = std::collections::BTreeSet::new();
+        for f in RunFile::ALL {
+            assert!(names.insert(f.name()), "{f} twice");
+            assert_eq!(RunFile::from_name(f.name()), Some(f));
+            assert!(!f.description().is_empty());
+            if let Some(s) = f.selector() {
+                assert!(selectors.insert(s), "{s} twice");
+                assert_eq!(RunFile::from_selector(s), Some(f));
+            }
+        }
+        assert_eq!(RunFile::from_name("jumin-kiroku.csv"), None);
     }
 
     #[test]

@@ -7,7 +7,7 @@ use crate::manifest::{
     Counts, InputInfo, LayoutRef, Manifest, RunProblem, RunProblemKind, Timings, MANIFEST,
 };
 use crate::output::{
-    guard_cell, hex, sync_dir, HashingWriter, OutputFile, OutputInfo, PendingOutput,
+    guard_cell, hex, sync_dir, HashingWriter, OutputFile, OutputInfo, PendingOutput, RunFile,
 };
 use crate::plan::{check_indices, key_of, CrossFacts, ItemRef, Plan, Processed, Scratch};
 use crate::reason::ReasonKind;
@@ -54,8 +54,8 @@ pub const OUTPUT_NAMES: &[(&str, &str)] = &[
         "only the standard CSV, rejects.csv and manifest.json",
     ),
     ("changes", "changes.csv and changes.parquet"),
-    ("changes-csv", "changes.csv"),
-    ("changes-parquet", "changes.parquet"),
+    ("changes-csv", RunFile::Changes.name()),
+    ("changes-parquet", RunFile::ChangesParquet.name()),
     ("before", "before.arrow and before.parquet"),
     ("after", "after.arrow and after.parquet"),
     ("arrow", "before.arrow and after.arrow"),
@@ -63,9 +63,9 @@ pub const OUTPUT_NAMES: &[(&str, &str)] = &[
         "parquet",
         "before.parquet, after.parquet and changes.parquet",
     ),
-    ("after-parquet", "after.parquet"),
-    ("gaiji", "gaiji.csv"),
-    ("report", "report.html"),
+    ("after-parquet", RunFile::AfterParquet.name()),
+    ("gaiji", RunFile::Gaiji.name()),
+    ("report", RunFile::Report.name()),
 ];
 
 impl Outputs {
@@ -131,22 +131,29 @@ impl Outputs {
         Ok(o)
     }
 
-    fn describe(&self) -> String {
-        let mut v = Vec::new();
-        for (on, name) in [
-            (self.changes_csv, "changes-csv"),
-            (self.changes_parquet, "changes-parquet"),
-            (self.before_arrow, "before-arrow"),
-            (self.before_parquet, "before-parquet"),
-            (self.after_arrow, "after-arrow"),
-            (self.after_parquet, "after-parquet"),
-            (self.gaiji_csv, "gaiji"),
-            (self.report, "report"),
-        ] {
-            if on {
-                v.push(name);
-            }
+    /// Whether the optional file `file` is selected (the files every run writes are).
+    pub fn wants(&self, file: RunFile) -> bool {
+        match file {
+            RunFile::Changes => self.changes_csv,
+            RunFile::ChangesParquet => self.changes_parquet,
+            RunFile::BeforeArrow => self.before_arrow,
+            RunFile::BeforeParquet => self.before_parquet,
+            RunFile::AfterArrow => self.after_arrow,
+            RunFile::AfterParquet => self.after_parquet,
+            RunFile::Gaiji => self.gaiji_csv,
+            RunFile::Report => self.report,
+            RunFile::Rejects | RunFile::Manifest => true,
         }
+    }
+
+    /// The selection as the manifest records it (`options.outputs`): the
+    /// [`RunFile::selector`]s of the optional files selected, or `minimal`.
+    fn describe(&self) -> String {
+        let v: Vec<&str> = RunFile::ALL
+            .iter()
+            .filter(|f| self.wants(**f))
+            .filter_map(|f| f.selector())
+            .collect();
         if v.is_empty() {
             "minimal".into()
         } else {
@@ -407,20 +414,7 @@ pub fn data_csv_name(target: &Layout) -> String {
 /// Every file name a run may write (for `--force` cleanup and `verify`).
 pub fn run_file_names(target: &Layout) -> Vec<String> {
     let mut v = vec![data_csv_name(target)];
-    for n in [
-        "rejects.csv",
-        "changes.csv",
-        "changes.parquet",
-        "before.arrow",
-        "before.parquet",
-        "after.arrow",
-        "after.parquet",
-        "gaiji.csv",
-        "report.html",
-        MANIFEST,
-    ] {
-        v.push(n.to_string());
-    }
+    v.extend(RunFile::ALL.iter().map(|f| f.name().to_string()));
     v
 }
 
@@ -1075,7 +1069,8 @@ impl Sinks {
             Header::None => {}
         }
         let mut rejects = csv_writer(
-            OutputFile::create(dir, "rejects.csv").map_err(out_err("rejects.csv"))?,
+            OutputFile::create(dir, RunFile::Rejects.name())
+                .map_err(out_err(RunFile::Rejects.name()))?,
             Quoting::Necessary,
             LineEnding::Crlf,
         );
@@ -1089,15 +1084,16 @@ impl Sinks {
                 "reasons",
                 "raw_hex",
             ])
-            .map_err(csv_err("rejects.csv"))?;
+            .map_err(csv_err(RunFile::Rejects.name()))?;
         let changes = if opts.outputs.changes_csv {
             let mut w = csv_writer(
-                OutputFile::create(dir, "changes.csv").map_err(out_err("changes.csv"))?,
+                OutputFile::create(dir, RunFile::Changes.name())
+                    .map_err(out_err(RunFile::Changes.name()))?,
                 Quoting::Necessary,
                 LineEnding::Crlf,
             );
             w.write_record(["record", "item", "rule", "before", "after"])
-                .map_err(csv_err("changes.csv"))?;
+                .map_err(csv_err(RunFile::Changes.name()))?;
             Some(w)
         } else {
             None
@@ -1345,7 +1341,7 @@ fn write_rejects(
             &guard_cell(&joined),
             &raw,
         ])
-        .map_err(csv_err("rejects.csv"))?;
+        .map_err(csv_err(RunFile::Rejects.name()))?;
     }
     Ok(())
 }
@@ -1367,7 +1363,7 @@ fn write_changes(
                 &guard_cell(&c.before),
                 &guard_cell(&c.after),
             ])
-            .map_err(csv_err("changes.csv"))?;
+            .map_err(csv_err(RunFile::Changes.name()))?;
         }
     }
     Ok(())
@@ -1690,19 +1686,20 @@ fn execute(
     let mut pending = Vec::new();
     let data_name = data_csv_name(&plan.target);
     pending.push(finish_csv(sinks.data, &data_name)?);
-    pending.push(finish_csv(sinks.rejects, "rejects.csv")?);
+    pending.push(finish_csv(sinks.rejects, RunFile::Rejects.name())?);
     if let Some(w) = sinks.changes {
-        pending.push(finish_csv(w, "changes.csv")?);
+        pending.push(finish_csv(w, RunFile::Changes.name())?);
     }
     #[cfg(feature = "arrow")]
     pending.extend(sinks.arrow.finish()?);
     if opts.outputs.gaiji_csv {
-        let mut f = OutputFile::create(&opts.out_dir, "gaiji.csv").map_err(out_err("gaiji.csv"))?;
+        let mut f = OutputFile::create(&opts.out_dir, RunFile::Gaiji.name())
+            .map_err(out_err(RunFile::Gaiji.name()))?;
         tally
             .gaiji
             .write_csv(&mut f)
-            .map_err(out_err("gaiji.csv"))?;
-        pending.push(f.complete().map_err(out_err("gaiji.csv"))?);
+            .map_err(out_err(RunFile::Gaiji.name()))?;
+        pending.push(f.complete().map_err(out_err(RunFile::Gaiji.name()))?);
     }
     let c = &tally.counts;
     if let Err(e) = opts.check_cancel() {

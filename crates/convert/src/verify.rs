@@ -2,6 +2,7 @@
 //! manifest — for the auditor who receives the run.
 
 use crate::manifest::{Manifest, Timings, MANIFEST};
+use crate::output::RunFile;
 use crate::output::{hash_file, hex, OutputFile};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -175,7 +176,7 @@ pub fn load_manifest(dir: &Path) -> Result<Manifest, VerifyError> {
 /// the signed page. The same in the run (before the manifest is written) and afterwards.
 pub fn fingerprint(manifest: &Manifest) -> String {
     let mut m = manifest.clone();
-    m.outputs.retain(|o| o.name != crate::report::REPORT);
+    m.outputs.retain(|o| o.name != RunFile::Report.name());
     m.timings = Timings::default();
     let json = serde_json::to_vec(&m).unwrap_or_default();
     hex(&Sha256::digest(&json))
@@ -189,17 +190,10 @@ pub fn named_outputs(manifest: &Manifest) -> Vec<&'static str> {
     };
     let mut v = Vec::new();
     for token in list.split(',').map(str::trim) {
-        let name = match token {
-            "changes-csv" => "changes.csv",
-            "changes-parquet" => "changes.parquet",
-            "before-arrow" => "before.arrow",
-            "before-parquet" => "before.parquet",
-            "after-arrow" => "after.arrow",
-            "after-parquet" => "after.parquet",
-            "gaiji" => "gaiji.csv",
-            "report" => crate::report::REPORT,
-            _ => continue,
+        let Some(file) = RunFile::from_selector(token) else {
+            continue;
         };
+        let name = file.name();
         if !v.contains(&name) {
             v.push(name);
         }
@@ -215,11 +209,11 @@ pub fn named_outputs(manifest: &Manifest) -> Vec<&'static str> {
 pub fn check_files(dir: &Path, manifest: &Manifest) -> Vec<Check> {
     let mut checks = Vec::new();
     let listed = |name: &str| manifest.outputs.iter().any(|o| o.name == name);
-    let mut required: Vec<&str> = vec![manifest.data_file.as_str(), "rejects.csv"];
+    let mut required: Vec<&str> = vec![manifest.data_file.as_str(), RunFile::Rejects.name()];
     required.extend(
         named_outputs(manifest)
             .into_iter()
-            .filter(|n| *n != crate::report::REPORT),
+            .filter(|n| *n != RunFile::Report.name()),
     );
     for name in required {
         if !plain_name(name) {
@@ -273,7 +267,7 @@ pub fn check_files(dir: &Path, manifest: &Manifest) -> Vec<Check> {
         let found = count_csv_records(&dir.join(&manifest.data_file), header);
         checks.push(count_check("output_records", c.output_records, found));
     }
-    let found = count_csv_records(&dir.join("rejects.csv"), true);
+    let found = count_csv_records(&dir.join(RunFile::Rejects.name()), true);
     checks.push(count_check("rejected_records", c.rejected_records, found));
     let balanced = c.input_records == c.output_records + c.rejected_records;
     checks.push(Check::new(
@@ -298,7 +292,7 @@ pub fn check_files(dir: &Path, manifest: &Manifest) -> Vec<Check> {
 pub fn verify(dir: &Path) -> Result<(Manifest, Verification), VerifyError> {
     let manifest = load_manifest(dir)?;
     let mut checks = check_files(dir, &manifest);
-    let report = crate::report::REPORT;
+    let report = RunFile::Report.name();
     if named_outputs(&manifest).contains(&report)
         && !manifest.outputs.iter().any(|o| o.name == report)
     {

@@ -40,6 +40,7 @@ pub use verdict::{
 };
 
 use crate::manifest::{LayoutRef, Manifest};
+use crate::output::RunFile;
 use crate::output::{OutputFile, OutputInfo};
 use crate::verify::Check;
 use collect::{Changes, Gaiji, GaijiRow, Rejects};
@@ -52,7 +53,7 @@ use std::path::{Path, PathBuf};
 use text::{kind_desc, rule_desc, status_desc, texts, Texts};
 
 /// The report's file name in a run directory.
-pub const REPORT: &str = "report.html";
+pub const REPORT: &str = crate::output::RunFile::Report.name();
 
 /// Rows shown in a bar chart or a list table before "N more not shown".
 const MAX_ROWS: usize = 30;
@@ -229,29 +230,29 @@ pub fn render_checked(
     // is missing or cannot be read is named on the banner instead of ending the report.
     let rejects = tolerate(
         &mut checks,
-        run_file(manifest, dir, "rejects.csv")
+        run_file(manifest, dir, RunFile::Rejects.name())
             .map(|p| collect::read_rejects(&p, options.source_layout, show))
             .transpose(),
-        "rejects.csv",
+        RunFile::Rejects.name(),
     );
-    let changes = match run_file(manifest, dir, "changes.csv") {
+    let changes = match run_file(manifest, dir, RunFile::Changes.name()) {
         Some(p) => tolerate(
             &mut checks,
-            collect::read_changes_csv(&p, "changes.csv", show).map(Some),
-            "changes.csv",
+            collect::read_changes_csv(&p, RunFile::Changes.name(), show).map(Some),
+            RunFile::Changes.name(),
         ),
         None => tolerate(
             &mut checks,
             changes_parquet(manifest, dir, show),
-            "changes.parquet",
+            RunFile::ChangesParquet.name(),
         ),
     };
     let gaiji = tolerate(
         &mut checks,
-        run_file(manifest, dir, "gaiji.csv")
+        run_file(manifest, dir, RunFile::Gaiji.name())
             .map(|p| collect::read_gaiji(&p))
             .transpose(),
-        "gaiji.csv",
+        RunFile::Gaiji.name(),
     );
     let inputs = Inputs {
         changes,
@@ -330,10 +331,10 @@ fn changes_parquet(
     dir: &Path,
     show: bool,
 ) -> Result<Option<Changes>, ReportError> {
-    match run_file(manifest, dir, "changes.parquet") {
+    match run_file(manifest, dir, RunFile::ChangesParquet.name()) {
         Some(p) => Ok(Some(collect::read_changes_parquet(
             &p,
-            "changes.parquet",
+            RunFile::ChangesParquet.name(),
             show,
         )?)),
         None => Ok(None),
@@ -2070,19 +2071,19 @@ impl Page<'_> {
     }
 
     fn footer(&mut self) {
-        let mut read = vec!["manifest.json"];
+        let mut read = vec![RunFile::Manifest.name()];
         if self.i.rejects.is_some() {
-            read.push("rejects.csv");
+            read.push(RunFile::Rejects.name());
         }
         if let Some(c) = &self.i.changes {
-            read.push(if c.file == "changes.csv" {
-                "changes.csv"
+            read.push(if c.file == RunFile::Changes.name() {
+                RunFile::Changes.name()
             } else {
-                "changes.parquet"
+                RunFile::ChangesParquet.name()
             });
         }
         if self.i.gaiji.is_some() {
-            read.push("gaiji.csv");
+            read.push(RunFile::Gaiji.name());
         }
         let note = if self.o.show_values {
             self.t.values_note
@@ -2112,13 +2113,13 @@ impl Page<'_> {
 
 /// Optional outputs a run may write (`--outputs`).
 const OPTIONAL_OUTPUTS: &[&str] = &[
-    "changes.csv",
-    "changes.parquet",
-    "before.arrow",
-    "before.parquet",
-    "after.arrow",
-    "after.parquet",
-    "gaiji.csv",
+    RunFile::Changes.name(),
+    RunFile::ChangesParquet.name(),
+    RunFile::BeforeArrow.name(),
+    RunFile::BeforeParquet.name(),
+    RunFile::AfterArrow.name(),
+    RunFile::AfterParquet.name(),
+    RunFile::Gaiji.name(),
 ];
 
 /// Whether `name` is a report page (`report.html`, `report.en.html`, …).
