@@ -39,16 +39,8 @@ use std::fmt;
 /// The rule id of a change made by mapping a 外字 through the table.
 pub const GAIJI_RULE: &str = "gaiji.map";
 
-/// What to do with a 外字 the table does not map.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Default)]
-#[serde(rename_all = "kebab-case")]
-pub enum UnmappedGaiji {
-    /// Reject the record (the default: a PUA character means nothing outside the old system).
-    #[default]
-    Reject,
-    /// Keep the private-use character in the value and flag it.
-    KeepAndFlag,
-}
+/// What to do with a 外字 the table does not map: the profile's type, one for both crates.
+pub use ikou_layout_spec::profile::UnmappedGaiji;
 
 /// How bytes become characters: the encoding, the CP932/JIS variant policy (applied on the way
 /// back to CP932 and by cleansing), the 外字 table and the policy for unmapped 外字.
@@ -750,7 +742,7 @@ mod tests {
         assert!(
             matches!(&v[1].kind, DecodeIssueKind::GaijiMapped { code: 0xF9FC, replacement, .. } if replacement == "葛\u{E0100}")
         );
-        let keep = p.clone().with_unmapped(UnmappedGaiji::KeepAndFlag);
+        let keep = p.clone().with_unmapped(UnmappedGaiji::Keep);
         let (_, v, ok) = dec(&keep, b"\xF0\x40");
         assert!(ok);
         assert!(!v[0].rejects());

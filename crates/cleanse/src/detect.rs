@@ -110,10 +110,10 @@ pub struct Census {
     pub double_byte: u64,
 }
 
-/// The kind of a [`Finding`].
+/// The kind of a [`ByteFinding`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
-pub enum FindingKind {
+pub enum ByteFindingKind {
     /// The file is empty.
     Empty,
     /// A byte sequence invalid in the detected encoding.
@@ -131,11 +131,12 @@ pub enum FindingKind {
     NotJapanese,
 }
 
-/// Something wrong with the bytes, at an absolute byte offset.
+/// Something wrong with the bytes of a file, at an absolute byte offset (a detection finding;
+/// a problem in a value is a cleansing [`Finding`](crate::Finding)).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Finding {
+pub struct ByteFinding {
     /// What it is.
-    pub kind: FindingKind,
+    pub kind: ByteFindingKind,
     /// Byte offset in the file.
     pub byte_offset: u64,
     /// A message (no values, only bytes in hex and counts).
@@ -177,7 +178,7 @@ pub struct Detection {
     /// 外字 (user-defined characters) seen.
     pub gaiji: u64,
     /// Problems with byte offsets (at most 100).
-    pub findings: Vec<Finding>,
+    pub findings: Vec<ByteFinding>,
     /// Why the encoding was chosen, in plain words.
     pub reasons: Vec<String>,
     /// The file size in bytes.
@@ -482,8 +483,8 @@ fn not_japanese(best: Charset, t: &Trial, samples: &[Sample], d: &mut Detection)
         "does not look Japanese: {why}; it may be Korean (EUC-KR) or Chinese (GB2312, Big5), which ikou does not read"
     ));
     d.findings.truncate(MAX_FINDINGS - 1);
-    d.findings.push(Finding {
-        kind: FindingKind::NotJapanese,
+    d.findings.push(ByteFinding {
+        kind: ByteFindingKind::NotJapanese,
         byte_offset: 0,
         message: format!("decodes as {best} but does not look Japanese: {why}"),
     });
@@ -515,7 +516,7 @@ fn kana_then_ascii(samples: &[Sample]) -> (u64, u64) {
 }
 
 /// In a 7-bit file without any ISO-2022-JP escape sequence: each ESC (up to the findings
-/// cap) is a [`FindingKind::StrayEscape`], and the confidence drops to 0.5 — a lone ESC in
+/// cap) is a [`ByteFindingKind::StrayEscape`], and the confidence drops to 0.5 — a lone ESC in
 /// ASCII is a damaged ISO-2022-JP file or terminal control, not plain text.
 fn stray_escapes(samples: &[Sample], d: &mut Detection) {
     for s in samples {
@@ -525,8 +526,8 @@ fn stray_escapes(samples: &[Sample], d: &mut Detection) {
                 break;
             }
             let next = v.get(i + 1..(i + 4).min(v.len())).unwrap_or(&[]);
-            d.findings.push(Finding {
-                kind: FindingKind::StrayEscape,
+            d.findings.push(ByteFinding {
+                kind: ByteFindingKind::StrayEscape,
                 byte_offset: s.offset + (st + i) as u64,
                 message: format!(
                     "ESC (1B) not followed by an ISO-2022-JP escape sequence (next bytes {})",
@@ -773,8 +774,8 @@ fn analyse(samples: Vec<Sample>, size: u64, sampled: bool) -> Detection {
         candidates: Vec::new(),
     };
     if size == 0 || (size == 1 && eof_marker) {
-        d.findings.push(Finding {
-            kind: FindingKind::Empty,
+        d.findings.push(ByteFinding {
+            kind: ByteFindingKind::Empty,
             byte_offset: 0,
             message: if size == 0 {
                 "the file is empty".into()
@@ -968,11 +969,11 @@ fn analyse(samples: Vec<Sample>, size: u64, sampled: bool) -> Detection {
             ));
             if d.encoding == Charset::Unknown {
                 for (off, len, cut) in bt.first_errors.iter().take(MAX_FINDINGS) {
-                    d.findings.push(Finding {
+                    d.findings.push(ByteFinding {
                         kind: if *cut {
-                            FindingKind::CutCharacter
+                            ByteFindingKind::CutCharacter
                         } else {
-                            FindingKind::InvalidSequence
+                            ByteFindingKind::InvalidSequence
                         },
                         byte_offset: *off,
                         message: format!(
@@ -1050,14 +1051,14 @@ fn analyse(samples: Vec<Sample>, size: u64, sampled: bool) -> Detection {
                     .map(hex)
                     .unwrap_or_default();
                 d.findings.push(if *cut {
-                    Finding {
-                        kind: FindingKind::CutCharacter,
+                    ByteFinding {
+                        kind: ByteFindingKind::CutCharacter,
                         byte_offset: *off,
                         message: format!("the file ends inside a {best} character (bytes {bytes})"),
                     }
                 } else {
-                    Finding {
-                        kind: FindingKind::InvalidSequence,
+                    ByteFinding {
+                        kind: ByteFindingKind::InvalidSequence,
                         byte_offset: *off,
                         message: format!("invalid {best} sequence {bytes}"),
                     }
@@ -1084,8 +1085,8 @@ fn analyse(samples: Vec<Sample>, size: u64, sampled: bool) -> Detection {
         });
         // Keep to MAX_FINDINGS with the NUL finding among them, in offset order.
         d.findings.truncate(MAX_FINDINGS - 1);
-        d.findings.push(Finding {
-            kind: FindingKind::NulBytes,
+        d.findings.push(ByteFinding {
+            kind: ByteFindingKind::NulBytes,
             byte_offset: first.unwrap_or(0),
             message: format!(
                 "{nul} NUL byte{} in a text file",
@@ -1192,7 +1193,7 @@ mod tests {
         assert_eq!(detect(b"abc,def\r\n").encoding, Charset::Ascii);
         let e = detect(b"");
         assert_eq!(e.encoding, Charset::Unknown);
-        assert_eq!(e.findings[0].kind, FindingKind::Empty);
+        assert_eq!(e.findings[0].kind, ByteFindingKind::Empty);
         let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
         let random: Vec<u8> = (0..4096)
             .map(|_| {

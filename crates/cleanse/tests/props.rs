@@ -310,7 +310,7 @@ fn cp932_char() -> impl Strategy<Value = Vec<u8>> {
 
 fn keep_profile() -> &'static CharProfile {
     static P: OnceLock<CharProfile> = OnceLock::new();
-    P.get_or_init(|| CharProfile::cp932().with_unmapped(UnmappedGaiji::KeepAndFlag))
+    P.get_or_init(|| CharProfile::cp932().with_unmapped(UnmappedGaiji::Keep))
 }
 
 fn decode(b: &[u8]) -> String {

@@ -105,3 +105,19 @@ mod spelling_tests {
         }
     }
 }
+
+#[cfg(test)]
+mod one_type_tests {
+    /// One `UnmappedGaiji`, one `DatePolicy`: the profile's types are the ones decoding and
+    /// cleansing take (this does not compile if either is defined twice again), and the
+    /// manifest spells them as the profile does.
+    #[test]
+    fn policies_are_one_type_each() {
+        use ikou_layout_spec::profile::{DatePolicy, UnmappedGaiji};
+        let u: ikou_cleanse::decode::UnmappedGaiji = UnmappedGaiji::Keep;
+        let d: ikou_cleanse::wareki::DatePolicy = DatePolicy::Lenient;
+        assert_eq!((u.as_str(), d.as_str()), ("keep", "lenient"));
+        assert_eq!(UnmappedGaiji::default().as_str(), "reject");
+        assert_eq!(DatePolicy::default().as_str(), "strict");
+    }
+}

@@ -3,12 +3,11 @@
 
 use crate::reason::ReasonKind;
 use ikou_cleanse::charset::Charset;
-use ikou_cleanse::decode::{CharProfile, DecodeIssue, DecodeIssueKind, UnmappedGaiji};
+use ikou_cleanse::decode::{CharProfile, DecodeIssue, DecodeIssueKind};
 use ikou_cleanse::frame::{RawRecord, SliceProblem, Slicer};
 use ikou_cleanse::gaiji::GaijiTable;
 use ikou_cleanse::rules::{cleanse, cleanse_unpadded, RuleOptions};
-use ikou_cleanse::wareki::DatePolicy;
-use ikou_layout_spec::profile::{self, Source};
+use ikou_layout_spec::profile::Source;
 use ikou_layout_spec::{Catalog, CodeTable, DateForm, DomainType, Item, Layout, Profile};
 use std::collections::HashMap;
 use std::fmt;
@@ -184,16 +183,10 @@ impl Plan {
         let chars = CharProfile::new(charset)
             .map_err(|e| PlanError(e.to_string()))?
             .with_gaiji(gaiji)
-            .with_unmapped(match profile.characters.unmapped_gaiji {
-                profile::UnmappedGaiji::Reject => UnmappedGaiji::Reject,
-                profile::UnmappedGaiji::Keep => UnmappedGaiji::KeepAndFlag,
-            })
+            .with_unmapped(profile.characters.unmapped_gaiji)
             .with_variants(profile.characters.variants);
         let base = RuleOptions {
-            date_policy: match profile.date_policy {
-                profile::DatePolicy::Strict => DatePolicy::Strict,
-                profile::DatePolicy::Lenient => DatePolicy::Lenient,
-            },
+            date_policy: profile.date_policy,
             variant_policy: profile.characters.variants,
             ..RuleOptions::default()
         };

@@ -1750,7 +1750,7 @@ fn execute(
             ),
             (
                 "unmapped_gaiji".to_string(),
-                format!("{:?}", plan.profile.characters.unmapped_gaiji).to_lowercase(),
+                plan.profile.characters.unmapped_gaiji.as_str().to_string(),
             ),
             ("show_values".to_string(), opts.show_values.to_string()),
             (
@@ -1759,7 +1759,7 @@ fn execute(
             ),
             (
                 "date_policy".to_string(),
-                format!("{:?}", plan.profile.date_policy).to_lowercase(),
+                plan.profile.date_policy.as_str().to_string(),
             ),
         ]),
         inputs: input_infos,

@@ -61,8 +61,10 @@ pub const BUNDLED_GAIJI: &[(&str, &str)] = &[(
     include_str!("../../../specs/gaiji/sample-juki.csv"),
 )];
 
-/// What to do with a 外字 that the table does not map.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+/// What to do with a 外字 that the table does not map: the one type for the profile
+/// (`unmapped_gaiji = "keep"`), decoding (`ikou_cleanse::decode::UnmappedGaiji` is this
+/// type) and the manifest.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
 #[serde(rename_all = "snake_case")]
 pub enum UnmappedGaiji {
     /// Reject the record (the default: nothing unidentified reaches the standard system).
@@ -72,7 +74,18 @@ pub enum UnmappedGaiji {
     Keep,
 }
 
-/// How strictly dates are read.
+impl UnmappedGaiji {
+    /// The profile's spelling (`reject`, `keep`), as the manifest records it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            UnmappedGaiji::Reject => "reject",
+            UnmappedGaiji::Keep => "keep",
+        }
+    }
+}
+
+/// How strictly dates are read: the one type for the profile and cleansing
+/// (`ikou_cleanse::wareki::DatePolicy` is this type).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "snake_case")]
 pub enum DatePolicy {
@@ -81,6 +94,16 @@ pub enum DatePolicy {
     Strict,
     /// 平成31年5月 → 令和元年5月 and the like are re-era'd, as recorded changes.
     Lenient,
+}
+
+impl DatePolicy {
+    /// The profile's spelling (`strict`, `lenient`), as the manifest records it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DatePolicy::Strict => "strict",
+            DatePolicy::Lenient => "lenient",
+        }
+    }
 }
 
 /// The character profile of the source.

@@ -78,7 +78,7 @@ fn lone_lead_byte() {
     assert_eq!(d.encoding, Charset::Unknown);
     assert_eq!(
         d.findings[0].kind,
-        ikou_cleanse::detect::FindingKind::CutCharacter
+        ikou_cleanse::detect::ByteFindingKind::CutCharacter
     );
     let (recs, _, issues) = run(&csv_layout(1, "cp932", 0), b"\x81");
     assert_eq!(recs.len(), 1);

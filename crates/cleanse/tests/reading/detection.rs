@@ -2,7 +2,7 @@
 
 use crate::{shared, testdata};
 use ikou_cleanse::charset::Charset;
-use ikou_cleanse::detect::{detect, FindingKind, Newline, Structure};
+use ikou_cleanse::detect::{detect, ByteFindingKind, Newline, Structure};
 
 fn has_reason(d: &ikou_cleanse::detect::Detection, needle: &str) -> bool {
     d.reasons.iter().any(|r| r.contains(needle))
@@ -45,13 +45,13 @@ fn halfwidth_kana_only_is_cp932_although_valid_euc() {
 fn cp932_with_corrupt_bytes_names_them() {
     let d = detect(&testdata("reading/cp932-corrupt.sjis"));
     assert_eq!(d.encoding, Charset::Cp932, "{d:#?}");
-    let offs: Vec<(FindingKind, u64)> =
+    let offs: Vec<(ByteFindingKind, u64)> =
         d.findings.iter().map(|f| (f.kind, f.byte_offset)).collect();
     assert_eq!(
         offs,
         vec![
-            (FindingKind::InvalidSequence, 38),
-            (FindingKind::InvalidSequence, 41)
+            (ByteFindingKind::InvalidSequence, 38),
+            (ByteFindingKind::InvalidSequence, 41)
         ]
     );
     assert!(d.findings[0].message.contains("FF"));
@@ -162,7 +162,7 @@ fn census_counts_extension_areas() {
 #[test]
 fn every_finding_kind() {
     // empty
-    assert_eq!(detect(b"").findings[0].kind, FindingKind::Empty);
+    assert_eq!(detect(b"").findings[0].kind, ByteFindingKind::Empty);
     // invalid_sequence, with the byte offset
     let mut text = crate::testdata("reading/juki-5.sjis");
     text[20] = 0xFF;
@@ -170,7 +170,7 @@ fn every_finding_kind() {
     assert_eq!(d.encoding, Charset::Cp932);
     assert_eq!(
         (d.findings[0].kind, d.findings[0].byte_offset),
-        (FindingKind::InvalidSequence, 20)
+        (ByteFindingKind::InvalidSequence, 20)
     );
     // cut_character: the file ends with half of 郎
     let mut cut = "山田太郎\r\n".repeat(20).into_bytes();
@@ -181,7 +181,7 @@ fn every_finding_kind() {
     let last = d.findings.last().unwrap();
     assert_eq!(
         (last.kind, last.byte_offset),
-        (FindingKind::CutCharacter, cut.len() as u64 - 1)
+        (ByteFindingKind::CutCharacter, cut.len() as u64 - 1)
     );
     // nul_bytes in a text file
     let mut nul = crate::testdata("reading/juki-5.sjis");
@@ -191,7 +191,7 @@ fn every_finding_kind() {
     let f = d
         .findings
         .iter()
-        .find(|f| f.kind == FindingKind::NulBytes)
+        .find(|f| f.kind == ByteFindingKind::NulBytes)
         .unwrap();
     assert_eq!(f.byte_offset, 100);
 }
@@ -301,7 +301,7 @@ fn issue14_korean_and_chinese_are_not_japanese_with_high_confidence() {
         assert!(
             d.findings
                 .iter()
-                .any(|x| x.kind == FindingKind::NotJapanese),
+                .any(|x| x.kind == ByteFindingKind::NotJapanese),
             "{f}: {:?}",
             d.findings
         );
@@ -320,7 +320,7 @@ fn issue14_korean_and_chinese_are_not_japanese_with_high_confidence() {
         let d = detect(&cp932(text));
         assert_eq!(d.encoding, Charset::Cp932, "{text}");
         assert!(
-            !d.findings.iter().any(|x| x.kind == FindingKind::NotJapanese),
+            !d.findings.iter().any(|x| x.kind == ByteFindingKind::NotJapanese),
             "{text}: {:?}",
             d.reasons
         );
@@ -336,7 +336,7 @@ fn issue14_korean_and_chinese_are_not_japanese_with_high_confidence() {
         assert!(
             !d.findings
                 .iter()
-                .any(|x| x.kind == FindingKind::NotJapanese),
+                .any(|x| x.kind == ByteFindingKind::NotJapanese),
             "{f}: {:?}",
             d.reasons
         );
@@ -354,7 +354,7 @@ fn issue14_broken_and_one_character_iso2022jp() {
             .iter()
             .map(|f| (f.kind, f.byte_offset))
             .collect::<Vec<_>>(),
-        [(FindingKind::InvalidSequence, 4)]
+        [(ByteFindingKind::InvalidSequence, 4)]
     );
     assert!(d.confidence < 0.9);
 
@@ -365,7 +365,7 @@ fn issue14_broken_and_one_character_iso2022jp() {
             .iter()
             .map(|f| (f.kind, f.byte_offset))
             .collect::<Vec<_>>(),
-        [(FindingKind::StrayEscape, 11)]
+        [(ByteFindingKind::StrayEscape, 11)]
     );
     assert!(d.confidence <= 0.5);
 

@@ -89,7 +89,7 @@ pub(crate) fn profile_for(
         let table = ikou_convert::setup::read_gaiji_table(t).map_err(CliError::usage)?;
         profile = profile.with_gaiji(table);
     }
-    Ok(profile.with_unmapped(UnmappedGaiji::KeepAndFlag))
+    Ok(profile.with_unmapped(UnmappedGaiji::Keep))
 }
 
 /// Opens `file` and a record reader over it.
