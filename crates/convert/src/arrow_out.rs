@@ -84,8 +84,8 @@ pub(crate) struct ArrowOutputs {
     changes: Option<ChangesParquetSink<OutputFile>>,
 }
 
-fn schema_err(e: impl std::fmt::Display) -> RunError {
-    RunError::Frame(format!("cannot build the Arrow schema: {e}"))
+fn schema_err(e: impl std::error::Error + Send + Sync + 'static) -> RunError {
+    RunError::Schema(Box::new(e))
 }
 
 impl ArrowOutputs {

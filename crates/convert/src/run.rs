@@ -288,7 +288,14 @@ pub enum RunError {
         error: ReadError,
     },
     /// The layout cannot be framed (a configuration problem).
+    Layout(ikou_cleanse::frame::FrameConfigError),
+    /// An internal check failed (a physical record not accounted for): the message says
+    /// which.
     Frame(String),
+    /// The run's worker threads could not be started.
+    Threads(rayon::ThreadPoolBuildError),
+    /// The Arrow/Parquet schema of a layout could not be built.
+    Schema(Box<dyn std::error::Error + Send + Sync>),
     /// An output could not be written.
     Output {
         /// The output's name.
@@ -325,7 +332,12 @@ impl RunError {
     pub fn is_io(&self) -> bool {
         !matches!(
             self,
-            RunError::OutDirNotEmpty(_) | RunError::Frame(_) | RunError::Locked(_)
+            RunError::OutDirNotEmpty(_)
+                | RunError::Frame(_)
+                | RunError::Layout(_)
+                | RunError::Threads(_)
+                | RunError::Schema(_)
+                | RunError::Locked(_)
         )
     }
 }
@@ -346,6 +358,9 @@ impl fmt::Display for RunError {
             RunError::Input { path, error } => write!(f, "{}: {error}", path.display()),
             RunError::Read { path, error } => write!(f, "{}: {error}", path.display()),
             RunError::Frame(m) => f.write_str(m),
+            RunError::Layout(e) => write!(f, "{e}"),
+            RunError::Threads(e) => write!(f, "cannot start worker threads: {e}"),
+            RunError::Schema(e) => write!(f, "cannot build the Arrow schema: {e}"),
             RunError::Output { name, error } => write!(f, "writing {name}: {error}"),
             RunError::Sink(e) => write!(f, "writing {e}"),
             RunError::Cancelled => f.write_str(
@@ -372,7 +387,28 @@ impl fmt::Display for RunError {
     }
 }
 
-impl std::error::Error for RunError {}
+/// The cause of a [`RunError`] is its [`source`](std::error::Error::source) (an I/O error, a
+/// read error with its position, a sink's error, …), so that a vendor can walk the chain
+/// or downcast it; the [`Display`](fmt::Display) message already includes the cause's own
+/// message, so a program that prints only the top error loses nothing either.
+impl std::error::Error for RunError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            RunError::Input { error, .. } | RunError::Output { error, .. } => Some(error),
+            RunError::Read { error, .. } => Some(error),
+            RunError::Layout(e) => Some(e),
+            RunError::Threads(e) => Some(e),
+            RunError::Schema(e) => Some(e.as_ref()),
+            RunError::Sink(e) => Some(e),
+            RunError::OutDirNotEmpty(_)
+            | RunError::Locked(_)
+            | RunError::Frame(_)
+            | RunError::Cancelled
+            | RunError::InputChanged { .. }
+            | RunError::Accounting { .. } => None,
+        }
+    }
+}
 
 impl From<SinkError> for RunError {
     fn from(e: SinkError) -> RunError {
@@ -832,7 +868,7 @@ fn pool(threads: usize) -> Result<rayon::ThreadPool, RunError> {
     rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
         .build()
-        .map_err(|e| RunError::Frame(format!("cannot start worker threads: {e}")))
+        .map_err(RunError::Threads)
 }
 
 /// Pass 1: the facts the cross-record checks need (duplicates, households).
@@ -875,7 +911,7 @@ fn gather_facts(
         let mut ignored = FileFrames::default();
         let mut reader = opts
             .record_reader(input.rewind()?, &plan.source)
-            .map_err(|e| RunError::Frame(e.to_string()))?;
+            .map_err(RunError::Layout)?;
         let mut chunk = Vec::new();
         loop {
             opts.check_cancel()?;
@@ -1039,7 +1075,7 @@ fn csv_writer(file: OutputFile, quote: Quoting, ending: LineEnding) -> csv::Writ
 fn csv_err(name: &str) -> impl FnOnce(csv::Error) -> RunError + '_ {
     move |e| RunError::Output {
         name: name.to_string(),
-        error: io::Error::other(e.to_string()),
+        error: io::Error::other(e),
     }
 }
 
@@ -1372,7 +1408,7 @@ fn write_changes(
 fn finish_csv(w: csv::Writer<OutputFile>, name: &str) -> Result<PendingOutput, RunError> {
     let file = w.into_inner().map_err(|e| RunError::Output {
         name: name.to_string(),
-        error: io::Error::other(e.error().to_string()),
+        error: e.into_error(),
     })?;
     file.complete().map_err(out_err(name))
 }
@@ -1561,7 +1597,7 @@ fn execute(
         };
         let mut reader = opts
             .record_reader(hashing, &plan.source)
-            .map_err(|e| RunError::Frame(e.to_string()))?;
+            .map_err(RunError::Layout)?;
         let display = path.display().to_string();
         let before = tally.counts.input_records;
         let mut frames = FileFrames::default();
@@ -1824,7 +1860,7 @@ fn publish(
         )
         .map_err(|e| RunError::Output {
             name: crate::report::REPORT.into(),
-            error: io::Error::other(e.to_string()),
+            error: io::Error::other(e),
         });
         match info {
             Ok(info) => {
@@ -1859,7 +1895,7 @@ pub fn write_manifest(dir: &Path, manifest: &Manifest) -> Result<(), RunError> {
     sync_dir(dir).map_err(out_err("the run directory"))?;
     let mut f = OutputFile::create(dir, MANIFEST).map_err(out_err(MANIFEST))?;
     let mut text = serde_json::to_string_pretty(manifest)
-        .map_err(|e| out_err(MANIFEST)(io::Error::other(e.to_string())))?;
+        .map_err(|e| out_err(MANIFEST)(io::Error::other(e)))?;
     text.push('\n');
     f.write_all(text.as_bytes()).map_err(out_err(MANIFEST))?;
     f.complete()
@@ -1982,6 +2018,43 @@ mod tests {
         .unwrap_err();
         assert!(err.to_string().contains("missing.dat"), "{err}");
         assert!(!dir.join(MANIFEST).exists());
+    }
+
+    #[test]
+    fn issue15_run_errors_keep_their_cause_as_source() {
+        use std::error::Error as _;
+        let base = std::env::temp_dir().join(format!("ikou-run-source-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&base);
+        let err = run(
+            &sample_plan(),
+            &[base.join("missing.dat")],
+            &RunOptions::new(base.join("run")),
+            &NoProgress,
+        )
+        .unwrap_err();
+        let cause = err.source().expect("an input error has its cause");
+        let io = cause.downcast_ref::<io::Error>().expect("an io::Error");
+        assert_eq!(io.kind(), io::ErrorKind::NotFound);
+        // The message still says it all for a program that prints only the top error.
+        assert!(err.to_string().contains(&io.to_string()), "{err}");
+        // A sink's error is the source of the run's.
+        let sink = SinkError {
+            output: "vendor".into(),
+            message: "disk full".into(),
+        };
+        let err = RunError::from(sink);
+        let cause = err.source().and_then(|e| e.downcast_ref::<SinkError>());
+        assert_eq!(cause.map(|e| e.message.as_str()), Some("disk full"));
+        // A CSV write error keeps the csv::Error inside the io::Error.
+        let csv_error = csv::Error::from(io::Error::other("full"));
+        let err = csv_err("rejects.csv")(csv_error);
+        let inner = err
+            .source()
+            .and_then(|e| e.downcast_ref::<io::Error>())
+            .and_then(|e| e.get_ref())
+            .and_then(|e| e.downcast_ref::<csv::Error>());
+        assert!(inner.is_some(), "{err:?}");
+        let _ = std::fs::remove_dir_all(&base);
     }
 
     #[test]
