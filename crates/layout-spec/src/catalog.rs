@@ -50,60 +50,60 @@ pub fn read_spec_file(path: &Path) -> std::io::Result<String> {
 pub const BUNDLED: &[(&str, &str)] = &[
     (
         "layouts/legacy/sample-juki.toml",
-        include_str!("../../../specs/layouts/legacy/sample-juki.toml"),
+        include_str!("../specs/layouts/legacy/sample-juki.toml"),
     ),
     (
         "layouts/chukan/juki.toml",
-        include_str!("../../../specs/layouts/chukan/juki.toml"),
+        include_str!("../specs/layouts/chukan/juki.toml"),
     ),
     (
         "layouts/standard/jumin-kiroku.toml",
-        include_str!("../../../specs/layouts/standard/jumin-kiroku.toml"),
+        include_str!("../specs/layouts/standard/jumin-kiroku.toml"),
     ),
     (
         "codes/jumin_shubetsu.csv",
-        include_str!("../../../specs/codes/jumin_shubetsu.csv"),
+        include_str!("../specs/codes/jumin_shubetsu.csv"),
     ),
     (
         "codes/kakunin_flag.csv",
-        include_str!("../../../specs/codes/kakunin_flag.csv"),
+        include_str!("../specs/codes/kakunin_flag.csv"),
     ),
     (
         "codes/seibetsu.csv",
-        include_str!("../../../specs/codes/seibetsu.csv"),
+        include_str!("../specs/codes/seibetsu.csv"),
     ),
     (
         "codes/zokugara.csv",
-        include_str!("../../../specs/codes/zokugara.csv"),
+        include_str!("../specs/codes/zokugara.csv"),
     ),
     (
         "codes/ido_jiyu.csv",
-        include_str!("../../../specs/codes/ido_jiyu.csv"),
+        include_str!("../specs/codes/ido_jiyu.csv"),
     ),
     (
         "codes/nengo1.csv",
-        include_str!("../../../specs/codes/nengo1.csv"),
+        include_str!("../specs/codes/nengo1.csv"),
     ),
     (
         "codes/nengo2.csv",
-        include_str!("../../../specs/codes/nengo2.csv"),
+        include_str!("../specs/codes/nengo2.csv"),
     ),
     (
         "codes/jumin_jotai.csv",
-        include_str!("../../../specs/codes/jumin_jotai.csv"),
+        include_str!("../specs/codes/jumin_jotai.csv"),
     ),
     // Imported unedited from the デジタル庁 項目定義書（住登外者宛名番号管理） (PDL 1.0).
     (
         "layouts/standard/jutogai-atena-kihon.toml",
-        include_str!("../../../specs/layouts/standard/jutogai-atena-kihon.toml"),
+        include_str!("../specs/layouts/standard/jutogai-atena-kihon.toml"),
     ),
     (
         "codes/std031-001.csv",
-        include_str!("../../../specs/codes/std031-001.csv"),
+        include_str!("../specs/codes/std031-001.csv"),
     ),
     (
         "codes/std031-002.csv",
-        include_str!("../../../specs/codes/std031-002.csv"),
+        include_str!("../specs/codes/std031-002.csv"),
     ),
 ];
 

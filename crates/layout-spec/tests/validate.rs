@@ -687,7 +687,7 @@ fn byte_ranges_are_checked_even_when_an_item_has_other_problems() {
 
 #[test]
 fn the_worked_example_of_the_specs_readme_loads() {
-    let readme = include_str!("../../../specs/README.md");
+    let readme = include_str!("../specs/README.md");
     let ex = readme.split("## Worked example").nth(1).unwrap();
     let block = |lang: &str| {
         let start = ex.find(&format!("```{lang}\n")).unwrap() + lang.len() + 4;
