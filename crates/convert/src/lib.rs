@@ -46,7 +46,9 @@ pub mod plan;
 pub mod reason;
 pub mod report;
 pub mod run;
-pub mod sample;
+/// Synthetic legacy files for tests, demos and benchmarks: the `ikou-sample` crate (not part
+/// of a run; re-exported here so that `ikou_convert::sample` keeps working).
+pub use ikou_sample as sample;
 pub mod setup;
 pub mod sink;
 pub mod verify;

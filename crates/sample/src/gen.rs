@@ -394,7 +394,7 @@ pub struct SampleRecord<'a> {
 ///
 /// # Example
 /// ```
-/// use ikou_convert::sample::{Dirt, SampleConfig, Sampler};
+/// use ikou_sample::{Dirt, SampleConfig, Sampler};
 /// let mut s = Sampler::new(&SampleConfig::new(500, 3)).unwrap();
 /// let mut unknown = 0;
 /// while let Some(r) = s.next_record() {

