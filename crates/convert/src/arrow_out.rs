@@ -5,9 +5,10 @@ use crate::arrow::{
     ArrowIpcSink, ArrowOptions, ArrowParquetSink, ChangeRow, ChangesParquetSink, ParquetSink,
     TableSchema,
 };
+use crate::error::RunError;
+use crate::options::RunOptions;
 use crate::output::{OutputFile, PendingOutput, RunFile};
 use crate::plan::{Plan, Processed};
-use crate::run::{RunError, RunOptions};
 use crate::sink::{Row, SinkError};
 use std::collections::BTreeMap;
 

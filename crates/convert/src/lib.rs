@@ -38,9 +38,13 @@
 pub mod arrow;
 #[cfg(feature = "arrow")]
 mod arrow_out;
+mod checks;
+mod error;
 pub mod guard;
+mod input;
 mod keysort;
 pub mod manifest;
+mod options;
 pub mod output;
 pub mod plan;
 pub mod reason;
@@ -51,7 +55,9 @@ pub mod run;
 pub use ikou_sample as sample;
 pub mod setup;
 pub mod sink;
+mod tally;
 pub mod verify;
+mod writers;
 
 #[cfg(test)]
 mod guard_tests;

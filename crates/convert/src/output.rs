@@ -7,6 +7,7 @@
 //! is removed when its [`OutputFile`] or [`PendingOutput`] is dropped, so a failed run leaves
 //! no `.partial` file behind (a killed run can: the next run removes it).
 
+use ikou_layout_spec::Layout;
 use sha2::{Digest, Sha256};
 use std::fs::{File, OpenOptions};
 use std::io::{self, BufWriter, Write};
@@ -63,7 +64,7 @@ pub fn hex(bytes: &[u8]) -> String {
 
 /// A file of a run directory with a fixed name: the one place that names them. The standard
 /// CSV is named after the target layout (`jumin-kiroku.csv`, see
-/// [`data_csv_name`](crate::run::data_csv_name)) and is not among these.
+/// [`data_csv_name`]) and is not among these.
 ///
 /// ```
 /// use ikou_convert::output::RunFile;
@@ -177,6 +178,19 @@ impl std::fmt::Display for RunFile {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.name())
     }
+}
+
+/// The file name of the standard CSV for a target layout (`jumin-kiroku.csv`).
+pub fn data_csv_name(target: &Layout) -> String {
+    let stem = target.id.rsplit('/').next().unwrap_or("output");
+    format!("{stem}.csv")
+}
+
+/// Every file name a run may write (for `--force` cleanup and `verify`).
+pub fn run_file_names(target: &Layout) -> Vec<String> {
+    let mut v = vec![data_csv_name(target)];
+    v.extend(RunFile::ALL.iter().map(|f| f.name().to_string()));
+    v
 }
 
 /// A finished output: its name in the run directory, SHA-256 and size.

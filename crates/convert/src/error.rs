@@ -1,0 +1,173 @@
+//! What goes wrong in a run ([`RunError`]), with its cause as its source. Re-exported by
+//! [`crate::run`].
+
+use crate::sink::SinkError;
+use ikou_cleanse::frame::ReadError;
+use std::fmt;
+use std::io;
+use std::path::PathBuf;
+
+/// What went wrong in a run.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum RunError {
+    /// The run directory exists and is not empty (and `force` was not given).
+    OutDirNotEmpty(PathBuf),
+    /// Another run is writing into the run directory (it holds the directory's lock).
+    Locked(PathBuf),
+    /// An input file could not be opened or read.
+    Input {
+        /// The file.
+        path: PathBuf,
+        /// The error.
+        error: io::Error,
+    },
+    /// Reading records failed (with the position).
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// The error with record number and offset.
+        error: ReadError,
+    },
+    /// The layout cannot be framed (a configuration problem).
+    Layout(ikou_cleanse::frame::FrameConfigError),
+    /// An internal check failed (a physical record not accounted for): the message says
+    /// which.
+    Frame(String),
+    /// The run's worker threads could not be started.
+    Threads(rayon::ThreadPoolBuildError),
+    /// The Arrow/Parquet schema of a layout could not be built.
+    Schema(Box<dyn std::error::Error + Send + Sync>),
+    /// An output could not be written.
+    Output {
+        /// The output's name.
+        name: String,
+        /// The error.
+        error: io::Error,
+    },
+    /// A sink failed.
+    Sink(SinkError),
+    /// The run was cancelled ([`CancelToken`](crate::run::CancelToken)): nothing was published, no manifest.
+    Cancelled,
+    /// An input changed while the run read it (between or during its two passes).
+    InputChanged {
+        /// The file.
+        path: PathBuf,
+        /// Its size when opened.
+        before: u64,
+        /// Its size now.
+        after: u64,
+    },
+    /// `input_records ≠ output_records + rejected_records`: a bug; nothing is renamed.
+    Accounting {
+        /// Counted input records.
+        input: u64,
+        /// Written output records.
+        output: u64,
+        /// Written rejects.
+        rejected: u64,
+    },
+}
+
+impl RunError {
+    /// Whether this is an I/O problem (exit code 3) rather than a usage problem (2).
+    pub fn is_io(&self) -> bool {
+        !matches!(
+            self,
+            RunError::OutDirNotEmpty(_)
+                | RunError::Frame(_)
+                | RunError::Layout(_)
+                | RunError::Threads(_)
+                | RunError::Schema(_)
+                | RunError::Locked(_)
+        )
+    }
+}
+
+impl fmt::Display for RunError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            RunError::OutDirNotEmpty(p) => write!(
+                f,
+                "{}: the run directory is not empty (use --force to replace a previous run)",
+                p.display()
+            ),
+            RunError::Locked(p) => write!(
+                f,
+                "{}: another run is writing into this run directory (it holds the directory's lock); wait for it to end or choose another --out",
+                p.display()
+            ),
+            RunError::Input { path, error } => write!(f, "{}: {error}", path.display()),
+            RunError::Read { path, error } => write!(f, "{}: {error}", path.display()),
+            RunError::Frame(m) => f.write_str(m),
+            RunError::Layout(e) => write!(f, "{e}"),
+            RunError::Threads(e) => write!(f, "cannot start worker threads: {e}"),
+            RunError::Schema(e) => write!(f, "cannot build the Arrow schema: {e}"),
+            RunError::Output { name, error } => write!(f, "writing {name}: {error}"),
+            RunError::Sink(e) => write!(f, "writing {e}"),
+            RunError::Cancelled => f.write_str(
+                "the run was cancelled: no output was published and no manifest written",
+            ),
+            RunError::InputChanged {
+                path,
+                before,
+                after,
+            } => write!(
+                f,
+                "{}: the input changed while the run read it (size {before} → {after} bytes, or its modification time or inode changed); no output was published — run again on a file nothing writes to",
+                path.display()
+            ),
+            RunError::Accounting {
+                input,
+                output,
+                rejected,
+            } => write!(
+                f,
+                "accounting failed: {input} input records ≠ {output} output + {rejected} rejected; no output was published"
+            ),
+        }
+    }
+}
+
+/// The cause of a [`RunError`] is its [`source`](std::error::Error::source) (an I/O error, a
+/// read error with its position, a sink's error, …), so that a vendor can walk the chain
+/// or downcast it; the [`Display`](fmt::Display) message already includes the cause's own
+/// message, so a program that prints only the top error loses nothing either.
+impl std::error::Error for RunError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            RunError::Input { error, .. } | RunError::Output { error, .. } => Some(error),
+            RunError::Read { error, .. } => Some(error),
+            RunError::Layout(e) => Some(e),
+            RunError::Threads(e) => Some(e),
+            RunError::Schema(e) => Some(e.as_ref()),
+            RunError::Sink(e) => Some(e),
+            RunError::OutDirNotEmpty(_)
+            | RunError::Locked(_)
+            | RunError::Frame(_)
+            | RunError::Cancelled
+            | RunError::InputChanged { .. }
+            | RunError::Accounting { .. } => None,
+        }
+    }
+}
+
+impl From<SinkError> for RunError {
+    fn from(e: SinkError) -> RunError {
+        RunError::Sink(e)
+    }
+}
+
+pub(crate) fn out_err(name: &str) -> impl FnOnce(io::Error) -> RunError + '_ {
+    move |error| RunError::Output {
+        name: name.to_string(),
+        error,
+    }
+}
+
+pub(crate) fn csv_err(name: &str) -> impl FnOnce(csv::Error) -> RunError + '_ {
+    move |e| RunError::Output {
+        name: name.to_string(),
+        error: io::Error::other(e),
+    }
+}

@@ -1,0 +1,340 @@
+//! A run's inputs: paths or readers ([`RunInput`]), held open for both passes with their
+//! identity checked, and read in chunks of records with the problems of each file as a
+//! whole. Re-exported by [`crate::run`].
+
+use crate::error::RunError;
+use crate::manifest::{RunProblem, RunProblemKind};
+use crate::output::HashingWriter;
+use crate::tally::bump;
+use ikou_cleanse::frame::{FrameProblem, RawRecord, RecordReader};
+use ikou_layout_spec::RecordRole;
+use std::collections::BTreeMap;
+use std::fmt;
+use std::fs::File;
+use std::io::{self, Read, Write};
+use std::path::{Path, PathBuf};
+
+/// A reader that hashes what it reads and counts bytes for progress.
+pub(crate) struct HashingReader<R> {
+    pub(crate) inner: R,
+    pub(crate) hash: std::sync::Arc<std::sync::Mutex<HashingWriter<io::Sink>>>,
+}
+
+impl<R: Read> Read for HashingReader<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        let mut h = self
+            .hash
+            .lock()
+            .map_err(|_| io::Error::other("input hash lock poisoned"))?;
+        h.write_all(buf.get(..n).unwrap_or_default())?;
+        Ok(n)
+    }
+}
+
+/// What identifies the content of an open file: its size, modification time and (on Unix)
+/// device and inode. Both passes read through one open handle; the identity is taken when
+/// the file is opened and compared before and after each pass, so a file written to in
+/// place between or during the passes fails the run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct FileId {
+    pub(crate) len: u64,
+    pub(crate) modified: Option<std::time::SystemTime>,
+    pub(crate) dev: u64,
+    pub(crate) ino: u64,
+}
+
+impl FileId {
+    pub(crate) fn of(file: &File) -> io::Result<FileId> {
+        let m = file.metadata()?;
+        #[cfg(unix)]
+        let (dev, ino) = {
+            use std::os::unix::fs::MetadataExt;
+            (m.dev(), m.ino())
+        };
+        #[cfg(not(unix))]
+        let (dev, ino) = (0, 0);
+        Ok(FileId {
+            len: m.len(),
+            modified: m.modified().ok(),
+            dev,
+            ino,
+        })
+    }
+}
+
+/// A reader a run can read twice (pass 1 and pass 2 seek back to the start).
+pub trait ReadSeek: Read + io::Seek + Send {}
+
+impl<T: Read + io::Seek + Send> ReadSeek for T {}
+
+/// One input of a run: a file path, or any reader that can seek back to its start — an
+/// in-memory buffer (`std::io::Cursor`), a decrypted stream spilled to a temporary file.
+/// The first pass (the cross-record checks) reads it, then the run seeks to 0 and reads it
+/// again for the conversion: a reader must give the same bytes both times.
+pub enum RunInput {
+    /// A file: opened once, read through the one handle in both passes, its identity
+    /// (size, modification time, inode) checked before and after each pass.
+    Path(PathBuf),
+    /// A reader, named `name` in the manifest, rejects.csv and errors.
+    Reader {
+        /// The name the run gives the input.
+        name: String,
+        /// The bytes.
+        reader: Box<dyn ReadSeek>,
+    },
+}
+
+impl fmt::Debug for RunInput {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            RunInput::Path(p) => f.debug_tuple("Path").field(p).finish(),
+            RunInput::Reader { name, .. } => f
+                .debug_struct("Reader")
+                .field("name", name)
+                .finish_non_exhaustive(),
+        }
+    }
+}
+
+pub(crate) enum Source {
+    File { file: File, id: FileId },
+    Reader(Box<dyn ReadSeek>),
+}
+
+/// One input of a run: one handle held open for both passes.
+pub(crate) struct Input {
+    pub(crate) path: PathBuf,
+    pub(crate) src: Source,
+    pub(crate) len: u64,
+}
+
+impl Input {
+    pub(crate) fn open(input: RunInput) -> Result<Input, RunError> {
+        match input {
+            RunInput::Path(path) => {
+                let err = |error| RunError::Input {
+                    path: path.clone(),
+                    error,
+                };
+                let file = File::open(&path).map_err(err)?;
+                let id = FileId::of(&file).map_err(err)?;
+                Ok(Input {
+                    path,
+                    len: id.len,
+                    src: Source::File { file, id },
+                })
+            }
+            RunInput::Reader { name, mut reader } => {
+                let path = PathBuf::from(name);
+                let len = reader
+                    .seek(io::SeekFrom::End(0))
+                    .map_err(|error| RunError::Input {
+                        path: path.clone(),
+                        error,
+                    })?;
+                Ok(Input {
+                    path,
+                    len,
+                    src: Source::Reader(reader),
+                })
+            }
+        }
+    }
+
+    /// Checks that the file is as it was when opened.
+    pub(crate) fn check_unchanged(&self) -> Result<(), RunError> {
+        let Source::File { file, id } = &self.src else {
+            return Ok(());
+        };
+        let now = FileId::of(file).map_err(|error| RunError::Input {
+            path: self.path.clone(),
+            error,
+        })?;
+        if now != *id {
+            return Err(RunError::InputChanged {
+                path: self.path.clone(),
+                before: id.len,
+                after: now.len,
+            });
+        }
+        Ok(())
+    }
+
+    /// Checks the identity and seeks back to the start, for the next pass.
+    pub(crate) fn rewind(&mut self) -> Result<&mut dyn ReadSeek, RunError> {
+        self.check_unchanged()?;
+        let r: &mut dyn ReadSeek = match &mut self.src {
+            Source::File { file, .. } => file,
+            Source::Reader(r) => r.as_mut(),
+        };
+        r.seek(io::SeekFrom::Start(0))
+            .map_err(|error| RunError::Input {
+                path: self.path.clone(),
+                error,
+            })?;
+        Ok(r)
+    }
+}
+
+/// What framing one input file gave, beside its data records: the records of each role
+/// and the problems of the file as a whole.
+#[derive(Default)]
+pub(crate) struct FileFrames {
+    /// Header records in their place.
+    pub(crate) header: u64,
+    /// Trailer records in their place.
+    pub(crate) trailer: u64,
+    /// Records handed on to conversion (data, and misplaced header/trailer records).
+    pub(crate) handed_on: u64,
+    /// Problems of the file as a whole (a trailer count, an unterminated quote).
+    pub(crate) problems: Vec<RunProblem>,
+    /// Findings by kind (the problems of header and trailer records).
+    pub(crate) findings: BTreeMap<String, u64>,
+}
+
+/// A record buffer that once held a record larger than this is given back to the allocator
+/// when it is reused, so that one huge record does not stay in every chunk's buffers.
+pub(crate) const KEEP_RECORD_CAPACITY: usize = 256 << 10;
+
+/// Reads up to `want` records or about `want_bytes` bytes (whichever comes first) into
+/// `chunk`. Header and trailer records in their place are counted in `frames`, not
+/// returned; a header or trailer out of place is returned, to be rejected with its bytes.
+pub(crate) fn read_chunk<R: Read>(
+    reader: &mut RecordReader<R>,
+    chunk: &mut Vec<RawRecord>,
+    (want, want_bytes): (usize, usize),
+    path: &Path,
+    frames: &mut FileFrames,
+) -> Result<bool, RunError> {
+    // The chunk's records are reused: their buffers are read into again.
+    let mut n = 0;
+    let mut bytes = 0usize;
+    while n < want && bytes < want_bytes {
+        if n == chunk.len() {
+            chunk.push(RawRecord::new());
+        }
+        let Some(rec) = chunk.get_mut(n) else { break };
+        if rec.bytes.capacity() > KEEP_RECORD_CAPACITY {
+            *rec = RawRecord::new();
+        }
+        let more = reader.read_record(rec).map_err(|error| RunError::Read {
+            path: path.to_path_buf(),
+            error,
+        })?;
+        if !more {
+            chunk.truncate(n);
+            return Ok(false);
+        }
+        if rec
+            .problems
+            .iter()
+            .any(|p| matches!(p, FrameProblem::UnterminatedQuote))
+        {
+            frames.problems.push(RunProblem::new(
+                RunProblemKind::UnterminatedQuote,
+                Some(path.display().to_string()),
+                format!(
+                    "a quote opened in record {} (byte offset {}) is not closed: the rest of the file, {} bytes and {} more lines, was read as that one record (rejected)",
+                    rec.number,
+                    rec.offset,
+                    rec.bytes.len(),
+                    rec.bytes.iter().filter(|b| **b == b'\n').count()
+                ),
+            ));
+        }
+        // A header or trailer out of place, or misframed (wrong length, …), is rejected
+        // with its bytes like a data record: it may be data that only looks like one.
+        let sound = rec
+            .problems
+            .iter()
+            .all(|p| matches!(p, FrameProblem::TrailerCount { .. }));
+        if rec.role != RecordRole::Data && sound {
+            // Header and trailer records in their place are not data: they are counted,
+            // and their problem (a trailer count that disagrees) is the file's.
+            match rec.role {
+                RecordRole::Trailer => frames.trailer += 1,
+                _ => frames.header += 1,
+            }
+            for p in &rec.problems {
+                let kind = RunProblemKind::TrailerCount;
+                bump(&mut frames.findings, kind.id());
+                frames.problems.push(RunProblem::new(
+                    kind,
+                    Some(path.display().to_string()),
+                    format!(
+                        "{} record {} (byte offset {}): {p}",
+                        ikou_cleanse::frame::role_name(rec.role),
+                        rec.number,
+                        rec.offset
+                    ),
+                ));
+            }
+            continue;
+        }
+        bytes += rec.bytes.len();
+        frames.handed_on += 1;
+        n += 1;
+    }
+    chunk.truncate(n);
+    Ok(true)
+}
+
+/// The problems of a file that its reader's summary shows once the file is read, and the
+/// check that every physical record was accounted for.
+pub(crate) fn file_problems<R: Read>(
+    reader: &RecordReader<R>,
+    path: &Path,
+    frames: &mut FileFrames,
+) -> Result<(), RunError> {
+    let summary = reader.summary();
+    let file = Some(path.display().to_string());
+    if summary.records != frames.header + frames.trailer + frames.handed_on {
+        return Err(RunError::Frame(format!(
+            "{}: accounting failed: {} physical records ≠ {} header + {} trailer + {} data; no output was published",
+            path.display(),
+            summary.records,
+            frames.header,
+            frames.trailer,
+            frames.handed_on
+        )));
+    }
+    if summary.eof_marker.is_some() {
+        bump(&mut frames.findings, RunProblemKind::EofMarker.id());
+    }
+    if summary.missing_trailer {
+        bump(&mut frames.findings, RunProblemKind::MissingTrailer.id());
+        frames.problems.push(RunProblem::new(
+            RunProblemKind::MissingTrailer,
+            file.clone(),
+            format!(
+                "the layout has a trailer record but the file has none after {} records ({} bytes): the file may be cut",
+                summary.records, summary.bytes
+            ),
+        ));
+    }
+    if let Some(found) = summary.newline_mismatch() {
+        bump(&mut frames.findings, RunProblemKind::NewlineMismatch.id());
+        frames.problems.push(RunProblem::new(
+            RunProblemKind::NewlineMismatch,
+            file.clone(),
+            format!(
+                "newline mismatch: the layout's records end with {}, the file has {found} line ends ({} LF, {} CR, {} CRLF; the first at byte offset {}); its records are misframed — export the file with {} or fix the layout's terminator",
+                summary.terminator,
+                summary.stray_lf,
+                summary.stray_cr,
+                summary.stray_crlf,
+                summary.first_stray_break.unwrap_or(0),
+                summary.terminator
+            ),
+        ));
+    }
+    if summary.records == 0 {
+        frames.problems.push(RunProblem {
+            kind: "input.empty".into(),
+            file,
+            message: format!("the input holds no record ({} bytes)", summary.bytes),
+        });
+    }
+    Ok(())
+}

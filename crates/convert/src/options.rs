@@ -1,0 +1,275 @@
+//! How a run is carried out: which outputs it writes ([`Outputs`]), its options
+//! ([`RunOptions`]), progress ([`Progress`]) and cancellation ([`CancelToken`]). Re-exported
+//! by [`crate::run`].
+
+use crate::error::RunError;
+use crate::keysort::DEFAULT_BUFFER_KEYS;
+use crate::output::RunFile;
+use ikou_cleanse::frame::RecordReader;
+use ikou_layout_spec::Layout;
+use std::io::Read;
+use std::path::PathBuf;
+
+/// Which optional outputs a run writes. The standard CSV, `rejects.csv` and the manifest
+/// are always written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Outputs {
+    /// `changes.csv`.
+    pub changes_csv: bool,
+    /// `changes.parquet`.
+    pub changes_parquet: bool,
+    /// `before.arrow`.
+    pub before_arrow: bool,
+    /// `before.parquet`.
+    pub before_parquet: bool,
+    /// `after.arrow`.
+    pub after_arrow: bool,
+    /// `after.parquet`.
+    pub after_parquet: bool,
+    /// `gaiji.csv`, the 外字 inventory.
+    pub gaiji_csv: bool,
+    /// `report.html`, the verification report for municipal staff.
+    pub report: bool,
+}
+
+/// The names `--outputs` accepts, with what each selects.
+pub const OUTPUT_NAMES: &[(&str, &str)] = &[
+    ("all", "every output"),
+    (
+        "minimal",
+        "only the standard CSV, rejects.csv and manifest.json",
+    ),
+    ("changes", "changes.csv and changes.parquet"),
+    ("changes-csv", RunFile::Changes.name()),
+    ("changes-parquet", RunFile::ChangesParquet.name()),
+    ("before", "before.arrow and before.parquet"),
+    ("after", "after.arrow and after.parquet"),
+    ("arrow", "before.arrow and after.arrow"),
+    (
+        "parquet",
+        "before.parquet, after.parquet and changes.parquet",
+    ),
+    ("after-parquet", RunFile::AfterParquet.name()),
+    ("gaiji", RunFile::Gaiji.name()),
+    ("report", RunFile::Report.name()),
+];
+
+impl Outputs {
+    /// Every output.
+    pub fn all() -> Outputs {
+        Outputs {
+            changes_csv: true,
+            changes_parquet: true,
+            before_arrow: true,
+            before_parquet: true,
+            after_arrow: true,
+            after_parquet: true,
+            gaiji_csv: true,
+            report: true,
+        }
+    }
+
+    /// Only the outputs that are always written.
+    pub fn minimal() -> Outputs {
+        Outputs {
+            changes_csv: false,
+            changes_parquet: false,
+            before_arrow: false,
+            before_parquet: false,
+            after_arrow: false,
+            after_parquet: false,
+            gaiji_csv: false,
+            report: false,
+        }
+    }
+
+    /// Parses a comma-separated list of [`OUTPUT_NAMES`] (`after-parquet,changes`).
+    ///
+    /// # Errors
+    /// An unknown name.
+    pub fn parse(list: &str) -> Result<Outputs, String> {
+        let mut o = Outputs::minimal();
+        for name in list.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+            match name {
+                "all" => o = Outputs::all(),
+                "minimal" => {}
+                "changes" => (o.changes_csv, o.changes_parquet) = (true, true),
+                "changes-csv" => o.changes_csv = true,
+                "changes-parquet" => o.changes_parquet = true,
+                "before" => (o.before_arrow, o.before_parquet) = (true, true),
+                "after" => (o.after_arrow, o.after_parquet) = (true, true),
+                "arrow" => (o.before_arrow, o.after_arrow) = (true, true),
+                "parquet" => {
+                    (o.before_parquet, o.after_parquet, o.changes_parquet) = (true, true, true)
+                }
+                "after-parquet" => o.after_parquet = true,
+                "gaiji" => o.gaiji_csv = true,
+                "report" => o.report = true,
+                other => {
+                    let names: Vec<_> = OUTPUT_NAMES.iter().map(|(n, _)| *n).collect();
+                    return Err(format!(
+                        "unknown output `{other}`; choose from {}",
+                        names.join(", ")
+                    ));
+                }
+            }
+        }
+        Ok(o)
+    }
+
+    /// Whether the optional file `file` is selected (the files every run writes are).
+    pub fn wants(&self, file: RunFile) -> bool {
+        match file {
+            RunFile::Changes => self.changes_csv,
+            RunFile::ChangesParquet => self.changes_parquet,
+            RunFile::BeforeArrow => self.before_arrow,
+            RunFile::BeforeParquet => self.before_parquet,
+            RunFile::AfterArrow => self.after_arrow,
+            RunFile::AfterParquet => self.after_parquet,
+            RunFile::Gaiji => self.gaiji_csv,
+            RunFile::Report => self.report,
+            RunFile::Rejects | RunFile::Manifest => true,
+        }
+    }
+
+    /// The selection as the manifest records it (`options.outputs`): the
+    /// [`RunFile::selector`]s of the optional files selected, or `minimal`.
+    pub(crate) fn describe(&self) -> String {
+        let v: Vec<&str> = RunFile::ALL
+            .iter()
+            .filter(|f| self.wants(**f))
+            .filter_map(|f| f.selector())
+            .collect();
+        if v.is_empty() {
+            "minimal".into()
+        } else {
+            v.join(",")
+        }
+    }
+}
+
+/// How a run is carried out.
+#[derive(Debug, Clone)]
+pub struct RunOptions {
+    /// The run directory.
+    pub out_dir: PathBuf,
+    /// Write into a non-empty run directory (replacing a previous run's outputs).
+    pub force: bool,
+    /// Worker threads (0: all cores).
+    pub threads: usize,
+    /// Optional outputs.
+    pub outputs: Outputs,
+    /// Records per chunk handed to the workers (default 512: small enough that a chunk's
+    /// values stay in the CPU caches between processing and writing — 4,096 cost about 15 %
+    /// more CPU time on the sample — and large enough for the pool's overhead not to show).
+    pub chunk_records: usize,
+    /// Show personal values unmasked in the report (`--show-values`).
+    pub show_values: bool,
+    /// Keys the first pass keeps in memory per check before spilling a sorted run to the
+    /// run directory.
+    pub sort_buffer_keys: usize,
+    /// Bytes of records per chunk: a chunk ends at `chunk_records` records or once it
+    /// holds this many bytes, whichever comes first (default 4 MiB), so that the memory of
+    /// a run is bounded whatever the record sizes (see docs/CONVERT.md, "Memory budget").
+    pub chunk_bytes: usize,
+    /// The longest record kept whole (default [`DEFAULT_MAX_RECORD_BYTES`]); a longer one is
+    /// rejected (`frame.too_long`) with its first bytes.
+    pub max_record_bytes: usize,
+    /// The most fields of a delimited record (default
+    /// [`ikou_cleanse::frame::DEFAULT_MAX_FIELDS`]); a record with more is rejected
+    /// (`frame.too_many_fields`).
+    pub max_fields: usize,
+    /// Stops the run when cancelled (checked between chunks of both passes and before
+    /// anything is published).
+    pub cancel: Option<CancelToken>,
+}
+
+/// The default limit on one record's length in a run (8 MiB: far beyond any real record,
+/// small enough for the memory budget).
+pub const DEFAULT_MAX_RECORD_BYTES: usize = 8 << 20;
+
+/// The default bytes of records per chunk (4 MiB).
+pub const DEFAULT_CHUNK_BYTES: usize = 4 << 20;
+
+impl RunOptions {
+    /// Options for a run into `out_dir` with every output, all cores.
+    pub fn new(out_dir: impl Into<PathBuf>) -> RunOptions {
+        RunOptions {
+            out_dir: out_dir.into(),
+            force: false,
+            threads: 0,
+            outputs: Outputs::all(),
+            chunk_records: 512,
+            show_values: false,
+            sort_buffer_keys: DEFAULT_BUFFER_KEYS,
+            chunk_bytes: DEFAULT_CHUNK_BYTES,
+            max_record_bytes: DEFAULT_MAX_RECORD_BYTES,
+            max_fields: ikou_cleanse::frame::DEFAULT_MAX_FIELDS,
+            cancel: None,
+        }
+    }
+
+    pub(crate) fn check_cancel(&self) -> Result<(), RunError> {
+        match &self.cancel {
+            Some(c) if c.is_cancelled() => Err(RunError::Cancelled),
+            _ => Ok(()),
+        }
+    }
+
+    pub(crate) fn chunk(&self) -> (usize, usize) {
+        (self.chunk_records.max(1), self.chunk_bytes.max(1))
+    }
+
+    pub(crate) fn record_reader<R: Read>(
+        &self,
+        rdr: R,
+        layout: &Layout,
+    ) -> Result<RecordReader<R>, ikou_cleanse::frame::FrameConfigError> {
+        Ok(RecordReader::new(rdr, layout)?
+            .with_max_record_len(self.max_record_bytes)
+            .with_max_fields(self.max_fields))
+    }
+}
+
+/// Progress of a run, for a progress bar. Called from the run's thread.
+pub trait Progress {
+    /// The run starts a pass over `total_bytes` of input (`pass` 1: checks, 2: conversion).
+    fn start(&self, pass: u8, total_bytes: u64);
+    /// `records` more records and `bytes` more input bytes are done.
+    fn advance(&self, records: u64, bytes: u64);
+    /// The pass is over.
+    fn finish(&self);
+}
+
+/// A [`Progress`] that shows nothing.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NoProgress;
+
+impl Progress for NoProgress {
+    fn start(&self, _: u8, _: u64) {}
+    fn advance(&self, _: u64, _: u64) {}
+    fn finish(&self) {}
+}
+
+/// A signal to stop a run, shared with the code that decides (a UI's cancel button, a
+/// signal handler). The run looks at it between chunks; a cancelled run ends with
+/// [`RunError::Cancelled`], publishes nothing and writes no manifest.
+#[derive(Debug, Clone, Default)]
+pub struct CancelToken(std::sync::Arc<std::sync::atomic::AtomicBool>);
+
+impl CancelToken {
+    /// A token not yet cancelled.
+    pub fn new() -> CancelToken {
+        CancelToken::default()
+    }
+
+    /// Asks the run to stop.
+    pub fn cancel(&self) {
+        self.0.store(true, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// Whether the run was asked to stop.
+    pub fn is_cancelled(&self) -> bool {
+        self.0.load(std::sync::atomic::Ordering::Relaxed)
+    }
+}

@@ -1,0 +1,249 @@
+//! The standard outputs of a run as it writes them: the standard CSV, `rejects.csv`,
+//! `changes.csv`, the Arrow/Parquet outputs and the vendor's own sinks, one chunk at a time.
+
+use crate::error::RunError;
+use crate::error::{csv_err, out_err};
+use crate::options::RunOptions;
+use crate::output::data_csv_name;
+use crate::output::{guard_cell, hex, OutputFile, PendingOutput, RunFile};
+use crate::plan::{Plan, Processed};
+use crate::sink::{RecordSink, Row};
+use crate::tally::{tally_chunk, Tally};
+use ikou_layout_spec::profile::{Header, LineEnding, Quoting};
+use std::io::Write;
+
+pub(crate) struct Sinks {
+    pub(crate) data: csv::Writer<OutputFile>,
+    pub(crate) rejects: csv::Writer<OutputFile>,
+    pub(crate) changes: Option<csv::Writer<OutputFile>>,
+    /// The vendor's own sinks ([`Run::sink`]).
+    pub(crate) extra: Vec<Box<dyn RecordSink>>,
+    #[cfg(feature = "arrow")]
+    pub(crate) arrow: crate::arrow_out::ArrowOutputs,
+}
+
+pub(crate) fn csv_writer(
+    file: OutputFile,
+    quote: Quoting,
+    ending: LineEnding,
+) -> csv::Writer<OutputFile> {
+    csv::WriterBuilder::new()
+        .quote_style(match quote {
+            Quoting::Necessary => csv::QuoteStyle::Necessary,
+            Quoting::Always => csv::QuoteStyle::Always,
+        })
+        .terminator(match ending {
+            LineEnding::Crlf => csv::Terminator::CRLF,
+            LineEnding::Lf => csv::Terminator::Any(b'\n'),
+        })
+        .buffer_capacity(256 * 1024)
+        .from_writer(file)
+}
+
+impl Sinks {
+    pub(crate) fn open(
+        plan: &Plan,
+        opts: &RunOptions,
+        extra: Vec<Box<dyn RecordSink>>,
+    ) -> Result<Sinks, RunError> {
+        let dir = &opts.out_dir;
+        let form = plan.profile.output;
+        let data_name = data_csv_name(&plan.target);
+        let mut data_file = OutputFile::create(dir, &data_name).map_err(out_err(&data_name))?;
+        if form.bom {
+            data_file
+                .write_all(b"\xEF\xBB\xBF")
+                .map_err(out_err(&data_name))?;
+        }
+        let mut data = csv_writer(data_file, form.quote, form.line_ending);
+        match form.header {
+            Header::Names => data
+                .write_record(plan.target.items.iter().map(|i| i.name.as_str()))
+                .map_err(csv_err(&data_name))?,
+            Header::Keys => data
+                .write_record(plan.target.items.iter().map(|i| i.key.as_str()))
+                .map_err(csv_err(&data_name))?,
+            Header::None => {}
+        }
+        let mut rejects = csv_writer(
+            OutputFile::create(dir, RunFile::Rejects.name())
+                .map_err(out_err(RunFile::Rejects.name()))?,
+            Quoting::Necessary,
+            LineEnding::Crlf,
+        );
+        rejects
+            .write_record([
+                "record",
+                "file",
+                "file_record",
+                "byte_offset",
+                "kinds",
+                "reasons",
+                "raw_hex",
+            ])
+            .map_err(csv_err(RunFile::Rejects.name()))?;
+        let changes = if opts.outputs.changes_csv {
+            let mut w = csv_writer(
+                OutputFile::create(dir, RunFile::Changes.name())
+                    .map_err(out_err(RunFile::Changes.name()))?,
+                Quoting::Necessary,
+                LineEnding::Crlf,
+            );
+            w.write_record(["record", "item", "rule", "before", "after"])
+                .map_err(csv_err(RunFile::Changes.name()))?;
+            Some(w)
+        } else {
+            None
+        };
+        Ok(Sinks {
+            data,
+            rejects,
+            changes,
+            extra,
+            #[cfg(feature = "arrow")]
+            arrow: crate::arrow_out::ArrowOutputs::open(plan, opts)?,
+        })
+    }
+}
+
+/// Writes one chunk's results to every output and counts them. The outputs are written by
+/// separate tasks on the pool (with one thread, one after the other).
+pub(crate) fn write_chunk(
+    plan: &Plan,
+    sinks: &mut Sinks,
+    tally: &mut Tally,
+    results: &[Processed],
+    file: &str,
+    file_records: &[u64],
+) -> Result<(), RunError> {
+    let Sinks {
+        data,
+        rejects,
+        changes,
+        extra,
+        #[cfg(feature = "arrow")]
+        arrow,
+    } = sinks;
+    let mut data_result = Ok(());
+    let mut rejects_result = Ok(());
+    let mut changes_result = Ok(());
+    #[cfg(feature = "arrow")]
+    let mut arrow_result = Ok(());
+    rayon::scope(|s| {
+        s.spawn(|_| data_result = write_data(plan, data, results));
+        s.spawn(|_| rejects_result = write_rejects(rejects, results, file, file_records));
+        if let Some(w) = changes.as_mut() {
+            s.spawn(|_| changes_result = write_changes(plan, w, results));
+        }
+        #[cfg(feature = "arrow")]
+        s.spawn(|_| arrow_result = arrow.write(plan, results));
+        tally_chunk(plan, tally, results);
+    });
+    data_result?;
+    rejects_result?;
+    changes_result?;
+    if !extra.is_empty() {
+        let rows: Vec<Row<'_>> = results
+            .iter()
+            .filter(|p| !p.rejected())
+            .map(|p| Row {
+                record: p.record,
+                offset: p.offset,
+                values: &p.after,
+                raw: None,
+            })
+            .collect();
+        for sink in extra.iter_mut() {
+            sink.write_rows(&rows)?;
+        }
+    }
+    #[cfg(feature = "arrow")]
+    arrow_result?;
+    Ok(())
+}
+
+pub(crate) fn write_data(
+    plan: &Plan,
+    w: &mut csv::Writer<OutputFile>,
+    results: &[Processed],
+) -> Result<(), RunError> {
+    let mut rec_buf = csv::ByteRecord::new();
+    for p in results.iter().filter(|p| !p.rejected()) {
+        rec_buf.clear();
+        for v in &p.after {
+            rec_buf.push_field(v.as_deref().unwrap_or("").as_bytes());
+        }
+        if let Err(e) = w.write_byte_record(&rec_buf) {
+            return Err(csv_err(&data_csv_name(&plan.target))(e));
+        }
+    }
+    Ok(())
+}
+
+pub(crate) fn write_rejects(
+    w: &mut csv::Writer<OutputFile>,
+    results: &[Processed],
+    file: &str,
+    file_records: &[u64],
+) -> Result<(), RunError> {
+    let file = guard_cell(file);
+    for (p, file_record) in results.iter().zip(file_records) {
+        if !p.rejected() {
+            continue;
+        }
+        let reasons: Vec<String> = p.reasons.iter().map(ToString::to_string).collect();
+        let joined = reasons.join("; ");
+        let mut kinds: Vec<&str> = p.reasons.iter().map(|r| r.kind.id()).collect();
+        kinds.dedup();
+        let kinds = kinds.join("|");
+        let record = p.record.to_string();
+        let fr = file_record.to_string();
+        let off = p.offset.to_string();
+        let raw = hex(&p.raw);
+        w.write_record([
+            record.as_str(),
+            &file,
+            &fr,
+            &off,
+            &kinds,
+            &guard_cell(&joined),
+            &raw,
+        ])
+        .map_err(csv_err(RunFile::Rejects.name()))?;
+    }
+    Ok(())
+}
+
+pub(crate) fn write_changes(
+    plan: &Plan,
+    w: &mut csv::Writer<OutputFile>,
+    results: &[Processed],
+) -> Result<(), RunError> {
+    for p in results.iter().filter(|p| !p.rejected()) {
+        let record = p.record.to_string();
+        for c in &p.changes {
+            let key = plan.item_key(c.item);
+            // Staff open changes.csv in Excel: values are guarded like rejects.csv's.
+            w.write_record([
+                record.as_str(),
+                key,
+                c.rule,
+                &guard_cell(&c.before),
+                &guard_cell(&c.after),
+            ])
+            .map_err(csv_err(RunFile::Changes.name()))?;
+        }
+    }
+    Ok(())
+}
+
+pub(crate) fn finish_csv(
+    w: csv::Writer<OutputFile>,
+    name: &str,
+) -> Result<PendingOutput, RunError> {
+    let file = w.into_inner().map_err(|e| RunError::Output {
+        name: name.to_string(),
+        error: e.into_error(),
+    })?;
+    file.complete().map_err(out_err(name))
+}
