@@ -3,16 +3,20 @@
 //! Whole migration runs: legacy records in, standard-layout records out, with rejects,
 //! an audit log of every change, a manifest and Arrow/Parquet files for verification.
 //!
-//! A run is a [`plan::Plan`] (a profile resolved against its layouts and tables) applied by
-//! [`run::run`] to input files. Every data record ends up in the standard CSV or in
-//! `rejects.csv` with every reason found, and the run fails before publishing anything if
+//! A run is a [`Plan`] (a profile resolved against its layouts and tables) applied by a
+//! [`Run`] to inputs — paths or any reader that can seek back to its start ([`RunInput`]) —
+//! writing the standard outputs and, beside them, through the vendor's own [`RecordSink`]s,
+//! with [`Progress`] and a [`CancelToken`]; [`run()`] is the same for paths. The names a
+//! vendor needs are re-exported here, at the crate's root.
+//!
+//! Every data record ends up in the standard CSV or in `rejects.csv` with every reason
+//! found, and the run fails before publishing anything if
 //! `input_records ≠ output_records + rejected_records`.
 //!
 //! ```
 //! use ikou_cleanse::gaiji::GaijiTable;
-//! use ikou_convert::plan::Plan;
-//! use ikou_convert::run::{run, NoProgress, RunOptions};
 //! use ikou_convert::sample::{write_sample, SampleConfig};
+//! use ikou_convert::{run, NoProgress, Plan, RunOptions};
 //! use ikou_layout_spec::{profile::bundled_profile, Catalog};
 //!
 //! let dir = std::env::temp_dir().join(format!("ikou-doc-{}", std::process::id()));
@@ -58,6 +62,17 @@ pub mod sink;
 mod tally;
 pub mod verify;
 mod writers;
+
+// The names a vendor embedding a run needs, in one place (the modules keep the rest).
+pub use manifest::{Counts, Manifest, RunProblem, RunProblemKind};
+pub use output::RunFile;
+pub use plan::{Plan, PlanError};
+pub use reason::{Lang, ReasonKind};
+pub use run::{
+    run, CancelToken, NoProgress, Outputs, Progress, ReadSeek, Run, RunError, RunInput, RunOptions,
+};
+pub use setup::{load_catalog, load_gaiji, load_profile, SetupError};
+pub use sink::{RecordSink, Row, SinkError};
 
 #[cfg(test)]
 mod guard_tests;
