@@ -297,13 +297,19 @@ pub fn sync_dir(dir: &Path) -> io::Result<()> {
     }
 }
 
+/// The temporary name of the output `name` while it is written (`.NAME.partial`): hidden,
+/// and never a name of a finished run.
+pub fn partial_name(name: &str) -> String {
+    format!(".{name}.partial")
+}
+
 impl OutputFile {
-    /// Starts writing `name` in `dir` under a temporary name.
+    /// Starts writing `name` in `dir` under a temporary name ([`partial_name`]).
     ///
     /// # Errors
     /// Any error creating the temporary file.
     pub fn create(dir: &Path, name: &str) -> io::Result<OutputFile> {
-        let tmp = dir.join(format!(".{name}.partial"));
+        let tmp = dir.join(partial_name(name));
         let file = create_private(&tmp)?;
         Ok(OutputFile {
             name: name.to_string(),

@@ -191,7 +191,7 @@ fn run_file(manifest: &Manifest, dir: &Path, name: &str) -> Option<PathBuf> {
     if done.exists() {
         return Some(done);
     }
-    let partial = dir.join(format!(".{name}.partial"));
+    let partial = dir.join(crate::output::partial_name(name));
     partial.exists().then_some(partial)
 }
 
