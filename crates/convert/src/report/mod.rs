@@ -35,7 +35,7 @@ mod text;
 mod verdict;
 
 pub use verdict::{
-    framing, max_reject_rate, rule_text, verdict, Level as VerdictLevel, Reason as VerdictReason,
+    cause, framing, max_reject_rate, rule_text, verdict, Level as VerdictLevel, Reason as VerdictReason,
     Verdict, DEFAULT_MAX_REJECT_RATE, FRAMING_DAMAGE,
 };
 

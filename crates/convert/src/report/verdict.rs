@@ -129,9 +129,13 @@ impl Reason {
                 n(*c)
             ),
             Reason::Framing(k, c) => format!(
-                "framing problem {} ({} times)",
+                "framing problem {} ({})",
                 super::text::kind_desc(lang, k).unwrap_or(k.as_str()),
-                n(*c)
+                if *c == 1 {
+                    "once".to_string()
+                } else {
+                    format!("{} times", n(*c))
+                }
             ),
             Reason::Rejects(c) if ja => format!("除外したレコードが{}件あります", n(*c)),
             Reason::Rejects(c) => format!("{} records were rejected", n(*c)),
@@ -267,4 +271,33 @@ pub fn framing(m: &Manifest) -> Vec<(String, u64)> {
     let mut v: Vec<(String, u64)> = v.into_iter().map(|(k, n)| (k.to_string(), n)).collect();
     v.sort_by_key(|(k, _)| !FRAMING_DAMAGE.contains(&k.as_str()));
     v
+}
+
+/// The cause of a verdict in one line: the reasons of its level (the worst), each framing
+/// reason followed by the first of the run's problems of that kind (its file and message:
+/// record numbers, offsets and counts, never a personal value). Empty for 移行可.
+pub fn cause(m: &Manifest, v: &Verdict, lang: Lang) -> String {
+    let sep = if lang == Lang::Ja { "。" } else { "; " };
+    v.reasons
+        .iter()
+        .filter(|r| r.level() == v.level)
+        .map(|r| {
+            let mut t = r.text(lang);
+            let kind = match r {
+                Reason::Framing(k, _) => Some(k.as_str()),
+                Reason::NothingMigrated => Some("input.empty"),
+                _ => None,
+            };
+            if let Some(p) = kind.and_then(|k| m.problems.iter().find(|p| p.kind == k)) {
+                t.push_str(if lang == Lang::Ja { "：" } else { ": " });
+                if let Some(f) = &p.file {
+                    t.push_str(f);
+                    t.push_str(": ");
+                }
+                t.push_str(&p.message);
+            }
+            t
+        })
+        .collect::<Vec<_>>()
+        .join(sep)
 }
