@@ -388,14 +388,31 @@ fn summary(m: &Manifest, verdict: &Verdict, out: &Path, color: bool) -> String {
         }
     }
     let total_changes: u64 = c.changes_by_rule.values().sum();
-    let _ = writeln!(s, "  changes: {total_changes}");
+    // Changes and reasons are occurrences (a record can have several); records are said
+    // as records above.
+    let _ = writeln!(s, "  changes: {total_changes} (values changed, by rule)");
     for (rule, n) in top(&c.changes_by_rule, 8) {
         let _ = writeln!(s, "    {n:>9}  {rule}");
     }
     if !c.rejects_by_reason.is_empty() {
-        let _ = writeln!(s, "  reject reasons:");
+        let _ = writeln!(
+            s,
+            "  reject reasons (occurrences; a rejected record can have several):"
+        );
         for (k, n) in top(&c.rejects_by_reason, 10) {
             let _ = writeln!(s, "    {n:>9}  {k}");
+        }
+        if c.rejects_by_reason.len() > 10 {
+            let rest: u64 = top(&c.rejects_by_reason, usize::MAX)
+                .iter()
+                .skip(10)
+                .map(|(_, n)| **n)
+                .sum();
+            let _ = writeln!(
+                s,
+                "    … and {} more reasons ({rest} occurrences): see rejects.csv",
+                c.rejects_by_reason.len() - 10
+            );
         }
     }
     let gaiji: u64 = c.gaiji_by_code.values().sum();
