@@ -445,3 +445,75 @@ fn issue14_exit_code_4_is_documented() {
         );
     }
 }
+
+/// rejects.csv holds the decoded items of each rejected record (with minimal outputs too,
+/// where the run keeps no before values), and the console says that reject reasons are
+/// occurrences and how many it did not list.
+#[test]
+fn issue14_rejects_csv_has_the_decoded_items() {
+    let dir = tempdir("i14v-items");
+    let out = dir.join("run");
+    let r = ikou(&[
+        "convert",
+        "-p",
+        "sample-juki",
+        s(&sample()),
+        "--out",
+        s(&out),
+        "-q",
+        "--outputs",
+        "minimal",
+    ])
+    .expect(0);
+    assert!(
+        r.stdout
+            .contains("reject reasons (occurrences; a rejected record can have several):"),
+        "{}",
+        r.stdout
+    );
+    let text = std::fs::read_to_string(out.join("rejects.csv")).unwrap();
+    let mut rows = text.lines();
+    let header: Vec<&str> = rows.next().unwrap().split(',').collect();
+    assert_eq!(
+        &header[..7],
+        &[
+            "record",
+            "file",
+            "file_record",
+            "byte_offset",
+            "kinds",
+            "reasons",
+            "raw_hex"
+        ]
+    );
+    for key in [
+        "item:atena_no",
+        "item:shimei",
+        "item:postal_code",
+        "item:address",
+    ] {
+        assert!(header.contains(&key), "{key}: {header:?}");
+    }
+    // Record 15: 郵便番号 of 3 digits, as decoded (full-width, padded).
+    let row = rows.find(|l| l.starts_with("15,")).unwrap();
+    assert!(row.contains(",0000547711,"), "{row}");
+    assert!(row.contains(",４６３ ,"), "{row}");
+    ikou(&["verify", s(&out)]).expect(0);
+    // The same items with every output (the run keeps before values there).
+    let all = dir.join("all");
+    ikou(&[
+        "convert",
+        "-p",
+        "sample-juki",
+        s(&sample()),
+        "--out",
+        s(&all),
+        "-q",
+    ])
+    .expect(0);
+    assert_eq!(
+        std::fs::read_to_string(all.join("rejects.csv")).unwrap(),
+        text,
+        "rejects.csv does not depend on --outputs"
+    );
+}
