@@ -258,7 +258,8 @@ pub fn run_convert(args: ConvertArgs) -> CliResult {
         }
         print_json(&v)?;
     } else {
-        let color = std::io::stdout().is_terminal() || std::io::stderr().is_terminal();
+        // Red only on a terminal (the summary goes to stdout), and never under NO_COLOR.
+        let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
         print(&summary(&manifest, &verdict, &args.out, color))?;
     }
     Ok(exit_code(&manifest, &verdict, args.strict))

@@ -55,7 +55,14 @@ fn issue14_truncated_input_is_no_go_with_the_cause_first() {
     );
     assert!(!first.contains('\x1b'), "no colour when not on a terminal");
     assert!(!r.stdout.contains("[ok]"), "{}", r.stdout);
-    assert!(page(&out).contains("data-verdict=\"移行不可\""));
+    // The page's first line too: the verdict and its cause.
+    let html = page(&out);
+    let line = html.lines().find(|l| l.contains("data-verdict=")).unwrap();
+    assert!(
+        line.contains("data-verdict=\"移行不可\"")
+            && line.contains("— ファイルの区切りの問題 レコードが途中で切れている"),
+        "{line}"
+    );
     // `report` on the same run: the same verdict, the same exit code.
     let r = ikou(&["report", s(&out)]).expect(NO_GO);
     assert!(r.stdout.starts_with("移行不可"), "{}", r.stdout);

@@ -35,7 +35,7 @@ mod text;
 mod verdict;
 
 pub use verdict::{
-    cause, framing, max_reject_rate, rule_text, verdict, Level as VerdictLevel,
+    cause, detail, framing, max_reject_rate, rule_text, verdict, Level as VerdictLevel,
     Reason as VerdictReason, Verdict, DEFAULT_MAX_REJECT_RATE, FRAMING_DAMAGE,
 };
 
@@ -739,13 +739,21 @@ impl Page<'_> {
         };
         let _ = writeln!(
             self.s,
-            "<p class=\"verdict-line {class}\" data-verdict=\"{}\">{}{}</p>",
+            "<p class=\"verdict-line {class}\" data-verdict=\"{}\">{}{}{}</p>",
             level.label(),
             esc(self.tr("判定：", "Verdict: ")),
             if self.ja() {
                 esc(level.label())
             } else {
                 format!("{} ({})", esc(level.label()), esc(level.english()))
+            },
+            // 移行不可: the cause on the same, first line.
+            match (level, self.verdict.reasons.first()) {
+                (VerdictLevel::NoGo, Some(r)) => format!(
+                    " <span class=\"cause\">— {}</span>",
+                    esc(&r.text(self.lang))
+                ),
+                _ => String::new(),
             }
         );
         if !self.verdict.reasons.is_empty() {
@@ -758,7 +766,7 @@ impl Page<'_> {
                         VerdictLevel::NoGo => "ng",
                         _ => "cw",
                     },
-                    esc(&r.text(self.lang))
+                    esc(&detail(self.m, r, self.lang))
                 );
             }
             self.s.push_str("</ul>\n");

@@ -273,31 +273,44 @@ pub fn framing(m: &Manifest) -> Vec<(String, u64)> {
     v
 }
 
-/// The cause of a verdict in one line: the reasons of its level (the worst), each framing
-/// reason followed by the first of the run's problems of that kind (its file and message:
-/// record numbers, offsets and counts, never a personal value). Empty for 移行可.
+/// The cause of a verdict in one line: the reasons of its level (the worst), each with
+/// [`detail`]. Empty for 移行可.
 pub fn cause(m: &Manifest, v: &Verdict, lang: Lang) -> String {
     let sep = if lang == Lang::Ja { "。" } else { "; " };
     v.reasons
         .iter()
         .filter(|r| r.level() == v.level)
-        .map(|r| {
-            let mut t = r.text(lang);
-            let kind = match r {
-                Reason::Framing(k, _) => Some(k.as_str()),
-                Reason::NothingMigrated => Some("input.empty"),
-                _ => None,
-            };
-            if let Some(p) = kind.and_then(|k| m.problems.iter().find(|p| p.kind == k)) {
-                t.push_str(if lang == Lang::Ja { "：" } else { ": " });
-                if let Some(f) = &p.file {
-                    t.push_str(f);
-                    t.push_str(": ");
-                }
-                t.push_str(&p.message);
-            }
-            t
-        })
+        .map(|r| detail(m, r, lang))
         .collect::<Vec<_>>()
         .join(sep)
+}
+
+/// A reason as a sentence ([`Reason::text`]) followed, for a framing reason or nothing
+/// migrated, by the first of the run's problems of that kind (manifest `problems`: its file
+/// and message — record numbers, offsets and counts, never a personal value).
+pub fn detail(m: &Manifest, r: &Reason, lang: Lang) -> String {
+    let mut t = r.text(lang);
+    let found = match r {
+        Reason::Framing(k, _) => m.problems.iter().find(|p| &p.kind == k),
+        Reason::NothingMigrated => {
+            m.problems
+                .iter()
+                .find(|p| p.kind == "input.empty")
+                .or_else(|| {
+                    m.problems
+                        .iter()
+                        .find(|p| p.kind == "frame.newline_mismatch")
+                })
+        }
+        _ => None,
+    };
+    if let Some(p) = found {
+        t.push_str(if lang == Lang::Ja { "：" } else { ": " });
+        if let Some(f) = &p.file {
+            t.push_str(f);
+            t.push_str(": ");
+        }
+        t.push_str(&p.message);
+    }
+    t
 }
