@@ -409,10 +409,11 @@ fn summary(m: &Manifest, verdict: &Verdict, out: &Path, color: bool) -> String {
                 .skip(10)
                 .map(|(_, n)| **n)
                 .sum();
+            let more = c.rejects_by_reason.len() - 10;
             let _ = writeln!(
                 s,
-                "    … and {} more reasons ({rest} occurrences): see rejects.csv",
-                c.rejects_by_reason.len() - 10
+                "    … and {more} more {} ({rest} occurrences): see rejects.csv",
+                if more == 1 { "reason" } else { "reasons" }
             );
         }
     }

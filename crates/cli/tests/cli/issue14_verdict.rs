@@ -478,6 +478,13 @@ fn issue14_rejects_csv_has_the_decoded_items() {
         "{}",
         r.stdout
     );
+    // 11 reasons in the sample: the 11th is not dropped silently.
+    assert!(
+        r.stdout
+            .contains("    … and 1 more reason (2 occurrences): see rejects.csv"),
+        "{}",
+        r.stdout
+    );
     let text = std::fs::read_to_string(out.join("rejects.csv")).unwrap();
     let mut rows = text.lines();
     let header: Vec<&str> = rows.next().unwrap().split(',').collect();
@@ -523,4 +530,51 @@ fn issue14_rejects_csv_has_the_decoded_items() {
         text,
         "rejects.csv does not depend on --outputs"
     );
+}
+
+/// #14, measured: a UTF-8 copy of the sample through the CP932 profile ended `1000 in = 0 out
+/// + 1000 rejected [ok]`, exit 0. Past the input guard (`--no-input-check`) it is now
+/// 移行不可, exit 4, with the cause on the first line of the console and of the page.
+#[test]
+fn issue14_a_utf8_copy_is_no_go() {
+    use ikou_cleanse::decode::CharProfile;
+    const REC: usize = 302;
+    let dir = tempdir("i14v-utf8");
+    let bytes = std::fs::read(sample()).unwrap();
+    let profile = CharProfile::cp932();
+    let mut utf8 = String::new();
+    for rec in bytes.chunks(REC) {
+        let mut text = String::new();
+        profile.decode_item(&rec[..300], &mut text, &mut Vec::new());
+        utf8.push_str(&text);
+        utf8.push_str("\r\n");
+    }
+    let input = dir.join("utf8.dat");
+    std::fs::write(&input, &utf8).unwrap();
+    let out = dir.join("run");
+    let r = ikou(&[
+        "convert",
+        "-p",
+        "sample-juki",
+        s(&input),
+        "--out",
+        s(&out),
+        "-q",
+        "--no-input-check",
+    ])
+    .expect(NO_GO);
+    let first = r.stdout.lines().next().unwrap();
+    assert!(
+        first.starts_with("ikou convert: 移行不可 — no record was migrated"),
+        "{}",
+        r.stdout
+    );
+    assert!(!r.stdout.contains("[ok]"), "{}", r.stdout);
+    let html = page(&out);
+    let line = html.lines().find(|l| l.contains("data-verdict=")).unwrap();
+    assert!(
+        line.contains("移行不可") && line.contains("移行したレコードが0件です"),
+        "{line}"
+    );
+    ikou(&["report", s(&out)]).expect(NO_GO);
 }
