@@ -532,9 +532,10 @@ fn issue14_rejects_csv_has_the_decoded_items() {
     );
 }
 
-/// #14, measured: a UTF-8 copy of the sample through the CP932 profile ended `1000 in = 0 out
-/// + 1000 rejected [ok]`, exit 0. Past the input guard (`--no-input-check`) it is now
-/// 移行不可, exit 4, with the cause on the first line of the console and of the page.
+/// #14, measured: a UTF-8 copy of the sample through the CP932 profile ended with
+/// `1000 in = 0 out plus 1000 rejected [ok]`, exit 0. Past the input guard
+/// (`--no-input-check`) it is now 移行不可, exit 4, with the cause on the first line of the
+/// console and of the page.
 #[test]
 fn issue14_a_utf8_copy_is_no_go() {
     use ikou_cleanse::decode::CharProfile;

@@ -146,7 +146,10 @@ impl Reason {
                 format!("{} occurrences of 外字 are not in the 外字 table", n(*c))
             }
             Reason::Findings(c) if ja => format!("指摘（除外しない問題）が{}か所あります", n(*c)),
-            Reason::Findings(c) => format!("{} findings (problems that reject nothing)", n(*c)),
+            Reason::Findings(c) => format!(
+                "{} findings (occurrences of problems that reject nothing)",
+                n(*c)
+            ),
             Reason::Layout(s) if ja => {
                 format!("レイアウトの状態が {s} です（検証済みではありません）")
             }
