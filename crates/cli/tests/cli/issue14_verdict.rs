@@ -60,7 +60,7 @@ fn issue14_truncated_input_is_no_go_with_the_cause_first() {
     let line = html.lines().find(|l| l.contains("data-verdict=")).unwrap();
     assert!(
         line.contains("data-verdict=\"移行不可\"")
-            && line.contains("— ファイルの区切りの問題 レコードが途中で切れている"),
+            && line.contains("— ファイルの区切りの問題：レコードが途中で切れている"),
         "{line}"
     );
     // `report` on the same run: the same verdict, the same exit code.

@@ -513,7 +513,7 @@ fn issue14_problems_first_physical_counts_and_the_cause() {
     assert_eq!(v.level, VerdictLevel::NoGo);
     let said = cause(&x, &v, Lang::En);
     assert!(
-        said.starts_with("framing problem the trailer's record count disagrees with the records read (once): in.dat: trailer record 1002"),
+        said.starts_with("framing problem: the trailer's record count disagrees with the records read (once): in.dat: trailer record 1002"),
         "{said}"
     );
     let html = render(&x, &dir, &ReportOptions::default()).unwrap();

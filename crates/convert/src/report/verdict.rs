@@ -124,12 +124,12 @@ impl Reason {
                 max * 100.0
             ),
             Reason::Framing(k, c) if ja => format!(
-                "ファイルの区切りの問題 {}（{}回）",
+                "ファイルの区切りの問題：{}（{}回）",
                 super::text::kind_desc(lang, k).unwrap_or(k.as_str()),
                 n(*c)
             ),
             Reason::Framing(k, c) => format!(
-                "framing problem {} ({})",
+                "framing problem: {} ({})",
                 super::text::kind_desc(lang, k).unwrap_or(k.as_str()),
                 if *c == 1 {
                     "once".to_string()
