@@ -11,6 +11,11 @@ pub const DATA: u8 = 1;
 pub const USAGE: u8 = 2;
 /// I/O error.
 pub const IO: u8 = 3;
+/// The run finished but its verdict is 移行不可 (must not be migrated): nothing converted, a
+/// reject rate above the threshold, framing damage (truncation, trailer count, missing
+/// trailer, unterminated quote) or counts that do not add up — the rule of
+/// `ikou_convert::report::verdict`, the same as the report page's.
+pub const NO_GO: u8 = 4;
 
 /// An error that ends a verb: a message and an exit code.
 #[derive(Debug)]

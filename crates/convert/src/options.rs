@@ -182,6 +182,11 @@ pub struct RunOptions {
     /// Stops the run when cancelled (checked between chunks of both passes and before
     /// anything is published).
     pub cancel: Option<CancelToken>,
+    /// The reject rate above which the run's verdict is 移行不可 (`--max-reject-rate`);
+    /// `None`: the profile's `max_reject_rate`, else
+    /// [`crate::report::DEFAULT_MAX_REJECT_RATE`]. Written to the manifest's
+    /// `options.max_reject_rate` so that `ikou report` applies the same rule.
+    pub max_reject_rate: Option<ikou_layout_spec::profile::RejectRate>,
 }
 
 /// The default limit on one record's length in a run (8 MiB: far beyond any real record,
@@ -206,6 +211,7 @@ impl RunOptions {
             max_record_bytes: DEFAULT_MAX_RECORD_BYTES,
             max_fields: ikou_cleanse::frame::DEFAULT_MAX_FIELDS,
             cancel: None,
+            max_reject_rate: None,
         }
     }
 

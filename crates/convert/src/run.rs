@@ -268,6 +268,13 @@ fn execute(
         adjusted = p;
         &adjusted
     };
+    // Rejected records are read once more with their decoded items kept (rejects.csv
+    // shows them) when the plan does not keep them for every record.
+    let reject_plan = (!plan.keeps_before()).then(|| {
+        let mut p = plan.clone();
+        p.set_keep_before(true);
+        p
+    });
     // A run cancelled before it starts touches nothing (with --force, preparing the
     // directory removes the previous run).
     opts.check_cancel()?;
@@ -327,6 +334,12 @@ fn execute(
                                 |s, (i, r)| {
                                     let mut p = plan.process(r, first + i as u64, s);
                                     apply_facts(plan, &facts, &mut p);
+                                    if p.rejected() && p.before.is_empty() {
+                                        // rejects.csv shows the decoded items: read them.
+                                        if let Some(rp) = &reject_plan {
+                                            p.before = rp.process(r, first + i as u64, s).before;
+                                        }
+                                    }
                                     if p.rejected() && p.raw.is_empty() {
                                         // Rejected by a cross-record check only.
                                         p.raw.clone_from(&r.bytes);
@@ -502,6 +515,13 @@ fn execute(
             (
                 "date_policy".to_string(),
                 plan.profile.date_policy.as_str().to_string(),
+            ),
+            (
+                "max_reject_rate".to_string(),
+                opts.max_reject_rate
+                    .or(plan.profile.max_reject_rate)
+                    .map_or(crate::report::DEFAULT_MAX_REJECT_RATE, |r| r.fraction())
+                    .to_string(),
             ),
         ]),
         inputs: input_infos,

@@ -72,15 +72,20 @@ impl Sinks {
             LineEnding::Crlf,
         );
         rejects
-            .write_record([
-                "record",
-                "file",
-                "file_record",
-                "byte_offset",
-                "kinds",
-                "reasons",
-                "raw_hex",
-            ])
+            .write_record(
+                [
+                    "record",
+                    "file",
+                    "file_record",
+                    "byte_offset",
+                    "kinds",
+                    "reasons",
+                    "raw_hex",
+                ]
+                .into_iter()
+                .map(str::to_string)
+                .chain(reject_item_keys(plan).map(|k| format!("item:{k}"))),
+            )
             .map_err(csv_err(RunFile::Rejects.name()))?;
         let changes = if opts.outputs.changes_csv {
             let mut w = csv_writer(
@@ -131,7 +136,7 @@ pub(crate) fn write_chunk(
     let mut arrow_result = Ok(());
     rayon::scope(|s| {
         s.spawn(|_| data_result = write_data(plan, data, results));
-        s.spawn(|_| rejects_result = write_rejects(rejects, results, file, file_records));
+        s.spawn(|_| rejects_result = write_rejects(plan, rejects, results, file, file_records));
         if let Some(w) = changes.as_mut() {
             s.spawn(|_| changes_result = write_changes(plan, w, results));
         }
@@ -180,13 +185,32 @@ pub(crate) fn write_data(
     Ok(())
 }
 
+/// The source items whose decoded values follow `raw_hex` in rejects.csv (`item:KEY`
+/// columns): every item but fillers.
+fn reject_item_keys(plan: &Plan) -> impl Iterator<Item = &str> {
+    plan.source
+        .items
+        .iter()
+        .filter(|i| i.domain != ikou_layout_spec::DomainType::Filler)
+        .map(|i| i.key.as_str())
+}
+
 pub(crate) fn write_rejects(
+    plan: &Plan,
     w: &mut csv::Writer<OutputFile>,
     results: &[Processed],
     file: &str,
     file_records: &[u64],
 ) -> Result<(), RunError> {
     let file = guard_cell(file);
+    let items: Vec<usize> = plan
+        .source
+        .items
+        .iter()
+        .enumerate()
+        .filter(|(_, i)| i.domain != ikou_layout_spec::DomainType::Filler)
+        .map(|(n, _)| n)
+        .collect();
     for (p, file_record) in results.iter().zip(file_records) {
         if !p.rejected() {
             continue;
@@ -200,15 +224,25 @@ pub(crate) fn write_rejects(
         let fr = file_record.to_string();
         let off = p.offset.to_string();
         let raw = hex(&p.raw);
-        w.write_record([
-            record.as_str(),
-            &file,
-            &fr,
-            &off,
-            &kinds,
-            &guard_cell(&joined),
-            &raw,
-        ])
+        // The decoded source items (before cleansing; empty when not decodable), guarded
+        // like every cell people open.
+        let decoded = items
+            .iter()
+            .map(|&n| guard_cell(p.before.get(n).and_then(Option::as_deref).unwrap_or("")));
+        w.write_record(
+            [
+                std::borrow::Cow::from(record.as_str()),
+                file.clone(),
+                fr.as_str().into(),
+                off.as_str().into(),
+                kinds.as_str().into(),
+                guard_cell(&joined),
+                raw.as_str().into(),
+            ]
+            .into_iter()
+            .chain(decoded)
+            .map(|c| c.into_owned()),
+        )
         .map_err(csv_err(RunFile::Rejects.name()))?;
     }
     Ok(())

@@ -305,6 +305,58 @@ pub struct Profile {
     pub checks: Checks,
     /// Where the profile came from (`bundled:specs/profiles/…` or a path).
     pub file: String,
+    /// The reject rate (0–1) above which a run of this profile is 移行不可 (`max_reject_rate
+    /// = 0.05` or `"5%"`); `None`: the default (10 %). `convert --max-reject-rate` overrides
+    /// it.
+    #[serde(default)]
+    pub max_reject_rate: Option<RejectRate>,
+}
+
+/// A reject rate: a fraction in 0..=1 (never NaN), written `0.05` or `5%`.
+#[derive(Debug, Clone, Copy, PartialEq, PartialOrd, Serialize, Deserialize)]
+pub struct RejectRate(f64);
+
+// A RejectRate is never NaN (see [`RejectRate::new`]), so equality is reflexive.
+impl Eq for RejectRate {}
+
+impl RejectRate {
+    /// The rate, if `fraction` is a number in 0..=1.
+    pub fn new(fraction: f64) -> Option<RejectRate> {
+        (fraction.is_finite() && (0.0..=1.0).contains(&fraction)).then_some(RejectRate(fraction))
+    }
+
+    /// Reads `0.05` (a fraction) or `5%` (a percentage).
+    ///
+    /// # Errors
+    /// A sentence saying what is wrong and what is expected.
+    pub fn parse(text: &str) -> Result<RejectRate, String> {
+        let t = text.trim();
+        let (number, scale) = match t.strip_suffix('%') {
+            Some(p) => (p.trim(), 100.0),
+            None => (t, 1.0),
+        };
+        number
+            .parse::<f64>()
+            .ok()
+            .map(|x| x / scale)
+            .and_then(RejectRate::new)
+            .ok_or_else(|| {
+                format!("{text:?} is not a reject rate: give a fraction from 0 to 1 (0.05) or a percentage from 0% to 100% (5%)")
+            })
+    }
+
+    /// The fraction (0–1).
+    pub fn fraction(self) -> f64 {
+        self.0
+    }
+}
+
+/// `max_reject_rate` as written: a number or a string (`"5%"`).
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum RawRate {
+    Number(f64),
+    Text(String),
 }
 
 #[derive(Debug, Deserialize)]
@@ -324,6 +376,8 @@ struct RawProfile {
     map: Vec<Spanned<RawMap>>,
     #[serde(default)]
     checks: Option<Spanned<Checks>>,
+    #[serde(default)]
+    max_reject_rate: Option<Spanned<RawRate>>,
 }
 
 #[derive(Debug, Deserialize, Default)]
@@ -558,6 +612,31 @@ fn parse_profile_with(
             c
         }
     };
+    let max_reject_rate = match &raw.max_reject_rate {
+        None => None,
+        Some(r) => {
+            let parsed = match r.get_ref() {
+                RawRate::Number(x) => RejectRate::new(*x).ok_or_else(|| {
+                    format!("{x} is not a reject rate: give a fraction from 0 to 1 (0.05) or a percentage from 0% to 100% (\"5%\")")
+                }),
+                RawRate::Text(t) => RejectRate::parse(t),
+            };
+            match parsed {
+                Ok(rate) => Some(rate),
+                Err(message) => {
+                    err(
+                        r.span().start,
+                        None,
+                        SpecErrorKind::InvalidField {
+                            field: "max_reject_rate".into(),
+                            message,
+                        },
+                    );
+                    None
+                }
+            }
+        }
+    };
     if !errors.is_empty() {
         return Err(SpecErrors(errors));
     }
@@ -582,6 +661,7 @@ fn parse_profile_with(
         map,
         checks,
         file: file.to_string(),
+        max_reject_rate,
     })
 }
 

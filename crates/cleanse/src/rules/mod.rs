@@ -406,8 +406,9 @@ pub fn cleanse<'a>(domain: DomainType, input: &'a str, opts: &RuleOptions) -> Cl
                 w.find(
                     FindingKind::NotKana,
                     format!(
-                        "character {} is not katakana, ー or a space (it is kept: correct it at the source)",
-                        pos + 1
+                        "character {} (U+{:04X}) is not katakana, ー or a space: the value is rejected; correct it at the source",
+                        pos + 1,
+                        w.value.chars().nth(pos).map_or(0, u32::from)
                     ),
                 );
             }
@@ -454,7 +455,14 @@ pub fn cleanse<'a>(domain: DomainType, input: &'a str, opts: &RuleOptions) -> Cl
             if let Some(pos) = w.value.bytes().position(|b| !b.is_ascii_alphanumeric()) {
                 w.find(
                     FindingKind::NotCode,
-                    format!("character {} is not an ASCII letter or digit", pos + 1),
+                    format!(
+                        "character {} (U+{:04X}) is not an ASCII letter or digit",
+                        pos + 1,
+                        w.value
+                            .get(pos..)
+                            .and_then(|s| s.chars().next())
+                            .map_or(0, u32::from)
+                    ),
                 );
             }
         }
@@ -754,7 +762,14 @@ fn not_digit(w: &mut Work<'_>, digits: bool) -> bool {
         Some(pos) => {
             w.find(
                 FindingKind::NotDigit,
-                format!("character {} is not a digit", pos + 1),
+                format!(
+                    "character {} (U+{:04X}) is not a digit",
+                    pos + 1,
+                    w.value
+                        .get(pos..)
+                        .and_then(|s| s.chars().next())
+                        .map_or(0, u32::from)
+                ),
             );
             false
         }

@@ -1,12 +1,14 @@
 //! `ikou convert`: the main job.
 
-use crate::exit::{CliError, CliResult, DATA, OK};
+use crate::exit::{CliError, CliResult, DATA, NO_GO, OK};
 use crate::output::{print, print_json};
 use clap::Args;
 use ikou_convert::manifest::Manifest;
 use ikou_convert::plan::Plan;
+use ikou_convert::report::{self, Lang, Verdict, VerdictLevel};
 use ikou_convert::run::{run, Outputs, Progress, RunOptions, OUTPUT_NAMES};
 use ikou_convert::setup::{self, SetupError};
+use ikou_layout_spec::profile::RejectRate;
 use ikou_layout_spec::{Catalog, Profile};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::fmt::Write as _;
@@ -31,10 +33,20 @@ newline style other than the layout's, an unterminated quote, an empty input, no
 converted — are listed under `problems:` (and in manifest.json); nothing converted is said
 on the first line.
 
-Exit codes: 0 done; 1 done, but with rejects, unmapped 外字 or problems of the run under
---strict; 2 usage or spec error, another run holds the run directory, or an input whose
-encoding or record shape contradicts the profile (--no-input-check converts it anyway);
-3 I/O error.";
+The verdict — the rule of report.html, in one place — opens the console when it is
+移行不可 (`ikou convert: 移行不可 — <the cause>`, red on a terminal): nothing converted, more
+records rejected than the reject-rate limit (--max-reject-rate, else the profile's
+`max_reject_rate`, else 10 %; written to manifest.json as options.max_reject_rate), framing
+damage (a record cut short, a trailer count that disagrees, a missing trailer, an
+unterminated quote) or counts that do not add up. 要確認 (rejects, unmapped 外字, findings,
+an unverified layout) is said on the records line. --json adds the verdict to the manifest
+as `verdict` (level, label, cause, reasons).
+
+Exit codes: 0 done (移行可 or 要確認); 1 done, 要確認 with --strict (rejects, unmapped 外字 or
+problems of the run); 2 usage or spec error, another run holds the run directory, or an
+input whose encoding or record shape contradicts the profile (--no-input-check converts it
+anyway); 3 I/O error; 4 done, but the verdict is 移行不可: the run must not be migrated
+(with or without --strict).";
 
 /// Convert legacy files to the standard layout: decode, cleanse, validate, map, and write
 /// the standard CSV with rejects, every change, a manifest and Arrow/Parquet files.
@@ -74,6 +86,10 @@ pub struct ConvertArgs {
     /// whole (trailer count, missing trailer, newline mismatch, nothing converted, …).
     #[arg(long)]
     strict: bool,
+    /// The reject rate above which the run is 移行不可 (exit 4): a fraction (`0.05`) or a
+    /// percentage (`5%`), 0 to 1. Default: the profile's `max_reject_rate`, else 10 %.
+    #[arg(long, value_name = "RATE", value_parser = parse_rate)]
+    max_reject_rate: Option<RejectRate>,
     /// Show personal values unmasked in report.html (they are masked by default).
     #[arg(long)]
     show_values: bool,
@@ -86,6 +102,10 @@ pub struct ConvertArgs {
     /// Convert even when an input's encoding or record shape contradicts the profile.
     #[arg(long)]
     no_input_check: bool,
+}
+
+fn parse_rate(text: &str) -> Result<RejectRate, String> {
+    RejectRate::parse(text)
 }
 
 fn setup_err(e: SetupError) -> CliError {
@@ -199,6 +219,7 @@ pub fn run_convert(args: ConvertArgs) -> CliResult {
     opts.threads = args.threads;
     opts.outputs = outputs;
     opts.show_values = args.show_values;
+    opts.max_reject_rate = args.max_reject_rate;
     let terminal = std::io::stderr().is_terminal() && !args.quiet;
     let bar = terminal.then(|| {
         let b = ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::stderr());
@@ -227,18 +248,53 @@ pub fn run_convert(args: ConvertArgs) -> CliResult {
         },
         message: e.to_string(),
     })?;
+    // One rule for the page, the console and the exit code.
+    let verdict = report::verdict(&manifest, None);
     if args.json {
-        print_json(&manifest)?;
+        let mut v = serde_json::to_value(&manifest)
+            .map_err(|e| CliError::io(format!("cannot write the manifest as JSON: {e}")))?;
+        if let Some(o) = v.as_object_mut() {
+            o.insert("verdict".into(), verdict_json(&manifest, &verdict));
+        }
+        print_json(&v)?;
     } else {
-        print(&summary(&manifest, &args.out))?;
+        // Red only on a terminal (the summary goes to stdout), and never under NO_COLOR.
+        let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+        print(&summary(&manifest, &verdict, &args.out, color))?;
     }
-    let c = &manifest.counts;
-    if args.strict
-        && (c.rejected_records > 0 || c.gaiji_unmapped > 0 || !manifest.problems.is_empty())
-    {
-        return Ok(DATA);
+    Ok(exit_code(&manifest, &verdict, args.strict))
+}
+
+/// The exit code of a finished run: 4 for 移行不可 (with or without `--strict`); 1 under
+/// `--strict` for rejects, unmapped 外字 or problems of the run (a finding or a layout that
+/// is not verified makes the run 要確認 but does not fail `--strict`); 0 otherwise.
+fn exit_code(m: &Manifest, verdict: &Verdict, strict: bool) -> u8 {
+    let c = &m.counts;
+    if verdict.level == VerdictLevel::NoGo {
+        NO_GO
+    } else if strict && (c.rejected_records > 0 || c.gaiji_unmapped > 0 || !m.problems.is_empty()) {
+        DATA
+    } else {
+        OK
     }
-    Ok(OK)
+}
+
+/// The verdict for `--json`.
+fn verdict_json(m: &Manifest, v: &Verdict) -> serde_json::Value {
+    serde_json::json!({
+        "level": match v.level {
+            VerdictLevel::Go => "go",
+            VerdictLevel::Check => "check",
+            VerdictLevel::NoGo => "no-go",
+        },
+        "label": v.level.label(),
+        "cause": report::cause(m, v, Lang::En),
+        "reasons": v.reasons.iter().map(|r| serde_json::json!({
+            "level": r.level().label(),
+            "text": r.text(Lang::En),
+        })).collect::<Vec<_>>(),
+        "max_reject_rate": report::max_reject_rate(m),
+    })
 }
 
 fn top(map: &std::collections::BTreeMap<String, u64>, n: usize) -> Vec<(&String, &u64)> {
@@ -248,14 +304,24 @@ fn top(map: &std::collections::BTreeMap<String, u64>, n: usize) -> Vec<(&String,
     v
 }
 
-fn summary(m: &Manifest, out: &Path) -> String {
+fn summary(m: &Manifest, verdict: &Verdict, out: &Path, color: bool) -> String {
     let c = &m.counts;
     let mut s = String::new();
-    if c.output_records == 0 {
+    if verdict.level == VerdictLevel::NoGo {
+        // The first line says the run must not be used, and why.
+        let line = format!(
+            "ikou convert: 移行不可 — {}",
+            crate::output::terminal_safe(&report::cause(m, verdict, Lang::En))
+        );
+        if color {
+            let _ = writeln!(s, "\x1b[1;31m{line}\x1b[0m");
+        } else {
+            let _ = writeln!(s, "{line}");
+        }
         let _ = writeln!(
             s,
-            "ikou convert: NOTHING CONVERTED — 0 of {} records went to the standard CSV (profile {}, {} → {})",
-            c.input_records, m.profile, m.source_layout.id, m.target_layout.id
+            "  the run must not be migrated (exit {NO_GO}); profile {} ({} → {})",
+            m.profile, m.source_layout.id, m.target_layout.id
         );
     } else {
         let _ = writeln!(
@@ -275,7 +341,32 @@ fn summary(m: &Manifest, out: &Path) -> String {
         c.input_records,
         c.output_records,
         c.rejected_records,
-        if m.accounting_ok { "ok" } else { "MISMATCH" }
+        if !m.accounting_ok {
+            "MISMATCH"
+        } else if verdict.level == VerdictLevel::NoGo {
+            "counts add up; 移行不可"
+        } else {
+            "ok"
+        }
+    );
+    let _ = writeln!(
+        s,
+        "  verdict: {} ({}){}",
+        verdict.level.label(),
+        verdict.level.english(),
+        if verdict.level == VerdictLevel::Go {
+            String::new()
+        } else {
+            format!(
+                ": {}",
+                verdict
+                    .reasons
+                    .iter()
+                    .map(|r| r.text(Lang::En))
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            )
+        }
     );
     if c.header_records + c.trailer_records > 0 || c.physical_records != c.input_records {
         let _ = writeln!(
@@ -298,14 +389,32 @@ fn summary(m: &Manifest, out: &Path) -> String {
         }
     }
     let total_changes: u64 = c.changes_by_rule.values().sum();
-    let _ = writeln!(s, "  changes: {total_changes}");
+    // Changes and reasons are occurrences (a record can have several); records are said
+    // as records above.
+    let _ = writeln!(s, "  changes: {total_changes} (values changed, by rule)");
     for (rule, n) in top(&c.changes_by_rule, 8) {
         let _ = writeln!(s, "    {n:>9}  {rule}");
     }
     if !c.rejects_by_reason.is_empty() {
-        let _ = writeln!(s, "  reject reasons:");
+        let _ = writeln!(
+            s,
+            "  reject reasons (occurrences; a rejected record can have several):"
+        );
         for (k, n) in top(&c.rejects_by_reason, 10) {
             let _ = writeln!(s, "    {n:>9}  {k}");
+        }
+        if c.rejects_by_reason.len() > 10 {
+            let rest: u64 = top(&c.rejects_by_reason, usize::MAX)
+                .iter()
+                .skip(10)
+                .map(|(_, n)| **n)
+                .sum();
+            let more = c.rejects_by_reason.len() - 10;
+            let _ = writeln!(
+                s,
+                "    … and {more} more {} ({rest} occurrences): see rejects.csv",
+                if more == 1 { "reason" } else { "reasons" }
+            );
         }
     }
     let gaiji: u64 = c.gaiji_by_code.values().sum();

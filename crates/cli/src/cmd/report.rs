@@ -1,6 +1,6 @@
 //! `ikou report DIR`: (re)make a run's `report.html` from its manifest and files.
 
-use crate::exit::{CliError, CliResult, DATA, OK};
+use crate::exit::{CliError, CliResult, DATA, NO_GO, OK};
 use crate::output::{print, shown_path, terminal_safe};
 use clap::{Args, ValueEnum};
 use ikou_convert::manifest::{LayoutRef, Manifest};
@@ -28,7 +28,13 @@ manifest, the page (red banner, verdict 移行不可) is written to report.unver
 A page that differs from the report.html the run wrote (another ikou version, or the run's
 date read from a copied manifest.json) goes to report.regenerated.html: the run's own report
 is never replaced. The first line printed is the verdict — 移行可, 要確認 or 移行不可 — with
-its reasons.";
+its reasons.
+
+Exit codes (those of `ikou convert` for the same verdict): 0 the page was written and the
+verdict is 移行可 or 要確認; 1 the run's files do not match its manifest (as `ikou verify`);
+2 usage error; 3 I/O error; 4 the page was written and the verdict is 移行不可 (nothing
+migrated, reject rate above options.max_reject_rate, framing damage, counts that do not add
+up).";
 
 /// The page's language.
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -180,7 +186,12 @@ pub fn run(args: ReportArgs) -> CliResult {
         ));
     }
     print(&msg)?;
-    Ok(OK)
+    // The exit code of `ikou convert` for the same verdict.
+    Ok(if verdict.level == report::VerdictLevel::NoGo {
+        NO_GO
+    } else {
+        OK
+    })
 }
 
 /// The directory and file name of `out` (the temporary file goes in the same directory).

@@ -21,7 +21,12 @@ streamed: memory does not grow with file sizes.
 
 A run rewritten consistently (files and manifest together) passes these checks: compare the
 fingerprint printed last with the one on the signed report page, or sign the run with a key
-the municipality keeps (`ikou sign DIR --key FILE`) and verify with --key.";
+the municipality keeps (`ikou sign DIR --key FILE`) and verify with --key.
+
+`verify` says whether the files are consistent with the manifest (exit 0) or not (exit 1),
+not whether the run may be migrated: a consistent run can still be 移行不可 (nothing
+converted, too many rejects, a truncated input). That verdict is the report's: `ikou report
+DIR` prints it first and exits 4 for 移行不可, as `ikou convert` did.";
 
 /// Recompute hashes and counts from a run directory and compare them with its manifest
 /// (exit 0 when everything matches, 1 when something does not or the run is incomplete —

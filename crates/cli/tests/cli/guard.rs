@@ -43,8 +43,9 @@ fn issue14_guard_a_utf8_copy_of_the_sample_through_the_cp932_profile_stops() {
         assert!(e.contains(want), "missing {want:?} in\n{e}");
     }
     assert!(!dir.join("run/manifest.json").exists(), "a run was written");
-    // The option overrides the guard: the run goes ahead (and rejects every record).
-    let r = convert(&dir, &["utf8.dat"], &["--no-input-check"]).expect(0);
+    // The option overrides the guard: the run goes ahead (and rejects every record: 移行不可,
+    // exit 4).
+    let r = convert(&dir, &["utf8.dat"], &["--no-input-check"]).expect(4);
     assert!(!r.stderr.contains("does not fit"), "{}", r.stderr);
     assert!(dir.join("run/manifest.json").exists());
 }

@@ -75,7 +75,8 @@ fn issue18_item1_header_type_data_record_is_rejected() {
         b"1HEADER  \r\n2ab000001\r\n1cd000002\r\n900000001\r\n",
     );
     let out = dir.join("run");
-    let r = convert_trailer(&input, &out, &["--strict"]).expect(1);
+    // 1 of 2 records rejected: above the reject-rate limit, 移行不可 (exit 4).
+    let r = convert_trailer(&input, &out, &["--strict"]).expect(4);
     assert!(r.stdout.contains("1 rejected"), "{}", r.stdout);
     assert!(r.stdout.contains("frame.misplaced"), "{}", r.stdout);
     let m = manifest(&out);
@@ -103,7 +104,8 @@ fn issue18_item1_second_trailer_and_data_after_trailer_are_rejects() {
         b"1HEADER  \r\n2ab000001\r\n900000001\r\n2cd000002\r\n900000001\r\n",
     );
     let out = dir.join("run");
-    convert_trailer(&input, &out, &[]).expect(0);
+    // 2 of 3 records rejected: 移行不可 (exit 4).
+    convert_trailer(&input, &out, &[]).expect(4);
     let m = manifest(&out);
     assert_eq!(counts(&m, "physical_records"), 5);
     assert_eq!(counts(&m, "header_records"), 1);
@@ -124,7 +126,8 @@ fn issue18_item1_trailer_count_mismatch_fails_strict() {
         b"1HEADER  \r\n2ab000001\r\n2cd000002\r\n900000005\r\n",
     );
     let out = dir.join("run");
-    let r = convert_trailer(&input, &out, &["--strict"]).expect(1);
+    // A trailer count mismatch is 移行不可: exit 4.
+    let r = convert_trailer(&input, &out, &["--strict"]).expect(4);
     assert!(r.stdout.contains("frame.trailer_count"), "{}", r.stdout);
     assert!(
         r.stdout
@@ -134,8 +137,8 @@ fn issue18_item1_trailer_count_mismatch_fails_strict() {
     );
     let m = manifest(&out);
     assert_eq!(m["problems"][0]["kind"], "frame.trailer_count", "{m}");
-    // Without --strict the run is done (exit 0) but still says it.
-    let r = convert_trailer(&input, &dir.join("run2"), &[]).expect(0);
+    // Without --strict too (before #14's verdict: exit 0).
+    let r = convert_trailer(&input, &dir.join("run2"), &[]).expect(4);
     assert!(r.stdout.contains("frame.trailer_count"), "{}", r.stdout);
 }
 
@@ -145,7 +148,8 @@ fn issue18_item1_missing_trailer_fails_strict() {
     // The file is cut before its trailer.
     let input = write(&dir, "in.dat", b"1HEADER  \r\n2ab000001\r\n2cd000002\r\n");
     let out = dir.join("run");
-    let r = convert_trailer(&input, &out, &["--strict"]).expect(1);
+    // A missing trailer is 移行不可: exit 4.
+    let r = convert_trailer(&input, &out, &["--strict"]).expect(4);
     assert!(r.stdout.contains("frame.missing_trailer"), "{}", r.stdout);
     let m = manifest(&out);
     assert_eq!(m["problems"][0]["kind"], "frame.missing_trailer", "{m}");
@@ -188,7 +192,8 @@ fn issue18_item2_newline_mismatch_is_said() {
     assert!(r.stderr.contains("most end with lf"), "{}", r.stderr);
     // Converted anyway, the run itself says it (and the rest of this test is the run's).
     let out = dir.join("run");
-    let r = convert_trailer(&input, &out, &["--strict", "--no-input-check"]).expect(1);
+    // Nothing converted: 移行不可, exit 4.
+    let r = convert_trailer(&input, &out, &["--strict", "--no-input-check"]).expect(4);
     assert!(r.stdout.contains("frame.newline_mismatch"), "{}", r.stdout);
     assert!(
         r.stdout
@@ -197,7 +202,8 @@ fn issue18_item2_newline_mismatch_is_said() {
         r.stdout
     );
     assert!(
-        r.stdout.starts_with("ikou convert: NOTHING CONVERTED"),
+        r.stdout
+            .starts_with("ikou convert: 移行不可 — no record was migrated"),
         "{}",
         r.stdout
     );
@@ -207,7 +213,7 @@ fn issue18_item2_newline_mismatch_is_said() {
         "cr.dat",
         b"1HEADER  \r2ab000001\r2cd000002\r900000002\r",
     );
-    let r = convert_trailer(&input, &dir.join("run-cr"), &["--no-input-check"]).expect(0);
+    let r = convert_trailer(&input, &dir.join("run-cr"), &["--no-input-check"]).expect(4);
     assert!(
         r.stdout.contains("the file has CR line ends"),
         "{}",
@@ -232,7 +238,7 @@ fn issue18_item2_unterminated_quote_names_the_row() {
         ),
         None,
     )
-    .expect(1);
+    .expect(4);
     assert!(
         r.stdout.contains("frame.unterminated_quote"),
         "{}",
@@ -260,14 +266,15 @@ fn issue18_item2_empty_input_fails_strict_and_says_so_first() {
         ),
         None,
     )
-    .expect(1);
+    .expect(4);
     assert!(
-        r.stdout.starts_with("ikou convert: NOTHING CONVERTED"),
+        r.stdout
+            .starts_with("ikou convert: 移行不可 — no record was migrated"),
         "{}",
         r.stdout
     );
     assert!(r.stdout.contains("input.empty"), "{}", r.stdout);
-    // Without --strict: exit 0, and the first line still says it.
+    // Without --strict: 移行不可 too (exit 4), and the first line says it.
     let r = ikou_in(
         &root(),
         &csv_args(
@@ -277,9 +284,10 @@ fn issue18_item2_empty_input_fails_strict_and_says_so_first() {
         ),
         None,
     )
-    .expect(0);
+    .expect(4);
     assert!(
-        r.stdout.starts_with("ikou convert: NOTHING CONVERTED"),
+        r.stdout
+            .starts_with("ikou convert: 移行不可 — no record was migrated"),
         "{}",
         r.stdout
     );
@@ -331,9 +339,10 @@ fn issue18_item4_rows_of_commas_and_huge_fields_in_bounded_memory() {
         .unwrap();
     let stdout = String::from_utf8_lossy(&o.stdout);
     let stderr = String::from_utf8_lossy(&o.stderr);
+    // Done within the memory limit; 移行不可 (exit 4) by its rejects.
     assert_eq!(
         o.status.code(),
-        Some(0),
+        Some(4),
         "under ulimit -v {limit_kb}: {stdout}\n{stderr}"
     );
     let m = manifest(&out);

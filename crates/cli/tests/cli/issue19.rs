@@ -68,7 +68,8 @@ fn issue19_item3_rejects_csv_guards_every_formula_start_in_file_names() {
     ];
     args.extend(names.iter().map(String::as_str));
     let r = ikou_in(&dir, &args, None);
-    assert_eq!(r.code, 0, "{}", r.stderr);
+    // Done (4: done, but 移行不可 by the reject rate of this data).
+    assert!(matches!(r.code, 0 | 4), "{}", r.stderr);
     let rows = csv_rows(&dir.join("run/rejects.csv"));
     let file_col = rows[0].iter().position(|h| h == "file").unwrap();
     for n in &names {

@@ -35,8 +35,8 @@ mod text;
 mod verdict;
 
 pub use verdict::{
-    framing, max_reject_rate, rule_text, verdict, Level as VerdictLevel, Reason as VerdictReason,
-    Verdict, DEFAULT_MAX_REJECT_RATE, FRAMING_DAMAGE,
+    cause, detail, framing, max_reject_rate, rule_text, verdict, Level as VerdictLevel,
+    Reason as VerdictReason, Verdict, DEFAULT_MAX_REJECT_RATE, FRAMING_DAMAGE,
 };
 
 use crate::manifest::{LayoutRef, Manifest};
@@ -621,6 +621,41 @@ impl Page<'_> {
         }
     }
 
+    /// The run's problems of `kind` (manifest `problems`: file and message, which name
+    /// counts, offsets and record numbers, never a personal value), as a list, at most 5.
+    fn problem_list(&self, kind: &str) -> String {
+        let found: Vec<&crate::manifest::RunProblem> =
+            self.m.problems.iter().filter(|p| p.kind == kind).collect();
+        if found.is_empty() {
+            return String::new();
+        }
+        let mut s = String::from("<ul class=\"problems\">");
+        for p in found.iter().take(5) {
+            let _ = write!(
+                s,
+                "<li data-problem=\"{}\">{}<span class=\"msg\">{}</span></li>",
+                esc(&p.kind),
+                p.file
+                    .as_ref()
+                    .map_or_else(String::new, |f| format!("<code>{}</code>: ", esc(f))),
+                esc(&p.message)
+            );
+        }
+        if found.len() > 5 {
+            let _ = write!(
+                s,
+                "<li>{}</li>",
+                esc(&if self.ja() {
+                    format!("ほか{}件", num(found.len() as u64 - 5))
+                } else {
+                    format!("and {} more", num(found.len() as u64 - 5))
+                })
+            );
+        }
+        s.push_str("</ul>");
+        s
+    }
+
     fn kind_plain(&self, id: &str) -> String {
         kind_desc(self.lang, id).map_or_else(|| id.to_string(), str::to_string)
     }
@@ -705,13 +740,21 @@ impl Page<'_> {
         };
         let _ = writeln!(
             self.s,
-            "<p class=\"verdict-line {class}\" data-verdict=\"{}\">{}{}</p>",
+            "<p class=\"verdict-line {class}\" data-verdict=\"{}\">{}{}{}</p>",
             level.label(),
             esc(self.tr("判定：", "Verdict: ")),
             if self.ja() {
                 esc(level.label())
             } else {
                 format!("{} ({})", esc(level.label()), esc(level.english()))
+            },
+            // 移行不可: the cause on the same, first line.
+            match (level, self.verdict.reasons.first()) {
+                (VerdictLevel::NoGo, Some(r)) => format!(
+                    " <span class=\"cause\">— {}</span>",
+                    esc(&r.text(self.lang))
+                ),
+                _ => String::new(),
             }
         );
         if !self.verdict.reasons.is_empty() {
@@ -724,7 +767,7 @@ impl Page<'_> {
                         VerdictLevel::NoGo => "ng",
                         _ => "cw",
                     },
-                    esc(&r.text(self.lang))
+                    esc(&detail(self.m, r, self.lang))
                 );
             }
             self.s.push_str("</ul>\n");
@@ -946,34 +989,59 @@ impl Page<'_> {
         }
         for (k, n) in framing(m) {
             let damage = FRAMING_DAMAGE.contains(&k.as_str());
-            items.push((
-                Level::High,
-                if ja {
-                    format!(
-                        "ファイルの区切りの問題：{}<span class=\"id\">{}</span>（{}回）。{}",
-                        esc(&self.kind_plain(&k)),
-                        esc(&k),
-                        num(n),
-                        if damage {
-                            "入力ファイルが途中で切れているか、件数が合いません。完全な入力ファイルを受け取り直してください。"
-                        } else {
-                            "入力ファイルとレイアウトが合っているか確認してください。"
-                        }
-                    )
-                } else {
-                    format!(
-                        "Framing problem: {}<span class=\"id\">{}</span> ({} times). {}",
-                        esc(&self.kind_plain(&k)),
-                        esc(&k),
-                        num(n),
-                        if damage {
-                            "The input is cut short or its counts disagree: get the complete input again."
-                        } else {
-                            "Check that the input and the layout fit."
-                        }
-                    )
-                },
-            ));
+            let mut item = if ja {
+                format!(
+                    "ファイルの区切りの問題：{}<span class=\"id\">{}</span>（{}回）。{}",
+                    esc(&self.kind_plain(&k)),
+                    esc(&k),
+                    num(n),
+                    if damage {
+                        "入力ファイルが途中で切れているか、件数が合いません。完全な入力ファイルを受け取り直してください。"
+                    } else {
+                        "入力ファイルとレイアウトが合っているか確認してください。"
+                    }
+                )
+            } else {
+                format!(
+                    "Framing problem: {}<span class=\"id\">{}</span> ({} times). {}",
+                    esc(&self.kind_plain(&k)),
+                    esc(&k),
+                    num(n),
+                    if damage {
+                        "The input is cut short or its counts disagree: get the complete input again."
+                    } else {
+                        "Check that the input and the layout fit."
+                    }
+                )
+            };
+            item.push_str(&self.problem_list(&k));
+            items.push((Level::High, item));
+        }
+        // Problems of the run as a whole that are no framing count (an empty input, nothing
+        // converted), as the run recorded them.
+        let mut other: Vec<&str> = m
+            .problems
+            .iter()
+            .map(|p| p.kind.as_str())
+            .filter(|k| !framing(m).iter().any(|(f, _)| f == k))
+            .collect();
+        other.dedup();
+        for k in other {
+            let mut item = if ja {
+                format!(
+                    "実行全体の問題：{}<span class=\"id\">{}</span>。",
+                    esc(&self.kind_plain(k)),
+                    esc(k)
+                )
+            } else {
+                format!(
+                    "Problem of the run: {}<span class=\"id\">{}</span>.",
+                    esc(&self.kind_plain(k)),
+                    esc(k)
+                )
+            };
+            item.push_str(&self.problem_list(k));
+            items.push((Level::High, item));
         }
         // Nothing or most of the input rejected: not bad data but the wrong encoding, newline
         // or layout for this input, most likely.
@@ -1328,6 +1396,31 @@ impl Page<'_> {
             )
         };
         self.check_row(&esc(&eq), c.input_records, Some(sum), "balance");
+        // Header and trailer records are counted apart from the data: every physical
+        // record of the inputs is accounted for.
+        if c.header_records + c.trailer_records > 0 || c.physical_records != c.input_records {
+            let eq = if self.ja() {
+                format!(
+                    "物理レコード ＝ ヘッダー {}件 ＋ トレーラー {}件 ＋ データ {}件",
+                    num(c.header_records),
+                    num(c.trailer_records),
+                    num(c.input_records)
+                )
+            } else {
+                format!(
+                    "physical records = header {} + trailer {} + data {}",
+                    num(c.header_records),
+                    num(c.trailer_records),
+                    num(c.input_records)
+                )
+            };
+            self.check_row(
+                &esc(&eq),
+                c.physical_records,
+                Some(c.header_records + c.trailer_records + c.input_records),
+                "physical",
+            );
+        }
         let from_inputs: u64 = self.m.inputs.iter().map(|i| i.records).sum();
         let what = self.tr(
             "入力ファイルごとの件数の合計",

@@ -486,3 +486,121 @@ fn verdict_rule() {
         ))
     );
 }
+
+/// #14: the run's problems (manifest `problems`) are among the first items of 次に確認すること
+/// with their messages; the verdict's cause names them; physical records are shown when the
+/// layout has header/trailer records.
+#[test]
+fn issue14_problems_first_physical_counts_and_the_cause() {
+    let (dir, m) = convert("problems", Outputs::minimal(), 0);
+    let mut x = m.clone();
+    x.counts
+        .findings_by_kind
+        .insert("frame.trailer_count".into(), 1);
+    x.problems.push(crate::manifest::RunProblem {
+        kind: "frame.trailer_count".into(),
+        file: Some("in.dat".into()),
+        message: "trailer record 1002 (byte offset 302000): trailer declares 1001 data records, 1000 were read".into(),
+    });
+    x.problems.push(crate::manifest::RunProblem {
+        kind: "input.empty".into(),
+        file: Some("other.dat".into()),
+        message: "the input holds no record (0 bytes)".into(),
+    });
+    (x.counts.header_records, x.counts.trailer_records) = (1, 1);
+    x.counts.physical_records = x.counts.input_records + 2;
+    let v = verdict(&x, None);
+    assert_eq!(v.level, VerdictLevel::NoGo);
+    let said = cause(&x, &v, Lang::En);
+    assert!(
+        said.starts_with("framing problem: the trailer's record count disagrees with the records read (once): in.dat: trailer record 1002"),
+        "{said}"
+    );
+    let html = render(&x, &dir, &ReportOptions::default()).unwrap();
+    let next = section(&html, "next");
+    let first = &next[next.find("<li>").unwrap()..];
+    let first = &first[..first.find("</li></ul></li>").unwrap()];
+    assert!(
+        first.contains("data-problem=\"frame.trailer_count\"")
+            && first.contains("trailer declares 1001 data records, 1000 were read"),
+        "{next}"
+    );
+    // The problem that is no framing count follows, before the rejects.
+    let empty = next
+        .find("data-problem=\"input.empty\"")
+        .expect("input.empty listed");
+    assert!(empty < next.find("rejects.csv").unwrap(), "{next}");
+    assert!(html.contains("data-check=\"physical\""));
+    assert!(html.contains("物理レコード ＝ ヘッダー 1件 ＋ トレーラー 1件 ＋ データ 1,000件"));
+    // Without header/trailer records, no such row; without problems, no list.
+    let html = render(&m, &dir, &ReportOptions::default()).unwrap();
+    assert!(!html.contains("data-check=\"physical\""));
+    assert!(!html.contains("data-problem="));
+    assert_eq!(
+        cause(&m, &verdict(&m, None), Lang::En),
+        verdict(&m, None)
+            .reasons
+            .iter()
+            .filter(|r| r.level() == VerdictLevel::Check)
+            .map(|r| r.text(Lang::En))
+            .collect::<Vec<_>>()
+            .join("; ")
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// #14: every layout status has a description, `official-import` included.
+#[test]
+fn issue14_every_layout_status_is_described() {
+    for lang in [Lang::Ja, Lang::En] {
+        for status in [
+            "verified",
+            "unverified-transcription",
+            "synthetic",
+            "official-import",
+        ] {
+            let (desc, _) = text::status_desc(lang, status);
+            assert!(
+                !desc.contains("不明") && !desc.contains("unknown"),
+                "{status}: {desc}"
+            );
+        }
+    }
+    assert!(!text::status_desc(Lang::En, "verified").1);
+}
+
+/// #14: the run writes the effective reject-rate limit to `options.max_reject_rate`: the
+/// run's option, else the profile's, else the default; the report reads it back.
+#[test]
+fn issue14_the_run_writes_max_reject_rate() {
+    let (dir, m) = convert("rate-default", Outputs::minimal(), 0);
+    assert_eq!(
+        m.options.get("max_reject_rate").map(String::as_str),
+        Some("0.1")
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+    let dir = tmp("rate-option");
+    let mut opts = RunOptions::new(&dir);
+    opts.outputs = Outputs::minimal();
+    opts.max_reject_rate = ikou_layout_spec::profile::RejectRate::new(0.04);
+    let m = run(plan(), &[sample_input()], &opts, &NoProgress).unwrap();
+    assert_eq!(
+        m.options.get("max_reject_rate").map(String::as_str),
+        Some("0.04")
+    );
+    assert_eq!(max_reject_rate(&m), 0.04);
+    assert_eq!(verdict(&m, None).level, VerdictLevel::NoGo, "4.8 % > 4 %");
+    std::fs::remove_dir_all(&dir).unwrap();
+    // The profile's, when the run gives none.
+    let mut p = plan().clone();
+    p.profile.max_reject_rate = ikou_layout_spec::profile::RejectRate::new(0.5);
+    let dir = tmp("rate-profile");
+    let mut opts = RunOptions::new(&dir);
+    opts.outputs = Outputs::minimal();
+    let m = run(&p, &[sample_input()], &opts, &NoProgress).unwrap();
+    assert_eq!(
+        m.options.get("max_reject_rate").map(String::as_str),
+        Some("0.5")
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -380,6 +380,12 @@ pub(crate) fn kind_desc(lang: Lang, id: &str) -> Option<&'static str> {
             "an unterminated quote (it may swallow the rows after it)",
         ),
         "frame.malformed_quote" => ("引用符の使い方が正しくない", "a malformed quote"),
+        "frame.newline_mismatch" => (
+            "改行の形式がレイアウトと違う",
+            "the newline style differs from the layout's",
+        ),
+        "input.empty" => ("入力ファイルにレコードがない", "the input holds no record"),
+        "run.nothing_converted" => ("移行したレコードが0件", "nothing was converted"),
         "slice.missing" => ("項目がない", "an item is missing"),
         "slice.cuts_start" | "slice.cuts_end" => (
             "項目の境目が全角文字の途中にある",
@@ -469,6 +475,14 @@ pub(crate) fn status_desc(lang: Lang, status: &str) -> (&'static str, bool) {
         }
         ("unverified-transcription", Lang::En) => (
             "unverified transcription (not checked against the official documents)",
+            true,
+        ),
+        ("official-import", Lang::Ja) => (
+            "公式の項目定義書から変更なしで生成（項目ごとの照合はしていません）",
+            true,
+        ),
+        ("official-import", Lang::En) => (
+            "generated unedited from an official item-definition workbook (not checked item by item)",
             true,
         ),
         ("synthetic", Lang::Ja) => ("架空のレイアウト（試験用）", true),

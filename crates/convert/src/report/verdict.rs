@@ -124,14 +124,18 @@ impl Reason {
                 max * 100.0
             ),
             Reason::Framing(k, c) if ja => format!(
-                "ファイルの区切りの問題 {}（{}回）",
+                "ファイルの区切りの問題：{}（{}回）",
                 super::text::kind_desc(lang, k).unwrap_or(k.as_str()),
                 n(*c)
             ),
             Reason::Framing(k, c) => format!(
-                "framing problem {} ({} times)",
+                "framing problem: {} ({})",
                 super::text::kind_desc(lang, k).unwrap_or(k.as_str()),
-                n(*c)
+                if *c == 1 {
+                    "once".to_string()
+                } else {
+                    format!("{} times", n(*c))
+                }
             ),
             Reason::Rejects(c) if ja => format!("除外したレコードが{}件あります", n(*c)),
             Reason::Rejects(c) => format!("{} records were rejected", n(*c)),
@@ -142,7 +146,10 @@ impl Reason {
                 format!("{} occurrences of 外字 are not in the 外字 table", n(*c))
             }
             Reason::Findings(c) if ja => format!("指摘（除外しない問題）が{}か所あります", n(*c)),
-            Reason::Findings(c) => format!("{} findings (problems that reject nothing)", n(*c)),
+            Reason::Findings(c) => format!(
+                "{} findings (occurrences of problems that reject nothing)",
+                n(*c)
+            ),
             Reason::Layout(s) if ja => {
                 format!("レイアウトの状態が {s} です（検証済みではありません）")
             }
@@ -267,4 +274,46 @@ pub fn framing(m: &Manifest) -> Vec<(String, u64)> {
     let mut v: Vec<(String, u64)> = v.into_iter().map(|(k, n)| (k.to_string(), n)).collect();
     v.sort_by_key(|(k, _)| !FRAMING_DAMAGE.contains(&k.as_str()));
     v
+}
+
+/// The cause of a verdict in one line: the reasons of its level (the worst), each with
+/// [`detail`]. Empty for 移行可.
+pub fn cause(m: &Manifest, v: &Verdict, lang: Lang) -> String {
+    let sep = if lang == Lang::Ja { "。" } else { "; " };
+    v.reasons
+        .iter()
+        .filter(|r| r.level() == v.level)
+        .map(|r| detail(m, r, lang))
+        .collect::<Vec<_>>()
+        .join(sep)
+}
+
+/// A reason as a sentence ([`Reason::text`]) followed, for a framing reason or nothing
+/// migrated, by the first of the run's problems of that kind (manifest `problems`: its file
+/// and message — record numbers, offsets and counts, never a personal value).
+pub fn detail(m: &Manifest, r: &Reason, lang: Lang) -> String {
+    let mut t = r.text(lang);
+    let found = match r {
+        Reason::Framing(k, _) => m.problems.iter().find(|p| &p.kind == k),
+        Reason::NothingMigrated => {
+            m.problems
+                .iter()
+                .find(|p| p.kind == "input.empty")
+                .or_else(|| {
+                    m.problems
+                        .iter()
+                        .find(|p| p.kind == "frame.newline_mismatch")
+                })
+        }
+        _ => None,
+    };
+    if let Some(p) = found {
+        t.push_str(if lang == Lang::Ja { "：" } else { ": " });
+        if let Some(f) = &p.file {
+            t.push_str(f);
+            t.push_str(": ");
+        }
+        t.push_str(&p.message);
+    }
+    t
 }
