@@ -59,7 +59,21 @@ pub fn run(args: GaijiArgs) -> CliResult {
     let mut inventory = GaijiInventory::new();
     let mut records = 0u64;
     for file in &args.files {
-        let mut reader = open_reader(file, &layout)?;
+        // As `convert`: a pipe or a device may never end (`/dev/zero`), so only regular
+        // files are read; their size bounds the time, and the reader's record limit the
+        // memory.
+        let meta = std::fs::metadata(file)
+            .map_err(|e| CliError::io(format!("{}: {e}", crate::output::shown_path(file))))?;
+        if !meta.is_file() {
+            return Err(CliError::io(format!(
+                "{}: not a regular file (ikou gaiji reads regular files only: a pipe or a \
+                 device may never end; save it to a file first)",
+                crate::output::shown_path(file)
+            )));
+        }
+        // The run's record limit (8 MiB), so the inventory is what `convert` would see.
+        let mut reader = open_reader(file, &layout)?
+            .with_max_record_len(ikou_convert::run::DEFAULT_MAX_RECORD_BYTES);
         let mut slicer = Slicer::new(profile.charset);
         let mut rec = RawRecord::new();
         let mut value = String::new();

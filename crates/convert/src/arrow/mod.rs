@@ -86,6 +86,9 @@ pub use schema::{
 /// byte-identical).
 pub const CREATED_BY: &str = concat!("ikou ", env!("CARGO_PKG_VERSION"));
 
+/// The default [`ArrowOptions::batch_bytes`]: 8 MiB.
+pub const DEFAULT_BATCH_BYTES: usize = 8 << 20;
+
 /// How the Arrow and Parquet sinks batch and size their output.
 ///
 /// Memory of one Parquet output is about its open row group ([`ArrowOptions::row_group_bytes`])
@@ -102,6 +105,13 @@ pub struct ArrowOptions {
     /// Rows per record batch (an IPC record batch; the unit handed to the Parquet writer).
     /// A batch is built, written and freed before the next one is started.
     pub batch_rows: usize,
+    /// Bytes of one record batch at most (estimated from the builders: 4 or 8 bytes per
+    /// value slot plus the value bytes), whatever the item count: a batch ends at
+    /// [`ArrowOptions::batch_rows`] rows or at this many bytes, whichever comes first (at
+    /// least one row). With 100,000 items a row costs ~400 KB of offsets alone, so a
+    /// 2,048-row batch would be 0.8 GB; the builders' initial capacity is bounded the same
+    /// way. Default 8 MiB.
+    pub batch_bytes: usize,
     /// Most rows in one Parquet row group.
     pub row_group_rows: usize,
     /// Estimated encoded bytes at which a Parquet row group is closed. The writer holds the
@@ -133,6 +143,7 @@ impl Default for ArrowOptions {
     fn default() -> Self {
         ArrowOptions {
             batch_rows: 2 * 1024,
+            batch_bytes: DEFAULT_BATCH_BYTES,
             row_group_rows: 128 * 1024,
             row_group_bytes: 8 * 1024 * 1024,
             dictionary: false,
@@ -358,7 +369,12 @@ struct Core<O: Outputs> {
 impl<O: Outputs> Core<O> {
     fn new(schema: &TableSchema, full_schema: SchemaRef, out: O, options: &ArrowOptions) -> Self {
         Core {
-            batcher: Batcher::new(schema, full_schema, options.batch_rows),
+            batcher: Batcher::new(
+                schema,
+                full_schema,
+                options.batch_rows,
+                options.batch_bytes,
+            ),
             out,
             rows: 0,
             failed: false,
