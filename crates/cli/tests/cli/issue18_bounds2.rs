@@ -154,9 +154,7 @@ fn wide_layout(dir: &Path, n: usize) {
          source = \"ikou (synthetic)\"\nversion = \"1\"\nstatus = \"synthetic\"\n\
          encoding = \"cp932\"\n\n[format]\nkind = \"fixed\"\n",
     );
-    t.push_str(&format!(
-        "record_length = {n}\nterminator = \"crlf\"\n\n"
-    ));
+    t.push_str(&format!("record_length = {n}\nterminator = \"crlf\"\n\n"));
     for i in 1..=n {
         t.push_str(&format!(
             "[[items]]\nnumber = {i}\nname = \"i{i}\"\nkey = \"i{i}\"\ntype = \"text\"\nlength = 1\n\n"
@@ -226,4 +224,49 @@ fn issue18_bounds_wide_layout_before_outputs_in_bounded_memory() {
         assert!(dir.join("run").join(f).is_file(), "{f}");
     }
     ikou_in(&dir, &["verify", "run"], None).expect(0);
+}
+
+#[allow(dead_code)]
+#[path = "../../../../fuzz/src/checks.rs"]
+mod checks;
+
+/// The `xlsx` fuzz target's totals seeds (`fuzz/seeds/xlsx/totals-*`: a shared string used
+/// by 20,000 cells, a 16 MB cell merged over 33M cells, 200 sheets on one part, a small
+/// book) go through the target's invariant, and each hostile one is refused by its total
+/// with a short error; the small one imports.
+#[test]
+fn issue18_bounds_xlsx_totals_seeds_hold() {
+    use ikou_layout_spec::import::{import_xlsx, ImportOptions};
+    let dir = root().join("fuzz/seeds/xlsx");
+    let mut seen = 0;
+    for e in std::fs::read_dir(&dir).unwrap() {
+        let path = e.unwrap().path();
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        if !name.starts_with("totals-") {
+            continue;
+        }
+        seen += 1;
+        let data = std::fs::read(&path).unwrap();
+        checks::xlsx(&data);
+        let book = checks::totals_book(&data[1..]).expect("book");
+        let opts = ImportOptions::new("chukan/fuzz", "fuzz.xlsx");
+        let r = import_xlsx(&book, None, &opts);
+        eprintln!(
+            "{name}: {} bytes: {:?}",
+            book.len(),
+            r.as_ref()
+                .map(|i| i.layout.items.len())
+                .map_err(ToString::to_string)
+        );
+        if name == "totals-small-fixed" {
+            assert!(r.is_ok(), "{name}: {:?}", r.err().map(|e| e.to_string()));
+        } else {
+            let e = r
+                .err()
+                .unwrap_or_else(|| panic!("{name}: imported"))
+                .to_string();
+            assert!(e.contains("limit") || e.contains("larger"), "{name}: {e}");
+        }
+    }
+    assert_eq!(seen, 4);
 }

@@ -369,12 +369,7 @@ struct Core<O: Outputs> {
 impl<O: Outputs> Core<O> {
     fn new(schema: &TableSchema, full_schema: SchemaRef, out: O, options: &ArrowOptions) -> Self {
         Core {
-            batcher: Batcher::new(
-                schema,
-                full_schema,
-                options.batch_rows,
-                options.batch_bytes,
-            ),
+            batcher: Batcher::new(schema, full_schema, options.batch_rows, options.batch_bytes),
             out,
             rows: 0,
             failed: false,
