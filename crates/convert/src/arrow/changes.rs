@@ -123,6 +123,12 @@ impl<W: Write + Send> ChangesParquetSink<W> {
         self.changes
     }
 
+    /// Changes in the builders, not yet written as a batch.
+    #[cfg(test)]
+    pub(crate) fn pending_rows(&self) -> usize {
+        self.rows
+    }
+
     /// Appends changes (in input order).
     ///
     /// # Errors
