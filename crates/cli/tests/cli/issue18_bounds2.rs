@@ -226,9 +226,7 @@ fn issue18_bounds_wide_layout_before_outputs_in_bounded_memory() {
     ikou_in(&dir, &["verify", "run"], None).expect(0);
 }
 
-#[allow(dead_code)]
-#[path = "../../../../fuzz/src/checks.rs"]
-mod checks;
+use crate::fuzz_regressions::checks;
 
 /// The `xlsx` fuzz target's totals seeds (`fuzz/seeds/xlsx/totals-*`: a shared string used
 /// by 20,000 cells, a 16 MB cell merged over 33M cells, 200 sheets on one part, a small
