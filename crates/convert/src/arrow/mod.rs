@@ -4,8 +4,9 @@
 //! A [`TableSchema`] is built once from a layout ([`TableSchema::before`] for the source
 //! layout, [`TableSchema::after`] for the target layout). The sinks implement
 //! [`RecordSink`]: rows are appended to column builders and leave as a
-//! [`RecordBatch`] every [`ArrowOptions::batch_rows`] rows, so
-//! memory stays flat whatever the input size. Parquet row groups are closed at
+//! [`RecordBatch`] every [`ArrowOptions::batch_rows`] rows or [`ArrowOptions::batch_bytes`]
+//! bytes, whichever comes first, so memory stays flat whatever the input size and the item
+//! count. Parquet row groups are closed at
 //! [`ArrowOptions::row_group_bytes`] (estimated encoded size) or
 //! [`ArrowOptions::row_group_rows`], whichever comes first.
 //!
@@ -93,7 +94,8 @@ pub const DEFAULT_BATCH_BYTES: usize = 8 << 20;
 ///
 /// Memory of one Parquet output is about its open row group ([`ArrowOptions::row_group_bytes`])
 /// plus one data page per column ([`ArrowOptions::data_page_bytes`]) plus a batch
-/// ([`ArrowOptions::batch_rows`]); an Arrow IPC output holds only a batch. Parquet also
+/// ([`ArrowOptions::batch_rows`] rows and at most about [`ArrowOptions::batch_bytes`]); an
+/// Arrow IPC output holds only a batch. Parquet also
 /// keeps the footer metadata of every column chunk until the file ends (about 0.5 KB each),
 /// so larger row groups mean less growth on long runs but a larger open row group: with
 /// the defaults, 10M records of the bundled layouts add about 8 MB over 1M for
