@@ -15,6 +15,7 @@ const AFTER_HELP: &str = "\
 Lists every user-defined character (外字, CP932 F040–F9FC) in the files: code, count, the
 items it occurs in, the first record numbers, and what the table maps it to. No personal
 values are printed; --show-values adds an `example` column with one value it occurs in.
+Only regular files are read (not pipes or devices), with the run's 8 MiB record limit.
 
 The --csv output has the columns code,replacement,mj,note,count,items,first_records,pua:
 fill in replacement (the Unicode text, with an IVS where needed), mj (MJ文字図形名) and note
