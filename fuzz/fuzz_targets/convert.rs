@@ -1,17 +1,20 @@
-//! A whole small `convert` run (bundled sample-juki profile, every output) on a fuzzed input
-//! file in a temporary directory.
+//! A whole small `convert` run on a fuzzed input file in a temporary directory: the bundled
+//! sample-juki profile, or the header/data/trailer test profile (testdata/run/trailer.*:
+//! record types 1/2/9, a trailer count, misplaced headers and trailers).
 //!
-//! Input: byte 0 picks the chunk size (records per chunk) and the output set; the rest is
-//! the legacy file.
+//! Input: byte 0 picks the chunk size (records per chunk), the output set (bit 7) and the
+//! profile (bit 6: header/data/trailer); the rest is the legacy file.
 //! Checks: no panic; the run succeeds (bad data is rejected, never a failed run) and
-//! reconciles: input = output + rejected, the standard CSV has one row per output record and
-//! rejects.csv one per rejected record; no `.partial` file is left.
+//! reconciles: physical = header + trailer + input, input = output + rejected, the standard
+//! CSV has one row per output record and rejects.csv one per rejected record; no `.partial`
+//! file is left; a trailer layout's run without a valid trailer record has a problem of the
+//! run (missing trailer) or a reject (a broken trailer).
 #![no_main]
 
 use ikou_cleanse::gaiji::GaijiTable;
 use ikou_convert::plan::Plan;
 use ikou_convert::run::{run, NoProgress, Outputs, RunOptions};
-use ikou_layout_spec::profile::{bundled_gaiji, bundled_profile};
+use ikou_layout_spec::profile::{bundled_gaiji, bundled_profile, parse_profile};
 use ikou_layout_spec::Catalog;
 use libfuzzer_sys::fuzz_target;
 use std::path::PathBuf;
@@ -27,6 +30,31 @@ fn plan() -> &'static Plan {
         let gaiji = GaijiTable::parse(bundled_gaiji("sample-juki.csv").expect("table"), "g")
             .expect("gaiji table");
         Plan::new(&catalog, profile, gaiji).expect("plan")
+    })
+}
+
+/// The header/data/trailer plan: testdata/reading/trailer.toml → testdata/run/trailer-out.toml
+/// with testdata/run/trailer.profile.toml.
+fn trailer_plan() -> &'static Plan {
+    static P: OnceLock<Plan> = OnceLock::new();
+    P.get_or_init(|| {
+        let mut catalog = Catalog::bundled().expect("catalog");
+        catalog
+            .add_layout_text(ikou_fuzz::TRAILER, "trailer.toml")
+            .expect("trailer layout");
+        catalog
+            .add_layout_text(
+                include_str!("../../testdata/run/trailer-out.toml"),
+                "trailer-out.toml",
+            )
+            .expect("trailer-out layout");
+        let profile = parse_profile(
+            include_str!("../../testdata/run/trailer.profile.toml"),
+            "trailer.profile.toml",
+            &catalog,
+        )
+        .expect("trailer profile");
+        Plan::new(&catalog, profile, GaijiTable::new()).expect("trailer plan")
     })
 }
 
@@ -64,10 +92,25 @@ fuzz_target!(|data: &[u8]| {
     } else {
         Outputs::minimal()
     };
-    match run(plan(), &[input], &opts, &NoProgress) {
+    let trailer = cfg & 0x40 != 0;
+    let plan = if trailer { trailer_plan() } else { plan() };
+    match run(plan, &[input], &opts, &NoProgress) {
         Ok(m) => {
             let c = &m.counts;
             assert_eq!(c.input_records, c.output_records + c.rejected_records);
+            assert_eq!(
+                c.physical_records,
+                c.header_records + c.trailer_records + c.input_records,
+                "physical = header + trailer + input"
+            );
+            // No valid trailer is never a clean run: a missing trailer is a problem of the
+            // run; a broken one (wrong length, a count that is not a number) is a reject.
+            if trailer && c.physical_records > 0 && c.trailer_records == 0 {
+                assert!(
+                    !m.problems.is_empty() || c.rejected_records > 0,
+                    "no trailer, yet no problem and no reject"
+                );
+            }
             assert!(m.accounting_ok);
             assert_eq!(csv_rows(&out.join(&m.data_file)) as u64, c.output_records);
             assert_eq!(

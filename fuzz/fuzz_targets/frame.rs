@@ -5,18 +5,43 @@
 //! Input: byte 0 picks the layout, byte 1 the record-length limit, bytes 2..6 the chunk
 //! sizes of a short-reading reader; the rest is the file.
 //! Checks: no panic; every byte consumed; streaming in chunks gives exactly the records of a
-//! one-shot read; decoding never invents U+FFFD.
+//! one-shot read; decoding never invents U+FFFD. Every physical record is accounted: the
+//! summary's records = data + header + trailer, each equal to the records returned with
+//! that role; on a header/data/trailer layout, a file with records but no trailer says
+//! `missing_trailer`, and one whose last record is the trailer does not.
 #![no_main]
 
 use ikou_cleanse::charset::Charset;
 use ikou_cleanse::decode::CharProfile;
-use ikou_cleanse::frame::{RawRecord, RecordReader, Slicer};
+use ikou_cleanse::frame::{FrameSummary, RawRecord, RecordReader, Slicer};
 use ikou_fuzz::{layouts, Chunks};
-use ikou_layout_spec::Layout;
+use ikou_layout_spec::{Layout, RecordRole};
 use libfuzzer_sys::fuzz_target;
 use std::io::Read;
 
 type Seen = Vec<(u64, u64, Vec<u8>, Vec<Vec<u8>>, String)>;
+
+/// Records returned per role: data, header, trailer; and whether the last one was a trailer.
+fn roles(l: &Layout, file: &[u8], max: usize) -> ([u64; 3], bool, FrameSummary) {
+    let mut reader = RecordReader::new(file, l)
+        .expect("fuzz layouts frame")
+        .with_max_record_len(max);
+    let mut rec = RawRecord::new();
+    let mut n = [0u64; 3];
+    let mut last_trailer = false;
+    while reader.read_record(&mut rec).expect("in-memory") {
+        let k = match rec.role {
+            RecordRole::Data => 0,
+            RecordRole::Header => 1,
+            RecordRole::Trailer => 2,
+        };
+        if let Some(c) = n.get_mut(k) {
+            *c += 1;
+        }
+        last_trailer = rec.role == RecordRole::Trailer;
+    }
+    (n, last_trailer, reader.summary().clone())
+}
 
 fn read_all<R: Read>(r: R, l: &Layout, max: usize) -> (Seen, u64) {
     let mut reader = RecordReader::new(r, l)
@@ -59,6 +84,33 @@ fuzz_target!(|data: &[u8]| {
     let (chunked, _) = read_all(Chunks::new(file, &cfg[2..6]), layout, max);
     assert_eq!(one, chunked, "streaming in chunks equals one-shot");
 
+    // Every physical record is accounted, by role.
+    let (n, last_trailer, sum) = roles(layout, file, max);
+    assert_eq!(sum.records, one.len() as u64, "summary counts every record");
+    assert_eq!(
+        sum.records,
+        sum.data_records + sum.header_records + sum.trailer_records,
+        "physical = data + header + trailer"
+    );
+    assert_eq!(
+        [sum.data_records, sum.header_records, sum.trailer_records],
+        n,
+        "the summary's counts are the roles returned"
+    );
+    if layout.record_types.as_ref().is_some_and(|rt| {
+        rt.others
+            .iter()
+            .any(|o| o.role == RecordRole::Trailer)
+    }) && sum.records > 0
+    {
+        if n[2] == 0 {
+            assert!(sum.missing_trailer, "records but no trailer: missing_trailer");
+        }
+        if last_trailer {
+            assert!(!sum.missing_trailer, "ends with its trailer: not missing");
+        }
+    }
+
     let charset = Charset::from_label(&layout.encoding).expect("known encoding");
     let profile = CharProfile::new(charset).expect("text charset");
     let mut reader = RecordReader::new(file, layout)
@@ -70,7 +122,7 @@ fuzz_target!(|data: &[u8]| {
     let mut issues = Vec::new();
     while reader.read_record(&mut rec).expect("in-memory") {
         let items = match rec.role {
-            ikou_layout_spec::RecordRole::Data => &layout.items,
+            RecordRole::Data => &layout.items,
             _ => layout
                 .record_types
                 .as_ref()

@@ -6,7 +6,9 @@
 //! Only ikou's crates and `zip` may be used here: the main workspace's test binary compiles
 //! this file too.
 
-use ikou_layout_spec::import::{import_csv, import_xlsx, ImportFormat, ImportOptions, Imported};
+use ikou_layout_spec::import::{
+    import_csv, import_xlsx, ImportFormat, ImportOptions, Imported, MAX_ROWS, MAX_TOTAL_TEXT_BYTES,
+};
 use ikou_layout_spec::parse_layout;
 use std::io::Write;
 
@@ -68,11 +70,123 @@ fn check_import(r: Result<Imported, impl std::fmt::Display>) {
     }
 }
 
+/// A workbook that stresses the importer's totals (issue 18 item 3), from a few bytes:
+/// `p[0]` sheets (1–200) that all point at one worksheet part; one shared string of
+/// `p[1]³` bytes (up to 16.5 MB) used by `p[2..4]` cells (up to 65,535); a merge over
+/// `(1 + 64 p[4]) × (1 + 16 p[5..7])` cells holding that string; a header row the importer
+/// knows. Deflate-compressed, so a few kilobytes stand for hundreds of megabytes.
+pub fn totals_book(p: &[u8]) -> Option<Vec<u8>> {
+    let at = |i: usize| usize::from(p.get(i).copied().unwrap_or(0));
+    let sheets = at(0) % 200 + 1;
+    let string_len = at(1).pow(3);
+    let cells = at(2) << 8 | at(3);
+    let merge_cols = 1 + 64 * at(4);
+    let merge_rows = 1 + 16 * (at(5) << 8 | at(6));
+    let col_name = |mut c: usize| {
+        let mut s = Vec::new();
+        while c > 0 {
+            c -= 1;
+            s.push(b'A' + (c % 26) as u8);
+            c /= 26;
+        }
+        s.reverse();
+        String::from_utf8(s).unwrap_or_default()
+    };
+    let mut sheet = String::from(
+        r#"<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>番号</t></is></c><c r="B1" t="inlineStr"><is><t>項目名</t></is></c><c r="C1" t="inlineStr"><is><t>型</t></is></c><c r="D1" t="inlineStr"><is><t>桁数</t></is></c></row>"#,
+    );
+    sheet.push_str(r#"<row r="2"><c r="A2"><v>1</v></c><c r="B2" t="s"><v>0</v></c><c r="C2" t="inlineStr"><is><t>漢字</t></is></c><c r="D2"><v>10</v></c></row>"#);
+    for r in 0..cells.min(1_000_000) {
+        let row = r / 4 + 3;
+        let col = col_name(r % 4 + 1);
+        sheet.push_str(&format!(
+            r#"<row r="{row}"><c r="{col}{row}" t="s"><v>0</v></c></row>"#
+        ));
+    }
+    sheet.push_str("</sheetData>");
+    if merge_cols * merge_rows > 1 {
+        sheet.push_str(&format!(
+            r#"<mergeCells count="1"><mergeCell ref="B2:{}{}"/></mergeCells>"#,
+            col_name(1 + merge_cols),
+            1 + merge_rows
+        ));
+    }
+    sheet.push_str("</worksheet>");
+    let mut shared = String::from(
+        r#"<?xml version="1.0" encoding="UTF-8"?><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="1" uniqueCount="1"><si><t>"#,
+    );
+    shared.push_str(&"x".repeat(string_len));
+    shared.push_str("</t></si></sst>");
+    let mut list = String::new();
+    let mut rels = String::new();
+    for i in 1..=sheets {
+        list.push_str(&format!(
+            r#"<sheet name="S{i}" sheetId="{i}" r:id="rId{i}"/>"#
+        ));
+        rels.push_str(&format!(r#"<Relationship Id="rId{i}" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/>"#));
+    }
+    rels.push_str(r#"<Relationship Id="rIdS" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/sharedStrings" Target="sharedStrings.xml"/>"#);
+    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let opts = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated);
+    let parts: [(&str, Vec<u8>); 6] = [
+        ("[Content_Types].xml", br#"<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"/>"#.to_vec()),
+        ("_rels/.rels", br#"<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>"#.to_vec()),
+        ("xl/workbook.xml", format!(r#"<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets>{list}</sheets></workbook>"#).into_bytes()),
+        ("xl/_rels/workbook.xml.rels", format!(r#"<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">{rels}</Relationships>"#).into_bytes()),
+        ("xl/sharedStrings.xml", shared.into_bytes()),
+        ("xl/worksheets/sheet1.xml", sheet.into_bytes()),
+    ];
+    for (n, body) in parts {
+        zip.start_file(n, opts).ok()?;
+        zip.write_all(&body).ok()?;
+    }
+    Some(zip.finish().ok()?.into_inner())
+}
+
+/// An import of a totals book ([`totals_book`]): it ends (an error or a layout), an error
+/// message is short and never echoes the workbook's text (the shared string of `x`s), and an
+/// imported layout loads back with at most [`MAX_ROWS`] items and no value longer than the
+/// total text cap.
+fn check_totals(params: &[u8], opts: &ImportOptions) {
+    let Some(b) = totals_book(params) else {
+        return;
+    };
+    match import_xlsx(&b, None, opts) {
+        Ok(imp) => {
+            let text = imp.to_toml();
+            assert!(
+                (text.len() as u64) < 2 * MAX_TOTAL_TEXT_BYTES,
+                "imported TOML of {} bytes",
+                text.len()
+            );
+            match parse_layout(&text, "imported.toml") {
+                Ok(l) => assert!(l.items.len() as u64 <= u64::from(MAX_ROWS)),
+                Err(e) => panic!("an imported totals layout does not load: {e}"),
+            }
+        }
+        Err(e) => {
+            let m = e.to_string();
+            assert!(
+                !m.is_empty() && m.len() < 4096,
+                "error of {} bytes",
+                m.len()
+            );
+            assert!(
+                !m.contains("xxxxxxxxxxxxxxxx"),
+                "the error echoes cell text"
+            );
+        }
+    }
+}
+
 /// Target `xlsx`: the item-list importer (xlsx workbooks and CSV item lists). Byte 0 picks
 /// the mode. Raw mode feeds the bytes to `import_xlsx` (hostile zips) and `import_csv`; build
 /// mode splits the rest at NUL bytes into a sheet body, shared strings and a workbook sheet
 /// name, and zips them into a well-formed workbook so the fuzzer reaches the XML and header
-/// logic. No panic; an imported layout is valid: its TOML loads back.
+/// logic; totals mode (bits 2 and 3 set) builds a [`totals_book`] from the next bytes. No
+/// panic; an imported layout is valid: its TOML loads back; a totals book ends in a bounded
+/// result or a short error that quotes no cell text.
 pub fn xlsx(data: &[u8]) {
     let Some((&mode, rest)) = data.split_first() else {
         return;
@@ -81,7 +195,10 @@ pub fn xlsx(data: &[u8]) {
     if mode & 2 != 0 {
         opts.format = ImportFormat::Fixed;
     }
-    if mode & 1 == 0 {
+    if mode & 0x0c == 0x0c {
+        // Totals mode: many sheets, a shared string used by many cells, a large merge.
+        check_totals(rest, &opts);
+    } else if mode & 1 == 0 {
         check_import(import_xlsx(rest, None, &opts));
         check_import(import_csv(rest, &opts));
     } else {

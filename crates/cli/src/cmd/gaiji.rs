@@ -15,6 +15,7 @@ const AFTER_HELP: &str = "\
 Lists every user-defined character (外字, CP932 F040–F9FC) in the files: code, count, the
 items it occurs in, the first record numbers, and what the table maps it to. No personal
 values are printed; --show-values adds an `example` column with one value it occurs in.
+Only regular files are read (not pipes or devices), with the run's 8 MiB record limit.
 
 The --csv output has the columns code,replacement,mj,note,count,items,first_records,pua:
 fill in replacement (the Unicode text, with an IVS where needed), mj (MJ文字図形名) and note
@@ -59,7 +60,21 @@ pub fn run(args: GaijiArgs) -> CliResult {
     let mut inventory = GaijiInventory::new();
     let mut records = 0u64;
     for file in &args.files {
-        let mut reader = open_reader(file, &layout)?;
+        // As `convert`: a pipe or a device may never end (`/dev/zero`), so only regular
+        // files are read; their size bounds the time, and the reader's record limit the
+        // memory.
+        let meta = std::fs::metadata(file)
+            .map_err(|e| CliError::io(format!("{}: {e}", crate::output::shown_path(file))))?;
+        if !meta.is_file() {
+            return Err(CliError::io(format!(
+                "{}: not a regular file (ikou gaiji reads regular files only: a pipe or a \
+                 device may never end; save it to a file first)",
+                crate::output::shown_path(file)
+            )));
+        }
+        // The run's record limit (8 MiB), so the inventory is what `convert` would see.
+        let mut reader = open_reader(file, &layout)?
+            .with_max_record_len(ikou_convert::run::DEFAULT_MAX_RECORD_BYTES);
         let mut slicer = Slicer::new(profile.charset);
         let mut rec = RawRecord::new();
         let mut value = String::new();

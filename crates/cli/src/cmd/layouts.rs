@@ -449,7 +449,8 @@ fn list(json: bool) -> CliResult {
 fn load_one(id: &str) -> Result<Layout, CliError> {
     let path = PathBuf::from(id);
     if id.ends_with(".toml") || path.is_file() {
-        let text = std::fs::read_to_string(&path)
+        // Bounded (MAX_SPEC_FILE_BYTES): `/dev/zero.toml` is an error, not out of memory.
+        let text = ikou_layout_spec::read_spec_file(&path)
             .map_err(|e| CliError::io(format!("{}: {e}", path.display())))?;
         return ikou_layout_spec::parse_layout(&text, &path.display().to_string())
             .map_err(|e| CliError::usage(e.to_string()));

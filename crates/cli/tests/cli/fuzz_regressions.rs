@@ -12,7 +12,7 @@
 //! fails: "an imported layout does not load".
 
 #[path = "../../../../fuzz/src/checks.rs"]
-mod checks;
+pub(crate) mod checks;
 
 use crate::util::root;
 use std::path::PathBuf;

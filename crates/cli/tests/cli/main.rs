@@ -9,6 +9,7 @@ mod issue13;
 mod issue14_report;
 mod issue14_verdict;
 mod issue15_arch;
+mod issue18_bounds2;
 mod issue18_cli;
 mod issue18_run;
 mod issue19;

@@ -35,8 +35,16 @@ enum Parsed {
 pub(crate) struct Batcher {
     schema: SchemaRef,
     items: Vec<ItemColumn>,
+    /// Rows per batch at most: [`ArrowOptions::batch_rows`](super::ArrowOptions), lowered
+    /// so that the fixed bytes of that many rows fit in `batch_bytes`.
     batch_rows: usize,
     rows: usize,
+    /// Bytes per batch at most (estimated; at least one row).
+    batch_bytes: usize,
+    /// The estimated bytes of the rows in the builders.
+    bytes: usize,
+    /// The bytes every row costs whatever its values (offsets and fixed-width slots).
+    row_bytes: usize,
     record: UInt64Builder,
     offset: Option<UInt64Builder>,
     builders: Vec<ItemBuilder>,
@@ -57,9 +65,18 @@ pub(crate) struct Batcher {
 const TEXT_BYTES_GUESS: usize = 16;
 
 impl Batcher {
-    pub(crate) fn new(table: &TableSchema, schema: SchemaRef, batch_rows: usize) -> Batcher {
-        let batch_rows = batch_rows.max(1);
+    pub(crate) fn new(
+        table: &TableSchema,
+        schema: SchemaRef,
+        batch_rows: usize,
+        batch_bytes: usize,
+    ) -> Batcher {
         let before = table.table == Table::Before;
+        let row_bytes = fixed_row_bytes(table);
+        let batch_bytes = batch_bytes.max(1);
+        // Enough rows to fill `batch_bytes` with their fixed slots, at least one: with many
+        // items this is what keeps the builders' capacity (and the batch) bounded.
+        let batch_rows = batch_rows.min(batch_bytes / row_bytes.max(1)).max(1);
         let text = || StringBuilder::with_capacity(batch_rows, batch_rows * TEXT_BYTES_GUESS);
         let builders = table
             .items
@@ -78,6 +95,9 @@ impl Batcher {
             items: table.items.clone(),
             batch_rows,
             rows: 0,
+            batch_bytes,
+            bytes: 0,
+            row_bytes,
             record: UInt64Builder::with_capacity(batch_rows),
             offset: before.then(|| UInt64Builder::with_capacity(batch_rows)),
             builders,
@@ -95,7 +115,13 @@ impl Batcher {
 
     /// Whether a full batch is waiting in the builders.
     pub(crate) fn is_full(&self) -> bool {
-        self.rows >= self.batch_rows
+        self.rows >= self.batch_rows || self.bytes >= self.batch_bytes
+    }
+
+    /// Rows per batch at most (after the bytes bound).
+    #[cfg(test)]
+    pub(crate) fn batch_rows(&self) -> usize {
+        self.batch_rows
     }
 
     /// Rows in the builders.
@@ -155,6 +181,16 @@ impl Batcher {
             }
         }
         // Pass 2: append.
+        let value_bytes: usize = row.values.iter().flatten().map(String::len).sum();
+        self.bytes = self
+            .bytes
+            .saturating_add(self.row_bytes)
+            .saturating_add(value_bytes)
+            .saturating_add(if self.raw.is_some() {
+                row.raw.map_or(0, <[u8]>::len)
+            } else {
+                0
+            });
         self.record.append_value(row.record);
         if let Some(b) = &mut self.offset {
             b.append_value(row.offset);
@@ -217,6 +253,7 @@ impl Batcher {
             columns.push(Arc::new(b.finish()));
         }
         self.rows = 0;
+        self.bytes = 0;
         self.stale = true;
         RecordBatch::try_new(Arc::clone(&self.schema), columns)
             .map(Some)
@@ -251,6 +288,20 @@ impl Batcher {
             *b = BinaryBuilder::with_capacity(n, self.raw_bytes);
         }
     }
+}
+
+/// The bytes one row takes in the builders whatever its values: the record number (and
+/// offset and raw offset for `before`), and per item a 4-byte string offset, an 8-byte
+/// amount or a date's 4-byte day and 4-byte text offset (validity bits not counted).
+fn fixed_row_bytes(table: &TableSchema) -> usize {
+    let before = table.table == Table::Before;
+    let head = if before { 8 + 8 + 4 } else { 8 };
+    table.items.iter().fold(head, |n, c| {
+        n + match c.kind {
+            ColumnKind::Text => 4,
+            ColumnKind::Amount | ColumnKind::Date => 8,
+        }
+    })
 }
 
 fn value_error(row: &Row<'_>, col: &ItemColumn, what: &str, value: &str) -> String {

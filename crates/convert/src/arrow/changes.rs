@@ -51,6 +51,9 @@ pub struct ChangesParquetSink<W: Write + Send> {
     out: ParquetOut<W>,
     batch_rows: usize,
     rows: usize,
+    /// [`ArrowOptions::batch_bytes`], and the estimated bytes of the rows in the builders.
+    batch_bytes: usize,
+    bytes: usize,
     changes: u64,
     record: UInt64Builder,
     item: StringBuilder,
@@ -103,6 +106,8 @@ impl<W: Write + Send> ChangesParquetSink<W> {
             out,
             batch_rows: n,
             rows: 0,
+            batch_bytes: options.batch_bytes.max(1),
+            bytes: 0,
             changes: 0,
             record: UInt64Builder::with_capacity(n),
             item: text(12),
@@ -116,6 +121,12 @@ impl<W: Write + Send> ChangesParquetSink<W> {
     /// Changes accepted so far.
     pub fn changes(&self) -> u64 {
         self.changes
+    }
+
+    /// Changes in the builders, not yet written as a batch.
+    #[cfg(test)]
+    pub(crate) fn pending_rows(&self) -> usize {
+        self.rows
     }
 
     /// Appends changes (in input order).
@@ -143,7 +154,14 @@ impl<W: Write + Send> ChangesParquetSink<W> {
             self.after.append_option(c.after);
             self.rows += 1;
             self.changes += 1;
-            if self.rows >= self.batch_rows {
+            // A row's slots (8 + 4 × 4 bytes) and its text: a batch of long values is
+            // bounded by bytes, not only by rows.
+            let text = c.item.len()
+                + c.rule.len()
+                + c.before.map_or(0, str::len)
+                + c.after.map_or(0, str::len);
+            self.bytes = self.bytes.saturating_add(24 + text);
+            if self.rows >= self.batch_rows || self.bytes >= self.batch_bytes {
                 let r = self.flush_batch(true);
                 self.failed = r.is_err();
                 r?;
@@ -192,6 +210,7 @@ impl<W: Write + Send> ChangesParquetSink<W> {
             Arc::new(self.after.finish()),
         ];
         self.rows = 0;
+        self.bytes = 0;
         let batch =
             RecordBatch::try_new(Arc::clone(&self.schema), columns).map_err(|e| SinkError {
                 output: self.out.output.clone(),

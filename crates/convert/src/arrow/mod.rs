@@ -4,8 +4,9 @@
 //! A [`TableSchema`] is built once from a layout ([`TableSchema::before`] for the source
 //! layout, [`TableSchema::after`] for the target layout). The sinks implement
 //! [`RecordSink`]: rows are appended to column builders and leave as a
-//! [`RecordBatch`] every [`ArrowOptions::batch_rows`] rows, so
-//! memory stays flat whatever the input size. Parquet row groups are closed at
+//! [`RecordBatch`] every [`ArrowOptions::batch_rows`] rows or [`ArrowOptions::batch_bytes`]
+//! bytes, whichever comes first, so memory stays flat whatever the input size and the item
+//! count. Parquet row groups are closed at
 //! [`ArrowOptions::row_group_bytes`] (estimated encoded size) or
 //! [`ArrowOptions::row_group_rows`], whichever comes first.
 //!
@@ -86,11 +87,15 @@ pub use schema::{
 /// byte-identical).
 pub const CREATED_BY: &str = concat!("ikou ", env!("CARGO_PKG_VERSION"));
 
+/// The default [`ArrowOptions::batch_bytes`]: 8 MiB.
+pub const DEFAULT_BATCH_BYTES: usize = 8 << 20;
+
 /// How the Arrow and Parquet sinks batch and size their output.
 ///
 /// Memory of one Parquet output is about its open row group ([`ArrowOptions::row_group_bytes`])
 /// plus one data page per column ([`ArrowOptions::data_page_bytes`]) plus a batch
-/// ([`ArrowOptions::batch_rows`]); an Arrow IPC output holds only a batch. Parquet also
+/// ([`ArrowOptions::batch_rows`] rows and at most about [`ArrowOptions::batch_bytes`]); an
+/// Arrow IPC output holds only a batch. Parquet also
 /// keeps the footer metadata of every column chunk until the file ends (about 0.5 KB each),
 /// so larger row groups mean less growth on long runs but a larger open row group: with
 /// the defaults, 10M records of the bundled layouts add about 8 MB over 1M for
@@ -102,6 +107,13 @@ pub struct ArrowOptions {
     /// Rows per record batch (an IPC record batch; the unit handed to the Parquet writer).
     /// A batch is built, written and freed before the next one is started.
     pub batch_rows: usize,
+    /// Bytes of one record batch at most (estimated from the builders: 4 or 8 bytes per
+    /// value slot plus the value bytes), whatever the item count: a batch ends at
+    /// [`ArrowOptions::batch_rows`] rows or at this many bytes, whichever comes first (at
+    /// least one row). With 100,000 items a row costs ~400 KB of offsets alone, so a
+    /// 2,048-row batch would be 0.8 GB; the builders' initial capacity is bounded the same
+    /// way. Default 8 MiB.
+    pub batch_bytes: usize,
     /// Most rows in one Parquet row group.
     pub row_group_rows: usize,
     /// Estimated encoded bytes at which a Parquet row group is closed. The writer holds the
@@ -133,6 +145,7 @@ impl Default for ArrowOptions {
     fn default() -> Self {
         ArrowOptions {
             batch_rows: 2 * 1024,
+            batch_bytes: DEFAULT_BATCH_BYTES,
             row_group_rows: 128 * 1024,
             row_group_bytes: 8 * 1024 * 1024,
             dictionary: false,
@@ -358,7 +371,7 @@ struct Core<O: Outputs> {
 impl<O: Outputs> Core<O> {
     fn new(schema: &TableSchema, full_schema: SchemaRef, out: O, options: &ArrowOptions) -> Self {
         Core {
-            batcher: Batcher::new(schema, full_schema, options.batch_rows),
+            batcher: Batcher::new(schema, full_schema, options.batch_rows, options.batch_bytes),
             out,
             rows: 0,
             failed: false,

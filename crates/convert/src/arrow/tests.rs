@@ -1056,3 +1056,92 @@ fn data_pages_are_cut_at_data_page_bytes() {
         assert!(n * (1 << 20) / 2 > 6_000_000, "{n} pages of {limit} bytes");
     }
 }
+
+/// Issue 18: a batch is bounded by bytes as well as rows. Many items: the row count per
+/// batch (and the builders' capacity) drops so that a batch's fixed slots fit the byte
+/// limit; long values: a batch ends once its values pass the limit. Every row is written.
+#[test]
+fn issue18_batches_are_bounded_by_bytes() {
+    // 10,000 text items: 40 KB of offsets per row, so 64 KiB batches hold one row.
+    let mut wide = layout();
+    wide.items = (1..=10_000)
+        .map(|i| item(i, &format!("k{i}"), &format!("項目{i}"), DomainType::Text))
+        .collect();
+    let schema = TableSchema::after(&wide).unwrap();
+    let options = ArrowOptions {
+        batch_bytes: 64 * 1024,
+        ..small(2048)
+    };
+    let batcher = Batcher::new(&schema, Arc::clone(&schema.schema), 2048, 64 * 1024);
+    assert_eq!(batcher.batch_rows(), 1, "64 KiB / 40 KB per row");
+    let owned: Vec<Owned> = (1..=5)
+        .map(|r| Owned {
+            record: r,
+            offset: 0,
+            values: vec![Some("a".to_string()); 10_000],
+            raw: None,
+        })
+        .collect();
+    let mut sink = ArrowIpcSink::new(&schema, Vec::new(), "after.arrow", &options).unwrap();
+    sink.write_rows(&rows_of(&owned)).unwrap();
+    let (_, batches) = read_ipc(sink.finish_into_inner().unwrap());
+    assert_eq!(batches.len(), 5);
+    assert_eq!(rows_in(&batches), 5);
+
+    // 4 items, values of 100 KB: a 1 MiB batch holds 3 rows (the row that crosses the
+    // limit ends it), not 2,048.
+    let narrow = TableSchema::before(&layout()).unwrap();
+    let big = "x".repeat(100_000);
+    let owned: Vec<Owned> = (1..=30)
+        .map(|r| Owned {
+            record: r,
+            offset: 0,
+            values: vec![Some(big.clone()); 4],
+            raw: Some(vec![b'r'; 10]),
+        })
+        .collect();
+    let options = ArrowOptions {
+        batch_bytes: 1 << 20,
+        ..small(2048)
+    };
+    let mut sink = ArrowIpcSink::new(&narrow, Vec::new(), "before.arrow", &options).unwrap();
+    sink.write_rows(&rows_of(&owned)).unwrap();
+    let (_, batches) = read_ipc(sink.finish_into_inner().unwrap());
+    assert_eq!(rows_in(&batches), 30);
+    assert!(
+        batches.iter().all(|b| b.num_rows() == 3),
+        "3 rows of 400 KB per MiB"
+    );
+}
+
+/// Issue 18: `changes.parquet` batches are bounded by bytes too.
+#[test]
+fn issue18_change_batches_are_bounded_by_bytes() {
+    let options = ArrowOptions {
+        batch_bytes: 1 << 20,
+        ..small(2048)
+    };
+    let mut sink = ChangesParquetSink::new(Vec::new(), "changes.parquet", &options).unwrap();
+    let big = "y".repeat(300_000);
+    let change = |r| ChangeRow {
+        record: r,
+        item: "shimei",
+        rule: "width.fullwidth",
+        before: Some(&big),
+        after: Some(&big),
+    };
+    // 600 KB per change: the second one passes 1 MiB and the batch is written.
+    sink.write_changes(&[change(1)]).unwrap();
+    assert_eq!(sink.pending_rows(), 1);
+    sink.write_changes(&[change(2)]).unwrap();
+    assert_eq!(
+        sink.pending_rows(),
+        0,
+        "written at the byte limit, not at 2,048 rows"
+    );
+    sink.write_changes(&[change(3)]).unwrap();
+    assert_eq!(sink.changes(), 3);
+    let bytes = sink.finish().unwrap();
+    let (_, batches) = read_parquet(bytes);
+    assert_eq!(rows_in(&batches), 3);
+}

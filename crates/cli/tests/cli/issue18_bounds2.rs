@@ -1,0 +1,270 @@
+//! Issue 18 (hardening II), the remaining bounds: `ikou gaiji` on a device or a pipe,
+//! `ikou layouts show` on a device, and the `before` Arrow/Parquet outputs of a layout with
+//! 100,000 items. Each runs the binary under an address-space limit (`ulimit -v`) and a
+//! timeout, on inputs made here.
+
+use crate::util::*;
+use std::io::{Read, Write};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// Time limit of one run.
+const TIMEOUT: Duration = Duration::from_secs(180);
+
+/// Starts `ikou ARGS` in `dir` under `ulimit -v KIB`.
+fn spawn_limited(dir: &Path, kib: u64, args: &[&str], stdin: Stdio) -> Child {
+    Command::new("sh")
+        .arg("-c")
+        .arg(r#"ulimit -v "$0" && exec "$@""#)
+        .arg(kib.to_string())
+        .arg(env!("CARGO_BIN_EXE_ikou"))
+        .args(args)
+        .current_dir(dir)
+        .stdin(stdin)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn sh")
+}
+
+/// Waits for `child` at most [`TIMEOUT`] (killing it then, and failing); no signal, no
+/// panic.
+fn finish_within(mut child: Child, what: &str) -> Run {
+    let mut out = child.stdout.take().expect("stdout");
+    let mut err = child.stderr.take().expect("stderr");
+    let o = std::thread::spawn(move || {
+        let mut v = Vec::new();
+        let _ = out.read_to_end(&mut v);
+        v
+    });
+    let e = std::thread::spawn(move || {
+        let mut v = Vec::new();
+        let _ = err.read_to_end(&mut v);
+        v
+    });
+    let start = Instant::now();
+    let status = loop {
+        if let Some(s) = child.try_wait().expect("wait") {
+            break s;
+        }
+        if start.elapsed() > TIMEOUT {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("{what}: still running after {TIMEOUT:?} (killed)");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let r = Run {
+        code: status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&o.join().expect("stdout")).into_owned(),
+        stderr: String::from_utf8_lossy(&e.join().expect("stderr")).into_owned(),
+    };
+    assert!(
+        matches!(r.code, 0..=3) && !r.stderr.contains("panicked"),
+        "{what}: exit {} (a signal or a panic: out of memory?)\n--- stderr\n{}",
+        r.code,
+        r.stderr
+    );
+    r
+}
+
+fn limited(dir: &Path, kib: u64, args: &[&str]) -> Run {
+    finish_within(
+        spawn_limited(dir, kib, args, Stdio::null()),
+        &args.join(" "),
+    )
+}
+
+#[test]
+fn issue18_bounds_gaiji_refuses_devices_and_pipes() {
+    let dir = tempdir("i18b-gaiji-dev");
+    // Before: `ikou gaiji /dev/zero` read records of zeros for ever (killed at the timeout).
+    let r = limited(
+        &dir,
+        1_000_000,
+        &["gaiji", "/dev/zero", "--layout", "legacy/sample-juki"],
+    )
+    .expect(3);
+    assert!(
+        r.stderr.contains("/dev/zero: not a regular file"),
+        "{}",
+        r.stderr
+    );
+    // A pipe too (it may never end): refused before anything is read.
+    let mut child = spawn_limited(
+        &dir,
+        1_000_000,
+        &["gaiji", "/dev/stdin", "--layout", "legacy/sample-juki"],
+        Stdio::piped(),
+    );
+    let mut stdin = child.stdin.take().expect("stdin");
+    let feeder = std::thread::spawn(move || {
+        let chunk = vec![0u8; 1 << 20];
+        for _ in 0..64 {
+            if stdin.write_all(&chunk).is_err() {
+                return;
+            }
+        }
+    });
+    let r = finish_within(child, "gaiji /dev/stdin").expect(3);
+    let _ = feeder.join();
+    assert!(r.stderr.contains("not a regular file"), "{}", r.stderr);
+    // A missing file says so; a regular file is read as before.
+    let r = ikou_in(
+        &dir,
+        &["gaiji", "missing.dat", "--layout", "legacy/sample-juki"],
+        None,
+    )
+    .expect(3);
+    assert!(r.stderr.contains("missing.dat"), "{}", r.stderr);
+    let sample = root().join("testdata/sample/juki-1000.dat");
+    let r = ikou_in(
+        &dir,
+        &[
+            "gaiji",
+            sample.to_str().unwrap(),
+            "--layout",
+            "legacy/sample-juki",
+        ],
+        None,
+    )
+    .expect(0);
+    assert!(r.stdout.starts_with("1000 records · "), "{}", r.stdout);
+}
+
+#[cfg(unix)]
+#[test]
+fn issue18_bounds_layouts_show_reads_a_layout_bounded() {
+    let dir = tempdir("i18b-layouts-dev");
+    let link = dir.join("zero.toml");
+    let _ = std::fs::remove_file(&link);
+    std::os::unix::fs::symlink("/dev/zero", &link).unwrap();
+    // Before: read whole (`out of memory` under the limit, all of memory without it).
+    let r = limited(&dir, 1_000_000, &["layouts", "show", "zero.toml"]);
+    assert_ne!(r.code, 0, "{}", r.stdout);
+    assert!(r.stderr.contains("larger than 16 MiB"), "{}", r.stderr);
+}
+
+/// A fixed-length CP932 layout of `n` one-byte text items, and a profile mapping its first
+/// two items to the small test target (testdata/run/trailer-out.toml).
+fn wide_layout(dir: &Path, n: usize) {
+    let mut t = String::from(
+        "id = \"legacy/test-wide\"\nname = \"wide\"\ngyomu = \"test\"\nfamily = \"legacy\"\n\
+         source = \"ikou (synthetic)\"\nversion = \"1\"\nstatus = \"synthetic\"\n\
+         encoding = \"cp932\"\n\n[format]\nkind = \"fixed\"\n",
+    );
+    t.push_str(&format!("record_length = {n}\nterminator = \"crlf\"\n\n"));
+    for i in 1..=n {
+        t.push_str(&format!(
+            "[[items]]\nnumber = {i}\nname = \"i{i}\"\nkey = \"i{i}\"\ntype = \"text\"\nlength = 1\n\n"
+        ));
+    }
+    std::fs::write(dir.join("wide.toml"), t).unwrap();
+    std::fs::write(
+        dir.join("wide.profile.toml"),
+        "id = \"test-wide\"\nname = \"wide\"\nsource = \"legacy/test-wide\"\n\
+         target = \"standard/test-trailer-out\"\n\n[characters]\nencoding = \"cp932\"\n\
+         variants = \"cp932\"\nunmapped_gaiji = \"reject\"\n\n[dates]\npolicy = \"strict\"\n\n\
+         [output]\nbom = false\nline_ending = \"crlf\"\nquote = \"necessary\"\nheader = \"keys\"\n\n\
+         [[map]]\ntarget = \"v\"\nfrom = \"i1\"\n\n[[map]]\ntarget = \"n\"\nfrom = \"i2\"\n",
+    )
+    .unwrap();
+    std::fs::copy(
+        root().join("testdata/run/trailer-out.toml"),
+        dir.join("trailer-out.toml"),
+    )
+    .unwrap();
+}
+
+#[test]
+fn issue18_bounds_wide_layout_before_outputs_in_bounded_memory() {
+    let dir = tempdir("i18b-wide");
+    let n = 100_000;
+    wide_layout(&dir, n);
+    {
+        let mut f = std::io::BufWriter::new(std::fs::File::create(dir.join("in.dat")).unwrap());
+        let rec = vec![b'a'; n];
+        for _ in 0..30 {
+            f.write_all(&rec).unwrap();
+            f.write_all(b"\r\n").unwrap();
+        }
+        f.flush().unwrap();
+    }
+    // Before: every item's builders were given capacity for 2,048 rows (~40 KB each, 4 GB
+    // for 100,000 items; 2.7 GB peak RSS on this input). Now a batch is bounded by bytes
+    // (8 MiB): 0.84 GB peak RSS, most of it the 100,000-item plan that every output needs.
+    let r = limited(
+        &dir,
+        1_600_000,
+        &[
+            "convert",
+            "--profile",
+            "wide.profile.toml",
+            "--specs",
+            "wide.toml",
+            "--specs",
+            "trailer-out.toml",
+            "in.dat",
+            "--outputs",
+            "before",
+            "--out",
+            "run",
+            "-q",
+            "--threads",
+            "1",
+        ],
+    )
+    .expect(0);
+    assert!(r.stdout.contains("ikou verify run"), "{}", r.stdout);
+    let m: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.join("run/manifest.json")).unwrap()).unwrap();
+    assert_eq!(m["counts"]["input_records"], 30, "{m}");
+    for f in ["before.arrow", "before.parquet"] {
+        assert!(dir.join("run").join(f).is_file(), "{f}");
+    }
+    ikou_in(&dir, &["verify", "run"], None).expect(0);
+}
+
+use crate::fuzz_regressions::checks;
+
+/// The `xlsx` fuzz target's totals seeds (`fuzz/seeds/xlsx/totals-*`: a shared string used
+/// by 20,000 cells, a 16 MB cell merged over 33M cells, 200 sheets on one part, a small
+/// book) go through the target's invariant, and each hostile one is refused by its total
+/// with a short error; the small one imports.
+#[test]
+fn issue18_bounds_xlsx_totals_seeds_hold() {
+    use ikou_layout_spec::import::{import_xlsx, ImportOptions};
+    let dir = root().join("fuzz/seeds/xlsx");
+    let mut seen = 0;
+    for e in std::fs::read_dir(&dir).unwrap() {
+        let path = e.unwrap().path();
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        if !name.starts_with("totals-") {
+            continue;
+        }
+        seen += 1;
+        let data = std::fs::read(&path).unwrap();
+        checks::xlsx(&data);
+        let book = checks::totals_book(&data[1..]).expect("book");
+        let opts = ImportOptions::new("chukan/fuzz", "fuzz.xlsx");
+        let r = import_xlsx(&book, None, &opts);
+        eprintln!(
+            "{name}: {} bytes: {:?}",
+            book.len(),
+            r.as_ref()
+                .map(|i| i.layout.items.len())
+                .map_err(ToString::to_string)
+        );
+        if name == "totals-small-fixed" {
+            assert!(r.is_ok(), "{name}: {:?}", r.err().map(|e| e.to_string()));
+        } else {
+            let e = r
+                .err()
+                .unwrap_or_else(|| panic!("{name}: imported"))
+                .to_string();
+            assert!(e.contains("limit") || e.contains("larger"), "{name}: {e}");
+        }
+    }
+    assert_eq!(seen, 4);
+}
