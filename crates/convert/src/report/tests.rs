@@ -486,3 +486,44 @@ fn verdict_rule() {
         ))
     );
 }
+
+/// #19, mutation testing of the report's masking (`collect::Changes::row`): a 外字 change
+/// (rule `gaiji.map`, the before all private-use characters) is shown as the table's
+/// characters; everything else is masked unless `show_values`. Each case below fails on one
+/// of the mutants of the `table_chars` condition or of `show_values || table_chars`
+/// (checked by hand).
+#[test]
+fn issue19_change_samples_show_only_table_characters_unless_asked() {
+    use collect::Changes;
+    let gaiji = ikou_cleanse::decode::GAIJI_RULE;
+    let sample = |show: bool, rule: &str, before: &str, after: &str| {
+        let mut c = Changes::new("changes.csv", show);
+        c.row(1, "name", rule, before, after);
+        let s = c.samples(rule);
+        assert_eq!(s.len(), 1, "{rule} {before:?}");
+        (s[0].before.clone(), s[0].after.clone())
+    };
+    // A 外字 and its replacement: the table's characters, shown.
+    assert_eq!(
+        sample(false, gaiji, "\u{E000}", "髙"),
+        ("\u{E000}".to_string(), "髙".to_string())
+    );
+    // Not only 外字 in the before: masked (the after is a resident's value).
+    let (b, a) = sample(false, gaiji, "山\u{E000}", "山髙");
+    assert_eq!((b.as_str(), a.as_str()), ("＊\u{E000}", "＊＊"));
+    // An empty before under the 外字 rule: masked.
+    let (_, a) = sample(false, gaiji, "", "髙橋");
+    assert_eq!(a, "＊＊");
+    // Another rule with a private-use before: masked.
+    let (_, a) = sample(false, "text.trim", "\u{E000}", "髙橋");
+    assert_eq!(a, "＊＊");
+    // Asked for: shown as they are, every rule.
+    assert_eq!(
+        sample(true, "text.trim", "山田 ", "山田"),
+        ("山田 ".to_string(), "山田".to_string())
+    );
+    assert_eq!(
+        sample(true, gaiji, "", "髙"),
+        (String::new(), "髙".to_string())
+    );
+}
