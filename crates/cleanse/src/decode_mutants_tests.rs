@@ -178,4 +178,7 @@ fn strict_jis_errors_name_offset_and_bytes() {
     let e = decode_shift_jis_strict(b"ab\x82\xF2", &mut String::new()).unwrap_err();
     assert_eq!(e.offset, 2);
     assert_eq!(e.bytes, [0x82, 0xF2], "{e:?}");
+    // At offset 3 (where offset + len and offset × len differ).
+    let e = decode_shift_jis_strict(b"abc\x82\xF2", &mut String::new()).unwrap_err();
+    assert_eq!((e.offset, e.bytes.as_slice()), (3, &[0x82u8, 0xF2][..]));
 }
