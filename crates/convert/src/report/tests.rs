@@ -527,3 +527,60 @@ fn issue19_change_samples_show_only_table_characters_unless_asked() {
         (String::new(), "髙".to_string())
     );
 }
+
+/// #19, mutation testing of the report's masking of code values read back from a reject's
+/// raw bytes (`collect::code_value`, through `read_rejects`): masked unless `show_values`,
+/// and unreadable when the bytes do not decode cleanly. Fails on `show_values` → `true` in
+/// `code_value` (a leak of the code into the report), on `code_value` → `None` or
+/// `Some("xyzzy")` and on a negated decode check (checked by hand).
+#[test]
+fn issue19_code_values_from_reject_bytes_are_masked_unless_asked() {
+    let layout = &plan().source;
+    let item = layout
+        .items
+        .iter()
+        .find(|i| {
+            i.offset.is_some()
+                && i.byte_span() >= 4
+                && i.key
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'_')
+        })
+        .unwrap();
+    let start = item.offset.unwrap() as usize;
+    let span = item.byte_span() as usize;
+    let hex_of = |value: &[u8]| {
+        let mut rec = vec![b' '; start + span + 8];
+        rec[start..start + value.len()].copy_from_slice(value);
+        rec.iter().map(|b| format!("{b:02X}")).collect::<String>()
+    };
+    let dir = tmp("issue19-codes");
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("rejects.csv");
+    let row = |record: u64, value: &[u8]| {
+        format!(
+            "{record},map.unmapped_code,{}: code not in table `t` (map.unmapped_code),{}\n",
+            item.key,
+            hex_of(value)
+        )
+    };
+    let text = format!(
+        "record,kinds,reasons,raw_hex\n{}{}{}",
+        row(1, b"1234"),
+        row(2, b"12\xFF4"),
+        row(3, b"12\xF0\x40")
+    );
+    std::fs::write(&path, text).unwrap();
+    let key = (item.key.clone(), "t".to_string());
+    let masked = collect::read_rejects(&path, Some(layout), false).unwrap();
+    let cv = &masked.codes[&key];
+    assert_eq!(cv.values.keys().collect::<Vec<_>>(), ["****"]);
+    // FF does not decode; an unmapped 外字 decodes with an issue: both unreadable.
+    assert_eq!(cv.unreadable, 2);
+    let shown = collect::read_rejects(&path, Some(layout), true).unwrap();
+    assert_eq!(
+        shown.codes[&key].values.keys().collect::<Vec<_>>(),
+        ["1234"]
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
