@@ -658,6 +658,10 @@ pub fn decode_shift_jis_strict(bytes: &[u8], out: &mut String) -> Result<(), Str
 }
 
 #[cfg(test)]
+#[path = "decode_mutants_tests.rs"]
+mod mutants_tests;
+
+#[cfg(test)]
 mod tests {
     use super::*;
 

@@ -1224,6 +1224,10 @@ impl Slicer {
 }
 
 #[cfg(test)]
+#[path = "frame_mutants_tests.rs"]
+mod mutants_tests;
+
+#[cfg(test)]
 mod tests {
     use super::*;
     use ikou_layout_spec::parse_layout;

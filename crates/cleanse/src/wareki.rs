@@ -1024,6 +1024,10 @@ pub fn is_iso_date(s: &str) -> bool {
 }
 
 #[cfg(test)]
+#[path = "wareki_mutants_tests.rs"]
+mod mutants_tests;
+
+#[cfg(test)]
 mod tests {
     use super::*;
     use DateForm::*;

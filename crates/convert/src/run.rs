@@ -632,6 +632,11 @@ pub fn write_manifest(dir: &Path, manifest: &Manifest) -> Result<(), RunError> {
     Ok(())
 }
 
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+#[path = "run_mutants_tests.rs"]
+mod mutants_tests;
+
 #[cfg(all(test, feature = "arrow"))]
 #[allow(clippy::unwrap_used)]
 mod tests {

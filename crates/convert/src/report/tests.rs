@@ -603,4 +603,101 @@ fn issue14_the_run_writes_max_reject_rate() {
         Some("0.5")
     );
     std::fs::remove_dir_all(&dir).unwrap();
+
+/// #19, mutation testing of the report's masking (`collect::Changes::row`): a 外字 change
+/// (rule `gaiji.map`, the before all private-use characters) is shown as the table's
+/// characters; everything else is masked unless `show_values`. Each case below fails on one
+/// of the mutants of the `table_chars` condition or of `show_values || table_chars`
+/// (checked by hand).
+#[test]
+fn issue19_change_samples_show_only_table_characters_unless_asked() {
+    use collect::Changes;
+    let gaiji = ikou_cleanse::decode::GAIJI_RULE;
+    let sample = |show: bool, rule: &str, before: &str, after: &str| {
+        let mut c = Changes::new("changes.csv", show);
+        c.row(1, "name", rule, before, after);
+        let s = c.samples(rule);
+        assert_eq!(s.len(), 1, "{rule} {before:?}");
+        (s[0].before.clone(), s[0].after.clone())
+    };
+    // A 外字 and its replacement: the table's characters, shown.
+    assert_eq!(
+        sample(false, gaiji, "\u{E000}", "髙"),
+        ("\u{E000}".to_string(), "髙".to_string())
+    );
+    // Not only 外字 in the before: masked (the after is a resident's value).
+    let (b, a) = sample(false, gaiji, "山\u{E000}", "山髙");
+    assert_eq!((b.as_str(), a.as_str()), ("＊\u{E000}", "＊＊"));
+    // An empty before under the 外字 rule: masked.
+    let (_, a) = sample(false, gaiji, "", "髙橋");
+    assert_eq!(a, "＊＊");
+    // Another rule with a private-use before: masked.
+    let (_, a) = sample(false, "text.trim", "\u{E000}", "髙橋");
+    assert_eq!(a, "＊＊");
+    // Asked for: shown as they are, every rule.
+    assert_eq!(
+        sample(true, "text.trim", "山田 ", "山田"),
+        ("山田 ".to_string(), "山田".to_string())
+    );
+    assert_eq!(
+        sample(true, gaiji, "", "髙"),
+        (String::new(), "髙".to_string())
+    );
+}
+
+/// #19, mutation testing of the report's masking of code values read back from a reject's
+/// raw bytes (`collect::code_value`, through `read_rejects`): masked unless `show_values`,
+/// and unreadable when the bytes do not decode cleanly. Fails on `show_values` → `true` in
+/// `code_value` (a leak of the code into the report), on `code_value` → `None` or
+/// `Some("xyzzy")` and on a negated decode check (checked by hand).
+#[test]
+fn issue19_code_values_from_reject_bytes_are_masked_unless_asked() {
+    let layout = &plan().source;
+    let item = layout
+        .items
+        .iter()
+        .find(|i| {
+            i.offset.is_some()
+                && i.byte_span() >= 4
+                && i.key
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'_')
+        })
+        .unwrap();
+    let start = item.offset.unwrap() as usize;
+    let span = item.byte_span() as usize;
+    let hex_of = |value: &[u8]| {
+        let mut rec = vec![b' '; start + span + 8];
+        rec[start..start + value.len()].copy_from_slice(value);
+        rec.iter().map(|b| format!("{b:02X}")).collect::<String>()
+    };
+    let dir = tmp("issue19-codes");
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("rejects.csv");
+    let row = |record: u64, value: &[u8]| {
+        format!(
+            "{record},map.unmapped_code,{}: code not in table `t` (map.unmapped_code),{}\n",
+            item.key,
+            hex_of(value)
+        )
+    };
+    let text = format!(
+        "record,kinds,reasons,raw_hex\n{}{}{}",
+        row(1, b"1234"),
+        row(2, b"12\xFF4"),
+        row(3, b"12\xF0\x40")
+    );
+    std::fs::write(&path, text).unwrap();
+    let key = (item.key.clone(), "t".to_string());
+    let masked = collect::read_rejects(&path, Some(layout), false).unwrap();
+    let cv = &masked.codes[&key];
+    assert_eq!(cv.values.keys().collect::<Vec<_>>(), ["****"]);
+    // FF does not decode; an unmapped 外字 decodes with an issue: both unreadable.
+    assert_eq!(cv.unreadable, 2);
+    let shown = collect::read_rejects(&path, Some(layout), true).unwrap();
+    assert_eq!(
+        shown.codes[&key].values.keys().collect::<Vec<_>>(),
+        ["1234"]
+    );
+    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -1,0 +1,52 @@
+//! #19, mutation testing of the run's accounting (`tally_chunk`): survivors of the `run::`
+//! unit tests found by putting the mutants in by hand (docs/RELIABILITY.md, "Mutation
+//! testing").
+
+use super::*;
+use ikou_cleanse::gaiji::GaijiTable;
+use ikou_layout_spec::profile::{bundled_gaiji, bundled_profile};
+use ikou_layout_spec::Catalog;
+
+fn sample_plan() -> Plan {
+    let catalog = Catalog::bundled().unwrap();
+    let profile = bundled_profile("sample-juki", &catalog).unwrap().unwrap();
+    let gaiji = GaijiTable::parse(bundled_gaiji("sample-juki.csv").unwrap(), "g").unwrap();
+    Plan::new(&catalog, profile, gaiji).unwrap()
+}
+
+/// `gaiji_unmapped` counts the 外字 the table does not map (cross-checked against
+/// `gaiji_by_code` and the table), and `padding_stripped` is counted. Fails on `!g.mapped`
+/// → `g.mapped` and on `padding_stripped +=` → `*=` in `tally_chunk` (checked by hand).
+#[test]
+fn gaiji_unmapped_and_padding_are_tallied() {
+    let dir = std::env::temp_dir().join(format!("ikou-run-mutants-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let plan = sample_plan();
+    let input = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata/sample/juki-1000.dat");
+    let m = run(&plan, &[input], &RunOptions::new(&dir), &NoProgress).unwrap();
+    let c = &m.counts;
+    let (mut mapped, mut unmapped) = (0u64, 0u64);
+    for (code, n) in &c.gaiji_by_code {
+        let code = u16::from_str_radix(code, 16).unwrap();
+        if plan.gaiji_table().get(code).is_some() {
+            mapped += n;
+        } else {
+            unmapped += n;
+        }
+    }
+    assert!(mapped > 0 && unmapped > 0, "{mapped} {unmapped}");
+    assert_eq!(c.gaiji_unmapped, unmapped);
+    assert!(c.padding_stripped > 0);
+    // With an empty 外字 table every 外字 is unmapped (the sample's mapped and unmapped
+    // counts alone cannot tell `mapped` from `!mapped`: they are equal).
+    let catalog = Catalog::bundled().unwrap();
+    let profile = bundled_profile("sample-juki", &catalog).unwrap().unwrap();
+    let bare = Plan::new(&catalog, profile, GaijiTable::new()).unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
+    let input = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata/sample/juki-1000.dat");
+    let m = run(&bare, &[input], &RunOptions::new(&dir), &NoProgress).unwrap();
+    let all: u64 = m.counts.gaiji_by_code.values().sum();
+    assert!(all > 0);
+    assert_eq!(m.counts.gaiji_unmapped, all);
+    let _ = std::fs::remove_dir_all(&dir);
+}
