@@ -603,6 +603,7 @@ fn issue14_the_run_writes_max_reject_rate() {
         Some("0.5")
     );
     std::fs::remove_dir_all(&dir).unwrap();
+}
 
 /// #19, mutation testing of the report's masking (`collect::Changes::row`): a 外字 change
 /// (rule `gaiji.map`, the before all private-use characters) is shown as the table's
