@@ -188,6 +188,44 @@ pub struct Detection {
     pub sampled: bool,
     /// Every candidate encoding tried, with its evidence.
     pub candidates: Vec<Candidate>,
+    /// Host (EBCDIC-family) evidence, when the bytes look like mainframe data: which code
+    /// page families fit. `None` for everything else.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub host: Option<HostDetection>,
+}
+
+/// The byte evidence that a file is EBCDIC-family (mainframe) data, and how each host code
+/// page fared on it. See [`Detection::host`].
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct HostDetection {
+    /// Bytes examined.
+    pub bytes: u64,
+    /// 0x40 bytes (the EBCDIC space).
+    pub space_40: u64,
+    /// 0x20 bytes (the ASCII space).
+    pub space_20: u64,
+    /// Bytes F0–F9 (EBCDIC digits).
+    pub digits_f0_f9: u64,
+    /// Bytes 30–39 (ASCII digits).
+    pub digits_30_39: u64,
+    /// Bytes 0A and 0D (ASCII line terminators).
+    pub newline_bytes: u64,
+    /// The families of code pages whose every label is listed with what it found, best first.
+    pub families: Vec<HostFamily>,
+}
+
+/// How one family of host code pages (same shift codes) fared.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct HostFamily {
+    /// `ibm` (SO/SI), `jef` (K/A), `keis` (0A42/0A41), `jips` (3F75/3F76).
+    pub family: &'static str,
+    /// The shift-in codes of this family seen.
+    pub shift_ins: u64,
+    /// Labels of the family that decode every examined byte (no malformed, unmapped or
+    /// shift problem).
+    pub fits: Vec<&'static str>,
+    /// Fewest problems of any label of the family (0 when one fits).
+    pub problems: u64,
 }
 
 /// A piece of the file.
@@ -771,6 +809,7 @@ fn analyse(samples: Vec<Sample>, size: u64, sampled: bool) -> Detection {
         examined,
         sampled,
         candidates: Vec::new(),
+        host: None,
     };
     if size == 0 || (size == 1 && eof_marker) {
         d.findings.push(Finding {
@@ -842,6 +881,13 @@ fn analyse(samples: Vec<Sample>, size: u64, sampled: bool) -> Detection {
                 }
             })
     });
+
+    if bom.is_none() && !esc {
+        if let Some(h) = host_like(&samples) {
+            host_detection(h, &samples, size - u64::from(eof_marker), &mut d);
+            return d;
+        }
+    }
 
     let candidates: Vec<Charset> = if let Some(b) = bom {
         d.reasons
@@ -1159,6 +1205,196 @@ fn analyse(samples: Vec<Sample>, size: u64, sampled: bool) -> Detection {
     d
 }
 
+/// The families of host code pages: name, shift-in pattern, labels.
+const HOST_FAMILIES: [(&str, &[u8], &[&str]); 4] = [
+    (
+        "ibm",
+        &[0x0E],
+        &["ibm-930", "ibm-939", "ibm-1390", "ibm-1399"],
+    ),
+    ("jef", &[0x28], &["jef", "jef-ebcdic"]),
+    (
+        "keis",
+        &[0x0A, 0x42],
+        &["keis78", "keis78-ebcdic", "keis83", "keis83-ebcdic"],
+    ),
+    ("jips", &[0x3F, 0x75], &["jips"]),
+];
+
+/// The byte counts that make data look like EBCDIC: the examined bytes hold no ASCII line
+/// structure (0A/0D under 0.1 %, KEIS shifts 0A41/0A42 not counted), the EBCDIC space 0x40 is common (5 % or more) and four
+/// times more frequent than the ASCII space, and EBCDIC digits F0–F9 outnumber ASCII digits
+/// (or there are no digits at all). `None` when any of these fails, or under 32 bytes.
+fn host_like(samples: &[Sample]) -> Option<HostDetection> {
+    let mut h = HostDetection {
+        bytes: 0,
+        space_40: 0,
+        space_20: 0,
+        digits_f0_f9: 0,
+        digits_30_39: 0,
+        newline_bytes: 0,
+        families: Vec::new(),
+    };
+    for s in samples {
+        for (i, &b) in s.bytes.iter().enumerate() {
+            h.bytes += 1;
+            match b {
+                0x40 => h.space_40 += 1,
+                0x20 => h.space_20 += 1,
+                0xF0..=0xF9 => h.digits_f0_f9 += 1,
+                0x30..=0x39 => h.digits_30_39 += 1,
+                // 0A 41 / 0A 42 are KEIS shift codes, not line feeds.
+                0x0A if matches!(s.bytes.get(i + 1), Some(0x41 | 0x42)) => {}
+                0x0A | 0x0D => h.newline_bytes += 1,
+                _ => {}
+            }
+        }
+    }
+    let ok = h.bytes >= 32
+        && h.newline_bytes * 1000 < h.bytes
+        && h.space_40 * 20 >= h.bytes
+        && h.space_40 > 4 * h.space_20
+        && h.digits_f0_f9 >= h.digits_30_39;
+    ok.then_some(h)
+}
+
+/// Tries every host label on the samples (each as one mixed item) and fills the detection:
+/// the encoding is named only when one family fits, and then the family's default label
+/// (the single-byte sets of one family often cannot be told apart; the others that fit are
+/// named in the reasons). Families that cannot be told apart leave the encoding `unknown`.
+fn host_detection(mut h: HostDetection, samples: &[Sample], effective: u64, d: &mut Detection) {
+    use crate::host::{HostCodec, HostIssueKind, ItemKind};
+    for (family, shift, labels) in HOST_FAMILIES {
+        let mut f = HostFamily {
+            family,
+            shift_ins: 0,
+            fits: Vec::new(),
+            problems: u64::MAX,
+        };
+        for s in samples {
+            f.shift_ins += s.bytes.windows(shift.len()).filter(|w| *w == shift).count() as u64;
+        }
+        for &label in labels {
+            let Ok(codec) = HostCodec::for_label(label) else {
+                continue;
+            };
+            let mut problems = 0u64;
+            for s in samples {
+                if let Ok(dec) = codec.decode(&s.bytes, ItemKind::Mixed) {
+                    problems += dec
+                        .issues
+                        .iter()
+                        .filter(|i| {
+                            !matches!(
+                                i.kind,
+                                HostIssueKind::Gaiji { .. } | HostIssueKind::Approximate { .. }
+                            )
+                        })
+                        .count() as u64;
+                } else {
+                    problems += 1;
+                }
+            }
+            if problems == 0 {
+                f.fits.push(label);
+            }
+            f.problems = f.problems.min(problems);
+        }
+        h.families.push(f);
+    }
+    // Best first: fitting families, then by shift codes seen, then fewest problems.
+    h.families.sort_by(|a, b| {
+        b.fits
+            .is_empty()
+            .cmp(&a.fits.is_empty())
+            .reverse()
+            .then(b.shift_ins.cmp(&a.shift_ins))
+            .then(a.problems.cmp(&b.problems))
+    });
+    d.reasons.push(format!(
+        "looks like EBCDIC-family (mainframe) data: {} of {} bytes are 0x40 (the EBCDIC space) against {} ASCII spaces, {} EBCDIC digits F0–F9 against {} ASCII digits, {} line-terminator bytes 0A/0D",
+        h.space_40, h.bytes, h.space_20, h.digits_f0_f9, h.digits_30_39, h.newline_bytes
+    ));
+    for f in &h.families {
+        let shifts = format!(
+            "{} shift-in code{}",
+            f.shift_ins,
+            if f.shift_ins == 1 { "" } else { "s" }
+        );
+        if f.fits.is_empty() {
+            d.reasons.push(format!(
+                "not {} ({shifts}): {} problem{} (malformed, unmapped or shift) in the best of its labels",
+                f.family,
+                f.problems,
+                if f.problems == 1 { "" } else { "s" }
+            ));
+        } else {
+            d.reasons.push(format!(
+                "{} fits ({shifts}): {} decode{} every byte",
+                f.family,
+                f.fits.join(", "),
+                if f.fits.len() == 1 { "s" } else { "" }
+            ));
+        }
+    }
+    let fitting: Vec<&HostFamily> = h.families.iter().filter(|f| !f.fits.is_empty()).collect();
+    let with_shifts: Vec<&&HostFamily> = fitting.iter().filter(|f| f.shift_ins > 0).collect();
+    let chosen = match (fitting.as_slice(), with_shifts.as_slice()) {
+        ([one], _) => Some(*one),
+        (_, [one]) => Some(**one),
+        _ => None,
+    };
+    match chosen {
+        Some(f) => {
+            let label = f.fits.first().copied().unwrap_or("unknown");
+            d.encoding = Charset::from_label(label).unwrap_or(Charset::Unknown);
+            let mut conf: f64 = if f.shift_ins > 0 { 0.8 } else { 0.5 };
+            if fitting.len() > 1 {
+                conf = conf.min(0.6);
+                d.reasons.push(format!(
+                    "{} also fit{} but show no shift code: chose {} for its shift codes",
+                    fitting
+                        .iter()
+                        .filter(|o| o.family != f.family)
+                        .map(|o| o.family)
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    if fitting.len() == 2 { "s" } else { "" },
+                    f.family
+                ));
+            }
+            if f.fits.len() > 1 {
+                conf = conf.min(0.6);
+                d.reasons.push(format!(
+                    "the single-byte sets of {} cannot be told apart on these bytes: {label} is its default; check the others ({}) against a record you know",
+                    f.family,
+                    f.fits.get(1..).unwrap_or(&[]).join(", ")
+                ));
+            }
+            d.confidence = conf;
+        }
+        None => {
+            d.encoding = Charset::Unknown;
+            d.confidence = 0.0;
+            d.reasons.push(if fitting.is_empty() {
+                "no host code page decodes every byte: damaged data, or a code page ikou does not know".to_string()
+            } else {
+                format!(
+                    "the bytes fit more than one host family ({}): they cannot be told apart here (no shift codes, or the same bytes valid in each); name the encoding from the system that wrote the file",
+                    fitting.iter().map(|f| f.family).collect::<Vec<_>>().join(", ")
+                )
+            });
+        }
+    }
+    let head = samples.first().map_or(&[][..], |s| s.bytes.as_slice());
+    d.newline = Newline::None;
+    d.structure = period(head, effective).map_or(Structure::Unknown, |l| Structure::Fixed {
+        record_length: l as u64,
+        terminated: false,
+    });
+    d.host = Some(h);
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1218,5 +1454,98 @@ mod tests {
             },
             "{d:#?}"
         );
+    }
+
+    /// Fixed 40-byte records: a name (M item with shifts), a kana name, digits, spaces.
+    fn host_file(label: &str, records: usize) -> Vec<u8> {
+        let codec = crate::host::HostCodec::for_label(label).unwrap();
+        let mut out = Vec::new();
+        for i in 0..records {
+            let name = "山田 ヤマダ";
+            let mut rec = codec
+                .encode(
+                    &format!("{:08}{name}", 19_800_101 + i),
+                    crate::host::ItemKind::Mixed,
+                )
+                .unwrap();
+            rec.resize(40, 0x40);
+            out.extend(rec);
+        }
+        out
+    }
+
+    #[test]
+    fn issue16_host_families_by_their_shift_codes() {
+        for (label, family) in [
+            ("jef", "jef"),
+            ("ibm-930", "ibm"),
+            ("keis83", "keis"),
+            ("jips", "jips"),
+        ] {
+            let bytes = host_file(label, 50);
+            let d = detect(&bytes);
+            let h = d.host.as_ref().unwrap_or_else(|| panic!("{label}: {d:#?}"));
+            let first = h.families.first().unwrap();
+            assert_eq!(first.family, family, "{label}: {h:#?}");
+            assert!(first.shift_ins >= 50, "{label}: {h:#?}");
+            assert!(
+                first.fits.iter().any(|l| l.starts_with(label)),
+                "{label}: {h:#?}"
+            );
+            assert_eq!(
+                Charset::from_label(first.fits[0]),
+                Some(d.encoding),
+                "{label}: {d:#?}"
+            );
+            assert!(d.confidence >= 0.5, "{label}: {}", d.confidence);
+            assert_eq!(
+                d.structure,
+                Structure::Fixed {
+                    record_length: 40,
+                    terminated: false
+                },
+                "{label}"
+            );
+            assert!(
+                d.reasons.iter().any(|r| r.contains("EBCDIC")),
+                "{:?}",
+                d.reasons
+            );
+            let json = serde_json::to_value(&d).unwrap();
+            assert_eq!(json["host"]["families"][0]["family"], family);
+        }
+    }
+
+    #[test]
+    fn issue16_host_without_shift_codes_names_no_family() {
+        // EBCDIC digits and spaces only: every family's single-byte set reads them.
+        let mut bytes = Vec::new();
+        for i in 0..40u32 {
+            for c in format!("{:08}", 20_200_101 + i).bytes() {
+                bytes.push(0xF0 + (c - b'0'));
+            }
+            bytes.extend([0x40; 12]);
+        }
+        let d = detect(&bytes);
+        let h = d.host.as_ref().expect("host evidence");
+        let fitting: Vec<_> = h.families.iter().filter(|f| !f.fits.is_empty()).collect();
+        assert!(fitting.len() >= 2, "{h:#?}");
+        assert_eq!(d.encoding, Charset::Unknown, "{d:#?}");
+        assert_eq!(d.confidence, 0.0);
+        assert!(
+            d.reasons.iter().any(|r| r.contains("cannot be told apart")),
+            "{:?}",
+            d.reasons
+        );
+    }
+
+    #[test]
+    fn issue16_cp932_with_full_width_spaces_is_not_host() {
+        // Full-width spaces (81 40) and unterminated records: still CP932.
+        let rec = |i: u32| format!("{i:010}{:　<10}", "山田");
+        let text: String = (0..40).map(rec).collect();
+        let d = detect(&cp932(&text));
+        assert_eq!(d.encoding, Charset::Cp932, "{d:#?}");
+        assert!(d.host.is_none());
     }
 }

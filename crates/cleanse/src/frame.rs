@@ -468,7 +468,13 @@ impl<R: Read> RecordReader<R> {
     pub fn new(rdr: R, layout: &Layout) -> Result<RecordReader<R>, FrameConfigError> {
         let charset = Charset::from_label(&layout.encoding)
             .ok_or_else(|| FrameConfigError::UnknownEncoding(layout.encoding.clone()))?;
-        if !charset.frames_on_bytes() && !matches!(charset, Charset::Binary | Charset::Unknown) {
+        // Host code pages: fixed-length records cut on bytes (the host decoder checks shifts).
+        let host_fixed = matches!(charset, Charset::Host(_))
+            && matches!(layout.format, PhysicalFormat::Fixed { .. });
+        if !charset.frames_on_bytes()
+            && !host_fixed
+            && !matches!(charset, Charset::Binary | Charset::Unknown)
+        {
             return Err(FrameConfigError::NotByteFramable(charset));
         }
         let kind = match &layout.format {
