@@ -567,6 +567,18 @@ impl Plan {
                     p.findings.push("gaiji.unmapped_kept");
                 }
             }
+            DecodeIssueKind::Unmapped { .. } | DecodeIssueKind::Shift { .. } => {
+                p.reasons.push(Reason {
+                    kind: if matches!(issue.kind, DecodeIssueKind::Unmapped { .. }) {
+                        ReasonKind::DecodeUnmapped
+                    } else {
+                        ReasonKind::DecodeShift
+                    },
+                    item: Some(item.key.clone()),
+                    message: issue.to_string(),
+                });
+            }
+            DecodeIssueKind::Approximate { .. } => p.findings.push("decode.approximate"),
             DecodeIssueKind::Malformed | DecodeIssueKind::CutCharacter => {
                 p.reasons.push(Reason {
                     kind: if matches!(issue.kind, DecodeIssueKind::Malformed) {

@@ -518,3 +518,90 @@ proptest! {
         prop_assert_eq!(c.encode(&d.text, ItemKind::Mixed).unwrap(), bytes);
     }
 }
+
+/// The run's decoder (`CharProfile`) on host items: 外字 through the municipality's table by
+/// host code, shift and unmapped problems as rejecting issues with their offsets.
+#[test]
+fn issue16_char_profile_decodes_host_items_with_the_gaiji_table() {
+    use crate::charset::Charset;
+    use crate::decode::{CharProfile, DecodeIssueKind};
+    use crate::gaiji::{GaijiMapping, GaijiTable};
+    let mut table = GaijiTable::new();
+    table.insert(GaijiMapping {
+        code: 0x80A1,
+        replacement: "髙".into(),
+        mj: None,
+        note: None,
+    });
+    let cs = Charset::from_label("jef").unwrap();
+    let p = CharProfile::new(cs).unwrap().with_gaiji(table);
+    let jef = codec("jef");
+    let (mut out, mut issues) = (String::new(), Vec::new());
+    // A, K, あ, 外字 80A1 (mapped), 外字 80A2 (unmapped), A.
+    let item = [0xC1, 0x28, 0xA4, 0xA2, 0x80, 0xA1, 0x80, 0xA2, 0x29];
+    let ok = p.decode_item(&item, &mut out, &mut issues);
+    assert_eq!(out, "Aあ髙\u{E001}");
+    assert!(!ok, "an unmapped 外字 rejects by default");
+    assert!(matches!(
+        issues[0].kind,
+        DecodeIssueKind::GaijiMapped { code: 0x80A1, .. }
+    ));
+    assert_eq!(issues[0].offset, 4);
+    assert!(matches!(
+        issues[1].kind,
+        DecodeIssueKind::GaijiUnmapped {
+            code: 0x80A2,
+            reject: true,
+            ..
+        }
+    ));
+    // The same bytes as an N item (no shifts): 28 C1 … are not JEF double-byte codes.
+    out.clear();
+    issues.clear();
+    let ok = p.decode_host_item(
+        &jef,
+        ItemKind::Double,
+        &[0xA4, 0xA2, 0x80, 0xA1],
+        &mut out,
+        &mut issues,
+    );
+    assert!(ok);
+    assert_eq!(out, "あ髙");
+    // A shift-in never closed: a rejecting issue at the shift-in's offset.
+    out.clear();
+    issues.clear();
+    let ok = p.decode_item(&[0xC1, 0xC1, 0x28, 0xA4, 0xA2], &mut out, &mut issues);
+    assert!(!ok);
+    assert_eq!(out, "AAあ");
+    assert_eq!(issues.len(), 1);
+    assert_eq!(issues[0].offset, 2);
+    assert_eq!(
+        issues[0].kind,
+        DecodeIssueKind::Shift {
+            problem: "not_closed"
+        }
+    );
+    assert!(
+        issues[0].to_string().contains("item byte 2"),
+        "{}",
+        issues[0]
+    );
+    // An unmapped code: left out, rejects, offset kept; no U+FFFD anywhere.
+    out.clear();
+    issues.clear();
+    let ok = p.decode_host_item(
+        &jef,
+        ItemKind::Double,
+        &[0xA4, 0xA2, 0x72, 0xA8],
+        &mut out,
+        &mut issues,
+    );
+    assert!(!ok);
+    assert_eq!(out, "あ");
+    assert_eq!(issues[0].kind, DecodeIssueKind::Unmapped { code: 0x72A8 });
+    assert_eq!(issues[0].offset, 2);
+    let json = serde_json::to_value(&issues[0]).unwrap();
+    assert_eq!(json["kind"], "unmapped");
+    assert_eq!(json["code"], "72A8");
+    assert!(!out.contains('\u{FFFD}'));
+}
