@@ -1546,6 +1546,9 @@ pub fn import_sheet(sheet: &Sheet, opts: &ImportOptions) -> Result<Imported, Imp
             zero_pad: false,
             note: (!notes.is_empty()).then(|| notes.join("; ")),
             official: None,
+            representation: Representation::Display,
+            host_kind: None,
+            encoding: None,
         });
         offset += span;
     }
