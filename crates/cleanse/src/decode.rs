@@ -178,6 +178,12 @@ pub enum DecodeIssueKind {
         /// `doubled`, `not_closed` or `cut`.
         problem: &'static str,
     },
+    /// A zoned, packed or binary number that does not decode (issue #16): `bad_digit`,
+    /// `bad_sign`, `length` or `overflow`, at the byte offset of the fault. Rejects.
+    Number {
+        /// `bad_digit`, `bad_sign`, `length` or `overflow`.
+        problem: &'static str,
+    },
     /// Host code pages: a code the table marks as a substitution (an approximate character,
     /// JEF hentaigana): kept and flagged, not a reject.
     Approximate {
@@ -206,6 +212,7 @@ impl DecodeIssue {
         match &self.kind {
             DecodeIssueKind::Malformed | DecodeIssueKind::CutCharacter => true,
             DecodeIssueKind::Unmapped { .. } | DecodeIssueKind::Shift { .. } => true,
+            DecodeIssueKind::Number { .. } => true,
             DecodeIssueKind::GaijiMapped { .. } | DecodeIssueKind::Approximate { .. } => false,
             DecodeIssueKind::GaijiUnmapped { reject, .. } => *reject,
         }
@@ -220,6 +227,7 @@ impl DecodeIssue {
             DecodeIssueKind::GaijiUnmapped { .. } => "gaiji_unmapped",
             DecodeIssueKind::Unmapped { .. } => "unmapped",
             DecodeIssueKind::Shift { .. } => "shift",
+            DecodeIssueKind::Number { .. } => "number",
             DecodeIssueKind::Approximate { .. } => "approximate",
         }
     }
@@ -284,6 +292,17 @@ impl DecodeIssue {
                     "not_closed" =>
                         "double-byte run not closed by a shift-out before the item ends",
                     _ => "item ends inside a two-byte shift code",
+                },
+                self.offset
+            ),
+            DecodeIssueKind::Number { problem } => write!(
+                f,
+                "number does not decode: {} (item byte {})",
+                match *problem {
+                    "bad_digit" => "not a digit",
+                    "bad_sign" => "a sign the number form does not allow",
+                    "length" => "wrong byte length for the picture",
+                    _ => "more digits than the picture allows",
                 },
                 self.offset
             ),
@@ -503,6 +522,80 @@ impl CharProfile {
             .unwrap_or(&[])
             .iter()
             .any(DecodeIssue::rejects)
+    }
+
+    /// Decodes one item of a layout by its storage: a number form (zoned, packed, binary)
+    /// to canonical decimal text (`-1234.50`; integers of other domains than amounts keep
+    /// the picture's width with leading zeros, `01`, so codes and dates read as written);
+    /// a host text item by its kind (M, N / G) and its own or the layout's code page; any
+    /// other item with [`CharProfile::decode_item`]. Returns whether the item decoded without
+    /// any issue that rejects.
+    pub fn decode_layout_item(
+        &self,
+        item: &ikou_layout_spec::Item,
+        bytes: &[u8],
+        out: &mut String,
+        issues: &mut Vec<DecodeIssue>,
+    ) -> bool {
+        if let Some(r) = crate::numbers::decode_repr(bytes, &item.representation) {
+            match r {
+                Ok(d) => {
+                    use std::fmt::Write as _;
+                    let digits = item.representation.digits().unwrap_or(0) as usize;
+                    if item.domain != ikou_layout_spec::DomainType::Amount
+                        && d.scale == 0
+                        && d.unscaled >= 0
+                    {
+                        let _ = write!(out, "{:0digits$}", d.unscaled);
+                    } else {
+                        let _ = write!(out, "{d}");
+                    }
+                    return true;
+                }
+                Err(e) => {
+                    use crate::numbers::NumberErrorKind as K;
+                    let problem = match e.kind {
+                        K::BadDigit { .. } => "bad_digit",
+                        K::BadSign { .. } => "bad_sign",
+                        K::WrongLength { .. } => "length",
+                        K::Overflow => "overflow",
+                    };
+                    let len = bytes.len().saturating_sub(e.offset).min(1);
+                    issues.push(DecodeIssue {
+                        offset: e.offset,
+                        len,
+                        kind: DecodeIssueKind::Number { problem },
+                        more: 0,
+                    });
+                    return false;
+                }
+            }
+        }
+        if let Charset::Host(layout_label) = self.charset {
+            let label = item
+                .encoding
+                .as_deref()
+                .and_then(crate::charset::HostLabel::parse)
+                .unwrap_or(layout_label);
+            let kind = if item.host_kind.is_some_and(|k| k.is_double()) {
+                ItemKind::Double
+            } else {
+                ItemKind::Mixed
+            };
+            return match label.codec() {
+                Ok(codec) => self.decode_host_item(&codec, kind, bytes, out, issues),
+                Err(_) => {
+                    issues.push(DecodeIssue {
+                        offset: 0,
+                        len: bytes.len(),
+                        kind: DecodeIssueKind::Malformed,
+                        more: 0,
+                    });
+                    false
+                }
+            };
+        }
+        self.decode_item(bytes, out, issues)
     }
 
     fn decode_host(

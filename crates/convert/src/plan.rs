@@ -387,7 +387,7 @@ impl Plan {
             let Some(bytes) = s.bytes else { return };
             text.clear();
             issues.clear();
-            self.chars.decode_item(bytes, text, issues);
+            self.chars.decode_layout_item(item, bytes, text, issues);
             for issue in issues.iter() {
                 self.note_issue(issue, s.index, item, &mut p);
             }
@@ -521,7 +521,7 @@ impl Plan {
             scratch.text.clear();
             scratch.issues.clear();
             self.chars
-                .decode_item(bytes, &mut scratch.text, &mut scratch.issues);
+                .decode_layout_item(item, bytes, &mut scratch.text, &mut scratch.issues);
             if let Some(slot) = cleansed.get_mut(i) {
                 *slot = self.cleanse_item(i, item, &scratch.text, &mut sink);
             }
@@ -579,6 +579,18 @@ impl Plan {
                 });
             }
             DecodeIssueKind::Approximate { .. } => p.findings.push("decode.approximate"),
+            DecodeIssueKind::Number { problem } => {
+                p.reasons.push(Reason {
+                    kind: match *problem {
+                        "bad_digit" => ReasonKind::NumberBadDigit,
+                        "bad_sign" => ReasonKind::NumberBadSign,
+                        "length" => ReasonKind::NumberLength,
+                        _ => ReasonKind::NumberOverflow,
+                    },
+                    item: Some(item.key.clone()),
+                    message: issue.to_string(),
+                });
+            }
             DecodeIssueKind::Malformed | DecodeIssueKind::CutCharacter => {
                 p.reasons.push(Reason {
                     kind: if matches!(issue.kind, DecodeIssueKind::Malformed) {

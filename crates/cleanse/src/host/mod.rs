@@ -491,7 +491,11 @@ impl HostCodec {
         }
         // IBM: the user area is in the ICU table, as private-use characters.
         self.decode(&code.to_be_bytes(), ItemKind::Double)
-            .is_ok_and(|d| d.issues.iter().any(|i| matches!(i.kind, HostIssueKind::Gaiji { .. })))
+            .is_ok_and(|d| {
+                d.issues
+                    .iter()
+                    .any(|i| matches!(i.kind, HostIssueKind::Gaiji { .. }))
+            })
     }
 
     /// Inverse of [`Self::user_area`].

@@ -605,3 +605,86 @@ fn issue16_char_profile_decodes_host_items_with_the_gaiji_table() {
     assert_eq!(json["code"], "72A8");
     assert!(!out.contains('\u{FFFD}'));
 }
+
+/// Layout items by their storage: zoned / packed / binary numbers to canonical decimal text
+/// (or zero-padded integers for codes and dates), bad bytes as rejecting `number` issues with
+/// the byte offset; host text by its item kind.
+#[test]
+fn issue16_layout_items_decode_by_their_storage() {
+    use crate::charset::Charset;
+    use crate::decode::{CharProfile, DecodeIssueKind};
+    use ikou_layout_spec::{DomainType, HostKind, Representation, ZoneForm, ZonedSign};
+    let layout = ikou_layout_spec::parse_layout(
+        "id = \"legacy/t\"\nname = \"t\"\nfamily = \"legacy\"\nstatus = \"synthetic\"\nencoding = \"jef\"\n[format]\nkind = \"fixed\"\nrecord_length = 4\nterminator = \"none\"\n[[items]]\nnumber = 1\nname = \"n\"\nkey = \"k\"\ntype = \"text\"\nlength = 4\n",
+        "t.toml",
+    )
+    .unwrap();
+    let mut item = layout.items[0].clone();
+    let p = CharProfile::new(Charset::from_label("jef").unwrap()).unwrap();
+    let run = |item: &ikou_layout_spec::Item, bytes: &[u8]| {
+        let (mut out, mut issues) = (String::new(), Vec::new());
+        let ok = p.decode_layout_item(item, bytes, &mut out, &mut issues);
+        (ok, out, issues)
+    };
+    // Amount: packed S9(5)V99 = -1234.50 → 0x0123450D.
+    item.domain = DomainType::Amount;
+    item.representation = Representation::Packed {
+        digits: 7,
+        scale: 2,
+        signed: true,
+    };
+    assert_eq!(run(&item, &[0x01, 0x23, 0x45, 0x0D]).1, "-1234.50");
+    // A bad nibble: rejected with its offset, never a zero.
+    let (ok, out, issues) = run(&item, &[0x01, 0x2A, 0x45, 0x0D]);
+    assert!(!ok);
+    assert_eq!(out, "");
+    assert_eq!(
+        issues[0].kind,
+        DecodeIssueKind::Number {
+            problem: "bad_digit"
+        }
+    );
+    assert_eq!(issues[0].offset, 1);
+    assert!(issues[0].to_string().contains("item byte 1"));
+    // A bad sign nibble.
+    let (ok, _, issues) = run(&item, &[0x01, 0x23, 0x45, 0x0E]);
+    assert!(!ok);
+    assert_eq!(
+        issues[0].kind,
+        DecodeIssueKind::Number {
+            problem: "bad_sign"
+        }
+    );
+    // Zoned EBCDIC code 2 digits: "01", leading zero kept for a code.
+    item.domain = DomainType::Code;
+    item.representation = Representation::Zoned {
+        digits: 2,
+        scale: 0,
+        sign: ZonedSign::None,
+        zone: ZoneForm::Ebcdic,
+    };
+    assert_eq!(run(&item, &[0xF0, 0xF1]).1, "01");
+    // Zoned with an EBCDIC space: a bad digit at byte 0.
+    let (ok, _, issues) = run(&item, &[0x40, 0xF1]);
+    assert!(!ok);
+    assert_eq!(issues[0].offset, 0);
+    // Binary with a negative scale (P): 12 × 10^2 = 1200.
+    item.domain = DomainType::Amount;
+    item.representation = Representation::Binary {
+        digits: 4,
+        scale: -2,
+        signed: true,
+        native: false,
+    };
+    assert_eq!(run(&item, &[0x00, 0x0C]).1, "1200");
+    // Host text: an N item is double-byte only, an M item shifts.
+    item.representation = Representation::Display;
+    item.domain = DomainType::Text;
+    item.host_kind = Some(HostKind::N);
+    assert_eq!(run(&item, &[0xA4, 0xA2, 0xA4, 0xA4]).1, "あい");
+    item.host_kind = Some(HostKind::M);
+    assert_eq!(run(&item, &[0x28, 0xA4, 0xA2, 0x29]).1, "あ");
+    // An item's own encoding (same family): jef-ebcdic reads C1 as 'A' as jef does.
+    item.encoding = Some("jef-ebcdic".into());
+    assert_eq!(run(&item, &[0xC1, 0x40]).1, "A ");
+}

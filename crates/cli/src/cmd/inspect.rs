@@ -190,7 +190,7 @@ pub fn run(args: InspectArgs) -> CliResult {
             let mut value = String::new();
             let mut issues = Vec::new();
             if let Some(b) = sl.bytes {
-                profile.decode_item(b, &mut value, &mut issues);
+                profile.decode_layout_item(item, b, &mut value, &mut issues);
             }
             let public = args.show_values || item.domain == DomainType::RecordType;
             let shown_value = if public { value.clone() } else { mask(&value) };
