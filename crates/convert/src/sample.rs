@@ -38,6 +38,7 @@
 
 mod data;
 mod gen;
+pub mod host;
 #[cfg(test)]
 mod tests;
 
