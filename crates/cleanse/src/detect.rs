@@ -221,10 +221,25 @@ pub struct HostFamily {
     pub family: &'static str,
     /// The shift-in codes of this family seen.
     pub shift_ins: u64,
-    /// Labels of the family that decode every examined byte (no malformed, unmapped or
-    /// shift problem).
+    /// Shifted runs (shift-in … shift-out) whose content decodes as double-byte codes.
+    pub shift_runs_ok: u64,
+    /// Shift-ins with no shift-out within 512 bytes, or with content that does not decode.
+    pub shift_runs_bad: u64,
+    /// The labels of the family that fit (empty: the family does not).
     pub fits: Vec<&'static str>,
-    /// Fewest problems of any label of the family (0 when one fits).
+    /// Fewest problems of any label when every examined byte is read as one mixed item
+    /// (packed and binary numbers count here too: informative only).
+    pub problems: u64,
+    /// Each label with its problems.
+    pub labels: Vec<HostLabelFit>,
+}
+
+/// One host label tried on the whole of the examined bytes as one mixed item.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct HostLabelFit {
+    /// The label.
+    pub label: &'static str,
+    /// Malformed, unmapped and shift problems met.
     pub problems: u64,
 }
 
@@ -1205,21 +1220,79 @@ fn analyse(samples: Vec<Sample>, size: u64, sampled: bool) -> Detection {
     d
 }
 
-/// The families of host code pages: name, shift-in pattern, labels.
-const HOST_FAMILIES: [(&str, &[u8], &[&str]); 4] = [
+/// The families of host code pages: name, shift-in codes, shift-out code, labels (the
+/// first is the family's default).
+type HostFamilySpec = (
+    &'static str,
+    &'static [&'static [u8]],
+    &'static [u8],
+    &'static [&'static str],
+);
+const HOST_FAMILIES: [HostFamilySpec; 4] = [
     (
         "ibm",
-        &[0x0E],
+        &[&[0x0E]],
+        &[0x0F],
         &["ibm-930", "ibm-939", "ibm-1390", "ibm-1399"],
     ),
-    ("jef", &[0x28], &["jef", "jef-ebcdic"]),
+    ("jef", &[&[0x28], &[0x38]], &[0x29], &["jef", "jef-ebcdic"]),
     (
         "keis",
-        &[0x0A, 0x42],
-        &["keis78", "keis78-ebcdic", "keis83", "keis83-ebcdic"],
+        &[&[0x0A, 0x42]],
+        &[0x0A, 0x41],
+        &["keis83", "keis78", "keis83-ebcdic", "keis78-ebcdic"],
     ),
-    ("jips", &[0x3F, 0x75], &["jips"]),
+    ("jips", &[&[0x3F, 0x75]], &[0x3F, 0x76], &["jips"]),
 ];
+
+/// Shifted runs of a family in `bytes`: (shift-ins, runs whose content up to the shift-out
+/// decodes as double-byte codes without a problem, other runs).
+fn shift_runs(
+    bytes: &[u8],
+    ins: &[&[u8]],
+    out: &[u8],
+    codec: &crate::host::HostCodec,
+) -> (u64, u64, u64) {
+    use crate::host::{HostIssueKind, ItemKind};
+    let (mut seen, mut ok, mut bad) = (0u64, 0u64, 0u64);
+    let mut i = 0usize;
+    while i < bytes.len() {
+        let Some(si) = ins
+            .iter()
+            .find(|si| bytes.get(i..i + si.len()) == Some(**si))
+        else {
+            i += 1;
+            continue;
+        };
+        seen += 1;
+        let start = i + si.len();
+        let window = bytes
+            .get(start..(start + 512).min(bytes.len()))
+            .unwrap_or(&[]);
+        let end = window.windows(out.len()).position(|w| w == out);
+        let good = end.is_some_and(|e| {
+            let content = window.get(..e).unwrap_or(&[]);
+            !content.is_empty()
+                && content.len() % 2 == 0
+                && codec.decode(content, ItemKind::Double).is_ok_and(|d| {
+                    d.issues.iter().all(|x| {
+                        matches!(
+                            x.kind,
+                            HostIssueKind::Gaiji { .. } | HostIssueKind::Approximate { .. }
+                        )
+                    })
+                })
+        });
+        if good {
+            ok += 1;
+            i = start + end.unwrap_or(0) + out.len();
+        } else {
+            bad += 1;
+            i = start;
+        }
+    }
+    (seen, ok, bad)
+}
 
 /// The byte counts that make data look like EBCDIC: the examined bytes hold no ASCII line
 /// structure (0A/0D under 0.1 %, KEIS shifts 0A41/0A42 not counted), the EBCDIC space 0x40 is common (5 % or more) and four
@@ -1264,15 +1337,24 @@ fn host_like(samples: &[Sample]) -> Option<HostDetection> {
 /// named in the reasons). Families that cannot be told apart leave the encoding `unknown`.
 fn host_detection(mut h: HostDetection, samples: &[Sample], effective: u64, d: &mut Detection) {
     use crate::host::{HostCodec, HostIssueKind, ItemKind};
-    for (family, shift, labels) in HOST_FAMILIES {
+    for (family, ins, out, labels) in HOST_FAMILIES {
         let mut f = HostFamily {
             family,
             shift_ins: 0,
+            shift_runs_ok: 0,
+            shift_runs_bad: 0,
             fits: Vec::new(),
             problems: u64::MAX,
+            labels: Vec::new(),
+        };
+        let Some(default) = labels.first().and_then(|l| HostCodec::for_label(l).ok()) else {
+            continue;
         };
         for s in samples {
-            f.shift_ins += s.bytes.windows(shift.len()).filter(|w| *w == shift).count() as u64;
+            let (seen, ok, bad) = shift_runs(&s.bytes, ins, out, &default);
+            f.shift_ins += seen;
+            f.shift_runs_ok += ok;
+            f.shift_runs_bad += bad;
         }
         for &label in labels {
             let Ok(codec) = HostCodec::for_label(label) else {
@@ -1280,9 +1362,8 @@ fn host_detection(mut h: HostDetection, samples: &[Sample], effective: u64, d: &
             };
             let mut problems = 0u64;
             for s in samples {
-                if let Ok(dec) = codec.decode(&s.bytes, ItemKind::Mixed) {
-                    problems += dec
-                        .issues
+                problems += codec.decode(&s.bytes, ItemKind::Mixed).map_or(1, |dec| {
+                    dec.issues
                         .iter()
                         .filter(|i| {
                             !matches!(
@@ -1290,25 +1371,40 @@ fn host_detection(mut h: HostDetection, samples: &[Sample], effective: u64, d: &
                                 HostIssueKind::Gaiji { .. } | HostIssueKind::Approximate { .. }
                             )
                         })
-                        .count() as u64;
-                } else {
-                    problems += 1;
-                }
+                        .count() as u64
+                });
             }
-            if problems == 0 {
-                f.fits.push(label);
-            }
+            f.labels.push(HostLabelFit { label, problems });
             f.problems = f.problems.min(problems);
         }
         h.families.push(f);
     }
-    // Best first: fitting families, then by shift codes seen, then fewest problems.
+    // A family fits by its shift codes when at least half of its shifted runs decode
+    // (packed and binary numbers may hold a shift byte by chance, even in every record). Without shifted runs in any
+    // family, a family fits when one of its labels decodes every byte as single bytes.
+    let by_shifts = |f: &HostFamily| f.shift_runs_ok > 0 && f.shift_runs_bad <= f.shift_runs_ok;
+    let any_shifts = h.families.iter().any(by_shifts);
+    for f in &mut h.families {
+        f.fits = if any_shifts {
+            if by_shifts(f) {
+                f.labels.iter().map(|l| l.label).collect()
+            } else {
+                Vec::new()
+            }
+        } else {
+            f.labels
+                .iter()
+                .filter(|l| l.problems == 0)
+                .map(|l| l.label)
+                .collect()
+        };
+    }
+    // Best first: fitting families, then by good shifted runs, then fewest problems.
     h.families.sort_by(|a, b| {
-        b.fits
+        a.fits
             .is_empty()
-            .cmp(&a.fits.is_empty())
-            .reverse()
-            .then(b.shift_ins.cmp(&a.shift_ins))
+            .cmp(&b.fits.is_empty())
+            .then(b.shift_runs_ok.cmp(&a.shift_runs_ok))
             .then(a.problems.cmp(&b.problems))
     });
     d.reasons.push(format!(
@@ -1317,56 +1413,37 @@ fn host_detection(mut h: HostDetection, samples: &[Sample], effective: u64, d: &
     ));
     for f in &h.families {
         let shifts = format!(
-            "{} shift-in code{}",
+            "{} shift-in code{}, {} shifted run{} of valid double-byte codes, {} not",
             f.shift_ins,
-            if f.shift_ins == 1 { "" } else { "s" }
+            if f.shift_ins == 1 { "" } else { "s" },
+            f.shift_runs_ok,
+            if f.shift_runs_ok == 1 { "" } else { "s" },
+            f.shift_runs_bad
         );
         if f.fits.is_empty() {
-            d.reasons.push(format!(
-                "not {} ({shifts}): {} problem{} (malformed, unmapped or shift) in the best of its labels",
-                f.family,
-                f.problems,
-                if f.problems == 1 { "" } else { "s" }
-            ));
+            d.reasons.push(format!("not {} ({shifts})", f.family));
         } else {
             d.reasons.push(format!(
-                "{} fits ({shifts}): {} decode{} every byte",
+                "{} fits ({shifts}): {}",
                 f.family,
-                f.fits.join(", "),
-                if f.fits.len() == 1 { "s" } else { "" }
+                f.fits.join(", ")
             ));
         }
     }
     let fitting: Vec<&HostFamily> = h.families.iter().filter(|f| !f.fits.is_empty()).collect();
-    let with_shifts: Vec<&&HostFamily> = fitting.iter().filter(|f| f.shift_ins > 0).collect();
-    let chosen = match (fitting.as_slice(), with_shifts.as_slice()) {
-        ([one], _) => Some(*one),
-        (_, [one]) => Some(**one),
+    let chosen = match fitting.as_slice() {
+        [one] => Some(*one),
         _ => None,
     };
     match chosen {
         Some(f) => {
             let label = f.fits.first().copied().unwrap_or("unknown");
             d.encoding = Charset::from_label(label).unwrap_or(Charset::Unknown);
-            let mut conf: f64 = if f.shift_ins > 0 { 0.8 } else { 0.5 };
-            if fitting.len() > 1 {
-                conf = conf.min(0.6);
-                d.reasons.push(format!(
-                    "{} also fit{} but show no shift code: chose {} for its shift codes",
-                    fitting
-                        .iter()
-                        .filter(|o| o.family != f.family)
-                        .map(|o| o.family)
-                        .collect::<Vec<_>>()
-                        .join(", "),
-                    if fitting.len() == 2 { "s" } else { "" },
-                    f.family
-                ));
-            }
+            let mut conf: f64 = if any_shifts { 0.8 } else { 0.5 };
             if f.fits.len() > 1 {
                 conf = conf.min(0.6);
                 d.reasons.push(format!(
-                    "the single-byte sets of {} cannot be told apart on these bytes: {label} is its default; check the others ({}) against a record you know",
+                    "the single-byte sets (and table versions) of {} cannot be told apart from the bytes alone: {label} is its default; check the others ({}) against a record you know",
                     f.family,
                     f.fits.get(1..).unwrap_or(&[]).join(", ")
                 ));
@@ -1377,7 +1454,7 @@ fn host_detection(mut h: HostDetection, samples: &[Sample], effective: u64, d: &
             d.encoding = Charset::Unknown;
             d.confidence = 0.0;
             d.reasons.push(if fitting.is_empty() {
-                "no host code page decodes every byte: damaged data, or a code page ikou does not know".to_string()
+                "no host family fits: no shifted runs decode and no label reads every byte as text (numbers in packed or binary form, damaged data, or a code page ikou does not know); name the encoding from the system that wrote the file".to_string()
             } else {
                 format!(
                     "the bytes fit more than one host family ({}): they cannot be told apart here (no shift codes, or the same bytes valid in each); name the encoding from the system that wrote the file",
@@ -1468,6 +1545,8 @@ mod tests {
                     crate::host::ItemKind::Mixed,
                 )
                 .unwrap();
+            // A packed number whose bytes hold 0x28 and 0x0E by chance (no shift codes).
+            rec.extend([0x00, 0x28, 0x0E, 0x9F]);
             rec.resize(40, 0x40);
             out.extend(rec);
         }

@@ -28,7 +28,8 @@ Examples:
 JSON keys per file: path, encoding, confidence, bom, newline, eof_marker, structure,
 census, gaiji, findings [{kind, byte_offset, message}], reasons, candidates; for host data
 also host {bytes, space_40, space_20, digits_f0_f9, digits_30_39, newline_bytes,
-families [{family, shift_ins, fits, problems}]}.
+families [{family, shift_ins, shift_runs_ok, shift_runs_bad, fits, problems,
+labels [{label, problems}]}]}.
 Exit codes: 0 all files read; 3 a file could not be read (the others are still reported).";
 
 /// `ikou detect` arguments.
@@ -106,9 +107,11 @@ fn human(d: &Detection, path: &str, s: &mut String) {
         for f in &h.families {
             let _ = writeln!(
                 s,
-                "  host family {}: {} shift-in codes · {}",
+                "  host family {}: {} shift-in codes, {} shifted runs decode, {} do not · {}",
                 f.family,
                 f.shift_ins,
+                f.shift_runs_ok,
+                f.shift_runs_bad,
                 if f.fits.is_empty() {
                     format!("does not fit ({} problems)", f.problems)
                 } else {
