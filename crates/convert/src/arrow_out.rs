@@ -108,7 +108,7 @@ impl ArrowOutputs {
             row_group_bytes: options.row_group_bytes * 2,
             ..options.clone()
         };
-        let after = TableSchema::after(&plan.target).map_err(schema_err)?;
+        let after = TableSchema::after(&plan.typed_target()).map_err(schema_err)?;
         let changes = if o.changes_parquet {
             let f = OutputFile::create(&opts.out_dir, "changes.parquet").map_err(|error| {
                 RunError::Output {

@@ -302,6 +302,23 @@ impl Plan {
         })
     }
 
+    /// The target layout as the typed outputs see it: an `amount` target item filled from
+    /// one source item stored as a number (zoned, packed, binary) takes that item's number
+    /// form, so Arrow/Parquet type it Decimal128 with its precision and scale (issue #16).
+    pub fn typed_target(&self) -> Layout {
+        let mut t = self.target.clone();
+        for (item, m) in t.items.iter_mut().zip(&self.map) {
+            if let (DomainType::Amount, Resolved::Item(i)) = (item.domain, m) {
+                if let Some(src) = self.source.items.get(*i) {
+                    if src.representation.is_numeric() {
+                        item.representation = src.representation;
+                    }
+                }
+            }
+        }
+        t
+    }
+
     /// The source charset.
     pub fn charset(&self) -> Charset {
         self.chars.charset
