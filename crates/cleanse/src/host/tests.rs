@@ -688,3 +688,52 @@ fn issue16_layout_items_decode_by_their_storage() {
     item.encoding = Some("jef-ebcdic".into());
     assert_eq!(run(&item, &[0xC1, 0x40]).1, "A ");
 }
+
+proptest! {
+    /// The run's item decoder on arbitrary bytes: host text of every kind and the three
+    /// number forms never panic, never write U+FFFD, keep offsets inside the item, and say
+    /// "rejected" exactly when an issue rejects; a number that decodes is canonical text.
+    #[test]
+    fn issue16_layout_items_never_panic_on_arbitrary_bytes(
+        bytes in proptest::collection::vec(any::<u8>(), 0..24),
+        which in 0usize..17,
+        form in 0usize..6,
+        scale in -3i32..6,
+    ) {
+        use crate::charset::Charset;
+        use crate::decode::{CharProfile, DecodeIssue};
+        use ikou_layout_spec::{DomainType, HostKind, Representation, ZoneForm, ZonedSign};
+        let label = LABELS[which % LABELS.len()];
+        let p = CharProfile::new(Charset::from_label(label).unwrap()).unwrap();
+        let mut item = ikou_layout_spec::parse_layout(
+            &format!("id = \"legacy/t\"\nname = \"t\"\nfamily = \"legacy\"\nstatus = \"synthetic\"\nencoding = \"{label}\"\n[format]\nkind = \"fixed\"\nrecord_length = 4\nterminator = \"none\"\n[[items]]\nnumber = 1\nname = \"n\"\nkey = \"k\"\ntype = \"text\"\nlength = 4\n"),
+            "t.toml",
+        )
+        .unwrap()
+        .items[0]
+        .clone();
+        let digits = (bytes.len() as u32).clamp(1, 18);
+        item.domain = DomainType::Amount;
+        item.representation = match form {
+            0 => Representation::Display,
+            1 => { item.host_kind = Some(HostKind::N); Representation::Display }
+            2 => Representation::Zoned { digits, scale, sign: ZonedSign::Trailing, zone: ZoneForm::Ebcdic },
+            3 => Representation::Zoned { digits, scale, sign: ZonedSign::LeadingSeparate, zone: ZoneForm::Ascii },
+            4 => Representation::Packed { digits, scale, signed: true },
+            _ => Representation::Binary { digits, scale, signed: true, native: false },
+        };
+        let (mut out, mut issues) = (String::new(), Vec::new());
+        let ok = p.decode_layout_item(&item, &bytes, &mut out, &mut issues);
+        prop_assert!(!out.contains(char::REPLACEMENT_CHARACTER));
+        prop_assert_eq!(ok, !issues.iter().any(DecodeIssue::rejects));
+        for i in &issues {
+            prop_assert!(i.offset <= bytes.len() && i.offset + i.len <= bytes.len(), "{i:?}");
+        }
+        if form >= 2 && ok {
+            // Canonical decimal: optional '-', digits, optional '.digits'; no '+', no 'e'.
+            let body = out.strip_prefix('-').unwrap_or(&out);
+            prop_assert!(!body.is_empty() && body.bytes().all(|b| b.is_ascii_digit() || b == b'.'), "{out}");
+            prop_assert!(body.matches('.').count() <= 1);
+        }
+    }
+}
