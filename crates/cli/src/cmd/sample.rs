@@ -27,7 +27,7 @@ records, K/A shift codes, EBCDIC zoned and packed numbers, 外字 in the JEF use
 which the bundled profile host-juki converts; see docs/HOST.md.
 
 Examples:
-  ikou sample --kind host-juki --records 1000 --out host.dat
+  ikou sample --kind host-juki --records 1000 --out host.dat --copybook host-juki.cpy
   ikou sample --records 1000 --seed 1 --out testdata/sample/juki-1000.dat \\
       --gaiji-table testdata/sample/gaiji.csv
   ikou sample --records 1000000 --seed 7 --out big.dat --json
@@ -55,6 +55,9 @@ pub struct SampleArgs {
     /// Also write the sample's 外字 table (CSV code,replacement,mj,note) to this file.
     #[arg(long, value_name = "FILE")]
     pub gaiji_table: Option<PathBuf>,
+    /// With --kind host-juki: also write the record's COBOL copybook to this file.
+    #[arg(long, value_name = "FILE")]
+    pub copybook: Option<PathBuf>,
     /// Also write the answer key: one CSV line per dirty record (record,offset,dirt).
     #[arg(long, value_name = "FILE")]
     pub truth: Option<PathBuf>,
@@ -122,6 +125,10 @@ fn run_host(args: &SampleArgs) -> CliResult {
         }
         write_atomically(path, |w| w.write_all(t.as_bytes()))?;
     }
+    if let Some(path) = &args.copybook {
+        let cpy = ikou_convert::sample::host::HOST_COPYBOOK;
+        write_atomically(path, |w| w.write_all(cpy.as_bytes()))?;
+    }
     if let Some(path) = &args.gaiji_table {
         let table = ikou_layout_spec::profile::bundled_gaiji("host-juki.csv").unwrap_or_default();
         write_atomically(path, |w| w.write_all(table.as_bytes()))?;
@@ -165,6 +172,11 @@ fn run_host(args: &SampleArgs) -> CliResult {
 pub fn run(args: SampleArgs) -> CliResult {
     if args.kind == "host-juki" {
         return run_host(&args);
+    }
+    if args.copybook.is_some() {
+        return Err(CliError::usage(
+            "--copybook is for --kind host-juki (the CP932 sample has no copybook)",
+        ));
     }
     let mut rates = if args.clean {
         DirtRates::none()

@@ -352,3 +352,54 @@ fn issue16_packed_amounts_reach_parquet_as_decimal128_with_their_scale() {
     }
     assert_eq!(values, vec!["1234.50", "-0.05"]);
 }
+
+#[test]
+fn issue16_host_sample_copybook_imports_to_the_bundled_layout_offsets() {
+    let dir = tempdir("issue16_copybook");
+    ikou_in(
+        &dir,
+        &[
+            "sample",
+            "--kind",
+            "host-juki",
+            "--records",
+            "3",
+            "--out",
+            "h.dat",
+            "--copybook",
+            "h.cpy",
+        ],
+        None,
+    )
+    .expect(0);
+    let r = ikou_in(
+        &dir,
+        &[
+            "layouts",
+            "import",
+            "h.cpy",
+            "--encoding",
+            "jef",
+            "--out",
+            "h.toml",
+        ],
+        None,
+    )
+    .expect(0);
+    let text =
+        std::fs::read_to_string(dir.join("h.toml")).unwrap_or_else(|e| panic!("{e}: {}", r.stderr));
+    let imported = ikou_layout_spec::parse_layout(&text, "h.toml").unwrap();
+    let catalog = ikou_layout_spec::Catalog::bundled().unwrap();
+    let bundled = catalog.layout("legacy/host-juki").unwrap();
+    assert_eq!(imported.encoding, "jef");
+    assert_eq!(imported.format, bundled.format);
+    assert_eq!(imported.items.len(), bundled.items.len());
+    let kind = |k: Option<ikou_layout_spec::HostKind>| k.unwrap_or(ikou_layout_spec::HostKind::M);
+    for (a, b) in imported.items.iter().zip(&bundled.items) {
+        assert_eq!((a.offset, a.length), (b.offset, b.length), "{}", b.key);
+        assert_eq!(a.representation, b.representation, "{}", b.key);
+        if !b.representation.is_numeric() && b.domain != ikou_layout_spec::DomainType::Filler {
+            assert_eq!(kind(a.host_kind), kind(b.host_kind), "{}", b.key);
+        }
+    }
+}

@@ -24,6 +24,10 @@ pub const HOST_RECORD_LEN: usize = 200;
 /// The host encoding label of the sample.
 pub const HOST_ENCODING: &str = "jef";
 
+/// The COBOL copybook of the host sample's record (`ikou layouts import` turns it into the
+/// byte offsets and number forms of `legacy/host-juki`; tested).
+pub const HOST_COPYBOOK: &str = include_str!("../../data/sample/host-juki.cpy");
+
 const SURNAMES: &str = include_str!("../../data/sample/surnames.tsv");
 const GIVEN_MALE: &str = include_str!("../../data/sample/given_male.tsv");
 const GIVEN_FEMALE: &str = include_str!("../../data/sample/given_female.tsv");
