@@ -1285,11 +1285,11 @@ fn shift_runs(
         });
         if good {
             ok += 1;
-            i = start + end.unwrap_or(0) + out.len();
         } else {
             bad += 1;
-            i = start;
         }
+        // Past the run's shift-out (each byte is examined a bounded number of times).
+        i = start + end.map_or(0, |e| e + out.len());
     }
     (seen, ok, bad)
 }
