@@ -332,7 +332,15 @@ fn import_copybook_file(
         views: cobol.views.clone(),
         form: None,
     };
-    let got = copybook::import_copybook(bytes, &opts, &copts).map_err(import_error)?;
+    let got = copybook::import_copybook(bytes, &opts, &copts).map_err(|e| match e {
+        ImportError::Copybook {
+            line,
+            column,
+            message,
+            ..
+        } => CliError::usage(format!("{shown}:{line}:{column}: {message}")),
+        e => import_error(e),
+    })?;
     let text = got.to_toml();
     let mut files: Vec<(PathBuf, String)> = Vec::new();
     if let Some(out) = out {

@@ -7,6 +7,7 @@ mod guard;
 mod hardening;
 mod issue13;
 mod issue14_report;
+mod issue16_copybook;
 mod issue16_hostrun;
 mod issue18_cli;
 mod issue18_run;

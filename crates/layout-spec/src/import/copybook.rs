@@ -1904,7 +1904,8 @@ impl Builder<'_> {
         );
         self.push_item(
             &name,
-            "filler",
+            &name,
+            &[],
             DomainType::Filler,
             len as u32,
             offset,
@@ -2116,6 +2117,7 @@ impl Builder<'_> {
         self.push_item(
             &name,
             if filler { "filler" } else { &e.name },
+            idx,
             domain,
             len,
             offset,
@@ -2205,6 +2207,7 @@ impl Builder<'_> {
         &mut self,
         name: &str,
         base: &str,
+        idx: &[u32],
         domain: DomainType,
         length: u32,
         offset: u64,
@@ -2214,16 +2217,7 @@ impl Builder<'_> {
         code_table: Option<String>,
     ) {
         let number = self.items.len() as u32 + 1;
-        let suffix: String = name
-            .find('(')
-            .map(|p| {
-                name[p..]
-                    .trim_matches(|c| c == '(' || c == ')')
-                    .split(',')
-                    .map(|s| format!("_{s}"))
-                    .collect()
-            })
-            .unwrap_or_default();
+        let suffix: String = idx.iter().map(|i| format!("_{i}")).collect();
         let stem = ascii_key(base).unwrap_or_else(|| format!("item_{number:03}"));
         let mut key = format!("{stem}{suffix}");
         if self.keys.contains(&key) || !valid_key(&key) {
