@@ -237,6 +237,20 @@ impl fmt::Display for DecodeIssue {
     /// A message with no value in it (only codes and offsets).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         self.fmt_one(f)?;
+        if self.more > 0
+            && matches!(
+                self.kind,
+                DecodeIssueKind::Unmapped { .. } | DecodeIssueKind::Shift { .. }
+            )
+        {
+            // Host items (issue #16): every rejecting kind is capped together.
+            return write!(
+                f,
+                " (and {} more problem{} — unmapped, shift, malformed or cut — after it in this item, not listed)",
+                self.more,
+                if self.more == 1 { "" } else { "s" }
+            );
+        }
         if self.more > 0 {
             write!(
                 f,
@@ -616,7 +630,31 @@ impl CharProfile {
         // 外字 are replaced in the text through the table: the decoder's text holds the
         // private-use character at each 外字, in order.
         let mut gaiji_subst: Vec<(char, Option<String>)> = Vec::new();
+        // Unmapped and shift problems are listed up to MAX_LISTED_PROBLEMS per item like
+        // malformed bytes (the rest counted on the last one listed), so an item of damaged
+        // bytes costs bounded memory and a bounded message.
+        let mut host_problems = 0usize;
         for i in decoded.issues {
+            if matches!(
+                i.kind,
+                HostIssueKind::Unmapped { .. }
+                    | HostIssueKind::ShiftDoubled
+                    | HostIssueKind::ShiftNotClosed
+                    | HostIssueKind::ShiftCut
+            ) {
+                host_problems += 1;
+                if host_problems > MAX_LISTED_PROBLEMS {
+                    if let Some(last) = sink.list.iter_mut().rev().find(|x| {
+                        matches!(
+                            x.kind,
+                            DecodeIssueKind::Unmapped { .. } | DecodeIssueKind::Shift { .. }
+                        )
+                    }) {
+                        last.more += 1;
+                    }
+                    continue;
+                }
+            }
             let k = match i.kind {
                 HostIssueKind::Malformed => DecodeIssueKind::Malformed,
                 HostIssueKind::CutCharacter => DecodeIssueKind::CutCharacter,

@@ -737,3 +737,23 @@ proptest! {
         }
     }
 }
+
+/// An item of unmapped codes lists at most MAX_LISTED_PROBLEMS of them (bounded memory and
+/// message), the rest counted on the last one listed.
+#[test]
+fn issue16_unmapped_codes_are_listed_up_to_the_cap() {
+    use crate::charset::Charset;
+    use crate::decode::{CharProfile, DecodeIssueKind, MAX_LISTED_PROBLEMS};
+    let p = CharProfile::new(Charset::from_label("jef").unwrap()).unwrap();
+    let jef = codec("jef");
+    let item: Vec<u8> = [0x72, 0xA8].repeat(100);
+    let (mut out, mut issues) = (String::new(), Vec::new());
+    assert!(!p.decode_host_item(&jef, ItemKind::Double, &item, &mut out, &mut issues));
+    assert_eq!(issues.len(), MAX_LISTED_PROBLEMS);
+    assert!(issues
+        .iter()
+        .all(|i| matches!(i.kind, DecodeIssueKind::Unmapped { code: 0x72A8 })));
+    let last = issues.last().unwrap();
+    assert_eq!(last.more, 100 - MAX_LISTED_PROBLEMS);
+    assert!(last.to_string().contains("84 more problems"), "{last}");
+}
