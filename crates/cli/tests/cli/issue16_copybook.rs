@@ -44,7 +44,11 @@ fn fields() -> Vec<(&'static str, Field, &'static str)> {
         ("kin_over", Zoned(4, -987, Some((true, false))), "-987"),
         ("nissu", Binary(2, 365, false), "365"),
         ("keisu", Binary(4, -123456789, true), "-123456789"),
-        ("gokei", Binary(8, -999_999_999_999_999, true), "-999999999999999"),
+        (
+            "gokei",
+            Binary(8, -999_999_999_999_999, true),
+            "-999999999999999",
+        ),
         ("tsuki_gaku_1", Packed(5, 100, true), "100"),
         ("tsuki_gaku_2", Packed(5, -200, true), "-200"),
         ("tsuki_gaku_3", Packed(5, 99999, true), "99999"),
@@ -171,9 +175,7 @@ fn issue16_copybook_offsets_match_an_independently_generated_record() {
     assert_eq!(layout.items.len(), fields().len());
     // The imported offsets are the generator's; the bytes there decode to its values.
     for ((key, f, want), (_, off, len)) in fields().into_iter().zip(offsets) {
-        let item = layout
-            .item(key)
-            .unwrap_or_else(|| panic!("no item {key}"));
+        let item = layout.item(key).unwrap_or_else(|| panic!("no item {key}"));
         assert_eq!(
             (item.offset, item.length),
             (Some(off as u32), len as u32),
@@ -283,7 +285,10 @@ fn issue16_copybook_import_to_stdout_with_a_view_and_by_content() {
     assert_eq!(l.encoding, "keis83");
     assert_eq!(l.item("pref_cd").unwrap().offset, Some(118));
     assert_eq!(l.item("city_cd").unwrap().offset, Some(120));
-    assert!(run.stdout.contains("1=SEX-MALE"), "the 88 values are in the header comment");
+    assert!(
+        run.stdout.contains("1=SEX-MALE"),
+        "the 88 values are in the header comment"
+    );
     // A copybook with another extension is recognised by its content.
     let dir = tempdir("issue16_copybook_content");
     std::fs::copy(root().join(COPYBOOK), dir.join("KOKUHO.txt")).unwrap();
@@ -305,7 +310,8 @@ fn issue16_copybook_errors_name_the_file_line_and_column() {
     .unwrap();
     let run = ikou_in(&dir, &["layouts", "import", "bad.cpy"], None).expect(2);
     assert!(
-        run.stderr.contains("bad.cpy:3:12: `COPY … REPLACING` is not supported"),
+        run.stderr
+            .contains("bad.cpy:3:12: `COPY … REPLACING` is not supported"),
         "{}",
         run.stderr
     );
@@ -315,8 +321,17 @@ fn issue16_copybook_errors_name_the_file_line_and_column() {
     let run = ikou(&["layouts", "import", COPYBOOK, "--view", "NOPE"]).expect(2);
     assert!(run.stderr.contains("NOPE"), "{}", run.stderr);
     // --view is for copybooks only.
-    std::fs::write(dir.join("items.csv"), "No,項目名,データ型,桁数\n1,氏名,X,10\n").unwrap();
-    let run = ikou_in(&dir, &["layouts", "import", "items.csv", "--view", "A"], None).expect(2);
+    std::fs::write(
+        dir.join("items.csv"),
+        "No,項目名,データ型,桁数\n1,氏名,X,10\n",
+    )
+    .unwrap();
+    let run = ikou_in(
+        &dir,
+        &["layouts", "import", "items.csv", "--view", "A"],
+        None,
+    )
+    .expect(2);
     assert!(run.stderr.contains("--view"), "{}", run.stderr);
 }
 
