@@ -13,6 +13,23 @@ use proptest::prelude::*;
 
 const KOKUHO: &str = include_str!("../../../testdata/host/kokuho.cpy");
 
+/// Three 01 records told apart by a type item (for the damaged-copybook property test).
+const MULTI: &str = "\
+       01  HEAD-REC.
+           05  H-KBN     PIC X VALUE 'H'.
+           05  H-DATE    PIC 9(8).
+       01  DATA-REC.
+           05  D-KBN     PIC X.
+               88  D-IS-DATA  VALUE 'D'.
+           05  D-AREA    PIC X(10).
+           05  D-PARTS REDEFINES D-AREA.
+               10  D-A   PIC S9(5) COMP-3 OCCURS 2.
+           05  D-GAKU    PIC S9(9) COMP-3.
+       01  TRL-REC.
+           05  T-KBN     PIC X VALUE 'T'.
+           05  T-COUNT   PIC 9(7) COMP-3.
+";
+
 fn import(text: &str, encoding: &str, views: &[&str]) -> Result<CopybookImport, ImportError> {
     let mut opts = ImportOptions::new("legacy/t", "t.cpy");
     opts.encoding = Some(encoding.to_string());
@@ -602,8 +619,9 @@ proptest! {
             "SIGN LEADING SEPARATE", "9(38)", "9(18) COMP",
         ])), 1..6),
         encoding in prop::sample::select(vec!["jef", "cp932", "ibm-939"]),
+        base in prop::sample::select(vec![KOKUHO, MULTI]),
     ) {
-        let mut text: Vec<char> = KOKUHO.chars().collect();
+        let mut text: Vec<char> = base.chars().collect();
         for (at, ins) in edits {
             let at = at % (text.len() + 1);
             let end = (at + 1).min(text.len());
@@ -617,4 +635,61 @@ proptest! {
             Err(e) => prop_assert!(!e.to_string().is_empty()),
         }
     }
+}
+
+#[test]
+fn issue16_several_01_records_with_a_type_item_become_record_types() {
+    let text = "\
+       01  KOKUHO-HEADER.
+           05  H-KBN     PIC X VALUE 'H'.
+           05  H-DATE    PIC 9(8).
+       01  KOKUHO-DATA.
+           05  D-KBN     PIC X.
+               88  D-IS-DATA  VALUE 'D'.
+           05  D-NO      PIC 9(10).
+           05  D-GAKU    PIC S9(9) COMP-3.
+       01  KOKUHO-TRAILER.
+           05  T-KBN     PIC X VALUE 'T'.
+           05  T-COUNT   PIC 9(7) COMP-3.
+";
+    let got = ok(text, "jef");
+    let l = &got.imported.layout;
+    assert_eq!(l.format.record_length(), Some(16));
+    assert_eq!(
+        geometry(l),
+        vec![
+            ("d_kbn".to_string(), 0, 1),
+            ("d_no".to_string(), 1, 10),
+            ("d_gaku".to_string(), 11, 5)
+        ]
+    );
+    assert_eq!(l.items[0].domain, DomainType::RecordType);
+    let rt = l.record_types.as_ref().unwrap();
+    assert_eq!((rt.offset, rt.length, rt.data_code.as_str()), (0, 1, "D"));
+    assert_eq!(rt.others.len(), 2);
+    assert_eq!(rt.others[0].role, RecordRole::Header);
+    assert_eq!(rt.others[0].code, "H");
+    assert_eq!(
+        geometry(&Layout {
+            items: rt.others[0].items.clone(),
+            ..l.clone()
+        }),
+        vec![
+            ("h_kbn".to_string(), 0, 1),
+            ("h_date".to_string(), 1, 8),
+            ("kokuho_header_rest".to_string(), 9, 7)
+        ]
+    );
+    assert_eq!(rt.others[1].role, RecordRole::Trailer);
+    assert_eq!(rt.others[1].code, "T");
+    assert_eq!(rt.others[1].items[1].offset, Some(1));
+    assert_eq!(rt.others[1].items[1].length, 4);
+    assert!(got.imported.warnings[0].message.contains("record types"));
+    // Written and read back the same.
+    assert_eq!(&parse_layout(&got.to_toml(), "rt.toml").unwrap(), l);
+    // Without type values the records stay alternative views, and the reason is given.
+    let plain = text.replace(" VALUE 'H'", "").replace(" VALUE 'T'", "");
+    let got = ok(&plain, "jef");
+    assert!(got.imported.layout.record_types.is_none());
+    assert!(got.imported.warnings[0].message.contains("no single value"));
 }

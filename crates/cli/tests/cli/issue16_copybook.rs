@@ -136,7 +136,13 @@ fn encode(f: &Field, jef: &HostCodec) -> Vec<u8> {
             });
             nib.chunks(2).map(|p| (p[0] << 4) | p[1]).collect()
         }
-        Field::Binary(n, v, _) => v.to_be_bytes()[16 - n..].to_vec(),
+        Field::Binary(n, v, signed) => {
+            assert!(
+                signed || v >= 0,
+                "an unsigned binary field holds no negative value"
+            );
+            v.to_be_bytes()[16 - n..].to_vec()
+        }
     }
 }
 

@@ -243,6 +243,7 @@ pub fn import_copybook(
         keys: HashSet::new(),
         warnings: &mut warnings,
         tables: Vec::new(),
+        types: None,
         table_of: HashMap::new(),
         id_name: opts.id.split_once('/').map_or("", |(_, n)| n).to_string(),
     };
@@ -256,7 +257,12 @@ pub fn import_copybook(
             "--view {v}: no REDEFINES alternative or 01 record of that name"
         )));
     }
-    let Builder { items, tables, .. } = b;
+    let Builder {
+        items,
+        tables,
+        types,
+        ..
+    } = b;
     if items.is_empty() {
         return Err(err(Fail {
             line: 1,
@@ -294,7 +300,7 @@ pub fn import_copybook(
             },
         },
         items,
-        record_types: None,
+        record_types: types,
         note: Some(note),
         official: None,
     };
@@ -1740,6 +1746,8 @@ struct Builder<'a> {
     keys: HashSet<String>,
     warnings: &'a mut Vec<ImportWarning>,
     tables: Vec<CodeTable>,
+    /// Record types derived from several 01 records.
+    types: Option<RecordTypes>,
     /// Code table name of each node with level-88 values.
     table_of: HashMap<usize, Option<String>>,
     id_name: String,
@@ -1764,13 +1772,25 @@ impl Builder<'_> {
         let roots = tree.roots.clone();
         let all_01 = roots.iter().all(|&r| tree.nodes[r].e.level == 1);
         let end = if all_01 && roots.len() > 1 {
-            // Several 01 records: alternative descriptions of one record area.
-            let chosen = self.choose(&roots, "01 records")?;
+            // Several 01 records: record types when a type item tells them apart, otherwise
+            // alternative descriptions of one record area.
             let size = roots
                 .iter()
                 .map(|&r| tree.nodes[r].size * u64::from(tree.nodes[r].e.occurs.unwrap_or(1)))
                 .max()
                 .unwrap_or(0);
+            if let Some(rt) = self.record_types(&roots, size)? {
+                self.types = Some(rt);
+                return u32::try_from(size)
+                    .ok()
+                    .filter(|e| *e <= MAX_RECORD_LENGTH)
+                    .ok_or_else(|| Fail {
+                        line: 1,
+                        column: 1,
+                        message: format!("the record is longer than {MAX_RECORD_LENGTH} bytes"),
+                    });
+            }
+            let chosen = self.choose(&roots, "01 records")?;
             let used = self.place(chosen, 0, &[])?;
             if used < size {
                 self.rest(used, size - used, chosen);
@@ -1789,6 +1809,215 @@ impl Builder<'_> {
                 column: 1,
                 message: format!("the record is longer than {MAX_RECORD_LENGTH} bytes"),
             })
+    }
+
+    /// The items of one 01 record laid out on their own (padded to `size` with a filler).
+    fn build_one(&mut self, root: usize, size: u64) -> R<Vec<Item>> {
+        let saved_items = std::mem::take(&mut self.items);
+        let saved_keys = std::mem::take(&mut self.keys);
+        let used = self.place(root, 0, &[])?;
+        if used < size {
+            self.rest(used, size - used, root);
+        }
+        let items = std::mem::replace(&mut self.items, saved_items);
+        self.keys = saved_keys;
+        Ok(items)
+    }
+
+    /// Record types from several 01 records: each record's first elementary item (the same
+    /// bytes in all) has one value (a VALUE clause or a single level-88 value), and the roles
+    /// can be told (names with HEAD / TRAIL / DATA …, `--view` for the data record, or the
+    /// place before / after it). `None`, with a warning saying why, otherwise.
+    fn record_types(&mut self, roots: &[usize], size: u64) -> R<Option<RecordTypes>> {
+        let tree = self.tree;
+        let line = tree.nodes[roots[0]].e.line as u32;
+        let why_not = |s: &mut Self, reason: String| {
+            s.warnings.push(ImportWarning {
+                row: line,
+                message: format!("several 01 records, not made record types: {reason}"),
+            });
+            Ok(None)
+        };
+        // The type item and its value in each record.
+        let mut typed: Vec<(usize, usize, String)> = Vec::new();
+        for &r in roots {
+            let mut n = r;
+            while let Some(&c) = tree.nodes[n].children.first() {
+                n = c;
+                if tree.nodes[n].e.occurs.is_some() {
+                    break;
+                }
+            }
+            let e = &tree.nodes[n].e;
+            if n == r || e.occurs.is_some() {
+                return why_not(
+                    self,
+                    format!(
+                        "`{}` does not start with a single elementary item",
+                        display_name(&tree.nodes[r].e)
+                    ),
+                );
+            }
+            let value = match (&e.value, e.conds.as_slice()) {
+                (Some(v), _) if v.starts_with('\'') && v.ends_with('\'') && v.len() >= 2 => {
+                    Some(v[1..v.len() - 1].replace("''", "'"))
+                }
+                (Some(v), _) if literal_word(v) => Some(v.clone()),
+                (None, [c]) => match c.values.as_slice() {
+                    [CondValue::One(v)] => Some(v.clone()),
+                    _ => None,
+                },
+                _ => None,
+            };
+            let Some(value) = value else {
+                return why_not(
+                    self,
+                    format!(
+                        "the first item `{}` of `{}` has no single value (a VALUE clause or one level-88 value)",
+                        display_name(e),
+                        display_name(&tree.nodes[r].e)
+                    ),
+                );
+            };
+            typed.push((r, n, value));
+        }
+        let len = tree.nodes[typed[0].1].size;
+        for (r, n, v) in &typed {
+            if tree.nodes[*n].size != len || v.len() as u64 != len || !v.is_ascii() || len > 64 {
+                return why_not(
+                    self,
+                    format!(
+                        "the type items differ in length or the value `{v}` of `{}` is not {len} ASCII byte(s)",
+                        display_name(&tree.nodes[*r].e)
+                    ),
+                );
+            }
+        }
+        let mut values: Vec<&str> = typed.iter().map(|t| t.2.as_str()).collect();
+        values.sort_unstable();
+        values.dedup();
+        if values.len() != typed.len() {
+            return why_not(self, "two records have the same type value".into());
+        }
+        // Roles.
+        let words = |r: usize, n: usize| -> String {
+            let mut w = tree.nodes[r].e.name.to_uppercase();
+            for c in &tree.nodes[n].e.conds {
+                w.push(' ');
+                w.push_str(&c.name.to_uppercase());
+            }
+            w
+        };
+        let has = |w: &str, keys: &[&str]| keys.iter().any(|k| w.contains(k));
+        const HEAD: [&str; 5] = ["HEAD", "HDR", "ヘッダ", "見出", "先頭"];
+        const TRAIL: [&str; 5] = ["TRAIL", "TRL", "TLR", "トレーラ", "末尾"];
+        const DATA: [&str; 7] = ["DATA", "DTL", "DETAIL", "MEISAI", "BODY", "明細", "データ"];
+        let named = typed.iter().position(|(r, _, _)| {
+            self.views
+                .contains(&tree.nodes[*r].e.name.to_ascii_uppercase())
+        });
+        let data = named.or_else(|| {
+            let d: Vec<usize> = (0..typed.len())
+                .filter(|&i| has(&words(typed[i].0, typed[i].1), &DATA))
+                .collect();
+            let plain: Vec<usize> = (0..typed.len())
+                .filter(|&i| {
+                    let w = words(typed[i].0, typed[i].1);
+                    !has(&w, &HEAD) && !has(&w, &TRAIL)
+                })
+                .collect();
+            match (d.as_slice(), plain.as_slice()) {
+                ([one], _) | ([], [one]) => Some(*one),
+                _ => None,
+            }
+        });
+        let Some(data) = data else {
+            return why_not(
+                self,
+                "which record is the data record cannot be told (name it with --view)".into(),
+            );
+        };
+        let mut header = None;
+        let mut trailer = None;
+        let mut how: Vec<String> = Vec::new();
+        for (i, (r, n, v)) in typed.iter().enumerate() {
+            let name = display_name(&tree.nodes[*r].e);
+            if i == data {
+                how.push(format!("`{name}` data ('{v}')"));
+                continue;
+            }
+            let w = words(*r, *n);
+            let (role, by) = if has(&w, &HEAD) {
+                (RecordRole::Header, "by its name")
+            } else if has(&w, &TRAIL) {
+                (RecordRole::Trailer, "by its name")
+            } else if i < data {
+                (RecordRole::Header, "by its place before the data record")
+            } else {
+                (RecordRole::Trailer, "by its place after the data record")
+            };
+            let slot = if role == RecordRole::Header {
+                &mut header
+            } else {
+                &mut trailer
+            };
+            if slot.is_some() {
+                return why_not(
+                    self,
+                    "a layout holds one header and one trailer record type; more records than that"
+                        .into(),
+                );
+            }
+            *slot = Some(i);
+            how.push(format!(
+                "`{name}` {} ('{v}', {by})",
+                if role == RecordRole::Header {
+                    "header"
+                } else {
+                    "trailer"
+                }
+            ));
+        }
+        for &(r, _, _) in &typed {
+            let n = tree.nodes[r].e.name.to_ascii_uppercase();
+            if !n.is_empty() {
+                self.used_views.insert(n);
+            }
+        }
+        let mark = |items: &mut Vec<Item>| {
+            if let Some(first) = items.first_mut() {
+                first.domain = DomainType::RecordType;
+            }
+        };
+        let mut others = Vec::new();
+        for (slot, role) in [(header, RecordRole::Header), (trailer, RecordRole::Trailer)] {
+            if let Some(i) = slot {
+                let mut items = self.build_one(typed[i].0, size)?;
+                mark(&mut items);
+                others.push(SubRecord {
+                    role,
+                    code: typed[i].2.clone(),
+                    items,
+                    count_item: None,
+                });
+            }
+        }
+        let mut items = self.build_one(typed[data].0, size)?;
+        mark(&mut items);
+        self.items = items;
+        self.warnings.push(ImportWarning {
+            row: line,
+            message: format!(
+                "record types told apart by bytes 0..{len}: {}; check the roles (a trailer's count item is not set)",
+                how.join(", ")
+            ),
+        });
+        Ok(Some(RecordTypes {
+            offset: 0,
+            length: len as u32,
+            data_code: typed[data].2.clone(),
+            others,
+        }))
     }
 
     /// Picks the view of an alternatives group: one named by the options, else the first.
