@@ -757,3 +757,76 @@ fn issue16_unmapped_codes_are_listed_up_to_the_cap() {
     assert_eq!(last.more, 100 - MAX_LISTED_PROBLEMS);
     assert!(last.to_string().contains("84 more problems"), "{last}");
 }
+
+/// Record types in a host layout: the selector codes are compared as the code page writes
+/// them (EBCDIC `H` C8, `D` C4, `T` E3), and the trailer's count is read as a zoned number.
+#[test]
+fn issue16_host_record_types_and_trailer_count() {
+    use crate::frame::{FrameProblem, RawRecord, RecordReader};
+    use ikou_layout_spec::RecordRole;
+    let layout = ikou_layout_spec::parse_layout(
+        "id = \"legacy/t\"\nname = \"t\"\nfamily = \"legacy\"\nstatus = \"synthetic\"\nencoding = \"jef\"\n\
+         [format]\nkind = \"fixed\"\nrecord_length = 4\nterminator = \"none\"\n\
+         [record_types]\noffset = 0\nlength = 1\ndata = \"D\"\n\
+         [record_types.header]\ncode = \"H\"\n[[record_types.header.items]]\nnumber = 1\nname = \"h\"\nkey = \"h\"\ntype = \"text\"\nlength = 4\n\
+         [record_types.trailer]\ncode = \"T\"\ncount_item = \"n\"\n\
+         [[record_types.trailer.items]]\nnumber = 1\nname = \"t\"\nkey = \"t\"\ntype = \"record_type\"\nlength = 1\n\
+         [[record_types.trailer.items]]\nnumber = 2\nname = \"n\"\nkey = \"n\"\ntype = \"digits\"\nlength = 3\nrepresentation = \"zoned\"\ndigits = 3\n\
+         [[items]]\nnumber = 1\nname = \"k\"\nkey = \"k\"\ntype = \"record_type\"\nlength = 1\n\
+         [[items]]\nnumber = 2\nname = \"v\"\nkey = \"v\"\ntype = \"digits\"\nlength = 3\nrepresentation = \"zoned\"\ndigits = 3\n",
+        "t.toml",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let read = |data: &[u8]| {
+        let mut r = RecordReader::new(data, &layout).unwrap();
+        let mut out = Vec::new();
+        let mut rec = RawRecord::new();
+        while r.read_record(&mut rec).unwrap() {
+            out.push((rec.role, rec.problems.clone()));
+        }
+        out
+    };
+    // H, D 001, D 002, T 002 (EBCDIC).
+    let good = [
+        [0xC8, 0x40, 0x40, 0x40],
+        [0xC4, 0xF0, 0xF0, 0xF1],
+        [0xC4, 0xF0, 0xF0, 0xF2],
+        [0xE3, 0xF0, 0xF0, 0xF2],
+    ]
+    .concat();
+    let recs = read(&good);
+    let roles: Vec<RecordRole> = recs.iter().map(|r| r.0).collect();
+    assert_eq!(
+        roles,
+        vec![
+            RecordRole::Header,
+            RecordRole::Data,
+            RecordRole::Data,
+            RecordRole::Trailer
+        ]
+    );
+    assert!(recs.iter().all(|r| r.1.is_empty()), "{recs:?}");
+    // The trailer says 3: a count mismatch, with the declared number read from the zoned bytes.
+    let mut bad = good.clone();
+    if let Some(b) = bad.last_mut() {
+        *b = 0xF3;
+    }
+    let recs = read(&bad);
+    assert_eq!(
+        recs.last().unwrap().1,
+        vec![FrameProblem::TrailerCount {
+            declared: Some(3),
+            counted: 2
+        }]
+    );
+    // ASCII 'D' (0x44) is no selector in a JEF file: an unknown record type, said so.
+    let ascii = [[0x44, 0xF0, 0xF0, 0xF1]].concat();
+    let recs = read(&ascii);
+    assert!(
+        matches!(
+            recs[0].1.first(),
+            Some(FrameProblem::UnknownRecordType { .. })
+        ),
+        "{recs:?}"
+    );
+}
