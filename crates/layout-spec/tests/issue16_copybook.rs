@@ -592,6 +592,37 @@ fn issue16_unsupported_and_wrong_constructs_name_their_line_and_column() {
 }
 
 #[test]
+fn issue16_level_88_numbers_are_kept_as_the_decoded_number_reads() {
+    let text = "01 R.\n  05 K PIC 9(2).\n    88 K-ONE VALUE 01.\n    88 K-TEN VALUE 10.\n  05 G PIC S9V99 COMP-3.\n    88 G-HALF VALUE +0.5.\n    88 G-NEG VALUE -1.\n    88 G-ZERO VALUE -0.\n";
+    let got = ok(text, "cp932");
+    assert_eq!(
+        got.code_tables[0].entries,
+        vec![
+            ("1".to_string(), "K-ONE".to_string()),
+            ("10".to_string(), "K-TEN".to_string())
+        ]
+    );
+    let codes: Vec<&str> = got.code_tables[1]
+        .entries
+        .iter()
+        .map(|(c, _)| c.as_str())
+        .collect();
+    assert_eq!(codes, ["0.50", "-1.00", "0.00"]);
+    // COMP-5 in an open-system file is reported (x86 compilers store it little-endian).
+    let got = ok("01 R.\n  05 B PIC S9(4) COMP-5.\n", "cp932");
+    assert!(got.imported.warnings[0].message.contains("little-endian"));
+    assert!(ok("01 R.\n  05 B PIC S9(4) COMP-5.\n", "jef")
+        .imported
+        .warnings
+        .is_empty());
+}
+
+#[test]
+fn issue16_an_item_longer_than_an_item_may_be_is_refused_at_its_picture() {
+    error_at("01 R.\n  05 A PIC N(40000).\n", 2, 12, "at most 65535");
+}
+
+#[test]
 fn issue16_the_item_count_is_bounded() {
     let text = "01 A.\n  05 B OCCURS 200.\n    10 C OCCURS 200.\n      15 D PIC X.\n";
     error_at(text, 4, 7, "more than");
