@@ -724,3 +724,117 @@ fn issue16_several_01_records_with_a_type_item_become_record_types() {
     assert!(got.imported.layout.record_types.is_none());
     assert!(got.imported.warnings[0].message.contains("no single value"));
 }
+
+/// A field of a generated copybook: picture, usage, sign clause, occurs; and its byte size by
+/// the COBOL rules, computed here independently of the importer.
+#[derive(Debug, Clone)]
+struct Gen {
+    pic: String,
+    usage: &'static str,
+    sign: &'static str,
+    occurs: u32,
+    size: u32,
+}
+
+fn gen_field() -> impl Strategy<Value = Gen> {
+    let text = (1u32..=40, prop::sample::select(vec!["X", "N", "G"])).prop_map(|(n, s)| Gen {
+        pic: format!("{s}({n})"),
+        usage: "",
+        sign: "",
+        occurs: 1,
+        size: if s == "X" { n } else { 2 * n },
+    });
+    let number = (
+        any::<bool>(),
+        1u32..=14,
+        0u32..=4,
+        prop::sample::select(vec![
+            "",
+            "COMP-3",
+            "COMP",
+            "COMP-4",
+            "BINARY",
+            "COMP-5",
+            "PACKED-DECIMAL",
+        ]),
+        prop::sample::select(vec![
+            "",
+            "SIGN LEADING",
+            "SIGN TRAILING",
+            "SIGN IS LEADING SEPARATE",
+            "SIGN TRAILING SEPARATE CHARACTER",
+        ]),
+    )
+        .prop_map(|(signed, int, frac, usage, sign)| {
+            let digits = int + frac;
+            let pic = match (signed, frac) {
+                (s, 0) => format!("{}9({int})", if s { "S" } else { "" }),
+                (s, f) => format!("{}9({int})V9({f})", if s { "S" } else { "" }),
+            };
+            let sign = if signed && usage.is_empty() { sign } else { "" };
+            let size = match usage {
+                "" => digits + u32::from(sign.contains("SEPARATE")),
+                "COMP-3" | "PACKED-DECIMAL" => digits / 2 + 1,
+                _ => match digits {
+                    1..=4 => 2,
+                    5..=9 => 4,
+                    _ => 8,
+                },
+            };
+            Gen {
+                pic,
+                usage,
+                sign,
+                occurs: 1,
+                size,
+            }
+        });
+    (
+        prop_oneof![text, number],
+        prop_oneof![3 => Just(1u32), 1 => 2u32..=4],
+    )
+        .prop_map(|(mut g, occurs)| {
+            g.occurs = occurs;
+            g
+        })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 200, ..ProptestConfig::default() })]
+
+    /// Random copybooks, fixed or free form: every item at the offset and length the
+    /// independent size rules give.
+    #[test]
+    fn issue16_generated_copybooks_import_at_the_expected_offsets(
+        fields in prop::collection::vec(gen_field(), 1..25),
+        fixed in any::<bool>(),
+        encoding in prop::sample::select(vec!["jef", "cp932", "ibm-1399", "keis78"]),
+    ) {
+        let mut text = String::new();
+        let mut line = |code: String, text: &mut String| {
+            if fixed {
+                text.push_str(&format!("000000 {code}\n"));
+            } else {
+                text.push_str(&format!("{code}\n"));
+            }
+        };
+        line("01  GEN-REC.".into(), &mut text);
+        let mut want = Vec::new();
+        let mut offset = 0u32;
+        for (i, g) in fields.iter().enumerate() {
+            let occurs = if g.occurs > 1 { format!(" OCCURS {} TIMES", g.occurs) } else { String::new() };
+            line(format!("    05  F{i}  PIC {}{occurs}", g.pic), &mut text);
+            line(format!("        {} {}.", g.usage, g.sign), &mut text);
+            for k in 1..=g.occurs {
+                let key = if g.occurs > 1 { format!("f{i}_{k}") } else { format!("f{i}") };
+                want.push((key, offset, g.size));
+                offset += g.size;
+            }
+        }
+        let got = import(&text, encoding, &[]).map_err(|e| TestCaseError::fail(format!("{e}\n{text}")))?;
+        prop_assert_eq!(got.form, if fixed { SourceForm::Fixed } else { SourceForm::Free });
+        let l = &got.imported.layout;
+        prop_assert_eq!(geometry(l), want);
+        prop_assert_eq!(l.format.record_length(), Some(offset));
+    }
+}
