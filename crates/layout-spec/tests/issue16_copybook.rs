@@ -811,7 +811,7 @@ proptest! {
         encoding in prop::sample::select(vec!["jef", "cp932", "ibm-1399", "keis78"]),
     ) {
         let mut text = String::new();
-        let mut line = |code: String, text: &mut String| {
+        let line = |code: String, text: &mut String| {
             if fixed {
                 text.push_str(&format!("000000 {code}\n"));
             } else {
