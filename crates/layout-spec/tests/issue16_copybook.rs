@@ -623,6 +623,35 @@ fn issue16_an_item_longer_than_an_item_may_be_is_refused_at_its_picture() {
 }
 
 #[test]
+fn issue16_fixed_form_continues_words_and_skips_debugging_lines() {
+    // A picture string cut at column 72 goes on after the `-` line's first non-space.
+    let first = format!(
+        "000100     05  AMOUNT  PIC {:>width$}",
+        "S9(7)V",
+        width = 72 - 27
+    );
+    assert_eq!(first.chars().count(), 72);
+    let text = format!(
+        "000050 01  R.\n{first}\n000200-    99 COMP-3.\n000300D    05  DEBUG-ONLY PIC X(9).\n000400     05  NEXT-ONE PIC X.\n"
+    );
+    let got = ok(&text, "jef");
+    assert_eq!(got.form, SourceForm::Fixed);
+    let l = &got.imported.layout;
+    assert_eq!(
+        geometry(l),
+        vec![("amount".to_string(), 0, 5), ("next_one".to_string(), 5, 1)]
+    );
+    assert!(matches!(
+        l.items[0].representation,
+        Representation::Packed {
+            digits: 9,
+            scale: 2,
+            signed: true
+        }
+    ));
+}
+
+#[test]
 fn issue16_the_item_count_is_bounded() {
     let text = "01 A.\n  05 B OCCURS 200.\n    10 C OCCURS 200.\n      15 D PIC X.\n";
     error_at(text, 4, 7, "more than");

@@ -319,8 +319,13 @@ fn import_copybook_file(
     }
     if let Some(e) = &opts.encoding {
         let known = ikou_layout_spec::is_host_encoding(e)
-            || ikou_cleanse::charset::Charset::from_label(e)
-                .is_some_and(|c| c.encoding().is_some());
+            || ikou_cleanse::charset::Charset::from_label(e).is_some_and(|c| {
+                !matches!(
+                    c,
+                    ikou_cleanse::charset::Charset::Binary
+                        | ikou_cleanse::charset::Charset::Unknown
+                )
+            });
         if !known {
             return Err(CliError::usage(format!(
                 "--encoding {e}: not a known text encoding (cp932, utf-8, euc-jp, … or a host label: {})",
