@@ -592,6 +592,66 @@ fn issue16_unsupported_and_wrong_constructs_name_their_line_and_column() {
 }
 
 #[test]
+fn issue16_level_88_numbers_are_kept_as_the_decoded_number_reads() {
+    let text = "01 R.\n  05 K PIC 9(2).\n    88 K-ONE VALUE 01.\n    88 K-TEN VALUE 10.\n  05 G PIC S9V99 COMP-3.\n    88 G-HALF VALUE +0.5.\n    88 G-NEG VALUE -1.\n    88 G-ZERO VALUE -0.\n";
+    let got = ok(text, "cp932");
+    assert_eq!(
+        got.code_tables[0].entries,
+        vec![
+            ("1".to_string(), "K-ONE".to_string()),
+            ("10".to_string(), "K-TEN".to_string())
+        ]
+    );
+    let codes: Vec<&str> = got.code_tables[1]
+        .entries
+        .iter()
+        .map(|(c, _)| c.as_str())
+        .collect();
+    assert_eq!(codes, ["0.50", "-1.00", "0.00"]);
+    // COMP-5 in an open-system file is reported (x86 compilers store it little-endian).
+    let got = ok("01 R.\n  05 B PIC S9(4) COMP-5.\n", "cp932");
+    assert!(got.imported.warnings[0].message.contains("little-endian"));
+    assert!(ok("01 R.\n  05 B PIC S9(4) COMP-5.\n", "jef")
+        .imported
+        .warnings
+        .is_empty());
+}
+
+#[test]
+fn issue16_an_item_longer_than_an_item_may_be_is_refused_at_its_picture() {
+    error_at("01 R.\n  05 A PIC N(40000).\n", 2, 12, "at most 65535");
+}
+
+#[test]
+fn issue16_fixed_form_continues_words_and_skips_debugging_lines() {
+    // A picture string cut at column 72 goes on after the `-` line's first non-space.
+    let first = format!(
+        "000100     05  AMOUNT  PIC {:>width$}",
+        "S9(7)V",
+        width = 72 - 27
+    );
+    assert_eq!(first.chars().count(), 72);
+    let text = format!(
+        "000050 01  R.\n{first}\n000200-    99 COMP-3.\n000300D    05  DEBUG-ONLY PIC X(9).\n000400     05  NEXT-ONE PIC X.\n"
+    );
+    let got = ok(&text, "jef");
+    assert_eq!(got.form, SourceForm::Fixed);
+    let l = &got.imported.layout;
+    assert_eq!(
+        geometry(l),
+        vec![("amount".to_string(), 0, 5), ("next_one".to_string(), 5, 1)]
+    );
+    assert!(matches!(
+        l.items[0].representation,
+        Representation::Packed {
+            digits: 9,
+            scale: 2,
+            signed: true
+        }
+    ));
+}
+
+#[test]
 fn issue16_the_item_count_is_bounded() {
     let text = "01 A.\n  05 B OCCURS 200.\n    10 C OCCURS 200.\n      15 D PIC X.\n";
     error_at(text, 4, 7, "more than");
@@ -692,4 +752,118 @@ fn issue16_several_01_records_with_a_type_item_become_record_types() {
     let got = ok(&plain, "jef");
     assert!(got.imported.layout.record_types.is_none());
     assert!(got.imported.warnings[0].message.contains("no single value"));
+}
+
+/// A field of a generated copybook: picture, usage, sign clause, occurs; and its byte size by
+/// the COBOL rules, computed here independently of the importer.
+#[derive(Debug, Clone)]
+struct Gen {
+    pic: String,
+    usage: &'static str,
+    sign: &'static str,
+    occurs: u32,
+    size: u32,
+}
+
+fn gen_field() -> impl Strategy<Value = Gen> {
+    let text = (1u32..=40, prop::sample::select(vec!["X", "N", "G"])).prop_map(|(n, s)| Gen {
+        pic: format!("{s}({n})"),
+        usage: "",
+        sign: "",
+        occurs: 1,
+        size: if s == "X" { n } else { 2 * n },
+    });
+    let number = (
+        any::<bool>(),
+        1u32..=14,
+        0u32..=4,
+        prop::sample::select(vec![
+            "",
+            "COMP-3",
+            "COMP",
+            "COMP-4",
+            "BINARY",
+            "COMP-5",
+            "PACKED-DECIMAL",
+        ]),
+        prop::sample::select(vec![
+            "",
+            "SIGN LEADING",
+            "SIGN TRAILING",
+            "SIGN IS LEADING SEPARATE",
+            "SIGN TRAILING SEPARATE CHARACTER",
+        ]),
+    )
+        .prop_map(|(signed, int, frac, usage, sign)| {
+            let digits = int + frac;
+            let pic = match (signed, frac) {
+                (s, 0) => format!("{}9({int})", if s { "S" } else { "" }),
+                (s, f) => format!("{}9({int})V9({f})", if s { "S" } else { "" }),
+            };
+            let sign = if signed && usage.is_empty() { sign } else { "" };
+            let size = match usage {
+                "" => digits + u32::from(sign.contains("SEPARATE")),
+                "COMP-3" | "PACKED-DECIMAL" => digits / 2 + 1,
+                _ => match digits {
+                    1..=4 => 2,
+                    5..=9 => 4,
+                    _ => 8,
+                },
+            };
+            Gen {
+                pic,
+                usage,
+                sign,
+                occurs: 1,
+                size,
+            }
+        });
+    (
+        prop_oneof![text, number],
+        prop_oneof![3 => Just(1u32), 1 => 2u32..=4],
+    )
+        .prop_map(|(mut g, occurs)| {
+            g.occurs = occurs;
+            g
+        })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 200, ..ProptestConfig::default() })]
+
+    /// Random copybooks, fixed or free form: every item at the offset and length the
+    /// independent size rules give.
+    #[test]
+    fn issue16_generated_copybooks_import_at_the_expected_offsets(
+        fields in prop::collection::vec(gen_field(), 1..25),
+        fixed in any::<bool>(),
+        encoding in prop::sample::select(vec!["jef", "cp932", "ibm-1399", "keis78"]),
+    ) {
+        let mut text = String::new();
+        let line = |code: String, text: &mut String| {
+            if fixed {
+                text.push_str(&format!("000000 {code}\n"));
+            } else {
+                text.push_str(&format!("{code}\n"));
+            }
+        };
+        line("01  GEN-REC.".into(), &mut text);
+        let mut want = Vec::new();
+        let mut offset = 0u32;
+        for (i, g) in fields.iter().enumerate() {
+            let occurs = if g.occurs > 1 { format!(" OCCURS {} TIMES", g.occurs) } else { String::new() };
+            line(format!("    05  F{i}  PIC {}{occurs}", g.pic), &mut text);
+            line(format!("        {} {}.", g.usage, g.sign), &mut text);
+            for k in 1..=g.occurs {
+                let key = if g.occurs > 1 { format!("f{i}_{k}") } else { format!("f{i}") };
+                want.push((key, offset, g.size));
+                offset += g.size;
+            }
+        }
+        let got = import(&text, encoding, &[]).map_err(|e| TestCaseError::fail(format!("{e}\n{text}")))?;
+        prop_assert_eq!(got.form, if fixed { SourceForm::Fixed } else { SourceForm::Free });
+        let l = &got.imported.layout;
+        prop_assert_eq!(geometry(l), want);
+        prop_assert_eq!(l.format.record_length(), Some(offset));
+    }
 }

@@ -319,8 +319,13 @@ fn import_copybook_file(
     }
     if let Some(e) = &opts.encoding {
         let known = ikou_layout_spec::is_host_encoding(e)
-            || ikou_cleanse::charset::Charset::from_label(e)
-                .is_some_and(|c| c.encoding().is_some());
+            || ikou_cleanse::charset::Charset::from_label(e).is_some_and(|c| {
+                !matches!(
+                    c,
+                    ikou_cleanse::charset::Charset::Binary
+                        | ikou_cleanse::charset::Charset::Unknown
+                )
+            });
         if !known {
             return Err(CliError::usage(format!(
                 "--encoding {e}: not a known text encoding (cp932, utf-8, euc-jp, … or a host label: {})",
@@ -648,6 +653,9 @@ fn layout_json(l: &Layout) -> serde_json::Value {
                 "repeat": it.repeat,
                 "offset": it.offset,
                 "date_form": it.date_form,
+                "representation": it.representation,
+                "item_kind": it.host_kind,
+                "item_encoding": it.encoding,
                 "note": it.note,
             })
         })
@@ -833,10 +841,46 @@ fn show(id: &str, json: bool) -> CliResult {
                 );
             }
         }
+        if let Some(st) = storage_text(it) {
+            let _ = writeln!(s, "{:>4} {:<22} {st}", "", "");
+        }
     }
     let _ = writeln!(s, "{} item(s)", layout.items.len());
     print(&s)?;
     Ok(OK)
+}
+
+/// How an item's bytes hold its value, when that is not display text of the layout's
+/// encoding: `packed, 9 digits, 2 decimals, signed`, `kind N`, `encoding jef-ebcdic`.
+fn storage_text(it: &ikou_layout_spec::Item) -> Option<String> {
+    use ikou_layout_spec::{Representation, ZonedSign};
+    let mut parts: Vec<String> = Vec::new();
+    let r = it.representation;
+    if r.is_numeric() {
+        let mut p = format!("{}, {} digits", r.as_str(), r.digits().unwrap_or(0));
+        if let Some(m) = r.scale().filter(|m| *m != 0) {
+            let _ = write!(p, ", {m} decimals");
+        }
+        p.push_str(if r.signed() { ", signed" } else { ", unsigned" });
+        match r {
+            Representation::Zoned { sign, zone, .. } => {
+                if sign != ZonedSign::None {
+                    let _ = write!(p, ", sign {}", sign.as_str());
+                }
+                let _ = write!(p, ", {} zone", zone.as_str());
+            }
+            Representation::Binary { native: true, .. } => p.push_str(", native (COMP-5)"),
+            _ => {}
+        }
+        parts.push(p);
+    }
+    if let Some(k) = it.host_kind {
+        parts.push(format!("kind {}", k.as_str()));
+    }
+    if let Some(e) = &it.encoding {
+        parts.push(format!("encoding {e}"));
+    }
+    (!parts.is_empty()).then(|| format!("stored: {}", parts.join("; ")))
 }
 
 /// The spec files `check` reads under a path (as the catalog does: `.toml` and `.csv`

@@ -261,6 +261,28 @@ fn issue16_copybook_import_writes_code_tables_that_layouts_check_accepts() {
         "code,label\nH,KBN-HEADER\nD,KBN-DATA\nT,KBN-TRAILER\n"
     );
     assert!(dir.join("kokuho-sex.csv").exists());
+    // `layouts show` tells how each item is stored.
+    let toml = dir.join("kokuho.toml");
+    let run = ikou(&["layouts", "show", toml.to_str().unwrap()]).expect(0);
+    assert!(
+        run.stdout
+            .contains("stored: packed, 9 digits, 2 decimals, signed"),
+        "{}",
+        run.stdout
+    );
+    assert!(run.stdout.contains("stored: kind N"), "{}", run.stdout);
+    assert!(run
+        .stdout
+        .contains("stored: zoned, 5 digits, signed, sign leading_separate, ebcdic zone"));
+    let run = ikou(&["layouts", "show", toml.to_str().unwrap(), "--json"]).expect(0);
+    let v: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    let hokenryo = &v["items"][6];
+    assert_eq!(hokenryo["key"], "hokenryo");
+    assert_eq!(
+        hokenryo["representation"],
+        serde_json::json!({"form": "packed", "digits": 9, "scale": 2, "signed": true})
+    );
+    assert_eq!(v["items"][2]["item_kind"], "N");
     let run = ikou(&["layouts", "check", dir.to_str().unwrap()]).expect(0);
     assert!(!run.stdout.is_empty() || !run.stderr.is_empty());
     // A second import does not overwrite without --force, and names the file in the way.

@@ -632,7 +632,7 @@ fn lex(text: &str, form: SourceForm) -> R<(Vec<Token>, Vec<ImportWarning>)> {
                 if (q == '\'' || q == '"')
                     && matches!(
                         word.to_ascii_uppercase().as_str(),
-                        "X" | "N" | "G" | "NX" | "Z" | "B" | "BX" | "U"
+                        "X" | "N" | "NC" | "G" | "NX" | "Z" | "B" | "BX" | "U"
                     )
                 {
                     open = Some(OpenLit {
@@ -908,7 +908,7 @@ fn value_of(c: &mut Cursor<'_>) -> R<Option<Result<String, String>>> {
         Tok::Lit { prefix, text } => {
             c.pos += 1;
             Ok(Some(
-                if prefix.is_empty() || prefix == "N" || prefix == "G" {
+                if prefix.is_empty() || matches!(prefix.as_str(), "N" | "NC" | "G") {
                     Ok(text.clone())
                 } else {
                     Err(format!("{prefix}'{text}'"))
@@ -1570,7 +1570,15 @@ fn resolve(tree: &mut Tree, idx: usize, usage: Usage, sign: Option<SignClause>) 
         };
         let pic = parse_pic(&p, pl, pc)?;
         tree.nodes[idx].pic = Some(pic);
-        elementary_size(&pic, usage, sign, &tree.nodes[idx].e, &p)?
+        let size = elementary_size(&pic, usage, sign, &tree.nodes[idx].e, &p)?;
+        if size > u64::from(MAX_ITEM_LENGTH) {
+            return fail(
+                pl,
+                pc,
+                format!("`{p}` takes {size} bytes; one item takes at most {MAX_ITEM_LENGTH}"),
+            );
+        }
+        size
     } else {
         if let Some((_, pl, pc)) = &tree.nodes[idx].e.pic {
             return fail(
@@ -2242,12 +2250,23 @@ impl Builder<'_> {
                             signed,
                             native: false,
                         },
-                        Usage::Comp5 => Representation::Binary {
-                            digits,
-                            scale,
-                            signed,
-                            native: true,
-                        },
+                        Usage::Comp5 => {
+                            if !self.host {
+                                self.warnings.push(ImportWarning {
+                                    row: e.line as u32,
+                                    message: format!(
+                                        "`{}` COMP-5: imported as big-endian; open-system compilers on x86 (NetCOBOL, Micro Focus, GnuCOBOL) store COMP-5 little-endian, which a layout cannot express yet",
+                                        display_name(e)
+                                    ),
+                                });
+                            }
+                            Representation::Binary {
+                                digits,
+                                scale,
+                                signed,
+                                native: true,
+                            }
+                        }
                         _ => Representation::Zoned {
                             digits,
                             scale,
@@ -2369,7 +2388,14 @@ impl Builder<'_> {
             for v in &c.values {
                 match v {
                     CondValue::One(code) => {
-                        let code = code.trim_end().to_string();
+                        // A number's value as the decoded number reads (`01` → `1`, `1.5` in
+                        // a V99 item → `1.50`).
+                        let code = match self.tree.nodes[n].pic.map(|p| p.class) {
+                            Some(PicClass::Numeric { scale, .. }) => {
+                                canonical_number(code, scale).unwrap_or_else(|| code.clone())
+                            }
+                            _ => code.trim_end().to_string(),
+                        };
                         if code.is_empty() {
                             self.warnings.push(ImportWarning {
                                 row: c.line as u32,
@@ -2486,6 +2512,42 @@ impl Builder<'_> {
             encoding: None,
         });
     }
+}
+
+/// A numeric literal as canonical decimal text with `scale` places (`-001.5`, 2 → `-1.50`);
+/// `None` when it is not a plain number, has more places than `scale`, or `scale` < 0.
+fn canonical_number(lit: &str, scale: i32) -> Option<String> {
+    let scale = usize::try_from(scale).ok()?;
+    let t = lit.trim();
+    let (neg, body) = match t.strip_prefix('-') {
+        Some(b) => (true, b),
+        None => (false, t.strip_prefix('+').unwrap_or(t)),
+    };
+    let (int, frac) = body.split_once('.').unwrap_or((body, ""));
+    if (int.is_empty() && frac.is_empty())
+        || !int.bytes().chain(frac.bytes()).all(|b| b.is_ascii_digit())
+    {
+        return None;
+    }
+    let frac_trim = frac.trim_end_matches('0');
+    if frac_trim.len() > scale {
+        return None;
+    }
+    let int = int.trim_start_matches('0');
+    let int = if int.is_empty() { "0" } else { int };
+    let mut out = String::new();
+    if neg && !(int == "0" && frac_trim.is_empty()) {
+        out.push('-');
+    }
+    out.push_str(int);
+    if scale > 0 {
+        out.push('.');
+        out.push_str(frac_trim);
+        for _ in frac_trim.len()..scale {
+            out.push('0');
+        }
+    }
+    Some(out)
 }
 
 /// An item key from a COBOL name: lower case, `-` → `_`; `None` when the name has no
