@@ -37,10 +37,59 @@ pub enum Charset {
     Binary,
     /// No encoding explains the bytes well enough to name one.
     Unknown,
+    /// A host (mainframe) code page: EBCDIC-family single bytes with double-byte runs
+    /// (`ibm-930`, `jef`, `keis83`, …), decoded per item by [`crate::host`]. Framed as fixed
+    /// bytes only; never by encoding_rs.
+    Host(HostLabel),
+}
+
+/// One of the host encoding labels of [`crate::host::LABELS`], by index.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct HostLabel(u8);
+
+impl HostLabel {
+    /// Every host label, in [`crate::host::LABELS`] order.
+    pub fn all() -> impl Iterator<Item = HostLabel> {
+        (0..crate::host::LABELS.len()).filter_map(|i| u8::try_from(i).ok().map(HostLabel))
+    }
+
+    /// The label for an exact name of [`crate::host::LABELS`] (lower case), or a spelling
+    /// without hyphens or underscores in any case (`IBM930`, `jef_ebcdik`).
+    pub fn parse(label: &str) -> Option<HostLabel> {
+        let squash = |s: &str| -> String {
+            s.trim()
+                .chars()
+                .filter(|c| *c != '-' && *c != '_')
+                .map(|c| c.to_ascii_lowercase())
+                .collect()
+        };
+        let want = squash(label);
+        crate::host::LABELS
+            .iter()
+            .position(|l| squash(l) == want)
+            .and_then(|i| u8::try_from(i).ok())
+            .map(HostLabel)
+    }
+
+    /// The canonical label (`ibm-930`, `jef-ebcdic`, …).
+    pub fn as_str(self) -> &'static str {
+        crate::host::LABELS
+            .get(usize::from(self.0))
+            .copied()
+            .unwrap_or("host")
+    }
+
+    /// The codec for this label.
+    ///
+    /// # Errors
+    /// A bundled table that does not parse (a build defect).
+    pub fn codec(self) -> Result<crate::host::HostCodec, crate::host::HostError> {
+        crate::host::HostCodec::for_label(self.as_str())
+    }
 }
 
 impl Charset {
-    /// Every charset, in declaration order.
+    /// Every charset but the host code pages ([`HostLabel::all`]), in declaration order.
     pub const ALL: [Charset; 9] = [
         Charset::Ascii,
         Charset::Utf8,
@@ -65,13 +114,15 @@ impl Charset {
             Charset::Iso2022Jp => "iso-2022-jp",
             Charset::Binary => "binary",
             Charset::Unknown => "unknown",
+            Charset::Host(h) => h.as_str(),
         }
     }
 
     /// Parses a label, case-insensitively, accepting the usual aliases:
     /// `sjis`, `shift_jis`, `shift-jis`, `x-sjis`, `ms_kanji`, `ms932`, `windows-31j`,
     /// `cp932`, `csWindows31J`, `eucjp`, `euc-jp`, `x-euc-jp`, `ujis`, `utf8`, `utf-8`,
-    /// `utf-16le`, `utf-16be`, `jis`, `iso-2022-jp`, `ascii`, `us-ascii`, `binary`, `unknown`.
+    /// `utf-16le`, `utf-16be`, `jis`, `iso-2022-jp`, `ascii`, `us-ascii`, `binary`, `unknown`,
+    /// and the host labels of [`crate::host::LABELS`] ([`HostLabel::parse`]).
     ///
     /// `shift_jis` means CP932 here on purpose: it is how Windows and encoding_rs read it,
     /// and it is what legacy exports contain (see domain.md §3.2).
@@ -95,7 +146,7 @@ impl Charset {
             "iso2022jp" | "jis" | "csiso2022jp" => Charset::Iso2022Jp,
             "binary" => Charset::Binary,
             "unknown" => Charset::Unknown,
-            _ => return None,
+            _ => return HostLabel::parse(label).map(Charset::Host),
         })
     }
 
@@ -109,7 +160,7 @@ impl Charset {
             Charset::Cp932 => Some(encoding_rs::SHIFT_JIS),
             Charset::EucJp => Some(encoding_rs::EUC_JP),
             Charset::Iso2022Jp => Some(encoding_rs::ISO_2022_JP),
-            Charset::Ascii | Charset::Binary | Charset::Unknown => None,
+            Charset::Ascii | Charset::Binary | Charset::Unknown | Charset::Host(_) => None,
         }
     }
 
@@ -362,6 +413,30 @@ mod tests {
         assert_eq!(Charset::from_label("UTF-16LE"), Some(Charset::Utf16Le));
         assert_eq!(Charset::from_label("latin1"), None);
         assert_eq!(Charset::from_label(""), None);
+    }
+
+    #[test]
+    fn issue16_host_labels_parse_and_print() {
+        for h in HostLabel::all() {
+            let c = Charset::Host(h);
+            assert_eq!(Charset::from_label(c.as_str()), Some(c), "{c}");
+            assert!(c.encoding().is_none() && !c.frames_on_bytes());
+            assert!(h.codec().is_ok(), "{c}");
+        }
+        assert_eq!(HostLabel::all().count(), crate::host::LABELS.len());
+        assert_eq!(
+            Charset::from_label("IBM930").map(|c| c.as_str()),
+            Some("ibm-930")
+        );
+        assert_eq!(
+            Charset::from_label("JEF_EBCDIK").map(|c| c.as_str()),
+            Some("jef-ebcdik")
+        );
+        assert_eq!(Charset::from_label("ibm-931"), None);
+        assert_eq!(Charset::from_label("jef-x"), None);
+        // Every host byte is its own boundary (shifts are checked by the host decoder).
+        let h = Charset::from_label("jef").unwrap();
+        assert_eq!(boundaries(h, b"\x28\x45\x41\x29"), vec![true; 5]);
     }
 
     #[test]

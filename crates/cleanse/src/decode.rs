@@ -31,6 +31,7 @@
 use crate::charset::{char_len, is_sjis_lead, Charset};
 use crate::encode::{cp932_to_pua, variant_form};
 use crate::gaiji::{code_hex, GaijiTable};
+use crate::host::{HostCodec, HostIssueKind, ItemKind};
 use encoding_rs::DecoderResult;
 use ikou_layout_spec::VariantPolicy;
 use serde::Serialize;
@@ -162,6 +163,44 @@ pub enum DecodeIssueKind {
         /// Whether the profile rejects the record for it.
         reject: bool,
     },
+    /// Host code pages: a well-formed code the code page's table does not map (skipped in
+    /// the output).
+    #[serde(rename = "decode.unmapped")]
+    Unmapped {
+        /// The code as in the item (one byte or two), as hex.
+        #[serde(serialize_with = "ser_hex32")]
+        code: u32,
+    },
+    /// Host code pages: a shift code problem in a mixed (M) item — `doubled` (shift-in while
+    /// in, shift-out while out), `not_closed` (the item ends in double-byte mode; offset =
+    /// the shift-in) or `cut` (the item ends inside a two-byte shift code).
+    #[serde(rename = "decode.shift")]
+    Shift {
+        /// `doubled`, `not_closed` or `cut`.
+        problem: &'static str,
+    },
+    /// A zoned, packed or binary number that does not decode (issue #16): `bad_digit`,
+    /// `bad_sign`, `length` or `overflow`, at the byte offset of the fault. Rejects.
+    Number {
+        /// `bad_digit`, `bad_sign`, `length` or `overflow`.
+        problem: &'static str,
+    },
+    /// Host code pages: a code the table marks as a substitution (an approximate character,
+    /// JEF hentaigana): kept and flagged, not a reject.
+    #[serde(rename = "decode.approximate")]
+    Approximate {
+        /// The code, as hex.
+        #[serde(serialize_with = "ser_hex32")]
+        code: u32,
+    },
+}
+
+fn ser_hex32<S: serde::Serializer>(code: &u32, s: S) -> Result<S::Ok, S::Error> {
+    if *code <= 0xFF {
+        s.serialize_str(&format!("{code:02X}"))
+    } else {
+        s.serialize_str(&format!("{code:04X}"))
+    }
 }
 
 fn ser_hex<S: serde::Serializer>(code: &u16, s: S) -> Result<S::Ok, S::Error> {
@@ -174,7 +213,9 @@ impl DecodeIssue {
     pub fn rejects(&self) -> bool {
         match &self.kind {
             DecodeIssueKind::Malformed | DecodeIssueKind::CutCharacter => true,
-            DecodeIssueKind::GaijiMapped { .. } => false,
+            DecodeIssueKind::Unmapped { .. } | DecodeIssueKind::Shift { .. } => true,
+            DecodeIssueKind::Number { .. } => true,
+            DecodeIssueKind::GaijiMapped { .. } | DecodeIssueKind::Approximate { .. } => false,
             DecodeIssueKind::GaijiUnmapped { reject, .. } => *reject,
         }
     }
@@ -187,6 +228,15 @@ impl DecodeIssue {
             DecodeIssueKind::CutCharacter => "decode.cut_character",
             DecodeIssueKind::GaijiMapped { .. } => "gaiji.mapped",
             DecodeIssueKind::GaijiUnmapped { .. } => "gaiji.unmapped",
+            DecodeIssueKind::Unmapped { .. } => "decode.unmapped",
+            DecodeIssueKind::Shift { .. } => "decode.shift",
+            DecodeIssueKind::Number { problem } => match problem {
+                "bad_digit" => "number.bad_digit",
+                "bad_sign" => "number.bad_sign",
+                "overflow" => "number.overflow",
+                _ => "number.length",
+            },
+            DecodeIssueKind::Approximate { .. } => "decode.approximate",
         }
     }
 }
@@ -195,6 +245,20 @@ impl fmt::Display for DecodeIssue {
     /// A message with no value in it (only codes and offsets).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         self.fmt_one(f)?;
+        if self.more > 0
+            && matches!(
+                self.kind,
+                DecodeIssueKind::Unmapped { .. } | DecodeIssueKind::Shift { .. }
+            )
+        {
+            // Host items (issue #16): every rejecting kind is capped together.
+            return write!(
+                f,
+                " (and {} more problem{} — unmapped, shift, malformed or cut — after it in this item, not listed)",
+                self.more,
+                if self.more == 1 { "" } else { "s" }
+            );
+        }
         if self.more > 0 {
             write!(
                 f,
@@ -235,7 +299,50 @@ impl DecodeIssue {
                 *pua as u32,
                 self.offset
             ),
+            DecodeIssueKind::Unmapped { code } => write!(
+                f,
+                "code {} has no character in the code page (item byte {})",
+                hex_code(*code),
+                self.offset
+            ),
+            DecodeIssueKind::Shift { problem } => write!(
+                f,
+                "{} (item byte {})",
+                match *problem {
+                    "doubled" =>
+                        "shift code doubled (shift-in while shifted in, or shift-out while not)",
+                    "not_closed" =>
+                        "double-byte run not closed by a shift-out before the item ends",
+                    _ => "item ends inside a two-byte shift code",
+                },
+                self.offset
+            ),
+            DecodeIssueKind::Number { problem } => write!(
+                f,
+                "number does not decode: {} (item byte {})",
+                match *problem {
+                    "bad_digit" => "not a digit",
+                    "bad_sign" => "a sign the number form does not allow",
+                    "length" => "wrong byte length for the picture",
+                    _ => "more digits than the picture allows",
+                },
+                self.offset
+            ),
+            DecodeIssueKind::Approximate { code } => write!(
+                f,
+                "code {} decodes to the table's approximate character (item byte {})",
+                hex_code(*code),
+                self.offset
+            ),
         }
+    }
+}
+
+fn hex_code(code: u32) -> String {
+    if code <= 0xFF {
+        format!("{code:02X}")
+    } else {
+        format!("{code:04X}")
     }
 }
 
@@ -301,6 +408,10 @@ impl CharProfile {
         match self.charset {
             Charset::Cp932 => self.decode_cp932(bytes, out, sink),
             Charset::Ascii => decode_ascii(bytes, out, sink),
+            Charset::Host(h) => match h.codec() {
+                Ok(codec) => self.decode_host(&codec, ItemKind::Mixed, bytes, out, sink),
+                Err(_) => sink.push(0, bytes.len(), DecodeIssueKind::Malformed),
+            },
             other => match other.encoding() {
                 Some(enc) => decode_segment(enc, other, bytes, 0, out, sink),
                 None => sink.push(0, bytes.len(), DecodeIssueKind::Malformed),
@@ -407,6 +518,203 @@ impl CharProfile {
             out,
             issues,
         );
+    }
+}
+
+/// Host code pages (issue #16): one item decoded with [`crate::host`], its issues mapped to
+/// [`DecodeIssue`]s (malformed, cut, unmapped and shift problems reject; 外字 go through the
+/// profile's 外字 table keyed by the host code, like CP932 外字).
+impl CharProfile {
+    /// Decodes one item of a host code page as `kind` (M: mixed with shift codes; N / G:
+    /// double-byte only), appending the text and issues like [`CharProfile::decode_item`].
+    /// Returns whether the item decoded without any issue that rejects.
+    pub fn decode_host_item(
+        &self,
+        codec: &HostCodec,
+        kind: ItemKind,
+        bytes: &[u8],
+        out: &mut String,
+        issues: &mut Vec<DecodeIssue>,
+    ) -> bool {
+        let before = issues.len();
+        let mut sink = Issues::new(issues);
+        self.decode_host(codec, kind, bytes, out, &mut sink);
+        !issues
+            .get(before..)
+            .unwrap_or(&[])
+            .iter()
+            .any(DecodeIssue::rejects)
+    }
+
+    /// Decodes one item of a layout by its storage: a number form (zoned, packed, binary)
+    /// to canonical decimal text (`-1234.50`; integers of other domains than amounts keep
+    /// the picture's width with leading zeros, `01`, so codes and dates read as written);
+    /// a host text item by its kind (M, N / G) and its own or the layout's code page; any
+    /// other item with [`CharProfile::decode_item`]. Returns whether the item decoded without
+    /// any issue that rejects.
+    pub fn decode_layout_item(
+        &self,
+        item: &ikou_layout_spec::Item,
+        bytes: &[u8],
+        out: &mut String,
+        issues: &mut Vec<DecodeIssue>,
+    ) -> bool {
+        if let Some(r) = crate::numbers::decode_repr(bytes, &item.representation) {
+            match r {
+                Ok(d) => {
+                    use std::fmt::Write as _;
+                    let digits = item.representation.digits().unwrap_or(0) as usize;
+                    if item.domain != ikou_layout_spec::DomainType::Amount
+                        && d.scale == 0
+                        && d.unscaled >= 0
+                    {
+                        let _ = write!(out, "{:0digits$}", d.unscaled);
+                    } else {
+                        let _ = write!(out, "{d}");
+                    }
+                    return true;
+                }
+                Err(e) => {
+                    use crate::numbers::NumberErrorKind as K;
+                    let problem = match e.kind {
+                        K::BadDigit { .. } => "bad_digit",
+                        K::BadSign { .. } => "bad_sign",
+                        K::WrongLength { .. } => "length",
+                        K::Overflow => "overflow",
+                    };
+                    let len = bytes.len().saturating_sub(e.offset).min(1);
+                    issues.push(DecodeIssue {
+                        offset: e.offset,
+                        len,
+                        kind: DecodeIssueKind::Number { problem },
+                        more: 0,
+                    });
+                    return false;
+                }
+            }
+        }
+        if let Charset::Host(layout_label) = self.charset {
+            let label = item
+                .encoding
+                .as_deref()
+                .and_then(crate::charset::HostLabel::parse)
+                .unwrap_or(layout_label);
+            let kind = if item.host_kind.is_some_and(|k| k.is_double()) {
+                ItemKind::Double
+            } else {
+                ItemKind::Mixed
+            };
+            return match label.codec() {
+                Ok(codec) => self.decode_host_item(&codec, kind, bytes, out, issues),
+                Err(_) => {
+                    issues.push(DecodeIssue {
+                        offset: 0,
+                        len: bytes.len(),
+                        kind: DecodeIssueKind::Malformed,
+                        more: 0,
+                    });
+                    false
+                }
+            };
+        }
+        self.decode_item(bytes, out, issues)
+    }
+
+    fn decode_host(
+        &self,
+        codec: &HostCodec,
+        kind: ItemKind,
+        bytes: &[u8],
+        out: &mut String,
+        sink: &mut Issues<'_>,
+    ) {
+        let decoded = match codec.decode(bytes, kind) {
+            Ok(d) => d,
+            Err(_) => {
+                sink.push(0, bytes.len(), DecodeIssueKind::Malformed);
+                return;
+            }
+        };
+        // 外字 are replaced in the text through the table: the decoder's text holds the
+        // private-use character at each 外字, in order.
+        let mut gaiji_subst: Vec<(char, Option<String>)> = Vec::new();
+        // Unmapped and shift problems are listed up to MAX_LISTED_PROBLEMS per item like
+        // malformed bytes (the rest counted on the last one listed), so an item of damaged
+        // bytes costs bounded memory and a bounded message.
+        let mut host_problems = 0usize;
+        for i in decoded.issues {
+            if matches!(
+                i.kind,
+                HostIssueKind::Unmapped { .. }
+                    | HostIssueKind::ShiftDoubled
+                    | HostIssueKind::ShiftNotClosed
+                    | HostIssueKind::ShiftCut
+            ) {
+                host_problems += 1;
+                if host_problems > MAX_LISTED_PROBLEMS {
+                    if let Some(last) = sink.list.iter_mut().rev().find(|x| {
+                        matches!(
+                            x.kind,
+                            DecodeIssueKind::Unmapped { .. } | DecodeIssueKind::Shift { .. }
+                        )
+                    }) {
+                        last.more += 1;
+                    }
+                    continue;
+                }
+            }
+            let k = match i.kind {
+                HostIssueKind::Malformed => DecodeIssueKind::Malformed,
+                HostIssueKind::CutCharacter => DecodeIssueKind::CutCharacter,
+                HostIssueKind::Unmapped { code } => DecodeIssueKind::Unmapped { code },
+                HostIssueKind::ShiftDoubled => DecodeIssueKind::Shift { problem: "doubled" },
+                HostIssueKind::ShiftNotClosed => DecodeIssueKind::Shift {
+                    problem: "not_closed",
+                },
+                HostIssueKind::ShiftCut => DecodeIssueKind::Shift { problem: "cut" },
+                HostIssueKind::Approximate { code } => DecodeIssueKind::Approximate { code },
+                HostIssueKind::Gaiji { code, pua } => {
+                    let code16 = u16::try_from(code).unwrap_or(u16::MAX);
+                    match self.gaiji.get(code16) {
+                        Some(m) => {
+                            gaiji_subst.push((pua, Some(m.replacement.clone())));
+                            DecodeIssueKind::GaijiMapped {
+                                code: code16,
+                                pua,
+                                replacement: m.replacement.clone(),
+                            }
+                        }
+                        None => {
+                            gaiji_subst.push((pua, None));
+                            DecodeIssueKind::GaijiUnmapped {
+                                code: code16,
+                                pua,
+                                reject: self.unmapped == UnmappedGaiji::Reject,
+                            }
+                        }
+                    }
+                }
+            };
+            sink.push(i.offset, i.len, k);
+        }
+        if gaiji_subst.iter().all(|(_, r)| r.is_none()) {
+            out.push_str(&decoded.text);
+            return;
+        }
+        let mut subst = gaiji_subst.into_iter();
+        let mut next = subst.next();
+        for c in decoded.text.chars() {
+            match &next {
+                Some((pua, r)) if *pua == c => {
+                    match r {
+                        Some(rep) => out.push_str(rep),
+                        None => out.push(c),
+                    }
+                    next = subst.next();
+                }
+                _ => out.push(c),
+            }
+        }
     }
 }
 

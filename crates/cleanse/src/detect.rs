@@ -189,6 +189,59 @@ pub struct Detection {
     pub sampled: bool,
     /// Every candidate encoding tried, with its evidence.
     pub candidates: Vec<Candidate>,
+    /// Host (EBCDIC-family) evidence, when the bytes look like mainframe data: which code
+    /// page families fit. `None` for everything else.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub host: Option<HostDetection>,
+}
+
+/// The byte evidence that a file is EBCDIC-family (mainframe) data, and how each host code
+/// page fared on it. See [`Detection::host`].
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct HostDetection {
+    /// Bytes examined.
+    pub bytes: u64,
+    /// 0x40 bytes (the EBCDIC space).
+    pub space_40: u64,
+    /// 0x20 bytes (the ASCII space).
+    pub space_20: u64,
+    /// Bytes F0–F9 (EBCDIC digits).
+    pub digits_f0_f9: u64,
+    /// Bytes 30–39 (ASCII digits).
+    pub digits_30_39: u64,
+    /// Bytes 0A and 0D (ASCII line terminators).
+    pub newline_bytes: u64,
+    /// The families of code pages whose every label is listed with what it found, best first.
+    pub families: Vec<HostFamily>,
+}
+
+/// How one family of host code pages (same shift codes) fared.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct HostFamily {
+    /// `ibm` (SO/SI), `jef` (K/A), `keis` (0A42/0A41), `jips` (3F75/3F76).
+    pub family: &'static str,
+    /// The shift-in codes of this family seen.
+    pub shift_ins: u64,
+    /// Shifted runs (shift-in … shift-out) whose content decodes as double-byte codes.
+    pub shift_runs_ok: u64,
+    /// Shift-ins with no shift-out within 512 bytes, or with content that does not decode.
+    pub shift_runs_bad: u64,
+    /// The labels of the family that fit (empty: the family does not).
+    pub fits: Vec<&'static str>,
+    /// Fewest problems of any label when every examined byte is read as one mixed item
+    /// (packed and binary numbers count here too: informative only).
+    pub problems: u64,
+    /// Each label with its problems.
+    pub labels: Vec<HostLabelFit>,
+}
+
+/// One host label tried on the whole of the examined bytes as one mixed item.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct HostLabelFit {
+    /// The label.
+    pub label: &'static str,
+    /// Malformed, unmapped and shift problems met.
+    pub problems: u64,
 }
 
 /// A piece of the file.
@@ -772,6 +825,7 @@ fn analyse(samples: Vec<Sample>, size: u64, sampled: bool) -> Detection {
         examined,
         sampled,
         candidates: Vec::new(),
+        host: None,
     };
     if size == 0 || (size == 1 && eof_marker) {
         d.findings.push(ByteFinding {
@@ -843,6 +897,13 @@ fn analyse(samples: Vec<Sample>, size: u64, sampled: bool) -> Detection {
                 }
             })
     });
+
+    if bom.is_none() && !esc {
+        if let Some(h) = host_like(&samples) {
+            host_detection(h, &samples, size - u64::from(eof_marker), &mut d);
+            return d;
+        }
+    }
 
     let candidates: Vec<Charset> = if let Some(b) = bom {
         d.reasons
@@ -1160,6 +1221,258 @@ fn analyse(samples: Vec<Sample>, size: u64, sampled: bool) -> Detection {
     d
 }
 
+/// The families of host code pages: name, shift-in codes, shift-out code, labels (the
+/// first is the family's default).
+type HostFamilySpec = (
+    &'static str,
+    &'static [&'static [u8]],
+    &'static [u8],
+    &'static [&'static str],
+);
+const HOST_FAMILIES: [HostFamilySpec; 4] = [
+    (
+        "ibm",
+        &[&[0x0E]],
+        &[0x0F],
+        &["ibm-930", "ibm-939", "ibm-1390", "ibm-1399"],
+    ),
+    ("jef", &[&[0x28], &[0x38]], &[0x29], &["jef", "jef-ebcdic"]),
+    (
+        "keis",
+        &[&[0x0A, 0x42]],
+        &[0x0A, 0x41],
+        &["keis83", "keis78", "keis83-ebcdic", "keis78-ebcdic"],
+    ),
+    ("jips", &[&[0x3F, 0x75]], &[0x3F, 0x76], &["jips"]),
+];
+
+/// Shifted runs of a family in `bytes`: (shift-ins, runs whose content up to the shift-out
+/// decodes as double-byte codes without a problem, other runs).
+fn shift_runs(
+    bytes: &[u8],
+    ins: &[&[u8]],
+    out: &[u8],
+    codec: &crate::host::HostCodec,
+) -> (u64, u64, u64) {
+    use crate::host::{HostIssueKind, ItemKind};
+    let (mut seen, mut ok, mut bad) = (0u64, 0u64, 0u64);
+    let mut i = 0usize;
+    while i < bytes.len() {
+        let Some(si) = ins
+            .iter()
+            .find(|si| bytes.get(i..i + si.len()) == Some(**si))
+        else {
+            i += 1;
+            continue;
+        };
+        seen += 1;
+        let start = i + si.len();
+        let window = bytes
+            .get(start..(start + 512).min(bytes.len()))
+            .unwrap_or(&[]);
+        let end = window.windows(out.len()).position(|w| w == out);
+        let good = end.is_some_and(|e| {
+            let content = window.get(..e).unwrap_or(&[]);
+            !content.is_empty()
+                && content.len() % 2 == 0
+                && codec.decode(content, ItemKind::Double).is_ok_and(|d| {
+                    d.issues.iter().all(|x| {
+                        matches!(
+                            x.kind,
+                            HostIssueKind::Gaiji { .. } | HostIssueKind::Approximate { .. }
+                        )
+                    })
+                })
+        });
+        if good {
+            ok += 1;
+        } else {
+            bad += 1;
+        }
+        // Past the run's shift-out (each byte is examined a bounded number of times).
+        i = start + end.map_or(0, |e| e + out.len());
+    }
+    (seen, ok, bad)
+}
+
+/// The byte counts that make data look like EBCDIC: the examined bytes hold no ASCII line
+/// structure (0A/0D under 0.1 %, KEIS shifts 0A41/0A42 not counted), the EBCDIC space 0x40 is common (5 % or more) and four
+/// times more frequent than the ASCII space, and EBCDIC digits F0–F9 outnumber ASCII digits
+/// (or there are no digits at all). `None` when any of these fails, or under 32 bytes.
+fn host_like(samples: &[Sample]) -> Option<HostDetection> {
+    let mut h = HostDetection {
+        bytes: 0,
+        space_40: 0,
+        space_20: 0,
+        digits_f0_f9: 0,
+        digits_30_39: 0,
+        newline_bytes: 0,
+        families: Vec::new(),
+    };
+    for s in samples {
+        for (i, &b) in s.bytes.iter().enumerate() {
+            h.bytes += 1;
+            match b {
+                0x40 => h.space_40 += 1,
+                0x20 => h.space_20 += 1,
+                0xF0..=0xF9 => h.digits_f0_f9 += 1,
+                0x30..=0x39 => h.digits_30_39 += 1,
+                // 0A 41 / 0A 42 are KEIS shift codes, not line feeds.
+                0x0A if matches!(s.bytes.get(i + 1), Some(0x41 | 0x42)) => {}
+                0x0A | 0x0D => h.newline_bytes += 1,
+                _ => {}
+            }
+        }
+    }
+    let ok = h.bytes >= 32
+        && h.newline_bytes * 1000 < h.bytes
+        && h.space_40 * 20 >= h.bytes
+        && h.space_40 > 4 * h.space_20
+        && h.digits_f0_f9 >= h.digits_30_39;
+    ok.then_some(h)
+}
+
+/// Tries every host label on the samples (each as one mixed item) and fills the detection:
+/// the encoding is named only when one family fits, and then the family's default label
+/// (the single-byte sets of one family often cannot be told apart; the others that fit are
+/// named in the reasons). Families that cannot be told apart leave the encoding `unknown`.
+fn host_detection(mut h: HostDetection, samples: &[Sample], effective: u64, d: &mut Detection) {
+    use crate::host::{HostCodec, HostIssueKind, ItemKind};
+    for (family, ins, out, labels) in HOST_FAMILIES {
+        let mut f = HostFamily {
+            family,
+            shift_ins: 0,
+            shift_runs_ok: 0,
+            shift_runs_bad: 0,
+            fits: Vec::new(),
+            problems: u64::MAX,
+            labels: Vec::new(),
+        };
+        let Some(default) = labels.first().and_then(|l| HostCodec::for_label(l).ok()) else {
+            continue;
+        };
+        for s in samples {
+            let (seen, ok, bad) = shift_runs(&s.bytes, ins, out, &default);
+            f.shift_ins += seen;
+            f.shift_runs_ok += ok;
+            f.shift_runs_bad += bad;
+        }
+        for &label in labels {
+            let Ok(codec) = HostCodec::for_label(label) else {
+                continue;
+            };
+            let mut problems = 0u64;
+            for s in samples {
+                problems += codec.decode(&s.bytes, ItemKind::Mixed).map_or(1, |dec| {
+                    dec.issues
+                        .iter()
+                        .filter(|i| {
+                            !matches!(
+                                i.kind,
+                                HostIssueKind::Gaiji { .. } | HostIssueKind::Approximate { .. }
+                            )
+                        })
+                        .count() as u64
+                });
+            }
+            f.labels.push(HostLabelFit { label, problems });
+            f.problems = f.problems.min(problems);
+        }
+        h.families.push(f);
+    }
+    // A family fits by its shift codes when at least half of its shifted runs decode
+    // (packed and binary numbers may hold a shift byte by chance, even in every record). Without shifted runs in any
+    // family, a family fits when one of its labels decodes every byte as single bytes.
+    let by_shifts = |f: &HostFamily| f.shift_runs_ok > 0 && f.shift_runs_bad <= f.shift_runs_ok;
+    let any_shifts = h.families.iter().any(by_shifts);
+    for f in &mut h.families {
+        f.fits = if any_shifts {
+            if by_shifts(f) {
+                f.labels.iter().map(|l| l.label).collect()
+            } else {
+                Vec::new()
+            }
+        } else {
+            f.labels
+                .iter()
+                .filter(|l| l.problems == 0)
+                .map(|l| l.label)
+                .collect()
+        };
+    }
+    // Best first: fitting families, then by good shifted runs, then fewest problems.
+    h.families.sort_by(|a, b| {
+        a.fits
+            .is_empty()
+            .cmp(&b.fits.is_empty())
+            .then(b.shift_runs_ok.cmp(&a.shift_runs_ok))
+            .then(a.problems.cmp(&b.problems))
+    });
+    d.reasons.push(format!(
+        "looks like EBCDIC-family (mainframe) data: {} of {} bytes are 0x40 (the EBCDIC space) against {} ASCII spaces, {} EBCDIC digits F0–F9 against {} ASCII digits, {} line-terminator bytes 0A/0D",
+        h.space_40, h.bytes, h.space_20, h.digits_f0_f9, h.digits_30_39, h.newline_bytes
+    ));
+    for f in &h.families {
+        let shifts = format!(
+            "{} shift-in code{}, {} shifted run{} of valid double-byte codes, {} not",
+            f.shift_ins,
+            if f.shift_ins == 1 { "" } else { "s" },
+            f.shift_runs_ok,
+            if f.shift_runs_ok == 1 { "" } else { "s" },
+            f.shift_runs_bad
+        );
+        if f.fits.is_empty() {
+            d.reasons.push(format!("not {} ({shifts})", f.family));
+        } else {
+            d.reasons.push(format!(
+                "{} fits ({shifts}): {}",
+                f.family,
+                f.fits.join(", ")
+            ));
+        }
+    }
+    let fitting: Vec<&HostFamily> = h.families.iter().filter(|f| !f.fits.is_empty()).collect();
+    let chosen = match fitting.as_slice() {
+        [one] => Some(*one),
+        _ => None,
+    };
+    match chosen {
+        Some(f) => {
+            let label = f.fits.first().copied().unwrap_or("unknown");
+            d.encoding = Charset::from_label(label).unwrap_or(Charset::Unknown);
+            let mut conf: f64 = if any_shifts { 0.8 } else { 0.5 };
+            if f.fits.len() > 1 {
+                conf = conf.min(0.6);
+                d.reasons.push(format!(
+                    "the single-byte sets (and table versions) of {} cannot be told apart from the bytes alone: {label} is its default; check the others ({}) against a record you know",
+                    f.family,
+                    f.fits.get(1..).unwrap_or(&[]).join(", ")
+                ));
+            }
+            d.confidence = conf;
+        }
+        None => {
+            d.encoding = Charset::Unknown;
+            d.confidence = 0.0;
+            d.reasons.push(if fitting.is_empty() {
+                "no host family fits: no shifted runs decode and no label reads every byte as text (numbers in packed or binary form, damaged data, or a code page ikou does not know); name the encoding from the system that wrote the file".to_string()
+            } else {
+                format!(
+                    "the bytes fit more than one host family ({}): they cannot be told apart here (no shift codes, or the same bytes valid in each); name the encoding from the system that wrote the file",
+                    fitting.iter().map(|f| f.family).collect::<Vec<_>>().join(", ")
+                )
+            });
+        }
+    }
+    let head = samples.first().map_or(&[][..], |s| s.bytes.as_slice());
+    d.newline = Newline::None;
+    d.structure = period(head, effective).map_or(Structure::Unknown, |l| Structure::Fixed {
+        record_length: l as u64,
+        terminated: false,
+    });
+    d.host = Some(h);
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1219,5 +1532,100 @@ mod tests {
             },
             "{d:#?}"
         );
+    }
+
+    /// Fixed 40-byte records: a name (M item with shifts), a kana name, digits, spaces.
+    fn host_file(label: &str, records: usize) -> Vec<u8> {
+        let codec = crate::host::HostCodec::for_label(label).unwrap();
+        let mut out = Vec::new();
+        for i in 0..records {
+            let name = "山田 ヤマダ";
+            let mut rec = codec
+                .encode(
+                    &format!("{:08}{name}", 19_800_101 + i),
+                    crate::host::ItemKind::Mixed,
+                )
+                .unwrap();
+            // A packed number whose bytes hold 0x28 and 0x0E by chance (no shift codes).
+            rec.extend([0x00, 0x28, 0x0E, 0x9F]);
+            rec.resize(40, 0x40);
+            out.extend(rec);
+        }
+        out
+    }
+
+    #[test]
+    fn issue16_host_families_by_their_shift_codes() {
+        for (label, family) in [
+            ("jef", "jef"),
+            ("ibm-930", "ibm"),
+            ("keis83", "keis"),
+            ("jips", "jips"),
+        ] {
+            let bytes = host_file(label, 50);
+            let d = detect(&bytes);
+            let h = d.host.as_ref().unwrap_or_else(|| panic!("{label}: {d:#?}"));
+            let first = h.families.first().unwrap();
+            assert_eq!(first.family, family, "{label}: {h:#?}");
+            assert!(first.shift_ins >= 50, "{label}: {h:#?}");
+            assert!(
+                first.fits.iter().any(|l| l.starts_with(label)),
+                "{label}: {h:#?}"
+            );
+            assert_eq!(
+                Charset::from_label(first.fits[0]),
+                Some(d.encoding),
+                "{label}: {d:#?}"
+            );
+            assert!(d.confidence >= 0.5, "{label}: {}", d.confidence);
+            assert_eq!(
+                d.structure,
+                Structure::Fixed {
+                    record_length: 40,
+                    terminated: false
+                },
+                "{label}"
+            );
+            assert!(
+                d.reasons.iter().any(|r| r.contains("EBCDIC")),
+                "{:?}",
+                d.reasons
+            );
+            let json = serde_json::to_value(&d).unwrap();
+            assert_eq!(json["host"]["families"][0]["family"], family);
+        }
+    }
+
+    #[test]
+    fn issue16_host_without_shift_codes_names_no_family() {
+        // EBCDIC digits and spaces only: every family's single-byte set reads them.
+        let mut bytes = Vec::new();
+        for i in 0..40u32 {
+            for c in format!("{:08}", 20_200_101 + i).bytes() {
+                bytes.push(0xF0 + (c - b'0'));
+            }
+            bytes.extend([0x40; 12]);
+        }
+        let d = detect(&bytes);
+        let h = d.host.as_ref().expect("host evidence");
+        let fitting: Vec<_> = h.families.iter().filter(|f| !f.fits.is_empty()).collect();
+        assert!(fitting.len() >= 2, "{h:#?}");
+        assert_eq!(d.encoding, Charset::Unknown, "{d:#?}");
+        assert_eq!(d.confidence, 0.0);
+        assert!(
+            d.reasons.iter().any(|r| r.contains("cannot be told apart")),
+            "{:?}",
+            d.reasons
+        );
+    }
+
+    #[test]
+    fn issue16_cp932_with_full_width_spaces_is_not_host() {
+        // Full-width spaces (81 40) and unterminated records: still CP932.
+        let rec = |i: u32| format!("{i:010}{:　<10}", "山田");
+        let text: String = (0..40).map(rec).collect();
+        let d = detect(&cp932(&text));
+        assert_eq!(d.encoding, Charset::Cp932, "{d:#?}");
+        assert!(d.host.is_none());
     }
 }

@@ -401,6 +401,9 @@ pub struct RecordReader<R> {
     kind: Kind,
     charset: Charset,
     types: Option<RecordTypes>,
+    /// Host code pages (issue #16): the record-type selector codes as the code page writes
+    /// them (data, then `types.others` in order), compared instead of their UTF-8 bytes.
+    host_codes: Option<(Vec<u8>, Vec<Vec<u8>>)>,
     data_fields: Option<usize>,
     max_len: usize,
     max_fields: usize,
@@ -459,6 +462,28 @@ fn hex(b: &[u8]) -> String {
         .join(" ")
 }
 
+/// Host code pages: the record-type codes encoded as the code page writes them (a code the
+/// code page cannot write keeps its UTF-8 bytes, which then match no record: every record is
+/// reported as of an unknown type, never silently read as data).
+fn host_selector_codes(
+    charset: Charset,
+    types: Option<&RecordTypes>,
+) -> Option<(Vec<u8>, Vec<Vec<u8>>)> {
+    let (Charset::Host(h), Some(rt)) = (charset, types) else {
+        return None;
+    };
+    let codec = h.codec().ok()?;
+    let enc = |code: &str| {
+        codec
+            .encode(code, crate::host::ItemKind::Mixed)
+            .unwrap_or_else(|_| code.as_bytes().to_vec())
+    };
+    Some((
+        enc(&rt.data_code),
+        rt.others.iter().map(|s| enc(&s.code)).collect(),
+    ))
+}
+
 impl<R: Read> RecordReader<R> {
     /// A reader framing `rdr` by `layout`'s physical format, record types and encoding.
     ///
@@ -468,7 +493,13 @@ impl<R: Read> RecordReader<R> {
     pub fn new(rdr: R, layout: &Layout) -> Result<RecordReader<R>, FrameConfigError> {
         let charset = Charset::from_label(&layout.encoding)
             .ok_or_else(|| FrameConfigError::UnknownEncoding(layout.encoding.clone()))?;
-        if !charset.frames_on_bytes() && !matches!(charset, Charset::Binary | Charset::Unknown) {
+        // Host code pages: fixed-length records cut on bytes (the host decoder checks shifts).
+        let host_fixed = matches!(charset, Charset::Host(_))
+            && matches!(layout.format, PhysicalFormat::Fixed { .. });
+        if !charset.frames_on_bytes()
+            && !host_fixed
+            && !matches!(charset, Charset::Binary | Charset::Unknown)
+        {
             return Err(FrameConfigError::NotByteFramable(charset));
         }
         let kind = match &layout.format {
@@ -514,6 +545,7 @@ impl<R: Read> RecordReader<R> {
             pos: 0,
             kind,
             charset,
+            host_codes: host_selector_codes(charset, layout.record_types.as_ref()),
             types: layout.record_types.clone(),
             data_fields,
             max_len: DEFAULT_MAX_RECORD_LEN,
@@ -886,9 +918,22 @@ impl<R: Read> RecordReader<R> {
                     Kind::Delimited { .. } => rec.field(rt.offset as usize),
                 };
                 let sel = sel.unwrap_or(&[]);
-                if sel == rt.data_code.as_bytes() {
+                let (data_code, other_codes): (&[u8], Vec<&[u8]>) = match &self.host_codes {
+                    Some((d, o)) => (d, o.iter().map(Vec::as_slice).collect()),
+                    None => (
+                        rt.data_code.as_bytes(),
+                        rt.others.iter().map(|s| s.code.as_bytes()).collect(),
+                    ),
+                };
+                if sel == data_code {
                     RecordRole::Data
-                } else if let Some(sub) = rt.others.iter().find(|s| sel == s.code.as_bytes()) {
+                } else if let Some(sub) = rt
+                    .others
+                    .iter()
+                    .zip(&other_codes)
+                    .find(|(_, c)| sel == **c)
+                    .map(|(s, _)| s)
+                {
                     sub.role
                 } else {
                     rec.problems
@@ -957,6 +1002,39 @@ impl<R: Read> RecordReader<R> {
             Kind::Fixed { .. } => sub.items.get(idx).and_then(|it| item_bytes(&rec.bytes, it)),
             Kind::Delimited { .. } => rec.field(idx),
         };
+        // A count stored as a number (zoned, packed, binary; issue #16), or host text.
+        let item = sub.items.get(idx);
+        if let (Some(b), Some(it)) = (bytes, item) {
+            let host_text = match self.charset {
+                Charset::Host(h) if !it.representation.is_numeric() => h
+                    .codec()
+                    .ok()
+                    .and_then(|c| c.decode(b, crate::host::ItemKind::Mixed).ok())
+                    .filter(|d| d.issues.is_empty())
+                    .map(|d| d.text),
+                _ => None,
+            };
+            let declared = match crate::numbers::decode_repr(b, &it.representation) {
+                Some(r) => r
+                    .ok()
+                    .filter(|d| d.scale == 0)
+                    .and_then(|d| u64::try_from(d.unscaled).ok()),
+                None => host_text.and_then(|t| {
+                    let t = t.trim_matches(|c| c == ' ' || c == '\u{3000}');
+                    (!t.is_empty() && t.bytes().all(|c| c.is_ascii_digit()))
+                        .then(|| t.parse::<u64>().ok())
+                        .flatten()
+                }),
+            };
+            if it.representation.is_numeric() || matches!(self.charset, Charset::Host(_)) {
+                let counted = self.summary.data_records;
+                if declared != Some(counted) {
+                    rec.problems
+                        .push(FrameProblem::TrailerCount { declared, counted });
+                }
+                return;
+            }
+        }
         let declared = bytes.and_then(|b| {
             let s = std::str::from_utf8(b)
                 .ok()?

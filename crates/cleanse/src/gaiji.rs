@@ -92,7 +92,7 @@ pub fn code_hex(code: u16) -> String {
     format!("{code:04X}")
 }
 
-fn parse_code(text: &str) -> Result<u16, String> {
+fn parse_code(text: &str, area: Option<(&dyn Fn(u16) -> bool, &str)>) -> Result<u16, String> {
     let t = text.trim();
     let t = t
         .strip_prefix("0x")
@@ -105,6 +105,17 @@ fn parse_code(text: &str) -> Result<u16, String> {
         ));
     }
     let code = u16::from_str_radix(t, 16).map_err(|e| e.to_string())?;
+    if let Some((accept, name)) = area {
+        // A host code page's table (issue #16): its own user-defined area.
+        return if accept(code) {
+            Ok(code)
+        } else {
+            Err(format!(
+                "code {} is not in the user-defined area of {name}",
+                code_hex(code)
+            ))
+        };
+    }
     if cp932_to_pua(code).is_none() {
         return Err(format!(
             "code {} is not in the CP932 user-defined area F040–F9FC",
@@ -155,6 +166,29 @@ impl GaijiTable {
     /// Every problem, each with its line: a wrong header, a malformed code or MJ name,
     /// a replacement with U+FFFD or control characters, a duplicate code.
     pub fn parse(text: &str, file: &str) -> Result<GaijiTable, GaijiTableErrors> {
+        GaijiTable::parse_area(text, file, None)
+    }
+
+    /// [`GaijiTable::parse`] for a host code page's table (issue #16): the codes are the
+    /// code page's own (as they stand in the items), `accept` says which are user-defined,
+    /// `name` names the code page in errors.
+    ///
+    /// # Errors
+    /// As [`GaijiTable::parse`].
+    pub fn parse_host(
+        text: &str,
+        file: &str,
+        accept: &dyn Fn(u16) -> bool,
+        name: &str,
+    ) -> Result<GaijiTable, GaijiTableErrors> {
+        GaijiTable::parse_area(text, file, Some((accept, name)))
+    }
+
+    fn parse_area(
+        text: &str,
+        file: &str,
+        area: Option<(&dyn Fn(u16) -> bool, &str)>,
+    ) -> Result<GaijiTable, GaijiTableErrors> {
         let text = text.strip_prefix('\u{FEFF}').unwrap_or(text);
         let mut rdr = csv::ReaderBuilder::new()
             .has_headers(true)
@@ -197,7 +231,7 @@ impl GaijiTable {
             if row.iter().all(|f| f.trim().is_empty()) {
                 continue;
             }
-            let code = match parse_code(row.get(0).unwrap_or("")) {
+            let code = match parse_code(row.get(0).unwrap_or(""), area) {
                 Ok(c) => c,
                 Err(m) => {
                     errors.push(err(line, m));

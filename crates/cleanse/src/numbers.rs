@@ -22,6 +22,7 @@
 //! - At most 38 significant digits ([`MAX_DIGITS`]); more is [`NumberErrorKind::Overflow`].
 //! - A negative zero (`-0`, packed `0D`) decodes to 0: COBOL compares it equal to zero.
 
+use ikou_layout_spec::{Representation, ZoneForm, ZonedSign};
 use std::fmt;
 
 /// The largest number of decimal digits a [`Decimal`] holds (fits `i128`).
@@ -508,6 +509,71 @@ pub fn encode_binary(
             .map(|v| v.to_be_bytes().to_vec()),
         _ => None,
     }
+}
+
+/// A layout scale as a decoder's: negative (`P`) → 0; above 255 → 255 (an overflow).
+fn pos_scale(scale: i32) -> u8 {
+    u8::try_from(scale.max(0)).unwrap_or(u8::MAX)
+}
+
+/// Decodes an item stored in one of a layout's number forms ([`Representation`]: zoned,
+/// packed, binary) exactly. A negative scale (`P` positions) multiplies the digits by
+/// 10^-scale and gives scale 0. `None` for [`Representation::Display`] (text, not a number).
+///
+/// # Errors
+/// The [`NumberError`] of the form's decoder, with the byte offset inside the item; a value
+/// beyond [`MAX_DIGITS`] digits after `P` scaling is an [`NumberErrorKind::Overflow`].
+pub fn decode_repr(bytes: &[u8], repr: &Representation) -> Option<Result<Decimal, NumberError>> {
+    let (scale, decoded) = match *repr {
+        Representation::Display => return None,
+        Representation::Zoned {
+            scale, sign, zone, ..
+        } => {
+            let cs = match zone {
+                ZoneForm::Ascii => ZonedCharset::Ascii,
+                ZoneForm::Ebcdic => ZonedCharset::Ebcdic,
+            };
+            let sf = match sign {
+                ZonedSign::None => SignForm::Unsigned,
+                ZonedSign::Trailing => SignForm::TrailingOverpunch,
+                ZonedSign::Leading => SignForm::LeadingOverpunch,
+                ZonedSign::TrailingSeparate => SignForm::TrailingSeparate,
+                ZonedSign::LeadingSeparate => SignForm::LeadingSeparate,
+            };
+            (scale, decode_zoned(bytes, cs, sf, pos_scale(scale)))
+        }
+        Representation::Packed {
+            digits,
+            scale,
+            signed,
+        } => (
+            scale,
+            decode_packed(bytes, digits, signed, pos_scale(scale)),
+        ),
+        Representation::Binary {
+            digits,
+            scale,
+            signed,
+            native,
+        } => {
+            let limit = if native {
+                BinaryLimit::Native
+            } else {
+                BinaryLimit::PicDigits(digits)
+            };
+            (scale, decode_binary(bytes, signed, limit, pos_scale(scale)))
+        }
+    };
+    Some(decoded.and_then(|d| {
+        if scale >= 0 {
+            return Ok(d);
+        }
+        let factor = 10i128.checked_pow(scale.unsigned_abs());
+        factor
+            .and_then(|f| d.unscaled.checked_mul(f))
+            .and_then(|u| Decimal::new(u, 0))
+            .ok_or(err(0, NumberErrorKind::Overflow))
+    }))
 }
 
 #[cfg(test)]

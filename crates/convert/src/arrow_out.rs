@@ -110,7 +110,7 @@ impl ArrowOutputs {
             row_group_bytes: options.row_group_bytes * 2,
             ..options.clone()
         };
-        let after = TableSchema::after(&plan.target).map_err(schema_err)?;
+        let after = TableSchema::after(&plan.typed_target()).map_err(schema_err)?;
         let changes = if o.changes_parquet {
             let file = RunFile::ChangesParquet;
             let f = OutputFile::create(&opts.out_dir, file.name()).map_err(|error| {

@@ -295,6 +295,23 @@ impl Plan {
         })
     }
 
+    /// The target layout as the typed outputs see it: an `amount` target item filled from
+    /// one source item stored as a number (zoned, packed, binary) takes that item's number
+    /// form, so Arrow/Parquet type it Decimal128 with its precision and scale (issue #16).
+    pub fn typed_target(&self) -> Layout {
+        let mut t = self.target.clone();
+        for (item, m) in t.items.iter_mut().zip(&self.map) {
+            if let (DomainType::Amount, Resolved::Item(i)) = (item.domain, m) {
+                if let Some(src) = self.source.items.get(*i) {
+                    if src.representation.is_numeric() {
+                        item.representation = src.representation;
+                    }
+                }
+            }
+        }
+        t
+    }
+
     /// The source charset.
     pub fn charset(&self) -> Charset {
         self.chars.charset
@@ -380,7 +397,7 @@ impl Plan {
             let Some(bytes) = s.bytes else { return };
             text.clear();
             issues.clear();
-            self.chars.decode_item(bytes, text, issues);
+            self.chars.decode_layout_item(item, bytes, text, issues);
             for issue in issues.iter() {
                 self.note_issue(issue, s.index, item, &mut p);
             }
@@ -514,7 +531,7 @@ impl Plan {
             scratch.text.clear();
             scratch.issues.clear();
             self.chars
-                .decode_item(bytes, &mut scratch.text, &mut scratch.issues);
+                .decode_layout_item(item, bytes, &mut scratch.text, &mut scratch.issues);
             if let Some(slot) = cleansed.get_mut(i) {
                 *slot = self.cleanse_item(i, item, &scratch.text, &mut sink);
             }
@@ -559,6 +576,30 @@ impl Plan {
                 } else {
                     p.findings.push("gaiji.unmapped_kept");
                 }
+            }
+            DecodeIssueKind::Unmapped { .. } | DecodeIssueKind::Shift { .. } => {
+                p.reasons.push(Reason {
+                    kind: if matches!(issue.kind, DecodeIssueKind::Unmapped { .. }) {
+                        ReasonKind::DecodeUnmapped
+                    } else {
+                        ReasonKind::DecodeShift
+                    },
+                    item: Some(item.key.clone()),
+                    message: issue.to_string(),
+                });
+            }
+            DecodeIssueKind::Approximate { .. } => p.findings.push("decode.approximate"),
+            DecodeIssueKind::Number { problem } => {
+                p.reasons.push(Reason {
+                    kind: match *problem {
+                        "bad_digit" => ReasonKind::NumberBadDigit,
+                        "bad_sign" => ReasonKind::NumberBadSign,
+                        "length" => ReasonKind::NumberLength,
+                        _ => ReasonKind::NumberOverflow,
+                    },
+                    item: Some(item.key.clone()),
+                    message: issue.to_string(),
+                });
             }
             DecodeIssueKind::Malformed | DecodeIssueKind::CutCharacter => {
                 p.reasons.push(Reason {

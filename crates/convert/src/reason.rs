@@ -77,11 +77,23 @@ pub enum ReasonKind {
     CheckHouseholdHeads,
     /// `check.date_order`
     CheckDateOrder,
+    /// `decode.unmapped`: a host code page code with no character (issue #16).
+    DecodeUnmapped,
+    /// `decode.shift`: a shift code doubled, not closed or cut in a host M item.
+    DecodeShift,
+    /// `number.bad_digit`: a zoned byte or packed nibble that is not a digit.
+    NumberBadDigit,
+    /// `number.bad_sign`: a sign the number form does not allow.
+    NumberBadSign,
+    /// `number.length`: a numeric item of the wrong byte length for its picture.
+    NumberLength,
+    /// `number.overflow`: more digits than the picture (or 38) allows.
+    NumberOverflow,
 }
 
 impl ReasonKind {
     /// Every kind.
-    pub const ALL: [ReasonKind; 44] = [
+    pub const ALL: [ReasonKind; 50] = [
         ReasonKind::FrameTruncated,
         ReasonKind::FrameWrongLength,
         ReasonKind::FrameTooLong,
@@ -126,6 +138,12 @@ impl ReasonKind {
         ReasonKind::CheckHouseholdNoHead,
         ReasonKind::CheckHouseholdHeads,
         ReasonKind::CheckDateOrder,
+        ReasonKind::DecodeUnmapped,
+        ReasonKind::DecodeShift,
+        ReasonKind::NumberBadDigit,
+        ReasonKind::NumberBadSign,
+        ReasonKind::NumberLength,
+        ReasonKind::NumberOverflow,
     ];
 
     /// The stable id (`frame.misplaced`, `date.after_era`, …).
@@ -156,6 +174,12 @@ impl ReasonKind {
             ReasonKind::CheckHouseholdNoHead => "check.household_no_head",
             ReasonKind::CheckHouseholdHeads => "check.household_heads",
             ReasonKind::CheckDateOrder => "check.date_order",
+            ReasonKind::DecodeUnmapped => "decode.unmapped",
+            ReasonKind::DecodeShift => "decode.shift",
+            ReasonKind::NumberBadDigit => "number.bad_digit",
+            ReasonKind::NumberBadSign => "number.bad_sign",
+            ReasonKind::NumberLength => "number.length",
+            ReasonKind::NumberOverflow => "number.overflow",
         }
     }
 
@@ -260,6 +284,30 @@ impl ReasonKind {
             ReasonKind::CheckDateOrder => {
                 ("日付の前後関係が正しくない", "dates in the wrong order")
             }
+            ReasonKind::DecodeUnmapped => (
+                "文字コード表に文字がないコード（ホスト）",
+                "a host code with no character in the code page",
+            ),
+            ReasonKind::DecodeShift => (
+                "シフトコードが重複・未終了・途中で切れている（ホスト）",
+                "a shift code doubled, not closed or cut (host)",
+            ),
+            ReasonKind::NumberBadDigit => (
+                "数値項目（ゾーン・パック）に数字でないバイトがある",
+                "a byte or nibble that is not a digit in a zoned or packed number",
+            ),
+            ReasonKind::NumberBadSign => (
+                "数値項目の符号が正しくない",
+                "a sign the number form does not allow",
+            ),
+            ReasonKind::NumberLength => (
+                "数値項目のバイト数が定義と違う",
+                "a numeric item of the wrong byte length for its picture",
+            ),
+            ReasonKind::NumberOverflow => (
+                "数値項目の桁があふれている",
+                "a number with more digits than its picture allows",
+            ),
         }
     }
 

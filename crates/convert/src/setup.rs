@@ -1,6 +1,7 @@
 //! Finding what a run needs: the catalog (bundled specs plus a user's files), the profile
 //! (a bundled id or a path) and its 外字 table (next to the profile, or bundled).
 
+use ikou_cleanse::charset::Charset;
 use ikou_cleanse::gaiji::GaijiTable;
 use ikou_layout_spec::profile::{bundled_gaiji, bundled_profile, load_profile_file, ProfileAccess};
 use ikou_layout_spec::{Catalog, Profile};
@@ -108,7 +109,8 @@ pub fn load_profile_with(
 /// # Errors
 /// A table that is missing or broken.
 pub fn load_gaiji(profile: &Profile, over: Option<&Path>) -> Result<GaijiTable, SetupError> {
-    let from_path = |p: &Path| read_gaiji_table(p).map_err(SetupError::Spec);
+    let charset = Charset::from_label(&profile.characters.encoding).unwrap_or(Charset::Cp932);
+    let from_path = |p: &Path| read_gaiji_table_for(p, charset).map_err(SetupError::Spec);
     if let Some(p) = over {
         return from_path(p);
     }
@@ -135,8 +137,8 @@ pub fn load_gaiji(profile: &Profile, over: Option<&Path>) -> Result<GaijiTable, 
         }
     }
     match bundled_gaiji(name) {
-        Some(text) => GaijiTable::parse(text, &format!("bundled:specs/gaiji/{name}"))
-            .map_err(|e| SetupError::Spec(e.to_string())),
+        Some(text) => parse_gaiji_for(text, &format!("bundled:specs/gaiji/{name}"), charset)
+            .map_err(SetupError::Spec),
         None => Err(SetupError::Spec(format!(
             "profile {}: 外字 table `{name}` not found (next to the profile or bundled)",
             profile.file
@@ -152,6 +154,31 @@ pub fn load_gaiji(profile: &Profile, over: Option<&Path>) -> Result<GaijiTable, 
 /// or non-UTF-8 file, or the table's problems with their lines. No message quotes the
 /// file's content beyond the table's own fields.
 pub fn read_gaiji_table(path: &Path) -> Result<GaijiTable, String> {
+    read_gaiji_table_for(path, Charset::Cp932)
+}
+
+/// Parses a 外字 table for data in `charset`: CP932 codes F040–F9FC, or for a host code page
+/// (issue #16) the code page's own user-defined codes as they stand in the items (JEF
+/// 80A1–A0FE, KEIS 81A1–A0FE, …).
+///
+/// # Errors
+/// The table's problems with their lines, as one message.
+pub fn parse_gaiji_for(text: &str, file: &str, charset: Charset) -> Result<GaijiTable, String> {
+    match charset {
+        Charset::Host(h) => {
+            let codec = h.codec().map_err(|e| e.to_string())?;
+            GaijiTable::parse_host(text, file, &|c| codec.is_user_code(c), h.as_str())
+        }
+        _ => GaijiTable::parse(text, file),
+    }
+    .map_err(|e| e.to_string())
+}
+
+/// [`read_gaiji_table`] for data in `charset` ([`parse_gaiji_for`]).
+///
+/// # Errors
+/// As [`read_gaiji_table`].
+pub fn read_gaiji_table_for(path: &Path, charset: Charset) -> Result<GaijiTable, String> {
     let file = path.display().to_string();
     let text = ikou_layout_spec::read_spec_file(path).map_err(|e| {
         if e.kind() == std::io::ErrorKind::NotFound {
@@ -170,5 +197,5 @@ pub fn read_gaiji_table(path: &Path) -> Result<GaijiTable, String> {
             format!("外字 table {file}: {e}")
         }
     })?;
-    GaijiTable::parse(&text, &file).map_err(|e| e.to_string())
+    parse_gaiji_for(&text, &file, charset)
 }

@@ -53,6 +53,10 @@ pub const BUNDLED: &[(&str, &str)] = &[
         include_str!("../specs/layouts/legacy/sample-juki.toml"),
     ),
     (
+        "layouts/legacy/host-juki.toml",
+        include_str!("../specs/layouts/legacy/host-juki.toml"),
+    ),
+    (
         "layouts/chukan/juki.toml",
         include_str!("../specs/layouts/chukan/juki.toml"),
     ),

@@ -69,6 +69,29 @@ const ITEM_FIELDS: &[&str] = &[
     "primary_key",
     "foreign_key",
     "code_id",
+    "representation",
+    "digits",
+    "decimals",
+    "signed",
+    "sign",
+    "zone",
+    "native",
+    "item_kind",
+    "encoding",
+];
+/// The item fields of the number forms (`representation` other than `display`).
+const NUMBER_FIELDS: [&str; 6] = ["digits", "decimals", "signed", "sign", "zone", "native"];
+/// The domain types a number form (zoned, packed, binary) may carry.
+const NUMBER_DOMAINS: [DomainType; 9] = [
+    DomainType::Amount,
+    DomainType::Digits,
+    DomainType::Code,
+    DomainType::Date,
+    DomainType::PostalCode,
+    DomainType::IndividualNumber,
+    DomainType::ResidentCode,
+    DomainType::LgCode,
+    DomainType::RecordType,
 ];
 const RECORD_TYPES_FIELDS: &[&str] = &["offset", "length", "data", "header", "trailer"];
 const SUB_RECORD_FIELDS: &[&str] = &["code", "count_item", "items"];
@@ -474,6 +497,7 @@ fn build_layout(doc: &DeTable<'_>, ctx: &mut Ctx<'_>, lines: &mut ItemLines) -> 
         default_unit,
         fixed,
         delimited,
+        encoding: encoding.clone().unwrap_or_default(),
     };
 
     let list = match f.raw("items") {
@@ -775,6 +799,8 @@ struct ItemRules {
     default_unit: LengthUnit,
     fixed: bool,
     delimited: bool,
+    /// The layout's encoding label (empty when it is invalid).
+    encoding: String,
 }
 
 /// The items of one list, and what byte-range checks need even when some items failed.
@@ -1058,6 +1084,7 @@ fn build_item(
     let required = f.bool("required", ctx);
     let zero_pad = f.bool("zero_pad", ctx);
     let official = build_official_item(&f, span.clone(), item, required, ctx);
+    let storage = build_storage(&f, span.clone(), item, length, unit, domain, rules, ctx);
     let offset = match f.int("offset", ctx) {
         Got::Missing => Some(if rules.fixed {
             u32::try_from(*next_offset).ok()
@@ -1110,6 +1137,9 @@ fn build_item(
             zero_pad: zero_pad?,
             note: note.clone()?,
             official: official.clone()?,
+            representation: storage.as_ref()?.representation,
+            host_kind: storage.as_ref()?.host_kind,
+            encoding: storage.as_ref()?.encoding.clone(),
         })
     };
     if ok {
@@ -1136,9 +1166,407 @@ fn build_item(
             zero_pad: false,
             note: None,
             official: None,
+            representation: Representation::Display,
+            host_kind: None,
+            encoding: None,
         }),
         _ => Built::Failed,
     }
+}
+
+/// How an item's bytes hold its value (see [`build_storage`]).
+struct Storage {
+    representation: Representation,
+    host_kind: Option<HostKind>,
+    encoding: Option<String>,
+}
+
+/// Reads the storage fields of an item (`representation` with its number fields,
+/// `item_kind`, `encoding`) and checks them against the item's length, unit, domain and the
+/// layout's encoding. `None` when one is wrong (reported).
+#[allow(clippy::too_many_arguments)]
+fn build_storage(
+    f: &Fields<'_, '_>,
+    span: Span,
+    item: Option<&str>,
+    length: Option<u32>,
+    unit: Option<LengthUnit>,
+    domain: Option<DomainType>,
+    rules: &ItemRules,
+    ctx: &mut Ctx<'_>,
+) -> Option<Storage> {
+    let mut ok = true;
+    // The item's own encoding: a host label of the layout's host family.
+    let encoding = match f.str("encoding", ctx) {
+        Got::Missing => Some(None),
+        Got::Bad => None,
+        Got::Ok(e, espan) => {
+            let layout_family = host_family(&rules.encoding);
+            match (host_family(&e), layout_family) {
+                (Some(fam), Some(lfam)) if fam == lfam => Some(Some(e)),
+                (Some(_), Some(lfam)) => {
+                    ctx.push(
+                        espan,
+                        item,
+                        invalid(
+                            "encoding",
+                            format!(
+                                "`{e}` is not of the layout's code-page family `{lfam}` (encoding `{}`)",
+                                rules.encoding
+                            ),
+                        ),
+                    );
+                    None
+                }
+                (_, None) => {
+                    ctx.push(
+                        espan,
+                        item,
+                        invalid(
+                            "encoding",
+                            format!(
+                                "an item sets its own encoding only in a host layout (encoding one of {}), not in `{}`",
+                                HOST_ENCODINGS.join(", "),
+                                rules.encoding
+                            ),
+                        ),
+                    );
+                    None
+                }
+                (None, Some(_)) => {
+                    ctx.push(
+                        espan,
+                        item,
+                        invalid(
+                            "encoding",
+                            format!("`{e}`; expected one of {}", HOST_ENCODINGS.join(", ")),
+                        ),
+                    );
+                    None
+                }
+            }
+        }
+    };
+    let effective = match &encoding {
+        Some(Some(e)) => e.clone(),
+        _ => rules.encoding.clone(),
+    };
+    let form = match f.str("representation", ctx) {
+        Got::Missing => Some("display".to_string()),
+        Got::Bad => None,
+        Got::Ok(s, rspan) => {
+            if matches!(s.as_str(), "display" | "zoned" | "packed" | "binary") {
+                Some(s)
+            } else {
+                ctx.push(
+                    rspan,
+                    item,
+                    invalid(
+                        "representation",
+                        format!("`{s}`; expected display, zoned, packed or binary"),
+                    ),
+                );
+                None
+            }
+        }
+    };
+    let host_kind = match f.str("item_kind", ctx) {
+        Got::Missing => Some(None),
+        Got::Bad => None,
+        Got::Ok(s, kspan) => {
+            let kind = match s.as_str() {
+                "M" => Some(HostKind::M),
+                "N" => Some(HostKind::N),
+                "G" => Some(HostKind::G),
+                _ => None,
+            };
+            match kind {
+                None => {
+                    ctx.push(
+                        kspan,
+                        item,
+                        invalid("item_kind", format!("`{s}`; expected M, N or G")),
+                    );
+                    None
+                }
+                Some(_) if !is_host_encoding(&effective) => {
+                    ctx.push(
+                        kspan,
+                        item,
+                        invalid(
+                            "item_kind",
+                            format!(
+                                "M / N / G are item kinds of the host encodings ({}), not of `{effective}`",
+                                HOST_ENCODINGS.join(", ")
+                            ),
+                        ),
+                    );
+                    None
+                }
+                Some(_) if form.as_deref().is_some_and(|f| f != "display") => {
+                    ctx.push(
+                        kspan,
+                        item,
+                        invalid(
+                            "item_kind",
+                            format!(
+                                "a {} number has no item kind (M / N / G are for text)",
+                                form.as_deref().unwrap_or_default()
+                            ),
+                        ),
+                    );
+                    None
+                }
+                Some(k) => {
+                    if k.is_double() && length.is_some_and(|l| l % 2 != 0) {
+                        ctx.push(
+                            kspan,
+                            item,
+                            SpecErrorKind::ImpossibleLength {
+                                length: u64::from(length.unwrap_or(0)),
+                                reason: format!(
+                                    "an item of kind {} holds double-byte codes only: its length must be even",
+                                    k.as_str()
+                                ),
+                            },
+                        );
+                        None
+                    } else {
+                        Some(Some(k))
+                    }
+                }
+            }
+        }
+    };
+    let form = form?;
+    if form == "display" {
+        for k in NUMBER_FIELDS {
+            if let Some(v) = f.raw(k) {
+                ctx.push(
+                    v.span(),
+                    item,
+                    invalid(
+                        k,
+                        "only a zoned, packed or binary item has this field (set `representation`)",
+                    ),
+                );
+                ok = false;
+            }
+        }
+        return ok.then_some(Storage {
+            representation: Representation::Display,
+            host_kind: host_kind?,
+            encoding: encoding?,
+        });
+    }
+    let rspan = f.raw("representation").map_or(span.clone(), |v| v.span());
+    if rules.delimited {
+        ctx.push(
+            rspan.clone(),
+            item,
+            invalid(
+                "representation",
+                "number forms (zoned, packed, binary) are byte layouts: they need a fixed-length format",
+            ),
+        );
+        ok = false;
+    }
+    if unit == Some(LengthUnit::Chars) {
+        ctx.push(
+            rspan.clone(),
+            item,
+            invalid(
+                "representation",
+                "a zoned, packed or binary item counts its length in bytes",
+            ),
+        );
+        ok = false;
+    }
+    if let Some(d) = domain {
+        if !NUMBER_DOMAINS.contains(&d) {
+            ctx.push(
+                rspan.clone(),
+                item,
+                invalid(
+                    "representation",
+                    format!(
+                        "a {form} number cannot be a `{d}` item (use amount, digits, code, date, postal_code, individual_number, resident_code, lg_code or record_type)"
+                    ),
+                ),
+            );
+            ok = false;
+        }
+    }
+    let max_digits: i64 = if form == "binary" { 18 } else { 38 };
+    let digits = match f.req_int("digits", ctx) {
+        Some((n, dspan)) => {
+            if (1..=max_digits).contains(&n) {
+                Some(n as u32)
+            } else {
+                ctx.push(
+                    dspan,
+                    item,
+                    invalid(
+                        "digits",
+                        format!("{n}; a {form} item has 1 to {max_digits} digits"),
+                    ),
+                );
+                None
+            }
+        }
+        None => None,
+    };
+    let scale = match f.int("decimals", ctx) {
+        Got::Missing => Some(0),
+        Got::Bad => None,
+        Got::Ok(n, dspan) => {
+            if (-38..=38).contains(&n) {
+                Some(n as i32)
+            } else {
+                ctx.push(
+                    dspan,
+                    item,
+                    invalid("decimals", format!("{n}; must be -38..=38")),
+                );
+                None
+            }
+        }
+    };
+    let signed = f.bool("signed", ctx);
+    let only = |field: &str, forms: &str, ctx: &mut Ctx<'_>| -> bool {
+        if let Some(v) = f.raw(field) {
+            ctx.push(
+                v.span(),
+                item,
+                invalid(
+                    field,
+                    format!("only a {forms} item has this field, not a {form} one"),
+                ),
+            );
+            false
+        } else {
+            true
+        }
+    };
+    let representation = match form.as_str() {
+        "zoned" => {
+            ok &= only("native", "binary", ctx);
+            let sign = match f.str("sign", ctx) {
+                Got::Missing => Some(if signed == Some(true) {
+                    ZonedSign::Trailing
+                } else {
+                    ZonedSign::None
+                }),
+                Got::Bad => None,
+                Got::Ok(s, sspan) => match ZonedSign::from_name(&s) {
+                    Some(ZonedSign::None) | None => {
+                        ctx.push(
+                            sspan,
+                            item,
+                            invalid(
+                                "sign",
+                                format!("`{s}`; expected trailing, leading, trailing_separate or leading_separate"),
+                            ),
+                        );
+                        None
+                    }
+                    Some(_) if signed != Some(true) => {
+                        ctx.push(
+                            sspan,
+                            item,
+                            invalid("sign", "a sign position needs `signed = true`"),
+                        );
+                        None
+                    }
+                    Some(z) => Some(z),
+                },
+            };
+            let zone = match f.str("zone", ctx) {
+                Got::Missing => Some(default_zone(&effective)),
+                Got::Bad => None,
+                Got::Ok(s, zspan) => match s.as_str() {
+                    "ascii" => Some(ZoneForm::Ascii),
+                    "ebcdic" => Some(ZoneForm::Ebcdic),
+                    _ => {
+                        ctx.push(
+                            zspan,
+                            item,
+                            invalid("zone", format!("`{s}`; expected ascii or ebcdic")),
+                        );
+                        None
+                    }
+                },
+            };
+            (|| {
+                Some(Representation::Zoned {
+                    digits: digits?,
+                    scale: scale?,
+                    sign: sign?,
+                    zone: zone?,
+                })
+            })()
+        }
+        "packed" => {
+            ok &= only("native", "binary", ctx);
+            ok &= only("sign", "zoned", ctx);
+            ok &= only("zone", "zoned", ctx);
+            (|| {
+                Some(Representation::Packed {
+                    digits: digits?,
+                    scale: scale?,
+                    signed: signed?,
+                })
+            })()
+        }
+        _ => {
+            ok &= only("sign", "zoned", ctx);
+            ok &= only("zone", "zoned", ctx);
+            let native = f.bool("native", ctx);
+            (|| {
+                Some(Representation::Binary {
+                    digits: digits?,
+                    scale: scale?,
+                    signed: signed?,
+                    native: native?,
+                })
+            })()
+        }
+    };
+    let representation = representation?;
+    if let (Some(len), Some(want)) = (length, representation.byte_length()) {
+        if len != want {
+            let how = match representation {
+                Representation::Zoned {
+                    sign: ZonedSign::LeadingSeparate | ZonedSign::TrailingSeparate,
+                    ..
+                } => "one byte a digit and one for the separate sign",
+                Representation::Zoned { .. } => "one byte a digit",
+                Representation::Packed { .. } => "digits/2+1 bytes",
+                _ => "2 bytes for 1-4 digits, 4 for 5-9, 8 for 10-18",
+            };
+            let lspan = f.raw("length").map_or(span.clone(), |v| v.span());
+            ctx.push(
+                lspan,
+                item,
+                SpecErrorKind::ImpossibleLength {
+                    length: u64::from(len),
+                    reason: format!(
+                        "a {form} item of {} digits takes {want} bytes ({how})",
+                        representation.digits().unwrap_or(0)
+                    ),
+                },
+            );
+            ok = false;
+        }
+    }
+    if !ok {
+        return None;
+    }
+    Some(Storage {
+        representation,
+        host_kind: host_kind?,
+        encoding: encoding?,
+    })
 }
 
 /// The official-definition fields of an item (`item_id`, `data_type`, …): `Some(None)` when

@@ -243,6 +243,17 @@ pub struct Item {
     /// What the official item definition says beyond the fields above (items imported from
     /// an official workbook, or written by hand in the same terms).
     pub official: Option<OfficialItem>,
+    /// How the value is stored in the record's bytes: display text (the default), or a COBOL
+    /// number form (zoned, packed, binary). Spec keys `representation`, `digits`,
+    /// `decimals`, `signed`, `sign`, `zone`, `native`.
+    pub representation: Representation,
+    /// For a text item of a host (EBCDIC-family) encoding: M (mixed, with shift codes) or
+    /// N / G (double-byte only). `None` = M in a host layout. Spec key `item_kind`.
+    pub host_kind: Option<HostKind>,
+    /// The item's own encoding label, overriding the layout's: in a host layout, another
+    /// label of the same family chooses the item's single-byte and double-byte sets
+    /// (`jef-ebcdic` in a `jef` file). Spec key `encoding`.
+    pub encoding: Option<String>,
 }
 
 impl Item {
@@ -260,6 +271,265 @@ impl Item {
     /// The number of bytes the item takes in a fixed-length record (length × repeat).
     pub fn byte_span(&self) -> u64 {
         u64::from(self.length) * u64::from(self.repeat.max(1))
+    }
+}
+
+/// The encoding labels of the host (mainframe, EBCDIC-family) code pages, as layouts,
+/// profiles and `--encoding` write them (the same list as `ikou_cleanse::host::LABELS`).
+/// Bare `jef` means `jef-ebcdik`, bare `keis78` / `keis83` the `-ebcdik` forms, bare `jips`
+/// `jips-ebcdik`.
+pub const HOST_ENCODINGS: &[&str] = &[
+    "ibm-930",
+    "ibm-939",
+    "ibm-1390",
+    "ibm-1399",
+    "jef",
+    "jef-ebcdic",
+    "jef-ebcdik",
+    "jef-ascii",
+    "keis78",
+    "keis78-ebcdic",
+    "keis78-ebcdik",
+    "keis83",
+    "keis83-ebcdic",
+    "keis83-ebcdik",
+    "jips",
+    "jips-ebcdik",
+    "jips-jis8",
+];
+
+/// Whether `label` is one of [`HOST_ENCODINGS`] (exact, lower case).
+pub fn is_host_encoding(label: &str) -> bool {
+    HOST_ENCODINGS.contains(&label)
+}
+
+/// The family of a host encoding label (`jef`, `keis78`, `keis83`, `jips` or `ibm`), for
+/// checking that an item's own encoding belongs to its layout's family.
+pub fn host_family(label: &str) -> Option<&'static str> {
+    if !is_host_encoding(label) {
+        return None;
+    }
+    ["ibm", "jef", "keis78", "keis83", "jips"]
+        .into_iter()
+        .find(|f| label.starts_with(f))
+}
+
+/// The zone form zoned-decimal digits take by default in an encoding: EBCDIC (0xF0–0xF9)
+/// for the host labels whose single-byte set is EBCDIC or EBCDIK, ASCII (0x30–0x39) for
+/// every other encoding (including `jef-ascii` and `jips-jis8`).
+pub fn default_zone(encoding: &str) -> ZoneForm {
+    if is_host_encoding(encoding) && encoding != "jef-ascii" && encoding != "jips-jis8" {
+        ZoneForm::Ebcdic
+    } else {
+        ZoneForm::Ascii
+    }
+}
+
+/// How an item's value is stored in the record's bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[serde(tag = "form", rename_all = "snake_case")]
+pub enum Representation {
+    /// Text in the layout's (or the item's) encoding: every item before COBOL sources.
+    #[default]
+    Display,
+    /// Zoned decimal (`PIC 9` / `S9` USAGE DISPLAY): one byte per digit, plus a sign byte
+    /// when the sign is separate. Byte length = `digits` (+1 with a separate sign).
+    Zoned {
+        /// Digits of the picture (1–38).
+        digits: u32,
+        /// Implied decimal places (`V`); negative for `P` positions right of the digits
+        /// (value = digits × 10^-scale).
+        scale: i32,
+        /// Where the sign is ([`ZonedSign::None`] for an unsigned `PIC 9`).
+        sign: ZonedSign,
+        /// ASCII (0x30–0x39, overpunch letters) or EBCDIC (0xF0–0xF9, zones C/D/F).
+        zone: ZoneForm,
+    },
+    /// Packed decimal (COMP-3): two digits a byte, the sign in the last nibble. Byte length
+    /// = `digits / 2 + 1`.
+    Packed {
+        /// Digits of the picture (1–38).
+        digits: u32,
+        /// Implied decimal places (see [`Representation::Zoned`]).
+        scale: i32,
+        /// `PIC S9`: sign nibble C/D (F accepted as +); unsigned: F (or C).
+        signed: bool,
+    },
+    /// Big-endian binary (COMP / COMP-4 / BINARY, or COMP-5 when `native`). Byte length 2
+    /// (1–4 digits), 4 (5–9) or 8 (10–18).
+    Binary {
+        /// Digits of the picture (1–18).
+        digits: u32,
+        /// Implied decimal places (see [`Representation::Zoned`]).
+        scale: i32,
+        /// Two's complement (`PIC S9`) or unsigned.
+        signed: bool,
+        /// COMP-5: the whole range of the binary field; otherwise |value| < 10^digits.
+        native: bool,
+    },
+}
+
+impl Representation {
+    /// The spec-file name: `display`, `zoned`, `packed` or `binary`.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Representation::Display => "display",
+            Representation::Zoned { .. } => "zoned",
+            Representation::Packed { .. } => "packed",
+            Representation::Binary { .. } => "binary",
+        }
+    }
+
+    /// Whether the item holds a COBOL number form (not display text).
+    pub fn is_numeric(&self) -> bool {
+        !matches!(self, Representation::Display)
+    }
+
+    /// The picture's digit count, for the number forms.
+    pub fn digits(&self) -> Option<u32> {
+        match *self {
+            Representation::Display => None,
+            Representation::Zoned { digits, .. }
+            | Representation::Packed { digits, .. }
+            | Representation::Binary { digits, .. } => Some(digits),
+        }
+    }
+
+    /// The implied decimal places, for the number forms.
+    pub fn scale(&self) -> Option<i32> {
+        match *self {
+            Representation::Display => None,
+            Representation::Zoned { scale, .. }
+            | Representation::Packed { scale, .. }
+            | Representation::Binary { scale, .. } => Some(scale),
+        }
+    }
+
+    /// Whether the number may be negative.
+    pub fn signed(&self) -> bool {
+        match *self {
+            Representation::Display => false,
+            Representation::Zoned { sign, .. } => sign != ZonedSign::None,
+            Representation::Packed { signed, .. } | Representation::Binary { signed, .. } => signed,
+        }
+    }
+
+    /// The byte length the number form takes (`None` for display text, or for a binary
+    /// picture of more than 18 digits).
+    pub fn byte_length(&self) -> Option<u32> {
+        match *self {
+            Representation::Display => None,
+            Representation::Zoned { digits, sign, .. } => Some(
+                digits
+                    + u32::from(matches!(
+                        sign,
+                        ZonedSign::LeadingSeparate | ZonedSign::TrailingSeparate
+                    )),
+            ),
+            Representation::Packed { digits, .. } => Some(digits / 2 + 1),
+            Representation::Binary { digits, .. } => match digits {
+                1..=4 => Some(2),
+                5..=9 => Some(4),
+                10..=18 => Some(8),
+                _ => None,
+            },
+        }
+    }
+}
+
+/// Where a zoned decimal keeps its sign.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum ZonedSign {
+    /// Unsigned (`PIC 9`): every byte a digit.
+    #[default]
+    None,
+    /// `PIC S9` (COBOL's default, `SIGN TRAILING`): overpunched in the last byte.
+    Trailing,
+    /// `SIGN LEADING`: overpunched in the first byte.
+    Leading,
+    /// `SIGN TRAILING SEPARATE`: an extra last byte `+` / `-`.
+    TrailingSeparate,
+    /// `SIGN LEADING SEPARATE`: an extra first byte `+` / `-`.
+    LeadingSeparate,
+}
+
+impl ZonedSign {
+    /// The spec-file name (`trailing`, `leading_separate`, …; `none` for unsigned).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ZonedSign::None => "none",
+            ZonedSign::Trailing => "trailing",
+            ZonedSign::Leading => "leading",
+            ZonedSign::TrailingSeparate => "trailing_separate",
+            ZonedSign::LeadingSeparate => "leading_separate",
+        }
+    }
+
+    /// Parses a spec-file name.
+    pub fn from_name(s: &str) -> Option<ZonedSign> {
+        [
+            ZonedSign::None,
+            ZonedSign::Trailing,
+            ZonedSign::Leading,
+            ZonedSign::TrailingSeparate,
+            ZonedSign::LeadingSeparate,
+        ]
+        .into_iter()
+        .find(|z| z.as_str() == s)
+    }
+}
+
+/// The byte form of zoned-decimal digits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum ZoneForm {
+    /// 0x30–0x39; overpunch `{` `A`–`I` / `}` `J`–`R` (and 0x70–0x79); separate `+` `-`
+    /// as 0x2B 0x2D.
+    #[default]
+    Ascii,
+    /// 0xF0–0xF9; sign zones C / D (F = +); separate `+` `-` as 0x4E 0x60.
+    Ebcdic,
+}
+
+impl ZoneForm {
+    /// `ascii` or `ebcdic`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ZoneForm::Ascii => "ascii",
+            ZoneForm::Ebcdic => "ebcdic",
+        }
+    }
+}
+
+/// How a text item of a host encoding holds its characters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum HostKind {
+    /// Mixed (COBOL `PIC X` holding kanji): single-byte characters and double-byte runs
+    /// between shift codes; the shift codes count in the byte length.
+    #[serde(rename = "M")]
+    M,
+    /// `PIC N`: double-byte codes only, no shift codes; the byte length is even.
+    #[serde(rename = "N")]
+    N,
+    /// `PIC G` (DBCS): as N.
+    #[serde(rename = "G")]
+    G,
+}
+
+impl HostKind {
+    /// `M`, `N` or `G`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            HostKind::M => "M",
+            HostKind::N => "N",
+            HostKind::G => "G",
+        }
+    }
+
+    /// Whether the item is double-byte only (N or G).
+    pub fn is_double(self) -> bool {
+        matches!(self, HostKind::N | HostKind::G)
     }
 }
 

@@ -49,17 +49,29 @@ use std::path::{Path, PathBuf};
 use toml::Spanned;
 
 /// The profiles embedded in the binary: `(path under specs/, contents)`.
-pub const BUNDLED_PROFILES: &[(&str, &str)] = &[(
-    "profiles/sample-juki.toml",
-    include_str!("../specs/profiles/sample-juki.toml"),
-)];
+pub const BUNDLED_PROFILES: &[(&str, &str)] = &[
+    (
+        "profiles/sample-juki.toml",
+        include_str!("../specs/profiles/sample-juki.toml"),
+    ),
+    (
+        "profiles/host-juki.toml",
+        include_str!("../specs/profiles/host-juki.toml"),
+    ),
+];
 
 /// The 外字 tables embedded in the binary: `(file name, contents)`. A profile names one by
 /// its file name; a user's profile may instead give a path relative to the profile file.
-pub const BUNDLED_GAIJI: &[(&str, &str)] = &[(
-    "sample-juki.csv",
-    include_str!("../specs/gaiji/sample-juki.csv"),
-)];
+pub const BUNDLED_GAIJI: &[(&str, &str)] = &[
+    (
+        "sample-juki.csv",
+        include_str!("../specs/gaiji/sample-juki.csv"),
+    ),
+    (
+        "host-juki.csv",
+        include_str!("../specs/gaiji/host-juki.csv"),
+    ),
+];
 
 /// What to do with a 外字 that the table does not map: the one type for the profile
 /// (`unmapped_gaiji = "keep"`), decoding (`ikou_cleanse::decode::UnmappedGaiji` is this

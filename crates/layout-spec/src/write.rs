@@ -154,6 +154,7 @@ fn write_items(s: &mut String, table: &str, items: &[Item], default_unit: Length
         if it.zero_pad {
             kv(s, "zero_pad", "true");
         }
+        write_storage(s, it);
         if let Some(n) = &it.note {
             kv(s, "note", &quote(n));
         }
@@ -179,6 +180,42 @@ fn write_items(s: &mut String, table: &str, items: &[Item], default_unit: Length
                 kv(s, "code_id", &quote(c));
             }
         }
+    }
+}
+
+/// The storage fields of an item (number form, host item kind, own encoding); nothing for
+/// a display item of the layout's encoding.
+fn write_storage(s: &mut String, it: &Item) {
+    if let Some(e) = &it.encoding {
+        kv(s, "encoding", &quote(e));
+    }
+    if let Some(k) = it.host_kind {
+        kv(s, "item_kind", &quote(k.as_str()));
+    }
+    let r = it.representation;
+    if !r.is_numeric() {
+        return;
+    }
+    kv(s, "representation", &quote(r.as_str()));
+    if let Some(d) = r.digits() {
+        kv(s, "digits", &d.to_string());
+    }
+    if let Some(m) = r.scale().filter(|m| *m != 0) {
+        kv(s, "decimals", &m.to_string());
+    }
+    if r.signed() {
+        kv(s, "signed", "true");
+    }
+    match r {
+        Representation::Zoned { sign, zone, .. } => {
+            if !matches!(sign, ZonedSign::None | ZonedSign::Trailing) {
+                kv(s, "sign", &quote(sign.as_str()));
+            }
+            // Always written: the default depends on the layout's encoding.
+            kv(s, "zone", &quote(zone.as_str()));
+        }
+        Representation::Binary { native: true, .. } => kv(s, "native", "true"),
+        _ => {}
     }
 }
 

@@ -80,6 +80,9 @@ fn item() -> impl Strategy<Value = Item> {
                     zero_pad,
                     note,
                     official: None,
+                    representation: Representation::Display,
+                    host_kind: None,
+                    encoding: None,
                 }
             },
         )
@@ -213,6 +216,9 @@ fn fixed_layout() -> impl Strategy<Value = Layout> {
                             zero_pad: false,
                             note: None,
                             official: None,
+                            representation: Representation::Display,
+                            host_kind: None,
+                            encoding: None,
                         },
                         Item {
                             number: 2,
@@ -234,6 +240,9 @@ fn fixed_layout() -> impl Strategy<Value = Layout> {
                             zero_pad: count,
                             note: None,
                             official: None,
+                            representation: Representation::Display,
+                            host_kind: None,
+                            encoding: None,
                         },
                     ],
                     count_item: count.then(|| "rest".to_string()),

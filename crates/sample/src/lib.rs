@@ -40,6 +40,7 @@
 
 mod data;
 mod gen;
+pub mod host;
 #[cfg(test)]
 mod tests;
 

@@ -477,6 +477,27 @@ impl HostCodec {
         char::from_u32(cp)
     }
 
+    /// Whether `code` (two bytes as they stand in an item, as [`HostIssueKind::Gaiji`]
+    /// reports them) is a user-defined (外字) code of this code page: a 外字 table for host
+    /// data lists these codes.
+    pub fn is_user_code(&self, code: u16) -> bool {
+        let [b1, b2] = code.to_be_bytes();
+        let (Ok(t1), Ok(t2)) = (self.item_to_table(b1), self.item_to_table(b2)) else {
+            return false;
+        };
+        let table_code = u16::from_be_bytes([t1, t2]);
+        if self.user_area(table_code).is_some() {
+            return true;
+        }
+        // IBM: the user area is in the ICU table, as private-use characters.
+        self.decode(&code.to_be_bytes(), ItemKind::Double)
+            .is_ok_and(|d| {
+                d.issues
+                    .iter()
+                    .any(|i| matches!(i.kind, HostIssueKind::Gaiji { .. }))
+            })
+    }
+
     /// Inverse of [`Self::user_area`].
     fn user_code(&self, ch: char) -> Option<u16> {
         let cp = u32::from(ch);

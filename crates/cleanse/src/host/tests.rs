@@ -518,3 +518,315 @@ proptest! {
         prop_assert_eq!(c.encode(&d.text, ItemKind::Mixed).unwrap(), bytes);
     }
 }
+
+/// The run's decoder (`CharProfile`) on host items: 外字 through the municipality's table by
+/// host code, shift and unmapped problems as rejecting issues with their offsets.
+#[test]
+fn issue16_char_profile_decodes_host_items_with_the_gaiji_table() {
+    use crate::charset::Charset;
+    use crate::decode::{CharProfile, DecodeIssueKind};
+    use crate::gaiji::{GaijiMapping, GaijiTable};
+    let mut table = GaijiTable::new();
+    table.insert(GaijiMapping {
+        code: 0x80A1,
+        replacement: "髙".into(),
+        mj: None,
+        note: None,
+    });
+    let cs = Charset::from_label("jef").unwrap();
+    let p = CharProfile::new(cs).unwrap().with_gaiji(table);
+    let jef = codec("jef");
+    let (mut out, mut issues) = (String::new(), Vec::new());
+    // A, K, あ, 外字 80A1 (mapped), 外字 80A2 (unmapped), A.
+    let item = [0xC1, 0x28, 0xA4, 0xA2, 0x80, 0xA1, 0x80, 0xA2, 0x29];
+    let ok = p.decode_item(&item, &mut out, &mut issues);
+    assert_eq!(out, "Aあ髙\u{E001}");
+    assert!(!ok, "an unmapped 外字 rejects by default");
+    assert!(matches!(
+        issues[0].kind,
+        DecodeIssueKind::GaijiMapped { code: 0x80A1, .. }
+    ));
+    assert_eq!(issues[0].offset, 4);
+    assert!(matches!(
+        issues[1].kind,
+        DecodeIssueKind::GaijiUnmapped {
+            code: 0x80A2,
+            reject: true,
+            ..
+        }
+    ));
+    // The same bytes as an N item (no shifts): 28 C1 … are not JEF double-byte codes.
+    out.clear();
+    issues.clear();
+    let ok = p.decode_host_item(
+        &jef,
+        ItemKind::Double,
+        &[0xA4, 0xA2, 0x80, 0xA1],
+        &mut out,
+        &mut issues,
+    );
+    assert!(ok);
+    assert_eq!(out, "あ髙");
+    // A shift-in never closed: a rejecting issue at the shift-in's offset.
+    out.clear();
+    issues.clear();
+    let ok = p.decode_item(&[0xC1, 0xC1, 0x28, 0xA4, 0xA2], &mut out, &mut issues);
+    assert!(!ok);
+    assert_eq!(out, "AAあ");
+    assert_eq!(issues.len(), 1);
+    assert_eq!(issues[0].offset, 2);
+    assert_eq!(
+        issues[0].kind,
+        DecodeIssueKind::Shift {
+            problem: "not_closed"
+        }
+    );
+    assert!(
+        issues[0].to_string().contains("item byte 2"),
+        "{}",
+        issues[0]
+    );
+    // An unmapped code: left out, rejects, offset kept; no U+FFFD anywhere.
+    out.clear();
+    issues.clear();
+    let ok = p.decode_host_item(
+        &jef,
+        ItemKind::Double,
+        &[0xA4, 0xA2, 0x72, 0xA8],
+        &mut out,
+        &mut issues,
+    );
+    assert!(!ok);
+    assert_eq!(out, "あ");
+    assert_eq!(issues[0].kind, DecodeIssueKind::Unmapped { code: 0x72A8 });
+    assert_eq!(issues[0].offset, 2);
+    let json = serde_json::to_value(&issues[0]).unwrap();
+    assert_eq!(json["kind"], "unmapped");
+    assert_eq!(json["code"], "72A8");
+    assert!(!out.contains('\u{FFFD}'));
+}
+
+/// Layout items by their storage: zoned / packed / binary numbers to canonical decimal text
+/// (or zero-padded integers for codes and dates), bad bytes as rejecting `number` issues with
+/// the byte offset; host text by its item kind.
+#[test]
+fn issue16_layout_items_decode_by_their_storage() {
+    use crate::charset::Charset;
+    use crate::decode::{CharProfile, DecodeIssueKind};
+    use ikou_layout_spec::{DomainType, HostKind, Representation, ZoneForm, ZonedSign};
+    let layout = ikou_layout_spec::parse_layout(
+        "id = \"legacy/t\"\nname = \"t\"\nfamily = \"legacy\"\nstatus = \"synthetic\"\nencoding = \"jef\"\n[format]\nkind = \"fixed\"\nrecord_length = 4\nterminator = \"none\"\n[[items]]\nnumber = 1\nname = \"n\"\nkey = \"k\"\ntype = \"text\"\nlength = 4\n",
+        "t.toml",
+    )
+    .unwrap();
+    let mut item = layout.items[0].clone();
+    let p = CharProfile::new(Charset::from_label("jef").unwrap()).unwrap();
+    let run = |item: &ikou_layout_spec::Item, bytes: &[u8]| {
+        let (mut out, mut issues) = (String::new(), Vec::new());
+        let ok = p.decode_layout_item(item, bytes, &mut out, &mut issues);
+        (ok, out, issues)
+    };
+    // Amount: packed S9(5)V99 = -1234.50 → 0x0123450D.
+    item.domain = DomainType::Amount;
+    item.representation = Representation::Packed {
+        digits: 7,
+        scale: 2,
+        signed: true,
+    };
+    assert_eq!(run(&item, &[0x01, 0x23, 0x45, 0x0D]).1, "-1234.50");
+    // A bad nibble: rejected with its offset, never a zero.
+    let (ok, out, issues) = run(&item, &[0x01, 0x2A, 0x45, 0x0D]);
+    assert!(!ok);
+    assert_eq!(out, "");
+    assert_eq!(
+        issues[0].kind,
+        DecodeIssueKind::Number {
+            problem: "bad_digit"
+        }
+    );
+    assert_eq!(issues[0].offset, 1);
+    assert!(issues[0].to_string().contains("item byte 1"));
+    // A bad sign nibble.
+    let (ok, _, issues) = run(&item, &[0x01, 0x23, 0x45, 0x0E]);
+    assert!(!ok);
+    assert_eq!(
+        issues[0].kind,
+        DecodeIssueKind::Number {
+            problem: "bad_sign"
+        }
+    );
+    // Zoned EBCDIC code 2 digits: "01", leading zero kept for a code.
+    item.domain = DomainType::Code;
+    item.representation = Representation::Zoned {
+        digits: 2,
+        scale: 0,
+        sign: ZonedSign::None,
+        zone: ZoneForm::Ebcdic,
+    };
+    assert_eq!(run(&item, &[0xF0, 0xF1]).1, "01");
+    // Zoned with an EBCDIC space: a bad digit at byte 0.
+    let (ok, _, issues) = run(&item, &[0x40, 0xF1]);
+    assert!(!ok);
+    assert_eq!(issues[0].offset, 0);
+    // Binary with a negative scale (P): 12 × 10^2 = 1200.
+    item.domain = DomainType::Amount;
+    item.representation = Representation::Binary {
+        digits: 4,
+        scale: -2,
+        signed: true,
+        native: false,
+    };
+    assert_eq!(run(&item, &[0x00, 0x0C]).1, "1200");
+    // Host text: an N item is double-byte only, an M item shifts.
+    item.representation = Representation::Display;
+    item.domain = DomainType::Text;
+    item.host_kind = Some(HostKind::N);
+    assert_eq!(run(&item, &[0xA4, 0xA2, 0xA4, 0xA4]).1, "あい");
+    item.host_kind = Some(HostKind::M);
+    assert_eq!(run(&item, &[0x28, 0xA4, 0xA2, 0x29]).1, "あ");
+    // An item's own encoding (same family): jef-ebcdic reads C1 as 'A' as jef does.
+    item.encoding = Some("jef-ebcdic".into());
+    assert_eq!(run(&item, &[0xC1, 0x40]).1, "A ");
+}
+
+proptest! {
+    /// The run's item decoder on arbitrary bytes: host text of every kind and the three
+    /// number forms never panic, never write U+FFFD, keep offsets inside the item, and say
+    /// "rejected" exactly when an issue rejects; a number that decodes is canonical text.
+    #[test]
+    fn issue16_layout_items_never_panic_on_arbitrary_bytes(
+        bytes in proptest::collection::vec(any::<u8>(), 0..24),
+        which in 0usize..17,
+        form in 0usize..6,
+        scale in -3i32..6,
+    ) {
+        use crate::charset::Charset;
+        use crate::decode::{CharProfile, DecodeIssue};
+        use ikou_layout_spec::{DomainType, HostKind, Representation, ZoneForm, ZonedSign};
+        let label = LABELS[which % LABELS.len()];
+        let p = CharProfile::new(Charset::from_label(label).unwrap()).unwrap();
+        let mut item = ikou_layout_spec::parse_layout(
+            &format!("id = \"legacy/t\"\nname = \"t\"\nfamily = \"legacy\"\nstatus = \"synthetic\"\nencoding = \"{label}\"\n[format]\nkind = \"fixed\"\nrecord_length = 4\nterminator = \"none\"\n[[items]]\nnumber = 1\nname = \"n\"\nkey = \"k\"\ntype = \"text\"\nlength = 4\n"),
+            "t.toml",
+        )
+        .unwrap()
+        .items[0]
+        .clone();
+        let digits = (bytes.len() as u32).clamp(1, 18);
+        item.domain = DomainType::Amount;
+        item.representation = match form {
+            0 => Representation::Display,
+            1 => { item.host_kind = Some(HostKind::N); Representation::Display }
+            2 => Representation::Zoned { digits, scale, sign: ZonedSign::Trailing, zone: ZoneForm::Ebcdic },
+            3 => Representation::Zoned { digits, scale, sign: ZonedSign::LeadingSeparate, zone: ZoneForm::Ascii },
+            4 => Representation::Packed { digits, scale, signed: true },
+            _ => Representation::Binary { digits, scale, signed: true, native: false },
+        };
+        let (mut out, mut issues) = (String::new(), Vec::new());
+        let ok = p.decode_layout_item(&item, &bytes, &mut out, &mut issues);
+        prop_assert!(!out.contains(char::REPLACEMENT_CHARACTER));
+        prop_assert_eq!(ok, !issues.iter().any(DecodeIssue::rejects));
+        for i in &issues {
+            prop_assert!(i.offset <= bytes.len() && i.offset + i.len <= bytes.len(), "{i:?}");
+        }
+        if form >= 2 && ok {
+            // Canonical decimal: optional '-', digits, optional '.digits'; no '+', no 'e'.
+            let body = out.strip_prefix('-').unwrap_or(&out);
+            prop_assert!(!body.is_empty() && body.bytes().all(|b| b.is_ascii_digit() || b == b'.'), "{out}");
+            prop_assert!(body.matches('.').count() <= 1);
+        }
+    }
+}
+
+/// An item of unmapped codes lists at most MAX_LISTED_PROBLEMS of them (bounded memory and
+/// message), the rest counted on the last one listed.
+#[test]
+fn issue16_unmapped_codes_are_listed_up_to_the_cap() {
+    use crate::charset::Charset;
+    use crate::decode::{CharProfile, DecodeIssueKind, MAX_LISTED_PROBLEMS};
+    let p = CharProfile::new(Charset::from_label("jef").unwrap()).unwrap();
+    let jef = codec("jef");
+    let item: Vec<u8> = [0x72, 0xA8].repeat(100);
+    let (mut out, mut issues) = (String::new(), Vec::new());
+    assert!(!p.decode_host_item(&jef, ItemKind::Double, &item, &mut out, &mut issues));
+    assert_eq!(issues.len(), MAX_LISTED_PROBLEMS);
+    assert!(issues
+        .iter()
+        .all(|i| matches!(i.kind, DecodeIssueKind::Unmapped { code: 0x72A8 })));
+    let last = issues.last().unwrap();
+    assert_eq!(last.more, 100 - MAX_LISTED_PROBLEMS);
+    assert!(last.to_string().contains("84 more problems"), "{last}");
+}
+
+/// Record types in a host layout: the selector codes are compared as the code page writes
+/// them (EBCDIC `H` C8, `D` C4, `T` E3), and the trailer's count is read as a zoned number.
+#[test]
+fn issue16_host_record_types_and_trailer_count() {
+    use crate::frame::{FrameProblem, RawRecord, RecordReader};
+    use ikou_layout_spec::RecordRole;
+    let layout = ikou_layout_spec::parse_layout(
+        "id = \"legacy/t\"\nname = \"t\"\nfamily = \"legacy\"\nstatus = \"synthetic\"\nencoding = \"jef\"\n\
+         [format]\nkind = \"fixed\"\nrecord_length = 4\nterminator = \"none\"\n\
+         [record_types]\noffset = 0\nlength = 1\ndata = \"D\"\n\
+         [record_types.header]\ncode = \"H\"\n[[record_types.header.items]]\nnumber = 1\nname = \"h\"\nkey = \"h\"\ntype = \"text\"\nlength = 4\n\
+         [record_types.trailer]\ncode = \"T\"\ncount_item = \"n\"\n\
+         [[record_types.trailer.items]]\nnumber = 1\nname = \"t\"\nkey = \"t\"\ntype = \"record_type\"\nlength = 1\n\
+         [[record_types.trailer.items]]\nnumber = 2\nname = \"n\"\nkey = \"n\"\ntype = \"digits\"\nlength = 3\nrepresentation = \"zoned\"\ndigits = 3\n\
+         [[items]]\nnumber = 1\nname = \"k\"\nkey = \"k\"\ntype = \"record_type\"\nlength = 1\n\
+         [[items]]\nnumber = 2\nname = \"v\"\nkey = \"v\"\ntype = \"digits\"\nlength = 3\nrepresentation = \"zoned\"\ndigits = 3\n",
+        "t.toml",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let read = |data: &[u8]| {
+        let mut r = RecordReader::new(data, &layout).unwrap();
+        let mut out = Vec::new();
+        let mut rec = RawRecord::new();
+        while r.read_record(&mut rec).unwrap() {
+            out.push((rec.role, rec.problems.clone()));
+        }
+        out
+    };
+    // H, D 001, D 002, T 002 (EBCDIC).
+    let good = [
+        [0xC8, 0x40, 0x40, 0x40],
+        [0xC4, 0xF0, 0xF0, 0xF1],
+        [0xC4, 0xF0, 0xF0, 0xF2],
+        [0xE3, 0xF0, 0xF0, 0xF2],
+    ]
+    .concat();
+    let recs = read(&good);
+    let roles: Vec<RecordRole> = recs.iter().map(|r| r.0).collect();
+    assert_eq!(
+        roles,
+        vec![
+            RecordRole::Header,
+            RecordRole::Data,
+            RecordRole::Data,
+            RecordRole::Trailer
+        ]
+    );
+    assert!(recs.iter().all(|r| r.1.is_empty()), "{recs:?}");
+    // The trailer says 3: a count mismatch, with the declared number read from the zoned bytes.
+    let mut bad = good.clone();
+    if let Some(b) = bad.last_mut() {
+        *b = 0xF3;
+    }
+    let recs = read(&bad);
+    assert_eq!(
+        recs.last().unwrap().1,
+        vec![FrameProblem::TrailerCount {
+            declared: Some(3),
+            counted: 2
+        }]
+    );
+    // ASCII 'D' (0x44) is no selector in a JEF file: an unknown record type, said so.
+    let ascii = [[0x44, 0xF0, 0xF0, 0xF1]].concat();
+    let recs = read(&ascii);
+    assert!(
+        matches!(
+            recs[0].1.first(),
+            Some(FrameProblem::UnknownRecordType { .. })
+        ),
+        "{recs:?}"
+    );
+}

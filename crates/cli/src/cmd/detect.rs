@@ -15,14 +15,21 @@ device (`/dev/stdin`, a FIFO, `<(…)`) cannot be sampled: only its first 1 MiB 
 the answer says so.
 
 Encodings: ascii, utf-8, utf-16le, utf-16be, cp932 (Shift_JIS as Windows reads it),
-euc-jp, iso-2022-jp, binary, unknown.
+euc-jp, iso-2022-jp, binary, unknown, and the host (mainframe) code pages ibm-930, ibm-939,
+ibm-1390, ibm-1399, jef[-ebcdic|-ebcdik|-ascii], keis78/keis83[-ebcdic|-ebcdik],
+jips[-ebcdik|-jis8]. EBCDIC-family data (0x40 spaces, F0–F9 digits, no line terminators)
+is reported with the families that fit (ibm: SO/SI, jef: K/A, keis: 0A42/0A41, jips:
+3F75/3F76); when more than one fits (no shift codes), the encoding is `unknown`.
 
 Examples:
   ikou detect legacy.dat
   ikou detect *.csv --json
 
 JSON keys per file: path, encoding, confidence, bom, newline, eof_marker, structure,
-census, gaiji, findings [{kind, byte_offset, message}], reasons, candidates.
+census, gaiji, findings [{kind, byte_offset, message}], reasons, candidates; for host data
+also host {bytes, space_40, space_20, digits_f0_f9, digits_30_39, newline_bytes,
+families [{family, shift_ins, shift_runs_ok, shift_runs_bad, fits, problems,
+labels [{label, problems}]}]}.
 Exit codes: 0 all files read; 3 a file could not be read (the others are still reported).";
 
 /// `ikou detect` arguments.
@@ -95,6 +102,23 @@ fn human(d: &Detection, path: &str, s: &mut String) {
             "  census: NEC row 13 {} · NEC-selected IBM (ED/EE) {} · IBM (FA–FC) {} · 外字 (F0–F9) {} · half-width kana {}",
             c.nec_row13, c.nec_selected_ibm, c.ibm_extension, c.user_defined, c.halfwidth_kana
         );
+    }
+    if let Some(h) = &d.host {
+        for f in &h.families {
+            let _ = writeln!(
+                s,
+                "  host family {}: {} shift-in codes, {} shifted runs decode, {} do not · {}",
+                f.family,
+                f.shift_ins,
+                f.shift_runs_ok,
+                f.shift_runs_bad,
+                if f.fits.is_empty() {
+                    format!("does not fit ({} problems)", f.problems)
+                } else {
+                    format!("fits as {}", f.fits.join(", "))
+                }
+            );
+        }
     }
     for r in &d.reasons {
         let _ = writeln!(s, "  why: {r}");

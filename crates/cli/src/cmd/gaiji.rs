@@ -100,7 +100,7 @@ pub fn run(args: GaijiArgs) -> CliResult {
                 };
                 value.clear();
                 issues.clear();
-                profile.decode_item(bytes, &mut value, &mut issues);
+                profile.decode_layout_item(item, bytes, &mut value, &mut issues);
                 for is in &issues {
                     let code = match is.kind {
                         DecodeIssueKind::GaijiMapped { code, .. }

@@ -74,7 +74,10 @@ pub(crate) fn profile_for(
 ) -> Result<CharProfile, CliError> {
     if let Some(e) = encoding {
         let cs = Charset::from_label(e).ok_or_else(|| {
-            CliError::usage(format!("unknown encoding `{e}` (try cp932, euc-jp, utf-8)"))
+            CliError::usage(format!(
+                "unknown encoding `{e}` (try cp932, euc-jp, utf-8, or a host label: {})",
+                ikou_cleanse::host::LABELS.join(", ")
+            ))
         })?;
         layout.encoding = cs.as_str().to_string();
     }
@@ -86,7 +89,7 @@ pub(crate) fn profile_for(
     })?;
     let mut profile = CharProfile::new(cs).map_err(|e| CliError::usage(e.to_string()))?;
     if let Some(t) = table {
-        let table = ikou_convert::setup::read_gaiji_table(t).map_err(CliError::usage)?;
+        let table = ikou_convert::setup::read_gaiji_table_for(t, cs).map_err(CliError::usage)?;
         profile = profile.with_gaiji(table);
     }
     Ok(profile.with_unmapped(UnmappedGaiji::Keep))
@@ -187,7 +190,7 @@ pub fn run(args: InspectArgs) -> CliResult {
             let mut value = String::new();
             let mut issues = Vec::new();
             if let Some(b) = sl.bytes {
-                profile.decode_item(b, &mut value, &mut issues);
+                profile.decode_layout_item(item, b, &mut value, &mut issues);
             }
             let public = args.show_values || item.domain == DomainType::RecordType;
             let shown_value = if public { value.clone() } else { mask(&value) };

@@ -3,7 +3,9 @@
 use crate::exit::{CliError, CliResult, OK, USAGE};
 use crate::output::{print, print_json};
 use clap::{Subcommand, ValueEnum};
-use ikou_layout_spec::import::{self, official, ImportError, ImportFormat, ImportOptions};
+use ikou_layout_spec::import::{
+    self, copybook, official, ImportError, ImportFormat, ImportOptions,
+};
 use ikou_layout_spec::{Catalog, Layout, LengthUnit, PhysicalFormat, Status};
 use std::fmt::Write as _;
 use std::io::{Read as _, Write as _};
@@ -54,13 +56,23 @@ pub enum LayoutsCommand {
     /// 桁数/バイト数/長さ, 必須, 繰返し, 備考/コード, 項目番号/No) in the first 30 rows;
     /// merged header cells are understood. Every row that cannot be read is reported with its
     /// row number (on stderr and in the file's header comment), never dropped silently.
+    ///
+    /// A COBOL copybook (.cpy, .cob, .cbl, .copy, or text that starts with a level number)
+    /// becomes a fixed-length layout `legacy/<file name>` with exact byte offsets: zoned,
+    /// packed (COMP-3) and binary (COMP, COMP-5) numbers, PIC N / G double-byte items, OCCURS
+    /// expanded into numbered items, REDEFINES alternatives (the first, or the one named with
+    /// --view), level-88 values as code tables (written beside --out). --encoding names the
+    /// file's code page (cp932 by default; host labels such as jef, keis83, ibm-930).
+    /// Unsupported constructs (COPY … REPLACING, OCCURS DEPENDING ON, SYNCHRONIZED, …) are
+    /// errors naming the line and column.
     #[command(after_help = "Examples:\n  \
         ikou layouts import 中間標準レイアウト_住基.xlsx --sheet 住民 --id chukan/v27-juki --out v27-juki.toml\n  \
         ikou layouts import 項目定義書.xlsx --out specs-dir/ --json\n  \
         ikou layouts import vendor-items.csv --format fixed --id legacy/vendor-juki --out vendor-juki.toml\n  \
+        ikou layouts import KOKUHO.cpy --encoding jef --out specs-dir/kokuho.toml\n  \
         ikou layouts check v27-juki.toml")]
     Import {
-        /// The workbook (.xlsx) or CSV item list (UTF-8 or CP932).
+        /// The workbook (.xlsx), CSV item list or COBOL copybook (UTF-8 or CP932).
         file: PathBuf,
         /// The sheet to read (default: the first sheet with a header row).
         #[arg(long)]
@@ -89,6 +101,10 @@ pub enum LayoutsCommand {
         /// Official workbooks: print the import report as JSON.
         #[arg(long)]
         json: bool,
+        /// COBOL copybooks: use this REDEFINES alternative (or 01 record) instead of the
+        /// first of its group (repeatable).
+        #[arg(long = "view", value_name = "NAME")]
+        views: Vec<String>,
     },
 }
 
@@ -118,6 +134,7 @@ pub fn run(cmd: LayoutsCommand) -> CliResult {
             format,
             encoding,
             json,
+            views,
         } => {
             let format = match format {
                 FormatArg::Delimited => ImportFormat::Delimited,
@@ -127,12 +144,22 @@ pub fn run(cmd: LayoutsCommand) -> CliResult {
                 .file_name()
                 .map(|n| n.to_string_lossy().into_owned())
                 .unwrap_or_default();
+            let id_given = id.is_some();
             let mut opts = ImportOptions::new(&id.unwrap_or_else(|| default_id(&file)), &source);
             opts.name = name;
             opts.gyomu = gyomu.unwrap_or_default();
             opts.format = format;
             opts.encoding = encoding;
-            import_file(&file, sheet.as_deref(), out.as_deref(), force, json, &opts)
+            let cobol = CobolArgs { views, id_given };
+            import_file(
+                &file,
+                sheet.as_deref(),
+                out.as_deref(),
+                force,
+                json,
+                &opts,
+                &cobol,
+            )
         }
     }
 }
@@ -159,6 +186,17 @@ fn import_error(e: ImportError) -> CliError {
     CliError::usage(e.to_string())
 }
 
+/// The copybook part of `layouts import`.
+struct CobolArgs {
+    /// `--view` names.
+    views: Vec<String>,
+    /// Whether `--id` was given (otherwise a copybook's layout is `legacy/<file name>`).
+    id_given: bool,
+}
+
+/// File extensions of COBOL copybooks and sources.
+const COBOL_EXTENSIONS: [&str; 5] = ["cpy", "cob", "cbl", "copy", "cobol"];
+
 fn import_file(
     file: &Path,
     sheet: Option<&str>,
@@ -166,6 +204,7 @@ fn import_file(
     force: bool,
     json: bool,
     opts: &ImportOptions,
+    cobol: &CobolArgs,
 ) -> CliResult {
     let shown = file.display();
     let meta = std::fs::metadata(file).map_err(|e| CliError::io(format!("{shown}: {e}")))?;
@@ -179,6 +218,22 @@ fn import_file(
     std::fs::File::open(file)
         .and_then(|f| f.take(MAX_IMPORT_BYTES + 1).read_to_end(&mut bytes))
         .map_err(|e| CliError::io(format!("{shown}: {e}")))?;
+    let ext = file
+        .extension()
+        .map(|e| e.to_string_lossy().to_lowercase())
+        .unwrap_or_default();
+    let is_zip = bytes.starts_with(b"PK\x03\x04");
+    if !is_zip
+        && (COBOL_EXTENSIONS.contains(&ext.as_str())
+            || (ext != "csv" && copybook::looks_like_copybook(&bytes)))
+    {
+        return import_copybook_file(file, &bytes, sheet, out, force, json, opts, cobol);
+    }
+    if !cobol.views.is_empty() {
+        return Err(CliError::usage(format!(
+            "{shown} is not a COBOL copybook: --view applies to copybooks only"
+        )));
+    }
     if bytes.starts_with(b"PK\x03\x04") && sheet.is_none() {
         let sheets = import::read_xlsx(&bytes, None).map_err(import_error)?;
         if official::is_official_form(&sheets) {
@@ -198,11 +253,7 @@ fn import_file(
             )));
         }
     }
-    let ext = file
-        .extension()
-        .map(|e| e.to_string_lossy().to_lowercase())
-        .unwrap_or_default();
-    let is_xlsx = matches!(ext.as_str(), "xlsx" | "xlsm") || bytes.starts_with(b"PK\x03\x04");
+    let is_xlsx = matches!(ext.as_str(), "xlsx" | "xlsm") || is_zip;
     let imported = if is_xlsx {
         import::import_xlsx(&bytes, sheet, opts).map_err(import_error)?
     } else {
@@ -235,6 +286,120 @@ fn import_file(
         Some(out) => {
             write_new(out, &text).map_err(|e| CliError::io(format!("{}: {e}", out.display())))?;
             print(&format!("wrote {}\n", out.display()))?;
+        }
+        None => print(&text)?,
+    }
+    Ok(OK)
+}
+
+/// Imports a COBOL copybook: the layout to stdout or `--out`, and with `--out` the code
+/// tables of its level-88 values beside it.
+#[allow(clippy::too_many_arguments)]
+fn import_copybook_file(
+    file: &Path,
+    bytes: &[u8],
+    sheet: Option<&str>,
+    out: Option<&Path>,
+    force: bool,
+    json: bool,
+    opts: &ImportOptions,
+    cobol: &CobolArgs,
+) -> CliResult {
+    let shown = file.display();
+    if sheet.is_some() || json {
+        return Err(CliError::usage(format!(
+            "{shown} is a COBOL copybook: --sheet and --json apply to workbooks only"
+        )));
+    }
+    let mut opts = opts.clone();
+    if !cobol.id_given {
+        if let Some(rest) = opts.id.strip_prefix("chukan/") {
+            opts.id = format!("legacy/{rest}");
+        }
+    }
+    if let Some(e) = &opts.encoding {
+        let known = ikou_layout_spec::is_host_encoding(e)
+            || ikou_cleanse::charset::Charset::from_label(e).is_some_and(|c| {
+                !matches!(
+                    c,
+                    ikou_cleanse::charset::Charset::Binary
+                        | ikou_cleanse::charset::Charset::Unknown
+                )
+            });
+        if !known {
+            return Err(CliError::usage(format!(
+                "--encoding {e}: not a known text encoding (cp932, utf-8, euc-jp, … or a host label: {})",
+                ikou_layout_spec::HOST_ENCODINGS.join(", ")
+            )));
+        }
+    }
+    let copts = copybook::CopybookOptions {
+        views: cobol.views.clone(),
+        form: None,
+    };
+    let got = copybook::import_copybook(bytes, &opts, &copts).map_err(|e| match e {
+        ImportError::Copybook {
+            line,
+            column,
+            message,
+            ..
+        } => CliError::usage(format!("{shown}:{line}:{column}: {message}")),
+        e => import_error(e),
+    })?;
+    let text = got.to_toml();
+    let mut files: Vec<(PathBuf, String)> = Vec::new();
+    if let Some(out) = out {
+        files.push((out.to_path_buf(), text.clone()));
+        let dir = out.parent().unwrap_or(Path::new(""));
+        for t in &got.code_tables {
+            files.push((
+                dir.join(format!("{}.csv", t.name)),
+                official::code_table_csv(t),
+            ));
+        }
+        if !force {
+            if let Some((p, _)) = files.iter().find(|(p, _)| p.exists()) {
+                return Err(CliError::usage(format!(
+                    "{} exists; use --force to overwrite it",
+                    p.display()
+                )));
+            }
+        }
+    }
+    let mut err = std::io::stderr().lock();
+    for w in &got.imported.warnings {
+        let _ = writeln!(
+            err,
+            "warning: {shown}: {}",
+            visible(&copybook::warning_text(w))
+        );
+    }
+    let l = &got.imported.layout;
+    let _ = writeln!(
+        err,
+        "imported {} item(s), {} byte(s) a record, from the COBOL copybook {shown} ({} form) as `{}` (unverified-transcription); {} point(s) to review",
+        l.items.len(),
+        l.format.record_length().unwrap_or(0),
+        got.form.as_str(),
+        l.id,
+        got.imported.warnings.len()
+    );
+    if out.is_none() && !got.code_tables.is_empty() {
+        let _ = writeln!(
+            err,
+            "note: {} code table(s) from level-88 values are listed in the layout's header comment; --out writes them as CSV files beside the layout",
+            got.code_tables.len()
+        );
+    }
+    drop(err);
+    match out {
+        Some(_) => {
+            let mut s = String::new();
+            for (p, t) in &files {
+                write_new(p, t).map_err(|e| CliError::io(format!("{}: {e}", p.display())))?;
+                let _ = writeln!(s, "wrote {}", p.display());
+            }
+            print(&s)?;
         }
         None => print(&text)?,
     }
@@ -489,6 +654,9 @@ fn layout_json(l: &Layout) -> serde_json::Value {
                 "repeat": it.repeat,
                 "offset": it.offset,
                 "date_form": it.date_form,
+                "representation": it.representation,
+                "item_kind": it.host_kind,
+                "item_encoding": it.encoding,
                 "note": it.note,
             })
         })
@@ -674,10 +842,46 @@ fn show(id: &str, json: bool) -> CliResult {
                 );
             }
         }
+        if let Some(st) = storage_text(it) {
+            let _ = writeln!(s, "{:>4} {:<22} {st}", "", "");
+        }
     }
     let _ = writeln!(s, "{} item(s)", layout.items.len());
     print(&s)?;
     Ok(OK)
+}
+
+/// How an item's bytes hold its value, when that is not display text of the layout's
+/// encoding: `packed, 9 digits, 2 decimals, signed`, `kind N`, `encoding jef-ebcdic`.
+fn storage_text(it: &ikou_layout_spec::Item) -> Option<String> {
+    use ikou_layout_spec::{Representation, ZonedSign};
+    let mut parts: Vec<String> = Vec::new();
+    let r = it.representation;
+    if r.is_numeric() {
+        let mut p = format!("{}, {} digits", r.as_str(), r.digits().unwrap_or(0));
+        if let Some(m) = r.scale().filter(|m| *m != 0) {
+            let _ = write!(p, ", {m} decimals");
+        }
+        p.push_str(if r.signed() { ", signed" } else { ", unsigned" });
+        match r {
+            Representation::Zoned { sign, zone, .. } => {
+                if sign != ZonedSign::None {
+                    let _ = write!(p, ", sign {}", sign.as_str());
+                }
+                let _ = write!(p, ", {} zone", zone.as_str());
+            }
+            Representation::Binary { native: true, .. } => p.push_str(", native (COMP-5)"),
+            _ => {}
+        }
+        parts.push(p);
+    }
+    if let Some(k) = it.host_kind {
+        parts.push(format!("kind {}", k.as_str()));
+    }
+    if let Some(e) = &it.encoding {
+        parts.push(format!("encoding {e}"));
+    }
+    (!parts.is_empty()).then(|| format!("stored: {}", parts.join("; ")))
 }
 
 /// The spec files `check` reads under a path (as the catalog does: `.toml` and `.csv`

@@ -22,7 +22,12 @@ The same --records, --seed and rates always give the same bytes.
 
 Dirt kinds for --rate NAME=RATE (default rate in brackets):
 {KINDS}
+--kind host-juki writes a mainframe export instead (legacy/host-juki: fixed 200-byte JEF
+records, K/A shift codes, EBCDIC zoned and packed numbers, 外字 in the JEF user area),
+which the bundled profile host-juki converts; see docs/HOST.md.
+
 Examples:
+  ikou sample --kind host-juki --records 1000 --out host.dat --copybook host-juki.cpy
   ikou sample --records 1000 --seed 1 --out testdata/sample/juki-1000.dat \\
       --gaiji-table testdata/sample/gaiji.csv
   ikou sample --records 1000000 --seed 7 --out big.dat --json
@@ -32,6 +37,12 @@ Examples:
 #[derive(Debug, Args)]
 #[command(after_help = after_help())]
 pub struct SampleArgs {
+    /// What to write: `juki` (the CP932 vendor export, legacy/sample-juki) or `host-juki`
+    /// (a mainframe export in JEF with zoned and packed numbers, legacy/host-juki; converted
+    /// by the bundled profile host-juki; its dirt sits at fixed records, --rate and --clean
+    /// do not apply).
+    #[arg(long, default_value = "juki", value_parser = ["juki", "host-juki"])]
+    pub kind: String,
     /// Number of records to write.
     #[arg(long, default_value_t = 1000)]
     pub records: u64,
@@ -44,6 +55,9 @@ pub struct SampleArgs {
     /// Also write the sample's 外字 table (CSV code,replacement,mj,note) to this file.
     #[arg(long, value_name = "FILE")]
     pub gaiji_table: Option<PathBuf>,
+    /// With --kind host-juki: also write the record's COBOL copybook to this file.
+    #[arg(long, value_name = "FILE")]
+    pub copybook: Option<PathBuf>,
     /// Also write the answer key: one CSV line per dirty record (record,offset,dirt).
     #[arg(long, value_name = "FILE")]
     pub truth: Option<PathBuf>,
@@ -73,8 +87,97 @@ pub fn after_help() -> String {
     AFTER_HELP.replace("{KINDS}", &kinds)
 }
 
+/// `ikou sample --kind host-juki`: the host-form sample and, if asked, its 外字 table.
+fn run_host(args: &SampleArgs) -> CliResult {
+    use ikou_convert::sample::host::{
+        write_host_sample, HostDirt, HOST_ENCODING, HOST_LAYOUT_ID, HOST_PROFILE_ID,
+    };
+    if args.clean || !args.rates.is_empty() {
+        return Err(CliError::usage(
+            "--clean and --rate do not apply to --kind host-juki (its dirt sits at fixed records, see docs/SAMPLE.md)",
+        ));
+    }
+    let mut stats = None;
+    write_atomically(&args.out, |w| {
+        stats = Some(
+            write_host_sample(args.records, args.seed, &mut *w)
+                .map_err(|e| io::Error::other(e.to_string()))?,
+        );
+        Ok(())
+    })?;
+    let stats = stats.unwrap_or_default();
+    if let Some(path) = &args.truth {
+        let mut t = String::from("record,offset,dirt\n");
+        for n in 1..=args.records {
+            let kinds: Vec<&str> = HostDirt::ALL
+                .into_iter()
+                .filter(|d| d.on(n))
+                .map(HostDirt::as_str)
+                .collect();
+            if !kinds.is_empty() {
+                let _ = writeln!(
+                    t,
+                    "{n},{},{}",
+                    (n - 1) * ikou_convert::sample::host::HOST_RECORD_LEN as u64,
+                    kinds.join(";")
+                );
+            }
+        }
+        write_atomically(path, |w| w.write_all(t.as_bytes()))?;
+    }
+    if let Some(path) = &args.copybook {
+        let cpy = ikou_convert::sample::host::HOST_COPYBOOK;
+        write_atomically(path, |w| w.write_all(cpy.as_bytes()))?;
+    }
+    if let Some(path) = &args.gaiji_table {
+        let table = ikou_layout_spec::profile::bundled_gaiji("host-juki.csv").unwrap_or_default();
+        write_atomically(path, |w| w.write_all(table.as_bytes()))?;
+    }
+    if args.json {
+        print_json(&serde_json::json!({
+            "out": args.out.display().to_string(),
+            "kind": "host-juki",
+            "layout": HOST_LAYOUT_ID,
+            "profile": HOST_PROFILE_ID,
+            "encoding": HOST_ENCODING,
+            "seed": args.seed,
+            "stats": stats,
+        }))?;
+        return Ok(OK);
+    }
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "wrote {} host records ({} bytes, {HOST_ENCODING}, layout {HOST_LAYOUT_ID}) to {}",
+        stats.records,
+        stats.bytes,
+        args.out.display()
+    );
+    for (k, n) in &stats.dirt {
+        if *n > 0 {
+            let _ = writeln!(s, "  {k:<26} {n:>8} records");
+        }
+    }
+    let _ = writeln!(
+        s,
+        "a correct conversion rejects {} records; convert with: ikou convert --profile {HOST_PROFILE_ID} {} --out DIR",
+        stats.expected_rejects,
+        args.out.display()
+    );
+    print(&s)?;
+    Ok(OK)
+}
+
 /// Runs `ikou sample`.
 pub fn run(args: SampleArgs) -> CliResult {
+    if args.kind == "host-juki" {
+        return run_host(&args);
+    }
+    if args.copybook.is_some() {
+        return Err(CliError::usage(
+            "--copybook is for --kind host-juki (the CP932 sample has no copybook)",
+        ));
+    }
     let mut rates = if args.clean {
         DirtRates::none()
     } else {

@@ -9,6 +9,8 @@ mod issue13;
 mod issue14_report;
 mod issue14_verdict;
 mod issue15_arch;
+mod issue16_copybook;
+mod issue16_hostrun;
 mod issue18_bounds2;
 mod issue18_cli;
 mod issue18_run;

@@ -3,14 +3,14 @@
 use std::sync::Arc;
 
 use arrow_array::builder::{
-    BinaryBuilder, Date32Builder, Int64Builder, StringBuilder, UInt64Builder,
+    BinaryBuilder, Date32Builder, Decimal128Builder, Int64Builder, StringBuilder, UInt64Builder,
 };
 use arrow_array::{ArrayRef, RecordBatch};
 use arrow_schema::SchemaRef;
 use ikou_cleanse::mask::mask;
 
 use super::schema::{ColumnKind, ItemColumn, Table, TableSchema};
-use super::values::{parse_amount, parse_date, DateValue};
+use super::values::{parse_amount, parse_date, parse_decimal, DateValue};
 use crate::sink::Row;
 
 /// One item's builder(s).
@@ -21,6 +21,7 @@ enum ItemBuilder {
         text: StringBuilder,
     },
     Amount(Int64Builder),
+    Decimal(Decimal128Builder, u8, i8),
 }
 
 /// A value parsed before anything is appended, so a bad row leaves the builders untouched.
@@ -29,6 +30,7 @@ enum Parsed {
     None,
     Int(i64),
     Day(i32),
+    Dec(i128),
 }
 
 /// Accumulates rows of one table into builders; hands out a [`RecordBatch`] when full.
@@ -84,6 +86,9 @@ impl Batcher {
             .map(|c| match c.kind {
                 ColumnKind::Text => ItemBuilder::Text(text()),
                 ColumnKind::Amount => ItemBuilder::Amount(Int64Builder::with_capacity(batch_rows)),
+                ColumnKind::Decimal(p, sc) => {
+                    ItemBuilder::Decimal(decimal(batch_rows, p, sc), p, sc)
+                }
                 ColumnKind::Date => ItemBuilder::Date {
                     days: Date32Builder::with_capacity(batch_rows),
                     text: text(),
@@ -166,6 +171,17 @@ impl Batcher {
                     Some(n) => *slot = Parsed::Int(n),
                     None => return Err(value_error(&row, col, "amount is not an integer", v)),
                 },
+                ColumnKind::Decimal(_, sc) => match parse_decimal(v, sc.max(0) as u8) {
+                    Some(n) => *slot = Parsed::Dec(n),
+                    None => {
+                        return Err(value_error(
+                            &row,
+                            col,
+                            "amount is not a decimal of the column's scale",
+                            v,
+                        ))
+                    }
+                },
                 ColumnKind::Date => match parse_date(v) {
                     Some(DateValue::Full(d)) => *slot = Parsed::Day(d),
                     Some(DateValue::Partial) => {}
@@ -201,6 +217,10 @@ impl Batcher {
                 ItemBuilder::Text(b) => b.append_option(value.as_deref()),
                 ItemBuilder::Amount(b) => match *parsed {
                     Parsed::Int(n) => b.append_value(n),
+                    _ => b.append_null(),
+                },
+                ItemBuilder::Decimal(b, _, _) => match *parsed {
+                    Parsed::Dec(n) => b.append_value(n),
                     _ => b.append_null(),
                 },
                 ItemBuilder::Date { days, text } => {
@@ -241,6 +261,7 @@ impl Batcher {
                     columns.push(Arc::new(b.finish()));
                 }
                 ItemBuilder::Amount(b) => columns.push(Arc::new(b.finish())),
+                ItemBuilder::Decimal(b, _, _) => columns.push(Arc::new(b.finish())),
                 ItemBuilder::Date { days, text } => {
                     columns.push(Arc::new(days.finish()));
                     self.text_bytes.push(text.values_slice().len());
@@ -278,6 +299,7 @@ impl Batcher {
             match builder {
                 ItemBuilder::Text(b) => *b = text(),
                 ItemBuilder::Amount(b) => *b = Int64Builder::with_capacity(n),
+                ItemBuilder::Decimal(b, p, sc) => *b = decimal(n, *p, *sc),
                 ItemBuilder::Date { days, text: t } => {
                     *days = Date32Builder::with_capacity(n);
                     *t = text();
@@ -300,8 +322,18 @@ fn fixed_row_bytes(table: &TableSchema) -> usize {
         n + match c.kind {
             ColumnKind::Text => 4,
             ColumnKind::Amount | ColumnKind::Date => 8,
+            ColumnKind::Decimal(..) => 16,
         }
     })
+}
+
+/// A Decimal128 builder of `precision` and `scale` (checked when the schema was built).
+fn decimal(rows: usize, precision: u8, scale: i8) -> Decimal128Builder {
+    let b = Decimal128Builder::with_capacity(rows);
+    match b.with_precision_and_scale(precision, scale) {
+        Ok(b) => b,
+        Err(_) => Decimal128Builder::with_capacity(rows),
+    }
 }
 
 fn value_error(row: &Row<'_>, col: &ItemColumn, what: &str, value: &str) -> String {

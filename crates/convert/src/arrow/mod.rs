@@ -468,7 +468,7 @@ fn table_tuning(schema: &TableSchema) -> Vec<(String, ColumnTuning)> {
                 },
             )),
             // Date32 and Int64 are small plain; a date's `__text` repeats like any date.
-            ColumnKind::Amount => tuning.push((
+            ColumnKind::Amount | ColumnKind::Decimal(..) => tuning.push((
                 item.key.clone(),
                 ColumnTuning::Item {
                     repeats: false,

@@ -70,6 +70,9 @@ pub(crate) enum ColumnKind {
     Date,
     /// Int64.
     Amount,
+    /// Decimal128 with the precision and scale of the number form the value was decoded
+    /// from (issue #16: an amount mapped from a zoned, packed or binary item).
+    Decimal(u8, i8),
 }
 
 /// One item's column plan.
@@ -93,7 +96,9 @@ pub(crate) struct ItemColumn {
 ///   A complete date fills both; a partial date (`1955-03`, `1955`, `1955-03-00`,
 ///   `19550300`, …) has a null Date32 and its written form in `<key>__text`, so nothing is
 ///   lost. Date items written in a 和暦 form are plain Utf8.
-/// - `amount` items: nullable Int64.
+/// - `amount` items: nullable Int64; an amount whose item carries a number form
+///   (zoned, packed, binary: [`ikou_layout_spec::Representation`]) is a nullable
+///   Decimal128 with the form's precision and scale.
 /// - everything else: nullable Utf8.
 ///
 /// Every item column carries field metadata [`META_NAME`] (項目名), [`META_DOMAIN`] and
@@ -195,6 +200,12 @@ impl TableSchema {
                         Field::new(&item.key, DataType::Int64, true).with_metadata(item_meta(item)),
                     );
                 }
+                ColumnKind::Decimal(p, sc) => {
+                    fields.push(
+                        Field::new(&item.key, DataType::Decimal128(p, sc), true)
+                            .with_metadata(item_meta(item)),
+                    );
+                }
                 ColumnKind::Date => {
                     fields.push(
                         Field::new(&item.key, DataType::Date32, true)
@@ -290,6 +301,13 @@ fn item_key_of(fields: &[Field], first: usize, second: usize) -> (String, String
 
 fn after_kind(item: &Item) -> ColumnKind {
     match item.domain {
+        DomainType::Amount if item.representation.is_numeric() => {
+            // Decimal128(digits, scale); a `P` scale counts its zeros as digits.
+            let digits = item.representation.digits().unwrap_or(38);
+            let scale = item.representation.scale().unwrap_or(0);
+            let precision = (i64::from(digits) + i64::from(scale.min(0)).abs()).clamp(1, 38);
+            ColumnKind::Decimal(precision as u8, scale.clamp(0, 38) as i8)
+        }
         DomainType::Amount => ColumnKind::Amount,
         DomainType::Date => match item.date_form {
             None | Some(DateForm::Auto | DateForm::Iso | DateForm::Yyyymmdd) => ColumnKind::Date,

@@ -36,6 +36,9 @@ fn item(number: u32, key: &str, name: &str, domain: DomainType) -> Item {
         zero_pad: false,
         note: None,
         official: None,
+        representation: ikou_layout_spec::Representation::Display,
+        host_kind: None,
+        encoding: None,
     }
 }
 

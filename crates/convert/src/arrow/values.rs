@@ -82,6 +82,35 @@ fn days_from_civil(year: u32, month: u32, day: u32) -> i32 {
 }
 
 /// Parses an amount: optional sign and ASCII digits, within `i64`.
+/// Parses a canonical decimal (`-1234.50`, `7`, `0.05`: optional `-`, digits, optional `.`
+/// and digits) as an unscaled `i128` at `scale` (issue #16: Decimal128 columns). Fewer
+/// fraction digits than `scale` are exact (`1.5` at scale 2 is 150); more, a `+`, an
+/// exponent or more than 38 digits are `None` (never rounded).
+pub(crate) fn parse_decimal(s: &str, scale: u8) -> Option<i128> {
+    let (neg, body) = match s.strip_prefix('-') {
+        Some(b) => (true, b),
+        None => (false, s),
+    };
+    let (int, frac) = body.split_once('.').unwrap_or((body, ""));
+    if int.is_empty()
+        || frac.len() > usize::from(scale)
+        || (body.contains('.') && frac.is_empty())
+        || !int.bytes().chain(frac.bytes()).all(|b| b.is_ascii_digit())
+        || int.len() + usize::from(scale) > 38
+    {
+        return None;
+    }
+    let mut v: i128 = 0;
+    let pad = usize::from(scale) - frac.len();
+    for b in int.bytes().chain(frac.bytes()) {
+        v = v.checked_mul(10)?.checked_add(i128::from(b - b'0'))?;
+    }
+    for _ in 0..pad {
+        v = v.checked_mul(10)?;
+    }
+    Some(if neg { -v } else { v })
+}
+
 pub(crate) fn parse_amount(s: &str) -> Option<i64> {
     s.parse::<i64>().ok()
 }
@@ -159,6 +188,23 @@ mod tests {
         ] {
             assert_eq!(parse_date(s), None, "{s:?}");
         }
+    }
+
+    #[test]
+    fn issue16_decimals_parse_exactly_at_their_scale() {
+        assert_eq!(parse_decimal("-1234.50", 2), Some(-123_450));
+        assert_eq!(parse_decimal("1.5", 2), Some(150));
+        assert_eq!(parse_decimal("7", 0), Some(7));
+        assert_eq!(parse_decimal("0.05", 2), Some(5));
+        assert_eq!(parse_decimal("1.234", 2), None, "never rounded");
+        for bad in ["", "-", "+1", "1e3", "1.", ".5", "1,5", "１"] {
+            assert_eq!(parse_decimal(bad, 2), None, "{bad}");
+        }
+        assert_eq!(
+            parse_decimal(&"9".repeat(38), 0),
+            Some(99_999_999_999_999_999_999_999_999_999_999_999_999)
+        );
+        assert_eq!(parse_decimal(&"9".repeat(37), 2), None);
     }
 
     #[test]

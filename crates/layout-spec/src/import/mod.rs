@@ -47,6 +47,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt;
 use std::io::{Cursor, Read};
 
+pub mod copybook;
 pub mod official;
 
 /// How many rows from the top are searched for the header row.
@@ -146,6 +147,18 @@ pub enum ImportError {
     /// An option is invalid (for example the layout id).
     #[error("invalid option: {0}")]
     Options(String),
+    /// A copybook construct that cannot be read (or is not supported), at its position.
+    #[error("{file}:{line}:{column}: {message}")]
+    Copybook {
+        /// The copybook's name.
+        file: String,
+        /// 1-based line.
+        line: usize,
+        /// 1-based column (a full-width character takes two).
+        column: usize,
+        /// What is wrong.
+        message: String,
+    },
     /// The layout built from the rows does not pass the spec checks (a bug in the importer).
     #[error("the imported layout does not pass the spec checks: {0}")]
     Invalid(SpecErrors),
@@ -1546,6 +1559,9 @@ pub fn import_sheet(sheet: &Sheet, opts: &ImportOptions) -> Result<Imported, Imp
             zero_pad: false,
             note: (!notes.is_empty()).then(|| notes.join("; ")),
             official: None,
+            representation: Representation::Display,
+            host_kind: None,
+            encoding: None,
         });
         offset += span;
     }

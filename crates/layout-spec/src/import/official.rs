@@ -1466,6 +1466,9 @@ fn read_item_sheet(
                     foreign_key: None,
                     code_id,
                 }),
+                representation: Representation::Display,
+                host_kind: None,
+                encoding: None,
             },
         });
     }
