@@ -649,6 +649,9 @@ fn issue16_fixed_form_continues_words_and_skips_debugging_lines() {
             signed: true
         }
     ));
+    assert_eq!(got.imported.warnings.len(), 1);
+    assert_eq!(got.imported.warnings[0].row, 4);
+    assert!(got.imported.warnings[0].message.contains("debugging line"));
 }
 
 #[test]

@@ -457,7 +457,16 @@ fn lex(text: &str, form: SourceForm) -> R<(Vec<Token>, Vec<ImportWarning>)> {
             SourceForm::Fixed => {
                 let indicator = cols.iter().find(|(_, c)| *c == 7).map(|&(c, _)| c);
                 match indicator {
-                    Some('*' | '/' | 'D' | 'd') => continue,
+                    Some('*' | '/') => continue,
+                    Some('D' | 'd') => {
+                        if cols.iter().any(|&(c, col)| (8..=72).contains(&col) && c != ' ') {
+                            warnings.push(ImportWarning {
+                                row: lineno as u32,
+                                message: "a debugging line (`D` in column 7) is not read; a compiler in debugging mode would read it".into(),
+                            });
+                        }
+                        continue;
+                    }
                     Some(' ') | None => {}
                     Some('-') => {}
                     Some(other) => {
