@@ -1,8 +1,11 @@
 """ikou from Python against the CLI on the bundled sample (testdata/sample/juki-1000.dat)."""
 
-import _thread
 import csv
 import json
+import os
+import signal
+import threading
+import time
 
 import pyarrow as pa
 import pytest
@@ -137,13 +140,24 @@ def test_convert_progress_exception_cancels_cleanly(tmp_path):
 
 
 def test_convert_ctrl_c_cancels_cleanly(tmp_path):
-    def progress(event, pass_, records, nbytes):
-        if event == "start" and pass_ == 1:
-            _thread.interrupt_main()  # as Ctrl-C does: a SIGINT for the main thread
+    # A long run (200 copies of the sample, 200,000 records) and a SIGINT from another
+    # thread while the main thread waits in ikou (no Python callback runs: only the run's
+    # own signal check can see it).
+    big = tmp_path / "big.dat"
+    big.write_bytes(SAMPLE.read_bytes() * 200)
 
+    def interrupt():
+        time.sleep(0.3)
+        os.kill(os.getpid(), signal.SIGINT)
+
+    t = threading.Thread(target=interrupt)
+    started = time.monotonic()
+    t.start()
     with pytest.raises(KeyboardInterrupt):
-        ikou.convert(PROFILE, SAMPLE, tmp_path / "run", progress=progress)
+        ikou.convert(PROFILE, big, tmp_path / "run", outputs="minimal", input_check=False)
+    t.join()
     assert not (tmp_path / "run" / "manifest.json").exists()
+    assert time.monotonic() - started < 30
 
 
 # ------------------------------------------------------------------ detect, normalize
