@@ -249,3 +249,31 @@ def test_normalize_unknown_type(cli):
 def test_detect_missing_file(tmp_path):
     with pytest.raises(ikou.InputError, match="missing.dat"):
         ikou.detect(tmp_path / "missing.dat")
+
+
+def test_error_run_directory_not_empty_is_the_clis(cli, tmp_path):
+    out = tmp_path / "run"
+    out.mkdir()
+    (out / "keep.txt").write_text("a previous run's file")
+    msg = cli_error(cli, "convert", "--profile", PROFILE, SAMPLE, "--out", out)
+    with pytest.raises(ikou.UsageError) as e:
+        ikou.convert(PROFILE, SAMPLE, out)
+    assert str(e.value) == msg  # the CLI's words: "--force" is force=True here
+    assert (out / "keep.txt").exists() and not (out / "manifest.json").exists()
+
+
+def test_read_two_inputs_equals_cli(cli, tmp_path):
+    # Two inputs make one run: the second copy's records are duplicates of the first's
+    # (pass 1 sees both files), so the rows and rejects are the CLI's for the same pair.
+    second = tmp_path / "juki-copy.dat"
+    second.write_bytes(SAMPLE.read_bytes())
+    out = tmp_path / "cli"
+    cli("convert", "--profile", PROFILE, SAMPLE, second, "--out", out, "--quiet", check=False)
+    _, expected = csv_rows(out / "jumin-kiroku.csv")
+    with ikou.open_run([SAMPLE, second], PROFILE) as run:
+        got = arrow_rows(run.rows.read_all())
+        m = run.manifest()
+    assert got == expected
+    cli_m = json.loads((out / "manifest.json").read_text())
+    assert m["counts"] == cli_m["counts"]
+    assert m["counts"]["input_records"] == 2000
