@@ -67,3 +67,56 @@ trap summary EXIT
 
 cargo test --workspace --locked "$@"
 cargo run --locked --quiet --example embed -p ikou-convert -- testdata/sample/juki-1000.dat >/dev/null
+
+# The Python package (crates/python, issue #17). It is not a member of the cargo workspace (a
+# pyo3 extension module: see docs/PYTHON.md), so its fmt and clippy run here. It is built and
+# installed with pip (maturin is its PEP 517 backend) into a virtual environment kept in the
+# target directory, and its pytest suite compares it with the `ikou` binary built above.
+# What it needs comes from PyPI (maturin, pytest, pyarrow, pandas, polars) and, where
+# `python3 -m venv` does not work, Debian (python3-venv). Where that fails: with
+# IKOU_REQUIRE_SHARED=1 the run fails, otherwise the suite is SKIPPED (and counted below).
+python_skip() {
+  if [ -n "$require" ]; then
+    echo "test.sh: FAILED: python package tests: $1 (IKOU_REQUIRE_SHARED=1: every test must run)" >&2
+    exit 1
+  fi
+  echo "SKIPPED: python package tests (crates/python): $1" >>"$IKOU_SKIP_LOG"
+  echo "test.sh: SKIPPED python package tests: $1"
+}
+python_tests() {
+  local started=$SECONDS target venv
+  target=$(cargo metadata --format-version 1 --no-deps --locked \
+    | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')
+  if cargo clippy --version >/dev/null 2>&1 && cargo fmt --version >/dev/null 2>&1; then
+    cargo fmt --manifest-path crates/python/Cargo.toml -- --check
+    CARGO_TARGET_DIR="$target" cargo clippy --manifest-path crates/python/Cargo.toml \
+      --all-targets --locked --quiet -- -D warnings
+  else
+    python_skip "rustfmt or clippy missing (rustup component add rustfmt clippy)"
+  fi
+  venv="$target/pyvenv"
+  if ! python3 -m venv "$venv" >/dev/null 2>&1 || [ ! -x "$venv/bin/pip" ]; then
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+      echo "test.sh: installing python3-venv (the python package's tests)"
+      apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+        --no-install-recommends python3-venv python3-pip >/dev/null || true
+    fi
+    rm -rf "$venv"
+    if ! python3 -m venv "$venv" >/dev/null 2>&1 || [ ! -x "$venv/bin/pip" ]; then
+      python_skip "python3 -m venv does not work (python3-venv missing)"
+      return 0
+    fi
+  fi
+  if ! "$venv/bin/pip" install -q --disable-pip-version-check maturin pytest pyarrow pandas polars; then
+    python_skip "pip could not install maturin, pytest, pyarrow, pandas, polars from PyPI"
+    return 0
+  fi
+  echo "test.sh: building and installing the python package (pip install ./crates/python)"
+  CARGO_TARGET_DIR="$target" "$venv/bin/pip" install -q --disable-pip-version-check \
+    --force-reinstall --no-deps ./crates/python
+  IKOU_BIN="$target/debug/ikou" "$venv/bin/python" -m pytest -q -p no:cacheprovider \
+    crates/python/tests
+  echo "test.sh: python package: $((SECONDS - started)) s (fmt, clippy, install, pytest)"
+}
+cargo build --locked --quiet -p ikou-cli # the binary the python tests compare with
+python_tests

@@ -1,0 +1,60 @@
+"""Type stubs of the native module (use the functions of :mod:`ikou`)."""
+
+from typing import Any, Callable, Optional, Sequence
+
+class IkouError(Exception): ...
+class UsageError(IkouError): ...
+class InputError(IkouError): ...
+class Cancelled(IkouError): ...
+
+class CancelHandle:
+    def __init__(self) -> None: ...
+    def cancel(self) -> None: ...
+    @property
+    def cancelled(self) -> bool: ...
+
+class RowStream:
+    def __arrow_c_stream__(self, requested_schema: Optional[object] = None) -> object: ...
+    def cancel(self) -> None: ...
+    def wait_json(self) -> str: ...
+
+def detect_json(path: str) -> str: ...
+def normalize_json(
+    domain: str,
+    values: Sequence[str],
+    date_policy: str = ...,
+    variants: str = ...,
+    date_form: str = ...,
+    date_output: str = ...,
+    zero_pad: Optional[int] = ...,
+    keep_padding: bool = ...,
+    kana_separators: bool = ...,
+) -> str: ...
+def convert_json(
+    profile: str,
+    inputs: Sequence[str],
+    out: str,
+    force: bool = ...,
+    threads: int = ...,
+    outputs: str = ...,
+    specs: Sequence[str] = ...,
+    gaiji: Optional[str] = ...,
+    show_values: bool = ...,
+    input_check: bool = ...,
+    allow_outside_specs: bool = ...,
+    progress: Optional[Callable[[str, int, int, int], Any]] = ...,
+    cancel: Optional[CancelHandle] = ...,
+) -> str: ...
+def start_read(
+    inputs: Sequence[str],
+    out: str,
+    profile: str,
+    specs: Sequence[str] = ...,
+    gaiji: Optional[str] = ...,
+    threads: int = ...,
+    input_check: bool = ...,
+    allow_outside_specs: bool = ...,
+    record_numbers: bool = ...,
+    show_values: bool = ...,
+    changes: bool = ...,
+) -> RowStream: ...
