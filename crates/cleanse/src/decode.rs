@@ -181,6 +181,7 @@ pub enum DecodeIssueKind {
     },
     /// A zoned, packed or binary number that does not decode (issue #16): `bad_digit`,
     /// `bad_sign`, `length` or `overflow`, at the byte offset of the fault. Rejects.
+    #[serde(rename = "number")]
     Number {
         /// `bad_digit`, `bad_sign`, `length` or `overflow`.
         problem: &'static str,

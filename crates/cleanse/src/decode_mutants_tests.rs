@@ -23,7 +23,7 @@ fn more_is_serialised_only_when_something_is_counted() {
     let one = serde_json::to_value(&v[0]).unwrap();
     assert_eq!(
         one,
-        serde_json::json!({"offset": 0, "len": 1, "kind": "malformed"})
+        serde_json::json!({"offset": 0, "len": 1, "kind": "decode.malformed"})
     );
     let (_, v, _) = dec(&p, &b"\xFF".repeat(MAX_LISTED_PROBLEMS + 3));
     let last = serde_json::to_value(v.last().unwrap()).unwrap();
@@ -51,10 +51,10 @@ fn kind_names_match_the_serialised_tags() {
     assert_eq!(
         names,
         [
-            "gaiji_unmapped",
-            "gaiji_mapped",
-            "malformed",
-            "cut_character"
+            "gaiji.unmapped",
+            "gaiji.mapped",
+            "decode.malformed",
+            "decode.cut_character"
         ]
     );
     for i in &v {

@@ -601,7 +601,7 @@ fn issue16_char_profile_decodes_host_items_with_the_gaiji_table() {
     assert_eq!(issues[0].kind, DecodeIssueKind::Unmapped { code: 0x72A8 });
     assert_eq!(issues[0].offset, 2);
     let json = serde_json::to_value(&issues[0]).unwrap();
-    assert_eq!(json["kind"], "unmapped");
+    assert_eq!(json["kind"], "decode.unmapped");
     assert_eq!(json["code"], "72A8");
     assert!(!out.contains('\u{FFFD}'));
 }
