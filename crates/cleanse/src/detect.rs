@@ -265,6 +265,35 @@ pub fn detect(bytes: &[u8]) -> Detection {
     analyse(samples, bytes.len() as u64, false)
 }
 
+/// Detects any path a user names: a regular file through [`detect_path`] (whole or
+/// sampled), anything else (a pipe, a device) from its first [`WHOLE_FILE`] bytes only,
+/// never read to its end (the reasons say so).
+///
+/// # Errors
+/// I/O errors opening or reading it.
+pub fn detect_file(path: &Path) -> io::Result<Detection> {
+    let file = File::open(path)?;
+    let meta = file.metadata()?;
+    if meta.is_file() && meta.len() > WHOLE_FILE {
+        return detect_path(path);
+    }
+    let mut head = Vec::new();
+    file.take(WHOLE_FILE + 1).read_to_end(&mut head)?;
+    let more = head.len() as u64 > WHOLE_FILE;
+    head.truncate(usize::try_from(WHOLE_FILE).unwrap_or(usize::MAX));
+    let mut d = detect(&head);
+    d.path = Some(path.to_string_lossy().into_owned());
+    if !meta.is_file() {
+        d.sampled = more;
+        d.reasons.push(format!(
+            "not a regular file (a pipe or a device): only its first {} bytes were read{}",
+            head.len(),
+            if more { "; it goes on" } else { "" }
+        ));
+    }
+    Ok(d)
+}
+
 /// Detects the encoding and structure of a file, reading at most about 0.2 MB of it: the
 /// whole file up to [`WHOLE_FILE`] bytes, else the head, 16 samples spread through it and the
 /// tail.

@@ -12,7 +12,7 @@ use arrow_array::builder::{StringBuilder, UInt64Builder};
 use arrow_array::ffi_stream::FFI_ArrowArrayStream;
 use arrow_array::{ArrayRef, RecordBatch, RecordBatchReader};
 use arrow_schema::{ArrowError, DataType, Field, Schema, SchemaRef};
-use ikou_cleanse::detect::{detect, detect_path, Detection, WHOLE_FILE};
+use ikou_cleanse::detect::detect_file;
 use ikou_cleanse::rules::{cleanse, RuleOptions};
 use ikou_cleanse::wareki::DatePolicy;
 use ikou_convert::plan::Plan;
@@ -25,8 +25,7 @@ use pyo3::exceptions::PyException;
 use pyo3::prelude::*;
 use pyo3::types::PyCapsule;
 use std::ffi::CString;
-use std::io::Read as _;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
@@ -87,31 +86,6 @@ fn json<T: serde::Serialize + ?Sized>(v: &T) -> PyResult<String> {
 }
 
 // ---------------------------------------------------------------- detect
-
-/// The CLI's `detect_file`: a regular file through `detect_path` (whole or sampled),
-/// anything else (a pipe, a device) from its first `WHOLE_FILE` bytes only.
-fn detect_file(path: &Path) -> std::io::Result<Detection> {
-    let file = std::fs::File::open(path)?;
-    let meta = file.metadata()?;
-    if meta.is_file() && meta.len() > WHOLE_FILE {
-        return detect_path(path);
-    }
-    let mut head = Vec::new();
-    file.take(WHOLE_FILE + 1).read_to_end(&mut head)?;
-    let more = head.len() as u64 > WHOLE_FILE;
-    head.truncate(WHOLE_FILE as usize);
-    let mut d = detect(&head);
-    d.path = Some(path.to_string_lossy().into_owned());
-    if !meta.is_file() {
-        d.sampled = more;
-        d.reasons.push(format!(
-            "not a regular file (a pipe or a device): only its first {} bytes were read{}",
-            head.len(),
-            if more { "; it goes on" } else { "" }
-        ));
-    }
-    Ok(d)
-}
 
 /// `detect(path)` as JSON (one object, the CLI's `detect --json` element).
 #[pyfunction]

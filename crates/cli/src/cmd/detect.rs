@@ -3,10 +3,10 @@
 use crate::exit::{CliResult, IO, OK};
 use crate::output::{print, print_json, shown_path, terminal_safe_lines};
 use clap::Args;
-use ikou_cleanse::detect::{detect, detect_path, Detection, Structure, WHOLE_FILE};
+use ikou_cleanse::detect::{detect_file, Detection, Structure};
 use std::fmt::Write as _;
-use std::io::{Read as _, Write as _};
-use std::path::{Path, PathBuf};
+use std::io::Write as _;
+use std::path::PathBuf;
 
 const AFTER_HELP: &str = "\
 Reads a bounded amount of each file (the whole file up to 1 MiB, else the head (64 KiB), 16 samples of 8 KiB
@@ -141,31 +141,6 @@ fn human(d: &Detection, path: &str, s: &mut String) {
             d.findings.len() - 20
         );
     }
-}
-
-/// Detects a file: a regular file through [`detect_path`] (whole or sampled), anything else
-/// (a pipe, a device) from its first [`WHOLE_FILE`] bytes only, never read to its end.
-fn detect_file(path: &Path) -> std::io::Result<Detection> {
-    let file = std::fs::File::open(path)?;
-    let meta = file.metadata()?;
-    if meta.is_file() && meta.len() > WHOLE_FILE {
-        return detect_path(path);
-    }
-    let mut head = Vec::new();
-    file.take(WHOLE_FILE + 1).read_to_end(&mut head)?;
-    let more = head.len() as u64 > WHOLE_FILE;
-    head.truncate(WHOLE_FILE as usize);
-    let mut d = detect(&head);
-    d.path = Some(path.to_string_lossy().into_owned());
-    if !meta.is_file() {
-        d.sampled = more;
-        d.reasons.push(format!(
-            "not a regular file (a pipe or a device): only its first {} bytes were read{}",
-            head.len(),
-            if more { "; it goes on" } else { "" }
-        ));
-    }
-    Ok(d)
 }
 
 /// Runs `ikou detect`.
