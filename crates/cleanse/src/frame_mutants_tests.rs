@@ -19,3 +19,243 @@ fn newline_mismatch_names_each_stray_style() {
     assert_eq!(s(2, 0, 0).newline_mismatch(), Some("LF"));
     assert_eq!(s(0, 3, 0).newline_mismatch(), Some("CR"));
 }
+
+// ---- survivors of the full run (411 mutants, `frame::` tests only, 2026-12-05 session 6) ----
+
+use super::tests::layout;
+
+fn text_items(n: usize, len: u32) -> String {
+    (1..=n)
+        .map(|i| {
+            format!("[[items]]\nnumber = {i}\nname = \"i{i}\"\nkey = \"k{i}\"\ntype = \"text\"\nlength = {len}\n")
+        })
+        .collect()
+}
+
+fn fixed(len: u32, term: &str) -> Layout {
+    layout(
+        &format!("kind = \"fixed\"\nrecord_length = {len}\nterminator = \"{term}\""),
+        &text_items(1, len),
+        "",
+    )
+}
+
+fn delimited(n: usize, term: &str) -> Layout {
+    layout(
+        &format!("kind = \"delimited\"\ndelimiter = \",\"\nterminator = \"{term}\""),
+        &text_items(n, 10),
+        "",
+    )
+}
+
+/// A reader that hands out `step` bytes at a time and an `Interrupted` error before each
+/// read: every record boundary falls on a read boundary somewhere.
+struct Trickle<'a> {
+    data: &'a [u8],
+    step: usize,
+    interrupt: bool,
+}
+
+impl Read for Trickle<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.interrupt = !self.interrupt;
+        if self.interrupt {
+            return Err(io::Error::new(io::ErrorKind::Interrupted, "again"));
+        }
+        let n = self.step.min(self.data.len()).min(buf.len());
+        let (head, rest) = self.data.split_at(n);
+        buf.get_mut(..n)
+            .unwrap_or_else(|| unreachable!())
+            .copy_from_slice(head);
+        self.data = rest;
+        Ok(n)
+    }
+}
+
+fn read_with<R: Read>(r: R, l: &Layout) -> (Vec<RawRecord>, FrameSummary) {
+    let mut reader = RecordReader::new(r, l).unwrap();
+    let mut rec = RawRecord::new();
+    let mut v = Vec::new();
+    while reader.read_record(&mut rec).unwrap() {
+        v.push(rec.clone());
+    }
+    (v, reader.summary().clone())
+}
+
+/// The same records and summary whether the file comes in one read or one byte at a time
+/// (with `Interrupted` between reads). Kills the `eof` guards of `term_len_at` (a CR at the
+/// end of a read is decided by the next read, not taken for a lone CR), the `need_more`
+/// paths of `frame_terminated`, `want`'s and `fill`'s conditions and the retry on
+/// `Interrupted` (`== Interrupted` → `!=`/`false`: the error is returned; → `true`: a real
+/// error would loop).
+#[test]
+fn records_do_not_depend_on_read_boundaries() {
+    let cases: Vec<(Layout, &[u8])> = vec![
+        (fixed(3, "crlf"), b"abc\r\ndef\r\ngh\r\nijkl\r\nmno"),
+        (fixed(3, "any"), b"abc\rdef\r\nghi\njk\r\rlmn\r"),
+        (fixed(3, "cr"), b"abc\rdef\rg\nh\r"),
+        (fixed(3, "lf"), b"abc\ndef\r\ngh\rx\n"),
+        (fixed(3, "none"), b"abcdefg\x1A"),
+        (fixed(3, "crlf"), b"abc\r\nxyz\x1A"),
+        (
+            delimited(2, "crlf"),
+            b"a,b\r\n\"c\r\n,d\",e\rf\r\ng,h\ni,j\x1A",
+        ),
+        (delimited(2, "any"), b"a,b\r\rc,d\n\"e\"x,f\r"),
+        (delimited(2, "lf"), b"a,b\r\nc,d\ne\rf,g"),
+    ];
+    for (l, data) in &cases {
+        let whole = read_with(*data, l);
+        assert!(!whole.0.is_empty());
+        for step in [1, 2, 3] {
+            let t = Trickle {
+                data,
+                step,
+                interrupt: false,
+            };
+            assert_eq!(
+                read_with(t, l),
+                whole,
+                "step {step}, {:?}",
+                String::from_utf8_lossy(data)
+            );
+        }
+    }
+    // And the whole reads are what the layouts say.
+    let (v, s) = read_with(&b"abc\rdef\rg\nh\r"[..], &fixed(3, "cr"));
+    let got: Vec<&[u8]> = v.iter().map(|r| r.bytes.as_slice()).collect();
+    assert_eq!(got, [&b"abc"[..], b"def", b"g\nh"]);
+    assert!(v.iter().all(|r| r.problems.is_empty()), "{v:?}");
+    // An LF inside a record of the layout's length is data, not a stray line break.
+    assert_eq!((s.stray_lf, s.first_stray_break), (0, None));
+    let (v, s) = read_with(&b"abc\r\nxyz\x1A"[..], &fixed(3, "crlf"));
+    assert_eq!(v.len(), 2);
+    assert_eq!(v[1].bytes, b"xyz");
+    assert!(v[1].problems.is_empty());
+    assert_eq!((s.eof_marker, s.final_terminator_missing), (Some(8), true));
+    let (v, s) = read_with(&b"a,b\x1A"[..], &delimited(2, "crlf"));
+    assert_eq!(v[0].bytes, b"a,b");
+    assert_eq!((s.eof_marker, s.bytes), (Some(3), 4));
+}
+
+/// A lone CR at the very end of a file under `any` ends the last record (`eof` guard of
+/// the `Any` arm), and a CR at the end of a CRLF file is a stray one, kept in the record.
+#[test]
+fn a_final_cr_is_judged_at_the_end_of_the_file() {
+    let (v, s) = read_with(&b"ab,c\r"[..], &delimited(2, "any"));
+    assert_eq!(v.len(), 1);
+    assert_eq!(v[0].bytes, b"ab,c");
+    assert!(!s.final_terminator_missing);
+    let (v, s) = read_with(&b"ab,c\r"[..], &delimited(2, "crlf"));
+    assert_eq!(v.len(), 1);
+    assert_eq!(v[0].bytes, b"ab,c\r");
+    assert_eq!((s.stray_cr, s.first_stray_break), (1, Some(4)));
+    assert!(s.final_terminator_missing);
+}
+
+/// A reader error names the byte offset (bytes consumed + bytes buffered) and the record
+/// being read (`io_err` `+` → `-`/`*`).
+#[test]
+fn read_errors_name_offset_and_record() {
+    struct Broken(usize);
+    impl Read for Broken {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            if self.0 == 0 {
+                return Err(io::Error::other("disk on fire"));
+            }
+            let data = b"abc\r\nde";
+            let n = self.0.min(buf.len()).min(data.len());
+            buf.get_mut(..n)
+                .unwrap_or_else(|| unreachable!())
+                .copy_from_slice(data.get(..n).unwrap_or_else(|| unreachable!()));
+            self.0 = 0;
+            Ok(n)
+        }
+    }
+    let l = fixed(3, "crlf");
+    let mut r = RecordReader::new(Broken(7), &l).unwrap();
+    let mut rec = RawRecord::new();
+    assert!(r.read_record(&mut rec).unwrap());
+    let e = r.read_record(&mut rec).unwrap_err();
+    assert_eq!((e.offset, e.record), (7, 2));
+    assert_eq!(e.to_string(), "reading record 2 at byte 7: disk on fire");
+}
+
+/// The accessors and texts: kinds and messages of every problem, role names, the first
+/// problem, the fields in order, the iterator and its summary, the Debug form.
+#[test]
+fn problems_roles_and_accessors_are_named() {
+    let all = [
+        (FrameProblem::Truncated { expected: 4, found: 2 }, "truncated", "last record is cut: 2 of 4 bytes before the end of the file"),
+        (FrameProblem::WrongLength { expected: 4, found: 5 }, "wrong_length", "record is 5 bytes long, the layout says 4"),
+        (FrameProblem::TooLong { length: 9, kept: 3 }, "too_long", "record is 9 bytes long, over the limit; only the first 3 bytes are kept"),
+        (FrameProblem::UnterminatedQuote, "unterminated_quote", "a quoted field is not closed before the end of the file"),
+        (FrameProblem::MalformedQuote { field: 0 }, "malformed_quote", "field 1 has bytes after its closing quote"),
+        (FrameProblem::FieldCount { expected: 3, found: 2 }, "field_count", "record has 2 fields, the layout has 3 items"),
+        (FrameProblem::UnknownRecordType { selector: "37".into() }, "unknown_record_type", "unknown record type (selector bytes 37)"),
+        (FrameProblem::Misplaced { role: RecordRole::Header }, "misplaced", "header record out of place"),
+        (FrameProblem::TooManyFields { found: 9, limit: 4 }, "too_many_fields", "record has about 9 fields, over the limit of 4; the rest is kept unsplit in the last field"),
+        (FrameProblem::TrailerCount { declared: Some(5), counted: 1 }, "trailer_count", "trailer declares 5 data records, 1 were read"),
+        (FrameProblem::TrailerCount { declared: None, counted: 1 }, "trailer_count", "trailer record count is not a number (1 data records were read)"),
+    ];
+    for (p, kind, text) in &all {
+        assert_eq!(p.kind(), *kind);
+        assert_eq!(p.to_string(), *text);
+    }
+    assert_eq!(
+        [RecordRole::Header, RecordRole::Data, RecordRole::Trailer].map(role_name),
+        ["header", "data", "trailer"]
+    );
+    assert_eq!(
+        FrameProblem::Misplaced {
+            role: RecordRole::Trailer
+        }
+        .to_string(),
+        "trailer record out of place"
+    );
+    assert_eq!(
+        [
+            SliceProblem::Missing { record_len: 3 },
+            SliceProblem::CutsStart,
+            SliceProblem::CutsEnd
+        ]
+        .map(|p| p.to_string()),
+        [
+            "the record (3 bytes) ends before this item",
+            "item starts inside a double-byte character",
+            "item ends inside a double-byte character"
+        ]
+    );
+    let l = delimited(3, "crlf");
+    let mut it = RecordReader::new(&b"a,\"b\"x,c,d\r\ne,f,g"[..], &l)
+        .unwrap()
+        .into_records();
+    let first = it.next().unwrap().unwrap();
+    assert_eq!(
+        first.problem(),
+        Some(&FrameProblem::MalformedQuote { field: 1 })
+    );
+    assert_eq!(first.problems.len(), 2);
+    assert_eq!(
+        first.fields().collect::<Vec<_>>(),
+        [&b"a"[..], b"bx", b"c", b"d"]
+    );
+    assert_eq!(it.summary().records, 1);
+    let second = it.next().unwrap().unwrap();
+    assert_eq!(second.problem(), None);
+    assert!(it.next().is_none());
+    assert_eq!(
+        (
+            it.summary().records,
+            it.summary().problem_records,
+            it.summary().bytes
+        ),
+        (2, 1, 17)
+    );
+    let r = RecordReader::new(&b""[..], &l).unwrap();
+    let dbg = format!("{r:?}");
+    assert!(
+        dbg.starts_with("RecordReader") && dbg.contains("pos: 0"),
+        "{dbg}"
+    );
+}
