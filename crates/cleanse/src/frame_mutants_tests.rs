@@ -259,3 +259,217 @@ fn problems_roles_and_accessors_are_named() {
         "{dbg}"
     );
 }
+
+fn read_max<R: Read>(r: R, l: &Layout, max: usize) -> (Vec<RawRecord>, FrameSummary) {
+    let mut reader = RecordReader::new(r, l).unwrap().with_max_record_len(max);
+    let mut rec = RawRecord::new();
+    let mut v = Vec::new();
+    while reader.read_record(&mut rec).unwrap() {
+        v.push(rec.clone());
+    }
+    (v, reader.summary().clone())
+}
+
+/// The length limit: a record of exactly the limit is whole (`i > max_len` → `>=`), a
+/// longer one is cut with its full length counted, whether a terminator or the end of the
+/// file ends it and however the bytes arrive (`total +=` → `-=`/`*=`, `i -= drop`).
+#[test]
+fn the_length_limit_counts_every_byte() {
+    let l = delimited(1, "crlf");
+    let data: &[u8] = b"abcd\r\nabcdefghij\r\nxy\r\nabcdefg";
+    let whole = read_max(data, &l, 4);
+    let (v, s) = &whole;
+    let got: Vec<&[u8]> = v.iter().map(|r| r.bytes.as_slice()).collect();
+    assert_eq!(got, [&b"abcd"[..], b"abcd", b"xy", b"abcd"]);
+    assert!(v[0].problems.is_empty() && v[2].problems.is_empty());
+    assert_eq!(
+        v[1].problems,
+        [FrameProblem::TooLong {
+            length: 10,
+            kept: 4
+        }]
+    );
+    assert_eq!(
+        v[3].problems,
+        [FrameProblem::TooLong { length: 7, kept: 4 }]
+    );
+    assert_eq!((v[2].offset, v[3].offset), (18, 22));
+    assert_eq!(s.bytes, data.len() as u64);
+    for step in [1, 2, 3, 5] {
+        let t = Trickle {
+            data,
+            step,
+            interrupt: false,
+        };
+        assert_eq!(read_max(t, &l, 4), whole, "step {step}");
+    }
+    // A CR at a read boundary of a too-long record is kept for the terminator check.
+    let data: &[u8] = b"abcdefgh\r\nok\r\n";
+    let whole = read_max(data, &l, 3);
+    assert_eq!(
+        whole.0[0].problems,
+        [FrameProblem::TooLong { length: 8, kept: 3 }]
+    );
+    assert_eq!(whole.0[1].bytes, b"ok");
+    for step in [1, 2, 3, 4] {
+        let t = Trickle {
+            data,
+            step,
+            interrupt: false,
+        };
+        assert_eq!(read_max(t, &l, 3), whole, "step {step}");
+    }
+    // Fixed-length: a too-long record is not also of the wrong length.
+    let (v, _) = read_max(&b"abcdefgh\r\nabc\r\n"[..], &fixed(3, "crlf"), 5);
+    assert_eq!(
+        v[0].problems,
+        [FrameProblem::TooLong { length: 8, kept: 5 }]
+    );
+    assert!(v[1].problems.is_empty());
+}
+
+/// Fixed-length records framed by their terminator: longer or shorter between terminators
+/// is a wrong length, shorter at the end of the file a cut record, longer at the end of the
+/// file a wrong length (`terminated || found > len`).
+#[test]
+fn fixed_wrong_length_and_truncated() {
+    let l = fixed(3, "crlf");
+    let (v, s) = read_with(&b"abcd\r\nab\r\nabc\r\nabcde"[..], &l);
+    let probs: Vec<Vec<FrameProblem>> = v.iter().map(|r| r.problems.clone()).collect();
+    assert_eq!(
+        probs,
+        [
+            vec![FrameProblem::WrongLength {
+                expected: 3,
+                found: 4
+            }],
+            vec![FrameProblem::WrongLength {
+                expected: 3,
+                found: 2
+            }],
+            vec![],
+            vec![FrameProblem::WrongLength {
+                expected: 3,
+                found: 5
+            }],
+        ]
+    );
+    assert!(s.final_terminator_missing);
+    let (v, s) = read_with(&b"abc\r\nab"[..], &l);
+    assert_eq!(
+        v[1].problems,
+        [FrameProblem::Truncated {
+            expected: 3,
+            found: 2
+        }]
+    );
+    assert_eq!(s.problem_records, 1);
+    // The right length then the end of the file: a whole record without its terminator.
+    let (v, s) = read_with(&b"abc\r\nxyz"[..], &l);
+    assert_eq!(v.len(), 2);
+    assert!(v[1].problems.is_empty());
+    assert!(s.final_terminator_missing);
+    // The right length with a line break inside, at the end of the file: framed by the
+    // terminator (the LF is a stray break, and a record of 3 bytes is whole).
+    let (v, s) = read_with(&b"abc\r\na\nc"[..], &l);
+    assert_eq!(v[1].bytes, b"a\nc");
+    assert_eq!((s.stray_lf, s.first_stray_break), (1, Some(6)));
+    let (v, s) = read_with(&b"abc\r\na\rc\x1A"[..], &l);
+    assert_eq!(v[1].bytes, b"a\rc");
+    assert_eq!((s.stray_cr, s.eof_marker), (1, Some(8)));
+}
+
+/// Stray line breaks of another newline style are counted by kind with the offset of the
+/// first (`stray` indices, `i - 1`, `prev_cr`, `!= Some(b'\n')`).
+#[test]
+fn stray_breaks_are_counted_by_kind() {
+    let (_, s) = read_with(&b"a,b\r\nc,d\r\ne,f\n"[..], &delimited(2, "lf"));
+    assert_eq!(
+        (s.stray_lf, s.stray_cr, s.stray_crlf, s.first_stray_break),
+        (0, 0, 2, Some(3))
+    );
+    let (v, s) = read_with(&b"a,b\nc,d\re,f\r\n"[..], &delimited(2, "crlf"));
+    assert_eq!(v.len(), 1);
+    assert_eq!(
+        (s.stray_lf, s.stray_cr, s.stray_crlf, s.first_stray_break),
+        (1, 1, 0, Some(3))
+    );
+    let (_, s) = read_with(&b"x,y\r\na,b\nc,d\r"[..], &delimited(2, "cr"));
+    assert_eq!(
+        (s.stray_lf, s.stray_cr, s.stray_crlf, s.first_stray_break),
+        (2, 0, 0, Some(4))
+    );
+}
+
+/// Field splitting: the last field, quoted or not, closed or not, has no extra byte
+/// (`i < n` → `<=` pushed a NUL), and the field limit counts the fields past it.
+#[test]
+fn last_fields_and_the_field_limit() {
+    let l = delimited(2, "crlf");
+    let (v, _) = read_with(&b"a,b\r\na,\"b\"x\r\na,\"bc"[..], &l);
+    let fields: Vec<Vec<&[u8]>> = v.iter().map(|r| r.fields().collect()).collect();
+    assert_eq!(
+        fields,
+        [vec![&b"a"[..], b"b"], vec![b"a", b"bx"], vec![b"a", b"bc"]]
+    );
+    assert_eq!(v[1].field_span(1), Some(2..6));
+    assert_eq!(v[2].problems, [FrameProblem::UnterminatedQuote]);
+    let mut r = RecordReader::new(&b"a,b,c\r\na,b,c,d,e\r\n"[..], &delimited(3, "crlf"))
+        .unwrap()
+        .with_max_fields(3);
+    let mut rec = RawRecord::new();
+    assert!(r.read_record(&mut rec).unwrap());
+    assert!(rec.problems.is_empty(), "{:?}", rec.problems);
+    assert!(r.read_record(&mut rec).unwrap());
+    assert_eq!(
+        rec.fields().collect::<Vec<_>>(),
+        [&b"a"[..], b"b", b"c,d,e"]
+    );
+    assert_eq!(
+        rec.problems,
+        [FrameProblem::TooManyFields { found: 5, limit: 3 }]
+    );
+}
+
+/// Slicing: delimited records are sliced by field (a missing field is `Missing` at the end
+/// of the record), UTF-8 records by their character boundaries.
+#[test]
+fn slicing_delimited_and_utf8() {
+    let l = delimited(3, "crlf");
+    let (v, _) = read_with(&b"ab,\"c\",d\r\nx,y\r\n"[..], &l);
+    let mut s = Slicer::new(Charset::Cp932);
+    let mut out = Vec::new();
+    s.slice(&v[0], &l.items, &mut out);
+    let got: Vec<(usize, Option<&[u8]>)> = out.iter().map(|i| (i.offset, i.bytes)).collect();
+    assert_eq!(
+        got,
+        [
+            (0, Some(&b"ab"[..])),
+            (3, Some(&b"c"[..])),
+            (7, Some(&b"d"[..]))
+        ]
+    );
+    assert!(out.iter().all(|i| i.problems.is_empty()));
+    out.clear();
+    s.slice(&v[1], &l.items, &mut out);
+    assert_eq!((out[2].offset, out[2].bytes), (3, None));
+    assert_eq!(out[2].problems, [SliceProblem::Missing { record_len: 3 }]);
+    // UTF-8: あ is 3 bytes (1..4); items of 2 bytes at 0 and 2 cut it.
+    let mut rec = RawRecord::new();
+    rec.bytes = "aあb".as_bytes().to_vec();
+    let two = layout(
+        "kind = \"fixed\"\nrecord_length = 4\nterminator = \"crlf\"",
+        &text_items(2, 2),
+        "",
+    );
+    let mut s = Slicer::new(Charset::Utf8);
+    let mut out = Vec::new();
+    s.slice(&rec, &two.items, &mut out);
+    assert_eq!(out[0].problems, [SliceProblem::CutsEnd]);
+    assert_eq!(out[1].problems, [SliceProblem::CutsStart]);
+    let mut rec2 = RawRecord::new();
+    rec2.bytes = b"abcd".to_vec();
+    out.clear();
+    s.slice(&rec2, &two.items, &mut out);
+    assert!(out.iter().all(|i| i.problems.is_empty()), "{out:?}");
+}
