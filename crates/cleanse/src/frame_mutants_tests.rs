@@ -473,3 +473,76 @@ fn slicing_delimited_and_utf8() {
     s.slice(&rec2, &two.items, &mut out);
     assert!(out.iter().all(|i| i.problems.is_empty()), "{out:?}");
 }
+
+fn trailer_layout(count_extra: &str, count_len: u32) -> Layout {
+    let extra = format!("[record_types]\noffset = 0\nlength = 1\ndata = \"2\"\n[record_types.trailer]\ncode = \"9\"\ncount_item = \"n\"\n[[record_types.trailer.items]]\nnumber = 1\nname = \"t\"\nkey = \"t\"\ntype = \"record_type\"\nlength = 1\n[[record_types.trailer.items]]\nnumber = 2\nname = \"n\"\nkey = \"n\"\ntype = \"digits\"\nlength = {count_len}\n{count_extra}");
+    let data_items = format!("[[items]]\nnumber = 1\nname = \"rt\"\nkey = \"rt\"\ntype = \"record_type\"\nlength = 1\n[[items]]\nnumber = 2\nname = \"v\"\nkey = \"v\"\ntype = \"text\"\nlength = {count_len}\n");
+    layout(
+        &format!(
+            "kind = \"fixed\"\nrecord_length = {}\nterminator = \"crlf\"",
+            count_len + 1
+        ),
+        &data_items,
+        &extra,
+    )
+}
+
+fn trailer_problems(l: &Layout, data: &[u8]) -> Vec<FrameProblem> {
+    let (v, s) = read_with(data, l);
+    assert_eq!(s.trailer_records, 1);
+    v.last().map(|r| r.problems.clone()).unwrap_or_default()
+}
+
+/// The trailer's count as text: spaces around it are allowed, anything else than digits is
+/// "not a number" (`' ' || '\u{3000}'` → `&&`; `!is_empty() && all digits` → `||`: `+2`
+/// would parse), and the count is compared with the data records.
+#[test]
+fn trailer_count_as_text() {
+    let l = trailer_layout("", 3);
+    assert_eq!(trailer_problems(&l, b"2aaa\r\n2bbb\r\n9 2 \r\n"), []);
+    assert_eq!(trailer_problems(&l, b"2aaa\r\n2bbb\r\n9  2\r\n"), []);
+    for bad in [&b"9+2 "[..], b"9   ", b"92x "] {
+        let mut data = b"2aaa\r\n2bbb\r\n".to_vec();
+        data.extend_from_slice(bad);
+        assert_eq!(
+            trailer_problems(&l, &data),
+            [FrameProblem::TrailerCount {
+                declared: None,
+                counted: 2
+            }],
+            "{bad:?}"
+        );
+    }
+    assert_eq!(trailer_problems(&l, b"2aaa\r\n9001\r\n"), []);
+    assert_eq!(
+        trailer_problems(&l, b"2aaa\r\n9003\r\n"),
+        [FrameProblem::TrailerCount {
+            declared: Some(3),
+            counted: 1
+        }]
+    );
+}
+
+/// The trailer's count stored as a zoned number: read as a number (an overpunched sign
+/// is not text), a count with decimals is not a count (`d.scale == 0`), and a mismatch is
+/// reported (`declared != Some(counted)` → `==`).
+#[test]
+fn trailer_count_as_zoned_number() {
+    let l = trailer_layout("representation = \"zoned\"\ndigits = 3\nsigned = true\n", 3);
+    assert_eq!(trailer_problems(&l, b"2aaa\r\n2bbb\r\n900B\r\n"), []);
+    assert_eq!(
+        trailer_problems(&l, b"2aaa\r\n900B\r\n"),
+        [FrameProblem::TrailerCount {
+            declared: Some(2),
+            counted: 1
+        }]
+    );
+    let l = trailer_layout("representation = \"zoned\"\ndigits = 3\ndecimals = 1\n", 3);
+    assert_eq!(
+        trailer_problems(&l, b"2aaa\r\n9010\r\n"),
+        [FrameProblem::TrailerCount {
+            declared: None,
+            counted: 1
+        }]
+    );
+}
