@@ -3,6 +3,7 @@
 //! testing").
 
 use super::*;
+use crate::plan::ItemRef;
 use ikou_cleanse::gaiji::GaijiTable;
 use ikou_layout_spec::profile::{bundled_gaiji, bundled_profile};
 use ikou_layout_spec::Catalog;
@@ -49,4 +50,48 @@ fn gaiji_unmapped_and_padding_are_tallied() {
     assert!(all > 0);
     assert_eq!(m.counts.gaiji_unmapped, all);
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The tallies agree with each other: every change is counted once by rule and once by
+/// item (`Tally::fold`, `Tally::item_slot`, `StaticCounter::bump`), under the plan's own
+/// item keys and more than one of each; every rejected record has at least one reason
+/// (`bump`), no reason more often than there are rejects, and one reason several times.
+/// Written for the mutants of `tally.rs` (2026-12-05, session 6); not yet shown to fail on
+/// each of them by cargo-mutants (see docs/RELIABILITY.md).
+#[test]
+fn tallies_agree_by_rule_item_and_reason() {
+    let dir = std::env::temp_dir().join(format!("ikou-run-mutants-t-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let plan = sample_plan();
+    let input = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata/sample/juki-1000.dat");
+    let m = run(&plan, &[input], &RunOptions::new(&dir), &NoProgress).unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
+    let c = &m.counts;
+    let by_rule: u64 = c.changes_by_rule.values().sum();
+    let by_item: u64 = c.changes_by_item.values().sum();
+    assert!(by_rule > 0);
+    assert_eq!(by_rule, by_item);
+    assert!(c.changes_by_rule.len() > 1 && c.changes_by_item.len() > 1);
+    assert!(c.changes_by_rule.values().all(|n| *n > 0));
+    assert!(c.changes_by_item.values().all(|n| *n > 0));
+    let keys: Vec<String> = (0..plan.source.items.len())
+        .map(|i| plan.item_key(ItemRef::Source(i)).to_string())
+        .chain((0..plan.target.items.len()).map(|i| plan.item_key(ItemRef::Target(i)).to_string()))
+        .collect();
+    for k in c.changes_by_item.keys() {
+        assert!(keys.contains(k), "{k} is no item of the plan");
+    }
+    assert!(c.rejected_records > 0);
+    let reasons: u64 = c.rejects_by_reason.values().sum();
+    assert!(
+        reasons >= c.rejected_records,
+        "{reasons} < {}",
+        c.rejected_records
+    );
+    assert!(c
+        .rejects_by_reason
+        .values()
+        .all(|n| *n <= c.rejected_records));
+    assert!(c.rejects_by_reason.values().any(|n| *n > 1));
+    assert_eq!(c.input_records, c.output_records + c.rejected_records);
 }
