@@ -546,3 +546,76 @@ fn trailer_count_as_zoned_number() {
         }]
     );
 }
+
+/// Inputs longer than the 64 KiB read buffer: every record is read, in order, with its
+/// offset, and a record longer than the buffer is whole (`fill`'s compaction and growth:
+/// `buf.len() - end < CHUNK` → `+` left no room to read and ended the file early).
+#[test]
+fn inputs_longer_than_the_buffer() {
+    let n = 50_000u64;
+    let data = b"abcd\r\n".repeat(n as usize);
+    let (v, s) = read_with(&data[..], &fixed(4, "crlf"));
+    assert_eq!(v.len() as u64, n);
+    let last = v.last().unwrap_or_else(|| unreachable!());
+    assert_eq!((last.number, last.offset), (n, (n - 1) * 6));
+    assert!(v
+        .iter()
+        .all(|r| r.problems.is_empty() && r.bytes == b"abcd"));
+    assert_eq!(s.bytes, data.len() as u64);
+    let mut big = vec![b'x'; 300_000];
+    big.extend_from_slice(b"\r\ny\r\n");
+    let (v, s) = read_with(&big[..], &delimited(1, "crlf"));
+    assert_eq!(v.len(), 2);
+    assert_eq!(v[0].bytes.len(), 300_000);
+    assert!(v[0].problems.is_empty());
+    assert_eq!(
+        (v[1].number, v[1].offset, v[1].bytes.as_slice()),
+        (2, 300_002, &b"y"[..])
+    );
+    assert_eq!(s.bytes, big.len() as u64);
+}
+
+/// Record numbers are 1-based and count every record (`records + 1` → `*`); a UTF-8 BOM
+/// is skipped only in a UTF-8 file, once, at the start.
+#[test]
+fn numbers_and_the_bom() {
+    let (v, _) = read_with(&b"a,b\r\nc,d\r\ne,f\r\n"[..], &delimited(2, "crlf"));
+    assert_eq!(v.iter().map(|r| r.number).collect::<Vec<_>>(), [1, 2, 3]);
+    let utf8 = |bom: &[u8]| {
+        let mut l = delimited(2, "crlf");
+        l.encoding = "utf-8".into();
+        let mut data = bom.to_vec();
+        data.extend_from_slice(b"a,b\r\n\xEF\xBB\xBFc,d\r\n");
+        read_with(&data[..], &l)
+    };
+    let (v, s) = utf8(b"\xEF\xBB\xBF");
+    assert!(s.bom);
+    assert_eq!((v[0].offset, v[0].bytes.as_slice()), (3, &b"a,b"[..]));
+    assert_eq!(v[1].bytes, b"\xEF\xBB\xBFc,d");
+    let (v, s) = utf8(b"");
+    assert!(!s.bom);
+    assert_eq!((v[0].offset, v[0].bytes.as_slice()), (0, &b"a,b"[..]));
+    // CP932: the same bytes are data.
+    let (v, s) = read_with(&b"\xEF\xBB\xBFa,b\r\n"[..], &delimited(2, "crlf"));
+    assert!(!s.bom);
+    assert_eq!(v[0].bytes, b"\xEF\xBB\xBFa,b");
+}
+
+/// A layout with a header type but no trailer type does not miss a trailer (`finish`,
+/// `s.role == Trailer` → `!=`). (Record types need a fixed-length format: the loader
+/// refuses them on a delimited one, so `classify`'s delimited arms for them are not
+/// reachable from a layout that loads.)
+#[test]
+fn a_header_type_alone_wants_no_trailer() {
+    let extra = "[record_types]\noffset = 0\nlength = 1\ndata = \"2\"\n[record_types.header]\ncode = \"1\"\n[[record_types.header.items]]\nnumber = 1\nname = \"h\"\nkey = \"h\"\ntype = \"record_type\"\nlength = 2\n";
+    let items = "[[items]]\nnumber = 1\nname = \"rt\"\nkey = \"rt\"\ntype = \"record_type\"\nlength = 1\n[[items]]\nnumber = 2\nname = \"v\"\nkey = \"v\"\ntype = \"text\"\nlength = 1\n";
+    let l = layout(
+        "kind = \"fixed\"\nrecord_length = 2\nterminator = \"crlf\"",
+        items,
+        extra,
+    );
+    let (v, s) = read_with(&b"1H\r\n2a\r\n"[..], &l);
+    assert!(v.iter().all(|r| r.problems.is_empty()), "{v:?}");
+    assert_eq!((s.header_records, s.data_records), (1, 1));
+    assert!(!s.missing_trailer);
+}
