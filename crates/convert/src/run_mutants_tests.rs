@@ -95,3 +95,40 @@ fn tallies_agree_by_rule_item_and_reason() {
     assert!(c.rejects_by_reason.values().any(|n| *n > 1));
     assert_eq!(c.input_records, c.output_records + c.rejected_records);
 }
+
+/// Two inputs: each input's record count is its own (`input_records - before` → `+`/`/`),
+/// and a file-level finding (the DOS EOF byte of the second file) reaches the run's
+/// `findings_by_kind` (`+=` → `-=`/`*=` where the files' findings are merged).
+#[test]
+fn per_input_counts_and_file_findings() {
+    let dir = std::env::temp_dir().join(format!("ikou-run-mutants-i-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let src = std::env::temp_dir().join(format!("ikou-run-mutants-in-{}", std::process::id()));
+    std::fs::create_dir_all(&src).unwrap();
+    let sample = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata/sample/juki-1000.dat");
+    let bytes = std::fs::read(&sample).unwrap();
+    let (a, b) = (src.join("a.dat"), src.join("b.dat"));
+    std::fs::write(&a, &bytes).unwrap();
+    let mut with_eof = bytes.clone();
+    with_eof.push(0x1A);
+    std::fs::write(&b, &with_eof).unwrap();
+    let plan = sample_plan();
+    let m = run(&plan, &[a, b], &RunOptions::new(&dir), &NoProgress).unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
+    let _ = std::fs::remove_dir_all(&src);
+    let per: Vec<u64> = m.inputs.iter().map(|i| i.records).collect();
+    assert_eq!(per.len(), 2);
+    assert_eq!(per[0], per[1]);
+    assert_eq!(per[0] + per[1], m.counts.input_records);
+    assert_eq!(
+        m.counts.findings_by_kind.get("frame.eof_marker").copied(),
+        Some(1)
+    );
+    // Records were converted: no `run.nothing_converted` (`output_records == 0` → `!=`).
+    assert!(m.counts.output_records > 0);
+    assert!(
+        m.problems.iter().all(|p| p.kind != "run.nothing_converted"),
+        "{:?}",
+        m.problems
+    );
+}
