@@ -619,3 +619,19 @@ fn a_header_type_alone_wants_no_trailer() {
     assert_eq!((s.header_records, s.data_records), (1, 1));
     assert!(!s.missing_trailer);
 }
+
+/// The end of the input seen while records are still buffered does not end the reading
+/// (`self.eof && data == [0x1A]` → `||`): records shorter than the layout's length make
+/// the reader hit the end of the file (reading ahead for `len + 2` bytes) a record early.
+#[test]
+fn records_after_the_end_of_input_was_seen_are_read() {
+    let (v, s) = read_with(&b"a\r\nb\r\nc\r\nd\r\n"[..], &fixed(5, "crlf"));
+    let got: Vec<&[u8]> = v.iter().map(|r| r.bytes.as_slice()).collect();
+    assert_eq!(got, [&b"a"[..], b"b", b"c", b"d"]);
+    assert!(v.iter().all(|r| r.problems
+        == [FrameProblem::WrongLength {
+            expected: 5,
+            found: 1
+        }]));
+    assert_eq!(s.bytes, 12);
+}
