@@ -1368,15 +1368,14 @@ mod tests {
         assert_eq!(v[MAX_LISTED_GAIJI - 1].more, 150 - MAX_LISTED_GAIJI);
         assert_eq!((f041.more, f042.more), (1, 50));
         assert!(
-            f041.to_string()
-                .ends_with("(and 1 more occurrence of this 外字 after it in this item, not listed)"),
+            f041.to_string().ends_with(
+                "(and 1 more occurrence of this 外字 after it in this item, not listed)"
+            ),
             "{f041}"
         );
-        assert!(
-            v[MAX_LISTED_GAIJI - 1]
-                .to_string()
-                .ends_with("(and 86 more occurrences of this 外字 after it in this item, not listed)")
-        );
+        assert!(v[MAX_LISTED_GAIJI - 1]
+            .to_string()
+            .ends_with("(and 86 more occurrences of this 外字 after it in this item, not listed)"));
         // Up to the cap nothing is counted: each occurrence is listed.
         let (_, v, _) = dec(&p, &b"\xF0\x40".repeat(MAX_LISTED_GAIJI));
         assert!(v.len() == MAX_LISTED_GAIJI && v.iter().all(|x| x.more == 0));

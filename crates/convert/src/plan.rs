@@ -631,8 +631,12 @@ impl Plan {
                 .and_then(|&(_, hit)| p.gaiji.get(hit))
                 .map_or(1, |h| h.count);
             if let Some(r) = p.reasons.get_mut(u.reason) {
-                r.message =
-                    ikou_cleanse::decode::gaiji_unmapped_message(u.code, u.pua, &u.positions, total);
+                r.message = ikou_cleanse::decode::gaiji_unmapped_message(
+                    u.code,
+                    u.pua,
+                    &u.positions,
+                    total,
+                );
             }
         }
     }

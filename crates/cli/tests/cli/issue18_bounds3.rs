@@ -91,7 +91,11 @@ fn issue18_bounds_a_field_of_unmapped_gaiji_is_one_reason_in_bounded_memory() {
     let r = convert_limited(&dir, LIMIT_KIB, "run", &[]);
     // Both records rejected (unmapped 外字, the big one also too long for the target):
     // 移行不可, exit 4, within the limit.
-    assert_eq!(r.code, 4, "under ulimit -v {LIMIT_KIB}: {}\n{}", r.stdout, r.stderr);
+    assert_eq!(
+        r.code, 4,
+        "under ulimit -v {LIMIT_KIB}: {}\n{}",
+        r.stdout, r.stderr
+    );
     let run = dir.join("run");
     let m = manifest(&run);
     let c = &m["counts"];
@@ -102,7 +106,11 @@ fn issue18_bounds_a_field_of_unmapped_gaiji_is_one_reason_in_bounded_memory() {
     assert_eq!(c["rejects_by_reason"]["gaiji.unmapped"], 3, "{c}");
     let gaiji = std::fs::read_to_string(run.join("gaiji.csv")).unwrap();
     assert!(
-        gaiji.contains(&format!("F040,,,,{},v:{},1 2,U+E000", OCCURRENCES + 2, OCCURRENCES + 2)),
+        gaiji.contains(&format!(
+            "F040,,,,{},v:{},1 2,U+E000",
+            OCCURRENCES + 2,
+            OCCURRENCES + 2
+        )),
         "{gaiji}"
     );
     assert!(gaiji.contains("F041,,,,1,v:1,2,U+E001"), "{gaiji}");
@@ -115,7 +123,11 @@ fn issue18_bounds_a_field_of_unmapped_gaiji_is_one_reason_in_bounded_memory() {
         "v: 外字 F040 (U+E000) not in the table: 4,194,296 occurrences, at item bytes {} and 4,194,232 more (gaiji.unmapped)",
         positions.join(", ")
     );
-    assert!(rejects.contains(&big), "{}", &rejects[..rejects.len().min(2000)]);
+    assert!(
+        rejects.contains(&big),
+        "{}",
+        &rejects[..rejects.len().min(2000)]
+    );
     // The small record: F040 twice, F041 once, each code one reason, in the order found.
     assert!(
         rejects.contains(
@@ -134,7 +146,11 @@ fn issue18_bounds_a_field_of_mapped_gaiji_is_one_change_in_bounded_memory() {
     gaiji_field(&dir);
     let r = convert_limited(&dir, LIMIT_KIB, "run", &["--gaiji", "table.csv"]);
     // The big record is rejected for its length only (target.length); the small one converts.
-    assert_eq!(r.code, 4, "under ulimit -v {LIMIT_KIB}: {}\n{}", r.stdout, r.stderr);
+    assert_eq!(
+        r.code, 4,
+        "under ulimit -v {LIMIT_KIB}: {}\n{}",
+        r.stdout, r.stderr
+    );
     let run = dir.join("run");
     let m = manifest(&run);
     let c = &m["counts"];
@@ -154,10 +170,19 @@ fn issue18_bounds_a_field_of_mapped_gaiji_is_one_change_in_bounded_memory() {
         "{gaiji}"
     );
     let changes = std::fs::read_to_string(run.join("changes.csv")).unwrap();
-    let rows: Vec<&str> = changes.lines().filter(|l| l.contains("gaiji.map")).collect();
+    let rows: Vec<&str> = changes
+        .lines()
+        .filter(|l| l.contains("gaiji.map"))
+        .collect();
     assert_eq!(rows.len(), 2, "{changes}");
-    assert!(rows[0].contains("\u{E000}") && rows[0].contains('髙'), "{changes}");
-    assert!(rows[1].contains("\u{E001}") && rows[1].contains('﨑'), "{changes}");
+    assert!(
+        rows[0].contains("\u{E000}") && rows[0].contains('髙'),
+        "{changes}"
+    );
+    assert!(
+        rows[1].contains("\u{E001}") && rows[1].contains('﨑'),
+        "{changes}"
+    );
     let data = std::fs::read_to_string(run.join("test-trailer-out.csv")).unwrap();
     assert!(data.contains("山髙﨑髙,000002"), "{data}");
     ikou_in(&dir, &["verify", "run"], None).expect(0);

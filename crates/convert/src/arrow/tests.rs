@@ -1175,7 +1175,9 @@ fn issue18_bounds_wide_tables_get_row_groups_sized_by_their_columns() {
         .map(|r| Owned {
             record: r,
             offset: (r - 1) * (n as u64 + 2),
-            values: (0..n).map(|i| Some(((i as u64 + r) % 10).to_string())).collect(),
+            values: (0..n)
+                .map(|i| Some(((i as u64 + r) % 10).to_string()))
+                .collect(),
             raw: Some(vec![b'a'; n as usize]),
         })
         .collect();
