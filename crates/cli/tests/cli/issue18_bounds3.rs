@@ -187,3 +187,34 @@ fn issue18_bounds_a_field_of_mapped_gaiji_is_one_change_in_bounded_memory() {
     assert!(data.contains("山髙﨑髙,000002"), "{data}");
     ikou_in(&dir, &["verify", "run"], None).expect(0);
 }
+
+/// Under `unmapped_gaiji = "keep"` the `gaiji.unmapped_kept` findings still count every
+/// occurrence (the tally adds each hit's count), and the small record converts with its
+/// private-use characters kept.
+#[test]
+fn issue18_bounds_kept_unmapped_gaiji_are_counted_per_occurrence() {
+    let dir = tempdir("i18b3-gaiji-keep");
+    gaiji_field(&dir);
+    let profile = std::fs::read_to_string(dir.join("cp932.profile.toml")).unwrap();
+    let keep = profile.replace("unmapped_gaiji = \"reject\"", "unmapped_gaiji = \"keep\"");
+    assert_ne!(keep, profile);
+    std::fs::write(dir.join("cp932.profile.toml"), keep).unwrap();
+    let r = convert_limited(&dir, LIMIT_KIB, "run", &[]);
+    assert_eq!(
+        r.code, 4,
+        "under ulimit -v {LIMIT_KIB}: {}\n{}",
+        r.stdout, r.stderr
+    );
+    let run = dir.join("run");
+    let c = &manifest(&run)["counts"];
+    assert_eq!(c["output_records"], 1, "{c}");
+    assert_eq!(c["gaiji_unmapped"], OCCURRENCES + 3, "{c}");
+    assert_eq!(
+        c["findings_by_kind"]["gaiji.unmapped_kept"],
+        OCCURRENCES + 3,
+        "{c}"
+    );
+    assert!(c["rejects_by_reason"]["gaiji.unmapped"].is_null(), "{c}");
+    let data = std::fs::read_to_string(run.join("test-trailer-out.csv")).unwrap();
+    assert!(data.contains("山\u{E000}\u{E001}\u{E000},000002"), "{data}");
+}
