@@ -74,10 +74,20 @@ pub struct DecodeIssue {
     pub kind: DecodeIssueKind,
     /// For the last malformed or cut issue listed in an item: how many more malformed or
     /// cut sequences the item has after it that are not listed (an item lists at most
-    /// [`MAX_LISTED_PROBLEMS`]); 0 otherwise.
+    /// [`MAX_LISTED_PROBLEMS`]). For a 外字 issue: how many more occurrences of the same
+    /// code the item has after it that are not listed (an item lists at most
+    /// [`MAX_LISTED_GAIJI`] 外字 occurrences, plus the first of each code not among
+    /// them). 0 otherwise.
     #[serde(skip_serializing_if = "is_zero")]
     pub more: usize,
 }
+
+/// The most 外字 occurrences listed (with their positions) per item: past them an
+/// occurrence of a code already listed is counted in that code's last listed issue
+/// ([`DecodeIssue::more`]), and a code not yet listed gets one issue of its own (its first
+/// position), so every code and every occurrence is accounted for while a field of 外字
+/// costs memory bounded by the number of distinct codes (at most 1,880 in CP932).
+pub const MAX_LISTED_GAIJI: usize = 64;
 
 /// The most malformed or cut sequences listed per item: the rest are counted in the last
 /// listed one's [`DecodeIssue::more`], so a field of bad bytes costs bounded memory and a
@@ -88,24 +98,71 @@ fn is_zero(n: &usize) -> bool {
     *n == 0
 }
 
-/// Where the issues of one item go: every 外字 issue, and at most [`MAX_LISTED_PROBLEMS`]
-/// malformed or cut ones (the rest counted on the last of those).
+/// Where the issues of one item go: at most [`MAX_LISTED_GAIJI`] 外字 occurrences (then
+/// the first of each new code; the rest counted per code on its last listed issue), and at
+/// most [`MAX_LISTED_PROBLEMS`] malformed or cut ones (the rest counted on the last of those).
 struct Issues<'a> {
     list: &'a mut Vec<DecodeIssue>,
     problems: usize,
     last_problem: Option<usize>,
+    /// The index in `list` of this item's first issue.
+    start: usize,
+    /// 外字 occurrences listed in this item.
+    gaiji_listed: usize,
+    /// Past the cap: each 外字 code's last listed issue (an index in `list`).
+    gaiji_last: std::collections::BTreeMap<u16, usize>,
 }
 
 impl<'a> Issues<'a> {
     fn new(list: &'a mut Vec<DecodeIssue>) -> Issues<'a> {
+        let start = list.len();
         Issues {
             list,
             problems: 0,
             last_problem: None,
+            start,
+            gaiji_listed: 0,
+            gaiji_last: std::collections::BTreeMap::new(),
+        }
+    }
+
+    /// Counts a 外字 occurrence past [`MAX_LISTED_GAIJI`] on its code's last listed issue;
+    /// false when the code has none yet (the occurrence is then listed).
+    fn count_gaiji(&mut self, code: u16) -> bool {
+        if self.gaiji_listed < MAX_LISTED_GAIJI {
+            return false;
+        }
+        if self.gaiji_last.is_empty() {
+            // At the cap: index the codes listed so far (once per item).
+            for (i, issue) in self.list.iter().enumerate().skip(self.start) {
+                if let Some(c) = issue.kind.gaiji_code() {
+                    self.gaiji_last.insert(c, i);
+                }
+            }
+        }
+        match self
+            .gaiji_last
+            .get(&code)
+            .and_then(|&i| self.list.get_mut(i))
+        {
+            Some(last) => {
+                last.more += 1;
+                true
+            }
+            None => {
+                self.gaiji_last.insert(code, self.list.len());
+                false
+            }
         }
     }
 
     fn push(&mut self, offset: usize, len: usize, kind: DecodeIssueKind) {
+        if let Some(code) = kind.gaiji_code() {
+            if self.count_gaiji(code) {
+                return;
+            }
+            self.gaiji_listed += 1;
+        }
         if matches!(
             kind,
             DecodeIssueKind::Malformed | DecodeIssueKind::CutCharacter
@@ -208,7 +265,24 @@ fn ser_hex<S: serde::Serializer>(code: &u16, s: S) -> Result<S::Ok, S::Error> {
     s.serialize_str(&code_hex(*code))
 }
 
+impl DecodeIssueKind {
+    /// The legacy code of a 外字 issue (mapped or unmapped); `None` for the other kinds.
+    pub fn gaiji_code(&self) -> Option<u16> {
+        match self {
+            DecodeIssueKind::GaijiMapped { code, .. }
+            | DecodeIssueKind::GaijiUnmapped { code, .. } => Some(*code),
+            _ => None,
+        }
+    }
+}
+
 impl DecodeIssue {
+    /// How many occurrences this issue stands for: itself and the [`DecodeIssue::more`]
+    /// not listed after it.
+    pub fn occurrences(&self) -> u64 {
+        1 + self.more as u64
+    }
+
     /// Whether this issue makes the record a reject (malformed bytes, a cut character, an
     /// unmapped 外字 under [`UnmappedGaiji::Reject`]).
     pub fn rejects(&self) -> bool {
@@ -257,6 +331,14 @@ impl fmt::Display for DecodeIssue {
                 f,
                 " (and {} more problem{} — unmapped, shift, malformed or cut — after it in this item, not listed)",
                 self.more,
+                if self.more == 1 { "" } else { "s" }
+            );
+        }
+        if self.more > 0 && self.kind.gaiji_code().is_some() {
+            return write!(
+                f,
+                " (and {} more occurrence{} of this 外字 after it in this item, not listed)",
+                thousands(self.more as u64),
                 if self.more == 1 { "" } else { "s" }
             );
         }
@@ -335,6 +417,51 @@ impl DecodeIssue {
                 hex_code(*code),
                 self.offset
             ),
+        }
+    }
+}
+
+/// `4194232` as `4,194,232`.
+pub fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// The message of an unmapped 外字 in one item, all its occurrences together (issue #18):
+/// the code, its private-use character and, for one occurrence, its byte as
+/// [`DecodeIssue`]'s own message says it (`外字 F040 (U+E000) not in the table (item byte
+/// 4)`); for more, their number, the positions listed (at most [`MAX_LISTED_GAIJI`]) and how
+/// many more there are (`外字 F040 (U+E000) not in the table: 4,194,296 occurrences, at item
+/// bytes 0, 2, 4, … and 4,194,232 more`). No value in it.
+pub fn gaiji_unmapped_message(code: u16, pua: char, positions: &[usize], total: u64) -> String {
+    use std::fmt::Write as _;
+    let head = format!(
+        "外字 {} (U+{:04X}) not in the table",
+        code_hex(code),
+        pua as u32
+    );
+    match positions {
+        [one] if total == 1 => format!("{head} (item byte {one})"),
+        _ => {
+            let mut m = format!("{head}: {} occurrences, at item byte", thousands(total));
+            if positions.len() > 1 {
+                m.push('s');
+            }
+            for (i, p) in positions.iter().enumerate() {
+                let _ = write!(m, "{}{p}", if i == 0 { " " } else { ", " });
+            }
+            let rest = total.saturating_sub(positions.len() as u64);
+            if rest > 0 {
+                let _ = write!(m, " and {} more", thousands(rest));
+            }
+            m
         }
     }
 }
@@ -638,7 +765,8 @@ impl CharProfile {
         };
         // 外字 are replaced in the text through the table: the decoder's text holds the
         // private-use character at each 外字, in order.
-        let mut gaiji_subst: Vec<(char, Option<String>)> = Vec::new();
+        // (Per occurrence, 8 bytes: the replacement is looked up again when it is written.)
+        let mut gaiji_subst: Vec<(char, Option<u16>)> = Vec::new();
         // Unmapped and shift problems are listed up to MAX_LISTED_PROBLEMS per item like
         // malformed bytes (the rest counted on the last one listed), so an item of damaged
         // bytes costs bounded memory and a bounded message.
@@ -678,7 +806,7 @@ impl CharProfile {
                     let code16 = u16::try_from(code).unwrap_or(u16::MAX);
                     match self.gaiji.get(code16) {
                         Some(m) => {
-                            gaiji_subst.push((pua, Some(m.replacement.clone())));
+                            gaiji_subst.push((pua, Some(code16)));
                             DecodeIssueKind::GaijiMapped {
                                 code: code16,
                                 pua,
@@ -707,8 +835,8 @@ impl CharProfile {
         for c in decoded.text.chars() {
             match &next {
                 Some((pua, r)) if *pua == c => {
-                    match r {
-                        Some(rep) => out.push_str(rep),
+                    match r.and_then(|code| self.gaiji.get(code)) {
+                        Some(m) => out.push_str(&m.replacement),
                         None => out.push(c),
                     }
                     next = subst.next();
@@ -1192,6 +1320,89 @@ mod tests {
             assert_eq!(v.len(), MAX_LISTED_PROBLEMS, "{cs}");
             assert_eq!(v.iter().map(|i| 1 + i.more).sum::<usize>(), 1 << 20, "{cs}");
         }
+    }
+
+    /// #18 (bounds): a field of 外字 lists at most [`MAX_LISTED_GAIJI`] occurrences, then the
+    /// first of each new code; the rest are counted per code on its last listed issue, so
+    /// every occurrence is accounted for in bounded memory.
+    #[test]
+    fn issue18_bounds_gaiji_occurrences_are_capped_and_counted_per_code() {
+        let mut table = GaijiTable::new();
+        table.insert(crate::gaiji::GaijiMapping {
+            code: 0xF042,
+            replacement: "髙".into(),
+            mj: None,
+            note: None,
+        });
+        let p = CharProfile::cp932().with_gaiji(table);
+        // 100 × F040, then F041, F042 (mapped), then 50 × (F040 F042), then F041 again.
+        let mut bytes = b"\xF0\x40".repeat(100);
+        bytes.extend_from_slice(b"\xF0\x41\xF0\x42");
+        bytes.extend_from_slice(&b"\xF0\x40\xF0\x42".repeat(50));
+        bytes.extend_from_slice(b"\xF0\x41");
+        let (s, v, ok) = dec(&p, &bytes);
+        assert!(!ok);
+        // The text is whole: every 外字 decoded or replaced.
+        assert_eq!(s.chars().filter(|&c| c == '\u{E000}').count(), 150);
+        assert_eq!(s.chars().filter(|&c| c == '髙').count(), 51);
+        assert_eq!(s.chars().filter(|&c| c == '\u{E001}').count(), 2);
+        // Listed: the first 64 (all F040), then the first F041 and the first F042.
+        assert_eq!(v.len(), MAX_LISTED_GAIJI + 2, "{v:?}");
+        assert!(v[..MAX_LISTED_GAIJI]
+            .iter()
+            .enumerate()
+            .all(|(i, x)| x.offset == 2 * i && x.kind.gaiji_code() == Some(0xF040)));
+        let f041 = &v[MAX_LISTED_GAIJI];
+        let f042 = &v[MAX_LISTED_GAIJI + 1];
+        assert_eq!((f041.kind.gaiji_code(), f041.offset), (Some(0xF041), 200));
+        assert_eq!((f042.kind.gaiji_code(), f042.offset), (Some(0xF042), 202));
+        assert!(matches!(f042.kind, DecodeIssueKind::GaijiMapped { .. }));
+        // Counted per code on its last listed issue.
+        let count = |code| -> u64 {
+            v.iter()
+                .filter(|x| x.kind.gaiji_code() == Some(code))
+                .map(DecodeIssue::occurrences)
+                .sum()
+        };
+        assert_eq!((count(0xF040), count(0xF041), count(0xF042)), (150, 2, 51));
+        assert_eq!(v[MAX_LISTED_GAIJI - 1].more, 150 - MAX_LISTED_GAIJI);
+        assert_eq!((f041.more, f042.more), (1, 50));
+        assert!(
+            f041.to_string().ends_with(
+                "(and 1 more occurrence of this 外字 after it in this item, not listed)"
+            ),
+            "{f041}"
+        );
+        assert!(v[MAX_LISTED_GAIJI - 1]
+            .to_string()
+            .ends_with("(and 86 more occurrences of this 外字 after it in this item, not listed)"));
+        // Up to the cap nothing is counted: each occurrence is listed.
+        let (_, v, _) = dec(&p, &b"\xF0\x40".repeat(MAX_LISTED_GAIJI));
+        assert!(v.len() == MAX_LISTED_GAIJI && v.iter().all(|x| x.more == 0));
+        // 4 MiB of one 外字: 64 issues.
+        let (_, v, _) = dec(&p, &b"\xF0\x40".repeat(2 << 20));
+        assert_eq!(v.len(), MAX_LISTED_GAIJI);
+        assert_eq!(v.iter().map(DecodeIssue::occurrences).sum::<u64>(), 2 << 20);
+    }
+
+    #[test]
+    fn issue18_bounds_gaiji_unmapped_message_names_positions_and_count() {
+        assert_eq!(
+            gaiji_unmapped_message(0xF040, '\u{E000}', &[4], 1),
+            "外字 F040 (U+E000) not in the table (item byte 4)"
+        );
+        assert_eq!(
+            gaiji_unmapped_message(0xF040, '\u{E000}', &[0, 2], 2),
+            "外字 F040 (U+E000) not in the table: 2 occurrences, at item bytes 0, 2"
+        );
+        assert_eq!(
+            gaiji_unmapped_message(0xF9FC, '\u{E757}', &[8], 4_194_233),
+            "外字 F9FC (U+E757) not in the table: 4,194,233 occurrences, at item byte 8 and 4,194,232 more"
+        );
+        assert_eq!(thousands(0), "0");
+        assert_eq!(thousands(999), "999");
+        assert_eq!(thousands(1000), "1,000");
+        assert_eq!(thousands(123_456_789), "123,456,789");
     }
 
     /// #18 item 4, time: doubling a field of bad pairs about doubles the decoding time (it

@@ -424,6 +424,24 @@ impl GaijiInventory {
         mapping: Option<&GaijiMapping>,
         example: Option<&str>,
     ) {
+        self.record_n(code, item, record, mapping, example, 1);
+    }
+
+    /// [`GaijiInventory::record`] for `n` occurrences of `code` in the same item of the same
+    /// record (a run counts a field's occurrences per code, issue #18). `n` = 0 records
+    /// nothing.
+    pub fn record_n(
+        &mut self,
+        code: u16,
+        item: &str,
+        record: u64,
+        mapping: Option<&GaijiMapping>,
+        example: Option<&str>,
+        n: u64,
+    ) {
+        if n == 0 {
+            return;
+        }
         let e = self.entries.entry(code).or_insert_with(|| GaijiEntry {
             code,
             pua: cp932_to_pua(code).map_or_else(String::new, |c| format!("U+{:04X}", c as u32)),
@@ -434,8 +452,13 @@ impl GaijiInventory {
             mj: None,
             example: None,
         });
-        e.count += 1;
-        *e.items.entry(item.to_string()).or_insert(0) += 1;
+        e.count += n;
+        match e.items.get_mut(item) {
+            Some(c) => *c += n,
+            None => {
+                e.items.insert(item.to_string(), n);
+            }
+        }
         if e.first_records.len() < FIRST_RECORDS && e.first_records.last() != Some(&record) {
             e.first_records.push(record);
         }

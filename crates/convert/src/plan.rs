@@ -57,7 +57,8 @@ impl fmt::Display for Reason {
     }
 }
 
-/// One 外字 occurrence found while decoding a record.
+/// The occurrences of one 外字 code in one item of a record (issue #18: one hit per
+/// (item, code), however many times the code occurs there).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct GaijiHit {
     /// The legacy code (0xF040).
@@ -66,6 +67,9 @@ pub struct GaijiHit {
     pub item: usize,
     /// Whether the table mapped it.
     pub mapped: bool,
+    /// How many times it occurs in the item (at least 1): gaiji.csv and the manifest count
+    /// every occurrence.
+    pub count: u64,
 }
 
 /// Which item a change concerns.
@@ -107,7 +111,7 @@ pub struct Processed {
     pub changes: Vec<ChangeOut>,
     /// Flags on kept values, by kind id.
     pub findings: Vec<&'static str>,
-    /// 外字 found.
+    /// 外字 found: one hit per (item, code), with its count of occurrences.
     pub gaiji: Vec<GaijiHit>,
     /// The record's raw bytes.
     pub raw: Vec<u8>,
@@ -322,6 +326,12 @@ impl Plan {
         &self.chars.gaiji
     }
 
+    /// Whether an unmapped 外字 is kept (and flagged `gaiji.unmapped_kept`, once per
+    /// occurrence) rather than rejecting its record.
+    pub fn keeps_unmapped_gaiji(&self) -> bool {
+        self.chars.unmapped != ikou_cleanse::decode::UnmappedGaiji::Reject
+    }
+
     /// Whether [`Processed::before`] (the decoded source values) is filled; the run turns it
     /// off when no `before` output is written.
     pub fn set_keep_before(&mut self, keep: bool) {
@@ -398,9 +408,7 @@ impl Plan {
             text.clear();
             issues.clear();
             self.chars.decode_layout_item(item, bytes, text, issues);
-            for issue in issues.iter() {
-                self.note_issue(issue, s.index, item, &mut p);
-            }
+            self.note_issues(issues, s.index, item, &mut p);
             if let Some(b) = p.before.get_mut(s.index) {
                 *b = Some(text.clone());
             }
@@ -542,41 +550,100 @@ impl Plan {
         values
     }
 
-    fn note_issue(&self, issue: &DecodeIssue, index: usize, item: &Item, p: &mut Processed) {
-        match &issue.kind {
-            DecodeIssueKind::GaijiMapped {
-                code,
-                pua,
-                replacement,
-            } => {
-                p.gaiji.push(GaijiHit {
-                    code: *code,
-                    item: index,
-                    mapped: true,
-                });
-                p.changes.push(ChangeOut {
-                    item: ItemRef::Source(index),
-                    rule: ikou_cleanse::decode::GAIJI_RULE,
-                    before: pua.to_string(),
-                    after: replacement.clone(),
-                });
-            }
-            DecodeIssueKind::GaijiUnmapped { code, .. } => {
-                p.gaiji.push(GaijiHit {
-                    code: *code,
-                    item: index,
-                    mapped: false,
-                });
-                if issue.rejects() {
-                    p.reasons.push(Reason {
-                        kind: ReasonKind::GaijiUnmapped,
-                        item: Some(item.key.clone()),
-                        message: issue.to_string(),
-                    });
-                } else {
-                    p.findings.push("gaiji.unmapped_kept");
+    /// Notes the decoding issues of one item. 外字 go by (item, code), each code once
+    /// however often it occurs (issue #18): one [`GaijiHit`] with the count of its
+    /// occurrences, one `gaiji.map` change (the 外字 → its replacement) when the table maps
+    /// it, else one `gaiji.unmapped` reason naming its first positions and its count (or the
+    /// count of `gaiji.unmapped_kept` findings under the `keep` policy, counted by the
+    /// tally from the hit). Each is put where the code first occurs among the item's
+    /// issues, so an item with each code once reads as before.
+    fn note_issues(&self, issues: &[DecodeIssue], index: usize, item: &Item, p: &mut Processed) {
+        struct Unmapped {
+            code: u16,
+            pua: char,
+            positions: Vec<usize>,
+            reason: usize,
+        }
+        // Code → its hit in `p.gaiji` (and, unmapped and rejecting, its reason).
+        let mut seen: Vec<(u16, usize)> = Vec::new();
+        let mut unmapped: Vec<Unmapped> = Vec::new();
+        for issue in issues {
+            let Some(code) = issue.kind.gaiji_code() else {
+                self.note_issue(issue, item, p);
+                continue;
+            };
+            let n = issue.occurrences();
+            if let Some(&(_, hit)) = seen.iter().find(|(c, _)| *c == code) {
+                if let Some(h) = p.gaiji.get_mut(hit) {
+                    h.count += n;
                 }
+                if let Some(u) = unmapped.iter_mut().find(|u| u.code == code) {
+                    u.positions.push(issue.offset);
+                }
+                continue;
             }
+            seen.push((code, p.gaiji.len()));
+            match &issue.kind {
+                DecodeIssueKind::GaijiMapped {
+                    pua, replacement, ..
+                } => {
+                    p.gaiji.push(GaijiHit {
+                        code,
+                        item: index,
+                        mapped: true,
+                        count: n,
+                    });
+                    p.changes.push(ChangeOut {
+                        item: ItemRef::Source(index),
+                        rule: ikou_cleanse::decode::GAIJI_RULE,
+                        before: pua.to_string(),
+                        after: replacement.clone(),
+                    });
+                }
+                DecodeIssueKind::GaijiUnmapped { pua, .. } => {
+                    p.gaiji.push(GaijiHit {
+                        code,
+                        item: index,
+                        mapped: false,
+                        count: n,
+                    });
+                    if issue.rejects() {
+                        unmapped.push(Unmapped {
+                            code,
+                            pua: *pua,
+                            positions: vec![issue.offset],
+                            reason: p.reasons.len(),
+                        });
+                        p.reasons.push(Reason {
+                            kind: ReasonKind::GaijiUnmapped,
+                            item: Some(item.key.clone()),
+                            message: String::new(),
+                        });
+                    }
+                }
+                _ => {}
+            }
+        }
+        for u in unmapped {
+            let total = seen
+                .iter()
+                .find(|(c, _)| *c == u.code)
+                .and_then(|&(_, hit)| p.gaiji.get(hit))
+                .map_or(1, |h| h.count);
+            if let Some(r) = p.reasons.get_mut(u.reason) {
+                r.message = ikou_cleanse::decode::gaiji_unmapped_message(
+                    u.code,
+                    u.pua,
+                    &u.positions,
+                    total,
+                );
+            }
+        }
+    }
+
+    fn note_issue(&self, issue: &DecodeIssue, item: &Item, p: &mut Processed) {
+        match &issue.kind {
+            DecodeIssueKind::GaijiMapped { .. } | DecodeIssueKind::GaijiUnmapped { .. } => {}
             DecodeIssueKind::Unmapped { .. } | DecodeIssueKind::Shift { .. } => {
                 p.reasons.push(Reason {
                     kind: if matches!(issue.kind, DecodeIssueKind::Unmapped { .. }) {

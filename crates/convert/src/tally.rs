@@ -79,13 +79,17 @@ pub(crate) struct StaticCounter(Vec<(&'static str, u64)>);
 
 impl StaticCounter {
     pub(crate) fn bump(&mut self, key: &'static str) {
+        self.bump_by(key, 1);
+    }
+
+    pub(crate) fn bump_by(&mut self, key: &'static str, by: u64) {
         for (k, n) in &mut self.0 {
             if std::ptr::eq(*k, key) || *k == key {
-                *n += 1;
+                *n += by;
                 return;
             }
         }
-        self.0.push((key, 1));
+        self.0.push((key, by));
     }
 }
 
@@ -104,14 +108,20 @@ pub(crate) fn tally_chunk(plan: &Plan, tally: &mut Tally, results: &[Processed])
             } else {
                 None
             };
-            tally.gaiji.record(g.code, key, p.record, mapping, None);
+            // A hit stands for every occurrence of its code in its item (issue #18).
+            tally
+                .gaiji
+                .record_n(g.code, key, p.record, mapping, None, g.count);
             *tally
                 .counts
                 .gaiji_by_code
                 .entry(ikou_cleanse::gaiji::code_hex(g.code))
-                .or_insert(0) += 1;
+                .or_insert(0) += g.count;
             if !g.mapped {
-                tally.counts.gaiji_unmapped += 1;
+                tally.counts.gaiji_unmapped += g.count;
+                if plan.keeps_unmapped_gaiji() {
+                    tally.findings.bump_by("gaiji.unmapped_kept", g.count);
+                }
             }
         }
         for f in &p.findings {

@@ -195,7 +195,19 @@ pub fn fullwidth(s: &str) -> Option<String> {
     if !needs_fullwidth(b) {
         return None;
     }
-    let mut out = String::with_capacity(s.len() + s.len() / 2);
+    // The output's size at most (issue #18: a 6 MiB field of ASCII becomes 18 MiB, which a
+    // guess of 1.5× the input reached by doubling, 9 then 18 MiB, the two held at once while
+    // copying): an ASCII byte U+0020–U+007E grows by 2 bytes, ¥ (C2 A5) by 1 (every A5 byte
+    // counted, a slight over-estimate), everything else keeps or shrinks its size.
+    let growth: usize = b
+        .iter()
+        .map(|&x| match x {
+            0x20..=0x7E => 2,
+            0xA5 => 1,
+            _ => 0,
+        })
+        .sum();
+    let mut out = String::with_capacity(s.len() + growth);
     // Characters that do not change are copied in runs: `b[copied..i]`.
     let mut copied = 0;
     let mut i = 0;
@@ -389,6 +401,31 @@ pub fn is_ideograph_or_ivs(c: char) -> bool {
 
 #[cfg(test)]
 mod tests {
+    /// #18 (bounds): the full-width output is allocated once at its size: no doubling of a
+    /// guess (a field of ASCII), no half again as much as needed (a field of kanji with one
+    /// ASCII letter, which a guess of 1.5× the input over-allocated by 50 %).
+    #[test]
+    fn issue18_bounds_fullwidth_allocates_its_output_once() {
+        for (input, want) in [
+            ("x".repeat(1 << 16), 3 << 16),
+            (format!("{}a", "山".repeat(1 << 16)), (3 << 16) + 3),
+            ("ｶﾞ¥".repeat(1000), 8000),
+        ] {
+            let out = super::fullwidth(&input).unwrap();
+            assert!(out.len() <= want, "{} > {want}", out.len());
+            // Capacity: the computed bound (≥ len), never a doubled or 1.5× guess.
+            assert!(
+                out.capacity() <= want + 2 * 1000,
+                "capacity {} for {} bytes",
+                out.capacity(),
+                out.len()
+            );
+            if input.is_ascii() || input.starts_with('山') {
+                assert_eq!(out.capacity(), want, "{}", &input[..3]);
+            }
+        }
+    }
+
     use super::*;
 
     #[test]

@@ -108,12 +108,14 @@ pub fn run(args: GaijiArgs) -> CliResult {
                         _ => continue,
                     };
                     let example = args.show_values.then_some(value.as_str());
-                    inventory.record(
+                    // An issue stands for its code's occurrences not listed after it too.
+                    inventory.record_n(
                         code,
                         &item.key,
                         rec.number,
                         profile.gaiji.get(code),
                         example,
+                        is.occurrences(),
                     );
                 }
             }

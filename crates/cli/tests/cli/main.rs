@@ -12,6 +12,7 @@ mod issue15_arch;
 mod issue16_copybook;
 mod issue16_hostrun;
 mod issue18_bounds2;
+mod issue18_bounds3;
 mod issue18_cli;
 mod issue18_run;
 mod issue19;

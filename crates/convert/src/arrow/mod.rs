@@ -90,6 +90,32 @@ pub const CREATED_BY: &str = concat!("ikou ", env!("CARGO_PKG_VERSION"));
 /// The default [`ArrowOptions::batch_bytes`]: 8 MiB.
 pub const DEFAULT_BATCH_BYTES: usize = 8 << 20;
 
+/// Memory one closed column chunk's footer entry holds until its Parquet file closes, as
+/// budgeted by [`parquet_row_group_bytes`]: the parquet writer keeps every closed row
+/// group's metadata (and an index slot per column) for the footer, measured at about
+/// 0.75 KB per column chunk (100,000 one-byte items: +0.6 GB for 8 more row groups).
+pub const PARQUET_CHUNK_FOOTER_BYTES: usize = 1024;
+
+/// The most bytes the column count may raise a row group to ([`parquet_row_group_bytes`]):
+/// 256 MiB, reached at 262,144 columns.
+pub const MAX_WIDE_ROW_GROUP_BYTES: usize = 256 << 20;
+
+/// The row group size (estimated encoded bytes) of a Parquet output of `columns` columns
+/// configured with `configured` bytes ([`ArrowOptions::row_group_bytes`]): at least
+/// `columns` × [`PARQUET_CHUNK_FOOTER_BYTES`] (at most [`MAX_WIDE_ROW_GROUP_BYTES`]), so that
+/// a column chunk holds at least about as much data as its footer entry costs in memory
+/// until the file closes. Parquet's footer has one entry per row group × column, and the
+/// writer keeps them all: with 100,000 one-byte items and 16 MiB row groups (≈ 83 rows),
+/// `before.parquet` grew by ≈ 75 MB per row group, i.e. ≈ 6 times the data. Layouts of up to
+/// `configured` / 1 KiB columns (16,384 for `before`) keep `configured`; wider ones trade a
+/// larger open row group for a footer growing at most about as fast as the file.
+pub fn parquet_row_group_bytes(columns: usize, configured: usize) -> usize {
+    let wide = columns
+        .saturating_mul(PARQUET_CHUNK_FOOTER_BYTES)
+        .min(MAX_WIDE_ROW_GROUP_BYTES);
+    configured.max(wide).max(1)
+}
+
 /// How the Arrow and Parquet sinks batch and size their output.
 ///
 /// Memory of one Parquet output is about its open row group ([`ArrowOptions::row_group_bytes`])
@@ -117,7 +143,8 @@ pub struct ArrowOptions {
     /// Most rows in one Parquet row group.
     pub row_group_rows: usize,
     /// Estimated encoded bytes at which a Parquet row group is closed. The writer holds the
-    /// open row group in memory, so this bounds the memory of each Parquet output.
+    /// open row group in memory, so this bounds the memory of each Parquet output. A very
+    /// wide schema raises it to 1 KiB per column ([`parquet_row_group_bytes`]).
     pub row_group_bytes: usize,
     /// Dictionary-encode the item columns whose values repeat across records (codes,
     /// postal codes, dates as text, short text; never names, numbers or addresses).
@@ -252,7 +279,10 @@ impl<W: Write + Send> ParquetOut<W> {
         let mut props = WriterProperties::builder()
             .set_created_by(CREATED_BY.to_string())
             .set_max_row_group_row_count(Some(options.row_group_rows.max(1)))
-            .set_max_row_group_bytes(Some(options.row_group_bytes.max(1)))
+            .set_max_row_group_bytes(Some(parquet_row_group_bytes(
+                schema.fields().len(),
+                options.row_group_bytes,
+            )))
             .set_data_page_size_limit(options.data_page_bytes.max(1))
             .set_key_value_metadata(Some(kv));
         // Every column not named in `tuning`: plain, no statistics.

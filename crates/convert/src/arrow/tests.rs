@@ -1148,3 +1148,67 @@ fn issue18_change_batches_are_bounded_by_bytes() {
     let (_, batches) = read_parquet(bytes);
     assert_eq!(rows_in(&batches), 3);
 }
+
+/// #18 (bounds): the row groups of a very wide table are sized by its column count, so the
+/// footer entries the writer keeps until the file closes (one per row group × column,
+/// ≈ 0.75 KB each) grow at most about as fast as the data: each closed row group holds at
+/// least about [`PARQUET_CHUNK_FOOTER_BYTES`] per column. Before, the configured size alone
+/// closed a row group every few rows of a wide table (here 1 MiB: ~10 rows of 4,000
+/// one-byte items, 4,000 footer entries each).
+#[test]
+fn issue18_bounds_wide_tables_get_row_groups_sized_by_their_columns() {
+    assert_eq!(parquet_row_group_bytes(40, 16 << 20), 16 << 20);
+    assert_eq!(parquet_row_group_bytes(100_003, 16 << 20), 100_003 * 1024);
+    assert_eq!(
+        parquet_row_group_bytes(10_000_000, 16 << 20),
+        MAX_WIDE_ROW_GROUP_BYTES
+    );
+    assert_eq!(parquet_row_group_bytes(0, 0), 1);
+    let n = 4_000;
+    let mut wide = layout();
+    wide.items = (1..=n)
+        .map(|i| item(i, &format!("i{i}"), &format!("i{i}"), DomainType::Text))
+        .collect();
+    let schema = TableSchema::before(&wide).unwrap();
+    let columns = schema.schema.fields().len();
+    let owned: Vec<Owned> = (1..=600u64)
+        .map(|r| Owned {
+            record: r,
+            offset: (r - 1) * (n as u64 + 2),
+            values: (0..n)
+                .map(|i| Some(((i as u64 + r) % 10).to_string()))
+                .collect(),
+            raw: Some(vec![b'a'; n as usize]),
+        })
+        .collect();
+    let rows = rows_of(&owned);
+    // Batches of a few rows, as a 100,000-item layout gets from the 8 MiB batch bound.
+    let options = ArrowOptions {
+        row_group_bytes: 1 << 20,
+        batch_bytes: 64 << 10,
+        ..ArrowOptions::default()
+    };
+    let mut sink = ParquetSink::new(&schema, Vec::new(), "before.parquet", &options).unwrap();
+    for chunk in rows.chunks(50) {
+        sink.write_rows(chunk).unwrap();
+    }
+    let bytes = sink.finish_into_inner().unwrap();
+    let reader = SerializedFileReader::new(parquet_file(&bytes)).unwrap();
+    let groups = reader.metadata().row_groups();
+    assert_eq!(groups.iter().map(|g| g.num_rows()).sum::<i64>(), 600);
+    let sizes: Vec<(i64, i64)> = groups
+        .iter()
+        .map(|g| (g.num_rows(), g.total_byte_size()))
+        .collect();
+    // Footer entries at most one per KiB of data (plus the last, open group's).
+    let data: i64 = sizes.iter().map(|s| s.1).sum();
+    let entries = groups.len() * columns;
+    assert!(
+        entries <= data as usize / 1024 + columns,
+        "{} row groups × {columns} columns for {data} bytes of data: {sizes:?}",
+        groups.len()
+    );
+    // The rows read back.
+    let (_, batches) = read_parquet(bytes);
+    assert_eq!(rows_in(&batches), 600);
+}

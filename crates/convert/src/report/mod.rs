@@ -1158,7 +1158,12 @@ impl Page<'_> {
                 },
             ));
         }
-        let mapped = c.changes_by_rule.get("gaiji.map").copied().unwrap_or(0);
+        // Occurrences (changes.csv has one `gaiji.map` row per record, item and code).
+        let mapped = c
+            .gaiji_by_code
+            .values()
+            .sum::<u64>()
+            .saturating_sub(c.gaiji_unmapped);
         if mapped > 0 {
             items.push((
                 Level::Mid,
