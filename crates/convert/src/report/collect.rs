@@ -9,7 +9,7 @@ use ikou_layout_spec::Layout;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
-use super::rows::{Row, Rows};
+use crate::rows::{Row, Rows};
 
 /// Samples kept per rule and item.
 const SAMPLES_PER_RULE_ITEM: usize = 2;

@@ -30,7 +30,6 @@
 
 mod collect;
 mod html;
-pub(crate) mod rows;
 mod text;
 mod verdict;
 
@@ -2215,10 +2214,7 @@ const OPTIONAL_OUTPUTS: &[&str] = &[
     RunFile::Gaiji.name(),
 ];
 
-/// Whether `name` is a report page (`report.html`, `report.en.html`, …).
-pub fn is_report_name(name: &str) -> bool {
-    name.starts_with("report") && name.ends_with(".html")
-}
+pub use crate::output::is_report_name;
 
 #[cfg(test)]
 mod tests;
