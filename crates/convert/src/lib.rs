@@ -129,6 +129,12 @@ mod spelling_tests {
                 assert_eq!(i.kind_name(), r.id());
             }
         }
+        // A decoding issue that keeps its record is a flag, spelt as the run counts it.
+        let approx = issue(DecodeIssueKind::Approximate { code: 0x41 });
+        assert_eq!(
+            approx.kind_name(),
+            crate::reason::FlagKind::DecodeApproximate.id()
+        );
     }
 }
 

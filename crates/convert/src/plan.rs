@@ -574,7 +574,8 @@ impl Plan {
                         message: issue.to_string(),
                     });
                 } else {
-                    p.findings.push("gaiji.unmapped_kept");
+                    p.findings
+                        .push(crate::reason::FlagKind::GaijiUnmappedKept.id());
                 }
             }
             DecodeIssueKind::Unmapped { .. } | DecodeIssueKind::Shift { .. } => {
@@ -588,7 +589,9 @@ impl Plan {
                     message: issue.to_string(),
                 });
             }
-            DecodeIssueKind::Approximate { .. } => p.findings.push("decode.approximate"),
+            DecodeIssueKind::Approximate { .. } => p
+                .findings
+                .push(crate::reason::FlagKind::DecodeApproximate.id()),
             DecodeIssueKind::Number { problem } => {
                 p.reasons.push(Reason {
                     kind: match *problem {

@@ -457,6 +457,9 @@ pub(crate) fn read_rejects(
             Some(rest) if rest.starts_with(['=', '+', '-', '@', '\t', '\r']) => rest,
             _ => reasons,
         };
+        // The record's kinds are its `kinds` column (the ids of its reasons); a file without
+        // that column (not one a run writes) falls back to the ids ending each reason.
+        let kinds_column = idx.get(1).copied().flatten().is_some();
         let mut kinds_here: Vec<&str> = Vec::new();
         for k in rec.str(idx[1]).split('|').filter(|k| !k.is_empty()) {
             if !kinds_here.contains(&k) {
@@ -467,6 +470,12 @@ pub(crate) fn read_rejects(
             let (item, message, kind) = parse_reason(part);
             let Some(kind) = kind else { continue };
             if !kinds_here.contains(&kind) {
+                if kinds_column {
+                    // A reason whose id is not among the record's kinds: not tabulated
+                    // (counted as such on the page), never a kind of its own.
+                    r.not_counted += 1;
+                    continue;
+                }
                 kinds_here.push(kind);
             }
             if kind.len() > MAX_KEY_BYTES
@@ -492,7 +501,7 @@ pub(crate) fn read_rejects(
             } else if info.messages.len() < MESSAGES_PER_KIND {
                 info.messages.insert(message.to_string(), 1);
             }
-            if kind == "map.unmapped_code" {
+            if kind == crate::reason::ReasonKind::MapUnmappedCode.id() {
                 let key = (
                     item.unwrap_or("").to_string(),
                     clip_bytes(table_of(message), MAX_KEY_BYTES).to_string(),

@@ -702,3 +702,63 @@ fn issue19_code_values_from_reject_bytes_are_masked_unless_asked() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// #15: every reject kind, run problem kind and flag a run can count is described on the
+/// page from its type's one ja/en table ([`ReasonKind::descriptions`],
+/// [`RunProblemKind::descriptions`], [`FlagKind::descriptions`]), not shown as a bare id.
+#[test]
+fn issue15_every_kind_in_a_run_gets_its_description_on_the_page() {
+    use crate::manifest::{RunProblem, RunProblemKind};
+    use crate::reason::{FlagKind, ReasonKind};
+    let (dir, m) = convert("kinds", Outputs::minimal(), 0);
+    // (id, (ja, en), counted as a reject?)
+    let mut kinds: Vec<(&str, (&str, &str), bool)> = Vec::new();
+    kinds.extend(
+        ReasonKind::ALL
+            .iter()
+            .map(|k| (k.id(), k.descriptions(), true)),
+    );
+    kinds.extend(
+        RunProblemKind::ALL
+            .iter()
+            .map(|k| (k.id(), k.descriptions(), false)),
+    );
+    kinds.extend(
+        FlagKind::ALL
+            .iter()
+            .map(|k| (k.id(), k.descriptions(), false)),
+    );
+    // A page charts at most MAX_ROWS kinds per table: a few kinds per page.
+    for batch in kinds.chunks(MAX_ROWS / 2) {
+        let mut x = m.clone();
+        for (id, _, reject) in batch {
+            if *reject {
+                x.counts.rejects_by_reason.insert((*id).into(), 1);
+            } else {
+                x.counts.findings_by_kind.insert((*id).into(), 1);
+            }
+            if let Some(k) = RunProblemKind::from_id(id) {
+                x.problems.push(RunProblem::new(
+                    k,
+                    Some("in.dat".into()),
+                    "a message".into(),
+                ));
+            }
+        }
+        for lang in [Lang::Ja, Lang::En] {
+            let options = ReportOptions {
+                lang,
+                ..ReportOptions::default()
+            };
+            let html = render(&x, &dir, &options).unwrap();
+            for (id, pair, _) in batch {
+                let d = lang.pick(*pair);
+                assert!(
+                    html.contains(&format!("{}<span class=\"id\">{}</span>", esc(d), esc(id))),
+                    "{id} ({lang:?}): its description `{d}` is not on the page"
+                );
+            }
+        }
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
