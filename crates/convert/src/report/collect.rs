@@ -658,6 +658,26 @@ mod tests {
     }
 
     #[test]
+    fn the_kinds_column_decides_a_records_kinds() {
+        let dir = std::env::temp_dir().join(format!("ikou-collect-kinds-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("rejects.csv");
+        // A message that happens to end in `(word)` makes no kind of its own.
+        let text = "record,kinds,reasons,raw_hex\n\
+                    1,digits.length,\"a: 3 digits (digits.length); b: see (note)\",00\n";
+        std::fs::write(&path, text).unwrap();
+        let r = read_rejects(&path, None, false).unwrap();
+        assert_eq!(r.by_kind.keys().collect::<Vec<_>>(), ["digits.length"]);
+        assert_eq!(r.by_kind["digits.length"].records, 1);
+        assert_eq!(r.not_counted, 1);
+        // Without the column (not a file a run writes), the ids ending the reasons count.
+        std::fs::write(&path, "record,reasons\n1,a: m (digits.length)\n").unwrap();
+        let r = read_rejects(&path, None, false).unwrap();
+        assert_eq!(r.by_kind["digits.length"].records, 1);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
     fn distinct_keys_are_capped() {
         let mut c = Changes::new("changes.csv", false);
         for i in 0..(MAX_KEYS as u64 + 10) {
