@@ -45,6 +45,14 @@ pub enum RunError {
         /// The error.
         error: io::Error,
     },
+    /// A CSV output could not be written (the `csv` crate's error, whose source is the
+    /// I/O error).
+    Csv {
+        /// The output's name.
+        name: String,
+        /// The error.
+        error: csv::Error,
+    },
     /// A sink failed.
     Sink(SinkError),
     /// The run was cancelled ([`CancelToken`](crate::run::CancelToken)): nothing was published, no manifest.
@@ -104,6 +112,7 @@ impl fmt::Display for RunError {
             RunError::Threads(e) => write!(f, "cannot start worker threads: {e}"),
             RunError::Schema(e) => write!(f, "cannot build the Arrow schema: {e}"),
             RunError::Output { name, error } => write!(f, "writing {name}: {error}"),
+            RunError::Csv { name, error } => write!(f, "writing {name}: {error}"),
             RunError::Sink(e) => write!(f, "writing {e}"),
             RunError::Cancelled => f.write_str(
                 "the run was cancelled: no output was published and no manifest written",
@@ -141,6 +150,7 @@ impl std::error::Error for RunError {
             RunError::Layout(e) => Some(e),
             RunError::Threads(e) => Some(e),
             RunError::Schema(e) => Some(e.as_ref()),
+            RunError::Csv { error, .. } => Some(error),
             RunError::Sink(e) => Some(e),
             RunError::OutDirNotEmpty(_)
             | RunError::Locked(_)
@@ -166,8 +176,8 @@ pub(crate) fn out_err(name: &str) -> impl FnOnce(io::Error) -> RunError + '_ {
 }
 
 pub(crate) fn csv_err(name: &str) -> impl FnOnce(csv::Error) -> RunError + '_ {
-    move |e| RunError::Output {
+    move |error| RunError::Csv {
         name: name.to_string(),
-        error: io::Error::other(e),
+        error,
     }
 }

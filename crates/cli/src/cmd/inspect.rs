@@ -89,7 +89,8 @@ pub(crate) fn profile_for(
     })?;
     let mut profile = CharProfile::new(cs).map_err(|e| CliError::usage(e.to_string()))?;
     if let Some(t) = table {
-        let table = ikou_convert::setup::read_gaiji_table_for(t, cs).map_err(CliError::usage)?;
+        let table = ikou_convert::setup::read_gaiji_table_for(t, cs)
+            .map_err(|e| CliError::usage(e.to_string()))?;
         profile = profile.with_gaiji(table);
     }
     Ok(profile.with_unmapped(UnmappedGaiji::Keep))
