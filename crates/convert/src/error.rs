@@ -55,6 +55,9 @@ pub enum RunError {
     },
     /// A sink failed.
     Sink(SinkError),
+    /// An output this build cannot write was asked for (an Arrow/Parquet file without the
+    /// `arrow` feature): refused before anything is read or written.
+    OutputUnavailable(crate::output::RunFile),
     /// The run was cancelled ([`CancelToken`](crate::run::CancelToken)): nothing was published, no manifest.
     Cancelled,
     /// An input changed while the run read it (between or during its two passes).
@@ -88,6 +91,7 @@ impl RunError {
                 | RunError::Threads(_)
                 | RunError::Schema(_)
                 | RunError::Locked(_)
+                | RunError::OutputUnavailable(_)
         )
     }
 }
@@ -114,6 +118,9 @@ impl fmt::Display for RunError {
             RunError::Output { name, error } => write!(f, "writing {name}: {error}"),
             RunError::Csv { name, error } => write!(f, "writing {name}: {error}"),
             RunError::Sink(e) => write!(f, "writing {e}"),
+            RunError::OutputUnavailable(file) => {
+                f.write_str(&unavailable_message(*file))
+            }
             RunError::Cancelled => f.write_str(
                 "the run was cancelled: no output was published and no manifest written",
             ),
@@ -156,6 +163,7 @@ impl std::error::Error for RunError {
             | RunError::Locked(_)
             | RunError::Frame(_)
             | RunError::Cancelled
+            | RunError::OutputUnavailable(_)
             | RunError::InputChanged { .. }
             | RunError::Accounting { .. } => None,
         }
@@ -180,4 +188,12 @@ pub(crate) fn csv_err(name: &str) -> impl FnOnce(csv::Error) -> RunError + '_ {
         name: name.to_string(),
         error,
     }
+}
+
+/// Why `f` cannot be written by this build.
+pub(crate) fn unavailable_message(f: crate::output::RunFile) -> String {
+    format!(
+        "{f}: this build of ikou writes no Arrow/Parquet files (ikou-convert was built without \
+         its `arrow` feature); choose other outputs"
+    )
 }

@@ -251,6 +251,9 @@ fn execute(
     progress: &dyn Progress,
     extra: Vec<Box<dyn RecordSink>>,
 ) -> Result<Manifest, RunError> {
+    if let Some(f) = opts.outputs.unavailable() {
+        return Err(RunError::OutputUnavailable(f));
+    }
     let started = Instant::now();
     // Decoded source values are kept only when a `before` output is written.
     let want_before = opts.outputs.before_arrow || opts.outputs.before_parquet;

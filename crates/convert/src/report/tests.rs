@@ -762,3 +762,37 @@ fn issue15_every_kind_in_a_run_gets_its_description_on_the_page() {
     }
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// #15: `Outputs::all()` is every output this build writes, so a run with it verifies and
+/// its report has no red banner with or without the `arrow` feature; an Arrow/Parquet file
+/// asked for by name in a build without it is refused before the run starts.
+#[test]
+fn issue15_all_outputs_verify_in_every_build() {
+    use crate::options::ARROW_OUTPUTS;
+    use crate::output::RunFile;
+    assert_eq!(Outputs::all().unavailable(), None);
+    let (dir, m) = convert("all-outputs", Outputs::all(), 0);
+    let (_, v) = crate::verify::verify(&dir).unwrap();
+    assert!(v.ok(), "{:?}", v.failed().collect::<Vec<_>>());
+    let (_, checks) = render_checked(&m, &dir, &ReportOptions::default()).unwrap();
+    assert!(checks.iter().all(|c| c.ok), "{checks:?}");
+    let mut one = Outputs::minimal();
+    one.after_parquet = true;
+    if ARROW_OUTPUTS {
+        assert_eq!(one.unavailable(), None);
+        assert!(Outputs::parse("after-parquet").is_ok());
+    } else {
+        assert_eq!(one.unavailable(), Some(RunFile::AfterParquet));
+        let e = Outputs::parse("after-parquet").unwrap_err();
+        assert!(e.contains("without its `arrow` feature"), "{e}");
+        let mut opts = RunOptions::new(tmp("no-arrow"));
+        opts.outputs = one;
+        let e = run(plan(), &[sample_input()], &opts, &NoProgress).unwrap_err();
+        assert!(
+            matches!(e, crate::run::RunError::OutputUnavailable(_)),
+            "{e}"
+        );
+        assert!(!opts.out_dir.join(RunFile::Manifest.name()).exists());
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
