@@ -1210,6 +1210,21 @@ pub struct ItemSlice<'a> {
     pub problems: Vec<SliceProblem>,
 }
 
+/// The items of a record of `role` in `layout`: the layout's items for a data record, the
+/// items of its header or trailer record type for those, none for a role the layout does not
+/// describe. The first step of reading a record (role → items → slice → decode), shared by
+/// `ikou inspect`, `ikou gaiji` and [`Slicer::slice_by_role`].
+pub fn items_of_role(layout: &Layout, role: RecordRole) -> &[Item] {
+    match role {
+        RecordRole::Data => layout.items.as_slice(),
+        role => layout
+            .record_types
+            .as_ref()
+            .and_then(|rt| rt.others.iter().find(|s| s.role == role))
+            .map_or(&[][..], |s| s.items.as_slice()),
+    }
+}
+
 /// Cuts items from records, checking that no cut falls inside a multibyte character.
 #[derive(Debug, Clone)]
 pub struct Slicer {
@@ -1230,6 +1245,19 @@ impl Slicer {
     /// offset are missing), by field index for delimited ones. Appends to `out`.
     pub fn slice<'a>(&mut self, rec: &'a RawRecord, items: &[Item], out: &mut Vec<ItemSlice<'a>>) {
         self.for_each(rec, items, |s| out.push(s));
+    }
+
+    /// Slices `rec` by the items of its role in `layout` ([`items_of_role`]), appending to
+    /// `out`, and returns those items: each slice's `index` is an index into them.
+    pub fn slice_by_role<'a, 'l>(
+        &mut self,
+        rec: &'a RawRecord,
+        layout: &'l Layout,
+        out: &mut Vec<ItemSlice<'a>>,
+    ) -> &'l [Item] {
+        let items = items_of_role(layout, rec.role);
+        self.slice(rec, items, out);
+        items
     }
 
     /// [`Slicer::slice`] one item at a time: calls `f` with each item's slice, in the same
@@ -1460,6 +1488,31 @@ mod tests {
             extra,
         );
         let (v, s) = read_all(&l, b"1HDR\r\n2aaa\r\n2bbb\r\n9002\r\n", 100);
+        // Each role is sliced by its own items (issue #15: one place for role → items).
+        let mut slicer = Slicer::new(Charset::Cp932);
+        let keys: Vec<Vec<String>> = v
+            .iter()
+            .map(|r| {
+                let mut out = Vec::new();
+                let items = slicer.slice_by_role(r, &l, &mut out);
+                out.iter()
+                    .map(|s| {
+                        let key = items.get(s.index).map_or("?", |i| i.key.as_str());
+                        format!("{key}={}", String::from_utf8_lossy(s.bytes.unwrap_or(b"")))
+                    })
+                    .collect()
+            })
+            .collect();
+        assert_eq!(
+            keys,
+            [
+                vec!["h=1HDR"],
+                vec!["rt=2", "v=aaa"],
+                vec!["rt=2", "v=bbb"],
+                vec!["t=9", "n=002"]
+            ]
+        );
+        assert!(items_of_role(&l, RecordRole::Data).len() == 2);
         assert_eq!(
             v.iter().map(|r| r.role).collect::<Vec<_>>(),
             vec![

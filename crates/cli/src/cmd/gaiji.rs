@@ -7,7 +7,6 @@ use clap::Args;
 use ikou_cleanse::decode::DecodeIssueKind;
 use ikou_cleanse::frame::{RawRecord, Slicer};
 use ikou_cleanse::gaiji::{code_hex, GaijiInventory};
-use ikou_layout_spec::RecordRole;
 use std::fmt::Write as _;
 use std::path::PathBuf;
 
@@ -84,16 +83,8 @@ pub fn run(args: GaijiArgs) -> CliResult {
             .map_err(|e| CliError::io(format!("{}: {e}", file.display())))?
         {
             records += 1;
-            let items = match rec.role {
-                RecordRole::Data => layout.items.as_slice(),
-                role => layout
-                    .record_types
-                    .as_ref()
-                    .and_then(|rt| rt.others.iter().find(|s| s.role == role))
-                    .map_or(&[][..], |s| s.items.as_slice()),
-            };
             let mut slices = Vec::new();
-            slicer.slice(&rec, items, &mut slices);
+            let items = slicer.slice_by_role(&rec, &layout, &mut slices);
             for sl in &slices {
                 let (Some(bytes), Some(item)) = (sl.bytes, items.get(sl.index)) else {
                     continue;

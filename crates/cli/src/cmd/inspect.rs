@@ -159,14 +159,6 @@ pub fn run(args: InspectArgs) -> CliResult {
             .map_err(|e| CliError::io(format!("{path}: {e}")))?
     {
         shown += 1;
-        let items = match rec.role {
-            ikou_layout_spec::RecordRole::Data => layout.items.as_slice(),
-            role => layout
-                .record_types
-                .as_ref()
-                .and_then(|rt| rt.others.iter().find(|s| s.role == role))
-                .map_or(&[][..], |s| s.items.as_slice()),
-        };
         let problems: Vec<String> = rec.problems.iter().map(ToString::to_string).collect();
         let _ = writeln!(
             text,
@@ -182,7 +174,7 @@ pub fn run(args: InspectArgs) -> CliResult {
             }
         );
         let mut slices = Vec::new();
-        slicer.slice(&rec, items, &mut slices);
+        let items = slicer.slice_by_role(&rec, &layout, &mut slices);
         let mut items_json = Vec::new();
         for sl in &slices {
             let Some(item) = items.get(sl.index) else {
