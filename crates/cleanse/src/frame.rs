@@ -1260,6 +1260,37 @@ impl Slicer {
         items
     }
 
+    /// The read pipeline after framing, in one place (role → items → slice → decode):
+    /// slices `rec` by the items of its role in `layout` ([`Slicer::slice_by_role`]) and
+    /// decodes each item present with `profile`
+    /// ([`CharProfile::decode_layout_item`](crate::decode::CharProfile::decode_layout_item)),
+    /// calling `f` with the item, its slice, its text and its decoding issues (an item the
+    /// record lacks has no text and no issues; its slice says why). Used by `ikou inspect`
+    /// and `ikou gaiji`.
+    pub fn decode_by_role<'a>(
+        &mut self,
+        rec: &'a RawRecord,
+        layout: &Layout,
+        profile: &crate::decode::CharProfile,
+        mut f: impl FnMut(&Item, &ItemSlice<'a>, &str, &[crate::decode::DecodeIssue]),
+    ) {
+        let mut slices = Vec::new();
+        let items = self.slice_by_role(rec, layout, &mut slices);
+        let mut value = String::new();
+        let mut issues = Vec::new();
+        for sl in &slices {
+            let Some(item) = items.get(sl.index) else {
+                continue;
+            };
+            value.clear();
+            issues.clear();
+            if let Some(b) = sl.bytes {
+                profile.decode_layout_item(item, b, &mut value, &mut issues);
+            }
+            f(item, sl, &value, &issues);
+        }
+    }
+
     /// [`Slicer::slice`] one item at a time: calls `f` with each item's slice, in the same
     /// order, without collecting them.
     pub fn for_each<'a>(
@@ -1513,6 +1544,16 @@ mod tests {
             ]
         );
         assert!(items_of_role(&l, RecordRole::Data).len() == 2);
+        // … and decoded in the same pass, item by item.
+        let profile = crate::decode::CharProfile::new(Charset::Cp932).unwrap();
+        let mut decoded = Vec::new();
+        for r in &v {
+            slicer.decode_by_role(r, &l, &profile, |item, _, value, issues| {
+                assert!(issues.is_empty(), "{issues:?}");
+                decoded.push(format!("{}={value}", item.key));
+            });
+        }
+        assert_eq!(keys.concat(), decoded);
         assert_eq!(
             v.iter().map(|r| r.role).collect::<Vec<_>>(),
             vec![

@@ -76,29 +76,19 @@ pub fn run(args: GaijiArgs) -> CliResult {
             .with_max_record_len(ikou_convert::run::DEFAULT_MAX_RECORD_BYTES);
         let mut slicer = Slicer::new(profile.charset);
         let mut rec = RawRecord::new();
-        let mut value = String::new();
-        let mut issues = Vec::new();
         while reader
             .read_record(&mut rec)
             .map_err(|e| CliError::io(format!("{}: {e}", file.display())))?
         {
             records += 1;
-            let mut slices = Vec::new();
-            let items = slicer.slice_by_role(&rec, &layout, &mut slices);
-            for sl in &slices {
-                let (Some(bytes), Some(item)) = (sl.bytes, items.get(sl.index)) else {
-                    continue;
-                };
-                value.clear();
-                issues.clear();
-                profile.decode_layout_item(item, bytes, &mut value, &mut issues);
-                for is in &issues {
+            slicer.decode_by_role(&rec, &layout, &profile, |item, _, value, issues| {
+                for is in issues {
                     let code = match is.kind {
                         DecodeIssueKind::GaijiMapped { code, .. }
                         | DecodeIssueKind::GaijiUnmapped { code, .. } => code,
                         _ => continue,
                     };
-                    let example = args.show_values.then_some(value.as_str());
+                    let example = args.show_values.then_some(value);
                     inventory.record(
                         code,
                         &item.key,
@@ -107,7 +97,7 @@ pub fn run(args: GaijiArgs) -> CliResult {
                         example,
                     );
                 }
-            }
+            });
         }
     }
     if args.csv {

@@ -173,23 +173,17 @@ pub fn run(args: InspectArgs) -> CliResult {
                 format!(" · PROBLEM: {}", problems.join("; "))
             }
         );
-        let mut slices = Vec::new();
-        let items = slicer.slice_by_role(&rec, &layout, &mut slices);
         let mut items_json = Vec::new();
-        for sl in &slices {
-            let Some(item) = items.get(sl.index) else {
-                continue;
-            };
-            let mut value = String::new();
-            let mut issues = Vec::new();
-            if let Some(b) = sl.bytes {
-                profile.decode_layout_item(item, b, &mut value, &mut issues);
-            }
+        slicer.decode_by_role(&rec, &layout, &profile, |item, sl, value, issues| {
             let public = args.show_values || item.domain == DomainType::RecordType;
-            let shown_value = if public { value.clone() } else { mask(&value) };
+            let shown_value = if public {
+                value.to_string()
+            } else {
+                mask(value)
+            };
             let hex = sl
                 .bytes
-                .map(|b| hex_masked(b, &issues, public))
+                .map(|b| hex_masked(b, issues, public))
                 .unwrap_or_default();
             let mut notes: Vec<String> = sl.problems.iter().map(ToString::to_string).collect();
             notes.extend(issues.iter().map(ToString::to_string));
@@ -236,7 +230,7 @@ pub fn run(args: InspectArgs) -> CliResult {
                     "issues": issues_json,
                 }));
             }
-        }
+        });
         if args.json {
             records_json.push(serde_json::json!({
                 "number": rec.number,
