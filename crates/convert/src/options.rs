@@ -67,11 +67,11 @@ pub const OUTPUT_NAMES: &[(&str, &str)] = &[
 ];
 
 /// Whether this build writes Arrow IPC and Parquet files (ikou-convert's `arrow` feature).
-pub const ARROW_OUTPUTS: bool = cfg!(feature = "arrow");
+pub(crate) const ARROW_OUTPUTS: bool = cfg!(feature = "arrow");
 
 impl Outputs {
     /// Every output this build can write: without the `arrow` feature, every output but the
-    /// Arrow/Parquet files ([`ARROW_OUTPUTS`]).
+    /// Arrow/Parquet files.
     pub fn all() -> Outputs {
         Outputs {
             changes_csv: true,

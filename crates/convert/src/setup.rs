@@ -104,8 +104,9 @@ pub fn load_catalog(specs: &[PathBuf]) -> Result<Catalog, SetupError> {
 /// A profile by bundled id (`sample-juki`) or by the path of a `.toml` file.
 ///
 /// # Errors
-/// An unknown id or a broken profile ([`SetupError::Spec`]); an unreadable file
-/// ([`SetupError::Io`]).
+/// An unknown id ([`SetupError::UnknownProfile`]), a broken or unreadable profile
+/// ([`SetupError::Spec`]); a profile path that does not exist
+/// ([`SetupError::NoProfileFile`]).
 pub fn load_profile(catalog: &Catalog, profile: &str) -> Result<Profile, SetupError> {
     let mut c = catalog.clone();
     load_profile_with(&mut c, profile, &ProfileAccess::default())
@@ -117,8 +118,9 @@ pub fn load_profile(catalog: &Catalog, profile: &str) -> Result<Profile, SetupEr
 /// `access` allows more ([`load_profile_file`]), and loaded into `catalog`.
 ///
 /// # Errors
-/// An unknown id (with where ikou looked) or a broken profile ([`SetupError::Spec`]); an
-/// unreadable profile file ([`SetupError::Io`]).
+/// An unknown id, with where ikou looked ([`SetupError::UnknownProfile`]); a broken or
+/// unreadable profile ([`SetupError::Spec`]); a profile path that does not exist
+/// ([`SetupError::NoProfileFile`]).
 pub fn load_profile_with(
     catalog: &mut Catalog,
     profile: &str,

@@ -61,7 +61,7 @@ const MAX_ROWS: usize = 30;
 /// Rows of the 外字 table.
 const MAX_GAIJI_ROWS: usize = 200;
 
-/// The language of the page: the crate's one [`Lang`](crate::reason::Lang).
+/// The language of the page: the crate's one [`crate::reason::Lang`].
 pub use crate::reason::Lang;
 
 /// How to make the page.
