@@ -1210,6 +1210,21 @@ pub struct ItemSlice<'a> {
     pub problems: Vec<SliceProblem>,
 }
 
+/// The items of a record of `role` in `layout`: the layout's items for a data record, the
+/// items of its header or trailer record type for those, none for a role the layout does not
+/// describe. The first step of reading a record (role → items → slice → decode), shared by
+/// `ikou inspect`, `ikou gaiji` and [`Slicer::slice_by_role`].
+pub fn items_of_role(layout: &Layout, role: RecordRole) -> &[Item] {
+    match role {
+        RecordRole::Data => layout.items.as_slice(),
+        role => layout
+            .record_types
+            .as_ref()
+            .and_then(|rt| rt.others.iter().find(|s| s.role == role))
+            .map_or(&[][..], |s| s.items.as_slice()),
+    }
+}
+
 /// Cuts items from records, checking that no cut falls inside a multibyte character.
 #[derive(Debug, Clone)]
 pub struct Slicer {
@@ -1230,6 +1245,50 @@ impl Slicer {
     /// offset are missing), by field index for delimited ones. Appends to `out`.
     pub fn slice<'a>(&mut self, rec: &'a RawRecord, items: &[Item], out: &mut Vec<ItemSlice<'a>>) {
         self.for_each(rec, items, |s| out.push(s));
+    }
+
+    /// Slices `rec` by the items of its role in `layout` ([`items_of_role`]), appending to
+    /// `out`, and returns those items: each slice's `index` is an index into them.
+    pub fn slice_by_role<'a, 'l>(
+        &mut self,
+        rec: &'a RawRecord,
+        layout: &'l Layout,
+        out: &mut Vec<ItemSlice<'a>>,
+    ) -> &'l [Item] {
+        let items = items_of_role(layout, rec.role);
+        self.slice(rec, items, out);
+        items
+    }
+
+    /// The read pipeline after framing, in one place (role → items → slice → decode):
+    /// slices `rec` by the items of its role in `layout` ([`Slicer::slice_by_role`]) and
+    /// decodes each item present with `profile`
+    /// ([`CharProfile::decode_layout_item`](crate::decode::CharProfile::decode_layout_item)),
+    /// calling `f` with the item, its slice, its text and its decoding issues (an item the
+    /// record lacks has no text and no issues; its slice says why). Used by `ikou inspect`
+    /// and `ikou gaiji`.
+    pub fn decode_by_role<'a>(
+        &mut self,
+        rec: &'a RawRecord,
+        layout: &Layout,
+        profile: &crate::decode::CharProfile,
+        mut f: impl FnMut(&Item, &ItemSlice<'a>, &str, &[crate::decode::DecodeIssue]),
+    ) {
+        let mut slices = Vec::new();
+        let items = self.slice_by_role(rec, layout, &mut slices);
+        let mut value = String::new();
+        let mut issues = Vec::new();
+        for sl in &slices {
+            let Some(item) = items.get(sl.index) else {
+                continue;
+            };
+            value.clear();
+            issues.clear();
+            if let Some(b) = sl.bytes {
+                profile.decode_layout_item(item, b, &mut value, &mut issues);
+            }
+            f(item, sl, &value, &issues);
+        }
     }
 
     /// [`Slicer::slice`] one item at a time: calls `f` with each item's slice, in the same
@@ -1460,6 +1519,41 @@ mod tests {
             extra,
         );
         let (v, s) = read_all(&l, b"1HDR\r\n2aaa\r\n2bbb\r\n9002\r\n", 100);
+        // Each role is sliced by its own items (issue #15: one place for role → items).
+        let mut slicer = Slicer::new(Charset::Cp932);
+        let keys: Vec<Vec<String>> = v
+            .iter()
+            .map(|r| {
+                let mut out = Vec::new();
+                let items = slicer.slice_by_role(r, &l, &mut out);
+                out.iter()
+                    .map(|s| {
+                        let key = items.get(s.index).map_or("?", |i| i.key.as_str());
+                        format!("{key}={}", String::from_utf8_lossy(s.bytes.unwrap_or(b"")))
+                    })
+                    .collect()
+            })
+            .collect();
+        assert_eq!(
+            keys,
+            [
+                vec!["h=1HDR"],
+                vec!["rt=2", "v=aaa"],
+                vec!["rt=2", "v=bbb"],
+                vec!["t=9", "n=002"]
+            ]
+        );
+        assert!(items_of_role(&l, RecordRole::Data).len() == 2);
+        // … and decoded in the same pass, item by item.
+        let profile = crate::decode::CharProfile::new(Charset::Cp932).unwrap();
+        let mut decoded = Vec::new();
+        for r in &v {
+            slicer.decode_by_role(r, &l, &profile, |item, _, value, issues| {
+                assert!(issues.is_empty(), "{issues:?}");
+                decoded.push(format!("{}={value}", item.key));
+            });
+        }
+        assert_eq!(keys.concat(), decoded);
         assert_eq!(
             v.iter().map(|r| r.role).collect::<Vec<_>>(),
             vec![

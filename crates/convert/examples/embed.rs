@@ -38,19 +38,15 @@ impl<W: Write + Send> RecordSink for JsonLines<W> {
                 row.record,
                 serde_json::to_string(&filled).unwrap_or_default()
             )
-            .map_err(|e| SinkError {
-                output: "embed.jsonl".into(),
-                message: e.to_string(),
-            })?;
+            .map_err(|e| SinkError::io("embed.jsonl", e))?;
         }
         Ok(())
     }
 
     fn finish(mut self: Box<Self>) -> Result<(), SinkError> {
-        self.out.flush().map_err(|e| SinkError {
-            output: "embed.jsonl".into(),
-            message: e.to_string(),
-        })
+        self.out
+            .flush()
+            .map_err(|e| SinkError::io("embed.jsonl", e))
     }
 }
 

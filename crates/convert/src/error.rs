@@ -45,8 +45,19 @@ pub enum RunError {
         /// The error.
         error: io::Error,
     },
+    /// A CSV output could not be written (the `csv` crate's error, whose source is the
+    /// I/O error).
+    Csv {
+        /// The output's name.
+        name: String,
+        /// The error.
+        error: csv::Error,
+    },
     /// A sink failed.
     Sink(SinkError),
+    /// An output this build cannot write was asked for (an Arrow/Parquet file without the
+    /// `arrow` feature): refused before anything is read or written.
+    OutputUnavailable(crate::output::RunFile),
     /// The run was cancelled ([`CancelToken`](crate::run::CancelToken)): nothing was published, no manifest.
     Cancelled,
     /// An input changed while the run read it (between or during its two passes).
@@ -80,6 +91,7 @@ impl RunError {
                 | RunError::Threads(_)
                 | RunError::Schema(_)
                 | RunError::Locked(_)
+                | RunError::OutputUnavailable(_)
         )
     }
 }
@@ -104,7 +116,11 @@ impl fmt::Display for RunError {
             RunError::Threads(e) => write!(f, "cannot start worker threads: {e}"),
             RunError::Schema(e) => write!(f, "cannot build the Arrow schema: {e}"),
             RunError::Output { name, error } => write!(f, "writing {name}: {error}"),
+            RunError::Csv { name, error } => write!(f, "writing {name}: {error}"),
             RunError::Sink(e) => write!(f, "writing {e}"),
+            RunError::OutputUnavailable(file) => {
+                f.write_str(&unavailable_message(*file))
+            }
             RunError::Cancelled => f.write_str(
                 "the run was cancelled: no output was published and no manifest written",
             ),
@@ -141,11 +157,13 @@ impl std::error::Error for RunError {
             RunError::Layout(e) => Some(e),
             RunError::Threads(e) => Some(e),
             RunError::Schema(e) => Some(e.as_ref()),
+            RunError::Csv { error, .. } => Some(error),
             RunError::Sink(e) => Some(e),
             RunError::OutDirNotEmpty(_)
             | RunError::Locked(_)
             | RunError::Frame(_)
             | RunError::Cancelled
+            | RunError::OutputUnavailable(_)
             | RunError::InputChanged { .. }
             | RunError::Accounting { .. } => None,
         }
@@ -166,8 +184,16 @@ pub(crate) fn out_err(name: &str) -> impl FnOnce(io::Error) -> RunError + '_ {
 }
 
 pub(crate) fn csv_err(name: &str) -> impl FnOnce(csv::Error) -> RunError + '_ {
-    move |e| RunError::Output {
+    move |error| RunError::Csv {
         name: name.to_string(),
-        error: io::Error::other(e),
+        error,
     }
+}
+
+/// Why `f` cannot be written by this build.
+pub(crate) fn unavailable_message(f: crate::output::RunFile) -> String {
+    format!(
+        "{f}: this build of ikou writes no Arrow/Parquet files (ikou-convert was built without \
+         its `arrow` feature); choose other outputs"
+    )
 }

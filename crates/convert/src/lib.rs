@@ -53,6 +53,7 @@ pub mod output;
 pub mod plan;
 pub mod reason;
 pub mod report;
+mod rows;
 pub mod run;
 /// Synthetic legacy files for tests, demos and benchmarks: the `ikou-sample` crate (not part
 /// of a run; re-exported here so that `ikou_convert::sample` keeps working).
@@ -76,6 +77,8 @@ pub use sink::{RecordSink, Row, SinkError};
 
 #[cfg(test)]
 mod guard_tests;
+#[cfg(test)]
+mod layers_tests;
 
 #[cfg(test)]
 mod spelling_tests {
@@ -126,6 +129,12 @@ mod spelling_tests {
                 assert_eq!(i.kind_name(), r.id());
             }
         }
+        // A decoding issue that keeps its record is a flag, spelt as the run counts it.
+        let approx = issue(DecodeIssueKind::Approximate { code: 0x41 });
+        assert_eq!(
+            approx.kind_name(),
+            crate::reason::FlagKind::DecodeApproximate.id()
+        );
     }
 }
 

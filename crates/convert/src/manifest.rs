@@ -169,7 +169,7 @@ impl RunProblemKind {
                 "an EOF marker (1A) ends the file",
             ),
             RunProblemKind::InputEmpty => {
-                ("入力ファイルにレコードがない", "an input holds no record")
+                ("入力ファイルにレコードがない", "the input holds no record")
             }
             RunProblemKind::NothingConverted => (
                 "標準形式に変換できたレコードがない",

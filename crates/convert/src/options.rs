@@ -10,6 +10,18 @@ use ikou_layout_spec::Layout;
 use std::io::Read;
 use std::path::PathBuf;
 
+/// Whether `f` is an Arrow IPC or Parquet file.
+fn is_arrow_file(f: RunFile) -> bool {
+    matches!(
+        f,
+        RunFile::ChangesParquet
+            | RunFile::BeforeArrow
+            | RunFile::BeforeParquet
+            | RunFile::AfterArrow
+            | RunFile::AfterParquet
+    )
+}
+
 /// Which optional outputs a run writes. The standard CSV, `rejects.csv` and the manifest
 /// are always written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -54,19 +66,32 @@ pub const OUTPUT_NAMES: &[(&str, &str)] = &[
     ("report", RunFile::Report.name()),
 ];
 
+/// Whether this build writes Arrow IPC and Parquet files (ikou-convert's `arrow` feature).
+pub(crate) const ARROW_OUTPUTS: bool = cfg!(feature = "arrow");
+
 impl Outputs {
-    /// Every output.
+    /// Every output this build can write: without the `arrow` feature, every output but the
+    /// Arrow/Parquet files.
     pub fn all() -> Outputs {
         Outputs {
             changes_csv: true,
-            changes_parquet: true,
-            before_arrow: true,
-            before_parquet: true,
-            after_arrow: true,
-            after_parquet: true,
+            changes_parquet: ARROW_OUTPUTS,
+            before_arrow: ARROW_OUTPUTS,
+            before_parquet: ARROW_OUTPUTS,
+            after_arrow: ARROW_OUTPUTS,
+            after_parquet: ARROW_OUTPUTS,
             gaiji_csv: true,
             report: true,
         }
+    }
+
+    /// The first selected output this build cannot write (an Arrow/Parquet file without the
+    /// `arrow` feature), or None. A run with one fails before it starts.
+    pub fn unavailable(&self) -> Option<RunFile> {
+        RunFile::ALL
+            .iter()
+            .copied()
+            .find(|f| !ARROW_OUTPUTS && is_arrow_file(*f) && self.wants(*f))
     }
 
     /// Only the outputs that are always written.
@@ -113,6 +138,9 @@ impl Outputs {
                     ));
                 }
             }
+        }
+        if let Some(f) = o.unavailable() {
+            return Err(crate::error::unavailable_message(f));
         }
         Ok(o)
     }

@@ -186,6 +186,13 @@ pub fn data_csv_name(target: &Layout) -> String {
     format!("{stem}.csv")
 }
 
+/// Whether `name` is a report page (`report.html`, `report.en.html`, …): the run's own
+/// [`RunFile::Report`] or a page made afterwards by `ikou report`, which `verify` accepts
+/// beside a run's files.
+pub fn is_report_name(name: &str) -> bool {
+    name.starts_with("report") && name.ends_with(".html")
+}
+
 /// Every file name a run may write (for `--force` cleanup and `verify`).
 pub fn run_file_names(target: &Layout) -> Vec<String> {
     let mut v = vec![data_csv_name(target)];

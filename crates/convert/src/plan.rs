@@ -655,7 +655,9 @@ impl Plan {
                     message: issue.to_string(),
                 });
             }
-            DecodeIssueKind::Approximate { .. } => p.findings.push("decode.approximate"),
+            DecodeIssueKind::Approximate { .. } => p
+                .findings
+                .push(crate::reason::FlagKind::DecodeApproximate.id()),
             DecodeIssueKind::Number { problem } => {
                 p.reasons.push(Reason {
                     kind: match *problem {

@@ -13,13 +13,48 @@ use ikou_cleanse::change::FindingKind;
 use ikou_cleanse::frame::{FrameProblem, SliceProblem};
 use std::fmt;
 
-/// The language of a description.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// The language of a description, and of the report page (`ikou_convert::report::Lang` is
+/// this type: one ja/en choice for every text ikou writes for people).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum Lang {
-    /// 日本語.
+    /// 日本語 (the default: municipal staff read it).
+    #[default]
     Ja,
     /// English.
     En,
+}
+
+impl Lang {
+    /// The language tag (`ja`, `en`).
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::Ja => "ja",
+            Lang::En => "en",
+        }
+    }
+
+    /// The language for a tag (`ja`, `en`), or None.
+    ///
+    /// ```
+    /// use ikou_convert::report::Lang;
+    /// assert_eq!(Lang::from_code("en"), Some(Lang::En));
+    /// assert_eq!(Lang::from_code("fr"), None);
+    /// ```
+    pub fn from_code(code: &str) -> Option<Lang> {
+        match code.to_ascii_lowercase().as_str() {
+            "ja" | "jp" | "japanese" => Some(Lang::Ja),
+            "en" | "english" => Some(Lang::En),
+            _ => None,
+        }
+    }
+
+    /// `ja` or `en` of a `(ja, en)` pair of descriptions.
+    pub fn pick(self, (ja, en): (&'static str, &'static str)) -> &'static str {
+        match self {
+            Lang::Ja => ja,
+            Lang::En => en,
+        }
+    }
 }
 
 /// Why a record is rejected: framing, slicing, decoding, 外字, cleansing findings, code
@@ -242,8 +277,8 @@ impl ReasonKind {
                 "record in the wrong place (a header or trailer among the data, …)",
             ),
             ReasonKind::FrameTrailerCount => (
-                "トレーラーの件数が読んだ件数と合わない",
-                "the trailer's count differs from the records read",
+                "トレーラーレコードの件数がデータの件数と合わない",
+                "the trailer's record count disagrees with the records read",
             ),
             ReasonKind::SliceMissing => ("項目がない", "an item is missing"),
             ReasonKind::SliceCutsStart | ReasonKind::SliceCutsEnd => (
@@ -313,11 +348,62 @@ impl ReasonKind {
 
     /// What the kind means, in `lang`.
     pub fn description(self, lang: Lang) -> &'static str {
-        let (ja, en) = self.descriptions();
-        match lang {
-            Lang::Ja => ja,
-            Lang::En => en,
+        lang.pick(self.descriptions())
+    }
+}
+
+/// A problem noted on a record that keeps it: counted in the manifest's
+/// `findings_by_kind`, never a reject (a cleansing finding that does not reject is a
+/// [`ReasonKind::Finding`] instead). Ids are never built with `format!`: every one is here.
+///
+/// ```
+/// use ikou_convert::reason::FlagKind;
+/// assert_eq!(FlagKind::GaijiUnmappedKept.id(), "gaiji.unmapped_kept");
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum FlagKind {
+    /// `gaiji.unmapped_kept`: a 外字 not in the table, kept (policy `unmapped_gaiji = "keep"`).
+    GaijiUnmappedKept,
+    /// `decode.approximate`: a character decoded to its nearest Unicode form (host code pages).
+    DecodeApproximate,
+}
+
+impl FlagKind {
+    /// Every kind.
+    pub const ALL: [FlagKind; 2] = [FlagKind::GaijiUnmappedKept, FlagKind::DecodeApproximate];
+
+    /// The stable id, a key of the manifest's `findings_by_kind`.
+    pub fn id(self) -> &'static str {
+        match self {
+            FlagKind::GaijiUnmappedKept => "gaiji.unmapped_kept",
+            FlagKind::DecodeApproximate => "decode.approximate",
         }
+    }
+
+    /// The kind with this id.
+    pub fn from_id(id: &str) -> Option<FlagKind> {
+        FlagKind::ALL.iter().copied().find(|k| k.id() == id)
+    }
+
+    /// What the kind means (`ja`, `en`).
+    pub fn descriptions(self) -> (&'static str, &'static str) {
+        match self {
+            FlagKind::GaijiUnmappedKept => (
+                "外字対応表にない外字をそのまま残した",
+                "a 外字 not in the table was kept",
+            ),
+            FlagKind::DecodeApproximate => (
+                "近い文字として読んだコードがある（ホスト、移行済み）",
+                "a host code read as an approximate character (kept)",
+            ),
+        }
+    }
+}
+
+impl fmt::Display for FlagKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.id())
     }
 }
 

@@ -251,6 +251,9 @@ fn execute(
     progress: &dyn Progress,
     extra: Vec<Box<dyn RecordSink>>,
 ) -> Result<Manifest, RunError> {
+    if let Some(f) = opts.outputs.unavailable() {
+        return Err(RunError::OutputUnavailable(f));
+    }
     let started = Instant::now();
     // Decoded source values are kept only when a `before` output is written.
     let want_before = opts.outputs.before_arrow || opts.outputs.before_parquet;
@@ -772,22 +775,26 @@ mod tests {
         // The message still says it all for a program that prints only the top error.
         assert!(err.to_string().contains(&io.to_string()), "{err}");
         // A sink's error is the source of the run's.
-        let sink = SinkError {
-            output: "vendor".into(),
-            message: "disk full".into(),
-        };
+        let sink = SinkError::io("vendor", io::Error::other("disk full"));
         let err = RunError::from(sink);
         let cause = err.source().and_then(|e| e.downcast_ref::<SinkError>());
-        assert_eq!(cause.map(|e| e.message.as_str()), Some("disk full"));
-        // A CSV write error keeps the csv::Error inside the io::Error.
+        assert_eq!(cause.map(SinkError::output), Some("vendor"));
+        // … and the sink's own cause is the next link of the chain.
+        let root = cause
+            .and_then(|e| e.source())
+            .and_then(|e| e.downcast_ref::<io::Error>());
+        assert_eq!(root.map(ToString::to_string).as_deref(), Some("disk full"));
+        // A CSV write error is the source (its io::Error is its kind: the csv crate gives
+        // no source of its own).
         let csv_error = csv::Error::from(io::Error::other("full"));
         let err = csv_err("rejects.csv")(csv_error);
-        let inner = err
-            .source()
-            .and_then(|e| e.downcast_ref::<io::Error>())
-            .and_then(|e| e.get_ref())
-            .and_then(|e| e.downcast_ref::<csv::Error>());
-        assert!(inner.is_some(), "{err:?}");
+        let inner = err.source().and_then(|e| e.downcast_ref::<csv::Error>());
+        let root = inner.and_then(|e| match e.kind() {
+            csv::ErrorKind::Io(io) => Some(io.to_string()),
+            _ => None,
+        });
+        assert_eq!(root.as_deref(), Some("full"), "{err:?}");
+        assert_eq!(err.to_string(), "writing rejects.csv: full");
         let _ = std::fs::remove_dir_all(&base);
     }
 

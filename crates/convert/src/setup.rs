@@ -3,19 +3,86 @@
 
 use ikou_cleanse::charset::Charset;
 use ikou_cleanse::gaiji::GaijiTable;
+use ikou_cleanse::gaiji::GaijiTableErrors;
+use ikou_cleanse::host::HostError;
+use ikou_layout_spec::error::SpecErrors;
 use ikou_layout_spec::profile::{bundled_gaiji, bundled_profile, load_profile_file, ProfileAccess};
 use ikou_layout_spec::{Catalog, Profile};
 use std::path::{Path, PathBuf};
 
-/// Why the run's specs could not be loaded.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+/// Why the run's specs could not be loaded: what was being loaded (a spec folder, a
+/// profile, a 外字 table, with its file) and the underlying error as the
+/// [`source`](std::error::Error::source) (the spec problems with their lines, the
+/// [`std::io::Error`], the 外字 table's problems). The message says it all, the cause's own
+/// message included.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum SetupError {
-    /// A spec, profile or table is missing or broken (a usage error).
+    /// The bundled specs do not load (a broken build).
+    #[error("bundled specs are broken: {0}")]
+    Bundled(#[source] SpecErrors),
+    /// Spec files, a profile or its layouts and tables have problems (each with its file and
+    /// line).
     #[error("{0}")]
-    Spec(String),
-    /// A file could not be read.
+    Spec(#[source] SpecErrors),
+    /// No profile of that id or path (with where ikou looked).
     #[error("{0}")]
-    Io(String),
+    UnknownProfile(String),
+    /// A profile file named by its path does not exist.
+    #[error("profile {profile}: no such file (looked for {})", looked.display())]
+    NoProfileFile {
+        /// The profile as given.
+        profile: String,
+        /// The absolute path looked at.
+        looked: PathBuf,
+    },
+    /// A 外字 table file could not be read (the I/O error is the source).
+    #[error("外字 table {file}: {source}")]
+    GaijiRead {
+        /// The table's path as given.
+        file: String,
+        /// The I/O error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A 外字 table file does not exist.
+    #[error("外字 table {file}: no such file (looked for {}){hint}", looked.display())]
+    NoGaijiFile {
+        /// The table's path as given.
+        file: String,
+        /// The absolute path looked at.
+        looked: PathBuf,
+        /// A hint when the name is that of a bundled table (or empty).
+        hint: String,
+        /// The I/O error (NotFound).
+        #[source]
+        source: std::io::Error,
+    },
+    /// A 外字 table has problems (each with its line).
+    #[error("{0}")]
+    Gaiji(#[source] GaijiTableErrors),
+    /// A 外字 table for a host code page whose tables cannot be loaded.
+    #[error("{0}")]
+    HostCodePage(#[source] HostError),
+    /// The profile's 外字 table is missing or refused (its name and why).
+    #[error("profile {profile}: 外字 table `{table}` {problem}")]
+    GaijiTable {
+        /// The profile's file.
+        profile: String,
+        /// The table's name in the profile.
+        table: String,
+        /// What is wrong.
+        problem: &'static str,
+    },
+}
+
+impl SetupError {
+    /// Whether this is an input that cannot be read (exit code 3) rather than a spec or
+    /// usage problem (exit code 2): a profile file named by a path that does not exist.
+    /// (A 外字 table that cannot be read is a usage problem, as a spec is.)
+    pub fn is_io(&self) -> bool {
+        matches!(self, SetupError::NoProfileFile { .. })
+    }
 }
 
 /// The bundled specs plus every spec file or directory in `specs`, checked together.
@@ -23,16 +90,13 @@ pub enum SetupError {
 /// # Errors
 /// Every problem in the specs, as one [`SetupError::Spec`].
 pub fn load_catalog(specs: &[PathBuf]) -> Result<Catalog, SetupError> {
-    let mut catalog = Catalog::bundled()
-        .map_err(|e| SetupError::Spec(format!("bundled specs are broken: {e}")))?;
+    let mut catalog = Catalog::bundled().map_err(SetupError::Bundled)?;
     for s in specs {
-        catalog
-            .load_path(s)
-            .map_err(|e| SetupError::Spec(e.to_string()))?;
+        catalog.load_path(s).map_err(SetupError::Spec)?;
     }
     let errs = catalog.check();
     if !errs.is_empty() {
-        return Err(SetupError::Spec(errs.to_string()));
+        return Err(SetupError::Spec(errs));
     }
     Ok(catalog)
 }
@@ -40,8 +104,9 @@ pub fn load_catalog(specs: &[PathBuf]) -> Result<Catalog, SetupError> {
 /// A profile by bundled id (`sample-juki`) or by the path of a `.toml` file.
 ///
 /// # Errors
-/// An unknown id or a broken profile ([`SetupError::Spec`]); an unreadable file
-/// ([`SetupError::Io`]).
+/// An unknown id ([`SetupError::UnknownProfile`]), a broken or unreadable profile
+/// ([`SetupError::Spec`]); a profile path that does not exist
+/// ([`SetupError::NoProfileFile`]).
 pub fn load_profile(catalog: &Catalog, profile: &str) -> Result<Profile, SetupError> {
     let mut c = catalog.clone();
     load_profile_with(&mut c, profile, &ProfileAccess::default())
@@ -53,8 +118,9 @@ pub fn load_profile(catalog: &Catalog, profile: &str) -> Result<Profile, SetupEr
 /// `access` allows more ([`load_profile_file`]), and loaded into `catalog`.
 ///
 /// # Errors
-/// An unknown id (with where ikou looked) or a broken profile ([`SetupError::Spec`]); an
-/// unreadable profile file ([`SetupError::Io`]).
+/// An unknown id, with where ikou looked ([`SetupError::UnknownProfile`]); a broken or
+/// unreadable profile ([`SetupError::Spec`]); a profile path that does not exist
+/// ([`SetupError::NoProfileFile`]).
 pub fn load_profile_with(
     catalog: &mut Catalog,
     profile: &str,
@@ -64,21 +130,19 @@ pub fn load_profile_with(
     if profile.ends_with(".toml") || path.is_file() {
         if !path.exists() {
             let looked = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
-            return Err(SetupError::Io(format!(
-                "profile {profile}: no such file (looked for {})",
-                looked.display()
-            )));
+            return Err(SetupError::NoProfileFile {
+                profile: profile.to_string(),
+                looked,
+            });
         }
-        return load_profile_file(path, catalog, access)
-            .map_err(|e| SetupError::Spec(e.to_string()));
+        return load_profile_file(path, catalog, access).map_err(SetupError::Spec);
     }
     if let Some(p) = bundled_profile(profile, catalog) {
-        return p.map_err(|e| SetupError::Spec(e.to_string()));
+        return p.map_err(SetupError::Spec);
     }
     let found = catalog.find_profile(profile).map(PathBuf::from);
     if let Some(file) = found {
-        return load_profile_file(&file, catalog, access)
-            .map_err(|e| SetupError::Spec(e.to_string()));
+        return load_profile_file(&file, catalog, access).map_err(SetupError::Spec);
     }
     let bundled: Vec<&str> = ikou_layout_spec::profile::BUNDLED_PROFILES
         .iter()
@@ -89,7 +153,7 @@ pub fn load_profile_with(
         .iter()
         .map(|(f, _)| f.as_str())
         .collect();
-    Err(SetupError::Spec(format!(
+    Err(SetupError::UnknownProfile(format!(
         "no profile `{profile}`: not a file ({}), not bundled ({}), not among the profiles of --specs ({}); give a .toml path, or its folder with --specs",
         std::path::absolute(path)
             .unwrap_or_else(|_| path.to_path_buf())
@@ -110,7 +174,7 @@ pub fn load_profile_with(
 /// A table that is missing or broken.
 pub fn load_gaiji(profile: &Profile, over: Option<&Path>) -> Result<GaijiTable, SetupError> {
     let charset = Charset::from_label(&profile.characters.encoding).unwrap_or(Charset::Cp932);
-    let from_path = |p: &Path| read_gaiji_table_for(p, charset).map_err(SetupError::Spec);
+    let from_path = |p: &Path| read_gaiji_table_for(p, charset);
     if let Some(p) = over {
         return from_path(p);
     }
@@ -125,10 +189,11 @@ pub fn load_gaiji(profile: &Profile, over: Option<&Path>) -> Result<GaijiTable, 
                 .any(|c| c == std::path::Component::ParentDir)
         {
             // load_profile_with resolves and checks such paths (to an absolute one).
-            return Err(SetupError::Spec(format!(
-                "profile {}: 外字 table `{name}` leaves the profile's folder: refused, not read",
-                profile.file
-            )));
+            return Err(SetupError::GaijiTable {
+                profile: profile.file.clone(),
+                table: name.clone(),
+                problem: "leaves the profile's folder: refused, not read",
+            });
         }
         let base = Path::new(&profile.file).parent().unwrap_or(Path::new("."));
         let p = base.join(name);
@@ -137,12 +202,12 @@ pub fn load_gaiji(profile: &Profile, over: Option<&Path>) -> Result<GaijiTable, 
         }
     }
     match bundled_gaiji(name) {
-        Some(text) => parse_gaiji_for(text, &format!("bundled:specs/gaiji/{name}"), charset)
-            .map_err(SetupError::Spec),
-        None => Err(SetupError::Spec(format!(
-            "profile {}: 外字 table `{name}` not found (next to the profile or bundled)",
-            profile.file
-        ))),
+        Some(text) => parse_gaiji_for(text, &format!("bundled:specs/gaiji/{name}"), charset),
+        None => Err(SetupError::GaijiTable {
+            profile: profile.file.clone(),
+            table: name.clone(),
+            problem: "not found (next to the profile or bundled)",
+        }),
     }
 }
 
@@ -150,10 +215,11 @@ pub fn load_gaiji(profile: &Profile, over: Option<&Path>) -> Result<GaijiTable, 
 /// [`ikou_layout_spec::MAX_SPEC_FILE_BYTES`]; works on pipes and devices.
 ///
 /// # Errors
-/// The message: a missing file (with the absolute path looked at), an unreadable, too large
-/// or non-UTF-8 file, or the table's problems with their lines. No message quotes the
-/// file's content beyond the table's own fields.
-pub fn read_gaiji_table(path: &Path) -> Result<GaijiTable, String> {
+/// A missing file (with the absolute path looked at, [`SetupError::NoGaijiFile`]), an
+/// unreadable, too large or non-UTF-8 file ([`SetupError::GaijiRead`]), or the table's
+/// problems with their lines ([`SetupError::Gaiji`]). No message quotes the file's content
+/// beyond the table's own fields.
+pub fn read_gaiji_table(path: &Path) -> Result<GaijiTable, SetupError> {
     read_gaiji_table_for(path, Charset::Cp932)
 }
 
@@ -162,40 +228,90 @@ pub fn read_gaiji_table(path: &Path) -> Result<GaijiTable, String> {
 /// 80A1–A0FE, KEIS 81A1–A0FE, …).
 ///
 /// # Errors
-/// The table's problems with their lines, as one message.
-pub fn parse_gaiji_for(text: &str, file: &str, charset: Charset) -> Result<GaijiTable, String> {
+/// The table's problems with their lines ([`SetupError::Gaiji`]); a host code page whose
+/// tables cannot be loaded ([`SetupError::HostCodePage`]).
+pub fn parse_gaiji_for(text: &str, file: &str, charset: Charset) -> Result<GaijiTable, SetupError> {
     match charset {
         Charset::Host(h) => {
-            let codec = h.codec().map_err(|e| e.to_string())?;
+            let codec = h.codec().map_err(SetupError::HostCodePage)?;
             GaijiTable::parse_host(text, file, &|c| codec.is_user_code(c), h.as_str())
         }
         _ => GaijiTable::parse(text, file),
     }
-    .map_err(|e| e.to_string())
+    .map_err(SetupError::Gaiji)
 }
 
 /// [`read_gaiji_table`] for data in `charset` ([`parse_gaiji_for`]).
 ///
 /// # Errors
 /// As [`read_gaiji_table`].
-pub fn read_gaiji_table_for(path: &Path, charset: Charset) -> Result<GaijiTable, String> {
+pub fn read_gaiji_table_for(path: &Path, charset: Charset) -> Result<GaijiTable, SetupError> {
     let file = path.display().to_string();
-    let text = ikou_layout_spec::read_spec_file(path).map_err(|e| {
-        if e.kind() == std::io::ErrorKind::NotFound {
+    let text = ikou_layout_spec::read_spec_file(path).map_err(|source| {
+        if source.kind() == std::io::ErrorKind::NotFound {
             let looked = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
-            let bundled = bundled_gaiji(&file).map_or(String::new(), |_| {
+            let hint = bundled_gaiji(&file).map_or(String::new(), |_| {
                 format!(
                     "; `{file}` is also the name of a bundled table, which a profile names with \
                      gaiji_table = \"{file}\" (here give the path of a file)"
                 )
             });
-            format!(
-                "外字 table {file}: no such file (looked for {}){bundled}",
-                looked.display()
-            )
+            SetupError::NoGaijiFile {
+                file: file.clone(),
+                looked,
+                hint,
+                source,
+            }
         } else {
-            format!("外字 table {file}: {e}")
+            SetupError::GaijiRead {
+                file: file.clone(),
+                source,
+            }
         }
     })?;
     parse_gaiji_for(&text, &file, charset)
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use std::error::Error as _;
+
+    /// #15: a setup error's `source()` chain reaches the underlying error, and the message
+    /// still names the file.
+    #[test]
+    fn a_setup_error_has_its_io_error_as_source() {
+        let dir = std::env::temp_dir().join(format!("ikou-setup-source-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        // A directory is no table: reading it fails with an I/O error.
+        let e = read_gaiji_table(&dir).unwrap_err();
+        let io = e.source().and_then(|c| c.downcast_ref::<std::io::Error>());
+        assert!(io.is_some(), "{e:?}");
+        assert!(e.to_string().starts_with("外字 table "), "{e}");
+        assert!(e.to_string().contains(&dir.display().to_string()), "{e}");
+        // A missing file: NotFound as the source, the absolute path in the message.
+        let missing = dir.join("none.csv");
+        let e = read_gaiji_table(&missing).unwrap_err();
+        let io = e.source().and_then(|c| c.downcast_ref::<std::io::Error>());
+        assert_eq!(
+            io.map(std::io::Error::kind),
+            Some(std::io::ErrorKind::NotFound)
+        );
+        assert!(e.to_string().contains("no such file (looked for "), "{e}");
+        // A broken table: its problems (with their lines) are the source.
+        let broken = dir.join("broken.csv");
+        std::fs::write(&broken, "code,replacement\nZZZZ,髙\n").unwrap();
+        let e = read_gaiji_table(&broken).unwrap_err();
+        assert!(
+            e.source().is_some_and(|c| c.is::<GaijiTableErrors>()),
+            "{e:?}"
+        );
+        // A spec folder that does not load: its problems are the source.
+        let e = load_catalog(&[dir.join("no-such-folder")]).unwrap_err();
+        assert!(e.source().is_some_and(|c| c.is::<SpecErrors>()), "{e:?}");
+        assert!(!e.is_io());
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 }

@@ -1,6 +1,6 @@
 //! Where converted records go: one trait for every output.
 
-use std::fmt;
+use std::io;
 
 /// One record as a row: its record number (1-based, the key that joins before and after)
 /// and one optional value per layout item, in item order. `None` is an absent value.
@@ -28,22 +28,91 @@ pub struct Row<'a> {
     pub raw: Option<&'a [u8]>,
 }
 
-/// An error writing an output.
-#[derive(Debug)]
-pub struct SinkError {
-    /// The output (file name) concerned.
-    pub output: String,
-    /// What went wrong.
-    pub message: String,
+/// An error writing an output, naming the output, with the underlying error (an
+/// [`io::Error`], an Arrow or Parquet error, …) as its [`source`](std::error::Error::source).
+/// The message is the output's name and the cause's own message.
+///
+/// A vendor's sink builds one with [`SinkError::io`], [`SinkError::other`] or, for a
+/// problem of its own with no underlying error, [`SinkError::new`]:
+///
+/// ```
+/// use ikou_convert::sink::SinkError;
+/// use std::error::Error as _;
+///
+/// let e = SinkError::io("vendor.jsonl", std::io::Error::other("disk full"));
+/// assert_eq!(e.to_string(), "vendor.jsonl: disk full");
+/// assert_eq!(e.output(), "vendor.jsonl");
+/// assert!(e.source().is_some_and(|c| c.is::<std::io::Error>()));
+/// ```
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum SinkError {
+    /// Writing failed: the I/O error is the source.
+    #[error("{output}: {source}")]
+    Io {
+        /// The output (file name) concerned.
+        output: String,
+        /// The I/O error.
+        #[source]
+        source: io::Error,
+    },
+    /// An encoder (Arrow IPC, Parquet, a vendor's format) failed: its error is the source.
+    #[error("{output}: {source}")]
+    Encode {
+        /// The output (file name) concerned.
+        output: String,
+        /// The encoder's error.
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+    /// A problem of the sink itself, with no underlying error (a limit reached, an output
+    /// unusable after an earlier error, a consumer gone).
+    #[error("{output}: {message}")]
+    Refused {
+        /// The output (file name) concerned.
+        output: String,
+        /// What went wrong.
+        message: String,
+    },
 }
 
-impl fmt::Display for SinkError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.output, self.message)
+impl SinkError {
+    /// A problem of the sink itself ([`SinkError::Refused`]).
+    pub fn new(output: impl Into<String>, message: impl Into<String>) -> SinkError {
+        SinkError::Refused {
+            output: output.into(),
+            message: message.into(),
+        }
+    }
+
+    /// An I/O error writing `output` ([`SinkError::Io`]).
+    pub fn io(output: impl Into<String>, source: io::Error) -> SinkError {
+        SinkError::Io {
+            output: output.into(),
+            source,
+        }
+    }
+
+    /// An encoder's error writing `output` ([`SinkError::Encode`]).
+    pub fn other(
+        output: impl Into<String>,
+        source: impl Into<Box<dyn std::error::Error + Send + Sync>>,
+    ) -> SinkError {
+        SinkError::Encode {
+            output: output.into(),
+            source: source.into(),
+        }
+    }
+
+    /// The output (file name) concerned.
+    pub fn output(&self) -> &str {
+        match self {
+            SinkError::Io { output, .. }
+            | SinkError::Encode { output, .. }
+            | SinkError::Refused { output, .. } => output,
+        }
     }
 }
-
-impl std::error::Error for SinkError {}
 
 /// A destination for rows. Rows arrive in input order, in batches.
 pub trait RecordSink: Send {

@@ -125,7 +125,7 @@ fn names_in(dir: &Path) -> Option<Vec<String>> {
 /// Counts the records of a CSV file, streaming it (a row of any length costs no memory).
 fn count_csv_records(path: &Path, header: bool) -> Result<u64, String> {
     let f = std::fs::File::open(path).map_err(|e| e.to_string())?;
-    crate::report::rows::count_rows(f, header).map_err(|e| e.to_string())
+    crate::rows::count_rows(f, header).map_err(|e| e.to_string())
 }
 
 /// Reads at most `max` bytes of `path` (more is an error naming the limit).
@@ -307,7 +307,7 @@ pub fn verify(dir: &Path) -> Result<(Manifest, Verification), VerifyError> {
         {
             continue;
         }
-        if crate::report::is_report_name(&name) {
+        if crate::output::is_report_name(&name) {
             checks.push(Check::new(
                 format!("extra {name}"),
                 true,

@@ -67,9 +67,10 @@ fn io_err(m: impl Into<String>) -> PyErr {
 }
 
 fn setup_err(e: SetupError) -> PyErr {
-    match e {
-        SetupError::Spec(m) => usage(m),
-        SetupError::Io(m) => io_err(m),
+    if e.is_io() {
+        io_err(e.to_string())
+    } else {
+        usage(e.to_string())
     }
 }
 
@@ -386,10 +387,7 @@ impl RecordSink for ArrowSink {
         if rows.is_empty() {
             return Ok(());
         }
-        let err = |m: String| SinkError {
-            output: "python reader".into(),
-            message: m,
-        };
+        let err = |m: String| SinkError::new("python reader", m);
         let mut cols: Vec<ArrayRef> = Vec::with_capacity(self.items + 1);
         if self.with_record {
             let mut b = UInt64Builder::with_capacity(rows.len());

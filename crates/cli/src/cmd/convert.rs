@@ -109,9 +109,10 @@ fn parse_rate(text: &str) -> Result<RejectRate, String> {
 }
 
 fn setup_err(e: SetupError) -> CliError {
-    match e {
-        SetupError::Spec(m) => CliError::usage(m),
-        SetupError::Io(m) => CliError::io(m),
+    if e.is_io() {
+        CliError::io(e.to_string())
+    } else {
+        CliError::usage(e.to_string())
     }
 }
 

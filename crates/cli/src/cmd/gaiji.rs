@@ -7,7 +7,6 @@ use clap::Args;
 use ikou_cleanse::decode::DecodeIssueKind;
 use ikou_cleanse::frame::{RawRecord, Slicer};
 use ikou_cleanse::gaiji::{code_hex, GaijiInventory};
-use ikou_layout_spec::RecordRole;
 use std::fmt::Write as _;
 use std::path::PathBuf;
 
@@ -77,37 +76,19 @@ pub fn run(args: GaijiArgs) -> CliResult {
             .with_max_record_len(ikou_convert::run::DEFAULT_MAX_RECORD_BYTES);
         let mut slicer = Slicer::new(profile.charset);
         let mut rec = RawRecord::new();
-        let mut value = String::new();
-        let mut issues = Vec::new();
         while reader
             .read_record(&mut rec)
             .map_err(|e| CliError::io(format!("{}: {e}", file.display())))?
         {
             records += 1;
-            let items = match rec.role {
-                RecordRole::Data => layout.items.as_slice(),
-                role => layout
-                    .record_types
-                    .as_ref()
-                    .and_then(|rt| rt.others.iter().find(|s| s.role == role))
-                    .map_or(&[][..], |s| s.items.as_slice()),
-            };
-            let mut slices = Vec::new();
-            slicer.slice(&rec, items, &mut slices);
-            for sl in &slices {
-                let (Some(bytes), Some(item)) = (sl.bytes, items.get(sl.index)) else {
-                    continue;
-                };
-                value.clear();
-                issues.clear();
-                profile.decode_layout_item(item, bytes, &mut value, &mut issues);
-                for is in &issues {
+            slicer.decode_by_role(&rec, &layout, &profile, |item, _, value, issues| {
+                for is in issues {
                     let code = match is.kind {
                         DecodeIssueKind::GaijiMapped { code, .. }
                         | DecodeIssueKind::GaijiUnmapped { code, .. } => code,
                         _ => continue,
                     };
-                    let example = args.show_values.then_some(value.as_str());
+                    let example = args.show_values.then_some(value);
                     // An issue stands for its code's occurrences not listed after it too.
                     inventory.record_n(
                         code,
@@ -118,7 +99,7 @@ pub fn run(args: GaijiArgs) -> CliResult {
                         is.occurrences(),
                     );
                 }
-            }
+            });
         }
     }
     if args.csv {

@@ -89,7 +89,8 @@ pub(crate) fn profile_for(
     })?;
     let mut profile = CharProfile::new(cs).map_err(|e| CliError::usage(e.to_string()))?;
     if let Some(t) = table {
-        let table = ikou_convert::setup::read_gaiji_table_for(t, cs).map_err(CliError::usage)?;
+        let table = ikou_convert::setup::read_gaiji_table_for(t, cs)
+            .map_err(|e| CliError::usage(e.to_string()))?;
         profile = profile.with_gaiji(table);
     }
     Ok(profile.with_unmapped(UnmappedGaiji::Keep))
@@ -158,14 +159,6 @@ pub fn run(args: InspectArgs) -> CliResult {
             .map_err(|e| CliError::io(format!("{path}: {e}")))?
     {
         shown += 1;
-        let items = match rec.role {
-            ikou_layout_spec::RecordRole::Data => layout.items.as_slice(),
-            role => layout
-                .record_types
-                .as_ref()
-                .and_then(|rt| rt.others.iter().find(|s| s.role == role))
-                .map_or(&[][..], |s| s.items.as_slice()),
-        };
         let problems: Vec<String> = rec.problems.iter().map(ToString::to_string).collect();
         let _ = writeln!(
             text,
@@ -180,23 +173,17 @@ pub fn run(args: InspectArgs) -> CliResult {
                 format!(" · PROBLEM: {}", problems.join("; "))
             }
         );
-        let mut slices = Vec::new();
-        slicer.slice(&rec, items, &mut slices);
         let mut items_json = Vec::new();
-        for sl in &slices {
-            let Some(item) = items.get(sl.index) else {
-                continue;
-            };
-            let mut value = String::new();
-            let mut issues = Vec::new();
-            if let Some(b) = sl.bytes {
-                profile.decode_layout_item(item, b, &mut value, &mut issues);
-            }
+        slicer.decode_by_role(&rec, &layout, &profile, |item, sl, value, issues| {
             let public = args.show_values || item.domain == DomainType::RecordType;
-            let shown_value = if public { value.clone() } else { mask(&value) };
+            let shown_value = if public {
+                value.to_string()
+            } else {
+                mask(value)
+            };
             let hex = sl
                 .bytes
-                .map(|b| hex_masked(b, &issues, public))
+                .map(|b| hex_masked(b, issues, public))
                 .unwrap_or_default();
             let mut notes: Vec<String> = sl.problems.iter().map(ToString::to_string).collect();
             notes.extend(issues.iter().map(ToString::to_string));
@@ -243,7 +230,7 @@ pub fn run(args: InspectArgs) -> CliResult {
                     "issues": issues_json,
                 }));
             }
-        }
+        });
         if args.json {
             records_json.push(serde_json::json!({
                 "number": rec.number,

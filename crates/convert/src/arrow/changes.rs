@@ -11,6 +11,11 @@ use super::schema::{changes_schema, RECORD_COLUMN};
 use super::{ArrowOptions, ColumnTuning, ParquetOut};
 use crate::sink::SinkError;
 
+/// An Arrow error building a batch of changes (the source of a [`SinkError`]).
+#[derive(Debug, thiserror::Error)]
+#[error("building a batch: {0}")]
+struct BuildingBatch(#[source] arrow_schema::ArrowError);
+
 /// One change: what a rule did to one item of one record. It borrows its strings; the
 /// sink copies them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -182,10 +187,10 @@ impl<W: Write + Send> ChangesParquetSink<W> {
 
     fn check(&self) -> Result<(), SinkError> {
         if self.failed {
-            return Err(SinkError {
-                output: self.out.output.clone(),
-                message: "output unusable after an earlier error".to_string(),
-            });
+            return Err(SinkError::new(
+                self.out.output.clone(),
+                "output unusable after an earlier error",
+            ));
         }
         Ok(())
     }
@@ -211,11 +216,8 @@ impl<W: Write + Send> ChangesParquetSink<W> {
         ];
         self.rows = 0;
         self.bytes = 0;
-        let batch =
-            RecordBatch::try_new(Arc::clone(&self.schema), columns).map_err(|e| SinkError {
-                output: self.out.output.clone(),
-                message: format!("building a batch: {e}"),
-            })?;
+        let batch = RecordBatch::try_new(Arc::clone(&self.schema), columns)
+            .map_err(|e| SinkError::other(self.out.output.clone(), BuildingBatch(e)))?;
         self.out.write(&batch)?;
         // Freed just before the builders ask for as much again (see `Batcher::take`).
         drop(batch);

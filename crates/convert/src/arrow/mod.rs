@@ -58,7 +58,6 @@ mod throughput;
 mod values;
 
 use std::collections::BTreeMap;
-use std::fmt::Display;
 use std::io::{BufWriter, Write};
 use std::sync::Arc;
 
@@ -197,11 +196,8 @@ impl ArrowOptions {
     }
 }
 
-fn sink_error(output: &str, e: impl Display) -> SinkError {
-    SinkError {
-        output: output.to_string(),
-        message: e.to_string(),
-    }
+fn sink_error(output: &str, e: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> SinkError {
+    SinkError::other(output, e)
 }
 
 /// One Arrow IPC file output.
@@ -231,8 +227,10 @@ impl<W: Write> IpcOut<W> {
             .map_err(|e| sink_error(&output, e))?;
         let mut inner = buffered
             .into_inner()
-            .map_err(|e| sink_error(&output, e.error()))?;
-        inner.flush().map_err(|e| sink_error(&output, e))?;
+            .map_err(|e| SinkError::io(output.clone(), e.into_error()))?;
+        inner
+            .flush()
+            .map_err(|e| SinkError::io(output.clone(), e))?;
         Ok(inner)
     }
 }
@@ -332,7 +330,9 @@ impl<W: Write + Send> ParquetOut<W> {
             .writer
             .into_inner()
             .map_err(|e| sink_error(&output, e))?;
-        inner.flush().map_err(|e| sink_error(&output, e))?;
+        inner
+            .flush()
+            .map_err(|e| SinkError::io(output.clone(), e))?;
         Ok(inner)
     }
 }
@@ -410,10 +410,10 @@ impl<O: Outputs> Core<O> {
 
     fn check(&self) -> Result<(), SinkError> {
         if self.failed {
-            return Err(SinkError {
-                output: self.out.names(),
-                message: "output unusable after an earlier error".to_string(),
-            });
+            return Err(SinkError::new(
+                self.out.names(),
+                "output unusable after an earlier error",
+            ));
         }
         Ok(())
     }
@@ -421,10 +421,10 @@ impl<O: Outputs> Core<O> {
     /// Writes the rows in the builders as a batch; `renew`: give the builders capacity for
     /// the next batch (not after the last one).
     fn flush_batch(&mut self, renew: bool) -> Result<(), SinkError> {
-        let batch = self.batcher.take().map_err(|m| SinkError {
-            output: self.out.names(),
-            message: m,
-        })?;
+        let batch = self
+            .batcher
+            .take()
+            .map_err(|m| SinkError::new(self.out.names(), m))?;
         if let Some(batch) = batch {
             self.out.write(&batch)?;
             // The batch's buffers are freed here, just before the builders ask for as much.
@@ -440,10 +440,9 @@ impl<O: Outputs> Core<O> {
         self.check()?;
         let result = (|| {
             for row in rows {
-                self.batcher.push(row).map_err(|m| SinkError {
-                    output: self.out.names(),
-                    message: m,
-                })?;
+                self.batcher
+                    .push(row)
+                    .map_err(|m| SinkError::new(self.out.names(), m))?;
                 self.rows += 1;
                 if self.batcher.is_full() {
                     self.flush_batch(true)?;

@@ -9,7 +9,7 @@ use ikou_layout_spec::Layout;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
-use super::rows::{Row, Rows};
+use crate::rows::{Row, Rows};
 
 /// Samples kept per rule and item.
 const SAMPLES_PER_RULE_ITEM: usize = 2;
@@ -457,6 +457,9 @@ pub(crate) fn read_rejects(
             Some(rest) if rest.starts_with(['=', '+', '-', '@', '\t', '\r']) => rest,
             _ => reasons,
         };
+        // The record's kinds are its `kinds` column (the ids of its reasons); a file without
+        // that column (not one a run writes) falls back to the ids ending each reason.
+        let kinds_column = idx.get(1).copied().flatten().is_some();
         let mut kinds_here: Vec<&str> = Vec::new();
         for k in rec.str(idx[1]).split('|').filter(|k| !k.is_empty()) {
             if !kinds_here.contains(&k) {
@@ -467,6 +470,12 @@ pub(crate) fn read_rejects(
             let (item, message, kind) = parse_reason(part);
             let Some(kind) = kind else { continue };
             if !kinds_here.contains(&kind) {
+                if kinds_column {
+                    // A reason whose id is not among the record's kinds: not tabulated
+                    // (counted as such on the page), never a kind of its own.
+                    r.not_counted += 1;
+                    continue;
+                }
                 kinds_here.push(kind);
             }
             if kind.len() > MAX_KEY_BYTES
@@ -492,7 +501,7 @@ pub(crate) fn read_rejects(
             } else if info.messages.len() < MESSAGES_PER_KIND {
                 info.messages.insert(message.to_string(), 1);
             }
-            if kind == "map.unmapped_code" {
+            if kind == crate::reason::ReasonKind::MapUnmappedCode.id() {
                 let key = (
                     item.unwrap_or("").to_string(),
                     clip_bytes(table_of(message), MAX_KEY_BYTES).to_string(),
@@ -646,6 +655,26 @@ mod tests {
             "zokugara"
         );
         assert_eq!(parse_reason("no kind here"), (None, "no kind here", None));
+    }
+
+    #[test]
+    fn the_kinds_column_decides_a_records_kinds() {
+        let dir = std::env::temp_dir().join(format!("ikou-collect-kinds-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("rejects.csv");
+        // A message that happens to end in `(word)` makes no kind of its own.
+        let text = "record,kinds,reasons,raw_hex\n\
+                    1,digits.length,\"a: 3 digits (digits.length); b: see (note)\",00\n";
+        std::fs::write(&path, text).unwrap();
+        let r = read_rejects(&path, None, false).unwrap();
+        assert_eq!(r.by_kind.keys().collect::<Vec<_>>(), ["digits.length"]);
+        assert_eq!(r.by_kind["digits.length"].records, 1);
+        assert_eq!(r.not_counted, 1);
+        // Without the column (not a file a run writes), the ids ending the reasons count.
+        std::fs::write(&path, "record,reasons\n1,a: m (digits.length)\n").unwrap();
+        let r = read_rejects(&path, None, false).unwrap();
+        assert_eq!(r.by_kind["digits.length"].records, 1);
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]

@@ -30,7 +30,6 @@
 
 mod collect;
 mod html;
-pub(crate) mod rows;
 mod text;
 mod verdict;
 
@@ -42,9 +41,11 @@ pub use verdict::{
 use crate::manifest::{LayoutRef, Manifest};
 use crate::output::RunFile;
 use crate::output::{OutputFile, OutputInfo};
+use crate::reason::ReasonKind;
 use crate::verify::Check;
 use collect::{Changes, Gaiji, GaijiRow, Rejects};
 use html::{bar, esc, num, pct, value};
+use ikou_cleanse::change::FindingKind;
 use ikou_layout_spec::{DomainType, Layout};
 use sha2::Digest as _;
 use std::collections::BTreeMap;
@@ -60,40 +61,8 @@ const MAX_ROWS: usize = 30;
 /// Rows of the 外字 table.
 const MAX_GAIJI_ROWS: usize = 200;
 
-/// The language of the page.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Lang {
-    /// Japanese (the default: municipal staff read it).
-    #[default]
-    Ja,
-    /// English.
-    En,
-}
-
-impl Lang {
-    /// The language tag (`ja`, `en`).
-    pub fn code(self) -> &'static str {
-        match self {
-            Lang::Ja => "ja",
-            Lang::En => "en",
-        }
-    }
-
-    /// The language for a tag (`ja`, `en`), or None.
-    ///
-    /// ```
-    /// use ikou_convert::report::Lang;
-    /// assert_eq!(Lang::from_code("en"), Some(Lang::En));
-    /// assert_eq!(Lang::from_code("fr"), None);
-    /// ```
-    pub fn from_code(code: &str) -> Option<Lang> {
-        match code.to_ascii_lowercase().as_str() {
-            "ja" | "jp" | "japanese" => Some(Lang::Ja),
-            "en" | "english" => Some(Lang::En),
-            _ => None,
-        }
-    }
-}
+/// The language of the page: the crate's one [`crate::reason::Lang`].
+pub use crate::reason::Lang;
 
 /// How to make the page.
 #[derive(Debug, Clone, Copy, Default)]
@@ -1175,7 +1144,7 @@ impl Page<'_> {
             ));
         }
         let reason = |k: &str| c.rejects_by_reason.get(k).copied().unwrap_or(0);
-        let code_n = reason("map.unmapped_code");
+        let code_n = reason(ReasonKind::MapUnmappedCode.id());
         if code_n > 0 {
             let mut names: Vec<String> = Vec::new();
             if let Some(r) = &self.i.rejects {
@@ -1196,9 +1165,9 @@ impl Page<'_> {
             items.push((
                 Level::Mid,
                 if ja {
-                    format!("コード表にないコード値があります：{}{}。コード表に追加するか、元データを確認してください（下の「コード表にないコード値」）。", self.count_of(&["map.unmapped_code"]), list)
+                    format!("コード表にないコード値があります：{}{}。コード表に追加するか、元データを確認してください（下の「コード表にないコード値」）。", self.count_of(&[ReasonKind::MapUnmappedCode.id()]), list)
                 } else {
-                    format!("Code values not in their code table: {}{}. Add them to the table or check the source (see below).", self.count_of(&["map.unmapped_code"]), list)
+                    format!("Code values not in their code table: {}{}. Add them to the table or check the source (see below).", self.count_of(&[ReasonKind::MapUnmappedCode.id()]), list)
                 },
             ));
         }
@@ -1218,7 +1187,11 @@ impl Page<'_> {
                 },
             ));
         }
-        let partial = c.findings_by_kind.get("date.partial").copied().unwrap_or(0);
+        let partial = c
+            .findings_by_kind
+            .get(ReasonKind::Finding(FindingKind::DatePartial).id())
+            .copied()
+            .unwrap_or(0);
         if partial > 0 {
             items.push((
                 Level::Info,
@@ -1229,52 +1202,53 @@ impl Page<'_> {
                 },
             ));
         }
-        let cd = reason("checkdigit.mismatch");
+        let cd = reason(ReasonKind::Finding(FindingKind::CheckDigitMismatch).id());
         if cd > 0 {
             items.push((
                 Level::Mid,
                 if ja {
-                    format!("チェックデジットが合わない番号（個人番号など）があります：{}。ツールは番号を直しません。原本で番号を確認してください。", self.count_of(&["checkdigit.mismatch"]))
+                    format!("チェックデジットが合わない番号（個人番号など）があります：{}。ツールは番号を直しません。原本で番号を確認してください。", self.count_of(&[ReasonKind::Finding(FindingKind::CheckDigitMismatch).id()]))
                 } else {
-                    format!("Numbers (個人番号 etc.) that fail their check digit: {}. ikou never corrects them: check the numbers in the source.", self.count_of(&["checkdigit.mismatch"]))
+                    format!("Numbers (個人番号 etc.) that fail their check digit: {}. ikou never corrects them: check the numbers in the source.", self.count_of(&[ReasonKind::Finding(FindingKind::CheckDigitMismatch).id()]))
                 },
             ));
         }
-        let dup = reason("check.duplicate");
+        let dup = reason(ReasonKind::CheckDuplicate.id());
         if dup > 0 {
             items.push((
                 Level::Mid,
                 if ja {
-                    format!("同じ番号（住民票コードなど）を持つレコードがあります：{}。同じ人の重複か、番号の誤りかを確認してください。", self.count_of(&["check.duplicate"]))
+                    format!("同じ番号（住民票コードなど）を持つレコードがあります：{}。同じ人の重複か、番号の誤りかを確認してください。", self.count_of(&[ReasonKind::CheckDuplicate.id()]))
                 } else {
-                    format!("Records that share a key that must be unique (住民票コード etc.): {}. A duplicate person or a wrong number?", self.count_of(&["check.duplicate"]))
+                    format!("Records that share a key that must be unique (住民票コード etc.): {}. A duplicate person or a wrong number?", self.count_of(&[ReasonKind::CheckDuplicate.id()]))
                 },
             ));
         }
-        let heads = reason("check.household_no_head") + reason("check.household_heads");
+        let heads = reason(ReasonKind::CheckHouseholdNoHead.id())
+            + reason(ReasonKind::CheckHouseholdHeads.id());
         if heads > 0 {
             items.push((
                 Level::Mid,
                 if ja {
-                    format!("世帯主がいない、または複数いる世帯のレコードがあります：{}。世帯と続柄を確認してください。", self.count_of(&["check.household_no_head", "check.household_heads"]))
+                    format!("世帯主がいない、または複数いる世帯のレコードがあります：{}。世帯と続柄を確認してください。", self.count_of(&[ReasonKind::CheckHouseholdNoHead.id(), ReasonKind::CheckHouseholdHeads.id()]))
                 } else {
-                    format!("Records of households with no head or several heads: {}. Check households and 続柄.", self.count_of(&["check.household_no_head", "check.household_heads"]))
+                    format!("Records of households with no head or several heads: {}. Check households and 続柄.", self.count_of(&[ReasonKind::CheckHouseholdNoHead.id(), ReasonKind::CheckHouseholdHeads.id()]))
                 },
             ));
         }
-        let req = reason("target.required");
+        let req = reason(ReasonKind::TargetRequired.id());
         if req > 0 {
             items.push((
                 Level::Mid,
                 if ja {
                     format!(
                         "必須の項目が空のレコードがあります：{}。原本で値を確認してください。",
-                        self.count_of(&["target.required"])
+                        self.count_of(&[ReasonKind::TargetRequired.id()])
                     )
                 } else {
                     format!(
                         "Records with a required item empty: {}. Find the values in the source.",
-                        self.count_of(&["target.required"])
+                        self.count_of(&[ReasonKind::TargetRequired.id()])
                     )
                 },
             ));
@@ -1865,7 +1839,7 @@ impl Page<'_> {
             .m
             .counts
             .rejects_by_reason
-            .get("map.unmapped_code")
+            .get(ReasonKind::MapUnmappedCode.id())
             .copied()
             .unwrap_or(0);
         let _ = writeln!(
@@ -2220,10 +2194,7 @@ const OPTIONAL_OUTPUTS: &[&str] = &[
     RunFile::Gaiji.name(),
 ];
 
-/// Whether `name` is a report page (`report.html`, `report.en.html`, …).
-pub fn is_report_name(name: &str) -> bool {
-    name.starts_with("report") && name.ends_with(".html")
-}
+pub use crate::output::is_report_name;
 
 #[cfg(test)]
 mod tests;

@@ -702,3 +702,97 @@ fn issue19_code_values_from_reject_bytes_are_masked_unless_asked() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// #15: every reject kind, run problem kind and flag a run can count is described on the
+/// page from its type's one ja/en table ([`ReasonKind::descriptions`],
+/// [`RunProblemKind::descriptions`], [`FlagKind::descriptions`]), not shown as a bare id.
+#[test]
+fn issue15_every_kind_in_a_run_gets_its_description_on_the_page() {
+    use crate::manifest::{RunProblem, RunProblemKind};
+    use crate::reason::{FlagKind, ReasonKind};
+    let (dir, m) = convert("kinds", Outputs::minimal(), 0);
+    // (id, (ja, en), counted as a reject?)
+    let mut kinds: Vec<(&str, (&str, &str), bool)> = Vec::new();
+    kinds.extend(
+        ReasonKind::ALL
+            .iter()
+            .map(|k| (k.id(), k.descriptions(), true)),
+    );
+    kinds.extend(
+        RunProblemKind::ALL
+            .iter()
+            .map(|k| (k.id(), k.descriptions(), false)),
+    );
+    kinds.extend(
+        FlagKind::ALL
+            .iter()
+            .map(|k| (k.id(), k.descriptions(), false)),
+    );
+    // A page charts at most MAX_ROWS kinds per table: a few kinds per page.
+    for batch in kinds.chunks(MAX_ROWS / 2) {
+        let mut x = m.clone();
+        for (id, _, reject) in batch {
+            if *reject {
+                x.counts.rejects_by_reason.insert((*id).into(), 1);
+            } else {
+                x.counts.findings_by_kind.insert((*id).into(), 1);
+            }
+            if let Some(k) = RunProblemKind::from_id(id) {
+                x.problems.push(RunProblem::new(
+                    k,
+                    Some("in.dat".into()),
+                    "a message".into(),
+                ));
+            }
+        }
+        for lang in [Lang::Ja, Lang::En] {
+            let options = ReportOptions {
+                lang,
+                ..ReportOptions::default()
+            };
+            let html = render(&x, &dir, &options).unwrap();
+            for (id, pair, _) in batch {
+                let d = lang.pick(*pair);
+                assert!(
+                    html.contains(&format!("{}<span class=\"id\">{}</span>", esc(d), esc(id))),
+                    "{id} ({lang:?}): its description `{d}` is not on the page"
+                );
+            }
+        }
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// #15: `Outputs::all()` is every output this build writes, so a run with it verifies and
+/// its report has no red banner with or without the `arrow` feature; an Arrow/Parquet file
+/// asked for by name in a build without it is refused before the run starts.
+#[test]
+fn issue15_all_outputs_verify_in_every_build() {
+    use crate::options::ARROW_OUTPUTS;
+    use crate::output::RunFile;
+    assert_eq!(Outputs::all().unavailable(), None);
+    let (dir, m) = convert("all-outputs", Outputs::all(), 0);
+    let (_, v) = crate::verify::verify(&dir).unwrap();
+    assert!(v.ok(), "{:?}", v.failed().collect::<Vec<_>>());
+    let (_, checks) = render_checked(&m, &dir, &ReportOptions::default()).unwrap();
+    assert!(checks.iter().all(|c| c.ok), "{checks:?}");
+    let mut one = Outputs::minimal();
+    one.after_parquet = true;
+    if ARROW_OUTPUTS {
+        assert_eq!(one.unavailable(), None);
+        assert!(Outputs::parse("after-parquet").is_ok());
+    } else {
+        assert_eq!(one.unavailable(), Some(RunFile::AfterParquet));
+        let e = Outputs::parse("after-parquet").unwrap_err();
+        assert!(e.contains("without its `arrow` feature"), "{e}");
+        let mut opts = RunOptions::new(tmp("no-arrow"));
+        opts.outputs = one;
+        let e = run(plan(), &[sample_input()], &opts, &NoProgress).unwrap_err();
+        assert!(
+            matches!(e, crate::run::RunError::OutputUnavailable(_)),
+            "{e}"
+        );
+        assert!(!opts.out_dir.join(RunFile::Manifest.name()).exists());
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -5,6 +5,8 @@
 //! vendor can be asked about them.
 
 use super::Lang;
+use crate::manifest::RunProblemKind;
+use crate::reason::{FlagKind, ReasonKind};
 
 /// Fixed labels of the page.
 pub(crate) struct Texts {
@@ -357,112 +359,16 @@ pub(crate) fn rule_desc(lang: Lang, id: &str) -> Option<&'static str> {
     })
 }
 
-/// What a reject reason or finding kind means, in words.
+/// What a kind of `rejects.csv`'s `kinds` column, of the manifest's counts or of a run
+/// problem means, in words: the description of its [`ReasonKind`], [`RunProblemKind`] or
+/// [`FlagKind`] (one ja/en table per kind, in those types), or None for an id ikou does not
+/// know (a file from another version: shown as its id).
 pub(crate) fn kind_desc(lang: Lang, id: &str) -> Option<&'static str> {
-    let (ja, en) = match id {
-        "frame.truncated" => ("レコードが途中で切れている", "the record is cut short"),
-        "frame.wrong_length" => ("レコードの長さが違う", "the record has the wrong length"),
-        "frame.too_long" => ("レコードが長すぎる", "the record is too long"),
-        "frame.field_count" => ("項目の数が違う", "wrong number of fields"),
-        "frame.unknown_record_type" => ("不明なレコード種別", "unknown record type"),
-        "frame.misplaced" => ("レコードの位置が正しくない", "record in the wrong place"),
-        "frame.eof_marker" => (
-            "ファイルの最後にEOF記号（1A）がある",
-            "an EOF marker (1A) ends the file",
-        ),
-        "frame.missing_trailer" => ("トレーラーレコードがない", "the trailer record is missing"),
-        "frame.trailer_count" => (
-            "トレーラーレコードの件数がデータの件数と合わない",
-            "the trailer's record count disagrees with the records read",
-        ),
-        "frame.unterminated_quote" => (
-            "引用符が閉じていない（後ろの行を飲み込んでいる可能性）",
-            "an unterminated quote (it may swallow the rows after it)",
-        ),
-        "frame.malformed_quote" => ("引用符の使い方が正しくない", "a malformed quote"),
-        "frame.newline_mismatch" => (
-            "改行の形式がレイアウトと違う",
-            "the newline style differs from the layout's",
-        ),
-        "input.empty" => ("入力ファイルにレコードがない", "the input holds no record"),
-        "run.nothing_converted" => ("移行したレコードが0件", "nothing was converted"),
-        "slice.missing" => ("項目がない", "an item is missing"),
-        "slice.cuts_start" | "slice.cuts_end" => (
-            "項目の境目が全角文字の途中にある",
-            "an item boundary cuts a double-byte character",
-        ),
-        "decode.malformed" => (
-            "文字として読めないバイトがある",
-            "bytes that are not valid characters",
-        ),
-        "decode.cut_character" => ("文字が途中で切れている", "a character is cut"),
-        "gaiji.unmapped" => ("外字対応表にない外字がある", "a 外字 not in the 外字 table"),
-        "gaiji.unmapped_kept" => (
-            "外字対応表にない外字をそのまま残した",
-            "a 外字 not in the table was kept",
-        ),
-        "gaiji.private_use" => (
-            "外字（私用領域の文字）を含む",
-            "contains a private-use character (外字)",
-        ),
-        "char.not_kana" => ("カナ以外の文字がある", "a character that is not kana"),
-        "char.not_digit" => ("数字以外の文字がある", "a character that is not a digit"),
-        "char.not_code" => (
-            "コードに使えない文字がある",
-            "a character not allowed in a code",
-        ),
-        "amount.invalid" => ("金額の形式が正しくない", "not a valid amount"),
-        "phone.invalid" => ("電話番号の形式が正しくない", "not a valid phone number"),
-        "digits.length" => ("桁数が違う", "wrong number of digits"),
-        "checkdigit.mismatch" => (
-            "チェックデジットが合わない（修正していません）",
-            "the check digit does not match (not corrected)",
-        ),
-        "date.unrecognised" => ("日付として読めない", "not a date ikou can read"),
-        "date.unknown_era" => ("元号のコードが不明", "unknown era code"),
-        "date.era_year_zero" => ("元号の0年", "era year 0"),
-        "date.month_out_of_range" => ("月が1〜12の範囲外", "month out of range"),
-        "date.day_out_of_range" => ("その月にない日", "a day the month does not have"),
-        "date.unknown_month_with_day" => {
-            ("月が不明なのに日がある", "month unknown but a day given")
-        }
-        "date.before_era" => ("元号の始まりより前の日付", "before the era began"),
-        "date.after_era" => (
-            "元号が終わった後の日付（例：平成31年5月）",
-            "after the era ended (e.g. 平成31年5月)",
-        ),
-        "date.lunisolar" => (
-            "明治6年より前（旧暦）の日付",
-            "before 明治6年 (lunisolar calendar)",
-        ),
-        "date.no_era" => ("和暦で表せない日付", "no single era covers the date"),
-        "date.partial" => (
-            "日または月が不明（分かる範囲で移行）",
-            "day or month unknown (kept as far as known)",
-        ),
-        "map.unmapped_code" => (
-            "コード表にないコード値",
-            "a code value not in its code table",
-        ),
-        "target.required" => ("必須の項目が空", "a required item is empty"),
-        "target.length" => (
-            "移行先の桁数を超えている",
-            "longer than the target item allows",
-        ),
-        "target.code" => ("移行先のコード表にない値", "not in the target's code table"),
-        "check.duplicate" => (
-            "同じ番号が複数のレコードにある",
-            "the same key in several records",
-        ),
-        "check.household_no_head" => ("世帯主がいない世帯", "a household without a head"),
-        "check.household_heads" => ("世帯主が複数いる世帯", "a household with several heads"),
-        "check.date_order" => ("日付の前後関係が正しくない", "dates in the wrong order"),
-        _ => return None,
-    };
-    Some(match lang {
-        Lang::Ja => ja,
-        Lang::En => en,
-    })
+    let pair = ReasonKind::from_id(id)
+        .map(ReasonKind::descriptions)
+        .or_else(|| RunProblemKind::from_id(id).map(RunProblemKind::descriptions))
+        .or_else(|| FlagKind::from_id(id).map(FlagKind::descriptions))?;
+    Some(lang.pick(pair))
 }
 
 /// A layout status in words, and whether it needs a warning.

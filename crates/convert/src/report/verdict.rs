@@ -3,6 +3,7 @@
 
 use super::Lang;
 use crate::manifest::Manifest;
+use crate::manifest::RunProblemKind;
 use crate::verify::Check;
 
 /// The reject rate above which a run is 移行不可 unless its options say otherwise
@@ -295,16 +296,15 @@ pub fn detail(m: &Manifest, r: &Reason, lang: Lang) -> String {
     let mut t = r.text(lang);
     let found = match r {
         Reason::Framing(k, _) => m.problems.iter().find(|p| &p.kind == k),
-        Reason::NothingMigrated => {
-            m.problems
-                .iter()
-                .find(|p| p.kind == "input.empty")
-                .or_else(|| {
-                    m.problems
-                        .iter()
-                        .find(|p| p.kind == "frame.newline_mismatch")
-                })
-        }
+        Reason::NothingMigrated => m
+            .problems
+            .iter()
+            .find(|p| p.kind == RunProblemKind::InputEmpty.id())
+            .or_else(|| {
+                m.problems
+                    .iter()
+                    .find(|p| p.kind == RunProblemKind::NewlineMismatch.id())
+            }),
         _ => None,
     };
     if let Some(p) = found {

@@ -1,4 +1,5 @@
-//! A CSV row reader with bounded memory, for the files `verify` and the report read.
+//! A CSV row reader with bounded memory, for the run files `verify` and the report read
+//! (below both: `verify` counts rows with it, the report reads columns).
 //!
 //! The `csv` crate keeps a whole row in memory: a row of 3 GB (a damaged or planted
 //! `rejects.csv`, a sparse file of zeros) is a 3 GB allocation. This reader streams the bytes
