@@ -2,6 +2,7 @@
 //! work — slice, decode, cleanse, map, validate — as a pure function of one record.
 
 use crate::reason::ReasonKind;
+use ikou_cleanse::change::RuleId;
 use ikou_cleanse::charset::Charset;
 use ikou_cleanse::decode::{CharProfile, DecodeIssue, DecodeIssueKind};
 use ikou_cleanse::frame::{RawRecord, SliceProblem, Slicer};
@@ -641,7 +642,25 @@ impl Plan {
                     message: issue.to_string(),
                 });
             }
-            DecodeIssueKind::Approximate { .. } => p.findings.push("decode.approximate"),
+            // A host code decoded by substitution or one way is a change of the value
+            // (issue #16): listed in changes.csv with the code and the character.
+            DecodeIssueKind::Approximate { code, text, family }
+            | DecodeIssueKind::OneWay { code, text, family } => {
+                let approximate = matches!(issue.kind, DecodeIssueKind::Approximate { .. });
+                if approximate {
+                    p.findings.push("decode.approximate");
+                }
+                p.changes.push(ChangeOut {
+                    item: ItemRef::Source(index),
+                    rule: if approximate {
+                        RuleId::HostApproximate.as_str()
+                    } else {
+                        RuleId::HostOneWay.as_str()
+                    },
+                    before: ikou_cleanse::host::code_notation(family, *code),
+                    after: text.clone(),
+                });
+            }
             DecodeIssueKind::Number { problem } => {
                 p.reasons.push(Reason {
                     kind: match *problem {

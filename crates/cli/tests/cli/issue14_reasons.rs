@@ -1,0 +1,96 @@
+//! Issues #14, #15 and #16, the small items: reasons that name the offending character
+//! (its code point, and the character itself with --show-values), the red first line of a
+//! 移行不可 run and `--color`, one-way host codes as rows of changes.csv, rejects.csv's
+//! decoded items handed on by the plan.
+
+use crate::util::*;
+use std::path::Path;
+
+/// The byte offset of the double-byte space between 氏 and 名 in record `n` (1-based) of a
+/// host sample (`shimei` at byte 35, 42 bytes, starting with the K shift 0x28).
+fn host_name_space(data: &[u8], n: usize) -> usize {
+    let base = (n - 1) * 200 + 35;
+    let item = &data[base..base + 42];
+    assert_eq!(item[0], 0x28, "record {n}: shimei starts with K");
+    let at = (1..item.len() - 1)
+        .step_by(2)
+        .find(|&i| item[i] == 0x40 && item[i + 1] == 0x40)
+        .expect("a double-byte space in the name");
+    base + at
+}
+
+fn host_rows(dir: &Path) -> Vec<String> {
+    let changes = std::fs::read_to_string(dir.join("changes.csv")).unwrap();
+    changes
+        .lines()
+        .filter(|l| l.contains(",host."))
+        .map(str::to_string)
+        .collect()
+}
+
+/// Issue #16: a host code decoded by substitution or one way is a change of the value, a
+/// row of changes.csv (record, item, rule, before = the code with its family, after = the
+/// character), counted per rule in the manifest. Fails when decoding only flags them.
+#[test]
+fn issue16_one_way_and_approximate_host_codes_are_rows_of_changes_csv() {
+    let dir = tempdir("issue14_reasons_host");
+    ikou_in(
+        &dir,
+        &[
+            "sample",
+            "--kind",
+            "host-juki",
+            "--records",
+            "60",
+            "--out",
+            "host.dat",
+        ],
+        None,
+    )
+    .expect(0);
+    let mut data = std::fs::read(dir.join("host.dat")).unwrap();
+    // The sample as written encodes every character to its own code: no such change.
+    let base = [
+        "convert",
+        "--profile",
+        "host-juki",
+        "--max-reject-rate",
+        "100%",
+        "-q",
+    ];
+    let mut args = base.to_vec();
+    args.extend(["host.dat", "--out", "clean"]);
+    ikou_in(&dir, &args, None).expect(0);
+    assert_eq!(host_rows(&dir.join("clean")), Vec::<String>::new());
+    // Record 2: the space between 氏 and 名 as JEF A1A1 (U+3000, which encodes to 4040).
+    let at = host_name_space(&data, 2);
+    data[at..at + 2].copy_from_slice(&[0xA1, 0xA1]);
+    // Record 3: the first character of 名 as JEF 71AD, hentaigana by substitution.
+    let at = host_name_space(&data, 3) + 2;
+    data[at..at + 2].copy_from_slice(&[0x71, 0xAD]);
+    std::fs::write(dir.join("patched.dat"), &data).unwrap();
+    let mut args = base.to_vec();
+    args.extend(["patched.dat", "--out", "run"]);
+    ikou_in(&dir, &args, None).expect(0);
+    let run = dir.join("run");
+    assert_eq!(
+        host_rows(&run),
+        vec![
+            "2,shimei,host.one_way,JEF+A1A1,\u{3000}".to_string(),
+            "3,shimei,host.approximate,JEF+71AD,\u{1B02A}".to_string(),
+        ]
+    );
+    let m: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(run.join("manifest.json")).unwrap()).unwrap();
+    assert_eq!(m["counts"]["changes_by_rule"]["host.one_way"], 1, "{m}");
+    assert_eq!(m["counts"]["changes_by_rule"]["host.approximate"], 1, "{m}");
+    // The records are converted, with the characters the codes decode to.
+    let csv = std::fs::read_to_string(run.join("jumin-kiroku.csv")).unwrap();
+    assert!(csv.contains('\u{1B02A}'), "record 3's name");
+    // Nothing else changed: the other rows are the clean run's.
+    let clean = std::fs::read_to_string(dir.join("clean/changes.csv")).unwrap();
+    let changes = std::fs::read_to_string(run.join("changes.csv")).unwrap();
+    let others: Vec<&str> = changes.lines().filter(|l| !l.contains(",host.")).collect();
+    let clean_rows: Vec<&str> = clean.lines().collect();
+    assert_eq!(others.len(), clean_rows.len());
+}
