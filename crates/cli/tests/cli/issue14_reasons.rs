@@ -94,3 +94,113 @@ fn issue16_one_way_and_approximate_host_codes_are_rows_of_changes_csv() {
     let clean_rows: Vec<&str> = clean.lines().collect();
     assert_eq!(others.len(), clean_rows.len());
 }
+
+/// Runs `ikou ARGS` in `dir` with NO_COLOR and CLICOLOR_FORCE as given (removed otherwise,
+/// whatever the test's own environment holds); stdout is a pipe, not a terminal.
+fn ikou_env(dir: &Path, args: &[&str], no_color: Option<&str>, force: Option<&str>) -> Run {
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_ikou"));
+    cmd.args(args).current_dir(dir);
+    cmd.env_remove("NO_COLOR").env_remove("CLICOLOR_FORCE");
+    if let Some(v) = no_color {
+        cmd.env("NO_COLOR", v);
+    }
+    if let Some(v) = force {
+        cmd.env("CLICOLOR_FORCE", v);
+    }
+    let out = cmd.output().expect("run ikou");
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+/// Issue #14: a 移行不可 run (exit 4) opens the console with a red line when colour is on
+/// (`--color always`, or CLICOLOR_FORCE off a terminal), and has no escape code with
+/// `--color never`, off a terminal, under NO_COLOR, or with `--json`.
+#[test]
+fn issue14_a_no_go_run_prints_a_red_first_line_only_when_colour_is_on() {
+    let dir = tempdir("issue14_reasons_color");
+    ikou_in(
+        &dir,
+        &["sample", "--records", "300", "--out", "in.dat"],
+        None,
+    )
+    .expect(0);
+    const RED: &str = "\x1b[1;31m";
+    let run = |n: usize, extra: &[&str], no_color: Option<&str>, force: Option<&str>| {
+        let out = format!("run{n}");
+        let mut args = vec![
+            "convert",
+            "--profile",
+            "sample-juki",
+            "in.dat",
+            "--out",
+            &out,
+            "-q",
+            // The sample has rejects: a limit of 0 makes the run 移行不可.
+            "--max-reject-rate",
+            "0",
+        ];
+        args.extend_from_slice(extra);
+        ikou_env(&dir, &args, no_color, force).expect(4)
+    };
+    // Coloured: the first line is red, and only it.
+    for (n, extra, no_color, force) in [
+        (1, &["--color", "always"][..], None, None),
+        (2, &["--color", "always"][..], Some("1"), None),
+        (3, &[][..], None, Some("1")),
+        (4, &["--color", "auto"][..], None, Some("1")),
+    ] {
+        let r = run(n, extra, no_color, force);
+        let first = r.stdout.lines().next().unwrap_or_default();
+        assert!(
+            first.starts_with(RED) && first.ends_with("\x1b[0m"),
+            "{n}: {first:?}"
+        );
+        assert!(first.contains("移行不可"), "{first}");
+        assert_eq!(r.stdout.matches('\x1b').count(), 2, "{n}: {}", r.stdout);
+    }
+    // Not coloured: no escape code anywhere, the same first line.
+    for (n, extra, no_color, force) in [
+        (5, &["--color", "never"][..], None, Some("1")),
+        (6, &[][..], None, None),
+        (7, &[][..], Some("1"), Some("1")),
+        (8, &["--color", "auto"][..], Some("1"), None),
+        (9, &["--json", "--color", "always"][..], None, Some("1")),
+        (10, &["--json"][..], None, None),
+    ] {
+        let r = run(n, extra, no_color, force);
+        assert!(!r.stdout.contains('\x1b'), "{n}: {}", r.stdout);
+        assert!(!r.stderr.contains('\x1b'), "{n}: {}", r.stderr);
+        if extra.contains(&"--json") {
+            let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+            assert_eq!(v["verdict"]["level"], "no-go");
+        } else {
+            assert!(
+                r.stdout.starts_with("ikou convert: 移行不可 — "),
+                "{n}: {}",
+                r.stdout
+            );
+        }
+    }
+    // A run that may be migrated has no red line, even with --color always.
+    let r = ikou_env(
+        &dir,
+        &[
+            "convert",
+            "--profile",
+            "sample-juki",
+            "in.dat",
+            "--out",
+            "ok",
+            "-q",
+            "--color",
+            "always",
+        ],
+        None,
+        None,
+    );
+    assert_ne!(r.code, 4, "{}", r.stdout);
+    assert!(!r.stdout.contains(RED), "{}", r.stdout);
+}
