@@ -204,3 +204,129 @@ fn issue14_a_no_go_run_prints_a_red_first_line_only_when_colour_is_on() {
     assert_ne!(r.code, 4, "{}", r.stdout);
     assert!(!r.stdout.contains(RED), "{}", r.stdout);
 }
+
+/// The `reasons` cell of rejects.csv for data record `n`.
+fn reasons_of(run: &Path, n: u64) -> String {
+    let mut r = csv::Reader::from_path(run.join("rejects.csv")).unwrap();
+    let h = r.headers().unwrap().clone();
+    let col = |name: &str| h.iter().position(|x| x == name).unwrap();
+    let (rc, reasons) = (col("record"), col("reasons"));
+    r.records()
+        .map(Result::unwrap)
+        .find(|row| row[rc] == n.to_string())
+        .map(|row| row[reasons].to_string())
+        .unwrap_or_else(|| panic!("record {n} is not rejected"))
+}
+
+/// Issue #14: a reason names the item, the character's position and its code point; with
+/// --show-values also the character itself (「（」), masked (the default) only the code
+/// point. Control characters and 外字 stay codes in both. report.html follows its own
+/// --show-values, whatever the run's.
+#[test]
+fn issue14_reasons_show_the_offending_character_only_with_show_values() {
+    let dir = tempdir("issue14_reasons_chars");
+    ikou_in(
+        &dir,
+        &["sample", "--records", "200", "--out", "in.dat"],
+        None,
+    )
+    .expect(0);
+    let mut data = std::fs::read(dir.join("in.dat")).unwrap();
+    let rec = |n: usize| (n - 1) * 302;
+    // Record 1: shimei_kana (@83, 40 bytes) ends in `(`: カナ character 9 is （ U+FF08.
+    let kana = rec(1) + 83;
+    let len = data[kana..kana + 40]
+        .iter()
+        .rposition(|b| *b != b' ')
+        .unwrap()
+        + 1;
+    data[kana + len] = b'(';
+    let kana_chars = {
+        // Characters after width.fullwidth: half-width voiced marks compose.
+        let text: String = data[kana..kana + len]
+            .iter()
+            .map(|b| match b {
+                0x20 => ' ',
+                0xDE | 0xDF => '\u{0}',
+                _ => 'x',
+            })
+            .filter(|c| *c != '\u{0}')
+            .collect();
+        text.chars().count() + 1
+    };
+    // Record 2: postal_code (@133, 7 digits) starts with `A`.
+    data[rec(2) + 133] = b'A';
+    // Record 3: a control character (0x01) in shimei (@43), in its padding.
+    data[rec(3) + 43 + 38] = 0x01;
+    data[rec(3) + 43 + 39] = b' ';
+    std::fs::write(dir.join("dirty.dat"), &data).unwrap();
+    let convert = |out: &str, show: bool| {
+        let mut args = vec![
+            "convert",
+            "--profile",
+            "sample-juki",
+            "dirty.dat",
+            "--out",
+            out,
+            "-q",
+            "--max-reject-rate",
+            "100%",
+        ];
+        if show {
+            args.push("--show-values");
+        }
+        ikou_in(&dir, &args, None).expect(0);
+        dir.join(out)
+    };
+    let masked = convert("masked", false);
+    let shown = convert("shown", true);
+    let want_kana = format!("shimei_kana: character {kana_chars} (U+FF08) is not katakana");
+    let want_kana_shown =
+        format!("shimei_kana: character {kana_chars} 「（」 (U+FF08) is not katakana");
+    let m1 = reasons_of(&masked, 1);
+    assert!(m1.contains(&want_kana), "{m1}");
+    assert!(!m1.contains('（'), "masked: no character: {m1}");
+    let s1 = reasons_of(&shown, 1);
+    assert!(s1.contains(&want_kana_shown), "{s1}");
+    let m2 = reasons_of(&masked, 2);
+    assert!(
+        m2.contains("postal_code: character 1 (U+0041) is not a digit"),
+        "{m2}"
+    );
+    let s2 = reasons_of(&shown, 2);
+    assert!(
+        s2.contains("postal_code: character 1 「A」 (U+0041) is not a digit"),
+        "{s2}"
+    );
+    // A control character and a 外字 are named by their codes only, in both modes.
+    let s3 = reasons_of(&shown, 3);
+    assert!(s3.contains("is a control character (U+0001)"), "{s3}");
+    assert_eq!(s3, reasons_of(&masked, 3));
+    let shown_csv = std::fs::read_to_string(shown.join("rejects.csv")).unwrap();
+    let masked_csv = std::fs::read_to_string(masked.join("rejects.csv")).unwrap();
+    for line in shown_csv.lines().filter(|l| l.contains("(gaiji.unmapped)")) {
+        assert!(!line.contains("「\u{E000}"), "{line}");
+    }
+    // Only the reasons of records 1 and 2 differ between the two runs.
+    let differing: Vec<_> = shown_csv
+        .lines()
+        .zip(masked_csv.lines())
+        .filter(|(a, b)| a != b)
+        .map(|(a, _)| a.split(',').next().unwrap_or("").to_string())
+        .collect();
+    assert_eq!(differing, vec!["1", "2"]);
+    // report.html: a report without --show-values of the run made with it shows no
+    // character; with --show-values it does.
+    let report = |args: &[&str], file: &str| {
+        let mut a = vec!["report", "shown", "--out", file];
+        a.extend_from_slice(args);
+        let r = ikou_in(&dir, &a, None);
+        assert!(r.code == 0 || r.code == 4, "{} {}", r.stdout, r.stderr);
+        std::fs::read_to_string(dir.join(file)).unwrap()
+    };
+    let html = report(&[], "masked.html");
+    assert!(html.contains("(U+FF08)"), "the code point is on the page");
+    assert!(!html.contains("「（」"), "masked report shows no character");
+    let html = report(&["--show-values"], "shown.html");
+    assert!(html.contains("「（」 (U+FF08)"));
+}
