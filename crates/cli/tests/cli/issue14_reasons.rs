@@ -363,10 +363,14 @@ fn issue15_rejects_csv_is_the_same_with_and_without_before_values() {
         assert!(r.code == 0 || r.code == 4, "{} {}", r.stdout, r.stderr);
         std::fs::read(dir.join(out).join("rejects.csv")).unwrap()
     };
-    let minimal = run("minimal", "minimal");
-    let before = run("before", "before");
+    let minimal = String::from_utf8(run("minimal", "minimal")).unwrap();
+    let before = String::from_utf8(run("before", "before")).unwrap();
+    // Line by line: a failure names the first row that differs.
+    for (a, b) in minimal.lines().zip(before.lines()) {
+        assert_eq!(a, b);
+    }
     assert_eq!(minimal, before);
-    let text = String::from_utf8(minimal).unwrap();
+    let text = minimal;
     assert!(text.contains("(check.duplicate)"), "a cross-record reject");
     assert!(
         text.contains("(gaiji.unmapped)"),
