@@ -650,16 +650,27 @@ impl Plan {
                 if approximate {
                     p.findings.push("decode.approximate");
                 }
-                p.changes.push(ChangeOut {
-                    item: ItemRef::Source(index),
-                    rule: if approximate {
-                        RuleId::HostApproximate.as_str()
-                    } else {
-                        RuleId::HostOneWay.as_str()
-                    },
-                    before: ikou_cleanse::host::code_notation(family, *code),
-                    after: text.clone(),
-                });
+                let rule = if approximate {
+                    RuleId::HostApproximate.as_str()
+                } else {
+                    RuleId::HostOneWay.as_str()
+                };
+                let before = ikou_cleanse::host::code_notation(family, *code);
+                // One row per code and item of a record (a padding of JEF A1A1 is one row,
+                // not one per character).
+                let item_ref = ItemRef::Source(index);
+                if !p
+                    .changes
+                    .iter()
+                    .any(|c| c.item == item_ref && c.rule == rule && c.before == before)
+                {
+                    p.changes.push(ChangeOut {
+                        item: item_ref,
+                        rule,
+                        before,
+                        after: text.clone(),
+                    });
+                }
             }
             DecodeIssueKind::Number { problem } => {
                 p.reasons.push(Reason {

@@ -68,6 +68,15 @@ fn issue16_one_way_and_approximate_host_codes_are_rows_of_changes_csv() {
     // Record 3: the first character of 名 as JEF 71AD, hentaigana by substitution.
     let at = host_name_space(&data, 3) + 2;
     data[at..at + 2].copy_from_slice(&[0x71, 0xAD]);
+    // Record 4: the address (N item @122, 60 bytes) padded with JEF A1A1 instead of 4040:
+    // one row for the item, not one per padding character.
+    let addr = 3 * 200 + 122;
+    let mut at = addr + 58;
+    while data[at] == 0x40 && data[at + 1] == 0x40 && at > addr {
+        data[at..at + 2].copy_from_slice(&[0xA1, 0xA1]);
+        at -= 2;
+    }
+    assert!(at < addr + 50, "several padding characters");
     std::fs::write(dir.join("patched.dat"), &data).unwrap();
     let mut args = base.to_vec();
     args.extend(["patched.dat", "--out", "run"]);
@@ -78,11 +87,12 @@ fn issue16_one_way_and_approximate_host_codes_are_rows_of_changes_csv() {
         vec![
             "2,shimei,host.one_way,JEF+A1A1,\u{3000}".to_string(),
             "3,shimei,host.approximate,JEF+71AD,\u{1B02A}".to_string(),
+            "4,address,host.one_way,JEF+A1A1,\u{3000}".to_string(),
         ]
     );
     let m: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(run.join("manifest.json")).unwrap()).unwrap();
-    assert_eq!(m["counts"]["changes_by_rule"]["host.one_way"], 1, "{m}");
+    assert_eq!(m["counts"]["changes_by_rule"]["host.one_way"], 2, "{m}");
     assert_eq!(m["counts"]["changes_by_rule"]["host.approximate"], 1, "{m}");
     // The records are converted, with the characters the codes decode to.
     let csv = std::fs::read_to_string(run.join("jumin-kiroku.csv")).unwrap();
