@@ -69,11 +69,19 @@ pub enum RuleId {
     DateToYyyymmdd,
     /// `date.to_wareki`: a date becomes the 和暦 form the target asks for.
     DateToWareki,
+    /// `host.approximate`: a host code page code the table maps by substitution (an
+    /// approximate character, JEF hentaigana) was decoded to that character; before is the
+    /// code (`JEF+71AD`), after the character (issue #16).
+    HostApproximate,
+    /// `host.one_way`: a host code page code whose character encodes back to another code
+    /// (JEF A1A1 → U+3000, which encodes to 4040) was decoded; before is the code
+    /// (`JEF+A1A1`), after the character (issue #16).
+    HostOneWay,
 }
 
 impl RuleId {
     /// Every rule, in the order of `docs/RULES.md`.
-    pub const ALL: [RuleId; 20] = [
+    pub const ALL: [RuleId; 22] = [
         RuleId::PaddingTrailing,
         RuleId::SpaceTrim,
         RuleId::SpaceFold,
@@ -94,6 +102,8 @@ impl RuleId {
         RuleId::DateToIso,
         RuleId::DateToYyyymmdd,
         RuleId::DateToWareki,
+        RuleId::HostApproximate,
+        RuleId::HostOneWay,
     ];
 
     /// The stable id (`width.fullwidth`).
@@ -119,6 +129,8 @@ impl RuleId {
             RuleId::DateToIso => "date.to_iso",
             RuleId::DateToYyyymmdd => "date.to_yyyymmdd",
             RuleId::DateToWareki => "date.to_wareki",
+            RuleId::HostApproximate => "host.approximate",
+            RuleId::HostOneWay => "host.one_way",
         }
     }
 

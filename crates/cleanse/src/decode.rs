@@ -244,12 +244,34 @@ pub enum DecodeIssueKind {
         problem: &'static str,
     },
     /// Host code pages: a code the table marks as a substitution (an approximate character,
-    /// JEF hentaigana): kept and flagged, not a reject.
+    /// JEF hentaigana): kept and flagged, not a reject; a run lists it as a change
+    /// (`host.approximate`, issue #16).
     #[serde(rename = "decode.approximate")]
     Approximate {
         /// The code, as hex.
         #[serde(serialize_with = "ser_hex32")]
         code: u32,
+        /// What the output holds for it (not serialized: part of a value).
+        #[serde(skip)]
+        text: String,
+        /// The code page family (`JEF`, …: [`crate::host::code_notation`]).
+        #[serde(skip)]
+        family: &'static str,
+    },
+    /// Host code pages: a one-way code, whose character encodes to another code of the code
+    /// page (JEF A1A1 → U+3000, which encodes to 4040): kept, not a reject; a run lists it
+    /// as a change (`host.one_way`, issue #16).
+    #[serde(rename = "decode.one_way")]
+    OneWay {
+        /// The code, as hex.
+        #[serde(serialize_with = "ser_hex32")]
+        code: u32,
+        /// What the output holds for it (not serialized: part of a value).
+        #[serde(skip)]
+        text: String,
+        /// The code page family (`JEF`, …: [`crate::host::code_notation`]).
+        #[serde(skip)]
+        family: &'static str,
     },
 }
 
@@ -290,7 +312,9 @@ impl DecodeIssue {
             DecodeIssueKind::Malformed | DecodeIssueKind::CutCharacter => true,
             DecodeIssueKind::Unmapped { .. } | DecodeIssueKind::Shift { .. } => true,
             DecodeIssueKind::Number { .. } => true,
-            DecodeIssueKind::GaijiMapped { .. } | DecodeIssueKind::Approximate { .. } => false,
+            DecodeIssueKind::GaijiMapped { .. }
+            | DecodeIssueKind::Approximate { .. }
+            | DecodeIssueKind::OneWay { .. } => false,
             DecodeIssueKind::GaijiUnmapped { reject, .. } => *reject,
         }
     }
@@ -312,6 +336,7 @@ impl DecodeIssue {
                 _ => "number.length",
             },
             DecodeIssueKind::Approximate { .. } => "decode.approximate",
+            DecodeIssueKind::OneWay { .. } => "decode.one_way",
         }
     }
 }
@@ -411,9 +436,15 @@ impl DecodeIssue {
                 },
                 self.offset
             ),
-            DecodeIssueKind::Approximate { code } => write!(
+            DecodeIssueKind::Approximate { code, .. } => write!(
                 f,
                 "code {} decodes to the table's approximate character (item byte {})",
+                hex_code(*code),
+                self.offset
+            ),
+            DecodeIssueKind::OneWay { code, .. } => write!(
+                f,
+                "code {} decodes one way: its character encodes to another code (item byte {})",
                 hex_code(*code),
                 self.offset
             ),
@@ -801,7 +832,16 @@ impl CharProfile {
                     problem: "not_closed",
                 },
                 HostIssueKind::ShiftCut => DecodeIssueKind::Shift { problem: "cut" },
-                HostIssueKind::Approximate { code } => DecodeIssueKind::Approximate { code },
+                HostIssueKind::Approximate { code, text } => DecodeIssueKind::Approximate {
+                    code,
+                    text,
+                    family: codec.family(),
+                },
+                HostIssueKind::OneWay { code, text } => DecodeIssueKind::OneWay {
+                    code,
+                    text,
+                    family: codec.family(),
+                },
                 HostIssueKind::Gaiji { code, pua } => {
                     let code16 = u16::try_from(code).unwrap_or(u16::MAX);
                     match self.gaiji.get(code16) {

@@ -1308,7 +1308,9 @@ fn shift_runs(
                     d.issues.iter().all(|x| {
                         matches!(
                             x.kind,
-                            HostIssueKind::Gaiji { .. } | HostIssueKind::Approximate { .. }
+                            HostIssueKind::Gaiji { .. }
+                                | HostIssueKind::Approximate { .. }
+                                | HostIssueKind::OneWay { .. }
                         )
                     })
                 })
@@ -1398,7 +1400,9 @@ fn host_detection(mut h: HostDetection, samples: &[Sample], effective: u64, d: &
                         .filter(|i| {
                             !matches!(
                                 i.kind,
-                                HostIssueKind::Gaiji { .. } | HostIssueKind::Approximate { .. }
+                                HostIssueKind::Gaiji { .. }
+                                    | HostIssueKind::Approximate { .. }
+                                    | HostIssueKind::OneWay { .. }
                             )
                         })
                         .count() as u64

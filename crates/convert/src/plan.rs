@@ -2,6 +2,7 @@
 //! work — slice, decode, cleanse, map, validate — as a pure function of one record.
 
 use crate::reason::ReasonKind;
+use ikou_cleanse::change::RuleId;
 use ikou_cleanse::charset::Charset;
 use ikou_cleanse::decode::{CharProfile, DecodeIssue, DecodeIssueKind};
 use ikou_cleanse::frame::{RawRecord, SliceProblem, Slicer};
@@ -384,7 +385,8 @@ impl Plan {
         let mut cleansed = std::mem::take(&mut scratch.cleansed);
         cleansed.clear();
         cleansed.resize(n, None);
-        let (text, issues) = (&mut scratch.text, &mut scratch.issues);
+        scratch.start_record(n, number, raw.offset);
+        let (decoded, issues) = (&mut scratch.decoded, &mut scratch.issues);
         scratch.slicer.for_each(raw, &self.source.items, |s| {
             let Some(item) = self.source.items.get(s.index) else {
                 return;
@@ -405,9 +407,16 @@ impl Plan {
                 });
             }
             let Some(bytes) = s.bytes else { return };
+            // Decoded into this item's own buffer: a rejected record's values are taken from
+            // there (`reject_values`), not decoded again.
+            let Some((text, done)) = decoded.get_mut(s.index) else {
+                return;
+            };
             text.clear();
             issues.clear();
             self.chars.decode_layout_item(item, bytes, text, issues);
+            *done = true;
+            let text = &*text;
             self.note_issues(issues, s.index, item, &mut p);
             if let Some(b) = p.before.get_mut(s.index) {
                 *b = Some(text.clone());
@@ -425,7 +434,52 @@ impl Plan {
         if self.keep_before || p.rejected() {
             p.raw = raw.bytes.clone();
         }
+        self.reject_values(raw, &mut p, scratch);
         p
+    }
+
+    /// Fills [`Processed::before`] of a rejected record (rejects.csv shows its decoded
+    /// items) when the plan does not keep them for every record: the items
+    /// [`Plan::process`] decoded for this record are taken from `scratch`, and only the
+    /// others (items no target reads) are decoded now. `process` calls it; call it again
+    /// after rejecting a processed record later (a cross-record check), with the same
+    /// `scratch` and before processing the next record. Does nothing for a record that is
+    /// not rejected or whose values are already there.
+    pub fn reject_values(&self, raw: &RawRecord, p: &mut Processed, scratch: &mut Scratch) {
+        if !p.rejected() || !p.before.is_empty() {
+            return;
+        }
+        let n = self.source.items.len();
+        p.before = vec![None; n];
+        if raw.role != ikou_layout_spec::RecordRole::Data {
+            return;
+        }
+        let ours = scratch.owner == Some((p.record, p.offset)) && scratch.decoded.len() == n;
+        if !ours {
+            scratch.start_record(n, p.record, p.offset);
+        }
+        let (decoded, issues) = (&mut scratch.decoded, &mut scratch.issues);
+        let before = &mut p.before;
+        scratch.slicer.for_each(raw, &self.source.items, |s| {
+            let (Some(item), Some((text, done)), Some(slot)) = (
+                self.source.items.get(s.index),
+                decoded.get_mut(s.index),
+                before.get_mut(s.index),
+            ) else {
+                return;
+            };
+            if item.domain == DomainType::Filler {
+                return;
+            }
+            if !*done {
+                let Some(bytes) = s.bytes else { return };
+                text.clear();
+                issues.clear();
+                self.chars.decode_layout_item(item, bytes, text, issues);
+                *done = true;
+            }
+            *slot = Some(std::mem::take(text));
+        });
     }
 
     /// Writes target dates in the target's form (cleansing gives ISO 8601), as changes.
@@ -569,7 +623,7 @@ impl Plan {
         let mut unmapped: Vec<Unmapped> = Vec::new();
         for issue in issues {
             let Some(code) = issue.kind.gaiji_code() else {
-                self.note_issue(issue, item, p);
+                self.note_issue(issue, index, item, p);
                 continue;
             };
             let n = issue.occurrences();
@@ -641,7 +695,7 @@ impl Plan {
         }
     }
 
-    fn note_issue(&self, issue: &DecodeIssue, item: &Item, p: &mut Processed) {
+    fn note_issue(&self, issue: &DecodeIssue, index: usize, item: &Item, p: &mut Processed) {
         match &issue.kind {
             DecodeIssueKind::GaijiMapped { .. } | DecodeIssueKind::GaijiUnmapped { .. } => {}
             DecodeIssueKind::Unmapped { .. } | DecodeIssueKind::Shift { .. } => {
@@ -655,9 +709,37 @@ impl Plan {
                     message: issue.to_string(),
                 });
             }
-            DecodeIssueKind::Approximate { .. } => p
-                .findings
-                .push(crate::reason::FlagKind::DecodeApproximate.id()),
+            // A host code decoded by substitution or one way is a change of the value
+            // (issue #16): listed in changes.csv with the code and the character.
+            DecodeIssueKind::Approximate { code, text, family }
+            | DecodeIssueKind::OneWay { code, text, family } => {
+                let approximate = matches!(issue.kind, DecodeIssueKind::Approximate { .. });
+                if approximate {
+                    p.findings
+                        .push(crate::reason::FlagKind::DecodeApproximate.id());
+                }
+                let rule = if approximate {
+                    RuleId::HostApproximate.as_str()
+                } else {
+                    RuleId::HostOneWay.as_str()
+                };
+                let before = ikou_cleanse::host::code_notation(family, *code);
+                // One row per code and item of a record (a padding of JEF A1A1 is one row,
+                // not one per character).
+                let item_ref = ItemRef::Source(index);
+                if !p
+                    .changes
+                    .iter()
+                    .any(|c| c.item == item_ref && c.rule == rule && c.before == before)
+                {
+                    p.changes.push(ChangeOut {
+                        item: item_ref,
+                        rule,
+                        before,
+                        after: text.clone(),
+                    });
+                }
+            }
             DecodeIssueKind::Number { problem } => {
                 p.reasons.push(Reason {
                     kind: match *problem {
@@ -818,6 +900,10 @@ pub struct Scratch {
     text: String,
     issues: Vec<DecodeIssue>,
     cleansed: Vec<Option<String>>,
+    /// Per source item, the text decoded for the record `owner` and whether it was.
+    decoded: Vec<(String, bool)>,
+    /// The record (number, byte offset) `decoded` belongs to.
+    owner: Option<(u64, u64)>,
 }
 
 impl Scratch {
@@ -828,7 +914,18 @@ impl Scratch {
             text: String::new(),
             issues: Vec::new(),
             cleansed: Vec::new(),
+            decoded: Vec::new(),
+            owner: None,
         }
+    }
+
+    /// Marks the decoded texts empty, for `n` items of the record `(number, offset)`.
+    fn start_record(&mut self, n: usize, number: u64, offset: u64) {
+        self.decoded.resize_with(n, Default::default);
+        for d in &mut self.decoded {
+            d.1 = false;
+        }
+        self.owner = Some((number, offset));
     }
 }
 
@@ -1120,5 +1217,67 @@ from = "date"
         assert_eq!(p.after[0].as_deref(), Some("山田"));
         assert_eq!(p.after[2], None);
         assert_eq!(p.raw, r.bytes, "a rejected record keeps its raw bytes");
+    }
+
+    /// rejects.csv's `item:KEY` columns: the plan hands on the decoded items of a rejected
+    /// record even when it keeps no before values (issue #14/#15: no second decoding in the
+    /// run), for records it rejects itself and for records rejected later (a cross-record
+    /// check) through `reject_values` with the same scratch.
+    #[test]
+    fn a_rejected_record_carries_its_decoded_items_from_the_plan() {
+        let mut plan = plan();
+        plan.set_keep_before(false);
+        let mut s = Scratch::new(Charset::Cp932);
+        let fields = [
+            ("山田", 10),
+            ("", 10),
+            ("鈴木", 20),
+            ("02", 2),
+            ("4010108", 7),
+            ("", 1),
+        ];
+        let r = record(&fields);
+        let p = plan.process(&r, 7, &mut s);
+        assert!(p.rejected());
+        let want: Vec<Option<String>> = vec![
+            Some("山田      ".into()),
+            Some(" ".repeat(10)),
+            Some(format!("鈴木{}", " ".repeat(16))),
+            Some("02".into()),
+            Some("4010108".into()),
+            None, // the filler
+        ];
+        assert_eq!(p.before, want);
+        // A converted record carries none (the run keeps no before values).
+        let ok = record(&[
+            ("山田", 10),
+            ("太郎", 10),
+            ("鈴木　花子", 20),
+            ("01", 2),
+            ("4010108", 7),
+            ("", 1),
+        ]);
+        let mut q = plan.process(&ok, 8, &mut s);
+        assert!(!q.rejected() && q.before.is_empty());
+        // Rejected afterwards (as a cross-record check does): the values of this record.
+        q.reasons.push(Reason {
+            kind: ReasonKind::CheckDuplicate,
+            item: None,
+            message: String::new(),
+        });
+        plan.reject_values(&ok, &mut q, &mut s);
+        assert_eq!(q.before[0].as_deref(), Some("山田      "));
+        assert_eq!(q.before[1].as_deref(), Some("太郎      "));
+        assert_eq!(q.before[5], None);
+        // With a scratch that has since held another record, the values are still this
+        // record's (decoded afresh), never the other's.
+        let mut q2 = plan.process(&ok, 9, &mut s);
+        let _ = plan.process(&r, 10, &mut s);
+        q2.reasons.push(q.reasons[0].clone());
+        plan.reject_values(&ok, &mut q2, &mut s);
+        assert_eq!(q2.before, q.before);
+        // A plan that keeps before values has them for every record, unchanged.
+        plan.set_keep_before(true);
+        assert_eq!(plan.process(&r, 7, &mut s).before, want);
     }
 }

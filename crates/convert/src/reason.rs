@@ -11,7 +11,118 @@
 
 use ikou_cleanse::change::FindingKind;
 use ikou_cleanse::frame::{FrameProblem, SliceProblem};
+use std::borrow::Cow;
 use std::fmt;
+
+/// Whether a character a reason names is written as itself beside its code point: not a
+/// control or format character, a separator of lines, a surrogate or noncharacter (they
+/// would be invisible or break the cell), and not a private-use character (a 外字 is named
+/// by its code, as the 外字 table does).
+fn shown_as_itself(c: char) -> bool {
+    let cp = u32::from(c);
+    !(c.is_control()
+        || ikou_cleanse::mask::is_private_use(c)
+        || matches!(cp, 0xAD | 0x600..=0x605 | 0x61C | 0x6DD | 0x70F | 0x180E)
+        || matches!(cp, 0x200B..=0x200F | 0x2028..=0x202E | 0x2060..=0x206F | 0xFEFF)
+        || matches!(cp, 0xFFF9..=0xFFFB | 0xE0000..=0xE007F)
+        || matches!(cp, 0xFDD0..=0xFDEF)
+        || cp & 0xFFFE == 0xFFFE)
+}
+
+/// The code points a message names: `(byte index of "U+", the character)`.
+fn code_points(message: &str) -> Vec<(usize, char)> {
+    let mut found = Vec::new();
+    for (i, _) in message.match_indices("U+") {
+        let hex: String = message
+            .get(i + 2..)
+            .unwrap_or("")
+            .chars()
+            .take_while(|c| c.is_ascii_hexdigit())
+            .collect();
+        if !(4..=6).contains(&hex.len()) {
+            continue;
+        }
+        if let Some(c) = u32::from_str_radix(&hex, 16).ok().and_then(char::from_u32) {
+            found.push((i, c));
+        }
+    }
+    found
+}
+
+/// A reason's message with each character it names by code point (`character 8 (U+FF08)
+/// is not katakana`) written as itself before the code: `character 8 「（」 (U+FF08) is
+/// not katakana`. For runs that show personal values (`--show-values`): the character is
+/// part of a resident's value. Control, format and private-use (外字) characters stay
+/// codes only.
+///
+/// ```
+/// use ikou_convert::reason::{hide_characters, show_characters};
+/// let m = "character 8 (U+FF08) is not katakana, ー or a space";
+/// let shown = show_characters(m);
+/// assert_eq!(shown, "character 8 「（」 (U+FF08) is not katakana, ー or a space");
+/// assert_eq!(hide_characters(&shown), m);
+/// assert_eq!(show_characters("外字 F040 (U+E000) not in the table"), "外字 F040 (U+E000) not in the table");
+/// ```
+pub fn show_characters(message: &str) -> Cow<'_, str> {
+    let points = code_points(message);
+    if points.is_empty() {
+        return Cow::Borrowed(message);
+    }
+    let mut out = String::with_capacity(message.len() + 16);
+    let mut from = 0;
+    for (i, c) in points {
+        if !shown_as_itself(c) {
+            continue;
+        }
+        let at = if i > 0 && message.as_bytes().get(i - 1) == Some(&b'(') {
+            i - 1
+        } else {
+            i
+        };
+        let head = message.get(..at).unwrap_or("");
+        if at < from || head.ends_with(&format!("「{c}」 ")) {
+            continue; // already shown
+        }
+        out.push_str(message.get(from..at).unwrap_or(""));
+        out.push('「');
+        out.push(c);
+        out.push_str("」 ");
+        from = at;
+    }
+    out.push_str(message.get(from..).unwrap_or(""));
+    Cow::Owned(out)
+}
+
+/// The inverse of [`show_characters`]: a message without the characters written beside
+/// their code points (a report made without `--show-values` from a run made with it).
+pub fn hide_characters(message: &str) -> Cow<'_, str> {
+    let points = code_points(message);
+    let mut cuts: Vec<(usize, usize)> = Vec::new();
+    for (i, c) in points {
+        let at = if i > 0 && message.as_bytes().get(i - 1) == Some(&b'(') {
+            i - 1
+        } else {
+            i
+        };
+        let shown = format!("「{c}」 ");
+        if let Some(start) = at.checked_sub(shown.len()) {
+            if message.get(start..at) == Some(shown.as_str()) {
+                cuts.push((start, at));
+            }
+        }
+    }
+    if cuts.is_empty() {
+        return Cow::Borrowed(message);
+    }
+    let mut out = String::with_capacity(message.len());
+    let mut from = 0;
+    for (start, end) in cuts {
+        out.push_str(message.get(from..start).unwrap_or(""));
+        from = end;
+    }
+    out.push_str(message.get(from..).unwrap_or(""));
+    Cow::Owned(out)
+}
 
 /// The language of a description, and of the report page (`ikou_convert::report::Lang` is
 /// this type: one ja/en choice for every text ikou writes for people).
@@ -493,6 +604,63 @@ mod tests {
         }
         // One spelling of the unmapped 外字 reason.
         assert!(ReasonKind::from_id("gaiji_unmapped").is_none());
+    }
+
+    /// Issue #14: with personal values shown, a reason names the offending character
+    /// itself beside its code point; masked, only the code point. Both directions, every
+    /// message form that names a character.
+    #[test]
+    fn issue14_characters_are_shown_beside_their_code_points_and_hidden_again() {
+        let cases = [
+            (
+                "character 8 (U+FF08) is not katakana, ー or a space: the value is rejected",
+                "character 8 「（」 (U+FF08) is not katakana, ー or a space: the value is rejected",
+            ),
+            (
+                "character 2 (U+0041) is not a digit",
+                "character 2 「A」 (U+0041) is not a digit",
+            ),
+            (
+                "character 1 (U+3000) is not an ASCII letter or digit",
+                "character 1 「\u{3000}」 (U+3000) is not an ASCII letter or digit",
+            ),
+            // A character beyond the BMP, and a code point without parentheses.
+            (
+                "character 3 (U+1B02A) x; then U+0030",
+                "character 3 「\u{1B02A}」 (U+1B02A) x; then 「0」 U+0030",
+            ),
+            // A quote or bracket as the character.
+            (
+                "character 1 (U+300C) is not katakana",
+                "character 1 「「」 (U+300C) is not katakana",
+            ),
+        ];
+        for (masked, shown) in cases {
+            assert_eq!(show_characters(masked), shown);
+            assert_eq!(hide_characters(shown), masked);
+            // Idempotent both ways.
+            assert_eq!(show_characters(shown), shown);
+            assert_eq!(hide_characters(masked), masked);
+        }
+        // Code only: controls, private use (外字), format characters, no code at all.
+        for m in [
+            "character 3 is a control character (U+0000): not removed",
+            "character 3 is a control character (U+009F): not removed",
+            "外字 F040 (U+E000) not in the table (item byte 4)",
+            "character 2 (U+202E) is not katakana",
+            "character 2 (U+200B) is not katakana",
+            "malformed byte sequence (1 byte) at item byte 5",
+            "U+12 is too short, U+ nothing",
+        ] {
+            assert_eq!(show_characters(m), m);
+        }
+        // Two reasons joined as rejects.csv joins them.
+        let two = "kana: character 1 (U+0031) is not katakana (char.not_kana); \
+                   code: character 2 (U+FF21) is not an ASCII letter or digit (char.not_code)";
+        let shown = show_characters(two);
+        assert!(shown.contains("character 1 「1」 (U+0031)"), "{shown}");
+        assert!(shown.contains("character 2 「Ａ」 (U+FF21)"), "{shown}");
+        assert_eq!(hide_characters(&shown), two);
     }
 
     #[test]

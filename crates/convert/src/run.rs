@@ -271,13 +271,6 @@ fn execute(
         adjusted = p;
         &adjusted
     };
-    // Rejected records are read once more with their decoded items kept (rejects.csv
-    // shows them) when the plan does not keep them for every record.
-    let reject_plan = (!plan.keeps_before()).then(|| {
-        let mut p = plan.clone();
-        p.set_keep_before(true);
-        p
-    });
     // A run cancelled before it starts touches nothing (with --force, preparing the
     // directory removes the previous run).
     opts.check_cancel()?;
@@ -337,12 +330,11 @@ fn execute(
                                 |s, (i, r)| {
                                     let mut p = plan.process(r, first + i as u64, s);
                                     apply_facts(plan, &facts, &mut p);
-                                    if p.rejected() && p.before.is_empty() {
-                                        // rejects.csv shows the decoded items: read them.
-                                        if let Some(rp) = &reject_plan {
-                                            p.before = rp.process(r, first + i as u64, s).before;
-                                        }
-                                    }
+                                    // rejects.csv shows the decoded items of a record a
+                                    // cross-record check rejected: the plan hands them on
+                                    // from this record's decoding (process did it for the
+                                    // records it rejected).
+                                    plan.reject_values(r, &mut p, s);
                                     if p.rejected() && p.raw.is_empty() {
                                         // Rejected by a cross-record check only.
                                         p.raw.clone_from(&r.bytes);

@@ -18,6 +18,9 @@ pub(crate) struct Sinks {
     pub(crate) changes: Option<csv::Writer<OutputFile>>,
     /// The vendor's own sinks ([`Run::sink`]).
     pub(crate) extra: Vec<Box<dyn RecordSink>>,
+    /// Personal values shown (`--show-values`): rejects.csv's reasons write the characters
+    /// they name beside their code points.
+    pub(crate) show_values: bool,
     #[cfg(feature = "arrow")]
     pub(crate) arrow: crate::arrow_out::ArrowOutputs,
 }
@@ -105,6 +108,7 @@ impl Sinks {
             rejects,
             changes,
             extra,
+            show_values: opts.show_values,
             #[cfg(feature = "arrow")]
             arrow: crate::arrow_out::ArrowOutputs::open(plan, opts)?,
         })
@@ -126,6 +130,7 @@ pub(crate) fn write_chunk(
         rejects,
         changes,
         extra,
+        show_values,
         #[cfg(feature = "arrow")]
         arrow,
     } = sinks;
@@ -136,7 +141,9 @@ pub(crate) fn write_chunk(
     let mut arrow_result = Ok(());
     rayon::scope(|s| {
         s.spawn(|_| data_result = write_data(plan, data, results));
-        s.spawn(|_| rejects_result = write_rejects(plan, rejects, results, file, file_records));
+        s.spawn(|_| {
+            rejects_result = write_rejects(plan, rejects, results, file, file_records, *show_values)
+        });
         if let Some(w) = changes.as_mut() {
             s.spawn(|_| changes_result = write_changes(plan, w, results));
         }
@@ -201,6 +208,7 @@ pub(crate) fn write_rejects(
     results: &[Processed],
     file: &str,
     file_records: &[u64],
+    show_values: bool,
 ) -> Result<(), RunError> {
     let file = guard_cell(file);
     let items: Vec<usize> = plan
@@ -216,7 +224,13 @@ pub(crate) fn write_rejects(
             continue;
         }
         let reasons: Vec<String> = p.reasons.iter().map(ToString::to_string).collect();
-        let joined = reasons.join("; ");
+        let mut joined = reasons.join("; ");
+        if show_values {
+            // Issue #14: the offending characters themselves, beside their code points.
+            if let std::borrow::Cow::Owned(shown) = crate::reason::show_characters(&joined) {
+                joined = shown;
+            }
+        }
         let mut kinds: Vec<&str> = p.reasons.iter().map(|r| r.kind.id()).collect();
         kinds.dedup();
         let kinds = kinds.join("|");

@@ -96,12 +96,38 @@ pub enum HostIssueKind {
         /// The private-use character in the text.
         pua: char,
     },
-    /// The table marks the mapping as a substitution (an approximate character).
+    /// The table marks the mapping as a substitution (an approximate character): the text
+    /// holds `text`, which is not exactly what the code stands for.
     Approximate {
         /// The code as in the item, serialized as hex.
         #[serde(serialize_with = "ser_code")]
         code: u32,
+        /// What the text holds for it (not serialized: it may be part of a personal value).
+        #[serde(skip)]
+        text: String,
     },
+    /// A one-way code: the table's mapping is decode-only, another code of the code page is
+    /// the one `text` encodes to (JEF A1A1 → U+3000, which encodes to 4040), so the code
+    /// cannot be restored from the text.
+    OneWay {
+        /// The code as in the item, serialized as hex.
+        #[serde(serialize_with = "ser_code")]
+        code: u32,
+        /// What the text holds for it (not serialized: it may be part of a personal value).
+        #[serde(skip)]
+        text: String,
+    },
+}
+
+/// A host code written for people, with its code page family: `JEF+A1A1`, `KEIS+7F`,
+/// `JIPS+4A41`, `IBM+6941` (the code as it stands in the item; two hex digits for a single
+/// byte, four for a pair).
+pub fn code_notation(family: &str, code: u32) -> String {
+    if code <= 0xFF {
+        format!("{family}+{code:02X}")
+    } else {
+        format!("{family}+{code:04X}")
+    }
 }
 
 /// Hex like [`crate::gaiji::code_hex`]: two digits for a single byte, four for a pair.
@@ -166,6 +192,21 @@ struct Entry {
     decode_only: bool,
     /// The source marks the mapping as a substitution.
     approximate: bool,
+}
+
+impl Entry {
+    /// The issue of a code whose text does not stand for it exactly: a substitution
+    /// (approximate, whether or not also decode-only), else a decode-only (one-way) code.
+    fn inexact(&self, code: u32) -> Option<HostIssueKind> {
+        let text = self.text.clone();
+        if self.approximate {
+            Some(HostIssueKind::Approximate { code, text })
+        } else if self.decode_only {
+            Some(HostIssueKind::OneWay { code, text })
+        } else {
+            None
+        }
+    }
 }
 
 /// A parsed table file: single-byte and/or double-byte sections.
@@ -447,6 +488,17 @@ impl HostCodec {
         self.label
     }
 
+    /// The code page family as people name it in a code's notation ([`code_notation`]):
+    /// `IBM`, `JEF`, `KEIS` or `JIPS`.
+    pub fn family(&self) -> &'static str {
+        match self.shifts {
+            Shifts::Ibm => "IBM",
+            Shifts::Jef => "JEF",
+            Shifts::Keis => "KEIS",
+            Shifts::JipsJ | Shifts::JipsE => "JIPS",
+        }
+    }
+
     fn tables(&self) -> Result<(&'static Table, &'static Table), HostError> {
         Ok((table(self.sb)?, table(self.db)?))
     }
@@ -586,8 +638,8 @@ impl HostCodec {
                 match sb.sb.get(&u16::from(b)) {
                     Some(e) => {
                         text.push_str(&e.text);
-                        if e.approximate {
-                            issue(i, 1, HostIssueKind::Approximate { code: u32::from(b) });
+                        if let Some(k) = e.inexact(u32::from(b)) {
+                            issue(i, 1, k);
                         }
                     }
                     None => issue(i, 1, HostIssueKind::Unmapped { code: u32::from(b) }),
@@ -623,8 +675,8 @@ impl HostCodec {
                 if let Some(pua) = e.text.chars().find(|c| is_pua(*c)) {
                     issue(i, 2, HostIssueKind::Gaiji { code: raw, pua });
                 }
-                if e.approximate {
-                    issue(i, 2, HostIssueKind::Approximate { code: raw });
+                if let Some(k) = e.inexact(raw) {
+                    issue(i, 2, k);
                 }
             } else {
                 issue(i, 2, HostIssueKind::Unmapped { code: raw });

@@ -94,8 +94,37 @@ fn hand_vectors_jef_keis_jips() {
     assert_eq!(d.text, "\u{1B02A}");
     assert_eq!(
         d.issues,
-        vec![iss(0, 2, HostIssueKind::Approximate { code: 0x71AD })]
+        vec![iss(
+            0,
+            2,
+            HostIssueKind::Approximate {
+                code: 0x71AD,
+                text: "\u{1B02A}".into()
+            }
+        )]
     );
+    // A decode-only (one-way) code is reported with its text: JEF A1A1 is U+3000, which
+    // encodes to 4040.
+    let d = dec("jef", &[0xA1, 0xA1], ItemKind::Double);
+    assert_eq!(d.text, "\u{3000}");
+    assert_eq!(
+        d.issues,
+        vec![iss(
+            0,
+            2,
+            HostIssueKind::OneWay {
+                code: 0xA1A1,
+                text: "\u{3000}".into()
+            }
+        )]
+    );
+    assert_eq!(
+        codec("jef").encode("\u{3000}", ItemKind::Double).unwrap(),
+        vec![0x40, 0x40]
+    );
+    assert_eq!(codec("jef").family(), "JEF");
+    assert_eq!(super::code_notation("JEF", 0xA1A1), "JEF+A1A1");
+    assert_eq!(super::code_notation("KEIS", 0x7F), "KEIS+7F");
     // KEIS: 0x0A42 in, 0x0A41 out; user area 0x81A1 → U+E000.
     let d = dec(
         "keis83",
@@ -259,11 +288,36 @@ fn round_trip_label(label: &str) -> Figures {
         assert!(
             d.issues.iter().all(|i| matches!(
                 i.kind,
-                HostIssueKind::Approximate { .. } | HostIssueKind::Gaiji { .. }
+                HostIssueKind::Approximate { .. }
+                    | HostIssueKind::OneWay { .. }
+                    | HostIssueKind::Gaiji { .. }
             )),
             "{label} {code:04X}: {:?}",
             d.issues
         );
+        // Every inexact code is reported (issue #16: it is a change of the value), exactly.
+        let inexact: Vec<_> = d
+            .issues
+            .iter()
+            .filter(|i| !matches!(i.kind, HostIssueKind::Gaiji { .. }))
+            .map(|i| i.kind.clone())
+            .collect();
+        // The code as it stands in the item (JIPS(E): the EBCDIK bytes).
+        let raw = bytes.iter().fold(0u32, |a, b| (a << 8) | u32::from(*b));
+        let want = if e.approximate {
+            vec![HostIssueKind::Approximate {
+                code: raw,
+                text: e.text.clone(),
+            }]
+        } else if e.decode_only {
+            vec![HostIssueKind::OneWay {
+                code: raw,
+                text: e.text.clone(),
+            }]
+        } else {
+            vec![]
+        };
+        assert_eq!(inexact, want, "{label} {code:04X}");
         assert!(!d.text.contains('\u{FFFD}'), "{label} {code:04X}");
         let back = c.encode(&d.text, ItemKind::Double).unwrap();
         if e.decode_only {
@@ -302,6 +356,14 @@ fn round_trip_label(label: &str) -> Figures {
         let back = c.encode(&d.text, ItemKind::Mixed).unwrap();
         if e.decode_only {
             f.one_way += 1;
+            assert!(
+                d.issues.iter().any(|i| matches!(
+                    i.kind,
+                    HostIssueKind::OneWay { .. } | HostIssueKind::Approximate { .. }
+                )),
+                "{label} {b:02X} is one-way: {:?}",
+                d.issues
+            );
             assert_eq!(c.decode(&back, ItemKind::Mixed).unwrap().text, d.text);
         } else {
             assert_eq!(back, vec![b], "{label} {b:02X}");

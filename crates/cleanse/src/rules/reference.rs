@@ -522,6 +522,8 @@ pub fn apply_rule(rule: RuleId, input: &str, opts: &RuleOptions) -> Option<Strin
             f @ (DateForm::EraCode1 | DateForm::EraCode2 | DateForm::EraLetter) => f,
             _ => DateForm::EraKanji,
         }),
+        // Decoding rules (host code pages): they act on an item's bytes, not on text.
+        RuleId::HostApproximate | RuleId::HostOneWay => None,
     };
     out.filter(|o| o != input)
 }

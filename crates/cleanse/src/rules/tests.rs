@@ -595,6 +595,9 @@ fn apply_rule_matches_every_rule() {
         (RuleId::DateToIso, "H01.01.08", Some("1989-01-08")),
         (RuleId::DateToYyyymmdd, "H01.01.08", Some("19890108")),
         (RuleId::DateToWareki, "1989-01-08", Some("H01.01.08")),
+        // Decoding rules: nothing to do on text.
+        (RuleId::HostApproximate, "\u{1B02A}", None),
+        (RuleId::HostOneWay, "\u{3000}", None),
     ];
     assert_eq!(cases.len(), RuleId::ALL.len());
     for (rule, input, want) in cases {

@@ -34,7 +34,8 @@ converted — are listed under `problems:` (and in manifest.json); nothing conve
 on the first line.
 
 The verdict — the rule of report.html, in one place — opens the console when it is
-移行不可 (`ikou convert: 移行不可 — <the cause>`, red on a terminal): nothing converted, more
+移行不可 (`ikou convert: 移行不可 — <the cause>`, red on a terminal; --color, NO_COLOR and
+CLICOLOR_FORCE decide otherwise): nothing converted, more
 records rejected than the reject-rate limit (--max-reject-rate, else the profile's
 `max_reject_rate`, else 10 %; written to manifest.json as options.max_reject_rate), framing
 damage (a record cut short, a trailer count that disagrees, a missing trailer, an
@@ -93,6 +94,12 @@ pub struct ConvertArgs {
     /// Show personal values unmasked in report.html (they are masked by default).
     #[arg(long)]
     show_values: bool,
+    /// Colour of the console summary (the red first line of a 移行不可 run): `auto` (the
+    /// default) colours only when stdout is a terminal, or when CLICOLOR_FORCE is set (not
+    /// `0`), never when NO_COLOR is set (not empty); `always` and `never` override both.
+    /// --json output is never coloured.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
+    color: ColorChoice,
     /// Print the manifest as JSON instead of a summary.
     #[arg(long)]
     json: bool,
@@ -102,6 +109,41 @@ pub struct ConvertArgs {
     /// Convert even when an input's encoding or record shape contradicts the profile.
     #[arg(long)]
     no_input_check: bool,
+}
+
+/// When the console summary is coloured (`--color`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ColorChoice {
+    /// On a terminal, or with CLICOLOR_FORCE; never with NO_COLOR.
+    Auto,
+    /// Always (even with NO_COLOR or into a file).
+    Always,
+    /// Never.
+    Never,
+}
+
+/// Whether to colour: `no_color` and `force` are the values of NO_COLOR and CLICOLOR_FORCE
+/// (no-color.org: NO_COLOR counts when not empty; CLICOLOR_FORCE when not empty and not
+/// `0`), `terminal` whether stdout is one. An explicit `always` / `never` wins.
+fn use_color(
+    choice: ColorChoice,
+    no_color: Option<&std::ffi::OsStr>,
+    force: Option<&std::ffi::OsStr>,
+    terminal: bool,
+) -> bool {
+    match choice {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            if no_color.is_some_and(|v| !v.is_empty()) {
+                false
+            } else if force.is_some_and(|v| !v.is_empty() && v != "0") {
+                true
+            } else {
+                terminal
+            }
+        }
+    }
 }
 
 fn parse_rate(text: &str) -> Result<RejectRate, String> {
@@ -259,8 +301,14 @@ pub fn run_convert(args: ConvertArgs) -> CliResult {
         }
         print_json(&v)?;
     } else {
-        // Red only on a terminal (the summary goes to stdout), and never under NO_COLOR.
-        let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+        // Red on a terminal (the summary goes to stdout) unless NO_COLOR, or as --color /
+        // CLICOLOR_FORCE say; --json above never is.
+        let color = use_color(
+            args.color,
+            std::env::var_os("NO_COLOR").as_deref(),
+            std::env::var_os("CLICOLOR_FORCE").as_deref(),
+            std::io::stdout().is_terminal(),
+        );
         print(&summary(&manifest, &verdict, &args.out, color))?;
     }
     Ok(exit_code(&manifest, &verdict, args.strict))
@@ -451,4 +499,31 @@ fn summary(m: &Manifest, verdict: &Verdict, out: &Path, color: bool) -> String {
 #[allow(dead_code)]
 pub(crate) fn output_names() -> &'static [(&'static str, &'static str)] {
     OUTPUT_NAMES
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{use_color, ColorChoice};
+    use std::ffi::OsStr;
+
+    #[test]
+    fn color_follows_the_flag_then_no_color_then_clicolor_force_then_the_terminal() {
+        let on = Some(OsStr::new("1"));
+        let empty = Some(OsStr::new(""));
+        let zero = Some(OsStr::new("0"));
+        // auto: the terminal decides…
+        assert!(use_color(ColorChoice::Auto, None, None, true));
+        assert!(!use_color(ColorChoice::Auto, None, None, false));
+        // …NO_COLOR (not empty) turns it off, even with CLICOLOR_FORCE…
+        assert!(!use_color(ColorChoice::Auto, on, None, true));
+        assert!(!use_color(ColorChoice::Auto, on, on, true));
+        assert!(use_color(ColorChoice::Auto, empty, None, true));
+        // …CLICOLOR_FORCE (not empty, not 0) turns it on off a terminal.
+        assert!(use_color(ColorChoice::Auto, None, on, false));
+        assert!(!use_color(ColorChoice::Auto, None, zero, false));
+        assert!(!use_color(ColorChoice::Auto, None, empty, false));
+        // An explicit choice wins over both.
+        assert!(use_color(ColorChoice::Always, on, None, false));
+        assert!(!use_color(ColorChoice::Never, None, on, true));
+    }
 }

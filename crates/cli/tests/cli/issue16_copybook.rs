@@ -200,7 +200,16 @@ fn issue16_copybook_offsets_match_an_independently_generated_record() {
                     "{key}"
                 );
                 let d = jef.decode(bytes, kind).unwrap();
-                assert!(d.issues.is_empty(), "{key}: {:?}", d.issues);
+                // JEF A1A1 (the record's double-byte padding) decodes one way (U+3000,
+                // which encodes to 4040): reported, not a problem.
+                assert!(
+                    d.issues.iter().all(|i| matches!(
+                        i.kind,
+                        ikou_cleanse::host::HostIssueKind::OneWay { .. }
+                    )),
+                    "{key}: {:?}",
+                    d.issues
+                );
                 d.text.trim_end_matches([' ', '\u{3000}']).to_string()
             }
             Representation::Zoned {

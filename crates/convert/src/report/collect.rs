@@ -374,6 +374,31 @@ fn sv(a: &arrow_array::StringArray, i: usize) -> &str {
     }
 }
 
+/// The reasons of a `reasons` cell, joined with `; ` — which a message may hold itself
+/// (`… the value is rejected; correct it at the source (char.not_kana)`): a reason ends
+/// only where its ` (kind)` ends.
+fn split_reasons(cell: &str) -> Vec<&str> {
+    let mut parts = Vec::new();
+    let mut start = 0;
+    for (at, _) in cell.match_indices("; ") {
+        let Some(candidate) = cell.get(start..at) else {
+            continue;
+        };
+        // Kind ids are `family.name` in lower case (`U+0041` or a word in parentheses is not).
+        let is_id = |k: &str| {
+            k.contains('.')
+                && k.bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'.' || b == b'_')
+        };
+        if parse_reason(candidate).2.is_some_and(is_id) {
+            parts.push(candidate);
+            start = at + 2;
+        }
+    }
+    parts.push(cell.get(start..).unwrap_or(""));
+    parts
+}
+
 /// One reason parsed from the `reasons` column: `item: message (kind)` or `message (kind)`.
 fn parse_reason(text: &str) -> (Option<&str>, &str, Option<&str>) {
     let text = text.trim();
@@ -466,8 +491,16 @@ pub(crate) fn read_rejects(
                 kinds_here.push(k);
             }
         }
-        for part in reasons.split("; ") {
+        for part in split_reasons(reasons) {
             let (item, message, kind) = parse_reason(part);
+            // A run made with --show-values writes the characters a reason names; a report
+            // without it shows their code points only (issue #14).
+            let message = if show_values {
+                std::borrow::Cow::Borrowed(message)
+            } else {
+                crate::reason::hide_characters(message)
+            };
+            let message = &*message;
             let Some(kind) = kind else { continue };
             if !kinds_here.contains(&kind) {
                 if kinds_column {
@@ -625,6 +658,31 @@ pub(crate) fn read_gaiji(path: &Path) -> Result<Gaiji, ReportError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_message_with_a_semicolon_stays_one_reason() {
+        let cell = "shimei_kana: character 9 (U+FF08) is not katakana, ー or a space: the \
+                    value is rejected; correct it at the source (char.not_kana); \
+                    postal_code: character 1 (U+0041) is not a digit (char.not_digit)";
+        let parts = split_reasons(cell);
+        assert_eq!(parts.len(), 2, "{parts:?}");
+        assert_eq!(
+            parse_reason(parts[0]),
+            (
+                Some("shimei_kana"),
+                "character 9 (U+FF08) is not katakana, ー or a space: the value is \
+                 rejected; correct it at the source",
+                Some("char.not_kana")
+            )
+        );
+        assert_eq!(parse_reason(parts[1]).0, Some("postal_code"));
+        assert_eq!(split_reasons("x (a.b)"), vec!["x (a.b)"]);
+        assert_eq!(
+            split_reasons("a (U+0041); b (x.y)"),
+            vec!["a (U+0041); b (x.y)"]
+        );
+        assert_eq!(split_reasons(""), vec![""]);
+    }
 
     #[test]
     fn reasons_parse() {

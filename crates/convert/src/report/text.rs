@@ -351,6 +351,14 @@ pub(crate) fn rule_desc(lang: Lang, id: &str) -> Option<&'static str> {
             "外字を外字対応表の文字に置き換え",
             "外字 replaced through the 外字 table",
         ),
+        "host.approximate" => (
+            "ホストの文字コードを近似の文字（代替字）で読んだ",
+            "host codes read as the table's approximate (substitute) character",
+        ),
+        "host.one_way" => (
+            "ホストの文字コードを、元のコードに戻せない文字で読んだ（片方向）",
+            "host codes read as a character that encodes back to another code (one way)",
+        ),
         _ => return None,
     };
     Some(match lang {
