@@ -7,6 +7,7 @@ use ikou_cleanse::decode::{CharProfile, DecodeIssue, DecodeIssueKind};
 use ikou_cleanse::frame::{RawRecord, SliceProblem, Slicer};
 use ikou_cleanse::gaiji::GaijiTable;
 use ikou_cleanse::rules::{cleanse, cleanse_unpadded, RuleOptions};
+use ikou_layout_spec::import::official::{check_form, FormProblem};
 use ikou_layout_spec::profile::Source;
 use ikou_layout_spec::{Catalog, CodeTable, DateForm, DomainType, Item, Layout, Profile};
 use std::collections::HashMap;
@@ -146,6 +147,8 @@ pub struct Plan {
     keep_before: bool,
     /// For each target item: the date form it is written in, when not ISO 8601.
     target_dates: Vec<Option<DateForm>>,
+    /// The profile's conditions of 条件付き必須 items, with their target indices.
+    conditions: Vec<(usize, ikou_layout_spec::profile::ConditionRule)>,
 }
 
 fn table_index(
@@ -278,7 +281,29 @@ impl Plan {
                 _ => None,
             })
             .collect();
+        let mut conditions = Vec::new();
+        for rule in &profile.conditions {
+            let i = target.item_index(&rule.target).ok_or_else(|| {
+                PlanError(format!(
+                    "conditions: target layout has no item `{}`",
+                    rule.target
+                ))
+            })?;
+            if let Some(k) = rule
+                .condition
+                .items()
+                .into_iter()
+                .find(|k| target.item(k).is_none())
+            {
+                return Err(PlanError(format!(
+                    "conditions: the condition of `{}` reads `{k}`, which the target layout does not have",
+                    rule.target
+                )));
+            }
+            conditions.push((i, rule.clone()));
+        }
         Ok(Plan {
+            conditions,
             target_dates,
             uses,
             keep_before: true,
@@ -310,6 +335,22 @@ impl Plan {
             }
         }
         t
+    }
+
+    /// The target's 条件付き必須 items that no profile condition covers (issue #13): their
+    /// conditions are not checked, so staff decide about them (the report and the manifest
+    /// list them).
+    pub fn uncovered_conditionals(&self) -> Vec<&Item> {
+        self.target
+            .items
+            .iter()
+            .enumerate()
+            .filter(|(i, it)| {
+                it.requirement() == ikou_layout_spec::Requirement::Conditional
+                    && !self.conditions.iter().any(|(c, _)| c == i)
+            })
+            .map(|(_, it)| it)
+            .collect()
     }
 
     /// The source charset.
@@ -689,7 +730,25 @@ impl Plan {
                         ikou_layout_spec::LengthUnit::Chars => v.chars().count(),
                         ikou_layout_spec::LengthUnit::Bytes => v.len(),
                     };
-                    if len > item.length as usize {
+                    // An item with an official データ型 is checked in its form, 桁数
+                    // included (in characters; 9V and S9 count digits).
+                    let official = item.official.as_ref().map(|o| {
+                        check_form(
+                            o.data_type,
+                            item.length,
+                            o.scale,
+                            item.allows_unknown_date(),
+                            v,
+                        )
+                    });
+                    if let Some(Err(e)) = &official {
+                        p.reasons.push(Reason {
+                            kind: form_kind(e.problem),
+                            item: Some(item.key.clone()),
+                            message: format!("{}: {}", item.name, e.message),
+                        });
+                    }
+                    if official.is_none() && len > item.length as usize {
                         p.reasons.push(Reason {
                             kind: ReasonKind::TargetLength,
                             item: Some(item.key.clone()),
@@ -708,6 +767,47 @@ impl Plan {
                         }
                     }
                 }
+            }
+        }
+        for (i, rule) in &self.conditions {
+            let empty = p
+                .after
+                .get(*i)
+                .is_none_or(|v| v.as_deref().unwrap_or("").is_empty());
+            // A value that could not be read is not empty, it is unknown: neither the item
+            // nor an item its condition reads may have failed (the record is rejected for
+            // that already).
+            let failed = |t: usize| {
+                self.source_key_of(t)
+                    .is_some_and(|k| p.reasons.iter().any(|r| r.item.as_deref() == Some(k)))
+            };
+            let unknown = failed(*i)
+                || rule
+                    .condition
+                    .items()
+                    .iter()
+                    .filter_map(|k| self.target.item_index(k))
+                    .any(failed);
+            if !empty || unknown {
+                continue;
+            }
+            let value = |k: &str| {
+                self.target
+                    .item_index(k)
+                    .and_then(|j| p.after.get(j))
+                    .and_then(|v| v.as_deref())
+            };
+            if rule.condition.eval(&value) {
+                let name = self.target.items.get(*i).map(|t| t.name.as_str());
+                p.reasons.push(Reason {
+                    kind: ReasonKind::TargetConditional,
+                    item: Some(rule.target.clone()),
+                    message: format!(
+                        "条件付き必須 item {} is empty, and its condition holds: {}",
+                        name.unwrap_or(""),
+                        rule.expression
+                    ),
+                });
             }
         }
         let checks = &self.profile.checks;
@@ -739,6 +839,20 @@ impl Plan {
             _ => return None,
         };
         self.source.items.get(i).map(|it| it.key.as_str())
+    }
+}
+
+/// The reject kind of a value that does not fit its official data type.
+fn form_kind(problem: FormProblem) -> ReasonKind {
+    match problem {
+        FormProblem::NotHalfWidth => ReasonKind::TargetHalfWidth,
+        FormProblem::NotFullWidth => ReasonKind::TargetFullWidth,
+        FormProblem::NotNumber => ReasonKind::TargetNumber,
+        FormProblem::NotYear => ReasonKind::TargetYear,
+        FormProblem::NotDate => ReasonKind::TargetDate,
+        FormProblem::UnknownDate => ReasonKind::TargetUnknownDate,
+        FormProblem::NotTime => ReasonKind::TargetTime,
+        FormProblem::TooLong => ReasonKind::TargetLength,
     }
 }
 
