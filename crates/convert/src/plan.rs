@@ -353,6 +353,30 @@ impl Plan {
             .collect()
     }
 
+    /// Every 条件付き必須 target item (and every item the profile gives a condition), in
+    /// target order, with the condition checked for it (`expression: None`: not covered).
+    pub fn conditional_items(&self) -> Vec<crate::manifest::ConditionalItem> {
+        self.target
+            .items
+            .iter()
+            .enumerate()
+            .filter_map(|(i, it)| {
+                let rule = self
+                    .conditions
+                    .iter()
+                    .find(|(c, _)| *c == i)
+                    .map(|(_, r)| r);
+                let conditional = it.requirement() == ikou_layout_spec::Requirement::Conditional;
+                (conditional || rule.is_some()).then(|| crate::manifest::ConditionalItem {
+                    item: it.key.clone(),
+                    name: it.name.clone(),
+                    condition: it.official.as_ref().and_then(|o| o.condition.clone()),
+                    expression: rule.map(|r| r.expression.clone()),
+                })
+            })
+            .collect()
+    }
+
     /// The source charset.
     pub fn charset(&self) -> Charset {
         self.chars.charset
