@@ -1190,4 +1190,175 @@ from = "date"
         assert_eq!(p.after[2], None);
         assert_eq!(p.raw, r.bytes, "a rejected record keeps its raw bytes");
     }
+
+    /// #13: a source of eight 12-byte text items mapped one to one onto a target whose
+    /// items carry official data types, and a 条件付き必須 item with a profile condition.
+    fn official_plan() -> Plan {
+        let keys = ["x", "n", "i", "s", "d", "y", "dt", "t", "c", "f"];
+        let mut src = String::from(
+            "id = \"legacy/o\"\nname = \"o\"\nfamily = \"legacy\"\nstatus = \"synthetic\"\n[format]\nkind = \"fixed\"\nrecord_length = 120\nterminator = \"none\"\n",
+        );
+        for (i, k) in keys.iter().enumerate() {
+            src.push_str(&format!(
+                "[[items]]\nnumber = {}\nname = \"{k}\"\nkey = \"{k}\"\ntype = \"text\"\nlength = 12\n",
+                i + 1
+            ));
+        }
+        let types = [
+            ("X", 4, ""),
+            ("N", 3, ""),
+            ("9", 3, ""),
+            ("S9", 3, ""),
+            ("9V", 3, "scale = 2\n"),
+            ("YEAR", 4, ""),
+            ("DATE", 10, ""),
+            ("TIME", 8, ""),
+            (
+                "X",
+                3,
+                "conditional = true\ncondition = \"区分が1の場合は出力必須\"\n",
+            ),
+            (
+                "X",
+                3,
+                "conditional = true\ncondition = \"誰にも分からない場合\"\n",
+            ),
+        ];
+        let mut tgt = String::from(
+            "id = \"standard/o\"\nname = \"o\"\nfamily = \"standard\"\nstatus = \"synthetic\"\nencoding = \"utf-8\"\n[format]\nkind = \"delimited\"\nheader_rows = 1\n",
+        );
+        for (i, (k, (dt, len, extra))) in keys.iter().zip(types).enumerate() {
+            tgt.push_str(&format!(
+                "[[items]]\nnumber = {}\nname = \"項目{k}\"\nkey = \"{k}\"\ntype = \"text\"\nlength = {len}\ndata_type = \"{dt}\"\n{extra}",
+                i + 1
+            ));
+        }
+        let mut prof = String::from(
+            "id = \"o\"\nname = \"o\"\nsource = \"legacy/o\"\ntarget = \"standard/o\"\n",
+        );
+        for k in keys {
+            prof.push_str(&format!("[[map]]\ntarget = \"{k}\"\nfrom = \"{k}\"\n"));
+        }
+        prof.push_str("[conditions]\nc = 'x = \"1\" and present(i)'\n");
+        let mut c = Catalog::new();
+        c.add_layout_text(&src, "s.toml").unwrap();
+        c.add_layout_text(&tgt, "t.toml").unwrap();
+        let p = parse_profile(&prof, "p.toml", &c).unwrap();
+        Plan::new(&c, p, GaijiTable::new()).unwrap()
+    }
+
+    /// The reject ids of one record whose items hold `values` (the rest: a clean record).
+    fn form_rejects(plan: &Plan, values: &[(&str, &str)]) -> Vec<(String, &'static str)> {
+        let clean = [
+            ("x", "AB1"),
+            ("n", "山田"),
+            ("i", "12"),
+            ("s", "-12"),
+            ("d", "1.25"),
+            ("y", "2025"),
+            ("dt", "2025-03-31"),
+            ("t", "09:30"),
+            ("c", ""),
+            ("f", ""),
+        ];
+        let fields: Vec<(&str, usize)> = clean
+            .iter()
+            .map(|(k, v)| {
+                let v = values.iter().find(|(x, _)| x == k).map_or(*v, |(_, v)| *v);
+                (v, 12)
+            })
+            .collect();
+        let mut s = Scratch::new(Charset::Cp932);
+        let p = plan.process(&record(&fields), 1, &mut s);
+        p.reasons
+            .iter()
+            .map(|r| (r.item.clone().unwrap_or_default(), r.kind.id()))
+            .collect()
+    }
+
+    #[test]
+    fn issue13_every_official_form_is_checked_with_its_own_reject_kind() {
+        let plan = official_plan();
+        assert_eq!(
+            form_rejects(&plan, &[]),
+            vec![],
+            "the clean record converts"
+        );
+        let cases: &[(&str, &str, &str)] = &[
+            ("x", "ＡＢ", "target.halfwidth"),
+            ("x", "ABCDE", "target.length"),
+            ("n", "ﾔﾏﾀﾞ", "target.fullwidth"),
+            ("n", "山田太郎", "target.length"),
+            ("i", "1a", "target.number"),
+            ("s", "+12", "target.number"),
+            ("s", "-1234", "target.length"),
+            ("d", "1.234", "target.length"),
+            ("d", "1,5", "target.number"),
+            ("y", "R7", "target.year"),
+            ("dt", "2025-02-29", "target.date"),
+            ("dt", "2025/03/31", "target.date"),
+            ("dt", "1955-03", "target.unknown_date"),
+            ("t", "0930", "target.time"),
+            ("t", "24:00", "target.time"),
+        ];
+        for (k, v, id) in cases {
+            assert_eq!(
+                form_rejects(&plan, &[(k, v)]),
+                vec![(k.to_string(), *id)],
+                "{k} = {v:?}"
+            );
+        }
+        // Open period ends and TIME with seconds are forms too.
+        assert_eq!(
+            form_rejects(&plan, &[("dt", "9999-12-31"), ("t", "23:59:59")]),
+            vec![]
+        );
+    }
+
+    #[test]
+    fn issue13_a_condition_that_holds_rejects_an_empty_item_and_names_it() {
+        let plan = official_plan();
+        // x = "1" and present(i): c must have a value.
+        let r = form_rejects(&plan, &[("x", "1")]);
+        assert_eq!(r, vec![("c".to_string(), "target.conditional")]);
+        assert_eq!(form_rejects(&plan, &[("x", "1"), ("c", "abc")]), vec![]);
+        assert_eq!(
+            form_rejects(&plan, &[("x", "1"), ("i", "")]),
+            vec![],
+            "i empty"
+        );
+        assert_eq!(form_rejects(&plan, &[("x", "2")]), vec![]);
+        // An item the condition reads that could not be read: unknown, not checked.
+        let r = form_rejects(&plan, &[("x", "1"), ("i", "1\u{7}")]);
+        assert!(
+            !r.iter().any(|(_, id)| *id == "target.conditional"),
+            "{r:?}"
+        );
+        let mut s = Scratch::new(Charset::Cp932);
+        let fields = [
+            ("1", 12),
+            ("山田", 12),
+            ("12", 12),
+            ("-12", 12),
+            ("1.25", 12),
+            ("2025", 12),
+            ("2025-03-31", 12),
+            ("09:30", 12),
+            ("", 12),
+            ("", 12),
+        ];
+        let p = plan.process(&record(&fields), 1, &mut s);
+        assert_eq!(
+            p.reasons[0].message,
+            "条件付き必須 item 項目c is empty, and its condition holds: x = \"1\" and present(i)"
+        );
+        // The conditional item no condition covers is listed.
+        let items = plan.conditional_items();
+        let listed: Vec<(&str, bool)> = items
+            .iter()
+            .map(|c| (c.item.as_str(), c.expression.is_some()))
+            .collect();
+        assert_eq!(listed, vec![("c", true), ("f", false)]);
+        assert_eq!(plan.uncovered_conditionals().len(), 1);
+    }
 }

@@ -542,4 +542,33 @@ mod tests {
         let parens = "(".repeat(MAX_CONDITION_CHARS);
         assert!(Condition::parse(&parens).is_err());
     }
+
+    /// The worked example in specs/README.md ("Conditions") is the bundled sample-atena
+    /// profile's `[conditions]`, and every expression in it parses.
+    #[test]
+    fn readme_worked_example_is_the_bundled_profiles_conditions() {
+        let readme = include_str!("../specs/README.md");
+        let at = readme.find("### Conditions (条件付き必須)").unwrap();
+        let rest = &readme[at..];
+        let start = rest.find("```toml\n").unwrap() + "```toml\n".len();
+        let block = &rest[start..start + rest[start..].find("```").unwrap()];
+        let profile = include_str!("../specs/profiles/sample-atena.toml");
+        assert!(
+            profile.contains(block),
+            "the README's block is not the profile's"
+        );
+        let table: toml::Table = toml::from_str(block).unwrap();
+        let conds = table["conditions"].as_table().unwrap();
+        assert_eq!(conds.len(), 6);
+        let catalog = crate::Catalog::bundled().unwrap();
+        let p = crate::profile::bundled_profile("sample-atena", &catalog)
+            .unwrap()
+            .unwrap();
+        assert_eq!(p.conditions.len(), conds.len());
+        for rule in &p.conditions {
+            let text = conds[&rule.target].as_str().unwrap();
+            assert_eq!(rule.expression, text);
+            assert_eq!(Condition::parse(text).unwrap(), rule.condition);
+        }
+    }
 }
