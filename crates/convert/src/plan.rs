@@ -1239,7 +1239,7 @@ from = "date"
         for k in keys {
             prof.push_str(&format!("[[map]]\ntarget = \"{k}\"\nfrom = \"{k}\"\n"));
         }
-        prof.push_str("[conditions]\nc = 'x = \"1\" and present(i)'\n");
+        prof.push_str("[conditions]\nc = '(x = \"1\" and present(i)) or empty(n)'\n");
         let mut c = Catalog::new();
         c.add_layout_text(&src, "s.toml").unwrap();
         c.add_layout_text(&tgt, "t.toml").unwrap();
@@ -1334,6 +1334,16 @@ from = "date"
             !r.iter().any(|(_, id)| *id == "target.conditional"),
             "{r:?}"
         );
+        let r = form_rejects(&plan, &[("n", "山\u{7}")]);
+        assert_eq!(
+            r,
+            vec![("n".to_string(), "char.control")],
+            "n unknown, not empty"
+        );
+        assert_eq!(
+            form_rejects(&plan, &[("n", "")]),
+            vec![("c".to_string(), "target.conditional")]
+        );
         let mut s = Scratch::new(Charset::Cp932);
         let fields = [
             ("1", 12),
@@ -1350,7 +1360,7 @@ from = "date"
         let p = plan.process(&record(&fields), 1, &mut s);
         assert_eq!(
             p.reasons[0].message,
-            "条件付き必須 item 項目c is empty, and its condition holds: x = \"1\" and present(i)"
+            "条件付き必須 item 項目c is empty, and its condition holds: (x = \"1\" and present(i)) or empty(n)"
         );
         // The conditional item no condition covers is listed.
         let items = plan.conditional_items();
