@@ -6,7 +6,7 @@
 //! The bundled profile `sample-atena` converts it into the official デジタル庁 layout
 //! `standard/jutogai-atena-kihon`.
 //!
-//! About 1 record in 13 is a 外国人住登外者 (alphabet name in half-width ASCII, sometimes a
+//! The records `n` with `n % 13 == 5` that carry no dirt are 外国人住登外者 (alphabet name in half-width ASCII, sometimes a
 //! kanji name). Dirt sits at fixed, documented records (see [`AtenaDirt`]): each kind on
 //! the records whose 1-based number `n` has `n % modulus == residue`, Japanese records only.
 //! Deterministic for a seed; streams with bounded memory.
@@ -225,7 +225,7 @@ impl AtenaDirt {
     }
 }
 
-/// Whether record `n` (1-based) is a 外国人住登外者 (records without dirt, 1 in 13).
+/// Whether record `n` (1-based) is a 外国人住登外者 (`n % 13 == 5`, records without dirt).
 pub fn atena_is_foreign(n: u64) -> bool {
     n % 13 == 5 && AtenaDirt::of(n).is_empty()
 }
