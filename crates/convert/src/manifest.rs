@@ -245,8 +245,28 @@ pub struct Manifest {
     /// unterminated quote, an empty input, nothing converted. `--strict` fails on any.
     #[serde(default)]
     pub problems: Vec<RunProblem>,
+    /// The target's 条件付き必須 items (and items the profile gives a condition), each with
+    /// the profile condition that is checked — `expression: null` when none covers it: that
+    /// item's condition is not checked, staff decide (issue #13). Absent when there are none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub conditional_items: Vec<ConditionalItem>,
     /// Timings (differ between reruns; everything else is deterministic).
     pub timings: Timings,
+}
+
+/// A 条件付き必須 target item and the profile condition that covers it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConditionalItem {
+    /// The target item's key.
+    pub item: String,
+    /// The target item's name (項目名).
+    pub name: String,
+    /// The layout's own condition text (項目説明 after ※※), if any.
+    #[serde(default)]
+    pub condition: Option<String>,
+    /// The profile's `[conditions]` expression checked for the item; `None`: not covered.
+    #[serde(default)]
+    pub expression: Option<String>,
 }
 
 impl RunProblem {

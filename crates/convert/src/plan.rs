@@ -8,6 +8,7 @@ use ikou_cleanse::decode::{CharProfile, DecodeIssue, DecodeIssueKind};
 use ikou_cleanse::frame::{RawRecord, SliceProblem, Slicer};
 use ikou_cleanse::gaiji::GaijiTable;
 use ikou_cleanse::rules::{cleanse, cleanse_unpadded, RuleOptions};
+use ikou_layout_spec::import::official::{check_form, FormProblem};
 use ikou_layout_spec::profile::Source;
 use ikou_layout_spec::{Catalog, CodeTable, DateForm, DomainType, Item, Layout, Profile};
 use std::collections::HashMap;
@@ -151,6 +152,8 @@ pub struct Plan {
     keep_before: bool,
     /// For each target item: the date form it is written in, when not ISO 8601.
     target_dates: Vec<Option<DateForm>>,
+    /// The profile's conditions of 条件付き必須 items, with their target indices.
+    conditions: Vec<(usize, ikou_layout_spec::profile::ConditionRule)>,
 }
 
 fn table_index(
@@ -283,7 +286,29 @@ impl Plan {
                 _ => None,
             })
             .collect();
+        let mut conditions = Vec::new();
+        for rule in &profile.conditions {
+            let i = target.item_index(&rule.target).ok_or_else(|| {
+                PlanError(format!(
+                    "conditions: target layout has no item `{}`",
+                    rule.target
+                ))
+            })?;
+            if let Some(k) = rule
+                .condition
+                .items()
+                .into_iter()
+                .find(|k| target.item(k).is_none())
+            {
+                return Err(PlanError(format!(
+                    "conditions: the condition of `{}` reads `{k}`, which the target layout does not have",
+                    rule.target
+                )));
+            }
+            conditions.push((i, rule.clone()));
+        }
         Ok(Plan {
+            conditions,
             target_dates,
             uses,
             keep_before: true,
@@ -315,6 +340,46 @@ impl Plan {
             }
         }
         t
+    }
+
+    /// The target's 条件付き必須 items that no profile condition covers (issue #13): their
+    /// conditions are not checked, so staff decide about them (the report and the manifest
+    /// list them).
+    pub fn uncovered_conditionals(&self) -> Vec<&Item> {
+        self.target
+            .items
+            .iter()
+            .enumerate()
+            .filter(|(i, it)| {
+                it.requirement() == ikou_layout_spec::Requirement::Conditional
+                    && !self.conditions.iter().any(|(c, _)| c == i)
+            })
+            .map(|(_, it)| it)
+            .collect()
+    }
+
+    /// Every 条件付き必須 target item (and every item the profile gives a condition), in
+    /// target order, with the condition checked for it (`expression: None`: not covered).
+    pub fn conditional_items(&self) -> Vec<crate::manifest::ConditionalItem> {
+        self.target
+            .items
+            .iter()
+            .enumerate()
+            .filter_map(|(i, it)| {
+                let rule = self
+                    .conditions
+                    .iter()
+                    .find(|(c, _)| *c == i)
+                    .map(|(_, r)| r);
+                let conditional = it.requirement() == ikou_layout_spec::Requirement::Conditional;
+                (conditional || rule.is_some()).then(|| crate::manifest::ConditionalItem {
+                    item: it.key.clone(),
+                    name: it.name.clone(),
+                    condition: it.official.as_ref().and_then(|o| o.condition.clone()),
+                    expression: rule.map(|r| r.expression.clone()),
+                })
+            })
+            .collect()
     }
 
     /// The source charset.
@@ -840,7 +905,25 @@ impl Plan {
                         ikou_layout_spec::LengthUnit::Chars => v.chars().count(),
                         ikou_layout_spec::LengthUnit::Bytes => v.len(),
                     };
-                    if len > item.length as usize {
+                    // An item with an official データ型 is checked in its form, 桁数
+                    // included (in characters; 9V and S9 count digits).
+                    let official = item.official.as_ref().map(|o| {
+                        check_form(
+                            o.data_type,
+                            item.length,
+                            o.scale,
+                            item.allows_unknown_date(),
+                            v,
+                        )
+                    });
+                    if let Some(Err(e)) = &official {
+                        p.reasons.push(Reason {
+                            kind: form_kind(e.problem),
+                            item: Some(item.key.clone()),
+                            message: format!("{}: {}", item.name, e.message),
+                        });
+                    }
+                    if official.is_none() && len > item.length as usize {
                         p.reasons.push(Reason {
                             kind: ReasonKind::TargetLength,
                             item: Some(item.key.clone()),
@@ -859,6 +942,47 @@ impl Plan {
                         }
                     }
                 }
+            }
+        }
+        for (i, rule) in &self.conditions {
+            let empty = p
+                .after
+                .get(*i)
+                .is_none_or(|v| v.as_deref().unwrap_or("").is_empty());
+            // A value that could not be read is not empty, it is unknown: neither the item
+            // nor an item its condition reads may have failed (the record is rejected for
+            // that already).
+            let failed = |t: usize| {
+                self.source_key_of(t)
+                    .is_some_and(|k| p.reasons.iter().any(|r| r.item.as_deref() == Some(k)))
+            };
+            let unknown = failed(*i)
+                || rule
+                    .condition
+                    .items()
+                    .iter()
+                    .filter_map(|k| self.target.item_index(k))
+                    .any(failed);
+            if !empty || unknown {
+                continue;
+            }
+            let value = |k: &str| {
+                self.target
+                    .item_index(k)
+                    .and_then(|j| p.after.get(j))
+                    .and_then(|v| v.as_deref())
+            };
+            if rule.condition.eval(&value) {
+                let name = self.target.items.get(*i).map(|t| t.name.as_str());
+                p.reasons.push(Reason {
+                    kind: ReasonKind::TargetConditional,
+                    item: Some(rule.target.clone()),
+                    message: format!(
+                        "条件付き必須 item {} is empty, and its condition holds: {}",
+                        name.unwrap_or(""),
+                        rule.expression
+                    ),
+                });
             }
         }
         let checks = &self.profile.checks;
@@ -890,6 +1014,20 @@ impl Plan {
             _ => return None,
         };
         self.source.items.get(i).map(|it| it.key.as_str())
+    }
+}
+
+/// The reject kind of a value that does not fit its official data type.
+fn form_kind(problem: FormProblem) -> ReasonKind {
+    match problem {
+        FormProblem::NotHalfWidth => ReasonKind::TargetHalfWidth,
+        FormProblem::NotFullWidth => ReasonKind::TargetFullWidth,
+        FormProblem::NotNumber => ReasonKind::TargetNumber,
+        FormProblem::NotYear => ReasonKind::TargetYear,
+        FormProblem::NotDate => ReasonKind::TargetDate,
+        FormProblem::UnknownDate => ReasonKind::TargetUnknownDate,
+        FormProblem::NotTime => ReasonKind::TargetTime,
+        FormProblem::TooLong => ReasonKind::TargetLength,
     }
 }
 
@@ -1279,5 +1417,186 @@ from = "date"
         // A plan that keeps before values has them for every record, unchanged.
         plan.set_keep_before(true);
         assert_eq!(plan.process(&r, 7, &mut s).before, want);
+    }
+
+    /// #13: a source of eight 12-byte text items mapped one to one onto a target whose
+    /// items carry official data types, and a 条件付き必須 item with a profile condition.
+    fn official_plan() -> Plan {
+        let keys = ["x", "n", "i", "s", "d", "y", "dt", "t", "c", "f"];
+        let mut src = String::from(
+            "id = \"legacy/o\"\nname = \"o\"\nfamily = \"legacy\"\nstatus = \"synthetic\"\n[format]\nkind = \"fixed\"\nrecord_length = 120\nterminator = \"none\"\n",
+        );
+        for (i, k) in keys.iter().enumerate() {
+            src.push_str(&format!(
+                "[[items]]\nnumber = {}\nname = \"{k}\"\nkey = \"{k}\"\ntype = \"text\"\nlength = 12\n",
+                i + 1
+            ));
+        }
+        let types = [
+            ("X", 4, ""),
+            ("N", 3, ""),
+            ("9", 3, ""),
+            ("S9", 3, ""),
+            ("9V", 3, "scale = 2\n"),
+            ("YEAR", 4, ""),
+            ("DATE", 10, ""),
+            ("TIME", 8, ""),
+            (
+                "X",
+                3,
+                "conditional = true\ncondition = \"区分が1の場合は出力必須\"\n",
+            ),
+            (
+                "X",
+                3,
+                "conditional = true\ncondition = \"誰にも分からない場合\"\n",
+            ),
+        ];
+        let mut tgt = String::from(
+            "id = \"standard/o\"\nname = \"o\"\nfamily = \"standard\"\nstatus = \"synthetic\"\nencoding = \"utf-8\"\n[format]\nkind = \"delimited\"\nheader_rows = 1\n",
+        );
+        for (i, (k, (dt, len, extra))) in keys.iter().zip(types).enumerate() {
+            tgt.push_str(&format!(
+                "[[items]]\nnumber = {}\nname = \"項目{k}\"\nkey = \"{k}\"\ntype = \"text\"\nlength = {len}\ndata_type = \"{dt}\"\n{extra}",
+                i + 1
+            ));
+        }
+        let mut prof = String::from(
+            "id = \"o\"\nname = \"o\"\nsource = \"legacy/o\"\ntarget = \"standard/o\"\n",
+        );
+        for k in keys {
+            prof.push_str(&format!("[[map]]\ntarget = \"{k}\"\nfrom = \"{k}\"\n"));
+        }
+        prof.push_str("[conditions]\nc = '(x = \"1\" and present(i)) or empty(n)'\n");
+        let mut c = Catalog::new();
+        c.add_layout_text(&src, "s.toml").unwrap();
+        c.add_layout_text(&tgt, "t.toml").unwrap();
+        let p = parse_profile(&prof, "p.toml", &c).unwrap();
+        Plan::new(&c, p, GaijiTable::new()).unwrap()
+    }
+
+    /// The reject ids of one record whose items hold `values` (the rest: a clean record).
+    fn form_rejects(plan: &Plan, values: &[(&str, &str)]) -> Vec<(String, &'static str)> {
+        let clean = [
+            ("x", "AB1"),
+            ("n", "山田"),
+            ("i", "12"),
+            ("s", "-12"),
+            ("d", "1.25"),
+            ("y", "2025"),
+            ("dt", "2025-03-31"),
+            ("t", "09:30"),
+            ("c", ""),
+            ("f", ""),
+        ];
+        let fields: Vec<(&str, usize)> = clean
+            .iter()
+            .map(|(k, v)| {
+                let v = values.iter().find(|(x, _)| x == k).map_or(*v, |(_, v)| *v);
+                (v, 12)
+            })
+            .collect();
+        let mut s = Scratch::new(Charset::Cp932);
+        let p = plan.process(&record(&fields), 1, &mut s);
+        p.reasons
+            .iter()
+            .map(|r| (r.item.clone().unwrap_or_default(), r.kind.id()))
+            .collect()
+    }
+
+    #[test]
+    fn issue13_every_official_form_is_checked_with_its_own_reject_kind() {
+        let plan = official_plan();
+        assert_eq!(
+            form_rejects(&plan, &[]),
+            vec![],
+            "the clean record converts"
+        );
+        let cases: &[(&str, &str, &str)] = &[
+            ("x", "ＡＢ", "target.halfwidth"),
+            ("x", "ABCDE", "target.length"),
+            ("n", "ﾔﾏﾀﾞ", "target.fullwidth"),
+            ("n", "山田太郎", "target.length"),
+            ("i", "1a", "target.number"),
+            ("s", "+12", "target.number"),
+            ("s", "-1234", "target.length"),
+            ("d", "1.234", "target.length"),
+            ("d", "1,5", "target.number"),
+            ("y", "R7", "target.year"),
+            ("dt", "2025-02-29", "target.date"),
+            ("dt", "2025/03/31", "target.date"),
+            ("dt", "1955-03", "target.unknown_date"),
+            ("t", "0930", "target.time"),
+            ("t", "24:00", "target.time"),
+        ];
+        for (k, v, id) in cases {
+            assert_eq!(
+                form_rejects(&plan, &[(k, v)]),
+                vec![(k.to_string(), *id)],
+                "{k} = {v:?}"
+            );
+        }
+        // Open period ends and TIME with seconds are forms too.
+        assert_eq!(
+            form_rejects(&plan, &[("dt", "9999-12-31"), ("t", "23:59:59")]),
+            vec![]
+        );
+    }
+
+    #[test]
+    fn issue13_a_condition_that_holds_rejects_an_empty_item_and_names_it() {
+        let plan = official_plan();
+        // x = "1" and present(i): c must have a value.
+        let r = form_rejects(&plan, &[("x", "1")]);
+        assert_eq!(r, vec![("c".to_string(), "target.conditional")]);
+        assert_eq!(form_rejects(&plan, &[("x", "1"), ("c", "abc")]), vec![]);
+        assert_eq!(
+            form_rejects(&plan, &[("x", "1"), ("i", "")]),
+            vec![],
+            "i empty"
+        );
+        assert_eq!(form_rejects(&plan, &[("x", "2")]), vec![]);
+        // An item the condition reads that could not be read: unknown, not checked.
+        let r = form_rejects(&plan, &[("x", "1"), ("i", "1\u{7}")]);
+        assert!(
+            !r.iter().any(|(_, id)| *id == "target.conditional"),
+            "{r:?}"
+        );
+        let r = form_rejects(&plan, &[("n", "山\u{7}")]);
+        assert_eq!(
+            r,
+            vec![("n".to_string(), "char.control")],
+            "n unknown, not empty"
+        );
+        assert_eq!(
+            form_rejects(&plan, &[("n", "")]),
+            vec![("c".to_string(), "target.conditional")]
+        );
+        let mut s = Scratch::new(Charset::Cp932);
+        let fields = [
+            ("1", 12),
+            ("山田", 12),
+            ("12", 12),
+            ("-12", 12),
+            ("1.25", 12),
+            ("2025", 12),
+            ("2025-03-31", 12),
+            ("09:30", 12),
+            ("", 12),
+            ("", 12),
+        ];
+        let p = plan.process(&record(&fields), 1, &mut s);
+        assert_eq!(
+            p.reasons[0].message,
+            "条件付き必須 item 項目c is empty, and its condition holds: (x = \"1\" and present(i)) or empty(n)"
+        );
+        // The conditional item no condition covers is listed.
+        let items = plan.conditional_items();
+        let listed: Vec<(&str, bool)> = items
+            .iter()
+            .map(|c| (c.item.as_str(), c.expression.is_some()))
+            .collect();
+        assert_eq!(listed, vec![("c", true), ("f", false)]);
+        assert_eq!(plan.uncovered_conditionals().len(), 1);
     }
 }

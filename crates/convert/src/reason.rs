@@ -235,11 +235,27 @@ pub enum ReasonKind {
     NumberLength,
     /// `number.overflow`: more digits than the picture (or 38) allows.
     NumberOverflow,
+    /// `target.halfwidth`: a character that is not half-width in an X item (issue #13).
+    TargetHalfWidth,
+    /// `target.fullwidth`: a half-width or control character in an Ｎ item.
+    TargetFullWidth,
+    /// `target.number`: not a number of the item's form (9, S9, 9V).
+    TargetNumber,
+    /// `target.year`: not `YYYY` (YEAR).
+    TargetYear,
+    /// `target.date`: not a real `YYYY-MM-DD` (DATE).
+    TargetDate,
+    /// `target.unknown_date`: a 不詳日 in a DATE item that does not allow one.
+    TargetUnknownDate,
+    /// `target.time`: not `HH:MM[:SS]` (TIME).
+    TargetTime,
+    /// `target.conditional`: a 条件付き必須 item is empty while its profile condition holds.
+    TargetConditional,
 }
 
 impl ReasonKind {
     /// Every kind.
-    pub const ALL: [ReasonKind; 50] = [
+    pub const ALL: [ReasonKind; 58] = [
         ReasonKind::FrameTruncated,
         ReasonKind::FrameWrongLength,
         ReasonKind::FrameTooLong,
@@ -290,6 +306,14 @@ impl ReasonKind {
         ReasonKind::NumberBadSign,
         ReasonKind::NumberLength,
         ReasonKind::NumberOverflow,
+        ReasonKind::TargetHalfWidth,
+        ReasonKind::TargetFullWidth,
+        ReasonKind::TargetNumber,
+        ReasonKind::TargetYear,
+        ReasonKind::TargetDate,
+        ReasonKind::TargetUnknownDate,
+        ReasonKind::TargetTime,
+        ReasonKind::TargetConditional,
     ];
 
     /// The stable id (`frame.misplaced`, `date.after_era`, …).
@@ -326,6 +350,14 @@ impl ReasonKind {
             ReasonKind::NumberBadSign => "number.bad_sign",
             ReasonKind::NumberLength => "number.length",
             ReasonKind::NumberOverflow => "number.overflow",
+            ReasonKind::TargetHalfWidth => "target.halfwidth",
+            ReasonKind::TargetFullWidth => "target.fullwidth",
+            ReasonKind::TargetNumber => "target.number",
+            ReasonKind::TargetYear => "target.year",
+            ReasonKind::TargetDate => "target.date",
+            ReasonKind::TargetUnknownDate => "target.unknown_date",
+            ReasonKind::TargetTime => "target.time",
+            ReasonKind::TargetConditional => "target.conditional",
         }
     }
 
@@ -453,6 +485,34 @@ impl ReasonKind {
             ReasonKind::NumberOverflow => (
                 "数値項目の桁があふれている",
                 "a number with more digits than its picture allows",
+            ),
+            ReasonKind::TargetHalfWidth => (
+                "半角文字列（X）の項目に半角でない文字がある",
+                "a character that is not half-width in an X (half-width) item",
+            ),
+            ReasonKind::TargetFullWidth => (
+                "全角文字列（Ｎ）の項目に半角文字・制御文字がある",
+                "a half-width or control character in an Ｎ (full-width) item",
+            ),
+            ReasonKind::TargetNumber => (
+                "数値の形式（9・S9・9V）になっていない",
+                "not a number of the item's form (9, S9, 9V)",
+            ),
+            ReasonKind::TargetYear => ("年がYYYYの形式でない", "not a year YYYY (YEAR)"),
+            ReasonKind::TargetDate => (
+                "日付がYYYY-MM-DDの形式でない・存在しない日付",
+                "not a real date YYYY-MM-DD (DATE)",
+            ),
+            ReasonKind::TargetUnknownDate => (
+                "不詳日を許容しない日付項目に不詳日がある",
+                "a 不詳日 (day or month unknown) in a DATE item that does not allow one",
+            ),
+            ReasonKind::TargetTime => {
+                ("時刻がHH:MM:SSの形式でない", "not a time HH:MM[:SS] (TIME)")
+            }
+            ReasonKind::TargetConditional => (
+                "条件付き必須の項目が、条件を満たすのに空",
+                "a conditionally required item is empty while its condition holds",
             ),
         }
     }

@@ -525,6 +525,7 @@ fn execute(
         counts: tally.counts,
         accounting_ok,
         problems,
+        conditional_items: plan.conditional_items(),
         timings: Timings {
             total_seconds: secs,
             input_mb_per_second: if secs > 0.0 {

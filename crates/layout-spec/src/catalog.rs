@@ -109,6 +109,14 @@ pub const BUNDLED: &[(&str, &str)] = &[
         "codes/std031-002.csv",
         include_str!("../specs/codes/std031-002.csv"),
     ),
+    (
+        "layouts/legacy/sample-atena.toml",
+        include_str!("../specs/layouts/legacy/sample-atena.toml"),
+    ),
+    (
+        "codes/atena_seibetsu.csv",
+        include_str!("../specs/codes/atena_seibetsu.csv"),
+    ),
 ];
 
 /// How the files of bundled specs are named in positions (`bundled:specs/…`).

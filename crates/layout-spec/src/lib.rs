@@ -19,6 +19,7 @@
 #![deny(missing_docs)]
 
 pub mod catalog;
+pub mod condition;
 pub mod error;
 pub mod import;
 pub mod load;

@@ -268,6 +268,18 @@ impl Item {
         }
     }
 
+    /// Whether the item allows a 不詳日 (a date whose day or month is unknown): 凡例 データ型
+    /// DATE allows one only where the item's description says so, so an item allows it when
+    /// its note (項目定義/項目説明) or its condition mentions 不詳日.
+    pub fn allows_unknown_date(&self) -> bool {
+        self.note.as_deref().is_some_and(|n| n.contains("不詳日"))
+            || self
+                .official
+                .as_ref()
+                .and_then(|o| o.condition.as_deref())
+                .is_some_and(|c| c.contains("不詳日"))
+    }
+
     /// The number of bytes the item takes in a fixed-length record (length × repeat).
     pub fn byte_span(&self) -> u64 {
         u64::from(self.length) * u64::from(self.repeat.max(1))

@@ -40,6 +40,7 @@
 //! const = "1"
 //! ```
 
+use crate::condition::Condition;
 use crate::error::{SpecError, SpecErrorKind, SpecErrors, SpecPosition};
 use crate::model::{Layout, VariantPolicy};
 use crate::Catalog;
@@ -57,6 +58,10 @@ pub const BUNDLED_PROFILES: &[(&str, &str)] = &[
     (
         "profiles/host-juki.toml",
         include_str!("../specs/profiles/host-juki.toml"),
+    ),
+    (
+        "profiles/sample-atena.toml",
+        include_str!("../specs/profiles/sample-atena.toml"),
     ),
 ];
 
@@ -322,6 +327,21 @@ pub struct Profile {
     /// it.
     #[serde(default)]
     pub max_reject_rate: Option<RejectRate>,
+    /// The conditions of 条件付き必須 target items (`[conditions]`, issue #13), in target
+    /// item order: when one holds and its item is empty, the record is rejected.
+    #[serde(default)]
+    pub conditions: Vec<ConditionRule>,
+}
+
+/// The condition under which a 条件付き必須 target item must have a value.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConditionRule {
+    /// The target item's key.
+    pub target: String,
+    /// The expression as written in the profile.
+    pub expression: String,
+    /// The parsed expression (over target item keys).
+    pub condition: Condition,
 }
 
 /// A reject rate: a fraction in 0..=1 (never NaN), written `0.05` or `5%`.
@@ -390,6 +410,8 @@ struct RawProfile {
     checks: Option<Spanned<Checks>>,
     #[serde(default)]
     max_reject_rate: Option<Spanned<RawRate>>,
+    #[serde(default)]
+    conditions: BTreeMap<String, Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize, Default)]
@@ -649,6 +671,70 @@ fn parse_profile_with(
             }
         }
     };
+    let mut conditions = Vec::new();
+    for (key, expr) in &raw.conditions {
+        let at = expr.span().start;
+        let bad = |message: String| SpecErrorKind::InvalidField {
+            field: "conditions".into(),
+            message,
+        };
+        let item = target.and_then(|t| t.item(key));
+        if target.is_some() && item.is_none() {
+            err(
+                at,
+                Some(key),
+                bad(format!("target layout has no item `{key}`")),
+            );
+            continue;
+        }
+        if let Some(item) = item.filter(|i| i.required) {
+            err(
+                at,
+                Some(key),
+                bad(format!(
+                    "`{key}` ({}) is 必須 (required) in the target layout: a condition applies to 条件付き必須 or optional items",
+                    item.name
+                )),
+            );
+            continue;
+        }
+        match Condition::parse(expr.get_ref()) {
+            Err(e) => err(
+                at,
+                Some(key),
+                bad(format!(
+                    "the condition of `{key}`, {e} (see specs/README.md, \"Conditions\")"
+                )),
+            ),
+            Ok(c) => {
+                let mut ok = true;
+                if let Some(t) = target {
+                    for k in c.items() {
+                        if t.item(k).is_none() {
+                            ok = false;
+                            err(
+                                at,
+                                Some(key),
+                                bad(format!(
+                                    "the condition of `{key}` reads `{k}`, which the target layout does not have"
+                                )),
+                            );
+                        }
+                    }
+                }
+                if ok {
+                    conditions.push(ConditionRule {
+                        target: key.clone(),
+                        expression: expr.get_ref().clone(),
+                        condition: c,
+                    });
+                }
+            }
+        }
+    }
+    if let Some(t) = target {
+        conditions.sort_by_key(|r| t.item_index(&r.target));
+    }
     if !errors.is_empty() {
         return Err(SpecErrors(errors));
     }
@@ -674,6 +760,7 @@ fn parse_profile_with(
         checks,
         file: file.to_string(),
         max_reject_rate,
+        conditions,
     })
 }
 

@@ -1315,6 +1315,119 @@ fn issue13_item1_sample_values_are_checked_against_their_type() {
     assert!(check_value(DataType::Time, 8, None, "24:00:00").is_err());
 }
 
+/// #13: the forms convert checks target values in, typed, with positions and code points
+/// rather than values in the messages.
+#[test]
+fn issue13_forms_are_typed_and_name_positions_not_values() {
+    use official::{check_form, FormProblem as P};
+    let problem = |dt, len, scale, unknown, v: &str| {
+        check_form(dt, len, scale, unknown, v)
+            .err()
+            .map(|e| e.problem)
+    };
+    assert_eq!(problem(DataType::X, 10, None, false, "OP0012"), None);
+    assert_eq!(
+        problem(DataType::X, 10, None, false, "ｱｲｳ"),
+        None,
+        "half-width カナ is X"
+    );
+    assert_eq!(
+        problem(DataType::X, 10, None, false, "ＯＰ01"),
+        Some(P::NotHalfWidth)
+    );
+    assert_eq!(
+        problem(DataType::X, 3, None, false, "1234"),
+        Some(P::TooLong)
+    );
+    assert_eq!(problem(DataType::N, 5, None, false, "山田　太郎"), None);
+    assert_eq!(
+        problem(DataType::N, 5, None, false, "ﾔﾏﾀﾞ"),
+        Some(P::NotFullWidth)
+    );
+    assert_eq!(
+        problem(DataType::N, 5, None, false, "山田\t"),
+        Some(P::NotFullWidth)
+    );
+    // 桁数 counts characters, not bytes.
+    assert_eq!(problem(DataType::N, 4, None, false, "神奈川県"), None);
+    assert_eq!(
+        problem(DataType::N, 4, None, false, "神奈川県庁"),
+        Some(P::TooLong)
+    );
+    assert_eq!(
+        problem(DataType::Integer, 3, None, false, "12a"),
+        Some(P::NotNumber)
+    );
+    // S9: `-` is not a digit of 桁数; 9V: n integer and m decimal digits.
+    assert_eq!(problem(DataType::Signed, 3, None, false, "-123"), None);
+    assert_eq!(
+        problem(DataType::Signed, 3, None, false, "+123"),
+        Some(P::NotNumber)
+    );
+    assert_eq!(
+        problem(DataType::Signed, 3, None, false, "-1234"),
+        Some(P::TooLong)
+    );
+    assert_eq!(
+        problem(DataType::Decimal, 3, Some(2), false, "123.45"),
+        None
+    );
+    assert_eq!(
+        problem(DataType::Decimal, 3, Some(2), false, "123."),
+        Some(P::NotNumber)
+    );
+    assert_eq!(
+        problem(DataType::Decimal, 3, Some(2), false, "1.234"),
+        Some(P::TooLong)
+    );
+    assert_eq!(problem(DataType::Year, 4, None, false, "0000"), None);
+    assert_eq!(
+        problem(DataType::Year, 4, None, false, "R7"),
+        Some(P::NotYear)
+    );
+    // DATE: real dates, the open ends, 不詳日 only where allowed.
+    assert_eq!(problem(DataType::Date, 10, None, false, "9999-12-31"), None);
+    assert_eq!(
+        problem(DataType::Date, 10, None, false, "2025-04-31"),
+        Some(P::NotDate)
+    );
+    assert_eq!(
+        problem(DataType::Date, 10, None, false, "20250401"),
+        Some(P::NotDate)
+    );
+    assert_eq!(
+        problem(DataType::Date, 10, None, false, "1955-03"),
+        Some(P::UnknownDate)
+    );
+    assert_eq!(
+        problem(DataType::Date, 10, None, false, "1955"),
+        Some(P::UnknownDate)
+    );
+    assert_eq!(problem(DataType::Date, 10, None, true, "1955-03"), None);
+    assert_eq!(
+        problem(DataType::Date, 10, None, true, "1955-13"),
+        Some(P::NotDate)
+    );
+    // TIME: seconds optional, 24-hour.
+    assert_eq!(problem(DataType::Time, 8, None, false, "23:59:59"), None);
+    assert_eq!(
+        problem(DataType::Time, 8, None, false, "093015"),
+        Some(P::NotTime)
+    );
+    assert_eq!(
+        problem(DataType::Time, 8, None, false, "9:30"),
+        Some(P::NotTime)
+    );
+    // The message names the character's position and code point, not the value.
+    let e = check_form(DataType::X, 10, None, false, "ＯＰ01").unwrap_err();
+    assert_eq!(
+        e.message,
+        "character 1 (U+FF2F) is not a half-width character (X)"
+    );
+    let e = check_form(DataType::N, 10, None, false, "山田A").unwrap_err();
+    assert!(e.message.starts_with("character 3 (U+0041)") && !e.message.contains("山田"));
+}
+
 fn xml_text(v: &str) -> String {
     // XML 1.0 cannot carry most control characters; the rest is escaped.
     v.chars()

@@ -38,6 +38,7 @@
 
 #![deny(missing_docs)]
 
+pub mod atena;
 mod data;
 mod gen;
 pub mod host;

@@ -466,6 +466,25 @@ fn summary(m: &Manifest, verdict: &Verdict, out: &Path, color: bool) -> String {
             );
         }
     }
+    let uncovered: Vec<String> = m
+        .conditional_items
+        .iter()
+        .filter(|c| c.expression.is_none())
+        .map(|c| format!("{} ({})", c.name, c.item))
+        .collect();
+    if !m.conditional_items.is_empty() {
+        let _ = writeln!(
+            s,
+            "  conditional items (条件付き必須): {} checked by the profile's conditions, {} not covered{}",
+            m.conditional_items.len() - uncovered.len(),
+            uncovered.len(),
+            if uncovered.is_empty() {
+                String::new()
+            } else {
+                format!(" — staff decide: {}", uncovered.join(", "))
+            }
+        );
+    }
     let gaiji: u64 = c.gaiji_by_code.values().sum();
     if gaiji > 0 {
         let _ = writeln!(

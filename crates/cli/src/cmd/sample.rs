@@ -25,9 +25,13 @@ Dirt kinds for --rate NAME=RATE (default rate in brackets):
 --kind host-juki writes a mainframe export instead (legacy/host-juki: fixed 200-byte JEF
 records, K/A shift codes, EBCDIC zoned and packed numbers, 外字 in the JEF user area),
 which the bundled profile host-juki converts; see docs/HOST.md.
+--kind atena writes a 住登外者 宛名 export (legacy/sample-atena: fixed 500-byte CP932
+records, half-width カナ, 和暦 dates, 外字, conditional items left empty), which the bundled
+profile sample-atena converts into the official standard/jutogai-atena-kihon.
 
 Examples:
   ikou sample --kind host-juki --records 1000 --out host.dat --copybook host-juki.cpy
+  ikou sample --kind atena --records 1000 --out atena.dat --truth atena-truth.csv
   ikou sample --records 1000 --seed 1 --out testdata/sample/juki-1000.dat \\
       --gaiji-table testdata/sample/gaiji.csv
   ikou sample --records 1000000 --seed 7 --out big.dat --json
@@ -41,7 +45,10 @@ pub struct SampleArgs {
     /// (a mainframe export in JEF with zoned and packed numbers, legacy/host-juki; converted
     /// by the bundled profile host-juki; its dirt sits at fixed records, --rate and --clean
     /// do not apply).
-    #[arg(long, default_value = "juki", value_parser = ["juki", "host-juki"])]
+    /// `atena` writes a 住登外者 宛名 export (legacy/sample-atena, fixed 500-byte CP932),
+    /// converted by the bundled profile sample-atena into the official
+    /// standard/jutogai-atena-kihon (its dirt too sits at fixed records).
+    #[arg(long, default_value = "juki", value_parser = ["juki", "host-juki", "atena"])]
     pub kind: String,
     /// Number of records to write.
     #[arg(long, default_value_t = 1000)]
@@ -168,10 +175,92 @@ fn run_host(args: &SampleArgs) -> CliResult {
     Ok(OK)
 }
 
+/// `ikou sample --kind atena`: the 住登外者 宛名 sample and, if asked, its answer key and
+/// 外字 table.
+fn run_atena(args: &SampleArgs) -> CliResult {
+    use ikou_convert::sample::atena::{
+        write_atena_sample, AtenaDirt, ATENA_LAYOUT_ID, ATENA_LINE_LEN, ATENA_PROFILE_ID,
+        ATENA_TARGET_ID,
+    };
+    if args.clean || !args.rates.is_empty() || args.copybook.is_some() {
+        return Err(CliError::usage(
+            "--clean, --rate and --copybook do not apply to --kind atena (its dirt sits at fixed records, see docs/SAMPLE.md)",
+        ));
+    }
+    let mut stats = None;
+    write_atomically(&args.out, |w| {
+        stats = Some(
+            write_atena_sample(args.records, args.seed, &mut *w)
+                .map_err(|e| io::Error::other(e.to_string()))?,
+        );
+        Ok(())
+    })?;
+    let stats = stats.unwrap_or_default();
+    if let Some(path) = &args.truth {
+        let mut t = String::from("record,offset,dirt\n");
+        for n in 1..=args.records {
+            let kinds: Vec<&str> = AtenaDirt::of(n)
+                .into_iter()
+                .map(AtenaDirt::as_str)
+                .collect();
+            if !kinds.is_empty() {
+                let _ = writeln!(
+                    t,
+                    "{n},{},{}",
+                    (n - 1) * ATENA_LINE_LEN as u64,
+                    kinds.join(";")
+                );
+            }
+        }
+        write_atomically(path, |w| w.write_all(t.as_bytes()))?;
+    }
+    if let Some(path) = &args.gaiji_table {
+        let table = ikou_layout_spec::profile::bundled_gaiji("sample-juki.csv").unwrap_or_default();
+        write_atomically(path, |w| w.write_all(table.as_bytes()))?;
+    }
+    if args.json {
+        print_json(&serde_json::json!({
+            "out": args.out.display().to_string(),
+            "kind": "atena",
+            "layout": ATENA_LAYOUT_ID,
+            "profile": ATENA_PROFILE_ID,
+            "target": ATENA_TARGET_ID,
+            "seed": args.seed,
+            "stats": stats,
+        }))?;
+        return Ok(OK);
+    }
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "wrote {} 住登外者 宛名 records ({} bytes, cp932, layout {ATENA_LAYOUT_ID}; {} 外国人) to {}",
+        stats.records,
+        stats.bytes,
+        stats.foreign,
+        args.out.display()
+    );
+    for (k, n) in &stats.dirt {
+        if *n > 0 {
+            let _ = writeln!(s, "  {k:<26} {n:>8} records");
+        }
+    }
+    let _ = writeln!(
+        s,
+        "a correct conversion rejects {} records; convert with: ikou convert --profile {ATENA_PROFILE_ID} {} --out DIR",
+        stats.expected_rejects,
+        args.out.display()
+    );
+    print(&s)?;
+    Ok(OK)
+}
+
 /// Runs `ikou sample`.
 pub fn run(args: SampleArgs) -> CliResult {
     if args.kind == "host-juki" {
         return run_host(&args);
+    }
+    if args.kind == "atena" {
+        return run_atena(&args);
     }
     if args.copybook.is_some() {
         return Err(CliError::usage(

@@ -927,7 +927,9 @@ fn issue14_profiles_name_layouts_by_path_and_folders_keep_profiles_apart() {
     )
     .expect(2);
     assert!(
-        r.stderr.contains("not bundled (sample-juki, host-juki)") && r.stderr.contains("--specs"),
+        r.stderr
+            .contains("not bundled (sample-juki, host-juki, sample-atena)")
+            && r.stderr.contains("--specs"),
         "{}",
         r.stderr
     );

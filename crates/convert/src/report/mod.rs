@@ -651,6 +651,7 @@ impl Page<'_> {
         self.changes();
         self.samples();
         self.rejects();
+        self.conditionals();
         self.dates();
         self.codes();
         self.gaiji();
@@ -1278,6 +1279,22 @@ impl Page<'_> {
                     },
                 ));
             }
+        }
+        let uncovered: Vec<String> = m
+            .conditional_items
+            .iter()
+            .filter(|c| c.expression.is_none())
+            .map(|c| esc(&c.name))
+            .collect();
+        if !uncovered.is_empty() {
+            items.push((
+                Level::Mid,
+                if ja {
+                    format!("条件付き必須の項目 {} 件は、プロファイルの条件で確認していません（{}）。「条件付き必須の項目」を見て、必要な値が空でないか確認してください。", uncovered.len(), uncovered.join("、"))
+                } else {
+                    format!("{} conditionally required items are not checked by a profile condition ({}): see “Conditionally required items” and check that no record lacks a value it needs.", uncovered.len(), uncovered.join(", "))
+                },
+            ));
         }
         if self.i.changes.is_none() && c.changes_by_rule.values().sum::<u64>() > 0 {
             items.push((
@@ -2030,6 +2047,47 @@ impl Page<'_> {
             .collect();
         self.chart(t.reason, rows, "item", "finding");
         self.s.push_str("</section>\n");
+    }
+
+    /// The target's 条件付き必須 items: which the profile's conditions check, and which no
+    /// condition covers (staff decide about those; issue #13).
+    fn conditionals(&mut self) {
+        let items = &self.m.conditional_items;
+        if items.is_empty() {
+            return;
+        }
+        let uncovered = items.iter().filter(|c| c.expression.is_none()).count();
+        let _ = writeln!(
+            self.s,
+            "<section id=\"conditional\">\n<h2>{}</h2>\n<p>{}</p>\n<table>\n<tr><th>{}</th><th>{}</th><th>{}</th></tr>",
+            esc(self.tr("条件付き必須の項目", "Conditionally required items")),
+            esc(&if self.ja() {
+                format!("移行先の条件付き必須の項目 {} 件のうち、{} 件はプロファイルの条件で確認していません（下の「条件なし」）。条件を満たすのに空のレコードがないか、担当者が確認してください。", items.len(), uncovered)
+            } else {
+                format!("Of the target's {} conditionally required items, {} are not checked by a profile condition (\"not covered\" below): staff must decide whether records need them.", items.len(), uncovered)
+            }),
+            esc(self.tr("項目", "Item")),
+            esc(self.tr("レイアウトの条件", "The layout's condition")),
+            esc(self.tr("プロファイルの条件（確認した式）", "The profile's condition (checked)")),
+        );
+        for c in items {
+            let checked = match &c.expression {
+                Some(e) => format!("<code>{}</code>", esc(e)),
+                None => format!(
+                    "<span class=\"ng\">⚠ {}</span>",
+                    esc(self.tr("条件なし（確認していません）", "not covered (not checked)"))
+                ),
+            };
+            let _ = writeln!(
+                self.s,
+                "<tr><td>{}<span class=\"id\">{}</span></td><td>{}</td><td>{}</td></tr>",
+                esc(&c.name),
+                esc(&c.item),
+                esc(c.condition.as_deref().unwrap_or("")),
+                checked
+            );
+        }
+        self.s.push_str("</table>\n</section>\n");
     }
 
     fn layout_row(&mut self, role: &str, l: &LayoutRef) {

@@ -511,69 +511,190 @@ fn all_digits(s: &str) -> bool {
     !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit())
 }
 
+/// What is wrong with a value for its official データ型 (凡例 データ型).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum FormProblem {
+    /// X: a character that is not half-width.
+    NotHalfWidth,
+    /// Ｎ: a half-width or control character.
+    NotFullWidth,
+    /// 9 / S9 / 9V: not a number of that form.
+    NotNumber,
+    /// YEAR: not `YYYY`.
+    NotYear,
+    /// DATE: not a real `YYYY-MM-DD` (nor 0000-01-01 / 9999-12-31).
+    NotDate,
+    /// DATE: a 不詳日 (year or year-month only) where the item does not allow one.
+    UnknownDate,
+    /// TIME: not `HH:MM[:SS]`.
+    NotTime,
+    /// More characters (9V: integer or decimal digits) than 桁数.
+    TooLong,
+}
+
+/// Why a value does not fit its data type: the problem and a sentence that names positions
+/// and code points, never the value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FormError {
+    /// The problem.
+    pub problem: FormProblem,
+    /// What is wrong, without the value.
+    pub message: String,
+}
+
+impl std::fmt::Display for FormError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for FormError {}
+
+fn form_err(problem: FormProblem, message: String) -> Result<(), FormError> {
+    Err(FormError { problem, message })
+}
+
+/// Whether `s` is a partial ISO date (`YYYY` or `YYYY-MM`, a real month): the form cleansing
+/// gives a 不詳日 (day or month unknown).
+fn partial_date(s: &str) -> bool {
+    let b = s.as_bytes();
+    let year = |t: &str| t.len() == 4 && all_digits(t);
+    match b.len() {
+        4 => year(s),
+        7 => {
+            b.get(4) == Some(&b'-')
+                && s.get(..4).is_some_and(year)
+                && s.get(5..)
+                    .filter(|m| all_digits(m))
+                    .and_then(|m| m.parse::<u32>().ok())
+                    .is_some_and(|m| (1..=12).contains(&m))
+        }
+        _ => false,
+    }
+}
+
 /// Checks one sample value against a data type and length; `Err` says why not.
-pub fn check_value(dt: DataType, length: u32, scale: Option<u32>, v: &str) -> Result<(), String> {
+pub fn check_value(
+    dt: DataType,
+    length: u32,
+    scale: Option<u32>,
+    v: &str,
+) -> Result<(), FormError> {
+    check_form(dt, length, scale, false, v)
+}
+
+/// Checks a value against its official data type and 桁数 (counted in characters; 9V: `n`
+/// integer and `scale` decimal digits; S9: digits without the `-`). `unknown_date`: the item
+/// allows a 不詳日, written as cleansing gives it (`YYYY` or `YYYY-MM`). The message names
+/// the position and code point of a wrong character, never the value.
+///
+/// # Errors
+/// The first problem found.
+pub fn check_form(
+    dt: DataType,
+    length: u32,
+    scale: Option<u32>,
+    unknown_date: bool,
+    v: &str,
+) -> Result<(), FormError> {
+    use FormProblem as P;
     let chars = v.chars().count() as u64;
-    let too_long = || format!("{chars} characters, longer than 桁数 {length}");
+    let too_long = || {
+        form_err(
+            P::TooLong,
+            format!("{chars} characters, longer than 桁数 {length}"),
+        )
+    };
+    let at = |i: usize, c: char| format!("character {} (U+{:04X})", i + 1, c as u32);
     match dt {
         DataType::X => {
-            if let Some(c) = v.chars().find(|c| !half_width(*c)) {
-                return Err(format!("「{c}」 is not a half-width character (X)"));
+            if let Some((i, c)) = v.chars().enumerate().find(|(_, c)| !half_width(*c)) {
+                return form_err(
+                    P::NotHalfWidth,
+                    format!("{} is not a half-width character (X)", at(i, c)),
+                );
             }
             if chars > u64::from(length) {
-                return Err(too_long());
+                return too_long();
             }
         }
         DataType::N => {
-            if let Some(c) = v.chars().find(|c| half_width(*c) || c.is_control()) {
-                return Err(format!("「{c}」 is not a full-width character (Ｎ)"));
+            if let Some((i, c)) = v
+                .chars()
+                .enumerate()
+                .find(|(_, c)| half_width(*c) || c.is_control())
+            {
+                return form_err(
+                    P::NotFullWidth,
+                    format!("{} is not a full-width character (Ｎ)", at(i, c)),
+                );
             }
             if chars > u64::from(length) {
-                return Err(too_long());
+                return too_long();
             }
         }
         DataType::Integer => {
             if !all_digits(v) {
-                return Err("not an integer of digits 0-9 (9)".into());
+                return form_err(P::NotNumber, "not an integer of digits 0-9 (9)".into());
             }
             if chars > u64::from(length) {
-                return Err(too_long());
+                return too_long();
             }
         }
         DataType::Signed => {
             let d = v.strip_prefix('-').unwrap_or(v);
             if !all_digits(d) {
-                return Err("not a signed integer (S9)".into());
+                return form_err(
+                    P::NotNumber,
+                    "not a signed integer: digits 0-9 with `-` when negative (S9)".into(),
+                );
             }
             if d.len() as u64 > u64::from(length) {
-                return Err(too_long());
+                return too_long();
             }
         }
         DataType::Decimal => {
             let (int, frac) = v.split_once('.').unwrap_or((v, ""));
             let m = scale.unwrap_or(0) as usize;
-            if !all_digits(int) || !(frac.is_empty() || all_digits(frac)) {
-                return Err("not a positive decimal number (9V)".into());
+            if !all_digits(int) || !(frac.is_empty() || all_digits(frac)) || v.ends_with('.') {
+                return form_err(
+                    P::NotNumber,
+                    "not a positive decimal number: digits, one `.` (9V)".into(),
+                );
             }
             if int.len() as u64 > u64::from(length) || frac.len() > m {
-                return Err(format!(
-                    "more than {length} integer or {m} decimal digits (9V {length},{m})"
-                ));
+                return form_err(
+                    P::TooLong,
+                    format!("more than {length} integer or {m} decimal digits (9V {length},{m})"),
+                );
             }
         }
         DataType::Year => {
             if !(v.len() == 4 && all_digits(v)) {
-                return Err("not a year YYYY (YEAR)".into());
+                return form_err(P::NotYear, "not a year YYYY (YEAR)".into());
             }
         }
         DataType::Date => {
             if !valid_date(v) {
-                return Err("not a date YYYY-MM-DD (DATE)".into());
+                if partial_date(v) {
+                    if !unknown_date {
+                        return form_err(
+                            P::UnknownDate,
+                            "a 不詳日 (day or month unknown), which this item does not allow (DATE: 不詳日 only where the 項目説明 says so)".into(),
+                        );
+                    }
+                } else {
+                    return form_err(
+                        P::NotDate,
+                        "not a date YYYY-MM-DD (DATE; 0000-01-01 / 9999-12-31 for open ends)"
+                            .into(),
+                    );
+                }
             }
         }
         DataType::Time => {
             if !valid_time(v) {
-                return Err("not a time HH:MM[:SS] (TIME)".into());
+                return form_err(P::NotTime, "not a time HH:MM[:SS] (TIME)".into());
             }
         }
         DataType::Blob => {}
