@@ -5,11 +5,11 @@ use crate::error::RunError;
 use crate::input::{read_chunk, FileFrames, Input};
 use crate::keysort::KeySorter;
 use crate::options::{Progress, RunOptions};
-use crate::plan::{check_indices, key_of, CrossFacts, Plan, Processed, Scratch};
+use crate::plan::{check_indices, key_of, row_key, CrossFacts, Plan, Processed, Scratch};
 use crate::reason::ReasonKind;
 use ikou_layout_spec::RecordRole;
 use rayon::prelude::*;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 /// Pass 1: the facts the cross-record checks need (duplicates, households).
 pub(crate) fn gather_facts(
@@ -22,11 +22,20 @@ pub(crate) fn gather_facts(
     let (unique, household) = check_indices(plan);
     let mut facts = CrossFacts {
         duplicates: vec![HashMap::new(); unique.len()],
+        primary_key_duplicates: vec![HashMap::new(); plan.groups.len()],
+        foreign_key_missing: plan
+            .groups
+            .iter()
+            .map(|g| vec![HashSet::new(); g.foreign_keys.len()])
+            .collect(),
         ..CrossFacts::default()
     };
-    if unique.is_empty() && household.is_none() {
+    if unique.is_empty() && household.is_none() && !plan.has_group_keys() {
         return Ok(facts);
     }
+    // Foreign keys count a referenced row only if its record passes the per-record work
+    // (Plan::process): pass 1 then processes whole records, not only the key items.
+    let full = plan.has_foreign_keys();
     let head_value = plan
         .profile
         .checks
@@ -41,6 +50,21 @@ pub(crate) fn gather_facts(
         .map(|k| KeySorter::new(&opts.out_dir, &format!("unique{k}"), limit))
         .collect();
     let mut homes = KeySorter::new(&opts.out_dir, "households", limit);
+    // Per group: its primary keys; per group and foreign key: (key << 1 | 1) for a child
+    // row, (key << 1) for a valid row of the referenced group.
+    let mut pks: Vec<KeySorter> = (0..plan.groups.len())
+        .map(|g| KeySorter::new(&opts.out_dir, &format!("pk{g}"), limit))
+        .collect();
+    let mut fks: Vec<Vec<KeySorter>> = plan
+        .groups
+        .iter()
+        .enumerate()
+        .map(|(g, group)| {
+            (0..group.foreign_keys.len())
+                .map(|f| KeySorter::new(&opts.out_dir, &format!("fk{g}-{f}"), limit))
+                .collect()
+        })
+        .collect();
     let spill_err = |error| RunError::Output {
         name: "the first pass's key runs".into(),
         error,
@@ -56,22 +80,60 @@ pub(crate) fn gather_facts(
         loop {
             opts.check_cancel()?;
             let more = read_chunk(&mut reader, &mut chunk, opts.chunk(), path, &mut ignored)?;
-            let values: Vec<Vec<Option<String>>> = pool.install(|| {
+            let values: Vec<(Vec<Option<String>>, u64, bool)> = pool.install(|| {
                 chunk
                     .par_iter()
                     .map_init(
                         || Scratch::new(plan.charset()),
                         |s, r| {
-                            if r.role == RecordRole::Data {
-                                plan.check_values(r, s)
+                            if r.role != RecordRole::Data {
+                                (Vec::new(), 0, false) // a misplaced header or trailer has no keys
+                            } else if full {
+                                let p = plan.process(r, 0, s);
+                                let valid = !p.rejected();
+                                (p.after, p.skipped, valid)
                             } else {
-                                Vec::new() // a misplaced header or trailer has no keys
+                                let (v, skipped) = plan.check_row(r, s);
+                                (v, skipped, false)
                             }
                         },
                     )
                     .collect()
             });
-            for v in &values {
+            for (v, skipped, valid) in &values {
+                let has_row = |g: usize| g >= 64 || skipped & (1u64 << g) == 0;
+                for (g, group) in plan.groups.iter().enumerate() {
+                    if v.is_empty() || !has_row(g) {
+                        continue;
+                    }
+                    let pk = row_key(&group.primary_key, v);
+                    if let (Some(k), Some(list)) = (pk, pks.get_mut(g)) {
+                        list.push(k).map_err(spill_err)?;
+                    }
+                    for (f, (_, items)) in group.foreign_keys.iter().enumerate() {
+                        if let (Some(k), Some(list)) =
+                            (row_key(items, v), fks.get_mut(g).and_then(|x| x.get_mut(f)))
+                        {
+                            list.push((k << 1) | 1).map_err(spill_err)?;
+                        }
+                    }
+                    // This row as the referenced row of other groups' foreign keys.
+                    if *valid {
+                        if let Some(k) = pk {
+                            for (c, child) in plan.groups.iter().enumerate() {
+                                for (f, (parent, _)) in child.foreign_keys.iter().enumerate() {
+                                    if *parent == g {
+                                        if let Some(list) = fks.get_mut(c).and_then(|x| x.get_mut(f))
+                                        {
+                                            list.push(k << 1).map_err(spill_err)?;
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+                let v = &v;
                 for (k, &i) in unique.iter().enumerate() {
                     if let (Some(Some(val)), Some(list)) = (v.get(i), keys.get_mut(k)) {
                         list.push(key_of(val)).map_err(spill_err)?;
@@ -121,6 +183,74 @@ pub(crate) fn gather_facts(
             *d = found;
         }
     }
+    for (g, list) in pks.into_iter().enumerate() {
+        let mut found = HashMap::new();
+        let mut run: Option<(u64, u32)> = None;
+        list.for_each_sorted(|key| match &mut run {
+            Some((k0, n)) if *k0 == key => *n += 1,
+            _ => {
+                if let Some((k0, n)) = run.take() {
+                    if n > 1 {
+                        found.insert(k0, n);
+                    }
+                }
+                run = Some((key, 1));
+            }
+        })
+        .map_err(spill_err)?;
+        if let Some((k0, n)) = run {
+            if n > 1 {
+                found.insert(k0, n);
+            }
+        }
+        if let Some(d) = facts.primary_key_duplicates.get_mut(g) {
+            *d = found;
+        }
+    }
+    // Foreign keys: a child key (tag 1) is missing when no valid referenced row (tag 0) has
+    // it, or when the referenced rows of that key are rejected as duplicates.
+    for (g, lists) in fks.into_iter().enumerate() {
+        for (f, list) in lists.into_iter().enumerate() {
+            let parent = plan
+                .groups
+                .get(g)
+                .and_then(|x| x.foreign_keys.get(f))
+                .map(|(p, _)| *p);
+            let dups = parent.and_then(|p| facts.primary_key_duplicates.get(p));
+            let mut missing = HashSet::new();
+            // (key, referenced row seen, child row seen)
+            let mut run: Option<(u64, bool, bool)> = None;
+            let close = |r: (u64, bool, bool), missing: &mut HashSet<u64>| {
+                let (k, parent_seen, child_seen) = r;
+                let duplicated = dups.is_some_and(|d| d.contains_key(&k));
+                if child_seen && (!parent_seen || duplicated) {
+                    missing.insert(k);
+                }
+            };
+            list.for_each_sorted(|tagged| {
+                let (key, child) = (tagged >> 1, tagged & 1 == 1);
+                match &mut run {
+                    Some((k0, p, c)) if *k0 == key => {
+                        *p |= !child;
+                        *c |= child;
+                    }
+                    _ => {
+                        if let Some(r) = run.take() {
+                            close(r, &mut missing);
+                        }
+                        run = Some((key, !child, child));
+                    }
+                }
+            })
+            .map_err(spill_err)?;
+            if let Some(r) = run {
+                close(r, &mut missing);
+            }
+            if let Some(slot) = facts.foreign_key_missing.get_mut(g).and_then(|x| x.get_mut(f)) {
+                *slot = missing;
+            }
+        }
+    }
     // Households: keys are (home << 1 | is_head); count the heads of each home.
     let mut run: Option<(u64, u32)> = None;
     let bad = &mut facts.bad_households;
@@ -149,6 +279,7 @@ pub(crate) fn gather_facts(
 }
 
 pub(crate) fn apply_facts(plan: &Plan, facts: &CrossFacts, p: &mut Processed) {
+    apply_group_facts(plan, facts, p);
     let (unique, household) = check_indices(plan);
     for (k, &i) in unique.iter().enumerate() {
         let Some(Some(v)) = p.after.get(i) else {
@@ -181,6 +312,57 @@ pub(crate) fn apply_facts(plan: &Plan, facts: &CrossFacts, p: &mut Processed) {
                         "the household has {heads} records with {} = {} (exactly one is required)",
                         h.map(|h| h.head_item.as_str()).unwrap_or("head"),
                         h.map(|h| h.head_value.as_str()).unwrap_or("")
+                    ),
+                });
+            }
+        }
+    }
+}
+
+/// The key checks of the groups: a row whose primary key another row of its group has, or
+/// whose foreign key has no valid row in the referenced group, rejects its source record.
+fn apply_group_facts(plan: &Plan, facts: &CrossFacts, p: &mut Processed) {
+    let keys = |items: &[usize]| {
+        items
+            .iter()
+            .filter_map(|i| plan.target.items.get(*i).map(|t| t.key.as_str()))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    for (g, group) in plan.groups.iter().enumerate() {
+        if !p.has_row(g) {
+            continue;
+        }
+        if let Some(n) = row_key(&group.primary_key, &p.after)
+            .and_then(|k| facts.primary_key_duplicates.get(g)?.get(&k))
+        {
+            p.reasons.push(crate::plan::Reason {
+                kind: ReasonKind::CheckPrimaryKeyDuplicate,
+                item: Some(keys(&group.primary_key)),
+                message: format!(
+                    "the primary key ({}) of group {} appears in {n} rows",
+                    keys(&group.primary_key),
+                    group.name
+                ),
+            });
+        }
+        for (f, (parent, items)) in group.foreign_keys.iter().enumerate() {
+            let missing = row_key(items, &p.after).is_some_and(|k| {
+                facts
+                    .foreign_key_missing
+                    .get(g)
+                    .and_then(|x| x.get(f))
+                    .is_some_and(|m| m.contains(&k))
+            });
+            if missing {
+                let parent = plan.groups.get(*parent).map_or("", |x| x.name.as_str());
+                p.reasons.push(crate::plan::Reason {
+                    kind: ReasonKind::CheckForeignKeyMissing,
+                    item: Some(keys(items)),
+                    message: format!(
+                        "the foreign key ({}) of group {} has no row in group {parent}",
+                        keys(items),
+                        group.name
                     ),
                 });
             }
