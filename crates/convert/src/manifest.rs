@@ -55,6 +55,19 @@ pub struct LayoutRef {
     pub name: String,
 }
 
+/// One output group of a multi-group run (issue #13): its file and the rows written there.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GroupInfo {
+    /// The group's name in the profile (`kojin`).
+    pub name: String,
+    /// Its file in the run directory (`kojin.csv`), listed in [`Manifest::outputs`].
+    pub file: String,
+    /// Its target layout.
+    pub layout: LayoutRef,
+    /// Rows written to the file (without the header).
+    pub rows: u64,
+}
+
 /// Counts of a run.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 pub struct Counts {
@@ -231,8 +244,13 @@ pub struct Manifest {
     pub options: BTreeMap<String, String>,
     /// Inputs with their hashes.
     pub inputs: Vec<InputInfo>,
-    /// The file name of the standard CSV (`jumin-kiroku.csv`).
+    /// The file name of the standard CSV (`jumin-kiroku.csv`; in a multi-group run, the
+    /// first group's file).
     pub data_file: String,
+    /// The output groups of a multi-group run (a profile with `[[targets]]`), each with its
+    /// file and rows; absent for a single-target run, whose one file is `data_file`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub groups: Vec<GroupInfo>,
     /// Outputs with their hashes (every file of the run but the manifest itself).
     pub outputs: Vec<OutputInfo>,
     /// Counts.
