@@ -6,6 +6,7 @@ mod fuzz_regressions;
 mod guard;
 mod hardening;
 mod issue13;
+mod issue13_groups;
 mod issue14_report;
 mod issue14_verdict;
 mod issue15_arch;

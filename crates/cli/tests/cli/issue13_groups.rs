@@ -1,0 +1,216 @@
+//! Issue 13 (standard datasets out): a profile with `[[targets]]` writes one CSV per group
+//! (グループ) from one input, with the groups' primary and foreign keys checked across files,
+//! one accounting per source record, rows per group in the manifest, and `verify` checking
+//! every group file. Synthetic data: `testdata/groups/`.
+
+use crate::util::*;
+use std::path::{Path, PathBuf};
+
+const PROFILE: &str = "testdata/groups/groups.toml";
+const INPUT: &str = "testdata/groups/kojin.csv";
+
+fn convert(dir: &Path, extra: &[&str]) -> Run {
+    let out = dir.to_str().unwrap();
+    let mut args = vec!["convert", "--profile", PROFILE, INPUT, "--out", out];
+    args.extend_from_slice(extra);
+    ikou(&args)
+}
+
+fn manifest(dir: &Path) -> serde_json::Value {
+    serde_json::from_str(&std::fs::read_to_string(dir.join("manifest.json")).unwrap()).unwrap()
+}
+
+fn text(dir: &Path, name: &str) -> String {
+    std::fs::read_to_string(dir.join(name)).unwrap()
+}
+
+/// (record, kinds) of rejects.csv.
+fn rejects(dir: &Path) -> Vec<(u64, String)> {
+    let mut r = csv::Reader::from_path(dir.join("rejects.csv")).unwrap();
+    r.records()
+        .map(|x| {
+            let x = x.unwrap();
+            (x[0].parse().unwrap(), x[4].to_string())
+        })
+        .collect()
+}
+
+#[test]
+fn issue13_groups_two_groups_from_one_input_keys_checked_and_accounting_exact() {
+    let dir = tempdir("issue13-groups-main");
+    convert(&dir, &[]).expect(0);
+    // Every person record that passes gives a kojin row; a head (続柄 01) a setai row too.
+    assert_eq!(
+        text(&dir, "kojin.csv"),
+        "atena_no,setai_no,shimei,zokugara\r\n\
+         000001,100001,山田太郎,01\r\n\
+         000002,100001,山田花子,02\r\n\
+         000006,100004,田中一,01\r\n\
+         000007,100004,田中次郎,03\r\n\
+         000012,100007,渡辺一,01\r\n\
+         000013,100007,渡辺花子,02\r\n"
+    );
+    assert_eq!(
+        text(&dir, "setai.csv"),
+        "setai_no,nushi_atena_no\r\n100001,000001\r\n100004,000006\r\n100007,000012\r\n"
+    );
+    // A rejected source record has no row in any group and one rejects.csv row with every
+    // reason.
+    assert_eq!(
+        rejects(&dir),
+        vec![
+            // 宛名番号 000003 twice: both records (kojin's primary key).
+            (3, "check.primary_key_duplicate".into()),
+            (4, "check.primary_key_duplicate".into()),
+            // 世帯番号 100009 has no setai row.
+            (5, "check.foreign_key_missing".into()),
+            // The head of 100005 is rejected for its 氏名: the household has no row, so
+            // both members' foreign keys dangle (the head's own too).
+            (8, "target.length|check.foreign_key_missing".into()),
+            (9, "check.foreign_key_missing".into()),
+            // Two heads of 100006: setai's primary key twice, so no household row either.
+            (
+                10,
+                "check.foreign_key_missing|check.primary_key_duplicate".into()
+            ),
+            (
+                11,
+                "check.foreign_key_missing|check.primary_key_duplicate".into()
+            ),
+        ]
+    );
+    let m = manifest(&dir);
+    let c = &m["counts"];
+    assert_eq!(c["input_records"], 13);
+    assert_eq!(c["output_records"], 6);
+    assert_eq!(c["rejected_records"], 7);
+    assert_eq!(m["accounting_ok"], true);
+    // Rows per group file.
+    let groups = m["groups"].as_array().unwrap();
+    let rows: Vec<(&str, &str, u64)> = groups
+        .iter()
+        .map(|g| {
+            (
+                g["name"].as_str().unwrap(),
+                g["file"].as_str().unwrap(),
+                g["rows"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(rows, vec![("kojin", "kojin.csv", 6), ("setai", "setai.csv", 3)]);
+    assert_eq!(groups[1]["layout"]["id"], "standard/groups-setai");
+    // Every group file is a listed output with its hash.
+    let outputs: Vec<&str> = m["outputs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["name"].as_str().unwrap())
+        .collect();
+    assert!(outputs.contains(&"kojin.csv") && outputs.contains(&"setai.csv"), "{outputs:?}");
+    assert_eq!(c["rejects_by_reason"]["check.primary_key_duplicate"], 4);
+    assert_eq!(c["rejects_by_reason"]["check.foreign_key_missing"], 5);
+}
+
+fn files(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut v: Vec<(String, Vec<u8>)> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.file_name().unwrap() != "manifest.json")
+        .map(|p: PathBuf| {
+            (
+                p.file_name().unwrap().to_string_lossy().into_owned(),
+                std::fs::read(&p).unwrap(),
+            )
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn issue13_groups_a_rerun_is_byte_identical() {
+    let a = tempdir("issue13-groups-rerun-a");
+    let b = tempdir("issue13-groups-rerun-b");
+    convert(&a, &["--threads", "1"]).expect(0);
+    convert(&b, &["--threads", "2"]).expect(0);
+    let (fa, fb) = (files(&a), files(&b));
+    assert!(fa.iter().any(|(n, _)| n == "setai.csv"));
+    assert_eq!(fa, fb);
+    let (mut ma, mut mb) = (manifest(&a), manifest(&b));
+    for m in [&mut ma, &mut mb] {
+        m["timings"] = serde_json::Value::Null;
+        m["options"]["threads"] = serde_json::Value::Null;
+    }
+    assert_eq!(ma["outputs"], mb["outputs"]);
+    assert_eq!(ma["groups"], mb["groups"]);
+    assert_eq!(ma["counts"], mb["counts"]);
+}
+
+#[test]
+fn issue13_groups_verify_checks_every_group_file() {
+    let dir = tempdir("issue13-groups-verify");
+    convert(&dir, &[]).expect(0);
+    let ok = ikou(&["verify", dir.to_str().unwrap()]).expect(0);
+    assert!(ok.stdout.contains("rows setai.csv"), "{}", ok.stdout);
+    assert!(ok.stdout.contains("rows kojin.csv"), "{}", ok.stdout);
+    // A row added to a group file: its hash and its row count no longer match.
+    let setai = dir.join("setai.csv");
+    let mut bytes = std::fs::read(&setai).unwrap();
+    bytes.extend_from_slice(b"100099,000099\r\n");
+    std::fs::write(&setai, bytes).unwrap();
+    let bad = ikou(&["verify", dir.to_str().unwrap()]).expect(1);
+    let failed: Vec<&str> = bad
+        .stdout
+        .lines()
+        .filter(|l| l.starts_with("MISMATCH"))
+        .collect();
+    assert_eq!(failed.len(), 2, "{}", bad.stdout);
+    assert!(failed[0].contains("sha256 setai.csv"), "{failed:?}");
+    assert!(failed[1].contains("rows setai.csv: manifest 3, file 4"), "{failed:?}");
+    // A group file removed: the manifest still lists it.
+    std::fs::remove_file(&setai).unwrap();
+    let gone = ikou(&["verify", dir.to_str().unwrap()]).expect(1);
+    assert!(gone.stdout.contains("setai.csv"), "{}", gone.stdout);
+}
+
+#[test]
+fn issue13_groups_profile_form_errors_name_the_field() {
+    let dir = tempdir("issue13-groups-profile");
+    for f in ["legacy-kojin.toml", "kojin.toml", "setai.toml"] {
+        std::fs::copy(root().join("testdata/groups").join(f), dir.join(f)).unwrap();
+    }
+    let good = std::fs::read_to_string(root().join(PROFILE)).unwrap();
+    let cases = [
+        // Both forms at once.
+        (
+            good.replace("max_reject_rate", "target = \"kojin.toml\"\nmax_reject_rate"),
+            "not both",
+        ),
+        // Two groups writing one file.
+        (
+            good.replace("file = \"setai.csv\"", "file = \"kojin.csv\""),
+            "a second group writes `kojin.csv`",
+        ),
+        // A file name that is not a plain .csv name.
+        (
+            good.replace("file = \"setai.csv\"", "file = \"../setai.csv\""),
+            "plain file name",
+        ),
+        // A condition on an item the source does not have.
+        (
+            good.replace("from = \"zokugara\", equals", "from = \"nothing\", equals"),
+            "source layout has no item `nothing`",
+        ),
+    ];
+    for (i, (text, want)) in cases.iter().enumerate() {
+        let p = dir.join(format!("p{i}.toml"));
+        std::fs::write(&p, text).unwrap();
+        let run = ikou(&["profiles", "check", p.to_str().unwrap()]).expect(2);
+        let all = format!("{}{}", run.stdout, run.stderr);
+        assert!(all.contains(want), "case {i}: {all}");
+    }
+    // The profile as it is: fine.
+    let p = dir.join("good.toml");
+    std::fs::write(&p, &good).unwrap();
+    ikou(&["profiles", "check", p.to_str().unwrap()]).expect(0);
+}
