@@ -6,6 +6,7 @@ use crate::input::{read_chunk, FileFrames, Input};
 use crate::keysort::KeySorter;
 use crate::options::{Progress, RunOptions};
 use crate::plan::{check_indices, key_of, row_key, CrossFacts, Plan, Processed, Scratch};
+use crate::manifest::{RunProblem, RunProblemKind};
 use crate::reason::ReasonKind;
 use ikou_layout_spec::RecordRole;
 use rayon::prelude::*;
@@ -367,5 +368,125 @@ fn apply_group_facts(plan: &Plan, facts: &CrossFacts, p: &mut Processed) {
                 });
             }
         }
+    }
+}
+
+/// Pass 2's watch on foreign keys that dangle after all (issue #13): pass 1 counts a
+/// referenced row as present when its record passes the per-record work and its primary
+/// key is unique; a record rejected in pass 2 by another cross-record check still counted.
+/// This counts the output rows whose foreign key names the row of a rejected record, in
+/// bounded memory (per foreign key, one external sort of `key << 1` for a rejected record's
+/// referenced row and `key << 1 | 1` for an output row's foreign key).
+pub(crate) struct DanglingWatch {
+    /// (child group, foreign key index, sorter).
+    relations: Vec<(usize, usize, KeySorter)>,
+}
+
+impl DanglingWatch {
+    pub(crate) fn new(plan: &Plan, opts: &RunOptions) -> DanglingWatch {
+        let mut relations = Vec::new();
+        for (g, group) in plan.groups.iter().enumerate() {
+            for f in 0..group.foreign_keys.len() {
+                let name = format!("dangling{g}-{f}");
+                let sorter = KeySorter::new(&opts.out_dir, &name, opts.sort_buffer_keys);
+                relations.push((g, f, sorter));
+            }
+        }
+        DanglingWatch { relations }
+    }
+
+    /// Notes one chunk's results.
+    pub(crate) fn note(&mut self, plan: &Plan, results: &[Processed]) -> Result<(), RunError> {
+        let spill_err = |error| RunError::Output {
+            name: "the foreign keys' key runs".into(),
+            error,
+        };
+        for (g, f, sorter) in &mut self.relations {
+            let Some((parent, items)) = plan.groups.get(*g).and_then(|x| x.foreign_keys.get(*f))
+            else {
+                continue;
+            };
+            let Some(referenced) = plan.groups.get(*parent) else {
+                continue;
+            };
+            for p in results {
+                if p.rejected() {
+                    if p.has_row(*parent) {
+                        if let Some(k) = row_key(&referenced.primary_key, &p.after) {
+                            sorter.push(k << 1).map_err(spill_err)?;
+                        }
+                    }
+                } else if p.has_row(*g) {
+                    if let Some(k) = row_key(items, &p.after) {
+                        sorter.push((k << 1) | 1).map_err(spill_err)?;
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The problems of the run: per foreign key, the output rows that dangle.
+    pub(crate) fn finish(self, plan: &Plan) -> Result<Vec<RunProblem>, RunError> {
+        let spill_err = |error| RunError::Output {
+            name: "the foreign keys' key runs".into(),
+            error,
+        };
+        let mut problems = Vec::new();
+        for (g, f, sorter) in self.relations {
+            // (key, a rejected record's referenced row seen, output rows naming it)
+            let mut run: Option<(u64, bool, u64)> = None;
+            let mut count = 0u64;
+            let close = |r: (u64, bool, u64), count: &mut u64| {
+                if r.1 {
+                    *count += r.2;
+                }
+            };
+            sorter
+                .for_each_sorted(|t| {
+                    let (key, child) = (t >> 1, t & 1 == 1);
+                    match &mut run {
+                        Some((k0, rejected, n)) if *k0 == key => {
+                            *rejected |= !child;
+                            *n += u64::from(child);
+                        }
+                        _ => {
+                            if let Some(r) = run.take() {
+                                close(r, &mut count);
+                            }
+                            run = Some((key, !child, u64::from(child)));
+                        }
+                    }
+                })
+                .map_err(spill_err)?;
+            if let Some(r) = run {
+                close(r, &mut count);
+            }
+            if count == 0 {
+                continue;
+            }
+            let Some(group) = plan.groups.get(g) else {
+                continue;
+            };
+            let Some((parent, items)) = group.foreign_keys.get(f) else {
+                continue;
+            };
+            let parent = plan.groups.get(*parent).map_or("", |x| x.name.as_str());
+            let keys: Vec<&str> = items
+                .iter()
+                .filter_map(|i| plan.target.items.get(*i).map(|t| t.key.as_str()))
+                .collect();
+            problems.push(RunProblem::new(
+                RunProblemKind::ForeignKeyDangling,
+                None,
+                format!(
+                    "{count} rows of {} (group {}) have a foreign key ({}) whose row in group {parent} belongs to a record rejected by another cross-record check: that row is in rejects.csv, not in the group's file",
+                    group.file,
+                    group.name,
+                    keys.join(", ")
+                ),
+            ));
+        }
+        Ok(problems)
     }
 }

@@ -131,11 +131,14 @@ pub enum RunProblemKind {
     InputEmpty,
     /// `run.nothing_converted`: no record reached the standard CSV.
     NothingConverted,
+    /// `group.foreign_key_dangling`: output rows of a group whose foreign key names a row of
+    /// the referenced group that a cross-record check rejected in pass 2 (issue #13).
+    ForeignKeyDangling,
 }
 
 impl RunProblemKind {
     /// Every kind.
-    pub const ALL: [RunProblemKind; 7] = [
+    pub const ALL: [RunProblemKind; 8] = [
         RunProblemKind::TrailerCount,
         RunProblemKind::MissingTrailer,
         RunProblemKind::NewlineMismatch,
@@ -143,6 +146,7 @@ impl RunProblemKind {
         RunProblemKind::EofMarker,
         RunProblemKind::InputEmpty,
         RunProblemKind::NothingConverted,
+        RunProblemKind::ForeignKeyDangling,
     ];
 
     /// The stable id (`frame.missing_trailer`), written in [`RunProblem::kind`] and as a key
@@ -156,6 +160,7 @@ impl RunProblemKind {
             RunProblemKind::EofMarker => "frame.eof_marker",
             RunProblemKind::InputEmpty => "input.empty",
             RunProblemKind::NothingConverted => "run.nothing_converted",
+            RunProblemKind::ForeignKeyDangling => "group.foreign_key_dangling",
         }
     }
 
@@ -187,6 +192,10 @@ impl RunProblemKind {
             RunProblemKind::NothingConverted => (
                 "標準形式に変換できたレコードがない",
                 "no record was converted to the standard layout",
+            ),
+            RunProblemKind::ForeignKeyDangling => (
+                "外部キーの参照先の行が別のレコード間チェックで除外された",
+                "rows whose foreign key names a row rejected by another cross-record check",
             ),
         }
     }

@@ -418,6 +418,9 @@ fn execute(
         });
     }
     progress.finish();
+    if let Some(w) = sinks.dangling.take() {
+        problems.extend(w.finish(plan)?);
+    }
     tally.fold(plan);
     for (k, v) in run_findings {
         *tally.counts.findings_by_kind.entry(k).or_insert(0) += v;

@@ -18,6 +18,8 @@ pub(crate) struct Sinks {
     pub(crate) changes: Option<csv::Writer<OutputFile>>,
     /// The vendor's own sinks ([`Run::sink`]).
     pub(crate) extra: Vec<Box<dyn RecordSink>>,
+    /// The foreign keys that dangle after all (a profile with foreign keys between groups).
+    pub(crate) dangling: Option<crate::checks::DanglingWatch>,
     #[cfg(feature = "arrow")]
     pub(crate) arrow: crate::arrow_out::ArrowOutputs,
 }
@@ -110,6 +112,9 @@ impl Sinks {
             rejects,
             changes,
             extra,
+            dangling: plan
+                .has_foreign_keys()
+                .then(|| crate::checks::DanglingWatch::new(plan, opts)),
             #[cfg(feature = "arrow")]
             arrow: crate::arrow_out::ArrowOutputs::open(plan, opts)?,
         })
@@ -131,6 +136,7 @@ pub(crate) fn write_chunk(
         rejects,
         changes,
         extra,
+        dangling,
         #[cfg(feature = "arrow")]
         arrow,
     } = sinks;
@@ -157,6 +163,9 @@ pub(crate) fn write_chunk(
     data_result?;
     rejects_result?;
     changes_result?;
+    if let Some(w) = dangling {
+        w.note(plan, results)?;
+    }
     if !extra.is_empty() {
         let rows: Vec<Row<'_>> = results
             .iter()
