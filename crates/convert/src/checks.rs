@@ -4,9 +4,9 @@
 use crate::error::RunError;
 use crate::input::{read_chunk, FileFrames, Input};
 use crate::keysort::KeySorter;
+use crate::manifest::{RunProblem, RunProblemKind};
 use crate::options::{Progress, RunOptions};
 use crate::plan::{check_indices, key_of, row_key, CrossFacts, Plan, Processed, Scratch};
-use crate::manifest::{RunProblem, RunProblemKind};
 use crate::reason::ReasonKind;
 use ikou_layout_spec::RecordRole;
 use rayon::prelude::*;
@@ -124,7 +124,8 @@ pub(crate) fn gather_facts(
                             for (c, child) in plan.groups.iter().enumerate() {
                                 for (f, (parent, _)) in child.foreign_keys.iter().enumerate() {
                                     if *parent == g {
-                                        if let Some(list) = fks.get_mut(c).and_then(|x| x.get_mut(f))
+                                        if let Some(list) =
+                                            fks.get_mut(c).and_then(|x| x.get_mut(f))
                                         {
                                             list.push(k << 1).map_err(spill_err)?;
                                         }
@@ -247,7 +248,11 @@ pub(crate) fn gather_facts(
             if let Some(r) = run {
                 close(r, &mut missing);
             }
-            if let Some(slot) = facts.foreign_key_missing.get_mut(g).and_then(|x| x.get_mut(f)) {
+            if let Some(slot) = facts
+                .foreign_key_missing
+                .get_mut(g)
+                .and_then(|x| x.get_mut(f))
+            {
                 *slot = missing;
             }
         }
@@ -488,5 +493,87 @@ impl DanglingWatch {
             ));
         }
         Ok(problems)
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use crate::options::{NoProgress, Outputs, RunOptions};
+    use crate::plan::Plan;
+    use ikou_cleanse::gaiji::GaijiTable;
+    use ikou_layout_spec::profile::{load_profile_file, ProfileAccess};
+    use ikou_layout_spec::Catalog;
+    use std::path::{Path, PathBuf};
+
+    fn groups() -> PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata/groups")
+    }
+
+    fn groups_plan() -> Plan {
+        let mut catalog = Catalog::bundled().unwrap();
+        let profile = load_profile_file(
+            &groups().join("groups.toml"),
+            &mut catalog,
+            &ProfileAccess::default(),
+        )
+        .unwrap();
+        Plan::new(&catalog, profile, GaijiTable::new()).unwrap()
+    }
+
+    #[test]
+    fn issue13_group_keys_are_read_from_the_layouts() {
+        let plan = groups_plan();
+        let names: Vec<&str> = plan.groups.iter().map(|g| g.name.as_str()).collect();
+        assert_eq!(names, ["kojin", "setai"]);
+        let key = |i: &usize| plan.target.items[*i].key.as_str();
+        let kojin = &plan.groups[0];
+        assert_eq!(
+            kojin.primary_key.iter().map(key).collect::<Vec<_>>(),
+            ["kojin.atena_no"]
+        );
+        assert_eq!(kojin.foreign_keys.len(), 1);
+        assert_eq!(kojin.foreign_keys[0].0, 1);
+        assert_eq!(
+            kojin.foreign_keys[0].1.iter().map(key).collect::<Vec<_>>(),
+            ["kojin.setai_no"]
+        );
+        let setai = &plan.groups[1];
+        assert_eq!(
+            setai.primary_key.iter().map(key).collect::<Vec<_>>(),
+            ["setai.setai_no"]
+        );
+        assert!(setai.foreign_keys.is_empty());
+        assert_eq!(setai.range, 4..6);
+    }
+
+    #[test]
+    fn issue13_spilling_the_group_keys_gives_the_same_run() {
+        let base = std::env::temp_dir().join(format!("ikou-groups-spill-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&base);
+        let plan = groups_plan();
+        let input = [groups().join("kojin.csv")];
+        let mut a = RunOptions::new(base.join("a"));
+        a.outputs = Outputs::minimal();
+        let mut b = RunOptions::new(base.join("b"));
+        b.outputs = Outputs::minimal();
+        b.sort_buffer_keys = 2; // every key sort and the dangling watch spill
+        let ma = crate::run::run(&plan, &input, &a, &NoProgress).unwrap();
+        let mb = crate::run::run(&plan, &input, &b, &NoProgress).unwrap();
+        assert_eq!(ma.outputs, mb.outputs);
+        assert_eq!(ma.counts, mb.counts);
+        assert_eq!(ma.groups, mb.groups);
+        assert_eq!(
+            mb.counts.rejects_by_reason["check.primary_key_duplicate"],
+            4
+        );
+        assert_eq!(mb.counts.rejects_by_reason["check.foreign_key_missing"], 5);
+        let left: Vec<_> = std::fs::read_dir(base.join("b"))
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|n| n.ends_with(".partial"))
+            .collect();
+        assert!(left.is_empty(), "{left:?}");
+        std::fs::remove_dir_all(&base).unwrap();
     }
 }

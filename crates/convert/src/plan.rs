@@ -219,7 +219,10 @@ fn resolve_groups(
         let mut names = Vec::new();
         for t in &profile.targets {
             let layout = catalog.layout(&t.layout).ok_or_else(|| {
-                PlanError(format!("profile `{}`: layout `{}` not found", profile.id, t.layout))
+                PlanError(format!(
+                    "profile `{}`: layout `{}` not found",
+                    profile.id, t.layout
+                ))
             })?;
             if crate::output::RunFile::from_name(&t.file).is_some() {
                 return Err(PlanError(format!(
@@ -240,7 +243,10 @@ fn resolve_groups(
                 None => None,
                 Some(w) => Some((
                     source.item_index(&w.from).ok_or_else(|| {
-                        PlanError(format!("group `{}`: source layout has no item `{}`", t.name, w.from))
+                        PlanError(format!(
+                            "group `{}`: source layout has no item `{}`",
+                            t.name, w.from
+                        ))
                     })?,
                     w.equals.clone(),
                 )),
@@ -262,7 +268,11 @@ fn resolve_groups(
         combined
     };
     // Keys from the layouts: primary keys, and foreign keys to groups of this run.
-    let official = |it: &Item| it.official.as_ref().map(|o| (o.primary_key, o.foreign_key.clone()));
+    let official = |it: &Item| {
+        it.official
+            .as_ref()
+            .map(|o| (o.primary_key, o.foreign_key.clone()))
+    };
     for g in 0..groups.len() {
         let Some(group) = groups.get(g) else { continue };
         let start = group.range.start;
@@ -288,7 +298,9 @@ fn resolve_groups(
             let Some(pg) = groups.iter().position(|x| x.layout.id == parent_id) else {
                 continue;
             };
-            let Some(parent) = groups.get(pg) else { continue };
+            let Some(parent) = groups.get(pg) else {
+                continue;
+            };
             let child: Vec<&Item> = group
                 .layout
                 .items
@@ -309,7 +321,12 @@ fn resolve_groups(
                 }
             }
             if parent_pk.is_empty() || idx.len() != parent_pk.len() || child.len() != idx.len() {
-                let keys = |v: &[&Item]| v.iter().map(|i| i.key.as_str()).collect::<Vec<_>>().join(", ");
+                let keys = |v: &[&Item]| {
+                    v.iter()
+                        .map(|i| i.key.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                };
                 return Err(PlanError(format!(
                     "group `{}`: its foreign key to `{parent_id}` ({}) is not the primary key of group `{}` ({})",
                     group.name,
@@ -777,7 +794,11 @@ impl Plan {
         }
         for (g, group) in self.groups.iter().enumerate().take(MAX_GROUPS) {
             if skipped & (1u64 << g) != 0 {
-                for v in after.iter_mut().take(group.range.end).skip(group.range.start) {
+                for v in after
+                    .iter_mut()
+                    .take(group.range.end)
+                    .skip(group.range.start)
+                {
                     *v = None;
                 }
             }
@@ -964,7 +985,13 @@ impl Plan {
 
     fn validate_target(&self, p: &mut Processed) {
         for (i, item) in self.target.items.iter().enumerate() {
-            if p.skipped != 0 && !self.groups.iter().enumerate().any(|(g, x)| x.range.contains(&i) && p.has_row(g)) {
+            if p.skipped != 0
+                && !self
+                    .groups
+                    .iter()
+                    .enumerate()
+                    .any(|(g, x)| x.range.contains(&i) && p.has_row(g))
+            {
                 continue; // the group gets no row from this record
             }
             let value = p.after.get(i).and_then(|v| v.as_deref());

@@ -897,7 +897,11 @@ pub fn load_profile_file(
     let layout_fields = [("source", &raw.source)]
         .into_iter()
         .chain(raw.target.iter().map(|t| ("target", t)))
-        .chain(raw.targets.iter().map(|t| ("targets.layout", &t.get_ref().layout)));
+        .chain(
+            raw.targets
+                .iter()
+                .map(|t| ("targets.layout", &t.get_ref().layout)),
+        );
     for (field, v) in layout_fields {
         let value = v.get_ref();
         if !value.ends_with(".toml") {

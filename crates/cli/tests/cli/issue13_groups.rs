@@ -97,7 +97,10 @@ fn issue13_groups_two_groups_from_one_input_keys_checked_and_accounting_exact() 
             )
         })
         .collect();
-    assert_eq!(rows, vec![("kojin", "kojin.csv", 6), ("setai", "setai.csv", 3)]);
+    assert_eq!(
+        rows,
+        vec![("kojin", "kojin.csv", 6), ("setai", "setai.csv", 3)]
+    );
     assert_eq!(groups[1]["layout"]["id"], "standard/groups-setai");
     // Every group file is a listed output with its hash.
     let outputs: Vec<&str> = m["outputs"]
@@ -106,7 +109,10 @@ fn issue13_groups_two_groups_from_one_input_keys_checked_and_accounting_exact() 
         .iter()
         .map(|o| o["name"].as_str().unwrap())
         .collect();
-    assert!(outputs.contains(&"kojin.csv") && outputs.contains(&"setai.csv"), "{outputs:?}");
+    assert!(
+        outputs.contains(&"kojin.csv") && outputs.contains(&"setai.csv"),
+        "{outputs:?}"
+    );
     assert_eq!(c["rejects_by_reason"]["check.primary_key_duplicate"], 4);
     assert_eq!(c["rejects_by_reason"]["check.foreign_key_missing"], 5);
 }
@@ -166,7 +172,10 @@ fn issue13_groups_verify_checks_every_group_file() {
         .collect();
     assert_eq!(failed.len(), 2, "{}", bad.stdout);
     assert!(failed[0].contains("sha256 setai.csv"), "{failed:?}");
-    assert!(failed[1].contains("rows setai.csv: manifest 3, file 4"), "{failed:?}");
+    assert!(
+        failed[1].contains("rows setai.csv: manifest 3, file 4"),
+        "{failed:?}"
+    );
     // A group file removed: the manifest still lists it.
     std::fs::remove_file(&setai).unwrap();
     let gone = ikou(&["verify", dir.to_str().unwrap()]).expect(1);
@@ -183,7 +192,10 @@ fn issue13_groups_profile_form_errors_name_the_field() {
     let cases = [
         // Both forms at once.
         (
-            good.replace("max_reject_rate", "target = \"kojin.toml\"\nmax_reject_rate"),
+            good.replace(
+                "max_reject_rate",
+                "target = \"kojin.toml\"\nmax_reject_rate",
+            ),
             "not both",
         ),
         // Two groups writing one file.
@@ -213,4 +225,100 @@ fn issue13_groups_profile_form_errors_name_the_field() {
     let p = dir.join("good.toml");
     std::fs::write(&p, &good).unwrap();
     ikou(&["profiles", "check", p.to_str().unwrap()]).expect(0);
+}
+
+#[test]
+fn issue13_groups_a_parent_rejected_by_another_cross_record_check_is_a_problem_of_the_run() {
+    // 宛名番号 000001 twice: both heads are rejected (kojin's primary key), so households
+    // 100001 and 100002 have no setai row; their members passed pass 1's check (their
+    // heads' records pass the per-record work) and keep their rows. The run says so.
+    let dir = tempdir("issue13-groups-dangling");
+    let out = dir.to_str().unwrap();
+    let run = ikou(&[
+        "convert",
+        "--profile",
+        PROFILE,
+        "testdata/groups/dangling.csv",
+        "--out",
+        out,
+    ])
+    .expect(0);
+    assert!(
+        run.stdout.contains("group.foreign_key_dangling"),
+        "{}",
+        run.stdout
+    );
+    assert_eq!(
+        text(&dir, "kojin.csv"),
+        "atena_no,setai_no,shimei,zokugara\r\n\
+         000002,100001,山田花子,02\r\n\
+         000003,100002,山田三郎,02\r\n\
+         000004,100003,佐藤一,01\r\n"
+    );
+    assert_eq!(
+        text(&dir, "setai.csv"),
+        "setai_no,nushi_atena_no\r\n100003,000004\r\n"
+    );
+    let m = manifest(&dir);
+    let problems = m["problems"].as_array().unwrap();
+    assert_eq!(problems.len(), 1, "{problems:?}");
+    assert_eq!(problems[0]["kind"], "group.foreign_key_dangling");
+    let msg = problems[0]["message"].as_str().unwrap();
+    assert!(
+        msg.starts_with("2 rows of kojin.csv (group kojin)"),
+        "{msg}"
+    );
+    assert_eq!(m["counts"]["output_records"], 3);
+    assert_eq!(m["counts"]["rejected_records"], 2);
+    // --strict fails on it.
+    let strict = dir.join("strict");
+    ikou(&[
+        "convert",
+        "--profile",
+        PROFILE,
+        "testdata/groups/dangling.csv",
+        "--out",
+        strict.to_str().unwrap(),
+        "--strict",
+    ])
+    .expect(1);
+}
+
+#[test]
+fn issue13_groups_report_shows_rows_per_group() {
+    let dir = tempdir("issue13-groups-report");
+    convert(&dir, &[]).expect(0);
+    let page = text(&dir, "report.html");
+    for want in [
+        "kojin.csv の行数（グループ kojin）",
+        "setai.csv の行数（グループ setai）",
+    ] {
+        assert!(page.contains(want), "{want}");
+    }
+}
+
+#[test]
+fn issue13_groups_readme_example_is_the_test_profile() {
+    let readme = std::fs::read_to_string(root().join("specs/README.md")).unwrap();
+    let at = readme
+        .find("### Several groups: `[[targets]]`")
+        .expect("specs/README.md documents several groups");
+    let rest = &readme[at..];
+    let start = rest.find("```toml\n").unwrap() + "```toml\n".len();
+    let len = rest[start..].find("```").unwrap();
+    let file = std::fs::read_to_string(root().join(PROFILE)).unwrap();
+    assert_eq!(&rest[start..start + len], file);
+    for f in [
+        "[[targets]]",
+        "targets.layout",
+        "targets.name",
+        "targets.file",
+        "targets.when",
+        "[[targets.map]]",
+    ] {
+        assert!(
+            readme.contains(&format!("| `{f}` |")),
+            "field {f} is not documented"
+        );
+    }
 }

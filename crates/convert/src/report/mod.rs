@@ -1437,15 +1437,11 @@ impl Page<'_> {
         for g in &self.m.groups {
             // A multi-group run: each group's file and its rows (issue #13).
             let check = format!("rows {}", g.file);
-            let rows = self
-                .checks
-                .iter()
-                .find(|k| k.what == check)
-                .and_then(|k| {
-                    k.detail
-                        .rsplit_once("file ")
-                        .and_then(|(_, n)| n.parse().ok())
-                });
+            let rows = self.checks.iter().find(|k| k.what == check).and_then(|k| {
+                k.detail
+                    .rsplit_once("file ")
+                    .and_then(|(_, n)| n.parse().ok())
+            });
             let what = if self.ja() {
                 format!("{} の行数（グループ {}）", esc(&g.file), esc(&g.name))
             } else {
