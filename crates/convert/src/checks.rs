@@ -3,14 +3,17 @@
 
 use crate::error::RunError;
 use crate::input::{read_chunk, FileFrames, Input};
-use crate::keysort::KeySorter;
+use crate::keysort::{KeySorter, Sorter};
 use crate::manifest::{RunProblem, RunProblemKind};
 use crate::options::{Progress, RunOptions};
-use crate::plan::{check_indices, key_of, row_key, CrossFacts, Plan, Processed, Scratch};
+use crate::plan::{
+    check_indices, key_of, order_number, row_key, CrossFacts, Plan, Processed, Scratch,
+};
 use crate::reason::ReasonKind;
 use ikou_layout_spec::RecordRole;
 use rayon::prelude::*;
 use std::collections::{HashMap, HashSet};
+use std::io::{BufReader, BufWriter, Read as _, Write as _};
 
 /// Pass 1: the facts the cross-record checks need (duplicates, households).
 pub(crate) fn gather_facts(
@@ -19,7 +22,7 @@ pub(crate) fn gather_facts(
     opts: &RunOptions,
     pool: &rayon::ThreadPool,
     progress: &dyn Progress,
-) -> Result<CrossFacts, RunError> {
+) -> Result<(CrossFacts, SequenceNumbers), RunError> {
     let (unique, household) = check_indices(plan);
     let mut facts = CrossFacts {
         duplicates: vec![HashMap::new(); unique.len()],
@@ -31,8 +34,12 @@ pub(crate) fn gather_facts(
             .collect(),
         ..CrossFacts::default()
     };
-    if unique.is_empty() && household.is_none() && !plan.has_group_keys() {
-        return Ok(facts);
+    if unique.is_empty()
+        && household.is_none()
+        && !plan.has_group_keys()
+        && plan.sequences.is_empty()
+    {
+        return Ok((facts, SequenceNumbers::default()));
     }
     // Foreign keys count a referenced row only if its record passes the per-record work
     // (Plan::process): pass 1 then processes whole records, not only the key items.
@@ -56,6 +63,11 @@ pub(crate) fn gather_facts(
     let mut pks: Vec<KeySorter> = (0..plan.groups.len())
         .map(|g| KeySorter::new(&opts.out_dir, &format!("pk{g}"), limit))
         .collect();
+    // Per sequence: [key, order 1, order 2, record number] of every row of its group.
+    let mut seqs: Vec<Sorter<[u64; 4]>> = (0..plan.sequences.len())
+        .map(|n| Sorter::new(&opts.out_dir, &format!("seq{n}"), limit))
+        .collect();
+    let mut next_record = 1u64;
     let mut fks: Vec<Vec<KeySorter>> = plan
         .groups
         .iter()
@@ -101,8 +113,25 @@ pub(crate) fn gather_facts(
                     )
                     .collect()
             });
-            for (v, skipped, valid) in &values {
+            for (n, (v, skipped, valid)) in values.iter().enumerate() {
                 let has_row = |g: usize| g >= 64 || skipped & (1u64 << g) == 0;
+                let record = next_record + n as u64;
+                for (q, sorter) in plan.sequences.iter().zip(seqs.iter_mut()) {
+                    if v.is_empty() || !has_row(q.group) {
+                        continue;
+                    }
+                    let Some(key) = row_key(&q.key, v) else {
+                        continue; // not numbered: pass 2 says so if the item is required
+                    };
+                    let order = |k: usize| {
+                        q.order
+                            .get(k)
+                            .map_or(0, |i| order_number(v.get(*i).and_then(|x| x.as_deref())))
+                    };
+                    sorter
+                        .push([key, order(0), order(1), record])
+                        .map_err(spill_err)?;
+                }
                 for (g, group) in plan.groups.iter().enumerate() {
                     if v.is_empty() || !has_row(g) {
                         continue;
@@ -151,6 +180,7 @@ pub(crate) fn gather_facts(
                     }
                 }
             }
+            next_record += chunk.len() as u64;
             let bytes: u64 = chunk.iter().map(|r| r.bytes.len() as u64 + 2).sum();
             progress.advance(chunk.len() as u64, bytes);
             if !more {
@@ -257,6 +287,33 @@ pub(crate) fn gather_facts(
             }
         }
     }
+    // Sequences: number the rows of each key in order, then sort the numbers back into
+    // record order and keep them in a file that pass 2 reads as it goes.
+    let mut numbers = SequenceNumbers::default();
+    for (n, sorter) in seqs.into_iter().enumerate() {
+        let mut by_record: Sorter<[u64; 2]> =
+            Sorter::new(&opts.out_dir, &format!("seqrec{n}"), limit);
+        let mut last: Option<u64> = None;
+        let mut count = 0u64;
+        let mut failed = None;
+        sorter
+            .for_each_sorted(|[key, _, _, record]| {
+                count = if last == Some(key) { count + 1 } else { 1 };
+                last = Some(key);
+                if failed.is_none() {
+                    if let Err(e) = by_record.push([record, count]) {
+                        failed = Some(e);
+                    }
+                }
+            })
+            .map_err(spill_err)?;
+        if let Some(e) = failed {
+            return Err(spill_err(e));
+        }
+        numbers
+            .add(&opts.out_dir, n, by_record)
+            .map_err(spill_err)?;
+    }
     // Households: keys are (home << 1 | is_head); count the heads of each home.
     let mut run: Option<(u64, u32)> = None;
     let bad = &mut facts.bad_households;
@@ -281,7 +338,7 @@ pub(crate) fn gather_facts(
             bad.insert(h0, heads);
         }
     }
-    Ok(facts)
+    Ok((facts, numbers))
 }
 
 pub(crate) fn apply_facts(plan: &Plan, facts: &CrossFacts, p: &mut Processed) {
@@ -548,6 +605,52 @@ mod tests {
     }
 
     #[test]
+    fn issue13_history_numbers_spilled_are_the_same() {
+        let base = std::env::temp_dir().join(format!("ikou-history-spill-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&base);
+        let mut catalog = Catalog::bundled().unwrap();
+        let profile = load_profile_file(
+            &groups().join("history.toml"),
+            &mut catalog,
+            &ProfileAccess::default(),
+        )
+        .unwrap();
+        let plan = Plan::new(&catalog, profile, GaijiTable::new()).unwrap();
+        assert_eq!(plan.sequences.len(), 1);
+        // 宛名番号 + 履歴番号 is unique by construction: not sorted for duplicates.
+        assert!(plan.groups[0].primary_key.is_empty());
+        let input = [groups().join("rireki.csv")];
+        let mut a = RunOptions::new(base.join("a"));
+        a.outputs = Outputs::minimal();
+        let mut b = RunOptions::new(base.join("b"));
+        b.outputs = Outputs::minimal();
+        b.sort_buffer_keys = 1;
+        b.chunk_records = 2; // numbers read back across chunks
+        let ma = crate::run::run(&plan, &input, &a, &NoProgress).unwrap();
+        let mb = crate::run::run(&plan, &input, &b, &NoProgress).unwrap();
+        assert_eq!(ma.outputs, mb.outputs);
+        let csv = std::fs::read_to_string(base.join("b/rireki.csv")).unwrap();
+        let numbers: Vec<&str> = csv
+            .lines()
+            .skip(1)
+            .map(|l| l.split(',').nth(1).unwrap())
+            .collect();
+        assert_eq!(numbers, ["2", "2", "1", "3", "1", "1"]);
+        std::fs::remove_dir_all(&base).unwrap();
+    }
+
+    #[test]
+    fn issue13_order_numbers_sort_dates_and_partial_dates() {
+        use crate::plan::order_number;
+        assert_eq!(order_number(None), 0);
+        assert_eq!(order_number(Some("")), 0);
+        assert!(order_number(Some("1990-01")) < order_number(Some("1990-01-01")));
+        assert!(order_number(Some("1990-01-31")) < order_number(Some("1990-02")));
+        assert!(order_number(Some("19891231")) < order_number(Some("1990-01-01")));
+        assert!(order_number(Some("")) < order_number(Some("0")));
+    }
+
+    #[test]
     fn issue13_spilling_the_group_keys_gives_the_same_run() {
         let base = std::env::temp_dir().join(format!("ikou-groups-spill-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&base);
@@ -575,5 +678,114 @@ mod tests {
             .collect();
         assert!(left.is_empty(), "{left:?}");
         std::fs::remove_dir_all(&base).unwrap();
+    }
+}
+
+/// The numbers of the sequences ([`Plan::sequences`]), in record order, for pass 2: one
+/// private file per sequence in the run directory (`.seqnum-N.partial`, 16 bytes per
+/// numbered row: record, number), read as the records go by and removed when dropped.
+#[derive(Default)]
+pub(crate) struct SequenceNumbers {
+    files: Vec<NumberFile>,
+}
+
+struct NumberFile {
+    path: std::path::PathBuf,
+    reader: BufReader<std::fs::File>,
+    /// The next (record, number) not yet handed out.
+    next: Option<[u64; 2]>,
+}
+
+impl NumberFile {
+    fn advance(&mut self) -> std::io::Result<()> {
+        let mut b = [0u8; 16];
+        self.next = match self.reader.read_exact(&mut b) {
+            Ok(()) => {
+                let (r, n) = b.split_at(8);
+                let get = |x: &[u8]| {
+                    let mut a = [0u8; 8];
+                    a.copy_from_slice(x);
+                    u64::from_le_bytes(a)
+                };
+                Some([get(r), get(n)])
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => None,
+            Err(e) => return Err(e),
+        };
+        Ok(())
+    }
+}
+
+impl Drop for SequenceNumbers {
+    fn drop(&mut self) {
+        for f in &self.files {
+            let _ = std::fs::remove_file(&f.path);
+        }
+    }
+}
+
+impl SequenceNumbers {
+    fn add(
+        &mut self,
+        dir: &std::path::Path,
+        n: usize,
+        by_record: Sorter<[u64; 2]>,
+    ) -> std::io::Result<()> {
+        let path = dir.join(format!(".seqnum-{n}.partial"));
+        let mut w = BufWriter::with_capacity(1 << 16, crate::output::create_private(&path)?);
+        let mut failed = None;
+        by_record.for_each_sorted(|[record, number]| {
+            if failed.is_none() {
+                let mut b = [0u8; 16];
+                b[..8].copy_from_slice(&record.to_le_bytes());
+                b[8..].copy_from_slice(&number.to_le_bytes());
+                if let Err(e) = w.write_all(&b) {
+                    failed = Some(e);
+                }
+            }
+        })?;
+        if let Some(e) = failed {
+            return Err(e);
+        }
+        w.flush()?;
+        drop(w);
+        let mut f = NumberFile {
+            reader: BufReader::with_capacity(1 << 16, std::fs::File::open(&path)?),
+            path,
+            next: None,
+        };
+        f.advance()?;
+        self.files.push(f);
+        Ok(())
+    }
+
+    /// The numbers of records `first .. first + count`: `numbers[sequence][i]` for record
+    /// `first + i` (`None`: not numbered). Records are asked for in ascending order.
+    pub(crate) fn take(
+        &mut self,
+        first: u64,
+        count: usize,
+    ) -> Result<Vec<Vec<Option<u64>>>, RunError> {
+        let mut out = Vec::with_capacity(self.files.len());
+        for f in &mut self.files {
+            let mut v = vec![None; count];
+            while let Some([record, number]) = f.next {
+                if record >= first + count as u64 {
+                    break;
+                }
+                if let Some(slot) = record
+                    .checked_sub(first)
+                    .and_then(|i| v.get_mut(i as usize))
+                {
+                    *slot = Some(number);
+                }
+                f.advance().map_err(|error| RunError::Output {
+                    name: "the sequence numbers".into(),
+                    error,
+                })?;
+            }
+            out.push(v);
+        }
+        Ok(out)
     }
 }

@@ -34,6 +34,40 @@ enum Resolved {
     Translate(usize, usize),
     Join(Vec<usize>, String),
     Split(usize, String, usize),
+    /// Numbered by the run (see [`Plan::sequences`]).
+    Sequence,
+}
+
+/// A numbered target item (履歴番号, issue #13): numbers per key, in order, given by the run
+/// from pass 1's sort.
+#[derive(Debug, Clone)]
+pub struct Sequence {
+    /// The numbered item (index in [`Plan::target`]).
+    pub target: usize,
+    /// Its group (index in [`Plan::groups`]).
+    pub group: usize,
+    /// The key items (indices in [`Plan::target`]).
+    pub key: Vec<usize>,
+    /// The order items (indices in [`Plan::target`]; at most two).
+    pub order: Vec<usize>,
+}
+
+/// An order value as a number: its digits, padded on the right to 8 (a partial date
+/// `1990-01` → `19900100`), at most 18 of them, plus one; an empty value is 0 (first).
+pub(crate) fn order_number(v: Option<&str>) -> u64 {
+    let mut digits: String = v
+        .unwrap_or("")
+        .chars()
+        .filter(char::is_ascii_digit)
+        .take(18)
+        .collect();
+    if digits.is_empty() {
+        return 0;
+    }
+    while digits.len() < 8 {
+        digits.push('0');
+    }
+    digits.parse::<u64>().map_or(u64::MAX, |n| n + 1)
 }
 
 /// One reason a record is rejected. `message` holds no personal value.
@@ -357,6 +391,8 @@ pub struct Plan {
     pub target: Layout,
     /// The output groups (one for a single-target profile).
     pub groups: Vec<Group>,
+    /// The numbered items (`sequence` rules).
+    pub sequences: Vec<Sequence>,
     chars: CharProfile,
     item_opts: Vec<RuleOptions>,
     map: Vec<Resolved>,
@@ -424,6 +460,8 @@ impl Plan {
                 .ok_or_else(|| PlanError(format!("source layout has no item `{key}`")))
         };
         let mut tables = Vec::new();
+        let mut sequences: Vec<Sequence> = Vec::new();
+        let mut groups = groups;
         let mut map = Vec::with_capacity(target.items.len());
         let mut needed = vec![false; source.items.len()];
         for item in &target.items {
@@ -445,6 +483,40 @@ impl Plan {
                 Some(Source::Split { key, sep, index }) => {
                     Resolved::Split(idx(key)?, sep.clone(), *index as usize)
                 }
+                Some(Source::Sequence { key, order }) => {
+                    let t = |k: &String| {
+                        target.item_index(k).ok_or_else(|| {
+                            PlanError(format!("sequence: target layout has no item `{k}`"))
+                        })
+                    };
+                    let me = target.item_index(&item.key).unwrap_or(0);
+                    let group = groups
+                        .iter()
+                        .position(|g| g.range.contains(&me))
+                        .unwrap_or(0);
+                    let key = key.iter().map(t).collect::<Result<Vec<_>, _>>()?;
+                    let order = order.iter().map(t).collect::<Result<Vec<_>, _>>()?;
+                    let range = groups.get(group).map(|g| g.range.clone()).unwrap_or(0..0);
+                    if key.iter().chain(&order).any(|i| !range.contains(i)) {
+                        return Err(PlanError(format!(
+                            "sequence `{}`: its key and order items are items of its own group",
+                            item.key
+                        )));
+                    }
+                    if order.len() > 2 {
+                        return Err(PlanError(format!(
+                            "sequence `{}`: at most two order items",
+                            item.key
+                        )));
+                    }
+                    sequences.push(Sequence {
+                        target: me,
+                        group,
+                        key,
+                        order,
+                    });
+                    Resolved::Sequence
+                }
             };
             if let Some(r) = rule {
                 for k in r.source.keys() {
@@ -454,6 +526,55 @@ impl Plan {
                 }
             }
             map.push(resolved);
+        }
+        let numbered = |i: &usize| sequences.iter().any(|q| q.target == *i);
+        for q in &sequences {
+            if q.key.iter().chain(&q.order).any(numbered) {
+                return Err(PlanError(
+                    "sequence: a numbered item cannot be the key or order of another".into(),
+                ));
+            }
+        }
+        // A primary key that holds a numbered item is unique by construction when the
+        // sequence's key is the rest of it: it is not checked (and cannot be referenced).
+        for g in 0..groups.len() {
+            let Some(group) = groups.get(g) else { continue };
+            let Some(q) = sequences
+                .iter()
+                .find(|q| group.primary_key.contains(&q.target))
+            else {
+                continue;
+            };
+            let mut rest: Vec<usize> = group
+                .primary_key
+                .iter()
+                .copied()
+                .filter(|i| *i != q.target)
+                .collect();
+            let mut key = q.key.clone();
+            rest.sort_unstable();
+            key.sort_unstable();
+            let name = |i: &usize| target.items.get(*i).map_or("", |t| t.key.as_str());
+            if rest != key {
+                return Err(PlanError(format!(
+                    "group `{}`: its primary key holds the numbered item `{}`, whose sequence key must be the rest of the primary key ({})",
+                    group.name,
+                    name(&q.target),
+                    rest.iter().map(name).collect::<Vec<_>>().join(", ")
+                )));
+            }
+            if groups
+                .iter()
+                .any(|x| x.foreign_keys.iter().any(|(p, _)| *p == g))
+            {
+                return Err(PlanError(format!(
+                    "group `{}`: a foreign key refers to it, but its primary key holds a numbered item",
+                    group.name
+                )));
+            }
+            if let Some(group) = groups.get_mut(g) {
+                group.primary_key.clear();
+            }
         }
         let mut target_tables = Vec::with_capacity(target.items.len());
         for item in &target.items {
@@ -504,6 +625,10 @@ impl Plan {
                 }
             }
         }
+        for q in &sequences {
+            key_items.extend(&q.key);
+            key_items.extend(&q.order);
+        }
         for t in key_items {
             let Some(k) = target.items.get(t).map(|i| i.key.as_str()) else {
                 continue;
@@ -543,6 +668,7 @@ impl Plan {
             source,
             target,
             groups,
+            sequences,
             chars,
             item_opts,
             map,
@@ -774,6 +900,52 @@ impl Plan {
         (ok && !c.value.is_empty()).then(|| c.value.into_owned())
     }
 
+    /// Fills the numbered items of record `i` of a chunk from pass 1's numbers
+    /// (`numbers[sequence][i]`): a record with a row in the item's group and no number (its
+    /// key is empty) is rejected if the item is required; a number longer than the item is
+    /// rejected (`target.length`).
+    pub(crate) fn fill_sequences(&self, p: &mut Processed, numbers: &[Vec<Option<u64>>], i: usize) {
+        if p.after.is_empty() {
+            return; // a misplaced header or trailer
+        }
+        for (q, seq) in self.sequences.iter().zip(numbers) {
+            if !p.has_row(q.group) {
+                continue;
+            }
+            let Some(item) = self.target.items.get(q.target) else {
+                continue;
+            };
+            match seq.get(i).copied().flatten() {
+                Some(n) => {
+                    let v = n.to_string();
+                    if v.len() > item.length as usize {
+                        p.reasons.push(Reason {
+                            kind: ReasonKind::TargetLength,
+                            item: Some(item.key.clone()),
+                            message: format!(
+                                "the number has {} digits, the target allows {}",
+                                v.len(),
+                                item.length
+                            ),
+                        });
+                    }
+                    if let Some(slot) = p.after.get_mut(q.target) {
+                        *slot = Some(v);
+                    }
+                }
+                None if item.required => p.reasons.push(Reason {
+                    kind: ReasonKind::TargetRequired,
+                    item: Some(item.key.clone()),
+                    message: format!(
+                        "required item {} is not numbered: its sequence key is empty",
+                        item.name
+                    ),
+                }),
+                None => {}
+            }
+        }
+    }
+
     /// The groups whose `when` does not hold for these cleansed source values (bit `g`).
     fn skipped_groups(&self, cleansed: &[Option<String>]) -> u64 {
         let mut mask = 0u64;
@@ -950,7 +1122,7 @@ impl Plan {
             .iter()
             .zip(&self.target.items)
             .map(|(m, titem)| match m {
-                Resolved::None => None,
+                Resolved::None | Resolved::Sequence => None,
                 Resolved::Item(i) => get(i),
                 Resolved::Const(v) => Some(v.clone()),
                 Resolved::Label(i, t) | Resolved::Translate(i, t) => {
@@ -1000,6 +1172,8 @@ impl Plan {
                 .iter()
                 .any(|r| r.item.as_deref() == self.source_key_of(i));
             match value {
+                // A numbered item is filled and checked by the run (fill_sequences).
+                None if matches!(self.map.get(i), Some(Resolved::Sequence)) => {}
                 None => {
                     if item.required && !source_failed {
                         p.reasons.push(Reason {

@@ -291,7 +291,7 @@ fn execute(
         .into_iter()
         .map(Input::open)
         .collect::<Result<Vec<_>, _>>()?;
-    let facts = gather_facts(plan, &mut inputs, opts, &pool, progress)?;
+    let (facts, mut numbers) = gather_facts(plan, &mut inputs, opts, &pool, progress)?;
     let mut sinks = Sinks::open(plan, opts, extra)?;
     let mut tally = Tally::new(plan);
     let mut input_infos = Vec::new();
@@ -324,6 +324,7 @@ fn execute(
             // chunk's results and reads the next chunk.
             opts.check_cancel()?;
             let first = next_record;
+            let seq = numbers.take(first, chunk.len())?;
             let (results, io_result) = pool.install(|| {
                 rayon::join(
                     || {
@@ -334,6 +335,7 @@ fn execute(
                                 || Scratch::new(plan.charset()),
                                 |s, (i, r)| {
                                     let mut p = plan.process(r, first + i as u64, s);
+                                    plan.fill_sequences(&mut p, &seq, i);
                                     apply_facts(plan, &facts, &mut p);
                                     if p.rejected() && p.before.is_empty() {
                                         // rejects.csv shows the decoded items: read them.

@@ -215,6 +215,16 @@ pub enum Source {
         /// The separator.
         sep: String,
     },
+    /// A number per key (履歴番号, issue #13): the rows with the same values of the target
+    /// items `key` are numbered 1, 2, … in the order of the target items `order` (ascending,
+    /// compared as numbers: the value's digits, a partial date padded — `1990-01` →
+    /// `19900100`; an empty value first), then in input order.
+    Sequence {
+        /// Target items (of the same target or group) whose values make the key.
+        key: Vec<String>,
+        /// Target items that order the rows of one key.
+        order: Vec<String>,
+    },
     /// One part of a source item split at a separator (氏名 → 氏). A missing part is empty.
     Split {
         /// The source item's key.
@@ -234,7 +244,7 @@ impl Source {
             | Source::Label { key, .. }
             | Source::Translate { key, .. }
             | Source::Split { key, .. } => vec![key.as_str()],
-            Source::Const { .. } => vec![],
+            Source::Const { .. } | Source::Sequence { .. } => vec![],
             Source::Join { keys, .. } => keys.iter().map(String::as_str).collect(),
         }
     }
@@ -471,6 +481,15 @@ struct RawMap {
     join: Option<Vec<String>>,
     split: Option<u32>,
     sep: Option<String>,
+    sequence: Option<RawSequence>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSequence {
+    key: Vec<String>,
+    #[serde(default)]
+    order: Vec<String>,
 }
 
 /// Parses a profile and checks it against the catalog's layouts and code tables.
@@ -652,9 +671,16 @@ fn parse_profile_with(
                     }
                 }
                 let rules = check_rules(&rt.map, source, layout, catalog, &mut err);
+                let prefixed = |v: &[String]| v.iter().map(|k| format!("{name}.{k}")).collect();
                 map.extend(rules.iter().map(|r| MapRule {
                     target: format!("{name}.{}", r.target),
-                    source: r.source.clone(),
+                    source: match &r.source {
+                        Source::Sequence { key, order } => Source::Sequence {
+                            key: prefixed(key),
+                            order: prefixed(order),
+                        },
+                        other => other.clone(),
+                    },
                 }));
                 if let Some(layout) = layout {
                     check_layouts.push((name.clone(), layout));
@@ -1034,6 +1060,7 @@ fn check_rules(
             r.translate.is_some(),
             r.join.is_some(),
             r.split.is_some(),
+            r.sequence.is_some(),
         ];
         let n = kinds.iter().filter(|k| **k).count();
         let bad = |message: &str| SpecErrorKind::InvalidField {
@@ -1044,12 +1071,37 @@ fn check_rules(
             err(
                 at,
                 t,
-                bad("a rule needs exactly one of: from, const, from+label, from+translate, join, from+split"),
+                bad("a rule needs exactly one of: from, const, from+label, from+translate, join, from+split, sequence"),
             );
             continue;
         }
         let need_from = || r.from.clone();
-        let source_kind = if let Some(c) = &r.constant {
+        let source_kind = if let Some(q) = &r.sequence {
+            if let Some(target) = target {
+                for k in q.key.iter().chain(&q.order) {
+                    if target.item(k).is_none() {
+                        err(
+                            at,
+                            t,
+                            bad(&format!("sequence: target layout has no item `{k}`")),
+                        );
+                    } else if k == &r.target {
+                        err(
+                            at,
+                            t,
+                            bad("sequence: the numbered item cannot be its own key or order"),
+                        );
+                    }
+                }
+            }
+            if q.key.is_empty() {
+                err(at, t, bad("sequence: `key` names at least one target item"));
+            }
+            Some(Source::Sequence {
+                key: q.key.clone(),
+                order: q.order.clone(),
+            })
+        } else if let Some(c) = &r.constant {
             Some(Source::Const { value: c.clone() })
         } else if let Some(keys) = &r.join {
             Some(Source::Join {

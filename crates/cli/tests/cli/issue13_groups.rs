@@ -322,3 +322,45 @@ fn issue13_groups_readme_example_is_the_test_profile() {
         );
     }
 }
+
+#[test]
+fn issue13_groups_history_rows_are_numbered_per_key_in_order() {
+    // 履歴番号 per 宛名番号, by 異動年月日 (an empty date first), then input order; the rows
+    // stay in input order.
+    let dir = tempdir("issue13-groups-history");
+    let out = dir.to_str().unwrap();
+    let args = [
+        "convert",
+        "--profile",
+        "testdata/groups/history.toml",
+        "testdata/groups/rireki.csv",
+        "--out",
+        out,
+    ];
+    ikou(&args).expect(0);
+    let want = "atena_no,rireki_no,ido_date,ido_jiyu\r\n\
+                000001,2,20200401,A1\r\n\
+                000002,2,20190101,B1\r\n\
+                000001,1,20100101,A0\r\n\
+                000001,3,20200401,A2\r\n\
+                000002,1,,B0\r\n\
+                000003,1,20210101,C1\r\n";
+    assert_eq!(text(&dir, "rireki.csv"), want);
+    let m = manifest(&dir);
+    assert_eq!(m["groups"][0]["rows"], 6);
+    assert_eq!(m["counts"]["rejected_records"], 0);
+    // No temporary file of the numbering is left.
+    let left: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with('.'))
+        .collect();
+    assert!(left.is_empty(), "{left:?}");
+    ikou(&["verify", out]).expect(0);
+    // The rerun gives the same numbers.
+    let again = tempdir("issue13-groups-history-again");
+    let mut args2 = args;
+    args2[5] = again.to_str().unwrap();
+    ikou(&args2).expect(0);
+    assert_eq!(text(&again, "rireki.csv"), want);
+}
