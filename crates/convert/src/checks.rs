@@ -3,13 +3,17 @@
 
 use crate::error::RunError;
 use crate::input::{read_chunk, FileFrames, Input};
-use crate::keysort::KeySorter;
+use crate::keysort::{KeySorter, Sorter};
+use crate::manifest::{RunProblem, RunProblemKind};
 use crate::options::{Progress, RunOptions};
-use crate::plan::{check_indices, key_of, CrossFacts, Plan, Processed, Scratch};
+use crate::plan::{
+    check_indices, key_of, order_number, row_key, CrossFacts, Plan, Processed, Scratch,
+};
 use crate::reason::ReasonKind;
 use ikou_layout_spec::RecordRole;
 use rayon::prelude::*;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
+use std::io::{BufReader, BufWriter, Read as _, Write as _};
 
 /// Pass 1: the facts the cross-record checks need (duplicates, households).
 pub(crate) fn gather_facts(
@@ -18,15 +22,28 @@ pub(crate) fn gather_facts(
     opts: &RunOptions,
     pool: &rayon::ThreadPool,
     progress: &dyn Progress,
-) -> Result<CrossFacts, RunError> {
+) -> Result<(CrossFacts, SequenceNumbers), RunError> {
     let (unique, household) = check_indices(plan);
     let mut facts = CrossFacts {
         duplicates: vec![HashMap::new(); unique.len()],
+        primary_key_duplicates: vec![HashMap::new(); plan.groups.len()],
+        foreign_key_missing: plan
+            .groups
+            .iter()
+            .map(|g| vec![HashSet::new(); g.foreign_keys.len()])
+            .collect(),
         ..CrossFacts::default()
     };
-    if unique.is_empty() && household.is_none() {
-        return Ok(facts);
+    if unique.is_empty()
+        && household.is_none()
+        && !plan.has_group_keys()
+        && plan.sequences.is_empty()
+    {
+        return Ok((facts, SequenceNumbers::default()));
     }
+    // Foreign keys count a referenced row only if its record passes the per-record work
+    // (Plan::process): pass 1 then processes whole records, not only the key items.
+    let full = plan.has_foreign_keys();
     let head_value = plan
         .profile
         .checks
@@ -41,6 +58,26 @@ pub(crate) fn gather_facts(
         .map(|k| KeySorter::new(&opts.out_dir, &format!("unique{k}"), limit))
         .collect();
     let mut homes = KeySorter::new(&opts.out_dir, "households", limit);
+    // Per group: its primary keys; per group and foreign key: (key << 1 | 1) for a child
+    // row, (key << 1) for a valid row of the referenced group.
+    let mut pks: Vec<KeySorter> = (0..plan.groups.len())
+        .map(|g| KeySorter::new(&opts.out_dir, &format!("pk{g}"), limit))
+        .collect();
+    // Per sequence: [key, order 1, order 2, record number] of every row of its group.
+    let mut seqs: Vec<Sorter<[u64; 4]>> = (0..plan.sequences.len())
+        .map(|n| Sorter::new(&opts.out_dir, &format!("seq{n}"), limit))
+        .collect();
+    let mut next_record = 1u64;
+    let mut fks: Vec<Vec<KeySorter>> = plan
+        .groups
+        .iter()
+        .enumerate()
+        .map(|(g, group)| {
+            (0..group.foreign_keys.len())
+                .map(|f| KeySorter::new(&opts.out_dir, &format!("fk{g}-{f}"), limit))
+                .collect()
+        })
+        .collect();
     let spill_err = |error| RunError::Output {
         name: "the first pass's key runs".into(),
         error,
@@ -56,22 +93,78 @@ pub(crate) fn gather_facts(
         loop {
             opts.check_cancel()?;
             let more = read_chunk(&mut reader, &mut chunk, opts.chunk(), path, &mut ignored)?;
-            let values: Vec<Vec<Option<String>>> = pool.install(|| {
+            let values: Vec<(Vec<Option<String>>, u64, bool)> = pool.install(|| {
                 chunk
                     .par_iter()
                     .map_init(
                         || Scratch::new(plan.charset()),
                         |s, r| {
-                            if r.role == RecordRole::Data {
-                                plan.check_values(r, s)
+                            if r.role != RecordRole::Data {
+                                (Vec::new(), 0, false) // a misplaced header or trailer has no keys
+                            } else if full {
+                                let p = plan.process(r, 0, s);
+                                let valid = !p.rejected();
+                                (p.after, p.skipped, valid)
                             } else {
-                                Vec::new() // a misplaced header or trailer has no keys
+                                let (v, skipped) = plan.check_row(r, s);
+                                (v, skipped, false)
                             }
                         },
                     )
                     .collect()
             });
-            for v in &values {
+            for (n, (v, skipped, valid)) in values.iter().enumerate() {
+                let has_row = |g: usize| g >= 64 || skipped & (1u64 << g) == 0;
+                let record = next_record + n as u64;
+                for (q, sorter) in plan.sequences.iter().zip(seqs.iter_mut()) {
+                    if v.is_empty() || !has_row(q.group) {
+                        continue;
+                    }
+                    let Some(key) = row_key(&q.key, v) else {
+                        continue; // not numbered: pass 2 says so if the item is required
+                    };
+                    let order = |k: usize| {
+                        q.order
+                            .get(k)
+                            .map_or(0, |i| order_number(v.get(*i).and_then(|x| x.as_deref())))
+                    };
+                    sorter
+                        .push([key, order(0), order(1), record])
+                        .map_err(spill_err)?;
+                }
+                for (g, group) in plan.groups.iter().enumerate() {
+                    if v.is_empty() || !has_row(g) {
+                        continue;
+                    }
+                    let pk = row_key(&group.primary_key, v);
+                    if let (Some(k), Some(list)) = (pk, pks.get_mut(g)) {
+                        list.push(k).map_err(spill_err)?;
+                    }
+                    for (f, (_, items)) in group.foreign_keys.iter().enumerate() {
+                        if let (Some(k), Some(list)) =
+                            (row_key(items, v), fks.get_mut(g).and_then(|x| x.get_mut(f)))
+                        {
+                            list.push((k << 1) | 1).map_err(spill_err)?;
+                        }
+                    }
+                    // This row as the referenced row of other groups' foreign keys.
+                    if *valid {
+                        if let Some(k) = pk {
+                            for (c, child) in plan.groups.iter().enumerate() {
+                                for (f, (parent, _)) in child.foreign_keys.iter().enumerate() {
+                                    if *parent == g {
+                                        if let Some(list) =
+                                            fks.get_mut(c).and_then(|x| x.get_mut(f))
+                                        {
+                                            list.push(k << 1).map_err(spill_err)?;
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+                let v = &v;
                 for (k, &i) in unique.iter().enumerate() {
                     if let (Some(Some(val)), Some(list)) = (v.get(i), keys.get_mut(k)) {
                         list.push(key_of(val)).map_err(spill_err)?;
@@ -87,6 +180,7 @@ pub(crate) fn gather_facts(
                     }
                 }
             }
+            next_record += chunk.len() as u64;
             let bytes: u64 = chunk.iter().map(|r| r.bytes.len() as u64 + 2).sum();
             progress.advance(chunk.len() as u64, bytes);
             if !more {
@@ -121,6 +215,105 @@ pub(crate) fn gather_facts(
             *d = found;
         }
     }
+    for (g, list) in pks.into_iter().enumerate() {
+        let mut found = HashMap::new();
+        let mut run: Option<(u64, u32)> = None;
+        list.for_each_sorted(|key| match &mut run {
+            Some((k0, n)) if *k0 == key => *n += 1,
+            _ => {
+                if let Some((k0, n)) = run.take() {
+                    if n > 1 {
+                        found.insert(k0, n);
+                    }
+                }
+                run = Some((key, 1));
+            }
+        })
+        .map_err(spill_err)?;
+        if let Some((k0, n)) = run {
+            if n > 1 {
+                found.insert(k0, n);
+            }
+        }
+        if let Some(d) = facts.primary_key_duplicates.get_mut(g) {
+            *d = found;
+        }
+    }
+    // Foreign keys: a child key (tag 1) is missing when no valid referenced row (tag 0) has
+    // it, or when the referenced rows of that key are rejected as duplicates.
+    for (g, lists) in fks.into_iter().enumerate() {
+        for (f, list) in lists.into_iter().enumerate() {
+            let parent = plan
+                .groups
+                .get(g)
+                .and_then(|x| x.foreign_keys.get(f))
+                .map(|(p, _)| *p);
+            let dups = parent.and_then(|p| facts.primary_key_duplicates.get(p));
+            let mut missing = HashSet::new();
+            // (key, referenced row seen, child row seen)
+            let mut run: Option<(u64, bool, bool)> = None;
+            let close = |r: (u64, bool, bool), missing: &mut HashSet<u64>| {
+                let (k, parent_seen, child_seen) = r;
+                let duplicated = dups.is_some_and(|d| d.contains_key(&k));
+                if child_seen && (!parent_seen || duplicated) {
+                    missing.insert(k);
+                }
+            };
+            list.for_each_sorted(|tagged| {
+                let (key, child) = (tagged >> 1, tagged & 1 == 1);
+                match &mut run {
+                    Some((k0, p, c)) if *k0 == key => {
+                        *p |= !child;
+                        *c |= child;
+                    }
+                    _ => {
+                        if let Some(r) = run.take() {
+                            close(r, &mut missing);
+                        }
+                        run = Some((key, !child, child));
+                    }
+                }
+            })
+            .map_err(spill_err)?;
+            if let Some(r) = run {
+                close(r, &mut missing);
+            }
+            if let Some(slot) = facts
+                .foreign_key_missing
+                .get_mut(g)
+                .and_then(|x| x.get_mut(f))
+            {
+                *slot = missing;
+            }
+        }
+    }
+    // Sequences: number the rows of each key in order, then sort the numbers back into
+    // record order and keep them in a file that pass 2 reads as it goes.
+    let mut numbers = SequenceNumbers::default();
+    for (n, sorter) in seqs.into_iter().enumerate() {
+        let mut by_record: Sorter<[u64; 2]> =
+            Sorter::new(&opts.out_dir, &format!("seqrec{n}"), limit);
+        let mut last: Option<u64> = None;
+        let mut count = 0u64;
+        let mut failed = None;
+        sorter
+            .for_each_sorted(|[key, _, _, record]| {
+                count = if last == Some(key) { count + 1 } else { 1 };
+                last = Some(key);
+                if failed.is_none() {
+                    if let Err(e) = by_record.push([record, count]) {
+                        failed = Some(e);
+                    }
+                }
+            })
+            .map_err(spill_err)?;
+        if let Some(e) = failed {
+            return Err(spill_err(e));
+        }
+        numbers
+            .add(&opts.out_dir, n, by_record)
+            .map_err(spill_err)?;
+    }
     // Households: keys are (home << 1 | is_head); count the heads of each home.
     let mut run: Option<(u64, u32)> = None;
     let bad = &mut facts.bad_households;
@@ -145,10 +338,11 @@ pub(crate) fn gather_facts(
             bad.insert(h0, heads);
         }
     }
-    Ok(facts)
+    Ok((facts, numbers))
 }
 
 pub(crate) fn apply_facts(plan: &Plan, facts: &CrossFacts, p: &mut Processed) {
+    apply_group_facts(plan, facts, p);
     let (unique, household) = check_indices(plan);
     for (k, &i) in unique.iter().enumerate() {
         let Some(Some(v)) = p.after.get(i) else {
@@ -185,5 +379,413 @@ pub(crate) fn apply_facts(plan: &Plan, facts: &CrossFacts, p: &mut Processed) {
                 });
             }
         }
+    }
+}
+
+/// The key checks of the groups: a row whose primary key another row of its group has, or
+/// whose foreign key has no valid row in the referenced group, rejects its source record.
+fn apply_group_facts(plan: &Plan, facts: &CrossFacts, p: &mut Processed) {
+    let keys = |items: &[usize]| {
+        items
+            .iter()
+            .filter_map(|i| plan.target.items.get(*i).map(|t| t.key.as_str()))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    for (g, group) in plan.groups.iter().enumerate() {
+        if !p.has_row(g) {
+            continue;
+        }
+        if let Some(n) = row_key(&group.primary_key, &p.after)
+            .and_then(|k| facts.primary_key_duplicates.get(g)?.get(&k))
+        {
+            p.reasons.push(crate::plan::Reason {
+                kind: ReasonKind::CheckPrimaryKeyDuplicate,
+                item: Some(keys(&group.primary_key)),
+                message: format!(
+                    "the primary key ({}) of group {} appears in {n} rows",
+                    keys(&group.primary_key),
+                    group.name
+                ),
+            });
+        }
+        for (f, (parent, items)) in group.foreign_keys.iter().enumerate() {
+            let missing = row_key(items, &p.after).is_some_and(|k| {
+                facts
+                    .foreign_key_missing
+                    .get(g)
+                    .and_then(|x| x.get(f))
+                    .is_some_and(|m| m.contains(&k))
+            });
+            if missing {
+                let parent = plan.groups.get(*parent).map_or("", |x| x.name.as_str());
+                p.reasons.push(crate::plan::Reason {
+                    kind: ReasonKind::CheckForeignKeyMissing,
+                    item: Some(keys(items)),
+                    message: format!(
+                        "the foreign key ({}) of group {} has no row in group {parent}",
+                        keys(items),
+                        group.name
+                    ),
+                });
+            }
+        }
+    }
+}
+
+/// Pass 2's watch on foreign keys that dangle after all (issue #13): pass 1 counts a
+/// referenced row as present when its record passes the per-record work and its primary
+/// key is unique; a record rejected in pass 2 by another cross-record check still counted.
+/// This counts the output rows whose foreign key names the row of a rejected record, in
+/// bounded memory (per foreign key, one external sort of `key << 1` for a rejected record's
+/// referenced row and `key << 1 | 1` for an output row's foreign key).
+pub(crate) struct DanglingWatch {
+    /// (child group, foreign key index, sorter).
+    relations: Vec<(usize, usize, KeySorter)>,
+}
+
+impl DanglingWatch {
+    pub(crate) fn new(plan: &Plan, opts: &RunOptions) -> DanglingWatch {
+        let mut relations = Vec::new();
+        for (g, group) in plan.groups.iter().enumerate() {
+            for f in 0..group.foreign_keys.len() {
+                let name = format!("dangling{g}-{f}");
+                let sorter = KeySorter::new(&opts.out_dir, &name, opts.sort_buffer_keys);
+                relations.push((g, f, sorter));
+            }
+        }
+        DanglingWatch { relations }
+    }
+
+    /// Notes one chunk's results.
+    pub(crate) fn note(&mut self, plan: &Plan, results: &[Processed]) -> Result<(), RunError> {
+        let spill_err = |error| RunError::Output {
+            name: "the foreign keys' key runs".into(),
+            error,
+        };
+        for (g, f, sorter) in &mut self.relations {
+            let Some((parent, items)) = plan.groups.get(*g).and_then(|x| x.foreign_keys.get(*f))
+            else {
+                continue;
+            };
+            let Some(referenced) = plan.groups.get(*parent) else {
+                continue;
+            };
+            for p in results {
+                if p.rejected() {
+                    if p.has_row(*parent) {
+                        if let Some(k) = row_key(&referenced.primary_key, &p.after) {
+                            sorter.push(k << 1).map_err(spill_err)?;
+                        }
+                    }
+                } else if p.has_row(*g) {
+                    if let Some(k) = row_key(items, &p.after) {
+                        sorter.push((k << 1) | 1).map_err(spill_err)?;
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The problems of the run: per foreign key, the output rows that dangle.
+    pub(crate) fn finish(self, plan: &Plan) -> Result<Vec<RunProblem>, RunError> {
+        let spill_err = |error| RunError::Output {
+            name: "the foreign keys' key runs".into(),
+            error,
+        };
+        let mut problems = Vec::new();
+        for (g, f, sorter) in self.relations {
+            // (key, a rejected record's referenced row seen, output rows naming it)
+            let mut run: Option<(u64, bool, u64)> = None;
+            let mut count = 0u64;
+            let close = |r: (u64, bool, u64), count: &mut u64| {
+                if r.1 {
+                    *count += r.2;
+                }
+            };
+            sorter
+                .for_each_sorted(|t| {
+                    let (key, child) = (t >> 1, t & 1 == 1);
+                    match &mut run {
+                        Some((k0, rejected, n)) if *k0 == key => {
+                            *rejected |= !child;
+                            *n += u64::from(child);
+                        }
+                        _ => {
+                            if let Some(r) = run.take() {
+                                close(r, &mut count);
+                            }
+                            run = Some((key, !child, u64::from(child)));
+                        }
+                    }
+                })
+                .map_err(spill_err)?;
+            if let Some(r) = run {
+                close(r, &mut count);
+            }
+            if count == 0 {
+                continue;
+            }
+            let Some(group) = plan.groups.get(g) else {
+                continue;
+            };
+            let Some((parent, items)) = group.foreign_keys.get(f) else {
+                continue;
+            };
+            let parent = plan.groups.get(*parent).map_or("", |x| x.name.as_str());
+            let keys: Vec<&str> = items
+                .iter()
+                .filter_map(|i| plan.target.items.get(*i).map(|t| t.key.as_str()))
+                .collect();
+            problems.push(RunProblem::new(
+                RunProblemKind::ForeignKeyDangling,
+                None,
+                format!(
+                    "{count} rows of {} (group {}) have a foreign key ({}) whose row in group {parent} belongs to a record rejected by another cross-record check: that row is in rejects.csv, not in the group's file",
+                    group.file,
+                    group.name,
+                    keys.join(", ")
+                ),
+            ));
+        }
+        Ok(problems)
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use crate::options::{NoProgress, Outputs, RunOptions};
+    use crate::plan::Plan;
+    use ikou_cleanse::gaiji::GaijiTable;
+    use ikou_layout_spec::profile::{load_profile_file, ProfileAccess};
+    use ikou_layout_spec::Catalog;
+    use std::path::{Path, PathBuf};
+
+    fn groups() -> PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata/groups")
+    }
+
+    fn groups_plan() -> Plan {
+        let mut catalog = Catalog::bundled().unwrap();
+        let profile = load_profile_file(
+            &groups().join("groups.toml"),
+            &mut catalog,
+            &ProfileAccess::default(),
+        )
+        .unwrap();
+        Plan::new(&catalog, profile, GaijiTable::new()).unwrap()
+    }
+
+    #[test]
+    fn issue13_group_keys_are_read_from_the_layouts() {
+        let plan = groups_plan();
+        let names: Vec<&str> = plan.groups.iter().map(|g| g.name.as_str()).collect();
+        assert_eq!(names, ["kojin", "setai"]);
+        let key = |i: &usize| plan.target.items[*i].key.as_str();
+        let kojin = &plan.groups[0];
+        assert_eq!(
+            kojin.primary_key.iter().map(key).collect::<Vec<_>>(),
+            ["kojin.atena_no"]
+        );
+        assert_eq!(kojin.foreign_keys.len(), 1);
+        assert_eq!(kojin.foreign_keys[0].0, 1);
+        assert_eq!(
+            kojin.foreign_keys[0].1.iter().map(key).collect::<Vec<_>>(),
+            ["kojin.setai_no"]
+        );
+        let setai = &plan.groups[1];
+        assert_eq!(
+            setai.primary_key.iter().map(key).collect::<Vec<_>>(),
+            ["setai.setai_no"]
+        );
+        assert!(setai.foreign_keys.is_empty());
+        assert_eq!(setai.range, 4..6);
+    }
+
+    #[test]
+    fn issue13_history_numbers_spilled_are_the_same() {
+        let base = std::env::temp_dir().join(format!("ikou-history-spill-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&base);
+        let mut catalog = Catalog::bundled().unwrap();
+        let profile = load_profile_file(
+            &groups().join("history.toml"),
+            &mut catalog,
+            &ProfileAccess::default(),
+        )
+        .unwrap();
+        let plan = Plan::new(&catalog, profile, GaijiTable::new()).unwrap();
+        assert_eq!(plan.sequences.len(), 1);
+        // 宛名番号 + 履歴番号 is unique by construction: not sorted for duplicates.
+        assert!(plan.groups[0].primary_key.is_empty());
+        let input = [groups().join("rireki.csv")];
+        let mut a = RunOptions::new(base.join("a"));
+        a.outputs = Outputs::minimal();
+        let mut b = RunOptions::new(base.join("b"));
+        b.outputs = Outputs::minimal();
+        b.sort_buffer_keys = 1;
+        b.chunk_records = 2; // numbers read back across chunks
+        let ma = crate::run::run(&plan, &input, &a, &NoProgress).unwrap();
+        let mb = crate::run::run(&plan, &input, &b, &NoProgress).unwrap();
+        assert_eq!(ma.outputs, mb.outputs);
+        let csv = std::fs::read_to_string(base.join("b/rireki.csv")).unwrap();
+        let numbers: Vec<&str> = csv
+            .lines()
+            .skip(1)
+            .map(|l| l.split(',').nth(1).unwrap())
+            .collect();
+        assert_eq!(numbers, ["2", "2", "1", "3", "1", "1"]);
+        std::fs::remove_dir_all(&base).unwrap();
+    }
+
+    #[test]
+    fn issue13_order_numbers_sort_dates_and_partial_dates() {
+        use crate::plan::order_number;
+        assert_eq!(order_number(None), 0);
+        assert_eq!(order_number(Some("")), 0);
+        assert!(order_number(Some("1990-01")) < order_number(Some("1990-01-01")));
+        assert!(order_number(Some("1990-01-31")) < order_number(Some("1990-02")));
+        assert!(order_number(Some("19891231")) < order_number(Some("1990-01-01")));
+        assert!(order_number(Some("")) < order_number(Some("0")));
+    }
+
+    #[test]
+    fn issue13_spilling_the_group_keys_gives_the_same_run() {
+        let base = std::env::temp_dir().join(format!("ikou-groups-spill-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&base);
+        let plan = groups_plan();
+        let input = [groups().join("kojin.csv")];
+        let mut a = RunOptions::new(base.join("a"));
+        a.outputs = Outputs::minimal();
+        let mut b = RunOptions::new(base.join("b"));
+        b.outputs = Outputs::minimal();
+        b.sort_buffer_keys = 2; // every key sort and the dangling watch spill
+        let ma = crate::run::run(&plan, &input, &a, &NoProgress).unwrap();
+        let mb = crate::run::run(&plan, &input, &b, &NoProgress).unwrap();
+        assert_eq!(ma.outputs, mb.outputs);
+        assert_eq!(ma.counts, mb.counts);
+        assert_eq!(ma.groups, mb.groups);
+        assert_eq!(
+            mb.counts.rejects_by_reason["check.primary_key_duplicate"],
+            4
+        );
+        assert_eq!(mb.counts.rejects_by_reason["check.foreign_key_missing"], 5);
+        let left: Vec<_> = std::fs::read_dir(base.join("b"))
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|n| n.ends_with(".partial"))
+            .collect();
+        assert!(left.is_empty(), "{left:?}");
+        std::fs::remove_dir_all(&base).unwrap();
+    }
+}
+
+/// The numbers of the sequences ([`Plan::sequences`]), in record order, for pass 2: one
+/// private file per sequence in the run directory (`.seqnum-N.partial`, 16 bytes per
+/// numbered row: record, number), read as the records go by and removed when dropped.
+#[derive(Default)]
+pub(crate) struct SequenceNumbers {
+    files: Vec<NumberFile>,
+}
+
+struct NumberFile {
+    path: std::path::PathBuf,
+    reader: BufReader<std::fs::File>,
+    /// The next (record, number) not yet handed out.
+    next: Option<[u64; 2]>,
+}
+
+impl NumberFile {
+    fn advance(&mut self) -> std::io::Result<()> {
+        let mut b = [0u8; 16];
+        self.next = match self.reader.read_exact(&mut b) {
+            Ok(()) => {
+                let (r, n) = b.split_at(8);
+                let get = |x: &[u8]| {
+                    let mut a = [0u8; 8];
+                    a.copy_from_slice(x);
+                    u64::from_le_bytes(a)
+                };
+                Some([get(r), get(n)])
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => None,
+            Err(e) => return Err(e),
+        };
+        Ok(())
+    }
+}
+
+impl Drop for SequenceNumbers {
+    fn drop(&mut self) {
+        for f in &self.files {
+            let _ = std::fs::remove_file(&f.path);
+        }
+    }
+}
+
+impl SequenceNumbers {
+    fn add(
+        &mut self,
+        dir: &std::path::Path,
+        n: usize,
+        by_record: Sorter<[u64; 2]>,
+    ) -> std::io::Result<()> {
+        let path = dir.join(format!(".seqnum-{n}.partial"));
+        let mut w = BufWriter::with_capacity(1 << 16, crate::output::create_private(&path)?);
+        let mut failed = None;
+        by_record.for_each_sorted(|[record, number]| {
+            if failed.is_none() {
+                let mut b = [0u8; 16];
+                b[..8].copy_from_slice(&record.to_le_bytes());
+                b[8..].copy_from_slice(&number.to_le_bytes());
+                if let Err(e) = w.write_all(&b) {
+                    failed = Some(e);
+                }
+            }
+        })?;
+        if let Some(e) = failed {
+            return Err(e);
+        }
+        w.flush()?;
+        drop(w);
+        let mut f = NumberFile {
+            reader: BufReader::with_capacity(1 << 16, std::fs::File::open(&path)?),
+            path,
+            next: None,
+        };
+        f.advance()?;
+        self.files.push(f);
+        Ok(())
+    }
+
+    /// The numbers of records `first .. first + count`: `numbers[sequence][i]` for record
+    /// `first + i` (`None`: not numbered). Records are asked for in ascending order.
+    pub(crate) fn take(
+        &mut self,
+        first: u64,
+        count: usize,
+    ) -> Result<Vec<Vec<Option<u64>>>, RunError> {
+        let mut out = Vec::with_capacity(self.files.len());
+        for f in &mut self.files {
+            let mut v = vec![None; count];
+            while let Some([record, number]) = f.next {
+                if record >= first + count as u64 {
+                    break;
+                }
+                if let Some(slot) = record
+                    .checked_sub(first)
+                    .and_then(|i| v.get_mut(i as usize))
+                {
+                    *slot = Some(number);
+                }
+                f.advance().map_err(|error| RunError::Output {
+                    name: "the sequence numbers".into(),
+                    error,
+                })?;
+            }
+            out.push(v);
+        }
+        Ok(out)
     }
 }

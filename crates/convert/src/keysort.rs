@@ -15,20 +15,64 @@ use std::path::{Path, PathBuf};
 /// run's); merging the runs reads them through 64 KiB buffers.
 pub const DEFAULT_BUFFER_KEYS: usize = 1 << 19;
 
+/// What [`Sorter`] sorts: a fixed-size tuple of `u64`s, compared in order, written as
+/// little-endian bytes in spilled runs.
+pub trait SortKey: Ord + Copy + std::fmt::Debug {
+    /// Bytes per key.
+    const BYTES: usize;
+    /// Appends the key's bytes.
+    fn put(&self, out: &mut Vec<u8>);
+    /// The key from exactly [`SortKey::BYTES`] bytes.
+    fn get(bytes: &[u8]) -> Self;
+}
+
+fn u64_at(bytes: &[u8], i: usize) -> u64 {
+    let mut b = [0u8; 8];
+    if let Some(s) = bytes.get(i * 8..i * 8 + 8) {
+        b.copy_from_slice(s);
+    }
+    u64::from_le_bytes(b)
+}
+
+impl SortKey for u64 {
+    const BYTES: usize = 8;
+    fn put(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(&self.to_le_bytes());
+    }
+    fn get(bytes: &[u8]) -> u64 {
+        u64_at(bytes, 0)
+    }
+}
+
+impl<const N: usize> SortKey for [u64; N] {
+    const BYTES: usize = 8 * N;
+    fn put(&self, out: &mut Vec<u8>) {
+        for x in self {
+            out.extend_from_slice(&x.to_le_bytes());
+        }
+    }
+    fn get(bytes: &[u8]) -> [u64; N] {
+        std::array::from_fn(|i| u64_at(bytes, i))
+    }
+}
+
 /// Collects `u64` keys and yields them sorted.
+pub type KeySorter = Sorter<u64>;
+
+/// Collects keys (a `u64` or a tuple of them) and yields them sorted, with bounded memory.
 #[derive(Debug)]
-pub struct KeySorter {
-    buf: Vec<u64>,
+pub struct Sorter<K: SortKey> {
+    buf: Vec<K>,
     limit: usize,
     dir: PathBuf,
     name: String,
     runs: Vec<PathBuf>,
 }
 
-impl KeySorter {
+impl<K: SortKey> Sorter<K> {
     /// A sorter spilling runs of at most `limit` keys as `dir/.NAME-N.partial`.
-    pub fn new(dir: &Path, name: &str, limit: usize) -> KeySorter {
-        KeySorter {
+    pub fn new(dir: &Path, name: &str, limit: usize) -> Sorter<K> {
+        Sorter {
             buf: Vec::new(),
             limit: limit.max(1),
             dir: dir.to_path_buf(),
@@ -41,7 +85,7 @@ impl KeySorter {
     ///
     /// # Errors
     /// Writing a spilled run failed.
-    pub fn push(&mut self, key: u64) -> io::Result<()> {
+    pub fn push(&mut self, key: K) -> io::Result<()> {
         if self.buf.len() >= self.limit {
             self.spill()?;
         }
@@ -58,8 +102,11 @@ impl KeySorter {
             .dir
             .join(format!(".{}-{}.partial", self.name, self.runs.len()));
         let mut w = BufWriter::with_capacity(1 << 16, crate::output::create_private(&path)?);
+        let mut bytes = Vec::with_capacity(K::BYTES);
         for k in &self.buf {
-            w.write_all(&k.to_le_bytes())?;
+            bytes.clear();
+            k.put(&mut bytes);
+            w.write_all(&bytes)?;
         }
         w.flush()?;
         self.runs.push(path);
@@ -71,7 +118,7 @@ impl KeySorter {
     ///
     /// # Errors
     /// Reading a spilled run failed.
-    pub fn for_each_sorted(mut self, mut f: impl FnMut(u64)) -> io::Result<()> {
+    pub fn for_each_sorted(mut self, mut f: impl FnMut(K)) -> io::Result<()> {
         self.buf.sort_unstable();
         if self.runs.is_empty() {
             self.buf.iter().for_each(|k| f(*k));
@@ -84,15 +131,15 @@ impl KeySorter {
         result
     }
 
-    fn merge(&mut self, f: &mut impl FnMut(u64)) -> io::Result<()> {
+    fn merge(&mut self, f: &mut impl FnMut(K)) -> io::Result<()> {
         let mut readers = Vec::with_capacity(self.runs.len());
         for r in &self.runs {
             readers.push(BufReader::with_capacity(1 << 16, File::open(r)?));
         }
-        let next = |r: &mut BufReader<File>| -> io::Result<Option<u64>> {
-            let mut b = [0u8; 8];
+        let mut b = vec![0u8; K::BYTES];
+        let mut next = |r: &mut BufReader<File>| -> io::Result<Option<K>> {
             match r.read_exact(&mut b) {
-                Ok(()) => Ok(Some(u64::from_le_bytes(b))),
+                Ok(()) => Ok(Some(K::get(&b))),
                 Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => Ok(None),
                 Err(e) => Err(e),
             }
@@ -128,7 +175,7 @@ impl KeySorter {
     }
 }
 
-impl Drop for KeySorter {
+impl<K: SortKey> Drop for Sorter<K> {
     fn drop(&mut self) {
         for r in &self.runs {
             let _ = std::fs::remove_file(r);

@@ -55,6 +55,19 @@ pub struct LayoutRef {
     pub name: String,
 }
 
+/// One output group of a multi-group run (issue #13): its file and the rows written there.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GroupInfo {
+    /// The group's name in the profile (`kojin`).
+    pub name: String,
+    /// Its file in the run directory (`kojin.csv`), listed in [`Manifest::outputs`].
+    pub file: String,
+    /// Its target layout.
+    pub layout: LayoutRef,
+    /// Rows written to the file (without the header).
+    pub rows: u64,
+}
+
 /// Counts of a run.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 pub struct Counts {
@@ -118,11 +131,14 @@ pub enum RunProblemKind {
     InputEmpty,
     /// `run.nothing_converted`: no record reached the standard CSV.
     NothingConverted,
+    /// `group.foreign_key_dangling`: output rows of a group whose foreign key names a row of
+    /// the referenced group that a cross-record check rejected in pass 2 (issue #13).
+    ForeignKeyDangling,
 }
 
 impl RunProblemKind {
     /// Every kind.
-    pub const ALL: [RunProblemKind; 7] = [
+    pub const ALL: [RunProblemKind; 8] = [
         RunProblemKind::TrailerCount,
         RunProblemKind::MissingTrailer,
         RunProblemKind::NewlineMismatch,
@@ -130,6 +146,7 @@ impl RunProblemKind {
         RunProblemKind::EofMarker,
         RunProblemKind::InputEmpty,
         RunProblemKind::NothingConverted,
+        RunProblemKind::ForeignKeyDangling,
     ];
 
     /// The stable id (`frame.missing_trailer`), written in [`RunProblem::kind`] and as a key
@@ -143,6 +160,7 @@ impl RunProblemKind {
             RunProblemKind::EofMarker => "frame.eof_marker",
             RunProblemKind::InputEmpty => "input.empty",
             RunProblemKind::NothingConverted => "run.nothing_converted",
+            RunProblemKind::ForeignKeyDangling => "group.foreign_key_dangling",
         }
     }
 
@@ -174,6 +192,10 @@ impl RunProblemKind {
             RunProblemKind::NothingConverted => (
                 "標準形式に変換できたレコードがない",
                 "no record was converted to the standard layout",
+            ),
+            RunProblemKind::ForeignKeyDangling => (
+                "外部キーの参照先の行が別のレコード間チェックで除外された",
+                "rows whose foreign key names a row rejected by another cross-record check",
             ),
         }
     }
@@ -231,8 +253,13 @@ pub struct Manifest {
     pub options: BTreeMap<String, String>,
     /// Inputs with their hashes.
     pub inputs: Vec<InputInfo>,
-    /// The file name of the standard CSV (`jumin-kiroku.csv`).
+    /// The file name of the standard CSV (`jumin-kiroku.csv`; in a multi-group run, the
+    /// first group's file).
     pub data_file: String,
+    /// The output groups of a multi-group run (a profile with `[[targets]]`), each with its
+    /// file and rows; absent for a single-target run, whose one file is `data_file`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub groups: Vec<GroupInfo>,
     /// Outputs with their hashes (every file of the run but the manifest itself).
     pub outputs: Vec<OutputInfo>,
     /// Counts.

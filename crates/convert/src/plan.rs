@@ -36,6 +36,40 @@ enum Resolved {
     Translate(usize, usize),
     Join(Vec<usize>, String),
     Split(usize, String, usize),
+    /// Numbered by the run (see [`Plan::sequences`]).
+    Sequence,
+}
+
+/// A numbered target item (履歴番号, issue #13): numbers per key, in order, given by the run
+/// from pass 1's sort.
+#[derive(Debug, Clone)]
+pub struct Sequence {
+    /// The numbered item (index in [`Plan::target`]).
+    pub target: usize,
+    /// Its group (index in [`Plan::groups`]).
+    pub group: usize,
+    /// The key items (indices in [`Plan::target`]).
+    pub key: Vec<usize>,
+    /// The order items (indices in [`Plan::target`]; at most two).
+    pub order: Vec<usize>,
+}
+
+/// An order value as a number: its digits, padded on the right to 8 (a partial date
+/// `1990-01` → `19900100`), at most 18 of them, plus one; an empty value is 0 (first).
+pub(crate) fn order_number(v: Option<&str>) -> u64 {
+    let mut digits: String = v
+        .unwrap_or("")
+        .chars()
+        .filter(char::is_ascii_digit)
+        .take(18)
+        .collect();
+    if digits.is_empty() {
+        return 0;
+    }
+    while digits.len() < 8 {
+        digits.push('0');
+    }
+    digits.parse::<u64>().map_or(u64::MAX, |n| n + 1)
 }
 
 /// One reason a record is rejected. `message` holds no personal value.
@@ -119,6 +153,9 @@ pub struct Processed {
     pub raw: Vec<u8>,
     /// Items whose fixed-length padding was removed.
     pub padding_stripped: u32,
+    /// The output groups that get no row from this record (bit `g` for
+    /// [`Plan::groups`]`[g]`; a group's `when` did not hold). 0: a row in every group.
+    pub skipped: u64,
 }
 
 impl Processed {
@@ -126,6 +163,226 @@ impl Processed {
     pub fn rejected(&self) -> bool {
         !self.reasons.is_empty()
     }
+
+    /// Whether the record gives a row in group `g` (when it is not rejected).
+    pub fn has_row(&self, g: usize) -> bool {
+        g >= 64 || self.skipped & (1u64 << g) == 0
+    }
+}
+
+/// The most output groups a profile may have.
+pub const MAX_GROUPS: usize = 64;
+
+/// One output group of a plan (issue #13): a target layout written to its own file. A
+/// single-target profile has one group, the whole target.
+#[derive(Debug, Clone)]
+pub struct Group {
+    /// The group's name (`kojin`; for a single target, the layout id's last part).
+    pub name: String,
+    /// Its output file name (`kojin.csv`; for a single target, [`data_csv_name`]).
+    ///
+    /// [`data_csv_name`]: crate::output::data_csv_name
+    pub file: String,
+    /// Its own layout (item keys as in the layout, unprefixed).
+    pub layout: Layout,
+    /// Its items in [`Plan::target`] (the concatenation of every group's items).
+    pub range: std::ops::Range<usize>,
+    /// Which records give a row: (source item index, value).
+    when: Option<(usize, String)>,
+    /// Its primary key: indices in [`Plan::target`] (the layout's `primary_key` items).
+    pub primary_key: Vec<usize>,
+    /// Its foreign keys: (the referenced group's index, indices in [`Plan::target`] in the
+    /// order of that group's primary key).
+    pub foreign_keys: Vec<(usize, Vec<usize>)>,
+}
+
+/// The key of a row for the key checks: the values of `items` (all present), as one `u64`
+/// ([`key_of`]; a composite key joins its values with U+001F first).
+pub(crate) fn row_key(items: &[usize], values: &[Option<String>]) -> Option<u64> {
+    match items {
+        [] => None,
+        [i] => values.get(*i)?.as_deref().map(key_of),
+        _ => {
+            let mut s = String::new();
+            for (n, i) in items.iter().enumerate() {
+                if n > 0 {
+                    s.push('\u{1f}');
+                }
+                s.push_str(values.get(*i)?.as_deref()?);
+            }
+            Some(key_of(&s))
+        }
+    }
+}
+
+fn status_rank(s: ikou_layout_spec::Status) -> u8 {
+    use ikou_layout_spec::Status;
+    match s {
+        Status::Synthetic => 0,
+        Status::UnverifiedTranscription => 1,
+        Status::OfficialImport => 2,
+        Status::Verified => 3,
+    }
+}
+
+/// The groups of a profile and the target layout they make together: for a multi-group
+/// profile, every group's items in group order, keys prefixed with the group's name.
+fn resolve_groups(
+    catalog: &Catalog,
+    profile: &Profile,
+    single: &Layout,
+    source: &Layout,
+) -> Result<(Layout, Vec<Group>), PlanError> {
+    let mut groups = Vec::new();
+    let target = if profile.targets.is_empty() {
+        groups.push(Group {
+            name: single.id.rsplit('/').next().unwrap_or("output").to_string(),
+            file: crate::output::data_csv_name(single),
+            layout: single.clone(),
+            range: 0..single.items.len(),
+            when: None,
+            primary_key: Vec::new(),
+            foreign_keys: Vec::new(),
+        });
+        single.clone()
+    } else {
+        if profile.targets.len() > MAX_GROUPS {
+            return Err(PlanError(format!(
+                "profile `{}`: {} groups, at most {MAX_GROUPS}",
+                profile.id,
+                profile.targets.len()
+            )));
+        }
+        let mut combined = single.clone();
+        combined.items.clear();
+        let mut ids = Vec::new();
+        let mut names = Vec::new();
+        for t in &profile.targets {
+            let layout = catalog.layout(&t.layout).ok_or_else(|| {
+                PlanError(format!(
+                    "profile `{}`: layout `{}` not found",
+                    profile.id, t.layout
+                ))
+            })?;
+            if crate::output::RunFile::from_name(&t.file).is_some() {
+                return Err(PlanError(format!(
+                    "group `{}`: its file `{}` is the name of another file of a run",
+                    t.name, t.file
+                )));
+            }
+            if status_rank(layout.status) < status_rank(combined.status) {
+                combined.status = layout.status;
+            }
+            let start = combined.items.len();
+            for item in &layout.items {
+                let mut item = item.clone();
+                item.key = format!("{}.{}", t.name, item.key);
+                combined.items.push(item);
+            }
+            let when = match &t.when {
+                None => None,
+                Some(w) => Some((
+                    source.item_index(&w.from).ok_or_else(|| {
+                        PlanError(format!(
+                            "group `{}`: source layout has no item `{}`",
+                            t.name, w.from
+                        ))
+                    })?,
+                    w.equals.clone(),
+                )),
+            };
+            ids.push(layout.id.clone());
+            names.push(layout.name.clone());
+            groups.push(Group {
+                name: t.name.clone(),
+                file: t.file.clone(),
+                layout: layout.clone(),
+                range: start..combined.items.len(),
+                when,
+                primary_key: Vec::new(),
+                foreign_keys: Vec::new(),
+            });
+        }
+        combined.id = ids.join(" + ");
+        combined.name = names.join(" + ");
+        combined
+    };
+    // Keys from the layouts: primary keys, and foreign keys to groups of this run.
+    let official = |it: &Item| {
+        it.official
+            .as_ref()
+            .map(|o| (o.primary_key, o.foreign_key.clone()))
+    };
+    for g in 0..groups.len() {
+        let Some(group) = groups.get(g) else { continue };
+        let start = group.range.start;
+        let pk: Vec<usize> = group
+            .layout
+            .items
+            .iter()
+            .enumerate()
+            .filter(|(_, it)| official(it).is_some_and(|(p, _)| p))
+            .map(|(i, _)| start + i)
+            .collect();
+        let mut parents: Vec<String> = Vec::new();
+        for it in &group.layout.items {
+            if let Some((_, Some(f))) = official(it) {
+                if !parents.contains(&f) {
+                    parents.push(f);
+                }
+            }
+        }
+        let mut fks = Vec::new();
+        for parent_id in parents {
+            // A foreign key to a group this run does not write is not checked.
+            let Some(pg) = groups.iter().position(|x| x.layout.id == parent_id) else {
+                continue;
+            };
+            let Some(parent) = groups.get(pg) else {
+                continue;
+            };
+            let child: Vec<&Item> = group
+                .layout
+                .items
+                .iter()
+                .filter(|it| official(it).is_some_and(|(_, f)| f.as_deref() == Some(&parent_id)))
+                .collect();
+            let parent_pk: Vec<&Item> = parent
+                .layout
+                .items
+                .iter()
+                .filter(|it| official(it).is_some_and(|(p, _)| p))
+                .collect();
+            let mut idx = Vec::new();
+            for p in &parent_pk {
+                match group.layout.item_index(&p.key) {
+                    Some(i) if child.iter().any(|c| c.key == p.key) => idx.push(start + i),
+                    _ => {}
+                }
+            }
+            if parent_pk.is_empty() || idx.len() != parent_pk.len() || child.len() != idx.len() {
+                let keys = |v: &[&Item]| {
+                    v.iter()
+                        .map(|i| i.key.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                };
+                return Err(PlanError(format!(
+                    "group `{}`: its foreign key to `{parent_id}` ({}) is not the primary key of group `{}` ({})",
+                    group.name,
+                    keys(&child),
+                    parent.name,
+                    keys(&parent_pk)
+                )));
+            }
+            fks.push((pg, idx));
+        }
+        if let Some(group) = groups.get_mut(g) {
+            group.primary_key = pk;
+            group.foreign_keys = fks;
+        }
+    }
+    Ok((target, groups))
 }
 
 /// The profile resolved against its layouts and tables, ready to process records.
@@ -135,8 +392,13 @@ pub struct Plan {
     pub profile: Profile,
     /// The source layout.
     pub source: Layout,
-    /// The target layout.
+    /// The target layout (for a multi-group profile, every group's items, keys prefixed
+    /// with the group's name: `kojin.atena_no`).
     pub target: Layout,
+    /// The output groups (one for a single-target profile).
+    pub groups: Vec<Group>,
+    /// The numbered items (`sequence` rules).
+    pub sequences: Vec<Sequence>,
     chars: CharProfile,
     item_opts: Vec<RuleOptions>,
     map: Vec<Resolved>,
@@ -178,10 +440,11 @@ impl Plan {
     /// A layout, item or table the profile names does not exist; the source encoding is not
     /// a text encoding.
     pub fn new(catalog: &Catalog, profile: Profile, gaiji: GaijiTable) -> Result<Plan, PlanError> {
-        let (source, target) = profile
+        let (source, single) = profile
             .layouts(catalog)
             .map(|(s, t)| (s.clone(), t.clone()))
             .ok_or_else(|| PlanError(format!("profile `{}`: layouts not found", profile.id)))?;
+        let (target, groups) = resolve_groups(catalog, &profile, &single, &source)?;
         let charset = Charset::from_label(&profile.characters.encoding).ok_or_else(|| {
             PlanError(format!(
                 "profile `{}`: unknown encoding `{}`",
@@ -205,6 +468,8 @@ impl Plan {
                 .ok_or_else(|| PlanError(format!("source layout has no item `{key}`")))
         };
         let mut tables = Vec::new();
+        let mut sequences: Vec<Sequence> = Vec::new();
+        let mut groups = groups;
         let mut map = Vec::with_capacity(target.items.len());
         let mut needed = vec![false; source.items.len()];
         for item in &target.items {
@@ -226,6 +491,40 @@ impl Plan {
                 Some(Source::Split { key, sep, index }) => {
                     Resolved::Split(idx(key)?, sep.clone(), *index as usize)
                 }
+                Some(Source::Sequence { key, order }) => {
+                    let t = |k: &String| {
+                        target.item_index(k).ok_or_else(|| {
+                            PlanError(format!("sequence: target layout has no item `{k}`"))
+                        })
+                    };
+                    let me = target.item_index(&item.key).unwrap_or(0);
+                    let group = groups
+                        .iter()
+                        .position(|g| g.range.contains(&me))
+                        .unwrap_or(0);
+                    let key = key.iter().map(t).collect::<Result<Vec<_>, _>>()?;
+                    let order = order.iter().map(t).collect::<Result<Vec<_>, _>>()?;
+                    let range = groups.get(group).map(|g| g.range.clone()).unwrap_or(0..0);
+                    if key.iter().chain(&order).any(|i| !range.contains(i)) {
+                        return Err(PlanError(format!(
+                            "sequence `{}`: its key and order items are items of its own group",
+                            item.key
+                        )));
+                    }
+                    if order.len() > 2 {
+                        return Err(PlanError(format!(
+                            "sequence `{}`: at most two order items",
+                            item.key
+                        )));
+                    }
+                    sequences.push(Sequence {
+                        target: me,
+                        group,
+                        key,
+                        order,
+                    });
+                    Resolved::Sequence
+                }
             };
             if let Some(r) = rule {
                 for k in r.source.keys() {
@@ -235,6 +534,55 @@ impl Plan {
                 }
             }
             map.push(resolved);
+        }
+        let numbered = |i: &usize| sequences.iter().any(|q| q.target == *i);
+        for q in &sequences {
+            if q.key.iter().chain(&q.order).any(numbered) {
+                return Err(PlanError(
+                    "sequence: a numbered item cannot be the key or order of another".into(),
+                ));
+            }
+        }
+        // A primary key that holds a numbered item is unique by construction when the
+        // sequence's key is the rest of it: it is not checked (and cannot be referenced).
+        for g in 0..groups.len() {
+            let Some(group) = groups.get(g) else { continue };
+            let Some(q) = sequences
+                .iter()
+                .find(|q| group.primary_key.contains(&q.target))
+            else {
+                continue;
+            };
+            let mut rest: Vec<usize> = group
+                .primary_key
+                .iter()
+                .copied()
+                .filter(|i| *i != q.target)
+                .collect();
+            let mut key = q.key.clone();
+            rest.sort_unstable();
+            key.sort_unstable();
+            let name = |i: &usize| target.items.get(*i).map_or("", |t| t.key.as_str());
+            if rest != key {
+                return Err(PlanError(format!(
+                    "group `{}`: its primary key holds the numbered item `{}`, whose sequence key must be the rest of the primary key ({})",
+                    group.name,
+                    name(&q.target),
+                    rest.iter().map(name).collect::<Vec<_>>().join(", ")
+                )));
+            }
+            if groups
+                .iter()
+                .any(|x| x.foreign_keys.iter().any(|(p, _)| *p == g))
+            {
+                return Err(PlanError(format!(
+                    "group `{}`: a foreign key refers to it, but its primary key holds a numbered item",
+                    group.name
+                )));
+            }
+            if let Some(group) = groups.get_mut(g) {
+                group.primary_key.clear();
+            }
         }
         let mut target_tables = Vec::with_capacity(target.items.len());
         for item in &target.items {
@@ -260,6 +608,39 @@ impl Plan {
                 .flat_map(|h| [h.key.as_str(), h.head_item.as_str()]),
         );
         for k in cross_keys {
+            if let Some(r) = profile.map.iter().find(|r| r.target == k) {
+                for sk in r.source.keys() {
+                    if let Some(i) = source.item_index(sk) {
+                        check_needed[i] = true;
+                    }
+                }
+            }
+        }
+        // The key checks of the groups read their key items in pass 1, and every group's
+        // condition reads its source item.
+        let mut key_items: Vec<usize> = Vec::new();
+        for g in &groups {
+            key_items.extend(&g.primary_key);
+            for (_, fk) in &g.foreign_keys {
+                key_items.extend(fk);
+            }
+            if let Some((i, _)) = g.when {
+                if let Some(x) = check_needed.get_mut(i) {
+                    *x = true;
+                }
+                if let Some(x) = needed.get_mut(i) {
+                    *x = true;
+                }
+            }
+        }
+        for q in &sequences {
+            key_items.extend(&q.key);
+            key_items.extend(&q.order);
+        }
+        for t in key_items {
+            let Some(k) = target.items.get(t).map(|i| i.key.as_str()) else {
+                continue;
+            };
             if let Some(r) = profile.map.iter().find(|r| r.target == k) {
                 for sk in r.source.keys() {
                     if let Some(i) = source.item_index(sk) {
@@ -316,6 +697,8 @@ impl Plan {
             profile,
             source,
             target,
+            groups,
+            sequences,
             chars,
             item_opts,
             map,
@@ -492,7 +875,16 @@ impl Plan {
                 }
             }
         });
+        p.skipped = self.skipped_groups(&cleansed);
+        if p.skipped != 0 && self.groups.iter().enumerate().all(|(g, _)| !p.has_row(g)) {
+            p.reasons.push(Reason {
+                kind: ReasonKind::MapNoRow,
+                item: None,
+                message: "the record gives a row in no group (no group's `when` holds)".into(),
+            });
+        }
         p.after = self.map_values(&mut cleansed, &mut p.reasons);
+        self.clear_skipped(p.skipped, &mut p.after);
         scratch.cleansed = cleansed;
         self.target_forms(&mut p);
         self.validate_target(&mut p);
@@ -635,10 +1027,104 @@ impl Plan {
         (ok && !c.value.is_empty()).then(|| c.value.into_owned())
     }
 
+    /// Fills the numbered items of record `i` of a chunk from pass 1's numbers
+    /// (`numbers[sequence][i]`): a record with a row in the item's group and no number (its
+    /// key is empty) is rejected if the item is required; a number longer than the item is
+    /// rejected (`target.length`).
+    pub(crate) fn fill_sequences(&self, p: &mut Processed, numbers: &[Vec<Option<u64>>], i: usize) {
+        if p.after.is_empty() {
+            return; // a misplaced header or trailer
+        }
+        for (q, seq) in self.sequences.iter().zip(numbers) {
+            if !p.has_row(q.group) {
+                continue;
+            }
+            let Some(item) = self.target.items.get(q.target) else {
+                continue;
+            };
+            match seq.get(i).copied().flatten() {
+                Some(n) => {
+                    let v = n.to_string();
+                    if v.len() > item.length as usize {
+                        p.reasons.push(Reason {
+                            kind: ReasonKind::TargetLength,
+                            item: Some(item.key.clone()),
+                            message: format!(
+                                "the number has {} digits, the target allows {}",
+                                v.len(),
+                                item.length
+                            ),
+                        });
+                    }
+                    if let Some(slot) = p.after.get_mut(q.target) {
+                        *slot = Some(v);
+                    }
+                }
+                None if item.required => p.reasons.push(Reason {
+                    kind: ReasonKind::TargetRequired,
+                    item: Some(item.key.clone()),
+                    message: format!(
+                        "required item {} is not numbered: its sequence key is empty",
+                        item.name
+                    ),
+                }),
+                None => {}
+            }
+        }
+    }
+
+    /// The groups whose `when` does not hold for these cleansed source values (bit `g`).
+    fn skipped_groups(&self, cleansed: &[Option<String>]) -> u64 {
+        let mut mask = 0u64;
+        for (g, group) in self.groups.iter().enumerate().take(MAX_GROUPS) {
+            if let Some((i, value)) = &group.when {
+                if cleansed.get(*i).and_then(|v| v.as_deref()) != Some(value.as_str()) {
+                    mask |= 1u64 << g;
+                }
+            }
+        }
+        mask
+    }
+
+    /// Empties the target values of the groups in `skipped`.
+    fn clear_skipped(&self, skipped: u64, after: &mut [Option<String>]) {
+        if skipped == 0 {
+            return;
+        }
+        for (g, group) in self.groups.iter().enumerate().take(MAX_GROUPS) {
+            if skipped & (1u64 << g) != 0 {
+                for v in after
+                    .iter_mut()
+                    .take(group.range.end)
+                    .skip(group.range.start)
+                {
+                    *v = None;
+                }
+            }
+        }
+    }
+
+    /// Whether the plan checks foreign keys between its groups.
+    pub fn has_foreign_keys(&self) -> bool {
+        self.groups.iter().any(|g| !g.foreign_keys.is_empty())
+    }
+
+    /// Whether the plan checks primary or foreign keys of its groups.
+    pub fn has_group_keys(&self) -> bool {
+        self.groups
+            .iter()
+            .any(|g| !g.primary_key.is_empty() || !g.foreign_keys.is_empty())
+    }
+
     /// The target values the cross-record checks read, for the first pass: only the source
     /// items they need are sliced, decoded and cleansed (problems are left to the second
     /// pass, which reports them).
     pub fn check_values(&self, raw: &RawRecord, scratch: &mut Scratch) -> Vec<Option<String>> {
+        self.check_row(raw, scratch).0
+    }
+
+    /// [`Plan::check_values`] and the groups that get no row ([`Processed::skipped`]).
+    pub fn check_row(&self, raw: &RawRecord, scratch: &mut Scratch) -> (Vec<Option<String>>, u64) {
         let n = self.source.items.len();
         let mut cleansed = std::mem::take(&mut scratch.cleansed);
         cleansed.clear();
@@ -663,10 +1149,12 @@ impl Plan {
                 *slot = self.cleanse_item(i, item, &scratch.text, &mut sink);
             }
         }
+        let skipped = self.skipped_groups(&cleansed);
         let mut ignored = Vec::new();
-        let values = self.map_values(&mut cleansed, &mut ignored);
+        let mut values = self.map_values(&mut cleansed, &mut ignored);
+        self.clear_skipped(skipped, &mut values);
         scratch.cleansed = cleansed;
-        values
+        (values, skipped)
     }
 
     /// Notes the decoding issues of one item. 外字 go by (item, code), each code once
@@ -850,7 +1338,7 @@ impl Plan {
             .iter()
             .zip(&self.target.items)
             .map(|(m, titem)| match m {
-                Resolved::None => None,
+                Resolved::None | Resolved::Sequence => None,
                 Resolved::Item(i) => get(i),
                 Resolved::Const(v) => Some(v.clone()),
                 Resolved::Label(i, t) | Resolved::Translate(i, t) => {
@@ -885,12 +1373,23 @@ impl Plan {
 
     fn validate_target(&self, p: &mut Processed) {
         for (i, item) in self.target.items.iter().enumerate() {
+            if p.skipped != 0
+                && !self
+                    .groups
+                    .iter()
+                    .enumerate()
+                    .any(|(g, x)| x.range.contains(&i) && p.has_row(g))
+            {
+                continue; // the group gets no row from this record
+            }
             let value = p.after.get(i).and_then(|v| v.as_deref());
             let source_failed = p
                 .reasons
                 .iter()
                 .any(|r| r.item.as_deref() == self.source_key_of(i));
             match value {
+                // A numbered item is filled and checked by the run (fill_sequences).
+                None if matches!(self.map.get(i), Some(Resolved::Sequence)) => {}
                 None => {
                     if item.required && !source_failed {
                         p.reasons.push(Reason {
@@ -1106,6 +1605,11 @@ pub struct CrossFacts {
     pub duplicates: Vec<HashMap<u64, u32>>,
     /// Household keys whose head count is not exactly one, with the head count.
     pub bad_households: HashMap<u64, u32>,
+    /// Per group: the primary keys that occur in more than one row, with their counts.
+    pub primary_key_duplicates: Vec<HashMap<u64, u32>>,
+    /// Per group and foreign key (in [`Group::foreign_keys`] order): the foreign key values
+    /// with no valid row of that primary key in the referenced group.
+    pub foreign_key_missing: Vec<Vec<std::collections::HashSet<u64>>>,
 }
 
 #[cfg(test)]

@@ -209,6 +209,8 @@ pub enum ReasonKind {
     Finding(FindingKind),
     /// `map.unmapped_code`
     MapUnmappedCode,
+    /// `map.no_row`: a multi-group profile's record gives a row in no group (issue #13).
+    MapNoRow,
     /// `target.required`
     TargetRequired,
     /// `target.length`
@@ -223,6 +225,12 @@ pub enum ReasonKind {
     CheckHouseholdHeads,
     /// `check.date_order`
     CheckDateOrder,
+    /// `check.primary_key_duplicate`: the record's row of a group has the primary key of
+    /// another row of that group (issue #13).
+    CheckPrimaryKeyDuplicate,
+    /// `check.foreign_key_missing`: the record's row of a group refers by foreign key to a
+    /// row of another group that the run does not output (issue #13).
+    CheckForeignKeyMissing,
     /// `decode.unmapped`: a host code page code with no character (issue #16).
     DecodeUnmapped,
     /// `decode.shift`: a shift code doubled, not closed or cut in a host M item.
@@ -255,7 +263,7 @@ pub enum ReasonKind {
 
 impl ReasonKind {
     /// Every kind.
-    pub const ALL: [ReasonKind; 58] = [
+    pub const ALL: [ReasonKind; 61] = [
         ReasonKind::FrameTruncated,
         ReasonKind::FrameWrongLength,
         ReasonKind::FrameTooLong,
@@ -293,6 +301,7 @@ impl ReasonKind {
         ReasonKind::Finding(FindingKind::DatePartial),
         ReasonKind::Finding(FindingKind::GaijiPrivateUse),
         ReasonKind::MapUnmappedCode,
+        ReasonKind::MapNoRow,
         ReasonKind::TargetRequired,
         ReasonKind::TargetLength,
         ReasonKind::TargetCode,
@@ -300,6 +309,8 @@ impl ReasonKind {
         ReasonKind::CheckHouseholdNoHead,
         ReasonKind::CheckHouseholdHeads,
         ReasonKind::CheckDateOrder,
+        ReasonKind::CheckPrimaryKeyDuplicate,
+        ReasonKind::CheckForeignKeyMissing,
         ReasonKind::DecodeUnmapped,
         ReasonKind::DecodeShift,
         ReasonKind::NumberBadDigit,
@@ -337,10 +348,13 @@ impl ReasonKind {
             ReasonKind::GaijiUnmapped => "gaiji.unmapped",
             ReasonKind::Finding(f) => f.as_str(),
             ReasonKind::MapUnmappedCode => "map.unmapped_code",
+            ReasonKind::MapNoRow => "map.no_row",
             ReasonKind::TargetRequired => "target.required",
             ReasonKind::TargetLength => "target.length",
             ReasonKind::TargetCode => "target.code",
             ReasonKind::CheckDuplicate => "check.duplicate",
+            ReasonKind::CheckPrimaryKeyDuplicate => "check.primary_key_duplicate",
+            ReasonKind::CheckForeignKeyMissing => "check.foreign_key_missing",
             ReasonKind::CheckHouseholdNoHead => "check.household_no_head",
             ReasonKind::CheckHouseholdHeads => "check.household_heads",
             ReasonKind::CheckDateOrder => "check.date_order",
@@ -441,6 +455,10 @@ impl ReasonKind {
                 "コード表にないコード値",
                 "a code value not in its code table",
             ),
+            ReasonKind::MapNoRow => (
+                "どのグループにも行を作らないレコード",
+                "a record that gives a row in no group",
+            ),
             ReasonKind::TargetRequired => ("必須の項目が空", "a required item is empty"),
             ReasonKind::TargetLength => (
                 "移行先の桁数を超えている",
@@ -462,6 +480,14 @@ impl ReasonKind {
             ReasonKind::CheckDateOrder => {
                 ("日付の前後関係が正しくない", "dates in the wrong order")
             }
+            ReasonKind::CheckPrimaryKeyDuplicate => (
+                "グループの主キーが複数の行にある",
+                "the same primary key in several rows of a group",
+            ),
+            ReasonKind::CheckForeignKeyMissing => (
+                "外部キーが参照先グループの主キーにない",
+                "a foreign key with no row of that primary key in the referenced group",
+            ),
             ReasonKind::DecodeUnmapped => (
                 "文字コード表に文字がないコード（ホスト）",
                 "a host code with no character in the code page",

@@ -114,7 +114,8 @@ fn prepare_dir(opts: &RunOptions, plan: &Plan) -> Result<DirLock, RunError> {
             Err(e) if e.kind() == io::ErrorKind::NotFound => {}
             Err(e) => return Err(out_err(MANIFEST)(e)),
         }
-        for name in run_file_names(&plan.target) {
+        let group_files = plan.groups.iter().map(|g| g.file.clone());
+        for name in run_file_names(&plan.target).into_iter().chain(group_files) {
             match std::fs::remove_file(dir.join(&name)) {
                 Ok(()) => {}
                 Err(e) if e.kind() == io::ErrorKind::NotFound => {}
@@ -286,7 +287,7 @@ fn execute(
         .into_iter()
         .map(Input::open)
         .collect::<Result<Vec<_>, _>>()?;
-    let facts = gather_facts(plan, &mut inputs, opts, &pool, progress)?;
+    let (facts, mut numbers) = gather_facts(plan, &mut inputs, opts, &pool, progress)?;
     let mut sinks = Sinks::open(plan, opts, extra)?;
     let mut tally = Tally::new(plan);
     let mut input_infos = Vec::new();
@@ -319,6 +320,7 @@ fn execute(
             // chunk's results and reads the next chunk.
             opts.check_cancel()?;
             let first = next_record;
+            let seq = numbers.take(first, chunk.len())?;
             let (results, io_result) = pool.install(|| {
                 rayon::join(
                     || {
@@ -329,6 +331,7 @@ fn execute(
                                 || Scratch::new(plan.charset()),
                                 |s, (i, r)| {
                                     let mut p = plan.process(r, first + i as u64, s);
+                                    plan.fill_sequences(&mut p, &seq, i);
                                     apply_facts(plan, &facts, &mut p);
                                     // rejects.csv shows the decoded items of a record a
                                     // cross-record check rejected: the plan hands them on
@@ -412,6 +415,9 @@ fn execute(
         });
     }
     progress.finish();
+    if let Some(w) = sinks.dangling.take() {
+        problems.extend(w.finish(plan)?);
+    }
     tally.fold(plan);
     for (k, v) in run_findings {
         *tally.counts.findings_by_kind.entry(k).or_insert(0) += v;
@@ -434,8 +440,27 @@ fn execute(
         sink.finish()?;
     }
     let mut pending = Vec::new();
-    let data_name = data_csv_name(&plan.target);
-    pending.push(finish_csv(sinks.data, &data_name)?);
+    for (w, group) in sinks.data.into_iter().zip(&plan.groups) {
+        pending.push(finish_csv(w, &group.file)?);
+    }
+    let data_name = plan
+        .groups
+        .first()
+        .map_or_else(|| data_csv_name(&plan.target), |g| g.file.clone());
+    let groups = if plan.profile.targets.is_empty() {
+        Vec::new()
+    } else {
+        plan.groups
+            .iter()
+            .zip(&tally.group_rows)
+            .map(|(g, rows)| crate::manifest::GroupInfo {
+                name: g.name.clone(),
+                file: g.file.clone(),
+                layout: layout_ref(&g.layout),
+                rows: *rows,
+            })
+            .collect()
+    };
     pending.push(finish_csv(sinks.rejects, RunFile::Rejects.name())?);
     if let Some(w) = sinks.changes {
         pending.push(finish_csv(w, RunFile::Changes.name())?);
@@ -521,6 +546,7 @@ fn execute(
         ]),
         inputs: input_infos,
         data_file: data_name,
+        groups,
         outputs,
         counts: tally.counts,
         accounting_ok,

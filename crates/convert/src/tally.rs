@@ -25,6 +25,8 @@ pub(crate) struct Tally {
     pub(crate) findings: StaticCounter,
     /// Changes by item: source items, then target items.
     pub(crate) by_item: Vec<u64>,
+    /// Rows written per output group ([`Plan::groups`], in order).
+    pub(crate) group_rows: Vec<u64>,
 }
 
 impl Tally {
@@ -35,6 +37,7 @@ impl Tally {
             rules: StaticCounter::default(),
             findings: StaticCounter::default(),
             by_item: vec![0; plan.source.items.len() + plan.target.items.len()],
+            group_rows: vec![0; plan.groups.len()],
         }
     }
 
@@ -135,6 +138,11 @@ pub(crate) fn tally_chunk(plan: &Plan, tally: &mut Tally, results: &[Processed])
             continue;
         }
         tally.counts.output_records += 1;
+        for (g, n) in tally.group_rows.iter_mut().enumerate() {
+            if p.has_row(g) {
+                *n += 1;
+            }
+        }
         tally.counts.padding_stripped += u64::from(p.padding_stripped);
         for c in &p.changes {
             tally.rules.bump(c.rule);

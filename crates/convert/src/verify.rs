@@ -210,6 +210,8 @@ pub fn check_files(dir: &Path, manifest: &Manifest) -> Vec<Check> {
     let mut checks = Vec::new();
     let listed = |name: &str| manifest.outputs.iter().any(|o| o.name == name);
     let mut required: Vec<&str> = vec![manifest.data_file.as_str(), RunFile::Rejects.name()];
+    // A multi-group run writes one file per group (issue #13).
+    required.extend(manifest.groups.iter().map(|g| g.file.as_str()));
     required.extend(
         named_outputs(manifest)
             .into_iter()
@@ -262,10 +264,29 @@ pub fn check_files(dir: &Path, manifest: &Manifest) -> Vec<Check> {
             false,
             "not a file name of the run directory",
         ));
-    } else {
+    } else if manifest.groups.is_empty() {
         let header = manifest.options.get("header").is_none_or(|h| h != "none");
         let found = count_csv_records(&dir.join(&manifest.data_file), header);
         checks.push(count_check("output_records", c.output_records, found));
+    }
+    // Each group's file holds its rows; no group has more rows than converted records.
+    for g in &manifest.groups {
+        if !plain_name(&g.file) {
+            checks.push(Check::new(
+                format!("group {}", g.name),
+                false,
+                "its file is not a file name of the run directory",
+            ));
+            continue;
+        }
+        let header = manifest.options.get("header").is_none_or(|h| h != "none");
+        let found = count_csv_records(&dir.join(&g.file), header);
+        checks.push(count_check(&format!("rows {}", g.file), g.rows, found));
+        checks.push(Check::new(
+            format!("rows {} <= output_records", g.file),
+            g.rows <= c.output_records,
+            format!("{} <= {}", g.rows, c.output_records),
+        ));
     }
     let found = count_csv_records(&dir.join(RunFile::Rejects.name()), true);
     checks.push(count_check("rejected_records", c.rejected_records, found));

@@ -4,7 +4,6 @@
 use crate::error::RunError;
 use crate::error::{csv_err, out_err};
 use crate::options::RunOptions;
-use crate::output::data_csv_name;
 use crate::output::{guard_cell, hex, OutputFile, PendingOutput, RunFile};
 use crate::plan::{Plan, Processed};
 use crate::sink::{RecordSink, Row};
@@ -13,7 +12,8 @@ use ikou_layout_spec::profile::{Header, LineEnding, Quoting};
 use std::io::Write;
 
 pub(crate) struct Sinks {
-    pub(crate) data: csv::Writer<OutputFile>,
+    /// One standard CSV per output group ([`Plan::groups`], in order).
+    pub(crate) data: Vec<csv::Writer<OutputFile>>,
     pub(crate) rejects: csv::Writer<OutputFile>,
     pub(crate) changes: Option<csv::Writer<OutputFile>>,
     /// The vendor's own sinks ([`Run::sink`]).
@@ -21,6 +21,8 @@ pub(crate) struct Sinks {
     /// Personal values shown (`--show-values`): rejects.csv's reasons write the characters
     /// they name beside their code points.
     pub(crate) show_values: bool,
+    /// The foreign keys that dangle after all (a profile with foreign keys between groups).
+    pub(crate) dangling: Option<crate::checks::DanglingWatch>,
     #[cfg(feature = "arrow")]
     pub(crate) arrow: crate::arrow_out::ArrowOutputs,
 }
@@ -51,22 +53,27 @@ impl Sinks {
     ) -> Result<Sinks, RunError> {
         let dir = &opts.out_dir;
         let form = plan.profile.output;
-        let data_name = data_csv_name(&plan.target);
-        let mut data_file = OutputFile::create(dir, &data_name).map_err(out_err(&data_name))?;
-        if form.bom {
-            data_file
-                .write_all(b"\xEF\xBB\xBF")
-                .map_err(out_err(&data_name))?;
-        }
-        let mut data = csv_writer(data_file, form.quote, form.line_ending);
-        match form.header {
-            Header::Names => data
-                .write_record(plan.target.items.iter().map(|i| i.name.as_str()))
-                .map_err(csv_err(&data_name))?,
-            Header::Keys => data
-                .write_record(plan.target.items.iter().map(|i| i.key.as_str()))
-                .map_err(csv_err(&data_name))?,
-            Header::None => {}
+        let mut data = Vec::with_capacity(plan.groups.len());
+        for group in &plan.groups {
+            let data_name = &group.file;
+            let mut data_file = OutputFile::create(dir, data_name).map_err(out_err(data_name))?;
+            if form.bom {
+                data_file
+                    .write_all(b"\xEF\xBB\xBF")
+                    .map_err(out_err(data_name))?;
+            }
+            let mut w = csv_writer(data_file, form.quote, form.line_ending);
+            // The group's own layout: its names and unprefixed keys.
+            match form.header {
+                Header::Names => w
+                    .write_record(group.layout.items.iter().map(|i| i.name.as_str()))
+                    .map_err(csv_err(data_name))?,
+                Header::Keys => w
+                    .write_record(group.layout.items.iter().map(|i| i.key.as_str()))
+                    .map_err(csv_err(data_name))?,
+                Header::None => {}
+            }
+            data.push(w);
         }
         let mut rejects = csv_writer(
             OutputFile::create(dir, RunFile::Rejects.name())
@@ -109,6 +116,9 @@ impl Sinks {
             changes,
             extra,
             show_values: opts.show_values,
+            dangling: plan
+                .has_foreign_keys()
+                .then(|| crate::checks::DanglingWatch::new(plan, opts)),
             #[cfg(feature = "arrow")]
             arrow: crate::arrow_out::ArrowOutputs::open(plan, opts)?,
         })
@@ -131,6 +141,7 @@ pub(crate) fn write_chunk(
         changes,
         extra,
         show_values,
+        dangling,
         #[cfg(feature = "arrow")]
         arrow,
     } = sinks;
@@ -140,7 +151,12 @@ pub(crate) fn write_chunk(
     #[cfg(feature = "arrow")]
     let mut arrow_result = Ok(());
     rayon::scope(|s| {
-        s.spawn(|_| data_result = write_data(plan, data, results));
+        s.spawn(|_| {
+            data_result = data
+                .iter_mut()
+                .enumerate()
+                .try_for_each(|(g, w)| write_data(plan, g, w, results));
+        });
         s.spawn(|_| {
             rejects_result = write_rejects(plan, rejects, results, file, file_records, *show_values)
         });
@@ -154,6 +170,9 @@ pub(crate) fn write_chunk(
     data_result?;
     rejects_result?;
     changes_result?;
+    if let Some(w) = dangling {
+        w.note(plan, results)?;
+    }
     if !extra.is_empty() {
         let rows: Vec<Row<'_>> = results
             .iter()
@@ -174,19 +193,25 @@ pub(crate) fn write_chunk(
     Ok(())
 }
 
+/// Writes the rows of group `g` (its items of every converted record that has a row there).
 pub(crate) fn write_data(
     plan: &Plan,
+    g: usize,
     w: &mut csv::Writer<OutputFile>,
     results: &[Processed],
 ) -> Result<(), RunError> {
+    let Some(group) = plan.groups.get(g) else {
+        return Ok(());
+    };
     let mut rec_buf = csv::ByteRecord::new();
-    for p in results.iter().filter(|p| !p.rejected()) {
+    for p in results.iter().filter(|p| !p.rejected() && p.has_row(g)) {
         rec_buf.clear();
-        for v in &p.after {
-            rec_buf.push_field(v.as_deref().unwrap_or("").as_bytes());
+        for i in group.range.clone() {
+            let v = p.after.get(i).and_then(|v| v.as_deref());
+            rec_buf.push_field(v.unwrap_or("").as_bytes());
         }
         if let Err(e) = w.write_byte_record(&rec_buf) {
-            return Err(csv_err(&data_csv_name(&plan.target))(e));
+            return Err(csv_err(&group.file)(e));
         }
     }
     Ok(())

@@ -220,6 +220,16 @@ pub enum Source {
         /// The separator.
         sep: String,
     },
+    /// A number per key (履歴番号, issue #13): the rows with the same values of the target
+    /// items `key` are numbered 1, 2, … in the order of the target items `order` (ascending,
+    /// compared as numbers: the value's digits, a partial date padded — `1990-01` →
+    /// `19900100`; an empty value first), then in input order.
+    Sequence {
+        /// Target items (of the same target or group) whose values make the key.
+        key: Vec<String>,
+        /// Target items that order the rows of one key.
+        order: Vec<String>,
+    },
     /// One part of a source item split at a separator (氏名 → 氏). A missing part is empty.
     Split {
         /// The source item's key.
@@ -239,7 +249,7 @@ impl Source {
             | Source::Label { key, .. }
             | Source::Translate { key, .. }
             | Source::Split { key, .. } => vec![key.as_str()],
-            Source::Const { .. } => vec![],
+            Source::Const { .. } | Source::Sequence { .. } => vec![],
             Source::Join { keys, .. } => keys.iter().map(String::as_str).collect(),
         }
     }
@@ -299,6 +309,35 @@ impl Checks {
     }
 }
 
+/// When a group gets a row from a record (`when = { from = "zokugara", equals = "01" }`):
+/// the cleansed value of a source item equals one value.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct When {
+    /// The source item's key.
+    pub from: String,
+    /// The value (after cleansing) that gives the row.
+    pub equals: String,
+}
+
+/// One output group of a multi-group profile (`[[targets]]`, issue #13): a target layout
+/// written to its own file, with its own mapping rules. Every record gives one row in each
+/// group (or, with `when`, in the groups whose condition holds).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TargetGroup {
+    /// The group's name (`kojin`): the prefix of its items in [`Profile::map`] and in
+    /// `[checks]` (`kojin.atena_no`). Default: the layout id's last part.
+    pub name: String,
+    /// The target layout id.
+    pub layout: String,
+    /// The output file name in the run directory (`kojin.csv`; default `<name>.csv`).
+    pub file: String,
+    /// Which records give a row in this group (`None`: every record).
+    pub when: Option<When>,
+    /// The group's mapping, one rule per item of its layout (keys unprefixed, in item order).
+    pub map: Vec<MapRule>,
+}
+
 /// A migration profile.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Profile {
@@ -308,15 +347,21 @@ pub struct Profile {
     pub name: String,
     /// The source layout id.
     pub source: String,
-    /// The target layout id.
+    /// The target layout id (in a multi-group profile: the first group's layout).
     pub target: String,
+    /// The output groups of a multi-group profile (`[[targets]]`); empty for a profile with
+    /// one `target` and its `[[map]]`.
+    #[serde(default)]
+    pub targets: Vec<TargetGroup>,
     /// The source's character profile.
     pub characters: Characters,
     /// How strictly dates are read.
     pub date_policy: DatePolicy,
     /// The output CSV's form.
     pub output: OutputForm,
-    /// The mapping, one rule per target item (in target item order after loading).
+    /// The mapping, one rule per target item (in target item order after loading). In a
+    /// multi-group profile: every group's rules in group order, target keys prefixed with
+    /// the group's name (`kojin.atena_no`).
     pub map: Vec<MapRule>,
     /// Cross-item and cross-record checks on the target values.
     pub checks: Checks,
@@ -397,7 +442,10 @@ struct RawProfile {
     id: String,
     name: String,
     source: Spanned<String>,
-    target: Spanned<String>,
+    #[serde(default)]
+    target: Option<Spanned<String>>,
+    #[serde(default)]
+    targets: Vec<Spanned<RawTarget>>,
     #[serde(default)]
     characters: RawCharacters,
     #[serde(default)]
@@ -412,6 +460,17 @@ struct RawProfile {
     max_reject_rate: Option<Spanned<RawRate>>,
     #[serde(default)]
     conditions: BTreeMap<String, Spanned<String>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawTarget {
+    name: Option<String>,
+    layout: Spanned<String>,
+    file: Option<String>,
+    when: Option<When>,
+    #[serde(default)]
+    map: Vec<Spanned<RawMap>>,
 }
 
 #[derive(Debug, Deserialize, Default)]
@@ -444,6 +503,15 @@ struct RawMap {
     join: Option<Vec<String>>,
     split: Option<u32>,
     sep: Option<String>,
+    sequence: Option<RawSequence>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSequence {
+    key: Vec<String>,
+    #[serde(default)]
+    order: Vec<String>,
 }
 
 /// Parses a profile and checks it against the catalog's layouts and code tables.
@@ -489,7 +557,6 @@ fn parse_profile_with(
     };
     let resolve = |v: &str| aliases.get(v).cloned().unwrap_or_else(|| v.to_string());
     let source_id = resolve(raw.source.get_ref());
-    let target_id = resolve(raw.target.get_ref());
     let source = catalog.layout(&source_id);
     if source.is_none() {
         err(
@@ -501,137 +568,178 @@ fn parse_profile_with(
             },
         );
     }
-    let target = catalog.layout(&target_id);
-    if target.is_none() {
-        err(
-            raw.target.span().start,
-            None,
-            SpecErrorKind::InvalidField {
-                field: "target".into(),
-                message: not_found_layout(raw.target.get_ref(), catalog),
-            },
-        );
-    }
-    let mut rules: Vec<(usize, MapRule)> = Vec::new();
-    for m in &raw.map {
-        let at = m.span().start;
-        let r = m.get_ref();
-        let t = Some(r.target.as_str());
-        let kinds = [
-            r.from.is_some() && r.label.is_none() && r.translate.is_none() && r.split.is_none(),
-            r.constant.is_some(),
-            r.label.is_some(),
-            r.translate.is_some(),
-            r.join.is_some(),
-            r.split.is_some(),
-        ];
-        let n = kinds.iter().filter(|k| **k).count();
-        let bad = |message: &str| SpecErrorKind::InvalidField {
-            field: "map".into(),
-            message: message.to_string(),
-        };
-        if n != 1 {
-            err(
-                at,
-                t,
-                bad("a rule needs exactly one of: from, const, from+label, from+translate, join, from+split"),
-            );
-            continue;
-        }
-        let need_from = || r.from.clone();
-        let source_kind = if let Some(c) = &r.constant {
-            Some(Source::Const { value: c.clone() })
-        } else if let Some(keys) = &r.join {
-            Some(Source::Join {
-                keys: keys.clone(),
-                sep: r.sep.clone().unwrap_or_default(),
-            })
-        } else if let Some(table) = &r.label {
-            need_from().map(|key| Source::Label {
-                key,
-                table: table.clone(),
-            })
-        } else if let Some(table) = &r.translate {
-            need_from().map(|key| Source::Translate {
-                key,
-                table: table.clone(),
-            })
-        } else if let Some(index) = r.split {
-            match (need_from(), &r.sep) {
-                (Some(key), Some(sep)) if !sep.is_empty() => Some(Source::Split {
-                    key,
-                    sep: sep.clone(),
-                    index,
-                }),
-                _ => None,
-            }
-        } else {
-            need_from().map(|key| Source::Item { key })
-        };
-        let Some(src) = source_kind else {
-            err(at, t, bad("this rule needs `from` (and `sep` for split)"));
-            continue;
-        };
-        if let Some(source) = source {
-            for k in src.keys() {
-                if source.item(k).is_none() {
-                    err(at, t, bad(&format!("source layout has no item `{k}`")));
-                }
-            }
-        }
-        if let Source::Label { table, .. } | Source::Translate { table, .. } = &src {
-            if catalog.code_table(table).is_none() {
-                err(at, t, SpecErrorKind::MissingCodeTable(table.clone()));
-            }
-        }
-        if let Some(target) = target {
-            if target.item(&r.target).is_none() {
+    let field_err = |field: &str, message: String| SpecErrorKind::InvalidField {
+        field: field.into(),
+        message,
+    };
+    let mut target_id = String::new();
+    let mut targets: Vec<TargetGroup> = Vec::new();
+    let mut map = Vec::new();
+    // The layouts the checks refer to: (prefix, layout); one unprefixed layout for a
+    // single-target profile.
+    let mut check_layouts: Vec<(String, &Layout)> = Vec::new();
+    match (&raw.target, raw.targets.is_empty()) {
+        (Some(t), true) => {
+            target_id = resolve(t.get_ref());
+            let target = catalog.layout(&target_id);
+            if target.is_none() {
                 err(
-                    at,
-                    t,
-                    bad(&format!("target layout has no item `{}`", r.target)),
+                    t.span().start,
+                    None,
+                    field_err("target", not_found_layout(t.get_ref(), catalog)),
                 );
             }
+            map = check_rules(&raw.map, source, target, catalog, &mut err);
+            if let Some(target) = target {
+                check_layouts.push((String::new(), target));
+            }
         }
-        if rules.iter().any(|(_, x)| x.target == r.target) {
-            err(at, t, bad("a second rule for the same target item"));
-        }
-        rules.push((
-            at,
-            MapRule {
-                target: r.target.clone(),
-                source: src,
-            },
-        ));
-    }
-    let mut map = Vec::new();
-    if let Some(target) = target {
-        for item in &target.items {
-            match rules.iter().find(|(_, r)| r.target == item.key) {
-                Some((_, r)) => map.push(r.clone()),
-                None if item.required => err(
-                    0,
-                    Some(&item.key),
-                    SpecErrorKind::InvalidField {
-                        field: "map".into(),
-                        message: format!(
-                            "required target item `{}` ({}) has no mapping rule",
-                            item.key, item.name
+        (None, true) => err(
+            0,
+            None,
+            field_err(
+                "target",
+                "a profile needs `target` (one target layout and its [[map]]) or [[targets]] (several groups)".into(),
+            ),
+        ),
+        (Some(t), false) => err(
+            t.span().start,
+            None,
+            field_err(
+                "target",
+                "a profile has either `target` with [[map]] or [[targets]], not both".into(),
+            ),
+        ),
+        (None, false) => {
+            if let Some(m) = raw.map.first() {
+                err(
+                    m.span().start,
+                    None,
+                    field_err(
+                        "map",
+                        "in a profile with [[targets]], each group has its own [[targets.map]]"
+                            .into(),
+                    ),
+                );
+            }
+            for t in &raw.targets {
+                let at = t.span().start;
+                let rt = t.get_ref();
+                let id = resolve(rt.layout.get_ref());
+                let layout = catalog.layout(&id);
+                if layout.is_none() {
+                    err(
+                        rt.layout.span().start,
+                        None,
+                        field_err("targets.layout", not_found_layout(rt.layout.get_ref(), catalog)),
+                    );
+                }
+                let name = rt
+                    .name
+                    .clone()
+                    .unwrap_or_else(|| id.rsplit('/').next().unwrap_or(&id).to_string());
+                if name.is_empty()
+                    || !name
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+                {
+                    err(
+                        at,
+                        None,
+                        field_err(
+                            "targets.name",
+                            format!("group name `{name}`: use ASCII letters, digits, `_` and `-`"),
                         ),
+                    );
+                }
+                if targets.iter().any(|g| g.name == name) {
+                    err(
+                        at,
+                        None,
+                        field_err("targets.name", format!("a second group named `{name}`")),
+                    );
+                }
+                let file = rt.file.clone().unwrap_or_else(|| format!("{name}.csv"));
+                let plain = !file.is_empty()
+                    && !file.starts_with('.')
+                    && !file.contains(['/', '\\'])
+                    && file.ends_with(".csv");
+                if !plain {
+                    err(
+                        at,
+                        None,
+                        field_err(
+                            "targets.file",
+                            format!("`{file}`: a group's file is a plain file name ending in .csv"),
+                        ),
+                    );
+                } else if targets.iter().any(|g| g.file == file) {
+                    err(
+                        at,
+                        None,
+                        field_err("targets.file", format!("a second group writes `{file}`")),
+                    );
+                }
+                if let (Some(w), Some(source)) = (&rt.when, source) {
+                    if source.item(&w.from).is_none() {
+                        err(
+                            at,
+                            None,
+                            field_err(
+                                "targets.when",
+                                format!("source layout has no item `{}`", w.from),
+                            ),
+                        );
+                    }
+                }
+                let rules = check_rules(&rt.map, source, layout, catalog, &mut err);
+                let prefixed = |v: &[String]| v.iter().map(|k| format!("{name}.{k}")).collect();
+                map.extend(rules.iter().map(|r| MapRule {
+                    target: format!("{name}.{}", r.target),
+                    source: match &r.source {
+                        Source::Sequence { key, order } => Source::Sequence {
+                            key: prefixed(key),
+                            order: prefixed(order),
+                        },
+                        other => other.clone(),
                     },
-                ),
-                None => {}
+                }));
+                if let Some(layout) = layout {
+                    check_layouts.push((name.clone(), layout));
+                }
+                if target_id.is_empty() {
+                    target_id = id.clone();
+                }
+                targets.push(TargetGroup {
+                    name,
+                    layout: id,
+                    file,
+                    when: rt.when.clone(),
+                    map: rules,
+                });
             }
         }
     }
+    let known_target_key = |k: &str| {
+        check_layouts.iter().any(|(prefix, l)| {
+            if prefix.is_empty() {
+                l.item(k).is_some()
+            } else {
+                k.strip_prefix(prefix.as_str())
+                    .and_then(|r| r.strip_prefix('.'))
+                    .is_some_and(|r| l.item(r).is_some())
+            }
+        })
+    };
+    let targets_known = check_layouts.len() == raw.targets.len().max(1);
     let checks = match raw.checks {
         None => Checks::default(),
         Some(c) => {
             let at = c.span().start;
             let c = c.into_inner();
-            if let Some(target) = target {
+            if targets_known {
                 for k in c.keys() {
-                    if target.item(k).is_none() {
+                    if !known_target_key(k) {
                         err(
                             at,
                             Some(k),
@@ -670,6 +778,23 @@ fn parse_profile_with(
                 }
             }
         }
+    };
+    // Conditions are written over the items of a single target layout; a multi-group
+    // profile cannot state them yet (its items are prefixed by their group).
+    let target: Option<&Layout> = if raw.targets.is_empty() {
+        check_layouts.first().map(|(_, l)| *l)
+    } else {
+        if let Some((key, expr)) = raw.conditions.iter().next() {
+            err(
+                expr.span().start,
+                Some(key),
+                field_err(
+                    "conditions",
+                    "[conditions] are not supported with [[targets]] yet: state them in a single-target profile".into(),
+                ),
+            );
+        }
+        None
     };
     let mut conditions = Vec::new();
     for (key, expr) in &raw.conditions {
@@ -748,6 +873,7 @@ fn parse_profile_with(
         name: raw.name,
         source: source_id,
         target: target_id,
+        targets,
         characters: Characters {
             encoding,
             variants: raw.characters.variants,
@@ -898,7 +1024,15 @@ pub fn load_profile_file(
     };
     let mut errors = Vec::new();
     let mut aliases = BTreeMap::new();
-    for (field, v) in [("source", &raw.source), ("target", &raw.target)] {
+    let layout_fields = [("source", &raw.source)]
+        .into_iter()
+        .chain(raw.target.iter().map(|t| ("target", t)))
+        .chain(
+            raw.targets
+                .iter()
+                .map(|t| ("targets.layout", &t.get_ref().layout)),
+        );
+    for (field, v) in layout_fields {
         let value = v.get_ref();
         if !value.ends_with(".toml") {
             continue;
@@ -929,7 +1063,11 @@ pub fn load_profile_file(
             },
         }
     }
-    for m in &raw.map {
+    let all_maps = raw
+        .map
+        .iter()
+        .chain(raw.targets.iter().flat_map(|t| t.get_ref().map.iter()));
+    for m in all_maps {
         let line = line_of(m.span().start);
         let r = m.get_ref();
         for table in [&r.label, &r.translate].into_iter().flatten() {
@@ -993,7 +1131,7 @@ pub fn load_profile_file(
             errors.extend(e.0.into_iter().filter(|x| {
                 let again = match &x.kind {
                     SpecErrorKind::InvalidField { field, .. } => {
-                        field == "source" || field == "target"
+                        field == "source" || field == "target" || field == "targets.layout"
                     }
                     SpecErrorKind::MissingCodeTable(_) => true,
                     _ => false,
@@ -1003,4 +1141,154 @@ pub fn load_profile_file(
             Err(SpecErrors(errors))
         }
     }
+}
+
+/// Checks one target's mapping rules against its source and target layouts and returns them
+/// in target item order; a required target item without a rule is an error.
+fn check_rules(
+    raw: &[Spanned<RawMap>],
+    source: Option<&Layout>,
+    target: Option<&Layout>,
+    catalog: &Catalog,
+    err: &mut dyn FnMut(usize, Option<&str>, SpecErrorKind),
+) -> Vec<MapRule> {
+    let mut rules: Vec<(usize, MapRule)> = Vec::new();
+    for m in raw {
+        let at = m.span().start;
+        let r = m.get_ref();
+        let t = Some(r.target.as_str());
+        let kinds = [
+            r.from.is_some() && r.label.is_none() && r.translate.is_none() && r.split.is_none(),
+            r.constant.is_some(),
+            r.label.is_some(),
+            r.translate.is_some(),
+            r.join.is_some(),
+            r.split.is_some(),
+            r.sequence.is_some(),
+        ];
+        let n = kinds.iter().filter(|k| **k).count();
+        let bad = |message: &str| SpecErrorKind::InvalidField {
+            field: "map".into(),
+            message: message.to_string(),
+        };
+        if n != 1 {
+            err(
+                at,
+                t,
+                bad("a rule needs exactly one of: from, const, from+label, from+translate, join, from+split, sequence"),
+            );
+            continue;
+        }
+        let need_from = || r.from.clone();
+        let source_kind = if let Some(q) = &r.sequence {
+            if let Some(target) = target {
+                for k in q.key.iter().chain(&q.order) {
+                    if target.item(k).is_none() {
+                        err(
+                            at,
+                            t,
+                            bad(&format!("sequence: target layout has no item `{k}`")),
+                        );
+                    } else if k == &r.target {
+                        err(
+                            at,
+                            t,
+                            bad("sequence: the numbered item cannot be its own key or order"),
+                        );
+                    }
+                }
+            }
+            if q.key.is_empty() {
+                err(at, t, bad("sequence: `key` names at least one target item"));
+            }
+            Some(Source::Sequence {
+                key: q.key.clone(),
+                order: q.order.clone(),
+            })
+        } else if let Some(c) = &r.constant {
+            Some(Source::Const { value: c.clone() })
+        } else if let Some(keys) = &r.join {
+            Some(Source::Join {
+                keys: keys.clone(),
+                sep: r.sep.clone().unwrap_or_default(),
+            })
+        } else if let Some(table) = &r.label {
+            need_from().map(|key| Source::Label {
+                key,
+                table: table.clone(),
+            })
+        } else if let Some(table) = &r.translate {
+            need_from().map(|key| Source::Translate {
+                key,
+                table: table.clone(),
+            })
+        } else if let Some(index) = r.split {
+            match (need_from(), &r.sep) {
+                (Some(key), Some(sep)) if !sep.is_empty() => Some(Source::Split {
+                    key,
+                    sep: sep.clone(),
+                    index,
+                }),
+                _ => None,
+            }
+        } else {
+            need_from().map(|key| Source::Item { key })
+        };
+        let Some(src) = source_kind else {
+            err(at, t, bad("this rule needs `from` (and `sep` for split)"));
+            continue;
+        };
+        if let Some(source) = source {
+            for k in src.keys() {
+                if source.item(k).is_none() {
+                    err(at, t, bad(&format!("source layout has no item `{k}`")));
+                }
+            }
+        }
+        if let Source::Label { table, .. } | Source::Translate { table, .. } = &src {
+            if catalog.code_table(table).is_none() {
+                err(at, t, SpecErrorKind::MissingCodeTable(table.clone()));
+            }
+        }
+        if let Some(target) = target {
+            if target.item(&r.target).is_none() {
+                err(
+                    at,
+                    t,
+                    bad(&format!("target layout has no item `{}`", r.target)),
+                );
+            }
+        }
+        if rules.iter().any(|(_, x)| x.target == r.target) {
+            err(at, t, bad("a second rule for the same target item"));
+        }
+        rules.push((
+            at,
+            MapRule {
+                target: r.target.clone(),
+                source: src,
+            },
+        ));
+    }
+    let mut map = Vec::new();
+    if let Some(target) = target {
+        for item in &target.items {
+            match rules.iter().find(|(_, r)| r.target == item.key) {
+                Some((_, r)) => map.push(r.clone()),
+                None if item.required => err(
+                    0,
+                    Some(&item.key),
+                    SpecErrorKind::InvalidField {
+                        field: "map".into(),
+                        message: format!(
+                            "required target item `{}` ({}) has no mapping rule",
+                            item.key, item.name
+                        ),
+                    },
+                ),
+                None => {}
+            }
+        }
+    }
+    map
 }

@@ -7,6 +7,7 @@ mod guard;
 mod hardening;
 mod issue13;
 mod issue13_atena;
+mod issue13_groups;
 mod issue14_reasons;
 mod issue14_report;
 mod issue14_verdict;

@@ -1430,6 +1430,21 @@ impl Page<'_> {
         let rows = self.i.rejects.as_ref().map(|r| r.rows);
         self.check_row(what, c.rejected_records, rows, "rejects_rows");
         // The checks `ikou verify` makes, made again for this page.
+        for g in &self.m.groups {
+            // A multi-group run: each group's file and its rows (issue #13).
+            let check = format!("rows {}", g.file);
+            let rows = self.checks.iter().find(|k| k.what == check).and_then(|k| {
+                k.detail
+                    .rsplit_once("file ")
+                    .and_then(|(_, n)| n.parse().ok())
+            });
+            let what = if self.ja() {
+                format!("{} の行数（グループ {}）", esc(&g.file), esc(&g.name))
+            } else {
+                format!("{} rows (group {})", esc(&g.file), esc(&g.name))
+            };
+            self.check_row(&what, g.rows, rows, "group_rows");
+        }
         let data_rows = self
             .checks
             .iter()
@@ -1444,7 +1459,9 @@ impl Page<'_> {
             esc(&self.m.data_file),
             self.tr("の行数（移行の件数）", "rows (migrated records)")
         );
-        self.check_row(&what, c.output_records, data_rows, "data_rows");
+        if self.m.groups.is_empty() {
+            self.check_row(&what, c.output_records, data_rows, "data_rows");
+        }
         let hashes: Vec<&Check> = self
             .shown_checks()
             .filter(|k| k.what.starts_with("sha256 ") || k.what.starts_with("listed "))

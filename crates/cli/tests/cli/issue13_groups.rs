@@ -1,0 +1,366 @@
+//! Issue 13 (standard datasets out): a profile with `[[targets]]` writes one CSV per group
+//! (グループ) from one input, with the groups' primary and foreign keys checked across files,
+//! one accounting per source record, rows per group in the manifest, and `verify` checking
+//! every group file. Synthetic data: `testdata/groups/`.
+
+use crate::util::*;
+use std::path::{Path, PathBuf};
+
+const PROFILE: &str = "testdata/groups/groups.toml";
+const INPUT: &str = "testdata/groups/kojin.csv";
+
+fn convert(dir: &Path, extra: &[&str]) -> Run {
+    let out = dir.to_str().unwrap();
+    let mut args = vec!["convert", "--profile", PROFILE, INPUT, "--out", out];
+    args.extend_from_slice(extra);
+    ikou(&args)
+}
+
+fn manifest(dir: &Path) -> serde_json::Value {
+    serde_json::from_str(&std::fs::read_to_string(dir.join("manifest.json")).unwrap()).unwrap()
+}
+
+fn text(dir: &Path, name: &str) -> String {
+    std::fs::read_to_string(dir.join(name)).unwrap()
+}
+
+/// (record, kinds) of rejects.csv.
+fn rejects(dir: &Path) -> Vec<(u64, String)> {
+    let mut r = csv::Reader::from_path(dir.join("rejects.csv")).unwrap();
+    r.records()
+        .map(|x| {
+            let x = x.unwrap();
+            (x[0].parse().unwrap(), x[4].to_string())
+        })
+        .collect()
+}
+
+#[test]
+fn issue13_groups_two_groups_from_one_input_keys_checked_and_accounting_exact() {
+    let dir = tempdir("issue13-groups-main");
+    convert(&dir, &[]).expect(0);
+    // Every person record that passes gives a kojin row; a head (続柄 01) a setai row too.
+    assert_eq!(
+        text(&dir, "kojin.csv"),
+        "atena_no,setai_no,shimei,zokugara\r\n\
+         000001,100001,山田太郎,01\r\n\
+         000002,100001,山田花子,02\r\n\
+         000006,100004,田中一,01\r\n\
+         000007,100004,田中次郎,03\r\n\
+         000012,100007,渡辺一,01\r\n\
+         000013,100007,渡辺花子,02\r\n"
+    );
+    assert_eq!(
+        text(&dir, "setai.csv"),
+        "setai_no,nushi_atena_no\r\n100001,000001\r\n100004,000006\r\n100007,000012\r\n"
+    );
+    // A rejected source record has no row in any group and one rejects.csv row with every
+    // reason.
+    assert_eq!(
+        rejects(&dir),
+        vec![
+            // 宛名番号 000003 twice: both records (kojin's primary key).
+            (3, "check.primary_key_duplicate".into()),
+            (4, "check.primary_key_duplicate".into()),
+            // 世帯番号 100009 has no setai row.
+            (5, "check.foreign_key_missing".into()),
+            // The head of 100005 is rejected for its 氏名: the household has no row, so
+            // both members' foreign keys dangle (the head's own too).
+            (8, "target.length|check.foreign_key_missing".into()),
+            (9, "check.foreign_key_missing".into()),
+            // Two heads of 100006: setai's primary key twice, so no household row either.
+            (
+                10,
+                "check.foreign_key_missing|check.primary_key_duplicate".into()
+            ),
+            (
+                11,
+                "check.foreign_key_missing|check.primary_key_duplicate".into()
+            ),
+        ]
+    );
+    let m = manifest(&dir);
+    let c = &m["counts"];
+    assert_eq!(c["input_records"], 13);
+    assert_eq!(c["output_records"], 6);
+    assert_eq!(c["rejected_records"], 7);
+    assert_eq!(m["accounting_ok"], true);
+    // Rows per group file.
+    let groups = m["groups"].as_array().unwrap();
+    let rows: Vec<(&str, &str, u64)> = groups
+        .iter()
+        .map(|g| {
+            (
+                g["name"].as_str().unwrap(),
+                g["file"].as_str().unwrap(),
+                g["rows"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        rows,
+        vec![("kojin", "kojin.csv", 6), ("setai", "setai.csv", 3)]
+    );
+    assert_eq!(groups[1]["layout"]["id"], "standard/groups-setai");
+    // Every group file is a listed output with its hash.
+    let outputs: Vec<&str> = m["outputs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["name"].as_str().unwrap())
+        .collect();
+    assert!(
+        outputs.contains(&"kojin.csv") && outputs.contains(&"setai.csv"),
+        "{outputs:?}"
+    );
+    assert_eq!(c["rejects_by_reason"]["check.primary_key_duplicate"], 4);
+    assert_eq!(c["rejects_by_reason"]["check.foreign_key_missing"], 5);
+}
+
+fn files(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut v: Vec<(String, Vec<u8>)> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.file_name().unwrap() != "manifest.json")
+        .map(|p: PathBuf| {
+            (
+                p.file_name().unwrap().to_string_lossy().into_owned(),
+                std::fs::read(&p).unwrap(),
+            )
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn issue13_groups_a_rerun_is_byte_identical() {
+    let a = tempdir("issue13-groups-rerun-a");
+    let b = tempdir("issue13-groups-rerun-b");
+    convert(&a, &["--threads", "1"]).expect(0);
+    convert(&b, &["--threads", "2"]).expect(0);
+    let (fa, fb) = (files(&a), files(&b));
+    assert!(fa.iter().any(|(n, _)| n == "setai.csv"));
+    assert_eq!(fa, fb);
+    let (mut ma, mut mb) = (manifest(&a), manifest(&b));
+    for m in [&mut ma, &mut mb] {
+        m["timings"] = serde_json::Value::Null;
+        m["options"]["threads"] = serde_json::Value::Null;
+    }
+    assert_eq!(ma["outputs"], mb["outputs"]);
+    assert_eq!(ma["groups"], mb["groups"]);
+    assert_eq!(ma["counts"], mb["counts"]);
+}
+
+#[test]
+fn issue13_groups_verify_checks_every_group_file() {
+    let dir = tempdir("issue13-groups-verify");
+    convert(&dir, &[]).expect(0);
+    let ok = ikou(&["verify", dir.to_str().unwrap()]).expect(0);
+    assert!(ok.stdout.contains("rows setai.csv"), "{}", ok.stdout);
+    assert!(ok.stdout.contains("rows kojin.csv"), "{}", ok.stdout);
+    // A row added to a group file: its hash and its row count no longer match.
+    let setai = dir.join("setai.csv");
+    let mut bytes = std::fs::read(&setai).unwrap();
+    bytes.extend_from_slice(b"100099,000099\r\n");
+    std::fs::write(&setai, bytes).unwrap();
+    let bad = ikou(&["verify", dir.to_str().unwrap()]).expect(1);
+    let failed: Vec<&str> = bad
+        .stdout
+        .lines()
+        .filter(|l| l.starts_with("MISMATCH"))
+        .collect();
+    assert_eq!(failed.len(), 2, "{}", bad.stdout);
+    assert!(failed[0].contains("sha256 setai.csv"), "{failed:?}");
+    assert!(
+        failed[1].contains("rows setai.csv: manifest 3, file 4"),
+        "{failed:?}"
+    );
+    // A group file removed: the manifest still lists it.
+    std::fs::remove_file(&setai).unwrap();
+    let gone = ikou(&["verify", dir.to_str().unwrap()]).expect(1);
+    assert!(gone.stdout.contains("setai.csv"), "{}", gone.stdout);
+}
+
+#[test]
+fn issue13_groups_profile_form_errors_name_the_field() {
+    let dir = tempdir("issue13-groups-profile");
+    for f in ["legacy-kojin.toml", "kojin.toml", "setai.toml"] {
+        std::fs::copy(root().join("testdata/groups").join(f), dir.join(f)).unwrap();
+    }
+    let good = std::fs::read_to_string(root().join(PROFILE)).unwrap();
+    let cases = [
+        // Both forms at once.
+        (
+            good.replace(
+                "max_reject_rate",
+                "target = \"kojin.toml\"\nmax_reject_rate",
+            ),
+            "not both",
+        ),
+        // Two groups writing one file.
+        (
+            good.replace("file = \"setai.csv\"", "file = \"kojin.csv\""),
+            "a second group writes `kojin.csv`",
+        ),
+        // A file name that is not a plain .csv name.
+        (
+            good.replace("file = \"setai.csv\"", "file = \"../setai.csv\""),
+            "plain file name",
+        ),
+        // A condition on an item the source does not have.
+        (
+            good.replace("from = \"zokugara\", equals", "from = \"nothing\", equals"),
+            "source layout has no item `nothing`",
+        ),
+    ];
+    for (i, (text, want)) in cases.iter().enumerate() {
+        let p = dir.join(format!("p{i}.toml"));
+        std::fs::write(&p, text).unwrap();
+        let run = ikou(&["profiles", "check", p.to_str().unwrap()]).expect(2);
+        let all = format!("{}{}", run.stdout, run.stderr);
+        assert!(all.contains(want), "case {i}: {all}");
+    }
+    // The profile as it is: fine.
+    let p = dir.join("good.toml");
+    std::fs::write(&p, &good).unwrap();
+    ikou(&["profiles", "check", p.to_str().unwrap()]).expect(0);
+}
+
+#[test]
+fn issue13_groups_a_parent_rejected_by_another_cross_record_check_is_a_problem_of_the_run() {
+    // 宛名番号 000001 twice: both heads are rejected (kojin's primary key), so households
+    // 100001 and 100002 have no setai row; their members passed pass 1's check (their
+    // heads' records pass the per-record work) and keep their rows. The run says so.
+    let dir = tempdir("issue13-groups-dangling");
+    let out = dir.to_str().unwrap();
+    let run = ikou(&[
+        "convert",
+        "--profile",
+        PROFILE,
+        "testdata/groups/dangling.csv",
+        "--out",
+        out,
+    ])
+    .expect(0);
+    assert!(
+        run.stdout.contains("group.foreign_key_dangling"),
+        "{}",
+        run.stdout
+    );
+    assert_eq!(
+        text(&dir, "kojin.csv"),
+        "atena_no,setai_no,shimei,zokugara\r\n\
+         000002,100001,山田花子,02\r\n\
+         000003,100002,山田三郎,02\r\n\
+         000004,100003,佐藤一,01\r\n"
+    );
+    assert_eq!(
+        text(&dir, "setai.csv"),
+        "setai_no,nushi_atena_no\r\n100003,000004\r\n"
+    );
+    let m = manifest(&dir);
+    let problems = m["problems"].as_array().unwrap();
+    assert_eq!(problems.len(), 1, "{problems:?}");
+    assert_eq!(problems[0]["kind"], "group.foreign_key_dangling");
+    let msg = problems[0]["message"].as_str().unwrap();
+    assert!(
+        msg.starts_with("2 rows of kojin.csv (group kojin)"),
+        "{msg}"
+    );
+    assert_eq!(m["counts"]["output_records"], 3);
+    assert_eq!(m["counts"]["rejected_records"], 2);
+    // --strict fails on it.
+    let strict = dir.join("strict");
+    ikou(&[
+        "convert",
+        "--profile",
+        PROFILE,
+        "testdata/groups/dangling.csv",
+        "--out",
+        strict.to_str().unwrap(),
+        "--strict",
+    ])
+    .expect(1);
+}
+
+#[test]
+fn issue13_groups_report_shows_rows_per_group() {
+    let dir = tempdir("issue13-groups-report");
+    convert(&dir, &[]).expect(0);
+    let page = text(&dir, "report.html");
+    for want in [
+        "kojin.csv の行数（グループ kojin）",
+        "setai.csv の行数（グループ setai）",
+    ] {
+        assert!(page.contains(want), "{want}");
+    }
+}
+
+#[test]
+fn issue13_groups_readme_example_is_the_test_profile() {
+    let readme = std::fs::read_to_string(root().join("specs/README.md")).unwrap();
+    let at = readme
+        .find("### Several groups: `[[targets]]`")
+        .expect("specs/README.md documents several groups");
+    let rest = &readme[at..];
+    let start = rest.find("```toml\n").unwrap() + "```toml\n".len();
+    let len = rest[start..].find("```").unwrap();
+    let file = std::fs::read_to_string(root().join(PROFILE)).unwrap();
+    assert_eq!(&rest[start..start + len], file);
+    for f in [
+        "[[targets]]",
+        "targets.layout",
+        "targets.name",
+        "targets.file",
+        "targets.when",
+        "[[targets.map]]",
+    ] {
+        assert!(
+            readme.contains(&format!("| `{f}` |")),
+            "field {f} is not documented"
+        );
+    }
+}
+
+#[test]
+fn issue13_groups_history_rows_are_numbered_per_key_in_order() {
+    // 履歴番号 per 宛名番号, by 異動年月日 (an empty date first), then input order; the rows
+    // stay in input order.
+    let dir = tempdir("issue13-groups-history");
+    let out = dir.to_str().unwrap();
+    let args = [
+        "convert",
+        "--profile",
+        "testdata/groups/history.toml",
+        "testdata/groups/rireki.csv",
+        "--out",
+        out,
+    ];
+    ikou(&args).expect(0);
+    let want = "atena_no,rireki_no,ido_date,ido_jiyu\r\n\
+                000001,2,20200401,A1\r\n\
+                000002,2,20190101,B1\r\n\
+                000001,1,20100101,A0\r\n\
+                000001,3,20200401,A2\r\n\
+                000002,1,,B0\r\n\
+                000003,1,20210101,C1\r\n";
+    assert_eq!(text(&dir, "rireki.csv"), want);
+    let m = manifest(&dir);
+    assert_eq!(m["groups"][0]["rows"], 6);
+    assert_eq!(m["counts"]["rejected_records"], 0);
+    // No temporary file of the numbering is left.
+    let left: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with('.'))
+        .collect();
+    assert!(left.is_empty(), "{left:?}");
+    ikou(&["verify", out]).expect(0);
+    // The rerun gives the same numbers.
+    let again = tempdir("issue13-groups-history-again");
+    let mut args2 = args;
+    args2[5] = again.to_str().unwrap();
+    ikou(&args2).expect(0);
+    assert_eq!(text(&again, "rireki.csv"), want);
+}
