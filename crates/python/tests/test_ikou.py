@@ -296,4 +296,4 @@ def test_convert_verdict_no_go_is_the_clis_exit_4(cli, tmp_path):
     m = ikou.convert(PROFILE, damaged, tmp_path / "p", input_check=False)
     assert m["verdict"] == json.loads(r.stdout)["verdict"]
     assert (m["verdict"]["level"], m["verdict"]["label"]) == ("no-go", "移行不可")
-    assert "truncated" in json.dumps(m["verdict"]["reasons"])
+    assert "cut short" in m["verdict"]["reasons"][0]["text"]
