@@ -1,6 +1,6 @@
 """ikou on Spark (local mode) against the CLI on the same input: wall seconds, records/s.
 
-usage: python3 crates/python/bench/spark_vs_cli.py path/to/ikou INPUT.dat RUNS [MASTER]
+usage: python3 crates/python/bench/spark_vs_cli.py path/to/ikou|- INPUT.dat RUNS [MASTER]
 (the `ikou` package and pyspark 4 installed; MASTER defaults to local[2]). Prints a Markdown
 table (docs/SPARK.md, docs/BENCHMARKS.md). Each Spark figure is one job from the DataFrame
 definitions to the result, in a SparkSession started once (not timed): the rows and rejects
@@ -19,6 +19,7 @@ import time
 os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
 from pyspark.sql import SparkSession  # noqa: E402
 
+import ikou  # noqa: E402
 import ikou.spark  # noqa: E402
 
 cli, path, runs = sys.argv[1], os.path.abspath(sys.argv[2]), int(sys.argv[3])
@@ -57,18 +58,25 @@ def spark_job(with_accounting):
 
 res = {}
 for i in range(runs):
-    for name in ["cli-minimal", "spark-check-parquet", "spark-check-parquet-accounting"]:
+    for name in ["cli-minimal", "py-convert-minimal", "spark-check-parquet",
+                 "spark-check-parquet-accounting"]:
         t, k0 = time.perf_counter(), cpu_child()
+        if name == "cli-minimal" and cli == "-":
+            continue  # no CLI binary given: py-convert-minimal is the same engine in-process
         if name == "cli-minimal":
             subprocess.run([cli, "convert", "--profile", "sample-juki", path, "--out",
                             "/tmp/spark-bench-cli", "--force", "--quiet", "--outputs", "minimal"],
                            check=True, stdout=subprocess.DEVNULL)
             n = None
+        elif name == "py-convert-minimal":
+            n = ikou.convert("sample-juki", path, "/tmp/spark-bench-py", force=True,
+                             outputs="minimal")["counts"]["output_records"]
         else:
             n = spark_job(name.endswith("accounting"))
         wall = time.perf_counter() - t
         res.setdefault(name, []).append((wall, cpu_child() - k0, n))
-with open("/tmp/spark-bench-cli/manifest.json") as f:
+        print(name, f"{wall:.2f}", file=sys.stderr)
+with open("/tmp/spark-bench-py/manifest.json") as f:
     counts = json.load(f)["counts"]
 recs = counts["input_records"]
 print(f"input {path}: {size/1e6:.1f} MB, {recs} records ({counts['output_records']} rows); "
