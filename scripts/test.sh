@@ -72,8 +72,9 @@ cargo run --locked --quiet --example embed -p ikou-convert -- testdata/sample/ju
 # pyo3 extension module: see docs/PYTHON.md), so its fmt and clippy run here. It is built and
 # installed with pip (maturin is its PEP 517 backend) into a virtual environment kept in the
 # target directory, and its pytest suite compares it with the `ikou` binary built above.
-# What it needs comes from PyPI (maturin, pytest, pyarrow, pandas, polars) and, where
-# `python3 -m venv` does not work, Debian (python3-venv). Where that fails: with
+# What it needs comes from PyPI (maturin, pytest, pyarrow, pandas, polars, pyspark) and, where
+# `python3 -m venv` does not work or java is absent or older than 17, Debian (python3-venv,
+# openjdk-17-jre-headless). Where that fails: with
 # IKOU_REQUIRE_SHARED=1 the run fails, otherwise the suite is SKIPPED (and counted below).
 python_skip() {
   if [ -n "$require" ]; then
@@ -110,6 +111,38 @@ python_tests() {
   if ! "$venv/bin/pip" install -q --disable-pip-version-check maturin pytest pyarrow pandas polars; then
     python_skip "pip could not install maturin, pytest, pyarrow, pandas, polars from PyPI"
     return 0
+  fi
+  # ikou on Spark (crates/python/tests/test_spark.py, local[2]): pyspark 4 from PyPI and a
+  # Java runtime (Spark 4 needs Java 17 or 21) from Debian where java is absent or older.
+  # These are required: where an install fails the run fails (no skip).
+  if ! "$venv/bin/pip" install -q --disable-pip-version-check 'pyspark>=4,<5'; then
+    echo "test.sh: FAILED: pip could not install pyspark 4 (the Spark tests)" >&2
+    exit 1
+  fi
+  spark_java_ok() {
+    local v
+    v=$(java -version 2>&1 | sed -n 's/.*version "\([0-9]*\).*/\1/p' | head -1)
+    [ -n "$v" ] && [ "$v" -ge 17 ]
+  }
+  if ! spark_java_ok; then
+    local jre=""
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+      apt-get update -qq || true
+      for p in openjdk-17-jre-headless openjdk-21-jre-headless; do
+        if apt-cache show "$p" >/dev/null 2>&1; then jre=$p; break; fi
+      done
+    fi
+    if [ -z "$jre" ]; then
+      echo "test.sh: FAILED: the Spark tests need Java 17 or 21 and none can be installed here" \
+        "(not root, no apt-get, or no openjdk-17/21-jre-headless package)" >&2
+      exit 1
+    fi
+    echo "test.sh: installing $jre (the Spark tests)"
+    if ! DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$jre" \
+        >/dev/null || ! spark_java_ok; then
+      echo "test.sh: FAILED: could not install $jre (the Spark tests need Java 17 or 21)" >&2
+      exit 1
+    fi
   fi
   echo "test.sh: building and installing the python package (pip install ./crates/python)"
   CARGO_TARGET_DIR="$target" "$venv/bin/pip" install -q --disable-pip-version-check \

@@ -6,6 +6,7 @@
 //! printed and nothing is silently replaced.
 #![deny(missing_docs)]
 
+pub mod boundary;
 pub mod change;
 pub mod charset;
 pub mod checkdigit;

@@ -51,6 +51,7 @@ pub mod manifest;
 mod options;
 pub mod output;
 pub mod plan;
+pub mod range;
 pub mod reason;
 pub mod report;
 mod rows;

@@ -31,6 +31,8 @@ use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+mod spark;
+
 create_exception!(
     _ikou,
     IkouError,
@@ -323,9 +325,7 @@ fn convert_json(
                 .inputs(inputs.into_iter().map(RunInput::Path))
                 .progress(&p)
                 .execute()
-                .and_then(|m| {
-                    serde_json::to_string(&m).map_err(|e| RunError::Frame(e.to_string()))
-                });
+                .and_then(|m| manifest_json(&m).map_err(RunError::Frame));
             let _ = tx.send(Msg::Done(r));
         });
         loop {
@@ -363,6 +363,35 @@ fn convert_json(
         return Err(e);
     }
     result.map_err(|e| run_err(&e))
+}
+
+/// The manifest as JSON with the run's verdict added as `verdict` (level `go`, `check` or
+/// `no-go`; label 移行可, 要確認 or 移行不可; cause; reasons) — what `ikou convert --json`
+/// prints, by the same rule (`ikou convert` exits 4 on `no-go`).
+fn manifest_json(m: &ikou_convert::Manifest) -> Result<String, String> {
+    use ikou_convert::report::{self, Lang, VerdictLevel};
+    let v = report::verdict(m, None);
+    let mut value = serde_json::to_value(m).map_err(|e| e.to_string())?;
+    if let Some(o) = value.as_object_mut() {
+        o.insert(
+            "verdict".into(),
+            serde_json::json!({
+                "level": match v.level {
+                    VerdictLevel::Go => "go",
+                    VerdictLevel::Check => "check",
+                    VerdictLevel::NoGo => "no-go",
+                },
+                "label": v.level.label(),
+                "cause": report::cause(m, &v, Lang::En),
+                "reasons": v.reasons.iter().map(|r| serde_json::json!({
+                    "level": r.level().label(),
+                    "text": r.text(Lang::En),
+                })).collect::<Vec<_>>(),
+                "max_reject_rate": report::max_reject_rate(m),
+            }),
+        );
+    }
+    serde_json::to_string(&value).map_err(|e| e.to_string())
 }
 
 // ---------------------------------------------------------------- read (Arrow stream)
@@ -617,7 +646,7 @@ fn start_read(
                 .sink(Box::new(sink))
                 .execute();
             let (end, kept) = match r {
-                Ok(m) => match serde_json::to_string(&m) {
+                Ok(m) => match manifest_json(&m) {
                     Ok(j) => (Ok(()), Ok(j)),
                     Err(e) => {
                         let m = format!("serialising the manifest: {e}");
@@ -661,6 +690,9 @@ fn _ikou(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(start_read, m)?)?;
     m.add_class::<CancelHandle>()?;
     m.add_class::<RowStream>()?;
+    m.add_function(wrap_pyfunction!(spark::range_plan, m)?)?;
+    m.add_class::<spark::RangePlan>()?;
+    m.add_class::<spark::RangeStream>()?;
     let py = m.py();
     m.add("IkouError", py.get_type::<IkouError>())?;
     m.add("UsageError", py.get_type::<UsageError>())?;

@@ -63,6 +63,7 @@ def test_open_run_rejects_changes_manifest_equal_cli(cli_run):
         changes = run.changes()
     cli_manifest = json.loads((cli_run / "manifest.json").read_text())
     assert manifest["counts"] == cli_manifest["counts"]
+    assert manifest["verdict"]["label"] == "要確認"  # 48 rejects: to be checked
     c = manifest["counts"]
     assert c["input_records"] == n + c["rejected_records"] == 1000
     _, cli_rejects = csv_rows(cli_run / "rejects.csv")
@@ -103,14 +104,19 @@ def test_dropping_a_reader_early_ends_the_run():
 # ------------------------------------------------------------------ convert
 
 
-def test_convert_equals_cli(cli_run, tmp_path):
+def test_convert_equals_cli(cli, cli_run, tmp_path):
     events = []
     manifest = ikou.convert(
         PROFILE, [SAMPLE], tmp_path / "run", progress=lambda *e: events.append(e)
     )
     cli_manifest = json.loads((cli_run / "manifest.json").read_text())
     assert manifest["counts"] == cli_manifest["counts"]
+    verdict = manifest.pop("verdict")
     assert manifest == json.loads((tmp_path / "run" / "manifest.json").read_text())
+    # The verdict is the CLI's (`ikou convert --json`).
+    r = cli("convert", "--profile", PROFILE, SAMPLE, "--out", tmp_path / "c", "--json")
+    assert verdict == json.loads(r.stdout)["verdict"]
+    assert (verdict["level"], verdict["label"]) == ("check", "要確認")
     # Deterministic outputs: the same bytes as the CLI's.
     for name in ["jumin-kiroku.csv", "changes.csv"]:
         assert (tmp_path / "run" / name).read_bytes() == (cli_run / name).read_bytes(), name
@@ -278,3 +284,16 @@ def test_read_two_inputs_equals_cli(cli, tmp_path):
     cli_m = json.loads((out / "manifest.json").read_text())
     assert m["counts"] == cli_m["counts"]
     assert m["counts"]["input_records"] == 2000
+
+
+def test_convert_verdict_no_go_is_the_clis_exit_4(cli, tmp_path):
+    # A truncated input: the CLI exits 4 (移行不可); convert() says so in its verdict.
+    damaged = tmp_path / "cut.dat"
+    damaged.write_bytes(SAMPLE.read_bytes()[:-100])
+    r = cli("convert", "--profile", PROFILE, damaged, "--no-input-check", "--out",
+            tmp_path / "c", "--json", check=False)
+    assert r.returncode == 4, r.stderr
+    m = ikou.convert(PROFILE, damaged, tmp_path / "p", input_check=False)
+    assert m["verdict"] == json.loads(r.stdout)["verdict"]
+    assert (m["verdict"]["level"], m["verdict"]["label"]) == ("no-go", "移行不可")
+    assert "cut short" in m["verdict"]["reasons"][0]["text"]

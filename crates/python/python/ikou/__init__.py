@@ -130,6 +130,12 @@ def convert(
     the manifest as a dict; ``manifest["counts"]`` holds the accounting
     (``input_records == output_records + rejected_records``).
 
+    ``manifest["verdict"]`` is the run's verdict, as ``ikou convert --json`` prints it and by
+    the rule of report.html: ``level`` ``"go"`` (移行可), ``"check"`` (要確認) or ``"no-go"``
+    (移行不可: the run must not be migrated — ``ikou convert`` exits 4), ``label`` (the
+    Japanese), ``cause``, ``reasons`` (``[{"level", "text"}]``, worst first) and
+    ``max_reject_rate``. It is not part of manifest.json (the report recomputes it).
+
     ``progress(event, pass_, records, bytes)`` is called with ``event`` "start" (``bytes`` =
     the pass's total), "advance" (records and bytes done since the last call) and "finish";
     pass 1 is the cross-record checks, pass 2 the conversion. Ctrl-C, an exception raised
