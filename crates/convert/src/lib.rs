@@ -131,7 +131,11 @@ mod spelling_tests {
             }
         }
         // A decoding issue that keeps its record is a flag, spelt as the run counts it.
-        let approx = issue(DecodeIssueKind::Approximate { code: 0x41 });
+        let approx = issue(DecodeIssueKind::Approximate {
+            code: 0x41,
+            text: "A".into(),
+            family: "JEF",
+        });
         assert_eq!(
             approx.kind_name(),
             crate::reason::FlagKind::DecodeApproximate.id()
