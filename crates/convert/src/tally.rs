@@ -123,7 +123,9 @@ pub(crate) fn tally_chunk(plan: &Plan, tally: &mut Tally, results: &[Processed])
             if !g.mapped {
                 tally.counts.gaiji_unmapped += g.count;
                 if plan.keeps_unmapped_gaiji() {
-                    tally.findings.bump_by(crate::reason::FlagKind::GaijiUnmappedKept.id(), g.count);
+                    tally
+                        .findings
+                        .bump_by(crate::reason::FlagKind::GaijiUnmappedKept.id(), g.count);
                 }
             }
         }
