@@ -190,51 +190,13 @@ pub(crate) fn gather_facts(
     }
     progress.finish();
     for (k, list) in keys.into_iter().enumerate() {
-        // Runs of equal keys in sorted order: a run longer than one is a duplicate.
-        let mut run: Option<(u64, u32)> = None;
-        let dups = facts.duplicates.get_mut(k);
-        let mut found = HashMap::new();
-        list.for_each_sorted(|key| match &mut run {
-            Some((k0, n)) if *k0 == key => *n += 1,
-            _ => {
-                if let Some((k0, n)) = run.take() {
-                    if n > 1 {
-                        found.insert(k0, n);
-                    }
-                }
-                run = Some((key, 1));
-            }
-        })
-        .map_err(spill_err)?;
-        if let Some((k0, n)) = run {
-            if n > 1 {
-                found.insert(k0, n);
-            }
-        }
-        if let Some(d) = dups {
+        let found = duplicates_of(list).map_err(spill_err)?;
+        if let Some(d) = facts.duplicates.get_mut(k) {
             *d = found;
         }
     }
     for (g, list) in pks.into_iter().enumerate() {
-        let mut found = HashMap::new();
-        let mut run: Option<(u64, u32)> = None;
-        list.for_each_sorted(|key| match &mut run {
-            Some((k0, n)) if *k0 == key => *n += 1,
-            _ => {
-                if let Some((k0, n)) = run.take() {
-                    if n > 1 {
-                        found.insert(k0, n);
-                    }
-                }
-                run = Some((key, 1));
-            }
-        })
-        .map_err(spill_err)?;
-        if let Some((k0, n)) = run {
-            if n > 1 {
-                found.insert(k0, n);
-            }
-        }
+        let found = duplicates_of(list).map_err(spill_err)?;
         if let Some(d) = facts.primary_key_duplicates.get_mut(g) {
             *d = found;
         }
@@ -339,6 +301,30 @@ pub(crate) fn gather_facts(
         }
     }
     Ok((facts, numbers))
+}
+
+/// The keys that occur more than once, with their counts: runs of equal keys in sorted
+/// order, a run longer than one being a duplicate.
+fn duplicates_of(list: KeySorter) -> std::io::Result<HashMap<u64, u32>> {
+    let mut found = HashMap::new();
+    let mut run: Option<(u64, u32)> = None;
+    list.for_each_sorted(|key| match &mut run {
+        Some((k0, n)) if *k0 == key => *n += 1,
+        _ => {
+            if let Some((k0, n)) = run.take() {
+                if n > 1 {
+                    found.insert(k0, n);
+                }
+            }
+            run = Some((key, 1));
+        }
+    })?;
+    if let Some((k0, n)) = run {
+        if n > 1 {
+            found.insert(k0, n);
+        }
+    }
+    Ok(found)
 }
 
 pub(crate) fn apply_facts(plan: &Plan, facts: &CrossFacts, p: &mut Processed) {
