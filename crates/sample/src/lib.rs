@@ -52,6 +52,24 @@ use std::str::FromStr;
 
 pub use gen::{SampleRecord, Sampler};
 
+/// The answer key of a sample whose dirt sits at fixed records (`--truth` of `--kind
+/// host-juki` and `--kind atena`): `record,offset,dirt`, one line per record with dirt, the
+/// kinds joined by `;`. `line_len` is the bytes of one record with its line end.
+pub fn truth_csv(
+    records: u64,
+    line_len: u64,
+    kinds_of: impl Fn(u64) -> Vec<&'static str>,
+) -> String {
+    let mut t = String::from("record,offset,dirt\n");
+    for n in 1..=records {
+        let kinds = kinds_of(n);
+        if !kinds.is_empty() {
+            t.push_str(&format!("{n},{},{}\n", (n - 1) * line_len, kinds.join(";")));
+        }
+    }
+    t
+}
+
 /// The layout the generated files follow.
 pub const LAYOUT_ID: &str = "legacy/sample-juki";
 /// Bytes of one record, without its line terminator.

@@ -114,22 +114,17 @@ fn run_host(args: &SampleArgs) -> CliResult {
     })?;
     let stats = stats.unwrap_or_default();
     if let Some(path) = &args.truth {
-        let mut t = String::from("record,offset,dirt\n");
-        for n in 1..=args.records {
-            let kinds: Vec<&str> = HostDirt::ALL
-                .into_iter()
-                .filter(|d| d.on(n))
-                .map(HostDirt::as_str)
-                .collect();
-            if !kinds.is_empty() {
-                let _ = writeln!(
-                    t,
-                    "{n},{},{}",
-                    (n - 1) * ikou_convert::sample::host::HOST_RECORD_LEN as u64,
-                    kinds.join(";")
-                );
-            }
-        }
+        let t = ikou_convert::sample::truth_csv(
+            args.records,
+            ikou_convert::sample::host::HOST_RECORD_LEN as u64,
+            |n| {
+                HostDirt::ALL
+                    .into_iter()
+                    .filter(|d| d.on(n))
+                    .map(HostDirt::as_str)
+                    .collect()
+            },
+        );
         write_atomically(path, |w| w.write_all(t.as_bytes()))?;
     }
     if let Some(path) = &args.copybook {
@@ -197,21 +192,12 @@ fn run_atena(args: &SampleArgs) -> CliResult {
     })?;
     let stats = stats.unwrap_or_default();
     if let Some(path) = &args.truth {
-        let mut t = String::from("record,offset,dirt\n");
-        for n in 1..=args.records {
-            let kinds: Vec<&str> = AtenaDirt::of(n)
+        let t = ikou_convert::sample::truth_csv(args.records, ATENA_LINE_LEN as u64, |n| {
+            AtenaDirt::of(n)
                 .into_iter()
                 .map(AtenaDirt::as_str)
-                .collect();
-            if !kinds.is_empty() {
-                let _ = writeln!(
-                    t,
-                    "{n},{},{}",
-                    (n - 1) * ATENA_LINE_LEN as u64,
-                    kinds.join(";")
-                );
-            }
-        }
+                .collect()
+        });
         write_atomically(path, |w| w.write_all(t.as_bytes()))?;
     }
     if let Some(path) = &args.gaiji_table {
