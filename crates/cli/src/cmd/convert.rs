@@ -182,6 +182,12 @@ struct Bar {
     records: std::cell::Cell<u64>,
 }
 
+/// One progress line on stderr. A closed stderr (`2>&1 | head`) must not stop the run:
+/// `eprintln!` panics on a failed write, so the error is ignored here.
+fn progress_line(line: std::fmt::Arguments) {
+    let _ = std::io::Write::write_fmt(&mut std::io::stderr(), format_args!("{line}\n"));
+}
+
 impl Progress for Bar {
     fn start(&self, pass: u8, total: u64) {
         self.pass.set(pass);
@@ -192,7 +198,7 @@ impl Progress for Bar {
             b.set_length(total);
             b.set_message(if pass == 1 { "checks" } else { "converting" });
         } else if !self.quiet {
-            eprintln!(
+            progress_line(format_args!(
                 "ikou: pass {pass} ({}) over {:.1} MB",
                 if pass == 1 {
                     "cross-record checks"
@@ -200,7 +206,7 @@ impl Progress for Bar {
                     "conversion"
                 },
                 total as f64 / 1e6
-            );
+            ));
         }
     }
 
@@ -228,11 +234,11 @@ impl Progress for Bar {
                 .started
                 .get()
                 .map_or(0.0, |s| s.elapsed().as_secs_f64());
-            eprintln!(
+            progress_line(format_args!(
                 "ikou: pass {} done: {} records in {secs:.2} s",
                 self.pass.get(),
                 self.records.get()
-            );
+            ));
         }
     }
 }

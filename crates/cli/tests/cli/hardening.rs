@@ -1538,3 +1538,38 @@ fn verify_and_report_on_damaged_run_directories() {
         }
     }
 }
+
+/// A closed stderr (`ikou convert … 2>&1 | head -1`) does not stop a run: the progress
+/// lines were written with `eprintln!`, which panics on a failed write (exit 101, nothing
+/// published). The run now ends as it would with stderr open.
+#[test]
+fn a_closed_stderr_does_not_stop_a_run() {
+    use std::process::{Command, Stdio};
+    let dir = tempdir("closed-stderr");
+    let input = dir.join("juki.dat");
+    ikou(&[
+        "sample",
+        "--out",
+        input.to_str().unwrap_or_default(),
+        "--records",
+        "200",
+    ])
+    .expect(0);
+    let out = dir.join("run");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_ikou"))
+        .args(["convert", "--profile", "sample-juki", "--out"])
+        .arg(&out)
+        .arg(&input)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn ikou");
+    drop(child.stderr.take()); // the reading end closed before ikou writes
+    let status = child.wait().expect("wait for ikou");
+    assert_ne!(status.code(), Some(101), "a panic on the closed stderr");
+    assert!(
+        out.join("manifest.json").is_file(),
+        "the run was published ({status})"
+    );
+}
