@@ -56,6 +56,7 @@ pub mod reason;
 pub mod report;
 mod rows;
 pub mod run;
+pub mod sources;
 /// Synthetic legacy files for tests, demos and benchmarks: the `ikou-sample` crate (not part
 /// of a run; re-exported here so that `ikou_convert::sample` keeps working).
 pub use ikou_sample as sample;
@@ -69,6 +70,7 @@ mod writers;
 pub use manifest::{Counts, Manifest, RunProblem, RunProblemKind};
 pub use output::RunFile;
 pub use plan::{Plan, PlanError};
+pub use sources::SourcePlans;
 pub use reason::{Lang, ReasonKind};
 pub use run::{
     run, CancelToken, NoProgress, Outputs, Progress, ReadSeek, Run, RunError, RunInput, RunOptions,
