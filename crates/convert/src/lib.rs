@@ -70,13 +70,13 @@ mod writers;
 pub use manifest::{Counts, Manifest, RunProblem, RunProblemKind};
 pub use output::RunFile;
 pub use plan::{Plan, PlanError};
-pub use sources::SourcePlans;
 pub use reason::{Lang, ReasonKind};
 pub use run::{
     run, CancelToken, NoProgress, Outputs, Progress, ReadSeek, Run, RunError, RunInput, RunOptions,
 };
 pub use setup::{load_catalog, load_gaiji, load_profile, SetupError};
 pub use sink::{RecordSink, Row, SinkError};
+pub use sources::SourcePlans;
 
 #[cfg(test)]
 mod guard_tests;

@@ -147,7 +147,10 @@ mod tests {
         assert_eq!(kojin.groups.len(), 2);
         assert_eq!(kojin.sequences.len(), 1);
         assert_eq!(rireki.sequences.len(), 1);
-        assert_eq!(kojin.sequences[0].descending, rireki.sequences[0].descending);
+        assert_eq!(
+            kojin.sequences[0].descending,
+            rireki.sequences[0].descending
+        );
         // The profile's plan alone is refused, naming the sources.
         let e = Plan::new(&catalog, profile, GaijiTable::new()).unwrap_err();
         assert!(e.0.contains("kojin, rireki"), "{e}");

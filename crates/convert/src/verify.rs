@@ -318,7 +318,10 @@ fn source_checks(dir: &Path, manifest: &Manifest) -> Vec<Check> {
         let (o, r) = (i.output_records, i.rejected_records);
         let ok = known && o.zip(r).is_some_and(|(o, r)| i.records == o + r);
         checks.push(Check::new(
-            format!("input {} (source {source}): records = output + rejected", i.path),
+            format!(
+                "input {} (source {source}): records = output + rejected",
+                i.path
+            ),
             ok,
             if known {
                 format!(

@@ -332,9 +332,9 @@ pub(crate) fn write_rejects(
         let start = columns.starts.get(src).copied().unwrap_or(0);
         let decoded = std::iter::repeat_n(std::borrow::Cow::from(""), start)
             .chain(
-                items.iter().map(|&n| {
-                    guard_cell(p.before.get(n).and_then(Option::as_deref).unwrap_or(""))
-                }),
+                items
+                    .iter()
+                    .map(|&n| guard_cell(p.before.get(n).and_then(Option::as_deref).unwrap_or(""))),
             )
             .chain(std::iter::repeat_n(
                 std::borrow::Cow::from(""),
@@ -349,14 +349,14 @@ pub(crate) fn write_rejects(
                 .into_iter()
                 .chain(source)
                 .chain([
-                fr.as_str().into(),
-                off.as_str().into(),
-                kinds.as_str().into(),
-                guard_cell(&joined),
-                raw.as_str().into(),
-            ])
-            .chain(decoded)
-            .map(|c| c.into_owned()),
+                    fr.as_str().into(),
+                    off.as_str().into(),
+                    kinds.as_str().into(),
+                    guard_cell(&joined),
+                    raw.as_str().into(),
+                ])
+                .chain(decoded)
+                .map(|c| c.into_owned()),
         )
         .map_err(csv_err(RunFile::Rejects.name()))?;
     }

@@ -657,7 +657,10 @@ fn parse_profile_with(
             err(
                 at,
                 None,
-                field_err("sources.name", format!("a second source named `{}`", r.name)),
+                field_err(
+                    "sources.name",
+                    format!("a second source named `{}`", r.name),
+                ),
             );
         }
         let id = resolve(r.layout.get_ref());
@@ -1043,7 +1046,10 @@ fn parse_profile_with(
     }
     if multi {
         for (rs, d) in raw.sources.iter().zip(&decls) {
-            if !targets.iter().any(|g| g.source.as_deref() == Some(d.0.as_str())) {
+            if !targets
+                .iter()
+                .any(|g| g.source.as_deref() == Some(d.0.as_str()))
+            {
                 errors.push(SpecError {
                     position: SpecPosition {
                         file: file.to_string(),

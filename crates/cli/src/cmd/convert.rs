@@ -6,8 +6,8 @@ use clap::Args;
 use ikou_convert::manifest::Manifest;
 use ikou_convert::report::{self, Lang, Verdict, VerdictLevel};
 use ikou_convert::run::{Outputs, Progress, Run, RunInput, RunOptions, OUTPUT_NAMES};
-use ikou_convert::SourcePlans;
 use ikou_convert::setup::{self, SetupError};
+use ikou_convert::SourcePlans;
 use ikou_layout_spec::profile::RejectRate;
 use ikou_layout_spec::{Catalog, Profile};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -303,8 +303,7 @@ fn assign_inputs(
         (true, false) => {
             let mut v = Vec::new();
             for arg in named {
-                let Some((name, file)) = arg.split_once('=').filter(|(_, f)| !f.is_empty())
-                else {
+                let Some((name, file)) = arg.split_once('=').filter(|(_, f)| !f.is_empty()) else {
                     return Err(CliError::usage(format!(
                         "--input {arg}: give SOURCE=FILE (the sources of profile `{profile}`: {listed})"
                     )));
@@ -404,13 +403,13 @@ pub fn run_convert(args: ConvertArgs) -> CliResult {
         .progress(&progress)
         .execute()
         .map_err(|e| CliError {
-        code: if e.is_io() {
-            crate::exit::IO
-        } else {
-            crate::exit::USAGE
-        },
-        message: e.to_string(),
-    })?;
+            code: if e.is_io() {
+                crate::exit::IO
+            } else {
+                crate::exit::USAGE
+            },
+            message: e.to_string(),
+        })?;
     // One rule for the page, the console and the exit code.
     let verdict = report::verdict(&manifest, None);
     if args.json {
