@@ -118,6 +118,7 @@ pub(crate) fn typed_target(plans: &[&Plan]) -> Option<Layout> {
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+    use crate::run::{Outputs, Run, RunError, RunInput, RunOptions};
     use ikou_layout_spec::profile::{load_profile_file, ProfileAccess};
     use std::path::PathBuf;
 
@@ -154,5 +155,109 @@ mod tests {
         // The profile's plan alone is refused, naming the sources.
         let e = Plan::new(&catalog, profile, GaijiTable::new()).unwrap_err();
         assert!(e.0.contains("kojin, rireki"), "{e}");
+    }
+
+    fn reader(name: &str) -> RunInput {
+        let bytes = std::fs::read(groups().join(name)).unwrap();
+        RunInput::Reader {
+            name: name.into(),
+            reader: Box::new(std::io::Cursor::new(bytes)),
+        }
+    }
+
+    #[test]
+    fn issue13_the_run_builder_takes_inputs_tagged_with_their_source() {
+        let mut catalog = Catalog::bundled().unwrap();
+        let profile = load_profile_file(
+            &groups().join("sources.toml"),
+            &mut catalog,
+            &ProfileAccess::default(),
+        )
+        .unwrap();
+        let plans = SourcePlans::new(&catalog, profile, GaijiTable::new()).unwrap();
+        let base = std::env::temp_dir().join(format!("ikou-sources-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&base);
+        let mut opts = RunOptions::new(base.join("run"));
+        opts.outputs = Outputs::minimal();
+        let m = Run::sources(&plans, &opts)
+            .input(RunInput::of_source("rireki", reader("rireki-sources.csv")))
+            .input(RunInput::of_source("kojin", reader("kojin.csv")))
+            .execute()
+            .unwrap();
+        let c = &m.counts;
+        assert_eq!(
+            (c.input_records, c.output_records, c.rejected_records),
+            (20, 15, 5)
+        );
+        // Inputs in the order given (the history file first): the same rows either way.
+        let split: Vec<_> = m
+            .inputs
+            .iter()
+            .map(|i| {
+                (
+                    i.source.clone().unwrap(),
+                    i.records,
+                    i.output_records,
+                    i.rejected_records,
+                )
+            })
+            .collect();
+        assert_eq!(
+            split,
+            vec![
+                ("rireki".to_string(), 7, Some(5), Some(2)),
+                ("kojin".to_string(), 13, Some(10), Some(3)),
+            ]
+        );
+        let rows: Vec<u64> = m.groups.iter().map(|g| g.rows).collect();
+        assert_eq!(rows, [10, 5]);
+        assert_eq!(m.sources.len(), 2);
+        // An input without its source, an unknown source, a source without input, and the
+        // before outputs are refused before anything is written.
+        let refused = |inputs: Vec<RunInput>, outputs: Outputs| {
+            let mut o = RunOptions::new(base.join("refused"));
+            o.outputs = outputs;
+            let e = Run::sources(&plans, &o)
+                .inputs(inputs)
+                .execute()
+                .unwrap_err();
+            assert!(matches!(e, RunError::Sources(_)), "{e}");
+            assert!(!e.is_io());
+            assert!(!base.join("refused").join("manifest.json").exists());
+            e.to_string()
+        };
+        let e = refused(
+            vec![
+                reader("kojin.csv"),
+                RunInput::of_source("rireki", reader("rireki.csv")),
+            ],
+            Outputs::minimal(),
+        );
+        assert!(
+            e.contains("kojin.csv") && e.contains("kojin, rireki"),
+            "{e}"
+        );
+        let e = refused(
+            vec![
+                RunInput::of_source("kojin", reader("kojin.csv")),
+                RunInput::of_source("history", reader("rireki.csv")),
+            ],
+            Outputs::minimal(),
+        );
+        assert!(e.contains("no source `history`"), "{e}");
+        let e = refused(
+            vec![RunInput::of_source("kojin", reader("kojin.csv"))],
+            Outputs::minimal(),
+        );
+        assert!(e.contains("source `rireki` has no input"), "{e}");
+        let e = refused(
+            vec![
+                RunInput::of_source("kojin", reader("kojin.csv")),
+                RunInput::of_source("rireki", reader("rireki.csv")),
+            ],
+            Outputs::all(),
+        );
+        assert!(e.contains("before.arrow"), "{e}");
+        let _ = std::fs::remove_dir_all(&base);
     }
 }
