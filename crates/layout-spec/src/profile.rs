@@ -859,12 +859,39 @@ fn parse_profile_with(
                             None,
                             field_err(
                                 "targets.when",
-                                format!("source layout has no item `{}`", w.from),
+                                match &fed_by {
+                                    Some(src) => format!(
+                                        "the layout of source `{src}` has no item `{}`",
+                                        w.from
+                                    ),
+                                    None => format!("source layout has no item `{}`", w.from),
+                                },
                             ),
                         );
                     }
                 }
-                let rules = check_rules(&rt.map, source, layout, catalog, &mut err);
+                // With several sources, a missing source item names the group's source.
+                let rules = {
+                    let mut named = |at: usize, item: Option<&str>, kind: SpecErrorKind| {
+                        let kind = match (kind, &fed_by) {
+                            (SpecErrorKind::InvalidField { field, message }, Some(src))
+                                if message.starts_with("source layout has no item") =>
+                            {
+                                SpecErrorKind::InvalidField {
+                                    field,
+                                    message: message.replacen(
+                                        "source layout",
+                                        &format!("the layout of source `{src}`"),
+                                        1,
+                                    ),
+                                }
+                            }
+                            (k, _) => k,
+                        };
+                        err(at, item, kind);
+                    };
+                    check_rules(&rt.map, source, layout, catalog, &mut named)
+                };
                 // A descending order item keeps its `-` in front of the prefix.
                 let prefixed = |v: &[String]| {
                     v.iter()
@@ -1157,10 +1184,13 @@ impl Profile {
             g.when = None;
             g.map.retain(numbered);
         }
-        p.map.retain(|r| {
-            let group = r.target.split_once('.').map_or("", |(g, _)| g);
-            numbered(r) || !unfed.iter().any(|u| u == group)
-        });
+        let of_unfed = |target: &str| {
+            let group = target.split_once('.').map_or("", |(g, _)| g);
+            unfed.iter().any(|u| u == group)
+        };
+        p.map.retain(|r| numbered(r) || !of_unfed(&r.target));
+        // A group's conditions (`group.item`) are checked by the plan of its own source.
+        p.conditions.retain(|c| !of_unfed(&c.target));
         Some(p)
     }
 

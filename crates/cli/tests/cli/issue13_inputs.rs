@@ -446,7 +446,7 @@ fn issue13_inputs_profile_errors_name_the_field() {
         )
     });
     assert!(
-        e.contains("map") && e.contains("source layout has no item `ido_date`"),
+        e.contains("map") && e.contains("the layout of source `kojin` has no item `ido_date`"),
         "{e}"
     );
     // A group fed by no source.
