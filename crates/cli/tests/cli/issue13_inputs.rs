@@ -318,6 +318,32 @@ fn issue13_inputs_history_numbering_descending() {
          000001,2,20200401,A2\r\n\
          000002,2,,B0\r\n"
     );
+    // The same order in a profile of one source (testdata/groups/history.toml).
+    std::fs::copy(groups.join("rireki.toml"), dir.join("rireki.toml")).unwrap();
+    let history = std::fs::read_to_string(groups.join("history.toml"))
+        .unwrap()
+        .replace(r#"order = ["ido_date"]"#, r#"order = ["-ido_date"]"#);
+    std::fs::write(dir.join("history-desc.toml"), history).unwrap();
+    let one = dir.join("one");
+    ikou(&[
+        "convert",
+        "--profile",
+        dir.join("history-desc.toml").to_str().unwrap(),
+        "testdata/groups/rireki.csv",
+        "--out",
+        one.to_str().unwrap(),
+    ])
+    .expect(0);
+    assert_eq!(
+        text(&one, "rireki.csv"),
+        "atena_no,rireki_no,ido_date,ido_jiyu\r\n\
+         000001,1,20200401,A1\r\n\
+         000002,1,20190101,B1\r\n\
+         000001,3,20100101,A0\r\n\
+         000001,2,20200401,A2\r\n\
+         000002,2,,B0\r\n\
+         000003,1,20210101,C1\r\n"
+    );
 }
 
 #[test]
