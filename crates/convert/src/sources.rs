@@ -11,6 +11,11 @@ use crate::plan::{Plan, PlanError};
 use ikou_cleanse::gaiji::GaijiTable;
 use ikou_layout_spec::{Catalog, Layout, Profile};
 
+/// A plan error with this message (the one place that builds a [`PlanError`] here).
+fn plan_error(message: String) -> PlanError {
+    PlanError(message)
+}
+
 /// The plans of a run, one per source of its profile, in the profile's `[[sources]]`
 /// order (one unnamed plan for a profile with one `source`).
 #[derive(Debug, Clone)]
@@ -36,10 +41,10 @@ impl SourcePlans {
         let mut plans = Vec::new();
         for s in &profile.sources {
             let derived = profile.for_source(&s.name).ok_or_else(|| {
-                PlanError(format!("profile `{}`: no source `{}`", profile.id, s.name))
+                plan_error(format!("profile `{}`: no source `{}`", profile.id, s.name))
             })?;
             let plan = Plan::new(catalog, derived, gaiji.clone())
-                .map_err(|e| PlanError(format!("source `{}`: {e}", s.name)))?;
+                .map_err(|e| plan_error(format!("source `{}`: {e}", s.name)))?;
             names.push(s.name.clone());
             plans.push(plan);
         }
@@ -154,7 +159,7 @@ mod tests {
         );
         // The profile's plan alone is refused, naming the sources.
         let e = Plan::new(&catalog, profile, GaijiTable::new()).unwrap_err();
-        assert!(e.0.contains("kojin, rireki"), "{e}");
+        assert!(e.to_string().contains("kojin, rireki"), "{e}");
     }
 
     fn reader(name: &str) -> RunInput {
