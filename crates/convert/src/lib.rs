@@ -6,8 +6,11 @@
 //! A run is a [`Plan`] (a profile resolved against its layouts and tables) applied by a
 //! [`Run`] to inputs — paths or any reader that can seek back to its start ([`RunInput`]) —
 //! writing the standard outputs and, beside them, through the vendor's own [`RecordSink`]s,
-//! with [`Progress`] and a [`CancelToken`]; [`run()`] is the same for paths. The names a
-//! vendor needs are re-exported here, at the crate's root.
+//! with [`Progress`] and a [`CancelToken`]; [`run()`] is the same for paths. A profile
+//! that reads files of several layouts (`[[sources]]`) is one plan per source
+//! ([`SourcePlans`]), run by [`Run::sources`] with inputs tagged by source
+//! ([`RunInput::of_source`]). The names a vendor needs are re-exported here, at the crate's
+//! root.
 //!
 //! Every data record ends up in the standard CSV or in `rejects.csv` with every reason
 //! found, and the run fails before publishing anything if
