@@ -90,7 +90,13 @@ fn schema_err(e: impl std::error::Error + Send + Sync + 'static) -> RunError {
 }
 
 impl ArrowOutputs {
-    pub(crate) fn open(plan: &Plan, opts: &RunOptions) -> Result<ArrowOutputs, RunError> {
+    /// Opens the outputs `opts` selects; `after` is the typed target of the run (with several
+    /// sources, each group typed by the plan that feeds it).
+    pub(crate) fn open(
+        plan: &Plan,
+        after: &ikou_layout_spec::Layout,
+        opts: &RunOptions,
+    ) -> Result<ArrowOutputs, RunError> {
         let o = opts.outputs;
         let options = ArrowOptions {
             metadata: BTreeMap::from([
@@ -110,7 +116,7 @@ impl ArrowOutputs {
             row_group_bytes: options.row_group_bytes * 2,
             ..options.clone()
         };
-        let after = TableSchema::after(&plan.typed_target()).map_err(schema_err)?;
+        let after = TableSchema::after(after).map_err(schema_err)?;
         let changes = if o.changes_parquet {
             let file = RunFile::ChangesParquet;
             let f = OutputFile::create(&opts.out_dir, file.name()).map_err(|error| {

@@ -15,14 +15,22 @@ use rayon::prelude::*;
 use std::collections::{HashMap, HashSet};
 use std::io::{BufReader, BufWriter, Read as _, Write as _};
 
-/// Pass 1: the facts the cross-record checks need (duplicates, households).
+/// Pass 1: the facts the cross-record checks need (duplicates, households). `plans` has
+/// one plan per source (their groups, sequences and checks are the same), `of_input` the
+/// source of each input: each input is read and processed by its own source's plan, and
+/// its rows count in every group's keys, whichever source fed them.
 pub(crate) fn gather_facts(
-    plan: &Plan,
+    plans: &[&Plan],
+    of_input: &[usize],
     inputs: &mut [Input],
     opts: &RunOptions,
     pool: &rayon::ThreadPool,
     progress: &dyn Progress,
 ) -> Result<(CrossFacts, SequenceNumbers), RunError> {
+    let Some(base) = plans.first().copied() else {
+        return Ok((CrossFacts::default(), SequenceNumbers::default()));
+    };
+    let plan = base;
     let (unique, household) = check_indices(plan);
     let mut facts = CrossFacts {
         duplicates: vec![HashMap::new(); unique.len()],
@@ -83,7 +91,12 @@ pub(crate) fn gather_facts(
         error,
     };
     progress.start(1, total);
-    for input in inputs.iter_mut() {
+    for (n, input) in inputs.iter_mut().enumerate() {
+        let plan = of_input
+            .get(n)
+            .and_then(|s| plans.get(*s))
+            .copied()
+            .unwrap_or(base);
         let path = &input.path.clone();
         let mut ignored = FileFrames::default();
         let mut reader = opts
@@ -123,10 +136,16 @@ pub(crate) fn gather_facts(
                     let Some(key) = row_key(&q.key, v) else {
                         continue; // not numbered: pass 2 says so if the item is required
                     };
+                    // Descending (`-item`): the largest first, an empty value last.
                     let order = |k: usize| {
-                        q.order
-                            .get(k)
-                            .map_or(0, |i| order_number(v.get(*i).and_then(|x| x.as_deref())))
+                        q.order.get(k).map_or(0, |i| {
+                            let n = order_number(v.get(*i).and_then(|x| x.as_deref()));
+                            if q.descending.get(k).copied().unwrap_or(false) {
+                                u64::MAX - n
+                            } else {
+                                n
+                            }
+                        })
                     };
                     sorter
                         .push([key, order(0), order(1), record])

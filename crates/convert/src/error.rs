@@ -69,6 +69,11 @@ pub enum RunError {
         /// Its size now.
         after: u64,
     },
+    /// The inputs do not fit the profile's sources (issue #13): an input names no source or
+    /// an unknown one, a source has no input, or an output a run of several sources does
+    /// not write was asked for. Refused before anything is read or written; the message
+    /// says which.
+    Sources(String),
     /// `input_records ≠ output_records + rejected_records`: a bug; nothing is renamed.
     Accounting {
         /// Counted input records.
@@ -92,6 +97,7 @@ impl RunError {
                 | RunError::Schema(_)
                 | RunError::Locked(_)
                 | RunError::OutputUnavailable(_)
+                | RunError::Sources(_)
         )
     }
 }
@@ -111,7 +117,7 @@ impl fmt::Display for RunError {
             ),
             RunError::Input { path, error } => write!(f, "{}: {error}", path.display()),
             RunError::Read { path, error } => write!(f, "{}: {error}", path.display()),
-            RunError::Frame(m) => f.write_str(m),
+            RunError::Frame(m) | RunError::Sources(m) => f.write_str(m),
             RunError::Layout(e) => write!(f, "{e}"),
             RunError::Threads(e) => write!(f, "cannot start worker threads: {e}"),
             RunError::Schema(e) => write!(f, "cannot build the Arrow schema: {e}"),
@@ -164,6 +170,7 @@ impl std::error::Error for RunError {
             | RunError::Frame(_)
             | RunError::Cancelled
             | RunError::OutputUnavailable(_)
+            | RunError::Sources(_)
             | RunError::InputChanged { .. }
             | RunError::Accounting { .. } => None,
         }

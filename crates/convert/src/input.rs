@@ -83,6 +83,45 @@ pub enum RunInput {
         /// The bytes.
         reader: Box<dyn ReadSeek>,
     },
+    /// An input of one of the profile's `[[sources]]` (issue #13), read in that source's
+    /// layout: [`RunInput::of_source`]. A run of several sources needs every input tagged.
+    Tagged {
+        /// The source's name in the profile (`kojin`).
+        source: String,
+        /// The input.
+        input: Box<RunInput>,
+    },
+}
+
+impl RunInput {
+    /// `input`, read as the profile's source `source` (`RunInput::of_source("rireki",
+    /// RunInput::Path("rireki.csv".into()))`).
+    pub fn of_source(source: impl Into<String>, input: RunInput) -> RunInput {
+        RunInput::Tagged {
+            source: source.into(),
+            input: Box::new(input),
+        }
+    }
+
+    /// The source this input is tagged with, and the input itself.
+    pub(crate) fn untag(self) -> (Option<String>, RunInput) {
+        match self {
+            RunInput::Tagged { source, input } => {
+                let (_, inner) = input.untag();
+                (Some(source), inner)
+            }
+            other => (None, other),
+        }
+    }
+
+    /// The name the run gives the input (the path as given).
+    pub(crate) fn name(&self) -> String {
+        match self {
+            RunInput::Path(p) => p.display().to_string(),
+            RunInput::Reader { name, .. } => name.clone(),
+            RunInput::Tagged { input, .. } => input.name(),
+        }
+    }
 }
 
 impl fmt::Debug for RunInput {
@@ -93,6 +132,11 @@ impl fmt::Debug for RunInput {
                 .debug_struct("Reader")
                 .field("name", name)
                 .finish_non_exhaustive(),
+            RunInput::Tagged { source, input } => f
+                .debug_struct("Tagged")
+                .field("source", source)
+                .field("input", input)
+                .finish(),
         }
     }
 }
@@ -139,6 +183,7 @@ impl Input {
                     src: Source::Reader(reader),
                 })
             }
+            RunInput::Tagged { input, .. } => Input::open(*input),
         }
     }
 

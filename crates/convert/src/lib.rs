@@ -6,8 +6,11 @@
 //! A run is a [`Plan`] (a profile resolved against its layouts and tables) applied by a
 //! [`Run`] to inputs — paths or any reader that can seek back to its start ([`RunInput`]) —
 //! writing the standard outputs and, beside them, through the vendor's own [`RecordSink`]s,
-//! with [`Progress`] and a [`CancelToken`]; [`run()`] is the same for paths. The names a
-//! vendor needs are re-exported here, at the crate's root.
+//! with [`Progress`] and a [`CancelToken`]; [`run()`] is the same for paths. A profile
+//! that reads files of several layouts (`[[sources]]`) is one plan per source
+//! ([`SourcePlans`]), run by [`Run::sources`] with inputs tagged by source
+//! ([`RunInput::of_source`]). The names a vendor needs are re-exported here, at the crate's
+//! root.
 //!
 //! Every data record ends up in the standard CSV or in `rejects.csv` with every reason
 //! found, and the run fails before publishing anything if
@@ -56,6 +59,7 @@ pub mod reason;
 pub mod report;
 mod rows;
 pub mod run;
+pub mod sources;
 /// Synthetic legacy files for tests, demos and benchmarks: the `ikou-sample` crate (not part
 /// of a run; re-exported here so that `ikou_convert::sample` keeps working).
 pub use ikou_sample as sample;
@@ -75,6 +79,7 @@ pub use run::{
 };
 pub use setup::{load_catalog, load_gaiji, load_profile, SetupError};
 pub use sink::{RecordSink, Row, SinkError};
+pub use sources::SourcePlans;
 
 #[cfg(test)]
 mod guard_tests;

@@ -23,6 +23,39 @@ pub struct InputInfo {
     pub bytes: u64,
     /// Records read from this file.
     pub records: u64,
+    /// The profile's source that read it (a run of several sources, `[[sources]]`, issue
+    /// #13); absent in a run of one source.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
+    /// Of `records`, converted (a run of several sources: `records = output_records +
+    /// rejected_records` per input).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub output_records: Option<u64>,
+    /// Of `records`, rejected (a run of several sources).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rejected_records: Option<u64>,
+}
+
+/// One source of a run of several sources (`[[sources]]`, issue #13): its layout, encoding
+/// and counts, summed over its inputs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SourceInfo {
+    /// The source's name in the profile (`kojin`).
+    pub name: String,
+    /// Its layout.
+    pub layout: LayoutRef,
+    /// The encoding its files were read in.
+    pub encoding: String,
+    /// The groups it feeds (their names).
+    pub groups: Vec<String>,
+    /// How many input files it read.
+    pub inputs: u64,
+    /// Records read from them.
+    pub input_records: u64,
+    /// Of those, converted.
+    pub output_records: u64,
+    /// Of those, rejected.
+    pub rejected_records: u64,
 }
 
 /// The bytes of `path` in hex if it is not valid UTF-8 (Unix), for [`InputInfo::path_hex`].
@@ -253,6 +286,11 @@ pub struct Manifest {
     pub options: BTreeMap<String, String>,
     /// Inputs with their hashes.
     pub inputs: Vec<InputInfo>,
+    /// The sources of a run of several sources (`[[sources]]`, issue #13), in profile
+    /// order, each with its counts; absent in a run of one source (whose layout is
+    /// `source_layout`; with several, `source_layout` is the first source's).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sources: Vec<SourceInfo>,
     /// The file name of the standard CSV (`jumin-kiroku.csv`; in a multi-group run, the
     /// first group's file).
     pub data_file: String,

@@ -52,6 +52,8 @@ pub struct Sequence {
     pub key: Vec<usize>,
     /// The order items (indices in [`Plan::target`]; at most two).
     pub order: Vec<usize>,
+    /// Per order item, whether it orders descending (`order = ["-ido_date"]`).
+    pub descending: Vec<bool>,
 }
 
 /// An order value as a number: its digits, padded on the right to 8 (a partial date
@@ -416,6 +418,9 @@ pub struct Plan {
     target_dates: Vec<Option<DateForm>>,
     /// The profile's conditions of 条件付き必須 items, with their target indices.
     conditions: Vec<(usize, ikou_layout_spec::profile::ConditionRule)>,
+    /// The groups another source feeds (bit `g`): never a row from this plan's records
+    /// (a profile's plan for one of its `[[sources]]`, see `crate::sources`).
+    unfed: u64,
 }
 
 fn table_index(
@@ -440,6 +445,24 @@ impl Plan {
     /// A layout, item or table the profile names does not exist; the source encoding is not
     /// a text encoding.
     pub fn new(catalog: &Catalog, profile: Profile, gaiji: GaijiTable) -> Result<Plan, PlanError> {
+        if profile.sources.len() > 1 {
+            let names: Vec<&str> = profile.sources.iter().map(|s| s.name.as_str()).collect();
+            return Err(PlanError(format!(
+                "profile `{}` reads {} sources ({}): its records are processed by one plan per source (ikou_convert::sources::SourcePlans)",
+                profile.id,
+                names.len(),
+                names.join(", ")
+            )));
+        }
+        // A plan for one of several sources: the groups another source feeds get no row.
+        let mut unfed = 0u64;
+        if let Some(me) = profile.sources.first() {
+            for (g, t) in profile.targets.iter().enumerate().take(MAX_GROUPS) {
+                if t.source.as_deref().is_some_and(|s| s != me.name) {
+                    unfed |= 1u64 << g;
+                }
+            }
+        }
         let (source, single) = profile
             .layouts(catalog)
             .map(|(s, t)| (s.clone(), t.clone()))
@@ -493,6 +516,7 @@ impl Plan {
                 }
                 Some(Source::Sequence { key, order }) => {
                     let t = |k: &String| {
+                        let k = k.strip_prefix('-').unwrap_or(k);
                         target.item_index(k).ok_or_else(|| {
                             PlanError(format!("sequence: target layout has no item `{k}`"))
                         })
@@ -503,6 +527,7 @@ impl Plan {
                         .position(|g| g.range.contains(&me))
                         .unwrap_or(0);
                     let key = key.iter().map(t).collect::<Result<Vec<_>, _>>()?;
+                    let order_spec = order;
                     let order = order.iter().map(t).collect::<Result<Vec<_>, _>>()?;
                     let range = groups.get(group).map(|g| g.range.clone()).unwrap_or(0..0);
                     if key.iter().chain(&order).any(|i| !range.contains(i)) {
@@ -522,6 +547,7 @@ impl Plan {
                         group,
                         key,
                         order,
+                        descending: order_spec.iter().map(|k| k.starts_with('-')).collect(),
                     });
                     Resolved::Sequence
                 }
@@ -689,6 +715,7 @@ impl Plan {
             conditions.push((i, rule.clone()));
         }
         Ok(Plan {
+            unfed,
             conditions,
             target_dates,
             uses,
@@ -1075,7 +1102,7 @@ impl Plan {
 
     /// The groups whose `when` does not hold for these cleansed source values (bit `g`).
     fn skipped_groups(&self, cleansed: &[Option<String>]) -> u64 {
-        let mut mask = 0u64;
+        let mut mask = self.unfed;
         for (g, group) in self.groups.iter().enumerate().take(MAX_GROUPS) {
             if let Some((i, value)) = &group.when {
                 if cleansed.get(*i).and_then(|v| v.as_deref()) != Some(value.as_str()) {

@@ -181,7 +181,12 @@ pub fn run(
 /// # Ok(()) }
 /// ```
 pub struct Run<'a> {
-    plan: &'a Plan,
+    /// One plan per source (one for a profile with one `source`).
+    plans: Vec<&'a Plan>,
+    /// The sources' names, in the order of `plans`.
+    names: Vec<String>,
+    /// Whether the profile has `[[sources]]`.
+    multi: bool,
     opts: &'a RunOptions,
     inputs: Vec<RunInput>,
     sinks: Vec<Box<dyn RecordSink>>,
@@ -200,8 +205,27 @@ impl fmt::Debug for Run<'_> {
 impl<'a> Run<'a> {
     /// A run of `plan` with `opts`, no inputs yet, no progress shown.
     pub fn new(plan: &'a Plan, opts: &'a RunOptions) -> Run<'a> {
+        let source = plan.profile.sources.first();
         Run {
-            plan,
+            plans: vec![plan],
+            names: vec![source.map(|s| s.name.clone()).unwrap_or_default()],
+            multi: source.is_some(),
+            opts,
+            inputs: Vec::new(),
+            sinks: Vec::new(),
+            progress: &NoProgress,
+        }
+    }
+
+    /// A run of a profile with several sources (`[[sources]]`, issue #13): each input is
+    /// tagged with its source ([`RunInput::of_source`]) and read in that source's layout;
+    /// every source needs at least one input. A profile with one `source` runs the same as
+    /// with [`Run::new`].
+    pub fn sources(plans: &'a crate::sources::SourcePlans, opts: &'a RunOptions) -> Run<'a> {
+        Run {
+            plans: plans.plans().iter().collect(),
+            names: plans.names().to_vec(),
+            multi: plans.is_multi(),
             opts,
             inputs: Vec::new(),
             sinks: Vec::new(),
@@ -241,12 +265,73 @@ impl<'a> Run<'a> {
     /// See [`RunError`]. After an error (or a cancellation) no output has its final name and
     /// the manifest is absent.
     pub fn execute(self) -> Result<Manifest, RunError> {
-        execute(self.plan, self.inputs, self.opts, self.progress, self.sinks)
+        let sources = RunSources {
+            plans: self.plans,
+            names: self.names,
+            multi: self.multi,
+        };
+        execute(&sources, self.inputs, self.opts, self.progress, self.sinks)
+    }
+}
+
+/// The plans of a run with their sources' names.
+struct RunSources<'a> {
+    plans: Vec<&'a Plan>,
+    names: Vec<String>,
+    multi: bool,
+}
+
+impl RunSources<'_> {
+    /// The source (index in `plans`) of each input, in input order, and the inputs untagged.
+    fn assign(
+        &self,
+        inputs: Vec<RunInput>,
+        profile: &str,
+    ) -> Result<(Vec<usize>, Vec<RunInput>), RunError> {
+        let listed = self.names.join(", ");
+        let mut of_input = Vec::new();
+        let mut untagged = Vec::new();
+        for input in inputs {
+            let name = input.name();
+            let (tag, input) = input.untag();
+            let src = match (tag, self.multi) {
+                (None, false) => 0,
+                (None, true) if self.plans.len() == 1 => 0,
+                (None, true) => {
+                    return Err(RunError::Sources(format!(
+                        "{name}: profile `{profile}` reads {} sources ({listed}): say which one reads this input (`--input NAME={name}`; RunInput::of_source)",
+                        self.plans.len()
+                    )))
+                }
+                (Some(t), false) => {
+                    return Err(RunError::Sources(format!(
+                        "{name}: the input names source `{t}`, but profile `{profile}` has one `source` and no [[sources]]: give the file without a source name"
+                    )))
+                }
+                (Some(t), true) => self.names.iter().position(|n| *n == t).ok_or_else(|| {
+                    RunError::Sources(format!(
+                        "{name}: profile `{profile}` has no source `{t}` (its sources: {listed})"
+                    ))
+                })?,
+            };
+            of_input.push(src);
+            untagged.push(input);
+        }
+        if self.multi {
+            for (n, name) in self.names.iter().enumerate() {
+                if !of_input.contains(&n) {
+                    return Err(RunError::Sources(format!(
+                        "profile `{profile}`: source `{name}` has no input (its sources: {listed}; `--input {name}=FILE`)"
+                    )));
+                }
+            }
+        }
+        Ok((of_input, untagged))
     }
 }
 
 fn execute(
-    plan: &Plan,
+    sources: &RunSources<'_>,
     inputs: Vec<RunInput>,
     opts: &RunOptions,
     progress: &dyn Progress,
@@ -255,23 +340,44 @@ fn execute(
     if let Some(f) = opts.outputs.unavailable() {
         return Err(RunError::OutputUnavailable(f));
     }
+    let Some(first) = sources.plans.first().copied() else {
+        return Err(RunError::Sources("a run needs a plan".into()));
+    };
+    let (of_input, inputs) = sources.assign(inputs, &first.profile.id)?;
     let started = Instant::now();
     // Decoded source values are kept only when a `before` output is written.
     let want_before = opts.outputs.before_arrow || opts.outputs.before_parquet;
+    if want_before && sources.multi {
+        return Err(RunError::Sources(format!(
+            "profile `{}` reads several sources ({}): before.arrow and before.parquet hold one source layout and are not written by such a run; leave `before` out of the outputs (rejects.csv has every rejected record's decoded items)",
+            first.profile.id,
+            sources.names.join(", ")
+        )));
+    }
     // The texts of changes are kept only when a list of changes is written (the counts in
     // the manifest and the report need only the rule and the item).
     let want_change_text = opts.outputs.changes_csv || opts.outputs.changes_parquet;
-    let adjusted;
-    let plan = if plan.keeps_before() == want_before && plan.keeps_change_text() == want_change_text
-    {
-        plan
-    } else {
-        let mut p = plan.clone();
-        p.set_keep_before(want_before);
-        p.set_change_text(want_change_text);
-        adjusted = p;
-        &adjusted
-    };
+    let adjusted: Vec<Option<Plan>> = sources
+        .plans
+        .iter()
+        .map(|plan| {
+            (plan.keeps_before() != want_before || plan.keeps_change_text() != want_change_text)
+                .then(|| {
+                    let mut p = (*plan).clone();
+                    p.set_keep_before(want_before);
+                    p.set_change_text(want_change_text);
+                    p
+                })
+        })
+        .collect();
+    let plans: Vec<&Plan> = sources
+        .plans
+        .iter()
+        .zip(&adjusted)
+        .map(|(p, a)| a.as_ref().unwrap_or(p))
+        .collect();
+    // The target, the groups and the sequences are every plan's: the first one's serve.
+    let plan = plans.first().copied().unwrap_or(first);
     // A run cancelled before it starts touches nothing (with --force, preparing the
     // directory removes the previous run).
     opts.check_cancel()?;
@@ -287,9 +393,9 @@ fn execute(
         .into_iter()
         .map(Input::open)
         .collect::<Result<Vec<_>, _>>()?;
-    let (facts, mut numbers) = gather_facts(plan, &mut inputs, opts, &pool, progress)?;
-    let mut sinks = Sinks::open(plan, opts, extra)?;
-    let mut tally = Tally::new(plan);
+    let (facts, mut numbers) = gather_facts(&plans, &of_input, &mut inputs, opts, &pool, progress)?;
+    let mut sinks = Sinks::open(&plans, &sources.names, sources.multi, opts, extra)?;
+    let mut tally = Tally::new(&plans);
     let mut input_infos = Vec::new();
     let total: u64 = inputs.iter().map(|i| i.len).sum();
     progress.start(2, total);
@@ -297,7 +403,11 @@ fn execute(
     let mut problems: Vec<RunProblem> = Vec::new();
     let (mut header_records, mut trailer_records, mut physical_records) = (0u64, 0u64, 0u64);
     let mut next_record = 1u64;
-    for input in inputs.iter_mut() {
+    for (n, input) in inputs.iter_mut().enumerate() {
+        let src = of_input.get(n).copied().unwrap_or(0);
+        let plan = plans.get(src).copied().unwrap_or(plan);
+        let (output_before, rejected_before) =
+            (tally.counts.output_records, tally.counts.rejected_records);
         let path = &input.path.clone();
         let file = input.rewind()?;
         let hash = std::sync::Arc::new(std::sync::Mutex::new(HashingWriter::new(io::sink())));
@@ -351,6 +461,7 @@ fn execute(
                         if let Some((prev, file_records)) = pending.take() {
                             write_chunk(
                                 plan,
+                                src,
                                 &mut sinks,
                                 &mut tally,
                                 &prev,
@@ -386,7 +497,15 @@ fn execute(
             more = next_more;
         }
         if let Some((prev, file_records)) = pending.take() {
-            write_chunk(plan, &mut sinks, &mut tally, &prev, &display, &file_records)?;
+            write_chunk(
+                plan,
+                src,
+                &mut sinks,
+                &mut tally,
+                &prev,
+                &display,
+                &file_records,
+            )?;
         }
         file_problems(&reader, path, &mut frames)?;
         physical_records += reader.summary().records;
@@ -412,13 +531,22 @@ fn execute(
             sha256,
             bytes,
             records: tally.counts.input_records - before,
+            source: sources
+                .multi
+                .then(|| sources.names.get(src).cloned().unwrap_or_default()),
+            output_records: sources
+                .multi
+                .then(|| tally.counts.output_records - output_before),
+            rejected_records: sources
+                .multi
+                .then(|| tally.counts.rejected_records - rejected_before),
         });
     }
     progress.finish();
     if let Some(w) = sinks.dangling.take() {
         problems.extend(w.finish(plan)?);
     }
-    tally.fold(plan);
+    tally.fold(&plans);
     for (k, v) in run_findings {
         *tally.counts.findings_by_kind.entry(k).or_insert(0) += v;
     }
@@ -544,6 +672,7 @@ fn execute(
                     .to_string(),
             ),
         ]),
+        sources: source_infos(sources, &plans, &input_infos),
         inputs: input_infos,
         data_file: data_name,
         groups,
@@ -622,6 +751,39 @@ fn publish(
         Ok(()) => Ok(manifest),
         Err(e) => Err((e, manifest.outputs)),
     }
+}
+
+/// The manifest's `sources` of a run of several sources: each one's layout, encoding, the
+/// groups it feeds and its counts summed over its inputs (empty for one source).
+fn source_infos(
+    sources: &RunSources<'_>,
+    plans: &[&Plan],
+    inputs: &[InputInfo],
+) -> Vec<crate::manifest::SourceInfo> {
+    if !sources.multi {
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    for (name, plan) in sources.names.iter().zip(plans) {
+        let mine = || inputs.iter().filter(|i| i.source.as_deref() == Some(name));
+        out.push(crate::manifest::SourceInfo {
+            name: name.clone(),
+            layout: layout_ref(&plan.source),
+            encoding: plan.profile.characters.encoding.clone(),
+            groups: plan
+                .profile
+                .targets
+                .iter()
+                .filter(|g| g.source.as_deref() == Some(name))
+                .map(|g| g.name.clone())
+                .collect(),
+            inputs: mine().count() as u64,
+            input_records: mine().map(|i| i.records).sum(),
+            output_records: mine().filter_map(|i| i.output_records).sum(),
+            rejected_records: mine().filter_map(|i| i.rejected_records).sum(),
+        });
+    }
+    out
 }
 
 fn layout_ref(l: &Layout) -> LayoutRef {

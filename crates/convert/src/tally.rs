@@ -23,21 +23,26 @@ pub(crate) struct Tally {
     /// (folded into `counts` by [`Tally::fold`]).
     pub(crate) rules: StaticCounter,
     pub(crate) findings: StaticCounter,
-    /// Changes by item: source items, then target items.
-    pub(crate) by_item: Vec<u64>,
+    /// Changes by item, per source's plan (one for a profile with one `source`): source
+    /// items, then target items.
+    pub(crate) by_item: Vec<Vec<u64>>,
     /// Rows written per output group ([`Plan::groups`], in order).
     pub(crate) group_rows: Vec<u64>,
 }
 
 impl Tally {
-    pub(crate) fn new(plan: &Plan) -> Tally {
+    /// The tally of a run of `plans` (one per source; the groups are every plan's).
+    pub(crate) fn new(plans: &[&Plan]) -> Tally {
         Tally {
             counts: Counts::default(),
             gaiji: GaijiInventory::new(),
             rules: StaticCounter::default(),
             findings: StaticCounter::default(),
-            by_item: vec![0; plan.source.items.len() + plan.target.items.len()],
-            group_rows: vec![0; plan.groups.len()],
+            by_item: plans
+                .iter()
+                .map(|p| vec![0; p.source.items.len() + p.target.items.len()])
+                .collect(),
+            group_rows: vec![0; plans.first().map_or(0, |p| p.groups.len())],
         }
     }
 
@@ -49,15 +54,21 @@ impl Tally {
     }
 
     /// Moves the fast counters into `counts`.
-    pub(crate) fn fold(&mut self, plan: &Plan) {
+    pub(crate) fn fold(&mut self, plans: &[&Plan]) {
         for (rule, n) in self.rules.0.drain(..) {
             *self.counts.changes_by_rule.entry(rule.into()).or_insert(0) += n;
         }
         for (kind, n) in self.findings.0.drain(..) {
             *self.counts.findings_by_kind.entry(kind.into()).or_insert(0) += n;
         }
+        for (plan, by_item) in plans.iter().zip(&mut self.by_item) {
+            Self::fold_items(&mut self.counts, plan, by_item);
+        }
+    }
+
+    fn fold_items(counts: &mut Counts, plan: &Plan, by_item: &mut [u64]) {
         let source = plan.source.items.len();
-        for (slot, n) in self.by_item.iter_mut().enumerate() {
+        for (slot, n) in by_item.iter_mut().enumerate() {
             if *n == 0 {
                 continue;
             }
@@ -66,8 +77,7 @@ impl Tally {
             } else {
                 ItemRef::Target(slot - source)
             };
-            *self
-                .counts
+            *counts
                 .changes_by_item
                 .entry(plan.item_key(item).into())
                 .or_insert(0) += std::mem::take(n);
@@ -96,7 +106,9 @@ impl StaticCounter {
     }
 }
 
-pub(crate) fn tally_chunk(plan: &Plan, tally: &mut Tally, results: &[Processed]) {
+/// Counts one chunk of records of the source `src` (its index among the run's plans),
+/// processed by `plan`.
+pub(crate) fn tally_chunk(plan: &Plan, src: usize, tally: &mut Tally, results: &[Processed]) {
     for p in results {
         tally.counts.input_records += 1;
         for g in &p.gaiji {
@@ -148,7 +160,8 @@ pub(crate) fn tally_chunk(plan: &Plan, tally: &mut Tally, results: &[Processed])
         tally.counts.padding_stripped += u64::from(p.padding_stripped);
         for c in &p.changes {
             tally.rules.bump(c.rule);
-            if let Some(n) = tally.by_item.get_mut(Tally::item_slot(plan, c.item)) {
+            let slot = Tally::item_slot(plan, c.item);
+            if let Some(n) = tally.by_item.get_mut(src).and_then(|v| v.get_mut(slot)) {
                 *n += 1;
             }
         }

@@ -1,7 +1,7 @@
 //! `ikou verify`: recompute hashes and counts from a run directory and compare them with its
 //! manifest — for the auditor who receives the run.
 
-use crate::manifest::{Manifest, Timings, MANIFEST};
+use crate::manifest::{InputInfo, Manifest, Timings, MANIFEST};
 use crate::output::RunFile;
 use crate::output::{hash_file, hex, OutputFile};
 use serde::Serialize;
@@ -290,6 +290,9 @@ pub fn check_files(dir: &Path, manifest: &Manifest) -> Vec<Check> {
     }
     let found = count_csv_records(&dir.join(RunFile::Rejects.name()), true);
     checks.push(count_check("rejected_records", c.rejected_records, found));
+    if !manifest.sources.is_empty() {
+        checks.extend(source_checks(dir, manifest));
+    }
     let balanced = c.input_records == c.output_records + c.rejected_records;
     checks.push(Check::new(
         "input_records = output_records + rejected_records",
@@ -300,6 +303,116 @@ pub fn check_files(dir: &Path, manifest: &Manifest) -> Vec<Check> {
         ),
     ));
     checks
+}
+
+/// The checks of a run of several sources (issue #13): each input's accounting (`records =
+/// output_records + rejected_records`, its source one of the run's), each source's counts as
+/// the sums of its inputs', the sources' sums as the run's counts, and the rows of
+/// rejects.csv per source (its `source` column) as each source's rejected records.
+fn source_checks(dir: &Path, manifest: &Manifest) -> Vec<Check> {
+    let mut checks = Vec::new();
+    let c = &manifest.counts;
+    for i in &manifest.inputs {
+        let source = i.source.as_deref().unwrap_or("");
+        let known = manifest.sources.iter().any(|s| s.name == source);
+        let (o, r) = (i.output_records, i.rejected_records);
+        let ok = known && o.zip(r).is_some_and(|(o, r)| i.records == o + r);
+        checks.push(Check::new(
+            format!(
+                "input {} (source {source}): records = output + rejected",
+                i.path
+            ),
+            ok,
+            if known {
+                format!(
+                    "{} = {} + {}",
+                    i.records,
+                    o.map_or("?".into(), |n| n.to_string()),
+                    r.map_or("?".into(), |n| n.to_string())
+                )
+            } else {
+                format!("the input names no source of the run (`{source}`)")
+            },
+        ));
+    }
+    let (mut input, mut output, mut rejected) = (0u64, 0u64, 0u64);
+    for s in &manifest.sources {
+        let mine: Vec<_> = manifest
+            .inputs
+            .iter()
+            .filter(|i| i.source.as_deref() == Some(s.name.as_str()))
+            .collect();
+        let sum = |f: &dyn Fn(&InputInfo) -> u64| mine.iter().map(|i| f(i)).sum::<u64>();
+        let ok = s.inputs == mine.len() as u64
+            && s.input_records == sum(&|i| i.records)
+            && s.output_records == sum(&|i| i.output_records.unwrap_or(0))
+            && s.rejected_records == sum(&|i| i.rejected_records.unwrap_or(0))
+            && s.input_records == s.output_records + s.rejected_records;
+        checks.push(Check::new(
+            format!("source {}: input = output + rejected", s.name),
+            ok,
+            format!(
+                "{} = {} + {} over {} input(s)",
+                s.input_records, s.output_records, s.rejected_records, s.inputs
+            ),
+        ));
+        input += s.input_records;
+        output += s.output_records;
+        rejected += s.rejected_records;
+    }
+    checks.push(Check::new(
+        "sources add up to the run's counts",
+        (input, output, rejected) == (c.input_records, c.output_records, c.rejected_records),
+        format!("{input} = {output} + {rejected} over the sources"),
+    ));
+    match rejects_by_source(&dir.join(RunFile::Rejects.name())) {
+        Ok(found) => {
+            for s in &manifest.sources {
+                let n = found.get(&s.name).copied().unwrap_or(0);
+                checks.push(count_check(
+                    &format!("rejected_records of source {}", s.name),
+                    s.rejected_records,
+                    Ok(n),
+                ));
+            }
+            for name in found.keys() {
+                if !manifest.sources.iter().any(|s| s.name == *name) {
+                    checks.push(Check::new(
+                        format!("rejects.csv source {name}"),
+                        false,
+                        "rows of a source the run does not have",
+                    ));
+                }
+            }
+        }
+        Err(e) => checks.push(Check::new("rejects.csv sources", false, e)),
+    }
+    checks
+}
+
+/// The rows of rejects.csv per value of its `source` column, streamed.
+fn rejects_by_source(path: &Path) -> Result<std::collections::BTreeMap<String, u64>, String> {
+    let f = std::fs::File::open(path).map_err(|e| e.to_string())?;
+    let mut rows = crate::rows::Rows::new(f);
+    let header = rows
+        .header()
+        .map_err(|e| e.to_string())?
+        .unwrap_or_default();
+    let col = header
+        .iter()
+        .position(|h| h.as_slice() == b"source")
+        .ok_or("rejects.csv has no `source` column")?;
+    let mut keep = vec![false; col + 1];
+    if let Some(k) = keep.get_mut(col) {
+        *k = true;
+    }
+    rows.keep(keep, 256);
+    let mut found = std::collections::BTreeMap::new();
+    let mut row = crate::rows::Row::default();
+    while rows.next_row(&mut row).map_err(|e| e.to_string())? {
+        *found.entry(row.str(Some(col)).to_string()).or_insert(0) += 1;
+    }
+    Ok(found)
 }
 
 /// Verifies the run in `dir`: [`check_files`], and that the report its options name is

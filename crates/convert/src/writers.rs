@@ -23,6 +23,8 @@ pub(crate) struct Sinks {
     pub(crate) show_values: bool,
     /// The foreign keys that dangle after all (a profile with foreign keys between groups).
     pub(crate) dangling: Option<crate::checks::DanglingWatch>,
+    /// rejects.csv's columns of the decoded source items, per source.
+    pub(crate) reject_columns: RejectColumns,
     #[cfg(feature = "arrow")]
     pub(crate) arrow: crate::arrow_out::ArrowOutputs,
 }
@@ -45,12 +47,70 @@ pub(crate) fn csv_writer(
         .from_writer(file)
 }
 
+/// rejects.csv's item columns. One source: an `item:KEY` column per source item (fillers
+/// left out). Several sources (`[[sources]]`, issue #13): a `source` column after `file`,
+/// and each source's own `item:SOURCE.KEY` columns, one source after the other in profile
+/// order; a row fills its own source's columns and leaves the others empty.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct RejectColumns {
+    /// The sources' names (empty: one source, no `source` column).
+    names: Vec<String>,
+    /// Per source: the index of its first item column among all item columns.
+    starts: Vec<usize>,
+    /// The number of item columns.
+    total: usize,
+}
+
+impl RejectColumns {
+    fn new(plans: &[&Plan], names: &[String], multi: bool) -> RejectColumns {
+        let mut starts = Vec::new();
+        let mut total = 0;
+        for p in plans {
+            starts.push(total);
+            total += reject_item_keys(p).count();
+        }
+        RejectColumns {
+            names: if multi { names.to_vec() } else { Vec::new() },
+            starts,
+            total,
+        }
+    }
+
+    fn header(&self, plans: &[&Plan]) -> Vec<String> {
+        let mut h: Vec<String> = ["record", "file"].into_iter().map(str::to_string).collect();
+        if !self.names.is_empty() {
+            h.push("source".into());
+        }
+        h.extend(
+            ["file_record", "byte_offset", "kinds", "reasons", "raw_hex"]
+                .into_iter()
+                .map(str::to_string),
+        );
+        for (n, p) in plans.iter().enumerate() {
+            match self.names.get(n) {
+                Some(name) => h.extend(reject_item_keys(p).map(|k| format!("item:{name}.{k}"))),
+                None => h.extend(reject_item_keys(p).map(|k| format!("item:{k}"))),
+            }
+        }
+        h
+    }
+}
+
 impl Sinks {
+    /// Opens every output of a run of `plans` (one per source, `names` in the same order;
+    /// `multi`: the profile has `[[sources]]`). The groups are the first plan's (every
+    /// plan's).
     pub(crate) fn open(
-        plan: &Plan,
+        plans: &[&Plan],
+        names: &[String],
+        multi: bool,
         opts: &RunOptions,
         extra: Vec<Box<dyn RecordSink>>,
     ) -> Result<Sinks, RunError> {
+        let Some(plan) = plans.first().copied() else {
+            return Err(RunError::Sources("a run needs a plan".into()));
+        };
+        let reject_columns = RejectColumns::new(plans, names, multi);
         let dir = &opts.out_dir;
         let form = plan.profile.output;
         let mut data = Vec::with_capacity(plan.groups.len());
@@ -82,20 +142,7 @@ impl Sinks {
             LineEnding::Crlf,
         );
         rejects
-            .write_record(
-                [
-                    "record",
-                    "file",
-                    "file_record",
-                    "byte_offset",
-                    "kinds",
-                    "reasons",
-                    "raw_hex",
-                ]
-                .into_iter()
-                .map(str::to_string)
-                .chain(reject_item_keys(plan).map(|k| format!("item:{k}"))),
-            )
+            .write_record(reject_columns.header(plans))
             .map_err(csv_err(RunFile::Rejects.name()))?;
         let changes = if opts.outputs.changes_csv {
             let mut w = csv_writer(
@@ -120,15 +167,22 @@ impl Sinks {
                 .has_foreign_keys()
                 .then(|| crate::checks::DanglingWatch::new(plan, opts)),
             #[cfg(feature = "arrow")]
-            arrow: crate::arrow_out::ArrowOutputs::open(plan, opts)?,
+            arrow: crate::arrow_out::ArrowOutputs::open(
+                plan,
+                &crate::sources::typed_target(plans).unwrap_or_else(|| plan.typed_target()),
+                opts,
+            )?,
+            reject_columns,
         })
     }
 }
 
 /// Writes one chunk's results to every output and counts them. The outputs are written by
-/// separate tasks on the pool (with one thread, one after the other).
+/// separate tasks on the pool (with one thread, one after the other). The records are of
+/// the source `src` (its index among the run's plans), processed by `plan`.
 pub(crate) fn write_chunk(
     plan: &Plan,
+    src: usize,
     sinks: &mut Sinks,
     tally: &mut Tally,
     results: &[Processed],
@@ -142,6 +196,7 @@ pub(crate) fn write_chunk(
         extra,
         show_values,
         dangling,
+        reject_columns,
         #[cfg(feature = "arrow")]
         arrow,
     } = sinks;
@@ -158,14 +213,22 @@ pub(crate) fn write_chunk(
                 .try_for_each(|(g, w)| write_data(plan, g, w, results));
         });
         s.spawn(|_| {
-            rejects_result = write_rejects(plan, rejects, results, file, file_records, *show_values)
+            rejects_result = write_rejects(
+                plan,
+                (reject_columns, src),
+                rejects,
+                results,
+                file,
+                file_records,
+                *show_values,
+            )
         });
         if let Some(w) = changes.as_mut() {
             s.spawn(|_| changes_result = write_changes(plan, w, results));
         }
         #[cfg(feature = "arrow")]
         s.spawn(|_| arrow_result = arrow.write(plan, results));
-        tally_chunk(plan, tally, results);
+        tally_chunk(plan, src, tally, results);
     });
     data_result?;
     rejects_result?;
@@ -229,6 +292,7 @@ fn reject_item_keys(plan: &Plan) -> impl Iterator<Item = &str> {
 
 pub(crate) fn write_rejects(
     plan: &Plan,
+    (columns, src): (&RejectColumns, usize),
     w: &mut csv::Writer<OutputFile>,
     results: &[Processed],
     file: &str,
@@ -264,23 +328,35 @@ pub(crate) fn write_rejects(
         let off = p.offset.to_string();
         let raw = hex(&p.raw);
         // The decoded source items (before cleansing; empty when not decodable), guarded
-        // like every cell people open.
-        let decoded = items
-            .iter()
-            .map(|&n| guard_cell(p.before.get(n).and_then(Option::as_deref).unwrap_or("")));
+        // like every cell people open; with several sources, in this source's columns.
+        let start = columns.starts.get(src).copied().unwrap_or(0);
+        let decoded = std::iter::repeat_n(std::borrow::Cow::from(""), start)
+            .chain(
+                items
+                    .iter()
+                    .map(|&n| guard_cell(p.before.get(n).and_then(Option::as_deref).unwrap_or(""))),
+            )
+            .chain(std::iter::repeat_n(
+                std::borrow::Cow::from(""),
+                columns.total.saturating_sub(start + items.len()),
+            ));
+        let source = columns
+            .names
+            .get(src)
+            .map(|n| std::borrow::Cow::from(n.as_str()));
         w.write_record(
-            [
-                std::borrow::Cow::from(record.as_str()),
-                file.clone(),
-                fr.as_str().into(),
-                off.as_str().into(),
-                kinds.as_str().into(),
-                guard_cell(&joined),
-                raw.as_str().into(),
-            ]
-            .into_iter()
-            .chain(decoded)
-            .map(|c| c.into_owned()),
+            [std::borrow::Cow::from(record.as_str()), file.clone()]
+                .into_iter()
+                .chain(source)
+                .chain([
+                    fr.as_str().into(),
+                    off.as_str().into(),
+                    kinds.as_str().into(),
+                    guard_cell(&joined),
+                    raw.as_str().into(),
+                ])
+                .chain(decoded)
+                .map(|c| c.into_owned()),
         )
         .map_err(csv_err(RunFile::Rejects.name()))?;
     }

@@ -336,6 +336,23 @@ pub struct TargetGroup {
     pub when: Option<When>,
     /// The group's mapping, one rule per item of its layout (keys unprefixed, in item order).
     pub map: Vec<MapRule>,
+    /// The source that feeds this group (a name in [`Profile::sources`]); `None` in a
+    /// profile with one `source`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
+}
+
+/// One source of a profile that reads several input files, each in its own layout
+/// (`[[sources]]`, issue #13): a person file and a history file of the same export.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SourceDecl {
+    /// The source's name (`kojin`): what `--input kojin=FILE` and `targets.source` say.
+    pub name: String,
+    /// The source layout id.
+    pub layout: String,
+    /// The encoding label of its files (`sources.encoding`, else `[characters] encoding`,
+    /// else the layout's own encoding).
+    pub encoding: String,
 }
 
 /// A migration profile.
@@ -345,8 +362,12 @@ pub struct Profile {
     pub id: String,
     /// A display name.
     pub name: String,
-    /// The source layout id.
+    /// The source layout id (in a profile with `[[sources]]`: the first source's layout).
     pub source: String,
+    /// The sources of a profile that reads files of several layouts (`[[sources]]`, issue
+    /// #13), in profile order; empty for a profile with one `source`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sources: Vec<SourceDecl>,
     /// The target layout id (in a multi-group profile: the first group's layout).
     pub target: String,
     /// The output groups of a multi-group profile (`[[targets]]`); empty for a profile with
@@ -441,7 +462,10 @@ enum RawRate {
 struct RawProfile {
     id: String,
     name: String,
-    source: Spanned<String>,
+    #[serde(default)]
+    source: Option<Spanned<String>>,
+    #[serde(default)]
+    sources: Vec<Spanned<RawSource>>,
     #[serde(default)]
     target: Option<Spanned<String>>,
     #[serde(default)]
@@ -467,10 +491,20 @@ struct RawProfile {
 struct RawTarget {
     name: Option<String>,
     layout: Spanned<String>,
+    #[serde(default)]
+    source: Option<Spanned<String>>,
     file: Option<String>,
     when: Option<When>,
     #[serde(default)]
     map: Vec<Spanned<RawMap>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSource {
+    name: String,
+    layout: Spanned<String>,
+    encoding: Option<String>,
 }
 
 #[derive(Debug, Deserialize, Default)]
@@ -556,22 +590,114 @@ fn parse_profile_with(
         }
     };
     let resolve = |v: &str| aliases.get(v).cloned().unwrap_or_else(|| v.to_string());
-    let source_id = resolve(raw.source.get_ref());
-    let source = catalog.layout(&source_id);
-    if source.is_none() {
-        err(
-            raw.source.span().start,
-            None,
-            SpecErrorKind::InvalidField {
-                field: "source".into(),
-                message: not_found_layout(raw.source.get_ref(), catalog),
-            },
-        );
-    }
     let field_err = |field: &str, message: String| SpecErrorKind::InvalidField {
         field: field.into(),
         message,
     };
+    // The sources: one `source`, or [[sources]] (several input files, each read in its own
+    // layout, issue #13): (name, layout id, layout, encoding as stated).
+    let mut decls: Vec<(String, String, Option<&Layout>, Option<String>)> = Vec::new();
+    let multi = !raw.sources.is_empty();
+    match &raw.source {
+        Some(s) => {
+            let id = resolve(s.get_ref());
+            let layout = catalog.layout(&id);
+            if multi {
+                err(
+                    s.span().start,
+                    None,
+                    field_err(
+                        "source",
+                        "a profile has either `source` (one source layout) or [[sources]] (several), not both".into(),
+                    ),
+                );
+            } else if layout.is_none() {
+                err(
+                    s.span().start,
+                    None,
+                    field_err("source", not_found_layout(s.get_ref(), catalog)),
+                );
+            }
+            if !multi {
+                decls.push((String::new(), id, layout, None));
+            }
+        }
+        None if !multi => err(
+            0,
+            None,
+            field_err(
+                "source",
+                "a profile needs `source` (the source layout) or [[sources]] (several input files, each with its own layout)".into(),
+            ),
+        ),
+        None => {}
+    }
+    for rs in &raw.sources {
+        let at = rs.span().start;
+        let r = rs.get_ref();
+        if r.name.is_empty()
+            || !r
+                .name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+        {
+            err(
+                at,
+                None,
+                field_err(
+                    "sources.name",
+                    format!(
+                        "source name `{}`: use ASCII letters, digits, `_` and `-`",
+                        r.name
+                    ),
+                ),
+            );
+        }
+        if decls.iter().any(|d| d.0 == r.name) {
+            err(
+                at,
+                None,
+                field_err(
+                    "sources.name",
+                    format!("a second source named `{}`", r.name),
+                ),
+            );
+        }
+        let id = resolve(r.layout.get_ref());
+        let layout = catalog.layout(&id);
+        if layout.is_none() {
+            err(
+                r.layout.span().start,
+                None,
+                field_err(
+                    "sources.layout",
+                    format!(
+                        "source `{}`: {}",
+                        r.name,
+                        not_found_layout(r.layout.get_ref(), catalog)
+                    ),
+                ),
+            );
+        }
+        decls.push((r.name.clone(), id, layout, r.encoding.clone()));
+    }
+    if multi && raw.targets.is_empty() {
+        err(
+            raw.sources.first().map_or(0, |s| s.span().start),
+            None,
+            field_err(
+                "sources",
+                "a profile with [[sources]] writes [[targets]] groups, each naming the source that feeds it (`source = \"kojin\"`)".into(),
+            ),
+        );
+    }
+    let source_names = decls
+        .iter()
+        .map(|d| d.0.as_str())
+        .collect::<Vec<_>>()
+        .join(", ");
+    let source_id = decls.first().map(|d| d.1.clone()).unwrap_or_default();
+    let source = decls.first().and_then(|d| d.2);
     let mut target_id = String::new();
     let mut targets: Vec<TargetGroup> = Vec::new();
     let mut map = Vec::new();
@@ -680,6 +806,52 @@ fn parse_profile_with(
                         field_err("targets.file", format!("a second group writes `{file}`")),
                     );
                 }
+                // The source that feeds this group (several sources: the one it names).
+                let (fed_by, source) = match (&rt.source, multi) {
+                    (None, false) => (None, source),
+                    (Some(sn), false) => {
+                        err(
+                            sn.span().start,
+                            None,
+                            field_err(
+                                "targets.source",
+                                format!("group `{name}`: `source` names one of the profile's [[sources]], and this profile has one `source`"),
+                            ),
+                        );
+                        (None, source)
+                    }
+                    (Some(sn), true) => match decls.iter().find(|d| d.0 == *sn.get_ref()) {
+                        Some(d) => (Some(d.0.clone()), d.2),
+                        None => {
+                            err(
+                                sn.span().start,
+                                None,
+                                field_err(
+                                    "targets.source",
+                                    format!(
+                                        "group `{name}`: no source named `{}` (the profile's sources: {source_names})",
+                                        sn.get_ref()
+                                    ),
+                                ),
+                            );
+                            (None, None)
+                        }
+                    },
+                    (None, true) => match decls.as_slice() {
+                        [only] => (Some(only.0.clone()), only.2),
+                        _ => {
+                            err(
+                                at,
+                                None,
+                                field_err(
+                                    "targets.source",
+                                    format!("group `{name}` is fed by no source: with several [[sources]], each group names the one that feeds it (`source = \"…\"`; the profile's sources: {source_names})"),
+                                ),
+                            );
+                            (None, None)
+                        }
+                    },
+                };
                 if let (Some(w), Some(source)) = (&rt.when, source) {
                     if source.item(&w.from).is_none() {
                         err(
@@ -687,13 +859,48 @@ fn parse_profile_with(
                             None,
                             field_err(
                                 "targets.when",
-                                format!("source layout has no item `{}`", w.from),
+                                match &fed_by {
+                                    Some(src) => format!(
+                                        "the layout of source `{src}` has no item `{}`",
+                                        w.from
+                                    ),
+                                    None => format!("source layout has no item `{}`", w.from),
+                                },
                             ),
                         );
                     }
                 }
-                let rules = check_rules(&rt.map, source, layout, catalog, &mut err);
-                let prefixed = |v: &[String]| v.iter().map(|k| format!("{name}.{k}")).collect();
+                // With several sources, a missing source item names the group's source.
+                let rules = {
+                    let mut named = |at: usize, item: Option<&str>, kind: SpecErrorKind| {
+                        let kind = match (kind, &fed_by) {
+                            (SpecErrorKind::InvalidField { field, message }, Some(src))
+                                if message.starts_with("source layout has no item") =>
+                            {
+                                SpecErrorKind::InvalidField {
+                                    field,
+                                    message: message.replacen(
+                                        "source layout",
+                                        &format!("the layout of source `{src}`"),
+                                        1,
+                                    ),
+                                }
+                            }
+                            (k, _) => k,
+                        };
+                        err(at, item, kind);
+                    };
+                    check_rules(&rt.map, source, layout, catalog, &mut named)
+                };
+                // A descending order item keeps its `-` in front of the prefix.
+                let prefixed = |v: &[String]| {
+                    v.iter()
+                        .map(|k| match k.strip_prefix('-') {
+                            Some(k) => format!("-{name}.{k}"),
+                            None => format!("{name}.{k}"),
+                        })
+                        .collect()
+                };
                 map.extend(rules.iter().map(|r| MapRule {
                     target: format!("{name}.{}", r.target),
                     source: match &r.source {
@@ -716,6 +923,7 @@ fn parse_profile_with(
                     file,
                     when: rt.when.clone(),
                     map: rules,
+                    source: fed_by,
                 });
             }
         }
@@ -863,6 +1071,48 @@ fn parse_profile_with(
     if !errors.is_empty() {
         return Err(SpecErrors(errors));
     }
+    if multi {
+        for (rs, d) in raw.sources.iter().zip(&decls) {
+            if !targets
+                .iter()
+                .any(|g| g.source.as_deref() == Some(d.0.as_str()))
+            {
+                errors.push(SpecError {
+                    position: SpecPosition {
+                        file: file.to_string(),
+                        line: line_of(rs.span().start),
+                        item: None,
+                    },
+                    kind: field_err(
+                        "sources.name",
+                        format!(
+                            "source `{}` feeds no group: name it in a group's `source`, or remove it",
+                            d.0
+                        ),
+                    ),
+                });
+            }
+        }
+    }
+    if !errors.is_empty() {
+        return Err(SpecErrors(errors));
+    }
+    let sources = if multi {
+        decls
+            .iter()
+            .map(|(name, id, layout, enc)| SourceDecl {
+                name: name.clone(),
+                layout: id.clone(),
+                encoding: enc
+                    .clone()
+                    .or_else(|| raw.characters.encoding.clone())
+                    .or_else(|| layout.map(|l| l.encoding.clone()))
+                    .unwrap_or_else(|| "cp932".into()),
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
     let encoding = raw.characters.encoding.unwrap_or_else(|| {
         source
             .map(|s| s.encoding.clone())
@@ -872,6 +1122,7 @@ fn parse_profile_with(
         id: raw.id,
         name: raw.name,
         source: source_id,
+        sources,
         target: target_id,
         targets,
         characters: Characters {
@@ -910,6 +1161,39 @@ pub fn bundled_gaiji(name: &str) -> Option<&'static str> {
 }
 
 impl Profile {
+    /// The profile as one of its [`Profile::sources`] sees it (issue #13): `source` and the
+    /// encoding are that source's; the groups it does not feed keep their items and their
+    /// `sequence` rules but lose their other rules and their `when` (they read another
+    /// source's items), and say whom they are fed by in [`TargetGroup::source`]. `None` if
+    /// there is no source of that name.
+    pub fn for_source(&self, name: &str) -> Option<Profile> {
+        let decl = self.sources.iter().find(|s| s.name == name)?;
+        let mut p = self.clone();
+        p.source = decl.layout.clone();
+        p.characters.encoding = decl.encoding.clone();
+        p.sources = vec![decl.clone()];
+        let fed = |g: &TargetGroup| g.source.as_deref().is_none_or(|s| s == name);
+        let unfed: Vec<String> = p
+            .targets
+            .iter()
+            .filter(|g| !fed(g))
+            .map(|g| g.name.clone())
+            .collect();
+        let numbered = |r: &MapRule| matches!(r.source, Source::Sequence { .. });
+        for g in p.targets.iter_mut().filter(|g| unfed.contains(&g.name)) {
+            g.when = None;
+            g.map.retain(numbered);
+        }
+        let of_unfed = |target: &str| {
+            let group = target.split_once('.').map_or("", |(g, _)| g);
+            unfed.iter().any(|u| u == group)
+        };
+        p.map.retain(|r| numbered(r) || !of_unfed(&r.target));
+        // A group's conditions (`group.item`) are checked by the plan of its own source.
+        p.conditions.retain(|c| !of_unfed(&c.target));
+        Some(p)
+    }
+
     /// The source and target layouts of this profile.
     pub fn layouts<'c>(&self, catalog: &'c Catalog) -> Option<(&'c Layout, &'c Layout)> {
         Some((catalog.layout(&self.source)?, catalog.layout(&self.target)?))
@@ -1024,8 +1308,15 @@ pub fn load_profile_file(
     };
     let mut errors = Vec::new();
     let mut aliases = BTreeMap::new();
-    let layout_fields = [("source", &raw.source)]
-        .into_iter()
+    let layout_fields = raw
+        .source
+        .iter()
+        .map(|s| ("source", s))
+        .chain(
+            raw.sources
+                .iter()
+                .map(|s| ("sources.layout", &s.get_ref().layout)),
+        )
         .chain(raw.target.iter().map(|t| ("target", t)))
         .chain(
             raw.targets
@@ -1131,7 +1422,10 @@ pub fn load_profile_file(
             errors.extend(e.0.into_iter().filter(|x| {
                 let again = match &x.kind {
                     SpecErrorKind::InvalidField { field, .. } => {
-                        field == "source" || field == "target" || field == "targets.layout"
+                        field == "source"
+                            || field == "target"
+                            || field == "targets.layout"
+                            || field == "sources.layout"
                     }
                     SpecErrorKind::MissingCodeTable(_) => true,
                     _ => false,
@@ -1182,14 +1476,16 @@ fn check_rules(
         let need_from = || r.from.clone();
         let source_kind = if let Some(q) = &r.sequence {
             if let Some(target) = target {
-                for k in q.key.iter().chain(&q.order) {
+                // An order item may be descending: `-ido_date`.
+                let order = q.order.iter().map(|k| k.strip_prefix('-').unwrap_or(k));
+                for k in q.key.iter().map(String::as_str).chain(order) {
                     if target.item(k).is_none() {
                         err(
                             at,
                             t,
                             bad(&format!("sequence: target layout has no item `{k}`")),
                         );
-                    } else if k == &r.target {
+                    } else if k == r.target {
                         err(
                             at,
                             t,

@@ -4,10 +4,10 @@ use crate::exit::{CliError, CliResult, DATA, NO_GO, OK};
 use crate::output::{print, print_json};
 use clap::Args;
 use ikou_convert::manifest::Manifest;
-use ikou_convert::plan::Plan;
 use ikou_convert::report::{self, Lang, Verdict, VerdictLevel};
-use ikou_convert::run::{run, Outputs, Progress, RunOptions, OUTPUT_NAMES};
+use ikou_convert::run::{Outputs, Progress, Run, RunInput, RunOptions, OUTPUT_NAMES};
 use ikou_convert::setup::{self, SetupError};
+use ikou_convert::SourcePlans;
 use ikou_layout_spec::profile::RejectRate;
 use ikou_layout_spec::{Catalog, Profile};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -21,6 +21,12 @@ Examples:
   ikou convert --profile sample-juki testdata/sample/juki-1000.dat --out run1
   ikou convert --profile my-city.toml --specs my-specs/ export.dat --out run2 --threads 2
   ikou convert --profile sample-juki big.dat --out run3 --outputs after-parquet --strict
+  ikou convert --profile two-files.toml --input kojin=kojin.csv --input rireki=rireki.csv --out run4
+
+A profile with several sources ([[sources]]: a person file and a history file, each in its
+own layout) takes each file with `--input SOURCE=FILE` (or one file per source, in the order
+of its [[sources]]); rejects.csv then names each record's source, and before.arrow/.parquet
+are not written (one source layout per file).
 
 Outputs in the run directory: <target>.csv (the standard data), rejects.csv, changes.csv,
 changes.parquet, before.arrow/.parquet, after.arrow/.parquet, gaiji.csv, report.html (the
@@ -57,9 +63,16 @@ pub struct ConvertArgs {
     /// The profile: a bundled id (`sample-juki`) or the path of a profile .toml file.
     #[arg(long, short = 'p')]
     profile: String,
-    /// Input files (legacy exports), converted in order into one run.
-    #[arg(required = true)]
+    /// Input files (legacy exports), converted in order into one run. A profile with several
+    /// sources ([[sources]]) takes one file per source here, in the order of its [[sources]],
+    /// or the files with --input.
+    #[arg(value_name = "INPUT")]
     inputs: Vec<PathBuf>,
+    /// An input of one of the profile's [[sources]]: `SOURCE=FILE` (`--input kojin=a.csv
+    /// --input rireki=b.csv`); repeat it for several files of one source. Files are converted
+    /// in the order given.
+    #[arg(long = "input", value_name = "SOURCE=FILE")]
+    input: Vec<String>,
     /// The run directory (created; must be empty unless --force).
     #[arg(long, short = 'o')]
     out: PathBuf,
@@ -244,12 +257,93 @@ impl Progress for Bar {
 }
 
 /// Runs `ikou convert`.
+/// Which source reads each input (an index in `plans`), in the order the files are
+/// converted: the positional inputs (one source: all of them; several sources: one file per
+/// source, in the order of the profile's [[sources]]) or `--input SOURCE=FILE`.
+fn assign_inputs(
+    plans: &SourcePlans,
+    positional: &[PathBuf],
+    named: &[String],
+    profile: &str,
+) -> Result<Vec<(usize, PathBuf)>, CliError> {
+    let listed = plans.listed();
+    if !plans.is_multi() {
+        if !named.is_empty() {
+            return Err(CliError::usage(format!(
+                "--input SOURCE=FILE names a source of a profile with [[sources]]; profile `{profile}` has one source: give its files without --input"
+            )));
+        }
+        if positional.is_empty() {
+            return Err(CliError::usage(
+                "no input: give the legacy files to convert (ikou convert --profile P FILE… --out DIR)",
+            ));
+        }
+        return Ok(positional.iter().map(|p| (0, p.clone())).collect());
+    }
+    let n = plans.names().len();
+    let usage = format!(
+        "profile `{profile}` reads {n} sources ({listed}): give `--input SOURCE=FILE` for each (repeat it for several files of one source), or exactly {n} files in the order of its [[sources]]"
+    );
+    let assigned: Vec<(usize, PathBuf)> = match (positional.is_empty(), named.is_empty()) {
+        (false, false) => {
+            return Err(CliError::usage(format!(
+                "give the inputs either as files or with --input, not both; {usage}"
+            )))
+        }
+        (true, true) => return Err(CliError::usage(format!("no input; {usage}"))),
+        (false, true) => {
+            if positional.len() != n {
+                return Err(CliError::usage(format!(
+                    "{} input files for {n} sources; {usage}",
+                    positional.len()
+                )));
+            }
+            positional.iter().cloned().enumerate().collect()
+        }
+        (true, false) => {
+            let mut v = Vec::new();
+            for arg in named {
+                let Some((name, file)) = arg.split_once('=').filter(|(_, f)| !f.is_empty()) else {
+                    return Err(CliError::usage(format!(
+                        "--input {arg}: give SOURCE=FILE (the sources of profile `{profile}`: {listed})"
+                    )));
+                };
+                let Some(i) = plans.index_of(name) else {
+                    return Err(CliError::usage(format!(
+                        "--input {arg}: profile `{profile}` has no source `{name}` (its sources: {listed})"
+                    )));
+                };
+                v.push((i, PathBuf::from(file)));
+            }
+            for (i, name) in plans.names().iter().enumerate() {
+                if !v.iter().any(|(s, _)| *s == i) {
+                    return Err(CliError::usage(format!(
+                        "source `{name}` has no input: add --input {name}=FILE; {usage}"
+                    )));
+                }
+            }
+            v
+        }
+    };
+    Ok(assigned)
+}
+
+/// Runs `ikou convert`.
 pub fn run_convert(args: ConvertArgs) -> CliResult {
-    let outputs = Outputs::parse(&args.outputs).map_err(CliError::usage)?;
+    let mut outputs = Outputs::parse(&args.outputs).map_err(CliError::usage)?;
     let (catalog, profile) = load_profile(&args.profile, &args.specs, args.allow_outside_specs)?;
     let gaiji = setup::load_gaiji(&profile, args.gaiji.as_deref()).map_err(setup_err)?;
-    let plan = Plan::new(&catalog, profile, gaiji).map_err(|e| CliError::usage(e.to_string()))?;
-    for i in &args.inputs {
+    let profile_id = profile.id.clone();
+    let plans =
+        SourcePlans::new(&catalog, profile, gaiji).map_err(|e| CliError::usage(e.to_string()))?;
+    let inputs = assign_inputs(&plans, &args.inputs, &args.input, &profile_id)?;
+    if plans.is_multi() && !args.outputs.split(',').any(|t| t.trim() == "before") {
+        // before.arrow/.parquet hold one source layout: a run of several sources leaves them
+        // out of `all`, `arrow` and `parquet` (asked for by name, the run refuses).
+        outputs.before_arrow = false;
+        outputs.before_parquet = false;
+    }
+    for (_, i) in &inputs {
         if !i.is_file() {
             return Err(CliError::io(format!(
                 "{}: not a readable file",
@@ -258,10 +352,17 @@ pub fn run_convert(args: ConvertArgs) -> CliResult {
         }
     }
     if !args.no_input_check {
-        ikou_convert::guard::check_inputs(&plan, &args.inputs).map_err(|e| match e {
-            ikou_convert::guard::GuardError::Io { .. } => CliError::io(e.to_string()),
-            e => CliError::usage(format!("{e}\n  to convert anyway: --no-input-check")),
-        })?;
+        for (n, plan) in plans.plans().iter().enumerate() {
+            let files: Vec<PathBuf> = inputs
+                .iter()
+                .filter(|(s, _)| *s == n)
+                .map(|(_, p)| p.clone())
+                .collect();
+            ikou_convert::guard::check_inputs(plan, &files).map_err(|e| match e {
+                ikou_convert::guard::GuardError::Io { .. } => CliError::io(e.to_string()),
+                e => CliError::usage(format!("{e}\n  to convert anyway: --no-input-check")),
+            })?;
+        }
     }
     let mut opts = RunOptions::new(&args.out);
     opts.force = args.force;
@@ -289,14 +390,26 @@ pub fn run_convert(args: ConvertArgs) -> CliResult {
         pass: std::cell::Cell::new(0),
         records: std::cell::Cell::new(0),
     };
-    let manifest = run(&plan, &args.inputs, &opts, &progress).map_err(|e| CliError {
-        code: if e.is_io() {
-            crate::exit::IO
+    let names = plans.names();
+    let run_inputs = inputs.into_iter().map(|(s, p)| {
+        if plans.is_multi() {
+            RunInput::of_source(names.get(s).cloned().unwrap_or_default(), RunInput::Path(p))
         } else {
-            crate::exit::USAGE
-        },
-        message: e.to_string(),
-    })?;
+            RunInput::Path(p)
+        }
+    });
+    let manifest = Run::sources(&plans, &opts)
+        .inputs(run_inputs)
+        .progress(&progress)
+        .execute()
+        .map_err(|e| CliError {
+            code: if e.is_io() {
+                crate::exit::IO
+            } else {
+                crate::exit::USAGE
+            },
+            message: e.to_string(),
+        })?;
     // One rule for the page, the console and the exit code.
     let verdict = report::verdict(&manifest, None);
     if args.json {
@@ -362,6 +475,16 @@ fn top(map: &std::collections::BTreeMap<String, u64>, n: usize) -> Vec<(&String,
 fn summary(m: &Manifest, verdict: &Verdict, out: &Path, color: bool) -> String {
     let c = &m.counts;
     let mut s = String::new();
+    // The source layout, or with several sources (issue #13) each one's by name.
+    let source = if m.sources.is_empty() {
+        m.source_layout.id.clone()
+    } else {
+        m.sources
+            .iter()
+            .map(|x| format!("{}: {}", x.name, x.layout.id))
+            .collect::<Vec<_>>()
+            .join(" + ")
+    };
     if verdict.level == VerdictLevel::NoGo {
         // The first line says the run must not be used, and why.
         let line = format!(
@@ -376,16 +499,19 @@ fn summary(m: &Manifest, verdict: &Verdict, out: &Path, color: bool) -> String {
         let _ = writeln!(
             s,
             "  the run must not be migrated (exit {NO_GO}); profile {} ({} → {})",
-            m.profile, m.source_layout.id, m.target_layout.id
+            m.profile, source, m.target_layout.id
         );
     } else {
         let _ = writeln!(
             s,
             "ikou convert: profile {} ({} → {})",
-            m.profile, m.source_layout.id, m.target_layout.id
+            m.profile, source, m.target_layout.id
         );
     }
-    for l in [&m.source_layout, &m.target_layout] {
+    let layouts = std::iter::once(&m.source_layout)
+        .chain(m.sources.iter().skip(1).map(|x| &x.layout))
+        .chain([&m.target_layout]);
+    for l in layouts {
         if l.status != "verified" {
             let _ = writeln!(s, "  note: layout {} is {}", l.id, l.status);
         }
@@ -404,6 +530,26 @@ fn summary(m: &Manifest, verdict: &Verdict, out: &Path, color: bool) -> String {
             "ok"
         }
     );
+    // A run of several sources: each source's share, and each group's rows (issue #13).
+    for src in &m.sources {
+        let _ = writeln!(
+            s,
+            "    source {} ({}, {} file{}): {} in = {} out + {} rejected → {}",
+            src.name,
+            src.layout.id,
+            src.inputs,
+            if src.inputs == 1 { "" } else { "s" },
+            src.input_records,
+            src.output_records,
+            src.rejected_records,
+            src.groups.join(", ")
+        );
+    }
+    if !m.sources.is_empty() {
+        for g in &m.groups {
+            let _ = writeln!(s, "    group {}: {} rows in {}", g.name, g.rows, g.file);
+        }
+    }
     let _ = writeln!(
         s,
         "  verdict: {} ({}){}",

@@ -3,7 +3,6 @@
 use crate::exit::{CliError, CliResult, OK, USAGE};
 use crate::output::{print, shown_path};
 use clap::{Args, Subcommand};
-use ikou_convert::plan::Plan;
 use ikou_convert::setup;
 use ikou_layout_spec::profile::{load_profile_file, ProfileAccess};
 use ikou_layout_spec::Catalog;
@@ -138,8 +137,10 @@ fn check(args: &CheckArgs) -> CliResult {
                 .and_then(|p| {
                     let gaiji = setup::load_gaiji(&p, None).map_err(|e| (1, e.to_string()))?;
                     let mapped = gaiji.len();
-                    let plan = Plan::new(&c, p.clone(), gaiji).map_err(|e| (1, e.to_string()))?;
-                    drop(plan);
+                    // One plan per source of a profile with [[sources]] (issue #13).
+                    let plans = ikou_convert::SourcePlans::new(&c, p.clone(), gaiji)
+                        .map_err(|e| (1, e.to_string()))?;
+                    drop(plans);
                     Ok((p, mapped))
                 });
             match result {
@@ -149,7 +150,15 @@ fn check(args: &CheckArgs) -> CliResult {
                         "ok {}: profile {} ({} → {}), {} mapping rules, 外字 table {}",
                         shown_path(&f),
                         p.id,
-                        p.source,
+                        if p.sources.is_empty() {
+                            p.source.clone()
+                        } else {
+                            p.sources
+                                .iter()
+                                .map(|x| format!("{}: {}", x.name, x.layout))
+                                .collect::<Vec<_>>()
+                                .join(" + ")
+                        },
                         p.target,
                         p.map.len(),
                         match &p.characters.gaiji_table {

@@ -749,7 +749,7 @@ impl Page<'_> {
         );
     }
 
-    /// The run's identity: date, inputs with sizes, fingerprint.
+    /// The run's identity: date, inputs with sizes (and sources), fingerprint.
     fn identity(&mut self) {
         let m = self.m;
         let _ = writeln!(
@@ -763,10 +763,16 @@ impl Page<'_> {
             ))
         );
         for i in &m.inputs {
+            // A run of several sources names each input's source (issue #13).
+            let head = match &i.source {
+                Some(src) if self.ja() => format!("入力（{src}）"),
+                Some(src) => format!("Input ({src})"),
+                None => self.tr("入力", "Input").to_string(),
+            };
             let _ = writeln!(
                 self.s,
                 "<tr><th>{}</th><td><code>{}</code> {}</td></tr>",
-                esc(self.tr("入力", "Input")),
+                esc(&head),
                 esc(&i.path),
                 esc(&if self.ja() {
                     format!("{}バイト・{}件", num(i.bytes), num(i.records))
@@ -811,12 +817,11 @@ impl Page<'_> {
         let c = &m.counts;
         let _ = write!(
             self.s,
-            "<header>\n<h1>{}</h1>\n<p class=\"sub\">{}: <strong>{}</strong> ・ {} <span class=\"mono\">{}</span> → {} <span class=\"mono\">{}</span></p>\n",
+            "<header>\n<h1>{}</h1>\n<p class=\"sub\">{}: <strong>{}</strong> ・ {} → {} <span class=\"mono\">{}</span></p>\n",
             esc(t.title),
             esc(t.profile),
             esc(&m.profile),
-            esc(&m.source_layout.name),
-            esc(&m.source_layout.id),
+            source_heading(m),
             esc(&m.target_layout.name),
             esc(&m.target_layout.id),
         );
@@ -884,7 +889,12 @@ impl Page<'_> {
                 t.accounting_ok
             }),
         );
-        for (role, l) in [(t.source, &m.source_layout), (t.target, &m.target_layout)] {
+        let sources = m.sources.iter().skip(1).map(|x| (t.source, &x.layout));
+        let layouts = [(t.source, &m.source_layout)]
+            .into_iter()
+            .chain(sources)
+            .chain([(t.target, &m.target_layout)]);
+        for (role, l) in layouts {
             let (desc, warn) = status_desc(self.lang, &l.status);
             if !warn {
                 continue;
@@ -1423,6 +1433,45 @@ impl Page<'_> {
             "records per input file, summed",
         );
         self.check_row(what, c.input_records, Some(from_inputs), "inputs");
+        // A run of several sources (issue #13): each source's records are its converted and
+        // rejected ones, and rejects.csv holds as many of its rows as `ikou verify` counts.
+        for src in &self.m.sources {
+            let what = if self.ja() {
+                format!(
+                    "ソース {}（{}）の入力件数 = 移行 {} + 除外 {}",
+                    esc(&src.name),
+                    esc(&src.layout.id),
+                    num(src.output_records),
+                    num(src.rejected_records)
+                )
+            } else {
+                format!(
+                    "source {} ({}): input = {} converted + {} rejected",
+                    esc(&src.name),
+                    esc(&src.layout.id),
+                    num(src.output_records),
+                    num(src.rejected_records)
+                )
+            };
+            self.check_row(
+                &what,
+                src.input_records,
+                Some(src.output_records + src.rejected_records),
+                "source",
+            );
+            let check = format!("rejected_records of source {}", src.name);
+            let rows = self.checks.iter().find(|k| k.what == check).and_then(|k| {
+                k.detail
+                    .rsplit_once("file ")
+                    .and_then(|(_, n)| n.parse().ok())
+            });
+            let what = if self.ja() {
+                format!("rejects.csv の行数（ソース {}）", esc(&src.name))
+            } else {
+                format!("rows of rejects.csv (source {})", esc(&src.name))
+            };
+            self.check_row(&what, src.rejected_records, rows, "source_rejects");
+        }
         let what = self.tr(
             "rejects.csv の行数（除外の件数）",
             "rows of rejects.csv (rejected records)",
@@ -2146,7 +2195,13 @@ impl Page<'_> {
             esc(t.version),
             esc(t.status)
         );
-        self.layout_row(t.source, &m.source_layout);
+        if m.sources.is_empty() {
+            self.layout_row(t.source, &m.source_layout);
+        }
+        // A run of several sources: each source's layout, by name (issue #13).
+        for src in &m.sources {
+            self.layout_row(&format!("{} {}", t.source, src.name), &src.layout);
+        }
         self.layout_row(t.target, &m.target_layout);
         self.s.push_str("</table>\n");
         if !m.options.is_empty() {
@@ -2273,3 +2328,23 @@ pub use crate::output::is_report_name;
 
 #[cfg(test)]
 mod tests;
+
+/// The source layout in the page's heading (HTML), or with several sources (issue #13)
+/// each one by name.
+fn source_heading(m: &Manifest) -> String {
+    let one = |l: &LayoutRef| {
+        format!(
+            "{} <span class=\"mono\">{}</span>",
+            esc(&l.name),
+            esc(&l.id)
+        )
+    };
+    if m.sources.is_empty() {
+        return one(&m.source_layout);
+    }
+    m.sources
+        .iter()
+        .map(|x| format!("{}: {}", esc(&x.name), one(&x.layout)))
+        .collect::<Vec<_>>()
+        .join(" + ")
+}

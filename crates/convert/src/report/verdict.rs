@@ -247,7 +247,10 @@ pub fn verdict(m: &Manifest, checks: Option<&[Check]>) -> Verdict {
     if findings > 0 {
         reasons.push(Reason::Findings(findings));
     }
-    for l in [&m.source_layout, &m.target_layout] {
+    let layouts = std::iter::once(&m.source_layout)
+        .chain(m.sources.iter().skip(1).map(|x| &x.layout))
+        .chain([&m.target_layout]);
+    for l in layouts {
         if l.status != "verified" {
             let r = Reason::Layout(l.status.clone());
             if !reasons.contains(&r) {
