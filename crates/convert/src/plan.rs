@@ -1444,6 +1444,16 @@ impl Plan {
             }
         }
         for (i, rule) in &self.conditions {
+            // A group's condition applies to the records that give a row in that group.
+            if p.skipped != 0
+                && !self
+                    .groups
+                    .iter()
+                    .enumerate()
+                    .any(|(g, x)| x.range.contains(i) && p.has_row(g))
+            {
+                continue;
+            }
             let empty = p
                 .after
                 .get(*i)

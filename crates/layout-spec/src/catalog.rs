@@ -61,8 +61,12 @@ pub const BUNDLED: &[(&str, &str)] = &[
         include_str!("../specs/layouts/chukan/juki.toml"),
     ),
     (
-        "layouts/standard/jumin-kiroku.toml",
-        include_str!("../specs/layouts/standard/jumin-kiroku.toml"),
+        "layouts/standard/jumin-kiroku-jumin.toml",
+        include_str!("../specs/layouts/standard/jumin-kiroku-jumin.toml"),
+    ),
+    (
+        "layouts/standard/jumin-kiroku-setai.toml",
+        include_str!("../specs/layouts/standard/jumin-kiroku-setai.toml"),
     ),
     (
         "codes/jumin_shubetsu.csv",
