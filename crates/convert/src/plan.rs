@@ -939,8 +939,28 @@ impl Plan {
         });
     }
 
-    /// Writes target dates in the target's form (cleansing gives ISO 8601), as changes.
+    /// Writes target dates in the target's form (cleansing gives ISO 8601), and legacy
+    /// `HHMMSS` / `HHMM` times in an official TIME item's `HH:MM:SS` / `HH:MM`
+    /// ([`TIME_RULE`]), as changes.
     fn target_forms(&self, p: &mut Processed) {
+        for (i, item) in self.target.items.iter().enumerate() {
+            let time = item
+                .official
+                .as_ref()
+                .is_some_and(|o| o.data_type == ikou_layout_spec::DataType::Time);
+            let Some(Some(v)) = p.after.get_mut(i).filter(|_| time) else {
+                continue;
+            };
+            if let Some(t) = time_with_colons(v) {
+                let before = std::mem::replace(v, t.clone());
+                p.changes.push(ChangeOut {
+                    item: ItemRef::Target(i),
+                    rule: TIME_RULE,
+                    before,
+                    after: t,
+                });
+            }
+        }
         for (i, form) in self.target_dates.iter().enumerate() {
             let Some(form) = form else { continue };
             let Some(Some(v)) = p.after.get(i) else {
@@ -1526,6 +1546,30 @@ impl Plan {
     }
 }
 
+/// The rule id of a legacy time written in an official TIME item's form: `093000` →
+/// `09:30:00`, `0930` → `09:30` (listed in changes.csv like `date.to_iso`).
+pub const TIME_RULE: &str = "time.to_iso";
+
+/// `HHMMSS` or `HHMM` (ASCII digits, a valid time of day: hours 00–23, minutes and
+/// seconds 00–59) with colons; anything else is `None` and left for the TIME check
+/// (`256000` is rejected as `target.time`, never changed).
+fn time_with_colons(v: &str) -> Option<String> {
+    let b = v.as_bytes();
+    if !(b.len() == 6 || b.len() == 4) || !b.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    let two = |i: usize| v.get(i..i + 2).and_then(|x| x.parse::<u8>().ok());
+    let (h, m) = (two(0)?, two(2)?);
+    let s = if b.len() == 6 { Some(two(4)?) } else { None };
+    if h > 23 || m > 59 || s.is_some_and(|s| s > 59) {
+        return None;
+    }
+    Some(match s {
+        Some(s) => format!("{h:02}:{m:02}:{s:02}"),
+        None => format!("{h:02}:{m:02}"),
+    })
+}
+
 /// The reject kind of a value that does not fit its official data type.
 fn form_kind(problem: FormProblem) -> ReasonKind {
     match problem {
@@ -2040,7 +2084,8 @@ from = "date"
             ("dt", "2025-02-29", "target.date"),
             ("dt", "2025/03/31", "target.date"),
             ("dt", "1955-03", "target.unknown_date"),
-            ("t", "0930", "target.time"),
+            ("t", "0960", "target.time"),
+            ("t", "256000", "target.time"),
             ("t", "24:00", "target.time"),
         ];
         for (k, v, id) in cases {
@@ -2055,6 +2100,44 @@ from = "date"
             form_rejects(&plan, &[("dt", "9999-12-31"), ("t", "23:59:59")]),
             vec![]
         );
+    }
+
+    #[test]
+    fn issue13_a_legacy_hhmmss_time_becomes_the_time_form_as_a_recorded_change() {
+        let plan = official_plan();
+        let t = plan.target.item_index("t").unwrap();
+        for (v, want) in [("093000", "09:30:00"), ("0930", "09:30"), ("235959", "23:59:59")] {
+            let fields: Vec<(&str, usize)> = [
+                ("x", "AB"),
+                ("n", "山田"),
+                ("i", "12"),
+                ("s", "-12"),
+                ("d", "1.25"),
+                ("y", "2025"),
+                ("dt", "2025-03-31"),
+                ("t", v),
+                ("c", ""),
+                ("f", ""),
+            ]
+            .iter()
+            .map(|(_, v)| (*v, 12))
+            .collect();
+            let mut s = Scratch::new(Charset::Cp932);
+            let p = plan.process(&record(&fields), 1, &mut s);
+            assert!(p.reasons.is_empty(), "{v}: {:?}", p.reasons);
+            assert_eq!(p.after[t].as_deref(), Some(want), "{v}");
+            let change: Vec<_> = p
+                .changes
+                .iter()
+                .filter(|c| c.item == ItemRef::Target(t))
+                .map(|c| (c.rule, c.before.as_str(), c.after.as_str()))
+                .collect();
+            assert_eq!(change, vec![(TIME_RULE, v, want)], "{v}");
+        }
+        // Not a time of day: left as it is, and rejected by the TIME check.
+        for v in ["256000", "096000", "095960", "09300", "0930a0", "０９３０００"] {
+            assert_eq!(super::time_with_colons(v), None, "{v}");
+        }
     }
 
     #[test]
