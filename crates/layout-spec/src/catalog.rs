@@ -121,6 +121,18 @@ pub const BUNDLED: &[(&str, &str)] = &[
         "codes/atena_seibetsu.csv",
         include_str!("../specs/codes/atena_seibetsu.csv"),
     ),
+    (
+        "codes/juki_zokugara.csv",
+        include_str!("../specs/codes/juki_zokugara.csv"),
+    ),
+    (
+        "codes/juki_ido_jiyu.csv",
+        include_str!("../specs/codes/juki_ido_jiyu.csv"),
+    ),
+    (
+        "codes/juki_jumin_jotai.csv",
+        include_str!("../specs/codes/juki_jumin_jotai.csv"),
+    ),
 ];
 
 /// How the files of bundled specs are named in positions (`bundled:specs/…`).

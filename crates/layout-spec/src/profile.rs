@@ -9,7 +9,7 @@
 //! id = "sample-juki"
 //! name = "サンプル住民記録 → 標準仕様 住民記録"
 //! source = "legacy/sample-juki"
-//! target = "standard/jumin-kiroku"
+//! target = "standard/jumin-kiroku-jumin"
 //!
 //! [characters]
 //! encoding = "cp932"

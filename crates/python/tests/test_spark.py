@@ -91,7 +91,7 @@ def test_spark_converts_the_sample_as_the_cli_does(spark, cli_run, tmp_path):
     assert rows.rdd.getNumPartitions() >= 4
     assert PART % RECORD != 0
     keys = [c for c in rows.columns if not c.startswith("_")]
-    header, expected = csv_rows(cli_run / "jumin-kiroku.csv")
+    header, expected = csv_rows(cli_run / "jumin.csv")
     names = {f.name: f.metadata.get("ikou.name") for f in rows.schema.fields}
     assert [names[k] for k in keys] == header
     # Without the cross-record checks, the duplicates and households are still rows.
@@ -132,7 +132,7 @@ def test_a_damaged_record_across_a_partition_boundary_is_rejected_once(spark, cl
     same_rejects(got, expected)
     hits = [g for g in got if g[0] == at]
     assert len(hits) == 1 and "frame.wrong_length" in hits[0][1], hits
-    header, cli_rows = csv_rows(run / "jumin-kiroku.csv")
+    header, cli_rows = csv_rows(run / "jumin.csv")
     keys = [c for c in ok.columns if not c.startswith("_")]
     assert item_rows(ok, keys) == sorted(tuple(r) for r in cli_rows)
     s = ikou.spark.accounting(spark, str(damaged), ok, rejected, profile=PROFILE,

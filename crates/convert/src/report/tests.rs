@@ -56,7 +56,7 @@ fn with_layouts(lang: Lang, show_values: bool) -> ReportOptions<'static> {
 
 /// One column of the converted standard CSV, by its header name.
 fn column(dir: &Path, name: &str) -> Vec<String> {
-    let mut rdr = csv::Reader::from_path(dir.join("jumin-kiroku.csv")).unwrap();
+    let mut rdr = csv::Reader::from_path(dir.join("jumin.csv")).unwrap();
     let i = rdr
         .headers()
         .unwrap()
