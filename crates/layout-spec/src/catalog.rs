@@ -193,7 +193,12 @@ pub fn is_profile(rel: &Path, text: &str) -> bool {
         return true;
     }
     match toml::from_str::<toml::Table>(text) {
-        Ok(t) => t.contains_key("target") && !t.contains_key("format") && !t.contains_key("items"),
+        // `target` (one layout) or `[[targets]]` (several groups, issue #13).
+        Ok(t) => {
+            (t.contains_key("target") || t.contains_key("targets"))
+                && !t.contains_key("format")
+                && !t.contains_key("items")
+        }
         Err(_) => false,
     }
 }

@@ -878,7 +878,7 @@ fn issue18_item11_load_profile_file_refuses_paths_outside_and_allows_them_on_req
     let mut c = Catalog::bundled().unwrap();
     let e = load_profile_file(&d.join("p/p.toml"), &mut c, &ProfileAccess::default()).unwrap_err();
     assert_eq!(e.0.len(), 1, "{e}");
-    assert_eq!(e.0[0].position.line, Some(5));
+    assert_eq!(e.0[0].position.line, Some(9));
     assert!(
         e.to_string().contains("outside the profile's folder"),
         "{e}"
