@@ -264,25 +264,33 @@ fn issue13_juki_sample_writes_the_dataset_per_group_with_one_accounting() {
         .map(|r| (r[0].parse().unwrap(), r[2].clone()))
         .collect();
     let (rh, rejects) = csv_file(&run1.join("rejects.csv"));
-    let (rn, rk, rs) = (
+    let (rn, rk, rs, rc) = (
         col(&rh, "record"),
         col(&rh, "kinds"),
         col(&rh, "item:setai_no"),
+        col(&rh, "item:juminhyo_code"),
     );
-    let headless: BTreeSet<&str> = rejects
-        .iter()
-        .filter(|r| {
-            dirty
-                .get(&r[rn].parse::<u64>().unwrap())
-                .is_some_and(|d| d.contains("household_without_head"))
-        })
-        .map(|r| &*r[rs])
-        .collect();
+    // The values of the rejected records the key marks with `dirt`, in column `c`.
+    let marked = |dirt: &str, c: usize| -> BTreeSet<String> {
+        rejects
+            .iter()
+            .filter(|r| {
+                dirty
+                    .get(&r[rn].parse::<u64>().unwrap())
+                    .is_some_and(|d| d.contains(dirt))
+            })
+            .map(|r| r[c].clone())
+            .collect()
+    };
+    let headless = marked("household_without_head", rs);
+    // A duplicated 住民票コード rejects the record it copies too.
+    let duplicated = marked("duplicate_resident_code", rc);
     for r in &rejects {
         let n: u64 = r[rn].parse().unwrap();
         assert!(
             dirty.contains_key(&n)
-                || (r[rk] == "check.household_no_head" && headless.contains(&*r[rs])),
+                || (r[rk] == "check.household_no_head" && headless.contains(&r[rs]))
+                || (r[rk] == "check.duplicate" && duplicated.contains(&r[rc])),
             "record {n} rejected ({}) but clean in the key",
             r[rk]
         );
@@ -466,7 +474,7 @@ fn issue13_juki_a_legacy_hhmmss_time_is_written_hh_mm_ss_as_a_recorded_change() 
     .unwrap();
     std::fs::write(
         dir.join("p.toml"),
-        "id = \"t\"\nname = \"t\"\nsource = \"legacy.toml\"\ntarget = \"target.toml\"\nmax_reject_rate = \"90%\"\n[output]\nheader = \"keys\"\nline_ending = \"lf\"\n\n[[map]]\ntarget = \"bango\"\nfrom = \"no\"\n\n[[map]]\ntarget = \"sosajikoku\"\nfrom = \"t\"\n",
+        "id = \"t\"\nname = \"t\"\nsource = \"legacy.toml\"\ntarget = \"target.toml\"\nmax_reject_rate = \"90%\"\n[output]\nbom = false\nline_ending = \"lf\"\nquote = \"necessary\"\nheader = \"keys\"\n\n[[map]]\ntarget = \"bango\"\nfrom = \"no\"\n\n[[map]]\ntarget = \"sosajikoku\"\nfrom = \"t\"\n",
     )
     .unwrap();
     std::fs::write(
