@@ -2106,7 +2106,11 @@ from = "date"
     fn issue13_a_legacy_hhmmss_time_becomes_the_time_form_as_a_recorded_change() {
         let plan = official_plan();
         let t = plan.target.item_index("t").unwrap();
-        for (v, want) in [("093000", "09:30:00"), ("0930", "09:30"), ("235959", "23:59:59")] {
+        for (v, want) in [
+            ("093000", "09:30:00"),
+            ("0930", "09:30"),
+            ("235959", "23:59:59"),
+        ] {
             let fields: Vec<(&str, usize)> = [
                 ("x", "AB"),
                 ("n", "山田"),
@@ -2135,7 +2139,14 @@ from = "date"
             assert_eq!(change, vec![(TIME_RULE, v, want)], "{v}");
         }
         // Not a time of day: left as it is, and rejected by the TIME check.
-        for v in ["256000", "096000", "095960", "09300", "0930a0", "０９３０００"] {
+        for v in [
+            "256000",
+            "096000",
+            "095960",
+            "09300",
+            "0930a0",
+            "０９３０００",
+        ] {
             assert_eq!(super::time_with_colons(v), None, "{v}");
         }
     }

@@ -708,7 +708,10 @@ mod tests {
         assert_eq!(rows as u64, c.output_records);
         let schema = after[0].schema();
         assert_eq!(
-            schema.field_with_name("jumin.seinengappi").unwrap().data_type(),
+            schema
+                .field_with_name("jumin.seinengappi")
+                .unwrap()
+                .data_type(),
             &arrow_schema::DataType::Date32
         );
         assert_eq!(

@@ -648,7 +648,12 @@ fn two_user_files_with_one_id() {
 #[test]
 fn bundled_specs_are_valid_and_complete() {
     let c = Catalog::bundled().unwrap();
-    for id in ["legacy/sample-juki", "chukan/juki", "standard/jumin-kiroku-jumin", "standard/jumin-kiroku-setai"] {
+    for id in [
+        "legacy/sample-juki",
+        "chukan/juki",
+        "standard/jumin-kiroku-jumin",
+        "standard/jumin-kiroku-setai",
+    ] {
         let l = c.layout(id).unwrap_or_else(|| panic!("{id}"));
         assert!(!l.items.is_empty());
     }

@@ -176,9 +176,7 @@ impl AtenaDirt {
     /// The reject id a correct conversion gives the record (`None`: it converts).
     pub fn reason(self) -> Option<&'static str> {
         match self {
-            AtenaDirt::GaijiMapped | AtenaDirt::BirthUnknownNoted | AtenaDirt::TimeNoColons => {
-                None
-            }
+            AtenaDirt::GaijiMapped | AtenaDirt::BirthUnknownNoted | AtenaDirt::TimeNoColons => None,
             AtenaDirt::GaijiUnmapped => Some("gaiji.unmapped"),
             AtenaDirt::BirthPartial => Some("target.unknown_date"),
             AtenaDirt::BirthUnknownBare

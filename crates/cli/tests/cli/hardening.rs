@@ -558,12 +558,7 @@ fn a_symlink_planted_under_a_temporary_name_is_not_followed() {
     let out = dir.join("run");
     std::fs::create_dir_all(&out).unwrap();
     let mut planted = Vec::new();
-    for name in [
-        "jumin.csv",
-        "rejects.csv",
-        "after.parquet",
-        "manifest.json",
-    ] {
+    for name in ["jumin.csv", "rejects.csv", "after.parquet", "manifest.json"] {
         let target = dir.join(format!("outside-{name}"));
         std::fs::write(&target, b"outside the run directory").unwrap();
         std::os::unix::fs::symlink(&target, out.join(format!(".{name}.partial"))).unwrap();

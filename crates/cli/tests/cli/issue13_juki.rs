@@ -57,7 +57,9 @@ fn issue13_juki_dataset_groups_keys_and_codes_load() {
     let list = ikou(&["layouts", "list"]).expect(0).stdout;
     assert!(list.contains(JUMIN) && list.contains(SETAI), "{list}");
     assert!(
-        !list.lines().any(|l| l.split_whitespace().next() == Some("standard/jumin-kiroku")),
+        !list
+            .lines()
+            .any(|l| l.split_whitespace().next() == Some("standard/jumin-kiroku")),
         "{list}"
     );
     let jumin = show(JUMIN);
@@ -71,7 +73,10 @@ fn issue13_juki_dataset_groups_keys_and_codes_load() {
             assert!(it["type"].is_string(), "{it}");
             assert_eq!(it["unit"], "chars", "{it}");
             let key = it["key"].as_str().unwrap();
-            assert!(key.bytes().all(|b| b.is_ascii_lowercase() || b == b'_'), "{key}");
+            assert!(
+                key.bytes().all(|b| b.is_ascii_lowercase() || b == b'_'),
+                "{key}"
+            );
         }
     }
     assert_eq!(
@@ -152,7 +157,8 @@ fn run_sample(dir: &Path, out: &str) -> serde_json::Value {
     )
     .expect(0);
     assert!(
-        r.stdout.contains("records: 1000 in = 952 out + 48 rejected  [ok]"),
+        r.stdout
+            .contains("records: 1000 in = 952 out + 48 rejected  [ok]"),
         "{}",
         r.stdout
     );
@@ -212,7 +218,9 @@ fn issue13_juki_sample_writes_the_dataset_per_group_with_one_accounting() {
     assert!(jrows.iter().all(|r| r[jr] == "1"));
     let pks: BTreeSet<(&str, &str)> = jrows.iter().map(|r| (&*r[ja], &*r[jr])).collect();
     assert_eq!(pks.len(), jrows.len(), "primary key unique");
-    assert!(jrows.iter().all(|r| ["1", "2", "3", "4"].contains(&&*r[jj])));
+    assert!(jrows
+        .iter()
+        .all(|r| ["1", "2", "3", "4"].contains(&&*r[jj])));
     assert!(jrows
         .iter()
         .all(|r| r[jz].len() == 2 && r[jz].bytes().all(|b| b.is_ascii_digit())));
@@ -299,7 +307,13 @@ fn issue13_juki_sample_writes_the_dataset_per_group_with_one_accounting() {
 
     // A rerun is byte-identical, and verify checks every group file.
     run_sample(&dir, "run2");
-    for f in ["jumin.csv", "setai.csv", "rejects.csv", "changes.csv", "gaiji.csv"] {
+    for f in [
+        "jumin.csv",
+        "setai.csv",
+        "rejects.csv",
+        "changes.csv",
+        "gaiji.csv",
+    ] {
         assert_eq!(
             std::fs::read(run1.join(f)).unwrap(),
             std::fs::read(dir.join("run2").join(f)).unwrap(),
@@ -355,15 +369,24 @@ fn issue13_juki_conditions_are_stated_and_checked_per_group() {
         &dir,
         "\n[targets.conditions]\nnushi_shimei = 'empty(biko)'\n",
     );
-    let p = std::fs::read_to_string(dir.join("groups.toml")).unwrap().replacen(
-        "\n[[targets]]\nname = \"setai\"",
-        "\n[targets.conditions]\nshimei = 'zokugara = \"01\"'\n\n[[targets]]\nname = \"setai\"",
-        1,
-    );
+    let p = std::fs::read_to_string(dir.join("groups.toml"))
+        .unwrap()
+        .replacen(
+            "\n[[targets]]\nname = \"setai\"",
+            "\n[targets.conditions]\nshimei = 'zokugara = \"01\"'\n\n[[targets]]\nname = \"setai\"",
+            1,
+        );
     std::fs::write(dir.join("groups.toml"), p).unwrap();
     let r = ikou_in(
         &dir,
-        &["convert", "--profile", "groups.toml", "kojin.csv", "--out", "run"],
+        &[
+            "convert",
+            "--profile",
+            "groups.toml",
+            "kojin.csv",
+            "--out",
+            "run",
+        ],
         None,
     )
     .expect(0);
@@ -411,8 +434,14 @@ fn issue13_juki_conditions_are_stated_and_checked_per_group() {
     assert_eq!(
         items,
         [
-            ("kojin.shimei".to_string(), Some("zokugara = \"01\"".to_string())),
-            ("setai.nushi_shimei".to_string(), Some("empty(biko)".to_string())),
+            (
+                "kojin.shimei".to_string(),
+                Some("zokugara = \"01\"".to_string())
+            ),
+            (
+                "setai.nushi_shimei".to_string(),
+                Some("empty(biko)".to_string())
+            ),
             ("setai.biko".to_string(), None),
         ]
     );
@@ -431,22 +460,29 @@ fn issue13_juki_conditions_are_stated_and_checked_per_group() {
     // profile errors.
     let bad = dir.join("bad");
     std::fs::create_dir_all(&bad).unwrap();
-    conditional_groups(&bad, "\n[targets.conditions]\nnushi_shimei = 'empty(zokugara)'\n");
+    conditional_groups(
+        &bad,
+        "\n[targets.conditions]\nnushi_shimei = 'empty(zokugara)'\n",
+    );
     let r = ikou_in(&bad, &["profiles", "check", "groups.toml"], None);
     assert_ne!(r.code, 0);
     assert!(
-        r.stdout.contains("reads `zokugara`, which the target layout does not have")
-            || r.stderr.contains("reads `zokugara`, which the target layout does not have"),
+        r.stdout
+            .contains("reads `zokugara`, which the target layout does not have")
+            || r.stderr
+                .contains("reads `zokugara`, which the target layout does not have"),
         "{}{}",
         r.stdout,
         r.stderr
     );
     conditional_groups(&bad, "");
-    let p = std::fs::read_to_string(bad.join("groups.toml")).unwrap().replacen(
-        "\n[output]",
-        "\n[conditions]\nshimei = 'present(atena_no)'\n\n[output]",
-        1,
-    );
+    let p = std::fs::read_to_string(bad.join("groups.toml"))
+        .unwrap()
+        .replacen(
+            "\n[output]",
+            "\n[conditions]\nshimei = 'present(atena_no)'\n\n[output]",
+            1,
+        );
     std::fs::write(bad.join("groups.toml"), p).unwrap();
     let r = ikou_in(&bad, &["profiles", "check", "groups.toml"], None);
     assert_ne!(r.code, 0);
@@ -488,7 +524,11 @@ fn issue13_juki_a_legacy_hhmmss_time_is_written_hh_mm_ss_as_a_recorded_change() 
         None,
     )
     .expect(0);
-    assert!(r.stdout.contains("records: 5 in = 3 out + 2 rejected"), "{}", r.stdout);
+    assert!(
+        r.stdout.contains("records: 5 in = 3 out + 2 rejected"),
+        "{}",
+        r.stdout
+    );
     let run = dir.join("run");
     assert_eq!(
         std::fs::read_to_string(run.join("t.csv")).unwrap(),

@@ -843,7 +843,8 @@ fn issue14_profiles_name_layouts_by_path_and_folders_keep_profiles_apart() {
     )
     .expect(0);
     assert!(
-        r.stdout.contains("legacy/my-juki → standard/jumin-kiroku-jumin + standard/jumin-kiroku-setai"),
+        r.stdout
+            .contains("legacy/my-juki → standard/jumin-kiroku-jumin + standard/jumin-kiroku-setai"),
         "{}",
         r.stdout
     );
