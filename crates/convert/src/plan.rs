@@ -192,8 +192,12 @@ pub struct Group {
     /// Its primary key: indices in [`Plan::target`] (the layout's `primary_key` items).
     pub primary_key: Vec<usize>,
     /// Its foreign keys: (the referenced group's index, indices in [`Plan::target`] in the
-    /// order of that group's primary key).
+    /// order of that group's [`Group::referenced_key`]).
     pub foreign_keys: Vec<(usize, Vec<usize>)>,
+    /// The items other groups' foreign keys refer to: its primary key, or, when the primary
+    /// key holds a numbered item (履歴番号), the rest of it (宛名番号: a foreign key then
+    /// refers to any history row of that key).
+    pub referenced_key: Vec<usize>,
 }
 
 /// The key of a row for the key checks: the values of `items` (all present), as one `u64`
@@ -243,6 +247,7 @@ fn resolve_groups(
             when: None,
             primary_key: Vec::new(),
             foreign_keys: Vec::new(),
+            referenced_key: Vec::new(),
         });
         single.clone()
     } else {
@@ -301,6 +306,7 @@ fn resolve_groups(
                 when,
                 primary_key: Vec::new(),
                 foreign_keys: Vec::new(),
+                referenced_key: Vec::new(),
             });
         }
         combined.id = ids.join(" + ");
@@ -360,7 +366,9 @@ fn resolve_groups(
                     _ => {}
                 }
             }
-            if parent_pk.is_empty() || idx.len() != parent_pk.len() || child.len() != idx.len() {
+            // A foreign key over part of the parent's primary key is kept here: Plan::new
+            // allows it only when the rest is the parent's numbered item (履歴番号).
+            if parent_pk.is_empty() || idx.is_empty() || child.len() != idx.len() {
                 let keys = |v: &[&Item]| {
                     v.iter()
                         .map(|i| i.key.as_str())
@@ -378,6 +386,7 @@ fn resolve_groups(
             fks.push((pg, idx));
         }
         if let Some(group) = groups.get_mut(g) {
+            group.referenced_key = pk.clone();
             group.primary_key = pk;
             group.foreign_keys = fks;
         }
@@ -571,17 +580,48 @@ impl Plan {
                     rest.iter().map(name).collect::<Vec<_>>().join(", ")
                 )));
             }
-            if groups
+            // Its rows are referred to by the rest of the key (宛名番号: any history row).
+            let rest: Vec<usize> = group
+                .primary_key
                 .iter()
-                .any(|x| x.foreign_keys.iter().any(|(p, _)| *p == g))
-            {
-                return Err(PlanError(format!(
-                    "group `{}`: a foreign key refers to it, but its primary key holds a numbered item",
-                    group.name
-                )));
-            }
+                .copied()
+                .filter(|i| *i != q.target)
+                .collect();
             if let Some(group) = groups.get_mut(g) {
                 group.primary_key.clear();
+                group.referenced_key = rest;
+            }
+        }
+        // Every foreign key is the whole referenced key of its group.
+        for child in &groups {
+            for (pg, idx) in &child.foreign_keys {
+                let Some(parent) = groups.get(*pg) else {
+                    continue;
+                };
+                if idx.len() != parent.referenced_key.len() {
+                    let keys = |v: &[usize]| {
+                        v.iter()
+                            .filter_map(|i| target.items.get(*i).map(|t| t.key.as_str()))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    };
+                    let pk: Vec<usize> = parent
+                        .layout
+                        .items
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, it)| it.official.as_ref().is_some_and(|o| o.primary_key))
+                        .map(|(i, _)| parent.range.start + i)
+                        .collect();
+                    return Err(PlanError(format!(
+                        "group `{}`: its foreign key to `{}` ({}) is not the primary key of group `{}` ({}), nor that key without its numbered item",
+                        child.name,
+                        parent.layout.id,
+                        keys(idx),
+                        parent.name,
+                        keys(&pk)
+                    )));
+                }
             }
         }
         let mut target_tables = Vec::with_capacity(target.items.len());

@@ -87,9 +87,12 @@ fn issue13_juki_dataset_groups_keys_and_codes_load() {
         keys_where(&setai, |i| i["primary_key"] == true),
         ["setaibango", "rirekibango"]
     );
-    // No foreign key is declared (the README says why: 住民's key holds 履歴番号).
+    // 世帯主宛名番号 (key atenabango, as the referenced key's item) refers to 住民.
     assert!(keys_where(&jumin, |i| !i["foreign_key"].is_null()).is_empty());
-    assert!(keys_where(&setai, |i| !i["foreign_key"].is_null()).is_empty());
+    assert_eq!(
+        keys_where(&setai, |i| i["foreign_key"] == JUMIN),
+        ["atenabango"]
+    );
     let codes: BTreeMap<String, String> = jumin["items"]
         .as_array()
         .unwrap()
@@ -568,5 +571,78 @@ fn issue13_juki_a_legacy_hhmmss_time_is_written_hh_mm_ss_as_a_recorded_change() 
         .collect();
     assert_eq!(kinds, [("2", "target.time"), ("5", "target.time")]);
     ikou(&["verify", run.to_str().unwrap()]).expect(0);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn issue13_juki_a_foreign_key_refers_to_any_history_row_of_its_key() {
+    // 世帯主宛名番号 → 住民 is a foreign key into a group whose primary key holds 履歴番号:
+    // it refers to the rest of that key (宛名番号). The same form with the test groups:
+    // rireki (宛名番号 + 履歴番号, numbered) and a household group whose head's 宛名番号 is a
+    // foreign key to it.
+    let dir = tempdir("issue13_juki_fk");
+    let src = root().join("testdata/groups");
+    std::fs::copy(src.join("rireki.toml"), dir.join("rireki.toml")).unwrap();
+    std::fs::write(
+        dir.join("legacy.toml"),
+        "id = \"legacy/fk\"\nname = \"fk\"\nfamily = \"legacy\"\nstatus = \"synthetic\"\nencoding = \"utf-8\"\n[format]\nkind = \"delimited\"\nheader_rows = 1\n\n[[items]]\nnumber = 1\nname = \"宛名番号\"\nkey = \"atena_no\"\ntype = \"digits\"\nlength = 6\nrequired = true\n\n[[items]]\nnumber = 2\nname = \"世帯主\"\nkey = \"nushi_no\"\ntype = \"digits\"\nlength = 6\n\n[[items]]\nnumber = 3\nname = \"世帯番号\"\nkey = \"setai_no\"\ntype = \"digits\"\nlength = 6\n\n[[items]]\nnumber = 4\nname = \"異動日\"\nkey = \"ido_date\"\ntype = \"digits\"\nlength = 8\n\n[[items]]\nnumber = 5\nname = \"区分\"\nkey = \"kind\"\ntype = \"text\"\nlength = 2\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("setai.toml"),
+        "id = \"standard/fk-setai\"\nname = \"世帯\"\nfamily = \"standard\"\nstatus = \"synthetic\"\nencoding = \"utf-8\"\n[format]\nkind = \"delimited\"\nheader_rows = 1\n\n[[items]]\nnumber = 1\nname = \"世帯番号\"\nkey = \"setai_no\"\ntype = \"digits\"\nlength = 6\nrequired = true\ndata_type = \"X\"\nprimary_key = true\n\n[[items]]\nnumber = 2\nname = \"世帯主宛名番号\"\nkey = \"atena_no\"\ntype = \"digits\"\nlength = 6\nrequired = true\ndata_type = \"X\"\nforeign_key = \"standard/groups-rireki\"\n",
+    )
+    .unwrap();
+    let profile = "id = \"fk\"\nname = \"fk\"\nsource = \"legacy.toml\"\nmax_reject_rate = \"90%\"\n[output]\nbom = false\nline_ending = \"lf\"\nquote = \"necessary\"\nheader = \"keys\"\n\n[[targets]]\nname = \"rireki\"\nlayout = \"rireki.toml\"\n\n[[targets.map]]\ntarget = \"atena_no\"\nfrom = \"atena_no\"\n\n[[targets.map]]\ntarget = \"rireki_no\"\nsequence = { key = [\"atena_no\"], order = [\"ido_date\"] }\n\n[[targets.map]]\ntarget = \"ido_date\"\nfrom = \"ido_date\"\n\n[[targets.map]]\ntarget = \"ido_jiyu\"\nfrom = \"kind\"\n\n[[targets]]\nname = \"setai\"\nlayout = \"setai.toml\"\nwhen = { from = \"kind\", equals = \"H\" }\n\n[[targets.map]]\ntarget = \"setai_no\"\nfrom = \"setai_no\"\n\n[[targets.map]]\ntarget = \"atena_no\"\nfrom = \"nushi_no\"\n";
+    std::fs::write(dir.join("fk.toml"), profile).unwrap();
+    std::fs::write(
+        dir.join("in.csv"),
+        "atena_no,nushi_no,setai_no,ido_date,kind\r\n000001,,,20210101,02\r\n000001,,,20200101,01\r\n000002,000001,100001,20200301,H\r\n000003,000009,100002,20200401,H\r\n",
+    )
+    .unwrap();
+    let r = ikou_in(
+        &dir,
+        &["convert", "--profile", "fk.toml", "in.csv", "--out", "run"],
+        None,
+    )
+    .expect(0);
+    assert!(
+        r.stdout.contains("records: 4 in = 3 out + 1 rejected"),
+        "{}",
+        r.stdout
+    );
+    let run = dir.join("run");
+    assert_eq!(
+        std::fs::read_to_string(run.join("setai.csv")).unwrap(),
+        "setai_no,atena_no\n100001,000001\n"
+    );
+    // 000001 has two history rows (履歴番号 1 and 2); the household refers to the key.
+    assert_eq!(
+        std::fs::read_to_string(run.join("rireki.csv")).unwrap(),
+        "atena_no,rireki_no,ido_date,ido_jiyu\n000001,2,20210101,02\n000001,1,20200101,01\n000002,1,20200301,H\n"
+    );
+    let (rh, rejects) = csv_file(&run.join("rejects.csv"));
+    let kinds: Vec<(&str, &str)> = rejects
+        .iter()
+        .map(|r| (&*r[col(&rh, "record")], &*r[col(&rh, "kinds")]))
+        .collect();
+    assert_eq!(kinds, [("4", "check.foreign_key_missing")]);
+    ikou(&["verify", run.to_str().unwrap()]).expect(0);
+
+    // The bundled dataset declares it: 世帯.atenabango → 住民.
+    let setai = show(SETAI);
+    let fk: Vec<(String, String)> = setai["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|i| i["foreign_key"].is_string())
+        .map(|i| {
+            (
+                i["key"].as_str().unwrap().to_string(),
+                i["foreign_key"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(fk, [("atenabango".to_string(), JUMIN.to_string())]);
     let _ = std::fs::remove_dir_all(&dir);
 }
