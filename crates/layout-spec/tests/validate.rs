@@ -906,3 +906,40 @@ fn issue18_item11_load_profile_file_refuses_paths_outside_and_allows_them_on_req
         assert!(c.layout("legacy/outside").is_some());
     }
 }
+
+#[test]
+fn issue13_group_conditions_are_read_per_group_and_prefixed() {
+    use ikou_layout_spec::condition::Condition;
+    use ikou_layout_spec::profile::bundled_profile;
+    let c = Catalog::bundled().unwrap();
+    let p = bundled_profile("sample-juki", &c).unwrap().unwrap();
+    assert_eq!(p.conditions.len(), 1);
+    let r = &p.conditions[0];
+    // Written over the 住民 group's own items; held with the group's prefix, like its rules.
+    assert_eq!(r.target, "jumin.shojonengappi");
+    assert_eq!(r.expression, "juminjotai != \"1\"");
+    assert_eq!(
+        r.condition,
+        Condition::Ne("jumin.juminjotai".into(), "1".into())
+    );
+    assert_eq!(r.condition.items(), ["jumin.juminjotai"]);
+    // A group's condition names its own items only; a top-level [conditions] is refused.
+    let text = include_str!("../../../specs/profiles/sample-juki.toml");
+    let other = text.replace(
+        "shojonengappi = 'juminjotai != \"1\"'",
+        "shojonengappi = 'present(setainushi_shimei)'",
+    );
+    assert_ne!(other, text);
+    let e = ikou_layout_spec::parse_profile(&other, "p.toml", &c).unwrap_err();
+    assert!(
+        e.to_string()
+            .contains("reads `setainushi_shimei`, which the target layout does not have"),
+        "{e}"
+    );
+    let top = text.replace(
+        "[dates]",
+        "[conditions]\nshojonengappi = 'present(juminjotai)'\n\n[dates]",
+    );
+    let e = ikou_layout_spec::parse_profile(&top, "p.toml", &c).unwrap_err();
+    assert!(e.to_string().contains("[targets.conditions]"), "{e}");
+}
