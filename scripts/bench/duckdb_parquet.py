@@ -19,7 +19,7 @@ Parquet is written uncompressed, like ikou's. `--threads N` sets DuckDB's `threa
 (0: DuckDB's default, all cores).
 
     python3 duckdb_parquet.py --threads 1 IN.utf8 OUT.parquet
-    python3 duckdb_parquet.py --mode csv --threads 0 jumin-kiroku.csv OUT.parquet
+    python3 duckdb_parquet.py --mode csv --threads 0 jumin.csv OUT.parquet
 """
 
 import argparse

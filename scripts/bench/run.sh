@@ -102,7 +102,7 @@ say "preparing the DuckDB inputs (untimed): the iconv'd file and ikou's standard
 iconv -f CP932 -t UTF-8 "$input" > "bench-data/juki-$records.utf8"
 rm -rf bench-data/prep
 "$ikou" convert --profile sample-juki "$input" --out bench-data/prep --outputs minimal --quiet >/dev/null
-mv bench-data/prep/jumin-kiroku.csv "bench-data/juki-$records.std.csv"
+mv bench-data/prep/jumin.csv "bench-data/juki-$records.std.csv"
 rm -rf bench-data/prep
 cat "$input" > /dev/null # into the page cache
 

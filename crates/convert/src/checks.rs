@@ -168,7 +168,7 @@ pub(crate) fn gather_facts(
                     }
                     // This row as the referenced row of other groups' foreign keys.
                     if *valid {
-                        if let Some(k) = pk {
+                        if let Some(k) = row_key(&group.referenced_key, v) {
                             for (c, child) in plan.groups.iter().enumerate() {
                                 for (f, (parent, _)) in child.foreign_keys.iter().enumerate() {
                                     if *parent == g {
@@ -479,7 +479,7 @@ impl DanglingWatch {
             for p in results {
                 if p.rejected() {
                     if p.has_row(*parent) {
-                        if let Some(k) = row_key(&referenced.primary_key, &p.after) {
+                        if let Some(k) = row_key(&referenced.referenced_key, &p.after) {
                             sorter.push(k << 1).map_err(spill_err)?;
                         }
                     }

@@ -194,8 +194,12 @@ pub struct Group {
     /// Its primary key: indices in [`Plan::target`] (the layout's `primary_key` items).
     pub primary_key: Vec<usize>,
     /// Its foreign keys: (the referenced group's index, indices in [`Plan::target`] in the
-    /// order of that group's primary key).
+    /// order of that group's [`Group::referenced_key`]).
     pub foreign_keys: Vec<(usize, Vec<usize>)>,
+    /// The items other groups' foreign keys refer to: its primary key, or, when the primary
+    /// key holds a numbered item (履歴番号), the rest of it (宛名番号: a foreign key then
+    /// refers to any history row of that key).
+    pub referenced_key: Vec<usize>,
 }
 
 /// The key of a row for the key checks: the values of `items` (all present), as one `u64`
@@ -245,6 +249,7 @@ fn resolve_groups(
             when: None,
             primary_key: Vec::new(),
             foreign_keys: Vec::new(),
+            referenced_key: Vec::new(),
         });
         single.clone()
     } else {
@@ -303,6 +308,7 @@ fn resolve_groups(
                 when,
                 primary_key: Vec::new(),
                 foreign_keys: Vec::new(),
+                referenced_key: Vec::new(),
             });
         }
         combined.id = ids.join(" + ");
@@ -362,7 +368,9 @@ fn resolve_groups(
                     _ => {}
                 }
             }
-            if parent_pk.is_empty() || idx.len() != parent_pk.len() || child.len() != idx.len() {
+            // A foreign key over part of the parent's primary key is kept here: Plan::new
+            // allows it only when the rest is the parent's numbered item (履歴番号).
+            if parent_pk.is_empty() || idx.is_empty() || child.len() != idx.len() {
                 let keys = |v: &[&Item]| {
                     v.iter()
                         .map(|i| i.key.as_str())
@@ -380,6 +388,7 @@ fn resolve_groups(
             fks.push((pg, idx));
         }
         if let Some(group) = groups.get_mut(g) {
+            group.referenced_key = pk.clone();
             group.primary_key = pk;
             group.foreign_keys = fks;
         }
@@ -597,17 +606,48 @@ impl Plan {
                     rest.iter().map(name).collect::<Vec<_>>().join(", ")
                 )));
             }
-            if groups
+            // Its rows are referred to by the rest of the key (宛名番号: any history row).
+            let rest: Vec<usize> = group
+                .primary_key
                 .iter()
-                .any(|x| x.foreign_keys.iter().any(|(p, _)| *p == g))
-            {
-                return Err(PlanError(format!(
-                    "group `{}`: a foreign key refers to it, but its primary key holds a numbered item",
-                    group.name
-                )));
-            }
+                .copied()
+                .filter(|i| *i != q.target)
+                .collect();
             if let Some(group) = groups.get_mut(g) {
                 group.primary_key.clear();
+                group.referenced_key = rest;
+            }
+        }
+        // Every foreign key is the whole referenced key of its group.
+        for child in &groups {
+            for (pg, idx) in &child.foreign_keys {
+                let Some(parent) = groups.get(*pg) else {
+                    continue;
+                };
+                if idx.len() != parent.referenced_key.len() {
+                    let keys = |v: &[usize]| {
+                        v.iter()
+                            .filter_map(|i| target.items.get(*i).map(|t| t.key.as_str()))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    };
+                    let pk: Vec<usize> = parent
+                        .layout
+                        .items
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, it)| it.official.as_ref().is_some_and(|o| o.primary_key))
+                        .map(|(i, _)| parent.range.start + i)
+                        .collect();
+                    return Err(PlanError(format!(
+                        "group `{}`: its foreign key to `{}` ({}) is not the primary key of group `{}` ({}), nor that key without its numbered item",
+                        child.name,
+                        parent.layout.id,
+                        keys(idx),
+                        parent.name,
+                        keys(&pk)
+                    )));
+                }
             }
         }
         let mut target_tables = Vec::with_capacity(target.items.len());
@@ -966,8 +1006,28 @@ impl Plan {
         });
     }
 
-    /// Writes target dates in the target's form (cleansing gives ISO 8601), as changes.
+    /// Writes target dates in the target's form (cleansing gives ISO 8601), and legacy
+    /// `HHMMSS` / `HHMM` times in an official TIME item's `HH:MM:SS` / `HH:MM`
+    /// ([`TIME_RULE`]), as changes.
     fn target_forms(&self, p: &mut Processed) {
+        for (i, item) in self.target.items.iter().enumerate() {
+            let time = item
+                .official
+                .as_ref()
+                .is_some_and(|o| o.data_type == ikou_layout_spec::DataType::Time);
+            let Some(Some(v)) = p.after.get_mut(i).filter(|_| time) else {
+                continue;
+            };
+            if let Some(t) = time_with_colons(v) {
+                let before = std::mem::replace(v, t.clone());
+                p.changes.push(ChangeOut {
+                    item: ItemRef::Target(i),
+                    rule: TIME_RULE,
+                    before,
+                    after: t,
+                });
+            }
+        }
         for (i, form) in self.target_dates.iter().enumerate() {
             let Some(form) = form else { continue };
             let Some(Some(v)) = p.after.get(i) else {
@@ -1471,6 +1531,16 @@ impl Plan {
             }
         }
         for (i, rule) in &self.conditions {
+            // A group's condition applies to the records that give a row in that group.
+            if p.skipped != 0
+                && !self
+                    .groups
+                    .iter()
+                    .enumerate()
+                    .any(|(g, x)| x.range.contains(i) && p.has_row(g))
+            {
+                continue;
+            }
             let empty = p
                 .after
                 .get(*i)
@@ -1541,6 +1611,30 @@ impl Plan {
         };
         self.source.items.get(i).map(|it| it.key.as_str())
     }
+}
+
+/// The rule id of a legacy time written in an official TIME item's form: `093000` →
+/// `09:30:00`, `0930` → `09:30` (listed in changes.csv like `date.to_iso`).
+pub const TIME_RULE: &str = "time.to_iso";
+
+/// `HHMMSS` or `HHMM` (ASCII digits, a valid time of day: hours 00–23, minutes and
+/// seconds 00–59) with colons; anything else is `None` and left for the TIME check
+/// (`256000` is rejected as `target.time`, never changed).
+fn time_with_colons(v: &str) -> Option<String> {
+    let b = v.as_bytes();
+    if !(b.len() == 6 || b.len() == 4) || !b.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    let two = |i: usize| v.get(i..i + 2).and_then(|x| x.parse::<u8>().ok());
+    let (h, m) = (two(0)?, two(2)?);
+    let s = if b.len() == 6 { Some(two(4)?) } else { None };
+    if h > 23 || m > 59 || s.is_some_and(|s| s > 59) {
+        return None;
+    }
+    Some(match s {
+        Some(s) => format!("{h:02}:{m:02}:{s:02}"),
+        None => format!("{h:02}:{m:02}"),
+    })
 }
 
 /// The reject kind of a value that does not fit its official data type.
@@ -2057,7 +2151,8 @@ from = "date"
             ("dt", "2025-02-29", "target.date"),
             ("dt", "2025/03/31", "target.date"),
             ("dt", "1955-03", "target.unknown_date"),
-            ("t", "0930", "target.time"),
+            ("t", "0960", "target.time"),
+            ("t", "256000", "target.time"),
             ("t", "24:00", "target.time"),
         ];
         for (k, v, id) in cases {
@@ -2072,6 +2167,55 @@ from = "date"
             form_rejects(&plan, &[("dt", "9999-12-31"), ("t", "23:59:59")]),
             vec![]
         );
+    }
+
+    #[test]
+    fn issue13_a_legacy_hhmmss_time_becomes_the_time_form_as_a_recorded_change() {
+        let plan = official_plan();
+        let t = plan.target.item_index("t").unwrap();
+        for (v, want) in [
+            ("093000", "09:30:00"),
+            ("0930", "09:30"),
+            ("235959", "23:59:59"),
+        ] {
+            let fields: Vec<(&str, usize)> = [
+                ("x", "AB"),
+                ("n", "山田"),
+                ("i", "12"),
+                ("s", "-12"),
+                ("d", "1.25"),
+                ("y", "2025"),
+                ("dt", "2025-03-31"),
+                ("t", v),
+                ("c", ""),
+                ("f", ""),
+            ]
+            .iter()
+            .map(|(_, v)| (*v, 12))
+            .collect();
+            let mut s = Scratch::new(Charset::Cp932);
+            let p = plan.process(&record(&fields), 1, &mut s);
+            assert!(p.reasons.is_empty(), "{v}: {:?}", p.reasons);
+            assert_eq!(p.after[t].as_deref(), Some(want), "{v}");
+            let change: Vec<_> = p
+                .changes
+                .iter()
+                .filter(|c| c.item == ItemRef::Target(t))
+                .map(|c| (c.rule, c.before.as_str(), c.after.as_str()))
+                .collect();
+            assert_eq!(change, vec![(TIME_RULE, v, want)], "{v}");
+        }
+        // Not a time of day: left as it is, and rejected by the TIME check.
+        for v in [
+            "256000",
+            "096000",
+            "095960",
+            "09300",
+            "0930a0",
+            "０９３０００",
+        ] {
+            assert_eq!(super::time_with_colons(v), None, "{v}");
+        }
     }
 
     #[test]

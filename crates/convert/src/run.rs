@@ -870,11 +870,14 @@ mod tests {
         assert_eq!(rows as u64, c.output_records);
         let schema = after[0].schema();
         assert_eq!(
-            schema.field_with_name("birth_date").unwrap().data_type(),
+            schema
+                .field_with_name("jumin.seinengappi")
+                .unwrap()
+                .data_type(),
             &arrow_schema::DataType::Date32
         );
         assert_eq!(
-            schema.field_with_name("shimei").unwrap().data_type(),
+            schema.field_with_name("jumin.shimei").unwrap().data_type(),
             &arrow_schema::DataType::Utf8
         );
         let records = after[0]

@@ -308,7 +308,7 @@ proptest! {
         let frames = framed(plan, &data);
         prop_assert_eq!(c.input_records, frames.len() as u64);
 
-        let (_, out_rows) = read_rows(&std::fs::read(dir.join("run/jumin-kiroku.csv")).unwrap());
+        let (_, out_rows) = read_rows(&std::fs::read(dir.join("run/jumin.csv")).unwrap());
         prop_assert_eq!(out_rows.len() as u64, c.output_records);
 
         let (h, rejects) = read_rows(&std::fs::read(dir.join("run/rejects.csv")).unwrap());

@@ -61,8 +61,12 @@ pub const BUNDLED: &[(&str, &str)] = &[
         include_str!("../specs/layouts/chukan/juki.toml"),
     ),
     (
-        "layouts/standard/jumin-kiroku.toml",
-        include_str!("../specs/layouts/standard/jumin-kiroku.toml"),
+        "layouts/standard/jumin-kiroku-jumin.toml",
+        include_str!("../specs/layouts/standard/jumin-kiroku-jumin.toml"),
+    ),
+    (
+        "layouts/standard/jumin-kiroku-setai.toml",
+        include_str!("../specs/layouts/standard/jumin-kiroku-setai.toml"),
     ),
     (
         "codes/jumin_shubetsu.csv",
@@ -116,6 +120,18 @@ pub const BUNDLED: &[(&str, &str)] = &[
     (
         "codes/atena_seibetsu.csv",
         include_str!("../specs/codes/atena_seibetsu.csv"),
+    ),
+    (
+        "codes/juki_zokugara.csv",
+        include_str!("../specs/codes/juki_zokugara.csv"),
+    ),
+    (
+        "codes/juki_ido_jiyu.csv",
+        include_str!("../specs/codes/juki_ido_jiyu.csv"),
+    ),
+    (
+        "codes/juki_jumin_jotai.csv",
+        include_str!("../specs/codes/juki_jumin_jotai.csv"),
     ),
 ];
 
@@ -177,7 +193,12 @@ pub fn is_profile(rel: &Path, text: &str) -> bool {
         return true;
     }
     match toml::from_str::<toml::Table>(text) {
-        Ok(t) => t.contains_key("target") && !t.contains_key("format") && !t.contains_key("items"),
+        // `target` (one layout) or `[[targets]]` (several groups, issue #13).
+        Ok(t) => {
+            (t.contains_key("target") || t.contains_key("targets"))
+                && !t.contains_key("format")
+                && !t.contains_key("items")
+        }
         Err(_) => false,
     }
 }

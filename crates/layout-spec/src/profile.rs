@@ -9,7 +9,7 @@
 //! id = "sample-juki"
 //! name = "サンプル住民記録 → 標準仕様 住民記録"
 //! source = "legacy/sample-juki"
-//! target = "standard/jumin-kiroku"
+//! target = "standard/jumin-kiroku-jumin"
 //!
 //! [characters]
 //! encoding = "cp932"
@@ -497,6 +497,9 @@ struct RawTarget {
     when: Option<When>,
     #[serde(default)]
     map: Vec<Spanned<RawMap>>,
+    /// The group's `[targets.conditions]`, over its own layout's items.
+    #[serde(default)]
+    conditions: BTreeMap<String, Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -700,6 +703,7 @@ fn parse_profile_with(
     let source = decls.first().and_then(|d| d.2);
     let mut target_id = String::new();
     let mut targets: Vec<TargetGroup> = Vec::new();
+    let mut group_conditions: Vec<ConditionRule> = Vec::new();
     let mut map = Vec::new();
     // The layouts the checks refer to: (prefix, layout); one unprefixed layout for a
     // single-target profile.
@@ -892,6 +896,12 @@ fn parse_profile_with(
                     };
                     check_rules(&rt.map, source, layout, catalog, &mut named)
                 };
+                // A group's conditions name its own items; kept prefixed like its rules.
+                group_conditions.extend(
+                    check_conditions(&rt.conditions, layout, &mut err)
+                        .into_iter()
+                        .map(|r| prefix_rule(r, &name)),
+                );
                 // A descending order item keeps its `-` in front of the prefix.
                 let prefixed = |v: &[String]| {
                     v.iter()
@@ -987,8 +997,8 @@ fn parse_profile_with(
             }
         }
     };
-    // Conditions are written over the items of a single target layout; a multi-group
-    // profile cannot state them yet (its items are prefixed by their group).
+    // `[conditions]` are written over the items of a single target layout; a multi-group
+    // profile states each group's in `[targets.conditions]` (over that group's items).
     let target: Option<&Layout> = if raw.targets.is_empty() {
         check_layouts.first().map(|(_, l)| *l)
     } else {
@@ -998,76 +1008,22 @@ fn parse_profile_with(
                 Some(key),
                 field_err(
                     "conditions",
-                    "[conditions] are not supported with [[targets]] yet: state them in a single-target profile".into(),
+                    "in a profile with [[targets]], each group states its conditions in [targets.conditions], over its own items".into(),
                 ),
             );
         }
         None
     };
-    let mut conditions = Vec::new();
-    for (key, expr) in &raw.conditions {
-        let at = expr.span().start;
-        let bad = |message: String| SpecErrorKind::InvalidField {
-            field: "conditions".into(),
-            message,
-        };
-        let item = target.and_then(|t| t.item(key));
-        if target.is_some() && item.is_none() {
-            err(
-                at,
-                Some(key),
-                bad(format!("target layout has no item `{key}`")),
-            );
-            continue;
+    let mut conditions = if raw.targets.is_empty() {
+        let mut c = check_conditions(&raw.conditions, target, &mut err);
+        if let Some(t) = target {
+            c.sort_by_key(|r| t.item_index(&r.target));
         }
-        if let Some(item) = item.filter(|i| i.required) {
-            err(
-                at,
-                Some(key),
-                bad(format!(
-                    "`{key}` ({}) is 必須 (required) in the target layout: a condition applies to 条件付き必須 or optional items",
-                    item.name
-                )),
-            );
-            continue;
-        }
-        match Condition::parse(expr.get_ref()) {
-            Err(e) => err(
-                at,
-                Some(key),
-                bad(format!(
-                    "the condition of `{key}`, {e} (see specs/README.md, \"Conditions\")"
-                )),
-            ),
-            Ok(c) => {
-                let mut ok = true;
-                if let Some(t) = target {
-                    for k in c.items() {
-                        if t.item(k).is_none() {
-                            ok = false;
-                            err(
-                                at,
-                                Some(key),
-                                bad(format!(
-                                    "the condition of `{key}` reads `{k}`, which the target layout does not have"
-                                )),
-                            );
-                        }
-                    }
-                }
-                if ok {
-                    conditions.push(ConditionRule {
-                        target: key.clone(),
-                        expression: expr.get_ref().clone(),
-                        condition: c,
-                    });
-                }
-            }
-        }
-    }
-    if let Some(t) = target {
-        conditions.sort_by_key(|r| t.item_index(&r.target));
-    }
+        c
+    } else {
+        Vec::new()
+    };
+    conditions.append(&mut group_conditions);
     if !errors.is_empty() {
         return Err(SpecErrors(errors));
     }
@@ -1434,6 +1390,102 @@ pub fn load_profile_file(
             }));
             Err(SpecErrors(errors))
         }
+    }
+}
+
+/// Checks `[conditions]` (or a group's `[targets.conditions]`) against `target`, the layout
+/// whose items they name (`None`: not found, reported elsewhere).
+fn check_conditions(
+    raw: &BTreeMap<String, Spanned<String>>,
+    target: Option<&Layout>,
+    err: &mut dyn FnMut(usize, Option<&str>, SpecErrorKind),
+) -> Vec<ConditionRule> {
+    let mut conditions = Vec::new();
+    for (key, expr) in raw {
+        let at = expr.span().start;
+        let bad = |message: String| SpecErrorKind::InvalidField {
+            field: "conditions".into(),
+            message,
+        };
+        let item = target.and_then(|t| t.item(key));
+        if target.is_some() && item.is_none() {
+            err(
+                at,
+                Some(key),
+                bad(format!("target layout has no item `{key}`")),
+            );
+            continue;
+        }
+        if let Some(item) = item.filter(|i| i.required) {
+            err(
+                at,
+                Some(key),
+                bad(format!(
+                    "`{key}` ({}) is 必須 (required) in the target layout: a condition applies to 条件付き必須 or optional items",
+                    item.name
+                )),
+            );
+            continue;
+        }
+        match Condition::parse(expr.get_ref()) {
+            Err(e) => err(
+                at,
+                Some(key),
+                bad(format!(
+                    "the condition of `{key}`, {e} (see specs/README.md, \"Conditions\")"
+                )),
+            ),
+            Ok(c) => {
+                let mut ok = true;
+                if let Some(t) = target {
+                    for k in c.items() {
+                        if t.item(k).is_none() {
+                            ok = false;
+                            err(
+                                at,
+                                Some(key),
+                                bad(format!(
+                                    "the condition of `{key}` reads `{k}`, which the target layout does not have"
+                                )),
+                            );
+                        }
+                    }
+                }
+                if ok {
+                    conditions.push(ConditionRule {
+                        target: key.clone(),
+                        expression: expr.get_ref().clone(),
+                        condition: c,
+                    });
+                }
+            }
+        }
+    }
+    if let Some(t) = target {
+        conditions.sort_by_key(|r| t.item_index(&r.target));
+    }
+    conditions
+}
+
+/// A group's condition with its item keys prefixed by the group's name (`jumin.x`), as the
+/// group's items are in the profile's combined target.
+fn prefix_rule(rule: ConditionRule, group: &str) -> ConditionRule {
+    fn prefix(c: Condition, g: &str) -> Condition {
+        let p = |k: String| format!("{g}.{k}");
+        match c {
+            Condition::Empty(k) => Condition::Empty(p(k)),
+            Condition::Present(k) => Condition::Present(p(k)),
+            Condition::Eq(k, v) => Condition::Eq(p(k), v),
+            Condition::Ne(k, v) => Condition::Ne(p(k), v),
+            Condition::Not(c) => Condition::Not(Box::new(prefix(*c, g))),
+            Condition::And(v) => Condition::And(v.into_iter().map(|c| prefix(c, g)).collect()),
+            Condition::Or(v) => Condition::Or(v.into_iter().map(|c| prefix(c, g)).collect()),
+        }
+    }
+    ConditionRule {
+        target: format!("{group}.{}", rule.target),
+        expression: rule.expression,
+        condition: prefix(rule.condition, group),
     }
 }
 

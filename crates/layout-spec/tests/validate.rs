@@ -648,7 +648,12 @@ fn two_user_files_with_one_id() {
 #[test]
 fn bundled_specs_are_valid_and_complete() {
     let c = Catalog::bundled().unwrap();
-    for id in ["legacy/sample-juki", "chukan/juki", "standard/jumin-kiroku"] {
+    for id in [
+        "legacy/sample-juki",
+        "chukan/juki",
+        "standard/jumin-kiroku-jumin",
+        "standard/jumin-kiroku-setai",
+    ] {
         let l = c.layout(id).unwrap_or_else(|| panic!("{id}"));
         assert!(!l.items.is_empty());
     }
@@ -878,7 +883,7 @@ fn issue18_item11_load_profile_file_refuses_paths_outside_and_allows_them_on_req
     let mut c = Catalog::bundled().unwrap();
     let e = load_profile_file(&d.join("p/p.toml"), &mut c, &ProfileAccess::default()).unwrap_err();
     assert_eq!(e.0.len(), 1, "{e}");
-    assert_eq!(e.0[0].position.line, Some(5));
+    assert_eq!(e.0[0].position.line, Some(9));
     assert!(
         e.to_string().contains("outside the profile's folder"),
         "{e}"
@@ -900,4 +905,41 @@ fn issue18_item11_load_profile_file_refuses_paths_outside_and_allows_them_on_req
         assert_eq!(p.source, "legacy/outside");
         assert!(c.layout("legacy/outside").is_some());
     }
+}
+
+#[test]
+fn issue13_group_conditions_are_read_per_group_and_prefixed() {
+    use ikou_layout_spec::condition::Condition;
+    use ikou_layout_spec::profile::bundled_profile;
+    let c = Catalog::bundled().unwrap();
+    let p = bundled_profile("sample-juki", &c).unwrap().unwrap();
+    assert_eq!(p.conditions.len(), 1);
+    let r = &p.conditions[0];
+    // Written over the 住民 group's own items; held with the group's prefix, like its rules.
+    assert_eq!(r.target, "jumin.shojonengappi");
+    assert_eq!(r.expression, "juminjotai != \"1\"");
+    assert_eq!(
+        r.condition,
+        Condition::Ne("jumin.juminjotai".into(), "1".into())
+    );
+    assert_eq!(r.condition.items(), ["jumin.juminjotai"]);
+    // A group's condition names its own items only; a top-level [conditions] is refused.
+    let text = include_str!("../../../specs/profiles/sample-juki.toml");
+    let other = text.replace(
+        "shojonengappi = 'juminjotai != \"1\"'",
+        "shojonengappi = 'present(setainushi_shimei)'",
+    );
+    assert_ne!(other, text);
+    let e = ikou_layout_spec::parse_profile(&other, "p.toml", &c).unwrap_err();
+    assert!(
+        e.to_string()
+            .contains("reads `setainushi_shimei`, which the target layout does not have"),
+        "{e}"
+    );
+    let top = text.replace(
+        "[dates]",
+        "[conditions]\nshojonengappi = 'present(juminjotai)'\n\n[dates]",
+    );
+    let e = ikou_layout_spec::parse_profile(&top, "p.toml", &c).unwrap_err();
+    assert!(e.to_string().contains("[targets.conditions]"), "{e}");
 }

@@ -97,7 +97,8 @@ pub enum AtenaDirt {
     BirthShowa64,
     /// 操作者ID keyed in full-width (`ＯＰ１２３４`): rejected (`target.halfwidth`).
     OperatorFullwidth,
-    /// 操作時刻 as `HHMMSS` without colons: rejected (`target.time`).
+    /// 操作時刻 as `HHMMSS` without colons: converts, written `HH:MM:SS` in the official
+    /// TIME item as a recorded change (`time.to_iso`).
     TimeNoColons,
     /// 代表区分 `1` (非代表宛名, a 名寄せ元) without 名寄せ先宛名番号: rejected
     /// (`target.conditional` on 名寄せ先宛名番号).
@@ -175,7 +176,7 @@ impl AtenaDirt {
     /// The reject id a correct conversion gives the record (`None`: it converts).
     pub fn reason(self) -> Option<&'static str> {
         match self {
-            AtenaDirt::GaijiMapped | AtenaDirt::BirthUnknownNoted => None,
+            AtenaDirt::GaijiMapped | AtenaDirt::BirthUnknownNoted | AtenaDirt::TimeNoColons => None,
             AtenaDirt::GaijiUnmapped => Some("gaiji.unmapped"),
             AtenaDirt::BirthPartial => Some("target.unknown_date"),
             AtenaDirt::BirthUnknownBare
@@ -185,7 +186,6 @@ impl AtenaDirt {
             AtenaDirt::FushoHalfwidth => Some("target.fullwidth"),
             AtenaDirt::BirthShowa64 => Some("date.after_era"),
             AtenaDirt::OperatorFullwidth => Some("target.halfwidth"),
-            AtenaDirt::TimeNoColons => Some("target.time"),
             AtenaDirt::BadDaihyo => Some("target.code"),
             AtenaDirt::DuplicateAtena => Some("check.duplicate"),
         }

@@ -65,7 +65,7 @@ fn readme_command_converts_the_bundled_sample() {
         assert!(!n.ends_with(".partial"), "temporary file left: {n}");
     }
     for want in [
-        "jumin-kiroku.csv",
+        "jumin.csv",
         "rejects.csv",
         "changes.csv",
         "changes.parquet",
@@ -89,10 +89,10 @@ fn readme_command_converts_the_bundled_sample() {
         }
     }
     // The standard CSV: header of item names, one row per output record, CRLF, no BOM.
-    let data = std::fs::read(out.join("jumin-kiroku.csv")).unwrap();
-    assert!(data.starts_with("宛名番号,世帯番号".as_bytes()));
+    let data = std::fs::read(out.join("jumin.csv")).unwrap();
+    assert!(data.starts_with("宛名番号,履歴番号,世帯番号".as_bytes()));
     assert!(data.ends_with(b"\r\n"));
-    assert_eq!(read_csv(&out.join("jumin-kiroku.csv")).len() as u64, o);
+    assert_eq!(read_csv(&out.join("jumin.csv")).len() as u64, o);
     assert_eq!(read_csv(&out.join("rejects.csv")).len() as u64, rj);
     // Counts of changes per rule add up to the rows of changes.csv.
     let changes = read_csv(&out.join("changes.csv"));
@@ -126,7 +126,7 @@ fn rerun_is_byte_identical_and_verify_catches_a_change() {
     let v = ikou(&["verify", a.to_str().unwrap()]).expect(0);
     assert!(v.stdout.contains("matches its manifest"), "{}", v.stdout);
     // One changed byte in the standard CSV.
-    let p = a.join("jumin-kiroku.csv");
+    let p = a.join("jumin.csv");
     let mut bytes = std::fs::read(&p).unwrap();
     let last = bytes.len() - 3;
     bytes[last] = if bytes[last] == b'1' { b'2' } else { b'1' };
@@ -141,7 +141,7 @@ fn rerun_is_byte_identical_and_verify_catches_a_change() {
         .filter(|c| c["ok"] == false)
         .map(|c| c["what"].as_str().unwrap().to_string())
         .collect();
-    assert_eq!(failed, vec!["sha256 jumin-kiroku.csv".to_string()]);
+    assert_eq!(failed, vec!["sha256 jumin.csv".to_string()]);
     // A removed reject line is caught by the count too.
     let r = a.join("rejects.csv");
     let text = std::fs::read_to_string(&r).unwrap();
@@ -178,7 +178,7 @@ fn strict_exits_1_when_records_are_rejected() {
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
-    let want: BTreeSet<String> = ["jumin-kiroku.csv", "rejects.csv", "manifest.json"]
+    let want: BTreeSet<String> = ["jumin.csv", "setai.csv", "rejects.csv", "manifest.json"]
         .iter()
         .map(|s| s.to_string())
         .collect();

@@ -471,7 +471,7 @@ fn disk_full_on_each_output_is_an_io_error_and_publishes_nothing() {
     // file of the run larger than the limit chosen below, so it is the one that fails.
     // report.html and manifest.json are written after the data files are renamed into place.
     let cases = [
-        ("jumin-kiroku.csv", sample.to_str().unwrap(), "minimal"),
+        ("jumin.csv", sample.to_str().unwrap(), "minimal"),
         ("rejects.csv", "garbage.dat", "minimal"),
         ("changes.csv", sample.to_str().unwrap(), "changes-csv"),
         ("after.parquet", sample.to_str().unwrap(), "after-parquet"),
@@ -558,12 +558,7 @@ fn a_symlink_planted_under_a_temporary_name_is_not_followed() {
     let out = dir.join("run");
     std::fs::create_dir_all(&out).unwrap();
     let mut planted = Vec::new();
-    for name in [
-        "jumin-kiroku.csv",
-        "rejects.csv",
-        "after.parquet",
-        "manifest.json",
-    ] {
+    for name in ["jumin.csv", "rejects.csv", "after.parquet", "manifest.json"] {
         let target = dir.join(format!("outside-{name}"));
         std::fs::write(&target, b"outside the run directory").unwrap();
         std::os::unix::fs::symlink(&target, out.join(format!(".{name}.partial"))).unwrap();
@@ -1244,7 +1239,7 @@ fn human_facing_csvs_guard_formulas_and_the_standard_csv_stays_exact() {
     assert!(rows > 0);
     // The standard CSV is data, not a spreadsheet: values are exact, never prefixed. The
     // sample's negative/`-` values do not reach it, so check that no cell gained a `'`.
-    let data = std::fs::read_to_string(dir.join("run/jumin-kiroku.csv")).unwrap();
+    let data = std::fs::read_to_string(dir.join("run/jumin.csv")).unwrap();
     let mut rd = csv::Reader::from_reader(data.as_bytes());
     for row in rd.records() {
         for cell in row.unwrap().iter() {
@@ -1491,13 +1486,13 @@ fn verify_and_report_on_damaged_run_directories() {
             std::fs::remove_file(d.join("rejects.csv")).unwrap()
         }),
         ("truncated data csv", |d| {
-            let p = d.join("jumin-kiroku.csv");
+            let p = d.join("jumin.csv");
             let b = std::fs::read(&p).unwrap();
             std::fs::write(&p, &b[..b.len() / 2]).unwrap();
         }),
         ("data csv is a directory", |d| {
-            std::fs::remove_file(d.join("jumin-kiroku.csv")).unwrap();
-            std::fs::create_dir(d.join("jumin-kiroku.csv")).unwrap();
+            std::fs::remove_file(d.join("jumin.csv")).unwrap();
+            std::fs::create_dir(d.join("jumin.csv")).unwrap();
         }),
         ("binary rejects.csv", |d| {
             std::fs::write(d.join("rejects.csv"), b"record,\xff\xfe\x00\"\r\n1,2").unwrap()

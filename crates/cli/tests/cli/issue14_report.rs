@@ -68,7 +68,7 @@ fn first_line(s: &str) -> &str {
 
 // ------------------------------------------------------------------ issue 14: measured
 
-/// Measured in #14: `jumin-kiroku.csv` cut to 1,000 bytes, `ikou report` regenerated a
+/// Measured in #14: `jumin.csv` cut to 1,000 bytes, `ikou report` regenerated a
 /// byte-identical page with ✓ 件数は合っています and exit 0.
 #[test]
 fn issue14_report_of_a_data_file_cut_to_1000_bytes_is_not_verified_and_keeps_report_html() {
@@ -77,7 +77,7 @@ fn issue14_report_of_a_data_file_cut_to_1000_bytes_is_not_verified_and_keeps_rep
     let before = std::fs::read(dir.join("report.html")).unwrap();
     let head = String::from_utf8(before.clone()).unwrap();
     assert!(head.contains("✓ 件数は合っています"));
-    let data = dir.join("jumin-kiroku.csv");
+    let data = dir.join("jumin.csv");
     let f = std::fs::OpenOptions::new().write(true).open(&data).unwrap();
     f.set_len(1000).unwrap();
     drop(f);
@@ -89,9 +89,9 @@ fn issue14_report_of_a_data_file_cut_to_1000_bytes_is_not_verified_and_keeps_rep
         r.stdout
     );
     assert!(
-        r.stdout.contains("MISMATCH sha256 jumin-kiroku.csv")
+        r.stdout.contains("MISMATCH sha256 jumin.csv")
             && r.stdout
-                .contains("MISMATCH output_records: manifest 952, file 3"),
+                .contains("MISMATCH rows jumin.csv: manifest 952, file 4"),
         "{}",
         r.stdout
     );
@@ -99,7 +99,7 @@ fn issue14_report_of_a_data_file_cut_to_1000_bytes_is_not_verified_and_keeps_rep
     assert_eq!(std::fs::read(dir.join("report.html")).unwrap(), before);
     let page = std::fs::read_to_string(dir.join("report.unverified.html")).unwrap();
     assert!(top(&page).contains("<div class=\"banner\" data-check=\"verify\">"));
-    assert!(top(&page).contains("<li><code>sha256 jumin-kiroku.csv</code>"));
+    assert!(top(&page).contains("<li><code>sha256 jumin.csv</code>"));
     assert!(page.contains("data-verdict=\"移行不可\""));
     assert!(!page.contains("✓ 件数は合っています"));
     assert!(!top(&page).contains('✓'));
@@ -377,10 +377,10 @@ fn issue18_item9_verify_requires_the_files_a_run_writes_and_flags_unlisted_ones(
     };
     // The data file and its entry deleted.
     let d = copy("issue18_9_data");
-    drop_output(&d, "jumin-kiroku.csv");
+    drop_output(&d, "jumin.csv");
     let r = ikou(&["verify", d.to_str().unwrap()]).expect(1);
     assert!(
-        r.stdout.contains("MISMATCH listed jumin-kiroku.csv"),
+        r.stdout.contains("MISMATCH listed jumin.csv"),
         "{}",
         r.stdout
     );
@@ -400,7 +400,7 @@ fn issue18_item9_verify_requires_the_files_a_run_writes_and_flags_unlisted_ones(
     write_manifest(&d, &m);
     let r = ikou(&["verify", d.to_str().unwrap()]).expect(1);
     for f in [
-        "jumin-kiroku.csv",
+        "jumin.csv",
         "rejects.csv",
         "changes.csv",
         "gaiji.csv",
@@ -484,7 +484,7 @@ fn issue18_item9_a_consistent_rewrite_is_caught_by_fingerprint_and_signature() {
     };
 
     // Rewrite one record of the data file and the manifest's hash and size of it.
-    let data = dir.join("jumin-kiroku.csv");
+    let data = dir.join("jumin.csv");
     let text = std::fs::read_to_string(&data).unwrap();
     let changed = text.replacen("東京都", "大阪府", 1);
     assert_ne!(text, changed);
@@ -498,7 +498,7 @@ fn issue18_item9_a_consistent_rewrite_is_caught_by_fingerprint_and_signature() {
     };
     let mut m = manifest(&dir);
     for o in m["outputs"].as_array_mut().unwrap() {
-        if o["name"] == "jumin-kiroku.csv" {
+        if o["name"] == "jumin.csv" {
             o["sha256"] = sha.clone().into();
             o["bytes"] = len.into();
         }
@@ -674,9 +674,9 @@ fn issue18_item15_code_values_are_masked_unless_show_values() {
 /// The sample's personal values as the standard CSV holds them (names, readings, addresses,
 /// 方書; at least 3 characters, and their space-separated parts).
 fn personal_values(dir: &Path) -> Vec<String> {
-    let mut rdr = csv::Reader::from_path(dir.join("jumin-kiroku.csv")).unwrap();
+    let mut rdr = csv::Reader::from_path(dir.join("jumin.csv")).unwrap();
     let head = rdr.headers().unwrap().clone();
-    let cols: Vec<usize> = ["氏名", "氏名のフリガナ", "住所", "方書"]
+    let cols: Vec<usize> = ["氏名", "氏名_フリガナ", "住所", "住所_方書"]
         .iter()
         .map(|n| head.iter().position(|h| h == *n).unwrap())
         .collect();

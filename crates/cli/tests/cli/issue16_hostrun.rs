@@ -196,7 +196,7 @@ fn issue16_host_sample_converts_with_every_record_accounted_and_reruns_identical
         );
     }
     assert_eq!(m["outputs"], mb["outputs"]);
-    let csv = std::fs::read_to_string(a.join("jumin-kiroku.csv")).unwrap();
+    let csv = std::fs::read_to_string(a.join("jumin.csv")).unwrap();
     assert!(!csv.contains('\u{FFFD}'));
     // 外字 80A1 mapped to 𠮷 through the table.
     assert!(csv.contains('𠮷'), "no mapped 外字 in the output");

@@ -575,7 +575,7 @@ fn issue18_item11_profile_paths_cannot_escape_and_content_is_never_echoed() {
             assert!(
                 r.stderr.contains("outside the profile's folder")
                     && r.stderr.contains("--allow-outside-specs")
-                    && r.stderr.contains("p.toml:11"),
+                    && r.stderr.contains("p.toml:14"),
                 "{target}: {}",
                 r.stderr
             );
@@ -719,9 +719,11 @@ fn issue14_profile_worked_example_in_the_readme_runs() {
         assert!(section.contains(sub), "{sub}");
     }
     // … and the worked example uses each of them.
-    let csv = block_after(section, "`my-profiles/zokugara-words.csv`", "csv");
+    let csv = block_after(section, "`my-profiles/zokugara-codes.csv`", "csv");
     let toml = block_after(section, "`my-profiles/my-city.toml`", "toml");
-    for f in fields {
+    // `label` is not used, and the README says why: the target (住民, issue #13) takes code
+    // values only.
+    for f in fields.iter().filter(|f| **f != "map.label") {
         let leaf = f.trim_matches(|c| c == '[' || c == ']');
         let leaf = leaf.rsplit('.').next().unwrap();
         assert!(
@@ -734,11 +736,11 @@ fn issue14_profile_worked_example_in_the_readme_runs() {
     let dir = tempdir("i14-readme");
     let pdir = dir.join("my-profiles");
     std::fs::create_dir_all(&pdir).unwrap();
-    std::fs::write(pdir.join("zokugara-words.csv"), csv).unwrap();
+    std::fs::write(pdir.join("zokugara-codes.csv"), csv).unwrap();
     std::fs::write(pdir.join("my-city.toml"), toml).unwrap();
     let r = ikou_in(&dir, &["profiles", "check", "my-profiles/"], None).expect(0);
     assert!(
-        r.stdout.contains("ok my-profiles/my-city.toml: profile my-city (legacy/sample-juki → standard/jumin-kiroku)"),
+        r.stdout.contains("ok my-profiles/my-city.toml: profile my-city (legacy/sample-juki → standard/jumin-kiroku-jumin)"),
         "{}",
         r.stdout
     );
@@ -758,16 +760,19 @@ fn issue14_profile_worked_example_in_the_readme_runs() {
         None,
     )
     .expect(0);
-    let out = std::fs::read(dir.join("run1/jumin-kiroku.csv")).unwrap();
+    let out = std::fs::read(dir.join("run1/jumin-kiroku-jumin.csv")).unwrap();
     // output: bom, keys header, always quoted, LF.
     assert!(
-        out.starts_with("\u{FEFF}\"atena_no\",\"setai_no\"".as_bytes()),
+        out.starts_with("\u{FEFF}\"atenabango\",\"rirekibango\"".as_bytes()),
         "{:?}",
         &out[..40]
     );
     assert!(!out.windows(2).any(|w| w == b"\r\n"));
-    // translate through the table beside the profile: 世帯主 reached the output.
-    assert!(String::from_utf8_lossy(&out).contains("\"世帯主\""));
+    // translate through the table beside the profile: 01 (世帯主) reached the output, and
+    // each person got 履歴番号 1.
+    let text = String::from_utf8_lossy(&out);
+    assert!(text.contains(",\"01\","), "{}", &text[..400]);
+    assert!(text.lines().skip(1).all(|l| l.contains("\",\"1\",\"")));
     // By id through --specs: the folder's profile is not read as a layout.
     ikou_in(
         &dir,
@@ -786,7 +791,7 @@ fn issue14_profile_worked_example_in_the_readme_runs() {
     )
     .expect(0);
     assert_eq!(
-        std::fs::read(dir.join("run2/jumin-kiroku.csv")).unwrap(),
+        std::fs::read(dir.join("run2/jumin-kiroku-jumin.csv")).unwrap(),
         out,
         "the same profile, found by id"
     );
@@ -838,7 +843,8 @@ fn issue14_profiles_name_layouts_by_path_and_folders_keep_profiles_apart() {
     )
     .expect(0);
     assert!(
-        r.stdout.contains("legacy/my-juki → standard/jumin-kiroku"),
+        r.stdout
+            .contains("legacy/my-juki → standard/jumin-kiroku-jumin + standard/jumin-kiroku-setai"),
         "{}",
         r.stdout
     );
@@ -882,7 +888,7 @@ fn issue14_profiles_name_layouts_by_path_and_folders_keep_profiles_apart() {
     .unwrap();
     let r = ikou_in(&dir, &["profiles", "check", "x.toml"], None).expect(2);
     assert!(
-        r.stderr.contains("x.toml:5")
+        r.stderr.contains("x.toml:9")
             && r.stderr.contains("no layout `legacy/x`")
             && r.stderr.contains("looked among the bundled specs")
             && r.stderr.contains("--specs"),

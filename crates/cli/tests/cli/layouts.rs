@@ -21,10 +21,9 @@ fn list_json_shows_bundled_layouts_with_status() {
     };
     assert_eq!(status("legacy/sample-juki"), ("synthetic".into(), 18));
     assert_eq!(status("chukan/juki").0, "unverified-transcription");
-    assert_eq!(
-        status("standard/jumin-kiroku").0,
-        "unverified-transcription"
-    );
+    for id in ["standard/jumin-kiroku-jumin", "standard/jumin-kiroku-setai"] {
+        assert_eq!(status(id).0, "unverified-transcription");
+    }
     assert!(status("chukan/juki").1 >= 20);
 }
 

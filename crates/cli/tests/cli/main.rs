@@ -9,6 +9,7 @@ mod issue13;
 mod issue13_atena;
 mod issue13_groups;
 mod issue13_inputs;
+mod issue13_juki;
 mod issue14_reasons;
 mod issue14_report;
 mod issue14_verdict;

@@ -29,10 +29,10 @@
 //! use ikou_layout_spec::Catalog;
 //!
 //! let catalog = Catalog::bundled().unwrap();
-//! let target = catalog.layout("standard/jumin-kiroku").unwrap();
+//! let target = catalog.layout("standard/jumin-kiroku-jumin").unwrap();
 //! let schema = TableSchema::after(target).unwrap();
 //! let mut values = vec![None; schema.item_count()];
-//! values[target.item_index("birth_date").unwrap()] = Some("1955-03".to_string());
+//! values[target.item_index("seinengappi").unwrap()] = Some("1955-03".to_string());
 //! let row = Row { record: 1, offset: 0, values: &values, raw: None };
 //!
 //! let mut sink = ArrowIpcSink::new(&schema, Vec::new(), "after.arrow", &ArrowOptions::default())?;
@@ -43,7 +43,7 @@
 //! let batches: Vec<_> = reader.collect::<Result<_, _>>().unwrap();
 //! assert_eq!(batches[0].num_rows(), 1);
 //! // A partial date: the Date32 column is null, the written form is kept beside it.
-//! let birth = batches[0].column_by_name("birth_date").unwrap();
+//! let birth = batches[0].column_by_name("seinengappi").unwrap();
 //! assert!(birth.is_null(0));
 //! # Ok::<(), ikou_convert::sink::SinkError>(())
 //! ```

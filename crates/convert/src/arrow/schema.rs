@@ -111,14 +111,14 @@ pub(crate) struct ItemColumn {
 /// use ikou_layout_spec::Catalog;
 ///
 /// let catalog = Catalog::bundled().unwrap();
-/// let target = catalog.layout("standard/jumin-kiroku").unwrap();
+/// let target = catalog.layout("standard/jumin-kiroku-jumin").unwrap();
 /// let after = TableSchema::after(target).unwrap();
 /// let schema = after.arrow_schema();
 /// assert_eq!(schema.field(0).name(), "record");
-/// let birth = schema.field_with_name("birth_date").unwrap();
+/// let birth = schema.field_with_name("seinengappi").unwrap();
 /// assert_eq!(birth.data_type(), &arrow_schema::DataType::Date32);
 /// assert_eq!(birth.metadata().get("ikou.name").unwrap(), "生年月日");
-/// assert!(schema.field_with_name("birth_date__text").is_ok());
+/// assert!(schema.field_with_name("seinengappi__text").is_ok());
 /// ```
 #[derive(Debug, Clone)]
 pub struct TableSchema {

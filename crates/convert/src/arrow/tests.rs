@@ -533,7 +533,7 @@ fn before_table_keeps_text_offsets_and_raw_bytes() {
 #[test]
 fn bundled_target_layout_has_typed_dates() {
     let catalog = Catalog::bundled().unwrap();
-    let target = catalog.layout("standard/jumin-kiroku").unwrap();
+    let target = catalog.layout("standard/jumin-kiroku-jumin").unwrap();
     let schema = TableSchema::after(target).unwrap().arrow_schema();
     let dates = target
         .items

@@ -243,7 +243,7 @@ fn throughput() {
         .unwrap_or(1_000_000);
     let catalog = Catalog::bundled().unwrap();
     let legacy = catalog.layout("legacy/sample-juki").unwrap();
-    let target = catalog.layout("standard/jumin-kiroku").unwrap();
+    let target = catalog.layout("standard/jumin-kiroku-jumin").unwrap();
     let before = TableSchema::before(legacy).unwrap();
     let after = TableSchema::after(target).unwrap();
     let mut options = ArrowOptions::default();

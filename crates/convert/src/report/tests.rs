@@ -56,7 +56,7 @@ fn with_layouts(lang: Lang, show_values: bool) -> ReportOptions<'static> {
 
 /// One column of the converted standard CSV, by its header name.
 fn column(dir: &Path, name: &str) -> Vec<String> {
-    let mut rdr = csv::Reader::from_path(dir.join("jumin-kiroku.csv")).unwrap();
+    let mut rdr = csv::Reader::from_path(dir.join("jumin.csv")).unwrap();
     let i = rdr
         .headers()
         .unwrap()
@@ -115,7 +115,8 @@ fn sample_run_report_shows_the_runs_figures_and_loads_nothing() {
     assert!(html.contains("data-check=\"accounting\">✓"));
     // Every accounting check passes on a fresh run (the verify checks included).
     let acc = section(&html, "accounting");
-    assert_eq!(acc.matches("✓ 一致").count(), 7, "{acc}");
+    // One rows check per group of the 住民記録 dataset (住民, 世帯).
+    assert_eq!(acc.matches("✓ 一致").count(), 8, "{acc}");
     assert!(!html.contains("class=\"banner\""));
     // The page opens with the verdict, its reasons and the rule.
     let body = &html[html.find("<body>").unwrap()..];
@@ -164,8 +165,8 @@ fn sample_run_report_shows_the_runs_figures_and_loads_nothing() {
     assert!(dates.contains("data-date=\"date.partial\""));
     // Unmapped code values are read from the raw bytes: 続柄 codes of records 22, 267, 539, 924.
     let codes = section(&html, "codes");
-    assert!(codes.contains("<code>zokugara</code>"));
-    assert!(codes.contains("<code>ido_jiyu</code>"));
+    assert!(codes.contains("<code>juki_zokugara</code>"));
+    assert!(codes.contains("<code>juki_ido_jiyu</code>"));
     let zoku: u64 = ["22", "267", "539", "924"]
         .iter()
         .filter(|r| codes.contains(&format!(" {r}")) || codes.contains(&format!(">{r}")))
@@ -199,7 +200,7 @@ fn default_report_masks_personal_values_and_show_values_shows_them() {
         .into_iter()
         .filter(|v| v.chars().count() >= 4)
         .collect();
-    let kana = column(&dir, "氏名のフリガナ");
+    let kana = column(&dir, "氏名_フリガナ");
     assert!(kojin.len() > 900 && juminhyo.len() > 900 && names.len() > 500);
 
     // Add changes that carry real 個人番号 (full-width → ASCII), as a dirtier export would.
@@ -325,7 +326,7 @@ fn samples_come_from_changes_parquet_when_there_is_no_changes_csv() {
     assert!(section(&html, "samples").contains("<td class=\"arrow\">→</td>"));
     let acc = section(&html, "accounting");
     assert!(acc.contains("changes.parquet"));
-    assert_eq!(acc.matches("✓ 一致").count(), 6, "{acc}");
+    assert_eq!(acc.matches("✓ 一致").count(), 7, "{acc}");
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
