@@ -796,3 +796,57 @@ fn issue15_all_outputs_verify_in_every_build() {
     }
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// Each report error with a cause keeps it as its source (issue #15: typed errors): an
+/// unreadable file its io::Error, a Parquet file that is not one the Parquet error, a page
+/// that cannot be written its io::Error; a file that is not the file its name says has no
+/// cause. The messages are those printed before (file, then the cause's message).
+#[test]
+fn issue15_report_errors_keep_their_cause_as_source() {
+    use std::error::Error as _;
+    let dir = std::env::temp_dir().join(format!("ikou-report-source-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let io_kind = |e: &ReportError| {
+        e.source()
+            .and_then(|c| c.downcast_ref::<std::io::Error>())
+            .map(std::io::Error::kind)
+    };
+    let missing = dir.join("gaiji.csv");
+    let e = collect::read_gaiji(&missing).unwrap_err();
+    assert!(matches!(e, ReportError::Read { .. }), "{e:?}");
+    assert_eq!(io_kind(&e), Some(std::io::ErrorKind::NotFound));
+    let io = std::fs::File::open(&missing).unwrap_err();
+    assert_eq!(e.to_string(), format!("{}: {io}", missing.display()));
+    // Not a 外字 inventory: no cause, the problem named.
+    std::fs::write(&missing, "x,y\r\n1,2\r\n").unwrap();
+    let e = collect::read_gaiji(&missing).unwrap_err();
+    assert!(matches!(e, ReportError::Malformed { .. }), "{e:?}");
+    assert!(e.source().is_none());
+    assert!(e
+        .to_string()
+        .ends_with("not a 外字 inventory (needs a `code` column)"));
+    #[cfg(feature = "arrow")]
+    {
+        let p = dir.join("changes.parquet");
+        std::fs::write(&p, b"not parquet").unwrap();
+        let e = collect::read_changes_parquet(&p, "changes.parquet", false).unwrap_err();
+        let cause = e
+            .source()
+            .and_then(|c| c.downcast_ref::<parquet::errors::ParquetError>());
+        assert!(cause.is_some(), "{e:?}");
+        assert_eq!(
+            e.to_string(),
+            format!(
+                "{}: {}",
+                p.display(),
+                cause.map(ToString::to_string).unwrap_or_default()
+            )
+        );
+    }
+    // The page cannot be written (its folder is a file): the io::Error.
+    let e = write_page("<html></html>", &missing, "report.html").unwrap_err();
+    assert!(matches!(e, ReportError::Write { .. }), "{e:?}");
+    assert!(io_kind(&e).is_some(), "{e:?}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
