@@ -231,4 +231,30 @@ mod tests {
             "profile `sample-juki`: unknown encoding `klingon`"
         );
     }
+
+    /// An input the guard cannot read keeps the io::Error as the source of its
+    /// [`GuardError::Io`](crate::guard::GuardError::Io); the message is as before.
+    #[test]
+    fn issue15_guard_errors_keep_their_cause_as_source() {
+        use crate::guard::{check_input, GuardError};
+        let catalog = Catalog::bundled().unwrap();
+        let profile = bundled_profile("sample-juki", &catalog).unwrap().unwrap();
+        let plan = Plan::new(&catalog, profile, GaijiTable::new()).unwrap();
+        let missing = std::env::temp_dir().join(format!("ikou-guard-{}.dat", std::process::id()));
+        let err = check_input(&plan, &missing).unwrap_err();
+        assert!(matches!(err, GuardError::Io { .. }), "{err:?}");
+        let io = err
+            .source()
+            .and_then(|e| e.downcast_ref::<std::io::Error>());
+        assert_eq!(
+            io.map(std::io::Error::kind),
+            Some(std::io::ErrorKind::NotFound)
+        );
+        let shown = format!(
+            "{}: {}",
+            missing.display(),
+            io.map(ToString::to_string).unwrap_or_default()
+        );
+        assert_eq!(err.to_string(), shown);
+    }
 }

@@ -11,7 +11,7 @@
 
 use super::data::to_halfwidth_kana;
 use super::{check_digit, SampleError};
-use ikou_cleanse::host::{HostCodec, ItemKind};
+use ikou_cleanse::host::{HostCodec, HostError, ItemKind};
 use ikou_cleanse::numbers::{encode_packed, encode_zoned, SignForm, ZonedCharset};
 use std::io;
 
@@ -237,17 +237,25 @@ fn build_err(what: &str) -> SampleError {
     }
 }
 
+pub(crate) fn host_err(source: HostError) -> SampleError {
+    SampleError::HostEncoding {
+        file: "host sample",
+        source,
+    }
+}
+
 /// Writes `records` host records from `seed` to `out` (buffered in 64 KiB chunks).
 ///
 /// # Errors
 /// [`SampleError::Io`] when writing fails; [`SampleError::EmbeddedData`] if the embedded
-/// lists or the JEF tables cannot give a record (a build defect).
+/// lists cannot give a record, [`SampleError::HostEncoding`] if the JEF tables cannot
+/// encode one (build defects).
 pub fn write_host_sample<W: io::Write>(
     records: u64,
     seed: u64,
     mut out: W,
 ) -> Result<HostSampleStats, SampleError> {
-    let codec = HostCodec::for_label(HOST_ENCODING).map_err(|e| build_err(&e.to_string()))?;
+    let codec = HostCodec::for_label(HOST_ENCODING).map_err(host_err)?;
     let l = lists(&codec)?;
     let mut rng = Mix(seed ^ 0x486F_7374_4A75_6B69);
     let mut stats = HostSampleStats::default();
@@ -338,7 +346,7 @@ pub fn write_host_sample<W: io::Write>(
                 &format!("{}　{}", surname.kanji, given.kanji),
                 ItemKind::Mixed,
             )
-            .map_err(|e| build_err(&e.to_string()))?;
+            .map_err(host_err)?;
         let gaiji = if dirt.contains(&HostDirt::GaijiUnmapped) {
             Some([0x80, 0xA4])
         } else if dirt.contains(&HostDirt::GaijiMapped) {
@@ -359,14 +367,12 @@ pub fn write_host_sample<W: io::Write>(
             name_bytes.extend(
                 codec
                     .encode(surname.kanji, ItemKind::Mixed)
-                    .map_err(|e| build_err(&e.to_string()))?,
+                    .map_err(host_err)?,
             );
         }
         put(&mut rec, 35, &name_bytes);
         let kana = format!("{} {}", surname.kana, given.kana);
-        let mut kana_bytes = codec
-            .encode(&kana, ItemKind::Mixed)
-            .map_err(|e| build_err(&e.to_string()))?;
+        let mut kana_bytes = codec.encode(&kana, ItemKind::Mixed).map_err(host_err)?;
         kana_bytes.truncate(30);
         put(&mut rec, 77, &kana_bytes);
         // Dates: born 1930–2019, resident from birth or later, moved since, all by 2025-03-31.
@@ -382,12 +388,8 @@ pub fn write_host_sample<W: io::Write>(
         };
         put(&mut rec, 113, &zone(zokugara, 2)?);
         put(&mut rec, 115, &zone(postal, 7)?);
-        let mut addr = codec
-            .encode(&address, ItemKind::Double)
-            .map_err(|e| build_err(&e.to_string()))?;
-        let pad = codec
-            .encode("　", ItemKind::Double)
-            .map_err(|e| build_err(&e.to_string()))?;
+        let mut addr = codec.encode(&address, ItemKind::Double).map_err(host_err)?;
+        let pad = codec.encode("　", ItemKind::Double).map_err(host_err)?;
         while addr.len() < 60 {
             addr.extend_from_slice(&pad);
         }

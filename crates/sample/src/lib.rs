@@ -491,6 +491,16 @@ pub enum SampleError {
         /// What is wrong.
         reason: String,
     },
+    /// The host code page cannot encode an embedded name or address (a build problem):
+    /// the host codec's error is the source.
+    #[error("embedded sample data {file}: {source}")]
+    HostEncoding {
+        /// The sample being built.
+        file: &'static str,
+        /// The codec's error.
+        #[source]
+        source: ikou_cleanse::host::HostError,
+    },
 }
 
 /// Generates `config.records` records and writes them to `out`, streaming (a 64 KiB buffer;
