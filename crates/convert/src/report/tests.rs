@@ -850,3 +850,31 @@ fn issue15_report_errors_keep_their_cause_as_source() {
     assert!(io_kind(&e).is_some(), "{e:?}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Every rule id a run can write into `changes.csv` (the cleansing rules, target date
+/// forms, host decoding, `gaiji.map`) is described on the page in both languages, from the
+/// table beside the rules (issue #15). A rule the cleanse crate emits without words fails
+/// here; so does a report that stops using that table.
+#[test]
+fn issue15_the_report_describes_every_emitted_rule_id() {
+    use ikou_cleanse::rules::describe::{describe_id, emitted_ids};
+    let mut n = 0;
+    for id in emitted_ids() {
+        let pair = describe_id(id);
+        assert!(pair.is_some(), "{id}");
+        assert_eq!(text::rule_desc(Lang::Ja, id), pair.map(|p| p.0), "{id}");
+        assert_eq!(text::rule_desc(Lang::En, id), pair.map(|p| p.1), "{id}");
+        n += 1;
+    }
+    // Every RuleId and gaiji.map; the ids the run's plan writes are of those two sources.
+    assert_eq!(n, ikou_cleanse::change::RuleId::ALL.len() + 1);
+    for id in [
+        "kana.voiced_mark",
+        "amount.thousands",
+        "gaiji.map",
+        "host.one_way",
+    ] {
+        assert!(text::rule_desc(Lang::Ja, id).is_some(), "{id}");
+    }
+    assert_eq!(text::rule_desc(Lang::En, "no.such_rule"), None);
+}
