@@ -77,6 +77,8 @@ pub use setup::{load_catalog, load_gaiji, load_profile, SetupError};
 pub use sink::{RecordSink, Row, SinkError};
 
 #[cfg(test)]
+mod fixtures_tests;
+#[cfg(test)]
 mod guard_tests;
 #[cfg(test)]
 mod layers_tests;

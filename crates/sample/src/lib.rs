@@ -39,6 +39,7 @@
 #![deny(missing_docs)]
 
 pub mod atena;
+mod common;
 mod data;
 mod gen;
 pub mod host;
