@@ -204,3 +204,64 @@ pub(crate) fn unavailable_message(f: crate::output::RunFile) -> String {
          its `arrow` feature); choose other outputs"
     )
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use crate::plan::{Plan, PlanError};
+    use ikou_cleanse::charset::Charset;
+    use ikou_cleanse::decode::NotText;
+    use ikou_cleanse::gaiji::GaijiTable;
+    use ikou_layout_spec::profile::bundled_profile;
+    use ikou_layout_spec::Catalog;
+    use std::error::Error as _;
+
+    /// A plan's error keeps its cause as its source (issue #15: typed errors): a profile
+    /// whose encoding is not a text encoding fails with [`PlanError::NotText`], whose
+    /// source is the decoder's [`NotText`]; the message is the cause's, as before.
+    #[test]
+    fn issue15_plan_errors_keep_their_cause_as_source() {
+        let catalog = Catalog::bundled().unwrap();
+        let mut profile = bundled_profile("sample-juki", &catalog).unwrap().unwrap();
+        profile.characters.encoding = "binary".into();
+        let err = Plan::new(&catalog, profile.clone(), GaijiTable::new()).unwrap_err();
+        assert!(matches!(err, PlanError::NotText(_)), "{err:?}");
+        let cause = err.source().and_then(|e| e.downcast_ref::<NotText>());
+        assert_eq!(cause, Some(&NotText(Charset::Binary)));
+        assert_eq!(err.to_string(), NotText(Charset::Binary).to_string());
+        // A failure without a cause has no source, and its message names what is missing.
+        profile.characters.encoding = "klingon".into();
+        let err = Plan::new(&catalog, profile.clone(), GaijiTable::new()).unwrap_err();
+        assert!(err.source().is_none());
+        assert_eq!(
+            err.to_string(),
+            "profile `sample-juki`: unknown encoding `klingon`"
+        );
+    }
+
+    /// An input the guard cannot read keeps the io::Error as the source of its
+    /// [`GuardError::Io`](crate::guard::GuardError::Io); the message is as before.
+    #[test]
+    fn issue15_guard_errors_keep_their_cause_as_source() {
+        use crate::guard::{check_input, GuardError};
+        let catalog = Catalog::bundled().unwrap();
+        let profile = bundled_profile("sample-juki", &catalog).unwrap().unwrap();
+        let plan = Plan::new(&catalog, profile, GaijiTable::new()).unwrap();
+        let missing = std::env::temp_dir().join(format!("ikou-guard-{}.dat", std::process::id()));
+        let err = check_input(&plan, &missing).unwrap_err();
+        assert!(matches!(err, GuardError::Io { .. }), "{err:?}");
+        let io = err
+            .source()
+            .and_then(|e| e.downcast_ref::<std::io::Error>());
+        assert_eq!(
+            io.map(std::io::Error::kind),
+            Some(std::io::ErrorKind::NotFound)
+        );
+        let shown = format!(
+            "{}: {}",
+            missing.display(),
+            io.map(ToString::to_string).unwrap_or_default()
+        );
+        assert_eq!(err.to_string(), shown);
+    }
+}

@@ -181,15 +181,16 @@ impl fmt::Display for Contradiction {
 }
 
 /// Why the guard stops a run.
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[derive(Debug, thiserror::Error)]
 pub enum GuardError {
-    /// An input could not be read.
-    #[error("{}: {message}", file.display())]
+    /// An input could not be read (the I/O error is the source).
+    #[error("{}: {source}", file.display())]
     Io {
         /// The input file.
         file: PathBuf,
-        /// The error.
-        message: String,
+        /// The I/O error.
+        #[source]
+        source: std::io::Error,
     },
     /// Inputs contradict the profile (each named); nothing was converted.
     #[error("{}", contradictions(.0))]
@@ -233,9 +234,9 @@ pub fn check_inputs(plan: &Plan, inputs: &[PathBuf]) -> Result<Vec<InputCheck>, 
 /// [`GuardError::Io`] when the file cannot be read; [`GuardError::Contradicts`] when its
 /// encoding or record shape contradicts the profile.
 pub fn check_input(plan: &Plan, path: &Path) -> Result<InputCheck, GuardError> {
-    let io = |e: std::io::Error| GuardError::Io {
+    let io = |source: std::io::Error| GuardError::Io {
         file: path.to_path_buf(),
-        message: e.to_string(),
+        source,
     };
     let detection = detect_path(path).map_err(io)?;
     let mut head = Vec::new();

@@ -82,6 +82,8 @@ pub use sink::{RecordSink, Row, SinkError};
 pub use sources::SourcePlans;
 
 #[cfg(test)]
+mod fixtures_tests;
+#[cfg(test)]
 mod guard_tests;
 #[cfg(test)]
 mod layers_tests;

@@ -4,7 +4,7 @@
 use crate::reason::ReasonKind;
 use ikou_cleanse::change::RuleId;
 use ikou_cleanse::charset::Charset;
-use ikou_cleanse::decode::{CharProfile, DecodeIssue, DecodeIssueKind};
+use ikou_cleanse::decode::{CharProfile, DecodeIssue, DecodeIssueKind, NotText};
 use ikou_cleanse::frame::{RawRecord, SliceProblem, Slicer};
 use ikou_cleanse::gaiji::GaijiTable;
 use ikou_cleanse::rules::{cleanse, cleanse_unpadded, RuleOptions};
@@ -14,17 +14,157 @@ use ikou_layout_spec::{Catalog, CodeTable, DateForm, DomainType, Item, Layout, P
 use std::collections::HashMap;
 use std::fmt;
 
-/// Why a plan could not be made.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PlanError(pub String);
-
-impl fmt::Display for PlanError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
+/// Why a plan could not be made: a variant per failure, each naming the profile, group,
+/// item or table concerned; the one with a cause ([`PlanError::NotText`]) keeps it as its
+/// [`source`](std::error::Error::source). The message says it all.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum PlanError {
+    /// The profile's source or target layout is not in the catalog.
+    #[error("profile `{profile}`: layouts not found")]
+    Layouts {
+        /// The profile's id.
+        profile: String,
+    },
+    /// A group's layout is not in the catalog.
+    #[error("profile `{profile}`: layout `{layout}` not found")]
+    GroupLayout {
+        /// The profile's id.
+        profile: String,
+        /// The layout's id.
+        layout: String,
+    },
+    /// More groups than a run writes.
+    #[error("profile `{profile}`: {groups} groups, at most {max}")]
+    TooManyGroups {
+        /// The profile's id.
+        profile: String,
+        /// Its number of groups.
+        groups: usize,
+        /// The most a run writes.
+        max: usize,
+    },
+    /// A group's file has the name of another file of a run (`rejects.csv`, …).
+    #[error("group `{group}`: its file `{file}` is the name of another file of a run")]
+    ReservedFile {
+        /// The group.
+        group: String,
+        /// Its file.
+        file: String,
+    },
+    /// A group's condition (`when`) reads an item the source layout does not have.
+    #[error("group `{group}`: source layout has no item `{item}`")]
+    GroupSourceItem {
+        /// The group.
+        group: String,
+        /// The item.
+        item: String,
+    },
+    /// A group's foreign key is not the primary key of the group it refers to.
+    #[error(
+        "group `{group}`: its foreign key to `{parent_layout}` ({keys}) is not the primary key of group `{parent}` ({parent_keys}), nor that key without its numbered item"
+    )]
+    ForeignKey {
+        /// The group.
+        group: String,
+        /// The layout its foreign key names.
+        parent_layout: String,
+        /// Its foreign key items, comma-separated.
+        keys: String,
+        /// The group of that layout.
+        parent: String,
+        /// That group's primary key items, comma-separated.
+        parent_keys: String,
+    },
+    /// A code table the profile or a layout names is not in the catalog.
+    #[error("code table `{0}` not found")]
+    CodeTable(String),
+    /// The profile's encoding is not one ikou knows.
+    #[error("profile `{profile}`: unknown encoding `{encoding}`")]
+    UnknownEncoding {
+        /// The profile's id.
+        profile: String,
+        /// The encoding as written.
+        encoding: String,
+    },
+    /// The profile's encoding is not a text encoding (`binary`, `unknown`): the cause is the
+    /// source.
+    #[error("{0}")]
+    NotText(#[from] NotText),
+    /// A mapping rule reads an item the source layout does not have.
+    #[error("source layout has no item `{0}`")]
+    SourceItem(String),
+    /// A rule (`sequence`, `checks`, `conditions`) names an item the target layout does not
+    /// have.
+    #[error("{rule}: target layout has no item `{item}`")]
+    TargetItem {
+        /// The rule: `sequence`, `checks` or `conditions`.
+        rule: &'static str,
+        /// The item.
+        item: String,
+    },
+    /// A sequence's key or order item is not an item of its own group.
+    #[error("sequence `{0}`: its key and order items are items of its own group")]
+    SequenceGroup(String),
+    /// A sequence with more than two order items.
+    #[error("sequence `{0}`: at most two order items")]
+    SequenceOrder(String),
+    /// A numbered item is the key or order of another sequence.
+    #[error("sequence: a numbered item cannot be the key or order of another")]
+    SequenceOfSequence,
+    /// A primary key holds a numbered item whose sequence key is not the rest of it.
+    #[error(
+        "group `{group}`: its primary key holds the numbered item `{item}`, whose sequence key must be the rest of the primary key ({rest})"
+    )]
+    NumberedKey {
+        /// The group.
+        group: String,
+        /// The numbered item.
+        item: String,
+        /// The rest of the primary key, comma-separated.
+        rest: String,
+    },
+    /// A profile with several sources given to [`Plan::new`]: each source has its own plan
+    /// ([`crate::sources::SourcePlans`]).
+    #[error(
+        "profile `{profile}` reads {count} sources ({sources}): its records are processed by one plan per source (ikou_convert::sources::SourcePlans)"
+    )]
+    SeveralSources {
+        /// The profile's id.
+        profile: String,
+        /// The number of sources.
+        count: usize,
+        /// Their names, comma-separated.
+        sources: String,
+    },
+    /// A source of the profile has no layout in the catalog.
+    #[error("profile `{profile}`: no source `{source_name}`")]
+    NoSource {
+        /// The profile's id.
+        profile: String,
+        /// The source's name.
+        source_name: String,
+    },
+    /// The plan of one source of a several-source profile failed: the cause is the source.
+    #[error("source `{source_name}`: {error}")]
+    Source {
+        /// The source's name.
+        source_name: String,
+        /// Why its plan failed.
+        #[source]
+        error: Box<PlanError>,
+    },
+    /// A condition (条件付き必須) reads an item the target layout does not have.
+    #[error(
+        "conditions: the condition of `{target}` reads `{item}`, which the target layout does not have"
+    )]
+    ConditionItem {
+        /// The conditional item.
+        target: String,
+        /// The item its condition reads.
+        item: String,
+    },
 }
-
-impl std::error::Error for PlanError {}
 
 /// How a target item's value is made, with names resolved to indices.
 #[derive(Debug, Clone)]
@@ -254,28 +394,28 @@ fn resolve_groups(
         single.clone()
     } else {
         if profile.targets.len() > MAX_GROUPS {
-            return Err(PlanError(format!(
-                "profile `{}`: {} groups, at most {MAX_GROUPS}",
-                profile.id,
-                profile.targets.len()
-            )));
+            return Err(PlanError::TooManyGroups {
+                profile: profile.id.clone(),
+                groups: profile.targets.len(),
+                max: MAX_GROUPS,
+            });
         }
         let mut combined = single.clone();
         combined.items.clear();
         let mut ids = Vec::new();
         let mut names = Vec::new();
         for t in &profile.targets {
-            let layout = catalog.layout(&t.layout).ok_or_else(|| {
-                PlanError(format!(
-                    "profile `{}`: layout `{}` not found",
-                    profile.id, t.layout
-                ))
-            })?;
+            let layout = catalog
+                .layout(&t.layout)
+                .ok_or_else(|| PlanError::GroupLayout {
+                    profile: profile.id.clone(),
+                    layout: t.layout.clone(),
+                })?;
             if crate::output::RunFile::from_name(&t.file).is_some() {
-                return Err(PlanError(format!(
-                    "group `{}`: its file `{}` is the name of another file of a run",
-                    t.name, t.file
-                )));
+                return Err(PlanError::ReservedFile {
+                    group: t.name.clone(),
+                    file: t.file.clone(),
+                });
             }
             if status_rank(layout.status) < status_rank(combined.status) {
                 combined.status = layout.status;
@@ -289,12 +429,12 @@ fn resolve_groups(
             let when = match &t.when {
                 None => None,
                 Some(w) => Some((
-                    source.item_index(&w.from).ok_or_else(|| {
-                        PlanError(format!(
-                            "group `{}`: source layout has no item `{}`",
-                            t.name, w.from
-                        ))
-                    })?,
+                    source
+                        .item_index(&w.from)
+                        .ok_or_else(|| PlanError::GroupSourceItem {
+                            group: t.name.clone(),
+                            item: w.from.clone(),
+                        })?,
                     w.equals.clone(),
                 )),
             };
@@ -377,13 +517,13 @@ fn resolve_groups(
                         .collect::<Vec<_>>()
                         .join(", ")
                 };
-                return Err(PlanError(format!(
-                    "group `{}`: its foreign key to `{parent_id}` ({}) is not the primary key of group `{}` ({})",
-                    group.name,
-                    keys(&child),
-                    parent.name,
-                    keys(&parent_pk)
-                )));
+                return Err(PlanError::ForeignKey {
+                    group: group.name.clone(),
+                    parent_layout: parent_id,
+                    keys: keys(&child),
+                    parent: parent.name.clone(),
+                    parent_keys: keys(&parent_pk),
+                });
             }
             fks.push((pg, idx));
         }
@@ -442,7 +582,7 @@ fn table_index(
     }
     let t = catalog
         .code_table(name)
-        .ok_or_else(|| PlanError(format!("code table `{name}` not found")))?;
+        .ok_or_else(|| PlanError::CodeTable(name.to_string()))?;
     tables.push(t.clone());
     Ok(tables.len() - 1)
 }
@@ -456,12 +596,11 @@ impl Plan {
     pub fn new(catalog: &Catalog, profile: Profile, gaiji: GaijiTable) -> Result<Plan, PlanError> {
         if profile.sources.len() > 1 {
             let names: Vec<&str> = profile.sources.iter().map(|s| s.name.as_str()).collect();
-            return Err(PlanError(format!(
-                "profile `{}` reads {} sources ({}): its records are processed by one plan per source (ikou_convert::sources::SourcePlans)",
-                profile.id,
-                names.len(),
-                names.join(", ")
-            )));
+            return Err(PlanError::SeveralSources {
+                profile: profile.id.clone(),
+                count: names.len(),
+                sources: names.join(", "),
+            });
         }
         // A plan for one of several sources: the groups another source feeds get no row.
         let mut unfed = 0u64;
@@ -475,16 +614,17 @@ impl Plan {
         let (source, single) = profile
             .layouts(catalog)
             .map(|(s, t)| (s.clone(), t.clone()))
-            .ok_or_else(|| PlanError(format!("profile `{}`: layouts not found", profile.id)))?;
+            .ok_or_else(|| PlanError::Layouts {
+                profile: profile.id.clone(),
+            })?;
         let (target, groups) = resolve_groups(catalog, &profile, &single, &source)?;
         let charset = Charset::from_label(&profile.characters.encoding).ok_or_else(|| {
-            PlanError(format!(
-                "profile `{}`: unknown encoding `{}`",
-                profile.id, profile.characters.encoding
-            ))
+            PlanError::UnknownEncoding {
+                profile: profile.id.clone(),
+                encoding: profile.characters.encoding.clone(),
+            }
         })?;
-        let chars = CharProfile::new(charset)
-            .map_err(|e| PlanError(e.to_string()))?
+        let chars = CharProfile::new(charset)?
             .with_gaiji(gaiji)
             .with_unmapped(profile.characters.unmapped_gaiji)
             .with_variants(profile.characters.variants);
@@ -497,7 +637,7 @@ impl Plan {
         let idx = |key: &str| {
             source
                 .item_index(key)
-                .ok_or_else(|| PlanError(format!("source layout has no item `{key}`")))
+                .ok_or_else(|| PlanError::SourceItem(key.to_string()))
         };
         let mut tables = Vec::new();
         let mut sequences: Vec<Sequence> = Vec::new();
@@ -526,8 +666,9 @@ impl Plan {
                 Some(Source::Sequence { key, order }) => {
                     let t = |k: &String| {
                         let k = k.strip_prefix('-').unwrap_or(k);
-                        target.item_index(k).ok_or_else(|| {
-                            PlanError(format!("sequence: target layout has no item `{k}`"))
+                        target.item_index(k).ok_or_else(|| PlanError::TargetItem {
+                            rule: "sequence",
+                            item: k.to_string(),
                         })
                     };
                     let me = target.item_index(&item.key).unwrap_or(0);
@@ -540,16 +681,10 @@ impl Plan {
                     let order = order.iter().map(t).collect::<Result<Vec<_>, _>>()?;
                     let range = groups.get(group).map(|g| g.range.clone()).unwrap_or(0..0);
                     if key.iter().chain(&order).any(|i| !range.contains(i)) {
-                        return Err(PlanError(format!(
-                            "sequence `{}`: its key and order items are items of its own group",
-                            item.key
-                        )));
+                        return Err(PlanError::SequenceGroup(item.key.clone()));
                     }
                     if order.len() > 2 {
-                        return Err(PlanError(format!(
-                            "sequence `{}`: at most two order items",
-                            item.key
-                        )));
+                        return Err(PlanError::SequenceOrder(item.key.clone()));
                     }
                     sequences.push(Sequence {
                         target: me,
@@ -573,9 +708,7 @@ impl Plan {
         let numbered = |i: &usize| sequences.iter().any(|q| q.target == *i);
         for q in &sequences {
             if q.key.iter().chain(&q.order).any(numbered) {
-                return Err(PlanError(
-                    "sequence: a numbered item cannot be the key or order of another".into(),
-                ));
+                return Err(PlanError::SequenceOfSequence);
             }
         }
         // A primary key that holds a numbered item is unique by construction when the
@@ -599,12 +732,11 @@ impl Plan {
             key.sort_unstable();
             let name = |i: &usize| target.items.get(*i).map_or("", |t| t.key.as_str());
             if rest != key {
-                return Err(PlanError(format!(
-                    "group `{}`: its primary key holds the numbered item `{}`, whose sequence key must be the rest of the primary key ({})",
-                    group.name,
-                    name(&q.target),
-                    rest.iter().map(name).collect::<Vec<_>>().join(", ")
-                )));
+                return Err(PlanError::NumberedKey {
+                    group: group.name.clone(),
+                    item: name(&q.target).to_string(),
+                    rest: rest.iter().map(name).collect::<Vec<_>>().join(", "),
+                });
             }
             // Its rows are referred to by the rest of the key (宛名番号: any history row).
             let rest: Vec<usize> = group
@@ -639,14 +771,13 @@ impl Plan {
                         .filter(|(_, it)| it.official.as_ref().is_some_and(|o| o.primary_key))
                         .map(|(i, _)| parent.range.start + i)
                         .collect();
-                    return Err(PlanError(format!(
-                        "group `{}`: its foreign key to `{}` ({}) is not the primary key of group `{}` ({}), nor that key without its numbered item",
-                        child.name,
-                        parent.layout.id,
-                        keys(idx),
-                        parent.name,
-                        keys(&pk)
-                    )));
+                    return Err(PlanError::ForeignKey {
+                        group: child.name.clone(),
+                        parent_layout: parent.layout.id.clone(),
+                        keys: keys(idx),
+                        parent: parent.name.clone(),
+                        parent_keys: keys(&pk),
+                    });
                 }
             }
         }
@@ -659,9 +790,10 @@ impl Plan {
         }
         for k in profile.checks.keys() {
             if target.item(k).is_none() {
-                return Err(PlanError(format!(
-                    "checks: target layout has no item `{k}`"
-                )));
+                return Err(PlanError::TargetItem {
+                    rule: "checks",
+                    item: k.to_string(),
+                });
             }
         }
         // The first pass needs only the keys of the cross-record checks (unique values and
@@ -735,22 +867,22 @@ impl Plan {
             .collect();
         let mut conditions = Vec::new();
         for rule in &profile.conditions {
-            let i = target.item_index(&rule.target).ok_or_else(|| {
-                PlanError(format!(
-                    "conditions: target layout has no item `{}`",
-                    rule.target
-                ))
-            })?;
+            let i = target
+                .item_index(&rule.target)
+                .ok_or_else(|| PlanError::TargetItem {
+                    rule: "conditions",
+                    item: rule.target.clone(),
+                })?;
             if let Some(k) = rule
                 .condition
                 .items()
                 .into_iter()
                 .find(|k| target.item(k).is_none())
             {
-                return Err(PlanError(format!(
-                    "conditions: the condition of `{}` reads `{k}`, which the target layout does not have",
-                    rule.target
-                )));
+                return Err(PlanError::ConditionItem {
+                    target: rule.target.clone(),
+                    item: k.to_string(),
+                });
             }
             conditions.push((i, rule.clone()));
         }

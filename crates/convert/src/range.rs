@@ -24,6 +24,14 @@ use std::fs::File;
 use std::io::{self, BufReader, Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 
+/// The input at `path` cannot be opened or read.
+fn input_err(path: &Path) -> impl Fn(io::Error) -> RunError + Copy + '_ {
+    move |error| RunError::Input {
+        path: path.to_path_buf(),
+        error,
+    }
+}
+
 /// The record boundaries of `[start, end)` in the file at `path`: the offsets of the first
 /// records at or after `start` and `end` (a file that cannot be split by its layout gives
 /// `(0, len)` to the range at offset 0 and an empty range to the others).
@@ -36,10 +44,7 @@ pub fn range_bounds(
     start: u64,
     end: u64,
 ) -> Result<(u64, u64), RunError> {
-    let err = |error| RunError::Input {
-        path: path.to_path_buf(),
-        error,
-    };
+    let err = input_err(path);
     let mut f = File::open(path).map_err(err)?;
     let len = f.metadata().map_err(err)?.len();
     let split = Split::of(&plan.source);
@@ -111,10 +116,7 @@ impl RangeReader {
     /// The file cannot be opened or read; the layout cannot be framed.
     pub fn open(plan: &Plan, path: &Path, start: u64, end: u64) -> Result<RangeReader, RunError> {
         let (first, last) = range_bounds(plan, path, start, end)?;
-        let err = |error| RunError::Input {
-            path: path.to_path_buf(),
-            error,
-        };
+        let err = input_err(path);
         let mut f = File::open(path).map_err(err)?;
         f.seek(SeekFrom::Start(first)).map_err(err)?;
         let opts = RunOptions::new("");
@@ -317,21 +319,8 @@ pub fn reject_reasons(reasons: &[Reason]) -> String {
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+    use crate::fixtures_tests::{sample, sample_plan};
     use crate::run::{run, NoProgress, Outputs};
-    use ikou_cleanse::gaiji::GaijiTable;
-    use ikou_layout_spec::profile::{bundled_gaiji, bundled_profile};
-    use ikou_layout_spec::Catalog;
-
-    fn sample_plan() -> Plan {
-        let catalog = Catalog::bundled().unwrap();
-        let profile = bundled_profile("sample-juki", &catalog).unwrap().unwrap();
-        let gaiji = GaijiTable::parse(bundled_gaiji("sample-juki.csv").unwrap(), "g").unwrap();
-        Plan::new(&catalog, profile, gaiji).unwrap()
-    }
-
-    fn sample() -> PathBuf {
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata/sample/juki-1000.dat")
-    }
 
     /// Every record of `path` read in ranges cut every `step` bytes: (offset, kinds).
     fn by_ranges(plan: &Plan, path: &Path, step: u64) -> (Vec<(u64, String)>, RangeCounts) {

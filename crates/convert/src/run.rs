@@ -826,23 +826,10 @@ mod mutants_tests;
 mod tests {
     use super::*;
     use crate::error::csv_err;
+    use crate::fixtures_tests::{sample, sample_plan};
     use crate::plan::key_of;
     use crate::sink::{Row, SinkError};
     use arrow_array::Array;
-    use ikou_cleanse::gaiji::GaijiTable;
-    use ikou_layout_spec::profile::{bundled_gaiji, bundled_profile};
-    use ikou_layout_spec::Catalog;
-
-    fn sample_plan() -> Plan {
-        let catalog = Catalog::bundled().unwrap();
-        let profile = bundled_profile("sample-juki", &catalog).unwrap().unwrap();
-        let gaiji = GaijiTable::parse(bundled_gaiji("sample-juki.csv").unwrap(), "g").unwrap();
-        Plan::new(&catalog, profile, gaiji).unwrap()
-    }
-
-    fn sample() -> PathBuf {
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata/sample/juki-1000.dat")
-    }
 
     fn parquet_batches(path: &Path) -> Vec<arrow_array::RecordBatch> {
         let f = File::open(path).unwrap();

@@ -3,17 +3,11 @@
 //! testing").
 
 use super::*;
+use crate::fixtures_tests::sample_plan;
 use crate::plan::ItemRef;
 use ikou_cleanse::gaiji::GaijiTable;
-use ikou_layout_spec::profile::{bundled_gaiji, bundled_profile};
+use ikou_layout_spec::profile::bundled_profile;
 use ikou_layout_spec::Catalog;
-
-fn sample_plan() -> Plan {
-    let catalog = Catalog::bundled().unwrap();
-    let profile = bundled_profile("sample-juki", &catalog).unwrap().unwrap();
-    let gaiji = GaijiTable::parse(bundled_gaiji("sample-juki.csv").unwrap(), "g").unwrap();
-    Plan::new(&catalog, profile, gaiji).unwrap()
-}
 
 /// `gaiji_unmapped` counts the 外字 the table does not map (cross-checked against
 /// `gaiji_by_code` and the table), and `padding_stripped` is counted. Fails on `!g.mapped`

@@ -11,11 +11,6 @@ use crate::plan::{Plan, PlanError};
 use ikou_cleanse::gaiji::GaijiTable;
 use ikou_layout_spec::{Catalog, Layout, Profile};
 
-/// A plan error with this message (the one place that builds a [`PlanError`] here).
-fn plan_error(message: String) -> PlanError {
-    PlanError(message)
-}
-
 /// The plans of a run, one per source of its profile, in the profile's `[[sources]]`
 /// order (one unnamed plan for a profile with one `source`).
 #[derive(Debug, Clone)]
@@ -41,10 +36,16 @@ impl SourcePlans {
         let mut plans = Vec::new();
         for s in &profile.sources {
             let derived = profile.for_source(&s.name).ok_or_else(|| {
-                plan_error(format!("profile `{}`: no source `{}`", profile.id, s.name))
+                PlanError::NoSource {
+                    profile: profile.id.clone(),
+                    source_name: s.name.clone(),
+                }
             })?;
             let plan = Plan::new(catalog, derived, gaiji.clone())
-                .map_err(|e| plan_error(format!("source `{}`: {e}", s.name)))?;
+                .map_err(|e| PlanError::Source {
+                    source_name: s.name.clone(),
+                    error: Box::new(e),
+                })?;
             names.push(s.name.clone());
             plans.push(plan);
         }

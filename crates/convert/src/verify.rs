@@ -62,8 +62,11 @@ impl Verification {
     }
 }
 
-/// Why a run directory could not be verified at all.
+/// Why a run directory could not be verified (or signed) at all: a variant per failure,
+/// the cause (an [`std::io::Error`], a [`serde_json::Error`]) kept as the
+/// [`source`](std::error::Error::source). The message says it all, the cause's included.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum VerifyError {
     /// The directory holds files but no `manifest.json`. The manifest is a run's commit
     /// marker, written last: without it the run was interrupted or failed, whatever files
@@ -79,21 +82,64 @@ pub enum VerifyError {
         /// The names found in it, sorted.
         files: Vec<String>,
     },
-    /// The manifest is missing (and the directory empty or unreadable) or unreadable.
-    #[error("{path}: {message}")]
-    Manifest {
+    /// The manifest is missing (and the directory empty or unreadable), unreadable, or
+    /// larger than a manifest can be.
+    #[error("{path}: {source}")]
+    ManifestRead {
         /// The manifest path.
         path: String,
-        /// What is wrong.
-        message: String,
+        /// The I/O error.
+        #[source]
+        source: std::io::Error,
     },
-    /// A key or signature file cannot be used.
-    #[error("{path}: {message}")]
-    Key {
+    /// The manifest is not a run manifest (not JSON, or not of a manifest's shape).
+    #[error("{path}: not a run manifest: {source}")]
+    NotAManifest {
+        /// The manifest path.
+        path: String,
+        /// The JSON error (with its line and column).
+        #[source]
+        source: serde_json::Error,
+    },
+    /// The run does not match its manifest: it is not signed (the first check that failed).
+    #[error("{path}: the run does not match its manifest ({what}: {detail}): not signed")]
+    NotSigned {
+        /// The manifest path.
+        path: String,
+        /// The first check that failed ([`Check::what`]).
+        what: String,
+        /// Its detail ([`Check::detail`]).
+        detail: String,
+    },
+    /// The signature file could not be written.
+    #[error("{path}: {source}")]
+    SignatureWrite {
+        /// The signature's path.
+        path: String,
+        /// The I/O error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A key file cannot be read (or is larger than a key can be).
+    #[error("{path}: key file: {source}")]
+    KeyRead {
         /// The file.
         path: String,
-        /// What is wrong (never the file's content).
-        message: String,
+        /// The I/O error (never the file's content).
+        #[source]
+        source: std::io::Error,
+    },
+    /// A key file is too short to be a key.
+    #[error(
+        "{path}: key file: {bytes} bytes; a key has at least {min} (e.g. head -c 32 /dev/urandom > FILE)"
+    )]
+    KeyTooShort {
+        /// The file.
+        path: String,
+        /// Its size.
+        bytes: usize,
+        /// The least a key has.
+        min: usize,
     },
 }
 
@@ -123,9 +169,8 @@ fn names_in(dir: &Path) -> Option<Vec<String>> {
 }
 
 /// Counts the records of a CSV file, streaming it (a row of any length costs no memory).
-fn count_csv_records(path: &Path, header: bool) -> Result<u64, String> {
-    let f = std::fs::File::open(path).map_err(|e| e.to_string())?;
-    crate::rows::count_rows(f, header).map_err(|e| e.to_string())
+fn count_csv_records(path: &Path, header: bool) -> std::io::Result<u64> {
+    crate::rows::count_rows(std::fs::File::open(path)?, header)
 }
 
 /// Reads at most `max` bytes of `path` (more is an error naming the limit).
@@ -145,7 +190,8 @@ fn read_bounded(path: &Path, max: u64) -> std::io::Result<Vec<u8>> {
 ///
 /// # Errors
 /// [`VerifyError::Incomplete`] when the directory has files but no manifest (an interrupted
-/// or failed run); [`VerifyError::Manifest`] when the manifest cannot be read or parsed.
+/// or failed run); [`VerifyError::ManifestRead`] when the manifest cannot be read,
+/// [`VerifyError::NotAManifest`] when it is not a run manifest.
 pub fn load_manifest(dir: &Path) -> Result<Manifest, VerifyError> {
     let mpath = dir.join(MANIFEST);
     let bytes = read_bounded(&mpath, MANIFEST_MAX).map_err(|e| {
@@ -157,14 +203,14 @@ pub fn load_manifest(dir: &Path) -> Result<Manifest, VerifyError> {
                 };
             }
         }
-        VerifyError::Manifest {
+        VerifyError::ManifestRead {
             path: mpath.display().to_string(),
-            message: e.to_string(),
+            source: e,
         }
     })?;
-    serde_json::from_slice(&bytes).map_err(|e| VerifyError::Manifest {
+    serde_json::from_slice(&bytes).map_err(|source| VerifyError::NotAManifest {
         path: mpath.display().to_string(),
-        message: format!("not a run manifest: {e}"),
+        source,
     })
 }
 
@@ -421,8 +467,8 @@ fn rejects_by_source(path: &Path) -> Result<std::collections::BTreeMap<String, u
 ///
 /// # Errors
 /// [`VerifyError::Incomplete`] when the directory has files but no manifest (an interrupted
-/// or failed run); [`VerifyError::Manifest`] when the manifest cannot be read. Every other
-/// problem is a failed check.
+/// or failed run); [`VerifyError::ManifestRead`] or [`VerifyError::NotAManifest`] when the
+/// manifest cannot be read. Every other problem is a failed check.
 pub fn verify(dir: &Path) -> Result<(Manifest, Verification), VerifyError> {
     let manifest = load_manifest(dir)?;
     let mut checks = check_files(dir, &manifest);
@@ -470,14 +516,16 @@ fn plain_name(name: &str) -> bool {
     !name.is_empty() && !name.contains(['/', '\\', '\0']) && name != "." && name != ".."
 }
 
-fn count_check(what: &str, expected: u64, found: Result<u64, String>) -> Check {
+/// A count's check: the error, if any, becomes the check's detail (a check is data, shown
+/// on the page and in `--json`, not an error chain).
+fn count_check(what: &str, expected: u64, found: std::io::Result<u64>) -> Check {
     match found {
         Ok(n) => Check::new(
             what,
             n == expected,
             format!("manifest {expected}, file {n}"),
         ),
-        Err(e) => Check::new(what, false, e),
+        Err(e) => Check::new(what, false, e.to_string()),
     }
 }
 
@@ -505,18 +553,19 @@ pub fn hmac_sha256(key: &[u8], data: &[u8]) -> [u8; 32] {
 /// /dev/urandom > ikou.key`).
 ///
 /// # Errors
-/// [`VerifyError::Key`] when the file cannot be read or is too short or too long.
+/// [`VerifyError::KeyRead`] when the file cannot be read or is too long,
+/// [`VerifyError::KeyTooShort`] when it is too short.
 pub fn read_key(path: &Path) -> Result<Vec<u8>, VerifyError> {
-    let err = |message: String| VerifyError::Key {
+    let key = read_bounded(path, KEY_MAX).map_err(|source| VerifyError::KeyRead {
         path: path.display().to_string(),
-        message,
-    };
-    let key = read_bounded(path, KEY_MAX).map_err(|e| err(format!("key file: {e}")))?;
+        source,
+    })?;
     if key.len() < KEY_MIN {
-        return Err(err(format!(
-            "key file: {} bytes; a key has at least {KEY_MIN} (e.g. head -c 32 /dev/urandom > FILE)",
-            key.len()
-        )));
+        return Err(VerifyError::KeyTooShort {
+            path: path.display().to_string(),
+            bytes: key.len(),
+            min: KEY_MIN,
+        });
     }
     Ok(key)
 }
@@ -530,25 +579,25 @@ fn signature_line(key: &[u8], manifest: &[u8]) -> String {
 /// `manifest.json` under `key`. A run that does not verify is not signed.
 ///
 /// # Errors
-/// As [`verify`]; [`VerifyError::Manifest`] when the run does not verify (naming the first
-/// mismatch) or the signature cannot be written.
+/// As [`verify`]; [`VerifyError::NotSigned`] when the run does not verify (naming the first
+/// mismatch), [`VerifyError::SignatureWrite`] when the signature cannot be written.
 pub fn sign(dir: &Path, key: &[u8]) -> Result<Verification, VerifyError> {
     let (_, v) = verify(dir)?;
     let mpath = dir.join(MANIFEST);
-    let merr = |message: String| VerifyError::Manifest {
-        path: mpath.display().to_string(),
-        message,
-    };
     if let Some(c) = v.failed().next() {
-        return Err(merr(format!(
-            "the run does not match its manifest ({}: {}): not signed",
-            c.what, c.detail
-        )));
+        return Err(VerifyError::NotSigned {
+            path: mpath.display().to_string(),
+            what: c.what.clone(),
+            detail: c.detail.clone(),
+        });
     }
-    let bytes = read_bounded(&mpath, MANIFEST_MAX).map_err(|e| merr(e.to_string()))?;
-    let werr = |e: std::io::Error| VerifyError::Manifest {
+    let bytes = read_bounded(&mpath, MANIFEST_MAX).map_err(|source| VerifyError::ManifestRead {
+        path: mpath.display().to_string(),
+        source,
+    })?;
+    let werr = |source: std::io::Error| VerifyError::SignatureWrite {
         path: dir.join(SIGNATURE).display().to_string(),
-        message: e.to_string(),
+        source,
     };
     let mut f = OutputFile::create(dir, SIGNATURE).map_err(werr)?;
     if let Err(e) = f.write_all(signature_line(key, &bytes).as_bytes()) {
@@ -629,13 +678,13 @@ mod tests {
         let _ = std::fs::remove_dir_all(&dir);
         // No directory at all: the manifest cannot be read.
         let e = verify(&dir).unwrap_err();
-        assert!(matches!(e, VerifyError::Manifest { .. }), "{e}");
+        assert!(matches!(e, VerifyError::ManifestRead { .. }), "{e}");
         assert!(e.to_string().contains("manifest.json"), "{e}");
         // An empty directory is no run either, but not an interrupted one.
         std::fs::create_dir_all(&dir).unwrap();
         assert!(matches!(
             verify(&dir).unwrap_err(),
-            VerifyError::Manifest { .. }
+            VerifyError::ManifestRead { .. }
         ));
         // Outputs under their final names but no manifest: an interrupted or failed run.
         std::fs::write(dir.join("rejects.csv"), b"record\r\n").unwrap();
@@ -651,6 +700,54 @@ mod tests {
             VerifyError::Incomplete { files, .. } => assert_eq!(files.len(), 2),
             other => panic!("{other}"),
         }
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    /// Each verify error with a cause keeps it as its source (issue #15: typed errors), and
+    /// its message is the one the CLI printed before (path, then the cause's message).
+    #[test]
+    fn issue15_verify_errors_keep_their_cause_as_source() {
+        use std::error::Error as _;
+        let dir = std::env::temp_dir().join(format!("ikou-verify-source-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let io_kind = |e: &VerifyError| {
+            e.source()
+                .and_then(|c| c.downcast_ref::<std::io::Error>())
+                .map(std::io::Error::kind)
+        };
+        // An unreadable manifest: the io::Error.
+        let e = load_manifest(&dir).unwrap_err();
+        assert!(matches!(e, VerifyError::ManifestRead { .. }), "{e:?}");
+        assert_eq!(io_kind(&e), Some(std::io::ErrorKind::NotFound));
+        // A manifest that is not one: the serde_json::Error, with its line.
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join(MANIFEST), b"{\n  \"outputs\": 3\n}").unwrap();
+        let e = load_manifest(&dir).unwrap_err();
+        let json = e
+            .source()
+            .and_then(|c| c.downcast_ref::<serde_json::Error>());
+        assert_eq!(json.map(serde_json::Error::line), Some(2), "{e:?}");
+        let shown = format!(
+            "{}: not a run manifest: {}",
+            dir.join(MANIFEST).display(),
+            json.map(ToString::to_string).unwrap_or_default()
+        );
+        assert_eq!(e.to_string(), shown);
+        // A key file that cannot be read: the io::Error; one too short has no cause.
+        let e = read_key(&dir.join("no.key")).unwrap_err();
+        assert!(matches!(e, VerifyError::KeyRead { .. }), "{e:?}");
+        assert_eq!(io_kind(&e), Some(std::io::ErrorKind::NotFound));
+        assert!(e.to_string().contains(": key file: "), "{e}");
+        std::fs::write(dir.join("short.key"), b"0123").unwrap();
+        let e = read_key(&dir.join("short.key")).unwrap_err();
+        assert!(
+            matches!(e, VerifyError::KeyTooShort { bytes: 4, .. }),
+            "{e:?}"
+        );
+        assert!(e.source().is_none());
+        assert!(e.to_string().ends_with(
+            "key file: 4 bytes; a key has at least 16 (e.g. head -c 32 /dev/urandom > FILE)"
+        ));
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -11,7 +11,8 @@
 //! the records whose 1-based number `n` has `n % modulus == residue`, Japanese records only.
 //! Deterministic for a seed; streams with bounded memory.
 
-use super::data::{cp932, to_halfwidth_kana};
+use super::common::{self, Mix, Name, RecordWriter};
+use super::data::cp932;
 use super::SampleError;
 use ikou_cleanse::checkdigit::{individual_number_check_digit, lg_code_check_digit};
 use std::io;
@@ -245,63 +246,21 @@ pub struct AtenaSampleStats {
     pub expected_rejects: u64,
 }
 
-/// splitmix64.
-struct Mix(u64);
-
-impl Mix {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    fn below(&mut self, n: u64) -> u64 {
-        ((u128::from(self.next()) * u128::from(n.max(1))) >> 64) as u64
-    }
-
-    fn pick<'a, T>(&mut self, v: &'a [T]) -> Option<&'a T> {
-        v.get(self.below(v.len() as u64) as usize)
-    }
-}
-
-/// A name in kanji and its reading in half-width kana.
-struct Name {
-    kanji: &'static str,
-    kana: String,
-}
-
 fn build_err(what: &str) -> SampleError {
-    SampleError::EmbeddedData {
-        file: "atena sample",
-        line: 0,
-        reason: what.to_string(),
-    }
+    common::build_err("atena sample", what)
 }
 
+/// The names of a list that CP932 encodes, at most 4 characters, with a reading of at most
+/// 12 half-width kana.
 fn names(text: &'static str, file: &'static str) -> Result<Vec<Name>, SampleError> {
-    let mut out = Vec::new();
-    for (i, line) in text.lines().enumerate() {
-        let (kanji, kana) = line.split_once('\t').ok_or(SampleError::EmbeddedData {
-            file,
-            line: i + 1,
-            reason: "expected two tab-separated columns".into(),
-        })?;
-        let mut b = Vec::new();
-        if cp932(kanji, &mut b).is_err() || kanji.chars().count() > 4 {
-            continue;
-        }
-        if let Ok(half) = to_halfwidth_kana(kana) {
-            if half.len() <= 12 {
-                out.push(Name { kanji, kana: half });
-            }
-        }
-    }
-    if out.is_empty() {
-        return Err(build_err("no name encodes in CP932"));
-    }
-    Ok(out)
+    common::names(
+        text,
+        file,
+        |kanji, half| {
+            cp932(kanji, &mut Vec::new()).is_ok() && kanji.chars().count() <= 4 && half.len() <= 12
+        },
+        "no name encodes in CP932",
+    )
 }
 
 /// 外字 surnames: (氏, reading, the kanji the 外字 replaces, its CP932 code).
@@ -421,7 +380,7 @@ fn put_gaiji(rec: &mut [u8], key: &str, base: char, code: u16) {
 pub fn write_atena_sample<W: io::Write>(
     records: u64,
     seed: u64,
-    mut out: W,
+    out: W,
 ) -> Result<AtenaSampleStats, SampleError> {
     let surnames = names(SURNAMES, "surnames.tsv")?;
     let male = names(GIVEN_MALE, "given_male.tsv")?;
@@ -440,10 +399,8 @@ pub fn write_atena_sample<W: io::Write>(
         })
         .collect();
     let mut rng = Mix(seed ^ 0x4174_656E_6153_6D70);
-    let mut stats = AtenaSampleStats::default();
-    for d in AtenaDirt::ALL {
-        stats.dirt.insert(d.as_str(), 0);
-    }
+    let mut w = RecordWriter::new(out, ATENA_LINE_LEN, AtenaDirt::ALL.map(AtenaDirt::as_str));
+    let mut foreign_records = 0;
     let &(city_i, pref, city) = rng.pick(&cities).ok_or_else(|| build_err("no city"))?;
     // A made-up 5-digit code per municipality with its check digit (not a real code).
     let lg5 = [1u8, (city_i / 10) as u8 % 10, (city_i % 10) as u8, 2, 1];
@@ -452,7 +409,6 @@ pub fn write_atena_sample<W: io::Write>(
         lg5.iter().map(|d| char::from(b'0' + d)).collect::<String>(),
         lg_code_check_digit(&lg5)
     );
-    let mut buf = Vec::with_capacity(64 * 1024 + ATENA_LINE_LEN);
     let mut prev_atena = String::new();
     let mut prev_rejected = false;
     for n in 1..=records {
@@ -665,30 +621,24 @@ pub fn write_atena_sample<W: io::Write>(
             format!("{hh:02}:{mm:02}:{ss:02}")
         };
         put_text(&mut rec, "sosa_time", &time, false)?;
-        buf.extend_from_slice(&rec);
-        buf.extend_from_slice(b"\r\n");
-        if buf.len() >= 64 * 1024 {
-            out.write_all(&buf)?;
-            buf.clear();
-        }
-        stats.records += 1;
-        stats.bytes += ATENA_LINE_LEN as u64;
-        stats.foreign += u64::from(foreign);
-        for d in &dirt {
-            *stats.dirt.entry(d.as_str()).or_insert(0) += 1;
-        }
         let rejected = dirt.iter().any(|d| d.reason().is_some());
-        stats.expected_rejects += u64::from(rejected);
+        w.write(&[&rec, b"\r\n"], dirt.iter().map(|d| d.as_str()), rejected)?;
+        foreign_records += u64::from(foreign);
         if has(AtenaDirt::DuplicateAtena) && !prev_rejected && n > 1 {
             // The earlier record with the same 宛名番号 is rejected too.
-            stats.expected_rejects += 1;
+            w.expected_rejects += 1;
         }
         prev_rejected = rejected;
         prev_atena = atena;
     }
-    out.write_all(&buf)?;
-    out.flush()?;
-    Ok(stats)
+    let w = w.finish()?;
+    Ok(AtenaSampleStats {
+        records: w.records,
+        bytes: w.bytes,
+        foreign: foreign_records,
+        dirt: w.dirt,
+        expected_rejects: w.expected_rejects,
+    })
 }
 
 #[cfg(test)]

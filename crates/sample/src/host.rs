@@ -9,9 +9,9 @@
 //! 平成31年5月 date. A correct conversion converts every other record and rejects each dirty
 //! one with its reason. Deterministic for a seed; streams with bounded memory.
 
-use super::data::to_halfwidth_kana;
+use super::common::{self, Mix, Name, RecordWriter};
 use super::{check_digit, SampleError};
-use ikou_cleanse::host::{HostCodec, ItemKind};
+use ikou_cleanse::host::{HostCodec, HostError, ItemKind};
 use ikou_cleanse::numbers::{encode_packed, encode_zoned, SignForm, ZonedCharset};
 use std::io;
 
@@ -109,70 +109,26 @@ pub struct HostSampleStats {
     pub expected_rejects: u64,
 }
 
-/// splitmix64: enough for made-up residents, and independent of any crate's version.
-struct Mix(u64);
-
-impl Mix {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    fn below(&mut self, n: u64) -> u64 {
-        ((u128::from(self.next()) * u128::from(n.max(1))) >> 64) as u64
-    }
-
-    fn pick<'a, T>(&mut self, v: &'a [T]) -> Option<&'a T> {
-        v.get(self.below(v.len() as u64) as usize)
-    }
-}
-
-/// A name in kanji and its reading in half-width kana.
-struct Name {
-    kanji: &'static str,
-    kana: String,
-}
-
-/// The entries of a list whose kanji JEF encodes without an IVS sequence and whose reading
-/// has half-width kana.
+/// The entries of a list whose kanji JEF encodes without an IVS sequence (they decode back
+/// to themselves alone) and whose reading has half-width kana.
 fn names(
     codec: &HostCodec,
     text: &'static str,
     file: &'static str,
 ) -> Result<Vec<Name>, SampleError> {
-    let mut out = Vec::new();
-    for (i, line) in text.lines().enumerate() {
-        let (kanji, kana) = line.split_once('\t').ok_or(SampleError::EmbeddedData {
-            file,
-            line: i + 1,
-            reason: "expected two tab-separated columns".into(),
-        })?;
-        let Ok(bytes) = codec.encode(kanji, ItemKind::Double) else {
-            continue;
-        };
-        // Round trip: a character JEF gives only as a sequence would not come back alone.
-        if codec
-            .decode(&bytes, ItemKind::Double)
-            .map(|d| d.text != kanji || !d.issues.is_empty())
-            .unwrap_or(true)
-        {
-            continue;
-        }
-        if let Ok(half) = to_halfwidth_kana(kana) {
-            out.push(Name { kanji, kana: half });
-        }
-    }
-    if out.is_empty() {
-        return Err(SampleError::EmbeddedData {
-            file,
-            line: 0,
-            reason: "no entry encodes in JEF".into(),
-        });
-    }
-    Ok(out)
+    common::names(
+        text,
+        file,
+        |kanji, _| {
+            // Round trip: a character JEF gives only as a sequence would not come back alone.
+            codec
+                .encode(kanji, ItemKind::Double)
+                .ok()
+                .and_then(|b| codec.decode(&b, ItemKind::Double).ok())
+                .is_some_and(|d| d.text == kanji && d.issues.is_empty())
+        },
+        "no entry encodes in JEF",
+    )
 }
 
 struct Lists {
@@ -230,10 +186,13 @@ fn put(rec: &mut [u8], at: usize, bytes: &[u8]) {
 }
 
 fn build_err(what: &str) -> SampleError {
-    SampleError::EmbeddedData {
+    common::build_err("host sample", what)
+}
+
+pub(crate) fn host_err(source: HostError) -> SampleError {
+    SampleError::HostEncoding {
         file: "host sample",
-        line: 0,
-        reason: what.to_string(),
+        source,
     }
 }
 
@@ -241,20 +200,17 @@ fn build_err(what: &str) -> SampleError {
 ///
 /// # Errors
 /// [`SampleError::Io`] when writing fails; [`SampleError::EmbeddedData`] if the embedded
-/// lists or the JEF tables cannot give a record (a build defect).
+/// lists cannot give a record, [`SampleError::HostEncoding`] if the JEF tables cannot
+/// encode one (build defects).
 pub fn write_host_sample<W: io::Write>(
     records: u64,
     seed: u64,
-    mut out: W,
+    out: W,
 ) -> Result<HostSampleStats, SampleError> {
-    let codec = HostCodec::for_label(HOST_ENCODING).map_err(|e| build_err(&e.to_string()))?;
+    let codec = HostCodec::for_label(HOST_ENCODING).map_err(host_err)?;
     let l = lists(&codec)?;
     let mut rng = Mix(seed ^ 0x486F_7374_4A75_6B69);
-    let mut stats = HostSampleStats::default();
-    for d in HostDirt::ALL {
-        stats.dirt.insert(d.as_str(), 0);
-    }
-    let mut buf = Vec::with_capacity(64 * 1024 + HOST_RECORD_LEN);
+    let mut w = RecordWriter::new(out, HOST_RECORD_LEN, HostDirt::ALL.map(HostDirt::as_str));
     let city = *rng.pick(&l.cities).ok_or_else(|| build_err("no city"))?;
     let (mut head_no, mut left_in_household, mut surname_i) = (0u64, 0u64, 0usize);
     let mut address = String::new();
@@ -338,7 +294,7 @@ pub fn write_host_sample<W: io::Write>(
                 &format!("{}　{}", surname.kanji, given.kanji),
                 ItemKind::Mixed,
             )
-            .map_err(|e| build_err(&e.to_string()))?;
+            .map_err(host_err)?;
         let gaiji = if dirt.contains(&HostDirt::GaijiUnmapped) {
             Some([0x80, 0xA4])
         } else if dirt.contains(&HostDirt::GaijiMapped) {
@@ -359,14 +315,12 @@ pub fn write_host_sample<W: io::Write>(
             name_bytes.extend(
                 codec
                     .encode(surname.kanji, ItemKind::Mixed)
-                    .map_err(|e| build_err(&e.to_string()))?,
+                    .map_err(host_err)?,
             );
         }
         put(&mut rec, 35, &name_bytes);
         let kana = format!("{} {}", surname.kana, given.kana);
-        let mut kana_bytes = codec
-            .encode(&kana, ItemKind::Mixed)
-            .map_err(|e| build_err(&e.to_string()))?;
+        let mut kana_bytes = codec.encode(&kana, ItemKind::Mixed).map_err(host_err)?;
         kana_bytes.truncate(30);
         put(&mut rec, 77, &kana_bytes);
         // Dates: born 1930–2019, resident from birth or later, moved since, all by 2025-03-31.
@@ -382,12 +336,8 @@ pub fn write_host_sample<W: io::Write>(
         };
         put(&mut rec, 113, &zone(zokugara, 2)?);
         put(&mut rec, 115, &zone(postal, 7)?);
-        let mut addr = codec
-            .encode(&address, ItemKind::Double)
-            .map_err(|e| build_err(&e.to_string()))?;
-        let pad = codec
-            .encode("　", ItemKind::Double)
-            .map_err(|e| build_err(&e.to_string()))?;
+        let mut addr = codec.encode(&address, ItemKind::Double).map_err(host_err)?;
+        let pad = codec.encode("　", ItemKind::Double).map_err(host_err)?;
         while addr.len() < 60 {
             addr.extend_from_slice(&pad);
         }
@@ -411,21 +361,17 @@ pub fn write_host_sample<W: io::Write>(
         put(&mut rec, 189, &ido_bytes);
         put(&mut rec, 193, &zone(if member == 1 { 1 } else { 2 }, 2)?);
         put(&mut rec, 195, &zone(1, 1)?);
-        buf.extend_from_slice(&rec);
-        if buf.len() >= 64 * 1024 {
-            out.write_all(&buf)?;
-            buf.clear();
-        }
-        stats.records += 1;
-        stats.bytes += HOST_RECORD_LEN as u64;
-        for d in &dirt {
-            *stats.dirt.entry(d.as_str()).or_insert(0) += 1;
-        }
-        if dirt.iter().any(|d| d.rejects()) {
-            stats.expected_rejects += 1;
-        }
+        w.write(
+            &[&rec],
+            dirt.iter().map(|d| d.as_str()),
+            dirt.iter().any(|d| d.rejects()),
+        )?;
     }
-    out.write_all(&buf)?;
-    out.flush()?;
-    Ok(stats)
+    let w = w.finish()?;
+    Ok(HostSampleStats {
+        records: w.records,
+        bytes: w.bytes,
+        dirt: w.dirt,
+        expected_rejects: w.expected_rejects,
+    })
 }

@@ -39,6 +39,7 @@
 #![deny(missing_docs)]
 
 pub mod atena;
+mod common;
 mod data;
 mod gen;
 pub mod host;
@@ -490,6 +491,16 @@ pub enum SampleError {
         line: usize,
         /// What is wrong.
         reason: String,
+    },
+    /// The host code page cannot encode an embedded name or address (a build problem):
+    /// the host codec's error is the source.
+    #[error("embedded sample data {file}: {source}")]
+    HostEncoding {
+        /// The sample being built.
+        file: &'static str,
+        /// The codec's error.
+        #[source]
+        source: ikou_cleanse::host::HostError,
     },
 }
 

@@ -508,3 +508,21 @@ fn checked_in_sample_is_reproducible() {
     );
     assert_eq!(std::fs::read_to_string(bundled).unwrap(), gaiji_table_csv());
 }
+
+/// The host codec's error is the source of [`SampleError::HostEncoding`] (issue #15: typed
+/// errors; it was flattened into the message of `EmbeddedData`).
+#[test]
+fn issue15_host_encoding_error_keeps_its_cause_as_source() {
+    use std::error::Error as _;
+    let cause = ikou_cleanse::host::HostCodec::for_label("no-such-code-page").unwrap_err();
+    let shown = cause.to_string();
+    let e = crate::host::host_err(cause);
+    let source = e
+        .source()
+        .and_then(|c| c.downcast_ref::<ikou_cleanse::host::HostError>());
+    assert_eq!(source.map(ToString::to_string), Some(shown.clone()));
+    assert_eq!(
+        e.to_string(),
+        format!("embedded sample data host sample: {shown}")
+    );
+}

@@ -54,6 +54,7 @@
 //! assert_eq!(c.findings[0].kind.as_str(), "checkdigit.mismatch");
 //! ```
 
+pub mod describe;
 pub mod numeric;
 pub mod text;
 

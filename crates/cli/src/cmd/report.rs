@@ -91,9 +91,7 @@ pub fn run(args: ReportArgs) -> CliResult {
     let manifest: Manifest = match load_manifest(&args.dir) {
         Ok(m) => m,
         Err(e @ VerifyError::Incomplete { .. }) => return Err(CliError::io(e.to_string())),
-        Err(VerifyError::Manifest { path, message }) if message.starts_with("not a run") => {
-            return Err(CliError::usage(format!("{path}: {message}")))
-        }
+        Err(e @ VerifyError::NotAManifest { .. }) => return Err(CliError::usage(e.to_string())),
         Err(e) => return Err(CliError::io(e.to_string())),
     };
     let mut catalog = crate::cmd::layouts::bundled()?;

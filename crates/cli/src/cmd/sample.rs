@@ -94,80 +94,54 @@ pub fn after_help() -> String {
     AFTER_HELP.replace("{KINDS}", &kinds)
 }
 
-/// `ikou sample --kind host-juki`: the host-form sample and, if asked, its 外字 table.
+/// `ikou sample --kind host-juki`: the host-form sample and, if asked, its answer key,
+/// copybook and 外字 table.
 fn run_host(args: &SampleArgs) -> CliResult {
     use ikou_convert::sample::host::{
         write_host_sample, HostDirt, HOST_ENCODING, HOST_LAYOUT_ID, HOST_PROFILE_ID,
+        HOST_RECORD_LEN,
     };
     if args.clean || !args.rates.is_empty() {
         return Err(CliError::usage(
             "--clean and --rate do not apply to --kind host-juki (its dirt sits at fixed records, see docs/SAMPLE.md)",
         ));
     }
-    let mut stats = None;
-    write_atomically(&args.out, |w| {
-        stats = Some(
-            write_host_sample(args.records, args.seed, &mut *w)
-                .map_err(|e| io::Error::other(e.to_string()))?,
-        );
-        Ok(())
-    })?;
-    let stats = stats.unwrap_or_default();
-    if let Some(path) = &args.truth {
-        let t = ikou_convert::sample::truth_csv(
-            args.records,
-            ikou_convert::sample::host::HOST_RECORD_LEN as u64,
-            |n| {
-                HostDirt::ALL
-                    .into_iter()
-                    .filter(|d| d.on(n))
-                    .map(HostDirt::as_str)
-                    .collect()
-            },
-        );
-        write_atomically(path, |w| w.write_all(t.as_bytes()))?;
-    }
+    let stats = write_fixed(
+        args,
+        |w| write_host_sample(args.records, args.seed, w),
+        HOST_RECORD_LEN,
+        |n| {
+            HostDirt::ALL
+                .into_iter()
+                .filter(|d| d.on(n))
+                .map(HostDirt::as_str)
+                .collect()
+        },
+        "host-juki.csv",
+    )?;
     if let Some(path) = &args.copybook {
         let cpy = ikou_convert::sample::host::HOST_COPYBOOK;
         write_atomically(path, |w| w.write_all(cpy.as_bytes()))?;
     }
-    if let Some(path) = &args.gaiji_table {
-        let table = ikou_layout_spec::profile::bundled_gaiji("host-juki.csv").unwrap_or_default();
-        write_atomically(path, |w| w.write_all(table.as_bytes()))?;
-    }
-    if args.json {
-        print_json(&serde_json::json!({
-            "out": args.out.display().to_string(),
-            "kind": "host-juki",
-            "layout": HOST_LAYOUT_ID,
-            "profile": HOST_PROFILE_ID,
-            "encoding": HOST_ENCODING,
-            "seed": args.seed,
-            "stats": stats,
-        }))?;
-        return Ok(OK);
-    }
-    let mut s = String::new();
-    let _ = writeln!(
-        s,
-        "wrote {} host records ({} bytes, {HOST_ENCODING}, layout {HOST_LAYOUT_ID}) to {}",
-        stats.records,
-        stats.bytes,
-        args.out.display()
-    );
-    for (k, n) in &stats.dirt {
-        if *n > 0 {
-            let _ = writeln!(s, "  {k:<26} {n:>8} records");
-        }
-    }
-    let _ = writeln!(
-        s,
-        "a correct conversion rejects {} records; convert with: ikou convert --profile {HOST_PROFILE_ID} {} --out DIR",
-        stats.expected_rejects,
-        args.out.display()
-    );
-    print(&s)?;
-    Ok(OK)
+    print_fixed(
+        args,
+        Fixed {
+            kind: "host-juki",
+            fields: &[
+                ("layout", HOST_LAYOUT_ID),
+                ("profile", HOST_PROFILE_ID),
+                ("encoding", HOST_ENCODING),
+            ],
+            stats: &stats,
+            wrote: format!(
+                "wrote {} host records ({} bytes, {HOST_ENCODING}, layout {HOST_LAYOUT_ID})",
+                stats.records, stats.bytes
+            ),
+            dirt: &stats.dirt,
+            expected_rejects: stats.expected_rejects,
+            profile: HOST_PROFILE_ID,
+        },
+    )
 }
 
 /// `ikou sample --kind atena`: the 住登外者 宛名 sample and, if asked, its answer key and
@@ -182,58 +156,113 @@ fn run_atena(args: &SampleArgs) -> CliResult {
             "--clean, --rate and --copybook do not apply to --kind atena (its dirt sits at fixed records, see docs/SAMPLE.md)",
         ));
     }
-    let mut stats = None;
-    write_atomically(&args.out, |w| {
-        stats = Some(
-            write_atena_sample(args.records, args.seed, &mut *w)
-                .map_err(|e| io::Error::other(e.to_string()))?,
-        );
-        Ok(())
-    })?;
-    let stats = stats.unwrap_or_default();
-    if let Some(path) = &args.truth {
-        let t = ikou_convert::sample::truth_csv(args.records, ATENA_LINE_LEN as u64, |n| {
+    let stats = write_fixed(
+        args,
+        |w| write_atena_sample(args.records, args.seed, w),
+        ATENA_LINE_LEN,
+        |n| {
             AtenaDirt::of(n)
                 .into_iter()
                 .map(AtenaDirt::as_str)
                 .collect()
-        });
+        },
+        "sample-juki.csv",
+    )?;
+    print_fixed(
+        args,
+        Fixed {
+            kind: "atena",
+            fields: &[
+                ("layout", ATENA_LAYOUT_ID),
+                ("profile", ATENA_PROFILE_ID),
+                ("target", ATENA_TARGET_ID),
+            ],
+            stats: &stats,
+            wrote: format!(
+                "wrote {} 住登外者 宛名 records ({} bytes, cp932, layout {ATENA_LAYOUT_ID}; {} 外国人)",
+                stats.records, stats.bytes, stats.foreign
+            ),
+            dirt: &stats.dirt,
+            expected_rejects: stats.expected_rejects,
+            profile: ATENA_PROFILE_ID,
+        },
+    )
+}
+
+/// Writes a sample whose dirt sits at fixed records (`host-juki`, `atena`) with `write`,
+/// then, if asked, its answer key (`dirt_of` each record of `line_len` bytes) and its
+/// bundled 外字 table `gaiji`. Returns the sample's counts.
+fn write_fixed<S: Default>(
+    args: &SampleArgs,
+    write: impl FnOnce(&mut dyn Write) -> Result<S, SampleError>,
+    line_len: usize,
+    dirt_of: impl Fn(u64) -> Vec<&'static str>,
+    gaiji: &str,
+) -> Result<S, CliError> {
+    let mut stats = None;
+    write_atomically(&args.out, |w| {
+        stats = Some(write(w).map_err(io::Error::other)?);
+        Ok(())
+    })?;
+    if let Some(path) = &args.truth {
+        let t = ikou_convert::sample::truth_csv(args.records, line_len as u64, dirt_of);
         write_atomically(path, |w| w.write_all(t.as_bytes()))?;
     }
     if let Some(path) = &args.gaiji_table {
-        let table = ikou_layout_spec::profile::bundled_gaiji("sample-juki.csv").unwrap_or_default();
+        let table = ikou_layout_spec::profile::bundled_gaiji(gaiji).unwrap_or_default();
         write_atomically(path, |w| w.write_all(table.as_bytes()))?;
     }
+    Ok(stats.unwrap_or_default())
+}
+
+/// What the summary of a sample with fixed dirt says.
+struct Fixed<'a, S> {
+    /// `--kind`.
+    kind: &'static str,
+    /// The layout, profile and the like, for `--json`.
+    fields: &'a [(&'static str, &'static str)],
+    /// The counts, for `--json`.
+    stats: &'a S,
+    /// The first line, up to ` to OUT`.
+    wrote: String,
+    /// Records with each kind of dirt.
+    dirt: &'a std::collections::BTreeMap<&'static str, u64>,
+    /// Records a correct conversion rejects.
+    expected_rejects: u64,
+    /// The bundled profile that converts the sample.
+    profile: &'static str,
+}
+
+/// Prints the summary of a sample with fixed dirt: as JSON with `--json`, else what was
+/// written, the records of each kind of dirt and how to convert it.
+fn print_fixed<S: serde::Serialize>(args: &SampleArgs, f: Fixed<'_, S>) -> CliResult {
     if args.json {
-        print_json(&serde_json::json!({
+        let mut v = serde_json::json!({
             "out": args.out.display().to_string(),
-            "kind": "atena",
-            "layout": ATENA_LAYOUT_ID,
-            "profile": ATENA_PROFILE_ID,
-            "target": ATENA_TARGET_ID,
+            "kind": f.kind,
             "seed": args.seed,
-            "stats": stats,
-        }))?;
+            "stats": f.stats,
+        });
+        if let Some(map) = v.as_object_mut() {
+            for (k, x) in f.fields {
+                map.insert((*k).to_string(), (*x).into());
+            }
+        }
+        print_json(&v)?;
         return Ok(OK);
     }
     let mut s = String::new();
-    let _ = writeln!(
-        s,
-        "wrote {} 住登外者 宛名 records ({} bytes, cp932, layout {ATENA_LAYOUT_ID}; {} 外国人) to {}",
-        stats.records,
-        stats.bytes,
-        stats.foreign,
-        args.out.display()
-    );
-    for (k, n) in &stats.dirt {
+    let _ = writeln!(s, "{} to {}", f.wrote, args.out.display());
+    for (k, n) in f.dirt {
         if *n > 0 {
             let _ = writeln!(s, "  {k:<26} {n:>8} records");
         }
     }
     let _ = writeln!(
         s,
-        "a correct conversion rejects {} records; convert with: ikou convert --profile {ATENA_PROFILE_ID} {} --out DIR",
-        stats.expected_rejects,
+        "a correct conversion rejects {} records; convert with: ikou convert --profile {} {} --out DIR",
+        f.expected_rejects,
+        f.profile,
         args.out.display()
     );
     print(&s)?;

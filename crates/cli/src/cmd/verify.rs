@@ -78,12 +78,10 @@ pub fn sign(args: SignArgs) -> CliResult {
             code: DATA,
             message: e.to_string(),
         }),
-        Err(VerifyError::Manifest { path, message }) if message.contains("not signed") => {
-            Err(CliError {
-                code: DATA,
-                message: format!("{path}: {message}"),
-            })
-        }
+        Err(e @ VerifyError::NotSigned { .. }) => Err(CliError {
+            code: DATA,
+            message: e.to_string(),
+        }),
         Err(e) => Err(CliError::io(e.to_string())),
     }
 }

@@ -201,10 +201,30 @@ pub(crate) struct Rejects {
     pub not_counted: u64,
 }
 
-fn read_err(path: &Path, message: impl Into<String>) -> ReportError {
-    ReportError::Read {
+/// The file is not what its name says (`problem` is built here, never from a value).
+fn malformed(path: &Path, problem: impl Into<String>) -> ReportError {
+    ReportError::Malformed {
         file: path.display().to_string(),
-        message: message.into(),
+        problem: problem.into(),
+    }
+}
+
+/// The file cannot be read: the I/O error is the source.
+fn read_err(path: &Path) -> impl FnOnce(std::io::Error) -> ReportError + '_ {
+    move |source| ReportError::Read {
+        file: path.display().to_string(),
+        source,
+    }
+}
+
+/// The Parquet file cannot be read: the Parquet or Arrow error is the source.
+#[cfg(feature = "arrow")]
+fn parquet_err<E: std::error::Error + Send + Sync + 'static>(
+    path: &Path,
+) -> impl FnOnce(E) -> ReportError + '_ {
+    move |e| ReportError::Parquet {
+        file: path.display().to_string(),
+        source: Box::new(e),
     }
 }
 
@@ -228,12 +248,9 @@ fn open_csv(
     columns: &[&str],
     cap: usize,
 ) -> Result<(Rows<std::fs::File>, Vec<Option<usize>>), ReportError> {
-    let f = std::fs::File::open(path).map_err(|e| read_err(path, e.to_string()))?;
+    let f = std::fs::File::open(path).map_err(read_err(path))?;
     let mut rdr = Rows::new(f);
-    let header = rdr
-        .header()
-        .map_err(|e| read_err(path, e.to_string()))?
-        .unwrap_or_default();
+    let header = rdr.header().map_err(read_err(path))?.unwrap_or_default();
     let idx: Vec<Option<usize>> = columns
         .iter()
         .map(|c| {
@@ -254,12 +271,12 @@ fn open_csv(
 }
 
 fn next(rdr: &mut Rows<std::fs::File>, row: &mut Row, path: &Path) -> Result<bool, ReportError> {
-    rdr.next_row(row).map_err(|e| read_err(path, e.to_string()))
+    rdr.next_row(row).map_err(read_err(path))
 }
 
 fn record_no(rec: &Row, idx: Option<usize>, path: &Path) -> Result<u64, ReportError> {
     rec.str(idx).parse::<u64>().map_err(|_| {
-        read_err(
+        malformed(
             path,
             format!("line {}: `record` is not a record number", rec.line),
         )
@@ -298,7 +315,7 @@ pub(crate) fn read_changes_csv(
         VALUE_CAP,
     )?;
     if idx.iter().take(3).any(Option::is_none) {
-        return Err(read_err(
+        return Err(malformed(
             path,
             "not a changes file (needs columns record, item, rule, before, after)",
         ));
@@ -327,15 +344,15 @@ pub(crate) fn read_changes_parquet(
     show_values: bool,
 ) -> Result<Changes, ReportError> {
     use arrow_array::{Array, StringArray, UInt64Array};
-    let file = std::fs::File::open(path).map_err(|e| read_err(path, e.to_string()))?;
+    let file = std::fs::File::open(path).map_err(read_err(path))?;
     let reader = parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(file)
-        .map_err(|e| read_err(path, e.to_string()))?
+        .map_err(parquet_err(path))?
         .with_batch_size(8192)
         .build()
-        .map_err(|e| read_err(path, e.to_string()))?;
+        .map_err(parquet_err(path))?;
     let mut c = Changes::new(name, show_values);
     for batch in reader {
-        let batch = batch.map_err(|e| read_err(path, e.to_string()))?;
+        let batch = batch.map_err(parquet_err(path))?;
         let col = |n: &str| batch.column_by_name(n);
         let records = col("record").and_then(|a| a.as_any().downcast_ref::<UInt64Array>());
         let strs = |n: &str| col(n).and_then(|a| a.as_any().downcast_ref::<StringArray>());
@@ -346,7 +363,7 @@ pub(crate) fn read_changes_parquet(
             strs("before"),
             strs("after"),
         ) else {
-            return Err(read_err(
+            return Err(malformed(
                 path,
                 "not a changes file (needs columns record, item, rule, before, after)",
             ));
@@ -466,7 +483,7 @@ pub(crate) fn read_rejects(
         REJECT_CELL_CAP,
     )?;
     if idx.first().copied().flatten().is_none() {
-        return Err(read_err(
+        return Err(malformed(
             path,
             "not a rejects file (needs a `record` column)",
         ));
@@ -620,7 +637,7 @@ pub(crate) fn read_gaiji(path: &Path) -> Result<Gaiji, ReportError> {
         GAIJI_CELL_CAP,
     )?;
     if idx.first().copied().flatten().is_none() {
-        return Err(read_err(
+        return Err(malformed(
             path,
             "not a 外字 inventory (needs a `code` column)",
         ));

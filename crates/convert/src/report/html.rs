@@ -6,16 +6,21 @@ use std::fmt::Write as _;
 pub(crate) fn esc(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
+        push_escaped(&mut out, c);
     }
     out
+}
+
+/// Pushes `c`, escaped for HTML text and attribute values.
+fn push_escaped(out: &mut String, c: char) {
+    match c {
+        '&' => out.push_str("&amp;"),
+        '<' => out.push_str("&lt;"),
+        '>' => out.push_str("&gt;"),
+        '"' => out.push_str("&quot;"),
+        '\'' => out.push_str("&#39;"),
+        c => out.push(c),
+    }
 }
 
 /// A value as HTML with what matters made visible: spaces as outlined boxes (half- and
@@ -38,12 +43,7 @@ pub(crate) fn value(s: &str, empty: &str) -> String {
             {
                 let _ = write!(out, "<span class=\"ctl\">U+{:04X}</span>", c as u32);
             }
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
+            c => push_escaped(&mut out, c),
         }
     }
     out
@@ -51,15 +51,7 @@ pub(crate) fn value(s: &str, empty: &str) -> String {
 
 /// `1234567` → `1,234,567`.
 pub(crate) fn num(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
+    ikou_cleanse::decode::thousands(n)
 }
 
 /// `part` of `whole` as a percentage with one decimal (`4.8%`), from integers only.

@@ -83,13 +83,33 @@ pub struct ReportOptions<'a> {
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum ReportError {
-    /// A file of the run could not be read (its name and what is wrong; never a value).
-    #[error("{file}: {message}")]
+    /// A file of the run could not be read: the I/O error (a CSV row's error names its
+    /// line) is the source. Never a value.
+    #[error("{file}: {source}")]
     Read {
         /// The file.
         file: String,
-        /// What went wrong, with the line where known.
-        message: String,
+        /// The I/O error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A Parquet file of the run could not be read: the Parquet or Arrow error is the source.
+    #[error("{file}: {source}")]
+    Parquet {
+        /// The file.
+        file: String,
+        /// The `parquet` crate's `ParquetError` or the `arrow` crate's `ArrowError`.
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+    /// A file of the run is not the file its name says (a column missing, a record number
+    /// that is not one): what is wrong, with the line where known. Never a value.
+    #[error("{file}: {problem}")]
+    Malformed {
+        /// The file.
+        file: String,
+        /// What is wrong.
+        problem: String,
     },
     /// The run's files do not match its manifest: the page (with a red banner saying what
     /// does not match, verdict 移行不可) was written to `written` — never over the name asked
@@ -112,6 +132,7 @@ pub enum ReportError {
         /// The file.
         file: String,
         /// The I/O error.
+        #[source]
         error: std::io::Error,
     },
 }
@@ -174,7 +195,8 @@ fn run_file(manifest: &Manifest, dir: &Path, name: &str) -> Option<PathBuf> {
 /// (`--outputs minimal`): the page says what is missing and uses the manifest's counts.
 ///
 /// # Errors
-/// [`ReportError::Read`] when a file the manifest lists cannot be read or is not the file
+/// [`ReportError::Read`], [`ReportError::Parquet`] or [`ReportError::Malformed`] when a file
+/// the manifest lists cannot be read or is not the file
 /// it should be.
 pub fn render(
     manifest: &Manifest,
@@ -326,7 +348,7 @@ fn changes_parquet(_: &Manifest, _: &Path, _: bool) -> Result<Option<Changes>, R
 /// [`OutputInfo`] names the file written.
 ///
 /// # Errors
-/// [`ReportError::Read`] as [`render`]; [`ReportError::Unverified`] as above;
+/// [`ReportError::Read`], [`ReportError::Parquet`], [`ReportError::Malformed`] as [`render`]; [`ReportError::Unverified`] as above;
 /// [`ReportError::Write`] when the file cannot be written.
 pub fn write(
     manifest: &Manifest,

@@ -797,3 +797,85 @@ fn issue15_all_outputs_verify_in_every_build() {
     }
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// Each report error with a cause keeps it as its source (issue #15: typed errors): an
+/// unreadable file its io::Error, a Parquet file that is not one the Parquet error, a page
+/// that cannot be written its io::Error; a file that is not the file its name says has no
+/// cause. The messages are those printed before (file, then the cause's message).
+#[test]
+fn issue15_report_errors_keep_their_cause_as_source() {
+    use std::error::Error as _;
+    let dir = std::env::temp_dir().join(format!("ikou-report-source-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let io_kind = |e: &ReportError| {
+        e.source()
+            .and_then(|c| c.downcast_ref::<std::io::Error>())
+            .map(std::io::Error::kind)
+    };
+    let missing = dir.join("gaiji.csv");
+    let e = collect::read_gaiji(&missing).unwrap_err();
+    assert!(matches!(e, ReportError::Read { .. }), "{e:?}");
+    assert_eq!(io_kind(&e), Some(std::io::ErrorKind::NotFound));
+    let io = std::fs::File::open(&missing).unwrap_err();
+    assert_eq!(e.to_string(), format!("{}: {io}", missing.display()));
+    // Not a 外字 inventory: no cause, the problem named.
+    std::fs::write(&missing, "x,y\r\n1,2\r\n").unwrap();
+    let e = collect::read_gaiji(&missing).unwrap_err();
+    assert!(matches!(e, ReportError::Malformed { .. }), "{e:?}");
+    assert!(e.source().is_none());
+    assert!(e
+        .to_string()
+        .ends_with("not a 外字 inventory (needs a `code` column)"));
+    #[cfg(feature = "arrow")]
+    {
+        let p = dir.join("changes.parquet");
+        std::fs::write(&p, b"not parquet").unwrap();
+        let e = collect::read_changes_parquet(&p, "changes.parquet", false).unwrap_err();
+        let cause = e
+            .source()
+            .and_then(|c| c.downcast_ref::<parquet::errors::ParquetError>());
+        assert!(cause.is_some(), "{e:?}");
+        assert_eq!(
+            e.to_string(),
+            format!(
+                "{}: {}",
+                p.display(),
+                cause.map(ToString::to_string).unwrap_or_default()
+            )
+        );
+    }
+    // The page cannot be written (its folder is a file): the io::Error.
+    let e = write_page("<html></html>", &missing, "report.html").unwrap_err();
+    assert!(matches!(e, ReportError::Write { .. }), "{e:?}");
+    assert!(io_kind(&e).is_some(), "{e:?}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Every rule id a run can write into `changes.csv` (the cleansing rules, target date
+/// forms, host decoding, `gaiji.map`) is described on the page in both languages, from the
+/// table beside the rules (issue #15). A rule the cleanse crate emits without words fails
+/// here; so does a report that stops using that table.
+#[test]
+fn issue15_the_report_describes_every_emitted_rule_id() {
+    use ikou_cleanse::rules::describe::{describe_id, emitted_ids};
+    let mut n = 0;
+    for id in emitted_ids() {
+        let pair = describe_id(id);
+        assert!(pair.is_some(), "{id}");
+        assert_eq!(text::rule_desc(Lang::Ja, id), pair.map(|p| p.0), "{id}");
+        assert_eq!(text::rule_desc(Lang::En, id), pair.map(|p| p.1), "{id}");
+        n += 1;
+    }
+    // Every RuleId and gaiji.map; the ids the run's plan writes are of those two sources.
+    assert_eq!(n, ikou_cleanse::change::RuleId::ALL.len() + 1);
+    for id in [
+        "kana.voiced_mark",
+        "amount.thousands",
+        "gaiji.map",
+        "host.one_way",
+    ] {
+        assert!(text::rule_desc(Lang::Ja, id).is_some(), "{id}");
+    }
+    assert_eq!(text::rule_desc(Lang::En, "no.such_rule"), None);
+}

@@ -7,6 +7,7 @@
 use super::Lang;
 use crate::manifest::RunProblemKind;
 use crate::reason::{FlagKind, ReasonKind};
+use ikou_cleanse::rules::describe::describe_id;
 
 /// Fixed labels of the page.
 pub(crate) struct Texts {
@@ -293,78 +294,10 @@ pub(crate) fn texts(lang: Lang) -> &'static Texts {
     }
 }
 
-/// What a cleansing rule does, in words.
+/// What a rule of `changes.csv` does, in words: the words live beside the rules, in
+/// [`ikou_cleanse::rules::describe`] (None for an id ikou does not emit: shown as its id).
 pub(crate) fn rule_desc(lang: Lang, id: &str) -> Option<&'static str> {
-    let (ja, en) = match id {
-        "padding.trailing" => ("固定長の埋め空白を削除", "remove fixed-length padding"),
-        "space.trim" => ("前後の空白を削除", "remove leading and trailing spaces"),
-        "space.fold" => (
-            "続いた空白を全角空白1つにまとめる",
-            "fold runs of spaces into one U+3000",
-        ),
-        "width.fullwidth" => (
-            "半角文字を全角に変換",
-            "half-width characters to full-width",
-        ),
-        "kana.hiragana_to_katakana" => ("ひらがなをカタカナに変換", "hiragana to katakana"),
-        "digits.fullwidth_to_ascii" => ("全角数字を半角に変換", "full-width digits to ASCII"),
-        "digits.zero_pad" => (
-            "先頭を0で埋めて桁数をそろえる",
-            "zero-pad to the item's length",
-        ),
-        "code.fullwidth_to_ascii" => (
-            "コードの全角英数字を半角に変換",
-            "full-width code characters to ASCII",
-        ),
-        "amount.to_ascii" => (
-            "金額の符号・小数点を半角に変換",
-            "amount signs and decimals to ASCII",
-        ),
-        "postal.strip" => (
-            "郵便番号の〒・ハイフン・空白を削除",
-            "remove 〒, dashes and spaces from postal codes",
-        ),
-        "phone.separator" => (
-            "電話番号の区切りをハイフンにそろえる",
-            "phone separators to one hyphen",
-        ),
-        "variant.cp932" => (
-            "〜・−など形の違う文字をCP932の形にそろえる",
-            "CP932/JIS variant characters to the CP932 form",
-        ),
-        "variant.jis" => (
-            "〜・−など形の違う文字をJISの形にそろえる",
-            "CP932/JIS variant characters to the JIS form",
-        ),
-        "date.blank_zero" => ("すべて0の日付を空欄にする", "all-zero dates to empty"),
-        "date.re_era" => (
-            "改元後に旧元号で書かれた日付を新元号に直す",
-            "dates written in an ended era moved to the next era",
-        ),
-        "date.to_iso" => (
-            "日付を西暦（年-月-日）に変換",
-            "dates to ISO 8601 (YYYY-MM-DD)",
-        ),
-        "date.to_yyyymmdd" => ("日付を西暦8桁（YYYYMMDD）に変換", "dates to YYYYMMDD"),
-        "date.to_wareki" => ("日付を和暦に変換", "dates to 和暦"),
-        "gaiji.map" => (
-            "外字を外字対応表の文字に置き換え",
-            "外字 replaced through the 外字 table",
-        ),
-        "host.approximate" => (
-            "ホストの文字コードを近似の文字（代替字）で読んだ",
-            "host codes read as the table's approximate (substitute) character",
-        ),
-        "host.one_way" => (
-            "ホストの文字コードを、元のコードに戻せない文字で読んだ（片方向）",
-            "host codes read as a character that encodes back to another code (one way)",
-        ),
-        _ => return None,
-    };
-    Some(match lang {
-        Lang::Ja => ja,
-        Lang::En => en,
-    })
+    describe_id(id).map(|pair| lang.pick(pair))
 }
 
 /// What a kind of `rejects.csv`'s `kinds` column, of the manifest's counts or of a run

@@ -77,9 +77,19 @@ pub const MAX_CSV_BYTES: usize = 16 * 1024 * 1024;
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum ImportError {
-    /// The bytes are not a readable zip archive.
+    /// The bytes are not a readable zip archive (the zip crate's error is the source).
     #[error("not an xlsx workbook: {0}")]
-    NotXlsx(String),
+    NotXlsx(#[source] zip::result::ZipError),
+    /// A part of the workbook cannot be read (the zip crate's error or the I/O error of
+    /// inflating it is the source).
+    #[error("not an xlsx workbook: {part}: {source}")]
+    PartRead {
+        /// The part (`xl/workbook.xml`, …).
+        part: String,
+        /// The `zip::result::ZipError` or `std::io::Error`.
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
     /// A part the workbook needs is missing.
     #[error("the workbook has no part `{0}`")]
     MissingPart(String),
@@ -133,13 +143,14 @@ pub enum ImportError {
         /// How many rows were skipped with a warning.
         warnings: usize,
     },
-    /// A CSV syntax error.
-    #[error("CSV line {line}: {message}")]
+    /// A CSV syntax error (the csv crate's error is the source).
+    #[error("CSV line {line}: {source}")]
     Csv {
         /// 1-based line.
         line: u64,
-        /// What is wrong.
-        message: String,
+        /// The csv crate's error.
+        #[source]
+        source: csv::Error,
     },
     /// The CSV text is neither UTF-8 nor CP932.
     #[error("the CSV file is neither UTF-8 nor Shift_JIS (CP932) text")]
@@ -357,8 +368,7 @@ impl Budget {
 }
 
 fn open_zip(bytes: &[u8]) -> Result<Zip<'_>, ImportError> {
-    let archive = zip::ZipArchive::new(Cursor::new(bytes))
-        .map_err(|e| ImportError::NotXlsx(e.to_string()))?;
+    let archive = zip::ZipArchive::new(Cursor::new(bytes)).map_err(ImportError::NotXlsx)?;
     if archive.len() > MAX_ZIP_ENTRIES {
         return Err(ImportError::TooLarge {
             part: "zip entries".into(),
@@ -377,7 +387,10 @@ fn read_part(zip: &mut Zip<'_>, name: &str) -> Result<Option<String>, ImportErro
     let file = zip
         .archive
         .by_index(index)
-        .map_err(|e| ImportError::NotXlsx(format!("{name}: {e}")))?;
+        .map_err(|e| ImportError::PartRead {
+            part: name.to_string(),
+            source: Box::new(e),
+        })?;
     let too_large = || ImportError::TooLarge {
         part: name.to_string(),
         limit: MAX_PART_BYTES,
@@ -388,7 +401,10 @@ fn read_part(zip: &mut Zip<'_>, name: &str) -> Result<Option<String>, ImportErro
     let mut buf = Vec::new();
     file.take(MAX_PART_BYTES + 1)
         .read_to_end(&mut buf)
-        .map_err(|e| ImportError::NotXlsx(format!("{name}: {e}")))?;
+        .map_err(|e| ImportError::PartRead {
+            part: name.to_string(),
+            source: Box::new(e),
+        })?;
     if buf.len() as u64 > MAX_PART_BYTES {
         return Err(too_large());
     }
@@ -1043,7 +1059,7 @@ pub fn import_csv(bytes: &[u8], opts: &ImportOptions) -> Result<Imported, Import
     for rec in rdr.records() {
         let rec = rec.map_err(|e| ImportError::Csv {
             line: e.position().map_or(0, |p| lines.line_at(p.byte())),
-            message: e.to_string(),
+            source: e,
         })?;
         let line = rec.position().map_or(0, |p| lines.line_at(p.byte()));
         let number = u32::try_from(line).unwrap_or(u32::MAX);
