@@ -1225,6 +1225,55 @@ pub fn items_of_role(layout: &Layout, role: RecordRole) -> &[Item] {
     }
 }
 
+/// The decoded texts of one record's items, one reusable buffer per item, for
+/// [`Slicer::decode_each`]: kept across records so that reading a record allocates
+/// nothing once the buffers have grown.
+#[derive(Debug, Clone, Default)]
+pub struct Decoded {
+    texts: Vec<String>,
+    done: Vec<bool>,
+    issues: Vec<crate::decode::DecodeIssue>,
+}
+
+impl Decoded {
+    /// Starts a record of `n` items: no item is decoded yet (the buffers are kept).
+    pub fn start(&mut self, n: usize) {
+        self.texts.resize_with(n, String::new);
+        self.done.clear();
+        self.done.resize(n, false);
+    }
+
+    /// The text of item `i`, if it was decoded since [`Decoded::start`].
+    pub fn text(&self, i: usize) -> Option<&str> {
+        match self.done.get(i) {
+            Some(true) => self.texts.get(i).map(String::as_str),
+            _ => None,
+        }
+    }
+
+    /// Takes the text of item `i` out (leaving its buffer empty), if it was decoded since
+    /// [`Decoded::start`].
+    pub fn take(&mut self, i: usize) -> Option<String> {
+        match self.done.get_mut(i) {
+            Some(d) if *d => {
+                *d = false;
+                self.texts.get_mut(i).map(std::mem::take)
+            }
+            _ => None,
+        }
+    }
+
+    /// How many items the buffers are for.
+    pub fn len(&self) -> usize {
+        self.done.len()
+    }
+
+    /// Whether the buffers are for no item.
+    pub fn is_empty(&self) -> bool {
+        self.done.is_empty()
+    }
+}
+
 /// Cuts items from records, checking that no cut falls inside a multibyte character.
 #[derive(Debug, Clone)]
 pub struct Slicer {
@@ -1261,12 +1310,11 @@ impl Slicer {
     }
 
     /// The read pipeline after framing, in one place (role → items → slice → decode):
-    /// slices `rec` by the items of its role in `layout` ([`Slicer::slice_by_role`]) and
-    /// decodes each item present with `profile`
-    /// ([`CharProfile::decode_layout_item`](crate::decode::CharProfile::decode_layout_item)),
+    /// slices `rec` by the items of its role in `layout` ([`items_of_role`]) and
+    /// decodes each item present with `profile` ([`Slicer::decode_each`]),
     /// calling `f` with the item, its slice, its text and its decoding issues (an item the
     /// record lacks has no text and no issues; its slice says why). Used by `ikou inspect`
-    /// and `ikou gaiji`.
+    /// and `ikou gaiji`; a conversion run reads its records with [`Slicer::decode_each`].
     pub fn decode_by_role<'a>(
         &mut self,
         rec: &'a RawRecord,
@@ -1274,21 +1322,65 @@ impl Slicer {
         profile: &crate::decode::CharProfile,
         mut f: impl FnMut(&Item, &ItemSlice<'a>, &str, &[crate::decode::DecodeIssue]),
     ) {
-        let mut slices = Vec::new();
-        let items = self.slice_by_role(rec, layout, &mut slices);
-        let mut value = String::new();
-        let mut issues = Vec::new();
-        for sl in &slices {
-            let Some(item) = items.get(sl.index) else {
-                continue;
-            };
-            value.clear();
-            issues.clear();
-            if let Some(b) = sl.bytes {
-                profile.decode_layout_item(item, b, &mut value, &mut issues);
-            }
-            f(item, sl, &value, &issues);
+        let items = items_of_role(layout, rec.role);
+        let mut texts = Decoded::default();
+        texts.start(items.len());
+        self.decode_each(
+            rec,
+            items,
+            profile,
+            &mut texts,
+            |_, _| true,
+            |item, sl, d| {
+                let (value, issues) = d.unwrap_or(("", &[]));
+                f(item, sl, value, issues);
+            },
+        );
+    }
+
+    /// Slices `rec` by `items` and decodes each item that `want` selects (by index and
+    /// item) with `profile`
+    /// ([`CharProfile::decode_layout_item`](crate::decode::CharProfile::decode_layout_item))
+    /// into its own buffer in `texts`, then calls `f` with the item, its slice and, when the
+    /// record has the item, its text and the issues of its decoding. An item `texts`
+    /// already holds for this record (decoded by an earlier call since
+    /// [`Decoded::start`]) is not decoded again: `f` gets its text and no issues. Items
+    /// `want` leaves out are neither decoded nor passed to `f`.
+    pub fn decode_each<'a>(
+        &mut self,
+        rec: &'a RawRecord,
+        items: &[Item],
+        profile: &crate::decode::CharProfile,
+        texts: &mut Decoded,
+        want: impl FnMut(usize, &Item) -> bool,
+        mut f: impl FnMut(&Item, &ItemSlice<'a>, Option<(&str, &[crate::decode::DecodeIssue])>),
+    ) {
+        if texts.texts.len() < items.len() {
+            texts.start(items.len());
         }
+        let Decoded {
+            texts: bufs,
+            done,
+            issues,
+        } = texts;
+        self.for_each_wanted(rec, items, want, |s| {
+            let Some(item) = items.get(s.index) else {
+                return;
+            };
+            let (Some(bytes), Some(text), Some(done)) =
+                (s.bytes, bufs.get_mut(s.index), done.get_mut(s.index))
+            else {
+                f(item, &s, None);
+                return;
+            };
+            issues.clear();
+            if !*done {
+                text.clear();
+                profile.decode_layout_item(item, bytes, text, issues);
+                *done = true;
+            }
+            f(item, &s, Some((text.as_str(), issues.as_slice())));
+        });
     }
 
     /// [`Slicer::slice`] one item at a time: calls `f` with each item's slice, in the same
@@ -1297,10 +1389,25 @@ impl Slicer {
         &mut self,
         rec: &'a RawRecord,
         items: &[Item],
+        f: impl FnMut(ItemSlice<'a>),
+    ) {
+        self.for_each_wanted(rec, items, |_, _| true, f);
+    }
+
+    /// [`Slicer::for_each`] for the items `want` selects (by index and item): the others
+    /// are skipped before their cut is checked.
+    fn for_each_wanted<'a>(
+        &mut self,
+        rec: &'a RawRecord,
+        items: &[Item],
+        mut want: impl FnMut(usize, &Item) -> bool,
         mut f: impl FnMut(ItemSlice<'a>),
     ) {
         if rec.field_count() > 0 {
-            for (index, _) in items.iter().enumerate() {
+            for (index, item) in items.iter().enumerate() {
+                if !want(index, item) {
+                    continue;
+                }
                 let bytes = rec.field(index);
                 let offset = rec.field_span(index).map_or(rec.bytes.len(), |r| r.start);
                 let problems = if bytes.is_none() {
@@ -1334,6 +1441,9 @@ impl Slicer {
             }
         };
         for (index, item) in items.iter().enumerate() {
+            if !want(index, item) {
+                continue;
+            }
             let offset = item.offset.map_or(0, |o| o as usize);
             let bytes = item_bytes(&rec.bytes, item);
             let mut problems = Vec::new();
@@ -1390,6 +1500,79 @@ mod tests {
             v.push(rec.clone());
         }
         (v, r.summary().clone())
+    }
+
+    #[test]
+    fn issue15_decode_each_decodes_the_wanted_items_once_into_reused_buffers() {
+        let l = layout(
+            "kind = \"fixed\"\nrecord_length = 6\nterminator = \"crlf\"",
+            &items(3, 2),
+            "",
+        );
+        // 「あ」 is 82 A0 in CP932; the third item of the second record is cut short.
+        let (v, _) = read_all(&l, b"ab\x82\xa0cd\r\nefghi\x82\r\n", 100);
+        let profile = crate::decode::CharProfile::new(Charset::Cp932).unwrap();
+        let mut slicer = Slicer::new(Charset::Cp932);
+        let mut texts = Decoded::default();
+        let mut seen = Vec::new();
+        texts.start(3);
+        slicer.decode_each(
+            &v[0],
+            &l.items,
+            &profile,
+            &mut texts,
+            |i, _| i != 1,
+            |item, s, d| {
+                seen.push((
+                    item.key.clone(),
+                    s.index,
+                    d.map(|(t, i)| (t.to_string(), i.len())),
+                ));
+            },
+        );
+        assert_eq!(
+            seen,
+            [
+                ("k1".to_string(), 0, Some(("ab".to_string(), 0))),
+                ("k3".to_string(), 2, Some(("cd".to_string(), 0)))
+            ]
+        );
+        // Not wanted: neither decoded nor passed on.
+        assert_eq!(
+            (texts.text(0), texts.text(1), texts.text(2)),
+            (Some("ab"), None, Some("cd"))
+        );
+        // A later call decodes only what is not there yet.
+        let mut calls = 0;
+        slicer.decode_each(
+            &v[0],
+            &l.items,
+            &profile,
+            &mut texts,
+            |_, _| true,
+            |_, _, d| {
+                calls += usize::from(d.is_some());
+            },
+        );
+        assert_eq!((calls, texts.text(1)), (3, Some("あ")));
+        assert_eq!(texts.take(1).as_deref(), Some("あ"));
+        assert_eq!(texts.text(1), None);
+        // The next record starts empty; its issues are its own.
+        texts.start(3);
+        let mut issues = Vec::new();
+        slicer.decode_each(
+            &v[1],
+            &l.items,
+            &profile,
+            &mut texts,
+            |_, _| true,
+            |_, _, d| {
+                issues.push(d.map_or(0, |(_, i)| i.len()));
+            },
+        );
+        assert_eq!((texts.text(0), texts.text(2)), (Some("ef"), Some("i")));
+        assert_eq!(issues, [0, 0, 1]);
+        assert_eq!(texts.len(), 3);
     }
 
     #[test]

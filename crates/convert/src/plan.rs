@@ -5,7 +5,7 @@ use crate::reason::ReasonKind;
 use ikou_cleanse::change::RuleId;
 use ikou_cleanse::charset::Charset;
 use ikou_cleanse::decode::{CharProfile, DecodeIssue, DecodeIssueKind, NotText};
-use ikou_cleanse::frame::{RawRecord, SliceProblem, Slicer};
+use ikou_cleanse::frame::{Decoded, RawRecord, SliceProblem, Slicer};
 use ikou_cleanse::gaiji::GaijiTable;
 use ikou_cleanse::rules::{cleanse, cleanse_unpadded, RuleOptions};
 use ikou_layout_spec::import::official::{check_form, FormProblem};
@@ -559,6 +559,8 @@ pub struct Plan {
     needed: Vec<bool>,
     /// For each source item, whether a cross-record check reads it.
     check_needed: Vec<bool>,
+    /// For each target item, whether a cross-record check reads it (pass 1 maps only those).
+    check_targets: Vec<bool>,
     /// For each source item, how many mapping rules read it.
     uses: Vec<u32>,
     /// Whether the decoded source values are kept.
@@ -570,6 +572,8 @@ pub struct Plan {
     /// The groups another source feeds (bit `g`): never a row from this plan's records
     /// (a profile's plan for one of its `[[sources]]`, see `crate::sources`).
     unfed: u64,
+    /// The target indices of each `checks.not_after` pair, looked up once.
+    date_order: Vec<(Option<usize>, Option<usize>)>,
 }
 
 fn table_index(
@@ -835,6 +839,22 @@ impl Plan {
             key_items.extend(&q.key);
             key_items.extend(&q.order);
         }
+        let mut check_targets = vec![false; target.items.len()];
+        let cross_targets = c
+            .unique
+            .iter()
+            .map(String::as_str)
+            .chain(
+                c.household
+                    .iter()
+                    .flat_map(|h| [h.key.as_str(), h.head_item.as_str()]),
+            )
+            .filter_map(|k| target.item_index(k));
+        for t in cross_targets.chain(key_items.iter().copied()) {
+            if let Some(x) = check_targets.get_mut(t) {
+                *x = true;
+            }
+        }
         for t in key_items {
             let Some(k) = target.items.get(t).map(|i| i.key.as_str()) else {
                 continue;
@@ -886,13 +906,21 @@ impl Plan {
             }
             conditions.push((i, rule.clone()));
         }
+        let date_order = profile
+            .checks
+            .not_after
+            .iter()
+            .map(|[a, b]| (target.item_index(a), target.item_index(b)))
+            .collect();
         Ok(Plan {
             unfed,
             conditions,
+            date_order,
             target_dates,
             uses,
             keep_before: true,
             check_needed,
+            check_targets,
             profile,
             source,
             target,
@@ -1033,47 +1061,46 @@ impl Plan {
         cleansed.clear();
         cleansed.resize(n, None);
         scratch.start_record(n, number, raw.offset);
-        let (decoded, issues) = (&mut scratch.decoded, &mut scratch.issues);
-        scratch.slicer.for_each(raw, &self.source.items, |s| {
-            let Some(item) = self.source.items.get(s.index) else {
-                return;
-            };
-            let wanted = self.needed.get(s.index).copied().unwrap_or(false);
-            if item.domain == DomainType::Filler || (!self.keep_before && !wanted) {
-                return;
-            }
-            for prob in &s.problems {
-                // A record already rejected for its length reports that once, not per item.
-                if matches!(prob, SliceProblem::Missing { .. }) && !raw.problems.is_empty() {
-                    continue;
+        // The library's read pipeline (slice → decode), each item into its own buffer of
+        // `scratch`: a rejected record's values are taken from there (`reject_values`),
+        // not decoded again.
+        let want = |i: usize, item: &Item| {
+            item.domain != DomainType::Filler
+                && (self.keep_before || self.needed.get(i).copied().unwrap_or(false))
+        };
+        scratch.slicer.decode_each(
+            raw,
+            &self.source.items,
+            &self.chars,
+            &mut scratch.decoded,
+            want,
+            |item, s, decoded| {
+                for prob in &s.problems {
+                    // A record already rejected for its length reports that once, not per
+                    // item.
+                    if matches!(prob, SliceProblem::Missing { .. }) && !raw.problems.is_empty() {
+                        continue;
+                    }
+                    p.reasons.push(Reason {
+                        kind: ReasonKind::of_slice(prob),
+                        item: Some(item.key.clone()),
+                        message: prob.to_string(),
+                    });
                 }
-                p.reasons.push(Reason {
-                    kind: ReasonKind::of_slice(prob),
-                    item: Some(item.key.clone()),
-                    message: prob.to_string(),
-                });
-            }
-            let Some(bytes) = s.bytes else { return };
-            // Decoded into this item's own buffer: a rejected record's values are taken from
-            // there (`reject_values`), not decoded again.
-            let Some((text, done)) = decoded.get_mut(s.index) else {
-                return;
-            };
-            text.clear();
-            issues.clear();
-            self.chars.decode_layout_item(item, bytes, text, issues);
-            *done = true;
-            let text = &*text;
-            self.note_issues(issues, s.index, item, &mut p);
-            if let Some(b) = p.before.get_mut(s.index) {
-                *b = Some(text.clone());
-            }
-            if wanted {
-                if let Some(slot) = cleansed.get_mut(s.index) {
-                    *slot = self.cleanse_item(s.index, item, text, &mut p);
+                let Some((text, issues)) = decoded else {
+                    return;
+                };
+                self.note_issues(issues, s.index, item, &mut p);
+                if let Some(b) = p.before.get_mut(s.index) {
+                    *b = Some(text.to_string());
                 }
-            }
-        });
+                if self.needed.get(s.index).copied().unwrap_or(false) {
+                    if let Some(slot) = cleansed.get_mut(s.index) {
+                        *slot = self.cleanse_item(s.index, item, text, &mut p);
+                    }
+                }
+            },
+        );
         p.skipped = self.skipped_groups(&cleansed);
         if p.skipped != 0 && self.groups.iter().enumerate().all(|(g, _)| !p.has_row(g)) {
             p.reasons.push(Reason {
@@ -1082,7 +1109,7 @@ impl Plan {
                 message: "the record gives a row in no group (no group's `when` holds)".into(),
             });
         }
-        p.after = self.map_values(&mut cleansed, &mut p.reasons);
+        p.after = self.map_values(&mut cleansed, &mut p.reasons, None);
         self.clear_skipped(p.skipped, &mut p.after);
         scratch.cleansed = cleansed;
         self.target_forms(&mut p);
@@ -1114,28 +1141,22 @@ impl Plan {
         if !ours {
             scratch.start_record(n, p.record, p.offset);
         }
-        let (decoded, issues) = (&mut scratch.decoded, &mut scratch.issues);
-        let before = &mut p.before;
-        scratch.slicer.for_each(raw, &self.source.items, |s| {
-            let (Some(item), Some((text, done)), Some(slot)) = (
-                self.source.items.get(s.index),
-                decoded.get_mut(s.index),
-                before.get_mut(s.index),
-            ) else {
-                return;
-            };
-            if item.domain == DomainType::Filler {
-                return;
+        // The items process decoded are kept; the others are decoded now.
+        let items = &self.source.items;
+        let filler = |_: usize, item: &Item| item.domain != DomainType::Filler;
+        scratch.slicer.decode_each(
+            raw,
+            items,
+            &self.chars,
+            &mut scratch.decoded,
+            filler,
+            |_, _, _| {},
+        );
+        for (i, (slot, item)) in p.before.iter_mut().zip(items).enumerate() {
+            if item.domain != DomainType::Filler {
+                *slot = scratch.decoded.take(i);
             }
-            if !*done {
-                let Some(bytes) = s.bytes else { return };
-                text.clear();
-                issues.clear();
-                self.chars.decode_layout_item(item, bytes, text, issues);
-                *done = true;
-            }
-            *slot = Some(std::mem::take(text));
-        });
+        }
     }
 
     /// Writes target dates in the target's form (cleansing gives ISO 8601), and legacy
@@ -1336,8 +1357,9 @@ impl Plan {
     }
 
     /// The target values the cross-record checks read, for the first pass: only the source
-    /// items they need are sliced, decoded and cleansed (problems are left to the second
-    /// pass, which reports them).
+    /// items they need are sliced, decoded and cleansed, and only the target items they
+    /// read are mapped (every other target value is `None`; problems are left to the
+    /// second pass, which reports them).
     pub fn check_values(&self, raw: &RawRecord, scratch: &mut Scratch) -> Vec<Option<String>> {
         self.check_row(raw, scratch).0
     }
@@ -1349,28 +1371,24 @@ impl Plan {
         cleansed.clear();
         cleansed.resize(n, None);
         let mut sink = Processed::default();
-        let delimited = raw.field_count() > 0;
-        for (i, item) in self.source.items.iter().enumerate() {
-            if !self.check_needed.get(i).copied().unwrap_or(false) {
-                continue;
-            }
-            let bytes = if delimited {
-                raw.field(i)
-            } else {
-                ikou_cleanse::frame::item_bytes(&raw.bytes, item)
-            };
-            let Some(bytes) = bytes else { continue };
-            scratch.text.clear();
-            scratch.issues.clear();
-            self.chars
-                .decode_layout_item(item, bytes, &mut scratch.text, &mut scratch.issues);
-            if let Some(slot) = cleansed.get_mut(i) {
-                *slot = self.cleanse_item(i, item, &scratch.text, &mut sink);
-            }
-        }
+        scratch.decoded.start(n);
+        scratch.slicer.decode_each(
+            raw,
+            &self.source.items,
+            &self.chars,
+            &mut scratch.decoded,
+            |i, _| self.check_needed.get(i).copied().unwrap_or(false),
+            |item, s, decoded| {
+                if let (Some((text, _)), Some(slot)) = (decoded, cleansed.get_mut(s.index)) {
+                    *slot = self.cleanse_item(s.index, item, text, &mut sink);
+                }
+            },
+        );
+        // The buffers now hold this pass's texts, not those of a processed record.
+        scratch.owner = None;
         let skipped = self.skipped_groups(&cleansed);
         let mut ignored = Vec::new();
-        let mut values = self.map_values(&mut cleansed, &mut ignored);
+        let mut values = self.map_values(&mut cleansed, &mut ignored, Some(&self.check_targets));
         self.clear_skipped(skipped, &mut values);
         scratch.cleansed = cleansed;
         (values, skipped)
@@ -1538,10 +1556,13 @@ impl Plan {
         }
     }
 
+    /// The target values from the cleansed source values `src`; with `only`, just the
+    /// target items it marks (the others are `None`).
     fn map_values(
         &self,
         src: &mut [Option<String>],
         reasons: &mut Vec<Reason>,
+        only: Option<&[bool]>,
     ) -> Vec<Option<String>> {
         // A source value read by one rule only is moved, not copied.
         let mut get = |i: &usize| -> Option<String> {
@@ -1556,7 +1577,9 @@ impl Plan {
         self.map
             .iter()
             .zip(&self.target.items)
-            .map(|(m, titem)| match m {
+            .enumerate()
+            .map(|(t, (m, titem))| match m {
+                _ if only.is_some_and(|o| !o.get(t).copied().unwrap_or(false)) => None,
                 Resolved::None | Resolved::Sequence => None,
                 Resolved::Item(i) => get(i),
                 Resolved::Const(v) => Some(v.clone()),
@@ -1714,9 +1737,8 @@ impl Plan {
             }
         }
         let checks = &self.profile.checks;
-        for [a, b] in &checks.not_after {
-            let (Some(ia), Some(ib)) = (self.target.item_index(a), self.target.item_index(b))
-            else {
+        for ([a, b], order) in checks.not_after.iter().zip(&self.date_order) {
+            let &(Some(ia), Some(ib)) = order else {
                 continue;
             };
             if let (Some(Some(va)), Some(Some(vb))) = (p.after.get(ia), p.after.get(ib)) {
@@ -1787,11 +1809,9 @@ fn form_kind(problem: FormProblem) -> ReasonKind {
 #[derive(Debug)]
 pub struct Scratch {
     slicer: Slicer,
-    text: String,
-    issues: Vec<DecodeIssue>,
     cleansed: Vec<Option<String>>,
-    /// Per source item, the text decoded for the record `owner` and whether it was.
-    decoded: Vec<(String, bool)>,
+    /// Per source item, the text decoded for the record `owner` (if it was).
+    decoded: Decoded,
     /// The record (number, byte offset) `decoded` belongs to.
     owner: Option<(u64, u64)>,
 }
@@ -1801,20 +1821,15 @@ impl Scratch {
     pub fn new(charset: Charset) -> Scratch {
         Scratch {
             slicer: Slicer::new(charset),
-            text: String::new(),
-            issues: Vec::new(),
             cleansed: Vec::new(),
-            decoded: Vec::new(),
+            decoded: Decoded::default(),
             owner: None,
         }
     }
 
     /// Marks the decoded texts empty, for `n` items of the record `(number, offset)`.
     fn start_record(&mut self, n: usize, number: u64, offset: u64) {
-        self.decoded.resize_with(n, Default::default);
-        for d in &mut self.decoded {
-            d.1 = false;
-        }
+        self.decoded.start(n);
         self.owner = Some((number, offset));
     }
 }
