@@ -255,6 +255,8 @@ fn execute(
     if let Some(f) = opts.outputs.unavailable() {
         return Err(RunError::OutputUnavailable(f));
     }
+    #[cfg(feature = "arrow")]
+    crate::arrow_out::check_widths(plan, opts)?;
     let started = Instant::now();
     // Decoded source values are kept only when a `before` output is written.
     let want_before = opts.outputs.before_arrow || opts.outputs.before_parquet;
