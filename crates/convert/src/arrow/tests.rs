@@ -1065,23 +1065,24 @@ fn data_pages_are_cut_at_data_page_bytes() {
 /// limit; long values: a batch ends once its values pass the limit. Every row is written.
 #[test]
 fn issue18_batches_are_bounded_by_bytes() {
-    // 10,000 text items: 40 KB of offsets per row, so 64 KiB batches hold one row.
+    // 4,000 text items (under MAX_COLUMNS): 16 KB of offsets per row, so 24 KiB batches
+    // hold one row.
     let mut wide = layout();
-    wide.items = (1..=10_000)
+    wide.items = (1..=4_000)
         .map(|i| item(i, &format!("k{i}"), &format!("項目{i}"), DomainType::Text))
         .collect();
     let schema = TableSchema::after(&wide).unwrap();
     let options = ArrowOptions {
-        batch_bytes: 64 * 1024,
+        batch_bytes: 24 * 1024,
         ..small(2048)
     };
-    let batcher = Batcher::new(&schema, Arc::clone(&schema.schema), 2048, 64 * 1024);
-    assert_eq!(batcher.batch_rows(), 1, "64 KiB / 40 KB per row");
+    let batcher = Batcher::new(&schema, Arc::clone(&schema.schema), 2048, 24 * 1024);
+    assert_eq!(batcher.batch_rows(), 1, "24 KiB / 16 KB per row");
     let owned: Vec<Owned> = (1..=5)
         .map(|r| Owned {
             record: r,
             offset: 0,
-            values: vec![Some("a".to_string()); 10_000],
+            values: vec![Some("a".to_string()); 4_000],
             raw: None,
         })
         .collect();
