@@ -1,6 +1,6 @@
 //! Framing + slicing + decoding for every physical format: fixed-length with each
 //! terminator, delimited with and without quotes, record types with a trailer count; CP932,
-//! EUC-JP and UTF-8.
+//! EUC-JP, UTF-8 and host code pages (JEF, JIPS, IBM 930).
 //!
 //! Input: byte 0 picks the layout, byte 1 the record-length limit, bytes 2..6 the chunk
 //! sizes of a short-reading reader; the rest is the file.
@@ -8,12 +8,14 @@
 //! one-shot read; decoding never invents U+FFFD. Every physical record is accounted: the
 //! summary's records = data + header + trailer, each equal to the records returned with
 //! that role; on a header/data/trailer layout, a file with records but no trailer says
-//! `missing_trailer`, and one whose last record is the trailer does not.
+//! `missing_trailer`, and one whose last record is the trailer does not. On a host code
+//! page, the run's decoder (capping 外字 while decoding) agrees with `HostCodec::decode`.
 #![no_main]
 
 use ikou_cleanse::charset::Charset;
-use ikou_cleanse::decode::CharProfile;
+use ikou_cleanse::decode::{CharProfile, DecodeIssue, MAX_LISTED_PROBLEMS};
 use ikou_cleanse::frame::{FrameSummary, RawRecord, RecordReader, Slicer};
+use ikou_cleanse::host::{HostCodec, HostIssueKind, ItemKind};
 use ikou_fuzz::{layouts, Chunks};
 use ikou_layout_spec::{Layout, RecordRole};
 use libfuzzer_sys::fuzz_target;
@@ -66,6 +68,30 @@ fn read_all<R: Read>(r: R, l: &Layout, max: usize) -> (Seen, u64) {
     (v, reader.summary().bytes)
 }
 
+/// The run's decoder on a host item (issues handed over and capped while decoding) agrees
+/// with the host decoder's own full list: the same text (no 外字 table here), every 外字
+/// occurrence accounted (listed + `more`), and, below the caps, the same issues at the same
+/// offsets in the same order (a shift never closed stands at its shift-in).
+fn host_agrees(codec: &HostCodec, b: &[u8], text: &str, issues: &[DecodeIssue]) {
+    let Ok(full) = codec.decode(b, ItemKind::Mixed) else {
+        return;
+    };
+    assert_eq!(text, full.text, "host text as HostCodec::decode");
+    let gaiji = |k: &HostIssueKind| matches!(k, HostIssueKind::Gaiji { .. });
+    let occurrences = full.issues.iter().filter(|i| gaiji(&i.kind)).count();
+    let accounted: usize = issues
+        .iter()
+        .filter(|i| i.kind.gaiji_code().is_some())
+        .map(|i| 1 + i.more)
+        .sum();
+    assert_eq!(accounted, occurrences, "every 外字 occurrence accounted");
+    if full.issues.len() <= MAX_LISTED_PROBLEMS {
+        let offsets: Vec<usize> = full.issues.iter().map(|i| i.offset).collect();
+        let listed: Vec<usize> = issues.iter().map(|i| i.offset).collect();
+        assert_eq!(listed, offsets, "host issues in byte order, below the caps");
+    }
+}
+
 fuzz_target!(|data: &[u8]| {
     if data.len() < 6 {
         return;
@@ -97,14 +123,17 @@ fuzz_target!(|data: &[u8]| {
         n,
         "the summary's counts are the roles returned"
     );
-    if layout.record_types.as_ref().is_some_and(|rt| {
-        rt.others
-            .iter()
-            .any(|o| o.role == RecordRole::Trailer)
-    }) && sum.records > 0
+    if layout
+        .record_types
+        .as_ref()
+        .is_some_and(|rt| rt.others.iter().any(|o| o.role == RecordRole::Trailer))
+        && sum.records > 0
     {
         if n[2] == 0 {
-            assert!(sum.missing_trailer, "records but no trailer: missing_trailer");
+            assert!(
+                sum.missing_trailer,
+                "records but no trailer: missing_trailer"
+            );
         }
         if last_trailer {
             assert!(!sum.missing_trailer, "ends with its trailer: not missing");
@@ -117,6 +146,10 @@ fuzz_target!(|data: &[u8]| {
         .expect("layout")
         .with_max_record_len(max);
     let mut rec = RawRecord::new();
+    let host = match charset {
+        Charset::Host(h) => Some(h.codec().expect("bundled host tables")),
+        _ => None,
+    };
     let mut slicer = Slicer::new(charset);
     let mut text = String::new();
     let mut issues = Vec::new();
@@ -143,6 +176,9 @@ fuzz_target!(|data: &[u8]| {
                 for i in &issues {
                     assert!(i.offset <= b.len(), "issue offset inside the item");
                     let _ = i.to_string();
+                }
+                if let Some(codec) = &host {
+                    host_agrees(codec, b, &text, &issues);
                 }
             }
         }

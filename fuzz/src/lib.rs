@@ -45,7 +45,8 @@ fn delimited(id: &str, encoding: &str, delim: &str, quote: &str, header_rows: u3
 
 /// The layouts the framing target cycles through: fixed-length with every terminator, in
 /// CP932, EUC-JP and UTF-8; delimited with and without quotes and header rows; a layout with
-/// header/data/trailer record types and a trailer count; the bundled sample-juki layout.
+/// header/data/trailer record types and a trailer count; the bundled sample-juki layout;
+/// fixed-length in the host code pages JEF, JIPS (EBCDIK) and IBM 930.
 pub fn layouts() -> &'static [Layout] {
     static L: OnceLock<Vec<Layout>> = OnceLock::new();
     L.get_or_init(|| {
@@ -67,6 +68,11 @@ pub fn layouts() -> &'static [Layout] {
                 .layout("legacy/sample-juki")
                 .expect("sample-juki")
                 .clone(),
+            // Host code pages (shift codes, 外字 user areas, the JIPS EBCDIK translation):
+            // items of 32 bytes, long enough for runs of 外字 and unclosed shifts.
+            fixed("f-jef", "jef", 64, "none"),
+            fixed("f-jips", "jips-ebcdik", 64, "none"),
+            fixed("f-ibm", "ibm-930", 64, "none"),
         ]
     })
 }

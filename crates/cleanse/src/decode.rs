@@ -31,7 +31,7 @@
 use crate::charset::{char_len, is_sjis_lead, Charset};
 use crate::encode::{cp932_to_pua, variant_form};
 use crate::gaiji::{code_hex, GaijiTable};
-use crate::host::{HostCodec, HostIssueKind, ItemKind};
+use crate::host::{HostCodec, HostIssue, HostIssueKind, ItemKind};
 use encoding_rs::DecoderResult;
 use ikou_layout_spec::VariantPolicy;
 use serde::Serialize;
@@ -124,6 +124,15 @@ impl<'a> Issues<'a> {
             gaiji_listed: 0,
             gaiji_last: std::collections::BTreeMap::new(),
         }
+    }
+
+    /// Forgets this item's issues (the item is decoded again).
+    fn reset(&mut self) {
+        self.list.truncate(self.start);
+        self.problems = 0;
+        self.last_problem = None;
+        self.gaiji_listed = 0;
+        self.gaiji_last.clear();
     }
 
     /// Counts a 外字 occurrence past [`MAX_LISTED_GAIJI`] on its code's last listed issue;
@@ -787,103 +796,114 @@ impl CharProfile {
         out: &mut String,
         sink: &mut Issues<'_>,
     ) {
-        let decoded = match codec.decode(bytes, kind) {
-            Ok(d) => d,
-            Err(_) => {
-                sink.push(0, bytes.len(), DecodeIssueKind::Malformed);
-                return;
+        // The decoder hands each issue over as it finds it, and it goes through the sink's
+        // caps at once (issue #18: an item full of 外字 used to cost one host issue per
+        // occurrence before the cap applied); a mapped 外字's private-use character, the
+        // last one written, is replaced by the table's text there and then.
+        let out_start = out.len();
+        let mut not_closed_at = None;
+        loop {
+            let mut host_problems = 0usize;
+            let result = codec.decode_each(bytes, kind, out, not_closed_at, &mut |i, text| {
+                self.host_issue(codec, i, text, sink, &mut host_problems)
+            });
+            match result {
+                Ok(None) => return,
+                Ok(Some((at, _))) if not_closed_at.is_none() => {
+                    // A mixed item ending in double-byte mode: its "shift not closed" issue
+                    // belongs at the shift-in, before the issues after it (as the decoder
+                    // lists them in byte order); decode again, handing it over there.
+                    out.truncate(out_start);
+                    sink.reset();
+                    not_closed_at = Some(at);
+                }
+                Ok(Some(_)) | Err(_) => {
+                    out.truncate(out_start);
+                    sink.reset();
+                    sink.push(0, bytes.len(), DecodeIssueKind::Malformed);
+                    return;
+                }
             }
-        };
-        // 外字 are replaced in the text through the table: the decoder's text holds the
-        // private-use character at each 外字, in order.
-        // (Per occurrence, 8 bytes: the replacement is looked up again when it is written.)
-        let mut gaiji_subst: Vec<(char, Option<u16>)> = Vec::new();
+        }
+    }
+
+    /// One issue of the host decoder, through the sink's caps. `text` ends with what the
+    /// issue's code decoded to.
+    fn host_issue(
+        &self,
+        codec: &HostCodec,
+        i: HostIssue,
+        text: &mut String,
+        sink: &mut Issues<'_>,
+        host_problems: &mut usize,
+    ) {
         // Unmapped and shift problems are listed up to MAX_LISTED_PROBLEMS per item like
         // malformed bytes (the rest counted on the last one listed), so an item of damaged
         // bytes costs bounded memory and a bounded message.
-        let mut host_problems = 0usize;
-        for i in decoded.issues {
-            if matches!(
-                i.kind,
-                HostIssueKind::Unmapped { .. }
-                    | HostIssueKind::ShiftDoubled
-                    | HostIssueKind::ShiftNotClosed
-                    | HostIssueKind::ShiftCut
-            ) {
-                host_problems += 1;
-                if host_problems > MAX_LISTED_PROBLEMS {
-                    if let Some(last) = sink.list.iter_mut().rev().find(|x| {
-                        matches!(
-                            x.kind,
-                            DecodeIssueKind::Unmapped { .. } | DecodeIssueKind::Shift { .. }
-                        )
-                    }) {
-                        last.more += 1;
-                    }
-                    continue;
+        if matches!(
+            i.kind,
+            HostIssueKind::Unmapped { .. }
+                | HostIssueKind::ShiftDoubled
+                | HostIssueKind::ShiftNotClosed
+                | HostIssueKind::ShiftCut
+        ) {
+            *host_problems += 1;
+            if *host_problems > MAX_LISTED_PROBLEMS {
+                if let Some(last) = sink.list.iter_mut().rev().find(|x| {
+                    matches!(
+                        x.kind,
+                        DecodeIssueKind::Unmapped { .. } | DecodeIssueKind::Shift { .. }
+                    )
+                }) {
+                    last.more += 1;
                 }
-            }
-            let k = match i.kind {
-                HostIssueKind::Malformed => DecodeIssueKind::Malformed,
-                HostIssueKind::CutCharacter => DecodeIssueKind::CutCharacter,
-                HostIssueKind::Unmapped { code } => DecodeIssueKind::Unmapped { code },
-                HostIssueKind::ShiftDoubled => DecodeIssueKind::Shift { problem: "doubled" },
-                HostIssueKind::ShiftNotClosed => DecodeIssueKind::Shift {
-                    problem: "not_closed",
-                },
-                HostIssueKind::ShiftCut => DecodeIssueKind::Shift { problem: "cut" },
-                HostIssueKind::Approximate { code, text } => DecodeIssueKind::Approximate {
-                    code,
-                    text,
-                    family: codec.family(),
-                },
-                HostIssueKind::OneWay { code, text } => DecodeIssueKind::OneWay {
-                    code,
-                    text,
-                    family: codec.family(),
-                },
-                HostIssueKind::Gaiji { code, pua } => {
-                    let code16 = u16::try_from(code).unwrap_or(u16::MAX);
-                    match self.gaiji.get(code16) {
-                        Some(m) => {
-                            gaiji_subst.push((pua, Some(code16)));
-                            DecodeIssueKind::GaijiMapped {
-                                code: code16,
-                                pua,
-                                replacement: m.replacement.clone(),
-                            }
-                        }
-                        None => {
-                            gaiji_subst.push((pua, None));
-                            DecodeIssueKind::GaijiUnmapped {
-                                code: code16,
-                                pua,
-                                reject: self.unmapped == UnmappedGaiji::Reject,
-                            }
-                        }
-                    }
-                }
-            };
-            sink.push(i.offset, i.len, k);
-        }
-        if gaiji_subst.iter().all(|(_, r)| r.is_none()) {
-            out.push_str(&decoded.text);
-            return;
-        }
-        let mut subst = gaiji_subst.into_iter();
-        let mut next = subst.next();
-        for c in decoded.text.chars() {
-            match &next {
-                Some((pua, r)) if *pua == c => {
-                    match r.and_then(|code| self.gaiji.get(code)) {
-                        Some(m) => out.push_str(&m.replacement),
-                        None => out.push(c),
-                    }
-                    next = subst.next();
-                }
-                _ => out.push(c),
+                return;
             }
         }
+        let k = match i.kind {
+            HostIssueKind::Malformed => DecodeIssueKind::Malformed,
+            HostIssueKind::CutCharacter => DecodeIssueKind::CutCharacter,
+            HostIssueKind::Unmapped { code } => DecodeIssueKind::Unmapped { code },
+            HostIssueKind::ShiftDoubled => DecodeIssueKind::Shift { problem: "doubled" },
+            HostIssueKind::ShiftNotClosed => DecodeIssueKind::Shift {
+                problem: "not_closed",
+            },
+            HostIssueKind::ShiftCut => DecodeIssueKind::Shift { problem: "cut" },
+            HostIssueKind::Approximate { code, text } => DecodeIssueKind::Approximate {
+                code,
+                text,
+                family: codec.family(),
+            },
+            HostIssueKind::OneWay { code, text } => DecodeIssueKind::OneWay {
+                code,
+                text,
+                family: codec.family(),
+            },
+            HostIssueKind::Gaiji { code, pua } => {
+                let code16 = u16::try_from(code).unwrap_or(u16::MAX);
+                match self.gaiji.get(code16) {
+                    Some(m) => {
+                        // The 外字's private-use character is the last one written (no
+                        // table text has a private-use character before others).
+                        if text.ends_with(pua) {
+                            text.pop();
+                            text.push_str(&m.replacement);
+                        }
+                        DecodeIssueKind::GaijiMapped {
+                            code: code16,
+                            pua,
+                            replacement: m.replacement.clone(),
+                        }
+                    }
+                    None => DecodeIssueKind::GaijiUnmapped {
+                        code: code16,
+                        pua,
+                        reject: self.unmapped == UnmappedGaiji::Reject,
+                    },
+                }
+            }
+        };
+        sink.push(i.offset, i.len, k);
     }
 }
 

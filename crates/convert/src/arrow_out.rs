@@ -2,8 +2,8 @@
 //! written to a temporary [`OutputFile`].
 
 use crate::arrow::{
-    ArrowIpcSink, ArrowOptions, ArrowParquetSink, ChangeRow, ChangesParquetSink, ParquetSink,
-    TableSchema,
+    check_columns, ArrowIpcSink, ArrowOptions, ArrowParquetSink, ChangeRow, ChangesParquetSink,
+    ParquetSink, Table as Side, TableSchema,
 };
 use crate::error::RunError;
 use crate::options::RunOptions;
@@ -89,6 +89,24 @@ fn schema_err(e: impl std::error::Error + Send + Sync + 'static) -> RunError {
     RunError::Schema(Box::new(e))
 }
 
+/// Refuses, before the run reads anything, a selected `before` or `after` Arrow/Parquet
+/// output whose table would have more than [`crate::arrow::MAX_COLUMNS`] columns (issue
+/// #18: a file's memory grows with its columns); counted from the layouts, nothing built.
+pub(crate) fn check_widths(
+    plan: &Plan,
+    after: &ikou_layout_spec::Layout,
+    opts: &RunOptions,
+) -> Result<(), RunError> {
+    let o = opts.outputs;
+    if o.before_arrow || o.before_parquet {
+        check_columns(&plan.source, Side::Before).map_err(schema_err)?;
+    }
+    if o.after_arrow || o.after_parquet {
+        check_columns(after, Side::After).map_err(schema_err)?;
+    }
+    Ok(())
+}
+
 impl ArrowOutputs {
     /// Opens the outputs `opts` selects; `after` is the typed target of the run (with several
     /// sources, each group typed by the plan that feeds it).
@@ -108,7 +126,14 @@ impl ArrowOutputs {
             ]),
             ..ArrowOptions::default()
         };
-        let before = TableSchema::before(&plan.source).map_err(schema_err)?;
+        check_widths(plan, after, opts)?;
+        // Only the selected tables' schemas are built (a wide source layout costs nothing
+        // when its `before` table is not written).
+        let before = if o.before_arrow || o.before_parquet {
+            Some(TableSchema::before(&plan.source).map_err(schema_err)?)
+        } else {
+            None
+        };
         // The widest table (every source item, offset and raw bytes): row groups twice the
         // size, so that the footer metadata Parquet keeps per column chunk until the end of
         // the file (about 0.5 KB each) stays small on 10M records.
@@ -116,7 +141,11 @@ impl ArrowOutputs {
             row_group_bytes: options.row_group_bytes * 2,
             ..options.clone()
         };
-        let after = TableSchema::after(after).map_err(schema_err)?;
+        let after = if o.after_arrow || o.after_parquet {
+            Some(TableSchema::after(after).map_err(schema_err)?)
+        } else {
+            None
+        };
         let changes = if o.changes_parquet {
             let file = RunFile::ChangesParquet;
             let f = OutputFile::create(&opts.out_dir, file.name()).map_err(|error| {
@@ -130,18 +159,24 @@ impl ArrowOutputs {
             None
         };
         Ok(ArrowOutputs {
-            before: Table::open(
-                &before,
-                (RunFile::BeforeArrow, RunFile::BeforeParquet),
-                opts,
-                &before_options,
-            )?,
-            after: Table::open(
-                &after,
-                (RunFile::AfterArrow, RunFile::AfterParquet),
-                opts,
-                &options,
-            )?,
+            before: match &before {
+                Some(schema) => Table::open(
+                    schema,
+                    (RunFile::BeforeArrow, RunFile::BeforeParquet),
+                    opts,
+                    &before_options,
+                )?,
+                None => None,
+            },
+            after: match &after {
+                Some(schema) => Table::open(
+                    schema,
+                    (RunFile::AfterArrow, RunFile::AfterParquet),
+                    opts,
+                    &options,
+                )?,
+                None => None,
+            },
             changes,
         })
     }

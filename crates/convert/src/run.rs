@@ -344,6 +344,12 @@ fn execute(
         return Err(RunError::Sources("a run needs a plan".into()));
     };
     let (of_input, inputs) = sources.assign(inputs, &first.profile.id)?;
+    #[cfg(feature = "arrow")]
+    crate::arrow_out::check_widths(
+        first,
+        &crate::sources::typed_target(&sources.plans).unwrap_or_else(|| first.typed_target()),
+        opts,
+    )?;
     let started = Instant::now();
     // Decoded source values are kept only when a `before` output is written.
     let want_before = opts.outputs.before_arrow || opts.outputs.before_parquet;

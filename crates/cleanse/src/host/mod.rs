@@ -591,19 +591,79 @@ impl HostCodec {
 
     /// Decodes one item.
     pub fn decode(&self, bytes: &[u8], kind: ItemKind) -> Result<HostDecoded, HostError> {
-        let (sb, db) = self.tables()?;
         let mut text = String::new();
         let mut issues = Vec::new();
-        let mut issue = |offset, len, kind| issues.push(HostIssue { offset, len, kind });
+        let not_closed = self.decode_each(bytes, kind, &mut text, None, &mut |issue, _| {
+            issues.push(issue)
+        })?;
+        if let Some((at, n)) = not_closed {
+            issues.push(HostIssue {
+                offset: at,
+                len: n,
+                kind: HostIssueKind::ShiftNotClosed,
+            });
+        }
+        issues.sort_by_key(|x| x.offset);
+        Ok(HostDecoded { text, issues })
+    }
+
+    /// Decodes one item into `text`, handing each issue to `on_issue` as it is found
+    /// (with the text so far, which ends with what the issue's code decoded to) instead
+    /// of collecting them: a caller that caps what it keeps (the 外字 listed per item)
+    /// holds memory bounded by its cap, not by the occurrences.
+    ///
+    /// The issues come in byte order, as [`HostCodec::decode`] lists them, except one:
+    /// a mixed item that ends in double-byte mode has a [`HostIssueKind::ShiftNotClosed`]
+    /// at the shift-in that opened the run, which is only known at the end. Without
+    /// `not_closed_at` it is not handed over: the position and length of that shift-in
+    /// are returned instead (`Some((offset, len))`), and a caller that needs byte order
+    /// decodes the item again with `not_closed_at` = that offset, which hands the issue
+    /// over in its place (before the issues that follow the shift-in). With
+    /// `not_closed_at` given, `Ok(None)` is returned.
+    ///
+    /// # Errors
+    /// A bundled table that fails to parse.
+    pub fn decode_each(
+        &self,
+        bytes: &[u8],
+        kind: ItemKind,
+        text: &mut String,
+        not_closed_at: Option<usize>,
+        on_issue: &mut dyn FnMut(HostIssue, &mut String),
+    ) -> Result<Option<(usize, usize)>, HostError> {
+        let (sb, db) = self.tables()?;
+        let mut pending = not_closed_at;
+        macro_rules! issue {
+            ($offset:expr, $len:expr, $kind:expr) => {
+                on_issue(
+                    HostIssue {
+                        offset: $offset,
+                        len: $len,
+                        kind: $kind,
+                    },
+                    text,
+                )
+            };
+        }
         let mut double = kind == ItemKind::Double;
         let mut opened_at: Option<(usize, usize)> = None;
         let mut i = 0;
         while i < bytes.len() {
             if kind == ItemKind::Mixed {
+                if pending == Some(i) {
+                    // The shift-in that opens the run never closed (known from a first
+                    // decoding): its issue goes here, in byte order.
+                    pending = None;
+                    let n = match self.shifts.at(bytes, i) {
+                        ShiftAt::In(n) => n,
+                        _ => 0,
+                    };
+                    issue!(i, n, HostIssueKind::ShiftNotClosed);
+                }
                 match self.shifts.at(bytes, i) {
                     ShiftAt::In(n) => {
                         if double {
-                            issue(i, n, HostIssueKind::ShiftDoubled);
+                            issue!(i, n, HostIssueKind::ShiftDoubled);
                         } else {
                             opened_at = Some((i, n));
                         }
@@ -613,7 +673,7 @@ impl HostCodec {
                     }
                     ShiftAt::Out(n) => {
                         if !double {
-                            issue(i, n, HostIssueKind::ShiftDoubled);
+                            issue!(i, n, HostIssueKind::ShiftDoubled);
                         }
                         double = false;
                         opened_at = None;
@@ -621,12 +681,12 @@ impl HostCodec {
                         continue;
                     }
                     ShiftAt::Cut => {
-                        issue(i, 1, HostIssueKind::ShiftCut);
+                        issue!(i, 1, HostIssueKind::ShiftCut);
                         i += 1;
                         continue;
                     }
                     ShiftAt::Bad => {
-                        issue(i, 1, HostIssueKind::Malformed);
+                        issue!(i, 1, HostIssueKind::Malformed);
                         i += 1;
                         continue;
                     }
@@ -639,56 +699,58 @@ impl HostCodec {
                     Some(e) => {
                         text.push_str(&e.text);
                         if let Some(k) = e.inexact(u32::from(b)) {
-                            issue(i, 1, k);
+                            issue!(i, 1, k);
                         }
                     }
-                    None => issue(i, 1, HostIssueKind::Unmapped { code: u32::from(b) }),
+                    None => issue!(i, 1, HostIssueKind::Unmapped { code: u32::from(b) }),
                 }
                 i += 1;
                 continue;
             }
             let Some(&b2) = bytes.get(i + 1) else {
-                issue(i, 1, HostIssueKind::CutCharacter);
+                issue!(i, 1, HostIssueKind::CutCharacter);
                 break;
             };
             let (t1, t2) = (self.item_to_table(b)?, self.item_to_table(b2)?);
             let raw = (u32::from(b) << 8) | u32::from(b2);
             let code = (u16::from(t1) << 8) | u16::from(t2);
             if !self.db_byte_ok(t1) && code != 0x4040 {
-                issue(i, 1, HostIssueKind::Malformed);
+                issue!(i, 1, HostIssueKind::Malformed);
                 i += 1;
                 continue;
             }
             if kind == ItemKind::Mixed && !matches!(self.shifts.at(bytes, i + 1), ShiftAt::None) {
                 // The second byte starts a shift: the first byte stands alone.
-                issue(i, 1, HostIssueKind::Malformed);
+                issue!(i, 1, HostIssueKind::Malformed);
                 i += 1;
                 continue;
             }
             if !self.db_byte_ok(t2) && code != 0x4040 {
-                issue(i, 2, HostIssueKind::Malformed);
+                issue!(i, 2, HostIssueKind::Malformed);
             } else if let Some(pua) = self.user_area(code) {
                 text.push(pua);
-                issue(i, 2, HostIssueKind::Gaiji { code: raw, pua });
+                issue!(i, 2, HostIssueKind::Gaiji { code: raw, pua });
             } else if let Some(e) = db.db.get(&code) {
                 text.push_str(&e.text);
                 if let Some(pua) = e.text.chars().find(|c| is_pua(*c)) {
-                    issue(i, 2, HostIssueKind::Gaiji { code: raw, pua });
+                    issue!(i, 2, HostIssueKind::Gaiji { code: raw, pua });
                 }
                 if let Some(k) = e.inexact(raw) {
-                    issue(i, 2, k);
+                    issue!(i, 2, k);
                 }
             } else {
-                issue(i, 2, HostIssueKind::Unmapped { code: raw });
+                issue!(i, 2, HostIssueKind::Unmapped { code: raw });
             }
             i += 2;
         }
-        if kind == ItemKind::Mixed && double {
-            let (at, n) = opened_at.unwrap_or((bytes.len(), 0));
-            issue(at, n, HostIssueKind::ShiftNotClosed);
+        if kind == ItemKind::Mixed && double && not_closed_at.is_none() {
+            return Ok(Some(opened_at.unwrap_or((bytes.len(), 0))));
         }
-        issues.sort_by_key(|x| x.offset);
-        Ok(HostDecoded { text, issues })
+        if let Some(at) = pending {
+            // At the end of the item (`not_closed_at` past the last byte).
+            issue!(at, 0, HostIssueKind::ShiftNotClosed);
+        }
+        Ok(None)
     }
 
     /// Encodes text as one item. Mixed items take the single-byte code when a character has

@@ -77,9 +77,10 @@ use schema::ColumnKind;
 
 pub use changes::{ChangeRow, ChangesParquetSink};
 pub use schema::{
-    changes_schema, SchemaError, Table, TableSchema, DATE_TEXT_SUFFIX, META_DOMAIN, META_LAYOUT_ID,
-    META_LAYOUT_NAME, META_LAYOUT_STATUS, META_LAYOUT_VERSION, META_NAME, META_NUMBER, META_TABLE,
-    META_TEXT_OF, OFFSET_COLUMN, RAW_COLUMN, RECORD_COLUMN,
+    changes_schema, check_columns, column_count, SchemaError, Table, TableSchema, TooManyColumns,
+    DATE_TEXT_SUFFIX, MAX_COLUMNS, META_DOMAIN, META_LAYOUT_ID, META_LAYOUT_NAME,
+    META_LAYOUT_STATUS, META_LAYOUT_VERSION, META_NAME, META_NUMBER, META_TABLE, META_TEXT_OF,
+    OFFSET_COLUMN, RAW_COLUMN, RECORD_COLUMN,
 };
 
 /// The `created_by` string of every Parquet file ikou writes (fixed, so reruns are
@@ -194,6 +195,23 @@ impl ArrowOptions {
         }
         Arc::new(Schema::new_with_metadata(schema.fields().clone(), metadata))
     }
+}
+
+/// Refuses a table wider than [`MAX_COLUMNS`] before its file is started.
+fn check_width(schema: &TableSchema, output: &str) -> Result<(), SinkError> {
+    let columns = schema.schema.fields().len();
+    if columns > MAX_COLUMNS {
+        return Err(SinkError::other(
+            output,
+            TooManyColumns {
+                layout: schema.layout_id.clone(),
+                items: schema.items.len(),
+                columns,
+                table: schema.table,
+            },
+        ));
+    }
+    Ok(())
 }
 
 fn sink_error(output: &str, e: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> SinkError {
@@ -537,15 +555,18 @@ impl<W: Write + Send> ArrowIpcSink<W> {
     /// in errors (`before.arrow`).
     ///
     /// # Errors
-    /// A write error on the header, as a [`SinkError`] naming `output`.
+    /// A write error on the header, as a [`SinkError`] naming `output`; a table wider than
+    /// [`MAX_COLUMNS`] ([`TooManyColumns`] as its source), before anything is written.
     pub fn new(
         schema: &TableSchema,
         writer: W,
         output: impl Into<String>,
         options: &ArrowOptions,
     ) -> Result<Self, SinkError> {
+        let output = output.into();
+        check_width(schema, &output)?;
         let full = options.schema_with_metadata(&schema.schema);
-        let out = IpcOut::new(&full, writer, output.into())?;
+        let out = IpcOut::new(&full, writer, output)?;
         Ok(ArrowIpcSink {
             core: Core::new(schema, full, out, options),
         })
@@ -599,15 +620,19 @@ impl<W: Write + Send> ParquetSink<W> {
     /// the open row group in memory, at most [`ArrowOptions::row_group_bytes`]).
     ///
     /// # Errors
-    /// Only if the schema cannot be written as Parquet (not for schemas of this module).
+    /// A table wider than [`MAX_COLUMNS`] ([`TooManyColumns`] as the [`SinkError`]'s
+    /// source); otherwise only if the schema cannot be written as Parquet (not for schemas
+    /// of this module).
     pub fn new(
         schema: &TableSchema,
         writer: W,
         output: impl Into<String>,
         options: &ArrowOptions,
     ) -> Result<Self, SinkError> {
+        let output = output.into();
+        check_width(schema, &output)?;
         let full = options.schema_with_metadata(&schema.schema);
-        let out = ParquetOut::new(&full, writer, output.into(), options, &table_tuning(schema))?;
+        let out = ParquetOut::new(&full, writer, output, options, &table_tuning(schema))?;
         Ok(ParquetSink {
             core: Core::new(schema, full, out, options),
         })
@@ -659,7 +684,8 @@ impl<A: Write + Send, P: Write + Send> ArrowParquetSink<A, P> {
     /// Starts both files. `arrow_output` and `parquet_output` name them in errors.
     ///
     /// # Errors
-    /// A write error on the IPC header.
+    /// A write error on the IPC header; a table wider than [`MAX_COLUMNS`]
+    /// ([`TooManyColumns`]), before anything is written.
     pub fn new(
         schema: &TableSchema,
         arrow_writer: A,
@@ -668,8 +694,10 @@ impl<A: Write + Send, P: Write + Send> ArrowParquetSink<A, P> {
         parquet_output: impl Into<String>,
         options: &ArrowOptions,
     ) -> Result<Self, SinkError> {
+        let arrow_output = arrow_output.into();
+        check_width(schema, &arrow_output)?;
         let full = options.schema_with_metadata(&schema.schema);
-        let ipc = IpcOut::new(&full, arrow_writer, arrow_output.into())?;
+        let ipc = IpcOut::new(&full, arrow_writer, arrow_output)?;
         let pq = ParquetOut::new(
             &full,
             parquet_writer,

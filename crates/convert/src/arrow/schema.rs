@@ -142,6 +142,72 @@ pub struct SchemaError {
     pub table: Table,
 }
 
+/// The most columns an Arrow IPC or Parquet file of ikou may have (issue #18): 4,096.
+///
+/// Parquet keeps a footer entry per row group × column until the file closes (≈ 0.75 KB
+/// each) and both formats hold per-column builders and buffers, so a file's memory grows
+/// with its column count; with a cap it is bounded whatever the layout. The official
+/// standard groups have at most a few hundred items (`before` has items + 3 columns,
+/// `after` items + dates + 1), so 4,096 leaves more than ten times the margin. A wider
+/// layout is refused before any record is read ([`check_columns`]); its CSV outputs (the
+/// standard CSV, `rejects.csv`, `changes.csv`) have no such limit.
+pub const MAX_COLUMNS: usize = 4096;
+
+/// A table wider than [`MAX_COLUMNS`]: its Arrow/Parquet files are refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "layout {layout} has {items} items: its {table} table would have {columns} columns, more \
+     than the {max} columns an Arrow or Parquet output may have; leave out the {table} \
+     Arrow/Parquet outputs and write the CSV outputs instead (`--outputs minimal`, with \
+     `changes-csv`, `gaiji` or `report` as needed), which have no column limit",
+    max = MAX_COLUMNS
+)]
+pub struct TooManyColumns {
+    /// The layout id.
+    pub layout: String,
+    /// Its item count.
+    pub items: usize,
+    /// The columns the table would have.
+    pub columns: usize,
+    /// The table.
+    pub table: Table,
+}
+
+/// The number of columns `table` of `layout` has — what [`TableSchema::new`] builds —
+/// counted without building anything (`before`: every item, `record`, `offset`, `raw`;
+/// `after`: every item, a `__text` companion per date column, `record`).
+pub fn column_count(layout: &Layout, table: Table) -> usize {
+    match table {
+        Table::Before => layout.items.len().saturating_add(3),
+        Table::After => layout
+            .items
+            .iter()
+            .map(|item| match after_kind(item) {
+                ColumnKind::Date => 2usize,
+                _ => 1,
+            })
+            .fold(1usize, usize::saturating_add),
+    }
+}
+
+/// Refuses `table` of `layout` if it has more than [`MAX_COLUMNS`] columns; its column
+/// count otherwise.
+///
+/// # Errors
+/// [`TooManyColumns`], naming the layout, its item count, the columns and the cap.
+pub fn check_columns(layout: &Layout, table: Table) -> Result<usize, TooManyColumns> {
+    let columns = column_count(layout, table);
+    if columns > MAX_COLUMNS {
+        return Err(TooManyColumns {
+            layout: layout.id.clone(),
+            items: layout.items.len(),
+            columns,
+            table,
+        });
+    }
+    Ok(columns)
+}
+
 impl TableSchema {
     /// The `before` table of a source (legacy) layout: every item as decoded text.
     ///
@@ -247,6 +313,7 @@ impl TableSchema {
             }
             seen.insert(f.name().as_str(), i);
         }
+        debug_assert_eq!(fields.len(), column_count(layout, table));
         let metadata = Metadata::new()
             .with(META_TABLE, table.as_str())
             .with(META_LAYOUT_ID, layout.id.as_str())

@@ -1065,23 +1065,24 @@ fn data_pages_are_cut_at_data_page_bytes() {
 /// limit; long values: a batch ends once its values pass the limit. Every row is written.
 #[test]
 fn issue18_batches_are_bounded_by_bytes() {
-    // 10,000 text items: 40 KB of offsets per row, so 64 KiB batches hold one row.
+    // 4,000 text items (under MAX_COLUMNS): 16 KB of offsets per row, so 24 KiB batches
+    // hold one row.
     let mut wide = layout();
-    wide.items = (1..=10_000)
+    wide.items = (1..=4_000)
         .map(|i| item(i, &format!("k{i}"), &format!("項目{i}"), DomainType::Text))
         .collect();
     let schema = TableSchema::after(&wide).unwrap();
     let options = ArrowOptions {
-        batch_bytes: 64 * 1024,
+        batch_bytes: 24 * 1024,
         ..small(2048)
     };
-    let batcher = Batcher::new(&schema, Arc::clone(&schema.schema), 2048, 64 * 1024);
-    assert_eq!(batcher.batch_rows(), 1, "64 KiB / 40 KB per row");
+    let batcher = Batcher::new(&schema, Arc::clone(&schema.schema), 2048, 24 * 1024);
+    assert_eq!(batcher.batch_rows(), 1, "24 KiB / 16 KB per row");
     let owned: Vec<Owned> = (1..=5)
         .map(|r| Owned {
             record: r,
             offset: 0,
-            values: vec![Some("a".to_string()); 10_000],
+            values: vec![Some("a".to_string()); 4_000],
             raw: None,
         })
         .collect();
@@ -1211,4 +1212,127 @@ fn issue18_bounds_wide_tables_get_row_groups_sized_by_their_columns() {
     // The rows read back.
     let (_, batches) = read_parquet(bytes);
     assert_eq!(rows_in(&batches), 600);
+}
+
+/// A layout of `n` text items (`i1` … `in`), and every fourth a date when `dates`.
+fn wide_layout(n: u32, dates: bool) -> Layout {
+    let mut wide = layout();
+    wide.items = (1..=n)
+        .map(|i| {
+            let domain = if dates && i % 4 == 0 {
+                DomainType::Date
+            } else {
+                DomainType::Text
+            };
+            item(i, &format!("i{i}"), &format!("i{i}"), domain)
+        })
+        .collect();
+    wide
+}
+
+/// [`column_count`] is what [`TableSchema::new`] builds, for the bundled layouts (both
+/// tables) and for layouts with dates (their `__text` companions).
+#[test]
+fn issue18_wide_column_count_is_the_schema_width() {
+    let catalog = Catalog::bundled().unwrap();
+    let mut seen = 0;
+    for layout in catalog.layouts() {
+        for table in [Table::Before, Table::After] {
+            let schema = TableSchema::new(layout, table).unwrap();
+            assert_eq!(
+                column_count(layout, table),
+                schema.schema.fields().len(),
+                "{} {table}",
+                layout.id
+            );
+            assert!(
+                column_count(layout, table) <= MAX_COLUMNS / 8,
+                "{}",
+                layout.id
+            );
+            seen += 1;
+        }
+    }
+    assert!(seen >= 4, "{seen}");
+    let dated = wide_layout(100, true);
+    assert_eq!(column_count(&dated, Table::After), 1 + 100 + 25);
+    assert_eq!(column_count(&dated, Table::Before), 103);
+    assert_eq!(
+        TableSchema::after(&dated).unwrap().schema.fields().len(),
+        126
+    );
+}
+
+/// Issue #18: an Arrow/Parquet file has at most [`MAX_COLUMNS`] columns. A table one
+/// column wider is refused by every sink before anything is written (the error names the
+/// layout, its item count, the columns, the cap and the CSV alternative); a table of
+/// exactly [`MAX_COLUMNS`] columns is written and reads back. Without the cap a
+/// 100,000-item layout's `before.parquet` grew with the input (its footer).
+#[test]
+fn issue18_wide_tables_are_capped_at_max_columns() {
+    // `before`: items + 3 columns.
+    let at_cap = wide_layout((MAX_COLUMNS - 3) as u32, false);
+    let over = wide_layout((MAX_COLUMNS - 2) as u32, false);
+    assert_eq!(check_columns(&at_cap, Table::Before), Ok(MAX_COLUMNS));
+    let e = check_columns(&over, Table::Before).unwrap_err();
+    assert_eq!(e.columns, MAX_COLUMNS + 1);
+    let message = e.to_string();
+    for part in [
+        "layout standard/test has 4094 items",
+        "4097 columns",
+        "4096 columns an Arrow or Parquet output may have",
+        "--outputs minimal",
+    ] {
+        assert!(message.contains(part), "{part}: {message}");
+    }
+    // `after`: items + dates + 1.
+    let dated = wide_layout(3_280, true);
+    assert_eq!(column_count(&dated, Table::After), 1 + 3_280 + 820);
+    assert!(check_columns(&dated, Table::After).is_err());
+
+    let options = ArrowOptions::default();
+    let schema = TableSchema::before(&over).unwrap();
+    let refused = [
+        ArrowIpcSink::new(&schema, Vec::new(), "before.arrow", &options).err(),
+        ParquetSink::new(&schema, Vec::new(), "before.parquet", &options).err(),
+        ArrowParquetSink::new(
+            &schema,
+            Vec::new(),
+            "before.arrow",
+            Vec::new(),
+            "before.parquet",
+            &options,
+        )
+        .err(),
+    ];
+    for e in refused {
+        let e = e.expect("a table over the cap is refused");
+        assert!(e.to_string().contains("4097 columns"), "{e}");
+    }
+
+    let schema = TableSchema::before(&at_cap).unwrap();
+    let n = at_cap.items.len();
+    let owned: Vec<Owned> = (1..=3u64)
+        .map(|r| Owned {
+            record: r,
+            offset: (r - 1) * n as u64,
+            values: (0..n).map(|i| Some((i % 10).to_string())).collect(),
+            raw: Some(vec![b'a'; n]),
+        })
+        .collect();
+    let rows = rows_of(&owned);
+    let mut sink = ArrowParquetSink::new(
+        &schema,
+        Vec::new(),
+        "before.arrow",
+        Vec::new(),
+        "before.parquet",
+        &options,
+    )
+    .unwrap();
+    sink.write_rows(&rows).unwrap();
+    let (_, parquet) = sink.finish_into_inner().unwrap();
+    let (read_schema, batches) = read_parquet(parquet);
+    assert_eq!(read_schema.fields().len(), MAX_COLUMNS);
+    assert_eq!(rows_in(&batches), 3);
 }
