@@ -749,3 +749,30 @@ fn too_long_records_at_the_end_and_in_long_reads() {
         assert_eq!(read_max(t, &l, 3), whole, "step {step}");
     }
 }
+
+/// The length limit bounds the buffer: a 4 MiB record under a 1,000-byte limit is
+/// discarded as it is scanned, so the read buffer stays a few chunks long
+/// (`!too_long && i > max_len` → `delete !`: the record was never cut while more was to
+/// be read, the whole 4 MiB was buffered first and then cut to the same bytes — the same
+/// records, so only the buffer's size shows it; shown by putting the mutant in by hand).
+#[test]
+fn a_too_long_record_is_not_buffered_whole() {
+    let mut data = b"x".repeat(4 << 20);
+    data.extend_from_slice(b"\r\nok\r\n");
+    let l = delimited(1, "crlf");
+    let mut r = RecordReader::new(&data[..], &l)
+        .unwrap()
+        .with_max_record_len(1000);
+    let mut rec = RawRecord::new();
+    assert!(r.read_record(&mut rec).unwrap());
+    assert_eq!(
+        rec.problems,
+        [FrameProblem::TooLong {
+            length: 4 << 20,
+            kept: 1000
+        }]
+    );
+    assert!(r.buf.len() <= 4 * CHUNK, "buffer of {} bytes", r.buf.len());
+    assert!(r.read_record(&mut rec).unwrap());
+    assert_eq!(rec.bytes, b"ok");
+}
