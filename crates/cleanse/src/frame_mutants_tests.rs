@@ -103,6 +103,12 @@ fn records_do_not_depend_on_read_boundaries() {
         ),
         (delimited(2, "any"), b"a,b\r\rc,d\n\"e\"x,f\r"),
         (delimited(2, "lf"), b"a,b\r\nc,d\ne\rf,g"),
+        // Session 7: a CRLF under `any` split between two reads is one terminator
+        // (`term_len_at`'s `Any` arm, `eof` guard → `true` ended the record at the CR and
+        // made an empty record of the LF), and a blank line under `lf` (an LF at scan
+        // position 0: `i > 0` → `>=` read `data[i - 1]` before the record).
+        (delimited(2, "any"), b"a,b\r\nc,d\r\ne,f"),
+        (delimited(2, "lf"), b"a,b\n\nc,d\r\n\ne,f\n"),
     ];
     for (l, data) in &cases {
         let whole = read_with(*data, l);
@@ -634,4 +640,139 @@ fn records_after_the_end_of_input_was_seen_are_read() {
             found: 1
         }]));
     assert_eq!(s.bytes, 12);
+}
+
+// ---- session 7: the survivors left after session 6 ----
+
+/// The host path of the trailer count (`check_trailer`, `Charset::Host`, a count item
+/// stored as text): the count is decoded by the host codec, trimmed of spaces and
+/// ideographic spaces, and must be digits only. Kills the `!is_numeric()` guard → `false`
+/// and `delete !` (no host text: every count "not a number"), the trim's `== ' '` →
+/// `!=`, `== '\u{3000}'` → `!=` and `||` → `&&`, `delete !` of `!t.is_empty()` and
+/// `&&` → `||` (`+2` would parse as 2). Shown by cargo-mutants (session 7).
+#[test]
+fn host_trailer_count_as_text() {
+    let l = super::tests::layout(
+        "kind = \"fixed\"\nrecord_length = 7\nterminator = \"none\"",
+        "[[items]]\nnumber = 1\nname = \"k\"\nkey = \"k\"\ntype = \"record_type\"\nlength = 1\n\
+         [[items]]\nnumber = 2\nname = \"v\"\nkey = \"v\"\ntype = \"text\"\nlength = 6\n",
+        "[record_types]\noffset = 0\nlength = 1\ndata = \"D\"\n\
+         [record_types.trailer]\ncode = \"T\"\ncount_item = \"n\"\n\
+         [[record_types.trailer.items]]\nnumber = 1\nname = \"t\"\nkey = \"t\"\ntype = \"record_type\"\nlength = 1\n\
+         [[record_types.trailer.items]]\nnumber = 2\nname = \"n\"\nkey = \"n\"\ntype = \"digits\"\nlength = 6\n",
+    );
+    let mut l = l;
+    l.encoding = "jef".into();
+    let codec = crate::host::HostCodec::for_label("jef").unwrap();
+    let rec = |text: &str| {
+        let mut b = codec.encode(text, crate::host::ItemKind::Mixed).unwrap();
+        let space = codec.encode(" ", crate::host::ItemKind::Mixed).unwrap();
+        while b.len() < 7 {
+            b.extend_from_slice(&space);
+        }
+        assert_eq!(b.len(), 7, "{text:?}");
+        b
+    };
+    let file = |count: &str| [rec("DAAAAAA"), rec("DBBBBBB"), rec(&format!("T{count}"))].concat();
+    let problems = |count: &str| {
+        let (v, s) = read_with(&file(count)[..], &l);
+        assert_eq!((s.data_records, s.trailer_records), (2, 1), "{count:?}");
+        assert!(v.iter().take(2).all(|r| r.problems.is_empty()), "{v:?}");
+        v.last().map(|r| r.problems.clone()).unwrap_or_default()
+    };
+    for good in ["2", " 2", "  2  ", "000002", "\u{3000}2"] {
+        assert_eq!(problems(good), [], "{good:?}");
+    }
+    for bad in ["+2", "", "2X", "2 2", "-2"] {
+        assert_eq!(
+            problems(bad),
+            [FrameProblem::TrailerCount {
+                declared: None,
+                counted: 2
+            }],
+            "{bad:?}"
+        );
+    }
+    assert_eq!(
+        problems(" 3"),
+        [FrameProblem::TrailerCount {
+            declared: Some(3),
+            counted: 2
+        }]
+    );
+}
+
+/// A too-long last record that ends in a CR at the end of the file (CRLF layout): the CR
+/// at the end of the first read waits for the next (`need_more` keeps it and the byte
+/// before it), the next read finds the end of the file, and the length counts every byte
+/// (`total += i` at the end of the file → `-=`: 2 bytes subtracted instead of added; →
+/// `*=`). Also a long record that comes in reads longer than the limit keeps only the
+/// first `max_len` bytes (`!too_long && i > max_len` → `delete !`: each later read over
+/// the limit appended another `max_len` bytes).
+#[test]
+fn too_long_records_at_the_end_and_in_long_reads() {
+    let l = delimited(1, "crlf");
+    let data: &[u8] = b"ok\r\nabcdefgh\r";
+    let whole = read_max(data, &l, 3);
+    let (v, s) = &whole;
+    assert_eq!(v.len(), 2);
+    assert_eq!(v[1].bytes, b"abc");
+    assert_eq!(
+        v[1].problems,
+        [FrameProblem::TooLong { length: 9, kept: 3 }]
+    );
+    assert_eq!(s.bytes, data.len() as u64);
+    for step in [1, 2, 4, 7] {
+        let t = Trickle {
+            data,
+            step,
+            interrupt: false,
+        };
+        assert_eq!(read_max(t, &l, 3), whole, "step {step}");
+    }
+    let data: &[u8] = b"abcdefghijklmnopqrstuvwxyz\r\nok\r\n";
+    let whole = read_max(data, &l, 3);
+    assert_eq!(
+        whole.0[0].problems,
+        [FrameProblem::TooLong {
+            length: 26,
+            kept: 3
+        }]
+    );
+    assert_eq!(whole.0[0].bytes, b"abc");
+    for step in [4, 5, 8, 9] {
+        let t = Trickle {
+            data,
+            step,
+            interrupt: false,
+        };
+        assert_eq!(read_max(t, &l, 3), whole, "step {step}");
+    }
+}
+
+/// The length limit bounds the buffer: a 4 MiB record under a 1,000-byte limit is
+/// discarded as it is scanned, so the read buffer stays a few chunks long
+/// (`!too_long && i > max_len` → `delete !`: the record was never cut while more was to
+/// be read, the whole 4 MiB was buffered first and then cut to the same bytes — the same
+/// records, so only the buffer's size shows it; shown by putting the mutant in by hand).
+#[test]
+fn a_too_long_record_is_not_buffered_whole() {
+    let mut data = b"x".repeat(4 << 20);
+    data.extend_from_slice(b"\r\nok\r\n");
+    let l = delimited(1, "crlf");
+    let mut r = RecordReader::new(&data[..], &l)
+        .unwrap()
+        .with_max_record_len(1000);
+    let mut rec = RawRecord::new();
+    assert!(r.read_record(&mut rec).unwrap());
+    assert_eq!(
+        rec.problems,
+        [FrameProblem::TooLong {
+            length: 4 << 20,
+            kept: 1000
+        }]
+    );
+    assert!(r.buf.len() <= 4 * CHUNK, "buffer of {} bytes", r.buf.len());
+    assert!(r.read_record(&mut rec).unwrap());
+    assert_eq!(rec.bytes, b"ok");
 }

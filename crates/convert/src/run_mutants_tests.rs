@@ -132,3 +132,73 @@ fn per_input_counts_and_file_findings() {
         m.problems
     );
 }
+
+/// `tally_chunk` and `Tally::fold` on made-up records (session 7): a change on a target
+/// item is counted under the target item's key — the first target item (slot = number of
+/// source items: `slot < source` → `<=` took it for a source item past the end, key "")
+/// and a later one (`slot - source` → `+`/`/`, `item_slot` `+` → `-`/`*`: another item or
+/// none) — and the record-level findings are counted by kind across two chunks (`fold`'s
+/// `+=` → `*=` left every kind at 0; no other test looked at these counts). Each mutant
+/// was shown to fail this test by cargo-mutants (docs/RELIABILITY.md, session 7).
+#[test]
+fn target_item_changes_and_record_findings_are_counted() {
+    use crate::plan::ChangeOut;
+    use crate::tally::{tally_chunk, Tally};
+    use std::collections::BTreeMap;
+    let plan = sample_plan();
+    let source = plan.source.items.len();
+    let targets = plan.target.items.len();
+    assert!(source > 1 && targets > 3, "{source} {targets}");
+    let source_keys: Vec<&str> = (0..source)
+        .map(|i| plan.item_key(ItemRef::Source(i)))
+        .collect();
+    // Target items whose keys no source item has, so a wrong slot shows.
+    let own: Vec<usize> = (0..targets)
+        .filter(|t| !source_keys.contains(&plan.item_key(ItemRef::Target(*t))))
+        .collect();
+    assert!(own.len() >= 2, "{own:?}");
+    let change = |item| ChangeOut {
+        item,
+        rule: "text.trim",
+        before: "a ".into(),
+        after: "a".into(),
+    };
+    // Record 1: the first target item (if its key is its own), a later target item
+    // twice, source item 1 once; findings: two of one kind, one of another.
+    let first = ItemRef::Target(0);
+    let later = ItemRef::Target(*own.last().unwrap_or(&0));
+    let mut p1 = Processed {
+        record: 1,
+        ..Processed::default()
+    };
+    p1.changes = vec![
+        change(first),
+        change(later),
+        change(later),
+        change(ItemRef::Source(1)),
+    ];
+    p1.findings = vec!["flag.a", "flag.b", "flag.a"];
+    let mut p2 = Processed {
+        record: 2,
+        ..Processed::default()
+    };
+    p2.changes = vec![change(later)];
+    p2.findings = vec!["flag.a"];
+    let mut tally = Tally::new(&plan);
+    tally_chunk(&plan, &mut tally, std::slice::from_ref(&p1));
+    tally.fold(&plan);
+    tally_chunk(&plan, &mut tally, std::slice::from_ref(&p2));
+    tally.fold(&plan);
+    let c = &tally.counts;
+    let key = |i| plan.item_key(i).to_string();
+    let mut want: BTreeMap<String, u64> = BTreeMap::new();
+    *want.entry(key(first)).or_insert(0) += 1;
+    *want.entry(key(later)).or_insert(0) += 3;
+    *want.entry(key(ItemRef::Source(1))).or_insert(0) += 1;
+    assert!(!want.contains_key(""), "{want:?}");
+    assert_eq!(c.changes_by_item, want);
+    assert_eq!(c.changes_by_rule.get("text.trim").copied(), Some(5));
+    assert_eq!(c.findings_by_kind.get("flag.a").copied(), Some(3));
+    assert_eq!(c.findings_by_kind.get("flag.b").copied(), Some(1));
+    assert_eq!((c.input_records, c.output_records), (2, 2));
+}

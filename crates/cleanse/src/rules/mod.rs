@@ -857,4 +857,6 @@ mod japanpost;
 #[cfg(test)]
 mod reference;
 #[cfg(test)]
+mod rules_mutants_tests;
+#[cfg(test)]
 mod tests;
