@@ -184,11 +184,11 @@ fn target_item_changes_and_record_findings_are_counted() {
     };
     p2.changes = vec![change(later)];
     p2.findings = vec!["flag.a"];
-    let mut tally = Tally::new(&plan);
-    tally_chunk(&plan, &mut tally, std::slice::from_ref(&p1));
-    tally.fold(&plan);
-    tally_chunk(&plan, &mut tally, std::slice::from_ref(&p2));
-    tally.fold(&plan);
+    let mut tally = Tally::new(&[&plan]);
+    tally_chunk(&plan, 0, &mut tally, std::slice::from_ref(&p1));
+    tally.fold(&[&plan]);
+    tally_chunk(&plan, 0, &mut tally, std::slice::from_ref(&p2));
+    tally.fold(&[&plan]);
     let c = &tally.counts;
     let key = |i| plan.item_key(i).to_string();
     let mut want: BTreeMap<String, u64> = BTreeMap::new();

@@ -35,14 +35,14 @@ impl SourcePlans {
         let mut names = Vec::new();
         let mut plans = Vec::new();
         for s in &profile.sources {
-            let derived = profile.for_source(&s.name).ok_or_else(|| {
-                PlanError::NoSource {
+            let derived = profile
+                .for_source(&s.name)
+                .ok_or_else(|| PlanError::NoSource {
                     profile: profile.id.clone(),
                     source_name: s.name.clone(),
-                }
-            })?;
-            let plan = Plan::new(catalog, derived, gaiji.clone())
-                .map_err(|e| PlanError::Source {
+                })?;
+            let plan =
+                Plan::new(catalog, derived, gaiji.clone()).map_err(|e| PlanError::Source {
                     source_name: s.name.clone(),
                     error: Box::new(e),
                 })?;
