@@ -4,7 +4,7 @@
 //! [`describe`] matches every [`RuleId`] without a wildcard: a new variant does not compile
 //! until it has its description here. [`emitted_ids`] is every id a run can write into
 //! `changes.csv` (every [`RuleId`] of [`RuleId::ALL`] and the decoder's
-//! [`GAIJI_RULE`](crate::decode::GAIJI_RULE)); [`describe_id`] describes any of them, and a
+//! [`crate::decode::GAIJI_RULE`]); [`describe_id`] describes any of them, and a
 //! test checks that it does for every one. The report (`ikou_convert::report`) shows these
 //! words beside the id.
 //!

@@ -64,11 +64,11 @@ pub struct ConvertArgs {
     #[arg(long, short = 'p')]
     profile: String,
     /// Input files (legacy exports), converted in order into one run. A profile with several
-    /// sources ([[sources]]) takes one file per source here, in the order of its [[sources]],
+    /// sources (`[[sources]]`) takes one file per source here, in the order of its `[[sources]]`,
     /// or the files with --input.
     #[arg(value_name = "INPUT")]
     inputs: Vec<PathBuf>,
-    /// An input of one of the profile's [[sources]]: `SOURCE=FILE` (`--input kojin=a.csv
+    /// An input of one of the profile's `[[sources]]`: `SOURCE=FILE` (`--input kojin=a.csv
     /// --input rireki=b.csv`); repeat it for several files of one source. Files are converted
     /// in the order given.
     #[arg(long = "input", value_name = "SOURCE=FILE")]
@@ -259,7 +259,7 @@ impl Progress for Bar {
 /// Runs `ikou convert`.
 /// Which source reads each input (an index in `plans`), in the order the files are
 /// converted: the positional inputs (one source: all of them; several sources: one file per
-/// source, in the order of the profile's [[sources]]) or `--input SOURCE=FILE`.
+/// source, in the order of the profile's `[[sources]]`) or `--input SOURCE=FILE`.
 fn assign_inputs(
     plans: &SourcePlans,
     positional: &[PathBuf],
