@@ -51,3 +51,36 @@ fn a_voiced_kana_is_not_voiced_again() {
     assert_eq!(text::voiced_marks("ヂ\u{3099}"), None);
     assert_eq!(text::voiced_marks("カ゛チ゛").as_deref(), Some("ガヂ"));
 }
+
+/// `text::is_control` is public API (C0, DEL, C1): `→ true` and `→ false` survived because
+/// the rules decide on bytes (`control_position`) and never call it.
+#[test]
+fn is_control_is_c0_del_and_c1_only() {
+    for c in ['\u{0}', '\u{1F}', '\u{7F}', '\u{80}', '\u{9F}'] {
+        assert!(text::is_control(c), "{c:?}");
+    }
+    for c in [' ', 'a', '~', '\u{A0}', 'ア', '髙'] {
+        assert!(!text::is_control(c), "{c:?}");
+    }
+}
+
+/// `text::is_ideograph_or_ivs` is public API: `→ false` survived (the rules' tests use it
+/// only to pick their inputs).
+#[test]
+fn is_ideograph_or_ivs_takes_kanji_and_variation_selectors_only() {
+    for c in [
+        '髙',
+        '﨑',
+        '々',
+        '〇',
+        '\u{3400}',
+        '\u{20B9F}',
+        '\u{FE00}',
+        '\u{E0100}',
+    ] {
+        assert!(text::is_ideograph_or_ivs(c), "{c:?}");
+    }
+    for c in ['ア', 'あ', 'A', '　', '・'] {
+        assert!(!text::is_ideograph_or_ivs(c), "{c:?}");
+    }
+}
