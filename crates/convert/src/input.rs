@@ -124,6 +124,63 @@ impl RunInput {
     }
 }
 
+/// Which source reads each input of a run of profile `profile`, whose sources are `names`
+/// (one empty name for a profile with one `source`; `multi` for a profile with
+/// `[[sources]]`): the source's index in `names` for each input, in input order, and the
+/// inputs untagged. The run does this itself; a caller that must know it before the run
+/// (the CLI's input check per source) calls it too.
+///
+/// # Errors
+/// [`RunError::Sources`]: an input without a source name in a run of several sources, a
+/// name on an input of a one-source profile, a source the profile does not have, or a
+/// source of the profile without an input.
+pub fn assign_sources(
+    names: &[String],
+    multi: bool,
+    inputs: Vec<RunInput>,
+    profile: &str,
+) -> Result<(Vec<usize>, Vec<RunInput>), RunError> {
+    let listed = names.join(", ");
+    let mut of_input = Vec::new();
+    let mut untagged = Vec::new();
+    for input in inputs {
+        let name = input.name();
+        let (tag, input) = input.untag();
+        let src = match (tag, multi) {
+            (None, false) => 0,
+            (None, true) if names.len() == 1 => 0,
+            (None, true) => {
+                return Err(RunError::Sources(format!(
+                    "{name}: profile `{profile}` reads {} sources ({listed}): say which one reads this input (`--input NAME={name}`; RunInput::of_source)",
+                    names.len()
+                )))
+            }
+            (Some(t), false) => {
+                return Err(RunError::Sources(format!(
+                    "{name}: the input names source `{t}`, but profile `{profile}` has one `source` and no [[sources]]: give the file without a source name"
+                )))
+            }
+            (Some(t), true) => names.iter().position(|n| *n == t).ok_or_else(|| {
+                RunError::Sources(format!(
+                    "{name}: profile `{profile}` has no source `{t}` (its sources: {listed})"
+                ))
+            })?,
+        };
+        of_input.push(src);
+        untagged.push(input);
+    }
+    if multi {
+        for (n, name) in names.iter().enumerate() {
+            if !of_input.contains(&n) {
+                return Err(RunError::Sources(format!(
+                    "profile `{profile}`: source `{name}` has no input (its sources: {listed}; `--input {name}=FILE`)"
+                )));
+            }
+        }
+    }
+    Ok((of_input, untagged))
+}
+
 impl fmt::Debug for RunInput {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {

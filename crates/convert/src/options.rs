@@ -160,6 +160,22 @@ impl Outputs {
         }
     }
 
+    /// [`Outputs::parse`] for a run of a profile with several sources (`multi`):
+    /// `before.arrow`/`before.parquet` hold one source layout, so `all`, `arrow` and
+    /// `parquet` leave them out there; `before` asked for by name stays selected, and the
+    /// run refuses it with the reason.
+    ///
+    /// # Errors
+    /// An unknown name.
+    pub fn parse_for_sources(list: &str, multi: bool) -> Result<Outputs, String> {
+        let mut o = Outputs::parse(list)?;
+        if multi && !list.split(',').any(|t| t.trim() == "before") {
+            o.before_arrow = false;
+            o.before_parquet = false;
+        }
+        Ok(o)
+    }
+
     /// The selection as the manifest records it (`options.outputs`): the
     /// [`RunFile::selector`]s of the optional files selected, or `minimal`.
     pub(crate) fn describe(&self) -> String {

@@ -5,7 +5,7 @@
 //! writers (`writers`) and the tallies (`tally`).
 
 pub use crate::error::RunError;
-pub use crate::input::{ReadSeek, RunInput};
+pub use crate::input::{assign_sources, ReadSeek, RunInput};
 pub use crate::options::{
     CancelToken, NoProgress, Outputs, Progress, RunOptions, DEFAULT_CHUNK_BYTES,
     DEFAULT_MAX_RECORD_BYTES, OUTPUT_NAMES,
@@ -288,45 +288,7 @@ impl RunSources<'_> {
         inputs: Vec<RunInput>,
         profile: &str,
     ) -> Result<(Vec<usize>, Vec<RunInput>), RunError> {
-        let listed = self.names.join(", ");
-        let mut of_input = Vec::new();
-        let mut untagged = Vec::new();
-        for input in inputs {
-            let name = input.name();
-            let (tag, input) = input.untag();
-            let src = match (tag, self.multi) {
-                (None, false) => 0,
-                (None, true) if self.plans.len() == 1 => 0,
-                (None, true) => {
-                    return Err(RunError::Sources(format!(
-                        "{name}: profile `{profile}` reads {} sources ({listed}): say which one reads this input (`--input NAME={name}`; RunInput::of_source)",
-                        self.plans.len()
-                    )))
-                }
-                (Some(t), false) => {
-                    return Err(RunError::Sources(format!(
-                        "{name}: the input names source `{t}`, but profile `{profile}` has one `source` and no [[sources]]: give the file without a source name"
-                    )))
-                }
-                (Some(t), true) => self.names.iter().position(|n| *n == t).ok_or_else(|| {
-                    RunError::Sources(format!(
-                        "{name}: profile `{profile}` has no source `{t}` (its sources: {listed})"
-                    ))
-                })?,
-            };
-            of_input.push(src);
-            untagged.push(input);
-        }
-        if self.multi {
-            for (n, name) in self.names.iter().enumerate() {
-                if !of_input.contains(&n) {
-                    return Err(RunError::Sources(format!(
-                        "profile `{profile}`: source `{name}` has no input (its sources: {listed}; `--input {name}=FILE`)"
-                    )));
-                }
-            }
-        }
-        Ok((of_input, untagged))
+        crate::input::assign_sources(&self.names, self.multi, inputs, profile)
     }
 }
 

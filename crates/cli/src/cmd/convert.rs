@@ -5,7 +5,9 @@ use crate::output::{print, print_json};
 use clap::Args;
 use ikou_convert::manifest::Manifest;
 use ikou_convert::report::{self, Lang, Verdict, VerdictLevel};
-use ikou_convert::run::{Outputs, Progress, Run, RunInput, RunOptions, OUTPUT_NAMES};
+use ikou_convert::run::{
+    assign_sources, Outputs, Progress, Run, RunInput, RunOptions, OUTPUT_NAMES,
+};
 use ikou_convert::setup::{self, SetupError};
 use ikou_convert::SourcePlans;
 use ikou_layout_spec::profile::RejectRate;
@@ -256,10 +258,11 @@ impl Progress for Bar {
     }
 }
 
-/// Runs `ikou convert`.
 /// Which source reads each input (an index in `plans`), in the order the files are
 /// converted: the positional inputs (one source: all of them; several sources: one file per
-/// source, in the order of the profile's `[[sources]]`) or `--input SOURCE=FILE`.
+/// source, in the order of the profile's `[[sources]]`) or `--input SOURCE=FILE`. The CLI
+/// reads its arguments; which names and sources are valid is the library's
+/// [`ikou_convert::run::assign_sources`], the check the run makes.
 fn assign_inputs(
     plans: &SourcePlans,
     positional: &[PathBuf],
@@ -284,7 +287,8 @@ fn assign_inputs(
     let usage = format!(
         "profile `{profile}` reads {n} sources ({listed}): give `--input SOURCE=FILE` for each (repeat it for several files of one source), or exactly {n} files in the order of its [[sources]]"
     );
-    let assigned: Vec<(usize, PathBuf)> = match (positional.is_empty(), named.is_empty()) {
+    // (source name, file), in the order given.
+    let given: Vec<(String, PathBuf)> = match (positional.is_empty(), named.is_empty()) {
         (false, false) => {
             return Err(CliError::usage(format!(
                 "give the inputs either as files or with --input, not both; {usage}"
@@ -298,7 +302,12 @@ fn assign_inputs(
                     positional.len()
                 )));
             }
-            positional.iter().cloned().enumerate().collect()
+            plans
+                .names()
+                .iter()
+                .cloned()
+                .zip(positional.iter().cloned())
+                .collect()
         }
         (true, false) => {
             let mut v = Vec::new();
@@ -308,41 +317,33 @@ fn assign_inputs(
                         "--input {arg}: give SOURCE=FILE (the sources of profile `{profile}`: {listed})"
                     )));
                 };
-                let Some(i) = plans.index_of(name) else {
-                    return Err(CliError::usage(format!(
-                        "--input {arg}: profile `{profile}` has no source `{name}` (its sources: {listed})"
-                    )));
-                };
-                v.push((i, PathBuf::from(file)));
-            }
-            for (i, name) in plans.names().iter().enumerate() {
-                if !v.iter().any(|(s, _)| *s == i) {
-                    return Err(CliError::usage(format!(
-                        "source `{name}` has no input: add --input {name}=FILE; {usage}"
-                    )));
-                }
+                v.push((name.to_string(), PathBuf::from(file)));
             }
             v
         }
     };
-    Ok(assigned)
+    let tagged = given
+        .iter()
+        .map(|(name, file)| RunInput::of_source(name.clone(), RunInput::Path(file.clone())))
+        .collect();
+    let (of_input, _) = assign_sources(plans.names(), true, tagged, profile)
+        .map_err(|e| CliError::usage(e.to_string()))?;
+    Ok(of_input
+        .into_iter()
+        .zip(given.into_iter().map(|(_, f)| f))
+        .collect())
 }
 
 /// Runs `ikou convert`.
 pub fn run_convert(args: ConvertArgs) -> CliResult {
-    let mut outputs = Outputs::parse(&args.outputs).map_err(CliError::usage)?;
     let (catalog, profile) = load_profile(&args.profile, &args.specs, args.allow_outside_specs)?;
     let gaiji = setup::load_gaiji(&profile, args.gaiji.as_deref()).map_err(setup_err)?;
     let profile_id = profile.id.clone();
     let plans =
         SourcePlans::new(&catalog, profile, gaiji).map_err(|e| CliError::usage(e.to_string()))?;
     let inputs = assign_inputs(&plans, &args.inputs, &args.input, &profile_id)?;
-    if plans.is_multi() && !args.outputs.split(',').any(|t| t.trim() == "before") {
-        // before.arrow/.parquet hold one source layout: a run of several sources leaves them
-        // out of `all`, `arrow` and `parquet` (asked for by name, the run refuses).
-        outputs.before_arrow = false;
-        outputs.before_parquet = false;
-    }
+    let outputs =
+        Outputs::parse_for_sources(&args.outputs, plans.is_multi()).map_err(CliError::usage)?;
     for (_, i) in &inputs {
         if !i.is_file() {
             return Err(CliError::io(format!(
