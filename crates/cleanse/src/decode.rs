@@ -77,7 +77,9 @@ pub struct DecodeIssue {
     /// [`MAX_LISTED_PROBLEMS`]). For a 外字 issue: how many more occurrences of the same
     /// code the item has after it that are not listed (an item lists at most
     /// [`MAX_LISTED_GAIJI`] 外字 occurrences, plus the first of each code not among
-    /// them). 0 otherwise.
+    /// them). For an approximate or one-way host code (`decode.approximate`,
+    /// `decode.one_way`): how many more occurrences of the same code the item has after it
+    /// (each such code is listed once per item, at its first position). 0 otherwise.
     #[serde(skip_serializing_if = "is_zero")]
     pub more: usize,
 }
@@ -111,6 +113,10 @@ struct Issues<'a> {
     gaiji_listed: usize,
     /// Past the cap: each 外字 code's last listed issue (an index in `list`).
     gaiji_last: std::collections::BTreeMap<u16, usize>,
+    /// Each approximate or one-way host code's issue (an index in `list`): such a code is
+    /// listed once per item, its later occurrences counted on it, so an item made of them
+    /// costs memory bounded by the distinct codes of the code page, not by its length.
+    substituted: std::collections::BTreeMap<(bool, u32), usize>,
 }
 
 impl<'a> Issues<'a> {
@@ -123,6 +129,7 @@ impl<'a> Issues<'a> {
             start,
             gaiji_listed: 0,
             gaiji_last: std::collections::BTreeMap::new(),
+            substituted: std::collections::BTreeMap::new(),
         }
     }
 
@@ -133,6 +140,7 @@ impl<'a> Issues<'a> {
         self.last_problem = None;
         self.gaiji_listed = 0;
         self.gaiji_last.clear();
+        self.substituted.clear();
     }
 
     /// Counts a 外字 occurrence past [`MAX_LISTED_GAIJI`] on its code's last listed issue;
@@ -166,6 +174,22 @@ impl<'a> Issues<'a> {
     }
 
     fn push(&mut self, offset: usize, len: usize, kind: DecodeIssueKind) {
+        let substituted = match kind {
+            DecodeIssueKind::Approximate { code, .. } => Some((true, code)),
+            DecodeIssueKind::OneWay { code, .. } => Some((false, code)),
+            _ => None,
+        };
+        if let Some(key) = substituted {
+            if let Some(first) = self
+                .substituted
+                .get(&key)
+                .and_then(|&i| self.list.get_mut(i))
+            {
+                first.more += 1;
+                return;
+            }
+            self.substituted.insert(key, self.list.len());
+        }
         if let Some(code) = kind.gaiji_code() {
             if self.count_gaiji(code) {
                 return;
@@ -365,6 +389,19 @@ impl fmt::Display for DecodeIssue {
                 f,
                 " (and {} more problem{} — unmapped, shift, malformed or cut — after it in this item, not listed)",
                 self.more,
+                if self.more == 1 { "" } else { "s" }
+            );
+        }
+        if self.more > 0
+            && matches!(
+                self.kind,
+                DecodeIssueKind::Approximate { .. } | DecodeIssueKind::OneWay { .. }
+            )
+        {
+            return write!(
+                f,
+                " (and {} more occurrence{} of this code after it in this item, not listed)",
+                thousands(self.more as u64),
                 if self.more == 1 { "" } else { "s" }
             );
         }

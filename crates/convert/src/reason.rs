@@ -562,7 +562,8 @@ impl ReasonKind {
 pub enum FlagKind {
     /// `gaiji.unmapped_kept`: a 外字 not in the table, kept (policy `unmapped_gaiji = "keep"`).
     GaijiUnmappedKept,
-    /// `decode.approximate`: a character decoded to its nearest Unicode form (host code pages).
+    /// `decode.approximate`: a character decoded to its nearest Unicode form (host code
+    /// pages); counted once per code and item of a record, like its `changes.csv` row.
     DecodeApproximate,
 }
 

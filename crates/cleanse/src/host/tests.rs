@@ -820,6 +820,45 @@ fn issue16_unmapped_codes_are_listed_up_to_the_cap() {
     assert!(last.to_string().contains("84 more problems"), "{last}");
 }
 
+/// An item made of approximate and one-way codes (issue #18 item 4): each code is listed
+/// once, at its first position, with the count of its later occurrences, so 200,000
+/// occurrences cost two issues, not 200,000 (each holding a copy of its text).
+#[test]
+fn issue18_approximate_and_one_way_codes_are_listed_once_per_code() {
+    use crate::charset::Charset;
+    use crate::decode::{CharProfile, DecodeIssueKind};
+    let p = CharProfile::new(Charset::from_label("jef").unwrap()).unwrap();
+    let jef = codec("jef");
+    // 71AD: approximate (hentaigana); A1A1: one-way (the ideographic space).
+    let item: Vec<u8> = [[0x71, 0xAD], [0xA1, 0xA1], [0x71, 0xAD]]
+        .concat()
+        .repeat(100_000);
+    let (mut out, mut issues) = (String::new(), Vec::new());
+    assert!(p.decode_host_item(&jef, ItemKind::Double, &item, &mut out, &mut issues));
+    assert_eq!(out.chars().count(), 300_000, "every character is decoded");
+    assert_eq!(issues.len(), 2, "{:?}", &issues[..issues.len().min(4)]);
+    assert!(
+        matches!(
+            issues[0].kind,
+            DecodeIssueKind::Approximate { code: 0x71AD, .. }
+        ),
+        "{:?}",
+        issues[0]
+    );
+    assert_eq!((issues[0].offset, issues[0].occurrences()), (0, 200_000));
+    assert!(
+        matches!(issues[1].kind, DecodeIssueKind::OneWay { code: 0xA1A1, .. }),
+        "{:?}",
+        issues[1]
+    );
+    assert_eq!((issues[1].offset, issues[1].occurrences()), (2, 100_000));
+    let said = issues[0].to_string();
+    assert!(
+        said.contains("(and 199,999 more occurrences of this code"),
+        "{said}"
+    );
+}
+
 /// Record types in a host layout: the selector codes are compared as the code page writes
 /// them (EBCDIC `H` C8, `D` C4, `T` E3), and the trailer's count is read as a zoned number.
 #[test]

@@ -77,6 +77,10 @@ fn issue16_one_way_and_approximate_host_codes_are_rows_of_changes_csv() {
         at -= 2;
     }
     assert!(at < addr + 50, "several padding characters");
+    // Record 5: the first two characters of 名 as JEF 71AD (issue #18: one row and one
+    // `decode.approximate` finding per code and item, however often the code occurs).
+    let at = host_name_space(&data, 5) + 2;
+    data[at..at + 4].copy_from_slice(&[0x71, 0xAD, 0x71, 0xAD]);
     std::fs::write(dir.join("patched.dat"), &data).unwrap();
     let mut args = base.to_vec();
     args.extend(["patched.dat", "--out", "run"]);
@@ -88,12 +92,17 @@ fn issue16_one_way_and_approximate_host_codes_are_rows_of_changes_csv() {
             "2,shimei,host.one_way,JEF+A1A1,\u{3000}".to_string(),
             "3,shimei,host.approximate,JEF+71AD,\u{1B02A}".to_string(),
             "4,address,host.one_way,JEF+A1A1,\u{3000}".to_string(),
+            "5,shimei,host.approximate,JEF+71AD,\u{1B02A}".to_string(),
         ]
     );
     let m: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(run.join("manifest.json")).unwrap()).unwrap();
     assert_eq!(m["counts"]["changes_by_rule"]["host.one_way"], 2, "{m}");
-    assert_eq!(m["counts"]["changes_by_rule"]["host.approximate"], 1, "{m}");
+    assert_eq!(m["counts"]["changes_by_rule"]["host.approximate"], 2, "{m}");
+    assert_eq!(
+        m["counts"]["findings_by_kind"]["decode.approximate"], 2,
+        "{m}"
+    );
     // The records are converted, with the characters the codes decode to.
     let csv = std::fs::read_to_string(run.join("jumin.csv")).unwrap();
     assert!(csv.contains('\u{1B02A}'), "record 3's name");
