@@ -333,7 +333,7 @@ impl Catalog {
                         line: None,
                         item: None,
                     },
-                    kind: SpecErrorKind::Io(e.to_string()),
+                    kind: SpecErrorKind::io(e),
                 }),
             }
         }
@@ -472,7 +472,7 @@ fn collect_files(path: &Path, out: &mut Vec<std::path::PathBuf>, errors: &mut Ve
                     line: None,
                     item: None,
                 },
-                kind: SpecErrorKind::Io(e.to_string()),
+                kind: SpecErrorKind::io(e),
             }),
         }
     } else {
