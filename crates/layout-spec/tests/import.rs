@@ -300,7 +300,18 @@ fn malformed_and_hostile_workbooks_are_errors_not_panics() {
         None,
     );
     match import_xlsx(&book, None, &opts("chukan/x")) {
-        Err(ImportError::Xml { part, .. }) => assert_eq!(part, "xl/worksheets/sheet1.xml"),
+        Err(e @ ImportError::Xml { .. }) => {
+            let ImportError::Xml { part, problem, .. } = &e else {
+                unreachable!()
+            };
+            assert_eq!(part, "xl/worksheets/sheet1.xml");
+            // Typed (issue #15): the XML reader's error is the source, not a string.
+            assert!(matches!(problem, XmlProblem::Syntax(_)), "{problem:?}");
+            let cause = std::error::Error::source(&e)
+                .and_then(std::error::Error::source)
+                .and_then(|c| c.downcast_ref::<quick_xml::Error>());
+            assert!(cause.is_some(), "{e:?}");
+        }
         other => panic!("{other:?}"),
     }
     // A shared-string index that does not exist.
@@ -311,10 +322,25 @@ fn malformed_and_hostile_workbooks_are_errors_not_panics() {
         )],
         Some("<sst><si><t>a</t></si></sst>"),
     );
-    assert!(matches!(
-        import_xlsx(&book, None, &opts("chukan/x")),
-        Err(ImportError::Xml { .. })
-    ));
+    match import_xlsx(&book, None, &opts("chukan/x")) {
+        Err(e @ ImportError::Xml { .. }) => {
+            assert!(
+                matches!(
+                    &e,
+                    ImportError::Xml {
+                        problem: XmlProblem::MissingSharedString(5),
+                        ..
+                    }
+                ),
+                "{e:?}"
+            );
+            assert!(
+                e.to_string().ends_with(": shared string 5 does not exist"),
+                "{e}"
+            );
+        }
+        other => panic!("{other:?}"),
+    }
     // A row number beyond the bound.
     let book = xlsx(
         &[(
