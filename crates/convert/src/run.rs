@@ -209,31 +209,7 @@ fn execute(
         opts,
     )?;
     let started = Instant::now();
-    // Decoded source values are kept only when a `before` output is written.
-    let want_before = opts.outputs.before_arrow || opts.outputs.before_parquet;
-    if want_before && sources.multi {
-        return Err(RunError::Sources(format!(
-            "profile `{}` reads several sources ({}): before.arrow and before.parquet hold one source layout and are not written by such a run; leave `before` out of the outputs (rejects.csv has every rejected record's decoded items)",
-            first.profile.id,
-            sources.names.join(", ")
-        )));
-    }
-    // The texts of changes are kept only when a list of changes is written (the counts in
-    // the manifest and the report need only the rule and the item).
-    let want_change_text = opts.outputs.changes_csv || opts.outputs.changes_parquet;
-    let adjusted: Vec<Option<Plan>> = sources
-        .plans
-        .iter()
-        .map(|plan| {
-            (plan.keeps_before() != want_before || plan.keeps_change_text() != want_change_text)
-                .then(|| {
-                    let mut p = (*plan).clone();
-                    p.set_keep_before(want_before);
-                    p.set_change_text(want_change_text);
-                    p
-                })
-        })
-        .collect();
+    let adjusted = adjusted_plans(sources, opts, first)?;
     let plans: Vec<&Plan> = sources
         .plans
         .iter()
@@ -381,7 +357,6 @@ fn execute(
     // The renames are on disk before the manifest marks the run as finished.
     sync_dir(&opts.out_dir).map_err(out_err("the run directory"))?;
     outputs.sort_by(|a, b| a.name.cmp(&b.name));
-    let secs = started.elapsed().as_secs_f64();
     let total_records = tally.counts.input_records;
     let in_bytes: u64 = input_infos.iter().map(|i| i.bytes).sum();
     let manifest = Manifest {
@@ -391,37 +366,7 @@ fn execute(
         profile_file: plan.profile.file.clone(),
         source_layout: layout_ref(&plan.source),
         target_layout: layout_ref(&plan.target),
-        options: BTreeMap::from([
-            ("outputs".to_string(), opts.outputs.describe()),
-            (
-                "encoding".to_string(),
-                plan.profile.characters.encoding.clone(),
-            ),
-            (
-                "variants".to_string(),
-                format!("{:?}", plan.profile.characters.variants).to_lowercase(),
-            ),
-            (
-                "unmapped_gaiji".to_string(),
-                plan.profile.characters.unmapped_gaiji.as_str().to_string(),
-            ),
-            ("show_values".to_string(), opts.show_values.to_string()),
-            (
-                "header".to_string(),
-                format!("{:?}", plan.profile.output.header).to_lowercase(),
-            ),
-            (
-                "date_policy".to_string(),
-                plan.profile.date_policy.as_str().to_string(),
-            ),
-            (
-                "max_reject_rate".to_string(),
-                opts.max_reject_rate
-                    .or(plan.profile.max_reject_rate)
-                    .map_or(crate::report::DEFAULT_MAX_REJECT_RATE, |r| r.fraction())
-                    .to_string(),
-            ),
-        ]),
+        options: manifest_options(plan, opts),
         sources: source_infos(sources, &plans, &input_infos),
         inputs: input_infos,
         data_file: data_name,
@@ -431,20 +376,12 @@ fn execute(
         accounting_ok,
         problems,
         conditional_items: plan.conditional_items(),
-        timings: Timings {
-            total_seconds: secs,
-            input_mb_per_second: if secs > 0.0 {
-                in_bytes as f64 / 1e6 / secs
-            } else {
-                0.0
-            },
-            records_per_second: if secs > 0.0 {
-                total_records as f64 / secs
-            } else {
-                0.0
-            },
+        timings: timings(
+            started.elapsed().as_secs_f64(),
+            in_bytes,
+            total_records,
             threads,
-        },
+        ),
     };
     match publish(plan, opts, manifest) {
         Ok(m) => Ok(m),
@@ -530,7 +467,8 @@ impl Pass2<'_> {
             inner: file,
             hash: std::sync::Arc::clone(&hash),
         };
-        let mut reader = self.opts
+        let mut reader = self
+            .opts
             .record_reader(hashing, &plan.source)
             .map_err(RunError::Layout)?;
         let display = path.display().to_string();
@@ -658,6 +596,96 @@ fn write_pending(
             write_chunk(plan, src, sinks, tally, &prev, display, &file_records)
         }
         None => Ok(()),
+    }
+}
+
+/// The plans as this run's outputs need them: a plan that keeps decoded source values
+/// (`before` outputs) or the texts of changes (a list of changes) when the outputs do not
+/// want them, or the other way round, is cloned with the setting changed (`None`: the plan
+/// serves as it is). A `before` output is refused for several sources.
+fn adjusted_plans(
+    sources: &RunSources<'_>,
+    opts: &RunOptions,
+    first: &Plan,
+) -> Result<Vec<Option<Plan>>, RunError> {
+    // Decoded source values are kept only when a `before` output is written.
+    let want_before = opts.outputs.before_arrow || opts.outputs.before_parquet;
+    if want_before && sources.multi {
+        return Err(RunError::Sources(format!(
+            "profile `{}` reads several sources ({}): before.arrow and before.parquet hold one source layout and are not written by such a run; leave `before` out of the outputs (rejects.csv has every rejected record's decoded items)",
+            first.profile.id,
+            sources.names.join(", ")
+        )));
+    }
+    // The texts of changes are kept only when a list of changes is written (the counts in
+    // the manifest and the report need only the rule and the item).
+    let want_change_text = opts.outputs.changes_csv || opts.outputs.changes_parquet;
+    Ok(sources
+        .plans
+        .iter()
+        .map(|plan| {
+            (plan.keeps_before() != want_before || plan.keeps_change_text() != want_change_text)
+                .then(|| {
+                    let mut p = (*plan).clone();
+                    p.set_keep_before(want_before);
+                    p.set_change_text(want_change_text);
+                    p
+                })
+        })
+        .collect())
+}
+
+/// The manifest's `options`: what the run was asked for, as text.
+fn manifest_options(plan: &Plan, opts: &RunOptions) -> BTreeMap<String, String> {
+    BTreeMap::from([
+        ("outputs".to_string(), opts.outputs.describe()),
+        (
+            "encoding".to_string(),
+            plan.profile.characters.encoding.clone(),
+        ),
+        (
+            "variants".to_string(),
+            format!("{:?}", plan.profile.characters.variants).to_lowercase(),
+        ),
+        (
+            "unmapped_gaiji".to_string(),
+            plan.profile.characters.unmapped_gaiji.as_str().to_string(),
+        ),
+        ("show_values".to_string(), opts.show_values.to_string()),
+        (
+            "header".to_string(),
+            format!("{:?}", plan.profile.output.header).to_lowercase(),
+        ),
+        (
+            "date_policy".to_string(),
+            plan.profile.date_policy.as_str().to_string(),
+        ),
+        (
+            "max_reject_rate".to_string(),
+            opts.max_reject_rate
+                .or(plan.profile.max_reject_rate)
+                .map_or(crate::report::DEFAULT_MAX_REJECT_RATE, |r| r.fraction())
+                .to_string(),
+        ),
+    ])
+}
+
+/// The manifest's `timings` of a run of `secs` seconds over `in_bytes` bytes and `records`
+/// records.
+fn timings(secs: f64, in_bytes: u64, records: u64, threads: usize) -> Timings {
+    Timings {
+        total_seconds: secs,
+        input_mb_per_second: if secs > 0.0 {
+            in_bytes as f64 / 1e6 / secs
+        } else {
+            0.0
+        },
+        records_per_second: if secs > 0.0 {
+            records as f64 / secs
+        } else {
+            0.0
+        },
+        threads,
     }
 }
 
