@@ -6,7 +6,7 @@ use clap::{Subcommand, ValueEnum};
 use ikou_layout_spec::import::{
     self, copybook, official, ImportError, ImportFormat, ImportOptions,
 };
-use ikou_layout_spec::{Catalog, Layout, LengthUnit, PhysicalFormat, Status};
+use ikou_layout_spec::{count_spec_files, Catalog, Layout, LengthUnit, PhysicalFormat};
 use std::fmt::Write as _;
 use std::io::{Read as _, Write as _};
 use std::path::{Path, PathBuf};
@@ -884,52 +884,12 @@ fn storage_text(it: &ikou_layout_spec::Item) -> Option<String> {
     (!parts.is_empty()).then(|| format!("stored: {}", parts.join("; ")))
 }
 
-/// The spec files `check` reads under a path (as the catalog does: `.toml` and `.csv`
-/// files, directories recursively).
-fn count_spec_files(path: &Path) -> usize {
-    if !path.is_dir() {
-        return 1;
-    }
-    let Ok(rd) = std::fs::read_dir(path) else {
-        return 0;
-    };
-    rd.filter_map(|e| e.ok().map(|e| e.path()))
-        .map(|p| {
-            if p.is_dir() {
-                count_spec_files(&p)
-            } else {
-                usize::from(matches!(
-                    p.extension().and_then(|e| e.to_str()),
-                    Some("toml" | "csv")
-                ))
-            }
-        })
-        .sum()
-}
-
 fn check(files: &[PathBuf]) -> CliResult {
     // Users' files are checked against the bundled code tables plus their own.
     let mut catalog = bundled()?;
-    let mut errors = Vec::new();
-    for f in files {
-        if let Err(e) = catalog.load_path(f) {
-            errors.extend(e.0);
-        }
-    }
-    errors.extend(catalog.check().0);
-    let mut edited = Vec::new();
-    for l in catalog.layouts() {
-        if l.status == Status::OfficialImport && l.official_unedited() == Some(false) {
-            let file = catalog.layout_file(&l.id).unwrap_or_default();
-            let from = l.official.as_ref().map_or("", |o| o.file.as_str());
-            edited.push(format!(
-                "{file}: layout {}: status official-import, but its item table is not the one imported from {from} (items_sha256 differs): a hand edit makes it a transcription — set status = \"unverified-transcription\"",
-                l.id
-            ));
-        }
-    }
-    let count: usize = files.iter().map(|f| count_spec_files(f)).sum();
-    if errors.is_empty() && edited.is_empty() {
+    let problems = catalog.check_files(files);
+    if problems.is_empty() {
+        let count: usize = files.iter().map(|f| count_spec_files(f)).sum();
         print(&format!(
             "ok: {count} file(s) checked, no problems\n{}",
             crate::cmd::profiles::skipped_note(&catalog)
@@ -937,18 +897,10 @@ fn check(files: &[PathBuf]) -> CliResult {
         return Ok(OK);
     }
     let mut s = String::new();
-    for e in &errors {
+    for e in &problems {
         let _ = writeln!(s, "{e}");
     }
-    for e in &edited {
-        let _ = writeln!(s, "{e}");
-    }
-    let errors: Vec<String> = errors
-        .iter()
-        .map(ToString::to_string)
-        .chain(edited)
-        .collect();
-    let _ = writeln!(s, "{} problem(s)", errors.len());
+    let _ = writeln!(s, "{} problem(s)", problems.len());
     Err(CliError {
         code: USAGE,
         message: s.trim_end().to_string(),
