@@ -1615,3 +1615,32 @@ fn issue18_item3_many_sheets_pointing_at_one_large_part_are_bounded() {
     let err = read_xlsx(&book, None).unwrap_err();
     assert!(err.to_string().contains("parts in all"), "{err}");
 }
+
+/// Which importer `ikou layouts import` uses for a file (issue #15: the decision is the
+/// library's): a copybook by extension or content (never a zip, never by content for .csv),
+/// a workbook by extension or zip magic, the official form only for a zip in that form.
+#[test]
+fn issue15_the_kind_of_an_item_list_is_decided_by_the_library() {
+    use std::path::Path;
+    let cpy = b"       01 REC.\n           05 NAME PIC X(10).\n";
+    assert!(is_copybook_file(Path::new("a.cpy"), b"anything"));
+    assert!(is_copybook_file(Path::new("a.CBL"), b""));
+    assert!(is_copybook_file(Path::new("a.txt"), cpy));
+    assert!(!is_copybook_file(Path::new("a.csv"), cpy));
+    assert!(!is_copybook_file(Path::new("a.cpy"), b"PK\x03\x04rest"));
+    let book = xlsx(&[("S", "<sheetData></sheetData>")], None);
+    assert!(is_workbook_file(Path::new("a.xlsm"), b""));
+    assert!(is_workbook_file(Path::new("a.bin"), &book));
+    assert!(!is_workbook_file(Path::new("a.csv"), b"a,b"));
+    assert!(!is_official_workbook(b"a,b").unwrap());
+    assert!(!is_official_workbook(&book).unwrap());
+    assert!(is_official_workbook(b"PK\x03\x04 not a zip").is_err());
+    if let Some((bytes, _)) = official_book() {
+        assert!(is_official_workbook(&bytes).unwrap());
+    }
+    assert_eq!(
+        default_layout_id(Path::new("/x/Juki Kihon_v2.xlsx")),
+        "chukan/juki-kihon-v2"
+    );
+    assert_eq!(default_layout_id(Path::new("住民.csv")), "chukan/imported");
+}

@@ -145,7 +145,10 @@ pub fn run(cmd: LayoutsCommand) -> CliResult {
                 .map(|n| n.to_string_lossy().into_owned())
                 .unwrap_or_default();
             let id_given = id.is_some();
-            let mut opts = ImportOptions::new(&id.unwrap_or_else(|| default_id(&file)), &source);
+            let mut opts = ImportOptions::new(
+                &id.unwrap_or_else(|| import::default_layout_id(&file)),
+                &source,
+            );
             opts.name = name;
             opts.gyomu = gyomu.unwrap_or_default();
             opts.format = format;
@@ -164,24 +167,6 @@ pub fn run(cmd: LayoutsCommand) -> CliResult {
     }
 }
 
-/// `chukan/<file stem>` with the stem reduced to lower-case ASCII letters, digits and `-`.
-fn default_id(file: &Path) -> String {
-    let stem = file
-        .file_stem()
-        .map(|s| s.to_string_lossy().to_lowercase())
-        .unwrap_or_default();
-    let mut name = String::new();
-    for c in stem.chars() {
-        if c.is_ascii_alphanumeric() {
-            name.push(c);
-        } else if !name.ends_with('-') && !name.is_empty() {
-            name.push('-');
-        }
-    }
-    let name = name.trim_end_matches('-');
-    format!("chukan/{}", if name.is_empty() { "imported" } else { name })
-}
-
 fn import_error(e: ImportError) -> CliError {
     CliError::usage(e.to_string())
 }
@@ -193,9 +178,6 @@ struct CobolArgs {
     /// Whether `--id` was given (otherwise a copybook's layout is `legacy/<file name>`).
     id_given: bool,
 }
-
-/// File extensions of COBOL copybooks and sources.
-const COBOL_EXTENSIONS: [&str; 5] = ["cpy", "cob", "cbl", "copy", "cobol"];
 
 fn import_file(
     file: &Path,
@@ -218,15 +200,7 @@ fn import_file(
     std::fs::File::open(file)
         .and_then(|f| f.take(MAX_IMPORT_BYTES + 1).read_to_end(&mut bytes))
         .map_err(|e| CliError::io(format!("{shown}: {e}")))?;
-    let ext = file
-        .extension()
-        .map(|e| e.to_string_lossy().to_lowercase())
-        .unwrap_or_default();
-    let is_zip = bytes.starts_with(b"PK\x03\x04");
-    if !is_zip
-        && (COBOL_EXTENSIONS.contains(&ext.as_str())
-            || (ext != "csv" && copybook::looks_like_copybook(&bytes)))
-    {
+    if import::is_copybook_file(file, &bytes) {
         return import_copybook_file(file, &bytes, sheet, out, force, json, opts, cobol);
     }
     if !cobol.views.is_empty() {
@@ -234,11 +208,8 @@ fn import_file(
             "{shown} is not a COBOL copybook: --view applies to copybooks only"
         )));
     }
-    if bytes.starts_with(b"PK\x03\x04") && sheet.is_none() {
-        let sheets = import::read_xlsx(&bytes, None).map_err(import_error)?;
-        if official::is_official_form(&sheets) {
-            return import_official_book(file, &bytes, out, force, json, opts);
-        }
+    if sheet.is_none() && import::is_official_workbook(&bytes).map_err(import_error)? {
+        return import_official_book(file, &bytes, out, force, json, opts);
     }
     if json {
         return Err(CliError::usage(format!(
@@ -253,8 +224,7 @@ fn import_file(
             )));
         }
     }
-    let is_xlsx = matches!(ext.as_str(), "xlsx" | "xlsm") || is_zip;
-    let imported = if is_xlsx {
+    let imported = if import::is_workbook_file(file, &bytes) {
         import::import_xlsx(&bytes, sheet, opts).map_err(import_error)?
     } else {
         if sheet.is_some() {

@@ -949,6 +949,67 @@ pub fn xlsx_sheet_names(bytes: &[u8]) -> Result<Vec<String>, ImportError> {
         .collect())
 }
 
+/// File extensions of COBOL copybooks and sources.
+pub const COBOL_EXTENSIONS: [&str; 5] = ["cpy", "cob", "cbl", "copy", "cobol"];
+
+/// Whether `bytes` start as a zip archive (an .xlsx workbook is one).
+fn is_zip(bytes: &[u8]) -> bool {
+    bytes.starts_with(b"PK\x03\x04")
+}
+
+/// The lower-case extension of `file` (empty without one).
+fn extension(file: &std::path::Path) -> String {
+    file.extension()
+        .map(|e| e.to_string_lossy().to_lowercase())
+        .unwrap_or_default()
+}
+
+/// Whether `ikou layouts import` reads `file` (its `bytes`) as a COBOL copybook: not a zip,
+/// and a COBOL extension ([`COBOL_EXTENSIONS`]) or, for any extension but `.csv`, text that
+/// [`copybook::looks_like_copybook`].
+pub fn is_copybook_file(file: &std::path::Path, bytes: &[u8]) -> bool {
+    let ext = extension(file);
+    !is_zip(bytes)
+        && (COBOL_EXTENSIONS.contains(&ext.as_str())
+            || (ext != "csv" && copybook::looks_like_copybook(bytes)))
+}
+
+/// Whether `file` (its `bytes`) is read as a workbook rather than CSV: an `.xlsx`/`.xlsm`
+/// extension or a zip archive.
+pub fn is_workbook_file(file: &std::path::Path, bytes: &[u8]) -> bool {
+    matches!(extension(file).as_str(), "xlsx" | "xlsm") || is_zip(bytes)
+}
+
+/// Whether `bytes` are a workbook in the official デジタル庁 form
+/// ([`official::is_official_form`]); `false` for anything that is not a zip archive.
+///
+/// # Errors
+/// A zip archive that is not a readable workbook.
+pub fn is_official_workbook(bytes: &[u8]) -> Result<bool, ImportError> {
+    if !is_zip(bytes) {
+        return Ok(false);
+    }
+    Ok(official::is_official_form(&read_xlsx(bytes, None)?))
+}
+
+/// `chukan/<file stem>` with the stem reduced to lower-case ASCII letters, digits and `-`.
+pub fn default_layout_id(file: &std::path::Path) -> String {
+    let stem = file
+        .file_stem()
+        .map(|s| s.to_string_lossy().to_lowercase())
+        .unwrap_or_default();
+    let mut name = String::new();
+    for c in stem.chars() {
+        if c.is_ascii_alphanumeric() {
+            name.push(c);
+        } else if !name.ends_with('-') && !name.is_empty() {
+            name.push('-');
+        }
+    }
+    let name = name.trim_end_matches('-');
+    format!("chukan/{}", if name.is_empty() { "imported" } else { name })
+}
+
 /// Reads sheets of a workbook: the named one, or all of them in order.
 ///
 /// # Errors
