@@ -50,6 +50,47 @@ pub fn is_private_use(c: char) -> bool {
     matches!(c as u32, 0xE000..=0xF8FF | 0xF0000..=0xFFFFD | 0x100000..=0x10FFFD)
 }
 
+/// The bytes of an item as hex (`41 42`), for `ikou inspect`: with `show`, every byte;
+/// without, a byte that could tell a value is `**`, while half-width spaces, the cp932
+/// full-width space (81 40) and the bytes of a decode issue (the 外字 and bad bytes a reader
+/// is looking for) stay.
+///
+/// # Example
+/// ```
+/// use ikou_cleanse::mask::hex_masked;
+/// assert_eq!(hex_masked(b"A B", &[], false), "** 20 **");
+/// assert_eq!(hex_masked(b"A B", &[], true), "41 20 42");
+/// ```
+pub fn hex_masked(bytes: &[u8], issues: &[crate::decode::DecodeIssue], show: bool) -> String {
+    let mut keep = vec![show; bytes.len()];
+    if !show {
+        for (i, b) in bytes.iter().enumerate() {
+            if *b == b' ' {
+                if let Some(k) = keep.get_mut(i) {
+                    *k = true;
+                }
+            }
+        }
+        for w in 0..bytes.len().saturating_sub(1) {
+            if bytes.get(w..w + 2) == Some(&[0x81, 0x40]) {
+                keep.iter_mut().skip(w).take(2).for_each(|k| *k = true);
+            }
+        }
+        for is in issues {
+            keep.iter_mut()
+                .skip(is.offset)
+                .take(is.len)
+                .for_each(|k| *k = true);
+        }
+    }
+    bytes
+        .iter()
+        .zip(keep)
+        .map(|(b, k)| if k { format!("{b:02X}") } else { "**".into() })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -75,5 +116,24 @@ mod tests {
         assert_eq!(mask("\u{10FF}\u{1100}"), "*＊");
         assert_eq!(mask("カ\u{3099}ト"), "＊＊＊");
         assert_eq!(mask("か゛"), "＊＊");
+    }
+
+    #[test]
+    fn hex_masked_keeps_spaces_and_issue_bytes_only() {
+        use crate::decode::{DecodeIssue, DecodeIssueKind};
+        let bytes = [0x41, 0x81, 0x40, 0xF0, 0x40, 0x42];
+        let issue = DecodeIssue {
+            offset: 3,
+            len: 2,
+            kind: DecodeIssueKind::Malformed,
+            more: 0,
+        };
+        assert_eq!(
+            hex_masked(&bytes, std::slice::from_ref(&issue), false),
+            "** 81 40 F0 40 **"
+        );
+        assert_eq!(hex_masked(&bytes, &[], false), "** 81 40 ** ** **");
+        assert_eq!(hex_masked(&bytes, &[issue], true), "41 81 40 F0 40 42");
+        assert_eq!(hex_masked(&[], &[], false), "");
     }
 }

@@ -13,10 +13,12 @@
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use ikou_cleanse::frame::{RawRecord, RecordReader};
 use ikou_cleanse::gaiji::GaijiTable;
+#[cfg(feature = "arrow")]
 use ikou_convert::arrow::{ArrowIpcSink, ArrowOptions, ParquetSink, TableSchema};
 use ikou_convert::output::HashingWriter;
 use ikou_convert::plan::{Plan, Processed, Scratch};
 use ikou_convert::sample::{write_sample, SampleConfig};
+#[cfg(feature = "arrow")]
 use ikou_convert::sink::{RecordSink, Row};
 use ikou_layout_spec::profile::{bundled_gaiji, bundled_profile};
 use ikou_layout_spec::Catalog;
@@ -146,6 +148,16 @@ fn bench_outputs(c: &mut Criterion) {
             h.finish().1
         })
     });
+    g.finish();
+}
+
+/// The Arrow and Parquet outputs (only with the `arrow` feature, the default).
+#[cfg(feature = "arrow")]
+fn bench_arrow(c: &mut Criterion) {
+    let d = data(true);
+    let mut g = c.benchmark_group("output");
+    g.throughput(Throughput::Bytes(d.input.len() as u64));
+    g.sample_size(10);
     let after_rows: Vec<Row> = d
         .processed
         .iter()
@@ -194,5 +206,8 @@ fn bench_outputs(c: &mut Criterion) {
     g.finish();
 }
 
+#[cfg(feature = "arrow")]
+criterion_group!(benches, bench_plan, bench_outputs, bench_arrow);
+#[cfg(not(feature = "arrow"))]
 criterion_group!(benches, bench_plan, bench_outputs);
 criterion_main!(benches);

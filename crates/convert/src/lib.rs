@@ -59,6 +59,7 @@ pub mod reason;
 pub mod report;
 mod rows;
 pub mod run;
+mod rundir;
 pub mod sources;
 /// Synthetic legacy files for tests, demos and benchmarks: the `ikou-sample` crate (not part
 /// of a run; re-exported here so that `ikou_convert::sample` keeps working).

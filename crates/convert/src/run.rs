@@ -12,14 +12,15 @@ pub use crate::options::{
 };
 pub use crate::output::{data_csv_name, run_file_names};
 
-use crate::checks::{apply_facts, gather_facts};
+use crate::checks::{apply_facts, gather_facts, SequenceNumbers};
 use crate::error::out_err;
 use crate::input::{file_problems, read_chunk, FileFrames, HashingReader, Input};
 use crate::manifest::{
     InputInfo, LayoutRef, Manifest, RunProblem, RunProblemKind, Timings, MANIFEST,
 };
 use crate::output::{sync_dir, HashingWriter, OutputFile, OutputInfo, RunFile};
-use crate::plan::{Plan, Processed, Scratch};
+use crate::plan::{CrossFacts, Plan, Processed, Scratch};
+use crate::rundir::prepare_dir;
 use crate::sink::RecordSink;
 use crate::tally::Tally;
 use crate::writers::{finish_csv, write_chunk, Sinks};
@@ -27,114 +28,9 @@ use ikou_layout_spec::Layout;
 use rayon::prelude::*;
 use std::collections::BTreeMap;
 use std::fmt;
-use std::fs::File;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
-
-/// Creates `dir` and the parents that are missing, each mode 0700 whatever the umask (a
-/// run directory holds personal data). Directories that exist are left as they are.
-pub(crate) fn create_private_dir(dir: &Path) -> io::Result<()> {
-    let mut missing = Vec::new();
-    let mut cur = Some(dir);
-    while let Some(d) = cur {
-        if d.as_os_str().is_empty() || d.exists() {
-            break;
-        }
-        missing.push(d.to_path_buf());
-        cur = d.parent();
-    }
-    for d in missing.iter().rev() {
-        let mut b = std::fs::DirBuilder::new();
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::DirBuilderExt;
-            b.mode(0o700);
-        }
-        match b.create(d) {
-            Ok(()) => {
-                // The umask may have taken bits away (never added): set exactly 0700.
-                #[cfg(unix)]
-                {
-                    use std::os::unix::fs::PermissionsExt;
-                    std::fs::set_permissions(d, std::fs::Permissions::from_mode(0o700))?;
-                }
-            }
-            Err(e) if e.kind() == io::ErrorKind::AlreadyExists && d.is_dir() => {}
-            Err(e) => return Err(e),
-        }
-    }
-    Ok(())
-}
-
-/// An exclusive lock on a run directory, held for the whole run (released when dropped, or
-/// by the kernel when the process dies: a killed run leaves no stale lock).
-#[derive(Debug)]
-pub(crate) struct DirLock {
-    _dir: File,
-}
-
-impl DirLock {
-    /// Takes the lock without waiting; fails with [`RunError::Locked`] when another run
-    /// holds it.
-    pub(crate) fn take(dir: &Path) -> Result<DirLock, RunError> {
-        let f = File::open(dir).map_err(out_err("the run directory"))?;
-        #[cfg(unix)]
-        {
-            use rustix::fs::{flock, FlockOperation};
-            match flock(&f, FlockOperation::NonBlockingLockExclusive) {
-                Ok(()) => {}
-                Err(e) if e == rustix::io::Errno::WOULDBLOCK => {
-                    return Err(RunError::Locked(dir.to_path_buf()))
-                }
-                Err(e) => return Err(out_err("the run directory")(io::Error::from(e))),
-            }
-        }
-        Ok(DirLock { _dir: f })
-    }
-}
-
-fn prepare_dir(opts: &RunOptions, plan: &Plan) -> Result<DirLock, RunError> {
-    let dir = &opts.out_dir;
-    create_private_dir(dir).map_err(out_err("the run directory"))?;
-    let lock = DirLock::take(dir)?;
-    let non_empty = std::fs::read_dir(dir)
-        .map_err(out_err("the run directory"))?
-        .next()
-        .is_some();
-    if non_empty {
-        if !opts.force {
-            return Err(RunError::OutDirNotEmpty(dir.clone()));
-        }
-        // The old manifest (the commit marker) goes first, and its removal is on disk before
-        // any other old file is removed or a new one renamed into place: whatever happens
-        // next, the directory never looks like a finished run.
-        match std::fs::remove_file(dir.join(MANIFEST)) {
-            Ok(()) => sync_dir(dir).map_err(out_err("the run directory"))?,
-            Err(e) if e.kind() == io::ErrorKind::NotFound => {}
-            Err(e) => return Err(out_err(MANIFEST)(e)),
-        }
-        let group_files = plan.groups.iter().map(|g| g.file.clone());
-        for name in run_file_names(&plan.target).into_iter().chain(group_files) {
-            match std::fs::remove_file(dir.join(&name)) {
-                Ok(()) => {}
-                Err(e) if e.kind() == io::ErrorKind::NotFound => {}
-                Err(e) => return Err(out_err(&name)(e)),
-            }
-        }
-        // Temporary files of a killed run hold personal data too (best effort: a name this
-        // run needs is replaced anyway when it is created).
-        for entry in std::fs::read_dir(dir).map_err(out_err("the run directory"))? {
-            let entry = entry.map_err(out_err("the run directory"))?;
-            let name = entry.file_name();
-            let name = name.to_string_lossy();
-            if name.starts_with('.') && name.ends_with(".partial") {
-                let _ = std::fs::remove_file(entry.path());
-            }
-        }
-    }
-    Ok(lock)
-}
 
 fn pool(threads: usize) -> Result<rayon::ThreadPool, RunError> {
     rayon::ThreadPoolBuilder::new()
@@ -313,31 +209,7 @@ fn execute(
         opts,
     )?;
     let started = Instant::now();
-    // Decoded source values are kept only when a `before` output is written.
-    let want_before = opts.outputs.before_arrow || opts.outputs.before_parquet;
-    if want_before && sources.multi {
-        return Err(RunError::Sources(format!(
-            "profile `{}` reads several sources ({}): before.arrow and before.parquet hold one source layout and are not written by such a run; leave `before` out of the outputs (rejects.csv has every rejected record's decoded items)",
-            first.profile.id,
-            sources.names.join(", ")
-        )));
-    }
-    // The texts of changes are kept only when a list of changes is written (the counts in
-    // the manifest and the report need only the rule and the item).
-    let want_change_text = opts.outputs.changes_csv || opts.outputs.changes_parquet;
-    let adjusted: Vec<Option<Plan>> = sources
-        .plans
-        .iter()
-        .map(|plan| {
-            (plan.keeps_before() != want_before || plan.keeps_change_text() != want_change_text)
-                .then(|| {
-                    let mut p = (*plan).clone();
-                    p.set_keep_before(want_before);
-                    p.set_change_text(want_change_text);
-                    p
-                })
-        })
-        .collect();
+    let adjusted = adjusted_plans(sources, opts, first)?;
     let plans: Vec<&Plan> = sources
         .plans
         .iter()
@@ -364,152 +236,38 @@ fn execute(
     let (facts, mut numbers) = gather_facts(&plans, &of_input, &mut inputs, opts, &pool, progress)?;
     let mut sinks = Sinks::open(&plans, &sources.names, sources.multi, opts, extra)?;
     let mut tally = Tally::new(&plans);
-    let mut input_infos = Vec::new();
     let total: u64 = inputs.iter().map(|i| i.len).sum();
     progress.start(2, total);
-    let mut run_findings = BTreeMap::new();
-    let mut problems: Vec<RunProblem> = Vec::new();
-    let (mut header_records, mut trailer_records, mut physical_records) = (0u64, 0u64, 0u64);
-    let mut next_record = 1u64;
+    let pass2 = Pass2 {
+        opts,
+        pool: &pool,
+        facts: &facts,
+        progress,
+    };
+    let mut acc = Pass2Totals::new();
     for (n, input) in inputs.iter_mut().enumerate() {
         let src = of_input.get(n).copied().unwrap_or(0);
         let plan = plans.get(src).copied().unwrap_or(plan);
-        let (output_before, rejected_before) =
-            (tally.counts.output_records, tally.counts.rejected_records);
-        let path = &input.path.clone();
-        let file = input.rewind()?;
-        let hash = std::sync::Arc::new(std::sync::Mutex::new(HashingWriter::new(io::sink())));
-        let hashing = HashingReader {
-            inner: file,
-            hash: std::sync::Arc::clone(&hash),
+        let source = sources
+            .multi
+            .then(|| sources.names.get(src).cloned().unwrap_or_default());
+        let mut out = Pass2Out {
+            numbers: &mut numbers,
+            sinks: &mut sinks,
+            tally: &mut tally,
+            acc: &mut acc,
         };
-        let mut reader = opts
-            .record_reader(hashing, &plan.source)
-            .map_err(RunError::Layout)?;
-        let display = path.display().to_string();
-        let before = tally.counts.input_records;
-        let mut frames = FileFrames::default();
-        let mut chunk = Vec::with_capacity(opts.chunk_records);
-        let mut more = read_chunk(&mut reader, &mut chunk, opts.chunk(), path, &mut frames)?;
-        let mut next_chunk = Vec::with_capacity(opts.chunk_records);
-        let mut pending: Option<(Vec<Processed>, Vec<u64>)> = None;
-        loop {
-            // Process this chunk on the workers while this thread writes the previous
-            // chunk's results and reads the next chunk.
-            opts.check_cancel()?;
-            let first = next_record;
-            let seq = numbers.take(first, chunk.len())?;
-            let (results, io_result) = pool.install(|| {
-                rayon::join(
-                    || {
-                        chunk
-                            .par_iter()
-                            .enumerate()
-                            .map_init(
-                                || Scratch::new(plan.charset()),
-                                |s, (i, r)| {
-                                    let mut p = plan.process(r, first + i as u64, s);
-                                    plan.fill_sequences(&mut p, &seq, i);
-                                    apply_facts(plan, &facts, &mut p);
-                                    // rejects.csv shows the decoded items of a record a
-                                    // cross-record check rejected: the plan hands them on
-                                    // from this record's decoding (process did it for the
-                                    // records it rejected).
-                                    plan.reject_values(r, &mut p, s);
-                                    if p.rejected() && p.raw.is_empty() {
-                                        // Rejected by a cross-record check only.
-                                        p.raw.clone_from(&r.bytes);
-                                    }
-                                    p
-                                },
-                            )
-                            .collect::<Vec<_>>()
-                    },
-                    || -> Result<bool, RunError> {
-                        if let Some((prev, file_records)) = pending.take() {
-                            write_chunk(
-                                plan,
-                                src,
-                                &mut sinks,
-                                &mut tally,
-                                &prev,
-                                &display,
-                                &file_records,
-                            )?;
-                        }
-                        if more {
-                            read_chunk(
-                                &mut reader,
-                                &mut next_chunk,
-                                opts.chunk(),
-                                path,
-                                &mut frames,
-                            )
-                        } else {
-                            next_chunk.clear();
-                            Ok(false)
-                        }
-                    },
-                )
-            });
-            let next_more = io_result?;
-            next_record += chunk.len() as u64;
-            let bytes: u64 = chunk.iter().map(|r| r.bytes.len() as u64 + 2).sum();
-            progress.advance(chunk.len() as u64, bytes);
-            let file_records: Vec<u64> = chunk.iter().map(|r| r.number).collect();
-            pending = Some((results, file_records));
-            if chunk.is_empty() && next_chunk.is_empty() {
-                break;
-            }
-            std::mem::swap(&mut chunk, &mut next_chunk);
-            more = next_more;
-        }
-        if let Some((prev, file_records)) = pending.take() {
-            write_chunk(
-                plan,
-                src,
-                &mut sinks,
-                &mut tally,
-                &prev,
-                &display,
-                &file_records,
-            )?;
-        }
-        file_problems(&reader, path, &mut frames)?;
-        physical_records += reader.summary().records;
-        header_records += frames.header;
-        trailer_records += frames.trailer;
-        for (k, v) in std::mem::take(&mut frames.findings) {
-            *run_findings.entry(k).or_insert(0) += v;
-        }
-        problems.append(&mut frames.problems);
-        drop(reader);
-        input.check_unchanged()?;
-        let (sha256, bytes) =
-            match std::sync::Arc::try_unwrap(hash).map(std::sync::Mutex::into_inner) {
-                Ok(Ok(h)) => {
-                    let (sha256, bytes, _) = h.finish();
-                    (sha256, bytes)
-                }
-                _ => return Err(RunError::Frame("input hash still in use".into())),
-            };
-        input_infos.push(InputInfo {
-            path_hex: crate::manifest::path_hex(path),
-            path: display,
-            sha256,
-            bytes,
-            records: tally.counts.input_records - before,
-            source: sources
-                .multi
-                .then(|| sources.names.get(src).cloned().unwrap_or_default()),
-            output_records: sources
-                .multi
-                .then(|| tally.counts.output_records - output_before),
-            rejected_records: sources
-                .multi
-                .then(|| tally.counts.rejected_records - rejected_before),
-        });
+        pass2.convert_input(plan, src, source, input, &mut out)?;
     }
+    let Pass2Totals {
+        physical_records,
+        header_records,
+        trailer_records,
+        run_findings,
+        mut problems,
+        inputs: input_infos,
+        ..
+    } = acc;
     progress.finish();
     if let Some(w) = sinks.dangling.take() {
         problems.extend(w.finish(plan)?);
@@ -599,7 +357,6 @@ fn execute(
     // The renames are on disk before the manifest marks the run as finished.
     sync_dir(&opts.out_dir).map_err(out_err("the run directory"))?;
     outputs.sort_by(|a, b| a.name.cmp(&b.name));
-    let secs = started.elapsed().as_secs_f64();
     let total_records = tally.counts.input_records;
     let in_bytes: u64 = input_infos.iter().map(|i| i.bytes).sum();
     let manifest = Manifest {
@@ -609,37 +366,7 @@ fn execute(
         profile_file: plan.profile.file.clone(),
         source_layout: layout_ref(&plan.source),
         target_layout: layout_ref(&plan.target),
-        options: BTreeMap::from([
-            ("outputs".to_string(), opts.outputs.describe()),
-            (
-                "encoding".to_string(),
-                plan.profile.characters.encoding.clone(),
-            ),
-            (
-                "variants".to_string(),
-                format!("{:?}", plan.profile.characters.variants).to_lowercase(),
-            ),
-            (
-                "unmapped_gaiji".to_string(),
-                plan.profile.characters.unmapped_gaiji.as_str().to_string(),
-            ),
-            ("show_values".to_string(), opts.show_values.to_string()),
-            (
-                "header".to_string(),
-                format!("{:?}", plan.profile.output.header).to_lowercase(),
-            ),
-            (
-                "date_policy".to_string(),
-                plan.profile.date_policy.as_str().to_string(),
-            ),
-            (
-                "max_reject_rate".to_string(),
-                opts.max_reject_rate
-                    .or(plan.profile.max_reject_rate)
-                    .map_or(crate::report::DEFAULT_MAX_REJECT_RATE, |r| r.fraction())
-                    .to_string(),
-            ),
-        ]),
+        options: manifest_options(plan, opts),
         sources: source_infos(sources, &plans, &input_infos),
         inputs: input_infos,
         data_file: data_name,
@@ -649,20 +376,12 @@ fn execute(
         accounting_ok,
         problems,
         conditional_items: plan.conditional_items(),
-        timings: Timings {
-            total_seconds: secs,
-            input_mb_per_second: if secs > 0.0 {
-                in_bytes as f64 / 1e6 / secs
-            } else {
-                0.0
-            },
-            records_per_second: if secs > 0.0 {
-                total_records as f64 / secs
-            } else {
-                0.0
-            },
+        timings: timings(
+            started.elapsed().as_secs_f64(),
+            in_bytes,
+            total_records,
             threads,
-        },
+        ),
     };
     match publish(plan, opts, manifest) {
         Ok(m) => Ok(m),
@@ -676,6 +395,297 @@ fn execute(
             let _ = sync_dir(&opts.out_dir);
             Err(e)
         }
+    }
+}
+
+/// What pass 2 reads every input with.
+struct Pass2<'r> {
+    opts: &'r RunOptions,
+    pool: &'r rayon::ThreadPool,
+    facts: &'r CrossFacts,
+    progress: &'r dyn Progress,
+}
+
+/// What pass 2 adds up over the inputs, beside the tally.
+struct Pass2Totals {
+    /// The number the next record gets (1-based over the whole run).
+    next_record: u64,
+    physical_records: u64,
+    header_records: u64,
+    trailer_records: u64,
+    /// Findings of header and trailer records, by kind.
+    run_findings: BTreeMap<String, u64>,
+    /// Problems of whole files.
+    problems: Vec<RunProblem>,
+    /// The manifest's `inputs`.
+    inputs: Vec<InputInfo>,
+}
+
+impl Pass2Totals {
+    fn new() -> Pass2Totals {
+        Pass2Totals {
+            next_record: 1,
+            physical_records: 0,
+            header_records: 0,
+            trailer_records: 0,
+            run_findings: BTreeMap::new(),
+            problems: Vec::new(),
+            inputs: Vec::new(),
+        }
+    }
+}
+
+/// What pass 2 writes to: the sequence numbers, the outputs, the tally and the totals.
+struct Pass2Out<'o> {
+    numbers: &'o mut SequenceNumbers,
+    sinks: &'o mut Sinks,
+    tally: &'o mut Tally,
+    acc: &'o mut Pass2Totals,
+}
+
+impl Pass2<'_> {
+    /// Pass 2 over one input: its chunks processed on the pool while this thread writes the
+    /// previous chunk and reads the next; then the file's problems, counts and hash (the
+    /// input must not have changed since pass 1). `source` is the source's name in a run of
+    /// several sources.
+    fn convert_input(
+        &self,
+        plan: &Plan,
+        src: usize,
+        source: Option<String>,
+        input: &mut Input,
+        out: &mut Pass2Out<'_>,
+    ) -> Result<(), RunError> {
+        let (output_before, rejected_before) = (
+            out.tally.counts.output_records,
+            out.tally.counts.rejected_records,
+        );
+        let path = &input.path.clone();
+        let file = input.rewind()?;
+        let hash = std::sync::Arc::new(std::sync::Mutex::new(HashingWriter::new(io::sink())));
+        let hashing = HashingReader {
+            inner: file,
+            hash: std::sync::Arc::clone(&hash),
+        };
+        let mut reader = self
+            .opts
+            .record_reader(hashing, &plan.source)
+            .map_err(RunError::Layout)?;
+        let display = path.display().to_string();
+        let before = out.tally.counts.input_records;
+        let mut frames = FileFrames::default();
+        let mut chunk = Vec::with_capacity(self.opts.chunk_records);
+        let mut more = read_chunk(
+            &mut reader,
+            &mut chunk,
+            self.opts.chunk(),
+            path,
+            &mut frames,
+        )?;
+        let mut next_chunk = Vec::with_capacity(self.opts.chunk_records);
+        let mut pending: Option<(Vec<Processed>, Vec<u64>)> = None;
+        loop {
+            // Process this chunk on the workers while this thread writes the previous
+            // chunk's results and reads the next chunk.
+            self.opts.check_cancel()?;
+            let first = out.acc.next_record;
+            let seq = out.numbers.take(first, chunk.len())?;
+            let (results, io_result) = self.pool.install(|| {
+                rayon::join(
+                    || {
+                        chunk
+                            .par_iter()
+                            .enumerate()
+                            .map_init(
+                                || Scratch::new(plan.charset()),
+                                |s, (i, r)| {
+                                    let mut p = plan.process(r, first + i as u64, s);
+                                    plan.fill_sequences(&mut p, &seq, i);
+                                    apply_facts(plan, self.facts, &mut p);
+                                    // rejects.csv shows the decoded items of a record a
+                                    // cross-record check rejected: the plan hands them on
+                                    // from this record's decoding (process did it for the
+                                    // records it rejected).
+                                    plan.reject_values(r, &mut p, s);
+                                    if p.rejected() && p.raw.is_empty() {
+                                        // Rejected by a cross-record check only.
+                                        p.raw.clone_from(&r.bytes);
+                                    }
+                                    p
+                                },
+                            )
+                            .collect::<Vec<_>>()
+                    },
+                    || -> Result<bool, RunError> {
+                        write_pending(plan, src, &display, pending.take(), out.sinks, out.tally)?;
+                        if more {
+                            read_chunk(
+                                &mut reader,
+                                &mut next_chunk,
+                                self.opts.chunk(),
+                                path,
+                                &mut frames,
+                            )
+                        } else {
+                            next_chunk.clear();
+                            Ok(false)
+                        }
+                    },
+                )
+            });
+            let next_more = io_result?;
+            out.acc.next_record += chunk.len() as u64;
+            let bytes: u64 = chunk.iter().map(|r| r.bytes.len() as u64 + 2).sum();
+            self.progress.advance(chunk.len() as u64, bytes);
+            let file_records: Vec<u64> = chunk.iter().map(|r| r.number).collect();
+            pending = Some((results, file_records));
+            if chunk.is_empty() && next_chunk.is_empty() {
+                break;
+            }
+            std::mem::swap(&mut chunk, &mut next_chunk);
+            more = next_more;
+        }
+        write_pending(plan, src, &display, pending.take(), out.sinks, out.tally)?;
+        file_problems(&reader, path, &mut frames)?;
+        out.acc.physical_records += reader.summary().records;
+        out.acc.header_records += frames.header;
+        out.acc.trailer_records += frames.trailer;
+        for (k, v) in std::mem::take(&mut frames.findings) {
+            *out.acc.run_findings.entry(k).or_insert(0) += v;
+        }
+        out.acc.problems.append(&mut frames.problems);
+        drop(reader);
+        input.check_unchanged()?;
+        let (sha256, bytes) =
+            match std::sync::Arc::try_unwrap(hash).map(std::sync::Mutex::into_inner) {
+                Ok(Ok(h)) => {
+                    let (sha256, bytes, _) = h.finish();
+                    (sha256, bytes)
+                }
+                _ => return Err(RunError::Frame("input hash still in use".into())),
+            };
+        out.acc.inputs.push(InputInfo {
+            path_hex: crate::manifest::path_hex(path),
+            path: display,
+            sha256,
+            bytes,
+            records: out.tally.counts.input_records - before,
+            output_records: source
+                .is_some()
+                .then(|| out.tally.counts.output_records - output_before),
+            rejected_records: source
+                .is_some()
+                .then(|| out.tally.counts.rejected_records - rejected_before),
+            source,
+        });
+        Ok(())
+    }
+}
+
+/// Writes a processed chunk (if any) to the outputs and the tally.
+fn write_pending(
+    plan: &Plan,
+    src: usize,
+    display: &str,
+    pending: Option<(Vec<Processed>, Vec<u64>)>,
+    sinks: &mut Sinks,
+    tally: &mut Tally,
+) -> Result<(), RunError> {
+    match pending {
+        Some((prev, file_records)) => {
+            write_chunk(plan, src, sinks, tally, &prev, display, &file_records)
+        }
+        None => Ok(()),
+    }
+}
+
+/// The plans as this run's outputs need them: a plan that keeps decoded source values
+/// (`before` outputs) or the texts of changes (a list of changes) when the outputs do not
+/// want them, or the other way round, is cloned with the setting changed (`None`: the plan
+/// serves as it is). A `before` output is refused for several sources.
+fn adjusted_plans(
+    sources: &RunSources<'_>,
+    opts: &RunOptions,
+    first: &Plan,
+) -> Result<Vec<Option<Plan>>, RunError> {
+    // Decoded source values are kept only when a `before` output is written.
+    let want_before = opts.outputs.before_arrow || opts.outputs.before_parquet;
+    if want_before && sources.multi {
+        return Err(RunError::Sources(format!(
+            "profile `{}` reads several sources ({}): before.arrow and before.parquet hold one source layout and are not written by such a run; leave `before` out of the outputs (rejects.csv has every rejected record's decoded items)",
+            first.profile.id,
+            sources.names.join(", ")
+        )));
+    }
+    // The texts of changes are kept only when a list of changes is written (the counts in
+    // the manifest and the report need only the rule and the item).
+    let want_change_text = opts.outputs.changes_csv || opts.outputs.changes_parquet;
+    Ok(sources
+        .plans
+        .iter()
+        .map(|plan| {
+            (plan.keeps_before() != want_before || plan.keeps_change_text() != want_change_text)
+                .then(|| {
+                    let mut p = (*plan).clone();
+                    p.set_keep_before(want_before);
+                    p.set_change_text(want_change_text);
+                    p
+                })
+        })
+        .collect())
+}
+
+/// The manifest's `options`: what the run was asked for, as text.
+fn manifest_options(plan: &Plan, opts: &RunOptions) -> BTreeMap<String, String> {
+    BTreeMap::from([
+        ("outputs".to_string(), opts.outputs.describe()),
+        (
+            "encoding".to_string(),
+            plan.profile.characters.encoding.clone(),
+        ),
+        (
+            "variants".to_string(),
+            format!("{:?}", plan.profile.characters.variants).to_lowercase(),
+        ),
+        (
+            "unmapped_gaiji".to_string(),
+            plan.profile.characters.unmapped_gaiji.as_str().to_string(),
+        ),
+        ("show_values".to_string(), opts.show_values.to_string()),
+        (
+            "header".to_string(),
+            format!("{:?}", plan.profile.output.header).to_lowercase(),
+        ),
+        (
+            "date_policy".to_string(),
+            plan.profile.date_policy.as_str().to_string(),
+        ),
+        (
+            "max_reject_rate".to_string(),
+            opts.max_reject_rate
+                .or(plan.profile.max_reject_rate)
+                .map_or(crate::report::DEFAULT_MAX_REJECT_RATE, |r| r.fraction())
+                .to_string(),
+        ),
+    ])
+}
+
+/// The manifest's `timings` of a run of `secs` seconds over `in_bytes` bytes and `records`
+/// records.
+fn timings(secs: f64, in_bytes: u64, records: u64, threads: usize) -> Timings {
+    Timings {
+        total_seconds: secs,
+        input_mb_per_second: if secs > 0.0 {
+            in_bytes as f64 / 1e6 / secs
+        } else {
+            0.0
+        },
+        records_per_second: if secs > 0.0 {
+            records as f64 / secs
+        } else {
+            0.0
+        },
+        threads,
     }
 }
 
@@ -796,8 +806,10 @@ mod tests {
     use crate::error::csv_err;
     use crate::fixtures_tests::{sample, sample_plan};
     use crate::plan::key_of;
+    use crate::rundir::{create_private_dir, DirLock};
     use crate::sink::{Row, SinkError};
     use arrow_array::Array;
+    use std::fs::File;
 
     fn parquet_batches(path: &Path) -> Vec<arrow_array::RecordBatch> {
         let f = File::open(path).unwrap();

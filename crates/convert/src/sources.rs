@@ -94,6 +94,7 @@ impl SourcePlans {
 
 /// The target as the typed outputs see it (`Plan::typed_target`) when several plans feed
 /// the groups: each group's items come from the plan of the source that feeds it.
+#[cfg(feature = "arrow")]
 pub(crate) fn typed_target(plans: &[&Plan]) -> Option<Layout> {
     let first = plans.first()?;
     let mut t = first.typed_target();

@@ -203,6 +203,60 @@ pub fn is_profile(rel: &Path, text: &str) -> bool {
     }
 }
 
+/// A problem `ikou layouts check` reports: a spec error, or an official import whose item
+/// table was edited by hand.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum CheckProblem {
+    /// A problem in a spec file.
+    Spec(SpecError),
+    /// A layout of status `official-import` whose items are not the ones imported
+    /// (`items_sha256` differs).
+    EditedOfficialImport {
+        /// The layout's file.
+        file: String,
+        /// The layout.
+        layout: String,
+        /// The workbook it was imported from.
+        from: String,
+    },
+}
+
+impl std::fmt::Display for CheckProblem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            CheckProblem::Spec(e) => write!(f, "{e}"),
+            CheckProblem::EditedOfficialImport { file, layout, from } => write!(
+                f,
+                "{file}: layout {layout}: status official-import, but its item table is not the one imported from {from} (items_sha256 differs): a hand edit makes it a transcription — set status = \"unverified-transcription\""
+            ),
+        }
+    }
+}
+
+/// The spec files a check reads under a path (as the catalog does: `.toml` and `.csv` files,
+/// directories recursively; a path that is not a directory counts as one).
+pub fn count_spec_files(path: &Path) -> usize {
+    if !path.is_dir() {
+        return 1;
+    }
+    let Ok(rd) = std::fs::read_dir(path) else {
+        return 0;
+    };
+    rd.filter_map(|e| e.ok().map(|e| e.path()))
+        .map(|p| {
+            if p.is_dir() {
+                count_spec_files(&p)
+            } else {
+                usize::from(matches!(
+                    p.extension().and_then(|e| e.to_str()),
+                    Some("toml" | "csv")
+                ))
+            }
+        })
+        .sum()
+}
+
 impl Catalog {
     /// An empty catalog.
     pub fn new() -> Catalog {
@@ -333,7 +387,7 @@ impl Catalog {
                         line: None,
                         item: None,
                     },
-                    kind: SpecErrorKind::Io(e.to_string()),
+                    kind: SpecErrorKind::io(e),
                 }),
             }
         }
@@ -342,6 +396,36 @@ impl Catalog {
         } else {
             Err(SpecErrors(errors))
         }
+    }
+
+    /// `ikou layouts check`: loads `files` (spec files or directories) into this catalog and
+    /// checks the whole of it; the problems are every spec error, then every official import
+    /// edited by hand. Empty: no problem.
+    pub fn check_files(&mut self, files: &[std::path::PathBuf]) -> Vec<CheckProblem> {
+        let mut errors = Vec::new();
+        for f in files {
+            if let Err(e) = self.load_path(f) {
+                errors.extend(e.0);
+            }
+        }
+        errors.extend(self.check().0);
+        let mut out: Vec<CheckProblem> = errors.into_iter().map(CheckProblem::Spec).collect();
+        for l in self.layouts() {
+            if l.status == crate::model::Status::OfficialImport
+                && l.official_unedited() == Some(false)
+            {
+                out.push(CheckProblem::EditedOfficialImport {
+                    file: self.layout_file(&l.id).unwrap_or_default().to_string(),
+                    layout: l.id.clone(),
+                    from: l
+                        .official
+                        .as_ref()
+                        .map_or("", |o| o.file.as_str())
+                        .to_string(),
+                });
+            }
+        }
+        out
     }
 
     /// Cross-file checks: every code table an item names (data, header and trailer items)
@@ -472,10 +556,58 @@ fn collect_files(path: &Path, out: &mut Vec<std::path::PathBuf>, errors: &mut Ve
                     line: None,
                     item: None,
                 },
-                kind: SpecErrorKind::Io(e.to_string()),
+                kind: SpecErrorKind::io(e),
             }),
         }
     } else {
         out.push(path.to_path_buf());
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn check_files_reports_spec_errors_and_counts_spec_files() {
+        let dir = std::env::temp_dir().join(format!("ikou-catalog-check-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(dir.join("sub")).unwrap();
+        std::fs::write(dir.join("a.toml"), "not = [valid").unwrap();
+        std::fs::write(dir.join("b.csv"), "").unwrap();
+        std::fs::write(dir.join("c.txt"), "").unwrap();
+        std::fs::write(dir.join("sub/d.toml"), "").unwrap();
+        assert_eq!(count_spec_files(&dir), 3);
+        assert_eq!(count_spec_files(&dir.join("c.txt")), 1);
+        let mut catalog = Catalog::bundled().unwrap();
+        assert_eq!(catalog.check_files(&[]), Vec::new());
+        let problems = catalog.check_files(&[dir.join("a.toml")]);
+        assert!(!problems.is_empty());
+        assert!(problems
+            .iter()
+            .all(|p| matches!(p, CheckProblem::Spec(e) if e.position.file.contains("a.toml"))));
+        let missing = Catalog::bundled()
+            .unwrap()
+            .check_files(&[dir.join("missing.toml")]);
+        assert!(
+            matches!(
+                missing.first(),
+                Some(CheckProblem::Spec(SpecError {
+                    kind: SpecErrorKind::Io(_),
+                    ..
+                }))
+            ),
+            "{missing:?}"
+        );
+        let edited = CheckProblem::EditedOfficialImport {
+            file: "f.toml".into(),
+            layout: "standard/x".into(),
+            from: "book.xlsx".into(),
+        };
+        assert!(edited
+            .to_string()
+            .starts_with("f.toml: layout standard/x: status official-import, but its item table is not the one imported from book.xlsx"));
+        let _ = std::fs::remove_dir_all(&dir);
     }
 }

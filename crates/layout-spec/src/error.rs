@@ -1,6 +1,8 @@
 //! Spec errors: every problem found in a spec file, with its position.
 
 use std::fmt;
+use std::io;
+use std::sync::Arc;
 
 /// Where in a spec file a problem is.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -27,12 +29,13 @@ impl fmt::Display for SpecPosition {
 }
 
 /// What is wrong.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 #[non_exhaustive]
 pub enum SpecErrorKind {
-    /// The file could not be read.
+    /// The file could not be read (the cause is kept as `source()`; shared, since spec errors
+    /// are `Clone`).
     #[error("cannot read the file: {0}")]
-    Io(String),
+    Io(#[source] Arc<io::Error>),
     /// The file is not valid TOML/CSV or does not have the expected fields.
     #[error("syntax: {0}")]
     Syntax(String),
@@ -124,6 +127,27 @@ pub enum SpecErrorKind {
     DuplicateLayout(String),
 }
 
+impl SpecErrorKind {
+    /// The kind for an I/O error reading a spec file.
+    pub fn io(e: io::Error) -> SpecErrorKind {
+        SpecErrorKind::Io(Arc::new(e))
+    }
+}
+
+/// Two I/O errors are equal when their kind and message are; every other variant holds plain
+/// data (strings and numbers), which its `Debug` form shows in full.
+impl PartialEq for SpecErrorKind {
+    fn eq(&self, other: &Self) -> bool {
+        match (self, other) {
+            (Self::Io(a), Self::Io(b)) => a.kind() == b.kind() && a.to_string() == b.to_string(),
+            (Self::Io(_), _) | (_, Self::Io(_)) => false,
+            _ => format!("{self:?}") == format!("{other:?}"),
+        }
+    }
+}
+
+impl Eq for SpecErrorKind {}
+
 /// One problem in a spec file.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SpecError {
@@ -139,7 +163,16 @@ impl fmt::Display for SpecError {
     }
 }
 
-impl std::error::Error for SpecError {}
+impl std::error::Error for SpecError {
+    /// The kind's cause (the `io::Error` of [`SpecErrorKind::Io`], itself, not its `Arc`);
+    /// the kind's own words are in this error's `Display` already.
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match &self.kind {
+            SpecErrorKind::Io(e) => Some(&**e),
+            kind => std::error::Error::source(kind),
+        }
+    }
+}
 
 /// Every problem found while loading one or more spec files.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -177,5 +210,56 @@ impl std::error::Error for SpecErrors {}
 impl From<SpecError> for SpecErrors {
     fn from(e: SpecError) -> Self {
         SpecErrors(vec![e])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::error::Error as _;
+
+    #[test]
+    fn issue15_spec_io_error_keeps_its_cause_as_source() {
+        let e = SpecError {
+            position: SpecPosition {
+                file: "layouts/x.toml".into(),
+                ..SpecPosition::default()
+            },
+            kind: SpecErrorKind::io(io::Error::new(io::ErrorKind::PermissionDenied, "denied")),
+        };
+        let cause = e.source().and_then(|s| s.downcast_ref::<io::Error>());
+        assert_eq!(
+            cause.map(io::Error::kind),
+            Some(io::ErrorKind::PermissionDenied)
+        );
+        assert!(e.kind.source().is_some_and(|s| s.is::<Arc<io::Error>>()));
+        assert_eq!(
+            e.to_string(),
+            "layouts/x.toml: cannot read the file: denied"
+        );
+    }
+
+    #[test]
+    fn spec_error_kinds_compare_io_by_kind_and_message() {
+        let io_kind = |k, m: &str| SpecErrorKind::io(io::Error::new(k, m.to_string()));
+        let a = io_kind(io::ErrorKind::NotFound, "gone");
+        assert_eq!(a, a.clone());
+        assert_eq!(a, io_kind(io::ErrorKind::NotFound, "gone"));
+        assert_ne!(a, io_kind(io::ErrorKind::PermissionDenied, "gone"));
+        assert_ne!(a, io_kind(io::ErrorKind::NotFound, "other"));
+        assert_ne!(a, SpecErrorKind::Syntax("gone".into()));
+        assert_ne!(SpecErrorKind::Syntax("gone".into()), a);
+        assert_eq!(
+            SpecErrorKind::Gap { start: 1, end: 2 },
+            SpecErrorKind::Gap { start: 1, end: 2 }
+        );
+        assert_ne!(
+            SpecErrorKind::Gap { start: 1, end: 2 },
+            SpecErrorKind::Gap { start: 1, end: 3 }
+        );
+        assert_ne!(
+            SpecErrorKind::DuplicateKey("a".into()),
+            SpecErrorKind::InvalidKey("a".into())
+        );
     }
 }

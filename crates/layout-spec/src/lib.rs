@@ -27,7 +27,7 @@ pub mod model;
 pub mod profile;
 pub mod write;
 
-pub use catalog::{read_spec_file, Catalog, MAX_SPEC_FILE_BYTES};
+pub use catalog::{count_spec_files, read_spec_file, Catalog, CheckProblem, MAX_SPEC_FILE_BYTES};
 pub use error::{SpecError, SpecErrorKind, SpecErrors, SpecPosition};
 pub use load::{parse_code_table, parse_layout};
 pub use model::*;

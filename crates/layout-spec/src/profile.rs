@@ -1251,7 +1251,7 @@ pub fn load_profile_file(
         kind,
     };
     let text = crate::catalog::read_spec_file(path)
-        .map_err(|e| SpecErrors(vec![one(None, SpecErrorKind::Io(e.to_string()))]))?;
+        .map_err(|e| SpecErrors(vec![one(None, SpecErrorKind::io(e))]))?;
     let raw: RawProfile = match toml::from_str(&text) {
         Ok(r) => r,
         // The syntax error, with its position.

@@ -300,7 +300,18 @@ fn malformed_and_hostile_workbooks_are_errors_not_panics() {
         None,
     );
     match import_xlsx(&book, None, &opts("chukan/x")) {
-        Err(ImportError::Xml { part, .. }) => assert_eq!(part, "xl/worksheets/sheet1.xml"),
+        Err(e @ ImportError::Xml { .. }) => {
+            let ImportError::Xml { part, problem, .. } = &e else {
+                unreachable!()
+            };
+            assert_eq!(part, "xl/worksheets/sheet1.xml");
+            // Typed (issue #15): the XML reader's error is the source, not a string.
+            assert!(matches!(problem, XmlProblem::Syntax(_)), "{problem:?}");
+            let cause = std::error::Error::source(&e)
+                .and_then(std::error::Error::source)
+                .and_then(|c| c.downcast_ref::<quick_xml::Error>());
+            assert!(cause.is_some(), "{e:?}");
+        }
         other => panic!("{other:?}"),
     }
     // A shared-string index that does not exist.
@@ -311,10 +322,25 @@ fn malformed_and_hostile_workbooks_are_errors_not_panics() {
         )],
         Some("<sst><si><t>a</t></si></sst>"),
     );
-    assert!(matches!(
-        import_xlsx(&book, None, &opts("chukan/x")),
-        Err(ImportError::Xml { .. })
-    ));
+    match import_xlsx(&book, None, &opts("chukan/x")) {
+        Err(e @ ImportError::Xml { .. }) => {
+            assert!(
+                matches!(
+                    &e,
+                    ImportError::Xml {
+                        problem: XmlProblem::MissingSharedString(5),
+                        ..
+                    }
+                ),
+                "{e:?}"
+            );
+            assert!(
+                e.to_string().ends_with(": shared string 5 does not exist"),
+                "{e}"
+            );
+        }
+        other => panic!("{other:?}"),
+    }
     // A row number beyond the bound.
     let book = xlsx(
         &[(
@@ -1588,4 +1614,33 @@ fn issue18_item3_many_sheets_pointing_at_one_large_part_are_bounded() {
     assert!(book.len() < 200_000, "{} bytes", book.len());
     let err = read_xlsx(&book, None).unwrap_err();
     assert!(err.to_string().contains("parts in all"), "{err}");
+}
+
+/// Which importer `ikou layouts import` uses for a file (issue #15: the decision is the
+/// library's): a copybook by extension or content (never a zip, never by content for .csv),
+/// a workbook by extension or zip magic, the official form only for a zip in that form.
+#[test]
+fn issue15_the_kind_of_an_item_list_is_decided_by_the_library() {
+    use std::path::Path;
+    let cpy = b"       01 REC.\n           05 NAME PIC X(10).\n";
+    assert!(is_copybook_file(Path::new("a.cpy"), b"anything"));
+    assert!(is_copybook_file(Path::new("a.CBL"), b""));
+    assert!(is_copybook_file(Path::new("a.txt"), cpy));
+    assert!(!is_copybook_file(Path::new("a.csv"), cpy));
+    assert!(!is_copybook_file(Path::new("a.cpy"), b"PK\x03\x04rest"));
+    let book = xlsx(&[("S", "<sheetData></sheetData>")], None);
+    assert!(is_workbook_file(Path::new("a.xlsm"), b""));
+    assert!(is_workbook_file(Path::new("a.bin"), &book));
+    assert!(!is_workbook_file(Path::new("a.csv"), b"a,b"));
+    assert!(!is_official_workbook(b"a,b").unwrap());
+    assert!(!is_official_workbook(&book).unwrap());
+    assert!(is_official_workbook(b"PK\x03\x04 not a zip").is_err());
+    if let Some((bytes, _)) = official_book() {
+        assert!(is_official_workbook(&bytes).unwrap());
+    }
+    assert_eq!(
+        default_layout_id(Path::new("/x/Juki Kihon_v2.xlsx")),
+        "chukan/juki-kihon-v2"
+    );
+    assert_eq!(default_layout_id(Path::new("住民.csv")), "chukan/imported");
 }

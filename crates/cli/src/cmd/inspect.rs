@@ -5,7 +5,7 @@ use crate::exit::{CliError, CliResult, OK};
 use crate::output::{print, print_json};
 use clap::Args;
 use ikou_cleanse::charset::Charset;
-use ikou_cleanse::decode::{CharProfile, DecodeIssue, DecodeIssueKind, UnmappedGaiji};
+use ikou_cleanse::decode::{CharProfile, DecodeIssueKind, UnmappedGaiji};
 use ikou_cleanse::frame::{role_name, RawRecord, RecordReader, Slicer};
 use ikou_cleanse::mask::mask;
 use ikou_layout_spec::{DomainType, Layout};
@@ -106,36 +106,6 @@ pub(crate) fn open_reader(
         .map_err(|e| CliError::usage(format!("{}: {e}", file.display())))
 }
 
-fn hex_masked(bytes: &[u8], issues: &[DecodeIssue], show: bool) -> String {
-    let mut keep = vec![show; bytes.len()];
-    if !show {
-        for (i, b) in bytes.iter().enumerate() {
-            if *b == b' ' {
-                if let Some(k) = keep.get_mut(i) {
-                    *k = true;
-                }
-            }
-        }
-        for w in 0..bytes.len().saturating_sub(1) {
-            if bytes.get(w..w + 2) == Some(&[0x81, 0x40]) {
-                keep.iter_mut().skip(w).take(2).for_each(|k| *k = true);
-            }
-        }
-        for is in issues {
-            keep.iter_mut()
-                .skip(is.offset)
-                .take(is.len)
-                .for_each(|k| *k = true);
-        }
-    }
-    bytes
-        .iter()
-        .zip(keep)
-        .map(|(b, k)| if k { format!("{b:02X}") } else { "**".into() })
-        .collect::<Vec<_>>()
-        .join(" ")
-}
-
 /// Runs `ikou inspect`.
 pub fn run(args: InspectArgs) -> CliResult {
     let mut layout = load_layout(&args.layout)?;
@@ -183,7 +153,7 @@ pub fn run(args: InspectArgs) -> CliResult {
             };
             let hex = sl
                 .bytes
-                .map(|b| hex_masked(b, issues, public))
+                .map(|b| ikou_cleanse::mask::hex_masked(b, issues, public))
                 .unwrap_or_default();
             let mut notes: Vec<String> = sl.problems.iter().map(ToString::to_string).collect();
             notes.extend(issues.iter().map(ToString::to_string));

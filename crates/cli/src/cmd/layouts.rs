@@ -6,7 +6,7 @@ use clap::{Subcommand, ValueEnum};
 use ikou_layout_spec::import::{
     self, copybook, official, ImportError, ImportFormat, ImportOptions,
 };
-use ikou_layout_spec::{Catalog, Layout, LengthUnit, PhysicalFormat, Status};
+use ikou_layout_spec::{count_spec_files, Catalog, Layout, LengthUnit, PhysicalFormat};
 use std::fmt::Write as _;
 use std::io::{Read as _, Write as _};
 use std::path::{Path, PathBuf};
@@ -145,7 +145,10 @@ pub fn run(cmd: LayoutsCommand) -> CliResult {
                 .map(|n| n.to_string_lossy().into_owned())
                 .unwrap_or_default();
             let id_given = id.is_some();
-            let mut opts = ImportOptions::new(&id.unwrap_or_else(|| default_id(&file)), &source);
+            let mut opts = ImportOptions::new(
+                &id.unwrap_or_else(|| import::default_layout_id(&file)),
+                &source,
+            );
             opts.name = name;
             opts.gyomu = gyomu.unwrap_or_default();
             opts.format = format;
@@ -164,24 +167,6 @@ pub fn run(cmd: LayoutsCommand) -> CliResult {
     }
 }
 
-/// `chukan/<file stem>` with the stem reduced to lower-case ASCII letters, digits and `-`.
-fn default_id(file: &Path) -> String {
-    let stem = file
-        .file_stem()
-        .map(|s| s.to_string_lossy().to_lowercase())
-        .unwrap_or_default();
-    let mut name = String::new();
-    for c in stem.chars() {
-        if c.is_ascii_alphanumeric() {
-            name.push(c);
-        } else if !name.ends_with('-') && !name.is_empty() {
-            name.push('-');
-        }
-    }
-    let name = name.trim_end_matches('-');
-    format!("chukan/{}", if name.is_empty() { "imported" } else { name })
-}
-
 fn import_error(e: ImportError) -> CliError {
     CliError::usage(e.to_string())
 }
@@ -193,9 +178,6 @@ struct CobolArgs {
     /// Whether `--id` was given (otherwise a copybook's layout is `legacy/<file name>`).
     id_given: bool,
 }
-
-/// File extensions of COBOL copybooks and sources.
-const COBOL_EXTENSIONS: [&str; 5] = ["cpy", "cob", "cbl", "copy", "cobol"];
 
 fn import_file(
     file: &Path,
@@ -218,15 +200,7 @@ fn import_file(
     std::fs::File::open(file)
         .and_then(|f| f.take(MAX_IMPORT_BYTES + 1).read_to_end(&mut bytes))
         .map_err(|e| CliError::io(format!("{shown}: {e}")))?;
-    let ext = file
-        .extension()
-        .map(|e| e.to_string_lossy().to_lowercase())
-        .unwrap_or_default();
-    let is_zip = bytes.starts_with(b"PK\x03\x04");
-    if !is_zip
-        && (COBOL_EXTENSIONS.contains(&ext.as_str())
-            || (ext != "csv" && copybook::looks_like_copybook(&bytes)))
-    {
+    if import::is_copybook_file(file, &bytes) {
         return import_copybook_file(file, &bytes, sheet, out, force, json, opts, cobol);
     }
     if !cobol.views.is_empty() {
@@ -234,11 +208,8 @@ fn import_file(
             "{shown} is not a COBOL copybook: --view applies to copybooks only"
         )));
     }
-    if bytes.starts_with(b"PK\x03\x04") && sheet.is_none() {
-        let sheets = import::read_xlsx(&bytes, None).map_err(import_error)?;
-        if official::is_official_form(&sheets) {
-            return import_official_book(file, &bytes, out, force, json, opts);
-        }
+    if sheet.is_none() && import::is_official_workbook(&bytes).map_err(import_error)? {
+        return import_official_book(file, &bytes, out, force, json, opts);
     }
     if json {
         return Err(CliError::usage(format!(
@@ -253,8 +224,7 @@ fn import_file(
             )));
         }
     }
-    let is_xlsx = matches!(ext.as_str(), "xlsx" | "xlsm") || is_zip;
-    let imported = if is_xlsx {
+    let imported = if import::is_workbook_file(file, &bytes) {
         import::import_xlsx(&bytes, sheet, opts).map_err(import_error)?
     } else {
         if sheet.is_some() {
@@ -884,52 +854,12 @@ fn storage_text(it: &ikou_layout_spec::Item) -> Option<String> {
     (!parts.is_empty()).then(|| format!("stored: {}", parts.join("; ")))
 }
 
-/// The spec files `check` reads under a path (as the catalog does: `.toml` and `.csv`
-/// files, directories recursively).
-fn count_spec_files(path: &Path) -> usize {
-    if !path.is_dir() {
-        return 1;
-    }
-    let Ok(rd) = std::fs::read_dir(path) else {
-        return 0;
-    };
-    rd.filter_map(|e| e.ok().map(|e| e.path()))
-        .map(|p| {
-            if p.is_dir() {
-                count_spec_files(&p)
-            } else {
-                usize::from(matches!(
-                    p.extension().and_then(|e| e.to_str()),
-                    Some("toml" | "csv")
-                ))
-            }
-        })
-        .sum()
-}
-
 fn check(files: &[PathBuf]) -> CliResult {
     // Users' files are checked against the bundled code tables plus their own.
     let mut catalog = bundled()?;
-    let mut errors = Vec::new();
-    for f in files {
-        if let Err(e) = catalog.load_path(f) {
-            errors.extend(e.0);
-        }
-    }
-    errors.extend(catalog.check().0);
-    let mut edited = Vec::new();
-    for l in catalog.layouts() {
-        if l.status == Status::OfficialImport && l.official_unedited() == Some(false) {
-            let file = catalog.layout_file(&l.id).unwrap_or_default();
-            let from = l.official.as_ref().map_or("", |o| o.file.as_str());
-            edited.push(format!(
-                "{file}: layout {}: status official-import, but its item table is not the one imported from {from} (items_sha256 differs): a hand edit makes it a transcription — set status = \"unverified-transcription\"",
-                l.id
-            ));
-        }
-    }
-    let count: usize = files.iter().map(|f| count_spec_files(f)).sum();
-    if errors.is_empty() && edited.is_empty() {
+    let problems = catalog.check_files(files);
+    if problems.is_empty() {
+        let count: usize = files.iter().map(|f| count_spec_files(f)).sum();
         print(&format!(
             "ok: {count} file(s) checked, no problems\n{}",
             crate::cmd::profiles::skipped_note(&catalog)
@@ -937,18 +867,10 @@ fn check(files: &[PathBuf]) -> CliResult {
         return Ok(OK);
     }
     let mut s = String::new();
-    for e in &errors {
+    for e in &problems {
         let _ = writeln!(s, "{e}");
     }
-    for e in &edited {
-        let _ = writeln!(s, "{e}");
-    }
-    let errors: Vec<String> = errors
-        .iter()
-        .map(ToString::to_string)
-        .chain(edited)
-        .collect();
-    let _ = writeln!(s, "{} problem(s)", errors.len());
+    let _ = writeln!(s, "{} problem(s)", problems.len());
     Err(CliError {
         code: USAGE,
         message: s.trim_end().to_string(),

@@ -7,35 +7,9 @@
 
 use crate::util::*;
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::Path;
 
 const TARGET: &str = "standard/jutogai-atena-kihon";
 const RECORDS: u64 = 1000;
-
-fn json(text: &str) -> serde_json::Value {
-    serde_json::from_str(text).unwrap_or_else(|e| panic!("{e}: {text}"))
-}
-
-/// Header and rows of a CSV file.
-fn csv_file(path: &Path) -> (Vec<String>, Vec<Vec<String>>) {
-    let mut r = csv::ReaderBuilder::new()
-        .has_headers(true)
-        .from_path(path)
-        .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    let header = r.headers().unwrap().iter().map(str::to_string).collect();
-    let rows = r
-        .records()
-        .map(|x| x.unwrap().iter().map(str::to_string).collect())
-        .collect();
-    (header, rows)
-}
-
-fn col(header: &[String], name: &str) -> usize {
-    header
-        .iter()
-        .position(|h| h == name)
-        .unwrap_or_else(|| panic!("no column {name} in {header:?}"))
-}
 
 fn half_width(c: char) -> bool {
     (' '..='~').contains(&c) || ('\u{FF61}'..='\u{FF9F}').contains(&c)

@@ -16,14 +16,6 @@ fn convert(dir: &Path, extra: &[&str]) -> Run {
     ikou(&args)
 }
 
-fn manifest(dir: &Path) -> serde_json::Value {
-    serde_json::from_str(&std::fs::read_to_string(dir.join("manifest.json")).unwrap()).unwrap()
-}
-
-fn text(dir: &Path, name: &str) -> String {
-    std::fs::read_to_string(dir.join(name)).unwrap()
-}
-
 /// (record, kinds) of rejects.csv.
 fn rejects(dir: &Path) -> Vec<(u64, String)> {
     let mut r = csv::Reader::from_path(dir.join("rejects.csv")).unwrap();

@@ -12,31 +12,6 @@ const JUMIN: &str = "standard/jumin-kiroku-jumin";
 const SETAI: &str = "standard/jumin-kiroku-setai";
 const SAMPLE: &str = "testdata/sample/juki-1000.dat";
 
-fn json(text: &str) -> serde_json::Value {
-    serde_json::from_str(text).unwrap_or_else(|e| panic!("{e}: {text}"))
-}
-
-/// Header and rows of a CSV file.
-fn csv_file(path: &Path) -> (Vec<String>, Vec<Vec<String>>) {
-    let mut r = csv::ReaderBuilder::new()
-        .has_headers(true)
-        .from_path(path)
-        .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    let header = r.headers().unwrap().iter().map(str::to_string).collect();
-    let rows = r
-        .records()
-        .map(|x| x.unwrap().iter().map(str::to_string).collect())
-        .collect();
-    (header, rows)
-}
-
-fn col(header: &[String], name: &str) -> usize {
-    header
-        .iter()
-        .position(|h| h == name)
-        .unwrap_or_else(|| panic!("no column {name} in {header:?}"))
-}
-
 fn show(id: &str) -> serde_json::Value {
     json(&ikou(&["layouts", "show", id, "--json"]).expect(0).stdout)
 }

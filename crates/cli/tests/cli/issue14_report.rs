@@ -36,10 +36,6 @@ fn convert(out: &Path, outputs: &str) {
     convert_input(&root().join(SAMPLE), out, outputs).expect(0);
 }
 
-fn manifest(dir: &Path) -> serde_json::Value {
-    serde_json::from_str(&std::fs::read_to_string(dir.join("manifest.json")).unwrap()).unwrap()
-}
-
 fn write_manifest(dir: &Path, m: &serde_json::Value) {
     std::fs::write(
         dir.join("manifest.json"),

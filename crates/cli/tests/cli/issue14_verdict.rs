@@ -19,10 +19,6 @@ fn s(p: &Path) -> &str {
     p.to_str().unwrap()
 }
 
-fn manifest(dir: &Path) -> serde_json::Value {
-    serde_json::from_str(&std::fs::read_to_string(dir.join("manifest.json")).unwrap()).unwrap()
-}
-
 fn page(dir: &Path) -> String {
     std::fs::read_to_string(dir.join("report.html")).unwrap()
 }

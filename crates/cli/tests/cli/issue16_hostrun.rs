@@ -5,10 +5,6 @@
 use crate::util::*;
 use std::path::Path;
 
-fn json(text: &str) -> serde_json::Value {
-    serde_json::from_str(text).unwrap_or_else(|e| panic!("{e}: {text}"))
-}
-
 fn manifest(dir: &Path) -> serde_json::Value {
     json(&std::fs::read_to_string(dir.join("manifest.json")).unwrap())
 }

@@ -4,69 +4,17 @@
 //! timeout, on inputs made here.
 
 use crate::util::*;
-use std::io::{Read, Write};
+use std::io::Write;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
 /// Time limit of one run.
 const TIMEOUT: Duration = Duration::from_secs(180);
 
-/// Starts `ikou ARGS` in `dir` under `ulimit -v KIB`.
-fn spawn_limited(dir: &Path, kib: u64, args: &[&str], stdin: Stdio) -> Child {
-    Command::new("sh")
-        .arg("-c")
-        .arg(r#"ulimit -v "$0" && exec "$@""#)
-        .arg(kib.to_string())
-        .arg(env!("CARGO_BIN_EXE_ikou"))
-        .args(args)
-        .current_dir(dir)
-        .stdin(stdin)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn sh")
-}
-
-/// Waits for `child` at most [`TIMEOUT`] (killing it then, and failing); no signal, no
-/// panic.
-fn finish_within(mut child: Child, what: &str) -> Run {
-    let mut out = child.stdout.take().expect("stdout");
-    let mut err = child.stderr.take().expect("stderr");
-    let o = std::thread::spawn(move || {
-        let mut v = Vec::new();
-        let _ = out.read_to_end(&mut v);
-        v
-    });
-    let e = std::thread::spawn(move || {
-        let mut v = Vec::new();
-        let _ = err.read_to_end(&mut v);
-        v
-    });
-    let start = Instant::now();
-    let status = loop {
-        if let Some(s) = child.try_wait().expect("wait") {
-            break s;
-        }
-        if start.elapsed() > TIMEOUT {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("{what}: still running after {TIMEOUT:?} (killed)");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    };
-    let r = Run {
-        code: status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&o.join().expect("stdout")).into_owned(),
-        stderr: String::from_utf8_lossy(&e.join().expect("stderr")).into_owned(),
-    };
-    assert!(
-        matches!(r.code, 0..=3) && !r.stderr.contains("panicked"),
-        "{what}: exit {} (a signal or a panic: out of memory?)\n--- stderr\n{}",
-        r.code,
-        r.stderr
-    );
-    r
+/// Waits for `child` at most [`TIMEOUT`]; no signal, no panic.
+fn finish_within(child: Child, what: &str) -> Run {
+    crate::util::finish_within(child, what, TIMEOUT)
 }
 
 fn limited(dir: &Path, kib: u64, args: &[&str]) -> Run {

@@ -7,7 +7,7 @@
 //! generated on the fly (`/dev/zero`, a pipe fed by the test), and with a timeout.
 
 use crate::util::*;
-use std::io::{Read, Write};
+use std::io::Write;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -21,58 +21,12 @@ const TIMEOUT: Duration = Duration::from_secs(120);
 
 /// Starts `ikou ARGS` in `dir` under `ulimit -v AS_LIMIT_KIB`.
 fn spawn_limited(dir: &Path, args: &[&str], stdin: Stdio) -> Child {
-    Command::new("sh")
-        .arg("-c")
-        .arg(r#"ulimit -v "$0" && exec "$@""#)
-        .arg(AS_LIMIT_KIB.to_string())
-        .arg(env!("CARGO_BIN_EXE_ikou"))
-        .args(args)
-        .current_dir(dir)
-        .stdin(stdin)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn sh")
+    crate::util::spawn_limited(dir, AS_LIMIT_KIB, args, stdin)
 }
 
 /// Waits for `child` at most [`TIMEOUT`] (killing it then, and failing), collecting output.
-fn finish_within(mut child: Child, what: &str) -> Run {
-    let mut out = child.stdout.take().expect("stdout");
-    let mut err = child.stderr.take().expect("stderr");
-    let o = std::thread::spawn(move || {
-        let mut v = Vec::new();
-        let _ = out.read_to_end(&mut v);
-        v
-    });
-    let e = std::thread::spawn(move || {
-        let mut v = Vec::new();
-        let _ = err.read_to_end(&mut v);
-        v
-    });
-    let start = Instant::now();
-    let status = loop {
-        if let Some(s) = child.try_wait().expect("wait") {
-            break s;
-        }
-        if start.elapsed() > TIMEOUT {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("{what}: still running after {TIMEOUT:?} (killed)");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    };
-    let r = Run {
-        code: status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&o.join().expect("stdout")).into_owned(),
-        stderr: String::from_utf8_lossy(&e.join().expect("stderr")).into_owned(),
-    };
-    assert!(
-        matches!(r.code, 0..=3) && !r.stderr.contains("panicked"),
-        "{what}: exit {} (a signal or a panic: out of memory?)\n--- stderr\n{}",
-        r.code,
-        r.stderr
-    );
-    r
+fn finish_within(child: Child, what: &str) -> Run {
+    crate::util::finish_within(child, what, TIMEOUT)
 }
 
 /// `ikou ARGS` under the address-space limit and the timeout, standard input closed.

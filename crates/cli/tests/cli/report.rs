@@ -23,10 +23,6 @@ fn convert(out: &Path, outputs: &str) {
     .expect(0);
 }
 
-fn manifest(dir: &Path) -> serde_json::Value {
-    serde_json::from_str(&std::fs::read_to_string(dir.join("manifest.json")).unwrap()).unwrap()
-}
-
 fn fmt(n: u64) -> String {
     let d = n.to_string();
     let mut out = String::new();

@@ -102,14 +102,15 @@ pub enum ImportError {
         limit: u64,
     },
     /// A part is not well-formed XML.
-    #[error("malformed XML in `{part}` at byte {offset}: {message}")]
+    #[error("malformed XML in `{part}` at byte {offset}: {problem}")]
     Xml {
         /// The part (`xl/worksheets/sheet1.xml`).
         part: String,
         /// Byte offset in the uncompressed part.
         offset: u64,
-        /// What is wrong.
-        message: String,
+        /// What is wrong (the XML reader's error as its `source()` where there is one).
+        #[source]
+        problem: XmlProblem,
     },
     /// No sheet has the requested name.
     #[error("no sheet named `{name}`; the workbook has: {available}")]
@@ -173,6 +174,39 @@ pub enum ImportError {
     /// The layout built from the rows does not pass the spec checks (a bug in the importer).
     #[error("the imported layout does not pass the spec checks: {0}")]
     Invalid(SpecErrors),
+}
+
+/// What is wrong in a part of a workbook that is not well-formed XML ([`ImportError::Xml`]).
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum XmlProblem {
+    /// The part is not UTF-8.
+    #[error("not UTF-8")]
+    NotUtf8(#[source] std::str::Utf8Error),
+    /// The XML reader failed (syntax, an unclosed tag, a bad character reference).
+    #[error("{0}")]
+    Syntax(#[source] quick_xml::Error),
+    /// An attribute is malformed.
+    #[error("{0}")]
+    Attribute(#[source] quick_xml::events::attributes::AttrError),
+    /// An entity reference that XML does not define.
+    #[error("unknown entity `&{0};`")]
+    UnknownEntity(String),
+    /// A row's `r` attribute is not a row number.
+    #[error("bad row number `{0}`")]
+    RowNumber(String),
+    /// A cell's `r` attribute is not a cell reference (`B7`).
+    #[error("bad cell reference `{0}`")]
+    CellReference(String),
+    /// A merged range is not `A1:B2`.
+    #[error("bad merge range `{0}`")]
+    MergeRange(String),
+    /// A shared-string cell's value is not an index.
+    #[error("bad shared-string index")]
+    SharedStringIndex,
+    /// A shared-string cell names a string the workbook does not have.
+    #[error("shared string {0} does not exist")]
+    MissingSharedString(usize),
 }
 
 /// A row the importer could not read (or read with a doubt), by its 1-based row number.
@@ -418,7 +452,7 @@ fn read_part(zip: &mut Zip<'_>, name: &str) -> Result<Option<String>, ImportErro
     let text = String::from_utf8(buf).map_err(|e| ImportError::Xml {
         part: name.to_string(),
         offset: e.utf8_error().valid_up_to() as u64,
-        message: "not UTF-8".into(),
+        problem: XmlProblem::NotUtf8(e.utf8_error()),
     })?;
     Ok(Some(match text.strip_prefix('\u{feff}') {
         Some(t) => t.to_string(),
@@ -447,22 +481,22 @@ impl<'a> Xml<'a> {
         self.reader.read_event().map_err(|e| ImportError::Xml {
             part: self.part.to_string(),
             offset: self.reader.error_position(),
-            message: e.to_string(),
+            problem: XmlProblem::Syntax(e),
         })
     }
 
-    fn err(&self, message: impl Into<String>) -> ImportError {
+    fn err(&self, problem: XmlProblem) -> ImportError {
         ImportError::Xml {
             part: self.part.to_string(),
             offset: self.reader.buffer_position(),
-            message: message.into(),
+            problem,
         }
     }
 
     /// The value of an attribute by local name (`r:id` matches `id` only with `prefixed`).
     fn attr(&self, e: &BytesStart<'_>, name: &str) -> Result<Option<String>, ImportError> {
         for a in e.attributes() {
-            let a = a.map_err(|err| self.err(err.to_string()))?;
+            let a = a.map_err(|err| self.err(XmlProblem::Attribute(err)))?;
             let key: &str = a.key.as_ref();
             let local = key.rsplit(':').next().unwrap_or(key);
             let matches = if name.contains(':') {
@@ -474,7 +508,7 @@ impl<'a> Xml<'a> {
             if matches {
                 let v = a
                     .normalized_value(quick_xml::XmlVersion::Implicit1_0)
-                    .map_err(|err| self.err(err.to_string()))?;
+                    .map_err(|err| self.err(XmlProblem::Syntax(err)))?;
                 return Ok(Some(v.into_owned()));
             }
         }
@@ -487,13 +521,16 @@ impl<'a> Xml<'a> {
             Event::Text(t) => out.push_str(&t.xml10_content()),
             Event::CData(t) => out.push_str(&t.clone().into_inner()),
             Event::GeneralRef(r) => {
-                if let Some(c) = r.resolve_char_ref().map_err(|e| self.err(e.to_string()))? {
+                if let Some(c) = r
+                    .resolve_char_ref()
+                    .map_err(|e| self.err(XmlProblem::Syntax(e)))?
+                {
                     out.push(c);
                 } else {
                     let name = r.xml10_content();
                     match quick_xml::escape::resolve_xml_entity(&name) {
                         Some(v) => out.push_str(v),
-                        None => return Err(self.err(format!("unknown entity `&{name};`"))),
+                        None => return Err(self.err(XmlProblem::UnknownEntity(name.to_string()))),
                     }
                 }
             }
@@ -725,7 +762,7 @@ fn read_worksheet(
                             Some(r) => r
                                 .trim()
                                 .parse()
-                                .map_err(|_| x.err(format!("bad row number `{r}`")))?,
+                                .map_err(|_| x.err(XmlProblem::RowNumber(r.clone())))?,
                             None => row + 1,
                         };
                         if row == 0 || row > MAX_ROWS {
@@ -736,7 +773,7 @@ fn read_worksheet(
                     "c" => {
                         let (r, c) = match x.attr(e, "r")? {
                             Some(reference) => parse_cell_ref(&reference).ok_or_else(|| {
-                                x.err(format!("bad cell reference `{reference}`"))
+                                x.err(XmlProblem::CellReference(reference.clone()))
                             })?,
                             None => (row.max(1), last_col + 1),
                         };
@@ -768,7 +805,7 @@ fn read_worksheet(
                                 (Some((r1, c1)), Some((r2, c2))) => {
                                     merges.push((r1.min(r2), c1.min(c2), r1.max(r2), c1.max(c2)))
                                 }
-                                _ => return Err(x.err(format!("bad merge range `{reference}`"))),
+                                _ => return Err(x.err(XmlProblem::MergeRange(reference.clone()))),
                             }
                         }
                     }
@@ -788,10 +825,10 @@ fn read_worksheet(
                                     .value
                                     .trim()
                                     .parse()
-                                    .map_err(|_| x.err("bad shared-string index"))?;
-                                let found = shared.get(idx).ok_or_else(|| {
-                                    x.err(format!("shared string {idx} does not exist"))
-                                })?;
+                                    .map_err(|_| x.err(XmlProblem::SharedStringIndex))?;
+                                let found = shared
+                                    .get(idx)
+                                    .ok_or_else(|| x.err(XmlProblem::MissingSharedString(idx)))?;
                                 // Counted before the copy is made.
                                 budget.add_text(found.len())?;
                                 found.clone()
@@ -910,6 +947,67 @@ pub fn xlsx_sheet_names(bytes: &[u8]) -> Result<Vec<String>, ImportError> {
         .into_iter()
         .map(|(n, _)| n)
         .collect())
+}
+
+/// File extensions of COBOL copybooks and sources.
+pub const COBOL_EXTENSIONS: [&str; 5] = ["cpy", "cob", "cbl", "copy", "cobol"];
+
+/// Whether `bytes` start as a zip archive (an .xlsx workbook is one).
+fn is_zip(bytes: &[u8]) -> bool {
+    bytes.starts_with(b"PK\x03\x04")
+}
+
+/// The lower-case extension of `file` (empty without one).
+fn extension(file: &std::path::Path) -> String {
+    file.extension()
+        .map(|e| e.to_string_lossy().to_lowercase())
+        .unwrap_or_default()
+}
+
+/// Whether `ikou layouts import` reads `file` (its `bytes`) as a COBOL copybook: not a zip,
+/// and a COBOL extension ([`COBOL_EXTENSIONS`]) or, for any extension but `.csv`, text that
+/// [`copybook::looks_like_copybook`].
+pub fn is_copybook_file(file: &std::path::Path, bytes: &[u8]) -> bool {
+    let ext = extension(file);
+    !is_zip(bytes)
+        && (COBOL_EXTENSIONS.contains(&ext.as_str())
+            || (ext != "csv" && copybook::looks_like_copybook(bytes)))
+}
+
+/// Whether `file` (its `bytes`) is read as a workbook rather than CSV: an `.xlsx`/`.xlsm`
+/// extension or a zip archive.
+pub fn is_workbook_file(file: &std::path::Path, bytes: &[u8]) -> bool {
+    matches!(extension(file).as_str(), "xlsx" | "xlsm") || is_zip(bytes)
+}
+
+/// Whether `bytes` are a workbook in the official デジタル庁 form
+/// ([`official::is_official_form`]); `false` for anything that is not a zip archive.
+///
+/// # Errors
+/// A zip archive that is not a readable workbook.
+pub fn is_official_workbook(bytes: &[u8]) -> Result<bool, ImportError> {
+    if !is_zip(bytes) {
+        return Ok(false);
+    }
+    Ok(official::is_official_form(&read_xlsx(bytes, None)?))
+}
+
+/// `chukan/<file stem>` with the stem reduced to lower-case ASCII letters, digits and `-`.
+pub fn default_layout_id(file: &std::path::Path) -> String {
+    let stem = file
+        .file_stem()
+        .map(|s| s.to_string_lossy().to_lowercase())
+        .unwrap_or_default();
+    let mut name = String::new();
+    for c in stem.chars() {
+        if c.is_ascii_alphanumeric() {
+            name.push(c);
+        } else if !name.ends_with('-') && !name.is_empty() {
+            name.push('-');
+        }
+    }
+    let name = name.trim_end_matches('-');
+    format!("chukan/{}", if name.is_empty() { "imported" } else { name })
 }
 
 /// Reads sheets of a workbook: the named one, or all of them in order.
