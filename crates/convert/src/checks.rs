@@ -63,9 +63,27 @@ pub(crate) fn gather_facts(
     let relations = fk_relations(plan);
     let split = !relations.is_empty()
         && relations.len() <= 64
-        && plans.iter().all(|p| p.check_row_is_exact());
+        && plans.iter().all(|p| p.check_row_is_exact())
+        && !force_full();
     let full = !relations.is_empty() && !split;
     pass1(plans, of_input, inputs, opts, pool, progress, full)
+}
+
+#[cfg(test)]
+thread_local! {
+    /// Tests: pass 1 processes every record (the reference the keys-only pass is compared
+    /// with) in runs started on this thread.
+    pub(crate) static FORCE_FULL: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+#[cfg(test)]
+fn force_full() -> bool {
+    FORCE_FULL.with(std::cell::Cell::get)
+}
+
+#[cfg(not(test))]
+fn force_full() -> bool {
+    false
 }
 
 /// Every foreign key as (child group, index in its `foreign_keys`, referenced group), in
@@ -97,7 +115,7 @@ pub(crate) fn head_value(plan: &Plan) -> String {
 /// [`gather_facts`] once the kind of pass is chosen: `full` processes every record
 /// (`Plan::process`) and lists only the referenced rows of valid records; otherwise the
 /// key items are read (`Plan::check_row`) and every referenced row is listed.
-pub(crate) fn pass1(
+fn pass1(
     plans: &[&Plan],
     of_input: &[usize],
     inputs: &mut [Input],
@@ -855,6 +873,10 @@ impl DanglingWatch {
         Ok(problems)
     }
 }
+
+#[cfg(test)]
+#[path = "checks_tests.rs"]
+mod checks_tests;
 
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
