@@ -318,7 +318,9 @@ fn pass1(
     }
     if !full {
         let need = record_file(&opts.out_dir, "fkneed", need).map_err(spill_err)?;
-        process_needed(plans, of_input, inputs, opts, pool, need, &relations, &mut open)?;
+        process_needed(
+            plans, of_input, inputs, opts, pool, need, &relations, &mut open,
+        )?;
         for (b, list) in open.into_iter().enumerate() {
             let (g, f, _) = relations.get(b).copied().unwrap_or_default();
             let found = still_missing(list).map_err(spill_err)?;
@@ -711,7 +713,9 @@ fn apply_group_facts(plan: &Plan, facts: &CrossFacts, p: &mut Processed, own: u6
     for (g, group) in plan.groups.iter().enumerate() {
         // The bits of this group's foreign keys in `own` (fk_relations' order).
         let first_bit = bit;
-        bit = bit.checked_shl(group.foreign_keys.len() as u32).unwrap_or(0);
+        bit = bit
+            .checked_shl(group.foreign_keys.len() as u32)
+            .unwrap_or(0);
         if !p.has_row(g) {
             continue;
         }

@@ -105,8 +105,14 @@ fn processed(plan: &Plan, input: &Path) -> Vec<(u64, Vec<Option<u64>>, bool)> {
     let mut out = Vec::new();
     let mut s = Scratch::new(plan.charset());
     loop {
-        let more = read_chunk(&mut reader, &mut chunk, (100_000, 1 << 30), input, &mut frames)
-            .unwrap();
+        let more = read_chunk(
+            &mut reader,
+            &mut chunk,
+            (100_000, 1 << 30),
+            input,
+            &mut frames,
+        )
+        .unwrap();
         for r in &chunk {
             let p = plan.process(r, 0, &mut s);
             let keys = fk_relations(plan)
@@ -295,7 +301,12 @@ fn session8_group_test_profiles_give_the_same_run() {
         same_facts(&plan, &input, &RunOptions::new(dir.join(format!("p{n}"))));
         for keys in [crate::keysort::DEFAULT_BUFFER_KEYS, 1] {
             let out = dir.join(format!("g{n}-{keys}"));
-            same_runs(&single(plan_of(&g.join("groups.toml"))), &[("", &input)], &out, keys);
+            same_runs(
+                &single(plan_of(&g.join("groups.toml"))),
+                &[("", &input)],
+                &out,
+                keys,
+            );
         }
     }
     // Several sources: the history file's foreign key to the persons.
