@@ -15,6 +15,20 @@ use rayon::prelude::*;
 use std::collections::{HashMap, HashSet};
 use std::io::{BufReader, BufWriter, Read as _, Write as _};
 
+/// The facts of a run without duplicates, bad households or missing keys.
+fn empty_facts(plan: &Plan, unique: usize) -> CrossFacts {
+    CrossFacts {
+        duplicates: vec![HashMap::new(); unique],
+        primary_key_duplicates: vec![HashMap::new(); plan.groups.len()],
+        foreign_key_missing: plan
+            .groups
+            .iter()
+            .map(|g| vec![HashSet::new(); g.foreign_keys.len()])
+            .collect(),
+        ..CrossFacts::default()
+    }
+}
+
 /// Pass 1: the facts the cross-record checks need (duplicates, households). `plans` has
 /// one plan per source (their groups, sequences and checks are the same), `of_input` the
 /// source of each input: each input is read and processed by its own source's plan, and
@@ -32,16 +46,7 @@ pub(crate) fn gather_facts(
     };
     let plan = base;
     let (unique, household) = check_indices(plan);
-    let mut facts = CrossFacts {
-        duplicates: vec![HashMap::new(); unique.len()],
-        primary_key_duplicates: vec![HashMap::new(); plan.groups.len()],
-        foreign_key_missing: plan
-            .groups
-            .iter()
-            .map(|g| vec![HashSet::new(); g.foreign_keys.len()])
-            .collect(),
-        ..CrossFacts::default()
-    };
+    let facts = empty_facts(plan, unique.len());
     if unique.is_empty()
         && household.is_none()
         && !plan.has_group_keys()
@@ -50,15 +55,83 @@ pub(crate) fn gather_facts(
         return Ok((facts, SequenceNumbers::default()));
     }
     // Foreign keys count a referenced row only if its record passes the per-record work
-    // (Plan::process): pass 1 then processes whole records, not only the key items.
-    let full = plan.has_foreign_keys();
-    let head_value = plan
-        .profile
+    // (Plan::process). Pass 1 reads the key items only (Plan::check_row) and leaves that
+    // work to the few records whose validity decides a foreign key (`split`, see
+    // `FkMerge`); it processes every record fully (`full`, the reference) only when
+    // check_row's keys could differ from process's (a key in a rewritten target form) or
+    // there are more foreign keys than bits in a record's mask.
+    let relations = fk_relations(plan);
+    let split = !relations.is_empty()
+        && relations.len() <= 64
+        && plans.iter().all(|p| p.check_row_is_exact())
+        && !force_full();
+    let full = !relations.is_empty() && !split;
+    pass1(plans, of_input, inputs, opts, pool, progress, full)
+}
+
+#[cfg(test)]
+thread_local! {
+    /// Tests: pass 1 processes every record (the reference the keys-only pass is compared
+    /// with) in runs started on this thread.
+    pub(crate) static FORCE_FULL: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+#[cfg(test)]
+fn force_full() -> bool {
+    FORCE_FULL.with(std::cell::Cell::get)
+}
+
+#[cfg(not(test))]
+fn force_full() -> bool {
+    false
+}
+
+/// Every foreign key as (child group, index in its `foreign_keys`, referenced group), in
+/// group order: the bit `1 << n` of the n-th one in a record's own-row mask.
+fn fk_relations(plan: &Plan) -> Vec<(usize, usize, usize)> {
+    plan.groups
+        .iter()
+        .enumerate()
+        .flat_map(|(g, group)| {
+            group
+                .foreign_keys
+                .iter()
+                .enumerate()
+                .map(move |(f, (parent, _))| (g, f, *parent))
+        })
+        .collect()
+}
+
+/// The household check's head value (empty without the check).
+pub(crate) fn head_value(plan: &Plan) -> String {
+    plan.profile
         .checks
         .household
         .as_ref()
         .map(|h| h.head_value.clone())
-        .unwrap_or_default();
+        .unwrap_or_default()
+}
+
+/// [`gather_facts`] once the kind of pass is chosen: `full` processes every record
+/// (`Plan::process`) and lists only the referenced rows of valid records; otherwise the
+/// key items are read (`Plan::check_row`) and every referenced row is listed.
+fn pass1(
+    plans: &[&Plan],
+    of_input: &[usize],
+    inputs: &mut [Input],
+    opts: &RunOptions,
+    pool: &rayon::ThreadPool,
+    progress: &dyn Progress,
+    full: bool,
+) -> Result<(CrossFacts, SequenceNumbers), RunError> {
+    let Some(base) = plans.first().copied() else {
+        return Ok((CrossFacts::default(), SequenceNumbers::default()));
+    };
+    let plan = base;
+    let (unique, household) = check_indices(plan);
+    let mut facts = empty_facts(plan, unique.len());
+    let relations = fk_relations(plan);
+    let head_value = head_value(plan);
     let total: u64 = inputs.iter().map(|i| i.len).sum();
     // Keys are sorted with bounded memory (spilled to the run directory when large).
     let limit = opts.sort_buffer_keys;
@@ -66,8 +139,7 @@ pub(crate) fn gather_facts(
         .map(|k| KeySorter::new(&opts.out_dir, &format!("unique{k}"), limit))
         .collect();
     let mut homes = KeySorter::new(&opts.out_dir, "households", limit);
-    // Per group: its primary keys; per group and foreign key: (key << 1 | 1) for a child
-    // row, (key << 1) for a valid row of the referenced group.
+    // Per group: its primary keys.
     let mut pks: Vec<KeySorter> = (0..plan.groups.len())
         .map(|g| KeySorter::new(&opts.out_dir, &format!("pk{g}"), limit))
         .collect();
@@ -76,15 +148,11 @@ pub(crate) fn gather_facts(
         .map(|n| Sorter::new(&opts.out_dir, &format!("seq{n}"), limit))
         .collect();
     let mut next_record = 1u64;
-    let mut fks: Vec<Vec<KeySorter>> = plan
-        .groups
+    // Per foreign key: [key << 1, record] for a child row, [key << 1 | 1, record] for a
+    // referenced row (`full`: of a valid record only).
+    let mut fks: Vec<Sorter<[u64; 2]>> = relations
         .iter()
-        .enumerate()
-        .map(|(g, group)| {
-            (0..group.foreign_keys.len())
-                .map(|f| KeySorter::new(&opts.out_dir, &format!("fk{g}-{f}"), limit))
-                .collect()
-        })
+        .map(|(g, f, _)| Sorter::new(&opts.out_dir, &format!("fk{g}-{f}"), limit))
         .collect();
     let spill_err = |error| RunError::Output {
         name: "the first pass's key runs".into(),
@@ -159,25 +227,18 @@ pub(crate) fn gather_facts(
                     if let (Some(k), Some(list)) = (pk, pks.get_mut(g)) {
                         list.push(k).map_err(spill_err)?;
                     }
-                    for (f, (_, items)) in group.foreign_keys.iter().enumerate() {
-                        if let (Some(k), Some(list)) =
-                            (row_key(items, v), fks.get_mut(g).and_then(|x| x.get_mut(f)))
-                        {
-                            list.push((k << 1) | 1).map_err(spill_err)?;
+                    for ((c, f, _), list) in relations.iter().zip(fks.iter_mut()) {
+                        let items = group.foreign_keys.get(*f).map(|x| &x.1);
+                        if let (true, Some(k)) = (*c == g, items.and_then(|i| row_key(i, v))) {
+                            list.push([k << 1, record]).map_err(spill_err)?;
                         }
                     }
-                    // This row as the referenced row of other groups' foreign keys.
-                    if *valid {
+                    // This row as the referenced row of foreign keys.
+                    if *valid || !full {
                         if let Some(k) = row_key(&group.referenced_key, v) {
-                            for (c, child) in plan.groups.iter().enumerate() {
-                                for (f, (parent, _)) in child.foreign_keys.iter().enumerate() {
-                                    if *parent == g {
-                                        if let Some(list) =
-                                            fks.get_mut(c).and_then(|x| x.get_mut(f))
-                                        {
-                                            list.push(k << 1).map_err(spill_err)?;
-                                        }
-                                    }
+                            for ((_, _, parent), list) in relations.iter().zip(fks.iter_mut()) {
+                                if *parent == g {
+                                    list.push([(k << 1) | 1, record]).map_err(spill_err)?;
                                 }
                             }
                         }
@@ -220,57 +281,60 @@ pub(crate) fn gather_facts(
             *d = found;
         }
     }
-    // Foreign keys: a child key (tag 1) is missing when no valid referenced row (tag 0) has
-    // it, or when the referenced rows of that key are rejected as duplicates.
-    for (g, lists) in fks.into_iter().enumerate() {
-        for (f, list) in lists.into_iter().enumerate() {
-            let parent = plan
-                .groups
-                .get(g)
-                .and_then(|x| x.foreign_keys.get(f))
-                .map(|(p, _)| *p);
-            let dups = parent.and_then(|p| facts.primary_key_duplicates.get(p));
-            let mut missing = HashSet::new();
-            // (key, referenced row seen, child row seen)
-            let mut run: Option<(u64, bool, bool)> = None;
-            let close = |r: (u64, bool, bool), missing: &mut HashSet<u64>| {
-                let (k, parent_seen, child_seen) = r;
-                let duplicated = dups.is_some_and(|d| d.contains_key(&k));
-                if child_seen && (!parent_seen || duplicated) {
-                    missing.insert(k);
-                }
-            };
-            list.for_each_sorted(|tagged| {
-                let (key, child) = (tagged >> 1, tagged & 1 == 1);
-                match &mut run {
-                    Some((k0, p, c)) if *k0 == key => {
-                        *p |= !child;
-                        *c |= child;
-                    }
-                    _ => {
-                        if let Some(r) = run.take() {
-                            close(r, &mut missing);
-                        }
-                        run = Some((key, !child, child));
-                    }
-                }
-            })
+    // Foreign keys: a child key is missing when no valid referenced row has it, or when
+    // the referenced rows of that key are rejected as duplicates (FkMerge).
+    let mut need: Sorter<[u64; 2]> = Sorter::new(&opts.out_dir, "fkneed", limit);
+    let mut own: Sorter<[u64; 2]> = Sorter::new(&opts.out_dir, "fkown", limit);
+    let mut open: Vec<KeySorter> = (0..relations.len())
+        .map(|b| KeySorter::new(&opts.out_dir, &format!("fkopen{b}"), limit))
+        .collect();
+    for (b, (list, open)) in fks.into_iter().zip(open.iter_mut()).enumerate() {
+        let (g, f, parent) = relations.get(b).copied().unwrap_or_default();
+        let mut merge = FkMerge {
+            bit: 1u64 << b,
+            split: !full,
+            dups: facts.primary_key_duplicates.get(parent),
+            run: None,
+            missing: HashSet::new(),
+            need: &mut need,
+            own: &mut own,
+            open,
+            failed: None,
+        };
+        list.for_each_sorted(|e| merge.entry(e))
             .map_err(spill_err)?;
-            if let Some(r) = run {
-                close(r, &mut missing);
-            }
+        let missing = merge.finish().map_err(spill_err)?;
+        if let Some(slot) = facts
+            .foreign_key_missing
+            .get_mut(g)
+            .and_then(|x| x.get_mut(f))
+        {
+            *slot = missing;
+        }
+    }
+    let mut numbers = SequenceNumbers::default();
+    if !relations.is_empty() {
+        numbers.own = Some(record_file(&opts.out_dir, "fkown", own).map_err(spill_err)?);
+    }
+    if !full {
+        let need = record_file(&opts.out_dir, "fkneed", need).map_err(spill_err)?;
+        process_needed(
+            plans, of_input, inputs, opts, pool, need, &relations, &mut open,
+        )?;
+        for (b, list) in open.into_iter().enumerate() {
+            let (g, f, _) = relations.get(b).copied().unwrap_or_default();
+            let found = still_missing(list).map_err(spill_err)?;
             if let Some(slot) = facts
                 .foreign_key_missing
                 .get_mut(g)
                 .and_then(|x| x.get_mut(f))
             {
-                *slot = missing;
+                slot.extend(found);
             }
         }
     }
     // Sequences: number the rows of each key in order, then sort the numbers back into
     // record order and keep them in a file that pass 2 reads as it goes.
-    let mut numbers = SequenceNumbers::default();
     for (n, sorter) in seqs.into_iter().enumerate() {
         let mut by_record: Sorter<[u64; 2]> =
             Sorter::new(&opts.out_dir, &format!("seqrec{n}"), limit);
@@ -291,9 +355,8 @@ pub(crate) fn gather_facts(
         if let Some(e) = failed {
             return Err(spill_err(e));
         }
-        numbers
-            .add(&opts.out_dir, n, by_record)
-            .map_err(spill_err)?;
+        let file = record_file(&opts.out_dir, &format!("seqnum-{n}"), by_record);
+        numbers.files.push(file.map_err(spill_err)?);
     }
     // Households: keys are (home << 1 | is_head); count the heads of each home.
     let mut run: Option<(u64, u32)> = None;
@@ -346,8 +409,257 @@ fn duplicates_of(list: KeySorter) -> std::io::Result<HashMap<u64, u32>> {
     Ok(found)
 }
 
+/// One key of a foreign key's sorted list: its child rows come first, then its
+/// referenced rows (`count`, and the record of the first one).
+#[derive(Default)]
+struct KeyRun {
+    key: u64,
+    children: u64,
+    child: u64,
+    parents: u64,
+    parent: u64,
+}
+
+/// Merges one foreign key's sorted list ([key << 1, record] per child row, [key << 1 | 1,
+/// record] per referenced row) into the keys that are missing.
+///
+/// A child key is missing when no referenced row has it or when its referenced rows are
+/// primary-key duplicates (decided here), or else when none of its referenced rows
+/// belongs to a valid record (a record that passes `Plan::process`). Pass 1 reads keys
+/// only, so in `split` mode that last question goes one of two ways:
+/// - the key has one referenced row and one child row, both of the same record (the head
+///   of a household's own 世帯 row → its own 住民 row, the common case): nobody else is
+///   concerned, so pass 2 decides when it processes that record anyway — the record's bit
+///   goes to `own` ([`ChunkFacts::own_missing`]);
+/// - otherwise (several history rows of one key, children of other records): the records
+///   of its referenced rows go to `need`, to be processed in a second read
+///   ([`process_needed`]), and the key to `open` (`key << 1 | 1`), where those of them
+///   that are valid add `key << 1` ([`still_missing`]).
+///
+/// This is exactly the full pass's rule (process every record, list only valid referenced
+/// rows), which the `full` mode keeps as the reference: tests compare the two.
+struct FkMerge<'a> {
+    bit: u64,
+    split: bool,
+    dups: Option<&'a HashMap<u64, u32>>,
+    run: Option<KeyRun>,
+    missing: HashSet<u64>,
+    need: &'a mut Sorter<[u64; 2]>,
+    own: &'a mut Sorter<[u64; 2]>,
+    open: &'a mut KeySorter,
+    failed: Option<std::io::Error>,
+}
+
+impl FkMerge<'_> {
+    fn duplicated(&self, key: u64) -> bool {
+        self.dups.is_some_and(|d| d.contains_key(&key))
+    }
+
+    fn entry(&mut self, [tagged, record]: [u64; 2]) {
+        if self.failed.is_none() {
+            if let Err(e) = self.try_entry(tagged >> 1, tagged & 1 == 1, record) {
+                self.failed = Some(e);
+            }
+        }
+    }
+
+    fn try_entry(&mut self, key: u64, parent: bool, record: u64) -> std::io::Result<()> {
+        if self.run.as_ref().is_none_or(|r| r.key != key) {
+            if let Some(r) = self.run.take() {
+                self.close(&r)?;
+            }
+            self.run = Some(KeyRun {
+                key,
+                ..KeyRun::default()
+            });
+        }
+        let duplicated = self.duplicated(key);
+        let Some(run) = self.run.as_mut() else {
+            return Ok(());
+        };
+        if !parent {
+            run.children += 1;
+            if run.children == 1 {
+                run.child = record;
+            }
+            return Ok(());
+        }
+        run.parents += 1;
+        if !self.split || run.children == 0 || duplicated {
+            return Ok(());
+        }
+        // A second referenced row: every one of them needs its record processed.
+        match run.parents {
+            1 => run.parent = record,
+            2 => {
+                let first = run.parent;
+                self.need.push([first, 0])?;
+                self.need.push([record, 0])?;
+            }
+            _ => self.need.push([record, 0])?,
+        }
+        Ok(())
+    }
+
+    fn close(&mut self, r: &KeyRun) -> std::io::Result<()> {
+        if r.children == 0 {
+            return Ok(());
+        }
+        if r.parents == 0 || self.duplicated(r.key) {
+            self.missing.insert(r.key);
+            return Ok(());
+        }
+        if !self.split {
+            return Ok(()); // a valid referenced row has the key
+        }
+        if r.parents == 1 && r.children == 1 && r.child == r.parent {
+            return self.own.push([r.child, self.bit]);
+        }
+        if r.parents == 1 {
+            self.need.push([r.parent, 0])?;
+        }
+        self.open.push((r.key << 1) | 1)
+    }
+
+    /// The keys found missing, once every entry is in.
+    fn finish(mut self) -> std::io::Result<HashSet<u64>> {
+        if let Some(e) = self.failed.take() {
+            return Err(e);
+        }
+        if let Some(r) = self.run.take() {
+            self.close(&r)?;
+        }
+        Ok(self.missing)
+    }
+}
+
+/// The second read of pass 1 (`split` mode): the records listed in `need` (ascending) are
+/// processed fully, and each valid one adds its referenced rows' keys (`key << 1`) to the
+/// `open` list of every foreign key that refers to its groups. Reading stops after the
+/// last listed record.
+#[allow(clippy::too_many_arguments)]
+fn process_needed(
+    plans: &[&Plan],
+    of_input: &[usize],
+    inputs: &mut [Input],
+    opts: &RunOptions,
+    pool: &rayon::ThreadPool,
+    mut need: NumberFile,
+    relations: &[(usize, usize, usize)],
+    open: &mut [KeySorter],
+) -> Result<(), RunError> {
+    let Some(base) = plans.first().copied() else {
+        return Ok(());
+    };
+    let spill_err = |error| RunError::Output {
+        name: "the first pass's key runs".into(),
+        error,
+    };
+    let mut next_record = 1u64;
+    for (n, input) in inputs.iter_mut().enumerate() {
+        if need.next.is_none() {
+            break;
+        }
+        let plan = of_input
+            .get(n)
+            .and_then(|s| plans.get(*s))
+            .copied()
+            .unwrap_or(base);
+        let path = &input.path.clone();
+        let mut ignored = FileFrames::default();
+        let mut reader = opts
+            .record_reader(input.rewind()?, &plan.source)
+            .map_err(RunError::Layout)?;
+        let mut chunk = Vec::new();
+        loop {
+            opts.check_cancel()?;
+            let more = read_chunk(&mut reader, &mut chunk, opts.chunk(), path, &mut ignored)?;
+            let picked: Vec<_> = need
+                .take(next_record, chunk.len())
+                .map_err(spill_err)?
+                .iter()
+                .zip(&chunk)
+                .filter(|(x, r)| x.is_some() && r.role == RecordRole::Data)
+                .map(|(_, r)| r)
+                .collect();
+            let keys: Vec<Vec<Option<u64>>> = pool.install(|| {
+                picked
+                    .par_iter()
+                    .map_init(
+                        || Scratch::new(plan.charset()),
+                        |s, r| {
+                            let p = plan.process(r, 0, s);
+                            let valid = !p.rejected();
+                            relations
+                                .iter()
+                                .map(|(_, _, parent)| {
+                                    let group = plan.groups.get(*parent)?;
+                                    (valid && p.has_row(*parent))
+                                        .then(|| row_key(&group.referenced_key, &p.after))
+                                        .flatten()
+                                })
+                                .collect()
+                        },
+                    )
+                    .collect()
+            });
+            for record in &keys {
+                for (k, list) in record.iter().zip(open.iter_mut()) {
+                    if let Some(k) = k {
+                        list.push(k << 1).map_err(spill_err)?;
+                    }
+                }
+            }
+            next_record += chunk.len() as u64;
+            if !more || need.next.is_none() {
+                break;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The open keys of one foreign key (`key << 1 | 1`) that no valid referenced row
+/// (`key << 1`) has.
+fn still_missing(list: KeySorter) -> std::io::Result<HashSet<u64>> {
+    let mut missing = HashSet::new();
+    // (key, a valid referenced row seen, open)
+    let mut run: Option<(u64, bool, bool)> = None;
+    let close = |(k, valid, open): (u64, bool, bool), missing: &mut HashSet<u64>| {
+        if open && !valid {
+            missing.insert(k);
+        }
+    };
+    list.for_each_sorted(|t| {
+        let (key, is_open) = (t >> 1, t & 1 == 1);
+        match &mut run {
+            Some((k0, valid, open)) if *k0 == key => {
+                *valid |= !is_open;
+                *open |= is_open;
+            }
+            _ => {
+                if let Some(r) = run.take() {
+                    close(r, &mut missing);
+                }
+                run = Some((key, !is_open, is_open));
+            }
+        }
+    })?;
+    if let Some(r) = run {
+        close(r, &mut missing);
+    }
+    Ok(missing)
+}
+
+/// Pass 2's cross-record checks of one processed record (`own`: its own-row foreign keys
+/// found missing, [`ChunkFacts::own_missing`]; 0 outside a run).
 pub(crate) fn apply_facts(plan: &Plan, facts: &CrossFacts, p: &mut Processed) {
-    apply_group_facts(plan, facts, p);
+    apply_facts_own(plan, facts, p, 0);
+}
+
+/// [`apply_facts`] with the record's own-row foreign keys found missing.
+pub(crate) fn apply_facts_own(plan: &Plan, facts: &CrossFacts, p: &mut Processed, own: u64) {
+    apply_group_facts(plan, facts, p, own);
     let (unique, household) = check_indices(plan);
     for (k, &i) in unique.iter().enumerate() {
         let Some(Some(v)) = p.after.get(i) else {
@@ -389,7 +701,7 @@ pub(crate) fn apply_facts(plan: &Plan, facts: &CrossFacts, p: &mut Processed) {
 
 /// The key checks of the groups: a row whose primary key another row of its group has, or
 /// whose foreign key has no valid row in the referenced group, rejects its source record.
-fn apply_group_facts(plan: &Plan, facts: &CrossFacts, p: &mut Processed) {
+fn apply_group_facts(plan: &Plan, facts: &CrossFacts, p: &mut Processed, own: u64) {
     let keys = |items: &[usize]| {
         items
             .iter()
@@ -397,7 +709,13 @@ fn apply_group_facts(plan: &Plan, facts: &CrossFacts, p: &mut Processed) {
             .collect::<Vec<_>>()
             .join(", ")
     };
+    let mut bit = 1u64;
     for (g, group) in plan.groups.iter().enumerate() {
+        // The bits of this group's foreign keys in `own` (fk_relations' order).
+        let first_bit = bit;
+        bit = bit
+            .checked_shl(group.foreign_keys.len() as u32)
+            .unwrap_or(0);
         if !p.has_row(g) {
             continue;
         }
@@ -415,12 +733,14 @@ fn apply_group_facts(plan: &Plan, facts: &CrossFacts, p: &mut Processed) {
             });
         }
         for (f, (parent, items)) in group.foreign_keys.iter().enumerate() {
+            let mine = first_bit.checked_shl(f as u32).unwrap_or(0);
             let missing = row_key(items, &p.after).is_some_and(|k| {
-                facts
-                    .foreign_key_missing
-                    .get(g)
-                    .and_then(|x| x.get(f))
-                    .is_some_and(|m| m.contains(&k))
+                own & mine != 0
+                    || facts
+                        .foreign_key_missing
+                        .get(g)
+                        .and_then(|x| x.get(f))
+                        .is_some_and(|m| m.contains(&k))
             });
             if missing {
                 let parent = plan.groups.get(*parent).map_or("", |x| x.name.as_str());
@@ -559,6 +879,10 @@ impl DanglingWatch {
 }
 
 #[cfg(test)]
+#[path = "checks_tests.rs"]
+mod checks_tests;
+
+#[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
     use crate::options::{NoProgress, Outputs, RunOptions};
@@ -688,16 +1012,21 @@ mod tests {
 
 /// The numbers of the sequences ([`Plan::sequences`]), in record order, for pass 2: one
 /// private file per sequence in the run directory (`.seqnum-N.partial`, 16 bytes per
-/// numbered row: record, number), read as the records go by and removed when dropped.
+/// numbered row: record, number), read as the records go by and removed when dropped;
+/// and, with foreign keys, the records whose own referenced row decides a foreign key of
+/// their own child row (`.fkown.partial`: record, mask of [`fk_relations`] bits).
 #[derive(Default)]
 pub(crate) struct SequenceNumbers {
     files: Vec<NumberFile>,
+    own: Option<NumberFile>,
 }
 
+/// A file of (record, value) pairs in ascending record order, read as the records go by
+/// and removed when dropped.
 struct NumberFile {
     path: std::path::PathBuf,
     reader: BufReader<std::fs::File>,
-    /// The next (record, number) not yet handed out.
+    /// The next (record, value) not yet handed out.
     next: Option<[u64; 2]>,
 }
 
@@ -719,78 +1048,119 @@ impl NumberFile {
         };
         Ok(())
     }
+
+    /// The values of records `first .. first + count` (`None`: not in the file); records
+    /// are asked for in ascending order.
+    fn take(&mut self, first: u64, count: usize) -> std::io::Result<Vec<Option<u64>>> {
+        let mut v = vec![None; count];
+        while let Some([record, number]) = self.next {
+            if record >= first + count as u64 {
+                break;
+            }
+            if let Some(slot) = record
+                .checked_sub(first)
+                .and_then(|i| v.get_mut(i as usize))
+            {
+                *slot = Some(number);
+            }
+            self.advance()?;
+        }
+        Ok(v)
+    }
 }
 
-impl Drop for SequenceNumbers {
+impl Drop for NumberFile {
     fn drop(&mut self) {
-        for f in &self.files {
-            let _ = std::fs::remove_file(&f.path);
+        let _ = std::fs::remove_file(&self.path);
+    }
+}
+
+/// Writes the sorted (record, value) pairs of `by_record` to the private file
+/// `dir/.NAME.partial`, the values of one record ORed into one pair, and opens it for
+/// reading.
+fn record_file(
+    dir: &std::path::Path,
+    name: &str,
+    by_record: Sorter<[u64; 2]>,
+) -> std::io::Result<NumberFile> {
+    let path = dir.join(format!(".{name}.partial"));
+    let mut w = BufWriter::with_capacity(1 << 16, crate::output::create_private(&path)?);
+    let mut failed = None;
+    let mut last: Option<[u64; 2]> = None;
+    let mut put = |pair: [u64; 2], w: &mut BufWriter<std::fs::File>| {
+        let mut b = [0u8; 16];
+        b[..8].copy_from_slice(&pair[0].to_le_bytes());
+        b[8..].copy_from_slice(&pair[1].to_le_bytes());
+        if failed.is_none() {
+            if let Err(e) = w.write_all(&b) {
+                failed = Some(e);
+            }
+        }
+    };
+    by_record.for_each_sorted(|[record, value]| match &mut last {
+        Some([r, v]) if *r == record => *v |= value,
+        _ => {
+            if let Some(pair) = last.replace([record, value]) {
+                put(pair, &mut w);
+            }
+        }
+    })?;
+    if let Some(pair) = last {
+        put(pair, &mut w);
+    }
+    if let Some(e) = failed {
+        return Err(e);
+    }
+    w.flush()?;
+    drop(w);
+    let mut f = NumberFile {
+        reader: BufReader::with_capacity(1 << 16, std::fs::File::open(&path)?),
+        path,
+        next: None,
+    };
+    f.advance()?;
+    Ok(f)
+}
+
+/// What pass 1 hands to pass 2 for one chunk of records.
+pub(crate) struct ChunkFacts {
+    /// `numbers[sequence][i]`: the number of record `first + i` (`None`: not numbered).
+    pub(crate) numbers: Vec<Vec<Option<u64>>>,
+    /// Per record of the chunk, its own-row foreign keys (bits of [`fk_relations`]).
+    own: Vec<Option<u64>>,
+}
+
+impl ChunkFacts {
+    /// The foreign keys of record `i` of the chunk that are missing because they refer to
+    /// the record's own referenced row (the only one of that key) and the record fails
+    /// its per-record work: `rejected` is [`Processed::rejected`] right after
+    /// [`Plan::process`], before the run numbers it or applies the cross-record checks —
+    /// what pass 1 called a valid record.
+    pub(crate) fn own_missing(&self, i: usize, rejected: bool) -> u64 {
+        if rejected {
+            self.own.get(i).copied().flatten().unwrap_or(0)
+        } else {
+            0
         }
     }
 }
 
 impl SequenceNumbers {
-    fn add(
-        &mut self,
-        dir: &std::path::Path,
-        n: usize,
-        by_record: Sorter<[u64; 2]>,
-    ) -> std::io::Result<()> {
-        let path = dir.join(format!(".seqnum-{n}.partial"));
-        let mut w = BufWriter::with_capacity(1 << 16, crate::output::create_private(&path)?);
-        let mut failed = None;
-        by_record.for_each_sorted(|[record, number]| {
-            if failed.is_none() {
-                let mut b = [0u8; 16];
-                b[..8].copy_from_slice(&record.to_le_bytes());
-                b[8..].copy_from_slice(&number.to_le_bytes());
-                if let Err(e) = w.write_all(&b) {
-                    failed = Some(e);
-                }
-            }
-        })?;
-        if let Some(e) = failed {
-            return Err(e);
-        }
-        w.flush()?;
-        drop(w);
-        let mut f = NumberFile {
-            reader: BufReader::with_capacity(1 << 16, std::fs::File::open(&path)?),
-            path,
-            next: None,
+    /// The numbers of records `first .. first + count` and their own-row foreign keys.
+    /// Records are asked for in ascending order.
+    pub(crate) fn take(&mut self, first: u64, count: usize) -> Result<ChunkFacts, RunError> {
+        let err = |error| RunError::Output {
+            name: "the sequence numbers".into(),
+            error,
         };
-        f.advance()?;
-        self.files.push(f);
-        Ok(())
-    }
-
-    /// The numbers of records `first .. first + count`: `numbers[sequence][i]` for record
-    /// `first + i` (`None`: not numbered). Records are asked for in ascending order.
-    pub(crate) fn take(
-        &mut self,
-        first: u64,
-        count: usize,
-    ) -> Result<Vec<Vec<Option<u64>>>, RunError> {
-        let mut out = Vec::with_capacity(self.files.len());
+        let mut numbers = Vec::with_capacity(self.files.len());
         for f in &mut self.files {
-            let mut v = vec![None; count];
-            while let Some([record, number]) = f.next {
-                if record >= first + count as u64 {
-                    break;
-                }
-                if let Some(slot) = record
-                    .checked_sub(first)
-                    .and_then(|i| v.get_mut(i as usize))
-                {
-                    *slot = Some(number);
-                }
-                f.advance().map_err(|error| RunError::Output {
-                    name: "the sequence numbers".into(),
-                    error,
-                })?;
-            }
-            out.push(v);
+            numbers.push(f.take(first, count).map_err(err)?);
         }
-        Ok(out)
+        let own = match &mut self.own {
+            Some(f) => f.take(first, count).map_err(err)?,
+            None => Vec::new(),
+        };
+        Ok(ChunkFacts { numbers, own })
     }
 }

@@ -70,11 +70,14 @@ pub struct Sorter<K: SortKey> {
 }
 
 impl<K: SortKey> Sorter<K> {
-    /// A sorter spilling runs of at most `limit` keys as `dir/.NAME-N.partial`.
+    /// A sorter spilling runs as `dir/.NAME-N.partial`, keeping at most the memory of
+    /// `limit` 8-byte keys (`limit` keys of one `u64`, `limit / 4` of a `[u64; 4]`): the
+    /// budget is in bytes, so that a run's sorters of wider keys (sequences, foreign keys
+    /// with their record numbers) do not multiply its peak memory.
     pub fn new(dir: &Path, name: &str, limit: usize) -> Sorter<K> {
         Sorter {
             buf: Vec::new(),
-            limit: limit.max(1),
+            limit: (limit.saturating_mul(8) / K::BYTES.max(1)).max(1),
             dir: dir.to_path_buf(),
             name: name.to_string(),
             runs: Vec::new(),
@@ -236,6 +239,36 @@ mod tests {
         assert_eq!(std::fs::read(&outside).unwrap(), b"not yours");
         let left: Vec<_> = std::fs::read_dir(&run).unwrap().collect();
         assert!(left.is_empty(), "{left:?}");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    /// Session 8: the buffer is a budget in bytes (of `limit` u64 keys): a sorter of
+    /// `[u64; 4]` keeps a quarter as many keys before it spills, a `[u64; 2]` half, so that
+    /// the sequences' and foreign keys' sorters of pass 1 weigh what a key sorter weighs.
+    #[test]
+    fn the_buffer_is_a_budget_in_bytes() {
+        let dir = std::env::temp_dir().join(format!("ikou-keysort-bytes-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let mut wide: Sorter<[u64; 4]> = Sorter::new(&dir, "w", 16);
+        let mut pair: Sorter<[u64; 2]> = Sorter::new(&dir, "p", 16);
+        let mut one = KeySorter::new(&dir, "o", 16);
+        assert_eq!((wide.limit, pair.limit, one.limit), (4, 8, 16));
+        assert_eq!(Sorter::<[u64; 4]>::new(&dir, "t", 1).limit, 1);
+        for k in (0..16u64).rev() {
+            wide.push([k, 0, 0, k]).unwrap();
+            pair.push([k, k]).unwrap();
+            one.push(k).unwrap();
+        }
+        assert_eq!(
+            (wide.runs.len(), pair.runs.len(), one.runs.len()),
+            (3, 1, 0)
+        );
+        let mut got = Vec::new();
+        wide.for_each_sorted(|k| got.push(k[3])).unwrap();
+        pair.for_each_sorted(|k| got.push(k[1])).unwrap();
+        one.for_each_sorted(|k| got.push(k)).unwrap();
+        let want: Vec<u64> = (0..16).chain(0..16).chain(0..16).collect();
+        assert_eq!(got, want);
         std::fs::remove_dir_all(&dir).unwrap();
     }
 

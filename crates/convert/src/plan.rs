@@ -1394,6 +1394,23 @@ impl Plan {
         (values, skipped)
     }
 
+    /// Whether [`Plan::check_row`] gives every item the cross-record checks read the value
+    /// [`Plan::process`] gives it: true unless one of them is rewritten into its target
+    /// form after mapping (a date with a `date_form` other than `auto`/`iso`, a time),
+    /// which `check_row` does not do. Pass 1 of a plan with foreign keys reads keys only
+    /// when this holds (checks.rs).
+    pub(crate) fn check_row_is_exact(&self) -> bool {
+        self.target.items.iter().enumerate().all(|(i, item)| {
+            let read = self.check_targets.get(i).copied().unwrap_or(false);
+            let time = item
+                .official
+                .as_ref()
+                .is_some_and(|o| o.data_type == ikou_layout_spec::DataType::Time);
+            let form = self.target_dates.get(i).is_some_and(Option::is_some);
+            !read || !(time || form)
+        })
+    }
+
     /// Notes the decoding issues of one item. 外字 go by (item, code), each code once
     /// however often it occurs (issue #18): one [`GaijiHit`] with the count of its
     /// occurrences, one `gaiji.map` change (the 外字 → its replacement) when the table maps

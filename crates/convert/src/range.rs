@@ -245,13 +245,7 @@ pub fn check_items(plan: &Plan) -> (Vec<String>, Option<(String, String, String)
             .map(|t| t.key.clone())
             .unwrap_or_default()
     };
-    let head_value = plan
-        .profile
-        .checks
-        .household
-        .as_ref()
-        .map(|h| h.head_value.clone())
-        .unwrap_or_default();
+    let head_value = crate::checks::head_value(plan);
     (
         unique.into_iter().map(key).collect(),
         household.map(|(h, hh)| (key(h), key(hh), head_value)),

@@ -12,7 +12,7 @@ pub use crate::options::{
 };
 pub use crate::output::{data_csv_name, run_file_names};
 
-use crate::checks::{apply_facts, gather_facts, SequenceNumbers};
+use crate::checks::{apply_facts_own, gather_facts, SequenceNumbers};
 use crate::error::out_err;
 use crate::input::{file_problems, read_chunk, FileFrames, HashingReader, Input};
 use crate::manifest::{
@@ -500,8 +500,9 @@ impl Pass2<'_> {
                                 || Scratch::new(plan.charset()),
                                 |s, (i, r)| {
                                     let mut p = plan.process(r, first + i as u64, s);
-                                    plan.fill_sequences(&mut p, &seq, i);
-                                    apply_facts(plan, self.facts, &mut p);
+                                    let own = seq.own_missing(i, p.rejected());
+                                    plan.fill_sequences(&mut p, &seq.numbers, i);
+                                    apply_facts_own(plan, self.facts, &mut p, own);
                                     // rejects.csv shows the decoded items of a record a
                                     // cross-record check rejected: the plan hands them on
                                     // from this record's decoding (process did it for the
