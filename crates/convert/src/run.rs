@@ -315,6 +315,7 @@ fn execute(
             })
             .collect()
     };
+    let report_changes = sinks.report_changes.take();
     pending.push(finish_csv(sinks.rejects, RunFile::Rejects.name())?);
     if let Some(w) = sinks.changes {
         pending.push(finish_csv(w, RunFile::Changes.name())?);
@@ -383,7 +384,10 @@ fn execute(
             threads,
         ),
     };
-    match publish(plan, opts, manifest) {
+    let written = crate::report::Written {
+        changes: report_changes,
+    };
+    match publish(plan, opts, manifest, written) {
         Ok(m) => Ok(m),
         Err((e, outputs)) => {
             // The data files are under their final names already: a failed report or
@@ -696,23 +700,25 @@ fn publish(
     plan: &Plan,
     opts: &RunOptions,
     manifest: Manifest,
+    written: crate::report::Written,
 ) -> Result<Manifest, (RunError, Vec<OutputInfo>)> {
     let mut manifest = manifest;
     if opts.outputs.report {
-        // The report reads the finished outputs and the manifest as it will be written
-        // (it leaves out timings and its own entry, so `ikou report` regenerates it exactly).
+        // The report is made from the manifest as it will be written (it leaves out
+        // timings and its own entry, so `ikou report` regenerates it exactly), the checks
+        // and change summary the run hands over, and the smaller files read back.
         let options = crate::report::ReportOptions {
             show_values: opts.show_values,
             source_layout: Some(&plan.source),
             target_layout: Some(&plan.target),
             ..crate::report::ReportOptions::default()
         };
-        let info = crate::report::write(
+        let info = crate::report::write_in_run(
             &manifest,
             &opts.out_dir,
             &options,
-            &opts.out_dir,
             crate::report::REPORT,
+            written,
         )
         .map_err(|e| RunError::Output {
             name: crate::report::REPORT.into(),

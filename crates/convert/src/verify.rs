@@ -253,6 +253,80 @@ pub fn named_outputs(manifest: &Manifest) -> Vec<&'static str> {
 /// size, the record counts of the standard CSV and `rejects.csv`, and the accounting
 /// `input = output + rejected`. Every file is streamed.
 pub fn check_files(dir: &Path, manifest: &Manifest) -> Vec<Check> {
+    checks_of(&OnDisk(dir), manifest)
+}
+
+/// What [`checks_of`] compares a manifest with: what the run's files hold.
+pub(crate) trait FileFacts {
+    /// The SHA-256 and size of the run file `name`.
+    fn hash(&self, name: &str) -> std::io::Result<crate::output::OutputInfo>;
+    /// The records of the CSV run file `name` (not counting its header line).
+    fn records(&self, name: &str, header: bool) -> std::io::Result<u64>;
+    /// The rows of `rejects.csv` per value of its `source` column.
+    fn rejects_by_source(&self) -> Result<std::collections::BTreeMap<String, u64>, String>;
+}
+
+/// The files of a run directory, read from the disk (`ikou verify`, `ikou report`).
+struct OnDisk<'a>(&'a Path);
+
+impl FileFacts for OnDisk<'_> {
+    fn hash(&self, name: &str) -> std::io::Result<crate::output::OutputInfo> {
+        hash_file(&self.0.join(name))
+    }
+
+    fn records(&self, name: &str, header: bool) -> std::io::Result<u64> {
+        count_csv_records(&self.0.join(name), header)
+    }
+
+    fn rejects_by_source(&self) -> Result<std::collections::BTreeMap<String, u64>, String> {
+        rejects_by_source(&self.0.join(RunFile::Rejects.name()))
+    }
+}
+
+/// The files of a run as the run itself recorded them while writing (each output's
+/// SHA-256 and size as its writer hashed the bytes written, the rows each writer wrote):
+/// the facts of the manifest the run is about to write. The report a run writes takes
+/// its checks from them, so that the run does not read back the gigabytes it has just
+/// written and hashed; the page is the one `ikou report` makes from the disk of an intact
+/// run (that command and `ikou verify` read the files).
+pub(crate) struct AsWritten<'a>(pub(crate) &'a Manifest);
+
+impl FileFacts for AsWritten<'_> {
+    fn hash(&self, name: &str) -> std::io::Result<crate::output::OutputInfo> {
+        self.0
+            .outputs
+            .iter()
+            .find(|o| o.name == name)
+            .cloned()
+            .ok_or_else(|| std::io::Error::from(std::io::ErrorKind::NotFound))
+    }
+
+    fn records(&self, name: &str, _header: bool) -> std::io::Result<u64> {
+        let m = self.0;
+        if name == RunFile::Rejects.name() {
+            Ok(m.counts.rejected_records)
+        } else if let Some(g) = m.groups.iter().find(|g| g.file == name) {
+            Ok(g.rows)
+        } else if name == m.data_file {
+            Ok(m.counts.output_records)
+        } else {
+            Err(std::io::Error::from(std::io::ErrorKind::NotFound))
+        }
+    }
+
+    fn rejects_by_source(&self) -> Result<std::collections::BTreeMap<String, u64>, String> {
+        Ok(self
+            .0
+            .sources
+            .iter()
+            .filter(|s| s.rejected_records > 0)
+            .map(|s| (s.name.clone(), s.rejected_records))
+            .collect())
+    }
+}
+
+/// The checks of [`check_files`], on the facts `files` gives.
+pub(crate) fn checks_of(files: &dyn FileFacts, manifest: &Manifest) -> Vec<Check> {
     let mut checks = Vec::new();
     let listed = |name: &str| manifest.outputs.iter().any(|o| o.name == name);
     let mut required: Vec<&str> = vec![manifest.data_file.as_str(), RunFile::Rejects.name()];
@@ -284,7 +358,7 @@ pub fn check_files(dir: &Path, manifest: &Manifest) -> Vec<Check> {
             ));
             continue;
         }
-        match hash_file(&dir.join(&o.name)) {
+        match files.hash(&o.name) {
             Ok(found) => {
                 let ok = found.sha256 == o.sha256 && found.bytes == o.bytes;
                 checks.push(Check::new(
@@ -312,7 +386,7 @@ pub fn check_files(dir: &Path, manifest: &Manifest) -> Vec<Check> {
         ));
     } else if manifest.groups.is_empty() {
         let header = manifest.options.get("header").is_none_or(|h| h != "none");
-        let found = count_csv_records(&dir.join(&manifest.data_file), header);
+        let found = files.records(&manifest.data_file, header);
         checks.push(count_check("output_records", c.output_records, found));
     }
     // Each group's file holds its rows; no group has more rows than converted records.
@@ -326,7 +400,7 @@ pub fn check_files(dir: &Path, manifest: &Manifest) -> Vec<Check> {
             continue;
         }
         let header = manifest.options.get("header").is_none_or(|h| h != "none");
-        let found = count_csv_records(&dir.join(&g.file), header);
+        let found = files.records(&g.file, header);
         checks.push(count_check(&format!("rows {}", g.file), g.rows, found));
         checks.push(Check::new(
             format!("rows {} <= output_records", g.file),
@@ -334,10 +408,10 @@ pub fn check_files(dir: &Path, manifest: &Manifest) -> Vec<Check> {
             format!("{} <= {}", g.rows, c.output_records),
         ));
     }
-    let found = count_csv_records(&dir.join(RunFile::Rejects.name()), true);
+    let found = files.records(RunFile::Rejects.name(), true);
     checks.push(count_check("rejected_records", c.rejected_records, found));
     if !manifest.sources.is_empty() {
-        checks.extend(source_checks(dir, manifest));
+        checks.extend(source_checks(files, manifest));
     }
     let balanced = c.input_records == c.output_records + c.rejected_records;
     checks.push(Check::new(
@@ -355,7 +429,7 @@ pub fn check_files(dir: &Path, manifest: &Manifest) -> Vec<Check> {
 /// output_records + rejected_records`, its source one of the run's), each source's counts as
 /// the sums of its inputs', the sources' sums as the run's counts, and the rows of
 /// rejects.csv per source (its `source` column) as each source's rejected records.
-fn source_checks(dir: &Path, manifest: &Manifest) -> Vec<Check> {
+fn source_checks(files: &dyn FileFacts, manifest: &Manifest) -> Vec<Check> {
     let mut checks = Vec::new();
     let c = &manifest.counts;
     for i in &manifest.inputs {
@@ -411,7 +485,7 @@ fn source_checks(dir: &Path, manifest: &Manifest) -> Vec<Check> {
         (input, output, rejected) == (c.input_records, c.output_records, c.rejected_records),
         format!("{input} = {output} + {rejected} over the sources"),
     ));
-    match rejects_by_source(&dir.join(RunFile::Rejects.name())) {
+    match files.rejects_by_source() {
         Ok(found) => {
             for s in &manifest.sources {
                 let n = found.get(&s.name).copied().unwrap_or(0);

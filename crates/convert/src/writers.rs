@@ -25,6 +25,9 @@ pub(crate) struct Sinks {
     pub(crate) dangling: Option<crate::checks::DanglingWatch>,
     /// rejects.csv's columns of the decoded source items, per source.
     pub(crate) reject_columns: RejectColumns,
+    /// The summary of the changes the run's report shows, collected as they are written
+    /// (the report then does not read changes.csv back).
+    pub(crate) report_changes: Option<crate::report::ChangeSummary>,
     #[cfg(feature = "arrow")]
     pub(crate) arrow: crate::arrow_out::ArrowOutputs,
 }
@@ -173,6 +176,7 @@ impl Sinks {
                 opts,
             )?,
             reject_columns,
+            report_changes: crate::report::ChangeSummary::for_run(&opts.outputs, opts.show_values),
         })
     }
 }
@@ -197,6 +201,7 @@ pub(crate) fn write_chunk(
         show_values,
         dangling,
         reject_columns,
+        report_changes,
         #[cfg(feature = "arrow")]
         arrow,
     } = sinks;
@@ -225,6 +230,9 @@ pub(crate) fn write_chunk(
         });
         if let Some(w) = changes.as_mut() {
             s.spawn(|_| changes_result = write_changes(plan, w, results));
+        }
+        if let Some(summary) = report_changes.as_mut() {
+            s.spawn(|_| summarise_changes(plan, summary, results));
         }
         #[cfg(feature = "arrow")]
         s.spawn(|_| arrow_result = arrow.write(plan, results));
@@ -395,6 +403,20 @@ pub(crate) fn write_changes(
         }
     }
     Ok(())
+}
+
+/// Takes the rows of `changes.csv` (and `changes.parquet`: the same rows) into the
+/// report's summary, as the report would read them back (values unguarded).
+fn summarise_changes(
+    plan: &Plan,
+    summary: &mut crate::report::ChangeSummary,
+    results: &[Processed],
+) {
+    for p in results.iter().filter(|p| !p.rejected()) {
+        for c in &p.changes {
+            summary.row(p.record, plan.item_key(c.item), c.rule, &c.before, &c.after);
+        }
+    }
 }
 
 pub(crate) fn finish_csv(

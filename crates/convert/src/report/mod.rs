@@ -215,7 +215,66 @@ pub fn render_checked(
     dir: &Path,
     options: &ReportOptions,
 ) -> Result<(String, Vec<Check>), ReportError> {
-    let mut checks = crate::verify::check_files(dir, manifest);
+    let checks = crate::verify::check_files(dir, manifest);
+    render_from(manifest, dir, options, checks, None)
+}
+
+/// What a run hands the report it writes instead of the report reading it back from the
+/// disk: the checks of its files as it wrote them ([`crate::verify::AsWritten`]) and the
+/// summary of its changes, collected as the changes were written
+/// ([`ChangeSummary::for_run`]). The page is byte for byte the one `ikou report` makes from
+/// the intact run directory (tested), without reading back the gigabytes just written.
+pub(crate) struct Written {
+    /// The summary of `changes.csv` (or `changes.parquet`), when the run writes one.
+    pub(crate) changes: Option<Changes>,
+}
+
+/// The summary of a run's changes the report shows (counts per rule and item, masked
+/// samples), collected by the run as it writes its changes.
+pub(crate) type ChangeSummary = Changes;
+
+impl Changes {
+    /// An empty summary for a run whose outputs are `outputs`: `None` when the run writes
+    /// no report or no list of changes. Named after the file the report would read
+    /// (`changes.csv`, else `changes.parquet`).
+    pub(crate) fn for_run(outputs: &crate::options::Outputs, show_values: bool) -> Option<Changes> {
+        if !outputs.report {
+            return None;
+        }
+        let file = if outputs.changes_csv {
+            RunFile::Changes
+        } else if outputs.changes_parquet {
+            RunFile::ChangesParquet
+        } else {
+            return None;
+        };
+        Some(Changes::new(file.name(), show_values))
+    }
+}
+
+/// Writes the report of a run that has just written its outputs: as [`write()`] with the
+/// checks and the change summary the run hands over ([`Written`]).
+pub(crate) fn write_in_run(
+    manifest: &Manifest,
+    dir: &Path,
+    options: &ReportOptions,
+    name: &str,
+    written: Written,
+) -> Result<OutputInfo, ReportError> {
+    let checks = crate::verify::checks_of(&crate::verify::AsWritten(manifest), manifest);
+    let (html, checks) = render_from(manifest, dir, options, checks, written.changes)?;
+    finish_page(manifest, dir, dir, name, html, &checks).map(|(info, _)| info)
+}
+
+/// The page, on the checks made and with the change summary when the caller has it (else
+/// read from the run's file).
+fn render_from(
+    manifest: &Manifest,
+    dir: &Path,
+    options: &ReportOptions,
+    mut checks: Vec<Check>,
+    changes_in: Option<Changes>,
+) -> Result<(String, Vec<Check>), ReportError> {
     let show = options.show_values;
     // A file that fails its check is still read (the page shows what it holds); a file that
     // is missing or cannot be read is named on the banner instead of ending the report.
@@ -226,13 +285,14 @@ pub fn render_checked(
             .transpose(),
         RunFile::Rejects.name(),
     );
-    let changes = match run_file(manifest, dir, RunFile::Changes.name()) {
-        Some(p) => tolerate(
+    let changes = match (changes_in, run_file(manifest, dir, RunFile::Changes.name())) {
+        (Some(c), _) => Some(c),
+        (None, Some(p)) => tolerate(
             &mut checks,
             collect::read_changes_csv(&p, RunFile::Changes.name(), show).map(Some),
             RunFile::Changes.name(),
         ),
-        None => tolerate(
+        (None, None) => tolerate(
             &mut checks,
             changes_parquet(manifest, dir, show),
             RunFile::ChangesParquet.name(),
@@ -372,6 +432,18 @@ pub fn write_checked(
     name: &str,
 ) -> Result<(OutputInfo, Verdict), ReportError> {
     let (html, checks) = render_checked(manifest, dir, options)?;
+    finish_page(manifest, dir, out_dir, name, html, &checks)
+}
+
+/// Writes the page made on `checks` (see [`write()`]).
+fn finish_page(
+    manifest: &Manifest,
+    dir: &Path,
+    out_dir: &Path,
+    name: &str,
+    html: String,
+    checks: &[Check],
+) -> Result<(OutputInfo, Verdict), ReportError> {
     let failed: Vec<Check> = checks.iter().filter(|c| !c.ok).cloned().collect();
     if failed.is_empty() {
         let v = verdict::verdict(manifest, Some(&checks));
