@@ -66,6 +66,7 @@ pub mod sources;
 pub use ikou_sample as sample;
 pub mod setup;
 pub mod sink;
+mod summary;
 mod tally;
 pub mod verify;
 mod writers;

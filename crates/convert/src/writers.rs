@@ -27,7 +27,7 @@ pub(crate) struct Sinks {
     pub(crate) reject_columns: RejectColumns,
     /// The summary of the changes the run's report shows, collected as they are written
     /// (the report then does not read changes.csv back).
-    pub(crate) report_changes: Option<crate::report::ChangeSummary>,
+    pub(crate) report_changes: Option<crate::summary::Changes>,
     #[cfg(feature = "arrow")]
     pub(crate) arrow: crate::arrow_out::ArrowOutputs,
 }
@@ -176,7 +176,7 @@ impl Sinks {
                 opts,
             )?,
             reject_columns,
-            report_changes: crate::report::ChangeSummary::for_run(&opts.outputs, opts.show_values),
+            report_changes: crate::summary::Changes::for_run(&opts.outputs, opts.show_values),
         })
     }
 }
@@ -407,11 +407,7 @@ pub(crate) fn write_changes(
 
 /// Takes the rows of `changes.csv` (and `changes.parquet`: the same rows) into the
 /// report's summary, as the report would read them back (values unguarded).
-fn summarise_changes(
-    plan: &Plan,
-    summary: &mut crate::report::ChangeSummary,
-    results: &[Processed],
-) {
+fn summarise_changes(plan: &Plan, summary: &mut crate::summary::Changes, results: &[Processed]) {
     for p in results.iter().filter(|p| !p.rejected()) {
         for c in &p.changes {
             summary.row(p.record, plan.item_key(c.item), c.rule, &c.before, &c.after);

@@ -222,34 +222,11 @@ pub fn render_checked(
 /// What a run hands the report it writes instead of the report reading it back from the
 /// disk: the checks of its files as it wrote them ([`crate::verify::AsWritten`]) and the
 /// summary of its changes, collected as the changes were written
-/// ([`ChangeSummary::for_run`]). The page is byte for byte the one `ikou report` makes from
+/// ([`crate::summary::Changes::for_run`]). The page is byte for byte the one `ikou report` makes from
 /// the intact run directory (tested), without reading back the gigabytes just written.
 pub(crate) struct Written {
     /// The summary of `changes.csv` (or `changes.parquet`), when the run writes one.
     pub(crate) changes: Option<Changes>,
-}
-
-/// The summary of a run's changes the report shows (counts per rule and item, masked
-/// samples), collected by the run as it writes its changes.
-pub(crate) type ChangeSummary = Changes;
-
-impl Changes {
-    /// An empty summary for a run whose outputs are `outputs`: `None` when the run writes
-    /// no report or no list of changes. Named after the file the report would read
-    /// (`changes.csv`, else `changes.parquet`).
-    pub(crate) fn for_run(outputs: &crate::options::Outputs, show_values: bool) -> Option<Changes> {
-        if !outputs.report {
-            return None;
-        }
-        let file = if outputs.changes_csv {
-            RunFile::Changes
-        } else if outputs.changes_parquet {
-            RunFile::ChangesParquet
-        } else {
-            return None;
-        };
-        Some(Changes::new(file.name(), show_values))
-    }
 }
 
 /// Writes the report of a run that has just written its outputs: as [`write()`] with the
@@ -1840,14 +1817,14 @@ impl Page<'_> {
             esc(&if self.ja() {
                 format!(
                     "種類が多すぎるため（上限{}）、{}か所を表に含めていません。",
-                    collect::MAX_KEYS,
+                    crate::summary::MAX_KEYS,
                     num(n)
                 )
             } else {
                 format!(
                     "{} occurrences are not in the tables (more than {} kinds).",
                     num(n),
-                    collect::MAX_KEYS
+                    crate::summary::MAX_KEYS
                 )
             })
         )

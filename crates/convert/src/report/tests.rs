@@ -606,14 +606,14 @@ fn issue14_the_run_writes_max_reject_rate() {
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
-/// #19, mutation testing of the report's masking (`collect::Changes::row`): a 外字 change
+/// #19, mutation testing of the report's masking (`summary::Changes::row`): a 外字 change
 /// (rule `gaiji.map`, the before all private-use characters) is shown as the table's
 /// characters; everything else is masked unless `show_values`. Each case below fails on one
 /// of the mutants of the `table_chars` condition or of `show_values || table_chars`
 /// (checked by hand).
 #[test]
 fn issue19_change_samples_show_only_table_characters_unless_asked() {
-    use collect::Changes;
+    use crate::summary::Changes;
     let gaiji = ikou_cleanse::decode::GAIJI_RULE;
     let sample = |show: bool, rule: &str, before: &str, after: &str| {
         let mut c = Changes::new("changes.csv", show);
