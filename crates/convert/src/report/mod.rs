@@ -423,7 +423,7 @@ fn finish_page(
 ) -> Result<(OutputInfo, Verdict), ReportError> {
     let failed: Vec<Check> = checks.iter().filter(|c| !c.ok).cloned().collect();
     if failed.is_empty() {
-        let v = verdict::verdict(manifest, Some(&checks));
+        let v = verdict::verdict(manifest, Some(checks));
         // The report the run wrote (listed in the manifest and verified above) is never
         // replaced by a page that differs from it (made by another version, or on another
         // date): that one goes to NAME.regenerated.html.
