@@ -209,8 +209,10 @@ pub struct RunOptions {
     pub chunk_records: usize,
     /// Show personal values unmasked in the report (`--show-values`).
     pub show_values: bool,
-    /// Keys the first pass keeps in memory per check before spilling a sorted run to the
-    /// run directory.
+    /// Memory the first pass keeps per check before spilling a sorted run to the run
+    /// directory, in 8-byte keys: a check of wider keys (a sequence's or a foreign key's,
+    /// with their record numbers) keeps proportionally fewer, so that every check weighs
+    /// the same whatever its key.
     pub sort_buffer_keys: usize,
     /// Bytes of records per chunk: a chunk ends at `chunk_records` records or once it
     /// holds this many bytes, whichever comes first (default 4 MiB), so that the memory of

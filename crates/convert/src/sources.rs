@@ -9,7 +9,7 @@
 
 use crate::plan::{Plan, PlanError};
 use ikou_cleanse::gaiji::GaijiTable;
-use ikou_layout_spec::{Catalog, Layout, Profile};
+use ikou_layout_spec::{Catalog, Profile};
 
 /// The plans of a run, one per source of its profile, in the profile's `[[sources]]`
 /// order (one unnamed plan for a profile with one `source`).
@@ -95,13 +95,13 @@ impl SourcePlans {
 /// The target as the typed outputs see it (`Plan::typed_target`) when several plans feed
 /// the groups: each group's items come from the plan of the source that feeds it.
 #[cfg(feature = "arrow")]
-pub(crate) fn typed_target(plans: &[&Plan]) -> Option<Layout> {
+pub(crate) fn typed_target(plans: &[&Plan]) -> Option<ikou_layout_spec::Layout> {
     let first = plans.first()?;
     let mut t = first.typed_target();
     if plans.len() < 2 {
         return Some(t);
     }
-    let typed: Vec<Layout> = plans.iter().map(|p| p.typed_target()).collect();
+    let typed: Vec<ikou_layout_spec::Layout> = plans.iter().map(|p| p.typed_target()).collect();
     for (g, group) in first.groups.iter().enumerate() {
         let Some(target) = first.profile.targets.get(g) else {
             continue;
