@@ -147,127 +147,103 @@ fn pass1(
     let mut seqs: Vec<Sorter<[u64; 4]>> = (0..plan.sequences.len())
         .map(|n| Sorter::new(&opts.out_dir, &format!("seq{n}"), limit))
         .collect();
-    let mut next_record = 1u64;
     // Per foreign key: [key << 1, record] for a child row, [key << 1 | 1, record] for a
     // referenced row (`full`: of a valid record only).
     let mut fks: Vec<Sorter<[u64; 2]>> = relations
         .iter()
         .map(|(g, f, _)| Sorter::new(&opts.out_dir, &format!("fk{g}-{f}"), limit))
         .collect();
-    let spill_err = |error| RunError::Output {
-        name: "the first pass's key runs".into(),
-        error,
-    };
     progress.start(1, total);
-    for (n, input) in inputs.iter_mut().enumerate() {
-        let plan = of_input
-            .get(n)
-            .and_then(|s| plans.get(*s))
-            .copied()
-            .unwrap_or(base);
-        let path = &input.path.clone();
-        let mut ignored = FileFrames::default();
-        let mut reader = opts
-            .record_reader(input.rewind()?, &plan.source)
-            .map_err(RunError::Layout)?;
-        let mut chunk = Vec::new();
-        loop {
-            opts.check_cancel()?;
-            let more = read_chunk(&mut reader, &mut chunk, opts.chunk(), path, &mut ignored)?;
-            let values: Vec<(Vec<Option<String>>, u64, bool)> = pool.install(|| {
-                chunk
-                    .par_iter()
-                    .map_init(
-                        || Scratch::new(plan.charset()),
-                        |s, r| {
-                            if r.role != RecordRole::Data {
-                                (Vec::new(), 0, false) // a misplaced header or trailer has no keys
-                            } else if full {
-                                let p = plan.process(r, 0, s);
-                                let valid = !p.rejected();
-                                (p.after, p.skipped, valid)
-                            } else {
-                                let (v, skipped) = plan.check_row(r, s);
-                                (v, skipped, false)
-                            }
-                        },
-                    )
-                    .collect()
-            });
-            for (n, (v, skipped, valid)) in values.iter().enumerate() {
-                let has_row = |g: usize| g >= 64 || skipped & (1u64 << g) == 0;
-                let record = next_record + n as u64;
-                for (q, sorter) in plan.sequences.iter().zip(seqs.iter_mut()) {
-                    if v.is_empty() || !has_row(q.group) {
-                        continue;
+    each_chunk(plans, of_input, inputs, opts, |plan, chunk, next_record| {
+        let values: Vec<(Vec<Option<String>>, u64, bool)> = pool.install(|| {
+            chunk
+                .par_iter()
+                .map_init(
+                    || Scratch::new(plan.charset()),
+                    |s, r| {
+                        if r.role != RecordRole::Data {
+                            (Vec::new(), 0, false) // a misplaced header or trailer has no keys
+                        } else if full {
+                            let p = plan.process(r, 0, s);
+                            let valid = !p.rejected();
+                            (p.after, p.skipped, valid)
+                        } else {
+                            let (v, skipped) = plan.check_row(r, s);
+                            (v, skipped, false)
+                        }
+                    },
+                )
+                .collect()
+        });
+        for (n, (v, skipped, valid)) in values.iter().enumerate() {
+            let has_row = |g: usize| g >= 64 || skipped & (1u64 << g) == 0;
+            let record = next_record + n as u64;
+            for (q, sorter) in plan.sequences.iter().zip(seqs.iter_mut()) {
+                if v.is_empty() || !has_row(q.group) {
+                    continue;
+                }
+                let Some(key) = row_key(&q.key, v) else {
+                    continue; // not numbered: pass 2 says so if the item is required
+                };
+                // Descending (`-item`): the largest first, an empty value last.
+                let order = |k: usize| {
+                    q.order.get(k).map_or(0, |i| {
+                        let n = order_number(v.get(*i).and_then(|x| x.as_deref()));
+                        if q.descending.get(k).copied().unwrap_or(false) {
+                            u64::MAX - n
+                        } else {
+                            n
+                        }
+                    })
+                };
+                sorter
+                    .push([key, order(0), order(1), record])
+                    .map_err(spill_err)?;
+            }
+            for (g, group) in plan.groups.iter().enumerate() {
+                if v.is_empty() || !has_row(g) {
+                    continue;
+                }
+                let pk = row_key(&group.primary_key, v);
+                if let (Some(k), Some(list)) = (pk, pks.get_mut(g)) {
+                    list.push(k).map_err(spill_err)?;
+                }
+                for ((c, f, _), list) in relations.iter().zip(fks.iter_mut()) {
+                    let items = group.foreign_keys.get(*f).map(|x| &x.1);
+                    if let (true, Some(k)) = (*c == g, items.and_then(|i| row_key(i, v))) {
+                        list.push([k << 1, record]).map_err(spill_err)?;
                     }
-                    let Some(key) = row_key(&q.key, v) else {
-                        continue; // not numbered: pass 2 says so if the item is required
-                    };
-                    // Descending (`-item`): the largest first, an empty value last.
-                    let order = |k: usize| {
-                        q.order.get(k).map_or(0, |i| {
-                            let n = order_number(v.get(*i).and_then(|x| x.as_deref()));
-                            if q.descending.get(k).copied().unwrap_or(false) {
-                                u64::MAX - n
-                            } else {
-                                n
+                }
+                // This row as the referenced row of foreign keys.
+                if *valid || !full {
+                    if let Some(k) = row_key(&group.referenced_key, v) {
+                        for ((_, _, parent), list) in relations.iter().zip(fks.iter_mut()) {
+                            if *parent == g {
+                                list.push([(k << 1) | 1, record]).map_err(spill_err)?;
                             }
-                        })
-                    };
-                    sorter
-                        .push([key, order(0), order(1), record])
+                        }
+                    }
+                }
+            }
+            let v = &v;
+            for (k, &i) in unique.iter().enumerate() {
+                if let (Some(Some(val)), Some(list)) = (v.get(i), keys.get_mut(k)) {
+                    list.push(key_of(val)).map_err(spill_err)?;
+                }
+            }
+            if let Some((hk, hh)) = household {
+                if let Some(Some(home)) = v.get(hk) {
+                    let head = v.get(hh).and_then(|x| x.as_deref()) == Some(head_value.as_str());
+                    homes
+                        .push((key_of(home) << 1) | u64::from(head))
                         .map_err(spill_err)?;
                 }
-                for (g, group) in plan.groups.iter().enumerate() {
-                    if v.is_empty() || !has_row(g) {
-                        continue;
-                    }
-                    let pk = row_key(&group.primary_key, v);
-                    if let (Some(k), Some(list)) = (pk, pks.get_mut(g)) {
-                        list.push(k).map_err(spill_err)?;
-                    }
-                    for ((c, f, _), list) in relations.iter().zip(fks.iter_mut()) {
-                        let items = group.foreign_keys.get(*f).map(|x| &x.1);
-                        if let (true, Some(k)) = (*c == g, items.and_then(|i| row_key(i, v))) {
-                            list.push([k << 1, record]).map_err(spill_err)?;
-                        }
-                    }
-                    // This row as the referenced row of foreign keys.
-                    if *valid || !full {
-                        if let Some(k) = row_key(&group.referenced_key, v) {
-                            for ((_, _, parent), list) in relations.iter().zip(fks.iter_mut()) {
-                                if *parent == g {
-                                    list.push([(k << 1) | 1, record]).map_err(spill_err)?;
-                                }
-                            }
-                        }
-                    }
-                }
-                let v = &v;
-                for (k, &i) in unique.iter().enumerate() {
-                    if let (Some(Some(val)), Some(list)) = (v.get(i), keys.get_mut(k)) {
-                        list.push(key_of(val)).map_err(spill_err)?;
-                    }
-                }
-                if let Some((hk, hh)) = household {
-                    if let Some(Some(home)) = v.get(hk) {
-                        let head =
-                            v.get(hh).and_then(|x| x.as_deref()) == Some(head_value.as_str());
-                        homes
-                            .push((key_of(home) << 1) | u64::from(head))
-                            .map_err(spill_err)?;
-                    }
-                }
-            }
-            next_record += chunk.len() as u64;
-            let bytes: u64 = chunk.iter().map(|r| r.bytes.len() as u64 + 2).sum();
-            progress.advance(chunk.len() as u64, bytes);
-            if !more {
-                break;
             }
         }
-    }
+        let bytes: u64 = chunk.iter().map(|r| r.bytes.len() as u64 + 2).sum();
+        progress.advance(chunk.len() as u64, bytes);
+        Ok(true)
+    })?;
     progress.finish();
     for (k, list) in keys.into_iter().enumerate() {
         let found = duplicates_of(list).map_err(spill_err)?;
@@ -548,18 +524,73 @@ fn process_needed(
     relations: &[(usize, usize, usize)],
     open: &mut [KeySorter],
 ) -> Result<(), RunError> {
+    if need.next.is_none() {
+        return Ok(());
+    }
+    each_chunk(plans, of_input, inputs, opts, |plan, chunk, next_record| {
+        let picked: Vec<_> = need
+            .take(next_record, chunk.len())
+            .map_err(spill_err)?
+            .iter()
+            .zip(chunk)
+            .filter(|(x, r)| x.is_some() && r.role == RecordRole::Data)
+            .map(|(_, r)| r)
+            .collect();
+        let keys: Vec<Vec<Option<u64>>> = pool.install(|| {
+            picked
+                .par_iter()
+                .map_init(
+                    || Scratch::new(plan.charset()),
+                    |s, r| {
+                        let p = plan.process(r, 0, s);
+                        let valid = !p.rejected();
+                        relations
+                            .iter()
+                            .map(|(_, _, parent)| {
+                                let group = plan.groups.get(*parent)?;
+                                (valid && p.has_row(*parent))
+                                    .then(|| row_key(&group.referenced_key, &p.after))
+                                    .flatten()
+                            })
+                            .collect()
+                    },
+                )
+                .collect()
+        });
+        for record in &keys {
+            for (k, list) in record.iter().zip(open.iter_mut()) {
+                if let Some(k) = k {
+                    list.push(k << 1).map_err(spill_err)?;
+                }
+            }
+        }
+        Ok(need.next.is_some())
+    })
+}
+
+/// The error of a spilled key run of the first pass.
+fn spill_err(error: std::io::Error) -> RunError {
+    RunError::Output {
+        name: "the first pass's key runs".into(),
+        error,
+    }
+}
+
+/// Reads every input's records in chunks, each input with the plan of its source, and
+/// hands `f` each chunk with the number of its first record; stops when `f` says `false`.
+/// Pass 1 and its second read of the referenced records read the inputs this one way.
+fn each_chunk(
+    plans: &[&Plan],
+    of_input: &[usize],
+    inputs: &mut [Input],
+    opts: &RunOptions,
+    mut f: impl FnMut(&Plan, &[ikou_cleanse::frame::RawRecord], u64) -> Result<bool, RunError>,
+) -> Result<(), RunError> {
     let Some(base) = plans.first().copied() else {
         return Ok(());
     };
-    let spill_err = |error| RunError::Output {
-        name: "the first pass's key runs".into(),
-        error,
-    };
     let mut next_record = 1u64;
     for (n, input) in inputs.iter_mut().enumerate() {
-        if need.next.is_none() {
-            break;
-        }
         let plan = of_input
             .get(n)
             .and_then(|s| plans.get(*s))
@@ -574,44 +605,12 @@ fn process_needed(
         loop {
             opts.check_cancel()?;
             let more = read_chunk(&mut reader, &mut chunk, opts.chunk(), path, &mut ignored)?;
-            let picked: Vec<_> = need
-                .take(next_record, chunk.len())
-                .map_err(spill_err)?
-                .iter()
-                .zip(&chunk)
-                .filter(|(x, r)| x.is_some() && r.role == RecordRole::Data)
-                .map(|(_, r)| r)
-                .collect();
-            let keys: Vec<Vec<Option<u64>>> = pool.install(|| {
-                picked
-                    .par_iter()
-                    .map_init(
-                        || Scratch::new(plan.charset()),
-                        |s, r| {
-                            let p = plan.process(r, 0, s);
-                            let valid = !p.rejected();
-                            relations
-                                .iter()
-                                .map(|(_, _, parent)| {
-                                    let group = plan.groups.get(*parent)?;
-                                    (valid && p.has_row(*parent))
-                                        .then(|| row_key(&group.referenced_key, &p.after))
-                                        .flatten()
-                                })
-                                .collect()
-                        },
-                    )
-                    .collect()
-            });
-            for record in &keys {
-                for (k, list) in record.iter().zip(open.iter_mut()) {
-                    if let Some(k) = k {
-                        list.push(k << 1).map_err(spill_err)?;
-                    }
-                }
-            }
+            let go_on = f(plan, &chunk, next_record)?;
             next_record += chunk.len() as u64;
-            if !more || need.next.is_none() {
+            if !go_on {
+                return Ok(());
+            }
+            if !more {
                 break;
             }
         }
