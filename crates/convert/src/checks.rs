@@ -622,32 +622,49 @@ fn each_chunk(
 /// (`key << 1`) has.
 fn still_missing(list: KeySorter) -> std::io::Result<HashSet<u64>> {
     let mut missing = HashSet::new();
-    // (key, a valid referenced row seen, open)
-    let mut run: Option<(u64, bool, bool)> = None;
-    let close = |(k, valid, open): (u64, bool, bool), missing: &mut HashSet<u64>| {
-        if open && !valid {
-            missing.insert(k);
-        }
-    };
-    list.for_each_sorted(|t| {
-        let (key, is_open) = (t >> 1, t & 1 == 1);
-        match &mut run {
-            Some((k0, valid, open)) if *k0 == key => {
-                *valid |= !is_open;
-                *open |= is_open;
+    // (a valid referenced row seen, open)
+    for_each_key_run(
+        list,
+        |(valid, open): &mut (bool, bool), is_open| {
+            *valid |= !is_open;
+            *open |= is_open;
+        },
+        |k, (valid, open)| {
+            if open && !valid {
+                missing.insert(k);
             }
+        },
+    )?;
+    Ok(missing)
+}
+
+/// Walks a sorted list of `key << 1 | flag` entries key by key: `fold` takes each entry's
+/// flag into its key's state (from `S::default()`), `close` gets each key with its final
+/// state, in key order.
+fn for_each_key_run<S: Default>(
+    list: KeySorter,
+    mut fold: impl FnMut(&mut S, bool),
+    mut close: impl FnMut(u64, S),
+) -> std::io::Result<()> {
+    let mut run: Option<(u64, S)> = None;
+    list.for_each_sorted(|t| {
+        let (key, flag) = (t >> 1, t & 1 == 1);
+        match &mut run {
+            Some((k0, state)) if *k0 == key => fold(state, flag),
             _ => {
-                if let Some(r) = run.take() {
-                    close(r, &mut missing);
+                if let Some((k, state)) = run.take() {
+                    close(k, state);
                 }
-                run = Some((key, !is_open, is_open));
+                let mut state = S::default();
+                fold(&mut state, flag);
+                run = Some((key, state));
             }
         }
     })?;
-    if let Some(r) = run {
-        close(r, &mut missing);
+    if let Some((k, state)) = run {
+        close(k, state);
     }
-    Ok(missing)
+    Ok(())
 }
 
 /// Pass 2's cross-record checks of one processed record (`own`: its own-row foreign keys
@@ -820,34 +837,21 @@ impl DanglingWatch {
         };
         let mut problems = Vec::new();
         for (g, f, sorter) in self.relations {
-            // (key, a rejected record's referenced row seen, output rows naming it)
-            let mut run: Option<(u64, bool, u64)> = None;
+            // (a rejected record's referenced row seen, output rows naming it)
             let mut count = 0u64;
-            let close = |r: (u64, bool, u64), count: &mut u64| {
-                if r.1 {
-                    *count += r.2;
-                }
-            };
-            sorter
-                .for_each_sorted(|t| {
-                    let (key, child) = (t >> 1, t & 1 == 1);
-                    match &mut run {
-                        Some((k0, rejected, n)) if *k0 == key => {
-                            *rejected |= !child;
-                            *n += u64::from(child);
-                        }
-                        _ => {
-                            if let Some(r) = run.take() {
-                                close(r, &mut count);
-                            }
-                            run = Some((key, !child, u64::from(child)));
-                        }
+            for_each_key_run(
+                sorter,
+                |(rejected, n): &mut (bool, u64), child| {
+                    *rejected |= !child;
+                    *n += u64::from(child);
+                },
+                |_, (rejected, n)| {
+                    if rejected {
+                        count += n;
                     }
-                })
-                .map_err(spill_err)?;
-            if let Some(r) = run {
-                close(r, &mut count);
-            }
+                },
+            )
+            .map_err(spill_err)?;
             if count == 0 {
                 continue;
             }
