@@ -508,25 +508,6 @@ fn bomb_book(sheets: usize, target: &str, parts: &[(&str, &[u8])]) -> Vec<u8> {
     zip.finish().unwrap().into_inner()
 }
 
-/// `ikou ARGS` in `dir` with its address space limited to `kib` KiB (`ulimit -v`).
-fn ikou_memory_limited(dir: &std::path::Path, kib: u64, args: &[&str]) -> Run {
-    let out = std::process::Command::new("sh")
-        .arg("-c")
-        .arg(r#"ulimit -v "$0" && exec "$@""#)
-        .arg(kib.to_string())
-        .arg(env!("CARGO_BIN_EXE_ikou"))
-        .args(args)
-        .current_dir(dir)
-        .stdin(std::process::Stdio::null())
-        .output()
-        .expect("spawn sh");
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
-}
-
 #[test]
 fn issue18_item3_crafted_workbooks_fail_clearly_within_a_memory_limit() {
     const WS: &str =

@@ -122,6 +122,13 @@ pub fn text(dir: &Path, name: &str) -> String {
     std::fs::read_to_string(dir.join(name)).unwrap()
 }
 
+/// `ikou ARGS` in `dir` with its address space limited to `kib` KiB (`ulimit -v`), run to
+/// its end.
+pub fn ikou_memory_limited(dir: &Path, kib: u64, args: &[&str]) -> Run {
+    let child = spawn_limited(dir, kib, args, Stdio::null());
+    finish(child.wait_with_output().expect("wait ikou"))
+}
+
 /// Starts `ikou ARGS` in `dir` under `ulimit -v KIB`.
 pub fn spawn_limited(dir: &Path, kib: u64, args: &[&str], stdin: Stdio) -> Child {
     Command::new("sh")
