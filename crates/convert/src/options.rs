@@ -283,8 +283,11 @@ impl RunOptions {
     }
 }
 
-/// Progress of a run, for a progress bar. Called from the run's thread.
-pub trait Progress {
+/// Progress of a run, for a progress bar. The run calls it from one thread at a time, but
+/// not always the caller's: both passes run on the run's thread pool (so that a run on one
+/// thread does not hand every chunk from one thread to another), hence `Sync` — keep state
+/// in atomics or a `Mutex`, as the CLI's bar does.
+pub trait Progress: Sync {
     /// The run starts a pass over `total_bytes` of input (`pass` 1: checks, 2: conversion).
     fn start(&self, pass: u8, total_bytes: u64);
     /// `records` more records and `bytes` more input bytes are done.

@@ -233,7 +233,11 @@ fn execute(
         .into_iter()
         .map(Input::open)
         .collect::<Result<Vec<_>, _>>()?;
-    let (facts, mut numbers) = gather_facts(&plans, &of_input, &mut inputs, opts, &pool, progress)?;
+    // Both passes run inside the pool: their chunks' parallel work and writing then start
+    // on a worker without a hand-over between threads per chunk (with one thread, ≈ 6 % of
+    // the wall time of a flat run went to waking threads).
+    let (facts, mut numbers) =
+        pool.install(|| gather_facts(&plans, &of_input, &mut inputs, opts, &pool, progress))?;
     let mut sinks = Sinks::open(&plans, &sources.names, sources.multi, opts, extra)?;
     let mut tally = Tally::new(&plans);
     let total: u64 = inputs.iter().map(|i| i.len).sum();
@@ -257,7 +261,7 @@ fn execute(
             tally: &mut tally,
             acc: &mut acc,
         };
-        pass2.convert_input(plan, src, source, input, &mut out)?;
+        pool.install(|| pass2.convert_input(plan, src, source, input, &mut out))?;
     }
     let Pass2Totals {
         physical_records,

@@ -251,21 +251,21 @@ enum Msg {
 /// Progress events to the calling thread (the run's thread holds no GIL).
 struct ChanProgress {
     tx: mpsc::Sender<Msg>,
-    pass: std::cell::Cell<u8>,
+    pass: std::sync::atomic::AtomicU8,
 }
 
 impl Progress for ChanProgress {
     fn start(&self, pass: u8, total_bytes: u64) {
-        self.pass.set(pass);
+        self.pass.store(pass, std::sync::atomic::Ordering::Relaxed);
         let _ = self.tx.send(Msg::Progress("start", pass, 0, total_bytes));
     }
     fn advance(&self, records: u64, bytes: u64) {
         let _ = self
             .tx
-            .send(Msg::Progress("advance", self.pass.get(), records, bytes));
+            .send(Msg::Progress("advance", self.pass.load(std::sync::atomic::Ordering::Relaxed), records, bytes));
     }
     fn finish(&self) {
-        let _ = self.tx.send(Msg::Progress("finish", self.pass.get(), 0, 0));
+        let _ = self.tx.send(Msg::Progress("finish", self.pass.load(std::sync::atomic::Ordering::Relaxed), 0, 0));
     }
 }
 
@@ -319,7 +319,7 @@ fn convert_json(
         scope.spawn(move || {
             let p = ChanProgress {
                 tx: tx.clone(),
-                pass: std::cell::Cell::new(0),
+                pass: std::sync::atomic::AtomicU8::new(0),
             };
             let r = Run::new(plan, opts)
                 .inputs(inputs.into_iter().map(RunInput::Path))

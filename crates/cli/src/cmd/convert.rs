@@ -16,6 +16,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::fmt::Write as _;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, AtomicU8, Ordering::Relaxed};
 use std::time::{Duration, Instant};
 
 const AFTER_HELP: &str = "\
@@ -192,9 +193,9 @@ pub(crate) fn load_profile(
 struct Bar {
     bar: Option<ProgressBar>,
     quiet: bool,
-    started: std::cell::Cell<Option<Instant>>,
-    pass: std::cell::Cell<u8>,
-    records: std::cell::Cell<u64>,
+    started: std::sync::Mutex<Option<Instant>>,
+    pass: AtomicU8,
+    records: AtomicU64,
 }
 
 /// One progress line on stderr. A closed stderr (`2>&1 | head`) must not stop the run:
@@ -205,9 +206,11 @@ fn progress_line(line: std::fmt::Arguments) {
 
 impl Progress for Bar {
     fn start(&self, pass: u8, total: u64) {
-        self.pass.set(pass);
-        self.records.set(0);
-        self.started.set(Some(Instant::now()));
+        self.pass.store(pass, Relaxed);
+        self.records.store(0, Relaxed);
+        if let Ok(mut s) = self.started.lock() {
+            *s = Some(Instant::now());
+        }
         if let Some(b) = &self.bar {
             b.reset();
             b.set_length(total);
@@ -226,17 +229,17 @@ impl Progress for Bar {
     }
 
     fn advance(&self, records: u64, bytes: u64) {
-        self.records.set(self.records.get() + records);
+        let done = self.records.fetch_add(records, Relaxed) + records;
         if let Some(b) = &self.bar {
             b.inc(bytes);
             b.set_message(format!(
                 "{} {} records",
-                if self.pass.get() == 1 {
+                if self.pass.load(Relaxed) == 1 {
                     "checks"
                 } else {
                     "converting"
                 },
-                self.records.get()
+                done
             ));
         }
     }
@@ -247,12 +250,14 @@ impl Progress for Bar {
         } else if !self.quiet {
             let secs = self
                 .started
-                .get()
+                .lock()
+                .ok()
+                .and_then(|s| *s)
                 .map_or(0.0, |s| s.elapsed().as_secs_f64());
             progress_line(format_args!(
                 "ikou: pass {} done: {} records in {secs:.2} s",
-                self.pass.get(),
-                self.records.get()
+                self.pass.load(Relaxed),
+                self.records.load(Relaxed)
             ));
         }
     }
@@ -387,9 +392,9 @@ pub fn run_convert(args: ConvertArgs) -> CliResult {
     let progress = Bar {
         bar,
         quiet: args.quiet || args.json,
-        started: std::cell::Cell::new(None),
-        pass: std::cell::Cell::new(0),
-        records: std::cell::Cell::new(0),
+        started: std::sync::Mutex::new(None),
+        pass: AtomicU8::new(0),
+        records: AtomicU64::new(0),
     };
     let names = plans.names();
     let run_inputs = inputs.into_iter().map(|(s, p)| {
