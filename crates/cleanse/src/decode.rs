@@ -635,9 +635,12 @@ impl CharProfile {
         // 0x7E included); without any byte F0–F9 no 外字 can start, so the whole item is one
         // segment for encoding_rs.
         if bytes.is_ascii() {
-            // Short items (codes, dates, numbers) byte by byte: cheaper than validating.
-            out.extend(bytes.iter().map(|&b| char::from(b)));
-            return;
+            // ASCII bytes are their own UTF-8: one copy (the check cannot fail; if it did,
+            // the item would go the exact way below).
+            if let Ok(text) = std::str::from_utf8(bytes) {
+                out.push_str(text);
+                return;
+            }
         }
         // Every character a plain one (no 外字, nothing malformed or cut): one table lookup
         // each. Anything else goes the exact way below, from the start of the item.
@@ -994,6 +997,9 @@ fn cp932_pairs() -> &'static Cp932Pairs {
 /// Decodes CP932 `bytes` whose every character is ASCII, half-width katakana or a double-byte
 /// character the pair table has; returns false (leaving `out` as it was) at the first other
 /// byte, so that the caller decodes the item the exact way.
+///
+/// A run of ASCII is copied at once, and so is a run of full-width spaces 81 40 (the padding
+/// of fixed-length text items); every other character is looked up and pushed.
 fn decode_cp932_plain(bytes: &[u8], out: &mut String) -> bool {
     let pairs = cp932_pairs();
     let start = out.len();
@@ -1002,8 +1008,27 @@ fn decode_cp932_plain(bytes: &[u8], out: &mut String) -> bool {
     while let Some(&b) = bytes.get(i) {
         let c = match b {
             0x00..=0x7F => {
-                i += 1;
-                char::from(b)
+                let run = bytes.get(i..).unwrap_or(&[]);
+                let n = run.iter().take_while(|b| b.is_ascii()).count();
+                match run.get(..n).map(std::str::from_utf8) {
+                    Some(Ok(text)) => out.push_str(text),
+                    _ => {
+                        out.truncate(start);
+                        return false;
+                    }
+                }
+                i += n;
+                continue;
+            }
+            0x81 if bytes.get(i + 1) == Some(&0x40) => {
+                let run = bytes.get(i..).unwrap_or(&[]);
+                let n = run
+                    .chunks_exact(2)
+                    .take_while(|p| *p == [0x81, 0x40])
+                    .count();
+                push_ideographic_spaces(n, out);
+                i += 2 * n;
+                continue;
             }
             0xA1..=0xDF => {
                 i += 1;
@@ -1024,6 +1049,22 @@ fn decode_cp932_plain(bytes: &[u8], out: &mut String) -> bool {
         out.push(c);
     }
     true
+}
+
+/// 32 full-width spaces U+3000 (CP932 81 40).
+const IDEOGRAPHIC_SPACES: &str = "\u{3000}\u{3000}\u{3000}\u{3000}\u{3000}\u{3000}\u{3000}\u{3000}\
+    \u{3000}\u{3000}\u{3000}\u{3000}\u{3000}\u{3000}\u{3000}\u{3000}\
+    \u{3000}\u{3000}\u{3000}\u{3000}\u{3000}\u{3000}\u{3000}\u{3000}\
+    \u{3000}\u{3000}\u{3000}\u{3000}\u{3000}\u{3000}\u{3000}\u{3000}";
+
+/// Appends `n` full-width spaces U+3000 to `out`, 32 at a time.
+fn push_ideographic_spaces(mut n: usize, out: &mut String) {
+    const EACH: usize = '\u{3000}'.len_utf8();
+    while n > 0 {
+        let k = n.min(IDEOGRAPHIC_SPACES.len() / EACH);
+        out.push_str(IDEOGRAPHIC_SPACES.get(..k * EACH).unwrap_or(""));
+        n -= k;
+    }
 }
 
 fn decode_ascii(bytes: &[u8], out: &mut String, issues: &mut Issues<'_>) {
@@ -1231,6 +1272,74 @@ mod tests {
         let mut v = Vec::new();
         let ok = p.decode_item(b, &mut s, &mut v);
         (s, v, ok)
+    }
+
+    /// The plain path's runs (issue #15): ASCII runs and runs of full-width spaces 81 40 are
+    /// copied at once. Whatever the runs, the text is encoding_rs's, and an item that leaves
+    /// the plain path at a run's edge (malformed byte, 外字, cut character) has its issues at
+    /// their exact offsets.
+    #[test]
+    fn issue15_plain_runs_decode_like_encoding_rs_and_keep_issue_offsets() {
+        let p = CharProfile::cp932();
+        let spaces = |n: usize| b"\x81\x40".repeat(n);
+        let mut items: Vec<Vec<u8>> = vec![
+            b"0123 abc~\\".to_vec(),
+            b"4750920   ".to_vec(),
+            b" ".to_vec(),
+            b"".to_vec(),
+            // 81 81 is ＝: its trail 81 and the ASCII 40 after it are not a full-width space.
+            b"\x81\x81\x40\x81\x40".to_vec(),
+            b"\x81\x81\x40\x40".to_vec(),
+            // ｺｼﾞﾏ, an ASCII space, ﾀｶｴ, then ASCII padding.
+            [&b"\xBA\xBC\xDE\xCF \xC0\xB6\xB4"[..], &[b' '; 33]].concat(),
+        ];
+        for n in [1usize, 2, 31, 32, 33, 64, 70] {
+            // 小島, then n full-width spaces, 貴恵, then the spaces again at the end.
+            let mut b = b"\x8F\xAC\x93\x87".to_vec();
+            b.extend(spaces(n));
+            b.extend(b"\x8B\x4D\x8C\x62");
+            b.extend(spaces(n));
+            items.push(b.clone());
+            b.extend(b"x1 ");
+            items.push(b);
+        }
+        for b in &items {
+            let (s, v, ok) = dec(&p, b);
+            let exact =
+                encoding_rs::SHIFT_JIS.decode_without_bom_handling_and_without_replacement(b);
+            assert_eq!(exact.as_deref(), Some(s.as_str()), "{b:02X?}");
+            assert!(v.is_empty() && ok, "{b:02X?}");
+        }
+        assert_eq!(dec(&p, b"\x81\x81\x40\x81\x40").0, "＝@\u{3000}");
+        assert_eq!(dec(&p, &spaces(70)).0, "\u{3000}".repeat(70));
+
+        // An issue right after a run: the text keeps what decodes, the offset is exact.
+        let cases: [(&[u8], &str, usize, &str); 6] = [
+            (
+                b"\x81\x40\x81\x40\xA0 ",
+                "\u{3000}\u{3000} ",
+                4,
+                "decode.malformed",
+            ),
+            (b"  \x80\x81\x40", "  \u{3000}", 2, "decode.malformed"),
+            (
+                b"\x81\x40\x81\x40\xF0\x40\x81\x40",
+                "\u{3000}\u{3000}\u{E000}\u{3000}",
+                4,
+                "gaiji.unmapped",
+            ),
+            (b"ab \xF0\x41  ", "ab \u{E001}  ", 3, "gaiji.unmapped"),
+            (b"\x81\x40\x81", "\u{3000}", 2, "decode.cut_character"),
+            (b"\xB1  \x81", "ｱ  ", 3, "decode.cut_character"),
+        ];
+        for (b, text, offset, kind) in cases {
+            let (s, v, ok) = dec(&p, b);
+            assert_eq!(s, text, "{b:02X?}");
+            assert!(!ok, "{b:02X?}");
+            assert_eq!(v.len(), 1, "{b:02X?}: {v:?}");
+            assert_eq!((v[0].offset, v[0].kind_name()), (offset, kind), "{b:02X?}");
+            assert!(!s.contains('\u{FFFD}'));
+        }
     }
 
     #[test]
