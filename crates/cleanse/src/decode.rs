@@ -607,6 +607,11 @@ impl CharProfile {
         out: &mut String,
         issues: &mut Vec<DecodeIssue>,
     ) -> bool {
+        // The common case first, without the bookkeeping of issues: a CP932 item of ASCII,
+        // half-width katakana and plain double-byte characters has none.
+        if self.charset == Charset::Cp932 && decode_cp932_clean(bytes, out) {
+            return true;
+        }
         let before = issues.len();
         let mut sink = Issues::new(issues);
         let sink = &mut sink;
@@ -629,24 +634,10 @@ impl CharProfile {
             .any(DecodeIssue::rejects)
     }
 
+    /// The exact way, for an item [`decode_cp932_clean`] did not take: without any byte
+    /// F0–F9 no 外字 can start, so the whole item is one segment for encoding_rs.
     fn decode_cp932(&self, bytes: &[u8], out: &mut String, issues: &mut Issues<'_>) {
         let enc = encoding_rs::SHIFT_JIS;
-        // Fast paths: ASCII is itself (CP932's 0x00–0x7F are ASCII in encoding_rs, 0x5C and
-        // 0x7E included); without any byte F0–F9 no 外字 can start, so the whole item is one
-        // segment for encoding_rs.
-        if bytes.is_ascii() {
-            // ASCII bytes are their own UTF-8: one copy (the check cannot fail; if it did,
-            // the item would go the exact way below).
-            if let Ok(text) = std::str::from_utf8(bytes) {
-                out.push_str(text);
-                return;
-            }
-        }
-        // Every character a plain one (no 外字, nothing malformed or cut): one table lookup
-        // each. Anything else goes the exact way below, from the start of the item.
-        if decode_cp932_plain(bytes, out) {
-            return;
-        }
         if !bytes
             .iter()
             .any(|&b| (0xF0..=0xF9).contains(&b) || b == LONE_80)
@@ -767,7 +758,12 @@ impl CharProfile {
         out: &mut String,
         issues: &mut Vec<DecodeIssue>,
     ) -> bool {
-        if let Some(r) = crate::numbers::decode_repr(bytes, &item.representation) {
+        let number = match item.representation {
+            // Text (the common case): no number form to read.
+            ikou_layout_spec::Representation::Display => None,
+            ref repr => crate::numbers::decode_repr(bytes, repr),
+        };
+        if let Some(r) = number {
             match r {
                 Ok(d) => {
                     use std::fmt::Write as _;
@@ -992,6 +988,23 @@ impl Cp932Pairs {
 fn cp932_pairs() -> &'static Cp932Pairs {
     static PAIRS: std::sync::OnceLock<Cp932Pairs> = std::sync::OnceLock::new();
     PAIRS.get_or_init(Cp932Pairs::build)
+}
+
+/// Decodes a CP932 item that has no issue the fast way, and returns true; false (leaving
+/// `out` as it was) for any other item, which then goes `CharProfile::decode_cp932`'s
+/// exact way from its start.
+fn decode_cp932_clean(bytes: &[u8], out: &mut String) -> bool {
+    // ASCII is itself (CP932's 0x00–0x7F are ASCII in encoding_rs, 0x5C and 0x7E included):
+    // one copy (the check cannot fail).
+    if bytes.is_ascii() {
+        if let Ok(text) = std::str::from_utf8(bytes) {
+            out.push_str(text);
+            return true;
+        }
+    }
+    // Every character a plain one (no 外字, nothing malformed or cut): one table lookup
+    // each.
+    decode_cp932_plain(bytes, out)
 }
 
 /// Decodes CP932 `bytes` whose every character is ASCII, half-width katakana or a double-byte
@@ -1340,6 +1353,21 @@ mod tests {
             assert_eq!((v[0].offset, v[0].kind_name()), (offset, kind), "{b:02X?}");
             assert!(!s.contains('\u{FFFD}'));
         }
+        // decode_item appends: what `out` and `issues` held stays, whichever way the item
+        // goes (the clean way, or the exact way after the clean way gave up half-way).
+        let mut out = String::from("前");
+        let mut issues = Vec::new();
+        assert!(!p.decode_item(b"\xA0", &mut out, &mut issues));
+        for (b, text, ok, n) in [
+            (&b"AB "[..], "前AB ", true, 1),
+            (b"\x8F\xAC\x81\x40", "前AB 小\u{3000}", true, 1),
+            (b"\xB1\x81\x40\xA0", "前AB 小\u{3000}ｱ\u{3000}", false, 2),
+        ] {
+            assert_eq!(p.decode_item(b, &mut out, &mut issues), ok, "{b:02X?}");
+            assert_eq!(out, text, "{b:02X?}");
+            assert_eq!(issues.len(), n, "{b:02X?}");
+        }
+        assert_eq!(issues.get(1).map(|i| i.offset), Some(3));
     }
 
     #[test]
