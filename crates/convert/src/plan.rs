@@ -1095,7 +1095,9 @@ impl Plan {
                 let Some((text, issues)) = decoded else {
                     return;
                 };
-                self.note_issues(issues, s.index, item, &mut p);
+                if !issues.is_empty() {
+                    self.note_issues(issues, s.index, item, &mut p);
+                }
                 if let Some(b) = p.before.get_mut(s.index) {
                     *b = Some(text.to_string());
                 }
@@ -1250,24 +1252,29 @@ impl Plan {
             p.padding_stripped += 1;
         }
         let ok = c.is_ok();
-        for f in c.findings {
-            if f.is_error() {
-                p.reasons.push(Reason {
-                    kind: ReasonKind::Finding(f.kind),
-                    item: Some(item.key.clone()),
-                    message: f.message.into_owned(),
-                });
-            } else {
-                p.findings.push(f.kind.as_str());
+        // Most values have neither findings nor edits: nothing to move then.
+        if !c.findings.is_empty() {
+            for f in c.findings {
+                if f.is_error() {
+                    p.reasons.push(Reason {
+                        kind: ReasonKind::Finding(f.kind),
+                        item: Some(item.key.clone()),
+                        message: f.message.into_owned(),
+                    });
+                } else {
+                    p.findings.push(f.kind.as_str());
+                }
             }
         }
-        for e in c.edits {
-            p.changes.push(ChangeOut {
-                item: ItemRef::Source(index),
-                rule: e.rule.as_str(),
-                before: e.before,
-                after: e.after,
-            });
+        if !c.edits.is_empty() {
+            for e in c.edits {
+                p.changes.push(ChangeOut {
+                    item: ItemRef::Source(index),
+                    rule: e.rule.as_str(),
+                    before: e.before,
+                    after: e.after,
+                });
+            }
         }
         (ok && !c.value.is_empty()).then(|| c.value.into_owned())
     }
