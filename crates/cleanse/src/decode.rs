@@ -607,6 +607,11 @@ impl CharProfile {
         out: &mut String,
         issues: &mut Vec<DecodeIssue>,
     ) -> bool {
+        // The common case first, without the bookkeeping of issues: a CP932 item of ASCII,
+        // half-width katakana and plain double-byte characters has none.
+        if self.charset == Charset::Cp932 && decode_cp932_clean(bytes, out) {
+            return true;
+        }
         let before = issues.len();
         let mut sink = Issues::new(issues);
         let sink = &mut sink;
@@ -629,21 +634,10 @@ impl CharProfile {
             .any(DecodeIssue::rejects)
     }
 
+    /// The exact way, for an item [`decode_cp932_clean`] did not take: without any byte
+    /// F0–F9 no 外字 can start, so the whole item is one segment for encoding_rs.
     fn decode_cp932(&self, bytes: &[u8], out: &mut String, issues: &mut Issues<'_>) {
         let enc = encoding_rs::SHIFT_JIS;
-        // Fast paths: ASCII is itself (CP932's 0x00–0x7F are ASCII in encoding_rs, 0x5C and
-        // 0x7E included); without any byte F0–F9 no 外字 can start, so the whole item is one
-        // segment for encoding_rs.
-        if bytes.is_ascii() {
-            // Short items (codes, dates, numbers) byte by byte: cheaper than validating.
-            out.extend(bytes.iter().map(|&b| char::from(b)));
-            return;
-        }
-        // Every character a plain one (no 外字, nothing malformed or cut): one table lookup
-        // each. Anything else goes the exact way below, from the start of the item.
-        if decode_cp932_plain(bytes, out) {
-            return;
-        }
         if !bytes
             .iter()
             .any(|&b| (0xF0..=0xF9).contains(&b) || b == LONE_80)
@@ -764,7 +758,12 @@ impl CharProfile {
         out: &mut String,
         issues: &mut Vec<DecodeIssue>,
     ) -> bool {
-        if let Some(r) = crate::numbers::decode_repr(bytes, &item.representation) {
+        let number = match item.representation {
+            // Text (the common case): no number form to read.
+            ikou_layout_spec::Representation::Display => None,
+            ref repr => crate::numbers::decode_repr(bytes, repr),
+        };
+        if let Some(r) = number {
             match r {
                 Ok(d) => {
                     use std::fmt::Write as _;
@@ -991,9 +990,29 @@ fn cp932_pairs() -> &'static Cp932Pairs {
     PAIRS.get_or_init(Cp932Pairs::build)
 }
 
+/// Decodes a CP932 item that has no issue the fast way, and returns true; false (leaving
+/// `out` as it was) for any other item, which then goes `CharProfile::decode_cp932`'s
+/// exact way from its start.
+fn decode_cp932_clean(bytes: &[u8], out: &mut String) -> bool {
+    // ASCII is itself (CP932's 0x00–0x7F are ASCII in encoding_rs, 0x5C and 0x7E included):
+    // one copy (the check cannot fail).
+    if bytes.is_ascii() {
+        if let Ok(text) = std::str::from_utf8(bytes) {
+            out.push_str(text);
+            return true;
+        }
+    }
+    // Every character a plain one (no 外字, nothing malformed or cut): one table lookup
+    // each.
+    decode_cp932_plain(bytes, out)
+}
+
 /// Decodes CP932 `bytes` whose every character is ASCII, half-width katakana or a double-byte
 /// character the pair table has; returns false (leaving `out` as it was) at the first other
 /// byte, so that the caller decodes the item the exact way.
+///
+/// A run of ASCII is copied at once, and so is a run of full-width spaces 81 40 (the padding
+/// of fixed-length text items); every other character is looked up and pushed.
 fn decode_cp932_plain(bytes: &[u8], out: &mut String) -> bool {
     let pairs = cp932_pairs();
     let start = out.len();
@@ -1002,8 +1021,27 @@ fn decode_cp932_plain(bytes: &[u8], out: &mut String) -> bool {
     while let Some(&b) = bytes.get(i) {
         let c = match b {
             0x00..=0x7F => {
-                i += 1;
-                char::from(b)
+                let run = bytes.get(i..).unwrap_or(&[]);
+                let n = run.iter().take_while(|b| b.is_ascii()).count();
+                match run.get(..n).map(std::str::from_utf8) {
+                    Some(Ok(text)) => out.push_str(text),
+                    _ => {
+                        out.truncate(start);
+                        return false;
+                    }
+                }
+                i += n;
+                continue;
+            }
+            0x81 if bytes.get(i + 1) == Some(&0x40) => {
+                let run = bytes.get(i..).unwrap_or(&[]);
+                let n = run
+                    .chunks_exact(2)
+                    .take_while(|p| *p == [0x81, 0x40])
+                    .count();
+                push_ideographic_spaces(n, out);
+                i += 2 * n;
+                continue;
             }
             0xA1..=0xDF => {
                 i += 1;
@@ -1024,6 +1062,22 @@ fn decode_cp932_plain(bytes: &[u8], out: &mut String) -> bool {
         out.push(c);
     }
     true
+}
+
+/// 32 full-width spaces U+3000 (CP932 81 40).
+const IDEOGRAPHIC_SPACES: &str = "\u{3000}\u{3000}\u{3000}\u{3000}\u{3000}\u{3000}\u{3000}\u{3000}\
+    \u{3000}\u{3000}\u{3000}\u{3000}\u{3000}\u{3000}\u{3000}\u{3000}\
+    \u{3000}\u{3000}\u{3000}\u{3000}\u{3000}\u{3000}\u{3000}\u{3000}\
+    \u{3000}\u{3000}\u{3000}\u{3000}\u{3000}\u{3000}\u{3000}\u{3000}";
+
+/// Appends `n` full-width spaces U+3000 to `out`, 32 at a time.
+fn push_ideographic_spaces(mut n: usize, out: &mut String) {
+    const EACH: usize = '\u{3000}'.len_utf8();
+    while n > 0 {
+        let k = n.min(IDEOGRAPHIC_SPACES.len() / EACH);
+        out.push_str(IDEOGRAPHIC_SPACES.get(..k * EACH).unwrap_or(""));
+        n -= k;
+    }
 }
 
 fn decode_ascii(bytes: &[u8], out: &mut String, issues: &mut Issues<'_>) {
@@ -1231,6 +1285,89 @@ mod tests {
         let mut v = Vec::new();
         let ok = p.decode_item(b, &mut s, &mut v);
         (s, v, ok)
+    }
+
+    /// The plain path's runs (issue #15): ASCII runs and runs of full-width spaces 81 40 are
+    /// copied at once. Whatever the runs, the text is encoding_rs's, and an item that leaves
+    /// the plain path at a run's edge (malformed byte, 外字, cut character) has its issues at
+    /// their exact offsets.
+    #[test]
+    fn issue15_plain_runs_decode_like_encoding_rs_and_keep_issue_offsets() {
+        let p = CharProfile::cp932();
+        let spaces = |n: usize| b"\x81\x40".repeat(n);
+        let mut items: Vec<Vec<u8>> = vec![
+            b"0123 abc~\\".to_vec(),
+            b"4750920   ".to_vec(),
+            b" ".to_vec(),
+            b"".to_vec(),
+            // 81 81 is ＝: its trail 81 and the ASCII 40 after it are not a full-width space.
+            b"\x81\x81\x40\x81\x40".to_vec(),
+            b"\x81\x81\x40\x40".to_vec(),
+            // ｺｼﾞﾏ, an ASCII space, ﾀｶｴ, then ASCII padding.
+            [&b"\xBA\xBC\xDE\xCF \xC0\xB6\xB4"[..], &[b' '; 33]].concat(),
+        ];
+        for n in [1usize, 2, 31, 32, 33, 64, 70] {
+            // 小島, then n full-width spaces, 貴恵, then the spaces again at the end.
+            let mut b = b"\x8F\xAC\x93\x87".to_vec();
+            b.extend(spaces(n));
+            b.extend(b"\x8B\x4D\x8C\x62");
+            b.extend(spaces(n));
+            items.push(b.clone());
+            b.extend(b"x1 ");
+            items.push(b);
+        }
+        for b in &items {
+            let (s, v, ok) = dec(&p, b);
+            let exact =
+                encoding_rs::SHIFT_JIS.decode_without_bom_handling_and_without_replacement(b);
+            assert_eq!(exact.as_deref(), Some(s.as_str()), "{b:02X?}");
+            assert!(v.is_empty() && ok, "{b:02X?}");
+        }
+        assert_eq!(dec(&p, b"\x81\x81\x40\x81\x40").0, "＝@\u{3000}");
+        assert_eq!(dec(&p, &spaces(70)).0, "\u{3000}".repeat(70));
+
+        // An issue right after a run: the text keeps what decodes, the offset is exact.
+        let cases: [(&[u8], &str, usize, &str); 6] = [
+            (
+                b"\x81\x40\x81\x40\xA0 ",
+                "\u{3000}\u{3000} ",
+                4,
+                "decode.malformed",
+            ),
+            (b"  \x80\x81\x40", "  \u{3000}", 2, "decode.malformed"),
+            (
+                b"\x81\x40\x81\x40\xF0\x40\x81\x40",
+                "\u{3000}\u{3000}\u{E000}\u{3000}",
+                4,
+                "gaiji.unmapped",
+            ),
+            (b"ab \xF0\x41  ", "ab \u{E001}  ", 3, "gaiji.unmapped"),
+            (b"\x81\x40\x81", "\u{3000}", 2, "decode.cut_character"),
+            (b"\xB1  \x81", "ｱ  ", 3, "decode.cut_character"),
+        ];
+        for (b, text, offset, kind) in cases {
+            let (s, v, ok) = dec(&p, b);
+            assert_eq!(s, text, "{b:02X?}");
+            assert!(!ok, "{b:02X?}");
+            assert_eq!(v.len(), 1, "{b:02X?}: {v:?}");
+            assert_eq!((v[0].offset, v[0].kind_name()), (offset, kind), "{b:02X?}");
+            assert!(!s.contains('\u{FFFD}'));
+        }
+        // decode_item appends: what `out` and `issues` held stays, whichever way the item
+        // goes (the clean way, or the exact way after the clean way gave up half-way).
+        let mut out = String::from("前");
+        let mut issues = Vec::new();
+        assert!(!p.decode_item(b"\xA0", &mut out, &mut issues));
+        for (b, text, ok, n) in [
+            (&b"AB "[..], "前AB ", true, 1),
+            (b"\x8F\xAC\x81\x40", "前AB 小\u{3000}", true, 1),
+            (b"\xB1\x81\x40\xA0", "前AB 小\u{3000}ｱ\u{3000}", false, 2),
+        ] {
+            assert_eq!(p.decode_item(b, &mut out, &mut issues), ok, "{b:02X?}");
+            assert_eq!(out, text, "{b:02X?}");
+            assert_eq!(issues.len(), n, "{b:02X?}");
+        }
+        assert_eq!(issues.get(1).map(|i| i.offset), Some(3));
     }
 
     #[test]

@@ -567,6 +567,9 @@ pub struct Plan {
     keep_before: bool,
     /// For each target item: the date form it is written in, when not ISO 8601.
     target_dates: Vec<Option<DateForm>>,
+    /// For each target item, whether it allows a 不詳日 ([`Item::allows_unknown_date`],
+    /// looked up once, not per record).
+    unknown_dates: Vec<bool>,
     /// The profile's conditions of 条件付き必須 items, with their target indices.
     conditions: Vec<(usize, ikou_layout_spec::profile::ConditionRule)>,
     /// The groups another source feeds (bit `g`): never a row from this plan's records
@@ -885,6 +888,7 @@ impl Plan {
                 _ => None,
             })
             .collect();
+        let unknown_dates = target.items.iter().map(Item::allows_unknown_date).collect();
         let mut conditions = Vec::new();
         for rule in &profile.conditions {
             let i = target
@@ -917,6 +921,7 @@ impl Plan {
             conditions,
             date_order,
             target_dates,
+            unknown_dates,
             uses,
             keep_before: true,
             check_needed,
@@ -1090,7 +1095,9 @@ impl Plan {
                 let Some((text, issues)) = decoded else {
                     return;
                 };
-                self.note_issues(issues, s.index, item, &mut p);
+                if !issues.is_empty() {
+                    self.note_issues(issues, s.index, item, &mut p);
+                }
                 if let Some(b) = p.before.get_mut(s.index) {
                     *b = Some(text.to_string());
                 }
@@ -1245,24 +1252,29 @@ impl Plan {
             p.padding_stripped += 1;
         }
         let ok = c.is_ok();
-        for f in c.findings {
-            if f.is_error() {
-                p.reasons.push(Reason {
-                    kind: ReasonKind::Finding(f.kind),
-                    item: Some(item.key.clone()),
-                    message: f.message.into_owned(),
-                });
-            } else {
-                p.findings.push(f.kind.as_str());
+        // Most values have neither findings nor edits: nothing to move then.
+        if !c.findings.is_empty() {
+            for f in c.findings {
+                if f.is_error() {
+                    p.reasons.push(Reason {
+                        kind: ReasonKind::Finding(f.kind),
+                        item: Some(item.key.clone()),
+                        message: f.message.into_owned(),
+                    });
+                } else {
+                    p.findings.push(f.kind.as_str());
+                }
             }
         }
-        for e in c.edits {
-            p.changes.push(ChangeOut {
-                item: ItemRef::Source(index),
-                rule: e.rule.as_str(),
-                before: e.before,
-                after: e.after,
-            });
+        if !c.edits.is_empty() {
+            for e in c.edits {
+                p.changes.push(ChangeOut {
+                    item: ItemRef::Source(index),
+                    rule: e.rule.as_str(),
+                    before: e.before,
+                    after: e.after,
+                });
+            }
         }
         (ok && !c.value.is_empty()).then(|| c.value.into_owned())
     }
@@ -1419,6 +1431,9 @@ impl Plan {
     /// tally from the hit). Each is put where the code first occurs among the item's
     /// issues, so an item with each code once reads as before.
     fn note_issues(&self, issues: &[DecodeIssue], index: usize, item: &Item, p: &mut Processed) {
+        if issues.is_empty() {
+            return; // the common case: nothing to note
+        }
         struct Unmapped {
             code: u16,
             pua: char,
@@ -1642,15 +1657,16 @@ impl Plan {
                 continue; // the group gets no row from this record
             }
             let value = p.after.get(i).and_then(|v| v.as_deref());
-            let source_failed = p
-                .reasons
-                .iter()
-                .any(|r| r.item.as_deref() == self.source_key_of(i));
+            let source_failed = || {
+                p.reasons
+                    .iter()
+                    .any(|r| r.item.as_deref() == self.source_key_of(i))
+            };
             match value {
                 // A numbered item is filled and checked by the run (fill_sequences).
                 None if matches!(self.map.get(i), Some(Resolved::Sequence)) => {}
                 None => {
-                    if item.required && !source_failed {
+                    if item.required && !source_failed() {
                         p.reasons.push(Reason {
                             kind: ReasonKind::TargetRequired,
                             item: Some(item.key.clone()),
@@ -1659,10 +1675,6 @@ impl Plan {
                     }
                 }
                 Some(v) => {
-                    let len = match item.unit {
-                        ikou_layout_spec::LengthUnit::Chars => v.chars().count(),
-                        ikou_layout_spec::LengthUnit::Bytes => v.len(),
-                    };
                     // An item with an official データ型 is checked in its form, 桁数
                     // included (in characters; 9V and S9 count digits).
                     let official = item.official.as_ref().map(|o| {
@@ -1670,7 +1682,7 @@ impl Plan {
                             o.data_type,
                             item.length,
                             o.scale,
-                            item.allows_unknown_date(),
+                            self.unknown_dates.get(i).copied().unwrap_or(false),
                             v,
                         )
                     });
@@ -1681,7 +1693,12 @@ impl Plan {
                             message: format!("{}: {}", item.name, e.message),
                         });
                     }
-                    if official.is_none() && len > item.length as usize {
+                    let len = || match item.unit {
+                        ikou_layout_spec::LengthUnit::Chars => char_count(v),
+                        ikou_layout_spec::LengthUnit::Bytes => v.len(),
+                    };
+                    if official.is_none() && len() > item.length as usize {
+                        let len = len();
                         p.reasons.push(Reason {
                             kind: ReasonKind::TargetLength,
                             item: Some(item.key.clone()),
@@ -1848,6 +1865,15 @@ impl Scratch {
     fn start_record(&mut self, n: usize, number: u64, offset: u64) {
         self.decoded.start(n);
         self.owner = Some((number, offset));
+    }
+}
+
+/// The number of characters of `v` (its length when it is ASCII).
+fn char_count(v: &str) -> usize {
+    if v.is_ascii() {
+        v.len()
+    } else {
+        v.chars().count()
     }
 }
 
@@ -2331,6 +2357,60 @@ from = "date"
             form_rejects(&plan, &[("dt", "9999-12-31"), ("t", "23:59:59")]),
             vec![]
         );
+    }
+
+    /// #15: the 不詳日 allowance of a target item is looked up once per plan, and a target
+    /// item without an official form counts its length in characters (bytes only through
+    /// the ASCII shortcut): a DATE item whose condition allows 不詳日 takes `1955-03`, one
+    /// without does not; `山田太` fits a 3-character item, `ABCD` and `山田太郎` do not.
+    #[test]
+    fn issue15_unknown_date_allowance_and_character_lengths_per_item() {
+        let keys = ["da", "dn", "l"];
+        let mut src = String::from(
+            "id = \"legacy/u\"\nname = \"u\"\nfamily = \"legacy\"\nstatus = \"synthetic\"\n[format]\nkind = \"fixed\"\nrecord_length = 36\nterminator = \"none\"\n",
+        );
+        for (i, k) in keys.iter().enumerate() {
+            src.push_str(&format!(
+                "[[items]]\nnumber = {}\nname = \"{k}\"\nkey = \"{k}\"\ntype = \"text\"\nlength = 12\n",
+                i + 1
+            ));
+        }
+        let tgt = "id = \"standard/u\"\nname = \"u\"\nfamily = \"standard\"\nstatus = \"synthetic\"\nencoding = \"utf-8\"\n[format]\nkind = \"delimited\"\nheader_rows = 1\n\
+            [[items]]\nnumber = 1\nname = \"項目da\"\nkey = \"da\"\ntype = \"text\"\nlength = 10\ndata_type = \"DATE\"\nconditional = true\ncondition = \"不詳日の場合は年月のみ\"\n\
+            [[items]]\nnumber = 2\nname = \"項目dn\"\nkey = \"dn\"\ntype = \"text\"\nlength = 10\ndata_type = \"DATE\"\n\
+            [[items]]\nnumber = 3\nname = \"項目l\"\nkey = \"l\"\ntype = \"text\"\nlength = 3\n";
+        let mut prof = String::from(
+            "id = \"u\"\nname = \"u\"\nsource = \"legacy/u\"\ntarget = \"standard/u\"\n",
+        );
+        for k in keys {
+            prof.push_str(&format!("[[map]]\ntarget = \"{k}\"\nfrom = \"{k}\"\n"));
+        }
+        let mut c = Catalog::new();
+        c.add_layout_text(&src, "s.toml").unwrap();
+        c.add_layout_text(tgt, "t.toml").unwrap();
+        let p = parse_profile(&prof, "p.toml", &c).unwrap();
+        let plan = Plan::new(&c, p, GaijiTable::new()).unwrap();
+        let rejects = |da: &str, dn: &str, l: &str| -> Vec<(String, &'static str)> {
+            let mut s = Scratch::new(Charset::Cp932);
+            let p = plan.process(&record(&[(da, 12), (dn, 12), (l, 12)]), 1, &mut s);
+            p.reasons
+                .iter()
+                .map(|r| (r.item.clone().unwrap_or_default(), r.kind.id()))
+                .collect()
+        };
+        assert_eq!(rejects("2025-03-31", "2025-03-31", "AB"), vec![]);
+        assert_eq!(rejects("1955-03", "2025-03-31", "ABC"), vec![]);
+        assert_eq!(
+            rejects("2025-03-31", "1955-03", "山田太"),
+            vec![("dn".to_string(), "target.unknown_date")]
+        );
+        for l in ["ABCD", "山田太郎"] {
+            assert_eq!(
+                rejects("2025-03-31", "2025-03-31", l),
+                vec![("l".to_string(), "target.length")],
+                "{l}"
+            );
+        }
     }
 
     #[test]

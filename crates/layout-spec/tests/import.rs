@@ -1644,3 +1644,53 @@ fn issue15_the_kind_of_an_item_list_is_decided_by_the_library() {
     );
     assert_eq!(default_layout_id(Path::new("住民.csv")), "chukan/imported");
 }
+
+/// #15: the X and N checks find the first character of the wrong width and count the
+/// characters in one pass, by bytes when the value is ASCII: both ways give the same
+/// positions, code points and counts.
+#[test]
+fn issue15_form_checks_count_and_locate_characters_by_bytes_or_characters() {
+    use official::check_form;
+    let message = |dt, len, v: &str| check_form(dt, len, None, false, v).err().map(|e| e.message);
+    // ASCII values.
+    assert_eq!(message(DataType::X, 4, "AB~ "), None);
+    assert_eq!(
+        message(DataType::X, 10, "AB\tC").as_deref(),
+        Some("character 3 (U+0009) is not a half-width character (X)")
+    );
+    assert_eq!(
+        message(DataType::X, 3, "ABCD").as_deref(),
+        Some("4 characters, longer than 桁数 3")
+    );
+    assert_eq!(
+        message(DataType::N, 3, "A").as_deref(),
+        Some("character 1 (U+0041) is not a full-width character (Ｎ)")
+    );
+    assert_eq!(
+        message(DataType::Integer, 3, "1234").as_deref(),
+        Some("4 characters, longer than 桁数 3")
+    );
+    assert_eq!(
+        message(DataType::Signed, 3, "-1234").as_deref(),
+        Some("5 characters, longer than 桁数 3")
+    );
+    // Values with other characters: counted in characters (ｱｲｳ is 9 bytes).
+    assert_eq!(message(DataType::X, 3, "ｱｲｳ"), None);
+    assert_eq!(
+        message(DataType::X, 3, "ｱｲｳｴ").as_deref(),
+        Some("4 characters, longer than 桁数 3")
+    );
+    assert_eq!(
+        message(DataType::X, 10, "ｱｲＡｳ").as_deref(),
+        Some("character 3 (U+FF21) is not a half-width character (X)")
+    );
+    assert_eq!(message(DataType::N, 4, "山田太郎"), None);
+    assert_eq!(
+        message(DataType::N, 4, "山田太郎様").as_deref(),
+        Some("5 characters, longer than 桁数 4")
+    );
+    assert_eq!(
+        message(DataType::N, 10, "山田\u{7F}").as_deref(),
+        Some("character 3 (U+007F) is not a full-width character (Ｎ)")
+    );
+}

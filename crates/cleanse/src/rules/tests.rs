@@ -1511,3 +1511,36 @@ fn issue14_cleansing_fidelity() {
         r.findings
     );
 }
+
+/// #15: trailing padding is stripped eight ASCII spaces or four U+3000 at a time, then
+/// one character at a time: whatever the mix and the lengths of the runs, the result is
+/// the value without every trailing U+0020 / U+3000, and nothing before them (a U+3000
+/// whose bytes follow a character ending in 80 80, like 「耀」 E8 80 80, stays whole).
+#[test]
+fn issue15_trailing_padding_runs_strip_exactly_the_trailing_spaces() {
+    let reference = |s: &str| s.trim_end_matches([' ', '\u{3000}']).len();
+    for body in ["", "山田", "ｺｼﾞﾏ ﾀｶｴ", "耀", "a\u{3000}b", "x "] {
+        for a in 0..14 {
+            for f in 0..14 {
+                for order in 0..2 {
+                    let (first, second) = if order == 0 {
+                        (" ".repeat(a), "\u{3000}".repeat(f))
+                    } else {
+                        ("\u{3000}".repeat(f), " ".repeat(a))
+                    };
+                    let s = format!("{body}{first}{second}");
+                    let t = text::trim_padding(&s);
+                    assert_eq!(t.len(), reference(&s), "{s:?}");
+                    assert_eq!(
+                        text::strip_padding(&s).is_some(),
+                        t.len() != s.len(),
+                        "{s:?}"
+                    );
+                    // Runs inside the value are kept.
+                    let inner = format!("{s}末");
+                    assert_eq!(text::trim_padding(&inner), inner, "{inner:?}");
+                }
+            }
+        }
+    }
+}

@@ -8,6 +8,11 @@
 /// U+3000 IDEOGRAPHIC SPACE in UTF-8.
 const IDEO_SPACE: [u8; 3] = [0xE3, 0x80, 0x80];
 
+/// Four U+3000 in UTF-8 (a run of padding).
+const IDEO_SPACES_4: [u8; 12] = [
+    0xE3, 0x80, 0x80, 0xE3, 0x80, 0x80, 0xE3, 0x80, 0x80, 0xE3, 0x80, 0x80,
+];
+
 /// Whether `c` is a space for the space rules (U+0020 or U+3000).
 pub fn is_space(c: char) -> bool {
     c == ' ' || c == '\u{3000}'
@@ -17,6 +22,15 @@ pub fn is_space(c: char) -> bool {
 fn end_without_spaces(b: &[u8]) -> usize {
     let mut end = b.len();
     loop {
+        // Padding comes in runs: eight ASCII spaces, or four U+3000, compared at once.
+        if end >= 8 && b.get(end - 8..end) == Some(&[b' '; 8][..]) {
+            end -= 8;
+            continue;
+        }
+        if end >= 12 && b.get(end - 12..end) == Some(&IDEO_SPACES_4[..]) {
+            end -= 12;
+            continue;
+        }
         match b.get(..end) {
             Some([.., b' ']) => end -= 1,
             // E3 is a lead byte: these three bytes are one character, U+3000.

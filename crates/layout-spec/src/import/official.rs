@@ -511,6 +511,25 @@ fn all_digits(s: &str) -> bool {
     !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit())
 }
 
+/// The number of characters of `v`, or the first one `bad` flags (its index and itself):
+/// one pass, by bytes when `v` is ASCII.
+fn scan_chars(v: &str, bad: impl Fn(char) -> bool) -> Result<u64, (usize, char)> {
+    if v.is_ascii() {
+        return match v.bytes().map(char::from).enumerate().find(|&(_, c)| bad(c)) {
+            Some(found) => Err(found),
+            None => Ok(v.len() as u64),
+        };
+    }
+    let mut n = 0usize;
+    for c in v.chars() {
+        if bad(c) {
+            return Err((n, c));
+        }
+        n += 1;
+    }
+    Ok(n as u64)
+}
+
 /// What is wrong with a value for its official データ型 (凡例 データ型).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum FormProblem {
@@ -598,8 +617,7 @@ pub fn check_form(
     v: &str,
 ) -> Result<(), FormError> {
     use FormProblem as P;
-    let chars = v.chars().count() as u64;
-    let too_long = || {
+    let too_long = |chars: u64| {
         form_err(
             P::TooLong,
             format!("{chars} characters, longer than 桁数 {length}"),
@@ -608,37 +626,40 @@ pub fn check_form(
     let at = |i: usize, c: char| format!("character {} (U+{:04X})", i + 1, c as u32);
     match dt {
         DataType::X => {
-            if let Some((i, c)) = v.chars().enumerate().find(|(_, c)| !half_width(*c)) {
-                return form_err(
-                    P::NotHalfWidth,
-                    format!("{} is not a half-width character (X)", at(i, c)),
-                );
-            }
+            let chars = match scan_chars(v, |c| !half_width(c)) {
+                Ok(n) => n,
+                Err((i, c)) => {
+                    return form_err(
+                        P::NotHalfWidth,
+                        format!("{} is not a half-width character (X)", at(i, c)),
+                    );
+                }
+            };
             if chars > u64::from(length) {
-                return too_long();
+                return too_long(chars);
             }
         }
         DataType::N => {
-            if let Some((i, c)) = v
-                .chars()
-                .enumerate()
-                .find(|(_, c)| half_width(*c) || c.is_control())
-            {
-                return form_err(
-                    P::NotFullWidth,
-                    format!("{} is not a full-width character (Ｎ)", at(i, c)),
-                );
-            }
+            let chars = match scan_chars(v, |c| half_width(c) || c.is_control()) {
+                Ok(n) => n,
+                Err((i, c)) => {
+                    return form_err(
+                        P::NotFullWidth,
+                        format!("{} is not a full-width character (Ｎ)", at(i, c)),
+                    );
+                }
+            };
             if chars > u64::from(length) {
-                return too_long();
+                return too_long(chars);
             }
         }
         DataType::Integer => {
             if !all_digits(v) {
                 return form_err(P::NotNumber, "not an integer of digits 0-9 (9)".into());
             }
-            if chars > u64::from(length) {
-                return too_long();
+            // Digits are ASCII: a character each.
+            if v.len() as u64 > u64::from(length) {
+                return too_long(v.len() as u64);
             }
         }
         DataType::Signed => {
@@ -650,7 +671,7 @@ pub fn check_form(
                 );
             }
             if d.len() as u64 > u64::from(length) {
-                return too_long();
+                return too_long(v.chars().count() as u64);
             }
         }
         DataType::Decimal => {
