@@ -72,6 +72,7 @@ pub mod verify;
 mod writers;
 
 // The names a vendor embedding a run needs, in one place (the modules keep the rest).
+pub use input::assign_files;
 pub use manifest::{Counts, Manifest, RunProblem, RunProblemKind};
 pub use output::RunFile;
 pub use plan::{Plan, PlanError};

@@ -5,9 +5,7 @@ use crate::output::{print, print_json};
 use clap::Args;
 use ikou_convert::manifest::Manifest;
 use ikou_convert::report::{self, Lang, Verdict, VerdictLevel};
-use ikou_convert::run::{
-    assign_sources, Outputs, Progress, Run, RunInput, RunOptions, OUTPUT_NAMES,
-};
+use ikou_convert::run::{Outputs, Progress, Run, RunInput, RunOptions, OUTPUT_NAMES};
 use ikou_convert::setup::{self, SetupError};
 use ikou_convert::SourcePlans;
 use ikou_layout_spec::profile::RejectRate;
@@ -165,7 +163,8 @@ fn parse_rate(text: &str) -> Result<RejectRate, String> {
     RejectRate::parse(text)
 }
 
-fn setup_err(e: SetupError) -> CliError {
+/// A setup error with its exit code (an unreadable input: 3; the rest: 2).
+pub(crate) fn setup_err(e: SetupError) -> CliError {
     if e.is_io() {
         CliError::io(e.to_string())
     } else {
@@ -259,79 +258,16 @@ impl Progress for Bar {
 }
 
 /// Which source reads each input (an index in `plans`), in the order the files are
-/// converted: the positional inputs (one source: all of them; several sources: one file per
-/// source, in the order of the profile's `[[sources]]`) or `--input SOURCE=FILE`. The CLI
-/// reads its arguments; which names and sources are valid is the library's
-/// [`ikou_convert::run::assign_sources`], the check the run makes.
+/// converted: the positional inputs or `--input SOURCE=FILE`, as
+/// [`ikou_convert::assign_files`] decides.
 fn assign_inputs(
     plans: &SourcePlans,
     positional: &[PathBuf],
     named: &[String],
     profile: &str,
 ) -> Result<Vec<(usize, PathBuf)>, CliError> {
-    let listed = plans.listed();
-    if !plans.is_multi() {
-        if !named.is_empty() {
-            return Err(CliError::usage(format!(
-                "--input SOURCE=FILE names a source of a profile with [[sources]]; profile `{profile}` has one source: give its files without --input"
-            )));
-        }
-        if positional.is_empty() {
-            return Err(CliError::usage(
-                "no input: give the legacy files to convert (ikou convert --profile P FILE… --out DIR)",
-            ));
-        }
-        return Ok(positional.iter().map(|p| (0, p.clone())).collect());
-    }
-    let n = plans.names().len();
-    let usage = format!(
-        "profile `{profile}` reads {n} sources ({listed}): give `--input SOURCE=FILE` for each (repeat it for several files of one source), or exactly {n} files in the order of its [[sources]]"
-    );
-    // (source name, file), in the order given.
-    let given: Vec<(String, PathBuf)> = match (positional.is_empty(), named.is_empty()) {
-        (false, false) => {
-            return Err(CliError::usage(format!(
-                "give the inputs either as files or with --input, not both; {usage}"
-            )))
-        }
-        (true, true) => return Err(CliError::usage(format!("no input; {usage}"))),
-        (false, true) => {
-            if positional.len() != n {
-                return Err(CliError::usage(format!(
-                    "{} input files for {n} sources; {usage}",
-                    positional.len()
-                )));
-            }
-            plans
-                .names()
-                .iter()
-                .cloned()
-                .zip(positional.iter().cloned())
-                .collect()
-        }
-        (true, false) => {
-            let mut v = Vec::new();
-            for arg in named {
-                let Some((name, file)) = arg.split_once('=').filter(|(_, f)| !f.is_empty()) else {
-                    return Err(CliError::usage(format!(
-                        "--input {arg}: give SOURCE=FILE (the sources of profile `{profile}`: {listed})"
-                    )));
-                };
-                v.push((name.to_string(), PathBuf::from(file)));
-            }
-            v
-        }
-    };
-    let tagged = given
-        .iter()
-        .map(|(name, file)| RunInput::of_source(name.clone(), RunInput::Path(file.clone())))
-        .collect();
-    let (of_input, _) = assign_sources(plans.names(), true, tagged, profile)
-        .map_err(|e| CliError::usage(e.to_string()))?;
-    Ok(of_input
-        .into_iter()
-        .zip(given.into_iter().map(|(_, f)| f))
-        .collect())
+    ikou_convert::assign_files(plans.names(), plans.is_multi(), positional, named, profile)
+        .map_err(|e| CliError::usage(e.to_string()))
 }
 
 /// Runs `ikou convert`.
