@@ -49,6 +49,7 @@ mod checks;
 mod error;
 pub mod guard;
 mod input;
+pub mod inventory;
 mod keysort;
 pub mod manifest;
 mod options;

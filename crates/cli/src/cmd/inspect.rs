@@ -6,13 +6,11 @@ use crate::exit::{CliError, CliResult, OK};
 use crate::output::{print, print_json};
 use clap::Args;
 use ikou_cleanse::decode::{CharProfile, DecodeIssueKind};
-use ikou_cleanse::frame::{role_name, RawRecord, RecordReader, Slicer};
+use ikou_cleanse::frame::{role_name, RawRecord, Slicer};
 use ikou_cleanse::mask::mask;
 use ikou_convert::setup;
 use ikou_layout_spec::{DomainType, Layout};
 use std::fmt::Write as _;
-use std::fs::File;
-use std::io::BufReader;
 use std::path::{Path, PathBuf};
 
 const AFTER_HELP: &str = "\
@@ -65,16 +63,6 @@ pub(crate) fn profile_for(
     table: Option<&Path>,
 ) -> Result<CharProfile, CliError> {
     setup::char_profile_for(layout, encoding, table).map_err(setup_err)
-}
-
-/// Opens `file` and a record reader over it.
-pub(crate) fn open_reader(
-    file: &Path,
-    layout: &Layout,
-) -> Result<RecordReader<BufReader<File>>, CliError> {
-    let f = File::open(file).map_err(|e| CliError::io(format!("{}: {e}", file.display())))?;
-    RecordReader::new(BufReader::with_capacity(1 << 16, f), layout)
-        .map_err(|e| CliError::usage(format!("{}: {e}", file.display())))
 }
 
 /// Runs `ikou inspect`.
