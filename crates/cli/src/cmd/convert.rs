@@ -409,9 +409,23 @@ fn top(map: &std::collections::BTreeMap<String, u64>, n: usize) -> Vec<(&String,
     v
 }
 
+/// The console summary of a run: what ran, the accounting, the verdict, what was changed
+/// and rejected, and where the run's files are.
 fn summary(m: &Manifest, verdict: &Verdict, out: &Path, color: bool) -> String {
-    let c = &m.counts;
     let mut s = String::new();
+    summary_head(&mut s, m, verdict, color);
+    summary_records(&mut s, m, verdict);
+    summary_verdict(&mut s, verdict);
+    summary_problems(&mut s, m);
+    summary_changes(&mut s, m);
+    summary_items(&mut s, m);
+    summary_files(&mut s, m, out);
+    s
+}
+
+/// The first lines: the profile and its layouts (移行不可 first when the run must not be
+/// used), and the layouts not verified.
+fn summary_head(s: &mut String, m: &Manifest, verdict: &Verdict, color: bool) {
     // The source layout, or with several sources (issue #13) each one's by name.
     let source = if m.sources.is_empty() {
         m.source_layout.id.clone()
@@ -453,6 +467,12 @@ fn summary(m: &Manifest, verdict: &Verdict, out: &Path, color: bool) -> String {
             let _ = writeln!(s, "  note: layout {} is {}", l.id, l.status);
         }
     }
+}
+
+/// The accounting: records in = out + rejected, per source and group with several
+/// sources.
+fn summary_records(s: &mut String, m: &Manifest, verdict: &Verdict) {
+    let c = &m.counts;
     let _ = writeln!(
         s,
         "  records: {} in = {} out + {} rejected  [{}]",
@@ -487,6 +507,10 @@ fn summary(m: &Manifest, verdict: &Verdict, out: &Path, color: bool) -> String {
             let _ = writeln!(s, "    group {}: {} rows in {}", g.name, g.rows, g.file);
         }
     }
+}
+
+/// The verdict and its reasons.
+fn summary_verdict(s: &mut String, verdict: &Verdict) {
     let _ = writeln!(
         s,
         "  verdict: {} ({}){}",
@@ -506,6 +530,11 @@ fn summary(m: &Manifest, verdict: &Verdict, out: &Path, color: bool) -> String {
             )
         }
     );
+}
+
+/// Header and trailer records, and the problems of the run.
+fn summary_problems(s: &mut String, m: &Manifest) {
+    let c = &m.counts;
     if c.header_records + c.trailer_records > 0 || c.physical_records != c.input_records {
         let _ = writeln!(
             s,
@@ -526,6 +555,11 @@ fn summary(m: &Manifest, verdict: &Verdict, out: &Path, color: bool) -> String {
             }
         }
     }
+}
+
+/// The changes by rule and the reject reasons, the most frequent first.
+fn summary_changes(s: &mut String, m: &Manifest) {
+    let c = &m.counts;
     let total_changes: u64 = c.changes_by_rule.values().sum();
     // Changes and reasons are occurrences (a record can have several); records are said
     // as records above.
@@ -555,6 +589,11 @@ fn summary(m: &Manifest, verdict: &Verdict, out: &Path, color: bool) -> String {
             );
         }
     }
+}
+
+/// The conditional items and the 外字.
+fn summary_items(s: &mut String, m: &Manifest) {
+    let c = &m.counts;
     let uncovered: Vec<String> = m
         .conditional_items
         .iter()
@@ -583,6 +622,10 @@ fn summary(m: &Manifest, verdict: &Verdict, out: &Path, color: bool) -> String {
             c.gaiji_unmapped
         );
     }
+}
+
+/// The time, the run directory and its files, and how to check it.
+fn summary_files(s: &mut String, m: &Manifest, out: &Path) {
     let _ = writeln!(
         s,
         "  time: {:.2} s, {:.1} MB/s, {:.0} records/s, {} threads",
@@ -600,7 +643,6 @@ fn summary(m: &Manifest, verdict: &Verdict, out: &Path, color: bool) -> String {
         "  check it: ikou verify {}",
         crate::output::shown_path(out)
     );
-    s
 }
 
 /// `OUTPUT_NAMES` for help and errors.
