@@ -174,7 +174,7 @@ mod tests {
         let (inv2, records2) = gaiji_inventory(&two, &layout, &profile, false).unwrap();
         assert_eq!(records2, 400);
         assert_eq!(inv2.total(), 2 * inv.total());
-        let e = gaiji_inventory(&[dir.clone()], &layout, &profile, false).unwrap_err();
+        let e = gaiji_inventory(std::slice::from_ref(&dir), &layout, &profile, false).unwrap_err();
         assert!(matches!(e, InventoryError::NotRegular { .. }), "{e:?}");
         let e = gaiji_inventory(&[dir.join("none")], &layout, &profile, false).unwrap_err();
         assert!(matches!(e, InventoryError::Stat { .. }), "{e:?}");

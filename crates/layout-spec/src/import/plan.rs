@@ -105,13 +105,19 @@ pub enum ImportPlanError {
         column: usize,
         /// What is wrong.
         message: String,
-        /// The importer's error.
+        /// The importer's error (an [`ImportError::Copybook`]).
         #[source]
-        source: ImportError,
+        source: Box<dyn std::error::Error + Send + Sync>,
     },
     /// The importer failed (its message is shown as it is).
     #[error(transparent)]
-    Import(#[from] ImportError),
+    Import(Box<ImportError>),
+}
+
+impl From<ImportError> for ImportPlanError {
+    fn from(e: ImportError) -> ImportPlanError {
+        ImportPlanError::Import(Box::new(e))
+    }
 }
 
 impl ImportPlanError {
@@ -359,9 +365,9 @@ fn plan_copybook(
             line,
             column,
             message: message.clone(),
-            source: e,
+            source: Box::new(e),
         },
-        e => ImportPlanError::Import(e),
+        e => ImportPlanError::from(e),
     })?;
     let text = got.to_toml();
     let mut files = Vec::new();
@@ -545,7 +551,7 @@ mod tests {
         };
         assert_eq!(import.imported.layout.id, "legacy/rec");
         assert_eq!(files.len(), 1 + import.code_tables.len());
-        assert!(import.code_tables.len() >= 1);
+        assert!(!import.code_tables.is_empty());
         assert_eq!(files[1].path.parent(), Some(dir.as_path()));
         assert!(files[1].path.to_string_lossy().ends_with(".csv"));
         // An existing code table file is refused as well as the layout.
