@@ -88,3 +88,14 @@ pub fn shown_path(path: &std::path::Path) -> String {
         terminal_safe(&path.display().to_string())
     }
 }
+
+/// The one atomic writer of every verb: writes `path` through
+/// [`ikou_convert::output::write_file_atomically`] (`.NAME.partial` beside it, exclusive,
+/// 0600, the symlink guard, renamed into place), so an interrupted verb leaves no
+/// half-written file. The caller words the error (it names the path its own way).
+pub fn write_atomically(
+    path: &std::path::Path,
+    body: impl FnOnce(&mut dyn Write) -> io::Result<()>,
+) -> io::Result<()> {
+    ikou_convert::output::write_file_atomically(path, body)
+}

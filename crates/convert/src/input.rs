@@ -181,6 +181,150 @@ pub fn assign_sources(
     Ok((of_input, untagged))
 }
 
+/// Which source reads each file of a run given as a command line gives them: `files`
+/// (positional: for a profile with one source, every file is its; for a profile with
+/// `[[sources]]`, exactly one file per source, in the order of its sources) or `named`
+/// (`SOURCE=FILE`, repeatable, for a profile with `[[sources]]` only) — not both. The
+/// sources are `names` (`multi` for `[[sources]]`, as [`assign_sources`]), which then checks
+/// the names. Gives (source index, file) in the order given.
+///
+/// # Errors
+/// [`RunError::Sources`] saying what to give: no input, both forms, the wrong number of
+/// files, `--input` on a one-source profile, an argument that is not `SOURCE=FILE`, an
+/// unknown source or a source without a file.
+pub fn assign_files(
+    names: &[String],
+    multi: bool,
+    files: &[PathBuf],
+    named: &[String],
+    profile: &str,
+) -> Result<Vec<(usize, PathBuf)>, RunError> {
+    let err = |m: String| RunError::Sources(m);
+    let listed = names.join(", ");
+    if !multi {
+        if !named.is_empty() {
+            return Err(err(format!(
+                "--input SOURCE=FILE names a source of a profile with [[sources]]; profile `{profile}` has one source: give its files without --input"
+            )));
+        }
+        if files.is_empty() {
+            return Err(err(
+                "no input: give the legacy files to convert (ikou convert --profile P FILE… --out DIR)".to_string(),
+            ));
+        }
+        return Ok(files.iter().map(|p| (0, p.clone())).collect());
+    }
+    let n = names.len();
+    let usage = format!(
+        "profile `{profile}` reads {n} sources ({listed}): give `--input SOURCE=FILE` for each (repeat it for several files of one source), or exactly {n} files in the order of its [[sources]]"
+    );
+    // (source name, file), in the order given.
+    let given: Vec<(String, PathBuf)> = match (files.is_empty(), named.is_empty()) {
+        (false, false) => {
+            return Err(err(format!(
+                "give the inputs either as files or with --input, not both; {usage}"
+            )))
+        }
+        (true, true) => return Err(err(format!("no input; {usage}"))),
+        (false, true) => {
+            if files.len() != n {
+                return Err(err(format!(
+                    "{} input files for {n} sources; {usage}",
+                    files.len()
+                )));
+            }
+            names.iter().cloned().zip(files.iter().cloned()).collect()
+        }
+        (true, false) => {
+            let mut v = Vec::new();
+            for arg in named {
+                let Some((name, file)) = arg.split_once('=').filter(|(_, f)| !f.is_empty()) else {
+                    return Err(err(format!(
+                        "--input {arg}: give SOURCE=FILE (the sources of profile `{profile}`: {listed})"
+                    )));
+                };
+                v.push((name.to_string(), PathBuf::from(file)));
+            }
+            v
+        }
+    };
+    let tagged = given
+        .iter()
+        .map(|(name, file)| RunInput::of_source(name.clone(), RunInput::Path(file.clone())))
+        .collect();
+    let (of_input, _) = assign_sources(names, true, tagged, profile)?;
+    Ok(of_input
+        .into_iter()
+        .zip(given.into_iter().map(|(_, f)| f))
+        .collect())
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod assign_files_tests {
+    use super::*;
+
+    fn names() -> Vec<String> {
+        vec!["kojin".to_string(), "rireki".to_string()]
+    }
+
+    #[test]
+    fn one_source_takes_every_file_and_refuses_named_inputs() {
+        let one = vec![String::new()];
+        let files = vec![PathBuf::from("a"), PathBuf::from("b")];
+        let got = assign_files(&one, false, &files, &[], "p").unwrap();
+        assert_eq!(got, vec![(0, files[0].clone()), (0, files[1].clone())]);
+        let e = assign_files(&one, false, &files, &["x=a".into()], "p").unwrap_err();
+        assert!(
+            e.to_string()
+                .starts_with("--input SOURCE=FILE names a source"),
+            "{e}"
+        );
+        let e = assign_files(&one, false, &[], &[], "p").unwrap_err();
+        assert!(
+            e.to_string().starts_with("no input: give the legacy files"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn several_sources_take_files_in_order_or_by_name() {
+        let files = vec![PathBuf::from("k.dat"), PathBuf::from("r.dat")];
+        let got = assign_files(&names(), true, &files, &[], "p").unwrap();
+        assert_eq!(got, vec![(0, files[0].clone()), (1, files[1].clone())]);
+        let named = vec!["rireki=r.dat".to_string(), "kojin=k.dat".to_string()];
+        let got = assign_files(&names(), true, &[], &named, "p").unwrap();
+        assert_eq!(got, vec![(1, files[1].clone()), (0, files[0].clone())]);
+        let e = assign_files(&names(), true, &files[..1], &[], "p").unwrap_err();
+        assert!(
+            e.to_string().starts_with("1 input files for 2 sources; "),
+            "{e}"
+        );
+        let e = assign_files(&names(), true, &files, &named, "p").unwrap_err();
+        assert!(
+            e.to_string().starts_with("give the inputs either as files"),
+            "{e}"
+        );
+        let e = assign_files(&names(), true, &[], &[], "p").unwrap_err();
+        assert!(
+            e.to_string()
+                .starts_with("no input; profile `p` reads 2 sources (kojin, rireki)"),
+            "{e}"
+        );
+        let e = assign_files(&names(), true, &[], &["kojin".into()], "p").unwrap_err();
+        assert!(
+            e.to_string().starts_with("--input kojin: give SOURCE=FILE"),
+            "{e}"
+        );
+        // A source without a file is the run's own check.
+        let e = assign_files(&names(), true, &[], &["kojin=k.dat".into()], "p").unwrap_err();
+        assert!(
+            e.to_string().contains("source `rireki` has no input"),
+            "{e}"
+        );
+    }
+}
+
 impl fmt::Debug for RunInput {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {

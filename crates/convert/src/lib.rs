@@ -49,6 +49,7 @@ mod checks;
 mod error;
 pub mod guard;
 mod input;
+pub mod inventory;
 mod keysort;
 pub mod manifest;
 mod options;
@@ -72,6 +73,7 @@ pub mod verify;
 mod writers;
 
 // The names a vendor embedding a run needs, in one place (the modules keep the rest).
+pub use input::assign_files;
 pub use manifest::{Counts, Manifest, RunProblem, RunProblemKind};
 pub use output::RunFile;
 pub use plan::{Plan, PlanError};

@@ -2,12 +2,13 @@
 //! (a bundled id or a path) and its 外字 table (next to the profile, or bundled).
 
 use ikou_cleanse::charset::Charset;
+use ikou_cleanse::decode::{CharProfile, NotText, UnmappedGaiji};
 use ikou_cleanse::gaiji::GaijiTable;
 use ikou_cleanse::gaiji::GaijiTableErrors;
 use ikou_cleanse::host::HostError;
 use ikou_layout_spec::error::SpecErrors;
 use ikou_layout_spec::profile::{bundled_gaiji, bundled_profile, load_profile_file, ProfileAccess};
-use ikou_layout_spec::{Catalog, Profile};
+use ikou_layout_spec::{Catalog, Layout, Profile};
 use std::path::{Path, PathBuf};
 
 /// Why the run's specs could not be loaded: what was being loaded (a spec folder, a
@@ -74,14 +75,52 @@ pub enum SetupError {
         /// What is wrong.
         problem: &'static str,
     },
+    /// A layout file cannot be read (the I/O error is the source).
+    #[error("{}: {source}", path.display())]
+    LayoutRead {
+        /// The layout file.
+        path: PathBuf,
+        /// The I/O error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// No bundled layout has this id.
+    #[error("no layout `{id}`; bundled: {bundled}")]
+    UnknownLayout {
+        /// The id given.
+        id: String,
+        /// The bundled layouts' ids, comma-separated.
+        bundled: String,
+    },
+    /// An encoding label given for the data is unknown.
+    #[error("unknown encoding `{label}` (try cp932, euc-jp, utf-8, or a host label: {})", ikou_cleanse::host::LABELS.join(", "))]
+    UnknownEncoding {
+        /// The label given.
+        label: String,
+    },
+    /// A layout's encoding label is unknown.
+    #[error("layout {layout}: unknown encoding `{encoding}`")]
+    LayoutEncoding {
+        /// The layout's id.
+        layout: String,
+        /// Its encoding label.
+        encoding: String,
+    },
+    /// The encoding is not a text encoding (`binary`).
+    #[error("{0}")]
+    NotText(#[source] NotText),
 }
 
 impl SetupError {
     /// Whether this is an input that cannot be read (exit code 3) rather than a spec or
-    /// usage problem (exit code 2): a profile file named by a path that does not exist.
+    /// usage problem (exit code 2): a profile file named by a path that does not exist, a
+    /// layout file that cannot be read.
     /// (A 外字 table that cannot be read is a usage problem, as a spec is.)
     pub fn is_io(&self) -> bool {
-        matches!(self, SetupError::NoProfileFile { .. })
+        matches!(
+            self,
+            SetupError::NoProfileFile { .. } | SetupError::LayoutRead { .. }
+        )
     }
 }
 
@@ -272,6 +311,76 @@ pub fn read_gaiji_table_for(path: &Path, charset: Charset) -> Result<GaijiTable,
     parse_gaiji_for(&text, &file, charset)
 }
 
+/// A layout by bundled id (`legacy/sample-juki`) or by the path of a layout `.toml` file
+/// (read with the bound of [`ikou_layout_spec::read_spec_file`]): how `inspect`, `gaiji`
+/// and `layouts show` find the layout they are given.
+///
+/// # Errors
+/// An unreadable file ([`SetupError::LayoutRead`], an input problem: [`SetupError::is_io`]),
+/// a broken layout file ([`SetupError::Spec`]), broken bundled specs
+/// ([`SetupError::Bundled`]), an id that is not bundled ([`SetupError::UnknownLayout`]).
+pub fn load_layout(id: &str) -> Result<Layout, SetupError> {
+    let path = PathBuf::from(id);
+    if id.ends_with(".toml") || path.is_file() {
+        let text =
+            ikou_layout_spec::read_spec_file(&path).map_err(|source| SetupError::LayoutRead {
+                path: path.clone(),
+                source,
+            })?;
+        return ikou_layout_spec::parse_layout(&text, &path.display().to_string())
+            .map_err(SetupError::Spec);
+    }
+    let catalog = Catalog::bundled().map_err(SetupError::Bundled)?;
+    catalog.layout(id).cloned().ok_or_else(|| {
+        let ids: Vec<_> = catalog.layouts().map(|l| l.id.as_str()).collect();
+        SetupError::UnknownLayout {
+            id: id.to_string(),
+            bundled: ids.join(", "),
+        }
+    })
+}
+
+/// The character profile for reading files of `layout` outside a run (`inspect`, `gaiji`):
+/// the layout's encoding, or `encoding` instead (written into `layout`, so its readers use
+/// it), the 外字 table `table` read for that code page ([`read_gaiji_table_for`]), and
+/// unmapped 外字 kept (to be listed, not rejected).
+///
+/// # Errors
+/// An unknown `encoding` ([`SetupError::UnknownEncoding`]) or layout encoding
+/// ([`SetupError::LayoutEncoding`]), an encoding that is not text ([`SetupError::NotText`]),
+/// a table that is missing or broken (as [`read_gaiji_table_for`]).
+pub fn char_profile_for(
+    layout: &mut Layout,
+    encoding: Option<&str>,
+    table: Option<&Path>,
+) -> Result<CharProfile, SetupError> {
+    if let Some(e) = encoding {
+        let cs = Charset::from_label(e).ok_or_else(|| SetupError::UnknownEncoding {
+            label: e.to_string(),
+        })?;
+        layout.encoding = cs.as_str().to_string();
+    }
+    let cs = Charset::from_label(&layout.encoding).ok_or_else(|| SetupError::LayoutEncoding {
+        layout: layout.id.clone(),
+        encoding: layout.encoding.clone(),
+    })?;
+    let mut profile = CharProfile::new(cs).map_err(SetupError::NotText)?;
+    if let Some(t) = table {
+        profile = profile.with_gaiji(read_gaiji_table_for(t, cs)?);
+    }
+    Ok(profile.with_unmapped(UnmappedGaiji::Keep))
+}
+
+/// Whether `label` names a text encoding ikou reads: a code page `Charset::from_label`
+/// knows (cp932, utf-8, euc-jp, …; not `binary`) or a host label (`jef`, `keis83`,
+/// `ibm-930`, …). What `ikou layouts import --encoding` accepts
+/// ([`ikou_layout_spec::import::plan::plan_import`] is given this function).
+pub fn is_text_encoding(label: &str) -> bool {
+    ikou_layout_spec::is_host_encoding(label)
+        || Charset::from_label(label)
+            .is_some_and(|c| !matches!(c, Charset::Binary | Charset::Unknown))
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
@@ -313,5 +422,51 @@ mod tests {
         assert!(e.source().is_some_and(|c| c.is::<SpecErrors>()), "{e:?}");
         assert!(!e.is_io());
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn text_encodings_are_code_pages_and_host_labels_not_binary() {
+        assert!(is_text_encoding("cp932"));
+        assert!(is_text_encoding("utf-8"));
+        assert!(is_text_encoding("jef"));
+        assert!(!is_text_encoding("binary"));
+        assert!(!is_text_encoding("klingon"));
+    }
+
+    #[test]
+    fn a_layout_is_found_by_bundled_id_or_file_and_an_unknown_one_is_named() {
+        let l = load_layout("legacy/sample-juki").unwrap();
+        assert_eq!(l.id, "legacy/sample-juki");
+        let e = load_layout("legacy/none").unwrap_err();
+        assert!(matches!(&e, SetupError::UnknownLayout { id, bundled }
+            if id == "legacy/none" && bundled.contains("legacy/sample-juki")));
+        assert!(!e.is_io());
+        let e = load_layout("/nonexistent/ikou-layout.toml").unwrap_err();
+        assert!(e.is_io(), "{e:?}");
+        assert!(e.source().is_some_and(|s| s.is::<std::io::Error>()));
+        assert!(e.to_string().starts_with("/nonexistent/ikou-layout.toml: "));
+    }
+
+    #[test]
+    fn the_char_profile_takes_the_encoding_override_and_refuses_unknown_labels() {
+        let mut l = load_layout("legacy/sample-juki").unwrap();
+        let p = char_profile_for(&mut l, Some("euc-jp"), None).unwrap();
+        assert_eq!(p.charset, Charset::EucJp);
+        assert_eq!(l.encoding, Charset::EucJp.as_str());
+        assert_eq!(p.unmapped, UnmappedGaiji::Keep);
+        let e = char_profile_for(&mut l, Some("klingon"), None).unwrap_err();
+        assert!(
+            e.to_string()
+                .starts_with("unknown encoding `klingon` (try cp932"),
+            "{e}"
+        );
+        l.encoding = "klingon".into();
+        let e = char_profile_for(&mut l, None, None).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "layout legacy/sample-juki: unknown encoding `klingon`"
+        );
+        let e = char_profile_for(&mut l, Some("binary"), None).unwrap_err();
+        assert!(matches!(e, SetupError::NotText(_)), "{e:?}");
     }
 }

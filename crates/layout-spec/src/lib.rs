@@ -20,6 +20,7 @@
 
 pub mod catalog;
 pub mod condition;
+pub mod describe;
 pub mod error;
 pub mod import;
 pub mod load;

@@ -5,9 +5,7 @@ use crate::output::{print, print_json};
 use clap::Args;
 use ikou_convert::manifest::Manifest;
 use ikou_convert::report::{self, Lang, Verdict, VerdictLevel};
-use ikou_convert::run::{
-    assign_sources, Outputs, Progress, Run, RunInput, RunOptions, OUTPUT_NAMES,
-};
+use ikou_convert::run::{Outputs, Progress, Run, RunInput, RunOptions, OUTPUT_NAMES};
 use ikou_convert::setup::{self, SetupError};
 use ikou_convert::SourcePlans;
 use ikou_layout_spec::profile::RejectRate;
@@ -166,7 +164,8 @@ fn parse_rate(text: &str) -> Result<RejectRate, String> {
     RejectRate::parse(text)
 }
 
-fn setup_err(e: SetupError) -> CliError {
+/// A setup error with its exit code (an unreadable input: 3; the rest: 2).
+pub(crate) fn setup_err(e: SetupError) -> CliError {
     if e.is_io() {
         CliError::io(e.to_string())
     } else {
@@ -264,79 +263,16 @@ impl Progress for Bar {
 }
 
 /// Which source reads each input (an index in `plans`), in the order the files are
-/// converted: the positional inputs (one source: all of them; several sources: one file per
-/// source, in the order of the profile's `[[sources]]`) or `--input SOURCE=FILE`. The CLI
-/// reads its arguments; which names and sources are valid is the library's
-/// [`ikou_convert::run::assign_sources`], the check the run makes.
+/// converted: the positional inputs or `--input SOURCE=FILE`, as
+/// [`ikou_convert::assign_files`] decides.
 fn assign_inputs(
     plans: &SourcePlans,
     positional: &[PathBuf],
     named: &[String],
     profile: &str,
 ) -> Result<Vec<(usize, PathBuf)>, CliError> {
-    let listed = plans.listed();
-    if !plans.is_multi() {
-        if !named.is_empty() {
-            return Err(CliError::usage(format!(
-                "--input SOURCE=FILE names a source of a profile with [[sources]]; profile `{profile}` has one source: give its files without --input"
-            )));
-        }
-        if positional.is_empty() {
-            return Err(CliError::usage(
-                "no input: give the legacy files to convert (ikou convert --profile P FILE… --out DIR)",
-            ));
-        }
-        return Ok(positional.iter().map(|p| (0, p.clone())).collect());
-    }
-    let n = plans.names().len();
-    let usage = format!(
-        "profile `{profile}` reads {n} sources ({listed}): give `--input SOURCE=FILE` for each (repeat it for several files of one source), or exactly {n} files in the order of its [[sources]]"
-    );
-    // (source name, file), in the order given.
-    let given: Vec<(String, PathBuf)> = match (positional.is_empty(), named.is_empty()) {
-        (false, false) => {
-            return Err(CliError::usage(format!(
-                "give the inputs either as files or with --input, not both; {usage}"
-            )))
-        }
-        (true, true) => return Err(CliError::usage(format!("no input; {usage}"))),
-        (false, true) => {
-            if positional.len() != n {
-                return Err(CliError::usage(format!(
-                    "{} input files for {n} sources; {usage}",
-                    positional.len()
-                )));
-            }
-            plans
-                .names()
-                .iter()
-                .cloned()
-                .zip(positional.iter().cloned())
-                .collect()
-        }
-        (true, false) => {
-            let mut v = Vec::new();
-            for arg in named {
-                let Some((name, file)) = arg.split_once('=').filter(|(_, f)| !f.is_empty()) else {
-                    return Err(CliError::usage(format!(
-                        "--input {arg}: give SOURCE=FILE (the sources of profile `{profile}`: {listed})"
-                    )));
-                };
-                v.push((name.to_string(), PathBuf::from(file)));
-            }
-            v
-        }
-    };
-    let tagged = given
-        .iter()
-        .map(|(name, file)| RunInput::of_source(name.clone(), RunInput::Path(file.clone())))
-        .collect();
-    let (of_input, _) = assign_sources(plans.names(), true, tagged, profile)
-        .map_err(|e| CliError::usage(e.to_string()))?;
-    Ok(of_input
-        .into_iter()
-        .zip(given.into_iter().map(|(_, f)| f))
-        .collect())
+    ikou_convert::assign_files(plans.names(), plans.is_multi(), positional, named, profile)
+        .map_err(|e| CliError::usage(e.to_string()))
 }
 
 /// Runs `ikou convert`.
@@ -478,9 +414,23 @@ fn top(map: &std::collections::BTreeMap<String, u64>, n: usize) -> Vec<(&String,
     v
 }
 
+/// The console summary of a run: what ran, the accounting, the verdict, what was changed
+/// and rejected, and where the run's files are.
 fn summary(m: &Manifest, verdict: &Verdict, out: &Path, color: bool) -> String {
-    let c = &m.counts;
     let mut s = String::new();
+    summary_head(&mut s, m, verdict, color);
+    summary_records(&mut s, m, verdict);
+    summary_verdict(&mut s, verdict);
+    summary_problems(&mut s, m);
+    summary_changes(&mut s, m);
+    summary_items(&mut s, m);
+    summary_files(&mut s, m, out);
+    s
+}
+
+/// The first lines: the profile and its layouts (移行不可 first when the run must not be
+/// used), and the layouts not verified.
+fn summary_head(s: &mut String, m: &Manifest, verdict: &Verdict, color: bool) {
     // The source layout, or with several sources (issue #13) each one's by name.
     let source = if m.sources.is_empty() {
         m.source_layout.id.clone()
@@ -522,6 +472,12 @@ fn summary(m: &Manifest, verdict: &Verdict, out: &Path, color: bool) -> String {
             let _ = writeln!(s, "  note: layout {} is {}", l.id, l.status);
         }
     }
+}
+
+/// The accounting: records in = out + rejected, per source and group with several
+/// sources.
+fn summary_records(s: &mut String, m: &Manifest, verdict: &Verdict) {
+    let c = &m.counts;
     let _ = writeln!(
         s,
         "  records: {} in = {} out + {} rejected  [{}]",
@@ -556,6 +512,10 @@ fn summary(m: &Manifest, verdict: &Verdict, out: &Path, color: bool) -> String {
             let _ = writeln!(s, "    group {}: {} rows in {}", g.name, g.rows, g.file);
         }
     }
+}
+
+/// The verdict and its reasons.
+fn summary_verdict(s: &mut String, verdict: &Verdict) {
     let _ = writeln!(
         s,
         "  verdict: {} ({}){}",
@@ -575,6 +535,11 @@ fn summary(m: &Manifest, verdict: &Verdict, out: &Path, color: bool) -> String {
             )
         }
     );
+}
+
+/// Header and trailer records, and the problems of the run.
+fn summary_problems(s: &mut String, m: &Manifest) {
+    let c = &m.counts;
     if c.header_records + c.trailer_records > 0 || c.physical_records != c.input_records {
         let _ = writeln!(
             s,
@@ -595,6 +560,11 @@ fn summary(m: &Manifest, verdict: &Verdict, out: &Path, color: bool) -> String {
             }
         }
     }
+}
+
+/// The changes by rule and the reject reasons, the most frequent first.
+fn summary_changes(s: &mut String, m: &Manifest) {
+    let c = &m.counts;
     let total_changes: u64 = c.changes_by_rule.values().sum();
     // Changes and reasons are occurrences (a record can have several); records are said
     // as records above.
@@ -624,6 +594,11 @@ fn summary(m: &Manifest, verdict: &Verdict, out: &Path, color: bool) -> String {
             );
         }
     }
+}
+
+/// The conditional items and the 外字.
+fn summary_items(s: &mut String, m: &Manifest) {
+    let c = &m.counts;
     let uncovered: Vec<String> = m
         .conditional_items
         .iter()
@@ -652,6 +627,10 @@ fn summary(m: &Manifest, verdict: &Verdict, out: &Path, color: bool) -> String {
             c.gaiji_unmapped
         );
     }
+}
+
+/// The time, the run directory and its files, and how to check it.
+fn summary_files(s: &mut String, m: &Manifest, out: &Path) {
     let _ = writeln!(
         s,
         "  time: {:.2} s, {:.1} MB/s, {:.0} records/s, {} threads",
@@ -669,7 +648,6 @@ fn summary(m: &Manifest, verdict: &Verdict, out: &Path, color: bool) -> String {
         "  check it: ikou verify {}",
         crate::output::shown_path(out)
     );
-    s
 }
 
 /// `OUTPUT_NAMES` for help and errors.

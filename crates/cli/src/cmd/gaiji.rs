@@ -1,12 +1,11 @@
 //! `ikou gaiji FILE… --layout ID`: the 外字 inventory, ready for 文字同定 in a spreadsheet.
 
-use crate::cmd::inspect::{load_layout, open_reader, profile_for};
+use crate::cmd::inspect::{load_layout, profile_for};
 use crate::exit::{CliError, CliResult, OK};
-use crate::output::{print, print_json};
+use crate::output::{print, print_json, shown_path};
 use clap::Args;
-use ikou_cleanse::decode::DecodeIssueKind;
-use ikou_cleanse::frame::{RawRecord, Slicer};
-use ikou_cleanse::gaiji::{code_hex, GaijiInventory};
+use ikou_cleanse::gaiji::code_hex;
+use ikou_convert::inventory::{gaiji_inventory, InventoryError};
 use std::fmt::Write as _;
 use std::path::PathBuf;
 
@@ -56,52 +55,21 @@ pub struct GaijiArgs {
 pub fn run(args: GaijiArgs) -> CliResult {
     let mut layout = load_layout(&args.layout)?;
     let profile = profile_for(&mut layout, args.encoding.as_deref(), args.table.as_deref())?;
-    let mut inventory = GaijiInventory::new();
-    let mut records = 0u64;
-    for file in &args.files {
-        // As `convert`: a pipe or a device may never end (`/dev/zero`), so only regular
-        // files are read; their size bounds the time, and the reader's record limit the
-        // memory.
-        let meta = std::fs::metadata(file)
-            .map_err(|e| CliError::io(format!("{}: {e}", crate::output::shown_path(file))))?;
-        if !meta.is_file() {
-            return Err(CliError::io(format!(
+    let (inventory, records) = gaiji_inventory(&args.files, &layout, &profile, args.show_values)
+        .map_err(|e| match e {
+            InventoryError::Stat { path, source } => {
+                CliError::io(format!("{}: {source}", shown_path(&path)))
+            }
+            InventoryError::NotRegular { path } => CliError::io(format!(
                 "{}: not a regular file (ikou gaiji reads regular files only: a pipe or a \
-                 device may never end; save it to a file first)",
-                crate::output::shown_path(file)
-            )));
-        }
-        // The run's record limit (8 MiB), so the inventory is what `convert` would see.
-        let mut reader = open_reader(file, &layout)?
-            .with_max_record_len(ikou_convert::run::DEFAULT_MAX_RECORD_BYTES);
-        let mut slicer = Slicer::new(profile.charset);
-        let mut rec = RawRecord::new();
-        while reader
-            .read_record(&mut rec)
-            .map_err(|e| CliError::io(format!("{}: {e}", file.display())))?
-        {
-            records += 1;
-            slicer.decode_by_role(&rec, &layout, &profile, |item, _, value, issues| {
-                for is in issues {
-                    let code = match is.kind {
-                        DecodeIssueKind::GaijiMapped { code, .. }
-                        | DecodeIssueKind::GaijiUnmapped { code, .. } => code,
-                        _ => continue,
-                    };
-                    let example = args.show_values.then_some(value);
-                    // An issue stands for its code's occurrences not listed after it too.
-                    inventory.record_n(
-                        code,
-                        &item.key,
-                        rec.number,
-                        profile.gaiji.get(code),
-                        example,
-                        is.occurrences(),
-                    );
-                }
-            });
-        }
-    }
+                     device may never end; save it to a file first)",
+                shown_path(&path)
+            )),
+            InventoryError::Layout { path, source } => {
+                CliError::usage(format!("{}: {source}", path.display()))
+            }
+            e => CliError::io(e.to_string()),
+        })?;
     if args.csv {
         let mut out = Vec::new();
         inventory

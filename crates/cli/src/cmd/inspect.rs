@@ -1,17 +1,16 @@
 //! `ikou inspect FILE --layout ID`: the first look at a file, record by record and item by
 //! item — raw bytes (hex) beside the decoded text, and every finding.
 
+use crate::cmd::convert::setup_err;
 use crate::exit::{CliError, CliResult, OK};
 use crate::output::{print, print_json};
 use clap::Args;
-use ikou_cleanse::charset::Charset;
-use ikou_cleanse::decode::{CharProfile, DecodeIssueKind, UnmappedGaiji};
-use ikou_cleanse::frame::{role_name, RawRecord, RecordReader, Slicer};
+use ikou_cleanse::decode::{CharProfile, DecodeIssueKind};
+use ikou_cleanse::frame::{role_name, RawRecord, Slicer};
 use ikou_cleanse::mask::mask;
+use ikou_convert::setup;
 use ikou_layout_spec::{DomainType, Layout};
 use std::fmt::Write as _;
-use std::fs::File;
-use std::io::BufReader;
 use std::path::{Path, PathBuf};
 
 const AFTER_HELP: &str = "\
@@ -50,60 +49,20 @@ pub struct InspectArgs {
     pub show_values: bool,
 }
 
-/// Resolves a layout id through the bundled catalog, or loads a layout file.
+/// Resolves a layout id through the bundled catalog, or loads a layout file
+/// ([`ikou_convert::setup::load_layout`]).
 pub(crate) fn load_layout(id: &str) -> Result<Layout, CliError> {
-    let path = PathBuf::from(id);
-    if id.ends_with(".toml") || path.is_file() {
-        let text = ikou_layout_spec::read_spec_file(&path)
-            .map_err(|e| CliError::io(format!("{}: {e}", path.display())))?;
-        return ikou_layout_spec::parse_layout(&text, &path.display().to_string())
-            .map_err(|e| CliError::usage(e.to_string()));
-    }
-    let catalog = crate::cmd::layouts::bundled()?;
-    catalog.layout(id).cloned().ok_or_else(|| {
-        let ids: Vec<_> = catalog.layouts().map(|l| l.id.as_str()).collect();
-        CliError::usage(format!("no layout `{id}`; bundled: {}", ids.join(", ")))
-    })
+    setup::load_layout(id).map_err(setup_err)
 }
 
-/// The layout with the encoding override applied, and the character profile.
+/// The layout with the encoding override applied, and the character profile
+/// ([`ikou_convert::setup::char_profile_for`]).
 pub(crate) fn profile_for(
     layout: &mut Layout,
     encoding: Option<&str>,
     table: Option<&Path>,
 ) -> Result<CharProfile, CliError> {
-    if let Some(e) = encoding {
-        let cs = Charset::from_label(e).ok_or_else(|| {
-            CliError::usage(format!(
-                "unknown encoding `{e}` (try cp932, euc-jp, utf-8, or a host label: {})",
-                ikou_cleanse::host::LABELS.join(", ")
-            ))
-        })?;
-        layout.encoding = cs.as_str().to_string();
-    }
-    let cs = Charset::from_label(&layout.encoding).ok_or_else(|| {
-        CliError::usage(format!(
-            "layout {}: unknown encoding `{}`",
-            layout.id, layout.encoding
-        ))
-    })?;
-    let mut profile = CharProfile::new(cs).map_err(|e| CliError::usage(e.to_string()))?;
-    if let Some(t) = table {
-        let table = ikou_convert::setup::read_gaiji_table_for(t, cs)
-            .map_err(|e| CliError::usage(e.to_string()))?;
-        profile = profile.with_gaiji(table);
-    }
-    Ok(profile.with_unmapped(UnmappedGaiji::Keep))
-}
-
-/// Opens `file` and a record reader over it.
-pub(crate) fn open_reader(
-    file: &Path,
-    layout: &Layout,
-) -> Result<RecordReader<BufReader<File>>, CliError> {
-    let f = File::open(file).map_err(|e| CliError::io(format!("{}: {e}", file.display())))?;
-    RecordReader::new(BufReader::with_capacity(1 << 16, f), layout)
-        .map_err(|e| CliError::usage(format!("{}: {e}", file.display())))
+    setup::char_profile_for(layout, encoding, table).map_err(setup_err)
 }
 
 /// Runs `ikou inspect`.

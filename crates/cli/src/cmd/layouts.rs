@@ -3,16 +3,14 @@
 use crate::exit::{CliError, CliResult, OK, USAGE};
 use crate::output::{print, print_json};
 use clap::{Subcommand, ValueEnum};
-use ikou_layout_spec::import::{
-    self, copybook, official, ImportError, ImportFormat, ImportOptions,
+use ikou_layout_spec::import::plan::{
+    self, ImportPlan, ImportPlanError, ImportRequest, PlannedContent, PlannedFile,
 };
-use ikou_layout_spec::{count_spec_files, Catalog, Layout, LengthUnit, PhysicalFormat};
+use ikou_layout_spec::import::{self, copybook, official, ImportFormat, ImportOptions};
+use ikou_layout_spec::{count_spec_files, describe, Catalog, LengthUnit};
 use std::fmt::Write as _;
-use std::io::{Read as _, Write as _};
+use std::io::Write as _;
 use std::path::{Path, PathBuf};
-
-/// The largest workbook or CSV file `import` reads (64 MiB).
-const MAX_IMPORT_BYTES: u64 = 64 * 1024 * 1024;
 
 /// `ikou layouts …`
 #[derive(Debug, Subcommand)]
@@ -167,16 +165,20 @@ pub fn run(cmd: LayoutsCommand) -> CliResult {
     }
 }
 
-fn import_error(e: ImportError) -> CliError {
-    CliError::usage(e.to_string())
-}
-
 /// The copybook part of `layouts import`.
 struct CobolArgs {
     /// `--view` names.
     views: Vec<String>,
     /// Whether `--id` was given (otherwise a copybook's layout is `legacy/<file name>`).
     id_given: bool,
+}
+
+fn plan_error(e: ImportPlanError) -> CliError {
+    if e.is_io() {
+        CliError::io(e.to_string())
+    } else {
+        CliError::usage(e.to_string())
+    }
 }
 
 fn import_file(
@@ -188,259 +190,135 @@ fn import_file(
     opts: &ImportOptions,
     cobol: &CobolArgs,
 ) -> CliResult {
+    let bytes = plan::read_import_file(file).map_err(plan_error)?;
+    let req = ImportRequest {
+        file,
+        bytes: &bytes,
+        sheet,
+        out,
+        force,
+        json,
+        opts,
+        views: &cobol.views,
+        id_given: cobol.id_given,
+    };
+    let plan =
+        plan::plan_import(&req, &ikou_convert::setup::is_text_encoding).map_err(plan_error)?;
     let shown = file.display();
-    let meta = std::fs::metadata(file).map_err(|e| CliError::io(format!("{shown}: {e}")))?;
-    if meta.len() > MAX_IMPORT_BYTES {
-        return Err(CliError::usage(format!(
-            "{shown}: {} bytes is larger than an item list can be ({MAX_IMPORT_BYTES} bytes)",
-            meta.len()
-        )));
-    }
-    let mut bytes = Vec::new();
-    std::fs::File::open(file)
-        .and_then(|f| f.take(MAX_IMPORT_BYTES + 1).read_to_end(&mut bytes))
-        .map_err(|e| CliError::io(format!("{shown}: {e}")))?;
-    if import::is_copybook_file(file, &bytes) {
-        return import_copybook_file(file, &bytes, sheet, out, force, json, opts, cobol);
-    }
-    if !cobol.views.is_empty() {
-        return Err(CliError::usage(format!(
-            "{shown} is not a COBOL copybook: --view applies to copybooks only"
-        )));
-    }
-    if sheet.is_none() && import::is_official_workbook(&bytes).map_err(import_error)? {
-        return import_official_book(file, &bytes, out, force, json, opts);
-    }
-    if json {
-        return Err(CliError::usage(format!(
-            "{shown}: --json applies to workbooks in the official form only"
-        )));
-    }
-    if let Some(out) = out {
-        if out.exists() && !force {
-            return Err(CliError::usage(format!(
-                "{} exists; use --force to overwrite it",
-                out.display()
-            )));
+    match &plan {
+        ImportPlan::List { imported, .. } => {
+            let mut err = std::io::stderr().lock();
+            for w in &imported.warnings {
+                let _ = writeln!(err, "warning: {shown}: {w}");
+            }
+            let from = match &imported.sheet {
+                Some(s) => format!("sheet 「{s}」, "),
+                None => String::new(),
+            };
+            let _ = writeln!(
+                err,
+                "imported {} item(s) from {shown} ({from}header row {}) as `{}` (unverified-transcription); {} row(s) to review",
+                imported.layout.items.len(),
+                imported.header_row,
+                imported.layout.id,
+                imported.warnings.len()
+            );
         }
-    }
-    let imported = if import::is_workbook_file(file, &bytes) {
-        import::import_xlsx(&bytes, sheet, opts).map_err(import_error)?
-    } else {
-        if sheet.is_some() {
-            return Err(CliError::usage(format!(
-                "{shown} is not a workbook: --sheet applies to .xlsx files only"
-            )));
-        }
-        import::import_csv(&bytes, opts).map_err(import_error)?
-    };
-    let text = imported.to_toml();
-    let mut err = std::io::stderr().lock();
-    for w in &imported.warnings {
-        let _ = writeln!(err, "warning: {shown}: {w}");
-    }
-    let from = match &imported.sheet {
-        Some(s) => format!("sheet 「{s}」, "),
-        None => String::new(),
-    };
-    let _ = writeln!(
-        err,
-        "imported {} item(s) from {shown} ({from}header row {}) as `{}` (unverified-transcription); {} row(s) to review",
-        imported.layout.items.len(),
-        imported.header_row,
-        imported.layout.id,
-        imported.warnings.len()
-    );
-    drop(err);
-    match out {
-        Some(out) => {
-            write_new(out, &text).map_err(|e| CliError::io(format!("{}: {e}", out.display())))?;
-            print(&format!("wrote {}\n", out.display()))?;
-        }
-        None => print(&text)?,
-    }
-    Ok(OK)
-}
-
-/// Imports a COBOL copybook: the layout to stdout or `--out`, and with `--out` the code
-/// tables of its level-88 values beside it.
-#[allow(clippy::too_many_arguments)]
-fn import_copybook_file(
-    file: &Path,
-    bytes: &[u8],
-    sheet: Option<&str>,
-    out: Option<&Path>,
-    force: bool,
-    json: bool,
-    opts: &ImportOptions,
-    cobol: &CobolArgs,
-) -> CliResult {
-    let shown = file.display();
-    if sheet.is_some() || json {
-        return Err(CliError::usage(format!(
-            "{shown} is a COBOL copybook: --sheet and --json apply to workbooks only"
-        )));
-    }
-    let mut opts = opts.clone();
-    if !cobol.id_given {
-        if let Some(rest) = opts.id.strip_prefix("chukan/") {
-            opts.id = format!("legacy/{rest}");
-        }
-    }
-    if let Some(e) = &opts.encoding {
-        let known = ikou_layout_spec::is_host_encoding(e)
-            || ikou_cleanse::charset::Charset::from_label(e).is_some_and(|c| {
-                !matches!(
-                    c,
-                    ikou_cleanse::charset::Charset::Binary
-                        | ikou_cleanse::charset::Charset::Unknown
-                )
-            });
-        if !known {
-            return Err(CliError::usage(format!(
-                "--encoding {e}: not a known text encoding (cp932, utf-8, euc-jp, … or a host label: {})",
-                ikou_layout_spec::HOST_ENCODINGS.join(", ")
-            )));
-        }
-    }
-    let copts = copybook::CopybookOptions {
-        views: cobol.views.clone(),
-        form: None,
-    };
-    let got = copybook::import_copybook(bytes, &opts, &copts).map_err(|e| match e {
-        ImportError::Copybook {
-            line,
-            column,
-            message,
-            ..
-        } => CliError::usage(format!("{shown}:{line}:{column}: {message}")),
-        e => import_error(e),
-    })?;
-    let text = got.to_toml();
-    let mut files: Vec<(PathBuf, String)> = Vec::new();
-    if let Some(out) = out {
-        files.push((out.to_path_buf(), text.clone()));
-        let dir = out.parent().unwrap_or(Path::new(""));
-        for t in &got.code_tables {
-            files.push((
-                dir.join(format!("{}.csv", t.name)),
-                official::code_table_csv(t),
-            ));
-        }
-        if !force {
-            if let Some((p, _)) = files.iter().find(|(p, _)| p.exists()) {
-                return Err(CliError::usage(format!(
-                    "{} exists; use --force to overwrite it",
-                    p.display()
-                )));
+        ImportPlan::Copybook { import: got, .. } => {
+            let mut err = std::io::stderr().lock();
+            for w in &got.imported.warnings {
+                let _ = writeln!(
+                    err,
+                    "warning: {shown}: {}",
+                    visible(&copybook::warning_text(w))
+                );
+            }
+            let l = &got.imported.layout;
+            let _ = writeln!(
+                err,
+                "imported {} item(s), {} byte(s) a record, from the COBOL copybook {shown} ({} form) as `{}` (unverified-transcription); {} point(s) to review",
+                l.items.len(),
+                l.format.record_length().unwrap_or(0),
+                got.form.as_str(),
+                l.id,
+                got.imported.warnings.len()
+            );
+            if out.is_none() && !got.code_tables.is_empty() {
+                let _ = writeln!(
+                    err,
+                    "note: {} code table(s) from level-88 values are listed in the layout's header comment; --out writes them as CSV files beside the layout",
+                    got.code_tables.len()
+                );
             }
         }
+        ImportPlan::Official { book, dir, files } => {
+            std::fs::create_dir_all(dir)
+                .map_err(|e| CliError::io(format!("{}: {e}", dir.display())))?;
+            write_files(files)?;
+            return print_official(file, book, files, json);
+        }
+        _ => {}
     }
-    let mut err = std::io::stderr().lock();
-    for w in &got.imported.warnings {
-        let _ = writeln!(
-            err,
-            "warning: {shown}: {}",
-            visible(&copybook::warning_text(w))
-        );
-    }
-    let l = &got.imported.layout;
-    let _ = writeln!(
-        err,
-        "imported {} item(s), {} byte(s) a record, from the COBOL copybook {shown} ({} form) as `{}` (unverified-transcription); {} point(s) to review",
-        l.items.len(),
-        l.format.record_length().unwrap_or(0),
-        got.form.as_str(),
-        l.id,
-        got.imported.warnings.len()
-    );
-    if out.is_none() && !got.code_tables.is_empty() {
-        let _ = writeln!(
-            err,
-            "note: {} code table(s) from level-88 values are listed in the layout's header comment; --out writes them as CSV files beside the layout",
-            got.code_tables.len()
-        );
-    }
-    drop(err);
-    match out {
-        Some(_) => {
+    match &plan {
+        ImportPlan::List { text, files, .. } | ImportPlan::Copybook { text, files, .. }
+            if files.is_empty() =>
+        {
+            print(text)?
+        }
+        plan => {
+            write_files(plan.files())?;
             let mut s = String::new();
-            for (p, t) in &files {
-                write_new(p, t).map_err(|e| CliError::io(format!("{}: {e}", p.display())))?;
-                let _ = writeln!(s, "wrote {}", p.display());
+            for f in plan.files() {
+                let _ = writeln!(s, "wrote {}", f.path.display());
             }
             print(&s)?;
         }
-        None => print(&text)?,
     }
     Ok(OK)
 }
 
-/// Imports a workbook in the official form into `out` (a directory): one layout file per
-/// グループ and one code table per code list; reports every file written and every row not
-/// read.
-fn import_official_book(
+/// Writes the planned files, each atomically.
+fn write_files(files: &[PlannedFile]) -> Result<(), CliError> {
+    for f in files {
+        crate::output::write_atomically(&f.path, |w| w.write_all(f.text.as_bytes()))
+            .map_err(|e| CliError::io(format!("{}: {e}", f.path.display())))?;
+    }
+    Ok(())
+}
+
+/// The report of an official workbook's import: every file written, every refinement and
+/// every row not read (as JSON with `--json`).
+fn print_official(
     file: &Path,
-    bytes: &[u8],
-    out: Option<&Path>,
-    force: bool,
+    book: &official::OfficialBook,
+    files: &[PlannedFile],
     json: bool,
-    opts: &ImportOptions,
 ) -> CliResult {
-    let shown = file.display();
-    let Some(out) = out else {
-        return Err(CliError::usage(format!(
-            "{shown} is an official item-definition workbook: it gives several files (one layout per グループ and the code tables); name a directory with --out DIR"
-        )));
-    };
-    let prefix = opts.id.starts_with("standard/").then_some(opts.id.as_str());
-    let book = official::import_official(bytes, &opts.source, prefix).map_err(import_error)?;
-    let mut files: Vec<(PathBuf, String, serde_json::Value)> = Vec::new();
-    for l in &book.layouts {
-        files.push((
-            out.join(official::OfficialBook::layout_file_name(l)),
-            book.layout_toml(l),
-            serde_json::json!({
-                "kind": "layout",
-                "id": l.id,
-                "name": l.name,
-                "status": l.status,
-                "items": l.items.len(),
-            }),
-        ));
-    }
-    for t in &book.code_tables {
-        files.push((
-            out.join(format!("{}.csv", t.table.name)),
-            official::code_table_csv(&t.table),
-            serde_json::json!({
-                "kind": "code_table",
-                "name": t.table.name,
-                "code_id": t.code_id,
-                "title": t.title,
-                "sheet": t.sheet,
-                "values": t.table.entries.len(),
-            }),
-        ));
-    }
-    if !force {
-        if let Some((p, _, _)) = files.iter().find(|(p, _, _)| p.exists()) {
-            return Err(CliError::usage(format!(
-                "{} exists; use --force to overwrite it",
-                p.display()
-            )));
-        }
-    }
-    std::fs::create_dir_all(out).map_err(|e| CliError::io(format!("{}: {e}", out.display())))?;
-    for (p, text, _) in &files {
-        write_new(p, text).map_err(|e| CliError::io(format!("{}: {e}", p.display())))?;
-    }
     if json {
         let written: Vec<_> = files
             .iter()
-            .map(|(p, _, v)| {
-                let mut v = v.clone();
-                v["path"] = serde_json::Value::String(p.display().to_string());
+            .map(|f| {
+                let mut v = match &f.content {
+                    PlannedContent::Layout {
+                        id,
+                        name,
+                        status,
+                        items,
+                    } => serde_json::json!({
+                        "kind": "layout", "id": id, "name": name, "status": status, "items": items,
+                    }),
+                    PlannedContent::CodeTable {
+                        name,
+                        code_id,
+                        title,
+                        sheet,
+                        values,
+                    } => serde_json::json!({
+                        "kind": "code_table", "name": name, "code_id": code_id, "title": title,
+                        "sheet": sheet, "values": values,
+                    }),
+                };
+                v["path"] = serde_json::Value::String(f.path.display().to_string());
                 v
             })
             .collect();
@@ -464,34 +342,35 @@ fn import_official_book(
     let _ = writeln!(
         s,
         "official workbook {} (sha256 {})",
-        crate::output::terminal_safe(&shown.to_string()),
+        crate::output::terminal_safe(&file.display().to_string()),
         book.sha256
     );
     for (n, r) in &book.sheets {
         let _ = writeln!(s, "  sheet 「{n}」: {}", r.as_str());
     }
-    for (p, _, v) in &files {
-        let what = if v["kind"] == "layout" {
-            format!(
-                "layout {} 「{}」, {} item(s), {}",
-                v["id"].as_str().unwrap_or_default(),
-                v["name"].as_str().unwrap_or_default(),
-                v["items"],
-                v["status"].as_str().unwrap_or_default()
-            )
-        } else {
-            format!(
-                "code table {} (コード {} {}), {} value(s)",
-                v["name"].as_str().unwrap_or_default(),
-                v["code_id"].as_str().unwrap_or_default(),
-                v["title"].as_str().unwrap_or_default(),
-                v["values"]
-            )
+    for f in files {
+        let what = match &f.content {
+            PlannedContent::Layout {
+                id,
+                name,
+                status,
+                items,
+            } => format!(
+                "layout {id} 「{name}」, {items} item(s), {}",
+                status.as_str()
+            ),
+            PlannedContent::CodeTable {
+                name,
+                code_id,
+                title,
+                values,
+                ..
+            } => format!("code table {name} (コード {code_id} {title}), {values} value(s)"),
         };
         let _ = writeln!(
             s,
             "wrote {}: {}",
-            crate::output::terminal_safe(&p.display().to_string()),
+            crate::output::terminal_safe(&f.path.display().to_string()),
             visible(&what)
         );
     }
@@ -527,12 +406,6 @@ fn visible(s: &str) -> String {
         }
     }
     out
-}
-
-/// Writes `text` to a temporary file beside `path` and renames it into place, so an
-/// interrupted import leaves no half-written layout.
-fn write_new(path: &Path, text: &str) -> std::io::Result<()> {
-    ikou_convert::output::write_file_atomically(path, |w| w.write_all(text.as_bytes()))
 }
 
 pub(crate) fn bundled() -> Result<Catalog, CliError> {
@@ -581,138 +454,13 @@ fn list(json: bool) -> CliResult {
     Ok(OK)
 }
 
-fn load_one(id: &str) -> Result<Layout, CliError> {
-    let path = PathBuf::from(id);
-    if id.ends_with(".toml") || path.is_file() {
-        // Bounded (MAX_SPEC_FILE_BYTES): `/dev/zero.toml` is an error, not out of memory.
-        let text = ikou_layout_spec::read_spec_file(&path)
-            .map_err(|e| CliError::io(format!("{}: {e}", path.display())))?;
-        return ikou_layout_spec::parse_layout(&text, &path.display().to_string())
-            .map_err(|e| CliError::usage(e.to_string()));
-    }
-    let catalog = bundled()?;
-    catalog.layout(id).cloned().ok_or_else(|| {
-        let ids: Vec<_> = catalog.layouts().map(|l| l.id.as_str()).collect();
-        CliError::usage(format!("no layout `{id}`; bundled: {}", ids.join(", ")))
-    })
-}
-
-/// The whole model of a layout as JSON (what `show --json` prints).
-fn layout_json(l: &Layout) -> serde_json::Value {
-    let items: Vec<_> = l
-        .items
-        .iter()
-        .map(|it| {
-            let o = it.official.as_ref();
-            serde_json::json!({
-                "number": it.number,
-                "item_id": o.map(|o| o.item_id.as_str()),
-                "name": it.name,
-                "key": it.key,
-                "type": o.map_or(it.domain.as_str(), |o| o.data_type.as_str()),
-                "domain": it.domain,
-                "length": it.length,
-                "unit": it.unit,
-                "scale": o.and_then(|o| o.scale),
-                "signed": o.is_some_and(|o| o.signed()),
-                "required": it.requirement().as_str(),
-                "condition": o.and_then(|o| o.condition.as_deref()),
-                "primary_key": o.is_some_and(|o| o.primary_key),
-                "foreign_key": o.and_then(|o| o.foreign_key.as_deref()),
-                "code_table": it.code_table,
-                "code_id": o.and_then(|o| o.code_id.as_deref()),
-                "repeat": it.repeat,
-                "offset": it.offset,
-                "date_form": it.date_form,
-                "representation": it.representation,
-                "item_kind": it.host_kind,
-                "item_encoding": it.encoding,
-                "note": it.note,
-            })
-        })
-        .collect();
-    serde_json::json!({
-        "id": l.id,
-        "name": l.name,
-        "gyomu": l.gyomu,
-        "family": l.family,
-        "status": l.status,
-        "version": l.version,
-        "source": l.source,
-        "official": l.official.as_ref().map(|o| serde_json::json!({
-            "file": o.file,
-            "sheet": o.sheet,
-            "sha256": o.sha256,
-            "items_sha256": o.items_sha256,
-            "unedited": l.official_unedited(),
-        })),
-        "encoding": l.encoding,
-        "format": format_json(&l.format),
-        "items": items,
-        "note": l.note,
-    })
-}
-
-fn format_json(f: &PhysicalFormat) -> serde_json::Value {
-    match f {
-        PhysicalFormat::Fixed {
-            record_length,
-            terminator,
-        } => serde_json::json!({
-            "kind": "fixed",
-            "record_length": record_length,
-            "terminator": terminator.as_str(),
-        }),
-        PhysicalFormat::Delimited {
-            delimiter,
-            quote,
-            header_rows,
-            terminator,
-        } => serde_json::json!({
-            "kind": "delimited",
-            "delimiter": char::from(*delimiter).to_string(),
-            "quote": quote.map(|q| char::from(q).to_string()),
-            "header_rows": header_rows,
-            "terminator": terminator.as_str(),
-        }),
-    }
-}
-
-fn format_text(f: &PhysicalFormat) -> String {
-    match f {
-        PhysicalFormat::Fixed {
-            record_length,
-            terminator,
-        } => format!(
-            "fixed-length, {record_length} bytes per record, terminator {}",
-            terminator.as_str()
-        ),
-        PhysicalFormat::Delimited {
-            delimiter,
-            quote,
-            header_rows,
-            terminator,
-        } => {
-            let d = match delimiter {
-                b',' => "comma".to_string(),
-                b'\t' => "tab".to_string(),
-                d => format!("`{}`", char::from(*d)),
-            };
-            let q = quote.map_or("no quoting".to_string(), |q| {
-                format!("quote `{}`", char::from(q))
-            });
-            format!(
-                "delimited ({d}), {q}, {header_rows} header row(s), terminator {}",
-                terminator.as_str()
-            )
-        }
-    }
-}
-
 fn show(id: &str, json: bool) -> CliResult {
-    let layout = load_one(id)?;
+    let layout = crate::cmd::inspect::load_layout(id)?;
     if json {
-        print_json(&layout_json(&layout))?;
+        // Through a `Value`: its objects keep their keys sorted, as the output always had.
+        let value = serde_json::to_value(layout.description())
+            .map_err(|e| CliError::io(format!("serialising JSON: {e}")))?;
+        print_json(&value)?;
         return Ok(OK);
     }
     let mut s = String::new();
@@ -737,7 +485,7 @@ fn show(id: &str, json: bool) -> CliResult {
     let _ = writeln!(
         s,
         "format: {}, encoding {}",
-        format_text(&layout.format),
+        describe::describe_format(&layout.format),
         layout.encoding
     );
     let official = layout.items.iter().any(|i| i.official.is_some());
@@ -812,46 +560,13 @@ fn show(id: &str, json: bool) -> CliResult {
                 );
             }
         }
-        if let Some(st) = storage_text(it) {
+        if let Some(st) = describe::describe_storage(it) {
             let _ = writeln!(s, "{:>4} {:<22} {st}", "", "");
         }
     }
     let _ = writeln!(s, "{} item(s)", layout.items.len());
     print(&s)?;
     Ok(OK)
-}
-
-/// How an item's bytes hold its value, when that is not display text of the layout's
-/// encoding: `packed, 9 digits, 2 decimals, signed`, `kind N`, `encoding jef-ebcdic`.
-fn storage_text(it: &ikou_layout_spec::Item) -> Option<String> {
-    use ikou_layout_spec::{Representation, ZonedSign};
-    let mut parts: Vec<String> = Vec::new();
-    let r = it.representation;
-    if r.is_numeric() {
-        let mut p = format!("{}, {} digits", r.as_str(), r.digits().unwrap_or(0));
-        if let Some(m) = r.scale().filter(|m| *m != 0) {
-            let _ = write!(p, ", {m} decimals");
-        }
-        p.push_str(if r.signed() { ", signed" } else { ", unsigned" });
-        match r {
-            Representation::Zoned { sign, zone, .. } => {
-                if sign != ZonedSign::None {
-                    let _ = write!(p, ", sign {}", sign.as_str());
-                }
-                let _ = write!(p, ", {} zone", zone.as_str());
-            }
-            Representation::Binary { native: true, .. } => p.push_str(", native (COMP-5)"),
-            _ => {}
-        }
-        parts.push(p);
-    }
-    if let Some(k) = it.host_kind {
-        parts.push(format!("kind {}", k.as_str()));
-    }
-    if let Some(e) = &it.encoding {
-        parts.push(format!("encoding {e}"));
-    }
-    (!parts.is_empty()).then(|| format!("stored: {}", parts.join("; ")))
 }
 
 fn check(files: &[PathBuf]) -> CliResult {

@@ -393,12 +393,11 @@ fn sample_error(e: SampleError) -> CliError {
 }
 
 /// Writes `path` through the one atomic-write helper of every verb
-/// ([`ikou_convert::output::write_file_atomically`]: `.NAME.partial`, exclusive, 0600, renamed
-/// into place).
+/// ([`crate::output::write_atomically`]), the error naming the path.
 fn write_atomically(
     path: &Path,
     body: impl FnOnce(&mut dyn Write) -> io::Result<()>,
 ) -> Result<(), CliError> {
-    ikou_convert::output::write_file_atomically(path, body)
+    crate::output::write_atomically(path, body)
         .map_err(|e| CliError::io(format!("writing {}: {e}", shown_path(path))))
 }

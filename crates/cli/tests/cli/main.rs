@@ -15,6 +15,7 @@ mod issue14_report;
 mod issue14_verdict;
 mod issue15_arch;
 mod issue15_report;
+mod issue15_thin;
 mod issue16_copybook;
 mod issue16_hostrun;
 mod issue18_bounds2;

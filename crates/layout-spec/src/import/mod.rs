@@ -49,6 +49,7 @@ use std::io::{Cursor, Read};
 
 pub mod copybook;
 pub mod official;
+pub mod plan;
 
 /// How many rows from the top are searched for the header row.
 pub const HEADER_SEARCH_ROWS: u32 = 30;
