@@ -218,7 +218,75 @@ pub struct OutputFile {
     name: String,
     // Declared before `tmp`: the file is closed before the guard removes it.
     writer: HashingWriter<BufWriter<File>>,
+    early: EarlySync,
     tmp: TempPath,
+}
+
+/// Bytes written to an output between two early syncs ([`EarlySync`]).
+const EARLY_SYNC_BYTES: u64 = 64 << 20;
+
+/// Starts the disk writes of a large output while it is still being written: every
+/// [`EARLY_SYNC_BYTES`], a thread syncs what the file holds so far (`sync_data` on a second
+/// handle), beside the run's work. Without it the kernel keeps gigabytes dirty until the
+/// final sync, which then waits for all of them (≈ 0.8 s of a 1M-record run with every
+/// output). At most one sync per file is under way; a failed one fails
+/// [`OutputFile::complete`] (an error reported to one sync may not be reported again to the
+/// next, so it is kept, never dropped).
+#[derive(Debug, Default)]
+struct EarlySync {
+    file: Option<File>,
+    /// Bytes between two syncs ([`EARLY_SYNC_BYTES`]).
+    every: u64,
+    since: u64,
+    job: Option<std::thread::JoinHandle<io::Result<()>>>,
+    failed: Option<io::Error>,
+}
+
+impl EarlySync {
+    fn new(file: &File) -> EarlySync {
+        EarlySync {
+            // Without a second handle, only the final sync is made.
+            file: file.try_clone().ok(),
+            every: EARLY_SYNC_BYTES,
+            ..EarlySync::default()
+        }
+    }
+
+    /// `n` more bytes were written.
+    fn wrote(&mut self, n: usize) {
+        self.since += n as u64;
+        if self.since < self.every || self.job.as_ref().is_some_and(|j| !j.is_finished()) {
+            return;
+        }
+        self.collect();
+        let Some(f) = self.file.as_ref().and_then(|f| f.try_clone().ok()) else {
+            return;
+        };
+        self.since = 0;
+        self.job = Some(std::thread::spawn(move || f.sync_data()));
+    }
+
+    /// Waits for the sync under way and keeps its error.
+    fn collect(&mut self) {
+        if let Some(job) = self.job.take() {
+            let result = job
+                .join()
+                .unwrap_or_else(|_| Err(io::Error::other("an early sync of the file failed")));
+            if let (Err(e), None) = (result, &self.failed) {
+                self.failed = Some(e);
+            }
+        }
+    }
+
+    /// The error of any early sync, once the last one is over.
+    fn finish(&mut self) -> io::Result<()> {
+        self.collect();
+        self.file = None;
+        match self.failed.take() {
+            Some(e) => Err(e),
+            None => Ok(()),
+        }
+    }
 }
 
 /// A temporary file's path; the file is removed when this is dropped, unless it was kept.
@@ -318,11 +386,16 @@ impl OutputFile {
     pub fn create(dir: &Path, name: &str) -> io::Result<OutputFile> {
         let tmp = dir.join(partial_name(name));
         let file = create_private(&tmp)?;
-        Ok(OutputFile {
-            name: name.to_string(),
+        Ok(OutputFile::new(name.to_string(), file, tmp))
+    }
+
+    fn new(name: String, file: File, tmp: PathBuf) -> OutputFile {
+        OutputFile {
+            name,
+            early: EarlySync::new(&file),
             writer: HashingWriter::new(BufWriter::with_capacity(256 * 1024, file)),
             tmp: TempPath(Some(tmp)),
-        })
+        }
     }
 
     /// The output's final file name.
@@ -337,9 +410,15 @@ impl OutputFile {
     /// Any write or sync error.
     /// On an error the temporary file is removed.
     pub fn complete(self) -> io::Result<PendingOutput> {
-        let OutputFile { name, writer, tmp } = self;
+        let OutputFile {
+            name,
+            writer,
+            mut early,
+            tmp,
+        } = self;
         let (sha256, bytes, buf) = writer.finish();
         let file = buf.into_inner().map_err(|e| e.into_error())?;
+        early.finish()?;
         file.sync_all()?;
         drop(file);
         Ok(PendingOutput {
@@ -360,11 +439,15 @@ impl OutputFile {
 
 impl Write for OutputFile {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.writer.write(buf)
+        let n = self.writer.write(buf)?;
+        self.early.wrote(n);
+        Ok(n)
     }
 
     fn write_all(&mut self, buf: &[u8]) -> io::Result<()> {
-        self.writer.write_all(buf)
+        self.writer.write_all(buf)?;
+        self.early.wrote(buf.len());
+        Ok(())
     }
 
     fn flush(&mut self) -> io::Result<()> {
@@ -431,11 +514,7 @@ pub fn write_file_atomically(
     tmp_name.push(".partial");
     let tmp = dir.join(tmp_name);
     let file = create_private(&tmp)?;
-    let mut out = OutputFile {
-        name: name.to_string_lossy().into_owned(),
-        writer: HashingWriter::new(BufWriter::with_capacity(256 * 1024, file)),
-        tmp: TempPath(Some(tmp)),
-    };
+    let mut out = OutputFile::new(name.to_string_lossy().into_owned(), file, tmp);
     body(&mut out)?;
     let pending = out.complete()?;
     std::fs::rename(pending.tmp.path(), path)?;
@@ -504,6 +583,39 @@ mod tests {
         );
         assert_eq!(n, 3);
         assert_eq!(v, b"abc");
+    }
+
+    /// A large output starts syncing while it is written (every `every` bytes, one sync
+    /// under way at a time), and its bytes, hash and size are what was written; a failed
+    /// early sync fails `complete` (the kept error is not dropped).
+    #[test]
+    fn a_large_output_is_synced_early_and_stays_whole() {
+        let dir = fresh_dir("early-sync");
+        let mut o = OutputFile::create(&dir, "big.csv").unwrap();
+        o.early.every = 1000;
+        let mut all = Vec::new();
+        for i in 0..200u32 {
+            let line = format!("{i},{}\r\n", "x".repeat(50));
+            o.write_all(line.as_bytes()).unwrap();
+            all.extend_from_slice(line.as_bytes());
+        }
+        assert!(o.early.job.is_some(), "no early sync started");
+        let info = o.complete().unwrap().commit(&dir).unwrap();
+        assert_eq!(std::fs::read(dir.join("big.csv")).unwrap(), all);
+        let mut h = HashingWriter::new(Vec::new());
+        h.write_all(&all).unwrap();
+        assert_eq!((info.sha256, info.bytes), (h.finish().0, all.len() as u64));
+        // A small output makes no early sync.
+        let mut small = OutputFile::create(&dir, "small.csv").unwrap();
+        small.write_all(b"a\r\n").unwrap();
+        assert!(small.early.job.is_none());
+        // An early sync's error is the output's error.
+        let mut failed = OutputFile::create(&dir, "failed.csv").unwrap();
+        failed.early.failed = Some(io::Error::other("disk gone"));
+        let err = failed.complete().unwrap_err();
+        assert_eq!(err.to_string(), "disk gone");
+        assert!(!dir.join(".failed.csv.partial").exists());
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]

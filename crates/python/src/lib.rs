@@ -260,12 +260,20 @@ impl Progress for ChanProgress {
         let _ = self.tx.send(Msg::Progress("start", pass, 0, total_bytes));
     }
     fn advance(&self, records: u64, bytes: u64) {
-        let _ = self
-            .tx
-            .send(Msg::Progress("advance", self.pass.load(std::sync::atomic::Ordering::Relaxed), records, bytes));
+        let _ = self.tx.send(Msg::Progress(
+            "advance",
+            self.pass.load(std::sync::atomic::Ordering::Relaxed),
+            records,
+            bytes,
+        ));
     }
     fn finish(&self) {
-        let _ = self.tx.send(Msg::Progress("finish", self.pass.load(std::sync::atomic::Ordering::Relaxed), 0, 0));
+        let _ = self.tx.send(Msg::Progress(
+            "finish",
+            self.pass.load(std::sync::atomic::Ordering::Relaxed),
+            0,
+            0,
+        ));
     }
 }
 
