@@ -2234,12 +2234,11 @@ from = "date"
         assert_eq!(plan.process(&r, 7, &mut s).before, want);
     }
 
-    /// #13: a source of eight 12-byte text items mapped one to one onto a target whose
-    /// items carry official data types, and a 条件付き必須 item with a profile condition.
-    fn official_plan() -> Plan {
-        let keys = ["x", "n", "i", "s", "d", "y", "dt", "t", "c", "f"];
-        let mut src = String::from(
-            "id = \"legacy/o\"\nname = \"o\"\nfamily = \"legacy\"\nstatus = \"synthetic\"\n[format]\nkind = \"fixed\"\nrecord_length = 120\nterminator = \"none\"\n",
+    /// A fixed-length legacy layout `legacy/NAME` of one 12-byte text item per key.
+    fn text_source(name: &str, keys: &[&str]) -> String {
+        let mut src = format!(
+            "id = \"legacy/{name}\"\nname = \"{name}\"\nfamily = \"legacy\"\nstatus = \"synthetic\"\n[format]\nkind = \"fixed\"\nrecord_length = {}\nterminator = \"none\"\n",
+            12 * keys.len()
         );
         for (i, k) in keys.iter().enumerate() {
             src.push_str(&format!(
@@ -2247,6 +2246,14 @@ from = "date"
                 i + 1
             ));
         }
+        src
+    }
+
+    /// #13: a source of eight 12-byte text items mapped one to one onto a target whose
+    /// items carry official data types, and a 条件付き必須 item with a profile condition.
+    fn official_plan() -> Plan {
+        let keys = ["x", "n", "i", "s", "d", "y", "dt", "t", "c", "f"];
+        let src = text_source("o", &keys);
         let types = [
             ("X", 4, ""),
             ("N", 3, ""),
@@ -2366,15 +2373,7 @@ from = "date"
     #[test]
     fn issue15_unknown_date_allowance_and_character_lengths_per_item() {
         let keys = ["da", "dn", "l"];
-        let mut src = String::from(
-            "id = \"legacy/u\"\nname = \"u\"\nfamily = \"legacy\"\nstatus = \"synthetic\"\n[format]\nkind = \"fixed\"\nrecord_length = 36\nterminator = \"none\"\n",
-        );
-        for (i, k) in keys.iter().enumerate() {
-            src.push_str(&format!(
-                "[[items]]\nnumber = {}\nname = \"{k}\"\nkey = \"{k}\"\ntype = \"text\"\nlength = 12\n",
-                i + 1
-            ));
-        }
+        let src = text_source("u", &keys);
         let tgt = "id = \"standard/u\"\nname = \"u\"\nfamily = \"standard\"\nstatus = \"synthetic\"\nencoding = \"utf-8\"\n[format]\nkind = \"delimited\"\nheader_rows = 1\n\
             [[items]]\nnumber = 1\nname = \"項目da\"\nkey = \"da\"\ntype = \"text\"\nlength = 10\ndata_type = \"DATE\"\nconditional = true\ncondition = \"不詳日の場合は年月のみ\"\n\
             [[items]]\nnumber = 2\nname = \"項目dn\"\nkey = \"dn\"\ntype = \"text\"\nlength = 10\ndata_type = \"DATE\"\n\

@@ -66,7 +66,13 @@ pub fn run(args: GaijiArgs) -> CliResult {
                 shown_path(&path)
             )),
             InventoryError::Layout { path, source } => {
-                CliError::usage(format!("{}: {source}", path.display()))
+                CliError::usage(format!("{}: {source}", shown_path(&path)))
+            }
+            InventoryError::Open { path, source } => {
+                CliError::io(format!("{}: {source}", shown_path(&path)))
+            }
+            InventoryError::Read { path, source } => {
+                CliError::io(format!("{}: {source}", shown_path(&path)))
             }
             e => CliError::io(e.to_string()),
         })?;
