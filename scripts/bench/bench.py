@@ -61,6 +61,9 @@ def run_timed(cmd, outdir, timefile):
     """Runs `cmd` under /usr/bin/time; returns (wall, user, sys, rss_kb)."""
     shutil.rmtree(outdir, ignore_errors=True)
     os.makedirs(outdir)
+    # Untimed: write back what earlier runs left dirty (iconv's and the Python script's
+    # outputs are never synced), so that no run pays for another's writeback.
+    os.sync()
     argv = ["/usr/bin/time", "-f", "%e %U %S %M", "-o", timefile]
     argv += ["sh", "-c", cmd] if isinstance(cmd, str) else cmd
     with open(os.path.join(outdir, ".stderr"), "wb") as err:

@@ -247,7 +247,7 @@ pub fn check_items(plan: &Plan) -> (Vec<String>, Option<(String, String, String)
     };
     let head_value = crate::checks::head_value(plan);
     (
-        unique.into_iter().map(key).collect(),
+        unique.iter().copied().map(key).collect(),
         household.map(|(h, hh)| (key(h), key(hh), head_value)),
     )
 }
