@@ -112,6 +112,106 @@ pub(crate) fn head_value(plan: &Plan) -> String {
         .unwrap_or_default()
 }
 
+/// One key of a record for one of pass 1's sorters.
+enum Entry {
+    /// Sequence `q`: [key, order 1, order 2, record number].
+    Sequence(usize, [u64; 4]),
+    /// The primary key of the record's row in group `g`.
+    PrimaryKey(usize, u64),
+    /// Foreign key `b` ([`fk_relations`] order): [key << 1, record] for a child row,
+    /// [key << 1 | 1, record] for a referenced row.
+    ForeignKey(usize, [u64; 2]),
+    /// Unique check `k`.
+    Unique(usize, u64),
+    /// The household key << 1, | 1 for a head.
+    Household(u64),
+}
+
+/// What pass 1 needs to work out a record's [`Entry`]s from its target values.
+struct RowKeys<'a> {
+    plan: &'a Plan,
+    relations: &'a [(usize, usize, usize)],
+    unique: &'a [usize],
+    household: Option<(usize, usize)>,
+    head_value: &'a str,
+    /// Every record processed: only valid records' rows are referenced rows.
+    full: bool,
+}
+
+impl RowKeys<'_> {
+    /// Appends the entries of record `record` (target values `v`, groups without a row
+    /// `skipped`, `valid` when processed fully and not rejected) to `out`.
+    fn entries(
+        &self,
+        v: &[Option<String>],
+        skipped: u64,
+        valid: bool,
+        record: u64,
+        out: &mut Vec<Entry>,
+    ) {
+        if v.is_empty() {
+            return;
+        }
+        let plan = self.plan;
+        let has_row = |g: usize| g >= 64 || skipped & (1u64 << g) == 0;
+        for (n, q) in plan.sequences.iter().enumerate() {
+            if !has_row(q.group) {
+                continue;
+            }
+            let Some(key) = row_key(&q.key, v) else {
+                continue; // not numbered: pass 2 says so if the item is required
+            };
+            // Descending (`-item`): the largest first, an empty value last.
+            let order = |k: usize| {
+                q.order.get(k).map_or(0, |i| {
+                    let n = order_number(v.get(*i).and_then(|x| x.as_deref()));
+                    if q.descending.get(k).copied().unwrap_or(false) {
+                        u64::MAX - n
+                    } else {
+                        n
+                    }
+                })
+            };
+            out.push(Entry::Sequence(n, [key, order(0), order(1), record]));
+        }
+        for (g, group) in plan.groups.iter().enumerate() {
+            if !has_row(g) {
+                continue;
+            }
+            if let Some(k) = row_key(&group.primary_key, v) {
+                out.push(Entry::PrimaryKey(g, k));
+            }
+            for (b, (c, f, _)) in self.relations.iter().enumerate() {
+                let items = group.foreign_keys.get(*f).map(|x| &x.1);
+                if let (true, Some(k)) = (*c == g, items.and_then(|i| row_key(i, v))) {
+                    out.push(Entry::ForeignKey(b, [k << 1, record]));
+                }
+            }
+            // This row as the referenced row of foreign keys.
+            if valid || !self.full {
+                if let Some(k) = row_key(&group.referenced_key, v) {
+                    for (b, (_, _, parent)) in self.relations.iter().enumerate() {
+                        if *parent == g {
+                            out.push(Entry::ForeignKey(b, [(k << 1) | 1, record]));
+                        }
+                    }
+                }
+            }
+        }
+        for (k, &i) in self.unique.iter().enumerate() {
+            if let Some(Some(val)) = v.get(i) {
+                out.push(Entry::Unique(k, key_of(val)));
+            }
+        }
+        if let Some((hk, hh)) = self.household {
+            if let Some(Some(home)) = v.get(hk) {
+                let head = v.get(hh).and_then(|x| x.as_deref()) == Some(self.head_value);
+                out.push(Entry::Household((key_of(home) << 1) | u64::from(head)));
+            }
+        }
+    }
+}
+
 /// [`gather_facts`] once the kind of pass is chosen: `full` processes every record
 /// (`Plan::process`) and lists only the referenced rows of valid records; otherwise the
 /// key items are read (`Plan::check_row`) and every referenced row is listed.
@@ -135,7 +235,7 @@ fn pass1(
     let total: u64 = inputs.iter().map(|i| i.len).sum();
     // Keys are sorted with bounded memory (spilled to the run directory when large).
     let limit = opts.sort_buffer_keys;
-    let mut keys: Vec<KeySorter> = (0..unique.len())
+    let mut uniques: Vec<KeySorter> = (0..unique.len())
         .map(|k| KeySorter::new(&opts.out_dir, &format!("unique{k}"), limit))
         .collect();
     let mut homes = KeySorter::new(&opts.out_dir, "households", limit);
@@ -155,97 +255,56 @@ fn pass1(
         .collect();
     progress.start(1, total);
     each_chunk(plans, of_input, inputs, opts, |plan, chunk, next_record| {
-        let values: Vec<(Vec<Option<String>>, u64, bool)> = pool.install(|| {
+        // Each record's keys are worked out on the workers; this thread only files them.
+        let keys = RowKeys {
+            plan,
+            relations: &relations,
+            unique: &unique,
+            household,
+            head_value: &head_value,
+            full,
+        };
+        let entries: Vec<Vec<Entry>> = pool.install(|| {
             chunk
                 .par_iter()
-                .map_init(
-                    || Scratch::new(plan.charset()),
-                    |s, r| {
-                        if r.role != RecordRole::Data {
-                            (Vec::new(), 0, false) // a misplaced header or trailer has no keys
-                        } else if full {
-                            let p = plan.process(r, 0, s);
-                            let valid = !p.rejected();
-                            (p.after, p.skipped, valid)
-                        } else {
-                            let (v, skipped) = plan.check_row(r, s);
-                            (v, skipped, false)
-                        }
-                    },
-                )
-                .collect()
-        });
-        for (n, (v, skipped, valid)) in values.iter().enumerate() {
-            let has_row = |g: usize| g >= 64 || skipped & (1u64 << g) == 0;
-            let record = next_record + n as u64;
-            for (q, sorter) in plan.sequences.iter().zip(seqs.iter_mut()) {
-                if v.is_empty() || !has_row(q.group) {
-                    continue;
-                }
-                let Some(key) = row_key(&q.key, v) else {
-                    continue; // not numbered: pass 2 says so if the item is required
-                };
-                // Descending (`-item`): the largest first, an empty value last.
-                let order = |k: usize| {
-                    q.order.get(k).map_or(0, |i| {
-                        let n = order_number(v.get(*i).and_then(|x| x.as_deref()));
-                        if q.descending.get(k).copied().unwrap_or(false) {
-                            u64::MAX - n
-                        } else {
-                            n
-                        }
-                    })
-                };
-                sorter
-                    .push([key, order(0), order(1), record])
-                    .map_err(spill_err)?;
-            }
-            for (g, group) in plan.groups.iter().enumerate() {
-                if v.is_empty() || !has_row(g) {
-                    continue;
-                }
-                let pk = row_key(&group.primary_key, v);
-                if let (Some(k), Some(list)) = (pk, pks.get_mut(g)) {
-                    list.push(k).map_err(spill_err)?;
-                }
-                for ((c, f, _), list) in relations.iter().zip(fks.iter_mut()) {
-                    let items = group.foreign_keys.get(*f).map(|x| &x.1);
-                    if let (true, Some(k)) = (*c == g, items.and_then(|i| row_key(i, v))) {
-                        list.push([k << 1, record]).map_err(spill_err)?;
-                    }
-                }
-                // This row as the referenced row of foreign keys.
-                if *valid || !full {
-                    if let Some(k) = row_key(&group.referenced_key, v) {
-                        for ((_, _, parent), list) in relations.iter().zip(fks.iter_mut()) {
-                            if *parent == g {
-                                list.push([(k << 1) | 1, record]).map_err(spill_err)?;
+                .enumerate()
+                .fold(
+                    || (Scratch::new(plan.charset()), Vec::new()),
+                    |(mut s, mut out), (n, r)| {
+                        // A misplaced header or trailer has no keys.
+                        if r.role == RecordRole::Data {
+                            let record = next_record + n as u64;
+                            if full {
+                                let p = plan.process(r, 0, &mut s);
+                                keys.entries(&p.after, p.skipped, !p.rejected(), record, &mut out);
+                            } else {
+                                let (v, skipped) = plan.check_row(r, &mut s);
+                                keys.entries(&v, skipped, false, record, &mut out);
                             }
                         }
-                    }
-                }
-            }
-            let v = &v;
-            for (k, &i) in unique.iter().enumerate() {
-                if let (Some(Some(val)), Some(list)) = (v.get(i), keys.get_mut(k)) {
-                    list.push(key_of(val)).map_err(spill_err)?;
-                }
-            }
-            if let Some((hk, hh)) = household {
-                if let Some(Some(home)) = v.get(hk) {
-                    let head = v.get(hh).and_then(|x| x.as_deref()) == Some(head_value.as_str());
-                    homes
-                        .push((key_of(home) << 1) | u64::from(head))
-                        .map_err(spill_err)?;
-                }
-            }
+                        (s, out)
+                    },
+                )
+                .map(|(_, out)| out)
+                .collect()
+        });
+        // In record order, as the workers' parts are collected in order.
+        for e in entries.into_iter().flatten() {
+            let pushed = match e {
+                Entry::Sequence(q, x) => seqs.get_mut(q).map(|l| l.push(x)),
+                Entry::PrimaryKey(g, k) => pks.get_mut(g).map(|l| l.push(k)),
+                Entry::ForeignKey(b, x) => fks.get_mut(b).map(|l| l.push(x)),
+                Entry::Unique(k, x) => uniques.get_mut(k).map(|l| l.push(x)),
+                Entry::Household(x) => Some(homes.push(x)),
+            };
+            pushed.transpose().map_err(spill_err)?;
         }
         let bytes: u64 = chunk.iter().map(|r| r.bytes.len() as u64 + 2).sum();
         progress.advance(chunk.len() as u64, bytes);
         Ok(true)
     })?;
     progress.finish();
-    for (k, list) in keys.into_iter().enumerate() {
+    for (k, list) in uniques.into_iter().enumerate() {
         let found = duplicates_of(list).map_err(spill_err)?;
         if let Some(d) = facts.duplicates.get_mut(k) {
             *d = found;
