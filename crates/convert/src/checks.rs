@@ -113,6 +113,7 @@ pub(crate) fn head_value(plan: &Plan) -> String {
 }
 
 /// One key of a record for one of pass 1's sorters.
+#[derive(Debug, Clone, Copy)]
 enum Entry {
     /// Sequence `q`: [key, order 1, order 2, record number].
     Sequence(usize, [u64; 4]),
@@ -253,44 +254,50 @@ fn pass1(
         .iter()
         .map(|(g, f, _)| Sorter::new(&opts.out_dir, &format!("fk{g}-{f}"), limit))
         .collect();
+    // A few parts per worker, for balance.
+    let mut parts: Vec<Vec<Entry>> = vec![Vec::new(); pool.current_num_threads().max(1) * 4];
     progress.start(1, total);
     each_chunk(plans, of_input, inputs, opts, |plan, chunk, next_record| {
         // Each record's keys are worked out on the workers; this thread only files them.
         let keys = RowKeys {
             plan,
             relations: &relations,
-            unique: &unique,
+            unique,
             household,
             head_value: &head_value,
             full,
         };
-        let entries: Vec<Vec<Entry>> = pool.install(|| {
-            chunk
-                .par_iter()
+        // The chunk in `parts.len()` parts, each filling its own entry list (kept from
+        // chunk to chunk, so that its memory is reused rather than allocated again).
+        let size = chunk.len().div_ceil(parts.len()).max(1);
+        let used = chunk.len().div_ceil(size);
+        pool.install(|| {
+            parts
+                .par_iter_mut()
+                .zip(chunk.par_chunks(size))
                 .enumerate()
-                .fold(
-                    || (Scratch::new(plan.charset()), Vec::new()),
-                    |(mut s, mut out), (n, r)| {
+                .for_each(|(k, (out, part))| {
+                    out.clear();
+                    let mut s = Scratch::new(plan.charset());
+                    for (n, r) in part.iter().enumerate() {
                         // A misplaced header or trailer has no keys.
-                        if r.role == RecordRole::Data {
-                            let record = next_record + n as u64;
-                            if full {
-                                let p = plan.process(r, 0, &mut s);
-                                keys.entries(&p.after, p.skipped, !p.rejected(), record, &mut out);
-                            } else {
-                                let (v, skipped) = plan.check_row(r, &mut s);
-                                keys.entries(&v, skipped, false, record, &mut out);
-                            }
+                        if r.role != RecordRole::Data {
+                            continue;
                         }
-                        (s, out)
-                    },
-                )
-                .map(|(_, out)| out)
-                .collect()
+                        let record = next_record + (k * size + n) as u64;
+                        if full {
+                            let p = plan.process(r, 0, &mut s);
+                            keys.entries(&p.after, p.skipped, !p.rejected(), record, out);
+                        } else {
+                            let (v, skipped) = plan.check_row(r, &mut s);
+                            keys.entries(&v, skipped, false, record, out);
+                        }
+                    }
+                });
         });
-        // In record order, as the workers' parts are collected in order.
-        for e in entries.into_iter().flatten() {
-            let pushed = match e {
+        // In record order: the parts follow each other in the chunk.
+        for e in parts.iter().take(used).flatten() {
+            let pushed = match *e {
                 Entry::Sequence(q, x) => seqs.get_mut(q).map(|l| l.push(x)),
                 Entry::PrimaryKey(g, k) => pks.get_mut(g).map(|l| l.push(k)),
                 Entry::ForeignKey(b, x) => fks.get_mut(b).map(|l| l.push(x)),
