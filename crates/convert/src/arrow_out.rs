@@ -139,6 +139,11 @@ impl ArrowOutputs {
         // the file (about 0.5 KB each) stays small on 10M records.
         let before_options = ArrowOptions {
             row_group_bytes: options.row_group_bytes * 2,
+            compression: opts.parquet_compression_of(RunFile::BeforeParquet),
+            ..options.clone()
+        };
+        let after_options = ArrowOptions {
+            compression: opts.parquet_compression_of(RunFile::AfterParquet),
             ..options.clone()
         };
         let after = if o.after_arrow || o.after_parquet {
@@ -154,7 +159,11 @@ impl ArrowOutputs {
                     error,
                 }
             })?;
-            Some(ChangesParquetSink::new(f, file.name(), &options)?)
+            let changes_options = ArrowOptions {
+                compression: opts.parquet_compression_of(file),
+                ..options.clone()
+            };
+            Some(ChangesParquetSink::new(f, file.name(), &changes_options)?)
         } else {
             None
         };
@@ -173,7 +182,7 @@ impl ArrowOutputs {
                     schema,
                     (RunFile::AfterArrow, RunFile::AfterParquet),
                     opts,
-                    &options,
+                    &after_options,
                 )?,
                 None => None,
             },

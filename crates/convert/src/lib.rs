@@ -79,7 +79,8 @@ pub use output::RunFile;
 pub use plan::{Plan, PlanError};
 pub use reason::{Lang, ReasonKind};
 pub use run::{
-    run, CancelToken, NoProgress, Outputs, Progress, ReadSeek, Run, RunError, RunInput, RunOptions,
+    run, CancelToken, NoProgress, Outputs, ParquetCompression, Progress, ReadSeek, Run, RunError,
+    RunInput, RunOptions,
 };
 pub use setup::{load_catalog, load_gaiji, load_profile, SetupError};
 pub use sink::{RecordSink, Row, SinkError};

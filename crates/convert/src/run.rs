@@ -7,8 +7,8 @@
 pub use crate::error::RunError;
 pub use crate::input::{assign_sources, ReadSeek, RunInput};
 pub use crate::options::{
-    CancelToken, NoProgress, Outputs, Progress, RunOptions, DEFAULT_CHUNK_BYTES,
-    DEFAULT_MAX_RECORD_BYTES, OUTPUT_NAMES,
+    CancelToken, NoProgress, Outputs, ParquetCompression, Progress, RunOptions,
+    DEFAULT_CHUNK_BYTES, DEFAULT_MAX_RECORD_BYTES, OUTPUT_NAMES,
 };
 pub use crate::output::{data_csv_name, run_file_names};
 
@@ -662,6 +662,12 @@ fn manifest_options(plan: &Plan, opts: &RunOptions) -> BTreeMap<String, String> 
         ),
         ("show_values".to_string(), opts.show_values.to_string()),
         (
+            "parquet_compression".to_string(),
+            opts.parquet_compression
+                .map_or("default", |c| c.as_str())
+                .to_string(),
+        ),
+        (
             "header".to_string(),
             format!("{:?}", plan.profile.output.header).to_lowercase(),
         ),
@@ -888,6 +894,80 @@ mod tests {
         let changes = parquet_batches(&dir.join("changes.parquet"));
         let rows: u64 = changes.iter().map(|b| b.num_rows() as u64).sum();
         assert_eq!(rows, c.changes_by_rule.values().sum::<u64>());
+    }
+
+    /// The codec of every column chunk of a Parquet file (one value when they agree).
+    fn parquet_codecs(path: &Path) -> Vec<parquet::basic::Compression> {
+        use parquet::file::reader::FileReader as _;
+        let r =
+            parquet::file::reader::SerializedFileReader::new(File::open(path).unwrap()).unwrap();
+        let mut codecs: Vec<_> = r
+            .metadata()
+            .row_groups()
+            .iter()
+            .flat_map(|g| g.columns().iter().map(|c| c.compression()))
+            .collect();
+        codecs.dedup();
+        codecs
+    }
+
+    #[test]
+    fn parquet_outputs_are_compressed_as_asked_and_read_back_the_same() {
+        use parquet::basic::Compression;
+        let base = std::env::temp_dir().join(format!("ikou-run-codec-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&base);
+        std::fs::create_dir_all(&base).unwrap();
+        let files = ["before.parquet", "after.parquet", "changes.parquet"];
+        let mut read = Vec::new();
+        for (name, codec) in [
+            ("default", None),
+            ("none", Some(ParquetCompression::None)),
+            ("snappy", Some(ParquetCompression::Snappy)),
+            ("lz4", Some(ParquetCompression::Lz4)),
+        ] {
+            let dir = base.join(name);
+            let mut opts = RunOptions::new(&dir);
+            opts.parquet_compression = codec;
+            let m = run(&sample_plan(), &[sample()], &opts, &NoProgress).unwrap();
+            assert_eq!(
+                m.options.get("parquet_compression").map(String::as_str),
+                Some(name),
+                "the manifest says how the Parquet files were written"
+            );
+            let want = |file: &str| match codec {
+                Some(ParquetCompression::None) => Compression::UNCOMPRESSED,
+                Some(ParquetCompression::Snappy) => Compression::SNAPPY,
+                Some(_) => Compression::LZ4_RAW,
+                // The audit trail compressed, the table that is queried not.
+                None if file == "after.parquet" => Compression::UNCOMPRESSED,
+                None => Compression::LZ4_RAW,
+            };
+            for file in files {
+                assert_eq!(
+                    parquet_codecs(&dir.join(file)),
+                    vec![want(file)],
+                    "{name} {file}"
+                );
+            }
+            read.push(files.map(|f| parquet_batches(&dir.join(f))));
+        }
+        // The same rows and values whatever the codec.
+        for other in &read[1..] {
+            assert_eq!(other, &read[0]);
+        }
+        // Compressed, the audit trail is smaller (the sample's padded records and texts).
+        let size = |name: &str| {
+            std::fs::metadata(base.join(name).join("before.parquet"))
+                .unwrap()
+                .len()
+        };
+        assert!(
+            size("lz4") * 2 < size("none"),
+            "{} vs {}",
+            size("lz4"),
+            size("none")
+        );
+        std::fs::remove_dir_all(&base).unwrap();
     }
 
     #[test]

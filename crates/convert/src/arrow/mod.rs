@@ -163,6 +163,9 @@ pub struct ArrowOptions {
     /// 2,048-row batches they took a run with every output on 1M records from about 145 to
     /// about 110 MB peak RSS).
     pub data_page_bytes: usize,
+    /// The compression of the Parquet pages (default none; a run picks it per file,
+    /// [`crate::RunOptions::parquet_compression_of`]).
+    pub compression: crate::options::ParquetCompression,
     /// Run-level key/value metadata added to the schema of every output (profile, tool
     /// version…). Sorted by key in the files. Keep personal values out of it.
     pub metadata: BTreeMap<String, String>,
@@ -178,6 +181,7 @@ impl Default for ArrowOptions {
             dictionary: false,
             item_statistics: false,
             data_page_bytes: 64 * 1024,
+            compression: crate::options::ParquetCompression::None,
             metadata: BTreeMap::new(),
         }
     }
@@ -271,6 +275,17 @@ enum ColumnTuning {
     Dictionary,
 }
 
+/// The Parquet codec of a [`crate::options::ParquetCompression`].
+fn parquet_codec(c: crate::options::ParquetCompression) -> parquet::basic::Compression {
+    use crate::options::ParquetCompression as C;
+    use parquet::basic::Compression;
+    match c {
+        C::None => Compression::UNCOMPRESSED,
+        C::Lz4 => Compression::LZ4_RAW,
+        C::Snappy => Compression::SNAPPY,
+    }
+}
+
 /// One Parquet file output.
 struct ParquetOut<W: Write + Send> {
     writer: ArrowWriter<W>,
@@ -300,6 +315,7 @@ impl<W: Write + Send> ParquetOut<W> {
                 options.row_group_bytes,
             )))
             .set_data_page_size_limit(options.data_page_bytes.max(1))
+            .set_compression(parquet_codec(options.compression))
             .set_key_value_metadata(Some(kv));
         // Every column not named in `tuning`: plain, no statistics.
         props = props
