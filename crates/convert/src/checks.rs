@@ -188,8 +188,10 @@ impl RowKeys<'_> {
                     out.push(Entry::ForeignKey(b, [k << 1, record]));
                 }
             }
-            // This row as the referenced row of foreign keys.
-            if valid || !self.full {
+            // This row as the referenced row of foreign keys (of those that reference
+            // its group).
+            let referenced = self.relations.iter().any(|(_, _, parent)| *parent == g);
+            if referenced && (valid || !self.full) {
                 if let Some(k) = row_key(&group.referenced_key, v) {
                     for (b, (_, _, parent)) in self.relations.iter().enumerate() {
                         if *parent == g {

@@ -349,19 +349,34 @@ pub(crate) fn row_key(items: &[usize], values: &[Option<String>]) -> Option<u64>
         [] => None,
         [i] => values.get(*i)?.as_deref().map(key_of),
         _ => {
-            // `key_of` of the values joined by U+001F, without building the joined text:
-            // the hasher reads its input as one stream of bytes, so writing the parts one
-            // after the other gives the same key (the test `row_key_hashes_the_joined_values`).
-            use std::hash::Hasher;
-            let mut h = std::collections::hash_map::DefaultHasher::new();
+            // `key_of` of the values joined by U+001F, joined on the stack (the streaming
+            // hasher, which gives the same hash, past 256 bytes): the test
+            // `row_key_hashes_the_joined_values`.
+            let mut buf = [0u8; 256];
+            let mut len = 0;
+            let mut long: Option<xxhash_rust::xxh3::Xxh3> = None;
             for (n, i) in items.iter().enumerate() {
-                if n > 0 {
-                    h.write_u8(0x1f);
+                let v = values.get(*i)?.as_deref()?;
+                for part in [if n > 0 { &[0x1f][..] } else { &[][..] }, v.as_bytes()] {
+                    match (&mut long, buf.get_mut(len..len + part.len())) {
+                        (None, Some(dst)) => {
+                            dst.copy_from_slice(part);
+                            len += part.len();
+                        }
+                        (None, None) => {
+                            let mut h = xxhash_rust::xxh3::Xxh3::new();
+                            h.update(buf.get(..len).unwrap_or(&[]));
+                            h.update(part);
+                            long = Some(h);
+                        }
+                        (Some(h), _) => h.update(part),
+                    }
                 }
-                h.write(values.get(*i)?.as_deref()?.as_bytes());
             }
-            h.write_u8(0xff); // as `str`'s Hash ends
-            Some(hashed_key(h.finish()))
+            Some(hashed_key(match long {
+                Some(h) => h.digest(),
+                None => xxhash_rust::xxh3::xxh3_64(buf.get(..len).unwrap_or(&[])),
+            }))
         }
     }
 }
@@ -1893,17 +1908,15 @@ fn char_count(v: &str) -> usize {
 }
 
 /// Exact or hashed 63-bit keys for cross-record checks: digit strings of up to 17 digits
-/// are encoded exactly (length and value); anything else is hashed.
+/// are encoded exactly (length and value); anything else is hashed (XXH3-64, 62 bits kept, bit 62
+/// set: never equal to a digit key). Keys live only within a run (its spilled sorts).
 pub fn key_of(v: &str) -> u64 {
     let b = v.as_bytes();
     if !b.is_empty() && b.len() <= 17 && b.iter().all(u8::is_ascii_digit) {
         let n = b.iter().fold(0u64, |acc, d| acc * 10 + u64::from(d - b'0'));
         ((b.len() as u64) << 57) | n
     } else {
-        use std::hash::{Hash, Hasher};
-        let mut h = std::collections::hash_map::DefaultHasher::new();
-        v.hash(&mut h);
-        hashed_key(h.finish())
+        hashed_key(xxhash_rust::xxh3::xxh3_64(b))
     }
 }
 
@@ -2142,6 +2155,10 @@ from = "date"
             vec!["", "12345678901234567"],
             vec!["山田", "太郎", "x"],
             vec!["a\u{1f}b", ""],
+            // Past the 256 bytes joined on the stack: the streaming hasher.
+            vec!["x".repeat(200).as_str(), "y".repeat(100).as_str(), "z"],
+            vec!["x".repeat(255).as_str(), "y"],
+            vec!["x".repeat(256).as_str(), ""],
         ] {
             let joined = parts.join("\u{1f}");
             let items: Vec<usize> = (0..parts.len()).collect();
