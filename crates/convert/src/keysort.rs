@@ -24,10 +24,6 @@ pub trait SortKey: Ord + Copy + std::fmt::Debug {
     fn put(&self, out: &mut Vec<u8>);
     /// The key from exactly [`SortKey::BYTES`] bytes.
     fn get(bytes: &[u8]) -> Self;
-    /// Sorts `keys` in ascending order.
-    fn sort(keys: &mut [Self]) {
-        keys.sort_unstable();
-    }
 }
 
 fn u64_at(bytes: &[u8], i: usize) -> u64 {
@@ -46,65 +42,6 @@ impl SortKey for u64 {
     fn get(bytes: &[u8]) -> u64 {
         u64_at(bytes, 0)
     }
-    fn sort(keys: &mut [u64]) {
-        radix_sort(keys);
-    }
-}
-
-thread_local! {
-    /// The second buffer of [`radix_sort`], kept for the thread's next sort.
-    static RADIX_SCRATCH: std::cell::RefCell<Vec<u64>> = const { std::cell::RefCell::new(Vec::new()) };
-}
-
-/// Sorts `keys` ascending: least significant byte first, one counting pass for all eight
-/// bytes, and a pass skipped where every key has the same byte (the length bits of digit
-/// keys, the high bytes of small numbers). Several times faster than a comparison sort on
-/// the half-million keys of a pass-1 buffer; small slices are sorted by comparison.
-fn radix_sort(keys: &mut [u64]) {
-    let n = keys.len();
-    if n < 1024 {
-        keys.sort_unstable();
-        return;
-    }
-    let mut counts = [[0usize; 256]; 8];
-    for &k in keys.iter() {
-        for (b, c) in counts.iter_mut().enumerate() {
-            c[usize::from((k >> (8 * b)) as u8)] += 1;
-        }
-    }
-    RADIX_SCRATCH.with(|scratch| {
-        let mut tmp = scratch.borrow_mut();
-        tmp.clear();
-        tmp.resize(n, 0);
-        let mut in_keys = true;
-        for (b, c) in counts.iter().enumerate() {
-            if c.contains(&n) {
-                continue; // one value of this byte: the pass would change nothing
-            }
-            let mut at = [0usize; 256];
-            let mut sum = 0;
-            for (o, &x) in at.iter_mut().zip(c.iter()) {
-                *o = sum;
-                sum += x;
-            }
-            let (src, dst): (&[u64], &mut [u64]) = if in_keys {
-                (keys, &mut tmp[..])
-            } else {
-                (&tmp[..], keys)
-            };
-            for &k in src {
-                let d = &mut at[usize::from((k >> (8 * b)) as u8)];
-                if let Some(slot) = dst.get_mut(*d) {
-                    *slot = k;
-                }
-                *d += 1;
-            }
-            in_keys = !in_keys;
-        }
-        if !in_keys {
-            keys.copy_from_slice(&tmp);
-        }
-    });
 }
 
 impl<const N: usize> SortKey for [u64; N] {
@@ -163,7 +100,7 @@ impl<K: SortKey> Sorter<K> {
     }
 
     fn spill(&mut self) -> io::Result<()> {
-        K::sort(&mut self.buf);
+        self.buf.sort_unstable();
         let path = self
             .dir
             .join(format!(".{}-{}.partial", self.name, self.runs.len()));
@@ -185,7 +122,7 @@ impl<K: SortKey> Sorter<K> {
     /// # Errors
     /// Reading a spilled run failed.
     pub fn for_each_sorted(mut self, mut f: impl FnMut(K)) -> io::Result<()> {
-        K::sort(&mut self.buf);
+        self.buf.sort_unstable();
         if self.runs.is_empty() {
             self.buf.iter().for_each(|k| f(*k));
             return Ok(());
@@ -333,42 +270,6 @@ mod tests {
         let want: Vec<u64> = (0..16).chain(0..16).chain(0..16).collect();
         assert_eq!(got, want);
         std::fs::remove_dir_all(&dir).unwrap();
-    }
-
-    #[test]
-    fn radix_sort_sorts_as_a_comparison_sort() {
-        // A small generator (xorshift), so the test needs nothing else.
-        let mut x = 0x9e37_79b9_7f4a_7c15u64;
-        let mut next = move || {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x
-        };
-        let digit_key = |n: u64| (11u64 << 57) | (n % 100_000_000_000);
-        for (len, kind) in [
-            (0, 0),
-            (5, 0),
-            (1023, 0),
-            (1024, 0),
-            (5000, 0),
-            (70_000, 1),
-            (70_000, 2),
-            (70_000, 3),
-        ] {
-            let mut keys: Vec<u64> = (0..len)
-                .map(|_| match kind {
-                    0 => next(),
-                    1 => digit_key(next()), // constant high bytes: passes skipped
-                    2 => next() % 7,        // many equal keys
-                    _ => u64::MAX - next() % 1000,
-                })
-                .collect();
-            let mut want = keys.clone();
-            want.sort_unstable();
-            radix_sort(&mut keys);
-            assert_eq!(keys, want, "len {len} kind {kind}");
-        }
     }
 
     #[test]
