@@ -283,7 +283,7 @@ impl ParquetCompression {
     /// `changes.parquet`, the audit trail (the raw records and padded texts of `before`
     /// shrink about 4×, and every byte not written is one the run need not hash and sync),
     /// none for `after.parquet`, the table that is queried (it is compact already, and
-    /// compressing it would cost about 7 % of a run that writes it).
+    /// compressing it cost a run that writes it 4 % more CPU time).
     ///
     /// ```
     /// use ikou_convert::ParquetCompression;
