@@ -16,7 +16,9 @@ use ikou_cleanse::detect::detect_file;
 use ikou_cleanse::rules::{cleanse, RuleOptions};
 use ikou_cleanse::wareki::DatePolicy;
 use ikou_convert::plan::Plan;
-use ikou_convert::run::{CancelToken, Outputs, Progress, Run, RunError, RunInput, RunOptions};
+use ikou_convert::run::{
+    CancelToken, Outputs, ParquetCompression, Progress, Run, RunError, RunInput, RunOptions,
+};
 use ikou_convert::setup::{self, SetupError};
 use ikou_convert::sink::{RecordSink, Row, SinkError};
 use ikou_layout_spec::{DateForm, DomainType, VariantPolicy};
@@ -286,7 +288,7 @@ impl Progress for ChanProgress {
 #[pyfunction]
 #[pyo3(signature = (profile, inputs, out, force=false, threads=0, outputs="all", specs=vec![],
                     gaiji=None, show_values=false, input_check=true, allow_outside_specs=false,
-                    progress=None, cancel=None))]
+                    progress=None, cancel=None, parquet_compression=None))]
 #[allow(clippy::too_many_arguments)]
 fn convert_json(
     py: Python<'_>,
@@ -303,8 +305,20 @@ fn convert_json(
     allow_outside_specs: bool,
     progress: Option<Py<PyAny>>,
     cancel: Option<CancelHandle>,
+    parquet_compression: Option<&str>,
 ) -> PyResult<String> {
     let outputs = Outputs::parse(outputs).map_err(usage)?;
+    let parquet_compression = parquet_compression
+        .map(|name| {
+            ParquetCompression::parse(name).ok_or_else(|| {
+                let names: Vec<&str> = ParquetCompression::ALL.iter().map(|c| c.as_str()).collect();
+                usage(format!(
+                    "unknown codec `{name}`: one of {}",
+                    names.join(", ")
+                ))
+            })
+        })
+        .transpose()?;
     let s = Setup {
         profile,
         specs,
@@ -319,6 +333,7 @@ fn convert_json(
     opts.threads = threads;
     opts.outputs = outputs;
     opts.show_values = show_values;
+    opts.parquet_compression = parquet_compression;
     opts.cancel = Some(token.clone());
     let (tx, mut rx) = mpsc::channel::<Msg>();
     let mut pending: Option<PyErr> = None;

@@ -137,6 +137,40 @@ def test_convert_equals_cli(cli, cli_run, tmp_path):
     assert sum(e[2] for e in events if e[0] == "advance" and e[1] == 2) == 1000
 
 
+def test_convert_parquet_compression(cli, tmp_path):
+    import pyarrow.parquet as pq
+
+    def codecs(run):
+        return {
+            name: pq.ParquetFile(run / name).metadata.row_group(0).column(0).compression
+            for name in ["before.parquet", "after.parquet", "changes.parquet"]
+        }
+
+    default = ikou.convert(PROFILE, SAMPLE, tmp_path / "default")
+    assert default["options"]["parquet_compression"] == "default"
+    # pyarrow names Parquet's LZ4_RAW "LZ4".
+    assert codecs(tmp_path / "default") == {
+        "before.parquet": "LZ4",
+        "after.parquet": "UNCOMPRESSED",
+        "changes.parquet": "LZ4",
+    }
+    snappy = ikou.convert(PROFILE, SAMPLE, tmp_path / "snappy", parquet_compression="snappy")
+    assert snappy["options"]["parquet_compression"] == "snappy"
+    assert set(codecs(tmp_path / "snappy").values()) == {"SNAPPY"}
+    # The same rows whatever the codec, and the CLI's flag writes the same files.
+    for name in ["before.parquet", "after.parquet", "changes.parquet"]:
+        assert pq.read_table(tmp_path / "snappy" / name).equals(
+            pq.read_table(tmp_path / "default" / name)
+        ), name
+    cli("convert", "--profile", PROFILE, SAMPLE, "--out", tmp_path / "c", "-q",
+        "--parquet-compression", "snappy")
+    for name in ["before.parquet", "after.parquet", "changes.parquet"]:
+        assert (tmp_path / "c" / name).read_bytes() == (tmp_path / "snappy" / name).read_bytes()
+    with pytest.raises(ikou.UsageError, match="unknown codec `zip`"):
+        ikou.convert(PROFILE, SAMPLE, tmp_path / "bad", parquet_compression="zip")
+    assert not (tmp_path / "bad").exists()
+
+
 def test_convert_cancel_token(tmp_path):
     token = ikou.CancelHandle()
     token.cancel()

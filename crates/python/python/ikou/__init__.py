@@ -122,6 +122,7 @@ def convert(
     allow_outside_specs: bool = False,
     progress: Optional[Progress] = None,
     cancel: Optional[CancelHandle] = None,
+    parquet_compression: Optional[str] = None,
 ) -> dict:
     """Converts ``inputs`` with ``profile`` into the run directory ``out``, as ``ikou convert``.
 
@@ -144,6 +145,11 @@ def convert(
 
     Personal values stay masked in the outputs unless ``show_values=True``.
 
+    ``parquet_compression`` (``"none"``, ``"lz4"``, ``"snappy"``) is the codec of every
+    Parquet output, as ``--parquet-compression``; by default before.parquet and changes.parquet
+    are LZ4-compressed and after.parquet is not. ``manifest["options"]["parquet_compression"]``
+    records the choice.
+
     Raises :class:`UsageError` (profile, options, an input contradicting the profile — pass
     ``input_check=False`` to convert anyway — a non-empty ``out`` without ``force``) or
     :class:`InputError` (I/O, a record that cannot be read: file, record, byte offset).
@@ -163,6 +169,7 @@ def convert(
             allow_outside_specs=allow_outside_specs,
             progress=progress,
             cancel=cancel,
+            parquet_compression=parquet_compression,
         )
     )
 
