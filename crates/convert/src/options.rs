@@ -238,6 +238,32 @@ pub struct RunOptions {
     pub parquet_compression: Option<ParquetCompression>,
 }
 
+/// A codec name that is not one of [`ParquetCompression::ALL`] (its message lists them).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub struct UnknownCodec(pub String);
+
+impl std::fmt::Display for UnknownCodec {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let names: Vec<&str> = ParquetCompression::ALL.iter().map(|c| c.as_str()).collect();
+        write!(f, "unknown codec `{}`: one of {}", self.0, names.join(", "))
+    }
+}
+
+impl std::str::FromStr for ParquetCompression {
+    type Err = UnknownCodec;
+
+    /// [`ParquetCompression::parse`], with an error naming the codecs there are.
+    ///
+    /// ```
+    /// use ikou_convert::ParquetCompression;
+    /// let e = "zip".parse::<ParquetCompression>().unwrap_err();
+    /// assert_eq!(e.to_string(), "unknown codec `zip`: one of none, lz4, snappy");
+    /// ```
+    fn from_str(name: &str) -> Result<Self, UnknownCodec> {
+        Self::parse(name).ok_or_else(|| UnknownCodec(name.to_string()))
+    }
+}
+
 /// The compression of a Parquet output's pages. Every codec here is pure Rust and read by
 /// pyarrow, polars, DuckDB and Spark (3.4 and later for LZ4).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -943,8 +943,9 @@ impl Plan {
             .iter()
             .map(|[a, b]| (target.item_index(a), target.item_index(b)))
             .collect();
-        let mut plan = Plan {
-            check_index: (Vec::new(), None),
+        let check_index = find_check_indices(&target, &profile.checks);
+        Ok(Plan {
+            check_index,
             unfed,
             conditions,
             date_order,
@@ -965,9 +966,7 @@ impl Plan {
             tables,
             target_tables,
             needed,
-        };
-        plan.check_index = find_check_indices(&plan);
-        Ok(plan)
+        })
     }
 
     /// The target layout as the typed outputs see it: an `amount` target item filled from
@@ -1931,19 +1930,16 @@ pub(crate) fn check_indices(plan: &Plan) -> (&[usize], Option<(usize, usize)>) {
 }
 
 /// Looks up [`check_indices`] in the target layout.
-fn find_check_indices(plan: &Plan) -> CheckIndex {
-    let c = &plan.profile.checks;
-    let unique = c
+fn find_check_indices(target: &Layout, checks: &ikou_layout_spec::profile::Checks) -> CheckIndex {
+    let unique = checks
         .unique
         .iter()
-        .filter_map(|k| plan.target.item_index(k))
+        .filter_map(|k| target.item_index(k))
         .collect();
-    let household = c.household.as_ref().and_then(|h| {
-        Some((
-            plan.target.item_index(&h.key)?,
-            plan.target.item_index(&h.head_item)?,
-        ))
-    });
+    let household = checks
+        .household
+        .as_ref()
+        .and_then(|h| Some((target.item_index(&h.key)?, target.item_index(&h.head_item)?)));
     (unique, household)
 }
 

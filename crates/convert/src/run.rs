@@ -7,7 +7,7 @@
 pub use crate::error::RunError;
 pub use crate::input::{assign_sources, ReadSeek, RunInput};
 pub use crate::options::{
-    CancelToken, NoProgress, Outputs, ParquetCompression, Progress, RunOptions,
+    CancelToken, NoProgress, Outputs, ParquetCompression, Progress, RunOptions, UnknownCodec,
     DEFAULT_CHUNK_BYTES, DEFAULT_MAX_RECORD_BYTES, OUTPUT_NAMES,
 };
 pub use crate::output::{data_csv_name, run_file_names};

@@ -310,13 +310,8 @@ fn convert_json(
     let outputs = Outputs::parse(outputs).map_err(usage)?;
     let parquet_compression = parquet_compression
         .map(|name| {
-            ParquetCompression::parse(name).ok_or_else(|| {
-                let names: Vec<&str> = ParquetCompression::ALL.iter().map(|c| c.as_str()).collect();
-                usage(format!(
-                    "unknown codec `{name}`: one of {}",
-                    names.join(", ")
-                ))
-            })
+            name.parse::<ParquetCompression>()
+                .map_err(|e| usage(e.to_string()))
         })
         .transpose()?;
     let s = Setup {

@@ -173,10 +173,8 @@ fn parse_rate(text: &str) -> Result<RejectRate, String> {
 }
 
 fn parse_compression(text: &str) -> Result<ParquetCompression, String> {
-    ParquetCompression::parse(text).ok_or_else(|| {
-        let names: Vec<&str> = ParquetCompression::ALL.iter().map(|c| c.as_str()).collect();
-        format!("unknown codec `{text}`: one of {}", names.join(", "))
-    })
+    text.parse()
+        .map_err(|e: ikou_convert::run::UnknownCodec| e.to_string())
 }
 
 /// A setup error with its exit code (an unreadable input: 3; the rest: 2).
