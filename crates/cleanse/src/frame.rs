@@ -1440,6 +1440,9 @@ impl Slicer {
                 marks.get(o).copied().unwrap_or(true)
             }
         };
+        // The end of the last item found to end on a boundary: items of a fixed layout are
+        // contiguous, so the next item's start is then known without a second look.
+        let mut known = usize::MAX;
         for (index, item) in items.iter().enumerate() {
             if !want(index, item) {
                 continue;
@@ -1452,10 +1455,13 @@ impl Slicer {
                     record_len: rec.bytes.len(),
                 }),
                 Some(b) => {
-                    if !boundary(offset) {
+                    if offset != known && !boundary(offset) {
                         problems.push(SliceProblem::CutsStart);
                     }
-                    if !boundary(offset + b.len()) {
+                    let end = offset + b.len();
+                    if boundary(end) {
+                        known = end;
+                    } else {
                         problems.push(SliceProblem::CutsEnd);
                     }
                 }
@@ -1817,6 +1823,67 @@ mod tests {
         }));
         // The last field keeps the rest, unsplit.
         assert_eq!(rec.field(7).map(<[u8]>::len), Some(10_000 - 7));
+    }
+
+    proptest::proptest! {
+        /// The cut checks, which skip the start of an item that begins where the last
+        /// checked item ended on a boundary, agree with a full scan of the record's
+        /// boundaries for any bytes and any items: contiguous, overlapping, with gaps, some
+        /// not wanted.
+        #[test]
+        fn cut_checks_agree_with_the_full_scan(
+            bytes in proptest::collection::vec(
+                proptest::sample::select(vec![0x41u8, 0x81, 0x40, 0x9F, 0xE0, 0xFC, 0xA1, 0x80]),
+                0..24,
+            ),
+            spans in proptest::collection::vec((0u32..26, 1u32..6, proptest::bool::ANY), 1..8),
+            contiguous in proptest::bool::ANY,
+        ) {
+            let mut l = layout(
+                &format!("kind = \"fixed\"\nrecord_length = {}\nterminator = \"crlf\"", spans.len()),
+                &items(spans.len(), 1),
+                "",
+            );
+            let mut next = 0u32;
+            for (item, &(offset, length, _)) in l.items.iter_mut().zip(&spans) {
+                item.offset = Some(if contiguous { next } else { offset });
+                item.length = length;
+                next = item.offset.unwrap_or(0) + length;
+            }
+            let mut rec = RawRecord::new();
+            rec.bytes = bytes.clone();
+            let mut marks = Vec::new();
+            boundaries_into(Charset::Cp932, &bytes, &mut marks);
+            let at = |o: usize| marks.get(o).copied().unwrap_or(true);
+            let mut seen = Vec::new();
+            Slicer::new(Charset::Cp932).for_each_wanted(
+                &rec,
+                &l.items,
+                |i, _| spans.get(i).is_some_and(|s| s.2),
+                |s| seen.push((s.index, s.problems)),
+            );
+            let mut want_seen = Vec::new();
+            for (index, item) in l.items.iter().enumerate() {
+                if !spans.get(index).is_some_and(|s| s.2) {
+                    continue;
+                }
+                let start = item.offset.unwrap_or(0) as usize;
+                let end = start + item.length as usize;
+                let mut problems = Vec::new();
+                if end > bytes.len() {
+                    problems.push(SliceProblem::Missing { record_len: bytes.len() });
+                } else {
+                    if !at(start) {
+                        problems.push(SliceProblem::CutsStart);
+                    }
+                    if !at(end) {
+                        problems.push(SliceProblem::CutsEnd);
+                    }
+                }
+                want_seen.push((index, problems));
+            }
+            proptest::prop_assert_eq!(seen, want_seen);
+        }
     }
 
     #[test]
