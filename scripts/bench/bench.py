@@ -105,7 +105,25 @@ def machine():
         info["memory"] = f"{kb / 1024 / 1024:.1f} GiB"
     except OSError:
         pass
+    reporting = free_page_reporting()
+    if reporting is not None:
+        info["free page reporting"] = reporting
     return info
+
+
+def free_page_reporting():
+    """How much freed memory this (virtual) machine has handed back to its host, or None.
+
+    A guest with virtio-balloon free page reporting gives every free 2 MB block back to the
+    host; the next write that needs the memory faults on the host first. Runs that write a
+    lot (every output: ~2 GB per 1M records) then pay system time that a machine without it
+    does not (docs/BENCHMARKS.md, runs O and P)."""
+    try:
+        with open("/sys/module/page_reporting/parameters/reported_kib") as f:
+            kib = int(f.read().strip())
+    except (OSError, ValueError):
+        return None
+    return f"on, {kib / 1024 / 1024:.0f} GB reported since boot" if kib > 0 else None
 
 
 def versions(ikou):
@@ -371,6 +389,11 @@ def write_report(meta, path):
         f"Load average (1 min) before/after: {load[0][0]:.1f} / {load[1][0]:.1f}{elapsed}.",
         "Versions: " + ", ".join(f"{k} {v}".strip() for k, v in meta["versions"].items() if v) + ".",
     ]
+    if "free page reporting" in meta["machine"]:
+        head.append(
+            "This machine hands freed memory back to its host (free page reporting): the "
+            "write-heavy rows (every output) pay page faults in system time that a machine "
+            "without it does not; compare them by user time as well (docs/BENCHMARKS.md).")
     text = ("\n".join(head) + "\n\n" + table(cs, meta["bytes"], meta["records"]) + "\n\n"
             + targets(cs, nproc, meta["records"], big) + "\n")
     print(text)
