@@ -24,7 +24,8 @@ Examples:
   ikou profiles check my-city.toml
 
 Exit codes: 0 success; 1 finished but found data problems (with --strict, or verify
-mismatch); 2 usage or spec error; 3 I/O error.";
+mismatch); 2 usage or spec error, or an input that contradicts the profile; 3 I/O error;
+4 (convert, report) finished, but the verdict is 移行不可: the run must not be migrated.";
 
 /// ikou (移行): move Japanese municipal records from legacy layouts into the national
 /// standard layouts — exactly, with every change recorded.

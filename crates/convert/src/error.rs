@@ -13,6 +13,14 @@ use std::path::PathBuf;
 pub enum RunError {
     /// The run directory exists and is not empty (and `force` was not given).
     OutDirNotEmpty(PathBuf),
+    /// `force` was given, but the run directory holds files that no ikou run, `ikou report`
+    /// or `ikou sign` writes (their names, sorted): nothing was removed.
+    OutDirForeign {
+        /// The run directory.
+        dir: PathBuf,
+        /// The names of what is not ikou's.
+        names: Vec<String>,
+    },
     /// Another run is writing into the run directory (it holds the directory's lock).
     Locked(PathBuf),
     /// An input file could not be opened or read.
@@ -91,6 +99,7 @@ impl RunError {
         !matches!(
             self,
             RunError::OutDirNotEmpty(_)
+                | RunError::OutDirForeign { .. }
                 | RunError::Frame(_)
                 | RunError::Layout(_)
                 | RunError::Threads(_)
@@ -109,6 +118,12 @@ impl fmt::Display for RunError {
                 f,
                 "{}: the run directory is not empty (use --force to replace a previous run)",
                 p.display()
+            ),
+            RunError::OutDirForeign { dir, names } => write!(
+                f,
+                "{}: --force replaces an earlier run, but the directory also holds what no ikou run wrote: {}; nothing was removed (move them away, or choose another --out)",
+                dir.display(),
+                list_names(names)
             ),
             RunError::Locked(p) => write!(
                 f,
@@ -166,6 +181,7 @@ impl std::error::Error for RunError {
             RunError::Csv { error, .. } => Some(error),
             RunError::Sink(e) => Some(e),
             RunError::OutDirNotEmpty(_)
+            | RunError::OutDirForeign { .. }
             | RunError::Locked(_)
             | RunError::Frame(_)
             | RunError::Cancelled
@@ -181,6 +197,21 @@ impl From<SinkError> for RunError {
     fn from(e: SinkError) -> RunError {
         RunError::Sink(e)
     }
+}
+
+/// Names for a message: the first eight, joined by commas, then how many more.
+pub(crate) fn list_names(names: &[String]) -> String {
+    const SHOWN: usize = 8;
+    let mut s = names
+        .iter()
+        .take(SHOWN)
+        .map(String::as_str)
+        .collect::<Vec<_>>()
+        .join(", ");
+    if names.len() > SHOWN {
+        s.push_str(&format!(" and {} more", names.len() - SHOWN));
+    }
+    s
 }
 
 pub(crate) fn out_err(name: &str) -> impl FnOnce(io::Error) -> RunError + '_ {

@@ -8,6 +8,27 @@ use std::collections::BTreeMap;
 /// The name of the manifest file in a run directory.
 pub const MANIFEST: &str = crate::output::RunFile::Manifest.name();
 
+/// The name of a run's keyed signature: `hmac-sha256:HEX`, the HMAC-SHA256 of
+/// `manifest.json`'s bytes under a key file the municipality keeps (`ikou sign`).
+pub const SIGNATURE: &str = "manifest.hmac";
+
+/// The largest `manifest.json` read (a manifest is a few kilobytes).
+pub(crate) const MANIFEST_MAX: u64 = 64 << 20;
+
+/// Reads at most `max` bytes of `path` (a manifest, a signature, a key file): a larger
+/// file is an error naming the limit, and no more than `max + 1` bytes are read.
+pub(crate) fn read_bounded(path: &std::path::Path, max: u64) -> std::io::Result<Vec<u8>> {
+    let f = std::fs::File::open(path)?;
+    let mut buf = Vec::new();
+    std::io::Read::read_to_end(&mut std::io::Read::take(f, max + 1), &mut buf)?;
+    if buf.len() as u64 > max {
+        return Err(std::io::Error::other(format!(
+            "larger than {max} bytes: not a file ikou wrote"
+        )));
+    }
+    Ok(buf)
+}
+
 /// One input file of a run.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct InputInfo {

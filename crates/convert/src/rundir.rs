@@ -1,10 +1,11 @@
 //! The run directory: created private (0700), locked for the whole run, emptied of a
-//! previous run's files under `--force` (the manifest, the commit marker, first).
+//! previous run's files under `--force` (the manifest, the commit marker, first), refused
+//! when it holds anything an ikou run did not write.
 
 use crate::error::{out_err, RunError};
-use crate::manifest::MANIFEST;
+use crate::manifest::{read_bounded, Manifest, MANIFEST, MANIFEST_MAX, SIGNATURE};
 use crate::options::RunOptions;
-use crate::output::{run_file_names, sync_dir};
+use crate::output::{is_report_name, run_file_names, sync_dir};
 use crate::plan::Plan;
 use std::fs::File;
 use std::io;
@@ -73,46 +74,79 @@ impl DirLock {
 }
 
 /// Makes `opts.out_dir` ready for a run of `plan` and locks it: created private if missing;
-/// if it holds files, refused without `force`, otherwise the old manifest goes first (synced),
-/// then every file a run of `plan` writes and the temporary files of a killed run.
+/// if it holds files, refused without `force`. With `force` it must hold nothing but an
+/// earlier run's files ([`ikou_files`]), else it is refused untouched
+/// ([`RunError::OutDirForeign`]); then the old manifest goes first (synced), then every
+/// other file of the earlier run, its signature, the report pages made from it and the
+/// temporary files of a killed run.
 pub(crate) fn prepare_dir(opts: &RunOptions, plan: &Plan) -> Result<DirLock, RunError> {
     let dir = &opts.out_dir;
-    create_private_dir(dir).map_err(out_err("the run directory"))?;
+    let what = format!("the run directory {}", dir.display());
+    create_private_dir(dir).map_err(out_err(&what))?;
     let lock = DirLock::take(dir)?;
-    let non_empty = std::fs::read_dir(dir)
-        .map_err(out_err("the run directory"))?
-        .next()
-        .is_some();
-    if non_empty {
-        if !opts.force {
-            return Err(RunError::OutDirNotEmpty(dir.clone()));
-        }
-        // The old manifest (the commit marker) goes first, and its removal is on disk before
-        // any other old file is removed or a new one renamed into place: whatever happens
-        // next, the directory never looks like a finished run.
-        match std::fs::remove_file(dir.join(MANIFEST)) {
-            Ok(()) => sync_dir(dir).map_err(out_err("the run directory"))?,
+    let mut names = Vec::new();
+    for entry in std::fs::read_dir(dir).map_err(out_err(&what))? {
+        let entry = entry.map_err(out_err(&what))?;
+        let is_dir = entry.file_type().map_err(out_err(&what))?.is_dir();
+        names.push((entry.file_name().to_string_lossy().into_owned(), is_dir));
+    }
+    if names.is_empty() {
+        return Ok(lock);
+    }
+    if !opts.force {
+        return Err(RunError::OutDirNotEmpty(dir.clone()));
+    }
+    let ours = ikou_files(dir, plan);
+    let mut foreign: Vec<String> = names
+        .iter()
+        .filter(|(name, is_dir)| *is_dir || !ours(name))
+        .map(|(name, _)| name.clone())
+        .collect();
+    if !foreign.is_empty() {
+        foreign.sort();
+        return Err(RunError::OutDirForeign {
+            dir: dir.clone(),
+            names: foreign,
+        });
+    }
+    // Every name left is a file or a link (removed, never followed) that ikou writes.
+    // The old manifest (the commit marker) goes first, and its removal is on disk before
+    // any other old file is removed or a new one renamed into place: whatever happens
+    // next, the directory never looks like a finished run.
+    match std::fs::remove_file(dir.join(MANIFEST)) {
+        Ok(()) => sync_dir(dir).map_err(out_err(&what))?,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+        Err(e) => return Err(out_err(MANIFEST)(e)),
+    }
+    for (name, _) in names.iter().filter(|(name, _)| name != MANIFEST) {
+        match std::fs::remove_file(dir.join(name)) {
+            Ok(()) => {}
             Err(e) if e.kind() == io::ErrorKind::NotFound => {}
-            Err(e) => return Err(out_err(MANIFEST)(e)),
-        }
-        let group_files = plan.groups.iter().map(|g| g.file.clone());
-        for name in run_file_names(&plan.target).into_iter().chain(group_files) {
-            match std::fs::remove_file(dir.join(&name)) {
-                Ok(()) => {}
-                Err(e) if e.kind() == io::ErrorKind::NotFound => {}
-                Err(e) => return Err(out_err(&name)(e)),
-            }
-        }
-        // Temporary files of a killed run hold personal data too (best effort: a name this
-        // run needs is replaced anyway when it is created).
-        for entry in std::fs::read_dir(dir).map_err(out_err("the run directory"))? {
-            let entry = entry.map_err(out_err("the run directory"))?;
-            let name = entry.file_name();
-            let name = name.to_string_lossy();
-            if name.starts_with('.') && name.ends_with(".partial") {
-                let _ = std::fs::remove_file(entry.path());
-            }
+            Err(e) => return Err(out_err(name)(e)),
         }
     }
     Ok(lock)
+}
+
+/// Which file names in `dir` ikou wrote there: the manifest, the signature
+/// ([`SIGNATURE`]), the outputs the earlier run's manifest lists, every output a run of
+/// `plan` writes, report pages (`ikou report`) and temporary files of a killed run
+/// (`.NAME.partial`, whatever the
+/// name: a killed run of another profile leaves its own). Everything else is the user's and `--force` does not remove it.
+fn ikou_files(dir: &Path, plan: &Plan) -> impl Fn(&str) -> bool {
+    let mut known: Vec<String> = run_file_names(&plan.target);
+    known.extend(plan.groups.iter().map(|g| g.file.clone()));
+    known.push(MANIFEST.to_string());
+    known.push(SIGNATURE.to_string());
+    let earlier = read_bounded(&dir.join(MANIFEST), MANIFEST_MAX)
+        .ok()
+        .and_then(|bytes| serde_json::from_slice::<Manifest>(&bytes).ok());
+    if let Some(earlier) = earlier {
+        known.extend(earlier.outputs.into_iter().map(|o| o.name));
+    }
+    move |name: &str| {
+        let temporary =
+            name.len() > ".partial".len() && name.starts_with('.') && name.ends_with(".partial");
+        temporary || is_report_name(name) || known.iter().any(|k| k == name)
+    }
 }

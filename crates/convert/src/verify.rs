@@ -6,15 +6,11 @@ use crate::output::RunFile;
 use crate::output::{hash_file, hex, OutputFile};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
-use std::io::{Read as _, Write as _};
+use std::io::Write as _;
 use std::path::Path;
 
-/// The name of a run's keyed signature: `hmac-sha256:HEX`, the HMAC-SHA256 of
-/// `manifest.json`'s bytes under a key file the municipality keeps (`ikou sign`).
-pub const SIGNATURE: &str = "manifest.hmac";
-
-/// The largest `manifest.json` read (a manifest is a few kilobytes).
-const MANIFEST_MAX: u64 = 64 << 20;
+pub use crate::manifest::SIGNATURE;
+use crate::manifest::{read_bounded, MANIFEST_MAX};
 /// Key files: at least 16 bytes (128 bits), at most 4 KiB.
 const KEY_MIN: usize = 16;
 const KEY_MAX: u64 = 4096;
@@ -74,7 +70,7 @@ pub enum VerifyError {
     #[error(
         "{dir}: incomplete run: no manifest.json (the run was interrupted or failed; its files \
          are not a finished run: convert again with --force); found {}",
-        list_files(files)
+        crate::error::list_names(files)
     )]
     Incomplete {
         /// The run directory.
@@ -143,20 +139,6 @@ pub enum VerifyError {
     },
 }
 
-fn list_files(files: &[String]) -> String {
-    const SHOWN: usize = 8;
-    let mut s = files
-        .iter()
-        .take(SHOWN)
-        .map(String::as_str)
-        .collect::<Vec<_>>()
-        .join(", ");
-    if files.len() > SHOWN {
-        s.push_str(&format!(" and {} more", files.len() - SHOWN));
-    }
-    s
-}
-
 /// The names in `dir`, sorted, if it can be read.
 fn names_in(dir: &Path) -> Option<Vec<String>> {
     let mut v = std::fs::read_dir(dir)
@@ -171,19 +153,6 @@ fn names_in(dir: &Path) -> Option<Vec<String>> {
 /// Counts the records of a CSV file, streaming it (a row of any length costs no memory).
 fn count_csv_records(path: &Path, header: bool) -> std::io::Result<u64> {
     crate::rows::count_rows(std::fs::File::open(path)?, header)
-}
-
-/// Reads at most `max` bytes of `path` (more is an error naming the limit).
-fn read_bounded(path: &Path, max: u64) -> std::io::Result<Vec<u8>> {
-    let f = std::fs::File::open(path)?;
-    let mut buf = Vec::new();
-    f.take(max + 1).read_to_end(&mut buf)?;
-    if buf.len() as u64 > max {
-        return Err(std::io::Error::other(format!(
-            "larger than {max} bytes: not a file ikou wrote"
-        )));
-    }
-    Ok(buf)
 }
 
 /// Reads a run directory's manifest.
@@ -546,8 +515,25 @@ fn rejects_by_source(path: &Path) -> Result<std::collections::BTreeMap<String, u
 pub fn verify(dir: &Path) -> Result<(Manifest, Verification), VerifyError> {
     let manifest = load_manifest(dir)?;
     let mut checks = check_files(dir, &manifest);
+    checks.extend(directory_checks(dir, &manifest));
+    let fingerprint = fingerprint(&manifest);
+    Ok((
+        manifest,
+        Verification {
+            checks,
+            fingerprint,
+        },
+    ))
+}
+
+/// The checks of the run directory as a whole, after [`check_files`]: the report the run's
+/// options name is listed, and every file in `dir` is the manifest, the signature
+/// [`SIGNATURE`], a listed output or a page made by `ikou report` (an extra, not checked)
+/// — anything else fails ("unlisted"). `ikou verify` and `ikou report` both make them.
+pub fn directory_checks(dir: &Path, manifest: &Manifest) -> Vec<Check> {
+    let mut checks = Vec::new();
     let report = RunFile::Report.name();
-    if named_outputs(&manifest).contains(&report)
+    if named_outputs(manifest).contains(&report)
         && !manifest.outputs.iter().any(|o| o.name == report)
     {
         checks.push(Check::new(
@@ -575,14 +561,7 @@ pub fn verify(dir: &Path) -> Result<(Manifest, Verification), VerifyError> {
             ));
         }
     }
-    let fingerprint = fingerprint(&manifest);
-    Ok((
-        manifest,
-        Verification {
-            checks,
-            fingerprint,
-        },
-    ))
+    checks
 }
 
 /// Whether `name` is a plain file name (no directory part, not `.` or `..`).

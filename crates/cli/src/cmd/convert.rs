@@ -79,7 +79,8 @@ pub struct ConvertArgs {
     /// The run directory (created; must be empty unless --force).
     #[arg(long, short = 'o')]
     out: PathBuf,
-    /// Replace a previous run in a non-empty run directory.
+    /// Replace a previous run in a non-empty run directory (its files, signature and report
+    /// pages; a directory that also holds files no run wrote is refused, untouched).
     #[arg(long)]
     force: bool,
     /// Worker threads (default: all cores).

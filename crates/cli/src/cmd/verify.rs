@@ -60,10 +60,18 @@ pub struct SignArgs {
     key: PathBuf,
 }
 
+/// Reads a key file: one that cannot be read is an I/O error (exit 3), one too short to be
+/// a key a usage error (2).
+fn key_of(path: &std::path::Path) -> Result<Vec<u8>, CliError> {
+    ikou_convert::verify::read_key(path).map_err(|e| match e {
+        VerifyError::KeyRead { .. } => CliError::io(e.to_string()),
+        e => CliError::usage(e.to_string()),
+    })
+}
+
 /// Runs `ikou sign`.
 pub fn sign(args: SignArgs) -> CliResult {
-    let key =
-        ikou_convert::verify::read_key(&args.key).map_err(|e| CliError::usage(e.to_string()))?;
+    let key = key_of(&args.key)?;
     match ikou_convert::verify::sign(&args.dir, &key) {
         Ok(v) => {
             print(&format!(
@@ -89,9 +97,7 @@ pub fn sign(args: SignArgs) -> CliResult {
 /// Runs `ikou verify`.
 pub fn run(args: VerifyArgs) -> CliResult {
     let key = match &args.key {
-        Some(k) => {
-            Some(ikou_convert::verify::read_key(k).map_err(|e| CliError::usage(e.to_string()))?)
-        }
+        Some(k) => Some(key_of(k)?),
         None => None,
     };
     let (manifest, mut v) = match ikou_convert::verify::verify(&args.dir) {
@@ -114,6 +120,7 @@ pub fn run(args: VerifyArgs) -> CliResult {
         }
         Err(e) => return Err(CliError::io(e.to_string())),
     };
+    let files_ok = v.ok();
     if let Some(key) = &key {
         v.checks
             .push(ikou_convert::verify::check_signature(&args.dir, key));
@@ -147,6 +154,9 @@ pub fn run(args: VerifyArgs) -> CliResult {
             crate::output::shown_path(&args.dir),
             if v.ok() {
                 "the run matches its manifest"
+            } else if files_ok {
+                "the run matches its manifest, but the signature does NOT (another key, or \
+                 manifest.json changed after signing)"
             } else {
                 "the run does NOT match its manifest"
             }

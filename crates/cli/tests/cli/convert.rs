@@ -158,11 +158,81 @@ fn rerun_is_byte_identical_and_verify_catches_a_change() {
 #[test]
 fn refuses_a_non_empty_run_directory_without_force() {
     let out = tempdir("convert_nonempty");
-    std::fs::write(out.join("something"), b"x").unwrap();
+    convert(SAMPLE, &out, &["-q", "--outputs", "minimal"]).expect(0);
+    let before = names_in(&out);
     let r = convert(SAMPLE, &out, &[]).expect(2);
     assert!(r.stderr.contains("not empty"), "{}", r.stderr);
-    assert!(!out.join("manifest.json").exists());
+    assert_eq!(names_in(&out), before);
     convert(SAMPLE, &out, &["--force", "-q"]).expect(0);
+}
+
+/// `--force` replaces an earlier run, never the user's files: a directory that also holds
+/// anything no ikou run wrote (a file, a folder, the export the run reads) is refused
+/// before anything is removed, and the message names what is in the way.
+#[test]
+fn force_refuses_a_directory_holding_files_no_run_wrote() {
+    let out = tempdir("convert_force_foreign");
+    convert(SAMPLE, &out, &["-q", "--outputs", "minimal"]).expect(0);
+    std::fs::write(out.join("notes.txt"), b"the user's notes").unwrap();
+    std::fs::create_dir(out.join("old-exports")).unwrap();
+    let before = names_in(&out);
+    let r = convert(SAMPLE, &out, &["--force", "-q"]).expect(2);
+    assert!(
+        r.stderr.contains("notes.txt") && r.stderr.contains("old-exports"),
+        "{}",
+        r.stderr
+    );
+    assert!(r.stderr.contains("nothing was removed"), "{}", r.stderr);
+    assert_eq!(
+        names_in(&out),
+        before,
+        "a refused --force removed something"
+    );
+    assert_eq!(
+        std::fs::read(out.join("notes.txt")).unwrap(),
+        b"the user's notes"
+    );
+    // The earlier run is intact: it still verifies (the user's files aside).
+    std::fs::remove_file(out.join("notes.txt")).unwrap();
+    std::fs::remove_dir(out.join("old-exports")).unwrap();
+    ikou(&["verify", out.to_str().unwrap()]).expect(0);
+
+    // The export inside its own run directory: refused with --force too.
+    let selfdir = tempdir("convert_force_selfdir");
+    std::fs::copy(root().join(SAMPLE), selfdir.join("juki-1000.dat")).unwrap();
+    let input = selfdir.join("juki-1000.dat");
+    let r = convert(input.to_str().unwrap(), &selfdir, &["--force", "-q"]).expect(2);
+    assert!(r.stderr.contains("juki-1000.dat"), "{}", r.stderr);
+    assert_eq!(
+        names_in(&selfdir),
+        BTreeSet::from(["juki-1000.dat".to_string()])
+    );
+}
+
+/// What an earlier run, `ikou sign` and `ikou report` left goes with `--force`: the old
+/// signature and report pages (one with unmasked values) would otherwise sit beside the
+/// new run and describe the old one.
+#[test]
+fn force_removes_everything_an_earlier_run_left() {
+    let out = tempdir("convert_force_leftovers");
+    convert(SAMPLE, &out, &["-q"]).expect(0);
+    let dir = out.to_str().unwrap();
+    let key = out.parent().unwrap().join("convert_force_leftovers.key");
+    std::fs::write(&key, [7u8; 32]).unwrap();
+    ikou(&["sign", dir, "--key", key.to_str().unwrap()]).expect(0);
+    ikou(&["report", dir, "--lang", "en"]).expect(0);
+    ikou(&["report", dir, "--show-values"]).expect(0);
+    std::fs::write(out.join(".changes.csv.partial"), b"a killed run's").unwrap();
+    for name in ["manifest.hmac", "report.en.html", "report.values.html"] {
+        assert!(out.join(name).exists(), "{name} was not made");
+    }
+    convert(SAMPLE, &out, &["--force", "-q", "--outputs", "minimal"]).expect(0);
+    let want: BTreeSet<String> = ["jumin.csv", "setai.csv", "rejects.csv", "manifest.json"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    assert_eq!(names_in(&out), want);
+    ikou(&["verify", dir]).expect(0);
 }
 
 #[test]

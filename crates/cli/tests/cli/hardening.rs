@@ -397,15 +397,6 @@ fn sample_with_bad_arguments() {
 
 // ---------------------------------------------------------------- fault injection
 
-fn names_in(dir: &Path) -> BTreeSet<String> {
-    match std::fs::read_dir(dir) {
-        Ok(rd) => rd
-            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-            .collect(),
-        Err(_) => BTreeSet::new(),
-    }
-}
-
 /// After a failed run: no manifest, and no output under its final name.
 #[track_caller]
 fn nothing_looks_finished(dir: &Path) {

@@ -114,6 +114,35 @@ fn issue14_report_of_a_data_file_cut_to_1000_bytes_is_not_verified_and_keeps_rep
     assert!(other.with_file_name("check.unverified.html").exists());
 }
 
+/// A file dropped into a finished run: `ikou verify` fails on it ("unlisted"), and so does
+/// `ikou report` — the same checks, not a ✓ beside a failed verify. A page made by
+/// `ikou report` beside the run is an extra, which neither fails on.
+#[test]
+fn report_and_verify_agree_on_a_file_the_run_did_not_write() {
+    let dir = tempdir("report_unlisted");
+    convert(&dir, "changes-csv,gaiji,report");
+    let d = dir.to_str().unwrap();
+    ikou(&["report", d, "--lang", "en"]).expect(0);
+    ikou(&["verify", d]).expect(0);
+    std::fs::write(dir.join("notes.txt"), b"x").unwrap();
+    let v = ikou(&["verify", d]).expect(1);
+    assert!(v.stdout.contains("unlisted notes.txt"), "{}", v.stdout);
+    let r = ikou(&["report", d]).expect(1);
+    assert!(
+        first_line(&r.stdout).starts_with("移行不可"),
+        "{}",
+        r.stdout
+    );
+    assert!(r.stdout.contains("unlisted notes.txt"), "{}", r.stdout);
+    let page = std::fs::read_to_string(dir.join("report.unverified.html")).unwrap();
+    assert!(
+        top(&page).contains("<li><code>unlisted notes.txt</code>"),
+        "{}",
+        top(&page)
+    );
+    assert!(!page.contains("✓ 件数は合っています"));
+}
+
 /// Measured in #14: with a line removed from rejects.csv the page showed ✓ at the top and
 /// ✗ 不一致 below, exited 0 and overwrote the run's report.html.
 #[test]
@@ -468,11 +497,22 @@ fn issue18_item9_a_consistent_rewrite_is_caught_by_fingerprint_and_signature() {
     let r = ikou(&["verify", d, "--key", k]).expect(1);
     assert!(r.stdout.contains("no signature"), "{}", r.stdout);
     ikou(&["sign", d, "--key", short.to_str().unwrap()]).expect(2);
+    // A key file that cannot be read is an I/O error, naming the file.
+    let missing = keys.join("missing.key");
+    let r = ikou(&["sign", d, "--key", missing.to_str().unwrap()]).expect(3);
+    assert!(r.stderr.contains("missing.key"), "{}", r.stderr);
+    ikou(&["verify", d, "--key", missing.to_str().unwrap()]).expect(3);
     let r = ikou(&["sign", d, "--key", k]).expect(0);
     assert!(r.stdout.contains("signed"), "{}", r.stdout);
     ikou(&["verify", d, "--key", k]).expect(0);
     ikou(&["verify", d]).expect(0);
-    ikou(&["verify", d, "--key", other_key.to_str().unwrap()]).expect(1);
+    let r = ikou(&["verify", d, "--key", other_key.to_str().unwrap()]).expect(1);
+    assert!(
+        r.stdout
+            .contains("the run matches its manifest, but the signature does NOT"),
+        "{}",
+        r.stdout
+    );
     let page_fp = {
         let html = std::fs::read_to_string(dir.join("report.html")).unwrap();
         let at = html.find("data-fingerprint=\"").unwrap() + 18;

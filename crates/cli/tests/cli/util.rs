@@ -85,6 +85,16 @@ pub fn tempdir(name: &str) -> PathBuf {
     d
 }
 
+/// The names in `dir` (none when it cannot be read).
+pub fn names_in(dir: &Path) -> std::collections::BTreeSet<String> {
+    match std::fs::read_dir(dir) {
+        Ok(rd) => rd
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect(),
+        Err(_) => std::collections::BTreeSet::new(),
+    }
+}
+
 /// Parses JSON text (panics with the text on an error).
 pub fn json(text: &str) -> serde_json::Value {
     serde_json::from_str(text).unwrap_or_else(|e| panic!("{e}: {text}"))

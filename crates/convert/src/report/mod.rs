@@ -188,7 +188,9 @@ fn run_file(manifest: &Manifest, dir: &Path, name: &str) -> Option<PathBuf> {
 /// Builds the report page for the run in `dir` described by `manifest`.
 ///
 /// Checks the run's files first, exactly as `ikou verify` does
-/// ([`crate::verify::check_files`]); a mismatch puts a red banner saying what does not
+/// ([`crate::verify::check_files`] and the failures of
+/// [`crate::verify::directory_checks`]: a file in the directory the run did not write); a
+/// mismatch puts a red banner saying what does not
 /// match at the top and makes the verdict 移行不可 (use [`render_checked`] to get the checks).
 /// Reads `rejects.csv`, `changes.csv` (or `changes.parquet`) and `gaiji.csv` when the
 /// manifest lists them, streaming each once. Works for runs with only the required outputs
@@ -215,7 +217,15 @@ pub fn render_checked(
     dir: &Path,
     options: &ReportOptions,
 ) -> Result<(String, Vec<Check>), ReportError> {
-    let checks = crate::verify::check_files(dir, manifest);
+    let mut checks = crate::verify::check_files(dir, manifest);
+    // The directory's own checks as `ikou verify` makes them; only a failed one changes the
+    // page (a page made by `ikou report` beside the run is an extra that passes, and the
+    // page must not depend on which other pages exist).
+    checks.extend(
+        crate::verify::directory_checks(dir, manifest)
+            .into_iter()
+            .filter(|c| !c.ok),
+    );
     render_from(manifest, dir, options, checks, None)
 }
 
