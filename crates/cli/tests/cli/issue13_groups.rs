@@ -217,6 +217,16 @@ fn issue13_groups_profile_form_errors_name_the_field() {
     let p = dir.join("good.toml");
     std::fs::write(&p, &good).unwrap();
     ikou(&["profiles", "check", p.to_str().unwrap()]).expect(0);
+    // Every group's layout is named, as `convert` names them.
+    let bundled = root().join("specs/profiles/sample-juki.toml");
+    let run = ikou(&["profiles", "check", bundled.to_str().unwrap()]).expect(0);
+    assert!(
+        run.stdout.contains(
+            "(legacy/sample-juki → standard/jumin-kiroku-jumin + standard/jumin-kiroku-setai)"
+        ),
+        "{}",
+        run.stdout
+    );
 }
 
 #[test]
