@@ -378,6 +378,11 @@ pub fn partial_name(name: &str) -> String {
     format!(".{name}.partial")
 }
 
+/// Whether `name` is a temporary name ([`partial_name`]) of any output.
+pub(crate) fn is_partial_name(name: &str) -> bool {
+    name.len() > ".partial".len() && name.starts_with('.') && name.ends_with(".partial")
+}
+
 impl OutputFile {
     /// Starts writing `name` in `dir` under a temporary name ([`partial_name`]).
     ///

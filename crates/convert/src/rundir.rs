@@ -5,7 +5,7 @@
 use crate::error::{out_err, RunError};
 use crate::manifest::{read_bounded, Manifest, MANIFEST, MANIFEST_MAX, SIGNATURE};
 use crate::options::RunOptions;
-use crate::output::{is_report_name, run_file_names, sync_dir};
+use crate::output::{is_partial_name, is_report_name, run_file_names, sync_dir};
 use crate::plan::Plan;
 use std::fs::File;
 use std::io;
@@ -88,7 +88,7 @@ pub(crate) fn prepare_dir(opts: &RunOptions, plan: &Plan) -> Result<DirLock, Run
     for entry in std::fs::read_dir(dir).map_err(out_err(&what))? {
         let entry = entry.map_err(out_err(&what))?;
         let is_dir = entry.file_type().map_err(out_err(&what))?.is_dir();
-        names.push((entry.file_name().to_string_lossy().into_owned(), is_dir));
+        names.push((entry.file_name(), is_dir));
     }
     if names.is_empty() {
         return Ok(lock);
@@ -97,10 +97,11 @@ pub(crate) fn prepare_dir(opts: &RunOptions, plan: &Plan) -> Result<DirLock, Run
         return Err(RunError::OutDirNotEmpty(dir.clone()));
     }
     let ours = ikou_files(dir, plan);
+    // A name that is not UTF-8 is none of ikou's: refused, and shown lossily.
     let mut foreign: Vec<String> = names
         .iter()
-        .filter(|(name, is_dir)| *is_dir || !ours(name))
-        .map(|(name, _)| name.clone())
+        .filter(|(name, is_dir)| *is_dir || name.to_str().is_none_or(|n| !ours(n)))
+        .map(|(name, _)| name.to_string_lossy().into_owned())
         .collect();
     if !foreign.is_empty() {
         foreign.sort();
@@ -122,7 +123,7 @@ pub(crate) fn prepare_dir(opts: &RunOptions, plan: &Plan) -> Result<DirLock, Run
         match std::fs::remove_file(dir.join(name)) {
             Ok(()) => {}
             Err(e) if e.kind() == io::ErrorKind::NotFound => {}
-            Err(e) => return Err(out_err(name)(e)),
+            Err(e) => return Err(out_err(&name.to_string_lossy())(e)),
         }
     }
     Ok(lock)
@@ -131,8 +132,8 @@ pub(crate) fn prepare_dir(opts: &RunOptions, plan: &Plan) -> Result<DirLock, Run
 /// Which file names in `dir` ikou wrote there: the manifest, the signature
 /// ([`SIGNATURE`]), the outputs the earlier run's manifest lists, every output a run of
 /// `plan` writes, report pages (`ikou report`) and temporary files of a killed run
-/// (`.NAME.partial`, whatever the
-/// name: a killed run of another profile leaves its own). Everything else is the user's and `--force` does not remove it.
+/// (`.NAME.partial`, whatever the name: a killed run of another profile leaves its own).
+/// Everything else is the user's, and `--force` does not remove it.
 fn ikou_files(dir: &Path, plan: &Plan) -> impl Fn(&str) -> bool {
     let mut known: Vec<String> = run_file_names(&plan.target);
     known.extend(plan.groups.iter().map(|g| g.file.clone()));
@@ -145,8 +146,6 @@ fn ikou_files(dir: &Path, plan: &Plan) -> impl Fn(&str) -> bool {
         known.extend(earlier.outputs.into_iter().map(|o| o.name));
     }
     move |name: &str| {
-        let temporary =
-            name.len() > ".partial".len() && name.starts_with('.') && name.ends_with(".partial");
-        temporary || is_report_name(name) || known.iter().any(|k| k == name)
+        is_partial_name(name) || is_report_name(name) || known.iter().any(|k| k == name)
     }
 }

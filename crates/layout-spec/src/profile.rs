@@ -1150,6 +1150,16 @@ impl Profile {
         Some(p)
     }
 
+    /// The ids of the layouts the profile writes: one per group of a multi-group profile
+    /// (`[[targets]]`), else its one `target`.
+    pub fn target_layouts(&self) -> Vec<&str> {
+        if self.targets.is_empty() {
+            vec![self.target.as_str()]
+        } else {
+            self.targets.iter().map(|t| t.layout.as_str()).collect()
+        }
+    }
+
     /// The source and target layouts of this profile.
     pub fn layouts<'c>(&self, catalog: &'c Catalog) -> Option<(&'c Layout, &'c Layout)> {
         Some((catalog.layout(&self.source)?, catalog.layout(&self.target)?))

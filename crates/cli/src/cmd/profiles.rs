@@ -159,15 +159,7 @@ fn check(args: &CheckArgs) -> CliResult {
                                 .collect::<Vec<_>>()
                                 .join(" + ")
                         },
-                        if p.targets.is_empty() {
-                            p.target.clone()
-                        } else {
-                            p.targets
-                                .iter()
-                                .map(|t| t.layout.as_str())
-                                .collect::<Vec<_>>()
-                                .join(" + ")
-                        },
+                        p.target_layouts().join(" + "),
                         p.map.len(),
                         match &p.characters.gaiji_table {
                             Some(t) => format!("{t} ({mapped} codes mapped)"),
