@@ -236,6 +236,12 @@ pub struct RunOptions {
     /// How the Parquet outputs are compressed (`--parquet-compression`); `None`: the
     /// default, [`ParquetCompression::default_for`] each file.
     pub parquet_compression: Option<ParquetCompression>,
+    /// Start `rejects.csv`, `changes.csv` and `gaiji.csv`, the CSVs people open, with a UTF-8
+    /// BOM (default `true`; `--no-excel-bom` turns it off). Excel on Japanese Windows reads a
+    /// CSV without one as CP932 and garbles every kana and kanji; pyarrow, pandas, polars,
+    /// DuckDB and the `csv` crate skip it. The standard CSVs follow the profile's
+    /// `output.bom` instead. Written to the manifest's `options.excel_bom`.
+    pub excel_bom: bool,
 }
 
 /// A codec name that is not one of [`ParquetCompression::ALL`] (its message lists them).
@@ -350,6 +356,7 @@ impl RunOptions {
             cancel: None,
             max_reject_rate: None,
             parquet_compression: None,
+            excel_bom: true,
         }
     }
 

@@ -327,8 +327,8 @@ fn execute(
     #[cfg(feature = "arrow")]
     pending.extend(sinks.arrow.finish()?);
     if opts.outputs.gaiji_csv {
-        let mut f = OutputFile::create(&opts.out_dir, RunFile::Gaiji.name())
-            .map_err(out_err(RunFile::Gaiji.name()))?;
+        let mut f =
+            crate::writers::create_text(&opts.out_dir, RunFile::Gaiji.name(), opts.excel_bom)?;
         tally
             .gaiji
             .write_csv(&mut f)
@@ -661,6 +661,7 @@ fn manifest_options(plan: &Plan, opts: &RunOptions) -> BTreeMap<String, String> 
             plan.profile.characters.unmapped_gaiji.as_str().to_string(),
         ),
         ("show_values".to_string(), opts.show_values.to_string()),
+        ("excel_bom".to_string(), opts.excel_bom.to_string()),
         (
             "parquet_compression".to_string(),
             opts.parquet_compression

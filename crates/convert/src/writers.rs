@@ -32,6 +32,24 @@ pub(crate) struct Sinks {
     pub(crate) arrow: crate::arrow_out::ArrowOutputs,
 }
 
+/// The UTF-8 byte order mark.
+const BOM: &[u8] = b"\xEF\xBB\xBF";
+
+/// Creates the output `name` in `dir`, starting with a UTF-8 BOM when `bom` is set (the
+/// standard CSVs: the profile's `output.bom`; the CSVs people open:
+/// [`RunOptions::excel_bom`]).
+pub(crate) fn create_text(
+    dir: &std::path::Path,
+    name: &str,
+    bom: bool,
+) -> Result<OutputFile, RunError> {
+    let mut file = OutputFile::create(dir, name).map_err(out_err(name))?;
+    if bom {
+        file.write_all(BOM).map_err(out_err(name))?;
+    }
+    Ok(file)
+}
+
 pub(crate) fn csv_writer(
     file: OutputFile,
     quote: Quoting,
@@ -119,12 +137,7 @@ impl Sinks {
         let mut data = Vec::with_capacity(plan.groups.len());
         for group in &plan.groups {
             let data_name = &group.file;
-            let mut data_file = OutputFile::create(dir, data_name).map_err(out_err(data_name))?;
-            if form.bom {
-                data_file
-                    .write_all(b"\xEF\xBB\xBF")
-                    .map_err(out_err(data_name))?;
-            }
+            let data_file = create_text(dir, data_name, form.bom)?;
             let mut w = csv_writer(data_file, form.quote, form.line_ending);
             // The group's own layout: its names and unprefixed keys.
             match form.header {
@@ -139,8 +152,7 @@ impl Sinks {
             data.push(w);
         }
         let mut rejects = csv_writer(
-            OutputFile::create(dir, RunFile::Rejects.name())
-                .map_err(out_err(RunFile::Rejects.name()))?,
+            create_text(dir, RunFile::Rejects.name(), opts.excel_bom)?,
             Quoting::Necessary,
             LineEnding::Crlf,
         );
@@ -149,8 +161,7 @@ impl Sinks {
             .map_err(csv_err(RunFile::Rejects.name()))?;
         let changes = if opts.outputs.changes_csv {
             let mut w = csv_writer(
-                OutputFile::create(dir, RunFile::Changes.name())
-                    .map_err(out_err(RunFile::Changes.name()))?,
+                create_text(dir, RunFile::Changes.name(), opts.excel_bom)?,
                 Quoting::Necessary,
                 LineEnding::Crlf,
             );

@@ -288,7 +288,7 @@ impl Progress for ChanProgress {
 #[pyfunction]
 #[pyo3(signature = (profile, inputs, out, force=false, threads=0, outputs="all", specs=vec![],
                     gaiji=None, show_values=false, input_check=true, allow_outside_specs=false,
-                    progress=None, cancel=None, parquet_compression=None))]
+                    progress=None, cancel=None, parquet_compression=None, excel_bom=true))]
 #[allow(clippy::too_many_arguments)]
 fn convert_json(
     py: Python<'_>,
@@ -306,6 +306,7 @@ fn convert_json(
     progress: Option<Py<PyAny>>,
     cancel: Option<CancelHandle>,
     parquet_compression: Option<&str>,
+    excel_bom: bool,
 ) -> PyResult<String> {
     let outputs = Outputs::parse(outputs).map_err(usage)?;
     let parquet_compression = parquet_compression
@@ -329,6 +330,7 @@ fn convert_json(
     opts.outputs = outputs;
     opts.show_values = show_values;
     opts.parquet_compression = parquet_compression;
+    opts.excel_bom = excel_bom;
     opts.cancel = Some(token.clone());
     let (tx, mut rx) = mpsc::channel::<Msg>();
     let mut pending: Option<PyErr> = None;

@@ -21,7 +21,8 @@ def unguard(cell: str) -> str:
 
 
 def csv_rows(path):
-    with open(path, newline="", encoding="utf-8") as f:
+    # rejects.csv and changes.csv start with a UTF-8 BOM (for Excel): "utf-8-sig" skips it.
+    with open(path, newline="", encoding="utf-8-sig") as f:
         rows = list(csv.reader(f))
     return rows[0], [[unguard(c) for c in r] for r in rows[1:]]
 
@@ -169,6 +170,31 @@ def test_convert_parquet_compression(cli, tmp_path):
     with pytest.raises(ikou.UsageError, match="unknown codec `zip`"):
         ikou.convert(PROFILE, SAMPLE, tmp_path / "bad", parquet_compression="zip")
     assert not (tmp_path / "bad").exists()
+
+
+def test_convert_excel_bom(cli, tmp_path):
+    bom = b"\xef\xbb\xbf"
+    with_bom = ikou.convert(PROFILE, SAMPLE, tmp_path / "with")
+    without = ikou.convert(PROFILE, SAMPLE, tmp_path / "without", excel_bom=False)
+    assert with_bom["options"]["excel_bom"] == "true"
+    assert without["options"]["excel_bom"] == "false"
+    for name in ["rejects.csv", "changes.csv", "gaiji.csv"]:
+        a = (tmp_path / "with" / name).read_bytes()
+        b = (tmp_path / "without" / name).read_bytes()
+        assert a.startswith(bom) and not b.startswith(bom), name
+        assert a[len(bom):] == b, name
+    # pyarrow skips the BOM: the same columns either way.
+    import pyarrow.csv as pcsv
+
+    for name in ["rejects.csv", "changes.csv"]:
+        cols = pcsv.read_csv(tmp_path / "with" / name).column_names
+        assert cols[0] == "record", (name, cols)
+        assert cols == pcsv.read_csv(tmp_path / "without" / name).column_names
+    # The CLI's flag is the same option.
+    cli("convert", "--profile", PROFILE, SAMPLE, "--out", tmp_path / "c", "-q", "--no-excel-bom")
+    assert (tmp_path / "c" / "changes.csv").read_bytes() == (
+        tmp_path / "without" / "changes.csv"
+    ).read_bytes()
 
 
 def test_convert_cancel_token(tmp_path):

@@ -36,6 +36,7 @@ changes.parquet, before.arrow/.parquet, after.arrow/.parquet, gaiji.csv, report.
 verification report for staff, in Japanese; `ikou report DIR --lang en` for English),
 manifest.json.
 Files are written under temporary names and renamed when the run is complete; mode 0600.
+rejects.csv, changes.csv and gaiji.csv start with a UTF-8 BOM for Excel (--no-excel-bom).
 
 Problems of the run as a whole — a trailer count that disagrees, a missing trailer, a
 newline style other than the layout's, an unterminated quote, an empty input, nothing
@@ -117,6 +118,12 @@ pub struct ConvertArgs {
     /// Show personal values unmasked in report.html (they are masked by default).
     #[arg(long)]
     show_values: bool,
+    /// Write rejects.csv, changes.csv and gaiji.csv without a UTF-8 BOM. By default they
+    /// start with one, so that Excel on Japanese Windows opens them as UTF-8 (without it,
+    /// Excel reads them as CP932 and garbles every kana and kanji); pyarrow, pandas, polars,
+    /// DuckDB and the csv crate skip it. The standard CSVs follow the profile's output.bom.
+    #[arg(long)]
+    no_excel_bom: bool,
     /// Colour of the console summary (the red first line of a 移行不可 run): `auto` (the
     /// default) colours only when stdout is a terminal, or when CLICOLOR_FORCE is set (not
     /// `0`), never when NO_COLOR is set (not empty); `always` and `never` override both.
@@ -325,6 +332,7 @@ pub fn run_convert(args: ConvertArgs) -> CliResult {
     opts.threads = args.threads;
     opts.outputs = outputs;
     opts.show_values = args.show_values;
+    opts.excel_bom = !args.no_excel_bom;
     opts.max_reject_rate = args.max_reject_rate;
     opts.parquet_compression = args.parquet_compression;
     let terminal = std::io::stderr().is_terminal() && !args.quiet;

@@ -463,3 +463,56 @@ fn parquet_compression_flag() {
     );
     assert!(!bad.exists(), "no run");
 }
+
+/// rejects.csv, changes.csv and gaiji.csv, the CSVs people open in Excel, start with a UTF-8
+/// BOM; `--no-excel-bom` writes the same bytes without it. The standard CSVs follow the
+/// profile, not the flag. Both runs verify, their reports read the rejects, and the run's
+/// gaiji.csv, BOM and all, reads back as a 外字 table.
+#[test]
+fn csvs_people_open_start_with_a_bom_unless_asked_not_to() {
+    const BOM: &[u8] = b"\xEF\xBB\xBF";
+    let t = tempdir("convert_excel_bom");
+    let (with, without) = (t.join("with"), t.join("without"));
+    convert(SAMPLE, &with, &["-q"]).expect(0);
+    convert(SAMPLE, &without, &["-q", "--no-excel-bom"]).expect(0);
+    for name in ["rejects.csv", "changes.csv", "gaiji.csv"] {
+        let a = std::fs::read(with.join(name)).unwrap();
+        let b = std::fs::read(without.join(name)).unwrap();
+        assert!(a.starts_with(BOM), "{name} has no BOM");
+        assert!(!b.starts_with(BOM), "{name} has a BOM with --no-excel-bom");
+        assert_eq!(&a[BOM.len()..], &b[..], "{name} differs beyond its BOM");
+    }
+    for name in ["jumin.csv", "setai.csv"] {
+        let a = std::fs::read(with.join(name)).unwrap();
+        assert!(
+            !a.starts_with(BOM),
+            "{name}: the sample profile writes no BOM"
+        );
+        assert_eq!(a, std::fs::read(without.join(name)).unwrap(), "{name}");
+    }
+    for (dir, value) in [(&with, "true"), (&without, "false")] {
+        assert_eq!(manifest(dir)["options"]["excel_bom"], value);
+        ikou(&["verify", dir.to_str().unwrap()]).expect(0);
+        let r = ikou(&["report", dir.to_str().unwrap()]).expect(0);
+        assert!(
+            r.stdout.contains("48 records were rejected"),
+            "{}",
+            r.stdout
+        );
+    }
+    let again = t.join("again");
+    let gaiji = with.join("gaiji.csv");
+    let r = convert(
+        SAMPLE,
+        &again,
+        &[
+            "-q",
+            "--outputs",
+            "minimal",
+            "--gaiji",
+            gaiji.to_str().unwrap(),
+        ],
+    )
+    .expect(0);
+    assert!(!r.stderr.contains("header"), "{}", r.stderr);
+}

@@ -302,7 +302,7 @@ fn issue18_bounds_rejects_csv_bytes_are_unchanged() {
     )
     .expect(4);
     let expected = format!(
-        "record,file,file_record,byte_offset,kinds,reasons,raw_hex,item:v,item:n\r\n\
+        "\u{feff}record,file,file_record,byte_offset,kinds,reasons,raw_hex,item:v,item:n\r\n\
          2,'=x.csv,3,35,char.not_digit,n: character 3 (U+0061) is not a digit (char.not_digit),e69db1e4baac2c313261,東京,12a\r\n\
          3,'=x.csv,4,47,char.not_digit,n: character 1 (U+0061) is not a digit (char.not_digit),222b312b636d647c27202f432063616c6327214130222c616263,'+1+cmd|' /C calc'!A0,abc\r\n\
          4,'=x.csv,5,75,char.not_digit,n: character 1 (U+002D) is not a digit (char.not_digit),3d48595045524c494e4b282222782222292c2d31,\"'=HYPERLINK(\"\"\"\"x\"\"\"\")\",'-1\r\n\

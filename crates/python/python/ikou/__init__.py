@@ -123,6 +123,7 @@ def convert(
     progress: Optional[Progress] = None,
     cancel: Optional[CancelHandle] = None,
     parquet_compression: Optional[str] = None,
+    excel_bom: bool = True,
 ) -> dict:
     """Converts ``inputs`` with ``profile`` into the run directory ``out``, as ``ikou convert``.
 
@@ -150,6 +151,11 @@ def convert(
     are LZ4-compressed and after.parquet is not. ``manifest["options"]["parquet_compression"]``
     records the choice.
 
+    rejects.csv, changes.csv and gaiji.csv start with a UTF-8 BOM, so that Excel on Japanese
+    Windows opens them as UTF-8; ``excel_bom=False`` leaves it out, as ``--no-excel-bom``.
+    pyarrow, pandas, polars and DuckDB skip it; Python's own :mod:`csv` module needs
+    ``open(path, encoding="utf-8-sig")``.
+
     Raises :class:`UsageError` (profile, options, an input contradicting the profile — pass
     ``input_check=False`` to convert anyway — a non-empty ``out`` without ``force``) or
     :class:`InputError` (I/O, a record that cannot be read: file, record, byte offset).
@@ -170,6 +176,7 @@ def convert(
             progress=progress,
             cancel=cancel,
             parquet_compression=parquet_compression,
+            excel_bom=excel_bom,
         )
     )
 

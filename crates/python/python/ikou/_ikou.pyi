@@ -44,6 +44,8 @@ def convert_json(
     allow_outside_specs: bool = ...,
     progress: Optional[Callable[[str, int, int, int], Any]] = ...,
     cancel: Optional[CancelHandle] = ...,
+    parquet_compression: Optional[str] = ...,
+    excel_bom: bool = ...,
 ) -> str: ...
 def start_read(
     inputs: Sequence[str],
