@@ -47,7 +47,7 @@ enum Command {
     /// Work with record layouts: list, show, check and import.
     #[command(subcommand)]
     Layouts(cmd::layouts::LayoutsCommand),
-    /// Work with migration profiles: check them and the files they name.
+    /// Work with migration profiles: list them, check them and the files they name.
     #[command(subcommand)]
     Profiles(cmd::profiles::ProfilesCommand),
     /// Tell what a file's bytes are: encoding, newlines, record structure, 外字, findings.

@@ -193,7 +193,7 @@ pub fn load_profile_with(
         .map(|(f, _)| f.as_str())
         .collect();
     Err(SetupError::UnknownProfile(format!(
-        "no profile `{profile}`: not a file ({}), not bundled ({}), not among the profiles of --specs ({}); give a .toml path, or its folder with --specs",
+        "no profile `{profile}`: not a file ({}), not bundled ({}), not among the profiles of --specs ({}); give a .toml path, or its folder with --specs (`ikou profiles list` lists them)",
         std::path::absolute(path)
             .unwrap_or_else(|_| path.to_path_buf())
             .display(),

@@ -1160,6 +1160,21 @@ impl Profile {
         }
     }
 
+    /// What the profile reads and writes, for people: `legacy/a → standard/b`, with each
+    /// source by name (`kojin: legacy/k + rireki: legacy/r`) and every group's layout
+    /// (`standard/b + standard/c`).
+    pub fn layouts_label(&self) -> String {
+        let source = if self.sources.is_empty() {
+            self.source.clone()
+        } else {
+            let named: Vec<String> = (self.sources.iter())
+                .map(|s| format!("{}: {}", s.name, s.layout))
+                .collect();
+            named.join(" + ")
+        };
+        format!("{source} → {}", self.target_layouts().join(" + "))
+    }
+
     /// The source and target layouts of this profile.
     pub fn layouts<'c>(&self, catalog: &'c Catalog) -> Option<(&'c Layout, &'c Layout)> {
         Some((catalog.layout(&self.source)?, catalog.layout(&self.target)?))

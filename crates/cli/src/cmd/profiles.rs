@@ -1,7 +1,8 @@
-//! `ikou profiles check FILE|DIR…`: check migration profiles and everything they name.
+//! `ikou profiles list` and `ikou profiles check FILE|DIR…`: the profiles there are, and a
+//! check of migration profiles and everything they name.
 
 use crate::exit::{CliError, CliResult, OK, USAGE};
-use crate::output::{print, shown_path};
+use crate::output::{print, shown_path, terminal_safe as safe};
 use clap::{Args, Subcommand};
 use ikou_convert::setup;
 use ikou_layout_spec::profile::{load_profile_file, ProfileAccess};
@@ -27,11 +28,37 @@ Examples:
 
 Exit codes: 0 every profile is sound; 2 a profile has problems (all are listed).";
 
+const LIST_HELP: &str = "\
+Lists the profiles `convert --profile ID` accepts: the bundled ones and those found in the
+--specs folders, each with its id, name, the layouts it reads and writes, the encoding of
+its input and where it comes from.
+
+Examples:
+  ikou profiles list
+  ikou profiles list --specs my-specs/ --json
+
+Exit codes: 0 listed; 2 a --specs folder cannot be loaded, or a profile in it does not load
+(it is listed with its first problem: `ikou profiles check FILE` shows them all).";
+
 /// `ikou profiles …`
 #[derive(Debug, Subcommand)]
 pub enum ProfilesCommand {
+    /// List the profiles there are: bundled, and in the --specs folders.
+    #[command(after_help = LIST_HELP)]
+    List(ListArgs),
     /// Check profile files (or every profile in folders) and the files they name.
     Check(CheckArgs),
+}
+
+/// `ikou profiles list` arguments.
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    /// Spec folders whose profiles (and layouts) to list beside the bundled ones.
+    #[arg(long)]
+    pub specs: Vec<PathBuf>,
+    /// Print JSON instead of a list.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// `ikou profiles check` arguments.
@@ -63,15 +90,123 @@ pub fn skipped_note(catalog: &Catalog) -> String {
     format!(
         "{} profile(s) not checked as layouts ({}): check them with `ikou profiles check`\n",
         files.len(),
-        crate::output::terminal_safe(&files.join(", "))
+        safe(&files.join(", "))
     )
 }
 
 /// Runs `ikou profiles`.
 pub fn run(cmd: ProfilesCommand) -> CliResult {
     match cmd {
+        ProfilesCommand::List(a) => list(&a),
         ProfilesCommand::Check(a) => check(&a),
     }
+}
+
+/// One profile of `profiles list`: loaded, or the first line of why not.
+struct Listed {
+    file: String,
+    profile: Result<ikou_layout_spec::Profile, String>,
+}
+
+fn list(args: &ListArgs) -> CliResult {
+    let catalog = setup::load_catalog(&args.specs).map_err(|e| CliError::usage(e.to_string()))?;
+    let mut found = Vec::new();
+    for (path, _) in ikou_layout_spec::profile::BUNDLED_PROFILES {
+        let Some(id) = path
+            .rsplit('/')
+            .next()
+            .and_then(|f| f.strip_suffix(".toml"))
+        else {
+            continue;
+        };
+        found.push(Listed {
+            file: format!("bundled:{path}"),
+            profile: setup::load_profile_with(&mut catalog.clone(), id, &ProfileAccess::default())
+                .map_err(|e| e.to_string()),
+        });
+    }
+    let access = ProfileAccess {
+        spec_roots: args.specs.clone(),
+        allow_outside: false,
+    };
+    for (file, _) in catalog.profile_files() {
+        found.push(Listed {
+            file: file.clone(),
+            profile: load_profile_file(Path::new(file), &mut catalog.clone(), &access)
+                .map_err(|e| e.to_string()),
+        });
+    }
+    let broken: Vec<&Listed> = found.iter().filter(|l| l.profile.is_err()).collect();
+    if args.json {
+        let rows: Vec<_> = found
+            .iter()
+            .map(|l| match &l.profile {
+                Ok(p) => serde_json::json!({
+                    "id": p.id,
+                    "name": p.name,
+                    "file": p.file,
+                    "sources": if p.sources.is_empty() {
+                        vec![serde_json::json!({"layout": p.source})]
+                    } else {
+                        p.sources
+                            .iter()
+                            .map(|s| serde_json::json!({"name": s.name, "layout": s.layout}))
+                            .collect()
+                    },
+                    "targets": p.target_layouts(),
+                    "encoding": p.characters.encoding,
+                    "gaiji_table": p.characters.gaiji_table,
+                }),
+                Err(e) => serde_json::json!({"file": l.file, "error": e}),
+            })
+            .collect();
+        crate::output::print_json(&rows)?;
+    } else {
+        let mut text = String::new();
+        for l in &found {
+            match &l.profile {
+                Ok(p) => {
+                    let _ = writeln!(text, "{:<16} {}", safe(&p.id), safe(&p.name));
+                    let _ = writeln!(
+                        text,
+                        "{:<16} {} · {} · {}",
+                        "",
+                        safe(&p.layouts_label()),
+                        safe(&p.characters.encoding),
+                        if l.file.starts_with("bundled:") {
+                            "bundled"
+                        } else {
+                            &l.file
+                        }
+                    );
+                }
+                Err(e) => {
+                    // A spec error's first line counts the problems; the next names one.
+                    let mut lines = e.lines().map(str::trim).filter(|l| !l.is_empty());
+                    let head = lines.next().unwrap_or_default();
+                    let first = lines.next().unwrap_or(head);
+                    let _ = writeln!(text, "{:<16} does not load: {}", "?", safe(first));
+                    let _ = writeln!(text, "{:<16} {}", "", safe(&l.file));
+                }
+            }
+        }
+        let _ = writeln!(
+            text,
+            "{} profile(s): convert with `ikou convert --profile ID{}`; check one with `ikou profiles check FILE`",
+            found.len(),
+            if args.specs.is_empty() { "" } else { " --specs …" },
+        );
+        print(&text)?;
+    }
+    if broken.is_empty() {
+        return Ok(OK);
+    }
+    let files: Vec<&str> = broken.iter().map(|l| l.file.as_str()).collect();
+    Err(CliError::usage(format!(
+        "{} profile(s) do not load: {} (`ikou profiles check FILE` lists every problem)",
+        broken.len(),
+        safe(&files.join(", "))
+    )))
 }
 
 fn profiles_in(root: &Path, dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
@@ -147,19 +282,10 @@ fn check(args: &CheckArgs) -> CliResult {
                 Ok((p, mapped)) => {
                     let _ = writeln!(
                         text,
-                        "ok {}: profile {} ({} → {}), {} mapping rules, 外字 table {}",
+                        "ok {}: profile {} ({}), {} mapping rules, 外字 table {}",
                         shown_path(&f),
                         p.id,
-                        if p.sources.is_empty() {
-                            p.source.clone()
-                        } else {
-                            p.sources
-                                .iter()
-                                .map(|x| format!("{}: {}", x.name, x.layout))
-                                .collect::<Vec<_>>()
-                                .join(" + ")
-                        },
-                        p.target_layouts().join(" + "),
+                        p.layouts_label(),
                         p.map.len(),
                         match &p.characters.gaiji_table {
                             Some(t) => format!("{t} ({mapped} codes mapped)"),

@@ -366,3 +366,73 @@ fn issue13_groups_history_rows_are_numbered_per_key_in_order() {
     ikou(&args2).expect(0);
     assert_eq!(text(&again, "rireki.csv"), want);
 }
+
+/// `profiles list` names every profile `convert --profile ID` accepts: the bundled ones and
+/// those of the --specs folders, with the layouts each reads and writes. One that does not
+/// load is listed with its problem and makes the list exit 2.
+#[test]
+fn profiles_list_names_the_bundled_and_the_specs_profiles() {
+    let dir = tempdir("profiles_list");
+    let atena = std::fs::read_to_string(root().join("specs/profiles/sample-atena.toml")).unwrap();
+    let mine = atena.replace("id = \"sample-atena\"", "id = \"my-atena\"");
+    assert_ne!(mine, atena);
+    std::fs::write(dir.join("my-atena.toml"), mine).unwrap();
+    let r = ikou(&["profiles", "list"]).expect(0);
+    for id in ["sample-juki", "host-juki", "sample-atena"] {
+        assert!(
+            r.stdout.lines().any(|l| l.starts_with(id)),
+            "{id}: {}",
+            r.stdout
+        );
+    }
+    assert!(
+        r.stdout.contains(
+            "legacy/sample-juki → standard/jumin-kiroku-jumin + standard/jumin-kiroku-setai · cp932 · bundled"
+        ),
+        "{}",
+        r.stdout
+    );
+    assert!(!r.stdout.contains("my-atena"));
+    assert!(r.stdout.contains("3 profile(s)"), "{}", r.stdout);
+    let specs = dir.to_str().unwrap();
+    let r = ikou(&["profiles", "list", "--specs", specs, "--json"]).expect(0);
+    let v = json(&r.stdout);
+    let ids: Vec<&str> = (v.as_array().unwrap().iter())
+        .map(|p| p["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        ids,
+        ["sample-juki", "host-juki", "sample-atena", "my-atena"]
+    );
+    assert_eq!(
+        v[0]["targets"],
+        serde_json::json!(["standard/jumin-kiroku-jumin", "standard/jumin-kiroku-setai"])
+    );
+    assert_eq!(v[3]["sources"][0]["layout"], "legacy/sample-atena");
+    assert!(
+        v[3]["file"].as_str().unwrap().ends_with("my-atena.toml"),
+        "{v}"
+    );
+    // A profile of the folder that does not load: listed with its problem, exit 2.
+    std::fs::write(
+        dir.join("broken.toml"),
+        "id = \"broken\"\nname = \"x\"\nsource = \"legacy/sample-juki\"\ntarget = \"standard/nope\"\n",
+    )
+    .unwrap();
+    let r = ikou(&["profiles", "list", "--specs", specs]).expect(2);
+    assert!(
+        r.stdout.contains("does not load:") && r.stdout.contains("standard/nope"),
+        "{}",
+        r.stdout
+    );
+    assert!(r.stdout.contains("my-atena"), "{}", r.stdout);
+    assert!(r.stderr.contains("broken.toml"), "{}", r.stderr);
+    let r = ikou(&["profiles", "list", "--specs", specs, "--json"]).expect(2);
+    let v = json(&r.stdout);
+    assert!(
+        v.as_array().unwrap().iter().any(|p| p["error"]
+            .as_str()
+            .is_some_and(|e| e.contains("standard/nope"))),
+        "{v}"
+    );
+}
