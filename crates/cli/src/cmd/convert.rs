@@ -666,6 +666,15 @@ fn summary_files(s: &mut String, m: &Manifest, out: &Path) {
     for o in &m.outputs {
         let _ = writeln!(s, "    {:<22} {:>12} bytes", o.name, o.bytes);
     }
+    // The manifest is not among its own outputs: it lists them, with their hashes.
+    if let Ok(meta) = std::fs::metadata(out.join(ikou_convert::manifest::MANIFEST)) {
+        let _ = writeln!(
+            s,
+            "    {:<22} {:>12} bytes (the counts, and every file's SHA-256)",
+            ikou_convert::manifest::MANIFEST,
+            meta.len()
+        );
+    }
     let _ = writeln!(
         s,
         "  check it: ikou verify {}",

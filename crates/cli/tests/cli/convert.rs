@@ -78,6 +78,16 @@ fn readme_command_converts_the_bundled_sample() {
         "manifest.json",
     ] {
         assert!(names.contains(want), "missing {want}: {names:?}");
+        // The console's list of the run directory names every file, the manifest too.
+        let size = std::fs::metadata(out.join(want)).unwrap().len();
+        assert!(
+            r.stdout.lines().any(|l| {
+                let mut w = l.split_whitespace();
+                w.next() == Some(want) && w.next() == Some(size.to_string().as_str())
+            }),
+            "{want} ({size} bytes) not listed: {}",
+            r.stdout
+        );
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
