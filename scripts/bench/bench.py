@@ -57,6 +57,9 @@ class Contender:
         self.samples = []  # (wall, user, sys, rss_kb)
 
 
+TIME_STEP = 0.01
+
+
 def run_timed(cmd, outdir, timefile):
     """Runs `cmd` under /usr/bin/time; returns (wall, user, sys, rss_kb)."""
     shutil.rmtree(outdir, ignore_errors=True)
@@ -75,7 +78,9 @@ def run_timed(cmd, outdir, timefile):
     with open(timefile) as f:
         last = f.read().strip().splitlines()[-1]
     wall, user, sys_, rss = last.split()
-    return float(wall), float(user), float(sys_), int(rss)
+    # /usr/bin/time counts in 10 ms steps: a run faster than that (a tiny --records) counts
+    # as one step, so that no ratio divides by zero. Such inputs measure start-up, not speed.
+    return max(float(wall), TIME_STEP), float(user), max(float(sys_), TIME_STEP), int(rss)
 
 
 def ikou_check(expected):
@@ -126,7 +131,7 @@ def free_page_reporting():
     return f"on, {kib / 1024 / 1024:.0f} GB reported since boot" if kib > 0 else None
 
 
-def versions(ikou):
+def versions(ikou, built):
     v = {}
 
     def first(argv):
@@ -141,7 +146,11 @@ def versions(ikou):
         v["binary built"] = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(os.path.getmtime(ikou)))
     except OSError:
         pass
-    v["git"] = first(["git", "-C", HERE, "describe", "--always", "--dirty"])
+    tree = first(["git", "-C", HERE, "describe", "--always", "--dirty"])
+    # The tree's commit is the binary's only when run.sh built it; with --no-build or IKOU=
+    # the binary may be older or another build: say so rather than claim the tree's commit.
+    if tree:
+        v["git"] = tree if built else f"{tree} (the tree's; the binary was not built by this run)"
     v["iconv"] = first(["iconv", "--version"])
     v["nkf"] = first(["nkf", "--version"])
     for m in ("jaconv", "pyarrow", "duckdb"):
@@ -300,6 +309,8 @@ def main():
     ap.add_argument("--std-csv", help="ikou's standard CSV of the input (DuckDB CSV → Parquet)")
     ap.add_argument("--big", help="a larger input for the memory check (peak RSS only)")
     ap.add_argument("--big-records", type=int, default=0)
+    ap.add_argument("--built", type=int, default=0,
+                    help="1: run.sh built --ikou from this tree just now (its commit is the tree's)")
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--only", help="comma-separated substrings of contender names to run")
     ap.add_argument("--work", required=True, help="scratch directory for outputs")
@@ -360,7 +371,7 @@ def main():
     meta = {
         "input": a.input, "records": a.records, "bytes": in_bytes, "runs": a.runs,
         "nproc": nproc, "elapsed": time.time() - started,
-        "machine": machine(), "versions": versions(a.ikou), "load": [load_before, load_after],
+        "machine": machine(), "versions": versions(a.ikou, a.built), "load": [load_before, load_after],
         "contenders": {c.name: {"what": c.what, "threads": c.threads, "partner": c.partner,
                                 "samples": [dict(zip(("wall", "user", "sys", "rss_kb"), s))
                                             for s in c.samples]} for c in cs},

@@ -118,5 +118,5 @@ only_args=()
 [ -n "$only" ] && only_args=(--only "$only")
 "$python" scripts/bench/bench.py --ikou "$ikou" --input "$input" --records "$records" \
     --utf8 "bench-data/juki-$records.utf8" --std-csv "bench-data/juki-$records.std.csv" \
-    --runs "$runs" --work bench-data/work --results bench-data/results \
+    --runs "$runs" --work bench-data/work --results bench-data/results --built "$build" \
     ${big_args[@]+"${big_args[@]}"} ${only_args[@]+"${only_args[@]}"}
