@@ -222,14 +222,37 @@ pub enum CheckProblem {
     },
 }
 
+impl CheckProblem {
+    /// Where the problem is: the file, and the line and item when known.
+    pub fn position(&self) -> SpecPosition {
+        match self {
+            CheckProblem::Spec(e) => e.position.clone(),
+            CheckProblem::EditedOfficialImport { file, .. } => SpecPosition {
+                file: file.clone(),
+                line: None,
+                item: None,
+            },
+        }
+    }
+
+    /// What the problem is, without its position.
+    pub fn message(&self) -> String {
+        match self {
+            CheckProblem::Spec(e) => e.kind.to_string(),
+            CheckProblem::EditedOfficialImport { layout, from, .. } => format!(
+                "layout {layout}: status official-import, but its item table is not the one imported from {from} (items_sha256 differs): a hand edit makes it a transcription — set status = \"unverified-transcription\""
+            ),
+        }
+    }
+}
+
 impl std::fmt::Display for CheckProblem {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             CheckProblem::Spec(e) => write!(f, "{e}"),
-            CheckProblem::EditedOfficialImport { file, layout, from } => write!(
-                f,
-                "{file}: layout {layout}: status official-import, but its item table is not the one imported from {from} (items_sha256 differs): a hand edit makes it a transcription — set status = \"unverified-transcription\""
-            ),
+            CheckProblem::EditedOfficialImport { file, .. } => {
+                write!(f, "{file}: {}", self.message())
+            }
         }
     }
 }

@@ -3,6 +3,7 @@
 use crate::exit::{CliError, CliResult, OK, USAGE};
 use crate::output::{print, print_json};
 use clap::{Subcommand, ValueEnum};
+use ikou_layout_spec::error::SpecPosition;
 use ikou_layout_spec::import::plan::{
     self, ImportPlan, ImportPlanError, ImportRequest, PlannedContent, PlannedFile,
 };
@@ -33,11 +34,16 @@ pub enum LayoutsCommand {
     },
     /// Check spec files (layouts .toml, code tables .csv, or directories of them):
     /// exit 0, or 2 with every problem and its position.
-    #[command(after_help = "Example:\n  ikou layouts check my-specs/")]
+    #[command(
+        after_help = "Examples:\n  ikou layouts check my-specs/\n  ikou layouts check my-specs/ --json   # {ok, files_checked, problems: [{file, line, item, message}], profiles_not_checked}"
+    )]
     Check {
         /// Spec files or directories.
         #[arg(required = true)]
         files: Vec<PathBuf>,
+        /// Print JSON (the same exit code).
+        #[arg(long)]
+        json: bool,
     },
     /// Import an item-definition list (項目定義書) from an Excel workbook (.xlsx) or a CSV
     /// file as a layout file marked `unverified-transcription`, for review.
@@ -120,7 +126,7 @@ pub fn run(cmd: LayoutsCommand) -> CliResult {
     match cmd {
         LayoutsCommand::List { json } => list(json),
         LayoutsCommand::Show { id, json } => show(&id, json),
-        LayoutsCommand::Check { files } => check(&files),
+        LayoutsCommand::Check { files, json } => check(&files, json),
         LayoutsCommand::Import {
             file,
             sheet,
@@ -569,10 +575,37 @@ fn show(id: &str, json: bool) -> CliResult {
     Ok(OK)
 }
 
-fn check(files: &[PathBuf]) -> CliResult {
+/// A spec problem for `--json`: where (`file`, `line`, `item`: null when not known) and what.
+pub(crate) fn problem_json(pos: &SpecPosition, message: &str) -> serde_json::Value {
+    serde_json::json!({
+        "file": pos.file,
+        "line": pos.line,
+        "item": pos.item,
+        "message": message,
+    })
+}
+
+fn check(files: &[PathBuf], json: bool) -> CliResult {
     // Users' files are checked against the bundled code tables plus their own.
     let mut catalog = bundled()?;
     let problems = catalog.check_files(files);
+    if json {
+        let value = serde_json::json!({
+            "ok": problems.is_empty(),
+            "files_checked": files.iter().map(|f| count_spec_files(f)).sum::<usize>(),
+            "problems": problems
+                .iter()
+                .map(|p| problem_json(&p.position(), &p.message()))
+                .collect::<Vec<_>>(),
+            "profiles_not_checked": catalog
+                .profile_files()
+                .iter()
+                .map(|(f, _)| f.as_str())
+                .collect::<Vec<_>>(),
+        });
+        print_json(&value)?;
+        return Ok(if problems.is_empty() { OK } else { USAGE });
+    }
     if problems.is_empty() {
         let count: usize = files.iter().map(|f| count_spec_files(f)).sum();
         print(&format!(

@@ -6,7 +6,7 @@ use crate::output::{print, shown_path, terminal_safe as safe};
 use clap::{Args, Subcommand};
 use ikou_convert::setup;
 use ikou_layout_spec::profile::{load_profile_file, ProfileAccess};
-use ikou_layout_spec::Catalog;
+use ikou_layout_spec::{Catalog, SpecPosition};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
@@ -25,6 +25,7 @@ folder and only inside it or a --specs folder, unless --allow-outside-specs.
 Examples:
   ikou profiles check specs/profiles/sample-juki.toml
   ikou profiles check my-specs/ --specs shared-layouts/
+  ikou profiles check my-specs/ --json
 
 Exit codes: 0 every profile is sound; 2 a profile has problems (all are listed).";
 
@@ -74,6 +75,10 @@ pub struct CheckArgs {
     /// Let profiles read files outside their folder and the --specs folders.
     #[arg(long)]
     pub allow_outside_specs: bool,
+    /// Print JSON: ok, checked, problems of the folders, and per profile its file, ok, id,
+    /// layouts and problems (each with file, line, item, message); the same exit code.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// For `layouts check`: the profiles its folders held, which are not layouts and were not
@@ -100,6 +105,26 @@ pub fn run(cmd: ProfilesCommand) -> CliResult {
         ProfilesCommand::List(a) => list(&a),
         ProfilesCommand::Check(a) => check(&a),
     }
+}
+
+/// A profile as `profiles list --json` and `profiles check --json` show it.
+fn profile_json(p: &ikou_layout_spec::Profile) -> serde_json::Value {
+    serde_json::json!({
+        "id": p.id,
+        "name": p.name,
+        "file": p.file,
+        "sources": if p.sources.is_empty() {
+            vec![serde_json::json!({"layout": p.source})]
+        } else {
+            p.sources
+                .iter()
+                .map(|s| serde_json::json!({"name": s.name, "layout": s.layout}))
+                .collect()
+        },
+        "targets": p.target_layouts(),
+        "encoding": p.characters.encoding,
+        "gaiji_table": p.characters.gaiji_table,
+    })
 }
 
 /// One profile of `profiles list`: loaded, or the first line of why not.
@@ -141,22 +166,7 @@ fn list(args: &ListArgs) -> CliResult {
         let rows: Vec<_> = found
             .iter()
             .map(|l| match &l.profile {
-                Ok(p) => serde_json::json!({
-                    "id": p.id,
-                    "name": p.name,
-                    "file": p.file,
-                    "sources": if p.sources.is_empty() {
-                        vec![serde_json::json!({"layout": p.source})]
-                    } else {
-                        p.sources
-                            .iter()
-                            .map(|s| serde_json::json!({"name": s.name, "layout": s.layout}))
-                            .collect()
-                    },
-                    "targets": p.target_layouts(),
-                    "encoding": p.characters.encoding,
-                    "gaiji_table": p.characters.gaiji_table,
-                }),
+                Ok(p) => profile_json(p),
                 Err(e) => serde_json::json!({"file": l.file, "error": e}),
             })
             .collect();
@@ -228,11 +238,48 @@ fn profiles_in(root: &Path, dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Resu
     Ok(())
 }
 
+/// What `profiles check` found: problems of a folder itself, and each profile checked.
+#[derive(Default)]
+struct Checked {
+    /// Problems outside any one profile (a folder's specs, a folder without profiles), as
+    /// (position, message).
+    folder: Vec<(SpecPosition, String)>,
+    profiles: Vec<CheckedProfile>,
+}
+
+struct CheckedProfile {
+    file: PathBuf,
+    result: Result<(ikou_layout_spec::Profile, usize), Vec<(SpecPosition, String)>>,
+}
+
+impl Checked {
+    fn problems(&self) -> usize {
+        self.folder.len()
+            + (self.profiles.iter())
+                .map(|p| p.result.as_ref().err().map_or(0, Vec::len))
+                .sum::<usize>()
+    }
+}
+
+/// A problem of the profile `file` with no position of its own.
+fn in_file(file: &Path, message: String) -> Vec<(SpecPosition, String)> {
+    let position = SpecPosition {
+        file: file.display().to_string(),
+        line: None,
+        item: None,
+    };
+    vec![(position, message)]
+}
+
+fn spec_problems(e: ikou_layout_spec::SpecErrors) -> Vec<(SpecPosition, String)> {
+    e.0.into_iter()
+        .map(|e| (e.position, e.kind.to_string()))
+        .collect()
+}
+
 fn check(args: &CheckArgs) -> CliResult {
     let base = setup::load_catalog(&args.specs).map_err(|e| CliError::usage(e.to_string()))?;
-    let mut text = String::new();
-    let mut problems = 0usize;
-    let mut checked = 0usize;
+    let mut found = Checked::default();
     for path in &args.paths {
         let mut catalog: Catalog = base.clone();
         let mut access = ProfileAccess {
@@ -242,16 +289,16 @@ fn check(args: &CheckArgs) -> CliResult {
         let files = if path.is_dir() {
             // The folder's own layouts and code tables are specs for its profiles.
             if let Err(e) = catalog.load_path(path) {
-                problems += e.0.len().max(1);
-                let _ = writeln!(text, "{e}");
+                found.folder.extend(spec_problems(e));
             }
             access.spec_roots.push(path.clone());
             let mut v = Vec::new();
             profiles_in(path, path, &mut v)
                 .map_err(|e| CliError::io(format!("{}: {e}", shown_path(path))))?;
             if v.is_empty() {
-                let _ = writeln!(text, "{}: no profile found", shown_path(path));
-                problems += 1;
+                found
+                    .folder
+                    .extend(in_file(path, "no profile found".to_string()));
             }
             v
         } else if path.exists() {
@@ -265,45 +312,96 @@ fn check(args: &CheckArgs) -> CliResult {
             )));
         };
         for f in files {
-            checked += 1;
             let mut c = catalog.clone();
             let result = load_profile_file(&f, &mut c, &access)
-                .map_err(|e| (e.0.len(), e.to_string()))
+                .map_err(spec_problems)
                 .and_then(|p| {
-                    let gaiji = setup::load_gaiji(&p, None).map_err(|e| (1, e.to_string()))?;
+                    let gaiji =
+                        setup::load_gaiji(&p, None).map_err(|e| in_file(&f, e.to_string()))?;
                     let mapped = gaiji.len();
                     // One plan per source of a profile with [[sources]] (issue #13).
                     let plans = ikou_convert::SourcePlans::new(&c, p.clone(), gaiji)
-                        .map_err(|e| (1, e.to_string()))?;
+                        .map_err(|e| in_file(&f, e.to_string()))?;
                     drop(plans);
                     Ok((p, mapped))
                 });
-            match result {
-                Ok((p, mapped)) => {
-                    let _ = writeln!(
-                        text,
-                        "ok {}: profile {} ({}), {} mapping rules, 外字 table {}",
-                        shown_path(&f),
-                        p.id,
-                        p.layouts_label(),
-                        p.map.len(),
-                        match &p.characters.gaiji_table {
-                            Some(t) => format!("{t} ({mapped} codes mapped)"),
-                            None => "none".into(),
-                        }
-                    );
-                }
-                Err((n, e)) => {
-                    problems += n.max(1);
-                    let _ = writeln!(text, "{}: {e}", shown_path(&f));
+            found.profiles.push(CheckedProfile { file: f, result });
+        }
+    }
+    let problems = found.problems();
+    let code = if problems > 0 { USAGE } else { OK };
+    if args.json {
+        crate::output::print_json(&checked_json(&found))?;
+        return Ok(code);
+    }
+    let mut text = String::new();
+    for (pos, message) in &found.folder {
+        let _ = writeln!(text, "{pos}: {message}");
+    }
+    for p in &found.profiles {
+        match &p.result {
+            Ok((p2, mapped)) => {
+                let _ = writeln!(
+                    text,
+                    "ok {}: profile {} ({}), {} mapping rules, 外字 table {}",
+                    shown_path(&p.file),
+                    p2.id,
+                    p2.layouts_label(),
+                    p2.map.len(),
+                    match &p2.characters.gaiji_table {
+                        Some(t) => format!("{t} ({mapped} codes mapped)"),
+                        None => "none".into(),
+                    }
+                );
+            }
+            Err(list) => {
+                for (pos, message) in list {
+                    let _ = writeln!(text, "{pos}: {message}");
                 }
             }
         }
     }
-    let _ = writeln!(text, "{checked} profile(s) checked, {problems} problem(s)");
+    let _ = writeln!(
+        text,
+        "{} profile(s) checked, {problems} problem(s)",
+        found.profiles.len()
+    );
     if problems > 0 {
         return Err(CliError::usage(text.trim_end().to_string()));
     }
     print(&text)?;
-    Ok(if problems > 0 { USAGE } else { OK })
+    Ok(code)
+}
+
+/// `profiles check --json`.
+fn checked_json(found: &Checked) -> serde_json::Value {
+    let problems = |list: &[(SpecPosition, String)]| -> Vec<serde_json::Value> {
+        (list.iter())
+            .map(|(pos, m)| crate::cmd::layouts::problem_json(pos, m))
+            .collect()
+    };
+    let profiles: Vec<serde_json::Value> = (found.profiles.iter())
+        .map(|c| match &c.result {
+            Ok((p, mapped)) => {
+                let mut v = profile_json(p);
+                v["file"] = c.file.display().to_string().into();
+                v["ok"] = true.into();
+                v["mapping_rules"] = p.map.len().into();
+                v["gaiji_codes_mapped"] = (*mapped).into();
+                v["problems"] = serde_json::json!([]);
+                v
+            }
+            Err(list) => serde_json::json!({
+                "file": c.file.display().to_string(),
+                "ok": false,
+                "problems": problems(list),
+            }),
+        })
+        .collect();
+    serde_json::json!({
+        "ok": found.problems() == 0,
+        "checked": found.profiles.len(),
+        "problems": problems(&found.folder),
+        "profiles": profiles,
+    })
 }

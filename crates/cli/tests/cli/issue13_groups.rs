@@ -436,3 +436,96 @@ fn profiles_list_names_the_bundled_and_the_specs_profiles() {
         "{v}"
     );
 }
+
+/// `layouts check --json` and `profiles check --json`: every problem with its file, line,
+/// item and message, for a spec repository's CI; the exit codes are the text output's.
+#[test]
+fn layouts_and_profiles_check_speak_json() {
+    let dir = tempdir("checks_json");
+    let layouts = dir.join("layouts");
+    std::fs::create_dir(&layouts).unwrap();
+    std::fs::write(
+        layouts.join("x.toml"),
+        "id = \"legacy/x\"\nname = \"x\"\nfamily = \"legacy\"\nstatus = \"synthetic\"\n\
+         [format]\nkind = \"fixed\"\nencoding = \"cp932\"\n[[items]]\nkey = \"a\"\nname = \"A\"\nbytes = 0\n",
+    )
+    .unwrap();
+    let r = ikou(&["layouts", "check", layouts.to_str().unwrap(), "--json"]).expect(2);
+    let v = json(&r.stdout);
+    assert_eq!(v["ok"], false);
+    assert_eq!(v["files_checked"], 1);
+    let bytes = (v["problems"].as_array().unwrap().iter())
+        .find(|p| {
+            p["message"]
+                .as_str()
+                .unwrap()
+                .contains("unknown field `bytes`")
+        })
+        .unwrap_or_else(|| panic!("{v}"));
+    assert!(bytes["file"].as_str().unwrap().ends_with("x.toml"), "{v}");
+    assert_eq!(bytes["line"], 11, "{v}");
+    assert_eq!(bytes["item"], "a", "{v}");
+    let specs = root().join("specs");
+    let r = ikou(&["layouts", "check", specs.to_str().unwrap(), "--json"]).expect(0);
+    let v = json(&r.stdout);
+    assert_eq!(v["ok"], true);
+    assert_eq!(v["problems"], serde_json::json!([]));
+    assert_eq!(
+        v["profiles_not_checked"].as_array().unwrap().len(),
+        3,
+        "{v}"
+    );
+
+    let profiles = dir.join("profiles");
+    std::fs::create_dir(&profiles).unwrap();
+    let atena = std::fs::read_to_string(root().join("specs/profiles/sample-atena.toml")).unwrap();
+    std::fs::write(
+        profiles.join("good.toml"),
+        atena.replace("id = \"sample-atena\"", "id = \"good\""),
+    )
+    .unwrap();
+    std::fs::write(
+        profiles.join("broken.toml"),
+        "id = \"broken\"\nname = \"x\"\nsource = \"legacy/sample-juki\"\ntarget = \"standard/nope\"\n",
+    )
+    .unwrap();
+    let r = ikou(&["profiles", "check", profiles.to_str().unwrap(), "--json"]).expect(2);
+    let v = json(&r.stdout);
+    assert_eq!(
+        (v["ok"].clone(), v["checked"].clone()),
+        (false.into(), 2.into())
+    );
+    let by_file = |name: &str| {
+        (v["profiles"].as_array().unwrap().iter())
+            .find(|p| p["file"].as_str().unwrap().ends_with(name))
+            .unwrap_or_else(|| panic!("{name}: {v}"))
+            .clone()
+    };
+    let broken = by_file("broken.toml");
+    assert_eq!(broken["ok"], false);
+    assert_eq!(broken["problems"][0]["line"], 4, "{v}");
+    assert!(broken["problems"][0]["message"]
+        .as_str()
+        .unwrap()
+        .contains("standard/nope"));
+    let good = by_file("good.toml");
+    assert_eq!(
+        (good["ok"].clone(), good["id"].clone()),
+        (true.into(), "good".into())
+    );
+    assert_eq!(
+        good["targets"],
+        serde_json::json!(["standard/jutogai-atena-kihon"])
+    );
+    assert!(good["mapping_rules"].as_u64().unwrap() > 0, "{v}");
+    // The same verdict as the text output.
+    let r = ikou(&["profiles", "check", profiles.to_str().unwrap()]).expect(2);
+    assert!(
+        r.stderr.contains("broken.toml:4:") && r.stderr.contains("1 problem(s)"),
+        "{}",
+        r.stderr
+    );
+    let bundled = root().join("specs/profiles");
+    let r = ikou(&["profiles", "check", bundled.to_str().unwrap(), "--json"]).expect(0);
+    assert_eq!(json(&r.stdout)["checked"], 3);
+}
