@@ -99,3 +99,47 @@ pub fn write_atomically(
 ) -> io::Result<()> {
     ikou_convert::output::write_file_atomically(path, body)
 }
+
+/// A progress bar of bytes on stderr, when stderr is a terminal and `quiet` is not set
+/// (`None` otherwise: nothing is drawn into a pipe or a log).
+pub fn byte_bar(quiet: bool) -> Option<indicatif::ProgressBar> {
+    use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+    use std::io::IsTerminal;
+    if quiet || !io::stderr().is_terminal() {
+        return None;
+    }
+    let b = ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::stderr());
+    b.set_style(
+        ProgressStyle::with_template(
+            "{msg:>22} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} ETA {eta}",
+        )
+        .unwrap_or_else(|_| ProgressStyle::default_bar())
+        .progress_chars("=> "),
+    );
+    b.enable_steady_tick(std::time::Duration::from_millis(200));
+    Some(b)
+}
+
+/// The progress bar of `ikou verify` and `ikou report` while they read a run's files.
+pub struct ReadBar(pub Option<indicatif::ProgressBar>);
+
+impl ikou_convert::verify::ReadProgress for ReadBar {
+    fn start(&self, bytes: u64) {
+        if let Some(b) = &self.0 {
+            b.set_message("checking the files");
+            b.set_length(bytes);
+        }
+    }
+
+    fn read(&self, bytes: u64) {
+        if let Some(b) = &self.0 {
+            b.inc(bytes);
+        }
+    }
+
+    fn finish(&self) {
+        if let Some(b) = &self.0 {
+            b.finish_and_clear();
+        }
+    }
+}

@@ -532,15 +532,23 @@ pub fn write_file_atomically(
 /// # Errors
 /// Any read error.
 pub fn hash_file(path: &Path) -> io::Result<OutputInfo> {
-    let mut f = File::open(path)?;
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    hash_read(File::open(path)?, name)
+}
+
+/// Hashes what `r` reads, as the output `name`.
+///
+/// # Errors
+/// Any read error.
+pub(crate) fn hash_read<R: io::Read>(mut r: R, name: String) -> io::Result<OutputInfo> {
     let mut w = HashingWriter::new(io::sink());
-    io::copy(&mut f, &mut w)?;
+    io::copy(&mut r, &mut w)?;
     let (sha256, bytes, _) = w.finish();
     Ok(OutputInfo {
-        name: path
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default(),
+        name,
         sha256,
         bytes,
     })

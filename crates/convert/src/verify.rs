@@ -3,7 +3,7 @@
 
 use crate::manifest::{InputInfo, Manifest, Timings, MANIFEST};
 use crate::output::RunFile;
-use crate::output::{hash_file, hex, OutputFile};
+use crate::output::{hex, OutputFile};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use std::io::Write as _;
@@ -151,8 +151,62 @@ fn names_in(dir: &Path) -> Option<Vec<String>> {
 }
 
 /// Counts the records of a CSV file, streaming it (a row of any length costs no memory).
-fn count_csv_records(path: &Path, header: bool) -> std::io::Result<u64> {
-    crate::rows::count_rows(std::fs::File::open(path)?, header)
+/// How far a verification has read ([`verify_with`], [`check_files_with`]): `ikou verify`
+/// and `ikou report` draw their progress bars from it. Every method does nothing by default;
+/// `()` is the progress nobody watches.
+pub trait ReadProgress: Sync {
+    /// The checks will read about `bytes` bytes ([`bytes_to_read`]).
+    fn start(&self, bytes: u64) {
+        let _ = bytes;
+    }
+    /// `bytes` more bytes were read.
+    fn read(&self, bytes: u64) {
+        let _ = bytes;
+    }
+    /// The checks are done.
+    fn finish(&self) {}
+}
+
+impl ReadProgress for () {}
+
+/// A reader that tells a [`ReadProgress`] what it reads.
+struct Counted<'a, R> {
+    inner: R,
+    progress: &'a dyn ReadProgress,
+}
+
+impl<R: std::io::Read> std::io::Read for Counted<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        if n > 0 {
+            self.progress.read(n as u64);
+        }
+        Ok(n)
+    }
+}
+
+/// The bytes the checks of [`check_files`] read from an intact run directory: every listed
+/// output once (its hash), and the standard CSVs and rejects.csv once more (their rows;
+/// rejects.csv a third time in a run of several sources, its rows per source).
+pub fn bytes_to_read(manifest: &Manifest) -> u64 {
+    let size = |name: &str| {
+        (manifest.outputs.iter())
+            .find(|o| o.name == name)
+            .map_or(0, |o| o.bytes)
+    };
+    let hashed: u64 = manifest.outputs.iter().map(|o| o.bytes).sum();
+    let data: u64 = if manifest.groups.is_empty() {
+        size(&manifest.data_file)
+    } else {
+        manifest.groups.iter().map(|g| size(&g.file)).sum()
+    };
+    let rejects = size(RunFile::Rejects.name());
+    let by_source = if manifest.sources.is_empty() {
+        0
+    } else {
+        rejects
+    };
+    hashed + data + rejects + by_source
 }
 
 /// Reads a run directory's manifest.
@@ -222,7 +276,19 @@ pub fn named_outputs(manifest: &Manifest) -> Vec<&'static str> {
 /// size, the record counts of the standard CSV and `rejects.csv`, and the accounting
 /// `input = output + rejected`. Every file is streamed.
 pub fn check_files(dir: &Path, manifest: &Manifest) -> Vec<Check> {
-    checks_of(&OnDisk(dir), manifest)
+    check_files_with(dir, manifest, &())
+}
+
+/// [`check_files`], telling `progress` how far it has read.
+pub fn check_files_with(
+    dir: &Path,
+    manifest: &Manifest,
+    progress: &dyn ReadProgress,
+) -> Vec<Check> {
+    progress.start(bytes_to_read(manifest));
+    let checks = checks_of(&OnDisk { dir, progress }, manifest);
+    progress.finish();
+    checks
 }
 
 /// What [`checks_of`] compares a manifest with: what the run's files hold.
@@ -236,19 +302,34 @@ pub(crate) trait FileFacts {
 }
 
 /// The files of a run directory, read from the disk (`ikou verify`, `ikou report`).
-struct OnDisk<'a>(&'a Path);
+struct OnDisk<'a> {
+    dir: &'a Path,
+    progress: &'a dyn ReadProgress,
+}
+
+impl OnDisk<'_> {
+    fn open(&self, name: &str) -> std::io::Result<Counted<'_, std::fs::File>> {
+        Ok(Counted {
+            inner: std::fs::File::open(self.dir.join(name))?,
+            progress: self.progress,
+        })
+    }
+}
 
 impl FileFacts for OnDisk<'_> {
     fn hash(&self, name: &str) -> std::io::Result<crate::output::OutputInfo> {
-        hash_file(&self.0.join(name))
+        crate::output::hash_read(self.open(name)?, name.to_string())
     }
 
     fn records(&self, name: &str, header: bool) -> std::io::Result<u64> {
-        count_csv_records(&self.0.join(name), header)
+        crate::rows::count_rows(self.open(name)?, header)
     }
 
     fn rejects_by_source(&self) -> Result<std::collections::BTreeMap<String, u64>, String> {
-        rejects_by_source(&self.0.join(RunFile::Rejects.name()))
+        rejects_by_source(
+            self.open(RunFile::Rejects.name())
+                .map_err(|e| e.to_string())?,
+        )
     }
 }
 
@@ -480,8 +561,9 @@ fn source_checks(files: &dyn FileFacts, manifest: &Manifest) -> Vec<Check> {
 }
 
 /// The rows of rejects.csv per value of its `source` column, streamed.
-fn rejects_by_source(path: &Path) -> Result<std::collections::BTreeMap<String, u64>, String> {
-    let f = std::fs::File::open(path).map_err(|e| e.to_string())?;
+fn rejects_by_source(
+    f: impl std::io::Read,
+) -> Result<std::collections::BTreeMap<String, u64>, String> {
     let mut rows = crate::rows::Rows::new(f);
     let header = rows
         .header()
@@ -513,8 +595,19 @@ fn rejects_by_source(path: &Path) -> Result<std::collections::BTreeMap<String, u
 /// or failed run); [`VerifyError::ManifestRead`] or [`VerifyError::NotAManifest`] when the
 /// manifest cannot be read. Every other problem is a failed check.
 pub fn verify(dir: &Path) -> Result<(Manifest, Verification), VerifyError> {
+    verify_with(dir, &())
+}
+
+/// [`verify`], telling `progress` how far it has read.
+///
+/// # Errors
+/// As [`verify`].
+pub fn verify_with(
+    dir: &Path,
+    progress: &dyn ReadProgress,
+) -> Result<(Manifest, Verification), VerifyError> {
     let manifest = load_manifest(dir)?;
-    let mut checks = check_files(dir, &manifest);
+    let mut checks = check_files_with(dir, &manifest, progress);
     checks.extend(directory_checks(dir, &manifest));
     let fingerprint = fingerprint(&manifest);
     Ok((
@@ -707,6 +800,61 @@ pub fn check_signature(dir: &Path, key: &[u8]) -> Check {
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+
+    /// Sums what a verification says it will read and what it reads.
+    #[derive(Default)]
+    struct Tally {
+        started: std::sync::atomic::AtomicU64,
+        read: std::sync::atomic::AtomicU64,
+        finished: std::sync::atomic::AtomicBool,
+    }
+
+    impl ReadProgress for Tally {
+        fn start(&self, bytes: u64) {
+            self.started
+                .fetch_add(bytes, std::sync::atomic::Ordering::Relaxed);
+        }
+        fn read(&self, bytes: u64) {
+            self.read
+                .fetch_add(bytes, std::sync::atomic::Ordering::Relaxed);
+        }
+        fn finish(&self) {
+            self.finished
+                .store(true, std::sync::atomic::Ordering::Relaxed);
+        }
+    }
+
+    /// The progress of a verification ends where [`bytes_to_read`] said it would: on an
+    /// intact run of the bundled sample with every output (two group files), the bytes read
+    /// are exactly the bytes announced, so a progress bar ends full, never past its end.
+    #[test]
+    fn a_verification_reads_the_bytes_it_announces() {
+        use crate::run::{Run, RunInput, RunOptions};
+        use crate::setup;
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+        let dir = std::env::temp_dir().join(format!("ikou-verify-progress-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let catalog = setup::load_catalog(&[]).unwrap();
+        let profile = setup::load_profile(&catalog, "sample-juki").unwrap();
+        let gaiji = setup::load_gaiji(&profile, None).unwrap();
+        let plan = crate::Plan::new(&catalog, profile, gaiji).unwrap();
+        let mut opts = RunOptions::new(&dir);
+        opts.threads = 1;
+        let manifest = Run::new(&plan, &opts)
+            .input(RunInput::Path(root.join("testdata/sample/juki-1000.dat")))
+            .execute()
+            .unwrap();
+        assert_eq!(manifest.groups.len(), 2);
+        let tally = Tally::default();
+        let (_, v) = verify_with(&dir, &tally).unwrap();
+        assert!(v.ok(), "{:?}", v.checks);
+        let started = tally.started.into_inner();
+        assert_eq!(started, bytes_to_read(&manifest));
+        assert!(started > manifest.outputs.iter().map(|o| o.bytes).sum::<u64>());
+        assert_eq!(tally.read.into_inner(), started);
+        assert!(tally.finished.into_inner());
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 
     /// RFC 4231 test cases 1, 2, 3, 6 and 7 (HMAC-SHA256).
     #[test]

@@ -12,12 +12,12 @@ use ikou_convert::setup::{self, SetupError};
 use ikou_convert::SourcePlans;
 use ikou_layout_spec::profile::RejectRate;
 use ikou_layout_spec::{Catalog, Profile};
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use indicatif::ProgressBar;
 use std::fmt::Write as _;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, AtomicU8, Ordering::Relaxed};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 const AFTER_HELP: &str = "\
 Examples:
@@ -335,19 +335,7 @@ pub fn run_convert(args: ConvertArgs) -> CliResult {
     opts.excel_bom = !args.no_excel_bom;
     opts.max_reject_rate = args.max_reject_rate;
     opts.parquet_compression = args.parquet_compression;
-    let terminal = std::io::stderr().is_terminal() && !args.quiet;
-    let bar = terminal.then(|| {
-        let b = ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::stderr());
-        b.set_style(
-            ProgressStyle::with_template(
-                "{msg:>22} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} ETA {eta}",
-            )
-            .unwrap_or_else(|_| ProgressStyle::default_bar())
-            .progress_chars("=> "),
-        );
-        b.enable_steady_tick(Duration::from_millis(200));
-        b
-    });
+    let bar = crate::output::byte_bar(args.quiet);
     let progress = Bar {
         bar,
         quiet: args.quiet || args.json,

@@ -65,6 +65,10 @@ pub struct ReportArgs {
     /// Extra spec files or directories (layouts) when the run's profile is not bundled.
     #[arg(long)]
     specs: Vec<PathBuf>,
+    /// No progress bar while the run's files are checked (it is drawn on stderr, only when
+    /// stderr is a terminal).
+    #[arg(long, short = 'q')]
+    quiet: bool,
 }
 
 /// The default file name for the options: `report.html` only for the run's own defaults.
@@ -116,8 +120,9 @@ pub fn run(args: ReportArgs) -> CliResult {
         .out
         .unwrap_or_else(|| args.dir.join(default_name(lang, args.show_values)));
     let (out_dir, name) = split(&out)?;
-    let (info, verdict) = match report::write_checked(
-        &manifest, &args.dir, &options, &out_dir, &name,
+    let bar = crate::output::ReadBar(crate::output::byte_bar(args.quiet));
+    let (info, verdict) = match report::write_checked_with(
+        &manifest, &args.dir, &options, &out_dir, &name, &bar,
     ) {
         Ok(found) => found,
         Err(ReportError::Unverified {

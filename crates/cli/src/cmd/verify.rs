@@ -17,7 +17,8 @@ Checks: the files every run writes (the standard CSV, rejects.csv, manifest.json
 its options name are listed; every listed file's SHA-256 and size; the rows of the standard
 CSV and rejects.csv; input = output + rejected; no file in the directory that the run did not
 write (report pages made by `ikou report` and the signature are allowed). Every file is
-streamed: memory does not grow with file sizes.
+streamed: memory does not grow with file sizes. While the files are read, a progress bar
+runs on stderr when it is a terminal (-q: none).
 
 A run rewritten consistently (files and manifest together) passes these checks: compare the
 fingerprint printed last with the one on the signed report page, or sign the run with a key
@@ -43,6 +44,9 @@ pub struct VerifyArgs {
     /// file.
     #[arg(long, value_name = "FILE")]
     key: Option<PathBuf>,
+    /// No progress bar (it is drawn on stderr, only when stderr is a terminal).
+    #[arg(long, short = 'q')]
+    quiet: bool,
 }
 
 /// Sign a run directory that verifies: write manifest.hmac, the HMAC-SHA256 of its
@@ -100,7 +104,8 @@ pub fn run(args: VerifyArgs) -> CliResult {
         Some(k) => Some(key_of(k)?),
         None => None,
     };
-    let (manifest, mut v) = match ikou_convert::verify::verify(&args.dir) {
+    let bar = crate::output::ReadBar(crate::output::byte_bar(args.quiet));
+    let (manifest, mut v) = match ikou_convert::verify::verify_with(&args.dir, &bar) {
         Ok(found) => found,
         Err(e @ VerifyError::Incomplete { .. }) => {
             // Not a finished run: a verdict (exit 1), not an I/O error.

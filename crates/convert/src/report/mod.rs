@@ -217,7 +217,20 @@ pub fn render_checked(
     dir: &Path,
     options: &ReportOptions,
 ) -> Result<(String, Vec<Check>), ReportError> {
-    let mut checks = crate::verify::check_files(dir, manifest);
+    render_checked_with(manifest, dir, options, &())
+}
+
+/// [`render_checked`], telling `progress` how far the checks have read.
+///
+/// # Errors
+/// As [`render_checked`].
+pub fn render_checked_with(
+    manifest: &Manifest,
+    dir: &Path,
+    options: &ReportOptions,
+    progress: &dyn crate::verify::ReadProgress,
+) -> Result<(String, Vec<Check>), ReportError> {
+    let mut checks = crate::verify::check_files_with(dir, manifest, progress);
     // The directory's own checks as `ikou verify` makes them; only a failed one changes the
     // page (a page made by `ikou report` beside the run is an extra that passes, and the
     // page must not depend on which other pages exist).
@@ -418,7 +431,22 @@ pub fn write_checked(
     out_dir: &Path,
     name: &str,
 ) -> Result<(OutputInfo, Verdict), ReportError> {
-    let (html, checks) = render_checked(manifest, dir, options)?;
+    write_checked_with(manifest, dir, options, out_dir, name, &())
+}
+
+/// [`write_checked`], telling `progress` how far the checks have read.
+///
+/// # Errors
+/// As [`write_checked`].
+pub fn write_checked_with(
+    manifest: &Manifest,
+    dir: &Path,
+    options: &ReportOptions,
+    out_dir: &Path,
+    name: &str,
+    progress: &dyn crate::verify::ReadProgress,
+) -> Result<(OutputInfo, Verdict), ReportError> {
+    let (html, checks) = render_checked_with(manifest, dir, options, progress)?;
     finish_page(manifest, dir, out_dir, name, html, &checks)
 }
 
