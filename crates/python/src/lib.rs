@@ -389,27 +389,11 @@ fn convert_json(
 /// `no-go`; label 移行可, 要確認 or 移行不可; cause; reasons) — what `ikou convert --json`
 /// prints, by the same rule (`ikou convert` exits 4 on `no-go`).
 fn manifest_json(m: &ikou_convert::Manifest) -> Result<String, String> {
-    use ikou_convert::report::{self, Lang, VerdictLevel};
+    use ikou_convert::report;
     let v = report::verdict(m, None);
     let mut value = serde_json::to_value(m).map_err(|e| e.to_string())?;
     if let Some(o) = value.as_object_mut() {
-        o.insert(
-            "verdict".into(),
-            serde_json::json!({
-                "level": match v.level {
-                    VerdictLevel::Go => "go",
-                    VerdictLevel::Check => "check",
-                    VerdictLevel::NoGo => "no-go",
-                },
-                "label": v.level.label(),
-                "cause": report::cause(m, &v, Lang::En),
-                "reasons": v.reasons.iter().map(|r| serde_json::json!({
-                    "level": r.level().label(),
-                    "text": r.text(Lang::En),
-                })).collect::<Vec<_>>(),
-                "max_reject_rate": report::max_reject_rate(m),
-            }),
-        );
+        o.insert("verdict".into(), report::verdict_json(m, &v));
     }
     serde_json::to_string(&value).map_err(|e| e.to_string())
 }

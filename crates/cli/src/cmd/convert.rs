@@ -369,7 +369,7 @@ pub fn run_convert(args: ConvertArgs) -> CliResult {
         let mut v = serde_json::to_value(&manifest)
             .map_err(|e| CliError::io(format!("cannot write the manifest as JSON: {e}")))?;
         if let Some(o) = v.as_object_mut() {
-            o.insert("verdict".into(), verdict_json(&manifest, &verdict));
+            o.insert("verdict".into(), report::verdict_json(&manifest, &verdict));
         }
         print_json(&v)?;
     } else {
@@ -398,24 +398,6 @@ fn exit_code(m: &Manifest, verdict: &Verdict, strict: bool) -> u8 {
     } else {
         OK
     }
-}
-
-/// The verdict for `--json`.
-fn verdict_json(m: &Manifest, v: &Verdict) -> serde_json::Value {
-    serde_json::json!({
-        "level": match v.level {
-            VerdictLevel::Go => "go",
-            VerdictLevel::Check => "check",
-            VerdictLevel::NoGo => "no-go",
-        },
-        "label": v.level.label(),
-        "cause": report::cause(m, v, Lang::En),
-        "reasons": v.reasons.iter().map(|r| serde_json::json!({
-            "level": r.level().label(),
-            "text": r.text(Lang::En),
-        })).collect::<Vec<_>>(),
-        "max_reject_rate": report::max_reject_rate(m),
-    })
 }
 
 fn top(map: &std::collections::BTreeMap<String, u64>, n: usize) -> Vec<(&String, &u64)> {

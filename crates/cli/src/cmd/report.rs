@@ -1,7 +1,7 @@
 //! `ikou report DIR`: (re)make a run's `report.html` from its manifest and files.
 
 use crate::exit::{CliError, CliResult, DATA, NO_GO, OK};
-use crate::output::{print, shown_path, terminal_safe};
+use crate::output::{print, print_json, shown_path, terminal_safe};
 use clap::{Args, ValueEnum};
 use ikou_convert::manifest::{LayoutRef, Manifest};
 use ikou_convert::report::{self, Lang, ReportError, ReportOptions};
@@ -15,6 +15,7 @@ Examples:
   ikou report run1 --lang en             # run1/report.en.html
   ikou report run1 --out /tmp/check.html
   ikou report run1 --specs my-specs/     # layouts of a profile that is not bundled
+  ikou report run1 --json                # the verdict and the page, for machines
 
 The page is one self-contained HTML file (no scripts, fonts, images or links that load
 anything), printable on A4. Personal values are masked unless --show-values. The same run
@@ -69,6 +70,11 @@ pub struct ReportArgs {
     /// stderr is a terminal).
     #[arg(long, short = 'q')]
     quiet: bool,
+    /// Print JSON: dir, verified, page, bytes, sha256, verdict (level go/check/no-go, label,
+    /// cause, reasons, max_reject_rate) and notes; for a run that does not match its
+    /// manifest: verified false, the page written, the failed checks. The same exit code.
+    #[arg(long)]
+    json: bool,
 }
 
 /// The default file name for the options: `report.html` only for the run's own defaults.
@@ -130,6 +136,18 @@ pub fn run(args: ReportArgs) -> CliResult {
             written,
             failed,
         }) => {
+            if args.json {
+                let v = report::verdict(&manifest, Some(&failed));
+                print_json(&serde_json::json!({
+                    "dir": args.dir.display().to_string(),
+                    "verified": false,
+                    "page": written,
+                    "left_as_it_was": file,
+                    "failed": failed,
+                    "verdict": report::verdict_json(&manifest, &v),
+                }))?;
+                return Ok(DATA);
+            }
             // The verdict first, then what does not match; the page went elsewhere.
             let mut msg = String::from(
                     "移行不可 (must not be migrated): the run's files do NOT match its manifest: the report is NOT verified\n",
@@ -161,34 +179,51 @@ pub fn run(args: ReportArgs) -> CliResult {
         }
         Err(e) => return Err(CliError::io(e.to_string())),
     };
-    let reasons: Vec<String> = verdict.reasons.iter().map(|r| r.text(Lang::En)).collect();
-    let mut msg = format!(
-        "{} ({}){}\n{} ({} bytes)\n",
-        verdict.level.label(),
-        verdict.level.english(),
-        if reasons.is_empty() {
-            String::new()
-        } else {
-            format!(": {}", reasons.join("; "))
-        },
-        shown_path(&out_dir.join(&info.name)),
-        info.bytes
-    );
+    let page = out_dir.join(&info.name);
+    let mut notes = Vec::new();
     if source.is_none() {
-        msg.push_str(&format!(
-            "  note: layout {} {} not found (give --specs): items are named by key and code values are not shown\n",
+        notes.push(format!(
+            "layout {} {} not found (give --specs): items are named by key and code values are not shown",
             manifest.source_layout.id, manifest.source_layout.version
         ));
     }
     if args.show_values {
-        msg.push_str("  note: values are NOT masked: handle the page as personal data\n");
+        notes.push("values are NOT masked: handle the page as personal data".to_string());
     }
     if info.name != name {
-        msg.push_str(&format!(
-            "  note: differs from the {name} the run wrote, which was left as it was (another ikou version or date)\n"
+        notes.push(format!(
+            "differs from the {name} the run wrote, which was left as it was (another ikou version or date)"
         ));
     }
-    print(&msg)?;
+    if args.json {
+        print_json(&serde_json::json!({
+            "dir": args.dir.display().to_string(),
+            "verified": true,
+            "page": page.display().to_string(),
+            "bytes": info.bytes,
+            "sha256": info.sha256,
+            "verdict": report::verdict_json(&manifest, &verdict),
+            "notes": notes,
+        }))?;
+    } else {
+        let reasons: Vec<String> = verdict.reasons.iter().map(|r| r.text(Lang::En)).collect();
+        let mut msg = format!(
+            "{} ({}){}\n{} ({} bytes)\n",
+            verdict.level.label(),
+            verdict.level.english(),
+            if reasons.is_empty() {
+                String::new()
+            } else {
+                format!(": {}", reasons.join("; "))
+            },
+            shown_path(&page),
+            info.bytes
+        );
+        for n in &notes {
+            msg.push_str(&format!("  note: {n}\n"));
+        }
+        print(&msg)?;
+    }
     // The exit code of `ikou convert` for the same verdict.
     Ok(if verdict.level == report::VerdictLevel::NoGo {
         NO_GO

@@ -143,6 +143,43 @@ fn report_and_verify_agree_on_a_file_the_run_did_not_write() {
     assert!(!page.contains("✓ 件数は合っています"));
 }
 
+/// `report --json`: the verdict `convert --json` gave, the page and its hash on an intact
+/// run; on a run whose files do not match: not verified, the failed checks, 移行不可, exit 1.
+#[test]
+fn report_json_gives_the_verdict_the_page_and_what_failed() {
+    let dir = tempdir("report_json");
+    let run = dir.join("run");
+    let c = convert_with(&root().join(SAMPLE), &run, "all", &["--json"]).expect(0);
+    let converted = json(&c.stdout);
+    let d = run.to_str().unwrap();
+    let r = ikou(&["report", d, "--json"]).expect(0);
+    let v = json(&r.stdout);
+    assert_eq!(v["verified"], true);
+    assert_eq!(v["verdict"], converted["verdict"]);
+    assert_eq!(v["verdict"]["level"], "check");
+    assert!(v["page"].as_str().unwrap().ends_with("report.html"), "{v}");
+    let page = std::fs::read(run.join("report.html")).unwrap();
+    assert_eq!(v["sha256"], sha256_hex(&page));
+    assert_eq!(v["bytes"], page.len());
+    assert_eq!(v["notes"], serde_json::json!([]));
+    std::fs::write(run.join("notes.txt"), b"x").unwrap();
+    let r = ikou(&["report", d, "--json"]).expect(1);
+    let v = json(&r.stdout);
+    assert_eq!(v["verified"], false);
+    assert_eq!(v["verdict"]["level"], "no-go");
+    assert!(
+        v["page"]
+            .as_str()
+            .unwrap()
+            .ends_with("report.unverified.html"),
+        "{v}"
+    );
+    let failed: Vec<&str> = (v["failed"].as_array().unwrap().iter())
+        .map(|c| c["what"].as_str().unwrap())
+        .collect();
+    assert_eq!(failed, ["unlisted notes.txt"], "{v}");
+}
+
 /// Measured in #14: with a line removed from rejects.csv the page showed ✓ at the top and
 /// ✗ 不一致 below, exited 0 and overwrote the run's report.html.
 #[test]

@@ -34,8 +34,9 @@ mod text;
 mod verdict;
 
 pub use verdict::{
-    cause, detail, framing, max_reject_rate, rule_text, verdict, Level as VerdictLevel,
-    Reason as VerdictReason, Verdict, DEFAULT_MAX_REJECT_RATE, FRAMING_DAMAGE,
+    cause, detail, framing, max_reject_rate, rule_text, verdict, verdict_json,
+    Level as VerdictLevel, Reason as VerdictReason, Verdict, DEFAULT_MAX_REJECT_RATE,
+    FRAMING_DAMAGE,
 };
 
 use crate::manifest::{LayoutRef, Manifest};

@@ -320,3 +320,25 @@ pub fn detail(m: &Manifest, r: &Reason, lang: Lang) -> String {
     }
     t
 }
+
+/// The verdict `v` of the run `m` as machines read it: what `ikou convert --json`, `ikou
+/// report --json` and the Python package's manifest hold under `verdict`. `level` is `go`
+/// (移行可), `check` (要確認) or `no-go` (移行不可: `ikou convert` and `ikou report` exit 4);
+/// `label` the Japanese; `cause` (English, empty unless no-go); `reasons` worst first, each
+/// with its `level` label and English `text`; `max_reject_rate` the rule's threshold.
+pub fn verdict_json(m: &Manifest, v: &Verdict) -> serde_json::Value {
+    serde_json::json!({
+        "level": match v.level {
+            Level::Go => "go",
+            Level::Check => "check",
+            Level::NoGo => "no-go",
+        },
+        "label": v.level.label(),
+        "cause": cause(m, v, Lang::En),
+        "reasons": v.reasons.iter().map(|r| serde_json::json!({
+            "level": r.level().label(),
+            "text": r.text(Lang::En),
+        })).collect::<Vec<_>>(),
+        "max_reject_rate": max_reject_rate(m),
+    })
+}
