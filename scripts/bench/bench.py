@@ -57,7 +57,14 @@ class Contender:
         self.samples = []  # (wall, user, sys, rss_kb)
 
 
+# /usr/bin/time counts in 10 ms steps: a time below one step (a tiny --records) is divided
+# by as one step, so that no ratio divides by zero; the samples keep what was measured. Such
+# inputs measure start-up, not speed.
 TIME_STEP = 0.01
+
+
+def pos(seconds):
+    return max(seconds, TIME_STEP)
 
 
 def run_timed(cmd, outdir, timefile):
@@ -78,9 +85,7 @@ def run_timed(cmd, outdir, timefile):
     with open(timefile) as f:
         last = f.read().strip().splitlines()[-1]
     wall, user, sys_, rss = last.split()
-    # /usr/bin/time counts in 10 ms steps: a run faster than that (a tiny --records) counts
-    # as one step, so that no ratio divides by zero. Such inputs measure start-up, not speed.
-    return max(float(wall), TIME_STEP), float(user), max(float(sys_), TIME_STEP), int(rss)
+    return float(wall), float(user), float(sys_), int(rss)
 
 
 def ikou_check(expected):
@@ -243,12 +248,12 @@ def table(cs, in_bytes, records):
             rows.append(f"| {c.name} | {c.what} | failed or skipped | | | | | | | | |")
             continue
         wall, user, sys_, rss = (med(c, i) for i in range(4))
-        mbs = in_bytes / 1e6 / wall
-        xi = f"{(in_bytes / wall) / (in_bytes / med(iconv, 0)):.2f}" if iconv else "–"
+        mbs = in_bytes / 1e6 / pos(wall)
+        xi = f"{pos(med(iconv, 0)) / pos(wall):.2f}" if iconv else "–"
         partner = by.get(c.partner) if c.partner else None
-        px = f"{wall / med(partner, 0):.2f} ({partner.name})" if partner else "–"
+        px = f"{pos(wall) / pos(med(partner, 0)):.2f} ({partner.name})" if partner else "–"
         rows.append(f"| {c.name} | {c.what} | {wall:.2f} | {user:.2f} | {sys_:.2f} | {mbs:.1f} | "
-                    f"{records / wall:,.0f} | {in_bytes / 1e6 / (user + sys_):.1f} | {rss / 1024:.0f} | {xi} | {px} |")
+                    f"{records / pos(wall):,.0f} | {in_bytes / 1e6 / pos(user + sys_):.1f} | {rss / 1024:.0f} | {xi} | {px} |")
     return "\n".join(rows)
 
 
@@ -257,13 +262,13 @@ def targets(cs, nproc, records, big=None):
     out = ["| target | by wall time | by CPU time | goal | |", "|---|---:|---:|---:|---|"]
 
     def cpu(name):
-        return med(by[name], 1) + med(by[name], 2)
+        return pos(med(by[name], 1) + med(by[name], 2))
 
     def row(label, num, den, goal):
         if num not in by or den not in by:
             out.append(f"| {label} | not measured | | ≥ {goal}× | |")
             return
-        r = med(by[den], 0) / med(by[num], 0)
+        r = pos(med(by[den], 0)) / pos(med(by[num], 0))
         # CPU seconds (user + sys) compare only where both sides use one core.
         one = by[num].threads == 1 and by[den].threads == 1
         rc = f"{cpu(den) / cpu(num):.2f}×" if one else "–"

@@ -101,7 +101,8 @@ pub fn write_atomically(
 }
 
 /// A progress bar of bytes on stderr, when stderr is a terminal and `quiet` is not set
-/// (`None` otherwise: nothing is drawn into a pipe or a log).
+/// (`None` otherwise: nothing is drawn into a pipe or a log). It draws nothing until it is
+/// given its length and started ([`BAR_TICK`]).
 pub fn byte_bar(quiet: bool) -> Option<indicatif::ProgressBar> {
     use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
     use std::io::IsTerminal;
@@ -116,9 +117,11 @@ pub fn byte_bar(quiet: bool) -> Option<indicatif::ProgressBar> {
         .unwrap_or_else(|_| ProgressStyle::default_bar())
         .progress_chars("=> "),
     );
-    b.enable_steady_tick(std::time::Duration::from_millis(200));
     Some(b)
 }
+
+/// How often a running bar redraws itself (its clock and rate move while nothing is read).
+pub const BAR_TICK: std::time::Duration = std::time::Duration::from_millis(200);
 
 /// The progress bar of `ikou verify` and `ikou report` while they read a run's files.
 pub struct ReadBar(pub Option<indicatif::ProgressBar>);
@@ -126,8 +129,9 @@ pub struct ReadBar(pub Option<indicatif::ProgressBar>);
 impl ikou_convert::verify::ReadProgress for ReadBar {
     fn start(&self, bytes: u64) {
         if let Some(b) = &self.0 {
-            b.set_message("checking the files");
             b.set_length(bytes);
+            b.set_message("checking the files");
+            b.enable_steady_tick(BAR_TICK);
         }
     }
 

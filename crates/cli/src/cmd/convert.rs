@@ -336,6 +336,9 @@ pub fn run_convert(args: ConvertArgs) -> CliResult {
     opts.max_reject_rate = args.max_reject_rate;
     opts.parquet_compression = args.parquet_compression;
     let bar = crate::output::byte_bar(args.quiet);
+    if let Some(b) = &bar {
+        b.enable_steady_tick(crate::output::BAR_TICK);
+    }
     let progress = Bar {
         bar,
         quiet: args.quiet || args.json,

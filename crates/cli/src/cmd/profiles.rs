@@ -2,7 +2,7 @@
 //! check of migration profiles and everything they name.
 
 use crate::exit::{CliError, CliResult, OK, USAGE};
-use crate::output::{print, shown_path, terminal_safe as safe};
+use crate::output::{print, print_json, shown_path, terminal_safe as safe};
 use clap::{Args, Subcommand};
 use ikou_convert::setup;
 use ikou_layout_spec::profile::{load_profile_file, ProfileAccess};
@@ -75,8 +75,9 @@ pub struct CheckArgs {
     /// Let profiles read files outside their folder and the --specs folders.
     #[arg(long)]
     pub allow_outside_specs: bool,
-    /// Print JSON: ok, checked, problems of the folders, and per profile its file, ok, id,
-    /// layouts and problems (each with file, line, item, message); the same exit code.
+    /// Print JSON: ok, checked, problems of the folders, and per profile its file and ok;
+    /// with id, name, sources, targets, encoding, 外字 table and mapping rules when it
+    /// loads, its problems (each with file, line, item, message) when not. The same exit code.
     #[arg(long)]
     pub json: bool,
 }
@@ -107,35 +108,106 @@ pub fn run(cmd: ProfilesCommand) -> CliResult {
     }
 }
 
-/// A profile as `profiles list --json` and `profiles check --json` show it.
-fn profile_json(p: &ikou_layout_spec::Profile) -> serde_json::Value {
-    serde_json::json!({
-        "id": p.id,
-        "name": p.name,
-        "file": p.file,
-        "sources": if p.sources.is_empty() {
-            vec![serde_json::json!({"layout": p.source})]
-        } else {
-            p.sources
-                .iter()
-                .map(|s| serde_json::json!({"name": s.name, "layout": s.layout}))
-                .collect()
-        },
-        "targets": p.target_layouts(),
-        "encoding": p.characters.encoding,
-        "gaiji_table": p.characters.gaiji_table,
-    })
+/// A problem of a profile for `--json`: where and what.
+type Problem = (SpecPosition, String);
+
+/// A problem of the file `file` with no line of its own.
+fn in_file(file: &str, message: String) -> Vec<Problem> {
+    let position = SpecPosition {
+        file: file.to_string(),
+        line: None,
+        item: None,
+    };
+    vec![(position, message)]
 }
 
-/// One profile of `profiles list`: loaded, or the first line of why not.
+fn spec_problems(e: &ikou_layout_spec::SpecErrors) -> Vec<Problem> {
+    (e.0.iter())
+        .map(|e| (e.position.clone(), e.kind.to_string()))
+        .collect()
+}
+
+/// The problems of a profile that could not be set up, at their own files and lines: the
+/// profile's (a spec error), its 外字 table's, or the profile file's.
+fn setup_problems(file: &str, e: &setup::SetupError) -> Vec<Problem> {
+    match e {
+        setup::SetupError::Spec(errs) | setup::SetupError::Bundled(errs) => spec_problems(errs),
+        setup::SetupError::Gaiji(errs) => (errs.0.iter())
+            .map(|g| {
+                let position = SpecPosition {
+                    file: g.file.clone(),
+                    line: usize::try_from(g.line).ok().filter(|l| *l > 0),
+                    item: None,
+                };
+                (position, g.message.clone())
+            })
+            .collect(),
+        e => in_file(file, e.to_string()),
+    }
+}
+
+fn problems_json(list: &[Problem]) -> Vec<serde_json::Value> {
+    (list.iter())
+        .map(|(pos, m)| crate::cmd::layouts::problem_json(pos, m))
+        .collect()
+}
+
+/// A profile as `profiles list --json` and `profiles check --json` show it: `ok` true with
+/// its id, name, file, sources, targets, encoding and 外字 table, or `ok` false with its
+/// `file` and `problems` (each with file, line, item, message).
+fn profile_json(
+    file: &str,
+    result: Result<&ikou_layout_spec::Profile, &[Problem]>,
+) -> serde_json::Value {
+    match result {
+        Ok(p) => serde_json::json!({
+            "ok": true,
+            "id": p.id,
+            "name": p.name,
+            "file": file,
+            "sources": if p.sources.is_empty() {
+                vec![serde_json::json!({"layout": p.source})]
+            } else {
+                p.sources
+                    .iter()
+                    .map(|s| serde_json::json!({"name": s.name, "layout": s.layout}))
+                    .collect()
+            },
+            "targets": p.target_layouts(),
+            "encoding": p.characters.encoding,
+            "gaiji_table": p.characters.gaiji_table,
+            "problems": [],
+        }),
+        Err(list) => serde_json::json!({
+            "ok": false,
+            "file": file,
+            "problems": problems_json(list),
+        }),
+    }
+}
+
+/// One profile of `profiles list`: loaded, or why not (the first problem's text for the
+/// list), and the file of an earlier profile with its id, which `--profile ID` takes instead.
 struct Listed {
     file: String,
-    profile: Result<ikou_layout_spec::Profile, String>,
+    profile: Result<ikou_layout_spec::Profile, (String, Vec<Problem>)>,
+    shadowed_by: Option<String>,
 }
 
 fn list(args: &ListArgs) -> CliResult {
-    let catalog = setup::load_catalog(&args.specs).map_err(|e| CliError::usage(e.to_string()))?;
-    let mut found = Vec::new();
+    let catalog = match setup::load_catalog(&args.specs) {
+        Ok(c) => c,
+        Err(e) if args.json => {
+            let problems = setup_problems("--specs", &e);
+            print_json(
+                &serde_json::json!({"ok": false, "problems": problems_json(&problems), "profiles": []}),
+            )?;
+            return Ok(USAGE);
+        }
+        Err(e) => return Err(CliError::usage(e.to_string())),
+    };
+    let mut found: Vec<Listed> = Vec::new();
+    let failed = |file: &str, e: setup::SetupError| (e.to_string(), setup_problems(file, &e));
     for (path, _) in ikou_layout_spec::profile::BUNDLED_PROFILES {
         let Some(id) = path
             .rsplit('/')
@@ -144,10 +216,13 @@ fn list(args: &ListArgs) -> CliResult {
         else {
             continue;
         };
+        let file = format!("bundled:{path}");
+        let profile = setup::load_profile_with(&mut catalog.clone(), id, &ProfileAccess::default())
+            .map_err(|e| failed(&file, e));
         found.push(Listed {
-            file: format!("bundled:{path}"),
-            profile: setup::load_profile_with(&mut catalog.clone(), id, &ProfileAccess::default())
-                .map_err(|e| e.to_string()),
+            file,
+            profile,
+            shadowed_by: None,
         });
     }
     let access = ProfileAccess {
@@ -155,25 +230,39 @@ fn list(args: &ListArgs) -> CliResult {
         allow_outside: false,
     };
     for (file, _) in catalog.profile_files() {
+        let profile = load_profile_file(Path::new(file), &mut catalog.clone(), &access)
+            .map_err(|e| failed(file, setup::SetupError::Spec(e)));
+        // `--profile ID` takes the bundled profile of that id, else the first file's.
+        let shadowed_by = profile.as_ref().ok().and_then(|p| {
+            (found.iter())
+                .find(|l| l.profile.as_ref().is_ok_and(|q| q.id == p.id))
+                .map(|l| l.file.clone())
+        });
         found.push(Listed {
             file: file.clone(),
-            profile: load_profile_file(Path::new(file), &mut catalog.clone(), &access)
-                .map_err(|e| e.to_string()),
+            profile,
+            shadowed_by,
         });
     }
     let broken: Vec<&Listed> = found.iter().filter(|l| l.profile.is_err()).collect();
     if args.json {
         let rows: Vec<_> = found
             .iter()
-            .map(|l| match &l.profile {
-                Ok(p) => profile_json(p),
-                Err(e) => serde_json::json!({"file": l.file, "error": e}),
+            .map(|l| {
+                let mut v = profile_json(&l.file, l.profile.as_ref().map_err(|(_, p)| &p[..]));
+                v["shadowed_by"] = l.shadowed_by.clone().into();
+                v
             })
             .collect();
-        crate::output::print_json(&rows)?;
+        print_json(&rows)?;
     } else {
         let mut text = String::new();
         for l in &found {
+            let file = if l.file.starts_with("bundled:") {
+                "bundled"
+            } else {
+                &l.file
+            };
             match &l.profile {
                 Ok(p) => {
                     let _ = writeln!(text, "{:<16} {}", safe(&p.id), safe(&p.name));
@@ -183,20 +272,25 @@ fn list(args: &ListArgs) -> CliResult {
                         "",
                         safe(&p.layouts_label()),
                         safe(&p.characters.encoding),
-                        if l.file.starts_with("bundled:") {
-                            "bundled"
-                        } else {
-                            &l.file
-                        }
+                        safe(file)
                     );
+                    if let Some(by) = &l.shadowed_by {
+                        let _ = writeln!(
+                            text,
+                            "{:<16} not what --profile {} gives: {} has that id first; give this file's path",
+                            "",
+                            safe(&p.id),
+                            safe(if by.starts_with("bundled:") { "the bundled profile" } else { by })
+                        );
+                    }
                 }
-                Err(e) => {
+                Err((e, _)) => {
                     // A spec error's first line counts the problems; the next names one.
                     let mut lines = e.lines().map(str::trim).filter(|l| !l.is_empty());
                     let head = lines.next().unwrap_or_default();
                     let first = lines.next().unwrap_or(head);
                     let _ = writeln!(text, "{:<16} does not load: {}", "?", safe(first));
-                    let _ = writeln!(text, "{:<16} {}", "", safe(&l.file));
+                    let _ = writeln!(text, "{:<16} {}", "", safe(file));
                 }
             }
         }
@@ -210,6 +304,9 @@ fn list(args: &ListArgs) -> CliResult {
     }
     if broken.is_empty() {
         return Ok(OK);
+    }
+    if args.json {
+        return Ok(USAGE);
     }
     let files: Vec<&str> = broken.iter().map(|l| l.file.as_str()).collect();
     Err(CliError::usage(format!(
@@ -238,170 +335,172 @@ fn profiles_in(root: &Path, dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Resu
     Ok(())
 }
 
-/// What `profiles check` found: problems of a folder itself, and each profile checked.
-#[derive(Default)]
-struct Checked {
-    /// Problems outside any one profile (a folder's specs, a folder without profiles), as
-    /// (position, message).
-    folder: Vec<(SpecPosition, String)>,
-    profiles: Vec<CheckedProfile>,
+/// A profile that loads (with the 外字 codes its table maps), or the text `profiles check`
+/// prints for it and its problems.
+type CheckResult = Result<(ikou_layout_spec::Profile, usize), (String, Vec<Problem>)>;
+
+/// What `profiles check` found, in the order of its arguments: a folder's own problems,
+/// then each profile of it. Text is as it is printed; problems as `--json` gives them.
+enum Checked {
+    /// Problems of a folder itself (its layouts and code tables, no profile in it).
+    Folder {
+        text: String,
+        problems: Vec<Problem>,
+    },
+    /// A profile and what its check found (with the 外字 codes its table maps).
+    Profile {
+        file: PathBuf,
+        result: Box<CheckResult>,
+    },
 }
 
-struct CheckedProfile {
-    file: PathBuf,
-    result: Result<(ikou_layout_spec::Profile, usize), Vec<(SpecPosition, String)>>,
-}
-
-impl Checked {
-    fn problems(&self) -> usize {
-        self.folder.len()
-            + (self.profiles.iter())
-                .map(|p| p.result.as_ref().err().map_or(0, Vec::len))
-                .sum::<usize>()
-    }
-}
-
-/// A problem of the profile `file` with no position of its own.
-fn in_file(file: &Path, message: String) -> Vec<(SpecPosition, String)> {
-    let position = SpecPosition {
-        file: file.display().to_string(),
-        line: None,
-        item: None,
-    };
-    vec![(position, message)]
-}
-
-fn spec_problems(e: ikou_layout_spec::SpecErrors) -> Vec<(SpecPosition, String)> {
-    e.0.into_iter()
-        .map(|e| (e.position, e.kind.to_string()))
-        .collect()
+fn problem_count(found: &[Checked]) -> usize {
+    (found.iter())
+        .map(|c| match c {
+            Checked::Folder { problems, .. } => problems.len(),
+            Checked::Profile { result, .. } => {
+                result.as_ref().as_ref().err().map_or(0, |(_, p)| p.len())
+            }
+        })
+        .sum()
 }
 
 fn check(args: &CheckArgs) -> CliResult {
-    let base = setup::load_catalog(&args.specs).map_err(|e| CliError::usage(e.to_string()))?;
-    let mut found = Checked::default();
+    let base = match setup::load_catalog(&args.specs) {
+        Ok(c) => c,
+        Err(e) if args.json => {
+            let problems = setup_problems("--specs", &e);
+            print_json(
+                &serde_json::json!({"ok": false, "checked": 0, "problems": problems_json(&problems), "profiles": []}),
+            )?;
+            return Ok(USAGE);
+        }
+        Err(e) => return Err(CliError::usage(e.to_string())),
+    };
+    let mut found: Vec<Checked> = Vec::new();
     for path in &args.paths {
         let mut catalog: Catalog = base.clone();
         let mut access = ProfileAccess {
             spec_roots: args.specs.clone(),
             allow_outside: args.allow_outside_specs,
         };
+        let shown = shown_path(path);
         let files = if path.is_dir() {
             // The folder's own layouts and code tables are specs for its profiles.
             if let Err(e) = catalog.load_path(path) {
-                found.folder.extend(spec_problems(e));
+                found.push(Checked::Folder {
+                    text: e.to_string(),
+                    problems: spec_problems(&e),
+                });
             }
             access.spec_roots.push(path.clone());
             let mut v = Vec::new();
-            profiles_in(path, path, &mut v)
-                .map_err(|e| CliError::io(format!("{}: {e}", shown_path(path))))?;
+            profiles_in(path, path, &mut v).map_err(|e| CliError::io(format!("{shown}: {e}")))?;
             if v.is_empty() {
-                found
-                    .folder
-                    .extend(in_file(path, "no profile found".to_string()));
+                found.push(Checked::Folder {
+                    text: format!("{shown}: no profile found"),
+                    problems: in_file(&shown, "no profile found".to_string()),
+                });
             }
             v
         } else if path.exists() {
             vec![path.clone()]
         } else {
             let looked = std::path::absolute(path).unwrap_or_else(|_| path.clone());
-            return Err(CliError::io(format!(
-                "{}: no such file (looked for {})",
-                shown_path(path),
-                shown_path(&looked)
-            )));
+            let message = format!("{shown}: no such file (looked for {})", shown_path(&looked));
+            if args.json {
+                let problems = in_file(&shown, message);
+                print_json(
+                    &serde_json::json!({"ok": false, "checked": 0, "problems": problems_json(&problems), "profiles": []}),
+                )?;
+                return Ok(crate::exit::IO);
+            }
+            return Err(CliError::io(message));
         };
         for f in files {
+            let shown = shown_path(&f);
             let mut c = catalog.clone();
+            let failed =
+                |e: setup::SetupError| (format!("{shown}: {e}"), setup_problems(&shown, &e));
             let result = load_profile_file(&f, &mut c, &access)
-                .map_err(spec_problems)
+                .map_err(|e| failed(setup::SetupError::Spec(e)))
                 .and_then(|p| {
-                    let gaiji =
-                        setup::load_gaiji(&p, None).map_err(|e| in_file(&f, e.to_string()))?;
+                    let gaiji = setup::load_gaiji(&p, None).map_err(failed)?;
                     let mapped = gaiji.len();
                     // One plan per source of a profile with [[sources]] (issue #13).
                     let plans = ikou_convert::SourcePlans::new(&c, p.clone(), gaiji)
-                        .map_err(|e| in_file(&f, e.to_string()))?;
+                        .map_err(|e| (format!("{shown}: {e}"), in_file(&shown, e.to_string())))?;
                     drop(plans);
                     Ok((p, mapped))
                 });
-            found.profiles.push(CheckedProfile { file: f, result });
+            found.push(Checked::Profile {
+                file: f,
+                result: Box::new(result),
+            });
         }
     }
-    let problems = found.problems();
+    let problems = problem_count(&found);
+    let checked = (found.iter())
+        .filter(|c| matches!(c, Checked::Profile { .. }))
+        .count();
     let code = if problems > 0 { USAGE } else { OK };
     if args.json {
-        crate::output::print_json(&checked_json(&found))?;
-        return Ok(code);
-    }
-    let mut text = String::new();
-    for (pos, message) in &found.folder {
-        let _ = writeln!(text, "{pos}: {message}");
-    }
-    for p in &found.profiles {
-        match &p.result {
-            Ok((p2, mapped)) => {
-                let _ = writeln!(
-                    text,
-                    "ok {}: profile {} ({}), {} mapping rules, 外字 table {}",
-                    shown_path(&p.file),
-                    p2.id,
-                    p2.layouts_label(),
-                    p2.map.len(),
-                    match &p2.characters.gaiji_table {
-                        Some(t) => format!("{t} ({mapped} codes mapped)"),
-                        None => "none".into(),
+        let mut folder = Vec::new();
+        let mut profiles = Vec::new();
+        for c in &found {
+            match c {
+                Checked::Folder { problems, .. } => folder.extend(problems_json(problems)),
+                Checked::Profile { file, result } => {
+                    let shown = shown_path(file);
+                    let r = result.as_ref().as_ref();
+                    let mut v = profile_json(&shown, r.map(|(p, _)| p).map_err(|(_, p)| &p[..]));
+                    if let Ok((p, mapped)) = r {
+                        v["mapping_rules"] = p.map.len().into();
+                        v["gaiji_codes_mapped"] = (*mapped).into();
                     }
-                );
-            }
-            Err(list) => {
-                for (pos, message) in list {
-                    let _ = writeln!(text, "{pos}: {message}");
+                    profiles.push(v);
                 }
             }
         }
+        print_json(&serde_json::json!({
+            "ok": problems == 0,
+            "checked": checked,
+            "problems": folder,
+            "profiles": profiles,
+        }))?;
+        return Ok(code);
     }
-    let _ = writeln!(
-        text,
-        "{} profile(s) checked, {problems} problem(s)",
-        found.profiles.len()
-    );
+    let mut text = String::new();
+    for c in &found {
+        match c {
+            Checked::Folder { text: t, .. } => {
+                let _ = writeln!(text, "{t}");
+            }
+            Checked::Profile { file, result } => match result.as_ref() {
+                Ok((p, mapped)) => {
+                    let _ = writeln!(
+                        text,
+                        "ok {}: profile {} ({}), {} mapping rules, 外字 table {}",
+                        shown_path(file),
+                        p.id,
+                        p.layouts_label(),
+                        p.map.len(),
+                        match &p.characters.gaiji_table {
+                            Some(t) => format!("{t} ({mapped} codes mapped)"),
+                            None => "none".into(),
+                        }
+                    );
+                }
+                Err((t, _)) => {
+                    let _ = writeln!(text, "{t}");
+                }
+            },
+        }
+    }
+    let _ = writeln!(text, "{checked} profile(s) checked, {problems} problem(s)");
     if problems > 0 {
         return Err(CliError::usage(text.trim_end().to_string()));
     }
     print(&text)?;
     Ok(code)
-}
-
-/// `profiles check --json`.
-fn checked_json(found: &Checked) -> serde_json::Value {
-    let problems = |list: &[(SpecPosition, String)]| -> Vec<serde_json::Value> {
-        (list.iter())
-            .map(|(pos, m)| crate::cmd::layouts::problem_json(pos, m))
-            .collect()
-    };
-    let profiles: Vec<serde_json::Value> = (found.profiles.iter())
-        .map(|c| match &c.result {
-            Ok((p, mapped)) => {
-                let mut v = profile_json(p);
-                v["file"] = c.file.display().to_string().into();
-                v["ok"] = true.into();
-                v["mapping_rules"] = p.map.len().into();
-                v["gaiji_codes_mapped"] = (*mapped).into();
-                v["problems"] = serde_json::json!([]);
-                v
-            }
-            Err(list) => serde_json::json!({
-                "file": c.file.display().to_string(),
-                "ok": false,
-                "problems": problems(list),
-            }),
-        })
-        .collect();
-    serde_json::json!({
-        "ok": found.problems() == 0,
-        "checked": found.profiles.len(),
-        "problems": problems(&found.folder),
-        "profiles": profiles,
-    })
 }

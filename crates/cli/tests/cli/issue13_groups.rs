@@ -427,13 +427,112 @@ fn profiles_list_names_the_bundled_and_the_specs_profiles() {
     );
     assert!(r.stdout.contains("my-atena"), "{}", r.stdout);
     assert!(r.stderr.contains("broken.toml"), "{}", r.stderr);
+    // The shape of `profiles check --json`: ok false, the problems at their lines.
     let r = ikou(&["profiles", "list", "--specs", specs, "--json"]).expect(2);
     let v = json(&r.stdout);
+    let broken = (v.as_array().unwrap().iter())
+        .find(|p| p["ok"] == false)
+        .unwrap_or_else(|| panic!("{v}"));
     assert!(
-        v.as_array().unwrap().iter().any(|p| p["error"]
-            .as_str()
-            .is_some_and(|e| e.contains("standard/nope"))),
+        broken["file"].as_str().unwrap().ends_with("broken.toml"),
         "{v}"
+    );
+    assert_eq!(broken["problems"][0]["line"], 4, "{v}");
+    assert!(broken["problems"][0]["message"]
+        .as_str()
+        .unwrap()
+        .contains("standard/nope"));
+    std::fs::remove_file(dir.join("broken.toml")).unwrap();
+    // A profile whose id an earlier one has: `--profile ID` never takes it, and the list
+    // says so; a file name that would steer the terminal is shown escaped.
+    std::fs::write(dir.join("sample-atena-copy.toml"), &atena).unwrap();
+    std::fs::write(
+        dir.join("z\x1b[31mvil.toml"),
+        atena.replace("id = \"sample-atena\"", "id = \"my-atena\""),
+    )
+    .unwrap();
+    let r = ikou(&["profiles", "list", "--specs", specs]).expect(0);
+    assert!(
+        r.stdout.contains(
+            "not what --profile sample-atena gives: the bundled profile has that id first"
+        ),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout.contains("my-atena.toml has that id first"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        !r.stdout.contains('\x1b') && r.stdout.contains("z\\x1B[31mvil.toml"),
+        "{}",
+        r.stdout
+    );
+    let v = json(
+        &ikou(&["profiles", "list", "--specs", specs, "--json"])
+            .expect(0)
+            .stdout,
+    );
+    let shadowed: Vec<(&str, &str)> = (v.as_array().unwrap().iter())
+        .filter_map(|p| Some((p["file"].as_str()?, p["shadowed_by"].as_str()?)))
+        .map(|(f, by)| {
+            (
+                f.rsplit('/').next().unwrap(),
+                by.rsplit('/').next().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        shadowed,
+        [
+            ("sample-atena-copy.toml", "sample-atena.toml"),
+            ("z\x1b[31mvil.toml", "my-atena.toml")
+        ]
+    );
+}
+
+/// `profiles check` of several folders reports each folder's problems where that folder
+/// is, in the order of the arguments, as it always did.
+#[test]
+fn profiles_check_reports_folder_by_folder() {
+    let dir = tempdir("profiles_check_order");
+    let atena = std::fs::read_to_string(root().join("specs/profiles/sample-atena.toml")).unwrap();
+    for d in ["a", "b", "c"] {
+        std::fs::create_dir(dir.join(d)).unwrap();
+    }
+    std::fs::write(dir.join("a/p.toml"), &atena).unwrap();
+    // b: no profile. c: a broken layout beside a sound profile.
+    std::fs::write(dir.join("c/x.toml"), "id = \"legacy/x\"\nname = \"x\"\n").unwrap();
+    std::fs::write(dir.join("c/p.toml"), &atena).unwrap();
+    let args: Vec<String> = ["a", "b", "c"]
+        .iter()
+        .map(|d| dir.join(d).to_str().unwrap().to_string())
+        .collect();
+    let r = ikou(&["profiles", "check", &args[0], &args[1], &args[2]]).expect(2);
+    let lines: Vec<&str> = r.stderr.lines().collect();
+    let at = |needle: &str| {
+        lines
+            .iter()
+            .position(|l| l.contains(needle))
+            .unwrap_or_else(|| panic!("{needle}: {}", r.stderr))
+    };
+    let order = [
+        at("a/p.toml: profile sample-atena"),
+        at("b: no profile found"),
+        at("problems in spec files"),
+        at("c/x.toml:1: missing field `family`"),
+        at("c/p.toml: profile sample-atena"),
+    ];
+    assert!(
+        order.windows(2).all(|w| w[0] < w[1]),
+        "{order:?}: {}",
+        r.stderr
+    );
+    assert!(
+        r.stderr.contains("2 profile(s) checked, 4 problem(s)"),
+        "{}",
+        r.stderr
     );
 }
 
