@@ -627,4 +627,45 @@ fn layouts_and_profiles_check_speak_json() {
     let bundled = root().join("specs/profiles");
     let r = ikou(&["profiles", "check", bundled.to_str().unwrap(), "--json"]).expect(0);
     assert_eq!(json(&r.stdout)["checked"], 3);
+    // A broken 外字 table: the problem at the table's own file and line.
+    let gaiji = dir.join("gaiji");
+    std::fs::create_dir(&gaiji).unwrap();
+    let mut with_table = String::new();
+    for line in atena.lines() {
+        with_table.push_str(if line.starts_with("gaiji_table") {
+            "gaiji_table = \"bad.csv\""
+        } else {
+            line
+        });
+        with_table.push('\n');
+    }
+    std::fs::write(gaiji.join("p.toml"), with_table).unwrap();
+    std::fs::write(
+        gaiji.join("bad.csv"),
+        "code,replacement,mj,note\nZZZZ,x,,\n",
+    )
+    .unwrap();
+    let r = ikou(&["profiles", "check", gaiji.to_str().unwrap(), "--json"]).expect(2);
+    let v = json(&r.stdout);
+    let problem = &v["profiles"][0]["problems"][0];
+    assert!(
+        problem["file"].as_str().unwrap().ends_with("bad.csv"),
+        "{v}"
+    );
+    assert_eq!(problem["line"], 2, "{v}");
+    // A path that is not there: JSON too, with the I/O exit code.
+    let missing = dir.join("missing");
+    let r = ikou(&["profiles", "check", missing.to_str().unwrap(), "--json"]).expect(3);
+    let v = json(&r.stdout);
+    assert_eq!(
+        (v["ok"].clone(), v["checked"].clone()),
+        (false.into(), 0.into())
+    );
+    assert!(
+        v["problems"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("no such file"),
+        "{v}"
+    );
 }
