@@ -18,7 +18,9 @@ Only regular files are read (not pipes or devices), with the run's 8 MiB record 
 The --csv output has the columns code,replacement,mj,note,count,items,first_records,pua:
 fill in replacement (the Unicode text, with an IVS where needed), mj (MJ文字図形名) and note
 in a spreadsheet, save as UTF-8 CSV, and use the file as the 外字 table (--table, or in a
-profile). Rows left without a replacement are skipped when the table is loaded.
+profile). Rows left without a replacement are skipped when the table is loaded. It starts
+with a UTF-8 BOM, as convert's gaiji.csv does, so that Excel on Japanese Windows opens it as
+UTF-8 rather than CP932 (--no-excel-bom: without).
 
 Examples:
   ikou gaiji legacy.dat --layout legacy/sample-juki --csv > gaiji.csv
@@ -40,9 +42,13 @@ pub struct GaijiArgs {
     /// A 外字 table (CSV: code,replacement,mj,note) to show what is mapped already.
     #[arg(long)]
     pub table: Option<PathBuf>,
-    /// Print CSV (the table format, for staff to fill in).
+    /// Print CSV (the table format, for staff to fill in), starting with a UTF-8 BOM so that
+    /// Excel opens it as UTF-8.
     #[arg(long, conflicts_with = "json")]
     pub csv: bool,
+    /// With --csv: no UTF-8 BOM (the 外字 table loader and csv readers skip it either way).
+    #[arg(long, requires = "csv")]
+    pub no_excel_bom: bool,
     /// Print JSON.
     #[arg(long)]
     pub json: bool,
@@ -78,6 +84,9 @@ pub fn run(args: GaijiArgs) -> CliResult {
         })?;
     if args.csv {
         let mut out = Vec::new();
+        if !args.no_excel_bom {
+            out.extend_from_slice("\u{feff}".as_bytes());
+        }
         inventory
             .write_csv(&mut out)
             .map_err(|e| CliError::io(format!("writing CSV: {e}")))?;

@@ -255,9 +255,23 @@ fn gaiji_inventory_round_trips_as_a_table() {
     ])
     .expect(0);
     let lines: Vec<&str> = r.stdout.lines().collect();
+    // A UTF-8 BOM first, for Excel; --no-excel-bom prints the same without it.
     assert_eq!(
         lines[0],
-        "code,replacement,mj,note,count,items,first_records,pua"
+        "\u{feff}code,replacement,mj,note,count,items,first_records,pua"
+    );
+    let plain = ikou(&[
+        "gaiji",
+        "testdata/reading/juki-5.sjis",
+        "--layout",
+        "legacy/sample-juki",
+        "--csv",
+        "--no-excel-bom",
+    ])
+    .expect(0);
+    assert_eq!(
+        r.stdout.strip_prefix('\u{feff}'),
+        Some(plain.stdout.as_str())
     );
     assert_eq!(lines[1], "F040,,,,2,shimei:2,2 4,U+E000");
     assert_eq!(lines[2], "F041,,,,1,shimei:1,4,U+E001");
