@@ -257,6 +257,13 @@ impl std::fmt::Display for CheckProblem {
     }
 }
 
+/// The `id` a profile's text declares, if it is TOML with a string `id`: what
+/// [`Catalog::find_profile`] matches, whether or not the profile loads.
+pub fn declared_profile_id(text: &str) -> Option<String> {
+    let t: toml::Table = toml::from_str(text).ok()?;
+    Some(t.get("id")?.as_str()?.to_string())
+}
+
 /// The spec files a check reads under a path (as the catalog does: `.toml` and `.csv` files,
 /// directories recursively; a path that is not a directory counts as one).
 pub fn count_spec_files(path: &Path) -> usize {
@@ -507,10 +514,9 @@ impl Catalog {
 
     /// The file of the profile with id `id` among [`Catalog::profile_files`].
     pub fn find_profile(&self, id: &str) -> Option<&str> {
-        self.profiles.iter().find_map(|(file, text)| {
-            let t: toml::Table = toml::from_str(text).ok()?;
-            (t.get("id")?.as_str()? == id).then_some(file.as_str())
-        })
+        (self.profiles.iter())
+            .find(|(_, text)| declared_profile_id(text).as_deref() == Some(id))
+            .map(|(file, _)| file.as_str())
     }
 
     /// Where layouts were looked for, in words, with the hint to give `--specs`: for

@@ -190,6 +190,8 @@ fn profile_json(
 /// list), and the file of an earlier profile with its id, which `--profile ID` takes instead.
 struct Listed {
     file: String,
+    /// The id `--profile ID` looks for (a file's declared id, even when it does not load).
+    id: Option<String>,
     profile: Result<ikou_layout_spec::Profile, (String, Vec<Problem>)>,
     shadowed_by: Option<String>,
 }
@@ -221,6 +223,7 @@ fn list(args: &ListArgs) -> CliResult {
             .map_err(|e| failed(&file, e));
         found.push(Listed {
             file,
+            id: Some(id.to_string()),
             profile,
             shadowed_by: None,
         });
@@ -229,17 +232,20 @@ fn list(args: &ListArgs) -> CliResult {
         spec_roots: args.specs.clone(),
         allow_outside: false,
     };
-    for (file, _) in catalog.profile_files() {
+    for (file, text) in catalog.profile_files() {
         let profile = load_profile_file(Path::new(file), &mut catalog.clone(), &access)
             .map_err(|e| failed(file, setup::SetupError::Spec(e)));
-        // `--profile ID` takes the bundled profile of that id, else the first file's.
-        let shadowed_by = profile.as_ref().ok().and_then(|p| {
+        // `--profile ID` takes the bundled profile of that id, else the first file that
+        // declares it (loaded or not).
+        let id = ikou_layout_spec::catalog::declared_profile_id(text);
+        let shadowed_by = id.as_ref().and_then(|id| {
             (found.iter())
-                .find(|l| l.profile.as_ref().is_ok_and(|q| q.id == p.id))
+                .find(|l| l.id.as_ref() == Some(id))
                 .map(|l| l.file.clone())
         });
         found.push(Listed {
             file: file.clone(),
+            id,
             profile,
             shadowed_by,
         });

@@ -490,6 +490,18 @@ fn profiles_list_names_the_bundled_and_the_specs_profiles() {
             ("z\x1b[31mvil.toml", "my-atena.toml")
         ]
     );
+    // A file that declares an id but does not load still takes `--profile ID` first.
+    std::fs::write(
+        dir.join("a-broken.toml"),
+        "id = \"my-atena\"\nname = \"x\"\nsource = \"legacy/sample-juki\"\ntarget = \"standard/nope\"\n",
+    )
+    .unwrap();
+    let r = ikou(&["profiles", "list", "--specs", specs]).expect(2);
+    assert!(
+        r.stdout.contains("a-broken.toml has that id first"),
+        "{}",
+        r.stdout
+    );
 }
 
 /// `profiles check` of several folders reports each folder's problems where that folder
