@@ -130,7 +130,7 @@ impl ikou_convert::verify::ReadProgress for ReadBar {
     fn start(&self, bytes: u64) {
         if let Some(b) = &self.0 {
             b.set_length(bytes);
-            b.set_message("checking the files");
+            b.set_message("reading the run");
             b.enable_steady_tick(BAR_TICK);
         }
     }

@@ -155,7 +155,8 @@ fn names_in(dir: &Path) -> Option<Vec<String>> {
 /// and `ikou report` draw their progress bars from it. Every method does nothing by default;
 /// `()` is the progress nobody watches.
 pub trait ReadProgress: Sync {
-    /// The checks will read about `bytes` bytes ([`bytes_to_read`]).
+    /// About `bytes` bytes will be read: [`bytes_to_read`] for the checks, and for a report
+    /// also the files its page reads.
     fn start(&self, bytes: u64) {
         let _ = bytes;
     }
@@ -170,9 +171,15 @@ pub trait ReadProgress: Sync {
 impl ReadProgress for () {}
 
 /// A reader that tells a [`ReadProgress`] what it reads.
-struct Counted<'a, R> {
+pub(crate) struct Counted<'a, R> {
     inner: R,
     progress: &'a dyn ReadProgress,
+}
+
+impl<'a, R> Counted<'a, R> {
+    pub(crate) fn new(inner: R, progress: &'a dyn ReadProgress) -> Counted<'a, R> {
+        Counted { inner, progress }
+    }
 }
 
 impl<R: std::io::Read> std::io::Read for Counted<'_, R> {
@@ -286,9 +293,19 @@ pub fn check_files_with(
     progress: &dyn ReadProgress,
 ) -> Vec<Check> {
     progress.start(bytes_to_read(manifest));
-    let checks = checks_of(&OnDisk { dir, progress }, manifest);
+    let checks = checks_on_disk(dir, manifest, progress);
     progress.finish();
     checks
+}
+
+/// The checks of [`check_files`], reading through `progress` (neither started nor
+/// finished here: `ikou report` reads more after them).
+pub(crate) fn checks_on_disk(
+    dir: &Path,
+    manifest: &Manifest,
+    progress: &dyn ReadProgress,
+) -> Vec<Check> {
+    checks_of(&OnDisk { dir, progress }, manifest)
 }
 
 /// What [`checks_of`] compares a manifest with: what the run's files hold.
@@ -851,6 +868,26 @@ mod tests {
         let started = tally.started.into_inner();
         assert_eq!(started, bytes_to_read(&manifest));
         assert!(started > manifest.outputs.iter().map(|o| o.bytes).sum::<u64>());
+        assert_eq!(tally.read.into_inner(), started);
+        assert!(tally.finished.into_inner());
+        // The report reads the same, then rejects.csv, changes.csv and gaiji.csv for its
+        // page: its progress ends where it said too.
+        let tally = Tally::default();
+        let options = crate::report::ReportOptions {
+            lang: crate::report::Lang::Ja,
+            show_values: false,
+            source_layout: None,
+            target_layout: None,
+        };
+        let (_, checks) =
+            crate::report::render_checked_with(&manifest, &dir, &options, &tally).unwrap();
+        assert!(checks.iter().all(|c| c.ok), "{checks:?}");
+        let started = tally.started.into_inner();
+        let page: u64 = (manifest.outputs.iter())
+            .filter(|o| ["rejects.csv", "changes.csv", "gaiji.csv"].contains(&o.name.as_str()))
+            .map(|o| o.bytes)
+            .sum();
+        assert_eq!(started, bytes_to_read(&manifest) + page);
         assert_eq!(tally.read.into_inner(), started);
         assert!(tally.finished.into_inner());
         let _ = std::fs::remove_dir_all(&dir);

@@ -12,6 +12,7 @@ use std::path::Path;
 use crate::rows::{Row, Rows};
 pub(crate) use crate::summary::Changes;
 use crate::summary::{clip, MAX_KEYS, MAX_KEY_BYTES};
+use crate::verify::{Counted, ReadProgress};
 
 /// Record numbers kept per reject kind.
 pub(crate) const RECORDS_PER_KIND: usize = 40;
@@ -98,15 +99,19 @@ const GAIJI_CELL_CAP: usize = 4096;
 /// counted.
 pub(crate) const GAIJI_ROWS_CAP: usize = 20_000;
 
+/// The rows of a run's CSV file, read through a [`ReadProgress`].
+type FileRows<'p> = Rows<Counted<'p, std::fs::File>>;
+
 /// Opens a CSV with a header, finds the named columns and keeps only them (each cell up to
 /// `cap` bytes): memory is bounded whatever the file holds.
-fn open_csv(
+fn open_csv<'p>(
     path: &Path,
     columns: &[&str],
     cap: usize,
-) -> Result<(Rows<std::fs::File>, Vec<Option<usize>>), ReportError> {
+    progress: &'p dyn ReadProgress,
+) -> Result<(FileRows<'p>, Vec<Option<usize>>), ReportError> {
     let f = std::fs::File::open(path).map_err(read_err(path))?;
-    let mut rdr = Rows::new(f);
+    let mut rdr = Rows::new(Counted::new(f, progress));
     let header = rdr.header().map_err(read_err(path))?.unwrap_or_default();
     let idx: Vec<Option<usize>> = columns
         .iter()
@@ -127,7 +132,7 @@ fn open_csv(
     Ok((rdr, idx))
 }
 
-fn next(rdr: &mut Rows<std::fs::File>, row: &mut Row, path: &Path) -> Result<bool, ReportError> {
+fn next(rdr: &mut FileRows<'_>, row: &mut Row, path: &Path) -> Result<bool, ReportError> {
     rdr.next_row(row).map_err(read_err(path))
 }
 
@@ -157,11 +162,13 @@ pub(crate) fn read_changes_csv(
     path: &Path,
     name: &str,
     show_values: bool,
+    progress: &dyn ReadProgress,
 ) -> Result<Changes, ReportError> {
     let (mut rdr, idx) = open_csv(
         path,
         &["record", "item", "rule", "before", "after"],
         VALUE_CAP,
+        progress,
     )?;
     if idx.iter().take(3).any(Option::is_none) {
         return Err(malformed(
@@ -191,9 +198,12 @@ pub(crate) fn read_changes_parquet(
     path: &Path,
     name: &str,
     show_values: bool,
+    progress: &dyn ReadProgress,
 ) -> Result<Changes, ReportError> {
     use arrow_array::{Array, StringArray, UInt64Array};
     let file = std::fs::File::open(path).map_err(read_err(path))?;
+    // The reader reads by column chunk, not as a stream: the file counts as read up front.
+    progress.read(file.metadata().map_or(0, |m| m.len()));
     let reader = parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(file)
         .map_err(parquet_err(path))?
         .with_batch_size(8192)
@@ -325,11 +335,13 @@ pub(crate) fn read_rejects(
     path: &Path,
     source: Option<&Layout>,
     show_values: bool,
+    progress: &dyn ReadProgress,
 ) -> Result<Rejects, ReportError> {
     let (mut rdr, idx) = open_csv(
         path,
         &["record", "kinds", "reasons", "raw_hex"],
         REJECT_CELL_CAP,
+        progress,
     )?;
     if idx.first().copied().flatten().is_none() {
         return Err(malformed(
@@ -471,7 +483,7 @@ pub(crate) struct Gaiji {
 
 /// Streams `gaiji.csv` (one row per legacy code: at most a few thousand rows; more are
 /// counted, not kept).
-pub(crate) fn read_gaiji(path: &Path) -> Result<Gaiji, ReportError> {
+pub(crate) fn read_gaiji(path: &Path, progress: &dyn ReadProgress) -> Result<Gaiji, ReportError> {
     let (mut rdr, idx) = open_csv(
         path,
         &[
@@ -484,6 +496,7 @@ pub(crate) fn read_gaiji(path: &Path) -> Result<Gaiji, ReportError> {
             "pua",
         ],
         GAIJI_CELL_CAP,
+        progress,
     )?;
     if idx.first().copied().flatten().is_none() {
         return Err(malformed(
@@ -590,13 +603,13 @@ mod tests {
         let text = "record,kinds,reasons,raw_hex\n\
                     1,digits.length,\"a: 3 digits (digits.length); b: see (note)\",00\n";
         std::fs::write(&path, text).unwrap();
-        let r = read_rejects(&path, None, false).unwrap();
+        let r = read_rejects(&path, None, false, &()).unwrap();
         assert_eq!(r.by_kind.keys().collect::<Vec<_>>(), ["digits.length"]);
         assert_eq!(r.by_kind["digits.length"].records, 1);
         assert_eq!(r.not_counted, 1);
         // Without the column (not a file a run writes), the ids ending the reasons count.
         std::fs::write(&path, "record,reasons\n1,a: m (digits.length)\n").unwrap();
-        let r = read_rejects(&path, None, false).unwrap();
+        let r = read_rejects(&path, None, false, &()).unwrap();
         assert_eq!(r.by_kind["digits.length"].records, 1);
         std::fs::remove_dir_all(&dir).unwrap();
     }
@@ -620,7 +633,7 @@ mod tests {
             text.push_str(&format!("{i},k{i},x{i}: m (k{i}),00\n"));
         }
         std::fs::write(&path, text).unwrap();
-        let r = read_rejects(&path, None, false).unwrap();
+        let r = read_rejects(&path, None, false, &()).unwrap();
         assert_eq!(r.rows, MAX_KEYS as u64 + 5);
         assert_eq!(r.by_kind.len(), MAX_KEYS);
         assert_eq!(r.not_counted, 5);

@@ -231,7 +231,8 @@ pub fn render_checked_with(
     options: &ReportOptions,
     progress: &dyn crate::verify::ReadProgress,
 ) -> Result<(String, Vec<Check>), ReportError> {
-    let mut checks = crate::verify::check_files_with(dir, manifest, progress);
+    progress.start(crate::verify::bytes_to_read(manifest) + bytes_read_for_page(manifest));
+    let mut checks = crate::verify::checks_on_disk(dir, manifest, progress);
     // The directory's own checks as `ikou verify` makes them; only a failed one changes the
     // page (a page made by `ikou report` beside the run is an extra that passes, and the
     // page must not depend on which other pages exist).
@@ -240,7 +241,30 @@ pub fn render_checked_with(
             .into_iter()
             .filter(|c| !c.ok),
     );
-    render_from(manifest, dir, options, checks, None)
+    let page = render_from(manifest, dir, options, checks, None, progress);
+    progress.finish();
+    page
+}
+
+/// The bytes the page reads besides the checks: rejects.csv, changes.csv (else
+/// changes.parquet) and gaiji.csv, as the manifest lists them.
+fn bytes_read_for_page(manifest: &Manifest) -> u64 {
+    let size = |f: RunFile| {
+        (manifest.outputs.iter())
+            .find(|o| o.name == f.name())
+            .map(|o| o.bytes)
+    };
+    let changes = size(RunFile::Changes).or_else(|| {
+        if cfg!(feature = "arrow") {
+            size(RunFile::ChangesParquet)
+        } else {
+            None
+        }
+    });
+    [size(RunFile::Rejects), changes, size(RunFile::Gaiji)]
+        .into_iter()
+        .flatten()
+        .sum()
 }
 
 /// What a run hands the report it writes instead of the report reading it back from the
@@ -263,7 +287,7 @@ pub(crate) fn write_in_run(
     written: Written,
 ) -> Result<OutputInfo, ReportError> {
     let checks = crate::verify::checks_of(&crate::verify::AsWritten(manifest), manifest);
-    let (html, checks) = render_from(manifest, dir, options, checks, written.changes)?;
+    let (html, checks) = render_from(manifest, dir, options, checks, written.changes, &())?;
     finish_page(manifest, dir, dir, name, html, &checks).map(|(info, _)| info)
 }
 
@@ -275,6 +299,7 @@ fn render_from(
     options: &ReportOptions,
     mut checks: Vec<Check>,
     changes_in: Option<Changes>,
+    progress: &dyn crate::verify::ReadProgress,
 ) -> Result<(String, Vec<Check>), ReportError> {
     let show = options.show_values;
     // A file that fails its check is still read (the page shows what it holds); a file that
@@ -282,7 +307,7 @@ fn render_from(
     let rejects = tolerate(
         &mut checks,
         run_file(manifest, dir, RunFile::Rejects.name())
-            .map(|p| collect::read_rejects(&p, options.source_layout, show))
+            .map(|p| collect::read_rejects(&p, options.source_layout, show, progress))
             .transpose(),
         RunFile::Rejects.name(),
     );
@@ -290,19 +315,19 @@ fn render_from(
         (Some(c), _) => Some(c),
         (None, Some(p)) => tolerate(
             &mut checks,
-            collect::read_changes_csv(&p, RunFile::Changes.name(), show).map(Some),
+            collect::read_changes_csv(&p, RunFile::Changes.name(), show, progress).map(Some),
             RunFile::Changes.name(),
         ),
         (None, None) => tolerate(
             &mut checks,
-            changes_parquet(manifest, dir, show),
+            changes_parquet(manifest, dir, show, progress),
             RunFile::ChangesParquet.name(),
         ),
     };
     let gaiji = tolerate(
         &mut checks,
         run_file(manifest, dir, RunFile::Gaiji.name())
-            .map(|p| collect::read_gaiji(&p))
+            .map(|p| collect::read_gaiji(&p, progress))
             .transpose(),
         RunFile::Gaiji.name(),
     );
@@ -382,19 +407,26 @@ fn changes_parquet(
     manifest: &Manifest,
     dir: &Path,
     show: bool,
+    progress: &dyn crate::verify::ReadProgress,
 ) -> Result<Option<Changes>, ReportError> {
     match run_file(manifest, dir, RunFile::ChangesParquet.name()) {
         Some(p) => Ok(Some(collect::read_changes_parquet(
             &p,
             RunFile::ChangesParquet.name(),
             show,
+            progress,
         )?)),
         None => Ok(None),
     }
 }
 
 #[cfg(not(feature = "arrow"))]
-fn changes_parquet(_: &Manifest, _: &Path, _: bool) -> Result<Option<Changes>, ReportError> {
+fn changes_parquet(
+    _: &Manifest,
+    _: &Path,
+    _: bool,
+    _: &dyn crate::verify::ReadProgress,
+) -> Result<Option<Changes>, ReportError> {
     Ok(None)
 }
 

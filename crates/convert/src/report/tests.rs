@@ -691,12 +691,12 @@ fn issue19_code_values_from_reject_bytes_are_masked_unless_asked() {
     );
     std::fs::write(&path, text).unwrap();
     let key = (item.key.clone(), "t".to_string());
-    let masked = collect::read_rejects(&path, Some(layout), false).unwrap();
+    let masked = collect::read_rejects(&path, Some(layout), false, &()).unwrap();
     let cv = &masked.codes[&key];
     assert_eq!(cv.values.keys().collect::<Vec<_>>(), ["****"]);
     // FF does not decode; an unmapped 外字 decodes with an issue: both unreadable.
     assert_eq!(cv.unreadable, 2);
-    let shown = collect::read_rejects(&path, Some(layout), true).unwrap();
+    let shown = collect::read_rejects(&path, Some(layout), true, &()).unwrap();
     assert_eq!(
         shown.codes[&key].values.keys().collect::<Vec<_>>(),
         ["1234"]
@@ -814,14 +814,14 @@ fn issue15_report_errors_keep_their_cause_as_source() {
             .map(std::io::Error::kind)
     };
     let missing = dir.join("gaiji.csv");
-    let e = collect::read_gaiji(&missing).unwrap_err();
+    let e = collect::read_gaiji(&missing, &()).unwrap_err();
     assert!(matches!(e, ReportError::Read { .. }), "{e:?}");
     assert_eq!(io_kind(&e), Some(std::io::ErrorKind::NotFound));
     let io = std::fs::File::open(&missing).unwrap_err();
     assert_eq!(e.to_string(), format!("{}: {io}", missing.display()));
     // Not a 外字 inventory: no cause, the problem named.
     std::fs::write(&missing, "x,y\r\n1,2\r\n").unwrap();
-    let e = collect::read_gaiji(&missing).unwrap_err();
+    let e = collect::read_gaiji(&missing, &()).unwrap_err();
     assert!(matches!(e, ReportError::Malformed { .. }), "{e:?}");
     assert!(e.source().is_none());
     assert!(e
@@ -831,7 +831,7 @@ fn issue15_report_errors_keep_their_cause_as_source() {
     {
         let p = dir.join("changes.parquet");
         std::fs::write(&p, b"not parquet").unwrap();
-        let e = collect::read_changes_parquet(&p, "changes.parquet", false).unwrap_err();
+        let e = collect::read_changes_parquet(&p, "changes.parquet", false, &()).unwrap_err();
         let cause = e
             .source()
             .and_then(|c| c.downcast_ref::<parquet::errors::ParquetError>());
