@@ -615,6 +615,31 @@ pub fn verify(dir: &Path) -> Result<(Manifest, Verification), VerifyError> {
     verify_with(dir, &())
 }
 
+/// A verification as machines read it (`ikou verify --json`, the Python package's
+/// `verify`): `dir`, `ok`, `profile`, `fingerprint` and `checks` (each `what`, `ok`,
+/// `detail`).
+pub fn verification_json(dir: &Path, manifest: &Manifest, v: &Verification) -> serde_json::Value {
+    serde_json::json!({
+        "dir": dir.display().to_string(),
+        "ok": v.ok(),
+        "profile": manifest.profile,
+        "fingerprint": v.fingerprint,
+        "checks": v.checks,
+    })
+}
+
+/// An interrupted or failed run (files, no manifest: [`VerifyError::Incomplete`]) as
+/// machines read it: `ok` false, `incomplete` true, the `message`, no checks.
+pub fn incomplete_json(dir: &Path, e: &VerifyError) -> serde_json::Value {
+    serde_json::json!({
+        "dir": dir.display().to_string(),
+        "ok": false,
+        "incomplete": true,
+        "message": e.to_string(),
+        "checks": [],
+    })
+}
+
 /// [`verify`], telling `progress` how far it has read.
 ///
 /// # Errors

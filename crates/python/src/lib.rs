@@ -101,6 +101,35 @@ fn detect_json(py: Python<'_>, path: PathBuf) -> PyResult<String> {
     json(&d)
 }
 
+// ---------------------------------------------------------------- verify
+
+/// `verify(dir, key=None)` as JSON: what `ikou verify DIR [--key FILE] --json` prints (an
+/// interrupted run: `incomplete`; a mismatch is `ok` false, not an exception).
+#[pyfunction]
+#[pyo3(signature = (dir, key=None))]
+fn verify_json(py: Python<'_>, dir: PathBuf, key: Option<PathBuf>) -> PyResult<String> {
+    use ikou_convert::verify::{self, VerifyError};
+    let key = key
+        .map(|k| {
+            verify::read_key(&k).map_err(|e| match e {
+                VerifyError::KeyRead { .. } => io_err(e.to_string()),
+                e => usage(e.to_string()),
+            })
+        })
+        .transpose()?;
+    let value = py.detach(|| match verify::verify(&dir) {
+        Ok((manifest, mut v)) => {
+            if let Some(key) = &key {
+                v.checks.push(verify::check_signature(&dir, key));
+            }
+            Ok(verify::verification_json(&dir, &manifest, &v))
+        }
+        Err(e @ VerifyError::Incomplete { .. }) => Ok(verify::incomplete_json(&dir, &e)),
+        Err(e) => Err(e.to_string()),
+    });
+    json(&value.map_err(io_err)?)
+}
+
 // ---------------------------------------------------------------- normalize
 
 fn parse_form(s: &str) -> PyResult<DateForm> {
@@ -691,6 +720,7 @@ fn _ikou(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(detect_json, m)?)?;
     m.add_function(wrap_pyfunction!(normalize_json, m)?)?;
     m.add_function(wrap_pyfunction!(convert_json, m)?)?;
+    m.add_function(wrap_pyfunction!(verify_json, m)?)?;
     m.add_function(wrap_pyfunction!(start_read, m)?)?;
     m.add_class::<CancelHandle>()?;
     m.add_class::<RowStream>()?;

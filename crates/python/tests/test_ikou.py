@@ -197,6 +197,34 @@ def test_convert_excel_bom(cli, tmp_path):
     ).read_bytes()
 
 
+def test_verify_equals_cli(cli, tmp_path):
+    run = tmp_path / "run"
+    ikou.convert(PROFILE, SAMPLE, run, outputs="minimal")
+    got = ikou.verify(run)
+    assert got == json.loads(cli("verify", run, "--json").stdout)
+    assert got["ok"] and got["checks"]
+    # A changed file: ok False and the check that failed, as the CLI says (exit 1).
+    data = (run / "rejects.csv").read_bytes()
+    (run / "rejects.csv").write_bytes(data.replace(b"record", b"recorX", 1))
+    got = ikou.verify(run)
+    assert not got["ok"]
+    assert [c["what"] for c in got["checks"] if not c["ok"]] == ["sha256 rejects.csv"]
+    r = cli("verify", run, "--json", check=False)
+    assert r.returncode == 1 and json.loads(r.stdout) == got
+    # An interrupted run: files, no manifest.
+    (run / "manifest.json").unlink()
+    got = ikou.verify(run)
+    assert got["incomplete"] and not got["ok"]
+    # No run there at all: an exception.
+    with pytest.raises(ikou.InputError):
+        ikou.verify(tmp_path / "nothing")
+    # A key too short to be one.
+    key = tmp_path / "k"
+    key.write_bytes(b"short")
+    with pytest.raises(ikou.UsageError):
+        ikou.verify(run, key=key)
+
+
 def test_convert_cancel_token(tmp_path):
     token = ikou.CancelHandle()
     token.cancel()

@@ -110,13 +110,7 @@ pub fn run(args: VerifyArgs) -> CliResult {
         Err(e @ VerifyError::Incomplete { .. }) => {
             // Not a finished run: a verdict (exit 1), not an I/O error.
             if args.json {
-                print_json(&serde_json::json!({
-                    "dir": args.dir.display().to_string(),
-                    "ok": false,
-                    "incomplete": true,
-                    "message": e.to_string(),
-                    "checks": [],
-                }))?;
+                print_json(&ikou_convert::verify::incomplete_json(&args.dir, &e))?;
             }
             return Err(CliError {
                 code: DATA,
@@ -131,13 +125,9 @@ pub fn run(args: VerifyArgs) -> CliResult {
             .push(ikou_convert::verify::check_signature(&args.dir, key));
     }
     if args.json {
-        print_json(&serde_json::json!({
-            "dir": args.dir.display().to_string(),
-            "ok": v.ok(),
-            "profile": manifest.profile,
-            "fingerprint": v.fingerprint,
-            "checks": v.checks,
-        }))?;
+        print_json(&ikou_convert::verify::verification_json(
+            &args.dir, &manifest, &v,
+        ))?;
     } else {
         let mut s = String::new();
         for c in &v.checks {

@@ -6,6 +6,7 @@ The same engine as the ``ikou`` command line, called in-process:
 - :func:`normalize` — one domain type's cleansing rules on values (``ikou normalize --json``);
 - :func:`convert` — a whole run into a run directory, the manifest as a dict
   (``ikou convert --json``), with progress and cancellation (Ctrl-C cancels cleanly);
+- :func:`verify` — a run directory's files against its manifest (``ikou verify --json``);
 - :func:`read` — the converted rows as a :class:`pyarrow.RecordBatchReader`, streaming,
   handed over through the Arrow C stream interface; both passes run as in the CLI, so the
   rows are exactly the CLI's output rows. :func:`open_run` also gives the rejects, the
@@ -31,6 +32,7 @@ __all__ = [
     "detect",
     "normalize",
     "convert",
+    "verify",
     "read",
     "open_run",
     "RunReader",
@@ -178,6 +180,24 @@ def convert(
             parquet_compression=parquet_compression,
             excel_bom=excel_bom,
         )
+    )
+
+
+def verify(dir: PathLike, *, key: Optional[PathLike] = None) -> dict:
+    """Checks the run directory ``dir`` against its manifest, as ``ikou verify DIR --json``.
+
+    Returns the CLI's JSON as a dict: ``ok``, ``profile``, ``fingerprint`` and ``checks``
+    (each ``what``, ``ok``, ``detail``): every listed file's SHA-256 and size, the rows of the
+    standard CSV and rejects.csv, ``input = output + rejected``, no file the run did not
+    write. A mismatch is ``ok`` False, not an exception; an interrupted run (files but no
+    manifest.json) is ``{"ok": False, "incomplete": True, "message": …}``. With ``key`` (a
+    key file, as ``--key``) the run's signature (``ikou sign``) is checked too.
+
+    Raises :class:`InputError` when the directory, its manifest or the key cannot be read,
+    :class:`UsageError` for a key too short to be one.
+    """
+    return json.loads(
+        _ikou.verify_json(os.fspath(dir), key=None if key is None else os.fspath(key))
     )
 
 

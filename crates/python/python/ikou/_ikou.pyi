@@ -47,6 +47,7 @@ def convert_json(
     parquet_compression: Optional[str] = ...,
     excel_bom: bool = ...,
 ) -> str: ...
+def verify_json(dir: str, key: Optional[str] = ...) -> str: ...
 def start_read(
     inputs: Sequence[str],
     out: str,
