@@ -196,17 +196,25 @@ struct Listed {
     shadowed_by: Option<String>,
 }
 
-fn list(args: &ListArgs) -> CliResult {
-    let catalog = match setup::load_catalog(&args.specs) {
-        Ok(c) => c,
-        Err(e) if args.json => {
-            let problems = setup_problems("--specs", &e);
-            print_json(
-                &serde_json::json!({"ok": false, "problems": problems_json(&problems), "profiles": []}),
-            )?;
-            return Ok(USAGE);
+/// The bundled specs and the --specs folders. When they do not load, the result to return:
+/// with --json their problems printed as JSON (exit 2), else the error.
+fn load_specs(specs: &[PathBuf], json: bool) -> Result<Catalog, CliResult> {
+    setup::load_catalog(specs).map_err(|e| {
+        if !json {
+            return Err(CliError::usage(e.to_string()));
         }
-        Err(e) => return Err(CliError::usage(e.to_string())),
+        let problems = problems_json(&setup_problems("--specs", &e));
+        print_json(
+            &serde_json::json!({"ok": false, "checked": 0, "problems": problems, "profiles": []}),
+        )?;
+        Ok(USAGE)
+    })
+}
+
+fn list(args: &ListArgs) -> CliResult {
+    let catalog = match load_specs(&args.specs, args.json) {
+        Ok(c) => c,
+        Err(result) => return result,
     };
     let mut found: Vec<Listed> = Vec::new();
     let failed = |file: &str, e: setup::SetupError| (e.to_string(), setup_problems(file, &e));
@@ -372,16 +380,9 @@ fn problem_count(found: &[Checked]) -> usize {
 }
 
 fn check(args: &CheckArgs) -> CliResult {
-    let base = match setup::load_catalog(&args.specs) {
+    let base = match load_specs(&args.specs, args.json) {
         Ok(c) => c,
-        Err(e) if args.json => {
-            let problems = setup_problems("--specs", &e);
-            print_json(
-                &serde_json::json!({"ok": false, "checked": 0, "problems": problems_json(&problems), "profiles": []}),
-            )?;
-            return Ok(USAGE);
-        }
-        Err(e) => return Err(CliError::usage(e.to_string())),
+        Err(result) => return result,
     };
     let mut found: Vec<Checked> = Vec::new();
     for path in &args.paths {

@@ -665,6 +665,34 @@ fn layouts_and_profiles_check_speak_json() {
         "{v}"
     );
     assert_eq!(problem["line"], 2, "{v}");
+    // A --specs folder that does not load: its problems as JSON, exit 2, for both verbs.
+    let r = ikou(&[
+        "profiles",
+        "list",
+        "--specs",
+        layouts.to_str().unwrap(),
+        "--json",
+    ])
+    .expect(2);
+    let v = json(&r.stdout);
+    assert_eq!(v["ok"], false);
+    assert!(
+        v["problems"][0]["file"]
+            .as_str()
+            .unwrap()
+            .ends_with("x.toml"),
+        "{v}"
+    );
+    let r = ikou(&[
+        "profiles",
+        "check",
+        bundled.to_str().unwrap(),
+        "--specs",
+        layouts.to_str().unwrap(),
+        "--json",
+    ])
+    .expect(2);
+    assert_eq!(json(&r.stdout)["problems"], v["problems"]);
     // A path that is not there: JSON too, with the I/O exit code.
     let missing = dir.join("missing");
     let r = ikou(&["profiles", "check", missing.to_str().unwrap(), "--json"]).expect(3);
