@@ -130,6 +130,42 @@ fn verify_json(py: Python<'_>, dir: PathBuf, key: Option<PathBuf>) -> PyResult<S
     json(&value.map_err(io_err)?)
 }
 
+/// `report(dir, …)` as JSON: what `ikou report DIR --json` prints (files that do not match
+/// the manifest: `verified` false, not an exception).
+#[pyfunction]
+#[pyo3(signature = (dir, lang="ja", show_values=false, out=None, specs=vec![]))]
+fn report_json(
+    py: Python<'_>,
+    dir: PathBuf,
+    lang: &str,
+    show_values: bool,
+    out: Option<PathBuf>,
+    specs: Vec<PathBuf>,
+) -> PyResult<String> {
+    use ikou_convert::report::{self, DirReport, Lang};
+    let lang = match lang {
+        "ja" => Lang::Ja,
+        "en" => Lang::En,
+        other => return Err(usage(format!("unknown language `{other}` (ja or en)"))),
+    };
+    let req = DirReport {
+        lang,
+        show_values,
+        out,
+        specs,
+    };
+    let outcome = py
+        .detach(|| report::report_dir(&dir, &req, &()))
+        .map_err(|e| {
+            if e.is_usage() {
+                usage(e.to_string())
+            } else {
+                io_err(e.to_string())
+            }
+        })?;
+    json(&outcome.to_json(&dir))
+}
+
 // ---------------------------------------------------------------- normalize
 
 fn parse_form(s: &str) -> PyResult<DateForm> {
@@ -721,6 +757,7 @@ fn _ikou(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(normalize_json, m)?)?;
     m.add_function(wrap_pyfunction!(convert_json, m)?)?;
     m.add_function(wrap_pyfunction!(verify_json, m)?)?;
+    m.add_function(wrap_pyfunction!(report_json, m)?)?;
     m.add_function(wrap_pyfunction!(start_read, m)?)?;
     m.add_class::<CancelHandle>()?;
     m.add_class::<RowStream>()?;

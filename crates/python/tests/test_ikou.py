@@ -225,6 +225,30 @@ def test_verify_equals_cli(cli, tmp_path):
         ikou.verify(run, key=key)
 
 
+def test_report_equals_cli(cli, tmp_path):
+    run = tmp_path / "run"
+    ikou.convert(PROFILE, SAMPLE, run)
+    got = ikou.report(run, lang="en")
+    assert got == json.loads(cli("report", run, "--lang", "en", "--json").stdout)
+    assert got["verified"] and got["page"].endswith("report.en.html")
+    assert (got["verdict"]["level"], got["verdict"]["label"]) == ("check", "要確認")
+    # With the defaults it makes the page the run wrote, byte for byte.
+    listed = json.loads((run / "manifest.json").read_text())["outputs"]
+    (own,) = [o["sha256"] for o in listed if o["name"] == "report.html"]
+    again = ikou.report(run)
+    assert again["page"].endswith("report.html") and again["sha256"] == own
+    # Files that do not match: not verified, the page elsewhere, what failed.
+    (run / "notes.txt").write_text("x")
+    got = ikou.report(run)
+    assert not got["verified"] and got["page"].endswith("report.unverified.html")
+    assert [c["what"] for c in got["failed"]] == ["unlisted notes.txt"]
+    assert got["verdict"]["level"] == "no-go"
+    with pytest.raises(ikou.UsageError, match="unknown language"):
+        ikou.report(run, lang="fr")
+    with pytest.raises(ikou.InputError):
+        ikou.report(tmp_path / "nothing")
+
+
 def test_convert_cancel_token(tmp_path):
     token = ikou.CancelHandle()
     token.cancel()

@@ -3,11 +3,8 @@
 use crate::exit::{CliError, CliResult, DATA, NO_GO, OK};
 use crate::output::{print, print_json, shown_path, terminal_safe};
 use clap::{Args, ValueEnum};
-use ikou_convert::manifest::{LayoutRef, Manifest};
-use ikou_convert::report::{self, Lang, ReportError, ReportOptions};
-use ikou_convert::verify::{load_manifest, VerifyError};
-use ikou_layout_spec::{Catalog, Layout};
-use std::path::{Path, PathBuf};
+use ikou_convert::report::{self, DirReport, DirReportOutcome, Lang};
+use std::path::PathBuf;
 
 const AFTER_HELP: &str = "\
 Examples:
@@ -77,77 +74,42 @@ pub struct ReportArgs {
     json: bool,
 }
 
-/// The default file name for the options: `report.html` only for the run's own defaults.
-fn default_name(lang: Lang, show_values: bool) -> String {
-    let mut name = String::from("report");
-    if lang == Lang::En {
-        name.push_str(".en");
-    }
-    if show_values {
-        name.push_str(".values");
-    }
-    name.push_str(".html");
-    name
-}
-
-/// The layout the run used, if the catalog has it in the same version.
-fn find<'c>(catalog: &'c Catalog, r: &LayoutRef) -> Option<&'c Layout> {
-    catalog.layout(&r.id).filter(|l| l.version == r.version)
-}
-
 /// Runs `ikou report`.
 pub fn run(args: ReportArgs) -> CliResult {
-    // An interrupted or failed run (files but no manifest) is named as such.
-    let manifest: Manifest = match load_manifest(&args.dir) {
-        Ok(m) => m,
-        Err(e @ VerifyError::Incomplete { .. }) => return Err(CliError::io(e.to_string())),
-        Err(e @ VerifyError::NotAManifest { .. }) => return Err(CliError::usage(e.to_string())),
-        Err(e) => return Err(CliError::io(e.to_string())),
-    };
-    let mut catalog = crate::cmd::layouts::bundled()?;
-    for s in &args.specs {
-        catalog
-            .load_path(s)
-            .map_err(|e| CliError::usage(e.to_string()))?;
-    }
-    let lang = match args.lang {
-        LangArg::Ja => Lang::Ja,
-        LangArg::En => Lang::En,
-    };
-    let source = find(&catalog, &manifest.source_layout);
-    let target = find(&catalog, &manifest.target_layout);
-    let options = ReportOptions {
-        lang,
+    let req = DirReport {
+        lang: match args.lang {
+            LangArg::Ja => Lang::Ja,
+            LangArg::En => Lang::En,
+        },
         show_values: args.show_values,
-        source_layout: source,
-        target_layout: target,
+        out: args.out.clone(),
+        specs: args.specs.clone(),
     };
-    let out = args
-        .out
-        .unwrap_or_else(|| args.dir.join(default_name(lang, args.show_values)));
-    let (out_dir, name) = split(&out)?;
     let bar = crate::output::ReadBar(crate::output::byte_bar(args.quiet));
-    let (info, verdict) = match report::write_checked_with(
-        &manifest, &args.dir, &options, &out_dir, &name, &bar,
-    ) {
-        Ok(found) => found,
-        Err(ReportError::Unverified {
+    let outcome = report::report_dir(&args.dir, &req, &bar).map_err(|e| {
+        if e.is_usage() {
+            CliError::usage(e.to_string())
+        } else {
+            CliError::io(e.to_string())
+        }
+    })?;
+    // The exit code of `ikou convert` for the same verdict; 1 for files that do not match.
+    let code = match (&outcome, outcome.level()) {
+        (DirReportOutcome::Unverified { .. }, _) => DATA,
+        (_, report::VerdictLevel::NoGo) => NO_GO,
+        _ => OK,
+    };
+    if args.json {
+        print_json(&outcome.to_json(&args.dir))?;
+        return Ok(code);
+    }
+    match &outcome {
+        DirReportOutcome::Unverified {
             file,
             written,
             failed,
-        }) => {
-            if args.json {
-                let v = report::verdict(&manifest, Some(&failed));
-                print_json(&serde_json::json!({
-                    "dir": args.dir.display().to_string(),
-                    "verified": false,
-                    "page": written,
-                    "left_as_it_was": file,
-                    "failed": failed,
-                    "verdict": report::verdict_json(&manifest, &v),
-                }))?;
-                return Ok(DATA);
-            }
+            ..
+        } => {
             // The verdict first, then what does not match; the page went elsewhere.
             let mut msg = String::from(
                     "移行不可 (must not be migrated): the run's files do NOT match its manifest: the report is NOT verified\n",
@@ -164,105 +126,44 @@ pub fn run(args: ReportArgs) -> CliResult {
             }
             msg.push_str(&format!(
                 "  the page (red banner) was written to {}; {} was left as it was\n",
-                terminal_safe(&written),
-                terminal_safe(&file)
+                terminal_safe(written),
+                terminal_safe(file)
             ));
             print(&msg)?;
-            return Err(CliError {
+            Err(CliError {
                 code: DATA,
                 message: format!(
                     "{}: the run does not match its manifest (see `ikou verify {}`)",
                     shown_path(&args.dir),
                     shown_path(&args.dir)
                 ),
-            });
+            })
         }
-        Err(e) => return Err(CliError::io(e.to_string())),
-    };
-    let page = out_dir.join(&info.name);
-    let mut notes = Vec::new();
-    if source.is_none() {
-        notes.push(format!(
-            "layout {} {} not found (give --specs): items are named by key and code values are not shown",
-            manifest.source_layout.id, manifest.source_layout.version
-        ));
-    }
-    if args.show_values {
-        notes.push("values are NOT masked: handle the page as personal data".to_string());
-    }
-    if info.name != name {
-        notes.push(format!(
-            "differs from the {name} the run wrote, which was left as it was (another ikou version or date)"
-        ));
-    }
-    if args.json {
-        print_json(&serde_json::json!({
-            "dir": args.dir.display().to_string(),
-            "verified": true,
-            "page": page.display().to_string(),
-            "bytes": info.bytes,
-            "sha256": info.sha256,
-            "verdict": report::verdict_json(&manifest, &verdict),
-            "notes": notes,
-        }))?;
-    } else {
-        let reasons: Vec<String> = verdict.reasons.iter().map(|r| r.text(Lang::En)).collect();
-        let mut msg = format!(
-            "{} ({}){}\n{} ({} bytes)\n",
-            verdict.level.label(),
-            verdict.level.english(),
-            if reasons.is_empty() {
-                String::new()
-            } else {
-                format!(": {}", reasons.join("; "))
-            },
-            shown_path(&page),
-            info.bytes
-        );
-        for n in &notes {
-            msg.push_str(&format!("  note: {n}\n"));
+        DirReportOutcome::Written {
+            page,
+            info,
+            verdict,
+            notes,
+            ..
+        } => {
+            let reasons: Vec<String> = verdict.reasons.iter().map(|r| r.text(Lang::En)).collect();
+            let mut msg = format!(
+                "{} ({}){}\n{} ({} bytes)\n",
+                verdict.level.label(),
+                verdict.level.english(),
+                if reasons.is_empty() {
+                    String::new()
+                } else {
+                    format!(": {}", reasons.join("; "))
+                },
+                shown_path(page),
+                info.bytes
+            );
+            for n in notes {
+                msg.push_str(&format!("  note: {n}\n"));
+            }
+            print(&msg)?;
+            Ok(code)
         }
-        print(&msg)?;
-    }
-    // The exit code of `ikou convert` for the same verdict.
-    Ok(if verdict.level == report::VerdictLevel::NoGo {
-        NO_GO
-    } else {
-        OK
-    })
-}
-
-/// The directory and file name of `out` (the temporary file goes in the same directory).
-fn split(out: &Path) -> Result<(PathBuf, String), CliError> {
-    let name = out
-        .file_name()
-        .and_then(|n| n.to_str())
-        .ok_or_else(|| CliError::usage(format!("{}: not a file name", out.display())))?
-        .to_string();
-    let dir = match out.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    Ok((dir, name))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn names() {
-        assert_eq!(default_name(Lang::Ja, false), "report.html");
-        assert_eq!(default_name(Lang::En, false), "report.en.html");
-        assert_eq!(default_name(Lang::Ja, true), "report.values.html");
-        assert_eq!(default_name(Lang::En, true), "report.en.values.html");
-        assert_eq!(
-            split(Path::new("x.html")).unwrap(),
-            (PathBuf::from("."), "x.html".into())
-        );
-        assert_eq!(
-            split(Path::new("/a/b.html")).unwrap(),
-            (PathBuf::from("/a"), "b.html".into())
-        );
     }
 }

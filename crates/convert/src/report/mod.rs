@@ -29,10 +29,12 @@
 //! ```
 
 mod collect;
+mod dir;
 mod html;
 mod text;
 mod verdict;
 
+pub use dir::{default_name, report_dir, DirReport, DirReportError, DirReportOutcome};
 pub use verdict::{
     cause, detail, framing, max_reject_rate, rule_text, verdict, verdict_json,
     Level as VerdictLevel, Reason as VerdictReason, Verdict, DEFAULT_MAX_REJECT_RATE,

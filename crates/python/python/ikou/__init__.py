@@ -7,6 +7,7 @@ The same engine as the ``ikou`` command line, called in-process:
 - :func:`convert` — a whole run into a run directory, the manifest as a dict
   (``ikou convert --json``), with progress and cancellation (Ctrl-C cancels cleanly);
 - :func:`verify` — a run directory's files against its manifest (``ikou verify --json``);
+- :func:`report` — (re)make a run's report page for staff (``ikou report --json``);
 - :func:`read` — the converted rows as a :class:`pyarrow.RecordBatchReader`, streaming,
   handed over through the Arrow C stream interface; both passes run as in the CLI, so the
   rows are exactly the CLI's output rows. :func:`open_run` also gives the rejects, the
@@ -33,6 +34,7 @@ __all__ = [
     "normalize",
     "convert",
     "verify",
+    "report",
     "read",
     "open_run",
     "RunReader",
@@ -198,6 +200,38 @@ def verify(dir: PathLike, *, key: Optional[PathLike] = None) -> dict:
     """
     return json.loads(
         _ikou.verify_json(os.fspath(dir), key=None if key is None else os.fspath(key))
+    )
+
+
+def report(
+    dir: PathLike,
+    *,
+    lang: str = "ja",
+    show_values: bool = False,
+    out: Optional[PathLike] = None,
+    specs: Sequence[PathLike] = (),
+) -> dict:
+    """(Re)makes the report page of the run directory ``dir``, as ``ikou report DIR --json``.
+
+    The run's files are checked first, exactly as :func:`verify` does. Returns the CLI's
+    JSON as a dict: ``verified``, ``page`` (the file written), ``bytes``, ``sha256``,
+    ``verdict`` (``level`` ``"go"``, ``"check"`` or ``"no-go"``, ``label``, ``cause``,
+    ``reasons``) and ``notes``. When the files do not match the manifest, ``verified`` is
+    False, the page (red banner, 移行不可) went to ``page`` and ``failed`` lists the checks —
+    not an exception. ``lang`` is ``"ja"`` or ``"en"``; ``out`` another file to write;
+    ``specs`` spec folders with the run's layouts when its profile is not bundled.
+
+    Raises :class:`UsageError` (not a run manifest, specs that do not load, an unknown
+    ``lang``) or :class:`InputError` (no manifest, a file that cannot be read or written).
+    """
+    return json.loads(
+        _ikou.report_json(
+            os.fspath(dir),
+            lang=lang,
+            show_values=show_values,
+            out=None if out is None else os.fspath(out),
+            specs=[os.fspath(s) for s in specs],
+        )
     )
 
 

@@ -48,6 +48,13 @@ def convert_json(
     excel_bom: bool = ...,
 ) -> str: ...
 def verify_json(dir: str, key: Optional[str] = ...) -> str: ...
+def report_json(
+    dir: str,
+    lang: str = ...,
+    show_values: bool = ...,
+    out: Optional[str] = ...,
+    specs: Sequence[str] = ...,
+) -> str: ...
 def start_read(
     inputs: Sequence[str],
     out: str,
