@@ -367,9 +367,14 @@ impl RunProblem {
 }
 
 impl Manifest {
+    /// The listed output named `name`.
+    pub fn output(&self, name: &str) -> Option<&OutputInfo> {
+        self.outputs.iter().find(|o| o.name == name)
+    }
+
     /// The name of the standard CSV among the outputs.
     pub fn data_csv(&self) -> Option<&OutputInfo> {
-        self.outputs.iter().find(|o| o.name == self.data_file)
+        self.output(&self.data_file)
     }
 }
 

@@ -196,11 +196,7 @@ impl<R: std::io::Read> std::io::Read for Counted<'_, R> {
 /// output once (its hash), and the standard CSVs and rejects.csv once more (their rows;
 /// rejects.csv a third time in a run of several sources, its rows per source).
 pub fn bytes_to_read(manifest: &Manifest) -> u64 {
-    let size = |name: &str| {
-        (manifest.outputs.iter())
-            .find(|o| o.name == name)
-            .map_or(0, |o| o.bytes)
-    };
+    let size = |name: &str| manifest.output(name).map_or(0, |o| o.bytes);
     let hashed: u64 = manifest.outputs.iter().map(|o| o.bytes).sum();
     let data: u64 = if manifest.groups.is_empty() {
         size(&manifest.data_file)
@@ -326,10 +322,8 @@ struct OnDisk<'a> {
 
 impl OnDisk<'_> {
     fn open(&self, name: &str) -> std::io::Result<Counted<'_, std::fs::File>> {
-        Ok(Counted {
-            inner: std::fs::File::open(self.dir.join(name))?,
-            progress: self.progress,
-        })
+        let f = std::fs::File::open(self.dir.join(name))?;
+        Ok(Counted::new(f, self.progress))
     }
 }
 
@@ -361,9 +355,7 @@ pub(crate) struct AsWritten<'a>(pub(crate) &'a Manifest);
 impl FileFacts for AsWritten<'_> {
     fn hash(&self, name: &str) -> std::io::Result<crate::output::OutputInfo> {
         self.0
-            .outputs
-            .iter()
-            .find(|o| o.name == name)
+            .output(name)
             .cloned()
             .ok_or_else(|| std::io::Error::from(std::io::ErrorKind::NotFound))
     }
@@ -395,7 +387,7 @@ impl FileFacts for AsWritten<'_> {
 /// The checks of [`check_files`], on the facts `files` gives.
 pub(crate) fn checks_of(files: &dyn FileFacts, manifest: &Manifest) -> Vec<Check> {
     let mut checks = Vec::new();
-    let listed = |name: &str| manifest.outputs.iter().any(|o| o.name == name);
+    let listed = |name: &str| manifest.output(name).is_some();
     let mut required: Vec<&str> = vec![manifest.data_file.as_str(), RunFile::Rejects.name()];
     // A multi-group run writes one file per group (issue #13).
     required.extend(manifest.groups.iter().map(|g| g.file.as_str()));
@@ -668,9 +660,7 @@ pub fn verify_with(
 pub fn directory_checks(dir: &Path, manifest: &Manifest) -> Vec<Check> {
     let mut checks = Vec::new();
     let report = RunFile::Report.name();
-    if named_outputs(manifest).contains(&report)
-        && !manifest.outputs.iter().any(|o| o.name == report)
-    {
+    if named_outputs(manifest).contains(&report) && manifest.output(report).is_none() {
         checks.push(Check::new(
             format!("listed {report}"),
             false,
@@ -678,8 +668,7 @@ pub fn directory_checks(dir: &Path, manifest: &Manifest) -> Vec<Check> {
         ));
     }
     for name in names_in(dir).unwrap_or_default() {
-        if name == MANIFEST || name == SIGNATURE || manifest.outputs.iter().any(|o| o.name == name)
-        {
+        if name == MANIFEST || name == SIGNATURE || manifest.output(&name).is_some() {
             continue;
         }
         if crate::output::is_report_name(&name) {

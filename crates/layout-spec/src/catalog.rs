@@ -248,12 +248,7 @@ impl CheckProblem {
 
 impl std::fmt::Display for CheckProblem {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            CheckProblem::Spec(e) => write!(f, "{e}"),
-            CheckProblem::EditedOfficialImport { file, .. } => {
-                write!(f, "{file}: {}", self.message())
-            }
-        }
+        write!(f, "{}: {}", self.position(), self.message())
     }
 }
 

@@ -177,9 +177,7 @@ struct Inputs {
 /// Finds a run file listed in the manifest: its final name, or its temporary name while
 /// the run has not committed it yet.
 fn run_file(manifest: &Manifest, dir: &Path, name: &str) -> Option<PathBuf> {
-    if !manifest.outputs.iter().any(|o| o.name == name) {
-        return None;
-    }
+    manifest.output(name)?;
     let done = dir.join(name);
     if done.exists() {
         return Some(done);
@@ -251,11 +249,7 @@ pub fn render_checked_with(
 /// The bytes the page reads besides the checks: rejects.csv, changes.csv (else
 /// changes.parquet) and gaiji.csv, as the manifest lists them.
 fn bytes_read_for_page(manifest: &Manifest) -> u64 {
-    let size = |f: RunFile| {
-        (manifest.outputs.iter())
-            .find(|o| o.name == f.name())
-            .map(|o| o.bytes)
-    };
+    let size = |f: RunFile| manifest.output(f.name()).map(|o| o.bytes);
     let changes = size(RunFile::Changes).or_else(|| {
         if cfg!(feature = "arrow") {
             size(RunFile::ChangesParquet)
@@ -500,11 +494,7 @@ fn finish_page(
         // The report the run wrote (listed in the manifest and verified above) is never
         // replaced by a page that differs from it (made by another version, or on another
         // date): that one goes to NAME.regenerated.html.
-        let listed = manifest
-            .outputs
-            .iter()
-            .find(|o| o.name == name)
-            .filter(|_| same_dir(dir, out_dir));
+        let listed = manifest.output(name).filter(|_| same_dir(dir, out_dir));
         if let Some(l) = listed {
             if crate::output::hex(&sha2::Sha256::digest(html.as_bytes())) != l.sha256 {
                 let other = match name.strip_suffix(".html") {
@@ -774,7 +764,7 @@ impl Page<'_> {
     }
 
     fn has_output(&self, name: &str) -> bool {
-        self.m.outputs.iter().any(|o| o.name == name)
+        self.m.output(name).is_some()
     }
 
     fn build(&mut self) {
