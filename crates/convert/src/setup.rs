@@ -183,10 +183,7 @@ pub fn load_profile_with(
     if let Some(file) = found {
         return load_profile_file(&file, catalog, access).map_err(SetupError::Spec);
     }
-    let bundled: Vec<&str> = ikou_layout_spec::profile::BUNDLED_PROFILES
-        .iter()
-        .filter_map(|(p, _)| p.rsplit('/').next()?.strip_suffix(".toml"))
-        .collect();
+    let bundled: Vec<&str> = bundled_ids().map(|(_, id)| id).collect();
     let in_specs: Vec<&str> = catalog
         .profile_files()
         .iter()
@@ -204,6 +201,61 @@ pub fn load_profile_with(
             in_specs.join(", ")
         }
     )))
+}
+
+/// The bundled profiles as `(path, id)`: `profiles/sample-juki.toml` is `sample-juki`.
+fn bundled_ids() -> impl Iterator<Item = (&'static str, &'static str)> {
+    (ikou_layout_spec::profile::BUNDLED_PROFILES.iter())
+        .filter_map(|(p, _)| Some((*p, p.rsplit('/').next()?.strip_suffix(".toml")?)))
+}
+
+/// A profile `--profile ID` can name ([`available_profiles`]).
+#[derive(Debug)]
+pub struct AvailableProfile {
+    /// `bundled:profiles/NAME.toml`, or the profile's file in a `--specs` folder.
+    pub file: String,
+    /// The id `--profile` looks for: a file's declared id, even when it does not load.
+    pub id: Option<String>,
+    /// The profile, or why it does not load.
+    pub profile: Result<Profile, SetupError>,
+    /// The file of an earlier profile with the same id, which `--profile ID` takes instead
+    /// (the lookup of [`load_profile_with`]: the bundled profiles, then the first file).
+    pub shadowed_by: Option<String>,
+}
+
+/// Every profile `--profile ID` can name: the bundled ones, then those `catalog` found in
+/// the `specs` folders ([`load_catalog`]), each loaded as `convert` would load it.
+pub fn available_profiles(catalog: &Catalog, specs: &[PathBuf]) -> Vec<AvailableProfile> {
+    let mut found: Vec<AvailableProfile> = Vec::new();
+    for (path, id) in bundled_ids() {
+        found.push(AvailableProfile {
+            file: format!("bundled:{path}"),
+            id: Some(id.to_string()),
+            profile: load_profile_with(&mut catalog.clone(), id, &ProfileAccess::default()),
+            shadowed_by: None,
+        });
+    }
+    let access = ProfileAccess {
+        spec_roots: specs.to_vec(),
+        allow_outside: false,
+    };
+    for (file, text) in catalog.profile_files() {
+        let profile = load_profile_file(Path::new(file), &mut catalog.clone(), &access)
+            .map_err(SetupError::Spec);
+        let id = ikou_layout_spec::catalog::declared_profile_id(text);
+        let shadowed_by = id.as_ref().and_then(|id| {
+            (found.iter())
+                .find(|l| l.id.as_ref() == Some(id))
+                .map(|l| l.file.clone())
+        });
+        found.push(AvailableProfile {
+            file: file.clone(),
+            id,
+            profile,
+            shadowed_by,
+        });
+    }
+    found
 }
 
 /// The profile's 外字 table: `over` if given, else the profile's table looked up next to a

@@ -186,16 +186,6 @@ fn profile_json(
     }
 }
 
-/// One profile of `profiles list`: loaded, or why not (the first problem's text for the
-/// list), and the file of an earlier profile with its id, which `--profile ID` takes instead.
-struct Listed {
-    file: String,
-    /// The id `--profile ID` looks for (a file's declared id, even when it does not load).
-    id: Option<String>,
-    profile: Result<ikou_layout_spec::Profile, (String, Vec<Problem>)>,
-    shadowed_by: Option<String>,
-}
-
 /// The bundled specs and the --specs folders. When they do not load, the result to return:
 /// with --json their problems printed as JSON (exit 2), else the error.
 fn load_specs(specs: &[PathBuf], json: bool) -> Result<Catalog, CliResult> {
@@ -216,54 +206,18 @@ fn list(args: &ListArgs) -> CliResult {
         Ok(c) => c,
         Err(result) => return result,
     };
-    let mut found: Vec<Listed> = Vec::new();
-    let failed = |file: &str, e: setup::SetupError| (e.to_string(), setup_problems(file, &e));
-    for (path, _) in ikou_layout_spec::profile::BUNDLED_PROFILES {
-        let Some(id) = path
-            .rsplit('/')
-            .next()
-            .and_then(|f| f.strip_suffix(".toml"))
-        else {
-            continue;
-        };
-        let file = format!("bundled:{path}");
-        let profile = setup::load_profile_with(&mut catalog.clone(), id, &ProfileAccess::default())
-            .map_err(|e| failed(&file, e));
-        found.push(Listed {
-            file,
-            id: Some(id.to_string()),
-            profile,
-            shadowed_by: None,
-        });
-    }
-    let access = ProfileAccess {
-        spec_roots: args.specs.clone(),
-        allow_outside: false,
-    };
-    for (file, text) in catalog.profile_files() {
-        let profile = load_profile_file(Path::new(file), &mut catalog.clone(), &access)
-            .map_err(|e| failed(file, setup::SetupError::Spec(e)));
-        // `--profile ID` takes the bundled profile of that id, else the first file that
-        // declares it (loaded or not).
-        let id = ikou_layout_spec::catalog::declared_profile_id(text);
-        let shadowed_by = id.as_ref().and_then(|id| {
-            (found.iter())
-                .find(|l| l.id.as_ref() == Some(id))
-                .map(|l| l.file.clone())
-        });
-        found.push(Listed {
-            file: file.clone(),
-            id,
-            profile,
-            shadowed_by,
-        });
-    }
-    let broken: Vec<&Listed> = found.iter().filter(|l| l.profile.is_err()).collect();
+    let found = setup::available_profiles(&catalog, &args.specs);
+    let broken: Vec<&setup::AvailableProfile> =
+        found.iter().filter(|l| l.profile.is_err()).collect();
     if args.json {
         let rows: Vec<_> = found
             .iter()
             .map(|l| {
-                let mut v = profile_json(&l.file, l.profile.as_ref().map_err(|(_, p)| &p[..]));
+                let problems = match &l.profile {
+                    Ok(_) => Vec::new(),
+                    Err(e) => setup_problems(&l.file, e),
+                };
+                let mut v = profile_json(&l.file, l.profile.as_ref().map_err(|_| &problems[..]));
                 v["shadowed_by"] = l.shadowed_by.clone().into();
                 v
             })
@@ -298,8 +252,9 @@ fn list(args: &ListArgs) -> CliResult {
                         );
                     }
                 }
-                Err((e, _)) => {
+                Err(e) => {
                     // A spec error's first line counts the problems; the next names one.
+                    let e = e.to_string();
                     let mut lines = e.lines().map(str::trim).filter(|l| !l.is_empty());
                     let head = lines.next().unwrap_or_default();
                     let first = lines.next().unwrap_or(head);
