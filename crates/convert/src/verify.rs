@@ -139,6 +139,17 @@ pub enum VerifyError {
     },
 }
 
+impl VerifyError {
+    /// A problem of what was given (the CLI's exit 2) rather than of reading or writing (3):
+    /// a file that is not a run manifest, a key too short to be one.
+    pub fn is_usage(&self) -> bool {
+        matches!(
+            self,
+            VerifyError::NotAManifest { .. } | VerifyError::KeyTooShort { .. }
+        )
+    }
+}
+
 /// The names in `dir`, sorted, if it can be read.
 fn names_in(dir: &Path) -> Option<Vec<String>> {
     let mut v = std::fs::read_dir(dir)

@@ -111,9 +111,12 @@ fn verify_json(py: Python<'_>, dir: PathBuf, key: Option<PathBuf>) -> PyResult<S
     use ikou_convert::verify::{self, VerifyError};
     let key = key
         .map(|k| {
-            verify::read_key(&k).map_err(|e| match e {
-                VerifyError::KeyRead { .. } => io_err(e.to_string()),
-                e => usage(e.to_string()),
+            verify::read_key(&k).map_err(|e| {
+                if e.is_usage() {
+                    usage(e.to_string())
+                } else {
+                    io_err(e.to_string())
+                }
             })
         })
         .transpose()?;

@@ -67,9 +67,12 @@ pub struct SignArgs {
 /// Reads a key file: one that cannot be read is an I/O error (exit 3), one too short to be
 /// a key a usage error (2).
 fn key_of(path: &std::path::Path) -> Result<Vec<u8>, CliError> {
-    ikou_convert::verify::read_key(path).map_err(|e| match e {
-        VerifyError::KeyRead { .. } => CliError::io(e.to_string()),
-        e => CliError::usage(e.to_string()),
+    ikou_convert::verify::read_key(path).map_err(|e| {
+        if e.is_usage() {
+            CliError::usage(e.to_string())
+        } else {
+            CliError::io(e.to_string())
+        }
     })
 }
 

@@ -75,12 +75,11 @@ impl DirReportError {
     /// A problem of what was asked (the CLI's exit 2), not of reading or writing (3): a file
     /// that is not a run manifest, specs that do not load, an `out` that is no file name.
     pub fn is_usage(&self) -> bool {
-        matches!(
-            self,
-            DirReportError::Manifest(VerifyError::NotAManifest { .. })
-                | DirReportError::Specs(_)
-                | DirReportError::OutName(_)
-        )
+        match self {
+            DirReportError::Manifest(e) => e.is_usage(),
+            DirReportError::Specs(_) | DirReportError::OutName(_) => true,
+            DirReportError::Report(_) => false,
+        }
     }
 }
 
