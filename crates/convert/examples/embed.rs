@@ -1,8 +1,9 @@
 //! Embedding ikou in a vendor's migration tool, with the public API only: resolve the
 //! bundled `sample-juki` profile, hand the run an input held in memory (as a tool that
 //! decrypts or downloads its exports would), add a sink of our own beside the standard
-//! outputs (here: a JSON-lines writer of record numbers and the items filled — a real tool
-//! would write to its own database), and keep a cancellation token (a UI's cancel button).
+//! outputs (here: a JSON-lines writer of each converted record's number and the items filled,
+//! and of each rejected record's number and reasons — a real tool would write to its own
+//! database), and keep a cancellation token (a UI's cancel button).
 //! The run keeps every guarantee of `ikou convert` — both passes with the cross-record
 //! checks, rejects.csv, the manifest — so its counts are the CLI's.
 //!
@@ -13,10 +14,10 @@
 use ikou_convert::plan::Plan;
 use ikou_convert::run::{CancelToken, Outputs, Run, RunError, RunInput, RunOptions};
 use ikou_convert::setup;
-use ikou_convert::sink::{RecordSink, Row, SinkError};
+use ikou_convert::sink::{RecordSink, Rejected, Row, SinkError};
 use std::io::Write;
 
-/// Our own sink: one JSON line per converted record.
+/// Our own sink: one JSON line per converted record, one per rejected record.
 struct JsonLines<W: Write + Send> {
     out: W,
     keys: Vec<String>,
@@ -37,6 +38,26 @@ impl<W: Write + Send> RecordSink for JsonLines<W> {
                 "{{\"record\":{},\"items_filled\":{}}}",
                 row.record,
                 serde_json::to_string(&filled).unwrap_or_default()
+            )
+            .map_err(|e| SinkError::io("embed.jsonl", e))?;
+        }
+        Ok(())
+    }
+
+    fn write_rejects(&mut self, rejects: &[Rejected<'_>]) -> Result<(), SinkError> {
+        for r in rejects {
+            // Kinds are stable ids (`check.duplicate`); messages hold no personal value.
+            let reasons: Vec<serde_json::Value> = r
+                .reasons
+                .iter()
+                .map(|x| serde_json::json!({"kind": x.kind.id(), "item": x.item, "message": x.message}))
+                .collect();
+            writeln!(
+                self.out,
+                "{{\"rejected\":{},\"offset\":{},\"reasons\":{}}}",
+                r.record,
+                r.offset,
+                serde_json::Value::from(reasons)
             )
             .map_err(|e| SinkError::io("embed.jsonl", e))?;
         }

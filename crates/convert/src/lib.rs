@@ -5,8 +5,9 @@
 //!
 //! A run is a [`Plan`] (a profile resolved against its layouts and tables) applied by a
 //! [`Run`] to inputs — paths or any reader that can seek back to its start ([`RunInput`]) —
-//! writing the standard outputs and, beside them, through the vendor's own [`RecordSink`]s,
-//! with [`Progress`] and a [`CancelToken`]; [`run()`] is the same for paths. A profile
+//! writing the standard outputs and, beside them, through the vendor's own [`RecordSink`]s
+//! (handed the converted rows, the rejected records and the changes, as the standard CSV,
+//! `rejects.csv` and `changes.csv` hold them), with [`Progress`] and a [`CancelToken`]; [`run()`] is the same for paths. A profile
 //! that reads files of several layouts (`[[sources]]`) is one plan per source
 //! ([`SourcePlans`]), run by [`Run::sources`] with inputs tagged by source
 //! ([`RunInput::of_source`]). The names a vendor needs are re-exported here, at the crate's
@@ -83,7 +84,7 @@ pub use run::{
     RunInput, RunOptions,
 };
 pub use setup::{load_catalog, load_gaiji, load_profile, SetupError};
-pub use sink::{RecordSink, Row, SinkError};
+pub use sink::{Change, RecordSink, Rejected, Row, SinkError};
 pub use sources::SourcePlans;
 
 #[cfg(test)]

@@ -1,6 +1,7 @@
 //! A run's plan: the profile resolved against its layouts and tables, and the per-record
 //! work — slice, decode, cleanse, map, validate — as a pure function of one record.
 
+pub use crate::reason::Reason;
 use crate::reason::ReasonKind;
 use ikou_cleanse::change::RuleId;
 use ikou_cleanse::charset::Charset;
@@ -12,7 +13,6 @@ use ikou_layout_spec::import::official::{check_form, FormProblem};
 use ikou_layout_spec::profile::Source;
 use ikou_layout_spec::{Catalog, CodeTable, DateForm, DomainType, Item, Layout, Profile};
 use std::collections::HashMap;
-use std::fmt;
 
 /// Why a plan could not be made: a variant per failure, each naming the profile, group,
 /// item or table concerned; the one with a cause ([`PlanError::NotText`]) keeps it as its
@@ -212,27 +212,6 @@ pub(crate) fn order_number(v: Option<&str>) -> u64 {
         digits.push('0');
     }
     digits.parse::<u64>().map_or(u64::MAX, |n| n + 1)
-}
-
-/// One reason a record is rejected. `message` holds no personal value.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Reason {
-    /// The kind, with its stable id (`date.after_era`, `frame.truncated`,
-    /// `target.required`, …: [`ReasonKind::id`]).
-    pub kind: ReasonKind,
-    /// The item concerned (source or target key), if any.
-    pub item: Option<String>,
-    /// What is wrong, without the value.
-    pub message: String,
-}
-
-impl fmt::Display for Reason {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match &self.item {
-            Some(item) => write!(f, "{item}: {} ({})", self.message, self.kind),
-            None => write!(f, "{} ({})", self.message, self.kind),
-        }
-    }
 }
 
 /// The occurrences of one 外字 code in one item of a record (issue #18: one hit per

@@ -168,6 +168,28 @@ impl Lang {
     }
 }
 
+/// One reason a record is rejected: its kind, the item concerned and a message that holds
+/// no personal value. `rejects.csv` writes it as `item: message (kind)`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reason {
+    /// The kind, with its stable id (`date.after_era`, `frame.truncated`,
+    /// `target.required`, …: [`ReasonKind::id`]).
+    pub kind: ReasonKind,
+    /// The item concerned (source or target key), if any.
+    pub item: Option<String>,
+    /// What is wrong, without the value.
+    pub message: String,
+}
+
+impl fmt::Display for Reason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.item {
+            Some(item) => write!(f, "{item}: {} ({})", self.message, self.kind),
+            None => write!(f, "{} ({})", self.message, self.kind),
+        }
+    }
+}
+
 /// Why a record is rejected: framing, slicing, decoding, 外字, cleansing findings, code
 /// mapping, the target layout's rules, the cross-record checks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -691,6 +713,68 @@ mod tests {
         }
         // One spelling of the unmapped 外字 reason.
         assert!(ReasonKind::from_id("gaiji_unmapped").is_none());
+    }
+
+    /// The variants `enum name` declares in `source`: its body's lines `Name,` or
+    /// `Name(…),` (doc comments and attributes skipped).
+    fn declared_variants(source: &str, name: &str) -> Vec<String> {
+        let head = format!("pub enum {name} {{\n");
+        let body = source.split_once(&head).expect("the enum").1;
+        let body = body.split_once("\n}\n").expect("the enum's end").0;
+        (body.lines().map(str::trim))
+            .filter(|l| l.starts_with(|c: char| c.is_ascii_uppercase()) && l.ends_with(','))
+            .map(|l| {
+                l.trim_end_matches(',')
+                    .split('(')
+                    .next()
+                    .unwrap_or_default()
+                    .to_string()
+            })
+            .collect()
+    }
+
+    /// The variants `name::ALL` lists in `source` (for `Finding(FindingKind::X)`: `Finding`).
+    fn listed_in_all(source: &str, name: &str) -> BTreeSet<String> {
+        let head = format!("pub const ALL: [{name}; ");
+        let list = source.split_once(&head).expect("ALL").1;
+        let list = list.split_once("];").expect("the end of ALL").0;
+        let prefix = format!("{name}::");
+        (list.match_indices(&prefix))
+            .map(|(at, _)| {
+                let rest = &list[at + prefix.len()..];
+                let end = rest
+                    .find(|c: char| !c.is_ascii_alphanumeric())
+                    .unwrap_or(rest.len());
+                rest[..end].to_string()
+            })
+            .collect()
+    }
+
+    /// `ALL` is written by hand; this reads the enums' sources, so a variant added to an
+    /// enum and not to its `ALL` (and so to the description test above, the report's
+    /// tables and the docs' lists) fails here.
+    #[test]
+    fn every_variant_is_in_its_all() {
+        let here = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let reason = std::fs::read_to_string(here.join("src/reason.rs")).unwrap();
+        let change = std::fs::read_to_string(here.join("../cleanse/src/change.rs")).unwrap();
+        for (source, name, expected) in [
+            (&reason, "ReasonKind", ReasonKind::ALL.len()),
+            (&reason, "FlagKind", FlagKind::ALL.len()),
+            (&change, "FindingKind", FindingKind::ALL.len()),
+            (&change, "RuleId", ikou_cleanse::change::RuleId::ALL.len()),
+        ] {
+            let declared = declared_variants(source, name);
+            let listed = listed_in_all(source, name);
+            assert!(declared.len() >= 2, "{name}: variants not found");
+            for v in &declared {
+                assert!(listed.contains(v), "{name}::{v} is not in {name}::ALL");
+            }
+            if name != "ReasonKind" {
+                // One entry per variant (ReasonKind's `Finding` has one per FindingKind).
+                assert_eq!(declared.len(), expected, "{name}::ALL");
+            }
+        }
     }
 
     /// Issue #14: with personal values shown, a reason names the offending character

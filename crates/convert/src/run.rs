@@ -61,8 +61,8 @@ pub fn run(
 /// A whole run, as a vendor embeds it: the plan and options, the inputs (paths or readers),
 /// the vendor's own sinks beside the standard outputs, progress and cancellation (in
 /// [`RunOptions::cancel`]). Every guarantee of `ikou convert` holds: both passes, the
-/// accounting, rejects, changes and the manifest. The CLI runs through [`run`], which is
-/// this builder with paths.
+/// accounting, rejects, changes and the manifest. `ikou convert` runs through this builder
+/// ([`Run::sources`] with its files); [`run`] is the builder with paths.
 ///
 /// ```no_run
 /// use ikou_convert::run::{CancelToken, Run, RunInput, RunOptions};
@@ -141,9 +141,11 @@ impl<'a> Run<'a> {
         self
     }
 
-    /// Adds a sink of the vendor's own: it receives every converted record (the values of
-    /// the target layout, in input order, in batches) beside the standard outputs, and is
-    /// finished before the run publishes anything; its error fails the run.
+    /// Adds a sink of the vendor's own: beside the standard outputs it receives every
+    /// converted record (the values of the target layout), every rejected record with its
+    /// reasons and every change cleansing made, in input order, in batches
+    /// ([`RecordSink`]); it is finished before the run publishes anything (and not at all
+    /// when the run fails or is cancelled); its error fails the run.
     pub fn sink(mut self, sink: Box<dyn RecordSink>) -> Run<'a> {
         self.sinks.push(sink);
         self
@@ -1222,6 +1224,83 @@ mod tests {
             .collect();
         assert!(left.is_empty(), "nothing final, no manifest: {left:?}");
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    /// Cancels the run at a moment of pass 2: after its third chunk, or once every record
+    /// is written (the outputs complete under their temporary names, not yet published).
+    struct CancelIn2 {
+        token: CancelToken,
+        late: bool,
+        pass: std::sync::atomic::AtomicU8,
+        records: std::sync::atomic::AtomicU64,
+    }
+
+    impl Progress for CancelIn2 {
+        fn start(&self, pass: u8, _: u64) {
+            self.pass.store(pass, std::sync::atomic::Ordering::SeqCst);
+        }
+        fn advance(&self, records: u64, _: u64) {
+            use std::sync::atomic::Ordering::SeqCst;
+            if self.pass.load(SeqCst) == 2
+                && !self.late
+                && self.records.fetch_add(records, SeqCst) + records >= 300
+            {
+                self.token.cancel();
+            }
+        }
+        fn finish(&self) {
+            if self.late && self.pass.load(std::sync::atomic::Ordering::SeqCst) == 2 {
+                self.token.cancel();
+            }
+        }
+    }
+
+    /// Issue #15: a run cancelled while pass 2 writes (chunks of 100 records: three of them
+    /// written, the vendor's sink fed) or after it wrote everything leaves nothing behind:
+    /// no output, no temporary file, no manifest, and says it was cancelled.
+    #[test]
+    fn issue15_a_run_cancelled_while_writing_or_before_publishing_leaves_nothing() {
+        for late in [false, true] {
+            let dir =
+                std::env::temp_dir().join(format!("ikou-run-cancel-{late}-{}", std::process::id()));
+            let _ = std::fs::remove_dir_all(&dir);
+            let mut opts = RunOptions::new(&dir);
+            opts.chunk_records = 100;
+            let token = CancelToken::new();
+            opts.cancel = Some(token.clone());
+            let progress = CancelIn2 {
+                token,
+                late,
+                pass: 0.into(),
+                records: 0.into(),
+            };
+            let seen = std::sync::Arc::new(std::sync::Mutex::new((0, 0)));
+            let err = Run::new(&sample_plan(), &opts)
+                .input(RunInput::Path(sample()))
+                .sink(Box::new(Counting(std::sync::Arc::clone(&seen))))
+                .progress(&progress)
+                .execute()
+                .unwrap_err();
+            assert!(matches!(err, RunError::Cancelled), "late {late}: {err}");
+            let rows = seen.lock().unwrap().0;
+            if late {
+                assert_eq!(rows, 952, "every converted record reached the sink first");
+            } else {
+                assert!(
+                    rows > 0 && rows < 952,
+                    "cancelled while writing: {rows} rows"
+                );
+            }
+            let left: Vec<_> = std::fs::read_dir(&dir)
+                .unwrap()
+                .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+                .collect();
+            assert!(
+                left.is_empty(),
+                "late {late}: nothing left, not even temporary files: {left:?}"
+            );
+            std::fs::remove_dir_all(&dir).unwrap();
+        }
     }
 
     #[test]

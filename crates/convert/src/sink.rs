@@ -1,5 +1,6 @@
 //! Where converted records go: one trait for every output.
 
+use crate::reason::Reason;
 use std::io;
 
 /// One record as a row: its record number (1-based, the key that joins before and after)
@@ -114,13 +115,78 @@ impl SinkError {
     }
 }
 
-/// A destination for rows. Rows arrive in input order, in batches.
+/// A rejected record, as `rejects.csv` lists it: where it is, its raw bytes, its decoded
+/// source items and every reason.
+#[derive(Debug, Clone, Copy)]
+#[non_exhaustive]
+pub struct Rejected<'a> {
+    /// 1-based record number in the run (the `record` column).
+    pub record: u64,
+    /// The input file it was read from, as the run names it (the `file` column).
+    pub file: &'a str,
+    /// The source it was read as, in a profile with `[[sources]]` (the `source` column).
+    pub source: Option<&'a str>,
+    /// 1-based record number in that file.
+    pub file_record: u64,
+    /// Byte offset of the record in that file.
+    pub offset: u64,
+    /// Why it is rejected, one or more reasons (kinds in [`Reason::kind`]).
+    pub reasons: &'a [Reason],
+    /// The decoded source items before cleansing, one per source item (empty when the
+    /// record could not be decoded). Personal values: keep them as carefully as the input.
+    pub before: &'a [Option<String>],
+    /// The record's raw bytes.
+    pub raw: &'a [u8],
+}
+
+/// One change cleansing made to a value of a converted record: a row of `changes.csv`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Change<'a> {
+    /// 1-based record number in the run.
+    pub record: u64,
+    /// The source item's key.
+    pub item: &'a str,
+    /// The rule's id (`padding.trailing`, `date.wareki_to_iso`, …).
+    pub rule: &'a str,
+    /// The value before the rule.
+    pub before: &'a str,
+    /// The value after it.
+    pub after: &'a str,
+}
+
+/// A destination for what a run produces: the converted rows, and — when the sink wants
+/// them — the rejected records and the changes cleansing made. Everything arrives in input
+/// order, in batches: per chunk of records its rows, then its rejects, then its changes (a
+/// batch with nothing in it is not sent).
+///
+/// A vendor's sink beside the standard outputs ([`crate::run::Run::sink`]) sees exactly what
+/// the standard CSV, `rejects.csv` and `changes.csv` hold, cross-record checks applied.
+/// `finish` is called once the last batch is written; a run that fails or is cancelled
+/// drops the sink without calling it (what the sink wrote is then the vendor's to discard).
 pub trait RecordSink: Send {
-    /// Writes a batch of rows.
+    /// Writes a batch of rows (converted records).
     ///
     /// # Errors
     /// Any write error, naming the output.
     fn write_rows(&mut self, rows: &[Row<'_>]) -> Result<(), SinkError>;
+    /// Writes a batch of rejected records. The default ignores them.
+    ///
+    /// # Errors
+    /// Any write error, naming the output.
+    fn write_rejects(&mut self, rejects: &[Rejected<'_>]) -> Result<(), SinkError> {
+        let _ = rejects;
+        Ok(())
+    }
+    /// Writes a batch of changes (of converted records, as `changes.csv` has them). The
+    /// default ignores them.
+    ///
+    /// # Errors
+    /// Any write error, naming the output.
+    fn write_changes(&mut self, changes: &[Change<'_>]) -> Result<(), SinkError> {
+        let _ = changes;
+        Ok(())
+    }
 
     /// Flushes and closes the output. Write errors surface here, never in `Drop`.
     ///

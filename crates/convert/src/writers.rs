@@ -6,7 +6,7 @@ use crate::error::{csv_err, out_err};
 use crate::options::RunOptions;
 use crate::output::{guard_cell, hex, OutputFile, PendingOutput, RunFile};
 use crate::plan::{Plan, Processed};
-use crate::sink::{RecordSink, Row};
+use crate::sink::{Change, RecordSink, Rejected, Row};
 use crate::tally::{tally_chunk, Tally};
 use ikou_layout_spec::profile::{Header, LineEnding, Quoting};
 use std::io::Write;
@@ -256,22 +256,68 @@ pub(crate) fn write_chunk(
         w.note(plan, results)?;
     }
     if !extra.is_empty() {
-        let rows: Vec<Row<'_>> = results
-            .iter()
-            .filter(|p| !p.rejected())
-            .map(|p| Row {
-                record: p.record,
-                offset: p.offset,
-                values: &p.after,
-                raw: None,
-            })
-            .collect();
-        for sink in extra.iter_mut() {
-            sink.write_rows(&rows)?;
-        }
+        let source = reject_columns.names.get(src).map(String::as_str);
+        write_extra(plan, extra, results, (file, source), file_records)?;
     }
     #[cfg(feature = "arrow")]
     arrow_result?;
+    Ok(())
+}
+
+/// Hands a chunk to the vendor's sinks: its converted rows, its rejected records and its
+/// changes, as the standard CSV, `rejects.csv` and `changes.csv` get them.
+fn write_extra(
+    plan: &Plan,
+    extra: &mut [Box<dyn RecordSink>],
+    results: &[Processed],
+    (file, source): (&str, Option<&str>),
+    file_records: &[u64],
+) -> Result<(), RunError> {
+    let rows: Vec<Row<'_>> = (results.iter())
+        .filter(|p| !p.rejected())
+        .map(|p| Row {
+            record: p.record,
+            offset: p.offset,
+            values: &p.after,
+            raw: None,
+        })
+        .collect();
+    let rejects: Vec<Rejected<'_>> = (results.iter().zip(file_records))
+        .filter(|(p, _)| p.rejected())
+        .map(|(p, &file_record)| Rejected {
+            record: p.record,
+            file,
+            source,
+            file_record,
+            offset: p.offset,
+            reasons: &p.reasons,
+            before: &p.before,
+            raw: &p.raw,
+        })
+        .collect();
+    let changes: Vec<Change<'_>> = (results.iter())
+        .filter(|p| !p.rejected())
+        .flat_map(|p| {
+            p.changes.iter().map(|c| Change {
+                record: p.record,
+                item: plan.item_key(c.item),
+                rule: c.rule,
+                before: &c.before,
+                after: &c.after,
+            })
+        })
+        .collect();
+    for sink in extra.iter_mut() {
+        if !rows.is_empty() {
+            sink.write_rows(&rows)?;
+        }
+        if !rejects.is_empty() {
+            sink.write_rejects(&rejects)?;
+        }
+        if !changes.is_empty() {
+            sink.write_changes(&changes)?;
+        }
+    }
     Ok(())
 }
 

@@ -1,8 +1,9 @@
 //! `examples/embed.rs` is a vendor's program on the public API (issue #15): it must give the
 //! CLI's counts on the bundled sample (1000 in = 952 out + 48 rejected, the sample's answer
-//! key), feed its own sink one line per converted record, and end a cancelled run cleanly.
-//! This test runs the built example; `cargo test` builds the package's examples, and when
-//! only this test was asked for the example is built here.
+//! key), feed its own sink one line per converted and per rejected record, and end a
+//! cancelled run cleanly. This test runs the built example; `cargo test` builds the
+//! package's examples (with `--test embed_example` alone it does not: the example is built
+//! here when it is missing, and may be older than the code when it is not).
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -49,10 +50,25 @@ fn issue15_the_embed_example_gives_the_cli_counts_with_its_own_sink_and_cancels_
         stderr.contains("the second run was cancelled: nothing published"),
         "{stderr}"
     );
-    // Its own sink saw every converted record once.
+    // Its own sink saw every converted record once, and every rejected one with its reasons.
     let jsonl = std::fs::read_to_string(out.with_extension("jsonl")).unwrap();
-    assert_eq!(jsonl.lines().count(), 952);
-    assert!(jsonl.lines().all(|l| l.starts_with("{\"record\":")));
+    let converted = jsonl
+        .lines()
+        .filter(|l| l.starts_with("{\"record\":"))
+        .count();
+    let rejected: Vec<&str> = jsonl
+        .lines()
+        .filter(|l| l.starts_with("{\"rejected\":"))
+        .collect();
+    assert_eq!((converted, rejected.len()), (952, 48), "{jsonl}");
+    assert_eq!(jsonl.lines().count(), 1000);
+    assert!(
+        rejected.iter().all(|l| l.contains("\"kind\":\"")),
+        "{rejected:?}"
+    );
+    assert!(rejected
+        .iter()
+        .any(|l| l.contains("\"kind\":\"check.duplicate\"")));
     // The standard outputs are there too, with the manifest.
     assert!(out.join("manifest.json").is_file());
     assert!(out.join("rejects.csv").is_file());

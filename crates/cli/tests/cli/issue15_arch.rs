@@ -1,7 +1,7 @@
 //! Issue 15 (internal structure): the places that name every output file agree with the one
 //! list of them, `ikou_convert::output::RunFile`.
 
-use crate::util::{ikou, tempdir};
+use crate::util::{col, csv_file, ikou, tempdir};
 use ikou_convert::output::RunFile;
 
 /// `convert --help` names every file a run can write: a new `RunFile` without its line in
@@ -56,5 +56,172 @@ fn issue15_a_full_run_writes_every_run_file() {
         }
     }
     ikou(&["verify", &out_s]).expect(0);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// What a vendor's sink was handed: converted rows, rejects and changes, as text.
+#[derive(Default)]
+struct Seen {
+    rows: Vec<u64>,
+    rejects: Vec<(u64, String, String, u64)>,
+    changes: Vec<[String; 5]>,
+    finished: bool,
+}
+
+struct Keep(std::sync::Arc<std::sync::Mutex<Seen>>);
+
+impl ikou_convert::RecordSink for Keep {
+    fn write_rows(
+        &mut self,
+        rows: &[ikou_convert::Row<'_>],
+    ) -> Result<(), ikou_convert::SinkError> {
+        let mut s = self.0.lock().unwrap();
+        s.rows.extend(rows.iter().map(|r| r.record));
+        Ok(())
+    }
+    fn write_rejects(
+        &mut self,
+        rejects: &[ikou_convert::Rejected<'_>],
+    ) -> Result<(), ikou_convert::SinkError> {
+        let mut s = self.0.lock().unwrap();
+        for r in rejects {
+            let mut kinds: Vec<&str> = r.reasons.iter().map(|x| x.kind.id()).collect();
+            kinds.dedup();
+            let reasons: Vec<String> = r.reasons.iter().map(ToString::to_string).collect();
+            s.rejects
+                .push((r.record, kinds.join("|"), reasons.join("; "), r.offset));
+        }
+        Ok(())
+    }
+    fn write_changes(
+        &mut self,
+        changes: &[ikou_convert::Change<'_>],
+    ) -> Result<(), ikou_convert::SinkError> {
+        let mut s = self.0.lock().unwrap();
+        for c in changes {
+            s.changes.push([
+                c.record.to_string(),
+                c.item.into(),
+                c.rule.into(),
+                c.before.into(),
+                c.after.into(),
+            ]);
+        }
+        Ok(())
+    }
+    fn finish(self: Box<Self>) -> Result<(), ikou_convert::SinkError> {
+        self.0.lock().unwrap().finished = true;
+        Ok(())
+    }
+}
+
+/// Issue #15: a vendor's program on the public API — the profile looked up as `--profile`
+/// does, the input held in memory, a sink of its own beside the standard outputs — writes
+/// the files `ikou convert` writes, byte for byte, with the same counts; and its sink is
+/// handed exactly what the standard CSVs, `rejects.csv` and `changes.csv` hold.
+#[test]
+fn issue15_the_public_api_from_memory_writes_the_cli_run_byte_for_byte() {
+    use ikou_convert::run::{Outputs, Run, RunInput, RunOptions};
+    use ikou_convert::{setup, Plan};
+    let dir = tempdir("issue15-api-equals-cli");
+    let (cli, api) = (dir.join("cli"), dir.join("api"));
+    // The file's name as the manifest and rejects.csv give it: the same on both sides.
+    let input = crate::util::root().join("testdata/sample/juki-1000.dat");
+    let input = input.to_string_lossy().into_owned();
+    let cli_s = cli.to_string_lossy().into_owned();
+    ikou(&[
+        "convert",
+        "--profile",
+        "sample-juki",
+        &input,
+        "--out",
+        &cli_s,
+        "--outputs",
+        "all",
+    ])
+    .expect(0);
+
+    let catalog = setup::load_catalog(&[]).unwrap();
+    let profile = setup::load_profile(&catalog, "sample-juki").unwrap();
+    let gaiji = setup::load_gaiji(&profile, None).unwrap();
+    let plan = Plan::new(&catalog, profile, gaiji).unwrap();
+    let mut opts = RunOptions::new(&api);
+    opts.outputs = Outputs::all();
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Seen::default()));
+    let bytes = std::fs::read(&input).unwrap();
+    let m = Run::new(&plan, &opts)
+        .input(RunInput::Reader {
+            name: input.clone(),
+            reader: Box::new(std::io::Cursor::new(bytes)),
+        })
+        .sink(Box::new(Keep(std::sync::Arc::clone(&seen))))
+        .execute()
+        .unwrap();
+
+    // The same files, byte for byte — but for the manifest and the report drawn from it,
+    // which hold the run's time.
+    let names = crate::util::names_in(&cli);
+    assert_eq!(names, crate::util::names_in(&api));
+    assert!(names.len() >= 12, "{names:?}");
+    let timed = [RunFile::Manifest.name(), RunFile::Report.name()];
+    for name in names.iter().filter(|n| !timed.contains(&n.as_str())) {
+        let (a, b) = (
+            std::fs::read(cli.join(name)).unwrap(),
+            std::fs::read(api.join(name)).unwrap(),
+        );
+        assert!(a == b, "{name} differs ({} and {} bytes)", a.len(), b.len());
+    }
+    let cm = crate::util::manifest(&cli);
+    let am = serde_json::to_value(&m).unwrap();
+    assert_eq!(cm["counts"], am["counts"]);
+    assert_eq!(cm["inputs"], am["inputs"]);
+    for (c, a) in cm["outputs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .zip(am["outputs"].as_array().unwrap())
+    {
+        if c["name"] != RunFile::Report.name() {
+            assert_eq!(c, a);
+        }
+    }
+    assert_eq!(m.counts.input_records, 1000);
+
+    // The sink saw what the files hold.
+    let s = seen.lock().unwrap();
+    assert!(s.finished);
+    assert_eq!(s.rows.len() as u64, m.counts.output_records);
+    let (h, rejects) = csv_file(&cli.join(RunFile::Rejects.name()));
+    let (record, kinds, reasons, offset) = (
+        col(&h, "record"),
+        col(&h, "kinds"),
+        col(&h, "reasons"),
+        col(&h, "byte_offset"),
+    );
+    let want: Vec<(u64, String, String, u64)> = rejects
+        .iter()
+        .map(|r| {
+            let n = |i: usize| r[i].parse::<u64>().unwrap();
+            (n(record), r[kinds].clone(), r[reasons].clone(), n(offset))
+        })
+        .collect();
+    assert_eq!(s.rejects.len(), 48);
+    assert_eq!(s.rejects, want);
+    let (_, changes) = csv_file(&cli.join(RunFile::Changes.name()));
+    let want: Vec<[String; 5]> = changes
+        .iter()
+        .map(|r| std::array::from_fn(|i| r[i].clone()))
+        .collect();
+    assert!(!want.is_empty());
+    assert_eq!(s.changes, want);
+    // Converted and rejected records are all of them, each once.
+    let mut all: Vec<u64> = s
+        .rows
+        .iter()
+        .copied()
+        .chain(s.rejects.iter().map(|r| r.0))
+        .collect();
+    all.sort_unstable();
+    assert_eq!(all, (1..=1000).collect::<Vec<u64>>());
     std::fs::remove_dir_all(&dir).unwrap();
 }
