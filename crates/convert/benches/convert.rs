@@ -167,6 +167,7 @@ fn bench_arrow(c: &mut Criterion) {
             offset: p.offset,
             values: &p.after,
             raw: None,
+            skipped: p.skipped,
         })
         .collect();
     let before_rows: Vec<Row> = d
@@ -177,6 +178,7 @@ fn bench_arrow(c: &mut Criterion) {
             offset: p.offset,
             values: &p.before,
             raw: Some(&p.raw),
+            skipped: p.skipped,
         })
         .collect();
     let after = TableSchema::after(&d.plan.target).unwrap();

@@ -199,6 +199,7 @@ impl ArrowOutputs {
                 offset: p.offset,
                 values: &p.before,
                 raw: Some(&p.raw),
+                skipped: p.skipped,
             }))?;
         }
         let kept = || results.iter().filter(|p| !p.rejected());
@@ -208,6 +209,7 @@ impl ArrowOutputs {
                 offset: p.offset,
                 values: &p.after,
                 raw: None,
+                skipped: p.skipped,
             }))?;
         }
         if let Some(c) = self.changes.as_mut() {

@@ -1,4 +1,8 @@
-//! Where converted records go: one trait for every output.
+//! Where a run's records go: [`RecordSink`], the trait a vendor's sinks implement, handed
+//! the converted rows, the rejected records and the changes of every chunk. The Arrow and
+//! Parquet outputs are `RecordSink`s too; the standard CSVs, `rejects.csv` and
+//! `changes.csv` are written from the same batches by the run's own writers (`writers`),
+//! which hash, count and publish them for the manifest.
 
 use crate::reason::Reason;
 use std::io;
@@ -14,7 +18,7 @@ use std::io;
 /// use ikou_convert::sink::Row;
 ///
 /// let values = vec![Some("山田　太郎".to_string()), None];
-/// let row = Row { record: 1, offset: 0, values: &values, raw: None };
+/// let row = Row { record: 1, offset: 0, values: &values, raw: None, skipped: 0 };
 /// assert_eq!(row.values[0].as_deref(), Some("山田　太郎"));
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -27,6 +31,26 @@ pub struct Row<'a> {
     pub values: &'a [Option<String>],
     /// The record's raw bytes, where a sink keeps them (the `before` outputs).
     pub raw: Option<&'a [u8]>,
+    /// The output groups ([`Plan::groups`](crate::plan::Plan::groups), the standard CSVs of
+    /// a profile with `[[targets]]`) that get no row from this record, bit `g` for group `g`:
+    /// a group's `when` did not hold (sample-juki's 世帯 group takes only 世帯主). 0: a row in
+    /// every group. [`Row::has_row`] asks for one group.
+    pub skipped: u64,
+}
+
+impl Row<'_> {
+    /// Whether the record gives a row in output group `g` (its values are those of the
+    /// group's items, [`Plan::groups`](crate::plan::Plan::groups)`[g].range`).
+    ///
+    /// ```
+    /// use ikou_convert::sink::Row;
+    ///
+    /// let row = Row { skipped: 0b10, ..Row::default() };
+    /// assert!(row.has_row(0) && !row.has_row(1));
+    /// ```
+    pub fn has_row(&self, g: usize) -> bool {
+        g >= 64 || self.skipped & (1u64 << g) == 0
+    }
 }
 
 /// An error writing an output, naming the output, with the underlying error (an

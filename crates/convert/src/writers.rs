@@ -280,6 +280,7 @@ fn write_extra(
             offset: p.offset,
             values: &p.after,
             raw: None,
+            skipped: p.skipped,
         })
         .collect();
     let rejects: Vec<Rejected<'_>> = (results.iter().zip(file_records))

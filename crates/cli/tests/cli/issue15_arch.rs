@@ -62,7 +62,7 @@ fn issue15_a_full_run_writes_every_run_file() {
 /// What a vendor's sink was handed: converted rows, rejects and changes, as text.
 #[derive(Default)]
 struct Seen {
-    rows: Vec<u64>,
+    rows: Vec<(u64, u64, Vec<Option<String>>)>,
     rejects: Vec<(u64, String, String, u64)>,
     changes: Vec<[String; 5]>,
     finished: bool,
@@ -76,7 +76,10 @@ impl ikou_convert::RecordSink for Keep {
         rows: &[ikou_convert::Row<'_>],
     ) -> Result<(), ikou_convert::SinkError> {
         let mut s = self.0.lock().unwrap();
-        s.rows.extend(rows.iter().map(|r| r.record));
+        s.rows.extend(
+            rows.iter()
+                .map(|r| (r.record, r.skipped, r.values.to_vec())),
+        );
         Ok(())
     }
     fn write_rejects(
@@ -215,10 +218,35 @@ fn issue15_the_public_api_from_memory_writes_the_cli_run_byte_for_byte() {
     assert!(!want.is_empty());
     assert_eq!(s.changes, want);
     // Converted and rejected records are all of them, each once.
-    let mut all: Vec<u64> = s
-        .rows
-        .iter()
-        .copied()
+    // Each group's rows, as its standard CSV has them: the group's items of the records
+    // that give a row there (sample-juki's 世帯 group: the 世帯主 only).
+    assert_eq!(plan.groups.len(), 2);
+    for (g, group) in plan.groups.iter().enumerate() {
+        let (_, want) = csv_file(&cli.join(&group.file));
+        let in_group = |skipped: u64| {
+            let row = ikou_convert::Row {
+                skipped,
+                ..Default::default()
+            };
+            row.has_row(g)
+        };
+        let got: Vec<Vec<String>> = (s.rows.iter())
+            .filter(|(_, skipped, _)| in_group(*skipped))
+            .map(|(_, _, v)| {
+                (v[group.range.clone()].iter())
+                    .map(|x| x.clone().unwrap_or_default())
+                    .collect()
+            })
+            .collect();
+        assert!(
+            !want.is_empty() && want.len() < 1000,
+            "{}: {} rows",
+            group.file,
+            want.len()
+        );
+        assert_eq!(got, want, "{}", group.file);
+    }
+    let mut all: Vec<u64> = (s.rows.iter().map(|r| r.0))
         .chain(s.rejects.iter().map(|r| r.0))
         .collect();
     all.sort_unstable();

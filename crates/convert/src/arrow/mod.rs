@@ -33,7 +33,7 @@
 //! let schema = TableSchema::after(target).unwrap();
 //! let mut values = vec![None; schema.item_count()];
 //! values[target.item_index("seinengappi").unwrap()] = Some("1955-03".to_string());
-//! let row = Row { record: 1, offset: 0, values: &values, raw: None };
+//! let row = Row { record: 1, offset: 0, values: &values, raw: None, skipped: 0 };
 //!
 //! let mut sink = ArrowIpcSink::new(&schema, Vec::new(), "after.arrow", &ArrowOptions::default())?;
 //! sink.write_rows(&[row])?;

@@ -92,6 +92,7 @@ impl Owned {
             offset: self.offset,
             values: &self.values,
             raw: self.raw.as_deref(),
+            skipped: 0,
         }
     }
 }

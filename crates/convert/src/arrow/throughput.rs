@@ -164,6 +164,7 @@ impl Owned {
             offset: (self.record - 1) * 302,
             values: &self.values,
             raw: self.raw.as_deref(),
+            skipped: 0,
         }
     }
 }
