@@ -162,25 +162,9 @@ fn bench_arrow(c: &mut Criterion) {
         .processed
         .iter()
         .filter(|p| !p.rejected())
-        .map(|p| Row {
-            record: p.record,
-            offset: p.offset,
-            values: &p.after,
-            raw: None,
-            skipped: p.skipped,
-        })
+        .map(|p| p.after_row())
         .collect();
-    let before_rows: Vec<Row> = d
-        .processed
-        .iter()
-        .map(|p| Row {
-            record: p.record,
-            offset: p.offset,
-            values: &p.before,
-            raw: Some(&p.raw),
-            skipped: p.skipped,
-        })
-        .collect();
+    let before_rows: Vec<Row> = d.processed.iter().map(|p| p.before_row()).collect();
     let after = TableSchema::after(&d.plan.target).unwrap();
     let before = TableSchema::before(&d.plan.source).unwrap();
     let options = ArrowOptions::default();

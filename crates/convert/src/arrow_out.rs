@@ -194,23 +194,11 @@ impl ArrowOutputs {
     /// their values; nothing is cloned).
     pub(crate) fn write(&mut self, plan: &Plan, results: &[Processed]) -> Result<(), RunError> {
         if let Some(t) = self.before.as_mut() {
-            t.write(results.iter().map(|p| Row {
-                record: p.record,
-                offset: p.offset,
-                values: &p.before,
-                raw: Some(&p.raw),
-                skipped: p.skipped,
-            }))?;
+            t.write(results.iter().map(Processed::before_row))?;
         }
         let kept = || results.iter().filter(|p| !p.rejected());
         if let Some(t) = self.after.as_mut() {
-            t.write(kept().map(|p| Row {
-                record: p.record,
-                offset: p.offset,
-                values: &p.after,
-                raw: None,
-                skipped: p.skipped,
-            }))?;
+            t.write(kept().map(Processed::after_row))?;
         }
         if let Some(c) = self.changes.as_mut() {
             c.write_iter(kept().flat_map(|p| {

@@ -3,6 +3,7 @@
 
 pub use crate::reason::Reason;
 use crate::reason::ReasonKind;
+use crate::sink::Row;
 use ikou_cleanse::change::RuleId;
 use ikou_cleanse::charset::Charset;
 use ikou_cleanse::decode::{CharProfile, DecodeIssue, DecodeIssueKind, NotText};
@@ -288,6 +289,28 @@ impl Processed {
     /// Whether the record gives a row in group `g` (when it is not rejected).
     pub fn has_row(&self, g: usize) -> bool {
         g >= 64 || self.skipped & (1u64 << g) == 0
+    }
+
+    /// The record as a row of the target layout (what a sink and `after.*` are handed).
+    pub fn after_row(&self) -> Row<'_> {
+        Row {
+            record: self.record,
+            offset: self.offset,
+            values: &self.after,
+            raw: None,
+            skipped: self.skipped,
+        }
+    }
+
+    /// The record as a row of the source layout, with its raw bytes (`before.*`).
+    pub fn before_row(&self) -> Row<'_> {
+        Row {
+            record: self.record,
+            offset: self.offset,
+            values: &self.before,
+            raw: Some(&self.raw),
+            skipped: self.skipped,
+        }
     }
 }
 

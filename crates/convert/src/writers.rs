@@ -275,13 +275,7 @@ fn write_extra(
 ) -> Result<(), RunError> {
     let rows: Vec<Row<'_>> = (results.iter())
         .filter(|p| !p.rejected())
-        .map(|p| Row {
-            record: p.record,
-            offset: p.offset,
-            values: &p.after,
-            raw: None,
-            skipped: p.skipped,
-        })
+        .map(Processed::after_row)
         .collect();
     let rejects: Vec<Rejected<'_>> = (results.iter().zip(file_records))
         .filter(|(p, _)| p.rejected())
