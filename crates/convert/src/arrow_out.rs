@@ -201,14 +201,12 @@ impl ArrowOutputs {
             t.write(kept().map(Processed::after_row))?;
         }
         if let Some(c) = self.changes.as_mut() {
-            c.write_iter(kept().flat_map(|p| {
-                p.changes.iter().map(move |ch| ChangeRow {
-                    record: p.record,
-                    item: plan.item_key(ch.item),
-                    rule: ch.rule,
-                    before: Some(&ch.before),
-                    after: Some(&ch.after),
-                })
+            c.write_iter(plan.changes_of(results).map(|c| ChangeRow {
+                record: c.record,
+                item: c.item,
+                rule: c.rule,
+                before: Some(c.before),
+                after: Some(c.after),
             }))?;
         }
         Ok(())

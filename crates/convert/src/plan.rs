@@ -3,7 +3,7 @@
 
 pub use crate::reason::Reason;
 use crate::reason::ReasonKind;
-use crate::sink::Row;
+use crate::sink::{Change, Row};
 use ikou_cleanse::change::RuleId;
 use ikou_cleanse::charset::Charset;
 use ikou_cleanse::decode::{CharProfile, DecodeIssue, DecodeIssueKind, NotText};
@@ -288,7 +288,7 @@ impl Processed {
 
     /// Whether the record gives a row in group `g` (when it is not rejected).
     pub fn has_row(&self, g: usize) -> bool {
-        g >= 64 || self.skipped & (1u64 << g) == 0
+        self.after_row().has_row(g)
     }
 
     /// The record as a row of the target layout (what a sink and `after.*` are handed).
@@ -1255,6 +1255,20 @@ impl Plan {
                 *slot = Some(value);
             }
         }
+    }
+
+    /// The changes cleansing made to the converted records among `results`, in input order:
+    /// the rows of `changes.csv` (and `changes.parquet`, and what a vendor's sink is handed).
+    pub fn changes_of<'a>(&'a self, results: &'a [Processed]) -> impl Iterator<Item = Change<'a>> {
+        (results.iter().filter(|p| !p.rejected())).flat_map(move |p| {
+            p.changes.iter().map(move |c| Change {
+                record: p.record,
+                item: self.item_key(c.item),
+                rule: c.rule,
+                before: &c.before,
+                after: &c.after,
+            })
+        })
     }
 
     /// The key of a changed item.

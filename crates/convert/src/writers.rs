@@ -277,31 +277,8 @@ fn write_extra(
         .filter(|p| !p.rejected())
         .map(Processed::after_row)
         .collect();
-    let rejects: Vec<Rejected<'_>> = (results.iter().zip(file_records))
-        .filter(|(p, _)| p.rejected())
-        .map(|(p, &file_record)| Rejected {
-            record: p.record,
-            file,
-            source,
-            file_record,
-            offset: p.offset,
-            reasons: &p.reasons,
-            before: &p.before,
-            raw: &p.raw,
-        })
-        .collect();
-    let changes: Vec<Change<'_>> = (results.iter())
-        .filter(|p| !p.rejected())
-        .flat_map(|p| {
-            p.changes.iter().map(|c| Change {
-                record: p.record,
-                item: plan.item_key(c.item),
-                rule: c.rule,
-                before: &c.before,
-                after: &c.after,
-            })
-        })
-        .collect();
+    let rejects: Vec<Rejected<'_>> = rejected(results, file_records, (file, source)).collect();
+    let changes: Vec<Change<'_>> = plan.changes_of(results).collect();
     for sink in extra.iter_mut() {
         if !rows.is_empty() {
             sink.write_rows(&rows)?;
@@ -314,6 +291,27 @@ fn write_extra(
         }
     }
     Ok(())
+}
+
+/// The rejected records among `results` (numbered `file_records` in `file`, read as
+/// `source`), in input order: the rows of `rejects.csv`, and what a vendor's sink is handed.
+fn rejected<'a>(
+    results: &'a [Processed],
+    file_records: &'a [u64],
+    (file, source): (&'a str, Option<&'a str>),
+) -> impl Iterator<Item = Rejected<'a>> {
+    (results.iter().zip(file_records))
+        .filter(|(p, _)| p.rejected())
+        .map(move |(p, &file_record)| Rejected {
+            record: p.record,
+            file,
+            source,
+            file_record,
+            offset: p.offset,
+            reasons: &p.reasons,
+            before: &p.before,
+            raw: &p.raw,
+        })
 }
 
 /// Writes the rows of group `g` (its items of every converted record that has a row there).
@@ -379,11 +377,8 @@ pub(crate) fn write_rejects(
         .filter(|(_, i)| i.domain != ikou_layout_spec::DomainType::Filler)
         .map(|(n, _)| n)
         .collect();
-    for (p, file_record) in results.iter().zip(file_records) {
-        if !p.rejected() {
-            continue;
-        }
-        let reasons: Vec<String> = p.reasons.iter().map(ToString::to_string).collect();
+    for r in rejected(results, file_records, (&file, None)) {
+        let reasons: Vec<String> = r.reasons.iter().map(ToString::to_string).collect();
         let mut joined = reasons.join("; ");
         if show_values {
             // Issue #14: the offending characters themselves, beside their code points.
@@ -391,13 +386,13 @@ pub(crate) fn write_rejects(
                 joined = shown;
             }
         }
-        let mut kinds: Vec<&str> = p.reasons.iter().map(|r| r.kind.id()).collect();
+        let mut kinds: Vec<&str> = r.reasons.iter().map(|x| x.kind.id()).collect();
         kinds.dedup();
         let kinds = kinds.join("|");
-        let record = p.record.to_string();
-        let fr = file_record.to_string();
-        let off = p.offset.to_string();
-        let raw = hex(&p.raw);
+        let record = r.record.to_string();
+        let fr = r.file_record.to_string();
+        let off = r.offset.to_string();
+        let raw = hex(r.raw);
         // The decoded source items (before cleansing; empty when not decodable), guarded
         // like every cell people open; with several sources, in this source's columns.
         let start = columns.starts.get(src).copied().unwrap_or(0);
@@ -405,7 +400,7 @@ pub(crate) fn write_rejects(
             .chain(
                 items
                     .iter()
-                    .map(|&n| guard_cell(p.before.get(n).and_then(Option::as_deref).unwrap_or(""))),
+                    .map(|&n| guard_cell(r.before.get(n).and_then(Option::as_deref).unwrap_or(""))),
             )
             .chain(std::iter::repeat_n(
                 std::borrow::Cow::from(""),
@@ -439,20 +434,21 @@ pub(crate) fn write_changes(
     w: &mut csv::Writer<OutputFile>,
     results: &[Processed],
 ) -> Result<(), RunError> {
-    for p in results.iter().filter(|p| !p.rejected()) {
-        let record = p.record.to_string();
-        for c in &p.changes {
-            let key = plan.item_key(c.item);
-            // Staff open changes.csv in Excel: values are guarded like rejects.csv's.
-            w.write_record([
-                record.as_str(),
-                key,
-                c.rule,
-                &guard_cell(&c.before),
-                &guard_cell(&c.after),
-            ])
-            .map_err(csv_err(RunFile::Changes.name()))?;
+    // A record's number as text, once for all its changes.
+    let mut record = (0, String::new());
+    for c in plan.changes_of(results) {
+        if record.0 != c.record {
+            record = (c.record, c.record.to_string());
         }
+        // Staff open changes.csv in Excel: values are guarded like rejects.csv's.
+        w.write_record([
+            record.1.as_str(),
+            c.item,
+            c.rule,
+            &guard_cell(c.before),
+            &guard_cell(c.after),
+        ])
+        .map_err(csv_err(RunFile::Changes.name()))?;
     }
     Ok(())
 }
@@ -460,10 +456,8 @@ pub(crate) fn write_changes(
 /// Takes the rows of `changes.csv` (and `changes.parquet`: the same rows) into the
 /// report's summary, as the report would read them back (values unguarded).
 fn summarise_changes(plan: &Plan, summary: &mut crate::summary::Changes, results: &[Processed]) {
-    for p in results.iter().filter(|p| !p.rejected()) {
-        for c in &p.changes {
-            summary.row(p.record, plan.item_key(c.item), c.rule, &c.before, &c.after);
-        }
+    for c in plan.changes_of(results) {
+        summary.row(c.record, c.item, c.rule, c.before, c.after);
     }
 }
 
