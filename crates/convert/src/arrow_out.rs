@@ -1,5 +1,6 @@
 //! The run's Arrow IPC and Parquet outputs: `before`, `after` and `changes.parquet`, each
-//! written to a temporary [`OutputFile`].
+//! a [`RunOutput`] (a [`RecordSink`] the run writes through) over temporary
+//! [`OutputFile`]s.
 
 use crate::arrow::{
     check_columns, ArrowIpcSink, ArrowOptions, ArrowParquetSink, ChangeRow, ChangesParquetSink,
@@ -7,9 +8,9 @@ use crate::arrow::{
 };
 use crate::error::RunError;
 use crate::options::RunOptions;
-use crate::output::{OutputFile, PendingOutput, RunFile};
-use crate::plan::{Plan, Processed};
-use crate::sink::{Row, SinkError};
+use crate::output::{complete_file, OutputFile, PendingOutput, RunFile, RunOutput};
+use crate::plan::Plan;
+use crate::sink::{Change, RecordSink, Row, SinkError};
 use std::collections::BTreeMap;
 
 enum Table {
@@ -58,7 +59,8 @@ impl Table {
         })
     }
 
-    fn write<'r>(&mut self, rows: impl IntoIterator<Item = Row<'r>>) -> Result<(), SinkError> {
+    fn write(&mut self, rows: &[Row<'_>]) -> Result<(), SinkError> {
+        let rows = rows.iter().copied();
         match self {
             Table::Both(s) => s.write_iter(rows),
             Table::Arrow(s) => s.write_iter(rows),
@@ -79,10 +81,79 @@ impl Table {
 }
 
 /// The Arrow/Parquet outputs a run selected.
-pub(crate) struct ArrowOutputs {
-    before: Option<Table>,
-    after: Option<Table>,
-    changes: Option<ChangesParquetSink<OutputFile>>,
+/// `before.arrow`/`.parquet`: every record as read (the run's `write_before`).
+struct Before(Table);
+
+/// `after.arrow`/`.parquet`: every converted record.
+struct After(Table);
+
+/// `changes.parquet`: the rows of `changes.csv`.
+struct Changes(ChangesParquetSink<OutputFile>);
+
+impl RecordSink for Before {
+    fn wants_before(&self) -> bool {
+        true
+    }
+    fn write_before(&mut self, rows: &[Row<'_>]) -> Result<(), SinkError> {
+        self.0.write(rows)
+    }
+    fn write_rows(&mut self, _: &[Row<'_>]) -> Result<(), SinkError> {
+        Ok(())
+    }
+    /// Completed by the run ([`RunOutput::complete`]); finished on its own, no file.
+    fn finish(self: Box<Self>) -> Result<(), SinkError> {
+        self.complete().map(drop)
+    }
+}
+
+impl RunOutput for Before {
+    fn complete(self: Box<Self>) -> Result<Vec<PendingOutput>, SinkError> {
+        self.0.finish()?.into_iter().map(complete_file).collect()
+    }
+}
+
+impl RecordSink for After {
+    fn write_rows(&mut self, rows: &[Row<'_>]) -> Result<(), SinkError> {
+        self.0.write(rows)
+    }
+    /// Completed by the run ([`RunOutput::complete`]); finished on its own, no file.
+    fn finish(self: Box<Self>) -> Result<(), SinkError> {
+        self.complete().map(drop)
+    }
+}
+
+impl RunOutput for After {
+    fn complete(self: Box<Self>) -> Result<Vec<PendingOutput>, SinkError> {
+        self.0.finish()?.into_iter().map(complete_file).collect()
+    }
+}
+
+impl RecordSink for Changes {
+    fn write_rows(&mut self, _: &[Row<'_>]) -> Result<(), SinkError> {
+        Ok(())
+    }
+    fn write_changes(&mut self, changes: &[Change<'_>]) -> Result<(), SinkError> {
+        self.0.write_iter(changes.iter().map(|c| ChangeRow {
+            record: c.record,
+            item: c.item,
+            rule: c.rule,
+            before: Some(c.before),
+            after: Some(c.after),
+        }))
+    }
+    /// Completed by the run ([`RunOutput::complete`]); finished on its own, no file.
+    fn finish(self: Box<Self>) -> Result<(), SinkError> {
+        self.complete().map(drop)
+    }
+}
+
+impl RunOutput for Changes {
+    fn complete(self: Box<Self>) -> Result<Vec<PendingOutput>, SinkError> {
+        Ok(vec![complete_file(self.0.finish()?)?])
+    }
+    fn wants_changes(&self) -> bool {
+        true
+    }
 }
 
 fn schema_err(e: impl std::error::Error + Send + Sync + 'static) -> RunError {
@@ -107,14 +178,15 @@ pub(crate) fn check_widths(
     Ok(())
 }
 
-impl ArrowOutputs {
-    /// Opens the outputs `opts` selects; `after` is the typed target of the run (with several
-    /// sources, each group typed by the plan that feeds it).
-    pub(crate) fn open(
-        plan: &Plan,
-        after: &ikou_layout_spec::Layout,
-        opts: &RunOptions,
-    ) -> Result<ArrowOutputs, RunError> {
+/// Opens the Arrow/Parquet outputs `opts` selects, in the order the manifest lists them
+/// (`before`, `after`, `changes.parquet`); `after` is the typed target of the run (with
+/// several sources, each group typed by the plan that feeds it).
+pub(crate) fn open(
+    plan: &Plan,
+    after: &ikou_layout_spec::Layout,
+    opts: &RunOptions,
+) -> Result<Vec<Box<dyn RunOutput>>, RunError> {
+    {
         let o = opts.outputs;
         let options = ArrowOptions {
             metadata: BTreeMap::from([
@@ -167,66 +239,22 @@ impl ArrowOutputs {
         } else {
             None
         };
-        Ok(ArrowOutputs {
-            before: match &before {
-                Some(schema) => Table::open(
-                    schema,
-                    (RunFile::BeforeArrow, RunFile::BeforeParquet),
-                    opts,
-                    &before_options,
-                )?,
-                None => None,
-            },
-            after: match &after {
-                Some(schema) => Table::open(
-                    schema,
-                    (RunFile::AfterArrow, RunFile::AfterParquet),
-                    opts,
-                    &after_options,
-                )?,
-                None => None,
-            },
-            changes,
-        })
-    }
-
-    /// Appends a chunk's records straight from the [`Processed`] results (rows borrow
-    /// their values; nothing is cloned).
-    pub(crate) fn write(&mut self, plan: &Plan, results: &[Processed]) -> Result<(), RunError> {
-        if let Some(t) = self.before.as_mut() {
-            t.write(results.iter().map(Processed::before_row))?;
+        let mut outputs: Vec<Box<dyn RunOutput>> = Vec::new();
+        if let Some(schema) = &before {
+            let files = (RunFile::BeforeArrow, RunFile::BeforeParquet);
+            if let Some(t) = Table::open(schema, files, opts, &before_options)? {
+                outputs.push(Box::new(Before(t)));
+            }
         }
-        let kept = || results.iter().filter(|p| !p.rejected());
-        if let Some(t) = self.after.as_mut() {
-            t.write(kept().map(Processed::after_row))?;
+        if let Some(schema) = &after {
+            let files = (RunFile::AfterArrow, RunFile::AfterParquet);
+            if let Some(t) = Table::open(schema, files, opts, &after_options)? {
+                outputs.push(Box::new(After(t)));
+            }
         }
-        if let Some(c) = self.changes.as_mut() {
-            c.write_iter(plan.changes_of(results).map(|c| ChangeRow {
-                record: c.record,
-                item: c.item,
-                rule: c.rule,
-                before: Some(c.before),
-                after: Some(c.after),
-            }))?;
+        if let Some(c) = changes {
+            outputs.push(Box::new(Changes(c)));
         }
-        Ok(())
-    }
-
-    pub(crate) fn finish(self) -> Result<Vec<PendingOutput>, RunError> {
-        let mut files = Vec::new();
-        for t in [self.before, self.after].into_iter().flatten() {
-            files.extend(t.finish()?);
-        }
-        if let Some(c) = self.changes {
-            files.push(c.finish()?);
-        }
-        files
-            .into_iter()
-            .map(|f| {
-                let name = f.name().to_string();
-                f.complete()
-                    .map_err(|error| RunError::Output { name, error })
-            })
-            .collect()
+        Ok(outputs)
     }
 }

@@ -460,6 +460,30 @@ impl Write for OutputFile {
     }
 }
 
+/// A standard output of a run: a [`RecordSink`](crate::sink::RecordSink) the run writes each
+/// chunk through (as it does a vendor's sink) and then completes into files under their
+/// temporary names, for the manifest and the publishing step.
+pub(crate) trait RunOutput: crate::sink::RecordSink {
+    /// Closes the output's files, still under their temporary names.
+    ///
+    /// # Errors
+    /// Any write error, naming the file.
+    fn complete(self: Box<Self>) -> Result<Vec<PendingOutput>, crate::sink::SinkError>;
+
+    /// Whether it writes the changes (the run gathers a chunk's changes only for outputs
+    /// and sinks that take them).
+    fn wants_changes(&self) -> bool {
+        false
+    }
+}
+
+/// Completes `file` (hashed, synced), naming it in an error.
+pub(crate) fn complete_file(file: OutputFile) -> Result<PendingOutput, crate::sink::SinkError> {
+    let name = file.name().to_string();
+    file.complete()
+        .map_err(|e| crate::sink::SinkError::io(name, e))
+}
+
 /// A complete output still under its temporary name. Dropped without being committed, it
 /// removes its temporary file.
 #[derive(Debug)]

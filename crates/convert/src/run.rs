@@ -23,7 +23,7 @@ use crate::plan::{CrossFacts, Plan, Processed, Scratch};
 use crate::rundir::prepare_dir;
 use crate::sink::RecordSink;
 use crate::tally::Tally;
-use crate::writers::{finish_csv, write_chunk, Sinks};
+use crate::writers::{write_chunk, Sinks};
 use ikou_layout_spec::Layout;
 use rayon::prelude::*;
 use std::collections::BTreeMap;
@@ -141,11 +141,12 @@ impl<'a> Run<'a> {
         self
     }
 
-    /// Adds a sink of the vendor's own: beside the standard outputs it receives every
-    /// converted record (the values of the target layout), every rejected record with its
-    /// reasons and every change cleansing made, in input order, in batches
-    /// ([`RecordSink`]); it is finished before the run publishes anything (and not at all
-    /// when the run fails or is cancelled); its error fails the run.
+    /// Adds a sink of the vendor's own: it is handed what the standard outputs are (they
+    /// are [`RecordSink`]s too) — every converted record (the values of the target layout),
+    /// every rejected record with its reasons, every change cleansing made and, if it
+    /// [`wants_before`](RecordSink::wants_before), every record as read — in input order,
+    /// in batches; it is finished before the run publishes anything (and not at all when
+    /// the run fails or is cancelled); its error fails the run.
     pub fn sink(mut self, sink: Box<dyn RecordSink>) -> Run<'a> {
         self.sinks.push(sink);
         self
@@ -295,14 +296,9 @@ fn execute(
             ),
         ));
     }
-    // Close every output (still under its temporary name).
-    for sink in std::mem::take(&mut sinks.extra) {
-        sink.finish()?;
-    }
-    let mut pending = Vec::new();
-    for (w, group) in sinks.data.into_iter().zip(&plan.groups) {
-        pending.push(finish_csv(w, &group.file)?);
-    }
+    // Close every output (still under its temporary name); the vendor's sinks first.
+    let report_changes = sinks.report_changes.take();
+    let mut pending = sinks.complete()?;
     let data_name = plan
         .groups
         .first()
@@ -321,13 +317,6 @@ fn execute(
             })
             .collect()
     };
-    let report_changes = sinks.report_changes.take();
-    pending.push(finish_csv(sinks.rejects, RunFile::Rejects.name())?);
-    if let Some(w) = sinks.changes {
-        pending.push(finish_csv(w, RunFile::Changes.name())?);
-    }
-    #[cfg(feature = "arrow")]
-    pending.extend(sinks.arrow.finish()?);
     if opts.outputs.gaiji_csv {
         let mut f =
             crate::writers::create_text(&opts.out_dir, RunFile::Gaiji.name(), opts.excel_bom)?;

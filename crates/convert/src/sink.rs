@@ -1,8 +1,8 @@
-//! Where a run's records go: [`RecordSink`], the trait a vendor's sinks implement, handed
-//! the converted rows, the rejected records and the changes of every chunk. The Arrow and
-//! Parquet outputs are `RecordSink`s too; the standard CSVs, `rejects.csv` and
-//! `changes.csv` are written from the same batches by the run's own writers (`writers`),
-//! which hash, count and publish them for the manifest.
+//! Where a run's records go: [`RecordSink`], the one trait a run writes everything
+//! through. Its standard outputs (the standard CSVs, `rejects.csv`, `changes.csv`, the
+//! Arrow/Parquet files) are `RecordSink`s, and so is every sink a vendor adds with
+//! [`Run::sink`](crate::run::Run::sink): each chunk is handed to all of them alike — the
+//! records as read, the converted rows, the rejected records, the changes.
 
 use crate::reason::Reason;
 use std::io;
@@ -181,11 +181,13 @@ pub struct Change<'a> {
 
 /// A destination for what a run produces: the converted rows, and — when the sink wants
 /// them — the rejected records and the changes cleansing made. Everything arrives in input
-/// order, in batches: per chunk of records its rows, then its rejects, then its changes (a
-/// batch with nothing in it is not sent).
+/// order, in batches: per chunk of records the records as read (only to a sink that
+/// [`wants_before`](RecordSink::wants_before)), its converted rows, its rejects, then its
+/// changes (a batch with nothing in it is not sent).
 ///
-/// A vendor's sink beside the standard outputs ([`crate::run::Run::sink`]) sees exactly what
-/// the standard CSV, `rejects.csv` and `changes.csv` hold, cross-record checks applied.
+/// The run's standard outputs implement it too, so a vendor's sink beside them
+/// ([`crate::run::Run::sink`]) is handed exactly what they are: what the standard CSVs,
+/// `rejects.csv`, `changes.csv` and `before.*` hold, cross-record checks applied.
 /// `finish` is called once the last batch is written; a run that fails or is cancelled
 /// drops the sink without calling it (what the sink wrote is then the vendor's to discard).
 pub trait RecordSink: Send {
@@ -194,6 +196,21 @@ pub trait RecordSink: Send {
     /// # Errors
     /// Any write error, naming the output.
     fn write_rows(&mut self, rows: &[Row<'_>]) -> Result<(), SinkError>;
+    /// Writes a batch of records as they were read (converted and rejected alike): their
+    /// decoded source items before cleansing and their raw bytes (what `before.arrow` and
+    /// `before.parquet` hold). The default ignores them.
+    ///
+    /// # Errors
+    /// Any write error, naming the output.
+    fn write_before(&mut self, rows: &[Row<'_>]) -> Result<(), SinkError> {
+        let _ = rows;
+        Ok(())
+    }
+    /// Whether [`write_before`](RecordSink::write_before) is to be called (the run builds
+    /// those rows only for a sink that wants them). The default: no.
+    fn wants_before(&self) -> bool {
+        false
+    }
     /// Writes a batch of rejected records. The default ignores them.
     ///
     /// # Errors

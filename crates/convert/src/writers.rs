@@ -1,35 +1,33 @@
-//! The standard outputs of a run as it writes them: the standard CSV, `rejects.csv`,
-//! `changes.csv`, the Arrow/Parquet outputs and the vendor's own sinks, one chunk at a time.
+//! The standard outputs of a run as it writes them: the standard CSVs, `rejects.csv` and
+//! `changes.csv` as [`RecordSink`]s ([`RunOutput`]s), beside the Arrow/Parquet outputs and
+//! the vendor's own sinks; each chunk is one [`Batch`] written through every one of them.
 
 use crate::error::RunError;
 use crate::error::{csv_err, out_err};
 use crate::options::RunOptions;
-use crate::output::{guard_cell, hex, OutputFile, PendingOutput, RunFile};
+use crate::output::{
+    complete_file, guard_cell, hex, OutputFile, PendingOutput, RunFile, RunOutput,
+};
 use crate::plan::{Plan, Processed};
-use crate::sink::{Change, RecordSink, Rejected, Row};
+use crate::sink::{Change, RecordSink, Rejected, Row, SinkError};
 use crate::tally::{tally_chunk, Tally};
 use ikou_layout_spec::profile::{Header, LineEnding, Quoting};
 use std::io::Write;
 
 pub(crate) struct Sinks {
-    /// One standard CSV per output group ([`Plan::groups`], in order).
-    pub(crate) data: Vec<csv::Writer<OutputFile>>,
-    pub(crate) rejects: csv::Writer<OutputFile>,
-    pub(crate) changes: Option<csv::Writer<OutputFile>>,
+    /// The standard outputs, in the order the manifest lists their files: one CSV per
+    /// output group ([`Plan::groups`], in order), `rejects.csv`, `changes.csv`, the
+    /// Arrow/Parquet files.
+    pub(crate) standard: Vec<Box<dyn RunOutput>>,
     /// The vendor's own sinks ([`Run::sink`]).
     pub(crate) extra: Vec<Box<dyn RecordSink>>,
-    /// Personal values shown (`--show-values`): rejects.csv's reasons write the characters
-    /// they name beside their code points.
-    pub(crate) show_values: bool,
+    /// The sources' names in a profile with `[[sources]]` ([`Rejected::source`]), else empty.
+    source_names: Vec<String>,
     /// The foreign keys that dangle after all (a profile with foreign keys between groups).
     pub(crate) dangling: Option<crate::checks::DanglingWatch>,
-    /// rejects.csv's columns of the decoded source items, per source.
-    pub(crate) reject_columns: RejectColumns,
     /// The summary of the changes the run's report shows, collected as they are written
     /// (the report then does not read changes.csv back).
     pub(crate) report_changes: Option<crate::summary::Changes>,
-    #[cfg(feature = "arrow")]
-    pub(crate) arrow: crate::arrow_out::ArrowOutputs,
 }
 
 /// The UTF-8 byte order mark.
@@ -134,8 +132,8 @@ impl Sinks {
         let reject_columns = RejectColumns::new(plans, names, multi);
         let dir = &opts.out_dir;
         let form = plan.profile.output;
-        let mut data = Vec::with_capacity(plan.groups.len());
-        for group in &plan.groups {
+        let mut standard: Vec<Box<dyn RunOutput>> = Vec::new();
+        for (g, group) in plan.groups.iter().enumerate() {
             let data_name = &group.file;
             let data_file = create_text(dir, data_name, form.bom)?;
             let mut w = csv_writer(data_file, form.quote, form.line_ending);
@@ -149,7 +147,13 @@ impl Sinks {
                     .map_err(csv_err(data_name))?,
                 Header::None => {}
             }
-            data.push(w);
+            standard.push(Box::new(GroupCsv {
+                g,
+                range: group.range.clone(),
+                name: data_name.clone(),
+                w,
+                rec: csv::ByteRecord::new(),
+            }));
         }
         let mut rejects = csv_writer(
             create_text(dir, RunFile::Rejects.name(), opts.excel_bom)?,
@@ -159,7 +163,14 @@ impl Sinks {
         rejects
             .write_record(reject_columns.header(plans))
             .map_err(csv_err(RunFile::Rejects.name()))?;
-        let changes = if opts.outputs.changes_csv {
+        let source_names = reject_columns.names.clone();
+        standard.push(Box::new(RejectsCsv {
+            w: rejects,
+            items: plans.iter().map(|p| reject_items(p)).collect(),
+            columns: reject_columns,
+            show_values: opts.show_values,
+        }));
+        if opts.outputs.changes_csv {
             let mut w = csv_writer(
                 create_text(dir, RunFile::Changes.name(), opts.excel_bom)?,
                 Quoting::Necessary,
@@ -167,34 +178,103 @@ impl Sinks {
             );
             w.write_record(["record", "item", "rule", "before", "after"])
                 .map_err(csv_err(RunFile::Changes.name()))?;
-            Some(w)
-        } else {
-            None
-        };
+            standard.push(Box::new(ChangesCsv {
+                w,
+                record: (0, String::new()),
+            }));
+        }
+        #[cfg(feature = "arrow")]
+        standard.extend(crate::arrow_out::open(
+            plan,
+            &crate::sources::typed_target(plans).unwrap_or_else(|| plan.typed_target()),
+            opts,
+        )?);
         Ok(Sinks {
-            data,
-            rejects,
-            changes,
+            standard,
             extra,
-            show_values: opts.show_values,
+            source_names,
             dangling: plan
                 .has_foreign_keys()
                 .then(|| crate::checks::DanglingWatch::new(plan, opts)),
-            #[cfg(feature = "arrow")]
-            arrow: crate::arrow_out::ArrowOutputs::open(
-                plan,
-                &crate::sources::typed_target(plans).unwrap_or_else(|| plan.typed_target()),
-                opts,
-            )?,
-            reject_columns,
             report_changes: crate::summary::Changes::for_run(&opts.outputs, opts.show_values),
         })
     }
+
+    /// Completes every standard output (under its temporary name), in order; finishes the
+    /// vendor's sinks first.
+    pub(crate) fn complete(&mut self) -> Result<Vec<PendingOutput>, RunError> {
+        for sink in std::mem::take(&mut self.extra) {
+            sink.finish()?;
+        }
+        let mut pending = Vec::new();
+        for output in std::mem::take(&mut self.standard) {
+            pending.extend(output.complete()?);
+        }
+        Ok(pending)
+    }
 }
 
-/// Writes one chunk's results to every output and counts them. The outputs are written by
-/// separate tasks on the pool (with one thread, one after the other). The records are of
-/// the source `src` (its index among the run's plans), processed by `plan`.
+/// One chunk as every sink is handed it: the records as read, the converted rows, the
+/// rejected records and the changes, each borrowed from the chunk's results.
+pub(crate) struct Batch<'a> {
+    before: Vec<Row<'a>>,
+    rows: Vec<Row<'a>>,
+    rejects: Vec<Rejected<'a>>,
+    changes: Vec<Change<'a>>,
+}
+
+impl<'a> Batch<'a> {
+    /// The batch of `results`, records of `file` (numbered `file_records` there) read as
+    /// `source`; the records as read only when `before`, the changes only when `changes`
+    /// (a sink wants them).
+    fn of(
+        plan: &'a Plan,
+        results: &'a [Processed],
+        (file, source): (&'a str, Option<&'a str>),
+        file_records: &'a [u64],
+        (before, changes): (bool, bool),
+    ) -> Batch<'a> {
+        Batch {
+            before: if before {
+                results.iter().map(Processed::before_row).collect()
+            } else {
+                Vec::new()
+            },
+            rows: (results.iter())
+                .filter(|p| !p.rejected())
+                .map(Processed::after_row)
+                .collect(),
+            rejects: rejected(results, file_records, (file, source)).collect(),
+            changes: if changes {
+                plan.changes_of(results).collect()
+            } else {
+                Vec::new()
+            },
+        }
+    }
+
+    /// Writes the batch through `sink`, in order, skipping what it holds nothing of.
+    fn write_to<S: RecordSink + ?Sized>(&self, sink: &mut S) -> Result<(), SinkError> {
+        if !self.before.is_empty() && sink.wants_before() {
+            sink.write_before(&self.before)?;
+        }
+        if !self.rows.is_empty() {
+            sink.write_rows(&self.rows)?;
+        }
+        if !self.rejects.is_empty() {
+            sink.write_rejects(&self.rejects)?;
+        }
+        if !self.changes.is_empty() {
+            sink.write_changes(&self.changes)?;
+        }
+        Ok(())
+    }
+}
+
+/// Writes one chunk's results through every output and counts them. Each standard output
+/// is written by a task of its own on the pool (with one thread, one after the other); the
+/// vendor's sinks then get the same batch. The records are of the source `src` (its index
+/// among the run's plans), processed by `plan`.
 pub(crate) fn write_chunk(
     plan: &Plan,
     src: usize,
@@ -205,90 +285,49 @@ pub(crate) fn write_chunk(
     file_records: &[u64],
 ) -> Result<(), RunError> {
     let Sinks {
-        data,
-        rejects,
-        changes,
+        standard,
         extra,
-        show_values,
+        source_names,
         dangling,
-        reject_columns,
         report_changes,
-        #[cfg(feature = "arrow")]
-        arrow,
     } = sinks;
-    let mut data_result = Ok(());
-    let mut rejects_result = Ok(());
-    let mut changes_result = Ok(());
-    #[cfg(feature = "arrow")]
-    let mut arrow_result = Ok(());
+    let source = source_names.get(src).map(String::as_str);
+    let before =
+        standard.iter().any(|s| s.wants_before()) || extra.iter().any(|s| s.wants_before());
+    // A vendor's sink takes the changes unless it ignores them (the trait's default).
+    let changes =
+        report_changes.is_some() || !extra.is_empty() || standard.iter().any(|s| s.wants_changes());
+    let batch = Batch::of(
+        plan,
+        results,
+        (file, source),
+        file_records,
+        (before, changes),
+    );
+    let mut written: Vec<Result<(), SinkError>> = standard.iter().map(|_| Ok(())).collect();
     rayon::scope(|s| {
-        s.spawn(|_| {
-            data_result = data
-                .iter_mut()
-                .enumerate()
-                .try_for_each(|(g, w)| write_data(plan, g, w, results));
-        });
-        s.spawn(|_| {
-            rejects_result = write_rejects(
-                plan,
-                (reject_columns, src),
-                rejects,
-                results,
-                file,
-                file_records,
-                *show_values,
-            )
-        });
-        if let Some(w) = changes.as_mut() {
-            s.spawn(|_| changes_result = write_changes(plan, w, results));
+        for (output, result) in standard.iter_mut().zip(written.iter_mut()) {
+            let batch = &batch;
+            s.spawn(move |_| *result = batch.write_to(output.as_mut()));
         }
         if let Some(summary) = report_changes.as_mut() {
-            s.spawn(|_| summarise_changes(plan, summary, results));
+            let changes = &batch.changes;
+            s.spawn(move |_| {
+                for c in changes {
+                    summary.row(c.record, c.item, c.rule, c.before, c.after);
+                }
+            });
         }
-        #[cfg(feature = "arrow")]
-        s.spawn(|_| arrow_result = arrow.write(plan, results));
         tally_chunk(plan, src, tally, results);
     });
-    data_result?;
-    rejects_result?;
-    changes_result?;
+    for result in written {
+        result?;
+    }
     if let Some(w) = dangling {
         w.note(plan, results)?;
     }
-    if !extra.is_empty() {
-        let source = reject_columns.names.get(src).map(String::as_str);
-        write_extra(plan, extra, results, (file, source), file_records)?;
-    }
-    #[cfg(feature = "arrow")]
-    arrow_result?;
-    Ok(())
-}
-
-/// Hands a chunk to the vendor's sinks: its converted rows, its rejected records and its
-/// changes, as the standard CSV, `rejects.csv` and `changes.csv` get them.
-fn write_extra(
-    plan: &Plan,
-    extra: &mut [Box<dyn RecordSink>],
-    results: &[Processed],
-    (file, source): (&str, Option<&str>),
-    file_records: &[u64],
-) -> Result<(), RunError> {
-    let rows: Vec<Row<'_>> = (results.iter())
-        .filter(|p| !p.rejected())
-        .map(Processed::after_row)
-        .collect();
-    let rejects: Vec<Rejected<'_>> = rejected(results, file_records, (file, source)).collect();
-    let changes: Vec<Change<'_>> = plan.changes_of(results).collect();
     for sink in extra.iter_mut() {
-        if !rows.is_empty() {
-            sink.write_rows(&rows)?;
-        }
-        if !rejects.is_empty() {
-            sink.write_rejects(&rejects)?;
-        }
-        if !changes.is_empty() {
-            sink.write_changes(&changes)?;
-        }
+        batch.write_to(sink.as_mut())?;
     }
     Ok(())
 }
@@ -314,28 +353,41 @@ fn rejected<'a>(
         })
 }
 
-/// Writes the rows of group `g` (its items of every converted record that has a row there).
-pub(crate) fn write_data(
-    plan: &Plan,
+/// One standard CSV: the rows of output group `g` (its items, `range` of the target's).
+struct GroupCsv {
     g: usize,
-    w: &mut csv::Writer<OutputFile>,
-    results: &[Processed],
-) -> Result<(), RunError> {
-    let Some(group) = plan.groups.get(g) else {
-        return Ok(());
-    };
-    let mut rec_buf = csv::ByteRecord::new();
-    for p in results.iter().filter(|p| !p.rejected() && p.has_row(g)) {
-        rec_buf.clear();
-        for i in group.range.clone() {
-            let v = p.after.get(i).and_then(|v| v.as_deref());
-            rec_buf.push_field(v.unwrap_or("").as_bytes());
+    range: std::ops::Range<usize>,
+    name: String,
+    w: csv::Writer<OutputFile>,
+    rec: csv::ByteRecord,
+}
+
+impl RecordSink for GroupCsv {
+    fn write_rows(&mut self, rows: &[Row<'_>]) -> Result<(), SinkError> {
+        for row in rows.iter().filter(|r| r.has_row(self.g)) {
+            self.rec.clear();
+            for i in self.range.clone() {
+                let v = row.values.get(i).and_then(|v| v.as_deref());
+                self.rec.push_field(v.unwrap_or("").as_bytes());
+            }
+            if let Err(e) = self.w.write_byte_record(&self.rec) {
+                return Err(SinkError::other(self.name.as_str(), e));
+            }
         }
-        if let Err(e) = w.write_byte_record(&rec_buf) {
-            return Err(csv_err(&group.file)(e));
-        }
+        Ok(())
     }
-    Ok(())
+
+    /// A standard output is completed by the run ([`RunOutput::complete`]); finished on
+    /// its own, it leaves no file.
+    fn finish(self: Box<Self>) -> Result<(), SinkError> {
+        self.complete().map(drop)
+    }
+}
+
+impl RunOutput for GroupCsv {
+    fn complete(self: Box<Self>) -> Result<Vec<PendingOutput>, SinkError> {
+        Ok(vec![finish_csv(self.w, &self.name)?])
+    }
 }
 
 /// The source items whose decoded values follow `raw_hex` in rejects.csv (`item:KEY`
@@ -359,115 +411,150 @@ impl AsRef<[u8]> for CellBytes<'_> {
     }
 }
 
-pub(crate) fn write_rejects(
-    plan: &Plan,
-    (columns, src): (&RejectColumns, usize),
-    w: &mut csv::Writer<OutputFile>,
-    results: &[Processed],
-    file: &str,
-    file_records: &[u64],
-    show_values: bool,
-) -> Result<(), RunError> {
-    let file = guard_cell(file);
-    let items: Vec<usize> = plan
-        .source
-        .items
-        .iter()
-        .enumerate()
+/// The indices of the source items rejects.csv shows (every item but fillers).
+fn reject_items(plan: &Plan) -> Vec<usize> {
+    (plan.source.items.iter().enumerate())
         .filter(|(_, i)| i.domain != ikou_layout_spec::DomainType::Filler)
         .map(|(n, _)| n)
-        .collect();
-    for r in rejected(results, file_records, (&file, None)) {
-        let reasons: Vec<String> = r.reasons.iter().map(ToString::to_string).collect();
-        let mut joined = reasons.join("; ");
-        if show_values {
-            // Issue #14: the offending characters themselves, beside their code points.
-            if let std::borrow::Cow::Owned(shown) = crate::reason::show_characters(&joined) {
-                joined = shown;
-            }
-        }
-        let mut kinds: Vec<&str> = r.reasons.iter().map(|x| x.kind.id()).collect();
-        kinds.dedup();
-        let kinds = kinds.join("|");
-        let record = r.record.to_string();
-        let fr = r.file_record.to_string();
-        let off = r.offset.to_string();
-        let raw = hex(r.raw);
-        // The decoded source items (before cleansing; empty when not decodable), guarded
-        // like every cell people open; with several sources, in this source's columns.
-        let start = columns.starts.get(src).copied().unwrap_or(0);
-        let decoded = std::iter::repeat_n(std::borrow::Cow::from(""), start)
-            .chain(
-                items
-                    .iter()
-                    .map(|&n| guard_cell(r.before.get(n).and_then(Option::as_deref).unwrap_or(""))),
-            )
-            .chain(std::iter::repeat_n(
-                std::borrow::Cow::from(""),
-                columns.total.saturating_sub(start + items.len()),
-            ));
-        let source = columns
-            .names
-            .get(src)
-            .map(|n| std::borrow::Cow::from(n.as_str()));
-        w.write_record(
-            [std::borrow::Cow::from(record.as_str()), file.clone()]
-                .into_iter()
-                .chain(source)
-                .chain([
-                    fr.as_str().into(),
-                    off.as_str().into(),
-                    kinds.as_str().into(),
-                    guard_cell(&joined),
-                    raw.as_str().into(),
-                ])
-                .chain(decoded)
-                .map(CellBytes),
-        )
-        .map_err(csv_err(RunFile::Rejects.name()))?;
-    }
-    Ok(())
+        .collect()
 }
 
-pub(crate) fn write_changes(
-    plan: &Plan,
-    w: &mut csv::Writer<OutputFile>,
-    results: &[Processed],
-) -> Result<(), RunError> {
-    // A record's number as text, once for all its changes.
-    let mut record = (0, String::new());
-    for c in plan.changes_of(results) {
-        if record.0 != c.record {
-            record = (c.record, c.record.to_string());
-        }
-        // Staff open changes.csv in Excel: values are guarded like rejects.csv's.
-        w.write_record([
-            record.1.as_str(),
-            c.item,
-            c.rule,
-            &guard_cell(c.before),
-            &guard_cell(c.after),
-        ])
-        .map_err(csv_err(RunFile::Changes.name()))?;
-    }
-    Ok(())
-}
-
-/// Takes the rows of `changes.csv` (and `changes.parquet`: the same rows) into the
-/// report's summary, as the report would read them back (values unguarded).
-fn summarise_changes(plan: &Plan, summary: &mut crate::summary::Changes, results: &[Processed]) {
-    for c in plan.changes_of(results) {
-        summary.row(c.record, c.item, c.rule, c.before, c.after);
-    }
-}
-
-pub(crate) fn finish_csv(
+/// `rejects.csv`: one row per rejected record.
+struct RejectsCsv {
     w: csv::Writer<OutputFile>,
-    name: &str,
-) -> Result<PendingOutput, RunError> {
-    let file = w.into_inner().map_err(|e| RunError::Output {
-        name: name.to_string(),
-        error: e.into_error(),
-    })?;
-    file.complete().map_err(out_err(name))
+    columns: RejectColumns,
+    /// Per source: the indices of its items with a column ([`reject_items`]).
+    items: Vec<Vec<usize>>,
+    /// Personal values shown (`--show-values`): the reasons write the characters they name
+    /// beside their code points.
+    show_values: bool,
+}
+
+impl RecordSink for RejectsCsv {
+    fn write_rows(&mut self, _: &[Row<'_>]) -> Result<(), SinkError> {
+        Ok(())
+    }
+
+    fn write_rejects(&mut self, rejects: &[Rejected<'_>]) -> Result<(), SinkError> {
+        let columns = &self.columns;
+        for r in rejects {
+            let src = (r.source)
+                .and_then(|s| columns.names.iter().position(|n| n == s))
+                .unwrap_or(0);
+            let items = self.items.get(src).map_or(&[][..], Vec::as_slice);
+            let reasons: Vec<String> = r.reasons.iter().map(ToString::to_string).collect();
+            let mut joined = reasons.join("; ");
+            if self.show_values {
+                // Issue #14: the offending characters themselves, beside their code points.
+                if let std::borrow::Cow::Owned(shown) = crate::reason::show_characters(&joined) {
+                    joined = shown;
+                }
+            }
+            let mut kinds: Vec<&str> = r.reasons.iter().map(|x| x.kind.id()).collect();
+            kinds.dedup();
+            let kinds = kinds.join("|");
+            let record = r.record.to_string();
+            let fr = r.file_record.to_string();
+            let off = r.offset.to_string();
+            let raw = hex(r.raw);
+            // The decoded source items (before cleansing; empty when not decodable), guarded
+            // like every cell people open; with several sources, in this source's columns.
+            let start = columns.starts.get(src).copied().unwrap_or(0);
+            let decoded =
+                std::iter::repeat_n(std::borrow::Cow::from(""), start)
+                    .chain(items.iter().map(|&n| {
+                        guard_cell(r.before.get(n).and_then(Option::as_deref).unwrap_or(""))
+                    }))
+                    .chain(std::iter::repeat_n(
+                        std::borrow::Cow::from(""),
+                        columns.total.saturating_sub(start + items.len()),
+                    ));
+            let source = columns
+                .names
+                .get(src)
+                .map(|n| std::borrow::Cow::from(n.as_str()));
+            self.w
+                .write_record(
+                    [std::borrow::Cow::from(record.as_str()), guard_cell(r.file)]
+                        .into_iter()
+                        .chain(source)
+                        .chain([
+                            fr.as_str().into(),
+                            off.as_str().into(),
+                            kinds.as_str().into(),
+                            guard_cell(&joined),
+                            raw.as_str().into(),
+                        ])
+                        .chain(decoded)
+                        .map(CellBytes),
+                )
+                .map_err(|e| SinkError::other(RunFile::Rejects.name(), e))?;
+        }
+        Ok(())
+    }
+
+    /// Completed by the run ([`RunOutput::complete`]); finished on its own, no file.
+    fn finish(self: Box<Self>) -> Result<(), SinkError> {
+        self.complete().map(drop)
+    }
+}
+
+impl RunOutput for RejectsCsv {
+    fn complete(self: Box<Self>) -> Result<Vec<PendingOutput>, SinkError> {
+        Ok(vec![finish_csv(self.w, RunFile::Rejects.name())?])
+    }
+}
+
+/// `changes.csv`: one row per change to a converted record's value.
+struct ChangesCsv {
+    w: csv::Writer<OutputFile>,
+    /// The last record number and its text (a record has several changes).
+    record: (u64, String),
+}
+
+impl RecordSink for ChangesCsv {
+    fn write_rows(&mut self, _: &[Row<'_>]) -> Result<(), SinkError> {
+        Ok(())
+    }
+
+    fn write_changes(&mut self, changes: &[Change<'_>]) -> Result<(), SinkError> {
+        for c in changes {
+            if self.record.0 != c.record || self.record.1.is_empty() {
+                self.record = (c.record, c.record.to_string());
+            }
+            // Staff open changes.csv in Excel: values are guarded like rejects.csv's.
+            self.w
+                .write_record([
+                    self.record.1.as_str(),
+                    c.item,
+                    c.rule,
+                    &guard_cell(c.before),
+                    &guard_cell(c.after),
+                ])
+                .map_err(|e| SinkError::other(RunFile::Changes.name(), e))?;
+        }
+        Ok(())
+    }
+
+    /// Completed by the run ([`RunOutput::complete`]); finished on its own, no file.
+    fn finish(self: Box<Self>) -> Result<(), SinkError> {
+        self.complete().map(drop)
+    }
+}
+
+impl RunOutput for ChangesCsv {
+    fn complete(self: Box<Self>) -> Result<Vec<PendingOutput>, SinkError> {
+        Ok(vec![finish_csv(self.w, RunFile::Changes.name())?])
+    }
+    fn wants_changes(&self) -> bool {
+        true
+    }
+}
+
+/// Flushes a CSV and completes its file (hashed, synced, under its temporary name).
+fn finish_csv(w: csv::Writer<OutputFile>, name: &str) -> Result<PendingOutput, SinkError> {
+    let file = w
+        .into_inner()
+        .map_err(|e| SinkError::io(name, e.into_error()))?;
+    complete_file(file)
 }

@@ -65,12 +65,28 @@ struct Seen {
     rows: Vec<(u64, u64, Vec<Option<String>>)>,
     rejects: Vec<(u64, String, String, u64)>,
     changes: Vec<[String; 5]>,
+    /// The records as read: number, byte offset and raw bytes.
+    before: Vec<(u64, u64, Vec<u8>)>,
     finished: bool,
 }
 
 struct Keep(std::sync::Arc<std::sync::Mutex<Seen>>);
 
 impl ikou_convert::RecordSink for Keep {
+    fn wants_before(&self) -> bool {
+        true
+    }
+    fn write_before(
+        &mut self,
+        rows: &[ikou_convert::Row<'_>],
+    ) -> Result<(), ikou_convert::SinkError> {
+        let mut s = self.0.lock().unwrap();
+        s.before.extend(
+            rows.iter()
+                .map(|r| (r.record, r.offset, r.raw.unwrap_or_default().to_vec())),
+        );
+        Ok(())
+    }
     fn write_rows(
         &mut self,
         rows: &[ikou_convert::Row<'_>],
@@ -217,6 +233,19 @@ fn issue15_the_public_api_from_memory_writes_the_cli_run_byte_for_byte() {
         .collect();
     assert!(!want.is_empty());
     assert_eq!(s.changes, want);
+    // Every record as read, in order, with its raw bytes: the input again.
+    let records: Vec<u64> = s.before.iter().map(|b| b.0).collect();
+    assert_eq!(records, (1..=1000).collect::<Vec<u64>>());
+    let bytes = std::fs::read(&input).unwrap();
+    for (record, offset, raw) in &s.before {
+        let at = usize::try_from(*offset).unwrap();
+        assert!(!raw.is_empty(), "record {record}");
+        assert_eq!(
+            bytes.get(at..at + raw.len()),
+            Some(&raw[..]),
+            "record {record}"
+        );
+    }
     // Converted and rejected records are all of them, each once.
     // Each group's rows, as its standard CSV has them: the group's items of the records
     // that give a row there (sample-juki's 世帯 group: the 世帯主 only).
