@@ -10,6 +10,9 @@ use clap::{Parser, Subcommand};
 
 /// mimalloc instead of glibc's malloc: a run allocates many short-lived strings per record,
 /// and glibc's allocator took a third to a half of the CPU time (docs/BENCHMARKS.md).
+/// Version 2 (the `v2` feature, workspace `Cargo.toml`), not 3: as fast here, and peak RSS
+/// about 30 % lower (v3 kept more freed memory: 1M records, 2 threads, every output, 118–143
+/// against 81–85 MB; run T in docs/BENCHMARKS.md).
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use std::process::ExitCode;

@@ -133,7 +133,8 @@ pub struct ConvertArgs {
     /// Print the manifest as JSON instead of a summary.
     #[arg(long)]
     json: bool,
-    /// No progress output.
+    /// No progress bar or progress lines on stderr (the summary, or --json, still goes to
+    /// stdout).
     #[arg(long, short = 'q')]
     quiet: bool,
     /// Convert even when an input's encoding or record shape contradicts the profile.
