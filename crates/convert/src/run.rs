@@ -482,14 +482,14 @@ impl Pass2<'_> {
             &mut frames,
         )?;
         let mut next_chunk = Vec::with_capacity(self.opts.chunk_records);
-        let mut pending: Option<(Vec<Processed>, Vec<u64>)> = None;
+        let mut pending: Option<(Vec<Processed>, Vec<u8>, Vec<u64>)> = None;
         loop {
             // Process this chunk on the workers while this thread writes the previous
             // chunk's results and reads the next chunk.
             self.opts.check_cancel()?;
             let first = out.acc.next_record;
             let seq = out.numbers.take(first, chunk.len())?;
-            let (results, io_result) = self.pool.install(|| {
+            let ((results, threads), io_result) = self.pool.install(|| {
                 rayon::join(
                     || {
                         chunk
@@ -511,10 +511,10 @@ impl Pass2<'_> {
                                         // Rejected by a cross-record check only.
                                         p.raw.clone_from(&r.bytes);
                                     }
-                                    p
+                                    (p, worker_index())
                                 },
                             )
-                            .collect::<Vec<_>>()
+                            .unzip::<_, _, Vec<_>, Vec<_>>()
                     },
                     || -> Result<bool, RunError> {
                         write_pending(plan, src, &display, pending.take(), out.sinks, out.tally)?;
@@ -538,7 +538,7 @@ impl Pass2<'_> {
             let bytes: u64 = chunk.iter().map(|r| r.bytes.len() as u64 + 2).sum();
             self.progress.advance(chunk.len() as u64, bytes);
             let file_records: Vec<u64> = chunk.iter().map(|r| r.number).collect();
-            pending = Some((results, file_records));
+            pending = Some((results, threads, file_records));
             if chunk.is_empty() && next_chunk.is_empty() {
                 break;
             }
@@ -582,21 +582,59 @@ impl Pass2<'_> {
     }
 }
 
-/// Writes a processed chunk (if any) to the outputs and the tally.
+/// Writes a processed chunk (if any) to the outputs and the tally, then releases it.
 fn write_pending(
     plan: &Plan,
     src: usize,
     display: &str,
-    pending: Option<(Vec<Processed>, Vec<u64>)>,
+    pending: Option<(Vec<Processed>, Vec<u8>, Vec<u64>)>,
     sinks: &mut Sinks,
     tally: &mut Tally,
 ) -> Result<(), RunError> {
     match pending {
-        Some((prev, file_records)) => {
-            write_chunk(plan, src, sinks, tally, &prev, display, &file_records)
+        Some((prev, threads, file_records)) => {
+            write_chunk(plan, src, sinks, tally, &prev, display, &file_records)?;
+            release_on_workers(prev, threads);
+            Ok(())
         }
         None => Ok(()),
     }
+}
+
+/// The index of the pool's worker this runs on (0 outside a pool), as a chunk's records
+/// note it.
+fn worker_index() -> u8 {
+    rayon::current_thread_index().map_or(0, |i| u8::try_from(i).unwrap_or(u8::MAX))
+}
+
+/// Drops a written chunk's records each on the worker that processed them (`threads`, from
+/// [`worker_index`]), in the background. Their values were allocated there: freed from
+/// another thread, every value went through the allocator's cross-thread path, which was
+/// about a third of a 2-thread run's time (docs/BENCHMARKS.md, run V). On one thread, or
+/// outside a pool, they are dropped here.
+fn release_on_workers(results: Vec<Processed>, threads: Vec<u8>) {
+    let n = rayon::current_num_threads();
+    if n <= 1 || rayon::current_thread_index().is_none() || results.is_empty() {
+        return;
+    }
+    let mut parts: Vec<Vec<Processed>> = (0..n).map(|_| Vec::new()).collect();
+    for (p, t) in results.into_iter().zip(threads) {
+        match parts.get_mut(usize::from(t)) {
+            Some(part) => part.push(p),
+            None => drop(p),
+        }
+    }
+    let parts: std::sync::Arc<Vec<std::sync::Mutex<Vec<Processed>>>> =
+        std::sync::Arc::new(parts.into_iter().map(std::sync::Mutex::new).collect());
+    rayon::spawn_broadcast(move |ctx| {
+        if let Some(part) = parts.get(ctx.index()) {
+            let mine = match part.lock() {
+                Ok(mut g) => std::mem::take(&mut *g),
+                Err(e) => std::mem::take(&mut *e.into_inner()),
+            };
+            drop(mine);
+        }
+    });
 }
 
 /// The plans as this run's outputs need them: a plan that keeps decoded source values
