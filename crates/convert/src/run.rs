@@ -624,7 +624,7 @@ fn worker_index() -> u8 {
 
 /// Drops written records on the worker that processed them. Their values were allocated
 /// there; freed from another thread, every value goes through the allocator's cross-thread
-/// path, which cost about a fifth of a 2-thread run (docs/BENCHMARKS.md, run V). A record
+/// path, which cost about a fifth of a 2-thread run (docs/BENCHMARKS.md, run W). A record
 /// of this thread is dropped at once; one of another worker waits in that worker's slot
 /// until it next starts on a chunk's records ([`Releaser::drop_mine`]). A slot holds at
 /// most `limit` records: beyond that they are dropped here, so memory stays bounded however
