@@ -58,6 +58,7 @@ pub mod output;
 pub mod plan;
 pub mod range;
 pub mod reason;
+mod release;
 pub mod report;
 mod rows;
 pub mod run;
